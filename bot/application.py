@@ -1,0 +1,143 @@
+"""The Application factory and the startup/shutdown pair used in every run mode."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackContext,
+    ContextTypes,
+    Defaults,
+    ExtBot,
+)
+
+from bot.config import Settings
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.persistence import SqlPersistence
+
+logger = logging.getLogger(__name__)
+
+
+class BranchApplication(Application):
+    """PTB's Application plus our database, settings and a count of work in progress."""
+
+    def __init__(self, *, database: Database, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.database = database
+        self.settings = settings
+        self.updates_in_flight = 0
+        self.updates_handled = 0
+
+    async def process_update(self, update: object) -> None:
+        self.updates_in_flight += 1
+        try:
+            await super().process_update(update)
+            # Write conversation state and drafts now, not on the next interval:
+            # a crash right after a reply must not lose what the person typed.
+            if self.persistence is not None:
+                await self.update_persistence()
+        finally:
+            self.updates_in_flight -= 1
+            self.updates_handled += 1
+
+
+class BranchContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """CallbackContext with typed access to our application's services."""
+
+    @property
+    def branch_app(self) -> BranchApplication:
+        return self.application  # type: ignore[return-value]
+
+    @property
+    def db(self) -> Database:
+        return self.branch_app.database
+
+    @property
+    def settings(self) -> Settings:
+        return self.branch_app.settings
+
+
+def file_base_url(api_base_url: str) -> str:
+    """Telegram serves files under /file/bot<token>/ next to /bot<token>/."""
+    base = api_base_url.rstrip("/")
+    if base.endswith("/bot"):
+        return base[: -len("/bot")] + "/file/bot"
+    return base + "/file/bot"
+
+
+def build_application(settings: Settings, *, token: str | None = None) -> BranchApplication:
+    """Build the bot with all handlers registered; nothing connects until it is started."""
+    from handlers import register_all
+
+    bot_token = token or (settings.token.get_secret_value() if settings.token else None)
+    if not bot_token:
+        raise ValueError("a bot token is needed to build the application")
+    database = Database(settings.database_url)
+    application = (
+        ApplicationBuilder()
+        .application_class(BranchApplication, {"database": database, "settings": settings})
+        .token(bot_token)
+        .base_url(settings.api_base_url)
+        .base_file_url(file_base_url(settings.api_base_url))
+        .defaults(Defaults(tzinfo=settings.tzinfo, parse_mode=ParseMode.HTML))
+        .persistence(SqlPersistence(database))
+        .context_types(ContextTypes(context=BranchContext))
+        .rate_limiter(AIORateLimiter(max_retries=5))
+        # ConversationHandler needs updates of one chat in order.
+        .concurrent_updates(False)
+        .post_init(startup)
+        .post_shutdown(shutdown)
+        .build()
+    )
+    assert isinstance(application, BranchApplication)
+    register_all(application)
+    return application
+
+
+async def startup(application: Application) -> None:
+    """After initialize(): register the command menus. Runs in every mode."""
+    from handlers.menu import publish_default_commands
+
+    await publish_default_commands(application)
+    logger.info("branchbot started as @%s", application.bot.username)
+
+
+async def shutdown(application: Application) -> None:
+    """After shutdown() (persistence flushed): release the database."""
+    assert isinstance(application, BranchApplication)
+    await application.database.dispose()
+
+
+@asynccontextmanager
+async def polling(application: BranchApplication, *, poll_interval: float = 0.0) -> AsyncIterator[
+    BranchApplication
+]:
+    """Run long polling inside an already running event loop (tests, sandbox)."""
+    await application.initialize()
+    await startup(application)
+    assert application.updater is not None
+    await application.updater.start_polling(
+        poll_interval=poll_interval, timeout=10, allowed_updates=Update.ALL_TYPES
+    )
+    await application.start()
+    try:
+        yield application
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+        await shutdown(application)
+
+
+async def prepare_database(settings: Settings) -> None:
+    """Apply migrations before anything reads the database (persistence loads at initialize)."""
+    await upgrade(settings.database_url)

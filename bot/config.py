@@ -1,0 +1,138 @@
+"""Settings: environment variables (BRANCHBOT_*) and an optional TOML file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
+CONFIG_FILE_ENV = "BRANCHBOT_CONFIG"
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message is one line for the operator."""
+
+
+class Settings(BaseSettings):
+    """Everything the bot needs to start; built once in the entry point and passed down."""
+
+    model_config = SettingsConfigDict(env_prefix="BRANCHBOT_", extra="ignore")
+
+    token: SecretStr | None = None
+    api_base_url: str = TELEGRAM_API_BASE_URL
+    database_url: str = "sqlite+aiosqlite:///branchbot.db"
+    admins: Annotated[frozenset[int], NoDecode] = frozenset()
+    timezone: str = "Asia/Shanghai"
+    default_language: str = "zh"
+    # How long a branch invite link stays valid.
+    invite_valid_days: int = Field(default=14, ge=1, le=365)
+    # Sandbox: where the local chat page and emulator listen.
+    sandbox_host: str = "127.0.0.1"
+    sandbox_port: int = Field(default=8080, ge=0, le=65535)
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _parse_admins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+            try:
+                return frozenset(int(p) for p in parts)
+            except ValueError:
+                raise ValueError("must be comma-separated numeric Telegram user ids") from None
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("admins")
+    @classmethod
+    def _positive_admins(cls, value: frozenset[int]) -> frozenset[int]:
+        if any(v <= 0 for v in value):
+            raise ValueError("Telegram user ids are positive numbers")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB")
+        return value
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://api.telegram.org/bot")
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in ("zh", "en"):
+            raise ValueError("must be zh or en")
+        return value
+
+    @field_validator("token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        bot_id, _, secret = value.get_secret_value().strip().partition(":")
+        if not bot_id.isdigit() or not secret:
+            raise ValueError("does not look like a bot token (expected 123456:ABC...)")
+        return SecretStr(value.get_secret_value().strip())
+
+    @property
+    def tzinfo(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get(CONFIG_FILE_ENV)
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings or raise ConfigError with one readable line."""
+    config_file = os.environ.get(CONFIG_FILE_ENV)
+    if config_file and not Path(config_file).is_file():
+        raise ConfigError(f"{CONFIG_FILE_ENV}: file not found: {config_file}")
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "config"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        name = f"BRANCHBOT_{field.upper()}"
+        raise ConfigError(f"{name}: {message}") from None
+    except ValueError as exc:  # e.g. a malformed TOML file
+        raise ConfigError(f"configuration: {exc}") from None

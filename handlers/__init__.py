@@ -1,0 +1,61 @@
+"""Chat handlers, one module per feature; register_all wires them in order."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.warnings import PTBUserWarning
+
+from bot.application import BranchContext
+
+logger = logging.getLogger(__name__)
+
+# Conversations are tracked per chat and user, not per message: a flow spans several
+# messages (text and buttons), so PTB's per_message hint does not apply.
+warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
+
+
+async def press_unknown_button(update: Update, context: BranchContext) -> None:
+    """A button no handler knows: forged, or left over from an older message."""
+    from handlers.ui import BadCallback
+
+    raise BadCallback(update.callback_query.data if update.callback_query else None)
+
+
+async def reply_unknown(update: Update, context: BranchContext) -> None:
+    """Text or a command we do not understand: point at the menu."""
+    from bot.i18n import translator
+    from handlers.common import current_actor, send
+    from handlers.menu import main_keyboard
+
+    async with context.db.session() as session:
+        actor = await current_actor(session, update, context)
+    t = translator(actor.language)
+    await send(
+        update,
+        t("I did not understand that. Use the menu below or /help."),
+        reply_markup=main_keyboard(actor),
+    )
+
+
+def register_all(app: Application) -> None:
+    """Add every feature's handlers; earlier registrations win within group 0."""
+    from handlers import members, orgs, profile, registration
+    from handlers.common import handle_error
+    from handlers.menu import menu_handler
+
+    # Conversations first: while one is waiting for text, it must see that text.
+    registration.register(app)
+    orgs.register(app)
+    members.register(app)
+    profile.register(app)
+    # Keyboard buttons outside conversations, then /cancel with nothing to cancel.
+    app.add_handler(menu_handler())
+    app.add_handler(CommandHandler("cancel", registration.cancel))
+    # Last: whatever nobody handled.
+    app.add_handler(CallbackQueryHandler(press_unknown_button))
+    app.add_handler(MessageHandler(filters.ALL & filters.ChatType.PRIVATE, reply_unknown))
+    app.add_error_handler(handle_error)

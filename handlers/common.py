@@ -1,0 +1,132 @@
+"""What every handler needs: who is acting, in which language, and how refusals are told."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot.application import BranchContext
+from bot.i18n import N_, Translator, language_from_telegram, normalize_language, translator
+from handlers.ui import BadCallback
+from rules.permissions import Actor
+from storage.people import load_actor
+
+logger = logging.getLogger(__name__)
+
+
+class Refused(Exception):
+    """The actor may not do this (or the input is stale); `message` is a message id."""
+
+    def __init__(self, message: str, **values: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.values = values
+
+
+NOT_ALLOWED = N_("You are not allowed to do that.")
+STALE_BUTTON = N_("This button is no longer valid. Please open the menu again.")
+
+
+def language_of(update: Update, context: BranchContext) -> str:
+    """The language remembered for this user, else their Telegram client's."""
+    data = context.user_data if context.user_data is not None else {}
+    if data.get("lang"):
+        return normalize_language(data["lang"])
+    user = update.effective_user
+    return language_from_telegram(user.language_code if user else None)
+
+
+def tr(update: Update, context: BranchContext) -> Translator:
+    return translator(language_of(update, context))
+
+
+async def current_actor(
+    session: AsyncSession, update: Update, context: BranchContext
+) -> Actor:
+    """Load the sender's roles from the database (never from the button they pressed)."""
+    user = update.effective_user
+    assert user is not None
+    actor = await load_actor(
+        session,
+        user.id,
+        admins=context.settings.admins,
+        language=language_of(update, context),
+    )
+    if context.user_data is not None and context.user_data.get("lang") != actor.language:
+        context.user_data["lang"] = actor.language
+    return actor
+
+
+def require(allowed: bool, update: Update, what: str = "") -> None:
+    """Refuse (and log) an action the actor is not allowed to take."""
+    if not allowed:
+        user = update.effective_user
+        logger.warning(
+            "refused %s for user %s (data %r)",
+            what or "action",
+            user.id if user else None,
+            update.callback_query.data if update.callback_query else None,
+        )
+        raise Refused(NOT_ALLOWED)
+
+
+async def send(update: Update, text: str, **kwargs: Any) -> None:
+    """Reply in the chat the update came from (message or button press)."""
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_message(text, **kwargs)
+
+
+async def show(update: Update, text: str, **kwargs: Any) -> None:
+    """Edit the message whose button was pressed, or send a new one for typed input."""
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        try:
+            await query.edit_message_text(text, **kwargs)
+            return
+        except TelegramError as exc:
+            if "not modified" in str(exc):
+                return
+            logger.info("could not edit message, sending a new one: %s", exc)
+    await send(update, text, **kwargs)
+
+
+async def answer(update: Update) -> None:
+    """Acknowledge a button press so the client stops its spinner."""
+    if update.callback_query is not None:
+        try:
+            await update.callback_query.answer()
+        except TelegramError as exc:
+            logger.info("callback answer failed: %s", exc)
+
+
+async def handle_error(update: object, context: BranchContext) -> None:
+    """Tell the person what went wrong in their language; log what they must not see."""
+    error = context.error
+    if not isinstance(update, Update):
+        logger.error("error outside an update", exc_info=error)
+        return
+    t = tr(update, context)
+    if isinstance(error, BadCallback):
+        logger.warning(
+            "forged or stale callback data %r from user %s",
+            error.args[0] if error.args else None,
+            update.effective_user.id if update.effective_user else None,
+        )
+        text = t(STALE_BUTTON)
+    elif isinstance(error, Refused):
+        text = t(error.message, **error.values)
+    else:
+        logger.error("error while handling an update", exc_info=error)
+        text = t("Sorry, something went wrong. Please try again.")
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(text[:200], show_alert=True)
+        elif update.effective_chat is not None:
+            await update.effective_chat.send_message(text)
+    except TelegramError as exc:
+        logger.info("could not tell the user about an error: %s", exc)

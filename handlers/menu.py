@@ -1,0 +1,142 @@
+"""Menus: the command list per role and language (setMyCommands) and the reply keyboard."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram.error import TelegramError
+from telegram.ext import Application, MessageHandler, filters
+
+from bot.application import BranchContext
+from bot.i18n import LANGUAGES, N_, translator
+from rules.permissions import Actor
+
+logger = logging.getLogger(__name__)
+
+Callback = Callable[[Update, BranchContext], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class MenuCommand:
+    command: str
+    label: str  # reply keyboard button (message id)
+    description: str  # command menu description (message id)
+    kinds: frozenset[str]  # actor kinds that see it: guest, member, secretary, admin
+    on_keyboard: bool = True
+
+
+ALL = frozenset({"guest", "member", "secretary", "admin"})
+LEADERS = frozenset({"secretary", "admin"})
+
+# Order here is the order in the command menu and on the keyboard.
+COMMANDS: tuple[MenuCommand, ...] = (
+    MenuCommand("start", N_("📝 Register"), N_("Register or return to the start"),
+                frozenset({"guest"})),
+    MenuCommand("orgs", N_("🏛 Organizations"), N_("Organization tree (admins)"),
+                frozenset({"admin"})),
+    MenuCommand("pending", N_("📥 Registrations"), N_("Registrations waiting for approval"),
+                LEADERS),
+    MenuCommand("members", N_("👥 Members"), N_("Branch members"), LEADERS),
+    MenuCommand("invite", N_("🔗 Invite link"), N_("Invite link and QR code for a branch"),
+                LEADERS),
+    MenuCommand("me", N_("🪪 My profile"), N_("My profile"), ALL - {"guest"}),
+    MenuCommand("language", N_("🌐 Language"), N_("Change language / 切换语言"), ALL),
+    MenuCommand("help", N_("❓ Help"), N_("What I can do for you"), ALL),
+    MenuCommand("cancel", N_("Cancel"), N_("Leave the current step"), ALL, on_keyboard=False),
+)
+
+# Filled by each feature's register(): command name -> its callback, for keyboard presses.
+COMMAND_CALLBACKS: dict[str, Callback] = {}
+
+
+def commands_for(kind: str) -> list[MenuCommand]:
+    return [c for c in COMMANDS if kind in c.kinds]
+
+
+def main_keyboard(actor: Actor) -> ReplyKeyboardMarkup:
+    """The reply keyboard for the actor's role, two buttons a row."""
+    t = translator(actor.language)
+    kind = "member" if actor.is_pending else actor.kind
+    labels = [t(c.label) for c in commands_for(kind) if c.on_keyboard]
+    rows = [
+        [KeyboardButton(label) for label in labels[i : i + 2]] for i in range(0, len(labels), 2)
+    ]
+    return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
+
+
+def _bot_commands(kind: str, language: str) -> list[BotCommand]:
+    t = translator(language)
+    return [BotCommand(c.command, t(c.description)) for c in commands_for(kind)]
+
+
+async def publish_default_commands(application: Application) -> None:
+    """The command menu everyone sees before registering, in each language."""
+    for language, locale in LANGUAGES.items():
+        await application.bot.set_my_commands(
+            _bot_commands("guest", language),
+            scope=BotCommandScopeAllPrivateChats(),
+            language_code=None if language == "zh" else locale[:2],
+        )
+    # Admins get their menu even before they have talked to the bot, where Telegram allows.
+    settings = application.settings  # type: ignore[attr-defined]
+    for admin_id in settings.admins:
+        await publish_commands_for(
+            application, Actor(telegram_id=admin_id, language="zh", is_admin=True)
+        )
+
+
+async def publish_commands_for(application: Application, actor: Actor) -> None:
+    """Give one chat the command menu of the actor's role and language."""
+    kind = "member" if actor.is_pending else actor.kind
+    try:
+        await application.bot.set_my_commands(
+            _bot_commands(kind, actor.language), scope=BotCommandScopeChat(actor.telegram_id)
+        )
+    except TelegramError as exc:  # e.g. an admin who never opened the bot: "chat not found"
+        logger.info("no command menu for chat %s: %s", actor.telegram_id, exc)
+
+
+def _label_pattern() -> str:
+    import re
+
+    labels = {
+        translator(lang)(c.label) for c in COMMANDS if c.on_keyboard for lang in LANGUAGES
+    }
+    return "^(" + "|".join(re.escape(label) for label in sorted(labels)) + ")$"
+
+
+MENU_LABEL = filters.Regex(_label_pattern())
+
+
+def command_for_label(text: str) -> str | None:
+    for c in COMMANDS:
+        if any(text == translator(lang)(c.label) for lang in LANGUAGES):
+            return c.command
+    return None
+
+
+async def press_menu(update: Update, context: BranchContext) -> int:
+    """Run the command behind a reply keyboard button; ends any conversation in progress."""
+    from telegram.ext import ConversationHandler
+
+    text = update.effective_message.text if update.effective_message else ""
+    command = command_for_label(text or "")
+    callback = COMMAND_CALLBACKS.get(command or "")
+    if callback is not None:
+        await callback(update, context)
+    return ConversationHandler.END
+
+
+def menu_handler() -> MessageHandler:
+    """Keyboard presses outside conversations; conversations add it as a fallback too."""
+    return MessageHandler(filters.TEXT & MENU_LABEL, press_menu)

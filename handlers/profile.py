@@ -1,0 +1,125 @@
+"""Everyone's commands: /help, /me, /language."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.application import BranchContext
+from bot.i18n import N_, translator
+from handlers.common import Refused, answer, current_actor, send, show
+from handlers.menu import COMMAND_CALLBACKS, commands_for, main_keyboard, publish_commands_for
+from handlers.ui import (
+    ROLE_LABELS,
+    STATE_LABELS,
+    STATUS_LABELS,
+    button,
+    cb_args,
+    fmt_date,
+    keyboard,
+)
+from rules.validation import mask_phone
+from storage import people
+from storage.models import MembershipState
+
+logger = logging.getLogger(__name__)
+
+ROLE_INTROS = {
+    "guest": N_("You have not registered yet. Press Register or send /start to begin."),
+    "member": N_("You are a member. You can see your profile and change the language."),
+    "secretary": N_(
+        "You lead a branch: approve registrations, manage members and share the invite link."
+    ),
+    "admin": N_(
+        "You are an administrator: build the organization tree, appoint secretaries "
+        "and act for any branch."
+    ),
+}
+
+
+async def show_help(update: Update, context: BranchContext) -> None:
+    """List what the sender's role can do, command by command."""
+    async with context.db.session() as session:
+        actor = await current_actor(session, update, context)
+    t = translator(actor.language)
+    kind = "member" if actor.is_pending else actor.kind
+    lines = [t(ROLE_INTROS[kind]), ""]
+    lines += [f"/{c.command} — {t(c.description)}" for c in commands_for(kind)]
+    lines += ["", t("Every command is also on the keyboard below.")]
+    await send(update, "\n".join(lines), reply_markup=main_keyboard(actor))
+
+
+async def show_profile(update: Update, context: BranchContext) -> None:
+    """Show the sender's own record (phone unmasked: it is their own)."""
+    async with context.db.session() as session:
+        actor = await current_actor(session, update, context)
+        t = translator(actor.language)
+        person = await people.person_by_telegram_id(session, actor.telegram_id)
+        membership = await people.current_membership(session, person.id) if person else None
+    if person is None or membership is None:
+        await send(update, t(ROLE_INTROS["guest"]), reply_markup=main_keyboard(actor))
+        return
+    lines = [
+        t("<b>My profile</b>"),
+        t("Name: {name}", name=person.real_name or t("not set")),
+        t("Branch: {branch}", branch=membership.party_organization.name),
+        t("Registration: {state}", state=t(STATE_LABELS[membership.state])),
+        t("Status: {status}", status=t(STATUS_LABELS[membership.status])),
+        t("Role: {role}", role=t(ROLE_LABELS[membership.role])),
+        t("Party group: {group}",
+          group=membership.party_group.name if membership.party_group else t("none")),
+        t("Date: {date}", date=fmt_date(t, membership.joined_party_on)),
+        t("Phone: {phone}", phone=person.phone or t("not given")),
+    ]
+    if membership.state is MembershipState.PENDING:
+        lines.append("\n" + t("Your registration is waiting for approval."))
+    if person.real_name is None:
+        lines.append(
+            "\n" + t("You were appointed before registering; send /start to add your details.")
+        )
+    await send(update, "\n".join(lines), reply_markup=main_keyboard(actor))
+
+
+async def ask_language(update: Update, context: BranchContext) -> None:
+    """Offer the two languages."""
+    await send(
+        update,
+        "请选择语言 / Choose your language",
+        reply_markup=keyboard(
+            [[button("中文", "lang", "zh"), button("English", "lang", "en")]]
+        ),
+    )
+
+
+async def set_language(update: Update, context: BranchContext) -> None:
+    """Switch the language of replies, keyboard and command menu."""
+    assert update.callback_query is not None and context.user_data is not None
+    assert update.effective_user is not None
+    (language,) = cb_args(update.callback_query.data, "lang", str)
+    if language not in ("zh", "en"):
+        raise Refused(N_("This button is no longer valid. Please open the menu again."))
+    context.user_data["lang"] = language
+    async with context.db.session() as session:
+        if await people.person_by_telegram_id(session, update.effective_user.id) is not None:
+            await people.set_language(session, update.effective_user.id, str(language))
+        actor = await current_actor(session, update, context)
+    await answer(update)
+    t = translator(str(language))
+    await show(update, t("Language: English") if language == "en" else t("Language: Chinese"))
+    await publish_commands_for(context.application, actor)
+    await send(update, t("Done. The menu is below."), reply_markup=main_keyboard(actor))
+
+
+def mask_for(phone: str | None, visible: bool) -> str:
+    return (phone or "") if visible else mask_phone(phone)
+
+
+def register(app: Application) -> None:
+    """Help, profile and language for everyone."""
+    app.add_handler(CommandHandler("help", show_help))
+    app.add_handler(CommandHandler("me", show_profile))
+    app.add_handler(CommandHandler("language", ask_language))
+    app.add_handler(CallbackQueryHandler(set_language, pattern=r"^lang:"))
+    COMMAND_CALLBACKS.update(help=show_help, me=show_profile, language=ask_language)

@@ -1,0 +1,120 @@
+"""Shared building blocks for replies: callback data, keyboards, labels of domain values."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import N_, Translator
+from storage.models import MemberRole, MembershipState, MemberStatus, PartyOrgKind, SocialOrgType
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 8
+MAX_CALLBACK_BYTES = 64  # Telegram's limit on callback_data
+
+
+def cb(*parts: object) -> str:
+    """Join callback data parts with ':'; fails loudly if Telegram would refuse it."""
+    data = ":".join(str(p) for p in parts)
+    if len(data.encode()) > MAX_CALLBACK_BYTES:
+        raise ValueError(f"callback data too long: {data!r}")
+    return data
+
+
+def cb_pattern(prefix: str) -> str:
+    """Regex for CallbackQueryHandler matching one prefix."""
+    return rf"^{prefix}(:|$)"
+
+
+class BadCallback(Exception):
+    """Callback data that our buttons never produce: forged, or from an old version."""
+
+
+def cb_args(data: str | None, prefix: str, *kinds: type) -> list[Any]:
+    """Split `prefix:a:b` and convert each part to the given type, else BadCallback."""
+    parts = (data or "").split(":")
+    if parts[0] != prefix or len(parts) != len(kinds) + 1:
+        raise BadCallback(data)
+    values: list[Any] = []
+    for raw, kind in zip(parts[1:], kinds, strict=True):
+        try:
+            value = kind(raw)
+        except ValueError:
+            raise BadCallback(data) from None
+        if kind is int and not 0 <= value <= 2**53:
+            raise BadCallback(data)
+        values.append(value)
+    return values
+
+
+def button(text: str, *data: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=cb(*data))
+
+
+def keyboard(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([list(r) for r in rows if r])
+
+
+def paged(
+    t: Translator,
+    items: Sequence[InlineKeyboardButton],
+    page: int,
+    nav: tuple[object, ...],
+    extra_rows: Sequence[Sequence[InlineKeyboardButton]] = (),
+) -> InlineKeyboardMarkup:
+    """One button per row, PAGE_SIZE a page, with ‹ › buttons carrying nav + page number."""
+    pages = max(1, -(-len(items) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    rows: list[list[InlineKeyboardButton]] = [
+        [b] for b in items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    ]
+    if pages > 1:
+        nav_row = []
+        if page > 0:
+            nav_row.append(button(t("‹ Previous"), *nav, page - 1))
+        nav_row.append(button(f"{page + 1}/{pages}", *nav, page))
+        if page < pages - 1:
+            nav_row.append(button(t("Next ›"), *nav, page + 1))
+        rows.append(nav_row)
+    rows.extend(list(r) for r in extra_rows)
+    return keyboard(rows)
+
+
+STATUS_LABELS = {
+    MemberStatus.FULL: N_("Full member"),
+    MemberStatus.PROBATIONARY: N_("Probationary member"),
+    MemberStatus.ACTIVIST: N_("Activist (applicant)"),
+}
+ROLE_LABELS = {
+    MemberRole.MEMBER: N_("Member"),
+    MemberRole.SECRETARY: N_("Secretary"),
+    MemberRole.DEPUTY_SECRETARY: N_("Deputy secretary"),
+    MemberRole.COMMITTEE_MEMBER: N_("Committee member"),
+}
+STATE_LABELS = {
+    MembershipState.PENDING: N_("Waiting for approval"),
+    MembershipState.ACTIVE: N_("Active"),
+    MembershipState.REJECTED: N_("Rejected"),
+    MembershipState.TRANSFERRED_OUT: N_("Transferred out"),
+}
+PARTY_KIND_LABELS = {
+    PartyOrgKind.COMMITTEE: N_("Party committee"),
+    PartyOrgKind.GENERAL_BRANCH: N_("General branch"),
+    PartyOrgKind.BRANCH: N_("Branch"),
+    PartyOrgKind.JOINT_BRANCH: N_("Joint branch"),
+}
+SOCIAL_TYPE_LABELS = {
+    SocialOrgType.ASSOCIATION: N_("Social association"),
+    SocialOrgType.PRIVATE_NON_PROFIT: N_("Private non-profit (social service organization)"),
+    SocialOrgType.FOUNDATION: N_("Foundation"),
+    SocialOrgType.INTERMEDIARY: N_("Social intermediary"),
+    SocialOrgType.COMMUNITY: N_("Community organization"),
+}
+
+
+def fmt_date(t: Translator, value: object) -> str:
+    return value.isoformat() if value is not None and hasattr(value, "isoformat") else t("not set")

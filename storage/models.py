@@ -1,0 +1,312 @@
+"""Typed SQLAlchemy models: the organization tree, people, memberships, invites, audit."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy import Enum as SqlEnum
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in and out, also on SQLite which stores no offset."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _enum(cls: type[enum.Enum]) -> SqlEnum:
+    # Stored as plain strings so adding a value needs no PostgreSQL enum migration.
+    return SqlEnum(
+        cls,
+        native_enum=False,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class SocialOrgType(enum.StrEnum):
+    """Social organization types (seed 000 art. 2; seed 002 §1)."""
+
+    ASSOCIATION = "association"  # 社会团体
+    PRIVATE_NON_PROFIT = "private_non_profit"  # 民办非企业单位 / 社会服务机构
+    FOUNDATION = "foundation"  # 基金会
+    INTERMEDIARY = "intermediary"  # 社会中介组织
+    COMMUNITY = "community"  # 城乡社区社会组织
+
+
+class PartyOrgKind(enum.StrEnum):
+    """Kinds of party organization (seed 000 art. 14-19)."""
+
+    COMMITTEE = "committee"  # 党委
+    GENERAL_BRANCH = "general_branch"  # 党总支
+    BRANCH = "branch"  # 党支部
+    JOINT_BRANCH = "joint_branch"  # 联合党支部
+
+
+class MemberStatus(enum.StrEnum):
+    FULL = "full"  # 正式党员
+    PROBATIONARY = "probationary"  # 预备党员
+    ACTIVIST = "activist"  # 入党积极分子
+
+
+class MemberRole(enum.StrEnum):
+    MEMBER = "member"
+    SECRETARY = "secretary"  # 书记
+    DEPUTY_SECRETARY = "deputy_secretary"  # 副书记
+    COMMITTEE_MEMBER = "committee_member"  # 委员
+
+
+class MembershipState(enum.StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    REJECTED = "rejected"
+    TRANSFERRED_OUT = "transferred_out"  # 组织关系转出
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+class PartyOrganization(Base):
+    """A 党委, 党总支, 党支部 or 联合党支部; parent_id builds the tree."""
+
+    __tablename__ = "party_organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[PartyOrgKind] = mapped_column(_enum(PartyOrgKind))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("party_organizations.id", ondelete="RESTRICT"), index=True
+    )
+    term_started_on: Mapped[date | None] = mapped_column(Date)
+    # None means the default length for the kind (rules.terms).
+    term_years: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    parent: Mapped[PartyOrganization | None] = relationship(
+        remote_side=[id], back_populates="children"
+    )
+    children: Mapped[list[PartyOrganization]] = relationship(back_populates="parent")
+    social_organizations: Mapped[list[SocialOrganization]] = relationship(
+        back_populates="party_organization"
+    )
+    groups: Mapped[list[PartyGroup]] = relationship(
+        back_populates="party_organization", order_by="PartyGroup.name"
+    )
+
+
+class SocialOrganization(Base):
+    """A social organization; party_organization_id is the party body covering it."""
+
+    __tablename__ = "social_organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    org_type: Mapped[SocialOrgType] = mapped_column(_enum(SocialOrgType))
+    party_organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("party_organizations.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    party_organization: Mapped[PartyOrganization | None] = relationship(
+        back_populates="social_organizations"
+    )
+
+
+class PartyGroup(Base):
+    """A 党小组 inside a branch."""
+
+    __tablename__ = "party_groups"
+    __table_args__ = (UniqueConstraint("party_organization_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    party_organization_id: Mapped[int] = mapped_column(
+        ForeignKey("party_organizations.id", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(String(50))
+
+    party_organization: Mapped[PartyOrganization] = relationship(back_populates="groups")
+
+
+class Person(Base):
+    """Someone who talks to the bot; identified by their Telegram user id."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    real_name: Mapped[str | None] = mapped_column(String(50))
+    language: Mapped[str] = mapped_column(String(8), default="zh")
+    phone: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="person", order_by="Membership.id"
+    )
+
+
+CURRENT_STATES = (MembershipState.PENDING, MembershipState.ACTIVE)
+CURRENT_STATES_SQL = "state IN ('pending', 'active')"
+
+
+class Membership(Base):
+    """A person's place in one party organization; history is kept, never deleted."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        # A person belongs to (or waits for) one branch at a time.
+        Index(
+            "uq_memberships_current_person",
+            "person_id",
+            unique=True,
+            sqlite_where=text(CURRENT_STATES_SQL),
+            postgresql_where=text(CURRENT_STATES_SQL),
+        ),
+        Index("ix_memberships_org_state", "party_organization_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    party_organization_id: Mapped[int] = mapped_column(
+        ForeignKey("party_organizations.id", ondelete="RESTRICT")
+    )
+    state: Mapped[MembershipState] = mapped_column(_enum(MembershipState))
+    status: Mapped[MemberStatus] = mapped_column(_enum(MemberStatus))
+    role: Mapped[MemberRole] = mapped_column(_enum(MemberRole), default=MemberRole.MEMBER)
+    joined_party_on: Mapped[date | None] = mapped_column(Date)
+    party_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("party_groups.id", ondelete="SET NULL")
+    )
+    invite_id: Mapped[int | None] = mapped_column(ForeignKey("invites.id", ondelete="SET NULL"))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)  # Telegram id of the decider
+    reject_reason: Mapped[str | None] = mapped_column(String(200))
+    transferred_out_at: Mapped[datetime | None]
+    transferred_to: Mapped[str | None] = mapped_column(String(100))
+
+    person: Mapped[Person] = relationship(back_populates="memberships")
+    party_organization: Mapped[PartyOrganization] = relationship()
+    party_group: Mapped[PartyGroup | None] = relationship()
+
+
+class Invite(Base):
+    """An invite code for a branch, used as the /start payload of a t.me link."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    party_organization_id: Mapped[int] = mapped_column(
+        ForeignKey("party_organizations.id", ondelete="CASCADE"), index=True
+    )
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    max_uses: Mapped[int | None] = mapped_column(Integer)  # None: until it expires
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    revoked_at: Mapped[datetime | None]
+
+    party_organization: Mapped[PartyOrganization] = relationship()
+
+
+class AuditEvent(Base):
+    """Who did what, when, with the values before and after."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(50))
+    target_type: Mapped[str] = mapped_column(String(50))
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ConversationState(Base):
+    """python-telegram-bot conversation states, kept across restarts."""
+
+    __tablename__ = "conversation_states"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    state: Mapped[dict[str, Any]] = mapped_column()
+
+
+class UserData(Base):
+    """python-telegram-bot user_data (drafts of guided flows), kept across restarts."""
+
+    __tablename__ = "user_data"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column()
+
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "ConversationState",
+    "Invite",
+    "MemberRole",
+    "MemberStatus",
+    "Membership",
+    "MembershipState",
+    "PartyGroup",
+    "PartyOrgKind",
+    "PartyOrganization",
+    "Person",
+    "SocialOrgType",
+    "SocialOrganization",
+    "UserData",
+    "utcnow",
+]

@@ -1,0 +1,360 @@
+"""People and memberships: registration, approval, member edits, appointments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from rules.permissions import LEADING_ROLES, Actor
+from storage import audit
+from storage.models import (
+    CURRENT_STATES,
+    Invite,
+    MemberRole,
+    Membership,
+    MembershipState,
+    MemberStatus,
+    PartyOrganization,
+    Person,
+    utcnow,
+)
+from storage.orgs import ancestor_ids, descendant_ids
+
+
+class MembershipError(Exception):
+    """A membership change that cannot happen; `code` is a message id."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+async def person_by_telegram_id(session: AsyncSession, telegram_id: int) -> Person | None:
+    return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+
+
+async def current_membership(session: AsyncSession, person_id: int) -> Membership | None:
+    """The pending or active membership of a person, if any (at most one, by index)."""
+    return await session.scalar(
+        select(Membership)
+        .options(selectinload(Membership.party_organization), selectinload(Membership.party_group))
+        .where(Membership.person_id == person_id, Membership.state.in_(CURRENT_STATES))
+    )
+
+
+async def load_actor(
+    session: AsyncSession, telegram_id: int, *, admins: frozenset[int], language: str
+) -> Actor:
+    """Everything permission checks need about the sender of an update."""
+    person = await person_by_telegram_id(session, telegram_id)
+    if person is None:
+        return Actor(telegram_id=telegram_id, language=language, is_admin=telegram_id in admins)
+    membership = await current_membership(session, person.id)
+    managed: set[int] = set()
+    subordinate: set[int] = set()
+    if membership is not None and membership.state is MembershipState.ACTIVE and (
+        membership.role in LEADING_ROLES
+    ):
+        managed = await descendant_ids(session, {membership.party_organization_id})
+        subordinate = managed - {membership.party_organization_id}
+    return Actor(
+        telegram_id=telegram_id,
+        language=person.language,
+        is_admin=telegram_id in admins,
+        person_id=person.id,
+        membership_id=membership.id if membership else None,
+        org_id=membership.party_organization_id if membership else None,
+        state=membership.state if membership else None,
+        role=membership.role if membership else None,
+        managed_org_ids=frozenset(managed),
+        subordinate_org_ids=frozenset(subordinate),
+    )
+
+
+async def ensure_person(
+    session: AsyncSession, telegram_id: int, *, language: str, real_name: str | None = None
+) -> Person:
+    person = await person_by_telegram_id(session, telegram_id)
+    if person is None:
+        person = Person(telegram_id=telegram_id, language=language, real_name=real_name)
+        session.add(person)
+        await session.flush()
+    return person
+
+
+async def set_language(session: AsyncSession, telegram_id: int, language: str) -> None:
+    person = await ensure_person(session, telegram_id, language=language)
+    person.language = language
+
+
+@dataclass(frozen=True)
+class RegistrationForm:
+    """What a member entered in the guided registration."""
+
+    telegram_id: int
+    language: str
+    real_name: str
+    org_id: int
+    status: MemberStatus
+    joined_party_on: date
+    phone: str | None
+    invite_id: int | None
+
+
+async def submit_registration(session: AsyncSession, form: RegistrationForm) -> Membership:
+    """Create the pending membership; refuses a second current one."""
+    org = await session.get(PartyOrganization, form.org_id)
+    if org is None:
+        raise MembershipError("unknown_branch")
+    person = await ensure_person(session, form.telegram_id, language=form.language)
+    if await current_membership(session, person.id) is not None:
+        raise MembershipError("already_registered")
+    if form.invite_id is not None:
+        # Count the use atomically; a single-use code used meanwhile is refused here.
+        used = await session.execute(
+            update(Invite)
+            .where(
+                Invite.id == form.invite_id,
+                Invite.revoked_at.is_(None),
+                (Invite.max_uses.is_(None)) | (Invite.uses < Invite.max_uses),
+            )
+            .values(uses=Invite.uses + 1)
+        )
+        if used.rowcount != 1:  # type: ignore[attr-defined]
+            raise MembershipError("invite_used")
+    person.real_name = form.real_name
+    person.language = form.language
+    if form.phone:
+        person.phone = form.phone
+    membership = Membership(
+        person_id=person.id,
+        party_organization_id=org.id,
+        state=MembershipState.PENDING,
+        status=form.status,
+        role=MemberRole.MEMBER,
+        joined_party_on=form.joined_party_on,
+        invite_id=form.invite_id,
+    )
+    session.add(membership)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        raise MembershipError("already_registered") from None
+    return membership
+
+
+async def membership_with_person(session: AsyncSession, membership_id: int) -> Membership | None:
+    return await session.scalar(
+        select(Membership)
+        .options(
+            selectinload(Membership.person),
+            selectinload(Membership.party_organization),
+            selectinload(Membership.party_group),
+        )
+        .where(Membership.id == membership_id)
+    )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of pressing approve or reject."""
+
+    membership: Membership
+    applied: bool  # False: somebody decided before (the press changed nothing)
+
+
+async def decide_registration(
+    session: AsyncSession,
+    membership_id: int,
+    *,
+    approve: bool,
+    decided_by: int,
+    reason: str | None = None,
+) -> Decision | None:
+    """Approve or reject a pending registration exactly once, even when pressed twice."""
+    new_state = MembershipState.ACTIVE if approve else MembershipState.REJECTED
+    result = await session.execute(
+        update(Membership)
+        .where(Membership.id == membership_id, Membership.state == MembershipState.PENDING)
+        .values(
+            state=new_state,
+            decided_at=utcnow(),
+            decided_by=decided_by,
+            reject_reason=None if approve else reason,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    applied = result.rowcount == 1  # type: ignore[attr-defined]
+    membership = await membership_with_person(session, membership_id)
+    if membership is None:
+        return None
+    await session.refresh(membership)
+    if applied:
+        audit.record(
+            session, decided_by, "membership.approve" if approve else "membership.reject",
+            "membership", membership_id, reason=reason,
+        )
+    return Decision(membership, applied)
+
+
+async def members_of(
+    session: AsyncSession, org_id: int, states: tuple[MembershipState, ...]
+) -> list[Membership]:
+    result = await session.scalars(
+        select(Membership)
+        .join(Membership.person)
+        .options(selectinload(Membership.person), selectinload(Membership.party_group))
+        .where(Membership.party_organization_id == org_id, Membership.state.in_(states))
+        .order_by(Membership.requested_at, Membership.id)
+    )
+    return list(result.all())
+
+
+async def leaders_of(session: AsyncSession, org_id: int) -> list[tuple[Person, int]]:
+    """Who decides for org_id: its secretary and deputies, else the nearest leaders above.
+
+    Each person comes with the organization they lead.
+    """
+    for candidate in [org_id, *await ancestor_ids(session, org_id)]:
+        result = await session.scalars(
+            select(Person)
+            .join(Membership, Membership.person_id == Person.id)
+            .where(
+                Membership.party_organization_id == candidate,
+                Membership.state == MembershipState.ACTIVE,
+                Membership.role.in_(LEADING_ROLES),
+            )
+            .order_by(Membership.role, Person.id)
+        )
+        people = list(result.all())
+        if people:
+            return [(person, candidate) for person in people]
+    return []
+
+
+async def update_member(
+    session: AsyncSession,
+    membership: Membership,
+    *,
+    actor_telegram_id: int,
+    status: MemberStatus | None = None,
+    role: MemberRole | None = None,
+    party_group_id: int | bool | None = False,
+) -> None:
+    """Change status, role or 党小组 (False: leave the group as it is) with an audit row."""
+    if membership.state is not MembershipState.ACTIVE:
+        raise MembershipError("not_active")
+    before = {
+        "status": membership.status,
+        "role": membership.role,
+        "party_group_id": membership.party_group_id,
+    }
+    if status is not None:
+        membership.status = status
+    if role is not None:
+        membership.role = role
+    if party_group_id is not False:
+        membership.party_group_id = party_group_id
+    after = {
+        "status": membership.status,
+        "role": membership.role,
+        "party_group_id": membership.party_group_id,
+    }
+    audit.record(
+        session, actor_telegram_id, "membership.edit", "membership", membership.id,
+        before=before, after=after,
+    )
+
+
+async def transfer_out(
+    session: AsyncSession, membership: Membership, *, to: str | None, actor_telegram_id: int
+) -> bool:
+    """Mark an active member as transferred out (组织关系转出); False if not active any more."""
+    result = await session.execute(
+        update(Membership)
+        .where(Membership.id == membership.id, Membership.state == MembershipState.ACTIVE)
+        .values(
+            state=MembershipState.TRANSFERRED_OUT,
+            transferred_out_at=utcnow(),
+            transferred_to=to,
+            role=MemberRole.MEMBER,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    await session.refresh(membership)
+    audit.record(
+        session, actor_telegram_id, "membership.transfer_out", "membership", membership.id,
+        to=to,
+    )
+    return True
+
+
+async def appoint(
+    session: AsyncSession,
+    membership: Membership,
+    role: MemberRole,
+    *,
+    actor_telegram_id: int,
+) -> None:
+    """Give an active member a committee role; a new secretary replaces the previous one."""
+    if membership.state is not MembershipState.ACTIVE:
+        raise MembershipError("not_active")
+    if role is MemberRole.SECRETARY:
+        previous = await session.scalars(
+            select(Membership).where(
+                Membership.party_organization_id == membership.party_organization_id,
+                Membership.state == MembershipState.ACTIVE,
+                Membership.role == MemberRole.SECRETARY,
+                Membership.id != membership.id,
+            )
+        )
+        for old in previous.all():
+            old.role = MemberRole.COMMITTEE_MEMBER
+            audit.record(
+                session, actor_telegram_id, "membership.edit", "membership", old.id,
+                before={"role": MemberRole.SECRETARY}, after={"role": old.role},
+            )
+    await update_member(session, membership, actor_telegram_id=actor_telegram_id, role=role)
+
+
+async def appoint_by_telegram_id(
+    session: AsyncSession,
+    org: PartyOrganization,
+    telegram_id: int,
+    role: MemberRole,
+    *,
+    status: MemberStatus,
+    actor_telegram_id: int,
+    language: str,
+) -> Membership:
+    """Bulk setup: appoint someone who has not registered yet; they complete /me later."""
+    person = await ensure_person(session, telegram_id, language=language)
+    membership = await current_membership(session, person.id)
+    if membership is not None and membership.party_organization_id != org.id:
+        raise MembershipError("member_elsewhere")
+    if membership is None:
+        membership = Membership(
+            person_id=person.id,
+            party_organization_id=org.id,
+            state=MembershipState.ACTIVE,
+            status=status,
+            role=MemberRole.MEMBER,
+            decided_at=utcnow(),
+            decided_by=actor_telegram_id,
+        )
+        session.add(membership)
+        await session.flush()
+    elif membership.state is MembershipState.PENDING:
+        membership.state = MembershipState.ACTIVE
+        membership.decided_at = utcnow()
+        membership.decided_by = actor_telegram_id
+    await appoint(session, membership, role, actor_telegram_id=actor_telegram_id)
+    return membership

@@ -1,0 +1,106 @@
+"""Fixtures: a fresh migrated database per test (SQLite, and PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from storage.db import Database
+from storage.migrate import upgrade
+from tests.harness import Bot, running_bot
+
+POSTGRES_URL = os.environ.get("BRANCHBOT_TEST_POSTGRES_URL")
+TEMPLATE_DB = "branchbot_test_template"
+
+
+def _backends() -> list[str]:
+    return ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file, copied for each test (migrating each time is slow)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    asyncio.run(upgrade(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    assert POSTGRES_URL is not None
+    url = make_url(POSTGRES_URL)
+    connection = await asyncpg.connect(
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        user=url.username or "postgres",
+        password=url.password,
+        database="postgres",
+    )
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+def _pg_url(database: str) -> str:
+    assert POSTGRES_URL is not None
+    return make_url(POSTGRES_URL).set(database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A migrated PostgreSQL database used as TEMPLATE for each test's database."""
+    if not POSTGRES_URL:
+        pytest.skip("BRANCHBOT_TEST_POSTGRES_URL is not set")
+
+    async def create() -> None:
+        await _pg_admin(f"DROP DATABASE IF EXISTS {TEMPLATE_DB} WITH (FORCE)")
+        await _pg_admin(f"CREATE DATABASE {TEMPLATE_DB}")
+        await upgrade(_pg_url(TEMPLATE_DB))
+
+    asyncio.run(create())
+    yield TEMPLATE_DB
+    asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {TEMPLATE_DB} WITH (FORCE)"))
+
+
+@pytest.fixture(params=_backends())
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[str]:
+    """A fresh, migrated, empty database for one test."""
+    if request.param == "sqlite":
+        path = tmp_path / "branchbot.db"
+        shutil.copy(sqlite_template, path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    template = request.getfixturevalue("postgres_template")
+    name = f"branchbot_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_pg_admin(f"CREATE DATABASE {name} TEMPLATE {template}"))
+    try:
+        yield _pg_url(name)
+    finally:
+        asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture
+async def bot(database_url: str) -> AsyncIterator[Bot]:
+    """The real bot, polling a fresh emulator, on a fresh database."""
+    async for running in running_bot(database_url):
+        yield running

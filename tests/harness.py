@@ -1,0 +1,160 @@
+"""Play people against the real bot: it polls the Bot API emulator over HTTP like Telegram."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.sandbox.emulator import BotApiEmulator
+
+from bot.application import BranchApplication, build_application, polling, prepare_database
+from bot.config import Settings
+
+ADMIN_ID = 900_001
+
+
+@dataclass
+class Bot:
+    """The running bot plus the emulator it talks to; restartable."""
+
+    emulator: BotApiEmulator
+    settings: Settings
+    app: BranchApplication | None = None
+    _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
+
+    async def start(self) -> None:
+        await prepare_database(self.settings)
+        self.app = build_application(self.settings)
+        self._stack = AsyncExitStack()
+        await self._stack.enter_async_context(polling(self.app))
+
+    async def stop(self) -> None:
+        await self._stack.aclose()
+        self.app = None
+
+    async def restart(self) -> None:
+        """A stop and start of the process as an operator would do it."""
+        await self.stop()
+        await self.start()
+
+    async def settle(self, limit: float = 15.0) -> None:
+        """Wait until every update sent so far has been fetched and fully handled."""
+        deadline = time.monotonic() + limit
+        quiet_rounds = 0
+        while quiet_rounds < 3:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the bot did not finish handling updates in time")
+            app = self.app
+            busy = (
+                self.emulator.pending_updates() > 0
+                or app is None
+                or app.updates_in_flight > 0
+                or not app.update_queue.empty()
+            )
+            quiet_rounds = 0 if busy else quiet_rounds + 1
+            await asyncio.sleep(0.01)
+
+    def person(self, user_id: int, name: str, language_code: str = "zh-hans") -> Person:
+        self.emulator.add_user(user_id, name, language_code=language_code)
+        return Person(self, user_id, name)
+
+
+@dataclass
+class Person:
+    """One Telegram user: types, taps buttons, reads what the bot said."""
+
+    bot: Bot
+    user_id: int
+    name: str
+
+    @property
+    def emu(self) -> BotApiEmulator:
+        return self.bot.emulator
+
+    def _seen(self) -> int:
+        return len(self.emu.messages(self.user_id))
+
+    async def _after(self, update: Any) -> list[Any]:
+        before = self._seen()
+        update()
+        await self.bot.settle()
+        return [m for m in self.emu.messages(self.user_id)[before:] if m.from_bot]
+
+    async def say(self, text: str) -> list[Any]:
+        """Send text (or a /command); returns the bot's new messages."""
+        return await self._after(lambda: self.emu.send_text(self.user_id, text))
+
+    async def tap(self, button: str, message_id: int | None = None) -> list[Any]:
+        """Press an inline button by its text (or data) on the newest bot message showing it."""
+        target = message_id if message_id is not None else self.message_with_button(button)
+        return await self._after(lambda: self.emu.press_button(self.user_id, target, button))
+
+    async def forge(self, data: str, message_id: int | None = None) -> list[Any]:
+        """Send callback data no button of ours offered (as a modified client could)."""
+        target = message_id if message_id is not None else self.last.message_id
+        return await self._after(lambda: self.emu.send_callback(self.user_id, target, data))
+
+    async def share_contact(self, phone: str, contact_user_id: int | None = None) -> list[Any]:
+        return await self._after(
+            lambda: self.emu.share_contact(self.user_id, phone, contact_user_id=contact_user_id)
+        )
+
+    def message_with_button(self, button: str) -> int:
+        for message in reversed(self.emu.bot_messages(self.user_id)):
+            for row in message.inline_keyboard or []:
+                if any(button in (b.text, b.callback_data) for b in row):
+                    return int(message.message_id)
+        raise LookupError(f"{self.name} sees no button {button!r}; last: {self.last_text!r}")
+
+    @property
+    def last(self) -> Any:
+        message = self.emu.last_bot_message(self.user_id)
+        assert message is not None, f"the bot never wrote to {self.name}"
+        return message
+
+    @property
+    def last_text(self) -> str:
+        message = self.emu.last_bot_message(self.user_id)
+        return message.text if message else ""
+
+    def texts(self) -> list[str]:
+        return [m.text for m in self.emu.bot_messages(self.user_id)]
+
+    def saw(self, fragment: str) -> bool:
+        return any(fragment in text for text in self.texts())
+
+    def buttons(self, message: Any | None = None) -> list[str]:
+        message = message or self.last
+        return [b.text for row in message.inline_keyboard or [] for b in row]
+
+    def keyboard(self) -> list[str]:
+        rows = self.emu.reply_keyboard(self.user_id) or []
+        return [b.text for row in rows for b in row]
+
+    def alerts(self) -> list[str]:
+        return [text for text, _alert in self.emu.callback_answers(self.user_id) if text]
+
+
+async def running_bot(
+    database_url: str, *, admins: frozenset[int] = frozenset({ADMIN_ID}), **settings: Any
+) -> AsyncIterator[Bot]:
+    """An emulator and the real bot polling it, on one database."""
+    async with BotApiEmulator() as emulator:
+        config = Settings(
+            token=emulator.token,  # type: ignore[arg-type]
+            api_base_url=emulator.base_url,
+            database_url=database_url,
+            admins=admins,
+            **settings,
+        )
+        bot = Bot(emulator, config)
+        await bot.start()
+        try:
+            yield bot
+        finally:
+            if bot.app is not None:
+                await bot.stop()

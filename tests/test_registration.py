@@ -1,0 +1,152 @@
+"""A member registers through the chat; a secretary approves or rejects."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from storage import invites, orgs, people
+from storage.models import (
+    MemberRole,
+    Membership,
+    MembershipState,
+    MemberStatus,
+    PartyOrgKind,
+    Person,
+)
+from tests.harness import ADMIN_ID, Bot
+
+SECRETARY_ID = 700_001
+
+
+async def seed_branch(bot: Bot, name: str = "阳光社工服务中心党支部") -> tuple[int, str]:
+    """A branch with a secretary (appointed by an admin) and a current invite code."""
+    assert bot.app is not None
+    async with bot.app.database.session() as session:
+        org = await orgs.create_party_org(
+            session, name=name, kind=PartyOrgKind.BRANCH, parent_id=None,
+            actor_telegram_id=ADMIN_ID,
+        )
+        await people.appoint_by_telegram_id(
+            session, org, SECRETARY_ID, MemberRole.SECRETARY, status=MemberStatus.FULL,
+            actor_telegram_id=ADMIN_ID, language="zh",
+        )
+        invite = await invites.create_invite(
+            session, org_id=org.id, created_by=SECRETARY_ID, valid_days=14
+        )
+        return org.id, invite.code
+
+
+async def register(bot: Bot, member, code: str, *, name: str, status: str = "正式党员",
+                   phone: str | None = None) -> None:
+    await member.say(f"/start {code}")
+    await member.tap("中文")
+    assert "真实姓名" in member.last_text
+    await member.say(name)
+    assert member.saw("党支部")
+    await member.tap(status)
+    await member.say("2015-07-01")
+    if phone:
+        await member.share_contact(phone)
+    else:
+        await member.say("跳过")
+    assert "请核对" in member.last_text
+    await member.tap("✅ 提交")
+
+
+async def test_member_registers_by_invite_and_secretary_approves(bot: Bot) -> None:
+    _, code = await seed_branch(bot)
+    secretary = bot.person(SECRETARY_ID, "书记")
+    await secretary.say("/start")
+    alice = bot.person(1001, "Alice")
+
+    await register(bot, alice, code, name="王丽", phone="+8613800001234")
+
+    assert alice.saw("已提交")
+    # The secretary sees the request with the phone (own branch) and buttons.
+    request = secretary.last
+    assert "王丽" in request.text and "+8613800001234" in request.text
+    assert "✅ 批准" in secretary.buttons(request)
+
+    await secretary.tap("✅ 批准")
+    assert "已批准" in secretary.last_text
+    assert "批准" in alice.last_text and "欢迎" in alice.last_text
+
+    # Pressing approve again changes nothing and says so.
+    await secretary.forge(f"apv:y:{_membership_id(alice)}", message_id=request.message_id)
+    assert "已经处理" in secretary.last_text
+
+    async with bot.app.database.session() as session:  # type: ignore[union-attr]
+        rows = (
+            await session.execute(
+                select(Person.real_name, Person.phone, Membership.state, Membership.status)
+                .join(Membership)
+                .where(Person.telegram_id == 1001)
+            )
+        ).all()
+    assert rows == [("王丽", "+8613800001234", MembershipState.ACTIVE, MemberStatus.FULL)]
+
+    await alice.say("/me")
+    assert "王丽" in alice.last_text and "阳光社工服务中心党支部" in alice.last_text
+
+
+def _membership_id(member) -> int:  # the id is in the data of the buttons the secretary saw
+    for message in reversed(member.emu.bot_messages(SECRETARY_ID)):
+        for row in message.inline_keyboard or []:
+            for b in row:
+                if b.callback_data and b.callback_data.startswith("apv:"):
+                    return int(b.callback_data.rsplit(":", 1)[1])
+    raise LookupError("no approval buttons")
+
+
+async def test_secretary_rejects_with_reason_and_member_may_try_again(bot: Bot) -> None:
+    _, code = await seed_branch(bot)
+    secretary = bot.person(SECRETARY_ID, "书记")
+    await secretary.say("/start")
+    bob = bot.person(1002, "Bob", language_code="en")
+    await bob.say(f"/start {code}")
+    await bob.tap("English")
+    await bob.say("Bob Li")
+    await bob.tap("Activist (applicant)")
+    await bob.say("2023-03-15")
+    await bob.say("Skip")
+    await bob.tap("✅ Submit")
+    assert bob.saw("Submitted")
+
+    await secretary.tap("❌ 拒绝")
+    assert "原因" in secretary.last_text
+    await secretary.say("不是本组织成员")
+    assert "已拒绝" in secretary.last_text
+    assert "not approved" in bob.last_text and "不是本组织成员" in bob.last_text
+
+    async with bot.app.database.session() as session:  # type: ignore[union-attr]
+        state = await session.scalar(
+            select(Membership.state).join(Person).where(Person.telegram_id == 1002)
+        )
+        assert state is MembershipState.REJECTED
+    # Rejected people can register again.
+    await bob.say(f"/start {code}")
+    assert "Choose your language" in bob.last_text
+
+
+async def test_restart_mid_registration_keeps_what_was_entered(bot: Bot) -> None:
+    _, code = await seed_branch(bot)
+    carol = bot.person(1003, "Carol")
+    await carol.say(f"/start {code}")
+    await carol.tap("中文")
+    await carol.say("张三")
+    await carol.tap("预备党员")
+
+    await bot.restart()
+
+    await carol.say("2020-01-02")
+    assert "手机号" in carol.last_text
+    await carol.say("跳过")
+    assert "张三" in carol.last_text and "预备党员" in carol.last_text
+    await carol.tap("✅ 提交")
+    async with bot.app.database.session() as session:  # type: ignore[union-attr]
+        count = await session.scalar(
+            select(func.count()).select_from(Membership).where(
+                Membership.state == MembershipState.PENDING
+            )
+        )
+    assert count == 1
