@@ -59,7 +59,8 @@ async def show_profile(update: Update, context: BranchContext) -> None:
         person = await people.person_by_telegram_id(session, actor.telegram_id)
         membership = await people.current_membership(session, person.id) if person else None
     if person is None or membership is None:
-        await send(update, t(ROLE_INTROS["guest"]), reply_markup=main_keyboard(actor))
+        intro = ROLE_INTROS["guest"]
+        await send(update, t(intro), reply_markup=main_keyboard(actor))
         return
     lines = [
         t("<b>My profile</b>"),

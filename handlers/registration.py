@@ -131,9 +131,10 @@ async def start_registration(update: Update, context: BranchContext) -> int:
                 draft["org_id"] = invite.party_organization_id
                 draft["org_name"] = invite.party_organization.name
             else:
+                problem_text = INVITE_PROBLEMS[problem or "invite_unknown"]
                 await send(
                     update,
-                    t(INVITE_PROBLEMS[problem or "invite_unknown"])
+                    t(problem_text)
                     + "\n"
                     + t("Ask your branch secretary for a new link, or pick your branch below."),
                 )

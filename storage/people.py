@@ -358,3 +358,23 @@ async def appoint_by_telegram_id(
         membership.decided_by = actor_telegram_id
     await appoint(session, membership, role, actor_telegram_id=actor_telegram_id)
     return membership
+
+
+async def pending_registrations(
+    session: AsyncSession, org_ids: set[int] | None, *, limit: int = 50
+) -> list[Membership]:
+    """Pending registrations in the given organizations (None: all), oldest first."""
+    query = (
+        select(Membership)
+        .options(
+            selectinload(Membership.person),
+            selectinload(Membership.party_organization),
+            selectinload(Membership.party_group),
+        )
+        .where(Membership.state == MembershipState.PENDING)
+        .order_by(Membership.requested_at, Membership.id)
+        .limit(limit)
+    )
+    if org_ids is not None:
+        query = query.where(Membership.party_organization_id.in_(org_ids))
+    return list((await session.scalars(query)).all())

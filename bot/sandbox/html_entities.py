@@ -211,9 +211,7 @@ def parse_html(text: str, *, strict_ampersand: bool = True) -> tuple[str, list[E
         else:
             i = _parse_end_tag(text, begin, i + 1, stack, entities, out)
     if stack:
-        raise EntityParseError(
-            f'Can\'t find end tag corresponding to start tag "{stack[-1].name}"'
-        )
+        raise EntityParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1].name}"')
     return out.text(), _sort_entities(entities)
 
 
@@ -236,9 +234,7 @@ def _parse_start_tag(
         while i < n and text[i].isspace():
             i += 1
         if i >= n:
-            raise EntityParseError(
-                f"Unclosed start tag at byte offset {_byte_offset(text, begin)}"
-            )
+            raise EntityParseError(f"Unclosed start tag at byte offset {_byte_offset(text, begin)}")
         if text[i] == ">":
             break
         name_start = i
@@ -264,9 +260,7 @@ def _parse_start_tag(
         while i < n and text[i].isspace():
             i += 1
         if i >= n:
-            raise EntityParseError(
-                f"Unclosed start tag at byte offset {_byte_offset(text, begin)}"
-            )
+            raise EntityParseError(f"Unclosed start tag at byte offset {_byte_offset(text, begin)}")
         if text[i] not in "'\"":
             token_start = i
             while i < n and (text[i].isalnum() or text[i] in ".-_"):
@@ -274,8 +268,7 @@ def _parse_start_tag(
             value = text[token_start:i].lower()
             if i >= n or (not text[i].isspace() and text[i] != ">"):
                 raise EntityParseError(
-                    f"Unexpected end of name token at byte offset "
-                    f"{_byte_offset(text, token_start)}"
+                    f"Unexpected end of name token at byte offset {_byte_offset(text, token_start)}"
                 )
         else:
             quote = text[i]
@@ -495,8 +488,7 @@ def parse_markdown_v2(text: str) -> tuple[str, list[Entity]]:
     if stack:
         top = stack[-1]
         raise EntityParseError(
-            f"Can't find end of {_MD_TYPE_NAMES[top.kind]} entity at byte offset "
-            f"{top.byte_offset}"
+            f"Can't find end of {_MD_TYPE_NAMES[top.kind]} entity at byte offset {top.byte_offset}"
         )
     if quote_start is not None:
         _close_quote(entities, quote_start, out)
@@ -673,8 +665,12 @@ def parse_markdown(text: str) -> tuple[str, list[Entity]]:
             normalized = _normalize_url(url) if url else None
             if normalized is not None and label:
                 entities.append(
-                    {"type": "text_link", "offset": offset, "length": utf16_len(label),
-                     "url": normalized}
+                    {
+                        "type": "text_link",
+                        "offset": offset,
+                        "length": utf16_len(label),
+                        "url": normalized,
+                    }
                 )
             continue
         fence = "```" if text.startswith("```", i) else c

@@ -1,0 +1,98 @@
+"""`branchbot sandbox`: the real bot against the local emulator, with a chat page to play people."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import webbrowser
+
+from bot.application import build_application, polling, prepare_database
+from bot.config import Settings
+from bot.sandbox.emulator import BotApiEmulator
+from storage import invites, orgs, people
+from storage.db import Database
+from storage.models import MemberRole, MemberStatus, PartyOrgKind
+
+logger = logging.getLogger(__name__)
+
+SANDBOX_ADMIN = 10_001
+SANDBOX_SECRETARY = 20_001
+SANDBOX_MEMBERS = ((30_001, "王丽"), (30_002, "李强"), (30_003, "Emma Chen"))
+DEMO_COMMITTEE = "示范区社会组织综合党委"
+DEMO_BRANCH = "阳光社工服务中心党支部"
+
+
+async def seed_demo(database: Database, admin_id: int) -> str | None:
+    """On an empty database: a committee, one branch with a secretary, and an invite code."""
+    async with database.session() as session:
+        if await orgs.party_org_by_name(session, DEMO_COMMITTEE) is not None:
+            return None
+        if await orgs.member_orgs(session):
+            return None  # somebody's own data: leave it alone
+        committee = await orgs.create_party_org(
+            session, name=DEMO_COMMITTEE, kind=PartyOrgKind.COMMITTEE, parent_id=None,
+            actor_telegram_id=admin_id,
+        )
+        branch = await orgs.create_party_org(
+            session, name=DEMO_BRANCH, kind=PartyOrgKind.BRANCH, parent_id=committee.id,
+            actor_telegram_id=admin_id,
+        )
+        secretary = await people.appoint_by_telegram_id(
+            session, branch, SANDBOX_SECRETARY, MemberRole.SECRETARY,
+            status=MemberStatus.FULL, actor_telegram_id=admin_id, language="zh",
+        )
+        secretary_person = await session.get(people.Person, secretary.person_id)
+        if secretary_person is not None:
+            secretary_person.real_name = "赵书记"
+        invite = await invites.create_invite(
+            session, org_id=branch.id, created_by=admin_id, valid_days=365
+        )
+        return invite.code
+
+
+async def run_sandbox(settings: Settings, *, open_browser: bool = True, demo: bool = True) -> int:
+    """Serve the emulator and its chat page, run the bot against it until interrupted."""
+    admin_id = min(settings.admins) if settings.admins else SANDBOX_ADMIN
+    emulator = BotApiEmulator(global_rate_per_second=30.0)
+    await emulator.start(host=settings.sandbox_host, port=settings.sandbox_port)
+    try:
+        sandbox_settings = settings.model_copy(
+            update={
+                "token": emulator.token,
+                "api_base_url": emulator.base_url,
+                "admins": settings.admins | {admin_id},
+            }
+        )
+        await prepare_database(sandbox_settings)
+        emulator.add_user(admin_id, "管理员 Admin", language_code="zh-hans")
+        emulator.add_user(SANDBOX_SECRETARY, "赵书记 Secretary", language_code="zh-hans")
+        for user_id, name in SANDBOX_MEMBERS:
+            emulator.add_user(user_id, name, language_code="en" if name.isascii() else "zh-hans")
+        code = None
+        if demo:
+            database = Database(sandbox_settings.database_url)
+            try:
+                code = await seed_demo(database, admin_id)
+            finally:
+                await database.dispose()
+        application = build_application(sandbox_settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        async with polling(application):
+            print(f"branchbot sandbox: open {emulator.page_url} in your browser")
+            print(f"  database: {sandbox_settings.database_url}")
+            if code:
+                print(f"  demo invite link: https://t.me/{application.bot.username}?start={code}")
+            print("  press Ctrl+C to stop")
+            if open_browser:
+                try:
+                    webbrowser.open(emulator.page_url)
+                except webbrowser.Error:
+                    pass
+            await stop.wait()
+    finally:
+        await emulator.stop()
+    return 0

@@ -1,0 +1,46 @@
+# Shared by scripts/start and scripts/test: a project virtualenv with branchbot installed.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+
+find_python() {
+  for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+      "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  echo "branchbot needs Python 3.11 or newer" >&2
+  return 1
+}
+
+# ensure_venv [extra]: create .venv if missing and install the project (re-install when
+# pyproject.toml changed since the last install).
+ensure_venv() {
+  local extra="${1:-}" spec="$ROOT" stamp
+  [ -n "$extra" ] && spec="$ROOT[$extra]"
+  if [ ! -x "$VENV/bin/python" ]; then
+    "$(find_python)" -m venv "$VENV"
+  fi
+  stamp="$VENV/.installed-${extra:-base}"
+  if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet -e "$spec"
+    touch "$stamp"
+  fi
+}
+
+# ensure_chromium: the browser test drives Debian's chromium (no browser download).
+ensure_chromium() {
+  if command -v chromium >/dev/null 2>&1; then
+    return 0
+  fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Debian's chromium for the browser test..."
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "chromium is missing: install Debian's 'chromium' package (the browser test needs it)" >&2
+  fi
+}

@@ -1,0 +1,55 @@
+"""Every message the code shows has a Chinese translation with the same placeholders."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from bot.i18n import LOCALE_DIR, Html, translator
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYWORDS = {"t": None, "N_": None, "plural": (1, 2)}
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+TAG = re.compile(r"</?([a-z-]+)")
+
+
+def _code_messages() -> set[str]:
+    found: set[str] = set()
+    for package in ("bot", "handlers", "reminders", "rules", "storage"):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            ROOT / package, keywords=KEYWORDS, comment_tags=()
+        ):
+            found.update([message] if isinstance(message, str) else [m for m in message if m])
+    return found
+
+
+def _catalog() -> dict[str, str]:
+    with (LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle)
+    return {
+        str(m.id): str(m.string)
+        for m in catalog
+        if m.id and isinstance(m.id, str) and m.string and "fuzzy" not in m.flags
+    }
+
+
+def test_every_message_has_a_chinese_translation() -> None:
+    missing = sorted(_code_messages() - set(_catalog()))
+    assert not missing, "untranslated (run scripts/update-translations): " + repr(missing[:20])
+
+
+def test_translations_keep_placeholders_and_tags() -> None:
+    for message, translation in _catalog().items():
+        assert set(PLACEHOLDER.findall(message)) == set(PLACEHOLDER.findall(translation)), message
+        assert sorted(TAG.findall(message)) == sorted(TAG.findall(translation)), message
+
+
+def test_translator_escapes_values_but_not_markup() -> None:
+    t = translator("en")
+    assert t("Name: {name}", name="<b>x</b> & y") == "Name: &lt;b&gt;x&lt;/b&gt; &amp; y"
+    assert t("Name: {name}", name=Html("<b>x</b>")) == "Name: <b>x</b>"
+    assert translator("zh")("Name: {name}", name="王丽") == "姓名：王丽"
+    assert translator("fr").language == "zh"  # unknown languages fall back to Chinese
