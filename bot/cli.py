@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
@@ -68,26 +69,47 @@ async def _org_import(settings: Settings, path: Path, dry_run: bool) -> int:
     await prepare_database(settings)
     database = Database(settings.database_url)
     try:
-        report = await import_org_file(database, path, dry_run=dry_run)
+        today = datetime.now(settings.tzinfo).date()
+        report = await import_org_file(database, path, dry_run=dry_run, today=today)
     finally:
         await database.dispose()
     print(report.format())
     return 0 if report.ok else 1
 
 
-def _run_polling(settings: Settings) -> int:
+async def _check_bot_api(settings: Settings) -> str | None:
+    """Ask getMe once before starting, so a wrong token or URL is one line, not a traceback."""
+    from telegram import Bot
     from telegram.error import InvalidToken, NetworkError
+
+    from bot.application import file_base_url
+
+    assert settings.token is not None
+    bot = Bot(
+        settings.token.get_secret_value(),
+        base_url=settings.api_base_url,
+        base_file_url=file_base_url(settings.api_base_url),
+    )
+    try:
+        async with bot:
+            return None
+    except InvalidToken:
+        return "BRANCHBOT_TOKEN: Telegram refused this token"
+    except NetworkError as exc:
+        return f"cannot reach the Bot API at {settings.api_base_url}: {exc}"
+
+
+def _run_polling(settings: Settings) -> int:
+    from telegram import Update
 
     from bot.application import build_application, prepare_database
 
+    problem = asyncio.run(_check_bot_api(settings))
+    if problem:
+        return _fail(problem)
     asyncio.run(prepare_database(settings))
     application = build_application(settings)
-    try:
-        application.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
-    except InvalidToken:
-        return _fail("BRANCHBOT_TOKEN: Telegram refused this token")
-    except NetworkError as exc:
-        return _fail(f"cannot reach the Bot API at {settings.api_base_url}: {exc}")
+    application.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
 
 
@@ -103,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "run"
     try:
         settings = load_settings()
+    except ConfigError as exc:
+        return _fail(str(exc))
+    try:
         if command == "db":
             if args.db_command != "upgrade":
                 return _fail("usage: branchbot db upgrade")
@@ -124,8 +149,6 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
         return _run_polling(settings)
-    except ConfigError as exc:
-        return _fail(str(exc))
     except KeyboardInterrupt:
         return 130
     except OSError as exc:  # e.g. the database file's folder is missing, a port is taken

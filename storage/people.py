@@ -242,7 +242,7 @@ async def update_member(
     session: AsyncSession,
     membership: Membership,
     *,
-    actor_telegram_id: int,
+    actor_telegram_id: int | None,
     status: MemberStatus | None = None,
     role: MemberRole | None = None,
     party_group_id: int | bool | None = False,
@@ -302,7 +302,7 @@ async def appoint(
     membership: Membership,
     role: MemberRole,
     *,
-    actor_telegram_id: int,
+    actor_telegram_id: int | None,
 ) -> None:
     """Give an active member a committee role; a new secretary replaces the previous one."""
     if membership.state is not MembershipState.ACTIVE:
@@ -332,7 +332,7 @@ async def appoint_by_telegram_id(
     role: MemberRole,
     *,
     status: MemberStatus,
-    actor_telegram_id: int,
+    actor_telegram_id: int | None,
     language: str,
 ) -> Membership:
     """Bulk setup: appoint someone who has not registered yet; they complete /me later."""

@@ -17,7 +17,8 @@ from storage.migrate import upgrade
 from tests.harness import Bot, running_bot
 
 POSTGRES_URL = os.environ.get("BRANCHBOT_TEST_POSTGRES_URL")
-TEMPLATE_DB = "branchbot_test_template"
+# Unique per run, so two test runs on one server do not drop each other's template.
+TEMPLATE_DB = f"branchbot_test_template_{uuid.uuid4().hex[:8]}"
 
 
 def _backends() -> list[str]:

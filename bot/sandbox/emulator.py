@@ -390,8 +390,10 @@ class _TokenBucket:
         self.updated = time.monotonic()
 
     def _refill(self, now: float) -> None:
-        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
+        # Clamp: "now" may have been read just before this bucket was created.
+        elapsed = max(0.0, now - self.updated)
+        self.tokens = min(self.capacity, self.tokens + elapsed * self.rate)
+        self.updated = max(self.updated, now)
 
     def wait_time(self, now: float) -> float:
         """Seconds until one token is available (0 if available now)."""
@@ -1109,13 +1111,14 @@ class BotApiEmulator:
         """Every Bot API request so far as (method, params), canonical method names."""
         return list(self._api_calls)
 
-    def call_count(self, method: str | None = None) -> int | Counter[str]:
-        """Calls of one method (case-insensitive), or a Counter of all when None."""
-        counts = Counter(call.method for call in self._api_calls)
-        if method is None:
-            return counts
+    def call_counts(self) -> Counter[str]:
+        """How often each Bot API method was called (canonical names)."""
+        return Counter(call.method for call in self._api_calls)
+
+    def call_count(self, method: str) -> int:
+        """How often one method was called (name is case-insensitive)."""
         entry = self._methods.get(method.lower())
-        return counts[entry[0] if entry else method]
+        return self.call_counts()[entry[0] if entry else method]
 
     def file_bytes(self, file_id: str) -> bytes:
         """Content of a stored file (uploaded by the bot or a person)."""

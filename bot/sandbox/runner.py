@@ -6,13 +6,16 @@ import asyncio
 import logging
 import signal
 import webbrowser
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
-from bot.application import build_application, polling, prepare_database
+from bot.application import BranchApplication, build_application, polling, prepare_database
 from bot.config import Settings
 from bot.sandbox.emulator import BotApiEmulator
 from storage import invites, orgs, people
 from storage.db import Database
-from storage.models import MemberRole, MemberStatus, PartyOrgKind
+from storage.models import MemberRole, MemberStatus, PartyOrgKind, Person
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +29,6 @@ DEMO_BRANCH = "阳光社工服务中心党支部"
 async def seed_demo(database: Database, admin_id: int) -> str | None:
     """On an empty database: a committee, one branch with a secretary, and an invite code."""
     async with database.session() as session:
-        if await orgs.party_org_by_name(session, DEMO_COMMITTEE) is not None:
-            return None
         if await orgs.member_orgs(session):
             return None  # somebody's own data: leave it alone
         committee = await orgs.create_party_org(
@@ -42,7 +43,7 @@ async def seed_demo(database: Database, admin_id: int) -> str | None:
             session, branch, SANDBOX_SECRETARY, MemberRole.SECRETARY,
             status=MemberStatus.FULL, actor_telegram_id=admin_id, language="zh",
         )
-        secretary_person = await session.get(people.Person, secretary.person_id)
+        secretary_person = await session.get(Person, secretary.person_id)
         if secretary_person is not None:
             secretary_person.real_name = "赵书记"
         invite = await invites.create_invite(
@@ -51,8 +52,17 @@ async def seed_demo(database: Database, admin_id: int) -> str | None:
         return invite.code
 
 
-async def run_sandbox(settings: Settings, *, open_browser: bool = True, demo: bool = True) -> int:
-    """Serve the emulator and its chat page, run the bot against it until interrupted."""
+@dataclass
+class Sandbox:
+    emulator: BotApiEmulator
+    application: BranchApplication
+    settings: Settings
+    invite_code: str | None
+
+
+@asynccontextmanager
+async def sandbox(settings: Settings, *, demo: bool = True) -> AsyncIterator[Sandbox]:
+    """The emulator with its chat page, personas, optional demo data, and the bot polling it."""
     admin_id = min(settings.admins) if settings.admins else SANDBOX_ADMIN
     emulator = BotApiEmulator(global_rate_per_second=30.0)
     await emulator.start(host=settings.sandbox_host, port=settings.sandbox_port)
@@ -77,22 +87,32 @@ async def run_sandbox(settings: Settings, *, open_browser: bool = True, demo: bo
             finally:
                 await database.dispose()
         application = build_application(sandbox_settings)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
         async with polling(application):
-            print(f"branchbot sandbox: open {emulator.page_url} in your browser")
-            print(f"  database: {sandbox_settings.database_url}")
-            if code:
-                print(f"  demo invite link: https://t.me/{application.bot.username}?start={code}")
-            print("  press Ctrl+C to stop")
-            if open_browser:
-                try:
-                    webbrowser.open(emulator.page_url)
-                except webbrowser.Error:
-                    pass
-            await stop.wait()
+            yield Sandbox(emulator, application, sandbox_settings, code)
     finally:
         await emulator.stop()
+
+
+async def run_sandbox(settings: Settings, *, open_browser: bool = True, demo: bool = True) -> int:
+    """Run the sandbox until Ctrl+C."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with sandbox(settings, demo=demo) as running:
+        url = running.emulator.page_url
+        print(f"branchbot sandbox: open {url} in your browser")
+        print(f"  database: {running.settings.database_url}")
+        if running.invite_code:
+            print(
+                "  demo invite link: "
+                f"https://t.me/{running.application.bot.username}?start={running.invite_code}"
+            )
+        print("  press Ctrl+C to stop")
+        if open_browser:
+            try:
+                webbrowser.open(url)
+            except webbrowser.Error:
+                pass
+        await stop.wait()
     return 0

@@ -1,0 +1,107 @@
+"""The branchbot command as an operator runs it: one clear line for bad settings, real polling."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox.emulator import BotApiEmulator
+
+
+def _env(tmp_path: Path, **values: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRANCHBOT_")}
+    env["BRANCHBOT_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    env.update(values)
+    return env
+
+
+async def _branchbot(env: dict[str, str], *args: str, limit: float = 60) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", *args,
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), limit)
+    assert process.returncode is not None
+    return process.returncode, out.decode()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("BRANCHBOT_ADMINS", "12,abc", "BRANCHBOT_ADMINS: must be comma-separated"),
+        ("BRANCHBOT_TIMEZONE", "Mars/Olympus", "BRANCHBOT_TIMEZONE: unknown time zone"),
+        ("BRANCHBOT_DATABASE_URL", "mysql://x", "BRANCHBOT_DATABASE_URL: use sqlite"),
+        ("BRANCHBOT_TOKEN", "not-a-token", "BRANCHBOT_TOKEN: does not look like a bot token"),
+        ("BRANCHBOT_API_BASE_URL", "ftp://x", "BRANCHBOT_API_BASE_URL: must be an http"),
+        ("BRANCHBOT_CONFIG", "/nonexistent.toml", "BRANCHBOT_CONFIG: file not found"),
+    ],
+)
+async def test_bad_setting_stops_with_one_line(
+    tmp_path: Path, variable: str, value: str, expected: str
+) -> None:
+    code, out = await _branchbot(_env(tmp_path, **{variable: value}), "run")
+    assert code == 2
+    assert out.strip().splitlines() == [out.strip()]  # one line, no traceback
+    assert expected in out
+
+
+async def test_settings_from_a_toml_file(tmp_path: Path) -> None:
+    from bot.config import load_settings
+
+    config = tmp_path / "branchbot.toml"
+    config.write_text('admins = [7, 8]\ntimezone = "Asia/Urumqi"\n', encoding="utf-8")
+    os.environ["BRANCHBOT_CONFIG"] = str(config)
+    try:
+        settings = load_settings()
+    finally:
+        del os.environ["BRANCHBOT_CONFIG"]
+    assert settings.admins == frozenset({7, 8}) and settings.timezone == "Asia/Urumqi"
+
+
+async def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
+    code, out = await _branchbot(_env(tmp_path), "db", "upgrade")
+    assert code == 0, out
+    with sqlite3.connect(tmp_path / "cli.db") as connection:
+        tables = {row[0] for row in connection.execute("select name from sqlite_master")}
+        journal = connection.execute("pragma journal_mode").fetchone()[0]
+    assert {"people", "memberships", "party_organizations", "invites"} <= tables
+    assert journal == "wal"
+
+
+async def test_run_polls_the_bot_api_and_answers(tmp_path: Path) -> None:
+    async with BotApiEmulator() as emulator:
+        env = _env(
+            tmp_path,
+            BRANCHBOT_TOKEN=emulator.token,
+            BRANCHBOT_API_BASE_URL=emulator.base_url,
+            BRANCHBOT_ADMINS="4242",
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run",
+            env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )
+        try:
+            emulator.add_user(4242, "Admin", language_code="en")
+            emulator.send_text(4242, "/start")
+            reply = await emulator.wait_for_bot_message(4242, timeout=30)
+            assert "administrator" in reply.text
+        finally:
+            process.send_signal(signal.SIGINT)
+            out, _ = await asyncio.wait_for(process.communicate(), 30)
+        assert process.returncode == 0, out.decode()
+        assert emulator.token not in out.decode()  # the token never reaches the log
+
+
+async def test_run_with_a_refused_token_says_so(tmp_path: Path) -> None:
+    async with BotApiEmulator() as emulator:
+        env = _env(tmp_path, BRANCHBOT_TOKEN="999:WRONG", BRANCHBOT_API_BASE_URL=emulator.base_url)
+        code, out = await _branchbot(env, "run")
+    assert code == 2
+    assert "branchbot: BRANCHBOT_TOKEN: Telegram refused this token" in out
+    assert "Traceback" not in out
