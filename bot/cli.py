@@ -64,8 +64,6 @@ async def _org_import(settings: Settings, path: Path, dry_run: bool) -> int:
     from storage.db import Database
     from storage.org_import import import_org_file
 
-    if not path.is_file():
-        return _fail(f"file not found: {path}")
     await prepare_database(settings)
     database = Database(settings.database_url)
     try:
@@ -135,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         if command == "org":
             if args.org_command != "import":
                 return _fail("usage: branchbot org import FILE.csv|FILE.xlsx [--dry-run]")
+            if not args.file.is_file():
+                return _fail(f"file not found: {args.file}")
             return asyncio.run(_org_import(settings, args.file, args.dry_run))
         if command == "sandbox" or settings.token is None:
             from bot.sandbox.runner import run_sandbox

@@ -619,7 +619,8 @@ async def cancel(update: Update, context: BranchContext) -> int:
     assert context.user_data is not None
     t = tr(update, context)
     context.user_data.pop(DRAFT, None)
-    context.user_data.pop("rejecting", None)
+    for draft in ("rejecting", "transfer", "org_draft"):
+        context.user_data.pop(draft, None)
     await answer(update)
     async with context.db.session() as session:
         actor = await current_actor(session, update, context)

@@ -224,7 +224,9 @@ async def test_term_start_end_and_override(bot: Bot) -> None:
             PartyOrganization.id, PartyOrganization.term_started_on, PartyOrganization.term_years
         ).order_by(PartyOrganization.id))).all()
         terms = await s.scalar(
-            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "party_org.term")
+            select(func.count()).select_from(AuditEvent).where(
+                AuditEvent.action == "party_org.term"
+            )
         )
     assert rows == [(committee_id, start, None), (branch_id, old, None)]
     assert terms == 4
@@ -273,6 +275,66 @@ async def test_admin_appoints_a_secretary_from_the_members(bot: Bot) -> None:
     assert edits == 3
 
 
+def callback_data(message: Any) -> list[str]:
+    return [b.callback_data for row in message.inline_keyboard for b in row]
+
+
+async def test_moving_coverage_asks_first_and_steps_survive_a_restart(bot: Bot) -> None:
+    committee_id, branch_id = await seed_tree(bot)
+    async with session(bot) as s:
+        law_firm = await orgs.create_social_org(
+            s, name="Harbour Law Firm", org_type=SocialOrgType.INTERMEDIARY,
+            party_org_id=branch_id, actor_telegram_id=ADMIN_ID,
+        )
+        law_firm_id = law_firm.id
+    admin = english_admin(bot)
+
+    await open_card(admin, COMMITTEE)
+    assert "➕ Party group" not in admin.buttons()  # 党小组 only inside branches
+    assert f"mem:list:{committee_id}:0" in callback_data(admin.last)
+    await admin.tap("Cover a social organization")
+    await admin.tap(f"Harbour Law Firm ({BRANCH})")
+    assert admin.last_text == (
+        f"Harbour Law Firm is covered by {BRANCH} now. Move it to {COMMITTEE}?"
+    )
+
+    async def covering() -> int | None:
+        async with session(bot) as s:
+            return await s.scalar(
+                select(SocialOrganization.party_organization_id).where(
+                    SocialOrganization.id == law_firm_id
+                )
+            )
+
+    assert await covering() == branch_id
+    await admin.tap("Yes, move it")
+    assert f"✅ {COMMITTEE} now covers Harbour Law Firm." in admin.last_text
+    assert await covering() == committee_id
+
+    # The branch card links to the invite and member screens of handlers.members.
+    await open_card(admin, f"└ {BRANCH}")
+    assert {f"inv:show:{branch_id}", f"mem:list:{branch_id}:0"} <= set(callback_data(admin.last))
+
+    # A guided creation is persistent: the bot restarts between the steps.
+    await admin.say("/orgs")
+    await admin.tap("➕ Social organization")
+    await bot.restart()
+    await admin.say("Harbour Volunteers")
+    assert "What type" in admin.last_text
+    await admin.tap("Community organization")
+    await bot.restart()
+    await admin.tap(f"└ {BRANCH}")
+    assert "Harbour Volunteers — Community organization — covered by Harbour Branch" in (
+        admin.last_text
+    )
+    async with session(bot) as s:
+        stored = (await s.execute(
+            select(SocialOrganization.org_type, SocialOrganization.party_organization_id)
+            .where(SocialOrganization.name == "Harbour Volunteers")
+        )).all()
+    assert stored == [(SocialOrgType.COMMUNITY, branch_id)]
+
+
 async def test_bad_names_and_dates_are_refused_with_a_retry(bot: Bot) -> None:
     _, branch_id = await seed_tree(bot)
     admin = english_admin(bot)
@@ -298,7 +360,7 @@ async def test_bad_names_and_dates_are_refused_with_a_retry(bot: Bot) -> None:
 
     await admin.say("/orgs")
     await admin.tap("➕ Social organization")
-    await admin.say("")
+    await admin.say("\u3000 ")  # ideographic and plain space only
     assert admin.last_text == "Please type something."
     async with session(bot) as s:
         await orgs.create_social_org(
@@ -332,7 +394,7 @@ async def test_bad_names_and_dates_are_refused_with_a_retry(bot: Bot) -> None:
     assert "already has a party group named Group A" in admin.last_text
 
     # Forged or stale data from an admin: refused, nothing changes.
-    for data in ("org:card:99999", "org:card:abc", "org:ty:%d:9" % branch_id, "org:pp:0"):
+    for data in ("org:card:99999", "org:card:abc", f"org:ty:{branch_id}:9", "org:pp:0"):
         await admin.forge(data)
         assert admin.alerts()[-1] == (
             "This button is no longer valid. Please open the menu again."
@@ -377,7 +439,9 @@ async def test_members_and_guests_are_refused(
         ):
             await person.forge(data)
             assert person.alerts()[-1] == "You are not allowed to do that.", data
-    assert sum("refused" in r.getMessage() for r in caplog.records) == 14
+    refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert len(refusals) == 16  # two /orgs and fourteen forged buttons, each logged
+    assert any("org:cy:" in line and "5003" in line for line in refusals)
 
     assert await count(bot, PartyOrganization) == 2
     assert await count(bot, AuditEvent) == audit_before

@@ -43,6 +43,11 @@ async def test_member_registers_through_the_chat_page(tmp_path: Path) -> None:
                 await page.fill("#composer-input", text)
                 await page.click("#composer-send")
 
+            # The secretary opens the bot first (Telegram lets bots write only to such people).
+            await page.click(f'[data-persona-id="{SANDBOX_SECRETARY}"]')
+            await say("/start")
+            await expect(bot_text.last).to_contain_text("欢迎回来")
+
             await page.click(f'[data-persona-id="{MEMBER}"]')
             await say(f"/start {running.invite_code}")
             await page.locator(".inline-btn", has_text="中文").last.click()

@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from pydantic import SecretStr
+
 from bot.application import BranchApplication, build_application, polling, prepare_database
 from bot.config import Settings
 from bot.sandbox.emulator import BotApiEmulator
@@ -69,7 +71,7 @@ async def sandbox(settings: Settings, *, demo: bool = True) -> AsyncIterator[San
     try:
         sandbox_settings = settings.model_copy(
             update={
-                "token": emulator.token,
+                "token": SecretStr(emulator.token),
                 "api_base_url": emulator.base_url,
                 "admins": settings.admins | {admin_id},
             }
