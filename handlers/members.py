@@ -59,6 +59,7 @@ from handlers.ui import (
     fmt_date,
     keyboard,
     paged,
+    person_name,
 )
 from rules.permissions import Actor, can_appoint, can_edit_member, can_manage_org, can_see_phone
 from rules.tree import MEMBER_KINDS
@@ -145,7 +146,7 @@ def local_date(context: BranchContext, value: datetime | None) -> str | None:
 
 def display_name(t: Translator, membership: Membership) -> str:
     """The member's real name, or a placeholder for someone appointed before registering."""
-    return membership.person.real_name or t("(no name yet, #{id})", id=membership.id)
+    return person_name(t, membership.person)
 
 
 def member_label(t: Translator, membership: Membership) -> str:

@@ -67,6 +67,7 @@ from handlers.ui import (
     fmt_date,
     keyboard,
     paged,
+    person_name,
 )
 from rules.permissions import COMMITTEE_ROLES, Actor, can_appoint, can_edit_tree
 from rules.terms import MAX_TERM_YEARS, MIN_TERM_YEARS, term_ends_on, term_years
@@ -87,7 +88,7 @@ from storage.models import (
 logger = logging.getLogger(__name__)
 
 PREFIX = "org"
-DRAFT = "org_setup"
+DRAFT = "org_draft"  # registration.cancel drops it on /cancel
 END = ConversationHandler.END
 
 (
@@ -192,7 +193,7 @@ def _e(text: str) -> str:
 def _person_name(t: Translator, membership: Membership) -> str:
     """Plain text (escape it for HTML): the real name, or the Telegram id if none yet."""
     person = membership.person
-    return person.real_name or t("Telegram user {id}", id=person.telegram_id)
+    return person_name(t, person)
 
 
 async def _org(session: AsyncSession, org_id: int) -> PartyOrganization:
@@ -475,7 +476,8 @@ async def enter_party_name(update: Update, context: BranchContext) -> int:
         await send(update, invalid_text(t, name))
         return PARTY_NAME
     if taken:
-        await send(update, t(TREE_ERRORS["duplicate_party_org"], name=name))
+        duplicate = TREE_ERRORS["duplicate_party_org"]
+        await send(update, t(duplicate, name=name))
         return PARTY_NAME
     _new_draft(context, flow="party", name=name)
     await send(
@@ -582,7 +584,8 @@ async def enter_social_name(update: Update, context: BranchContext) -> int:
         await send(update, invalid_text(t, name))
         return SOCIAL_NAME
     if taken:
-        await send(update, t(TREE_ERRORS["duplicate_social_org"], name=name))
+        duplicate = TREE_ERRORS["duplicate_social_org"]
+        await send(update, t(duplicate, name=name))
         return SOCIAL_NAME
     _new_draft(context, flow="social", name=name)
     await send(
@@ -718,8 +721,11 @@ async def ask_term_length(update: Update, context: BranchContext) -> int:
     await answer(update)
     await show(
         update,
-        t("How many years is the term of {org}? The default for a {kind} is {n}.",
-          org=org.name, kind=t(PARTY_KIND_LABELS[org.kind]), n=default)
+        t.plural("How many years is the term of {org}? The default for its kind ({kind}) "
+                 "is {n} year.",
+                 "How many years is the term of {org}? The default for its kind ({kind}) "
+                 "is {n} years.",
+                 default, org=org.name, kind=t(PARTY_KIND_LABELS[org.kind]))
         + "\n"
         + t("A longer or shorter term needs the approval of the upper level."),
         reply_markup=keyboard([

@@ -116,5 +116,10 @@ SOCIAL_TYPE_LABELS = {
 }
 
 
+def person_name(t: Translator, person: Any) -> str:
+    """A person's real name, or their Telegram id if they were appointed before registering."""
+    return person.real_name or t("Telegram user {id}", id=person.telegram_id)
+
+
 def fmt_date(t: Translator, value: object) -> str:
     return value.isoformat() if value is not None and hasattr(value, "isoformat") else t("not set")

@@ -29,11 +29,15 @@ def _code_messages() -> set[str]:
 def _catalog() -> dict[str, str]:
     with (LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalog = read_po(handle)
-    return {
-        str(m.id): str(m.string)
-        for m in catalog
-        if m.id and isinstance(m.id, str) and m.string and "fuzzy" not in m.flags
-    }
+    translated: dict[str, str] = {}
+    for message in catalog:
+        if not message.id or "fuzzy" in message.flags:
+            continue
+        ids = [message.id] if isinstance(message.id, str) else list(message.id)
+        strings = [message.string] if isinstance(message.string, str) else list(message.string)
+        if all(strings):  # Chinese has one plural form, used for singular and plural ids
+            translated.update((str(i), str(strings[0])) for i in ids)
+    return translated
 
 
 def test_every_message_has_a_chinese_translation() -> None:

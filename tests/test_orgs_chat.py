@@ -275,6 +275,25 @@ async def test_admin_appoints_a_secretary_from_the_members(bot: Bot) -> None:
     assert edits == 3
 
 
+async def test_long_tree_is_paged_and_the_keyboard_button_opens_it(bot: Bot) -> None:
+    committee_id, _ = await seed_tree(bot)
+    async with session(bot) as s:
+        for i in range(8):
+            await orgs.create_party_org(
+                s, name=f"Zone Joint Branch {i}", kind=PartyOrgKind.JOINT_BRANCH,
+                parent_id=committee_id, actor_telegram_id=ADMIN_ID,
+            )
+    admin = english_admin(bot)
+    await admin.say("🏛 Organizations")  # the reply keyboard button, as typed by the client
+    assert admin.last_text.startswith("Organization tree")
+    assert "1/2" in admin.buttons() and "Zone Joint Branch 7" not in admin.last_text
+    await admin.tap("Next ›")
+    assert "Zone Joint Branch 7 — Joint branch · 0 members" in admin.last_text
+    assert COMMITTEE not in admin.last_text
+    await admin.tap("└ Zone Joint Branch 7")
+    assert admin.last_text.startswith("Zone Joint Branch 7\nKind: Joint branch")
+
+
 def callback_data(message: Any) -> list[str]:
     return [b.callback_data for row in message.inline_keyboard for b in row]
 
@@ -354,6 +373,7 @@ async def test_bad_names_and_dates_are_refused_with_a_retry(bot: Bot) -> None:
     assert "What kind" in admin.last_text
     await admin.say("/cancel")
     assert admin.last_text == "Cancelled."
+    assert bot.app is not None and "org_draft" not in bot.app.user_data[ADMIN_ID]
     # The old kind button is stale after /cancel: nothing is created.
     await admin.tap("Party committee")
     assert admin.alerts()[-1] == "This button is no longer valid. Please open the menu again."

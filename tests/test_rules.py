@@ -35,7 +35,9 @@ TODAY = date(2026, 11, 23)
         (PartyOrgKind.BRANCH, 2, 2),
     ],
 )
-def test_term_length_by_kind_and_override(kind: PartyOrgKind, override: int | None, years: int) -> None:
+def test_term_length_by_kind_and_override(
+    kind: PartyOrgKind, override: int | None, years: int
+) -> None:
     assert term_years(kind, override) == years
 
 

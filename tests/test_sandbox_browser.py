@@ -25,13 +25,16 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 MEMBER = 30_001
+CHROMIUM_PRESENT = Path(CHROMIUM).exists()
 
 
 async def test_member_registers_through_the_chat_page(tmp_path: Path) -> None:
     from playwright.async_api import async_playwright, expect
 
-    assert Path(CHROMIUM).exists(), "Debian's chromium is needed (scripts/test installs it)"
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'sandbox.db'}", sandbox_port=0)
+    assert CHROMIUM_PRESENT, "Debian's chromium is needed (scripts/test installs it)"
+
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'sandbox.db'}"
+    settings = Settings(database_url=database_url, sandbox_port=0)
     async with sandbox(settings) as running, async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:

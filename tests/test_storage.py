@@ -182,10 +182,12 @@ async def test_times_are_stored_in_utc_and_come_back_aware(db: Database) -> None
 async def test_persistence_keeps_conversations_and_drafts(db: Database) -> None:
     persistence = SqlPersistence(db)
     await persistence.update_conversation("registration", (1, 1), 3)
-    await persistence.update_user_data(1, {"registration": {"name": "王丽", "joined": date(2020, 1, 1)}})
+    draft = {"registration": {"name": "王丽", "joined": date(2020, 1, 1)}}
+    await persistence.update_user_data(1, draft)
     fresh = SqlPersistence(db)
     assert await fresh.get_conversations("registration") == {(1, 1): 3}
-    assert await fresh.get_user_data() == {1: {"registration": {"name": "王丽", "joined": "2020-01-01"}}}
+    stored = {1: {"registration": {"name": "王丽", "joined": "2020-01-01"}}}
+    assert await fresh.get_user_data() == stored
     await persistence.update_conversation("registration", (1, 1), None)
     await persistence.drop_user_data(1)
     assert await fresh.get_conversations("registration") == {}

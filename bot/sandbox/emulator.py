@@ -2371,6 +2371,8 @@ class BotApiEmulator:
         return web.json_response({"commands": self.commands_for(user.id)})
 
     def _entry_json(self, entry: ChatEntry) -> JSON:
+        photos = entry.raw.get("photo") or []
+        photo_size: JSON | None = photos[-1] if photos else None
         return {
             "message_id": entry.message_id,
             "from_bot": entry.from_bot,
@@ -2382,6 +2384,8 @@ class BotApiEmulator:
             "file_url": f"/_emu/files/{entry.file_id}" if entry.file_id else None,
             "file_name": entry.file_name,
             "mime_type": entry.mime_type,
+            "width": photo_size.get("width") if photo_size else None,
+            "height": photo_size.get("height") if photo_size else None,
             "inline_keyboard": [
                 [
                     {

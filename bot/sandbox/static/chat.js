@@ -149,11 +149,14 @@
   async function selectPersona(id) {
     if (state.selected === id) return;
     state.selected = id;
+    history.replaceState(null, "", `#persona=${id}`); // a reload keeps the same person
     state.chatVersion = -1;
     state.chat = null;
     state.rendered = new Map();
     const messages = $("messages");
-    messages.replaceChildren($("empty-state") || el("div", "empty"));
+    const empty = $("empty-state");
+    empty.hidden = true; // shown again only once the chat is known to be empty
+    messages.replaceChildren(empty);
     closeMenus();
     markSeen(selectedUser());
     renderPersonas();
@@ -217,7 +220,9 @@
         $("conn").classList.remove("down");
         applyUsers(data);
         if (state.selected === null && state.users.length) {
-          await selectPersona(state.users[0].id);
+          const wanted = Number((location.hash.match(/persona=(\d+)/) || [])[1]);
+          const initial = state.users.find((u) => u.id === wanted) || state.users[0];
+          await selectPersona(initial.id);
         }
         const user = selectedUser();
         if (user && user.chat_version !== state.chatVersion) await loadChat();
@@ -294,13 +299,14 @@
     }
     const empty = $("empty-state");
     if (empty) empty.hidden = visible.length > 0;
-    if (stick || added) container.scrollTop = container.scrollHeight;
 
     renderReplyKeyboard(data.reply_keyboard);
     $("composer-input").placeholder = data.placeholder || "消息 (Message)";
     renderTyping(data.chat_action);
     renderAnswer(data, firstLoad);
     renderHeader();
+    // Scroll last: the keyboard and banners above change the list's height.
+    if (stick || added) container.scrollTop = container.scrollHeight;
   }
 
   function renderTyping(action) {
@@ -355,17 +361,20 @@
       const img = el("img", "msg-photo");
       img.src = message.file_url;
       img.alt = "photo";
-      img.loading = "lazy";
-      img.addEventListener("load", () => {
-        const container = $("messages");
-        container.scrollTop = container.scrollHeight;
-      }, { once: true });
+      if (message.width && message.height) {
+        // Known size up front keeps the layout (and the scroll position) stable while loading.
+        img.width = message.width;
+        img.height = message.height;
+        img.style.aspectRatio = `${message.width} / ${message.height}`;
+      }
       bubble.appendChild(img);
     } else if (message.kind === "document") {
       const link = el("a", "msg-doc");
       link.href = message.file_url || "#";
       link.download = message.file_name || "file";
-      link.appendChild(el("span", "msg-doc-icon", "📄"));
+      const icon = el("span", "msg-doc-icon");
+      icon.appendChild(documentIcon());
+      link.appendChild(icon);
       const info = el("span", "");
       info.appendChild(el("div", "msg-doc-name", message.file_name || "document"));
       info.appendChild(el("div", "msg-doc-sub", message.mime_type || ""));
@@ -392,6 +401,19 @@
       root.appendChild(renderInlineKeyboard(message));
     }
     return root;
+  }
+
+  function documentIcon() {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "20");
+    svg.setAttribute("height", "20");
+    const path = document.createElementNS(ns, "path");
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute("d", "M6 2h8l6 6v12a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2zm7 1.5V9h5.5z");
+    svg.appendChild(path);
+    return svg;
   }
 
   // Builds DOM from Telegram entities; offsets are UTF-16 units, exactly JS string indices.
@@ -560,9 +582,10 @@
       const rowNode = el("div", "reply-row");
       for (const button of row) {
         const special = button.request_contact || button.request_location;
-        const label = button.request_contact ? `📱 ${button.text}` : button.request_location ? `📍 ${button.text}` : button.text;
-        const node = el("button", "reply-btn" + (special ? " special" : ""), label);
+        const node = el("button", "reply-btn" + (special ? " special" : ""), button.text);
         node.type = "button";
+        if (button.request_contact) node.title = "分享手机号 (shares your phone number)";
+        if (button.request_location) node.title = "分享位置 (shares your location)";
         node.dataset.text = button.text;
         node.addEventListener("click", () => pressReplyButton(button));
         rowNode.appendChild(node);
