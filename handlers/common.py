@@ -123,10 +123,14 @@ async def handle_error(update: object, context: BranchContext) -> None:
     else:
         logger.error("error while handling an update", exc_info=error)
         text = t("Sorry, something went wrong. Please try again.")
-    try:
-        if update.callback_query is not None:
+    if update.callback_query is not None:
+        try:
             await update.callback_query.answer(text[:200], show_alert=True)
-        elif update.effective_chat is not None:
+            return
+        except TelegramError as exc:  # already answered: say it in the chat instead
+            logger.info("could not answer the callback with the error: %s", exc)
+    if update.effective_chat is not None:
+        try:
             await update.effective_chat.send_message(text)
-    except TelegramError as exc:
-        logger.info("could not tell the user about an error: %s", exc)
+        except TelegramError as exc:
+            logger.info("could not tell the user about an error: %s", exc)

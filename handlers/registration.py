@@ -590,6 +590,8 @@ async def reject_without_reason(update: Update, context: BranchContext) -> int:
     """Reject with no reason given."""
     assert update.callback_query is not None
     (membership_id,) = cb_args(update.callback_query.data, "apv", str, int)[1:]
+    async with context.db.session() as session:  # refuse before acknowledging the press
+        await load_for_decision(session, update, context, membership_id)
     await answer(update)
     await show(update, tr(update, context)("Rejecting…"))
     return await _reject(update, context, int(membership_id), None)

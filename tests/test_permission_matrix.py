@@ -1,0 +1,240 @@
+"""Every command and button × member / secretary of another branch / secretary / admin.
+
+Buttons are pressed as forged callback data (a modified client can send any), so what counts
+is the server's check: refused presses change nothing in the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.i18n import translator
+from handlers.common import NOT_ALLOWED, STALE_BUTTON
+from storage import invites, orgs, people
+from storage.models import (
+    AuditEvent,
+    Invite,
+    MemberRole,
+    Membership,
+    MembershipState,
+    MemberStatus,
+    PartyGroup,
+    PartyOrganization,
+    PartyOrgKind,
+    SocialOrganization,
+    SocialOrgType,
+)
+from tests.harness import ADMIN_ID, Bot
+
+SECRETARY_A, SECRETARY_B, MEMBER_A, APPLICANT_A = 701, 702, 703, 704
+t = translator("zh")
+REFUSALS = (t(NOT_ALLOWED), t(STALE_BUTTON))
+
+
+@dataclass
+class World:
+    branch_a: int
+    branch_b: int
+    member_a: int  # membership id
+    applicant_a: int  # pending membership id
+    group_a: int
+    social: int
+
+
+async def build_world(bot: Bot) -> World:
+    assert bot.app is not None
+    async with bot.app.database.session() as session:
+        top = await orgs.create_party_org(
+            session, name="综合党委", kind=PartyOrgKind.COMMITTEE, parent_id=None,
+            actor_telegram_id=ADMIN_ID,
+        )
+        a = await orgs.create_party_org(
+            session, name="甲支部", kind=PartyOrgKind.BRANCH, parent_id=top.id,
+            actor_telegram_id=ADMIN_ID,
+        )
+        b = await orgs.create_party_org(
+            session, name="乙支部", kind=PartyOrgKind.BRANCH, parent_id=top.id,
+            actor_telegram_id=ADMIN_ID,
+        )
+        for org, secretary in ((a, SECRETARY_A), (b, SECRETARY_B)):
+            await people.appoint_by_telegram_id(
+                session, org, secretary, MemberRole.SECRETARY, status=MemberStatus.FULL,
+                actor_telegram_id=ADMIN_ID, language="zh",
+            )
+            await invites.create_invite(session, org_id=org.id, created_by=ADMIN_ID, valid_days=9)
+        group = await orgs.create_group(session, org=a, name="第一党小组", actor_telegram_id=None)
+        social = await orgs.create_social_org(
+            session, name="阳光协会", org_type=SocialOrgType.ASSOCIATION, party_org_id=None,
+            actor_telegram_id=ADMIN_ID,
+        )
+        ids = []
+        for telegram_id, name in ((MEMBER_A, "甲党员"), (APPLICANT_A, "甲申请人")):
+            membership = await people.submit_registration(
+                session,
+                people.RegistrationForm(
+                    telegram_id=telegram_id, language="zh", real_name=name, org_id=a.id,
+                    status=MemberStatus.FULL, joined_party_on=date(2010, 1, 1),
+                    phone="+8613900000000", invite_id=None,
+                ),
+            )
+            ids.append(membership.id)
+        await people.decide_registration(session, ids[0], approve=True, decided_by=ADMIN_ID)
+        return World(a.id, b.id, ids[0], ids[1], group.id, social.id)
+
+
+def buttons(w: World) -> list[str]:
+    """Callback data of every button that acts on branch A (or the tree), from every feature."""
+    m, a = w.member_a, w.branch_a
+    return [
+        # registration decisions
+        f"apv:y:{w.applicant_a}", f"apv:n:{w.applicant_a}", f"apv:n0:{w.applicant_a}",
+        f"apv:back:{w.applicant_a}",
+        # member records
+        f"mem:list:{a}:0", f"mem:gone:{a}:0", f"mem:card:{m}", f"mem:st:{m}",
+        f"mem:setst:{m}:probationary", f"mem:rl:{m}", f"mem:setrl:{m}:committee_member",
+        f"mem:gp:{m}", f"mem:setgp:{m}:{w.group_a}", f"mem:out:{m}", f"mem:outskip:{m}",
+        f"mem:outok:{m}",
+        # invites
+        f"inv:show:{a}", f"inv:new:{a}", f"inv:renew:{a}", f"inv:keep:{a}", f"inv:one:{a}",
+        # organization tree (admins only)
+        "org:tree:0", f"org:card:{a}", "org:soc:0", "org:new:p", "org:new:s", f"org:ts:{a}",
+        f"org:tl:{a}", f"org:ty:{a}:5", f"org:grp:{a}", f"org:cv:{a}:0", f"org:cs:{a}:{w.social}",
+        f"org:cy:{a}:{w.social}", f"org:ap:{a}:0", f"org:am:{m}", f"org:ar:{m}:secretary",
+        f"org:ay:{m}:secretary",
+    ]
+
+
+async def snapshot(bot: Bot) -> dict[str, Any]:
+    """Everything a press could change."""
+    assert bot.app is not None
+    async with bot.app.database.session() as session:
+        return {
+            "memberships": (
+                await session.execute(
+                    select(
+                        Membership.id, Membership.state, Membership.status, Membership.role,
+                        Membership.party_group_id,
+                    ).order_by(Membership.id)
+                )
+            ).all(),
+            "invites": (
+                await session.execute(
+                    select(Invite.id, Invite.revoked_at, Invite.uses).order_by(Invite.id)
+                )
+            ).all(),
+            "orgs": (
+                await session.execute(
+                    select(
+                        PartyOrganization.id, PartyOrganization.term_started_on,
+                        PartyOrganization.term_years,
+                    ).order_by(PartyOrganization.id)
+                )
+            ).all(),
+            "coverage": (
+                await session.execute(
+                    select(SocialOrganization.id, SocialOrganization.party_organization_id)
+                )
+            ).all(),
+            "groups": await session.scalar(select(func.count()).select_from(PartyGroup)),
+            "audit": await session.scalar(select(func.count()).select_from(AuditEvent)),
+        }
+
+
+async def press_all(person: Any, data: list[str]) -> dict[str, str]:
+    """Forge each callback; return what each press answered (alert text, or '' for none)."""
+    answers: dict[str, str] = {}
+    for item in data:
+        before = len(person.alerts())
+        await person.forge(item)
+        alerts = person.alerts()
+        answers[item] = alerts[-1] if len(alerts) > before else ""
+    return answers
+
+
+async def test_members_and_other_branches_are_refused_everything(bot: Bot) -> None:
+    world = await build_world(bot)
+    member = bot.person(MEMBER_A, "甲党员")
+    other_secretary = bot.person(SECRETARY_B, "乙书记")
+    for person in (member, other_secretary):
+        await person.say("/start")
+    before = await snapshot(bot)
+
+    # Commands: the member is refused; the other secretary only ever sees branch B.
+    for command in ("/orgs", "/pending", "/members", "/invite"):
+        await member.say(command)
+        assert member.last_text == t(NOT_ALLOWED), command
+    await other_secretary.say("/orgs")
+    assert other_secretary.last_text == t(NOT_ALLOWED)
+    for command in ("/pending", "/members", "/invite"):
+        replies = await other_secretary.say(command)
+        seen = " ".join(r.text for r in replies)
+        assert "甲" not in seen and "乙支部" in seen or "没有待审批" in seen, (command, seen)
+
+    for person in (member, other_secretary):
+        answers = await press_all(person, buttons(world))
+        not_refused = {k: v for k, v in answers.items() if v not in REFUSALS}
+        assert not not_refused, (person.name, not_refused)
+    assert await snapshot(bot) == before
+
+
+async def test_secretary_may_run_own_branch_but_not_the_tree(bot: Bot) -> None:
+    world = await build_world(bot)
+    secretary = bot.person(SECRETARY_A, "甲书记")
+    await secretary.say("/start")
+    before = await snapshot(bot)
+
+    await secretary.say("/orgs")
+    assert secretary.last_text == t(NOT_ALLOWED)
+    replies = await secretary.say("/members")
+    assert any("甲党员" in b for r in replies for b in secretary.buttons(r))
+    replies = await secretary.say("/pending")
+    assert any("甲申请人" in r.text for r in replies)
+    replies = await secretary.say("/invite")
+    assert any("start=" in r.text for r in replies)
+
+    answers = await press_all(secretary, buttons(world))
+    tree = {k: v for k, v in answers.items() if k.startswith("org:")}
+    branch = {k: v for k, v in answers.items() if not k.startswith("org:")}
+    assert all(v == t(NOT_ALLOWED) for v in tree.values()), tree
+    assert not [k for k, v in branch.items() if v == t(NOT_ALLOWED)], branch
+    after = await snapshot(bot)
+    # The secretary's own-branch presses took effect: approval, status, role, group, and
+    # finally the transfer out (out -> skip destination -> confirm), which resets the role.
+    member_row = next(r for r in after["memberships"] if r.id == world.member_a)
+    applicant_row = next(r for r in after["memberships"] if r.id == world.applicant_a)
+    assert applicant_row.state is MembershipState.ACTIVE
+    assert member_row.status is MemberStatus.PROBATIONARY
+    assert member_row.party_group_id == world.group_a
+    assert member_row.state is MembershipState.TRANSFERRED_OUT
+    async with bot.app.database.session() as session:  # type: ignore[union-attr]
+        edits = (
+            await session.scalars(
+                select(AuditEvent.details).where(
+                    AuditEvent.action == "membership.edit",
+                    AuditEvent.target_id == world.member_a,
+                )
+            )
+        ).all()
+    assert any(e["after"]["role"] == "committee_member" for e in edits), edits
+    # ...and the tree was not touched.
+    for part in ("orgs", "coverage", "groups"):
+        assert after[part] == before[part], part
+
+
+async def test_admin_may_press_every_button(bot: Bot) -> None:
+    world = await build_world(bot)
+    admin = bot.person(ADMIN_ID, "管理员")
+    await admin.say("/start")
+    for command in ("/orgs", "/pending", "/members", "/invite"):
+        await admin.say(command)
+        assert admin.last_text != t(NOT_ALLOWED), command
+    answers = await press_all(admin, buttons(world))
+    assert not [k for k, v in answers.items() if v == t(NOT_ALLOWED)], answers
+    after = await snapshot(bot)
+    orgs_by_id = {row.id: row for row in after["orgs"]}
+    assert orgs_by_id[world.branch_a].term_years == 5
+    assert (world.social, world.branch_a) in after["coverage"]
