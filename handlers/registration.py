@@ -105,6 +105,18 @@ async def start_registration(update: Update, context: BranchContext) -> int:
         if actor.is_member or actor.is_pending:
             membership = await people.current_membership(session, actor.person_id or 0)
             org_name = membership.party_organization.name if membership else ""
+            person = await people.person_by_telegram_id(session, actor.telegram_id)
+            if membership is not None and person is not None and person.real_name is None:
+                # Appointed from above before registering: ask only for the missing details.
+                assert context.user_data is not None
+                context.user_data[DRAFT] = {
+                    "complete": True,
+                    "org_id": membership.party_organization_id,
+                    "org_name": org_name,
+                }
+                await send(update, t("You were appointed in {branch}. Please complete your "
+                                     "details.", branch=org_name))
+                return await ask_language(update)
             if actor.is_member:
                 text = t("Welcome back! You are registered in {branch}.", branch=org_name)
             else:
@@ -139,6 +151,11 @@ async def start_registration(update: Update, context: BranchContext) -> int:
                     + t("Ask your branch secretary for a new link, or pick your branch below."),
                 )
     context.user_data[DRAFT] = draft
+    return await ask_language(update)
+
+
+async def ask_language(update: Update) -> int:
+    """The first question, asked in both languages."""
     await send(
         update,
         "请选择语言 / Choose your language",
@@ -179,7 +196,10 @@ async def enter_name(update: Update, context: BranchContext) -> int:
     draft = _draft(context)
     draft["name"] = name
     if draft.get("org_id"):
-        await send(update, t("Branch: {branch} (from your invite link).", branch=draft["org_name"]))
+        if not draft.get("complete"):
+            await send(
+                update, t("Branch: {branch} (from your invite link).", branch=draft["org_name"])
+            )
         return await ask_status(update, context)
     return await ask_branch(update, context, page=0)
 
@@ -356,6 +376,8 @@ async def submit(update: Update, context: BranchContext) -> int:
         await answer(update)
         await show(update, t("Something is missing. Let us start again with /start."))
         return ConversationHandler.END
+    if draft.get("complete"):
+        return await save_completed_profile(update, context, draft)
     form = people.RegistrationForm(
         telegram_id=update.effective_user.id,
         language=language_of(update, context),
@@ -403,6 +425,34 @@ async def submit(update: Update, context: BranchContext) -> int:
     for telegram_id, (language, own_branch) in recipients.items():
         show_phone = own_branch or telegram_id in context.settings.admins
         await notify_leader(context, telegram_id, language, membership, show_phone=show_phone)
+    return ConversationHandler.END
+
+
+async def save_completed_profile(
+    update: Update, context: BranchContext, draft: dict[str, Any]
+) -> int:
+    """An appointed member's own details: stored at once, no approval needed."""
+    assert context.user_data is not None and update.effective_user is not None
+    t = tr(update, context)
+    async with context.db.session() as session:
+        saved = await people.complete_profile(
+            session,
+            update.effective_user.id,
+            language=language_of(update, context),
+            real_name=draft["name"],
+            status=MemberStatus(str(draft["status"])),
+            joined_party_on=datetime.fromisoformat(draft["joined"]).date(),
+            phone=draft.get("phone"),
+        )
+        actor = await current_actor(session, update, context)
+    await answer(update)
+    context.user_data.pop(DRAFT, None)
+    if not saved:
+        await show(update, t("Something is missing. Let us start again with /start."))
+        return ConversationHandler.END
+    await show(update, t("Your details are saved."))
+    await publish_commands_for(context.application, actor)
+    await send(update, t("Done. The menu is below."), reply_markup=main_keyboard(actor))
     return ConversationHandler.END
 
 

@@ -161,6 +161,33 @@ async def membership_with_person(session: AsyncSession, membership_id: int) -> M
     )
 
 
+async def complete_profile(
+    session: AsyncSession,
+    telegram_id: int,
+    *,
+    language: str,
+    real_name: str,
+    status: MemberStatus,
+    joined_party_on: date,
+    phone: str | None,
+) -> bool:
+    """Fill in the details of someone appointed before registering; False if not a member."""
+    person = await person_by_telegram_id(session, telegram_id)
+    membership = await current_membership(session, person.id) if person else None
+    if person is None or membership is None:
+        return False
+    before = {"real_name": person.real_name, "status": membership.status}
+    person.real_name, person.language = real_name, language
+    if phone:
+        person.phone = phone
+    membership.status, membership.joined_party_on = status, joined_party_on
+    audit.record(
+        session, telegram_id, "person.complete_profile", "membership", membership.id,
+        before=before, after={"real_name": real_name, "status": status},
+    )
+    return True
+
+
 @dataclass(frozen=True)
 class Decision:
     """The outcome of pressing approve or reject."""

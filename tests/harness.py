@@ -9,10 +9,9 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.sandbox.emulator import BotApiEmulator
-
 from bot.application import BranchApplication, build_application, polling, prepare_database
 from bot.config import Settings
+from bot.sandbox.emulator import BotApiEmulator
 
 ADMIN_ID = 900_001
 

@@ -145,3 +145,30 @@ async def test_restart_mid_registration_keeps_what_was_entered(bot: Bot) -> None
             )
         )
     assert count == 1
+
+
+async def test_appointed_secretary_completes_their_details_without_approval(bot: Bot) -> None:
+    await seed_branch(bot)
+    secretary = bot.person(SECRETARY_ID, "Secretary", language_code="en")
+    await secretary.say("/me")  # appointed in Chinese by the admin: no name yet
+    assert "请发送 /start 补充个人信息" in secretary.last_text
+    await secretary.say("/start")
+    assert secretary.saw("请补充您的个人信息")
+    await secretary.tap("English")
+    await secretary.say("Zhao Min")
+    await secretary.tap("Full member")
+    await secretary.say("2008-07-01")
+    await secretary.say("Skip")
+    await secretary.tap("✅ Submit")
+    assert secretary.saw("Your details are saved.")
+    async with bot.app.database.session() as session:  # type: ignore[union-attr]
+        row = (
+            await session.execute(
+                select(Person.real_name, Membership.state, Membership.role)
+                .join(Membership)
+                .where(Person.telegram_id == SECRETARY_ID)
+            )
+        ).one()
+    assert tuple(row) == ("Zhao Min", MembershipState.ACTIVE, MemberRole.SECRETARY)
+    await secretary.say("/me")
+    assert "Zhao Min" in secretary.last_text and "Secretary" in secretary.last_text
