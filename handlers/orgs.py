@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -445,47 +445,97 @@ async def remind_buttons(update: Update, context: BranchContext) -> None:
 # --- new party organization -----------------------------------------------------------------
 
 
-async def start_party_org(update: Update, context: BranchContext) -> int:
-    """Ask the name of a new party organization."""
+@dataclass(frozen=True)
+class NameStep:
+    """The typed-name step of a new party or social organization (one flow, two kinds)."""
+
+    flow: str
+    prompt: str
+    state: int
+    duplicate: str
+    next_question: str
+    next_state: int
+    taken: Callable[[AsyncSession, str], Awaitable[object | None]]
+    next_keyboard: Callable[[Translator], InlineKeyboardMarkup]
+
+
+def social_type_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    return keyboard(
+        [[button(t(label), PREFIX, "st", kind.value)] for kind, label in SOCIAL_TYPE_LABELS.items()]
+        + [[button(t("Cancel"), PREFIX, "tree", 0)]]
+    )
+
+
+NAME_STEPS = {
+    "party": NameStep(
+        flow="party",
+        prompt=N_("New party organization. Type its full name (at most {limit} characters)."),
+        state=PARTY_NAME,
+        duplicate="duplicate_party_org",
+        next_question=N_("What kind of party organization is it?"),
+        next_state=PARTY_KIND,
+        taken=org_store.party_org_by_name,
+        next_keyboard=kind_keyboard,
+    ),
+    "social": NameStep(
+        flow="social",
+        prompt=N_(
+            "New social organization. Type its registered name (at most {limit} characters)."
+        ),
+        state=SOCIAL_NAME,
+        duplicate="duplicate_social_org",
+        next_question=N_("What type of social organization is it?"),
+        next_state=SOCIAL_TYPE,
+        taken=org_store.social_org_by_name,
+        next_keyboard=social_type_keyboard,
+    ),
+}
+
+
+async def _ask_name(update: Update, context: BranchContext, step: NameStep) -> int:
     async with context.db.session() as session:
-        actor = await _admin(session, update, context, "create party org")
+        actor = await _admin(session, update, context, f"create {step.flow} org")
     t = translator(actor.language)
-    _new_draft(context, flow="party")
+    _new_draft(context, flow=step.flow)
     await answer(update)
     await show(
         update,
-        t("New party organization. Type its full name (at most {limit} characters).",
-          limit=MAX_ORG_NAME),
+        t(step.prompt, limit=MAX_ORG_NAME),
         reply_markup=keyboard([[button(t("Cancel"), PREFIX, "tree", 0)]]),
     )
-    return PARTY_NAME
+    return step.state
+
+
+async def _enter_name(update: Update, context: BranchContext, step: NameStep) -> int:
+    assert update.message is not None
+    name = clean_text(update.message.text, max_length=MAX_ORG_NAME)
+    async with context.db.session() as session:
+        actor = await _admin(session, update, context, f"name {step.flow} org")
+        taken = not isinstance(name, Invalid) and await step.taken(session, name) is not None
+    t = translator(actor.language)
+    if isinstance(name, Invalid):
+        await send(update, invalid_text(t, name))
+        return step.state
+    if taken:
+        await send(update, t(TREE_ERRORS[step.duplicate], name=name))
+        return step.state
+    _new_draft(context, flow=step.flow, name=name)
+    await send(
+        update,
+        t("Name: {name}", name=name) + "\n\n" + t(step.next_question),
+        reply_markup=step.next_keyboard(t),
+    )
+    return step.next_state
+
+
+async def start_party_org(update: Update, context: BranchContext) -> int:
+    """Ask the name of a new party organization."""
+    return await _ask_name(update, context, NAME_STEPS["party"])
 
 
 async def enter_party_name(update: Update, context: BranchContext) -> int:
     """Check the name (valid, not taken), then ask the kind."""
-    assert update.message is not None
-    name = clean_text(update.message.text, max_length=MAX_ORG_NAME)
-    async with context.db.session() as session:
-        actor = await _admin(session, update, context, "name party org")
-        taken = (
-            not isinstance(name, Invalid)
-            and await org_store.party_org_by_name(session, name) is not None
-        )
-    t = translator(actor.language)
-    if isinstance(name, Invalid):
-        await send(update, invalid_text(t, name))
-        return PARTY_NAME
-    if taken:
-        duplicate = TREE_ERRORS["duplicate_party_org"]
-        await send(update, t(duplicate, name=name))
-        return PARTY_NAME
-    _new_draft(context, flow="party", name=name)
-    await send(
-        update,
-        t("Name: {name}", name=name) + "\n\n" + t("What kind of party organization is it?"),
-        reply_markup=kind_keyboard(t),
-    )
-    return PARTY_KIND
+    return await _enter_name(update, context, NAME_STEPS["party"])
 
 
 async def choose_kind(update: Update, context: BranchContext) -> int:
@@ -555,49 +605,12 @@ async def choose_parent(update: Update, context: BranchContext) -> int:
 
 async def start_social_org(update: Update, context: BranchContext) -> int:
     """Ask the name of a new social organization."""
-    async with context.db.session() as session:
-        actor = await _admin(session, update, context, "create social org")
-    t = translator(actor.language)
-    _new_draft(context, flow="social")
-    await answer(update)
-    await show(
-        update,
-        t("New social organization. Type its registered name (at most {limit} characters).",
-          limit=MAX_ORG_NAME),
-        reply_markup=keyboard([[button(t("Cancel"), PREFIX, "tree", 0)]]),
-    )
-    return SOCIAL_NAME
+    return await _ask_name(update, context, NAME_STEPS["social"])
 
 
 async def enter_social_name(update: Update, context: BranchContext) -> int:
     """Check the name (valid, not taken), then ask the type."""
-    assert update.message is not None
-    name = clean_text(update.message.text, max_length=MAX_ORG_NAME)
-    async with context.db.session() as session:
-        actor = await _admin(session, update, context, "name social org")
-        taken = (
-            not isinstance(name, Invalid)
-            and await org_store.social_org_by_name(session, name) is not None
-        )
-    t = translator(actor.language)
-    if isinstance(name, Invalid):
-        await send(update, invalid_text(t, name))
-        return SOCIAL_NAME
-    if taken:
-        duplicate = TREE_ERRORS["duplicate_social_org"]
-        await send(update, t(duplicate, name=name))
-        return SOCIAL_NAME
-    _new_draft(context, flow="social", name=name)
-    await send(
-        update,
-        t("Name: {name}", name=name) + "\n\n" + t("What type of social organization is it?"),
-        reply_markup=keyboard(
-            [[button(t(label), PREFIX, "st", kind.value)]
-             for kind, label in SOCIAL_TYPE_LABELS.items()]
-            + [[button(t("Cancel"), PREFIX, "tree", 0)]]
-        ),
-    )
-    return SOCIAL_TYPE
+    return await _enter_name(update, context, NAME_STEPS["social"])
 
 
 async def choose_social_type(update: Update, context: BranchContext) -> int:

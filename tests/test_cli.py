@@ -105,3 +105,41 @@ async def test_run_with_a_refused_token_says_so(tmp_path: Path) -> None:
     assert code == 2
     assert "branchbot: BRANCHBOT_TOKEN: Telegram refused this token" in out
     assert "Traceback" not in out
+
+
+async def test_run_without_a_token_serves_the_sandbox_page(tmp_path: Path) -> None:
+    import socket
+
+    import aiohttp
+
+    with socket.socket() as probe:  # a free port for the page
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = _env(tmp_path, BRANCHBOT_SANDBOX_PORT=str(port))
+    env["BROWSER"] = "true"  # webbrowser.open must not start anything here
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run",
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        assert process.stdout is not None
+        lines: list[str] = []
+        while not any("press Ctrl+C" in line for line in lines):
+            line = await asyncio.wait_for(process.stdout.readline(), 30)
+            assert line, "".join(lines)
+            lines.append(line.decode())
+        output = "".join(lines)
+        assert "starting the local sandbox" in output
+        assert f"http://127.0.0.1:{port}/" in output and "?start=" in output
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{port}/") as response:
+                assert response.status == 200
+                assert "composer-input" in await response.text()
+            async with http.get(f"http://127.0.0.1:{port}/_emu/api/users") as response:
+                users = await response.json()
+        names = str(users)
+        assert "赵书记" in names and "王丽" in names
+    finally:
+        process.send_signal(signal.SIGINT)
+        await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0
