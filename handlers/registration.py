@@ -128,6 +128,8 @@ async def start_registration(update: Update, context: BranchContext) -> int:
             await send(update, text, reply_markup=main_keyboard(actor))
             return ConversationHandler.END
         if actor.is_admin and not payload:
+            # Remember the admin's language, for messages the bot sends them later.
+            await people.ensure_person(session, actor.telegram_id, language=actor.language)
             await send(
                 update,
                 t("Welcome, administrator. Use the menu below or /help."),
@@ -392,6 +394,7 @@ async def submit(update: Update, context: BranchContext) -> int:
         async with context.db.session() as session:
             membership = await people.submit_registration(session, form)
             leaders = await people.leaders_of(session, membership.party_organization_id)
+            admin_languages = await people.languages_of(session, context.settings.admins)
             loaded = await people.membership_with_person(session, membership.id)
             assert loaded is not None
             membership = loaded
@@ -419,9 +422,10 @@ async def submit(update: Update, context: BranchContext) -> int:
         for leader, org_id in leaders
     }
     if not recipients:  # no secretary yet: the upper level decides
-        recipients = dict.fromkeys(
-            context.settings.admins, (context.settings.default_language, True)
-        )
+        recipients = {
+            admin: (admin_languages.get(admin, context.settings.default_language), True)
+            for admin in context.settings.admins
+        }
     for telegram_id, (language, own_branch) in recipients.items():
         show_phone = own_branch or telegram_id in context.settings.admins
         await notify_leader(context, telegram_id, language, membership, show_phone=show_phone)

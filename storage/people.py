@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -85,6 +86,17 @@ async def ensure_person(
         session.add(person)
         await session.flush()
     return person
+
+
+async def languages_of(session: AsyncSession, telegram_ids: Iterable[int]) -> dict[int, str]:
+    """The chosen language of each of these people who has talked to the bot."""
+    ids = list(telegram_ids)
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Person.telegram_id, Person.language).where(Person.telegram_id.in_(ids))
+    )
+    return {int(telegram_id): language for telegram_id, language in rows.all()}
 
 
 async def set_language(session: AsyncSession, telegram_id: int, language: str) -> None:

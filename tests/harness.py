@@ -88,8 +88,21 @@ class Person:
         return await self._after(lambda: self.emu.send_text(self.user_id, text))
 
     async def tap(self, button: str, message_id: int | None = None) -> list[Any]:
-        """Press an inline button by its text (or data) on the newest bot message showing it."""
+        """Press an inline button by its text (or data) on the newest bot message showing it.
+
+        A button whose text merely contains `button` (e.g. after a tree mark) is pressed too
+        when it is the only such button on that message.
+        """
         target = message_id if message_id is not None else self.message_with_button(button)
+        buttons = [b for row in self.emu.message(self.user_id, target).inline_keyboard or []
+                   for b in row]
+        if not any(button in (b.text, b.callback_data) for b in buttons):
+            partial = [b for b in buttons if button in b.text and b.callback_data]
+            if len(partial) == 1:
+                data = partial[0].callback_data
+                return await self._after(
+                    lambda: self.emu.press_button(self.user_id, target, data, match="data")
+                )
         return await self._after(lambda: self.emu.press_button(self.user_id, target, button))
 
     async def forge(self, data: str, message_id: int | None = None) -> list[Any]:
@@ -107,6 +120,10 @@ class Person:
             for row in message.inline_keyboard or []:
                 if any(button in (b.text, b.callback_data) for b in row):
                     return int(message.message_id)
+        for message in reversed(self.emu.bot_messages(self.user_id)):
+            texts = [b.text for row in message.inline_keyboard or [] for b in row]
+            if sum(button in text for text in texts) == 1:
+                return int(message.message_id)
         raise LookupError(f"{self.name} sees no button {button!r}; last: {self.last_text!r}")
 
     @property
