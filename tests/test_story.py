@@ -108,9 +108,10 @@ async def test_admin_builds_secretary_invites_three_register_one_rejected(bot: B
                 )
             ).all()
         )
-        roles = dict(
-            (await session.execute(select(Person.real_name, Membership.role).join(Membership))).all()
+        role_rows = await session.execute(
+            select(Person.real_name, Membership.role).join(Membership)
         )
+        roles = dict(role_rows.all())
     approved = {n for n, s in rows.items() if s is MembershipState.ACTIVE}
     assert approved == {"Zhao Min", "Li Na", "Wang Wei"}
     assert rows["Chen Jie"] is MembershipState.REJECTED
