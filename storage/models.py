@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     TypeDecorator,
     UniqueConstraint,
     text,
@@ -106,6 +107,43 @@ class MembershipState(enum.StrEnum):
     ACTIVE = "active"
     REJECTED = "rejected"
     TRANSFERRED_OUT = "transferred_out"  # 组织关系转出
+
+
+class MeetingKind(enum.StrEnum):
+    """三会一课 and related organizational life (DOMAIN.md)."""
+
+    ASSEMBLY = "assembly"  # 支部党员大会
+    COMMITTEE = "committee"  # 支部委员会会议
+    GROUP = "group"  # 党小组会
+    LESSON = "lesson"  # 党课
+    THEME_DAY = "theme_day"  # 主题党日
+    ORG_LIFE = "org_life"  # 组织生活会
+    APPRAISAL = "appraisal"  # 民主评议党员
+
+
+class MeetingState(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    CHECKIN_OPEN = "checkin_open"
+    CLOSED = "closed"  # frozen: the ledger record
+    CANCELLED = "cancelled"
+
+
+class AttendanceStatus(enum.StrEnum):
+    EXPECTED = "expected"  # 应到, no answer yet
+    ATTENDING = "attending"  # said they will come
+    LEAVE_REQUESTED = "leave_requested"
+    ON_LEAVE = "on_leave"  # 请假, approved
+    PRESENT = "present"  # 实到
+    ABSENT = "absent"  # 缺席
+    GUEST = "guest"  # invited activist, not counted
+    GUEST_PRESENT = "guest_present"
+
+
+class CheckinMethod(enum.StrEnum):
+    TAP = "tap"
+    CODE = "code"
+    LOCATION = "location"
+    MANUAL = "manual"  # 代签 by the secretary
 
 
 class Base(DeclarativeBase):
@@ -259,6 +297,90 @@ class Invite(Base):
     party_organization: Mapped[PartyOrganization] = relationship()
 
 
+class Meeting(Base):
+    """One meeting of a branch (or of one of its 党小组); frozen once closed."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (Index("ix_meetings_org_starts", "party_organization_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    party_organization_id: Mapped[int] = mapped_column(
+        ForeignKey("party_organizations.id", ondelete="RESTRICT")
+    )
+    party_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("party_groups.id", ondelete="SET NULL")
+    )
+    series_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    kind: Mapped[MeetingKind] = mapped_column(_enum(MeetingKind))
+    state: Mapped[MeetingState] = mapped_column(_enum(MeetingState))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    place: Mapped[str | None] = mapped_column(String(200))
+    online_url: Mapped[str | None] = mapped_column(String(300))
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    topic: Mapped[str] = mapped_column(String(200))
+    host: Mapped[str | None] = mapped_column(String(50))
+    recorder: Mapped[str | None] = mapped_column(String(50))
+    lecturer: Mapped[str | None] = mapped_column(String(50))
+    checkin_minutes_before: Mapped[int] = mapped_column(Integer, default=30)
+    checkin_minutes_after: Mapped[int] = mapped_column(Integer, default=30)
+    code_secret: Mapped[str] = mapped_column(String(64))  # hex; rotates the room code
+    checkin_opened_at: Mapped[datetime | None]
+    minutes: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[int | None] = mapped_column(BigInteger)
+    cancelled_reason: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    party_organization: Mapped[PartyOrganization] = relationship()
+    party_group: Mapped[PartyGroup | None] = relationship()
+    attendances: Mapped[list[Attendance]] = relationship(
+        back_populates="meeting", order_by="Attendance.id"
+    )
+
+
+class Attendance(Base):
+    """One person's line in a meeting's record: expected, present, on leave, absent or guest."""
+
+    __tablename__ = "attendances"
+    __table_args__ = (UniqueConstraint("meeting_id", "membership_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    membership_id: Mapped[int] = mapped_column(
+        ForeignKey("memberships.id", ondelete="RESTRICT"), index=True
+    )
+    status: Mapped[AttendanceStatus] = mapped_column(_enum(AttendanceStatus))
+    checked_in_at: Mapped[datetime | None]
+    method: Mapped[CheckinMethod | None] = mapped_column(_enum(CheckinMethod))
+    marked_by: Mapped[int | None] = mapped_column(BigInteger)  # Telegram id; the member or 代签
+    leave_reason: Mapped[str | None] = mapped_column(String(200))
+    leave_decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    makeup_done_at: Mapped[datetime | None]  # 补学 confirmed
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="attendances")
+    membership: Mapped[Membership] = relationship()
+
+
+class MeetingFile(Base):
+    """A photo or document attached to a meeting's minutes (kept as the Telegram file id)."""
+
+    __tablename__ = "meeting_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    telegram_file_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))  # photo | document
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    added_by: Mapped[int] = mapped_column(BigInteger)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class AuditEvent(Base):
     """Who did what, when, with the values before and after."""
 
@@ -293,10 +415,17 @@ class UserData(Base):
 
 
 __all__ = [
+    "Attendance",
+    "AttendanceStatus",
     "AuditEvent",
+    "CheckinMethod",
     "Base",
     "ConversationState",
     "Invite",
+    "Meeting",
+    "MeetingFile",
+    "MeetingKind",
+    "MeetingState",
     "MemberRole",
     "MemberStatus",
     "Membership",
