@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     default_language: str = "zh"
     # How long a branch invite link stays valid.
     invite_valid_days: int = Field(default=14, ge=1, le=365)
+    # Meetings: per-kind overrides of the required frequency, e.g. {"lesson": "year:1"}.
+    meeting_requirements: dict[str, str] = Field(default_factory=dict)
+    # How close (metres) a shared location must be to the meeting place to check in.
+    checkin_radius_m: float = Field(default=300.0, gt=0, le=10_000)
     # Sandbox: where the local chat page and emulator listen.
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = Field(default=8080, ge=0, le=65535)
@@ -60,6 +64,21 @@ class Settings(BaseSettings):
         if any(v <= 0 for v in value):
             raise ValueError("Telegram user ids are positive numbers")
         return value
+
+    @field_validator("meeting_requirements")
+    @classmethod
+    def _known_requirements(cls, value: dict[str, str]) -> dict[str, str]:
+        from rules.meetings import parse_requirements
+
+        parse_requirements(value)  # raises ValueError naming the bad entry
+        return value
+
+    @property
+    def requirements(self) -> dict[Any, Any]:
+        """The meeting requirements in force: defaults with this deployment's overrides."""
+        from rules.meetings import parse_requirements
+
+        return parse_requirements(self.meeting_requirements)
 
     @field_validator("timezone")
     @classmethod
