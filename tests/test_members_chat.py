@@ -305,7 +305,9 @@ async def test_status_group_and_role_changes(bot: Bot) -> None:
     await secretary.tap("Committee member")
     assert "Role changed: Committee member." in secretary.last_text
     assert "Your role in Branch A is now: Committee member." in alice.last_text
-    assert command_names(bot, ALICE) == {"me", "language", "help", "cancel"}
+    assert command_names(bot, ALICE) == {
+        "me", "meetings", "checkin", "record", "language", "help", "cancel"
+    }
 
     stored = await membership(bot, s.alice)
     assert stored.status is MemberStatus.PROBATIONARY
