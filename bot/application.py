@@ -91,7 +91,9 @@ def build_application(settings: Settings, *, token: str | None = None) -> Branch
         .defaults(Defaults(tzinfo=settings.tzinfo, parse_mode=ParseMode.HTML))
         .persistence(SqlPersistence(database))
         .context_types(ContextTypes(context=BranchContext))
-        .rate_limiter(AIORateLimiter(max_retries=5))
+        .rate_limiter(
+            AIORateLimiter(overall_max_rate=settings.send_rate_per_second, max_retries=5)
+        )
         # ConversationHandler needs updates of one chat in order.
         .concurrent_updates(False)
         .post_init(startup)

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     default_language: str = "zh"
     # How long a branch invite link stays valid.
     invite_valid_days: int = Field(default=14, ge=1, le=365)
+    # Client-side cap on Bot API sends per second (Telegram's bulk limit is about 30);
+    # 0 turns the cap off and leaves only the retries after a 429.
+    send_rate_per_second: float = Field(default=30.0, ge=0, le=1000)
     # Meetings: per-kind overrides of the required frequency, e.g. {"lesson": "year:1"}.
     meeting_requirements: dict[str, str] = Field(default_factory=dict)
     # How close (metres) a shared location must be to the meeting place to check in.

@@ -1,0 +1,258 @@
+"""Benchmark: a branch of N members all checking in at the same minute, through the emulator.
+
+Prints check-ins per second and p50/p95 reply latency for branchbot (typing the room code,
+SQLite) next to a bare python-telegram-bot echo bot measured on the same emulator in the same
+run; then times the compliance view and the ledger export for a branch with Y years of
+meetings. Figures only: this is not a test and asserts nothing.
+
+    .venv/bin/python -m bench.checkin_burst [--members 500] [--years 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import update
+from telegram import Update
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+from bot.application import build_application, polling, prepare_database
+from bot.config import Settings
+from bot.sandbox.emulator import BotApiEmulator
+from rules.meetings import room_code
+from storage import meetings, orgs, people
+from storage.db import Database
+from storage.models import (
+    Meeting,
+    MeetingKind,
+    MeetingState,
+    MemberRole,
+    MemberStatus,
+    PartyOrgKind,
+)
+
+SECRETARY = 5_000_000
+FIRST_MEMBER = 6_000_000
+
+
+@dataclass
+class Burst:
+    label: str
+    count: int
+    seconds: float
+    latencies: list[float]
+
+    def line(self) -> str:
+        latencies = sorted(self.latencies)
+        p50 = statistics.median(latencies)
+        p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)]
+        return (
+            f"{self.label:<28} {self.count / self.seconds:8.1f} msg/s   "
+            f"p50 {p50 * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms   "
+            f"({self.count} in {self.seconds:.2f} s)"
+        )
+
+
+async def burst(emulator: BotApiEmulator, users: list[int], text_for: dict[int, str],
+                label: str) -> Burst:
+    """Every user sends at once; latency = until the bot's first reply in that chat."""
+    before = {u: len(emulator.messages(u)) for u in users}
+    sent_at: dict[int, float] = {}
+    started = time.perf_counter()
+    for user in users:
+        sent_at[user] = time.perf_counter()
+        emulator.send_text(user, text_for[user])
+    replied_at: dict[int, float] = {}
+    while len(replied_at) < len(users):
+        now = time.perf_counter()
+        for user in users:
+            if user not in replied_at and any(
+                m.from_bot for m in emulator.messages(user)[before[user]:]
+            ):
+                replied_at[user] = now
+        if now - started > 300:
+            raise TimeoutError(f"{label}: only {len(replied_at)} of {len(users)} replied")
+        await asyncio.sleep(0.002)
+    elapsed = max(replied_at.values()) - started
+    return Burst(label, len(users), elapsed, [replied_at[u] - sent_at[u] for u in users])
+
+
+async def echo_baseline(emulator: BotApiEmulator, users: list[int]) -> Burst:
+    """A bare PTB bot that echoes text: the ceiling for this emulator and machine."""
+
+    async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None
+        await update.effective_message.reply_text(update.effective_message.text or "")
+
+    application = (
+        ApplicationBuilder()
+        .token(emulator.token)
+        .base_url(emulator.base_url)
+        .base_file_url(emulator.base_file_url)
+        .rate_limiter(AIORateLimiter(overall_max_rate=0, group_max_rate=0))
+        .build()
+    )
+    application.add_handler(MessageHandler(filters.TEXT, echo))
+    async with application:
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0.0, timeout=10)
+        await application.start()
+        try:
+            return await burst(emulator, users, {u: "123456" for u in users}, "echo bot (PTB)")
+        finally:
+            await application.updater.stop()
+            await application.stop()
+
+
+async def seed_branch(database: Database, members: int) -> tuple[int, int]:
+    """A branch with a secretary and `members` active members, and an assembly starting now."""
+    async with database.session() as session:
+        branch = await orgs.create_party_org(
+            session, name="基准测试支部", kind=PartyOrgKind.BRANCH, parent_id=None,
+            actor_telegram_id=None,
+        )
+        await people.appoint_by_telegram_id(
+            session, branch, SECRETARY, MemberRole.SECRETARY, status=MemberStatus.FULL,
+            actor_telegram_id=None, language="zh",
+        )
+        for i in range(members):
+            form = people.RegistrationForm(
+                telegram_id=FIRST_MEMBER + i, language="zh", real_name=f"党员{i:04d}",
+                org_id=branch.id, status=MemberStatus.FULL, joined_party_on=date(2010, 1, 1),
+                phone=None, invite_id=None,
+            )
+            registered = await people.submit_registration(session, form)
+            await people.decide_registration(
+                session, registered.id, approve=True, decided_by=SECRETARY
+            )
+        now = datetime.now(UTC)
+        meeting = await meetings.schedule(
+            session,
+            meetings.MeetingPlan(
+                org_id=branch.id, kind=MeetingKind.ASSEMBLY, starts_at=now + timedelta(minutes=1),
+                ends_at=now + timedelta(hours=2), topic="基准测试", place="会议室",
+            ),
+            created_by=SECRETARY, now=now,
+        )
+        meeting.state = MeetingState.CHECKIN_OPEN
+        return branch.id, meeting.id
+
+
+async def seed_history(database: Database, org_id: int, years: int) -> int:
+    """Closed meetings of every kind at the required frequencies for `years` past years."""
+    count = 0
+    today = datetime.now(UTC)
+    start = today - timedelta(days=365 * years)
+    async with database.session() as session:
+        day = start
+        while day < today - timedelta(days=2):
+            kinds = [MeetingKind.COMMITTEE, MeetingKind.THEME_DAY]
+            if day.month % 3 == 1:
+                kinds += [MeetingKind.ASSEMBLY, MeetingKind.LESSON]
+            if day.month == 12:
+                kinds += [MeetingKind.ORG_LIFE, MeetingKind.APPRAISAL]
+            for offset, kind in enumerate(kinds):
+                starts = day + timedelta(hours=2 * offset)
+                plan = meetings.MeetingPlan(
+                    org_id=org_id, kind=kind, starts_at=starts,
+                    ends_at=starts + timedelta(hours=1), topic=f"{kind.value} {starts:%Y-%m}",
+                )
+                meeting = await meetings.schedule(
+                    session, plan, created_by=SECRETARY, now=starts - timedelta(days=1)
+                )
+                await meetings.close(
+                    session, meeting, minutes="纪要", by=SECRETARY, now=starts + timedelta(hours=1)
+                )
+                count += 1
+            day += timedelta(days=30)
+    return count
+
+
+async def time_ledger(database: Database, org_id: int, tz: object) -> list[str]:
+    """The compliance view's queries and the workbook export for the whole history."""
+    lines = []
+    try:
+        from storage import ledger
+    except ImportError:  # the ledger module arrives with the export feature
+        return ["ledger export: not available in this checkout"]
+    first = date.today().replace(month=1, day=1)
+    for label, call in (
+        ("compliance (this year)", lambda s: ledger.compliance_view(s, org_id, first, tz)),
+        ("ledger export (5 years)", lambda s: ledger.export_workbook_for_bench(s, org_id, tz)),
+    ):
+        started = time.perf_counter()
+        try:
+            async with database.session() as session:
+                await call(session)
+        except AttributeError as exc:
+            lines.append(f"{label:<28} not measured: {exc}")
+            continue
+        lines.append(f"{label:<28} {(time.perf_counter() - started) * 1000:8.1f} ms")
+    return lines
+
+
+async def main(members: int, years: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+        emulator = BotApiEmulator(global_rate_per_second=None)
+        await emulator.start()
+        try:
+            users = [FIRST_MEMBER + i for i in range(members)]
+            for user in [SECRETARY, *users]:
+                emulator.add_user(user, f"u{user}", language_code="zh-hans")
+                emulator.send_text(user, "hi")  # they have opened the bot
+            echo = await echo_baseline(emulator, users)
+
+            settings = Settings(
+                token=emulator.token,  # type: ignore[arg-type]
+                api_base_url=emulator.base_url,
+                database_url=url,
+                send_rate_per_second=0,  # measure our own work, not the client-side cap
+            )
+            await prepare_database(settings)
+            database = Database(url)
+            org_id, meeting_id = await seed_branch(database, members)
+            async with database.session() as session:
+                meeting = await session.get(Meeting, meeting_id)
+                assert meeting is not None
+                code = room_code(bytes.fromhex(meeting.code_secret), datetime.now(UTC))
+            application = build_application(settings)
+            async with polling(application):
+                await emulator.wait_delivered(timeout=60)  # the "hi" messages first
+                await asyncio.sleep(1.0)
+                ours = await burst(emulator, users, {u: code for u in users},
+                                   "branchbot check-in (code)")
+            async with database.session() as session:
+                await session.execute(
+                    update(Meeting).where(Meeting.id == meeting_id).values(
+                        state=MeetingState.CANCELLED
+                    )
+                )
+            seeded = await seed_history(database, org_id, years)
+            ledger_lines = await time_ledger(database, org_id, settings.tzinfo)
+            await database.dispose()
+        finally:
+            await emulator.stop()
+    print(f"check-in burst: {members} members, SQLite, emulator without flood limit")
+    print(echo.line())
+    print(ours.line())
+    ratio = (ours.count / ours.seconds) / (echo.count / echo.seconds)
+    print(f"throughput ratio branchbot/echo: {ratio:.2f}  (goal >= 0.5; p95 goal < 1 s)")
+    print(f"history: {seeded} closed meetings over {years} years")
+    for line in ledger_lines:
+        print(line)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=500)
+    parser.add_argument("--years", type=int, default=5)
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.members, arguments.years))
