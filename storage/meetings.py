@@ -204,7 +204,7 @@ async def roster(session: AsyncSession, meeting_id: int) -> list[tuple[Attendanc
         .where(Attendance.meeting_id == meeting_id)
         .order_by(Person.real_name, Attendance.id)
     )
-    return [(a, p) for a, p in rows.tuples().all()]
+    return [(a, p) for a, p in rows.all()]
 
 
 async def upcoming_for(
@@ -222,7 +222,7 @@ async def upcoming_for(
         .order_by(Meeting.starts_at)
         .limit(limit)
     )
-    return [(m, a) for m, a in rows.tuples().all()]
+    return [(m, a) for m, a in rows.all()]
 
 
 async def meetings_between(
@@ -498,7 +498,7 @@ async def held_meetings(
             Meeting.starts_at < end,
         )
     )
-    return [(kind, starts) for kind, starts in rows.tuples().all()]
+    return [(kind, starts) for kind, starts in rows.all()]
 
 
 @dataclass(frozen=True)
@@ -553,7 +553,7 @@ async def member_attendance(
     rows = await session.execute(query)
     return [
         MemberAttendance(mid, name or "?", int(e or 0), int(p or 0), int(lv or 0), int(ab or 0))
-        for mid, name, e, p, lv, ab in rows.tuples().all()
+        for mid, name, e, p, lv, ab in rows.all()
     ]
 
 
@@ -565,5 +565,101 @@ def day_bounds(first: date, last: date, tz: object) -> tuple[datetime, datetime]
     end = datetime.combine(last + timedelta(days=1), dtime.min, tzinfo=tz)  # type: ignore[arg-type]
     return start, end
 
+
+
+# --- check-in queries (added for handlers/checkin.py) ------------------------------------------
+
+
+async def checkin_candidates(
+    session: AsyncSession, membership_id: int, now: datetime,
+    *, span: timedelta = timedelta(days=1),
+) -> list[tuple[Meeting, Attendance]]:
+    """A member's live meetings starting within `span` of now, soonest first.
+
+    The caller decides with rules.checkin_state which of them has its window open.
+    """
+    rows = await session.execute(
+        select(Meeting, Attendance)
+        .join(Attendance, Attendance.meeting_id == Meeting.id)
+        .where(
+            Attendance.membership_id == membership_id,
+            Meeting.state.in_(LIVE_STATES),
+            Meeting.starts_at >= now - span,
+            Meeting.starts_at <= now + span,
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    return [(m, a) for m, a in rows.all()]
+
+
+async def checkin_candidates_for(
+    session: AsyncSession, telegram_id: int, now: datetime,
+    *, span: timedelta = timedelta(days=1),
+) -> list[tuple[Meeting, Attendance, str]]:
+    """checkin_candidates by Telegram id in one query, with the person's language.
+
+    Only lines of the person's active membership count (not those of a branch they left).
+    """
+    rows = await session.execute(
+        select(Meeting, Attendance, Person.language)
+        .join(Attendance, Attendance.meeting_id == Meeting.id)
+        .join(Membership, Membership.id == Attendance.membership_id)
+        .join(Person, Person.id == Membership.person_id)
+        .where(
+            Person.telegram_id == telegram_id,
+            Membership.state == MembershipState.ACTIVE,
+            Meeting.state.in_(LIVE_STATES),
+            Meeting.starts_at >= now - span,
+            Meeting.starts_at <= now + span,
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    return [(m, a, language) for m, a, language in rows.all()]
+
+
+async def live_meetings(
+    session: AsyncSession, org_ids: set[int] | frozenset[int] | None, start: datetime,
+    end: datetime, *, limit: int = 20,
+) -> list[Meeting]:
+    """Live meetings of these organizations (None: all) starting in [start, end)."""
+    query = (
+        select(Meeting)
+        .options(selectinload(Meeting.party_organization), selectinload(Meeting.party_group))
+        .where(
+            Meeting.state.in_(LIVE_STATES),
+            Meeting.starts_at >= start,
+            Meeting.starts_at < end,
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+        .limit(limit)
+    )
+    if org_ids is not None:
+        query = query.where(Meeting.party_organization_id.in_(org_ids))
+    return list((await session.scalars(query)).all())
+
+
+async def get_attendance(session: AsyncSession, attendance_id: int) -> Attendance | None:
+    """One attendance line with its meeting and the member's person."""
+    return await session.scalar(
+        select(Attendance)
+        .options(
+            selectinload(Attendance.meeting).selectinload(Meeting.party_organization),
+            selectinload(Attendance.membership).selectinload(Membership.person),
+        )
+        .where(Attendance.id == attendance_id)
+    )
+
+
+async def files_of(session: AsyncSession, meeting_id: int) -> list[MeetingFile]:
+    """Photos and documents attached to a meeting's minutes, in the order they were added."""
+    return list(
+        (
+            await session.scalars(
+                select(MeetingFile)
+                .where(MeetingFile.meeting_id == meeting_id)
+                .order_by(MeetingFile.id)
+            )
+        ).all()
+    )
 
 __all__ = ["MeetingError", "MeetingPlan", "utcnow"]
