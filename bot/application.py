@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -13,6 +14,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseUpdateProcessor,
     CallbackContext,
     ContextTypes,
     Defaults,
@@ -27,6 +29,50 @@ from storage.persistence import SqlPersistence
 logger = logging.getLogger(__name__)
 
 
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Updates of one chat run in order (conversations need that); different chats in parallel.
+
+    A slow action of one person (notifying a whole branch, an export) then never holds up
+    another person's check-in.
+    """
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[object, asyncio.Lock] = {}
+        self._waiting: dict[object, int] = {}
+        self.pending = 0  # holding a slot: waiting for their chat's turn, or running
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = _chat_key(update)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] = self._waiting.get(key, 0) + 1
+        self.pending += 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self.pending -= 1
+            self._waiting[key] -= 1
+            if not self._waiting[key]:  # forget idle chats so the dict stays small
+                del self._waiting[key]
+                del self._locks[key]
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+
+def _chat_key(update: object) -> object:
+    if isinstance(update, Update):
+        if update.effective_chat is not None:
+            return update.effective_chat.id
+        if update.effective_user is not None:
+            return ("user", update.effective_user.id)
+    return "other"
+
+
 class BranchApplication(Application):
     """PTB's Application plus our database, settings and a count of work in progress."""
 
@@ -36,6 +82,16 @@ class BranchApplication(Application):
         self.settings = settings
         self.updates_in_flight = 0
         self.updates_handled = 0
+
+    @property
+    def busy(self) -> bool:
+        """Some update is fetched and not yet fully handled."""
+        processor = self.update_processor
+        # Updates waiting for a free slot exist only while all slots are taken (pending > 0).
+        pending = processor.current_concurrent_updates
+        if isinstance(processor, PerChatUpdateProcessor):
+            pending += processor.pending
+        return self.updates_in_flight > 0 or pending > 0 or not self.update_queue.empty()
 
     async def process_update(self, update: object) -> None:
         self.updates_in_flight += 1
@@ -94,8 +150,8 @@ def build_application(settings: Settings, *, token: str | None = None) -> Branch
         .rate_limiter(
             AIORateLimiter(overall_max_rate=settings.send_rate_per_second, max_retries=5)
         )
-        # ConversationHandler needs updates of one chat in order.
-        .concurrent_updates(False)
+        # ConversationHandler needs updates of one chat in order: chats run in parallel.
+        .concurrent_updates(PerChatUpdateProcessor(settings.max_concurrent_updates))
         .post_init(startup)
         .post_shutdown(shutdown)
         .build()

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     # Client-side cap on Bot API sends per second (Telegram's bulk limit is about 30);
     # 0 turns the cap off and leaves only the retries after a 429.
     send_rate_per_second: float = Field(default=30.0, ge=0, le=1000)
+    # Updates handled at once (one chat's updates always in order).
+    max_concurrent_updates: int = Field(default=32, ge=1, le=1024)
     # Meetings: per-kind overrides of the required frequency, e.g. {"lesson": "year:1"}.
     meeting_requirements: dict[str, str] = Field(default_factory=dict)
     # How close (metres) a shared location must be to the meeting place to check in.

@@ -26,7 +26,6 @@ Callback data (every press is checked again on the server; ids are never trusted
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 import unicodedata
@@ -36,7 +35,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -53,6 +51,7 @@ from handlers.common import (
     Refused,
     answer,
     current_actor,
+    deliver_many,
     language_of,
     require,
     send,
@@ -61,7 +60,7 @@ from handlers.common import (
 from handlers.menu import COMMAND_CALLBACKS
 from handlers.registration import TEXT_INPUT, cancel_handlers, invalid_text
 from handlers.registration import cancel as cancel_conversation
-from handlers.ui import button, cb_args, cb_pattern, keyboard, person_name
+from handlers.ui import MEETING_KIND_LABELS, button, cb_args, cb_pattern, keyboard, person_name
 from rules import meetings as rules
 from rules.permissions import Actor, can_manage_org
 from rules.validation import MAX_REASON, Invalid, clean_text
@@ -92,19 +91,9 @@ MAX_MINUTES = 4000
 MINUTES_SHOWN = 1500  # of the minutes in a record or a catch-up message
 NAMES_SHOWN = 30  # names listed per line of a record before "and N more"
 ROSTER_PAGE = 10
-NOTIFY_BATCH = 20
 CANDIDATE_SPAN = timedelta(days=1)  # meetings looked at around now
 CODE_TEXT = filters.Regex(r"^\s*(?:\d\s*){4,9}$")
 
-KIND_LABELS = {
-    MeetingKind.ASSEMBLY: N_("Branch general assembly"),
-    MeetingKind.COMMITTEE: N_("Branch committee meeting"),
-    MeetingKind.GROUP: N_("Party group meeting"),
-    MeetingKind.LESSON: N_("Party lesson"),
-    MeetingKind.THEME_DAY: N_("Theme party day"),
-    MeetingKind.ORG_LIFE: N_("Organizational life meeting"),
-    MeetingKind.APPRAISAL: N_("Democratic appraisal of members"),
-}
 STATUS_LABELS = {
     AttendanceStatus.EXPECTED: N_("expected"),
     AttendanceStatus.ATTENDING: N_("will attend"),
@@ -184,7 +173,7 @@ def meeting_title(context: BranchContext, t: Translator, meeting: Meeting) -> Ht
     return Html(
         t(
             "{kind} «{topic}», {when}",
-            kind=t(KIND_LABELS[meeting.kind]),
+            kind=t(MEETING_KIND_LABELS[meeting.kind]),
             topic=meeting.topic,
             when=local(context, meeting.starts_at).strftime("%Y-%m-%d %H:%M"),
         )
@@ -285,30 +274,6 @@ def refuse_if_not_live(meeting: Meeting) -> None:
         raise Refused(REFUSALS["closed"])
     if meeting.state is MeetingState.CANCELLED:
         raise Refused(REFUSALS["cancelled"])
-
-
-async def tell(context: BranchContext, telegram_id: int, text: str, **kwargs: Any) -> bool:
-    """Message someone else; a blocked bot or unknown chat is logged, not raised."""
-    try:
-        await context.bot.send_message(telegram_id, text, **kwargs)
-        return True
-    except TelegramError as exc:
-        logger.warning("could not message %s about a meeting: %s", telegram_id, exc)
-        return False
-
-
-async def tell_many(
-    context: BranchContext, messages: Sequence[tuple[int, str, InlineKeyboardMarkup | None]]
-) -> int:
-    """Send each message (a few at a time; the rate limiter paces them); how many arrived."""
-    delivered = 0
-    for start in range(0, len(messages), NOTIFY_BATCH):
-        batch = messages[start : start + NOTIFY_BATCH]
-        results = await asyncio.gather(
-            *(tell(context, tid, text, reply_markup=markup) for tid, text, markup in batch)
-        )
-        delivered += sum(results)
-    return delivered
 
 
 def clean_minutes(text: str | None) -> str | Invalid:
@@ -464,7 +429,7 @@ async def open_checkin(update: Update, context: BranchContext) -> None:
         reply_markup=code_keyboard(t, meeting.id, self_tap=self_tap),
     )
     if notices:
-        delivered = await tell_many(context, notices)
+        delivered = await deliver_many(context, notices)
         logger.info("check-in of meeting %s: %s of %s told", meeting.id, delivered, len(notices))
 
 
@@ -1327,7 +1292,7 @@ async def freeze(update: Update, context: BranchContext) -> int:
     await show(update, t("🔒 Closed. The record is frozen."))
     await send_record(update, context, meeting.id)
     if catch_up:
-        delivered = await tell_many(context, catch_up)
+        delivered = await deliver_many(context, catch_up)
         logger.info("meeting %s: %s of %s absent members asked to catch up", meeting.id,
                     delivered, len(catch_up))
     return ConversationHandler.END

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
+from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.error import TelegramError
 
 from bot.application import BranchContext
@@ -16,6 +18,8 @@ from rules.permissions import Actor
 from storage.people import load_actor
 
 logger = logging.getLogger(__name__)
+
+ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 
 class Refused(Exception):
@@ -93,6 +97,33 @@ async def show(update: Update, text: str, **kwargs: Any) -> None:
                 return
             logger.info("could not edit message, sending a new one: %s", exc)
     await send(update, text, **kwargs)
+
+
+NOTIFY_BATCH = 20  # messages handed to the rate limiter at once
+
+
+async def deliver(context: BranchContext, telegram_id: int, text: str, **kwargs: Any) -> bool:
+    """Message someone else; a blocked bot or a chat never opened is logged, not raised."""
+    try:
+        await context.bot.send_message(telegram_id, text, **kwargs)
+    except TelegramError as exc:
+        logger.warning("could not message %s: %s", telegram_id, exc)
+        return False
+    return True
+
+
+async def deliver_many(
+    context: BranchContext, messages: Sequence[tuple[int, str, ReplyMarkup | None]]
+) -> int:
+    """Send each (chat, text, markup), a batch at a time; returns how many arrived."""
+    delivered = 0
+    for start in range(0, len(messages), NOTIFY_BATCH):
+        batch = messages[start : start + NOTIFY_BATCH]
+        results = await asyncio.gather(
+            *(deliver(context, chat, text, reply_markup=markup) for chat, text, markup in batch)
+        )
+        delivered += sum(results)
+    return delivered
 
 
 async def answer(update: Update) -> None:

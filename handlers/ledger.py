@@ -30,10 +30,17 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.application import BranchContext
 from bot.i18n import N_, Translator, translator
 from handlers.common import STALE_BUTTON, Refused, answer, current_actor, require, send, show
-from handlers.meetings import MEETING_KIND_LABELS
 from handlers.members import leader_actor, managed_orgs, org_buttons
 from handlers.menu import COMMAND_CALLBACKS
-from handlers.ui import BadCallback, button, cb_args, cb_pattern, keyboard, paged
+from handlers.ui import (
+    MEETING_KIND_LABELS,
+    BadCallback,
+    button,
+    cb_args,
+    cb_pattern,
+    keyboard,
+    paged,
+)
 from rules.meetings import Period
 from rules.permissions import can_manage_org
 from storage import ledger as store

@@ -60,11 +60,29 @@ from telegram.ext import (
 
 from bot.application import BranchContext
 from bot.i18n import LANGUAGES, N_, Translator, translator
-from handlers.common import STALE_BUTTON, Refused, answer, current_actor, require, send, show, tr
+from handlers.common import (
+    STALE_BUTTON,
+    Refused,
+    answer,
+    current_actor,
+    deliver,
+    require,
+    send,
+    show,
+    tr,
+)
 from handlers.members import leader_actor, managed_orgs, org_buttons
 from handlers.menu import COMMAND_CALLBACKS, COMMANDS, main_keyboard
 from handlers.registration import TEXT_INPUT, cancel_handlers, invalid_text
-from handlers.ui import button, cb_args, cb_pattern, keyboard, paged, person_name
+from handlers.ui import (
+    MEETING_KIND_LABELS,
+    button,
+    cb_args,
+    cb_pattern,
+    keyboard,
+    paged,
+    person_name,
+)
 from rules import meetings as rules
 from rules.permissions import Actor, can_manage_org
 from rules.tree import MEMBER_KINDS
@@ -127,15 +145,6 @@ WHEN_RE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})\s+(\d{1,2}):(\d{2})")
 ARRIVED = (AttendanceStatus.PRESENT, AttendanceStatus.GUEST_PRESENT)
 GUESTS = (AttendanceStatus.GUEST, AttendanceStatus.GUEST_PRESENT)
 
-MEETING_KIND_LABELS = {
-    MeetingKind.ASSEMBLY: N_("Branch general assembly"),
-    MeetingKind.COMMITTEE: N_("Branch committee meeting"),
-    MeetingKind.GROUP: N_("Party group meeting"),
-    MeetingKind.LESSON: N_("Party lesson"),
-    MeetingKind.THEME_DAY: N_("Theme party day"),
-    MeetingKind.ORG_LIFE: N_("Organizational life meeting"),
-    MeetingKind.APPRAISAL: N_("Democratic appraisal of members"),
-}
 MEETING_STATE_LABELS = {
     MeetingState.SCHEDULED: N_("Scheduled"),
     MeetingState.CHECKIN_OPEN: N_("Check-in open"),
@@ -391,16 +400,6 @@ async def recipients_of(
         for attendance, person in await meeting_store.roster(session, meeting_id)
         if person.telegram_id != skip
     ]
-
-
-async def deliver(context: BranchContext, telegram_id: int, text: str, **kwargs: Any) -> bool:
-    """Message someone else; a blocked bot or a chat never opened is logged, not raised."""
-    try:
-        await context.bot.send_message(telegram_id, text, **kwargs)
-    except TelegramError as exc:
-        logger.warning("could not tell %s about a meeting: %s", telegram_id, exc)
-        return False
-    return True
 
 
 def meeting_error_text(t: Translator, error: MeetingError, tz: tzinfo) -> str:

@@ -9,7 +9,14 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import N_, Translator
-from storage.models import MemberRole, MembershipState, MemberStatus, PartyOrgKind, SocialOrgType
+from storage.models import (
+    MeetingKind,
+    MemberRole,
+    MembershipState,
+    MemberStatus,
+    PartyOrgKind,
+    SocialOrgType,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +113,15 @@ PARTY_KIND_LABELS = {
     PartyOrgKind.GENERAL_BRANCH: N_("General branch"),
     PartyOrgKind.BRANCH: N_("Branch"),
     PartyOrgKind.JOINT_BRANCH: N_("Joint branch"),
+}
+MEETING_KIND_LABELS = {
+    MeetingKind.ASSEMBLY: N_("Branch general assembly"),
+    MeetingKind.COMMITTEE: N_("Branch committee meeting"),
+    MeetingKind.GROUP: N_("Party group meeting"),
+    MeetingKind.LESSON: N_("Party lesson"),
+    MeetingKind.THEME_DAY: N_("Theme party day"),
+    MeetingKind.ORG_LIFE: N_("Organizational life meeting"),
+    MeetingKind.APPRAISAL: N_("Democratic appraisal of members"),
 }
 SOCIAL_TYPE_LABELS = {
     SocialOrgType.ASSOCIATION: N_("Social association"),

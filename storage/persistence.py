@@ -25,18 +25,31 @@ class SqlPersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, A
             update_interval=update_interval,
         )
         self.database = database
+        # What was last written per user, so unchanged user_data is not written again.
+        self._written: dict[int, str] = {}
 
     async def get_user_data(self) -> dict[int, dict[str, Any]]:
         async with self.database.session() as session:
             rows = (await session.execute(select(UserData.user_id, UserData.data))).all()
-        return {int(user_id): dict(data) for user_id, data in rows}
+        loaded = {int(user_id): dict(data) for user_id, data in rows}
+        self._written = {
+            user_id: json.dumps(data, default=str, sort_keys=True)
+            for user_id, data in loaded.items()
+        }
+        return loaded
 
     async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
-        payload = json.loads(json.dumps(data, default=str))  # JSON-safe copy
+        encoded = json.dumps(data, default=str, sort_keys=True)  # JSON-safe copy
+        if self._written.get(user_id) == encoded:
+            return  # PTB asks after every update; most updates change nothing
         async with self.database.session() as session:
-            await upsert(session, UserData, {"user_id": user_id, "data": payload}, ["user_id"])
+            await upsert(
+                session, UserData, {"user_id": user_id, "data": json.loads(encoded)}, ["user_id"]
+            )
+        self._written[user_id] = encoded
 
     async def drop_user_data(self, user_id: int) -> None:
+        self._written.pop(user_id, None)
         async with self.database.session() as session:
             await session.execute(delete(UserData).where(UserData.user_id == user_id))
 

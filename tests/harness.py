@@ -48,12 +48,7 @@ class Bot:
             if time.monotonic() > deadline:
                 raise TimeoutError("the bot did not finish handling updates in time")
             app = self.app
-            busy = (
-                self.emulator.pending_updates() > 0
-                or app is None
-                or app.updates_in_flight > 0
-                or not app.update_queue.empty()
-            )
+            busy = self.emulator.pending_updates() > 0 or app is None or app.busy
             quiet_rounds = 0 if busy else quiet_rounds + 1
             await asyncio.sleep(0.01)
 
