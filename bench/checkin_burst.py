@@ -63,23 +63,22 @@ class Burst:
 async def burst(emulator: BotApiEmulator, users: list[int], text_for: dict[int, str],
                 label: str) -> Burst:
     """Every user sends at once; latency = until the bot's first reply in that chat."""
-    before = {u: len(emulator.messages(u)) for u in users}
+    before = {u: emulator.bot_message_count(u) for u in users}
     sent_at: dict[int, float] = {}
     started = time.perf_counter()
     for user in users:
         sent_at[user] = time.perf_counter()
         emulator.send_text(user, text_for[user])
     replied_at: dict[int, float] = {}
-    while len(replied_at) < len(users):
+    waiting = set(users)
+    while waiting:
+        await asyncio.sleep(0.005)
         now = time.perf_counter()
-        for user in users:
-            if user not in replied_at and any(
-                m.from_bot for m in emulator.messages(user)[before[user]:]
-            ):
-                replied_at[user] = now
+        for user in [u for u in waiting if emulator.bot_message_count(u) > before[u]]:
+            replied_at[user] = now
+            waiting.discard(user)
         if now - started > 300:
             raise TimeoutError(f"{label}: only {len(replied_at)} of {len(users)} replied")
-        await asyncio.sleep(0.002)
     elapsed = max(replied_at.values()) - started
     return Burst(label, len(users), elapsed, [replied_at[u] - sent_at[u] for u in users])
 

@@ -550,9 +550,8 @@ async def own_candidates(
     rows = await store.checkin_candidates_for(
         session, update.effective_user.id, now, span=CANDIDATE_SPAN
     )
+    # Not cached in user_data: that would cost a write per person on the hot path.
     language = rows[0][2] if rows else language_of(update, context)
-    if context.user_data is not None and context.user_data.get("lang") != language:
-        context.user_data["lang"] = language
     return [(m, a) for m, a, _language in rows], translator(language)
 
 
@@ -598,7 +597,8 @@ async def share_location(update: Update, context: BranchContext) -> None:
             (m, a) for m, a in windows if m.latitude is not None and m.longitude is not None
         ]
         if not placed:
-            await send(update, t(REFUSALS["no_place"]) if windows else t(NO_MEETING_OPEN))
+            refusal = REFUSALS["no_place"] if windows else NO_MEETING_OPEN
+            await send(update, t(refusal))
             return
         meeting, line = min(placed, key=lambda pair: distance(pair[0]))
         result = await store.check_in(

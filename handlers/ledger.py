@@ -113,7 +113,7 @@ WORKBOOK_TEXTS: Mapping[str, str] = {
     "kind": N_("Meeting kind"),
     "required": N_("Required"),
     "held": N_("Held"),
-    "status": N_("Status"),
+    "status": N_("Compliance status"),
     "name": N_("Name"),
     "rate": N_("Attendance rate"),
     "reason": N_("Reason"),

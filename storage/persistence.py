@@ -40,7 +40,7 @@ class SqlPersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, A
 
     async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
         encoded = json.dumps(data, default=str, sort_keys=True)  # JSON-safe copy
-        if self._written.get(user_id) == encoded:
+        if self._written.get(user_id, "{}") == encoded:
             return  # PTB asks after every update; most updates change nothing
         async with self.database.session() as session:
             await upsert(

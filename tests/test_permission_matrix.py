@@ -239,3 +239,99 @@ async def test_admin_may_press_every_button(bot: Bot) -> None:
     orgs_by_id = {row.id: row for row in after["orgs"]}
     assert orgs_by_id[world.branch_a].term_years == 5
     assert (world.social, world.branch_a) in after["coverage"]
+
+
+async def meeting_world(bot: Bot) -> tuple[World, int, int, int]:
+    """The world above plus an assembly of branch A starting in 10 minutes."""
+    from datetime import timedelta
+
+    from storage import meetings
+    from storage.models import Attendance, MeetingKind, utcnow
+
+    world = await build_world(bot)
+    assert bot.app is not None
+    now = utcnow()
+    async with bot.app.database.session() as session:
+        meeting = await meetings.schedule(
+            session,
+            meetings.MeetingPlan(
+                org_id=world.branch_a, kind=MeetingKind.ASSEMBLY,
+                starts_at=now + timedelta(minutes=10), ends_at=now + timedelta(hours=1),
+                topic="学习", place="会议室",
+            ),
+            created_by=ADMIN_ID, now=now,
+        )
+        lines = dict(
+            (await session.execute(
+                select(Attendance.membership_id, Attendance.id).where(
+                    Attendance.meeting_id == meeting.id
+                )
+            )).all()
+        )
+    return world, meeting.id, lines[world.member_a], lines[
+        next(m for m in lines if m != world.member_a)
+    ]
+
+
+def meeting_buttons(world: World, meeting: int, other_line: int) -> list[str]:
+    """Leader-only meeting, check-in and ledger actions on branch A."""
+    a = world.branch_a
+    return [
+        f"ms:org:{a}", f"mt:list:{a}:0", f"mt:card:{meeting}", f"mt:pp:{meeting}",
+        f"mt:cx:{meeting}", f"mt:cxy:{meeting}", f"mt:cx0:{meeting}", f"mt:lok:{other_line}",
+        f"mt:lno:{other_line}", f"ck:open:{meeting}", f"ck:code:{meeting}",
+        f"ck:roster:{meeting}", f"ck:rp:{meeting}:0", f"ck:mark:{other_line}",
+        f"ck:close:{meeting}", f"ck:rec:{meeting}", f"ck:fix:{other_line}",
+        f"ck:fixto:{other_line}:present", f"ck:minutes:{meeting}", f"lg:comp:{a}:q",
+        f"lg:lorg:{a}", f"lg:xlsx:{a}:tq",
+    ]
+
+
+async def meeting_snapshot(bot: Bot) -> dict[str, Any]:
+    from storage.models import Attendance, Meeting
+
+    assert bot.app is not None
+    async with bot.app.database.session() as session:
+        return {
+            "meetings": (await session.execute(
+                select(Meeting.id, Meeting.state, Meeting.starts_at, Meeting.minutes)
+            )).all(),
+            "lines": (await session.execute(
+                select(Attendance.id, Attendance.status, Attendance.method).order_by(
+                    Attendance.id
+                )
+            )).all(),
+            "audit": await session.scalar(select(func.count()).select_from(AuditEvent)),
+        }
+
+
+async def test_meeting_actions_are_for_the_branch_leaders(bot: Bot) -> None:
+    world, meeting, member_line, other_line = await meeting_world(bot)
+    member = bot.person(MEMBER_A, "甲党员")
+    other_secretary = bot.person(SECRETARY_B, "乙书记")
+    for person in (member, other_secretary):
+        await person.say("/start")
+    before = await meeting_snapshot(bot)
+    for person in (member, other_secretary):
+        answers = await press_all(person, meeting_buttons(world, meeting, other_line))
+        not_refused = {k: v for k, v in answers.items() if v not in REFUSALS}
+        assert not not_refused, (person.name, not_refused)
+    # A member of another branch cannot answer, check in or catch up on branch A's meeting.
+    answers = await press_all(
+        other_secretary,
+        [f"mt:yes:{meeting}", f"mt:leave:{meeting}", f"mt:ics:{meeting}",
+         f"ck:tap:{meeting}", f"ck:makeup:{member_line}"],
+    )
+    assert all(answers.values()), answers
+    # Nobody got a file (ledger, calendar) or made a change: nothing stored.
+    assert await meeting_snapshot(bot) == before
+    kinds = {m.kind for m in bot.emulator.bot_messages(MEMBER_A)} | {
+        m.kind for m in bot.emulator.bot_messages(SECRETARY_B)
+    }
+    assert kinds <= {"text"}, kinds
+
+    # The member's own line is theirs to answer.
+    await member.forge(f"mt:yes:{meeting}")
+    after = await meeting_snapshot(bot)
+    own = next(line for line in after["lines"] if line.id == member_line)
+    assert own.status.value == "attending"

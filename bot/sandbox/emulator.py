@@ -2406,6 +2406,11 @@ class BotApiEmulator:
             "phone_number": entry.phone_number,
         }
 
+    def bot_message_count(self, chat_id: int) -> int:
+        """How many messages the bot has sent to a chat (cheap: for benchmarks polling often)."""
+        chat = self._chats.get(chat_id)
+        return 0 if chat is None else sum(1 for m in chat.messages.values() if m.from_bot)
+
     def chat_state(self, chat_id: int) -> JSON:
         """The JSON the chat page renders: messages, reply keyboard, last toast, typing."""
         chat = self._chat(chat_id)
