@@ -570,7 +570,7 @@ async def type_code(update: Update, context: BranchContext) -> None:
         line = next(a for m, a in candidates if m.id == meeting.id)
         result = await store.check_in(
             session, meeting, line.membership_id, method=CheckinMethod.CODE, now=now,
-            by=user_id, code=code,
+            by=user_id, code=code, line=line,
         )
     logger.info("code check-in of user %s at meeting %s: %s %s", user_id, meeting.id,
                 result.outcome, result.reason or "")

@@ -331,13 +331,23 @@ async def check_in(
     code: str | None = None,
     location: tuple[float, float] | None = None,
     radius_m: float = 300.0,
+    line: Attendance | None = None,
 ) -> CheckinResult:
-    """Record presence once; checks window, code or place. Twice is harmless."""
+    """Record presence once; checks window, code or place. Twice is harmless.
+
+    `line` is the member's attendance line when the caller has just loaded it (saves a query
+    on the hot path of a room checking in at once).
+    """
     if meeting.state is MeetingState.CANCELLED:
         return CheckinResult("refused", "cancelled")
     if meeting.state is MeetingState.CLOSED:
         return CheckinResult("refused", "closed")
-    attendance = await attendance_of(session, meeting.id, membership_id)
+    attendance = (
+        line
+        if line is not None and line.meeting_id == meeting.id
+        and line.membership_id == membership_id
+        else await attendance_of(session, meeting.id, membership_id)
+    )
     if attendance is None:
         return CheckinResult("refused", "not_expected")
     if attendance.status in ARRIVED:
