@@ -538,33 +538,52 @@ async def enter_party_name(update: Update, context: BranchContext) -> int:
     return await _enter_name(update, context, NAME_STEPS["party"])
 
 
+StepView = Callable[
+    [AsyncSession, Translator, dict[str, Any], int], Awaitable[tuple[str, InlineKeyboardMarkup]]
+]
+
+
+async def _next_step(
+    update: Update,
+    context: BranchContext,
+    *,
+    flow: str,
+    needs: str,
+    view: StepView,
+    state: int,
+    page: int = 0,
+    remember: tuple[str, str] | None = None,
+) -> int:
+    """A button of a guided creation: check the draft is at this step, remember, show the next."""
+    draft = _draft(context)
+    async with context.db.session() as session:
+        actor = await _admin(session, update, context, f"{flow} org step")
+        if draft.get("flow") != flow or not draft.get(needs):
+            raise Refused(STALE_BUTTON)
+        if remember is not None:
+            draft[remember[0]] = remember[1]
+        text, markup = await view(session, translator(actor.language), draft, page)
+    await answer(update)
+    await show(update, text, reply_markup=markup)
+    return state
+
+
 async def choose_kind(update: Update, context: BranchContext) -> int:
     """Remember the kind, then offer the parents that kind may have."""
     (kind,) = _args(update, PartyOrgKind)
-    draft = _draft(context)
-    async with context.db.session() as session:
-        actor = await _admin(session, update, context, "choose party org kind")
-        if draft.get("flow") != "party" or not draft.get("name"):
-            raise Refused(STALE_BUTTON)
-        draft["kind"] = kind.value
-        text, markup = await parent_view(session, translator(actor.language), draft, 0)
-    await answer(update)
-    await show(update, text, reply_markup=markup)
-    return PARTY_PARENT
+    return await _next_step(
+        update, context, flow="party", needs="name", view=parent_view, state=PARTY_PARENT,
+        remember=("kind", kind.value),
+    )
 
 
 async def turn_parent_page(update: Update, context: BranchContext) -> int:
     """Another page of possible parents."""
     (page,) = _args(update, int)
-    draft = _draft(context)
-    async with context.db.session() as session:
-        actor = await _admin(session, update, context, "page party org parents")
-        if draft.get("flow") != "party" or not draft.get("kind"):
-            raise Refused(STALE_BUTTON)
-        text, markup = await parent_view(session, translator(actor.language), draft, page)
-    await answer(update)
-    await show(update, text, reply_markup=markup)
-    return PARTY_PARENT
+    return await _next_step(
+        update, context, flow="party", needs="kind", view=parent_view, state=PARTY_PARENT,
+        page=page,
+    )
 
 
 async def choose_parent(update: Update, context: BranchContext) -> int:
@@ -616,30 +635,19 @@ async def enter_social_name(update: Update, context: BranchContext) -> int:
 async def choose_social_type(update: Update, context: BranchContext) -> int:
     """Remember the type, then ask which party organization covers it."""
     (org_type,) = _args(update, SocialOrgType)
-    draft = _draft(context)
-    async with context.db.session() as session:
-        actor = await _admin(session, update, context, "choose social org type")
-        if draft.get("flow") != "social" or not draft.get("name"):
-            raise Refused(STALE_BUTTON)
-        draft["type"] = org_type.value
-        text, markup = await cover_choice_view(session, translator(actor.language), draft, 0)
-    await answer(update)
-    await show(update, text, reply_markup=markup)
-    return SOCIAL_COVER
+    return await _next_step(
+        update, context, flow="social", needs="name", view=cover_choice_view,
+        state=SOCIAL_COVER, remember=("type", org_type.value),
+    )
 
 
 async def turn_cover_choice_page(update: Update, context: BranchContext) -> int:
     """Another page of possible covering organizations."""
     (page,) = _args(update, int)
-    draft = _draft(context)
-    async with context.db.session() as session:
-        actor = await _admin(session, update, context, "page social org cover")
-        if draft.get("flow") != "social" or not draft.get("type"):
-            raise Refused(STALE_BUTTON)
-        text, markup = await cover_choice_view(session, translator(actor.language), draft, page)
-    await answer(update)
-    await show(update, text, reply_markup=markup)
-    return SOCIAL_COVER
+    return await _next_step(
+        update, context, flow="social", needs="type", view=cover_choice_view,
+        state=SOCIAL_COVER, page=page,
+    )
 
 
 async def choose_social_cover(update: Update, context: BranchContext) -> int:
