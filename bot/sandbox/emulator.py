@@ -28,7 +28,7 @@ import re
 import secrets
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -713,6 +713,7 @@ class BotApiEmulator:
         app.router.add_post("/_emu/api/users/{user_id}/unblock", self._handle_user_unblock)
         app.router.add_get("/_emu/api/users/{user_id}/commands", self._handle_user_commands)
         app.router.add_get("/_emu/api/chats/{chat_id}/messages", self._handle_chat_messages)
+        app.router.add_post("/_emu/api/burst", self._handle_burst)
         return app
 
     # ----------------------------------------------------------------------------------
@@ -2406,6 +2407,50 @@ class BotApiEmulator:
             "phone_number": entry.phone_number,
         }
 
+    async def burst(
+        self, texts: Mapping[int, str], timeout: float = 300.0  # noqa: ASYNC109
+    ) -> tuple[float, dict[int, float]]:
+        """Send every text at once; return the seconds until all were answered, and each
+        person's latency until the bot's first reply (measured here, next to the wire)."""
+        before = {user: self.bot_message_count(user) for user in texts}
+        sent: dict[int, float] = {}
+        started = time.perf_counter()
+        for user, text in texts.items():
+            sent[user] = time.perf_counter()
+            self.send_text(user, text)
+        replied: dict[int, float] = {}
+        waiting = set(texts)
+        deadline = time.monotonic() + timeout
+        while waiting:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"{len(waiting)} of {len(texts)} got no reply")
+            await self._wait_change(min(remaining, 0.05))
+            now = time.perf_counter()
+            for user in [u for u in waiting if self.bot_message_count(u) > before[u]]:
+                replied[user] = now - sent[user]
+                waiting.discard(user)
+        return time.perf_counter() - started, replied
+
+    async def _handle_burst(self, request: web.Request) -> web.Response:
+        body = await self._json_body(request)
+        raw = body.get("texts")
+        if not isinstance(raw, dict) or not raw:
+            return self._control_error(400, "texts must map user ids to texts")
+        texts: dict[int, str] = {}
+        for key, text in raw.items():
+            user_id = _parse_chat_id(key)
+            if user_id is None or user_id not in self._users or not isinstance(text, str):
+                return self._control_error(400, f"unknown user or bad text: {key}")
+            texts[user_id] = text
+        try:
+            elapsed, latencies = await self.burst(texts)
+        except TimeoutError as exc:
+            return self._control_error(504, str(exc))
+        return web.json_response(
+            {"elapsed": elapsed, "latencies": {str(k): v for k, v in latencies.items()}}
+        )
+
     def bot_message_count(self, chat_id: int) -> int:
         """How many messages the bot has sent to a chat (cheap: for benchmarks polling often)."""
         chat = self._chats.get(chat_id)
@@ -2466,3 +2511,26 @@ class BotApiEmulator:
         since, wait = self._wait_param(request)
         await self._long_poll(lambda: chat.version > since, wait)
         return web.json_response(self.chat_state(chat_id))
+
+
+async def serve(host: str, port: int, global_rate: float | None) -> None:
+    """Run an emulator alone until interrupted (benchmarks give it its own process)."""
+    emulator = BotApiEmulator(global_rate_per_second=global_rate)
+    await emulator.start(host=host, port=port)
+    print(f"emulator listening on {emulator.base_url}", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await emulator.stop()
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Telegram Bot API emulator")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--rate", type=float, default=0, help="global sends/s (0: no limit)")
+    arguments = parser.parse_args()
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(arguments.host, arguments.port, arguments.rate or None))
