@@ -22,6 +22,7 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
+from storage.checkin_queue import CheckinQueue
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.persistence import SqlPersistence
@@ -80,6 +81,7 @@ class BranchApplication(Application):
         super().__init__(**kwargs)
         self.database = database
         self.settings = settings
+        self.checkin_queue = CheckinQueue(database)
         self.updates_in_flight = 0
         self.updates_handled = 0
 

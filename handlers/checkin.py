@@ -66,6 +66,7 @@ from rules.permissions import Actor, can_manage_org
 from rules.validation import MAX_REASON, Invalid, clean_text
 from storage import meetings as store
 from storage import people
+from storage.checkin_queue import open_now
 from storage.models import (
     Attendance,
     AttendanceStatus,
@@ -515,29 +516,6 @@ async def tap_checkin_on_code(update: Update, context: BranchContext) -> None:
     await answer(update)
 
 
-def open_now(
-    candidates: Sequence[tuple[Meeting, Attendance]], now: datetime
-) -> list[tuple[Meeting, Attendance]]:
-    return [(m, a) for m, a in candidates if window_state(m, now) == "open"]
-
-
-def pick_for_code(
-    candidates: Sequence[tuple[Meeting, Attendance]], code: str, now: datetime
-) -> Meeting | None:
-    """Which meeting a typed code is for: an open window (the one the code fits), else the
-    nearest meeting whose check-in was opened (to say it is early or late)."""
-    windows = [m for m, _a in open_now(candidates, now)]
-    if windows:
-        fitting = [
-            m for m in windows if rules.code_is_valid(bytes.fromhex(m.code_secret), code, now)
-        ]
-        return (fitting or windows)[0]
-    opened = [m for m, _a in candidates if m.state is MeetingState.CHECKIN_OPEN]
-    if not opened:
-        return None
-    return min(opened, key=lambda m: abs((m.starts_at - now).total_seconds()))
-
-
 async def own_candidates(
     session: AsyncSession, update: Update, context: BranchContext, now: datetime
 ) -> tuple[list[tuple[Meeting, Attendance]], Translator]:
@@ -558,23 +536,19 @@ async def own_candidates(
 async def type_code(update: Update, context: BranchContext) -> None:
     """4–9 digits typed in private chat: the room code of the member's meeting now on."""
     assert update.message is not None and update.effective_user is not None
-    code = update.message.text or ""
     user_id = update.effective_user.id
     now = utcnow()
-    async with context.db.session() as session:
-        candidates, t = await own_candidates(session, update, context, now)
-        meeting = pick_for_code(candidates, code, now)
-        if meeting is None:
-            await send(update, t(NO_MEETING_OPEN))
-            return
-        line = next(a for m, a in candidates if m.id == meeting.id)
-        result = await store.check_in(
-            session, meeting, line.membership_id, method=CheckinMethod.CODE, now=now,
-            by=user_id, code=code, line=line,
-        )
-    logger.info("code check-in of user %s at meeting %s: %s %s", user_id, meeting.id,
-                result.outcome, result.reason or "")
-    await send(update, result_text(context, t, meeting, result, now))
+    # Batched with everyone else typing the code right now: one transaction for all.
+    outcome = await context.branch_app.checkin_queue.check_in_by_code(
+        user_id, update.message.text or "", now
+    )
+    t = translator(outcome.language or language_of(update, context))
+    if outcome.meeting is None or outcome.result is None:
+        await send(update, t(NO_MEETING_OPEN))
+        return
+    logger.info("code check-in of user %s at meeting %s: %s %s", user_id, outcome.meeting.id,
+                outcome.result.outcome, outcome.result.reason or "")
+    await send(update, result_text(context, t, outcome.meeting, outcome.result, now))
 
 
 async def share_location(update: Update, context: BranchContext) -> None:

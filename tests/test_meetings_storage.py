@@ -483,3 +483,37 @@ async def test_candidates_come_only_from_the_current_membership(db: Database) ->
         # Their line stays in the record, but they can no longer check in from another branch.
         assert await store.checkin_candidates_for(session, 9_104, T0) == []
         assert await store.attendance_of(session, meeting, b.m3) is not None
+
+
+async def test_typed_codes_arriving_together_are_written_in_one_batch(db: Database) -> None:
+    from storage.checkin_queue import CheckinQueue
+    from storage.models import Meeting
+
+    branch = await build_branch(db)
+    meeting_id = await schedule(db, branch)
+    async with db.session() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        assert meeting is not None
+        code = rules.room_code(bytes.fromhex(meeting.code_secret), T0)
+        stale = rules.room_code(bytes.fromhex(meeting.code_secret), T0 - timedelta(hours=1))
+    queue = CheckinQueue(db, max_batch=3)  # small batches: several batches in one burst
+    typed = [
+        (9_102, code), (9_103, code), (9_104, code), (9_102, code),  # 9_102 twice
+        (9_105, code),  # activist: a guest
+        (9_101, stale),  # a code from an hour ago
+        (9_108, code),  # member of the other branch: not on the list
+        (9_107, code),  # transferred out: not counted any more
+    ]
+    outcomes = await asyncio.gather(
+        *(queue.check_in_by_code(telegram_id, text, T0) for telegram_id, text in typed)
+    )
+    results = [(o.result.outcome, o.result.reason) if o.result else None for o in outcomes]
+    assert results == [
+        ("present", None), ("present", None), ("present", None), ("already", None),
+        ("guest", None), ("refused", "bad_code"), None, None,
+    ]
+    found = await statuses(db, meeting_id)
+    assert found[branch.m1] is AttendanceStatus.PRESENT
+    assert found[branch.m3] is AttendanceStatus.PRESENT
+    assert found[branch.activist] is AttendanceStatus.GUEST_PRESENT
+    assert found[branch.committee] is AttendanceStatus.EXPECTED

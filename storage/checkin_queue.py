@@ -1,0 +1,157 @@
+"""Group commit for a room checking in at once: many typed codes, one transaction.
+
+When 500 people type the room code in the same minute, a transaction each spends most of
+its time opening and committing (and SQLite has one writer at a time). The queue gathers the
+check-ins that arrive while a batch is being written and writes the next batch in one
+transaction: one query for everybody's meetings, one commit. Nobody is answered before the
+transaction holding their check-in has committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from rules import meetings as rules
+from storage.db import Database
+from storage.meetings import LIVE_STATES, CheckinResult, check_in, window_of
+from storage.models import (
+    Attendance,
+    CheckinMethod,
+    Meeting,
+    MeetingState,
+    Membership,
+    MembershipState,
+    Person,
+)
+
+logger = logging.getLogger(__name__)
+
+CANDIDATE_SPAN = timedelta(days=1)  # meetings looked at around now
+MAX_BATCH = 200
+
+
+@dataclass(frozen=True)
+class CodeOutcome:
+    """What happened to one typed code; meeting is None when no meeting was open or near."""
+
+    language: str | None
+    meeting: Meeting | None = None
+    result: CheckinResult | None = None
+
+
+@dataclass
+class _Request:
+    telegram_id: int
+    code: str
+    now: datetime
+    future: asyncio.Future[CodeOutcome]
+
+
+def open_now(
+    candidates: Sequence[tuple[Meeting, Attendance]], now: datetime
+) -> list[tuple[Meeting, Attendance]]:
+    """The candidates whose check-in window is open at `now`."""
+    return [
+        (m, a) for m, a in candidates
+        if rules.checkin_state(now, m.starts_at, window_of(m)) == "open"
+    ]
+
+
+def pick_for_code(
+    candidates: Sequence[tuple[Meeting, Attendance]], code: str, now: datetime
+) -> Meeting | None:
+    """Which meeting a typed code is for: an open window (the one the code fits), else the
+    nearest meeting whose check-in was opened (to say it is early or late)."""
+    windows = [m for m, _a in open_now(candidates, now)]
+    if windows:
+        fitting = [
+            m for m in windows if rules.code_is_valid(bytes.fromhex(m.code_secret), code, now)
+        ]
+        return (fitting or windows)[0]
+    opened = [m for m, _a in candidates if m.state is MeetingState.CHECKIN_OPEN]
+    if not opened:
+        return None
+    return min(opened, key=lambda m: abs((m.starts_at - now).total_seconds()))
+
+
+class CheckinQueue:
+    """Typed-code check-ins, written in batches by one worker task."""
+
+    def __init__(self, database: Database, *, max_batch: int = MAX_BATCH) -> None:
+        self.database = database
+        self.max_batch = max_batch
+        self._pending: list[_Request] = []
+        self._worker: asyncio.Task[None] | None = None
+
+    async def check_in_by_code(self, telegram_id: int, code: str, now: datetime) -> CodeOutcome:
+        """Check the person in at the meeting the code is for; returns once it is stored."""
+        future: asyncio.Future[CodeOutcome] = asyncio.get_running_loop().create_future()
+        self._pending.append(_Request(telegram_id, code, now, future))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._drain(), name="checkin-queue")
+        return await future
+
+    async def _drain(self) -> None:
+        while self._pending:
+            batch = self._pending[: self.max_batch]
+            del self._pending[: self.max_batch]
+            try:
+                outcomes = await self._write(batch)
+            except Exception as exc:  # each waiting handler reports it to its person
+                logger.exception("check-in batch of %d failed", len(batch))
+                for request in batch:
+                    if not request.future.done():
+                        request.future.set_exception(exc)
+                continue
+            for request, outcome in zip(batch, outcomes, strict=True):
+                if not request.future.done():
+                    request.future.set_result(outcome)
+
+    async def _write(self, batch: list[_Request]) -> list[CodeOutcome]:
+        ids = {request.telegram_id for request in batch}
+        earliest = min(r.now for r in batch) - CANDIDATE_SPAN
+        latest = max(r.now for r in batch) + CANDIDATE_SPAN
+        outcomes: list[CodeOutcome] = []
+        async with self.database.session() as session:
+            rows = await session.execute(
+                select(Person.telegram_id, Person.language, Meeting, Attendance)
+                .join(Membership, Membership.person_id == Person.id)
+                .join(Attendance, Attendance.membership_id == Membership.id)
+                .join(Meeting, Meeting.id == Attendance.meeting_id)
+                .where(
+                    Person.telegram_id.in_(ids),
+                    Membership.state == MembershipState.ACTIVE,
+                    Meeting.state.in_(LIVE_STATES),
+                    Meeting.starts_at >= earliest,
+                    Meeting.starts_at <= latest,
+                )
+                .order_by(Meeting.starts_at, Meeting.id)
+            )
+            candidates: dict[int, list[tuple[Meeting, Attendance]]] = {}
+            languages: dict[int, str] = {}
+            for telegram_id, person_language, found, attendance in rows.all():
+                candidates.setdefault(telegram_id, []).append((found, attendance))
+                languages[telegram_id] = person_language
+            for request in batch:
+                mine = [
+                    (m, a) for m, a in candidates.get(request.telegram_id, [])
+                    if abs(m.starts_at - request.now) <= CANDIDATE_SPAN
+                ]
+                language = languages.get(request.telegram_id)
+                meeting = pick_for_code(mine, request.code, request.now)
+                if meeting is None:
+                    outcomes.append(CodeOutcome(language))
+                    continue
+                line = next(a for m, a in mine if m.id == meeting.id)
+                result = await check_in(
+                    session, meeting, line.membership_id, method=CheckinMethod.CODE,
+                    now=request.now, by=request.telegram_id, code=request.code, line=line,
+                )
+                outcomes.append(CodeOutcome(language, meeting, result))
+        return outcomes
