@@ -15,13 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from rules import meetings as rules
 from storage.db import Database
-from storage.meetings import LIVE_STATES, CheckinResult, check_in, window_of
+from storage.meetings import ARRIVED, LIVE_STATES, CheckinResult, assess_checkin, window_of
 from storage.models import (
     Attendance,
+    AttendanceStatus,
     CheckinMethod,
     Meeting,
     MeetingState,
@@ -138,6 +139,8 @@ class CheckinQueue:
             for telegram_id, person_language, found, attendance in rows.all():
                 candidates.setdefault(telegram_id, []).append((found, attendance))
                 languages[telegram_id] = person_language
+            marks: list[dict[str, object]] = []
+            marked: set[int] = set()  # attendance ids recorded in this batch
             for request in batch:
                 mine = [
                     (m, a) for m, a in candidates.get(request.telegram_id, [])
@@ -149,9 +152,32 @@ class CheckinQueue:
                     outcomes.append(CodeOutcome(language))
                     continue
                 line = next(a for m, a in mine if m.id == meeting.id)
-                result = await check_in(
-                    session, meeting, line.membership_id, method=CheckinMethod.CODE,
-                    now=request.now, by=request.telegram_id, code=request.code, line=line,
+                result = (
+                    CheckinResult("already") if line.id in marked else assess_checkin(
+                        meeting, line, method=CheckinMethod.CODE, now=request.now,
+                        code=request.code,
+                    )
                 )
+                if result is None:
+                    guest = line.status is AttendanceStatus.GUEST
+                    marks.append({
+                        "id": line.id,
+                        "status": AttendanceStatus.GUEST_PRESENT if guest
+                        else AttendanceStatus.PRESENT,
+                        "checked_in_at": request.now,
+                        "method": CheckinMethod.CODE,
+                        "marked_by": request.telegram_id,
+                    })
+                    marked.add(line.id)
+                    result = CheckinResult("guest" if guest else "present")
                 outcomes.append(CodeOutcome(language, meeting, result))
+            if marks:
+                # One statement for the batch; lines somebody else marked meanwhile keep theirs.
+                await session.execute(
+                    update(Attendance).where(
+                        *(Attendance.status != arrived for arrived in ARRIVED)
+                    ),
+                    marks,
+                    execution_options={"synchronize_session": False},
+                )
         return outcomes

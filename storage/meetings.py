@@ -320,6 +320,42 @@ class CheckinResult:
     reason: str | None = None
 
 
+def assess_checkin(
+    meeting: Meeting,
+    attendance: Attendance,
+    *,
+    method: CheckinMethod,
+    now: datetime,
+    code: str | None = None,
+    location: tuple[float, float] | None = None,
+    radius_m: float = 300.0,
+) -> CheckinResult | None:
+    """Why a check-in is refused or needs nothing (already there); None when it may be stored."""
+    if meeting.state is MeetingState.CANCELLED:
+        return CheckinResult("refused", "cancelled")
+    if meeting.state is MeetingState.CLOSED:
+        return CheckinResult("refused", "closed")
+    if attendance.status in ARRIVED:
+        return CheckinResult("already")
+    if method is CheckinMethod.MANUAL:
+        return None  # 代签 by a leader: no window, code or place
+    state = rules.checkin_state(now, meeting.starts_at, window_of(meeting))
+    if state != "open":
+        return CheckinResult("refused", state)
+    if method is CheckinMethod.CODE and not rules.code_is_valid(
+        bytes.fromhex(meeting.code_secret), code or "", now
+    ):
+        return CheckinResult("refused", "bad_code")
+    if method is CheckinMethod.LOCATION:
+        if meeting.latitude is None or meeting.longitude is None or location is None:
+            return CheckinResult("refused", "no_place")
+        if not rules.within_radius(
+            meeting.latitude, meeting.longitude, location[0], location[1], radius_m
+        ):
+            return CheckinResult("refused", "too_far")
+    return None
+
+
 async def check_in(
     session: AsyncSession,
     meeting: Meeting,
@@ -350,23 +386,12 @@ async def check_in(
     )
     if attendance is None:
         return CheckinResult("refused", "not_expected")
-    if attendance.status in ARRIVED:
-        return CheckinResult("already")
-    if method is not CheckinMethod.MANUAL:
-        state = rules.checkin_state(now, meeting.starts_at, window_of(meeting))
-        if state != "open":
-            return CheckinResult("refused", state)
-        if method is CheckinMethod.CODE and not rules.code_is_valid(
-            bytes.fromhex(meeting.code_secret), code or "", now
-        ):
-            return CheckinResult("refused", "bad_code")
-        if method is CheckinMethod.LOCATION:
-            if meeting.latitude is None or meeting.longitude is None or location is None:
-                return CheckinResult("refused", "no_place")
-            if not rules.within_radius(
-                meeting.latitude, meeting.longitude, location[0], location[1], radius_m
-            ):
-                return CheckinResult("refused", "too_far")
+    refusal = assess_checkin(
+        meeting, attendance, method=method, now=now, code=code, location=location,
+        radius_m=radius_m,
+    )
+    if refusal is not None:
+        return refusal
     guest = attendance.status is AttendanceStatus.GUEST
     new_status = AttendanceStatus.GUEST_PRESENT if guest else AttendanceStatus.PRESENT
     # Conditional update: two check-ins racing record one presence.
