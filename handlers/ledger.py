@@ -30,7 +30,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.application import BranchContext
 from bot.i18n import N_, Translator, translator
 from handlers.common import STALE_BUTTON, Refused, answer, current_actor, require, send, show
-from handlers.members import leader_actor, managed_orgs, org_buttons
+from handlers.members import OrgPicker, leader_actor, managed_orgs, turn_picker_page
 from handlers.menu import COMMAND_CALLBACKS
 from handlers.ui import (
     MEETING_KIND_LABELS,
@@ -39,7 +39,6 @@ from handlers.ui import (
     cb_args,
     cb_pattern,
     keyboard,
-    paged,
 )
 from rules.meetings import Period
 from rules.permissions import can_manage_org
@@ -174,24 +173,20 @@ async def show_compliance_menu(update: Update, context: BranchContext) -> None:
     await show(
         update,
         t("Compliance of which organization?"),
-        reply_markup=paged(t, org_buttons(rows, ("lg", "comp"), ("q",)), 0, ("lg", "cpick")),
+        reply_markup=COMPLIANCE_PICKER.markup(t, rows, 0),
     )
+
+
+COMPLIANCE_PICKER = OrgPicker(
+    N_("Compliance of which organization?"), ("lg", "comp"), ("lg", "cpick"), suffix=("q",)
+)
 
 
 async def turn_compliance_page(update: Update, context: BranchContext) -> None:
     """lg:cpick:<page>: another page of the organization picker."""
     assert update.callback_query is not None
     (_, page) = cb_args(update.callback_query.data, "lg", str, int)
-    async with context.db.session() as session:
-        actor = await leader_actor(session, update, context, "compliance picker")
-        rows = await managed_orgs(session, actor, member_kinds_only=True)
-    await answer(update)
-    t = translator(actor.language)
-    await show(
-        update,
-        t("Compliance of which organization?"),
-        reply_markup=paged(t, org_buttons(rows, ("lg", "comp"), ("q",)), page, ("lg", "cpick")),
-    )
+    await turn_picker_page(update, context, COMPLIANCE_PICKER, page)
 
 
 def compliance_text(
@@ -329,24 +324,20 @@ async def show_ledger_menu(update: Update, context: BranchContext) -> None:
     await show(
         update,
         t("Ledger of which organization?"),
-        reply_markup=paged(t, org_buttons(rows, ("lg", "lorg")), 0, ("lg", "lpick")),
+        reply_markup=LEDGER_PICKER.markup(t, rows, 0),
     )
+
+
+LEDGER_PICKER = OrgPicker(
+    N_("Ledger of which organization?"), ("lg", "lorg"), ("lg", "lpick")
+)
 
 
 async def turn_ledger_page(update: Update, context: BranchContext) -> None:
     """lg:lpick:<page>: another page of the organization picker."""
     assert update.callback_query is not None
     (_, page) = cb_args(update.callback_query.data, "lg", str, int)
-    async with context.db.session() as session:
-        actor = await leader_actor(session, update, context, "ledger picker")
-        rows = await managed_orgs(session, actor, member_kinds_only=True)
-    await answer(update)
-    t = translator(actor.language)
-    await show(
-        update,
-        t("Ledger of which organization?"),
-        reply_markup=paged(t, org_buttons(rows, ("lg", "lorg")), page, ("lg", "lpick")),
-    )
+    await turn_picker_page(update, context, LEDGER_PICKER, page)
 
 
 async def render_ledger_periods(update: Update, context: BranchContext, org_id: int) -> None:

@@ -71,7 +71,7 @@ from handlers.common import (
     show,
     tr,
 )
-from handlers.members import leader_actor, managed_orgs, org_buttons
+from handlers.members import OrgPicker, leader_actor, managed_orgs, turn_picker_page
 from handlers.menu import COMMAND_CALLBACKS, COMMANDS, main_keyboard
 from handlers.registration import TEXT_INPUT, cancel_handlers, invalid_text
 from handlers.ui import (
@@ -495,25 +495,21 @@ async def start_schedule(update: Update, context: BranchContext) -> int:
         await send(
             update,
             t("Schedule a meeting for which organization?"),
-            reply_markup=paged(t, org_buttons(rows, ("ms", "org")), 0, ("ms", "pick")),
+            reply_markup=SCHEDULE_PICKER.markup(t, rows, 0),
         )
     return ConversationHandler.END
+
+
+SCHEDULE_PICKER = OrgPicker(
+    N_("Schedule a meeting for which organization?"), ("ms", "org"), ("ms", "pick")
+)
 
 
 async def turn_schedule_page(update: Update, context: BranchContext) -> None:
     """Another page of the organizations to schedule for."""
     assert update.callback_query is not None
     (page,) = cb_args(update.callback_query.data, "ms", str, int)[1:]
-    async with context.db.session() as session:
-        actor = await leader_actor(session, update, context, "schedule picker")
-        rows = await managed_orgs(session, actor, member_kinds_only=True)
-    await answer(update)
-    t = translator(actor.language)
-    await show(
-        update,
-        t("Schedule a meeting for which organization?"),
-        reply_markup=paged(t, org_buttons(rows, ("ms", "org")), int(page), ("ms", "pick")),
-    )
+    await turn_picker_page(update, context, SCHEDULE_PICKER, page)
 
 
 async def _schedulable_org(
@@ -1334,7 +1330,7 @@ async def list_meetings(update: Update, context: BranchContext) -> None:
         await send(
             update,
             t("Meetings of which organization?"),
-            reply_markup=paged(t, org_buttons(orgs, ("mt", "list"), (0,)), 0, ("mt", "pick")),
+            reply_markup=MEETINGS_PICKER.markup(t, orgs, 0),
         )
     else:
         await send(update, t("There is no branch to schedule meetings for yet."))
@@ -1345,20 +1341,16 @@ async def list_meetings(update: Update, context: BranchContext) -> None:
 # ---------------------------------------------------------------------------------------
 
 
+MEETINGS_PICKER = OrgPicker(
+    N_("Meetings of which organization?"), ("mt", "list"), ("mt", "pick"), suffix=(0,)
+)
+
+
 async def turn_list_page(update: Update, context: BranchContext) -> None:
     """mt:pick:<page>: another page of the organizations whose meetings can be listed."""
     assert update.callback_query is not None
     (page,) = cb_args(update.callback_query.data, "mt", str, int)[1:]
-    async with context.db.session() as session:
-        actor = await leader_actor(session, update, context, "meetings picker")
-        orgs = await managed_orgs(session, actor, member_kinds_only=True)
-    await answer(update)
-    t = translator(actor.language)
-    await show(
-        update,
-        t("Meetings of which organization?"),
-        reply_markup=paged(t, org_buttons(orgs, ("mt", "list"), (0,)), int(page), ("mt", "pick")),
-    )
+    await turn_picker_page(update, context, MEETINGS_PICKER, page)
 
 
 MARKERS = {

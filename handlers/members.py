@@ -23,12 +23,13 @@ from __future__ import annotations
 import html
 import io
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import qrcode
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InputFile, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -130,6 +131,41 @@ def org_buttons(
     return [
         button("· " * row.depth + row.org.name, *target, row.org.id, *suffix) for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class OrgPicker:
+    """A paged choice of the organizations the actor runs (for /invite, /members, ...)."""
+
+    prompt: str  # message id
+    target: tuple[object, ...]  # callback data before the org id
+    nav: tuple[object, ...]  # callback data before the page number
+    suffix: tuple[object, ...] = ()  # callback data after the org id
+    member_kinds_only: bool = True
+
+    def markup(self, t: Translator, rows: list[TreeRow], page: int) -> InlineKeyboardMarkup:
+        return paged(t, org_buttons(rows, self.target, self.suffix), page, self.nav)
+
+
+async def turn_picker_page(
+    update: Update, context: BranchContext, picker: OrgPicker, page: int
+) -> None:
+    """Show one page of an organization picker (after checking the presser leads)."""
+    async with context.db.session() as session:
+        actor = await leader_actor(session, update, context, f"{picker.nav[0]} picker")
+        rows = await managed_orgs(session, actor, member_kinds_only=picker.member_kinds_only)
+    await answer(update)
+    t = translator(actor.language)
+    await show(update, t(picker.prompt), reply_markup=picker.markup(t, rows, page))
+
+
+INVITE_PICKER = OrgPicker(
+    N_("Invite link for which organization?"), ("inv", "show"), ("inv", "pick")
+)
+MEMBERS_PICKER = OrgPicker(
+    N_("Members of which organization?"), ("mem", "list"), ("mem", "pick"), suffix=(0,),
+    member_kinds_only=False,
+)
 
 
 def local_time(context: BranchContext, value: datetime | None) -> str | None:
@@ -263,7 +299,7 @@ async def show_invite_menu(update: Update, context: BranchContext) -> None:
     await show(
         update,
         t("Invite link for which organization?"),
-        reply_markup=paged(t, org_buttons(rows, ("inv", "show")), 0, ("inv", "pick")),
+        reply_markup=INVITE_PICKER.markup(t, rows, 0),
     )
 
 
@@ -271,16 +307,7 @@ async def turn_invite_page(update: Update, context: BranchContext) -> None:
     """Another page of the organizations to invite to."""
     assert update.callback_query is not None
     (page,) = cb_args(update.callback_query.data, "inv", str, int)[1:]
-    async with context.db.session() as session:
-        actor = await leader_actor(session, update, context, "invite picker")
-        rows = await managed_orgs(session, actor, member_kinds_only=True)
-    await answer(update)
-    t = translator(actor.language)
-    await show(
-        update,
-        t("Invite link for which organization?"),
-        reply_markup=paged(t, org_buttons(rows, ("inv", "show")), int(page), ("inv", "pick")),
-    )
+    await turn_picker_page(update, context, INVITE_PICKER, page)
 
 
 async def show_invite(update: Update, context: BranchContext) -> None:
@@ -419,7 +446,7 @@ async def list_members_menu(update: Update, context: BranchContext) -> None:
     await show(
         update,
         t("Members of which organization?"),
-        reply_markup=paged(t, org_buttons(rows, ("mem", "list"), (0,)), 0, ("mem", "pick")),
+        reply_markup=MEMBERS_PICKER.markup(t, rows, 0),
     )
 
 
@@ -427,16 +454,7 @@ async def turn_org_page(update: Update, context: BranchContext) -> None:
     """Another page of the organizations whose members can be listed."""
     assert update.callback_query is not None
     (page,) = cb_args(update.callback_query.data, "mem", str, int)[1:]
-    async with context.db.session() as session:
-        actor = await leader_actor(session, update, context, "members picker")
-        rows = await managed_orgs(session, actor, member_kinds_only=False)
-    await answer(update)
-    t = translator(actor.language)
-    await show(
-        update,
-        t("Members of which organization?"),
-        reply_markup=paged(t, org_buttons(rows, ("mem", "list"), (0,)), int(page), ("mem", "pick")),
-    )
+    await turn_picker_page(update, context, MEMBERS_PICKER, page)
 
 
 async def render_member_list(
