@@ -22,6 +22,7 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
+from bot.transport import AiohttpRequest
 from storage.checkin_queue import CheckinQueue
 from storage.db import Database
 from storage.migrate import upgrade
@@ -146,6 +147,8 @@ def build_application(settings: Settings, *, token: str | None = None) -> Branch
         .token(bot_token)
         .base_url(settings.api_base_url)
         .base_file_url(file_base_url(settings.api_base_url))
+        .request(AiohttpRequest(connection_pool_size=256))
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
         .defaults(Defaults(tzinfo=settings.tzinfo, parse_mode=ParseMode.HTML))
         .persistence(SqlPersistence(database))
         .context_types(ContextTypes(context=BranchContext))

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cache
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import String, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rules import meetings as rules
@@ -93,6 +93,7 @@ def _local(value: datetime, tz: tzinfo) -> datetime:
 # ---------------------------------------------------------------------------------------------
 
 _CLOSED = Meeting.state == MeetingState.CLOSED
+_FIELD, _LINE = "\x1f", "\x1e"  # unit and record separators: never in names or reasons
 _WORST = ("missing", "due", "met", "not_required")  # most serious first
 
 
@@ -331,11 +332,16 @@ async def ledger_data(
               for mid, e, p, lv, ab in count_rows.all()}
 
     # Names only where the ledger lists names: leave (with reason), absent, guests present.
+    # Joined into one string per meeting and status in SQL: a branch absent for years would
+    # otherwise send a row per person per meeting. Names and reasons hold no control
+    # characters (rules/validation.py), so two of them can separate the fields.
+    line = (
+        func.coalesce(Person.real_name, cast(Person.telegram_id, String)) + _FIELD
+        + func.coalesce(Attendance.leave_reason, "") + _FIELD
+        + case((Attendance.makeup_done_at.is_(None), "0"), else_="1")
+    )
     name_rows = await session.execute(
-        select(
-            Attendance.meeting_id, Attendance.status, Person.real_name, Person.telegram_id,
-            Attendance.leave_reason, Attendance.makeup_done_at,
-        )
+        select(Attendance.meeting_id, Attendance.status, func.aggregate_strings(line, _LINE))
         .join(Meeting, Meeting.id == Attendance.meeting_id)
         .join(Membership, Membership.id == Attendance.membership_id)
         .join(Person, Person.id == Membership.person_id)
@@ -345,13 +351,14 @@ async def ledger_data(
                 (AttendanceStatus.ON_LEAVE, AttendanceStatus.ABSENT, AttendanceStatus.GUEST_PRESENT)
             ),
         )
-        .order_by(Attendance.meeting_id, Person.real_name, Attendance.id)
+        .group_by(Attendance.meeting_id, Attendance.status)
     )
     names: dict[int, list[tuple[AttendanceStatus, str, str | None, bool]]] = {}
-    for mid, status, real_name, telegram_id, reason, makeup in name_rows.all():
-        names.setdefault(mid, []).append(
-            (status, real_name or str(telegram_id), reason, makeup is not None)
-        )
+    for mid, status, joined in name_rows.all():
+        for name, reason, makeup in sorted(
+            text.split(_FIELD) for text in joined.split(_LINE)
+        ):
+            names.setdefault(mid, []).append((status, name, reason or None, makeup == "1"))
 
     file_rows = await session.execute(
         select(MeetingFile.meeting_id, func.count())

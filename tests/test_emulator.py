@@ -31,6 +31,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.sandbox.emulator import BotApiEmulator, CallbackAnswer, KeyboardButtonSpec
 from bot.sandbox.html_entities import EntityParseError, parse_formatted
+from bot.transport import AiohttpRequest
 
 ALICE = 1001
 BOB = 1002
@@ -50,9 +51,18 @@ async def emu() -> AsyncIterator[BotApiEmulator]:
         yield emulator
 
 
-@pytest.fixture
-async def bot(emu: BotApiEmulator) -> AsyncIterator[Bot]:
-    async with Bot(emu.token, base_url=emu.base_url, base_file_url=emu.base_file_url) as client:
+@pytest.fixture(params=["httpx", "aiohttp"])
+async def bot(emu: BotApiEmulator, request: pytest.FixtureRequest) -> AsyncIterator[Bot]:
+    """PTB's own transport and ours (bot/transport.py) must see the same Bot API."""
+    transports: dict[str, object] = {}
+    if request.param == "aiohttp":
+        transports = {
+            "request": AiohttpRequest(),
+            "get_updates_request": AiohttpRequest(connection_pool_size=1),
+        }
+    async with Bot(
+        emu.token, base_url=emu.base_url, base_file_url=emu.base_file_url, **transports  # type: ignore[arg-type]
+    ) as client:
         yield client
 
 
