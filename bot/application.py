@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -23,12 +24,16 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.transport import AiohttpRequest
+from reminders.delivery import Courier, start_courier
 from storage.checkin_queue import CheckinQueue
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.persistence import SqlPersistence
 
 logger = logging.getLogger(__name__)
+
+# PTB's announced default: RetryAfter.retry_after as a timedelta (else every 429 warns).
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -83,6 +88,7 @@ class BranchApplication(Application):
         self.database = database
         self.settings = settings
         self.checkin_queue = CheckinQueue(database)
+        self.courier: Courier = None  # type: ignore[assignment]  # set once the bot exists
         self.updates_in_flight = 0
         self.updates_handled = 0
 
@@ -162,6 +168,7 @@ def build_application(settings: Settings, *, token: str | None = None) -> Branch
         .build()
     )
     assert isinstance(application, BranchApplication)
+    application.courier = Courier(database, application.bot)
     register_all(application)
     return application
 
@@ -171,6 +178,8 @@ async def startup(application: Application) -> None:
     from handlers.menu import publish_default_commands
 
     await publish_default_commands(application)
+    if application.job_queue is not None:
+        start_courier(application.job_queue)
     logger.info("branchbot started as @%s", application.bot.username)
 
 

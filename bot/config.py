@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -15,6 +15,9 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+if TYPE_CHECKING:
+    from rules.training import TrainingPolicy
 
 TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
 CONFIG_FILE_ENV = "BRANCHBOT_CONFIG"
@@ -46,6 +49,21 @@ class Settings(BaseSettings):
     meeting_requirements: dict[str, str] = Field(default_factory=dict)
     # How close (metres) a shared location must be to the meeting place to check in.
     checkin_radius_m: float = Field(default=300.0, gt=0, le=10_000)
+    # Training hours (issue 5): how many hours a day of training counts (8 学时 by default),
+    # the yearly requirement in hours per role group (leaders: 3 days = 24 h; members: 32 h;
+    # a party organization may override it for its subtree), which training kinds count
+    # toward each group's requirement, and the largest evidence file accepted.
+    training_hours_per_day: int = Field(default=8, ge=1, le=24)
+    training_required_hours: dict[str, float | str] = Field(
+        default_factory=lambda: dict[str, float | str]({"leader": 24.0, "member": 32.0})
+    )
+    training_counted_kinds: dict[str, list[str]] = Field(
+        default_factory=lambda: {
+            "leader": ["concentrated"],
+            "member": ["concentrated", "lesson", "online", "other"],
+        }
+    )
+    training_evidence_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1, le=2_000_000_000)
     # Sandbox: where the local chat page and emulator listen.
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = Field(default=8080, ge=0, le=65535)
@@ -84,6 +102,34 @@ class Settings(BaseSettings):
         from rules.meetings import parse_requirements
 
         return parse_requirements(self.meeting_requirements)
+
+    @field_validator("training_required_hours")
+    @classmethod
+    def _known_training_hours(cls, value: dict[str, float | str]) -> dict[str, float | str]:
+        from rules.training import parse_required_hours
+
+        parse_required_hours(value)  # raises ValueError naming the bad group or value
+        return value
+
+    @field_validator("training_counted_kinds")
+    @classmethod
+    def _known_training_kinds(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        from rules.training import parse_counted_kinds
+
+        parse_counted_kinds(value)  # raises ValueError naming the bad group or kind
+        return value
+
+    @property
+    def training_policy(self) -> TrainingPolicy:
+        """The training rules in force (a rules.training.TrainingPolicy)."""
+        from rules.training import TrainingPolicy, parse_counted_kinds, parse_required_hours
+
+        return TrainingPolicy(
+            required_minutes=parse_required_hours(self.training_required_hours),
+            counted_kinds=parse_counted_kinds(self.training_counted_kinds),
+            hours_per_day=self.training_hours_per_day,
+            evidence_max_bytes=self.training_evidence_max_bytes,
+        )
 
     @field_validator("timezone")
     @classmethod

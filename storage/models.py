@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -439,3 +440,187 @@ __all__ = [
     "UserData",
     "utcnow",
 ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Training hours (issue 5; DOMAIN.md "Training"): records, their minutes per calendar year,
+# evidence files and per-organization requirement overrides.
+# ---------------------------------------------------------------------------------------------
+
+
+class TrainingKind(enum.StrEnum):
+    """What kind of study a training record is; which kinds count is configuration."""
+
+    CONCENTRATED = "concentrated"  # 集中培训
+    LESSON = "lesson"  # 党课
+    ONLINE = "online"  # 网络学习 (学习强国, 新时代e支部)
+    OTHER = "other"
+
+
+class TrainingState(enum.StrEnum):
+    PENDING = "pending"  # logged, waiting for a leader
+    VERIFIED = "verified"
+    REJECTED = "rejected"  # with a reason
+    WITHDRAWN = "withdrawn"  # by the member, while pending
+
+
+class TrainingGroup(enum.StrEnum):
+    """Whose yearly requirement applies (rules.training.role_group)."""
+
+    LEADER = "leader"  # 书记, 副书记, 委员 (seed 002 §18)
+    MEMBER = "member"  # 正式 and 预备党员
+
+
+# Records that still stand: a second log of the same course is refused while one of these exists.
+TRAINING_OPEN_STATES_SQL = "state IN ('pending', 'verified')"
+
+
+class TrainingRecord(Base):
+    """One training a person attended; minutes are split per calendar year in TrainingYear."""
+
+    __tablename__ = "training_records"
+    __table_args__ = (
+        # The same course (normalized title and start day) is logged once per person.
+        Index(
+            "uq_training_records_course",
+            "person_id",
+            "title_key",
+            "starts_on",
+            unique=True,
+            sqlite_where=text(TRAINING_OPEN_STATES_SQL),
+            postgresql_where=text(TRAINING_OPEN_STATES_SQL),
+        ),
+        Index("ix_training_records_person_state", "person_id", "state"),
+        Index("ix_training_records_state_logged", "state", "logged_at"),
+        CheckConstraint("minutes > 0", name="minutes_positive"),
+        CheckConstraint("ends_on >= starts_on", name="dates_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    kind: Mapped[TrainingKind] = mapped_column(_enum(TrainingKind))
+    title: Mapped[str] = mapped_column(String(200))
+    title_key: Mapped[str] = mapped_column(String(200))  # rules.training.normalize_title
+    organizer: Mapped[str | None] = mapped_column(String(200))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    minutes: Mapped[int] = mapped_column(Integer)  # total, all years
+    state: Mapped[TrainingState] = mapped_column(_enum(TrainingState))
+    batch_id: Mapped[str | None] = mapped_column(String(32), index=True)  # logged for many
+    logged_by: Mapped[int] = mapped_column(BigInteger)  # Telegram id
+    logged_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    decided_at: Mapped[datetime | None]
+    reject_reason: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    person: Mapped[Person] = relationship()
+    years: Mapped[list[TrainingYear]] = relationship(
+        back_populates="record", cascade="all, delete-orphan", order_by="TrainingYear.year"
+    )
+    evidence: Mapped[list[TrainingEvidence]] = relationship(
+        back_populates="record", cascade="all, delete-orphan", order_by="TrainingEvidence.id"
+    )
+
+
+class TrainingYear(Base):
+    """The minutes of a training that fall in one calendar year (so SQL can SUM per year)."""
+
+    __tablename__ = "training_years"
+    __table_args__ = (
+        Index("ix_training_years_year_record", "year", "record_id"),
+        CheckConstraint("minutes >= 0", name="minutes_not_negative"),
+    )
+
+    record_id: Mapped[int] = mapped_column(
+        ForeignKey("training_records.id", ondelete="CASCADE"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    minutes: Mapped[int] = mapped_column(Integer)
+
+    record: Mapped[TrainingRecord] = relationship(back_populates="years")
+
+
+class TrainingEvidence(Base):
+    """A certificate photo or PDF attached to a training record (kept as Telegram file ids)."""
+
+    __tablename__ = "training_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(
+        ForeignKey("training_records.id", ondelete="CASCADE"), index=True
+    )
+    telegram_file_id: Mapped[str] = mapped_column(String(200))
+    telegram_file_unique_id: Mapped[str] = mapped_column(String(64))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    added_by: Mapped[int] = mapped_column(BigInteger)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    record: Mapped[TrainingRecord] = relationship(back_populates="evidence")
+
+
+class TrainingRequirement(Base):
+    """A party organization's own yearly requirement for one group; inherited by its subtree."""
+
+    __tablename__ = "training_requirements"
+    __table_args__ = (CheckConstraint("required_minutes >= 0", name="required_not_negative"),)
+
+    party_organization_id: Mapped[int] = mapped_column(
+        ForeignKey("party_organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    role_group: Mapped[TrainingGroup] = mapped_column(_enum(TrainingGroup), primary_key=True)
+    required_minutes: Mapped[int] = mapped_column(Integer)
+    set_by: Mapped[int | None] = mapped_column(BigInteger)
+    set_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+__all__ += [
+    "TRAINING_OPEN_STATES_SQL",
+    "TrainingEvidence",
+    "TrainingGroup",
+    "TrainingKind",
+    "TrainingRecord",
+    "TrainingRequirement",
+    "TrainingState",
+    "TrainingYear",
+]
+
+# Training views reach a person's attendance lines through all their memberships, current or
+# past (a lesson attended before a transfer still counts): look memberships up by person.
+Index("ix_memberships_person_id", Membership.person_id)
+
+
+class OutboxState(enum.StrEnum):
+    PENDING = "pending"  # waiting for due_at
+    SENDING = "sending"  # leased by a courier: maybe in flight
+    SENT = "sent"
+    FAILED = "failed"  # gave up: blocked, chat gone, or too many attempts
+    CANCELLED = "cancelled"  # no longer true (meeting moved, duty done, muted)
+
+
+class OutboxMessage(Base):
+    """A message to send later: written before it is sent, sent once (see reminders/)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_state_due", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # What, for whom, which occurrence: planning the same reminder twice adds nothing.
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str | None] = mapped_column(String(64), index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)
+    reply_markup: Mapped[dict[str, Any] | None]
+    urgent: Mapped[bool] = mapped_column(default=False)
+    due_at: Mapped[datetime]
+    state: Mapped[OutboxState] = mapped_column(_enum(OutboxState), default=OutboxState.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None]
+    leased_by: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None]
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

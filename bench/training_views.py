@@ -1,0 +1,377 @@
+"""Benchmark: the training views (issue 5) over a tree of N members.
+
+Seeds one 党委 with 党总支 and branches (one big branch holding a tenth of the members), N
+active members with several training records each (some spanning New Year, some pending,
+rejected or withdrawn), per-organization overrides, and closed party lessons with attendance,
+by bulk inserts through SQLAlchemy Core. Then times and prints the person progress view, the
+behind list for the big branch and for the whole tree, the secretaries-on-track share, and the
+yearly export of the big branch. Figures only: this is not a test and asserts nothing.
+
+    .venv/bin/python -m bench.training_views [--members 10000] [--seed 1]
+    .venv/bin/python -m bench.training_views --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
+
+With --database-url a scratch database is created on that PostgreSQL server (and dropped at
+the end); PostgreSQL tables are ANALYZEd after seeding, as autovacuum would do. SQLite runs in
+a temporary directory, not analyzed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import secrets
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert, text
+from sqlalchemy.engine import make_url
+
+from rules import training as rules
+from rules.training import TrainingGroup, TrainingKind, TrainingState
+from storage import training
+from storage.db import Database, is_sqlite
+from storage.migrate import upgrade
+from storage.models import (
+    Attendance,
+    AttendanceStatus,
+    Base,
+    Meeting,
+    MeetingKind,
+    MeetingState,
+    MemberRole,
+    Membership,
+    MembershipState,
+    MemberStatus,
+    PartyOrganization,
+    PartyOrgKind,
+    Person,
+    TrainingRecord,
+    TrainingRequirement,
+    TrainingYear,
+)
+
+TZ = ZoneInfo("Asia/Shanghai")
+FIRST_TELEGRAM_ID = 7_000_000
+MEMBERS_PER_BRANCH = 40
+BRANCHES_PER_GENERAL = 25
+CHUNK = 5_000
+T = TypeVar("T")
+
+
+@dataclass
+class Seeded:
+    root: int
+    big_branch: int
+    big_branch_members: int
+    branches: int
+    people: int
+    records: int
+    lesson_lines: int
+    person_ids: list[int]
+
+
+async def _insert(database: Database, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), CHUNK):
+        async with database.session() as session:
+            await session.execute(insert(model), list(rows[start : start + CHUNK]))
+
+
+async def seed(database: Database, members: int, on: date, rng: random.Random) -> Seeded:
+    """The tree, people, memberships, trainings and lessons; ids are assigned here."""
+    year = on.year
+    now = datetime.now(UTC)
+    branches = max(2, members // MEMBERS_PER_BRANCH)
+    generals = max(1, branches // BRANCHES_PER_GENERAL)
+    orgs: list[dict[str, Any]] = [
+        {"id": 1, "name": "基准党委", "kind": PartyOrgKind.COMMITTEE, "parent_id": None,
+         "created_at": now},
+    ]
+    for g in range(generals):
+        orgs.append({"id": 2 + g, "name": f"党总支{g:03d}", "kind": PartyOrgKind.GENERAL_BRANCH,
+                     "parent_id": 1, "created_at": now})
+    branch_ids = [2 + generals + b for b in range(branches)]
+    for b, branch_id in enumerate(branch_ids):
+        orgs.append({"id": branch_id, "name": f"支部{b:04d}", "kind": PartyOrgKind.BRANCH,
+                     "parent_id": 2 + b % generals, "created_at": now})
+    await _insert(database, PartyOrganization, orgs)
+    # Two provinces differ: a 党总支 asks 4 days of its leaders, another 40 h of its members.
+    await _insert(database, TrainingRequirement, [
+        {"party_organization_id": 2, "role_group": TrainingGroup.LEADER,
+         "required_minutes": 32 * 60, "set_by": None, "set_at": now},
+        {"party_organization_id": 2 + generals - 1, "role_group": TrainingGroup.MEMBER,
+         "required_minutes": 40 * 60, "set_by": None, "set_at": now},
+    ])
+
+    # A tenth of the members in the first branch, the rest spread over the others.
+    big = branch_ids[0]
+    big_count = members // 10
+    org_of = [big] * big_count + [
+        branch_ids[1 + i % (branches - 1)] for i in range(members - big_count)
+    ]
+    people: list[dict[str, Any]] = []
+    memberships: list[dict[str, Any]] = []
+    seen_orgs: dict[int, int] = {}
+    for i, org_id in enumerate(org_of):
+        position = seen_orgs.get(org_id, 0)
+        seen_orgs[org_id] = position + 1
+        role = (
+            MemberRole.SECRETARY if position == 0
+            else MemberRole.DEPUTY_SECRETARY if position == 1 and org_id == big
+            else MemberRole.COMMITTEE_MEMBER if position in (1, 2, 3)
+            else MemberRole.MEMBER
+        )
+        status = (
+            MemberStatus.FULL if role is not MemberRole.MEMBER
+            else rng.choices(list(MemberStatus), weights=(82, 15, 3))[0]
+        )
+        people.append({"id": i + 1, "telegram_id": FIRST_TELEGRAM_ID + i,
+                       "real_name": f"党员{i:05d}", "language": "zh", "created_at": now})
+        memberships.append({
+            "id": i + 1, "person_id": i + 1, "party_organization_id": org_id,
+            "state": MembershipState.ACTIVE, "status": status, "role": role,
+            "requested_at": now, "decided_at": now,
+        })
+    await _insert(database, Person, people)
+    await _insert(database, Membership, memberships)
+
+    records: list[dict[str, Any]] = []
+    years: list[dict[str, Any]] = []
+    last_day = (on - date(year, 1, 1)).days
+    kinds = list(TrainingKind)
+    states = [TrainingState.VERIFIED, TrainingState.PENDING, TrainingState.REJECTED,
+              TrainingState.WITHDRAWN]
+    for person_id in range(1, members + 1):
+        for n in range(rng.randint(2, 6)):
+            if rng.random() < 0.05:  # across New Year
+                starts = date(year - 1, 12, 30)
+                ends = date(year, 1, 2)
+            else:
+                starts = date(year, 1, 1) + timedelta(days=rng.randrange(0, max(1, last_day)))
+                ends = min(on, starts + timedelta(days=rng.choice((0, 0, 0, 1, 2))))
+            minutes = rng.randrange(60, 8 * 60 * ((ends - starts).days + 1), 30)
+            state = rng.choices(states, weights=(75, 15, 5, 5))[0]
+            record_id = len(records) + 1
+            title = f"培训课程{n:02d}-{rng.randrange(1000):03d}"
+            records.append({
+                "id": record_id, "person_id": person_id, "kind": rng.choice(kinds),
+                "title": title, "title_key": rules.normalize_title(f"{title}#{n}"),
+                "organizer": "县委党校", "starts_on": starts, "ends_on": ends,
+                "minutes": minutes, "state": state, "batch_id": None,
+                "logged_by": FIRST_TELEGRAM_ID + person_id - 1, "logged_at": now,
+                "decided_by": 1 if state is not TrainingState.PENDING else None,
+                "decided_at": now if state is not TrainingState.PENDING else None,
+                "reject_reason": "无证明" if state is TrainingState.REJECTED else None,
+                "updated_at": now,
+            })
+            for split_year, split_minutes in rules.split_minutes_by_year(
+                starts, ends, minutes
+            ).items():
+                years.append(
+                    {"record_id": record_id, "year": split_year, "minutes": split_minutes}
+                )
+    await _insert(database, TrainingRecord, records)
+    await _insert(database, TrainingYear, years)
+
+    # Three closed party lessons per branch this year; about 80% present.
+    members_of: dict[int, list[int]] = {}
+    for membership in memberships:
+        members_of.setdefault(membership["party_organization_id"], []).append(membership["id"])
+    meetings: list[dict[str, Any]] = []
+    attendances: list[dict[str, Any]] = []
+    for branch_id in branch_ids:
+        for n in range(3):
+            day = date(year, 1, 10) + timedelta(days=rng.randrange(0, max(1, last_day - 10)))
+            starts_at = datetime(day.year, day.month, day.day, 14, tzinfo=TZ).astimezone(UTC)
+            meeting_id = len(meetings) + 1
+            meetings.append({
+                "id": meeting_id, "party_organization_id": branch_id, "kind": MeetingKind.LESSON,
+                "state": MeetingState.CLOSED, "starts_at": starts_at,
+                "ends_at": starts_at + timedelta(minutes=rng.choice((60, 90, 120))),
+                "topic": f"党课{n}", "checkin_minutes_before": 30, "checkin_minutes_after": 30,
+                "code_secret": secrets.token_hex(20), "created_by": 1, "created_at": now,
+                "closed_at": now, "closed_by": 1,
+            })
+            for membership_id in members_of.get(branch_id, []):
+                attendances.append({
+                    "id": len(attendances) + 1, "meeting_id": meeting_id,
+                    "membership_id": membership_id,
+                    "status": AttendanceStatus.PRESENT if rng.random() < 0.8
+                    else AttendanceStatus.ABSENT,
+                    "updated_at": now,
+                })
+    await _insert(database, Meeting, meetings)
+    await _insert(database, Attendance, attendances)
+    return Seeded(
+        root=1, big_branch=big, big_branch_members=big_count, branches=branches,
+        people=members, records=len(records),
+        lesson_lines=sum(1 for a in attendances if a["status"] is AttendanceStatus.PRESENT),
+        person_ids=[1 + rng.randrange(members) for _ in range(20)],
+    )
+
+
+async def timed(action: Callable[[], Awaitable[T]], repeat: int) -> tuple[list[float], T]:
+    """Run `action` `repeat` times; durations in seconds and the last result."""
+    durations: list[float] = []
+    result: T | None = None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = await action()
+        durations.append(time.perf_counter() - started)
+    assert result is not None
+    return durations, result
+
+
+def line(label: str, durations: Sequence[float], note: str) -> str:
+    ms = [d * 1000 for d in durations]
+    return (
+        f"{label:<34} median {statistics.median(ms):8.1f} ms   max {max(ms):8.1f} ms   "
+        f"({len(ms)} runs; {note})"
+    )
+
+
+async def measure(database: Database, seeded: Seeded, on: date, repeat: int) -> list[str]:
+    policy = rules.DEFAULT_POLICY
+    lines = []
+    people = iter(seeded.person_ids * repeat)
+
+    async def person_view() -> training.PersonYear:
+        async with database.session() as session:
+            return await training.person_year(
+                session, next(people), on.year, tz=TZ, policy=policy, on=on
+            )
+
+    durations, _ = await timed(person_view, len(seeded.person_ids))
+    lines.append(line("person progress view", durations, "a different person each run"))
+
+    async def behind_big() -> list[training.BehindRow]:
+        async with database.session() as session:
+            return await training.behind(session, {seeded.big_branch}, on, tz=TZ, policy=policy)
+
+    durations, rows = await timed(behind_big, repeat)
+    lines.append(line(
+        f"behind: big branch ({seeded.big_branch_members})", durations, f"{len(rows)} behind"
+    ))
+
+    async def behind_tree() -> list[training.BehindRow]:
+        async with database.session() as session:
+            from storage.orgs import descendant_ids
+
+            org_ids = await descendant_ids(session, {seeded.root})
+            return await training.behind(session, org_ids, on, tz=TZ, policy=policy)
+
+    durations, rows = await timed(behind_tree, repeat)
+    lines.append(line(f"behind: whole tree ({seeded.people})", durations, f"{len(rows)} behind"))
+
+    async def on_track() -> training.OnTrackReport:
+        async with database.session() as session:
+            return await training.secretaries_on_track(
+                session, seeded.root, on, tz=TZ, policy=policy
+            )
+
+    durations, report = await timed(on_track, repeat)
+    share = f"{report.share:.0%}" if report.share is not None else "-"
+    lines.append(line(
+        "secretaries on track (whole tree)", durations,
+        f"{report.on_track}/{report.secretaries} = {share} over {len(report.rows)} branches",
+    ))
+
+    texts = {key: key for key in training.WORKBOOK_TEXTS}
+
+    async def export() -> training.TrainingExport:
+        async with database.session() as session:
+            return await training.export_data(
+                session, {seeded.big_branch}, on.year, org_name="big branch", tz=TZ,
+                policy=policy, on=on,
+            )
+
+    durations, data = await timed(export, repeat)
+    lines.append(line(
+        "export: big branch, queries", durations,
+        f"{len(data.members)} members, {len(data.courses)} courses",
+    ))
+
+    async def workbook() -> bytes:
+        return training.build_workbook(
+            data, texts, {k: k.value for k in TrainingKind}, {g: g.value for g in TrainingGroup}
+        )
+
+    durations, built = await timed(workbook, max(1, repeat // 2))
+    lines.append(line("export: big branch, .xlsx", durations, f"{len(built) // 1024} KiB"))
+    return lines
+
+
+async def _pg_admin(url: str, sql: str) -> None:
+    import asyncpg
+
+    parsed = make_url(url)
+    connection = await asyncpg.connect(
+        host=parsed.host or "127.0.0.1", port=parsed.port or 5432,
+        user=parsed.username or "postgres", password=parsed.password,
+        database=parsed.database or "postgres",
+    )
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+async def run(url: str, members: int, repeat: int, rng: random.Random) -> None:
+    on = date(datetime.now(TZ).year, 7, 1)
+    await upgrade(url)
+    database = Database(url)
+    try:
+        started = time.perf_counter()
+        seeded = await seed(database, members, on, rng)
+        seeding = time.perf_counter() - started
+        backend = "SQLite" if is_sqlite(url) else "PostgreSQL"
+        if not is_sqlite(url):
+            async with database.session() as session:
+                await session.execute(text("ANALYZE"))
+        lines = await measure(database, seeded, on, repeat)
+    finally:
+        await database.dispose()
+    print(
+        f"training views: {seeded.people} members in {seeded.branches} branches, "
+        f"{seeded.records} training records, {seeded.lesson_lines} lessons attended, "
+        f"{backend}; seeded in {seeding:.1f} s; views as of {on.isoformat()} (goal: each < 1 s)"
+    )
+    for entry in lines:
+        print(entry)
+
+
+async def main(members: int, repeat: int, database_url: str | None, seed_value: int) -> None:
+    rng = random.Random(seed_value)
+    if database_url is None:
+        with tempfile.TemporaryDirectory() as folder:
+            await run(f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}", members, repeat, rng)
+        return
+    if is_sqlite(database_url):
+        await run(database_url, members, repeat, rng)
+        return
+    scratch = f"branchbot_bench_{uuid.uuid4().hex[:8]}"
+    await _pg_admin(database_url, f"CREATE DATABASE {scratch}")
+    try:
+        url = make_url(database_url).set(database=scratch).render_as_string(hide_password=False)
+        await run(url, members, repeat, rng)
+    finally:
+        await _pg_admin(database_url, f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=5, help="runs per view")
+    parser.add_argument("--database-url", default=None,
+                        help="postgresql+asyncpg://USER@HOST/DB (a scratch database is made)")
+    parser.add_argument("--seed", type=int, default=1)
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.members, arguments.repeat, arguments.database_url, arguments.seed))
