@@ -24,7 +24,8 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.transport import AiohttpRequest
-from reminders.delivery import Courier, start_courier
+from reminders.delivery import Courier
+from reminders.jobs import start_reminders
 from storage.checkin_queue import CheckinQueue
 from storage.db import Database
 from storage.migrate import upgrade
@@ -179,7 +180,7 @@ async def startup(application: Application) -> None:
 
     await publish_default_commands(application)
     if application.job_queue is not None:
-        start_courier(application.job_queue)
+        start_reminders(application.job_queue)
     logger.info("branchbot started as @%s", application.bot.username)
 
 

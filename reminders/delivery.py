@@ -14,7 +14,7 @@ import secrets
 import socket
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
@@ -35,6 +35,7 @@ CONCURRENT_SENDS = 8
 # Longer than a batch can take, flood-control waits of the rate limiter included; only rows
 # whose courier died wait this long before another courier takes them.
 LEASE = timedelta(minutes=5)
+DIGEST_CHARS = 3800  # below Telegram's 4096, with room for the entities' markup
 WAKE_JOB = "outbox-wake"
 _LATE_IS_FINE = {"misfire_grace_time": None}  # a busy loop delays a wake; never drop it
 SWEEP_JOB = "outbox-sweep"
@@ -99,55 +100,82 @@ class Courier:
             return 0
         gate = asyncio.Semaphore(CONCURRENT_SENDS)
 
-        async def send(row: Claimed) -> Settled:
+        async def send(parcel: list[Claimed]) -> list[Settled]:
             async with gate:
-                return await self._send(row)
+                return await self._send(parcel)
 
-        results = await asyncio.gather(*(send(row) for row in rows))
+        results = [
+            settled
+            for settled_parcel in await asyncio.gather(*(send(p) for p in parcels(rows)))
+            for settled in settled_parcel
+        ]
         async with self.database.session() as session:
             await outbox.settle(session, results, courier=self.name)
         return len(results)
 
-    async def _send(self, row: Claimed) -> Settled:
-        if row.recovered:
+    async def _send(self, parcel: list[Claimed]) -> list[Settled]:
+        """Send one message (one row, or a digest of bundled rows) and settle its rows alike."""
+        row = parcel[0]
+        ids = [r.id for r in parcel]
+        for recovered in (r for r in parcel if r.recovered):
             self.recovered += 1
             logger.warning(
                 "outbox row %s (%s) was in flight when its courier stopped: sending it again,"
-                " it may arrive twice", row.id, row.kind,
+                " it may arrive twice", recovered.id, recovered.kind,
             )
+        text = "\n\n".join(r.text for r in parcel)
         markup = InlineKeyboardMarkup.de_json(row.reply_markup) if row.reply_markup else None
+
+        def settled(outcome: Outcome, **values: Any) -> list[Settled]:
+            at = values.pop("at", None) or self.clock()
+            return [Settled(i, outcome, at, **values) for i in ids]
+
         try:
-            message = await self.bot.send_message(
-                row.chat_id, row.text, reply_markup=markup
-            )
+            message = await self.bot.send_message(row.chat_id, text, reply_markup=markup)
         except RetryAfter as exc:  # the rate limiter's own retries did not get through
             wait = exc.retry_after
             delay = wait if isinstance(wait, timedelta) else timedelta(seconds=wait)
             now = self.clock()
             self._paused_until = now + delay
-            self.retried += 1
-            return Settled(row.id, Outcome.RETRY, now, error="flood control",
-                           retry_at=now + delay)
+            self.retried += len(ids)
+            return settled(Outcome.RETRY, at=now, error="flood control", retry_at=now + delay)
         except Forbidden as exc:
-            self.failed += 1
-            logger.info("outbox row %s: recipient unreachable: %s", row.id, exc.message)
-            return Settled(row.id, Outcome.FAILED, self.clock(), error=f"blocked: {exc.message}")
+            self.failed += len(ids)
+            logger.info("outbox rows %s: recipient unreachable: %s", ids, exc.message)
+            return settled(Outcome.FAILED, error=f"blocked: {exc.message}")
         except BadRequest as exc:
-            self.failed += 1
-            logger.warning("outbox row %s refused by Telegram: %s", row.id, exc.message)
-            return Settled(row.id, Outcome.FAILED, self.clock(), error=exc.message)
+            self.failed += len(ids)
+            logger.warning("outbox rows %s refused by Telegram: %s", ids, exc.message)
+            return settled(Outcome.FAILED, error=exc.message)
         except TelegramError as exc:  # network trouble, 5xx, timeouts
             now = self.clock()
             if isinstance(exc, TimedOut):
-                logger.warning("outbox row %s timed out: it may have arrived; retrying", row.id)
+                logger.warning("outbox rows %s timed out: may have arrived; retrying", ids)
             if row.attempts >= outbox.MAX_ATTEMPTS:
-                self.failed += 1
-                return Settled(row.id, Outcome.FAILED, now, error=f"gave up: {exc.message}")
-            self.retried += 1
-            return Settled(row.id, Outcome.RETRY, now, error=exc.message,
+                self.failed += len(ids)
+                return settled(Outcome.FAILED, at=now, error=f"gave up: {exc.message}")
+            self.retried += len(ids)
+            return settled(Outcome.RETRY, at=now, error=exc.message,
                            retry_at=now + backoff(row.attempts))
-        self.sent += 1
-        return Settled(row.id, Outcome.SENT, self.clock(), telegram_message_id=message.message_id)
+        self.sent += len(ids)
+        return settled(Outcome.SENT, telegram_message_id=message.message_id)
+
+
+def parcels(rows: list[Claimed]) -> list[list[Claimed]]:
+    """One message per row, except bundled rows of one chat: joined while they fit."""
+    result: list[list[Claimed]] = []
+    open_bundles: dict[int, list[Claimed]] = {}
+    for row in rows:
+        if not row.bundle:
+            result.append([row])
+            continue
+        current = open_bundles.get(row.chat_id)
+        if current is None or sum(len(r.text) + 2 for r in current) + len(row.text) > DIGEST_CHARS:
+            current = []
+            open_bundles[row.chat_id] = current
+            result.append(current)
+        current.append(row)
+    return result
 
 
 async def _run_courier(context: CallbackContext) -> None:

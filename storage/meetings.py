@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from rules import meetings as rules
-from storage import audit
+from storage import audit, outbox
 from storage.models import (
     Attendance,
     AttendanceStatus,
@@ -297,6 +297,11 @@ async def decide_leave(
     return True
 
 
+def _subject(meeting: Meeting) -> str:
+    """What outbox rows about this meeting are filed under (reminders/planner.py)."""
+    return f"meeting:{meeting.id}"
+
+
 def window_of(meeting: Meeting) -> rules.CheckinWindow:
     return rules.CheckinWindow(
         before=timedelta(minutes=meeting.checkin_minutes_before),
@@ -312,6 +317,8 @@ async def open_checkin(session: AsyncSession, meeting: Meeting, *, by: int, now:
     meeting.state = MeetingState.CHECKIN_OPEN
     meeting.checkin_opened_at = now
     audit.record(session, by, "meeting.open_checkin", "meeting", meeting.id)
+    await outbox.cancel(session, subject=_subject(meeting), reason="check-in opened",
+                        kinds=("checkin",))
 
 
 @dataclass(frozen=True)
@@ -426,6 +433,8 @@ async def close(
     meeting.minutes = minutes
     meeting.closed_at = now
     meeting.closed_by = by
+    # Reminders about it (before it, check-in, minutes) are moot once it is closed.
+    await outbox.cancel(session, subject=_subject(meeting), reason="meeting closed")
     counts = rules.ledger_counts(frozen)
     audit.record(
         session, by, "meeting.close", "meeting", meeting.id,
@@ -443,6 +452,7 @@ async def cancel(
     meeting.state = MeetingState.CANCELLED
     meeting.cancelled_reason = reason
     audit.record(session, by, "meeting.cancel", "meeting", meeting.id, reason=reason)
+    await outbox.cancel(session, subject=_subject(meeting), reason="meeting cancelled")
 
 
 async def postpone(
@@ -462,6 +472,8 @@ async def postpone(
     meeting.starts_at, meeting.ends_at = starts_at, ends_at
     meeting.state = MeetingState.SCHEDULED
     meeting.checkin_opened_at = None
+    # The planner plans the moved meeting afresh (its keys carry the start time).
+    await outbox.cancel(session, subject=_subject(meeting), reason="meeting moved")
     audit.record(
         session, by, "meeting.postpone", "meeting", meeting.id,
         before=before.isoformat(), after=starts_at.isoformat(),

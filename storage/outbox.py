@@ -40,6 +40,7 @@ class Planned:
     subject: str | None = None
     urgent: bool = False
     reply_markup: dict[str, Any] | None = None
+    bundle: bool = False  # part of a daily digest: joined with the chat's other bundled rows
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Claimed:
     reply_markup: dict[str, Any] | None
     attempts: int
     recovered: bool
+    bundle: bool = False
 
 
 class Outcome(enum.StrEnum):
@@ -88,7 +90,7 @@ async def enqueue(session: AsyncSession, messages: Sequence[Planned]) -> int:
     rows = [
         {
             "key": m.key, "kind": m.kind, "subject": m.subject, "chat_id": m.chat_id,
-            "text": m.text, "reply_markup": m.reply_markup, "urgent": m.urgent,
+            "text": m.text, "reply_markup": m.reply_markup, "urgent": m.urgent, "bundle": m.bundle,
             "due_at": m.due_at, "state": OutboxState.PENDING, "attempts": 0,
         }
         for m in messages
@@ -147,7 +149,7 @@ async def claim(
             Claimed(
                 id=row.id, key=row.key, kind=row.kind, chat_id=row.chat_id, text=row.text,
                 reply_markup=row.reply_markup, attempts=row.attempts + 1,
-                recovered=row.state is OutboxState.SENDING,
+                recovered=row.state is OutboxState.SENDING, bundle=row.bundle,
             )
         )
         row.state = OutboxState.SENDING

@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("reply_markup", sa.JSON(), nullable=True),
         sa.Column("urgent", sa.Boolean(), nullable=False),
+        sa.Column("bundle", sa.Boolean(), nullable=False),
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column(
             "state",

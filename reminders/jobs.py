@@ -1,0 +1,46 @@
+"""JobQueue glue: when the planner and the courier run. The database decides what is due."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from telegram.ext import CallbackContext, JobQueue
+
+from reminders.delivery import schedule_next_wake, start_courier
+from reminders.planner import PLAN_EVERY, PlanSettings, plan_all
+
+if TYPE_CHECKING:
+    from bot.application import BranchApplication
+    from bot.config import Settings
+
+logger = logging.getLogger(__name__)
+
+PLAN_JOB = "reminder-planner"
+
+
+def plan_settings(settings: Settings) -> PlanSettings:
+    """The planner's knobs from the deployment's settings."""
+    return PlanSettings(tz=settings.tzinfo, admins=settings.admins)
+
+
+async def run_planner(context: CallbackContext) -> None:
+    """Record what has fallen due since the last pass, then wake the courier for it."""
+    application: BranchApplication = context.application  # type: ignore[assignment]
+    now = application.courier.clock()  # one clock for planning and sending
+    async with application.database.session() as session:
+        await plan_all(session, now, plan_settings(application.settings))
+    await schedule_next_wake(application)
+
+
+def start_reminders(job_queue: JobQueue) -> None:
+    """Plan at once and every PLAN_EVERY; the courier sweeps on its own schedule."""
+    start_courier(job_queue)
+    job_queue.run_once(
+        run_planner, when=timedelta(0), name=PLAN_JOB, job_kwargs={"misfire_grace_time": None}
+    )
+    job_queue.run_repeating(
+        run_planner, interval=PLAN_EVERY, first=PLAN_EVERY, name=PLAN_JOB,
+        job_kwargs={"max_instances": 1, "coalesce": True},
+    )

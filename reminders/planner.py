@@ -1,0 +1,620 @@
+"""The planner: turns the state of the database into outbox rows, each under a unique key.
+
+A pass runs at start and then every PLAN_EVERY. It is idempotent: a reminder already recorded
+is not recorded again (its key exists), so passes may overlap, repeat after a restart or run
+on two instances. The rules of when come from reminders/rules.py and reminders/duties.py;
+whom comes from the database; whether a person wants it from their preferences. Reminders
+that only matter while something is still undone (check-in not opened, minutes missing) are
+cancelled by storage when it is done (storage/meetings.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import N_, translator
+from reminders import duties as duty_rules
+from reminders import rules
+from rules import terms
+from storage import outbox
+from storage.models import (
+    Attendance,
+    AttendanceStatus,
+    Duty,
+    DutyCompletion,
+    Meeting,
+    MeetingState,
+    MemberRole,
+    Membership,
+    MembershipState,
+    NotificationPreference,
+    PartyOrganization,
+    PartyOrgKind,
+    Person,
+    TermRenewal,
+)
+from storage.outbox import Planned
+
+logger = logging.getLogger(__name__)
+
+PLAN_EVERY = timedelta(minutes=5)
+MEETING_HORIZON = timedelta(hours=25)  # plan meeting reminders this far ahead
+LEADING_ROLES = (MemberRole.SECRETARY, MemberRole.DEPUTY_SECRETARY)
+# Everyone on the list who has not been excused: guests and pending leave requests included.
+REMINDED_STATUSES = (
+    AttendanceStatus.EXPECTED, AttendanceStatus.ATTENDING, AttendanceStatus.GUEST,
+    AttendanceStatus.LEAVE_REQUESTED,
+)
+
+
+class Kind:
+    """Reminder kinds: a person may mute each of these in /settings."""
+
+    MEETING = "meeting"  # before a meeting, to those expected
+    CHECKIN = "checkin"  # to leaders: check-in not opened at the start
+    MINUTES = "minutes"  # to leaders: minutes not recorded a day after
+    DRIFT = "drift"  # to leaders: a member without organizational life for months
+    RENEWAL = "renewal"  # to leaders and the levels above: the term ends or is overdue
+    DUTY = "duty"  # reporting deadlines
+
+
+MUTABLE_KINDS = (Kind.MEETING, Kind.DRIFT, Kind.RENEWAL, Kind.DUTY)
+URGENT_KINDS = frozenset({Kind.CHECKIN})  # goes through quiet hours: the meeting is now
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Someone to tell, in their language, with their preferences."""
+
+    telegram_id: int
+    language: str
+    muted: frozenset[str] = frozenset()
+    digest: bool = False
+
+
+@dataclass
+class PlanSettings:
+    """What a deployment may change about reminders."""
+
+    tz: tzinfo
+    admins: frozenset[int] = frozenset()
+    meeting_leads: Sequence[timedelta] = rules.DEFAULT_MEETING_LEADS
+    quiet: rules.QuietHours = rules.DEFAULT_QUIET_HOURS
+    drift_months: Sequence[int] = rules.DEFAULT_DRIFT_MONTHS
+    planned: list[Planned] = field(default_factory=list)
+
+
+def _plan(
+    settings: PlanSettings,
+    recipient: Recipient,
+    *,
+    kind: str,
+    key: str,
+    due: datetime,
+    text: str,
+    subject: str | None = None,
+    latest: datetime | None = None,
+) -> None:
+    """Add one message unless muted; non-urgent ones wait for the end of quiet hours, and for
+    the daily digest if the person chose one, unless that comes after `latest` (too late)."""
+    if kind in recipient.muted:
+        return
+    urgent = kind in URGENT_KINDS
+    at = rules.defer_for_quiet_hours(due, settings.tz, urgent=urgent, quiet=settings.quiet)
+    if latest is not None and at >= latest:
+        at = due  # an early meeting: better during quiet hours than after it began
+    bundle = recipient.digest and not urgent
+    if bundle:
+        digest_at = max(at, rules.next_digest(at - timedelta(seconds=1), settings.tz))
+        if latest is not None and digest_at >= latest:
+            bundle = False
+        else:
+            at = digest_at
+    settings.planned.append(
+        Planned(
+            key=f"{key}:{recipient.telegram_id}"[:200], kind=kind, chat_id=recipient.telegram_id,
+            text=text, due_at=at, subject=subject, urgent=urgent, bundle=bundle,
+        )
+    )
+
+
+async def _recipients(session: AsyncSession, person_filter: Iterable[Any]) -> list[
+    tuple[Recipient, int]
+]:
+    rows = await session.execute(
+        select(
+            Person.telegram_id, Person.language, Person.id,
+            NotificationPreference.muted_kinds, NotificationPreference.digest,
+        )
+        .outerjoin(NotificationPreference, NotificationPreference.person_id == Person.id)
+        .where(*person_filter)
+    )
+    return [
+        (Recipient(tg, language or "zh", frozenset(muted or ()), bool(digest)), person_id)
+        for tg, language, person_id, muted, digest in rows.all()
+    ]
+
+
+async def leaders(session: AsyncSession, org_ids: Iterable[int]) -> dict[int, list[Recipient]]:
+    """Secretary and deputies of each organization."""
+    ids = set(org_ids)
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(
+            Membership.party_organization_id, Person.telegram_id, Person.language,
+            NotificationPreference.muted_kinds, NotificationPreference.digest,
+        )
+        .join(Person, Person.id == Membership.person_id)
+        .outerjoin(NotificationPreference, NotificationPreference.person_id == Person.id)
+        .where(
+            Membership.party_organization_id.in_(ids),
+            Membership.state == MembershipState.ACTIVE,
+            Membership.role.in_(LEADING_ROLES),
+        )
+    )
+    result: dict[int, list[Recipient]] = {}
+    for org_id, tg, language, muted, digest in rows.all():
+        result.setdefault(org_id, []).append(
+            Recipient(tg, language or "zh", frozenset(muted or ()), bool(digest))
+        )
+    return result
+
+
+async def _parents(session: AsyncSession) -> dict[int, int | None]:
+    rows = await session.execute(select(PartyOrganization.id, PartyOrganization.parent_id))
+    return {org_id: parent for org_id, parent in rows.all()}
+
+
+def _ancestors(org_id: int, parents: dict[int, int | None]) -> list[int]:
+    chain: list[int] = []
+    current = parents.get(org_id)
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = parents.get(current)
+    return chain
+
+
+async def _admins(session: AsyncSession, settings: PlanSettings) -> list[Recipient]:
+    """The configured admins (who may have no membership), in their language."""
+    if not settings.admins:
+        return []
+    known = {
+        r.telegram_id: r
+        for r, _ in await _recipients(session, [Person.telegram_id.in_(settings.admins)])
+    }
+    return [known.get(tg, Recipient(tg, "zh")) for tg in sorted(settings.admins)]
+
+
+def _local(moment: datetime, tz: tzinfo) -> str:
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+# ---------------------------------------------------------------------------------------------
+# Meetings
+# ---------------------------------------------------------------------------------------------
+
+
+async def plan_meetings(session: AsyncSession, now: datetime, settings: PlanSettings) -> None:
+    """Expected members before the start; leaders when check-in or minutes are late."""
+    from handlers.ui import MEETING_KIND_LABELS
+
+    live = (MeetingState.SCHEDULED, MeetingState.CHECKIN_OPEN)
+    meetings = (
+        await session.scalars(
+            select(Meeting).where(
+                or_(
+                    and_(Meeting.state.in_(live), Meeting.starts_at > now - timedelta(hours=1),
+                         Meeting.starts_at <= now + MEETING_HORIZON),
+                    # Not closed a day after the end: the minutes reminder.
+                    and_(Meeting.state.in_(live), Meeting.ends_at > now - timedelta(days=3),
+                         Meeting.ends_at <= now),
+                )
+            )
+        )
+    ).all()
+    if not meetings:
+        return
+    by_org = await leaders(session, {m.party_organization_id for m in meetings})
+    expected: dict[int, list[Recipient]] = {}
+    rows = await session.execute(
+        select(
+            Attendance.meeting_id, Person.telegram_id, Person.language,
+            NotificationPreference.muted_kinds, NotificationPreference.digest,
+        )
+        .join(Membership, Membership.id == Attendance.membership_id)
+        .join(Person, Person.id == Membership.person_id)
+        .outerjoin(NotificationPreference, NotificationPreference.person_id == Person.id)
+        .where(
+            Attendance.meeting_id.in_([m.id for m in meetings if m.starts_at > now]),
+            Attendance.status.in_(REMINDED_STATUSES),
+        )
+    )
+    for meeting_id, tg, language, muted, digest in rows.all():
+        expected.setdefault(meeting_id, []).append(
+            Recipient(tg, language or "zh", frozenset(muted or ()), bool(digest))
+        )
+    for meeting in meetings:
+        subject = f"meeting:{meeting.id}"
+        start_key = meeting.starts_at.strftime("%Y%m%d%H%M")
+        kind_label = MEETING_KIND_LABELS[meeting.kind]
+        where = meeting.place or meeting.online_url or ""
+        for due in rules.meeting_reminders(meeting.starts_at, now, leads=settings.meeting_leads):
+            for person in expected.get(meeting.id, []):
+                t = translator(person.language)
+                _plan(
+                    settings, person, kind=Kind.MEETING, subject=subject,
+                    key=f"meeting:{meeting.id}:{start_key}:{due.occurrence}",
+                    due=due.at, latest=meeting.starts_at,
+                    text=t(
+                        "⏰ Reminder: {kind} “{topic}” starts at {when}. {where}\n"
+                        "Check in with /checkin when you arrive.",
+                        kind=t(kind_label), topic=meeting.topic,
+                        when=_local(meeting.starts_at, settings.tz), where=where,
+                    ),
+                )
+        if meeting.state is MeetingState.SCHEDULED and meeting.starts_at <= now + MEETING_HORIZON:
+            due = rules.checkin_check(meeting.starts_at)
+            for person in by_org.get(meeting.party_organization_id, []):
+                t = translator(person.language)
+                _plan(
+                    settings, person, kind=Kind.CHECKIN, subject=subject,
+                    key=f"checkin:{meeting.id}:{start_key}", due=due.at,
+                    text=t(
+                        "⚠️ {kind} “{topic}” started at {when} but check-in is not open. "
+                        "Open it with /checkin so members can check in.",
+                        kind=t(kind_label), topic=meeting.topic,
+                        when=_local(meeting.starts_at, settings.tz),
+                    ),
+                )
+        due = rules.minutes_check(meeting.ends_at)
+        if due.at <= now + MEETING_HORIZON:
+            for person in by_org.get(meeting.party_organization_id, []):
+                t = translator(person.language)
+                _plan(
+                    settings, person, kind=Kind.MINUTES, subject=subject,
+                    key=f"minutes:{meeting.id}:{start_key}", due=due.at,
+                    text=t(
+                        "📝 {kind} “{topic}” of {when} has no minutes yet. Close it with "
+                        "/meetings and record the minutes so the ledger is complete.",
+                        kind=t(kind_label), topic=meeting.topic,
+                        when=_local(meeting.starts_at, settings.tz),
+                    ),
+                )
+
+
+# ---------------------------------------------------------------------------------------------
+# Drifting members
+# ---------------------------------------------------------------------------------------------
+
+
+async def plan_drift(session: AsyncSession, now: datetime, settings: PlanSettings) -> None:
+    """Leaders, when an active member has had no organizational life for 3 (then 5) months."""
+    took_part = or_(
+        Attendance.status == AttendanceStatus.PRESENT, Attendance.makeup_done_at.is_not(None)
+    )
+    last_meeting = (
+        select(Attendance.membership_id, func.max(Meeting.starts_at).label("last"))
+        .join(Meeting, Meeting.id == Attendance.meeting_id)
+        .where(Meeting.state == MeetingState.CLOSED, took_part)
+        .group_by(Attendance.membership_id)
+        .subquery()
+    )
+    oldest = now - timedelta(days=28 * min(settings.drift_months))
+    rows = await session.execute(
+        select(
+            Membership.id, Membership.party_organization_id, Person.real_name,
+            func.coalesce(last_meeting.c.last, Membership.decided_at, Membership.requested_at),
+        )
+        .join(Person, Person.id == Membership.person_id)
+        .outerjoin(last_meeting, last_meeting.c.membership_id == Membership.id)
+        .where(
+            Membership.state == MembershipState.ACTIVE,
+            func.coalesce(last_meeting.c.last, Membership.decided_at, Membership.requested_at)
+            < oldest,
+        )
+    )
+    drifting = rows.all()
+    by_org = await leaders(session, {org for _m, org, _n, _l in drifting})
+    for membership_id, org_id, name, last in drifting:
+        last_seen = _aware(last).astimezone(settings.tz).date()
+        alerts = rules.drift_alerts(last_seen, now, settings.tz, thresholds=settings.drift_months)
+        for due in alerts:
+            months = due.occurrence.split("m-", 1)[0]
+            for person in by_org.get(org_id, []):
+                t = translator(person.language)
+                _plan(
+                    settings, person, kind=Kind.DRIFT, subject=f"membership:{membership_id}",
+                    key=f"drift:{membership_id}:{due.occurrence}", due=due.at,
+                    text=t(
+                        "👥 {name} has taken part in no organizational life for {months} months "
+                        "(last: {last}). Please get in touch; after 6 months party rules treat "
+                        "a member as having left.",
+                        name=name or "?", months=months, last=last_seen.isoformat(),
+                    ),
+                )
+
+
+def _aware(moment: datetime) -> datetime:
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# ---------------------------------------------------------------------------------------------
+# Term renewal (换届)
+# ---------------------------------------------------------------------------------------------
+
+
+async def plan_renewals(session: AsyncSession, now: datetime, settings: PlanSettings) -> None:
+    """Leaders and the levels above, 6, 3, 1 months before a term ends, then weekly."""
+    orgs = (
+        await session.scalars(
+            select(PartyOrganization).where(PartyOrganization.term_started_on.is_not(None))
+        )
+    ).all()
+    if not orgs:
+        return
+    parents = await _parents(session)
+    ends = {
+        org.id: terms.term_ends_on(org.term_started_on, org.kind, org.term_years)
+        for org in orgs if org.term_started_on is not None
+    }
+    # Only the last reminder that fell due in the last week: an outage does not send a backlog.
+    since = now - timedelta(days=7)
+    due_orgs = {
+        org_id: dues[-1]
+        for org_id, ends_on in ends.items()
+        if (dues := rules.renewal_dues(ends_on, now, settings.tz, since=since))
+    }
+    if not due_orgs:
+        return
+    names = {org.id: org.name for org in orgs}
+    above = {org_id: _ancestors(org_id, parents) for org_id in due_orgs}
+    heads = await leaders(session, set(due_orgs) | {a for chain in above.values() for a in chain})
+    admins = await _admins(session, settings)
+    for org_id, due in due_orgs.items():
+        people: dict[int, Recipient] = {}
+        for chain_org in [org_id, *above[org_id]]:
+            for person in heads.get(chain_org, []):
+                people.setdefault(person.telegram_id, person)
+        for person in admins:
+            people.setdefault(person.telegram_id, person)
+        overdue = due.occurrence.startswith("overdue")
+        for person in people.values():
+            t = translator(person.language)
+            text = (
+                t("🗳 The committee term of {org} ended on {date}: the renewal is overdue. "
+                  "An admin records it with /renewal once the election is approved.",
+                  org=names[org_id], date=ends[org_id].isoformat())
+                if overdue else
+                t("🗳 The committee term of {org} ends on {date}. Prepare the renewal "
+                  "election and its approval by the upper level in time.",
+                  org=names[org_id], date=ends[org_id].isoformat())
+            )
+            _plan(
+                settings, person, kind=Kind.RENEWAL, subject=f"renewal:{org_id}",
+                key=f"renewal:{org_id}:{due.occurrence}", due=due.at, text=text,
+            )
+
+
+async def record_renewal(
+    session: AsyncSession,
+    org: PartyOrganization,
+    *,
+    elected_on: date,
+    approved_on: date,
+    secretary_person_id: int | None,
+    deputy_person_id: int | None,
+    by: int,
+) -> TermRenewal:
+    """The renewal is done: the next term starts on the election day; reminders stop."""
+    renewal = TermRenewal(
+        party_organization_id=org.id, elected_on=elected_on, approved_on=approved_on,
+        secretary_person_id=secretary_person_id, deputy_person_id=deputy_person_id,
+        recorded_by=by,
+    )
+    session.add(renewal)
+    org.term_started_on = elected_on
+    await outbox.cancel(session, subject=f"renewal:{org.id}", reason="renewal recorded")
+    await session.flush()
+    return renewal
+
+
+# ---------------------------------------------------------------------------------------------
+# Reporting duties
+# ---------------------------------------------------------------------------------------------
+
+DUTY_TITLES = {
+    "secretary_report": N_("Secretary's annual report and appraisal"),
+    "inspection_supervisor": N_(
+        "Annual inspection: party-building checklist to the supervising unit"
+    ),
+    "inspection_registration": N_("Annual inspection: report to the registration authority"),
+    "org_life_and_appraisal": N_("Organizational-life meeting and democratic appraisal"),
+    "classification_grading": N_("Classification and grading"),
+    "dues": N_("Party dues collection"),
+}
+
+
+def template_of(duty: Duty) -> duty_rules.DutyTemplate:
+    """The recurrence arithmetic's view of a stored duty."""
+    return duty_rules.DutyTemplate(
+        code=duty.code or f"custom-{duty.id}",
+        recurrence=duty_rules.Recurrence(duty.recurrence),
+        day=duty.day,
+        month=duty.month,
+        on=duty.on_date,
+        lead_days=tuple(duty.lead_days),
+        audience=frozenset(duty_rules.Audience(a) for a in duty.audience),
+    )
+
+
+async def ensure_default_duties(session: AsyncSession) -> int:
+    """Store the default calendar once, so admins can edit it; returns how many were added."""
+    existing = set((await session.scalars(select(Duty.code).where(Duty.code.is_not(None)))).all())
+    added = 0
+    for code, template in duty_rules.DEFAULT_DUTIES.items():
+        if code in existing:
+            continue
+        session.add(
+            Duty(
+                code=code, recurrence=template.recurrence.value, month=template.month,
+                day=template.day, on_date=template.on, lead_days=list(template.lead_days),
+                audience=sorted(a.value for a in template.audience), active=True,
+            )
+        )
+        added += 1
+    await session.flush()
+    return added
+
+
+def duty_title(duty: Duty, language: str) -> str:
+    t = translator(language)
+    if duty.code in DUTY_TITLES:
+        title = DUTY_TITLES[duty.code]
+        return t(title)
+    return duty.title or "?"
+
+
+async def plan_duties(session: AsyncSession, now: datetime, settings: PlanSettings) -> None:
+    """Reminders of each reporting duty not yet marked done, at its lead days, to its audience."""
+    today = now.astimezone(settings.tz).date()
+    duties = (await session.scalars(select(Duty).where(Duty.active.is_(True)))).all()
+    if not duties:
+        return
+    parents = await _parents(session)
+    org_rows = await session.execute(
+        select(PartyOrganization.id, PartyOrganization.kind, PartyOrganization.name)
+    )
+    kinds: dict[int, PartyOrgKind] = {}
+    names: dict[int, str] = {}
+    for org_id, kind, name in org_rows.all():
+        kinds[org_id], names[org_id] = kind, name
+    done_rows = await session.execute(
+        select(DutyCompletion.duty_id, DutyCompletion.party_organization_id,
+               DutyCompletion.occurrence)
+    )
+    done = {(duty_id, org_id, occurrence) for duty_id, org_id, occurrence in done_rows.all()}
+    heads: dict[int, list[Recipient]] | None = None
+    admins = await _admins(session, settings)
+    for duty in duties:
+        template = template_of(duty)
+        dues = duty_rules.duty_dues(template, today - timedelta(days=1), today, settings.tz)
+        if not dues:
+            continue
+        scope = [
+            org_id for org_id in kinds
+            if duty.party_organization_id is None or org_id == duty.party_organization_id
+            or duty.party_organization_id in _ancestors(org_id, parents)
+        ]
+        # Duties fall on branches; committees report through their own leaders too.
+        targets = [o for o in scope if kinds[o] is not PartyOrgKind.COMMITTEE or
+                   duty.code == "secretary_report"]
+        if heads is None:
+            heads = await leaders(session, kinds)
+        audience = set(duty.audience)
+        for due in dues:
+            occurrence = due.occurrence.split("/", 1)[0]
+            open_orgs = [o for o in targets if (duty.id, o, occurrence) not in done]
+            if not open_orgs:
+                continue
+            if "secretaries" in audience:
+                for org_id in open_orgs:
+                    for person in heads.get(org_id, []):
+                        _plan(
+                            settings, person, kind=Kind.DUTY, subject=f"duty:{duty.id}:{org_id}",
+                            key=f"duty:{duty.id}:{org_id}:{due.occurrence}", due=due.at,
+                            text=_duty_text(duty, person.language, names[org_id], occurrence),
+                        )
+            if "admins" in audience and admins:
+                for person in admins:
+                    t = translator(person.language)
+                    _plan(
+                        settings, person, kind=Kind.DUTY, subject=f"duty:{duty.id}",
+                        key=f"duty:{duty.id}:admin:{due.occurrence}", due=due.at,
+                        text=t.plural(
+                            "📋 {title} ({occurrence}): {n} organization has not marked it "
+                            "done yet. See /duties.",
+                            "📋 {title} ({occurrence}): {n} organizations have not marked it "
+                            "done yet. See /duties.",
+                            len(open_orgs),
+                            title=duty_title(duty, person.language), occurrence=occurrence,
+                        ),
+                    )
+            if "members" in audience:
+                members = await _recipients(session, [
+                    Person.id.in_(
+                        select(Membership.person_id).where(
+                            Membership.state == MembershipState.ACTIVE,
+                            Membership.party_organization_id.in_(open_orgs),
+                        )
+                    )
+                ])
+                for person, _person_id in members:
+                    t = translator(person.language)
+                    _plan(
+                        settings, person, kind=Kind.DUTY, subject=f"duty:{duty.id}",
+                        key=f"duty:{duty.id}:member:{due.occurrence}", due=due.at,
+                        text=t("📋 Reminder: {title} ({occurrence}).",
+                               title=duty_title(duty, person.language), occurrence=occurrence),
+                    )
+
+
+def _duty_text(duty: Duty, language: str, org_name: str, occurrence: str) -> str:
+    t = translator(language)
+    return t(
+        "📋 {title} for {org} ({occurrence}) is due soon and not marked done. "
+        "Mark it done in /duties when it is handed in.",
+        title=duty_title(duty, language), org=org_name, occurrence=occurrence,
+    )
+
+
+async def mark_duty_done(
+    session: AsyncSession, duty: Duty, org_id: int, occurrence: str, *, by: int,
+    file_id: str | None = None, file_name: str | None = None,
+) -> bool:
+    """Record a duty occurrence done for a branch; its pending reminders are cancelled."""
+    exists = await session.scalar(
+        select(DutyCompletion.id).where(
+            DutyCompletion.duty_id == duty.id, DutyCompletion.party_organization_id == org_id,
+            DutyCompletion.occurrence == occurrence,
+        )
+    )
+    if exists is not None:
+        return False
+    session.add(
+        DutyCompletion(duty_id=duty.id, party_organization_id=org_id, occurrence=occurrence,
+                       done_by=by, file_id=file_id, file_name=file_name)
+    )
+    await outbox.cancel(session, subject=f"duty:{duty.id}:{org_id}", reason="done")
+    await session.flush()
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# One pass
+# ---------------------------------------------------------------------------------------------
+
+PLANNERS = (plan_meetings, plan_drift, plan_renewals, plan_duties)
+
+
+async def plan_all(session: AsyncSession, now: datetime, settings: PlanSettings) -> int:
+    """Run every planner and record what is due; returns how many rows are new."""
+    settings.planned = []
+    await ensure_default_duties(session)
+    for planner in PLANNERS:
+        await planner(session, now, settings)
+    # One key once, even if two planners produced it.
+    unique = {p.key: p for p in settings.planned}
+    added = await outbox.enqueue(session, list(unique.values()))
+    if added:
+        logger.info("planned %d reminders", added)
+    return added

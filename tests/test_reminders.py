@@ -1,0 +1,346 @@
+"""Reminders end to end: the planner records them, the courier delivers them through the
+emulator, people read them. Planner and courier run on a clock the test moves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+
+from reminders import duties as duty_rules
+from reminders import rules as when
+from reminders.delivery import Courier
+from reminders.planner import (
+    PlanSettings,
+    mark_duty_done,
+    plan_all,
+    record_renewal,
+    template_of,
+)
+from storage import meetings as meeting_store
+from storage import orgs, people
+from storage.models import (
+    Duty,
+    MeetingKind,
+    MemberRole,
+    MemberStatus,
+    NotificationPreference,
+    OutboxMessage,
+    OutboxState,
+    PartyOrganization,
+    PartyOrgKind,
+    Person,
+)
+from tests.harness import ADMIN_ID, Bot
+
+SECRETARY, ALICE, BOB = 81_001, 81_002, 81_003
+# Monday 2030-01-07, 10:00 in Shanghai: a working day outside quiet hours.
+T0 = datetime(2030, 1, 7, 2, 0, tzinfo=UTC)
+
+
+@dataclass
+class World:
+    bot: Bot
+    branch: int
+    committee: int
+    clock: list[datetime]
+
+    @property
+    def courier(self) -> Courier:
+        assert self.bot.app is not None
+        return self.bot.app.courier
+
+    def settings(self) -> PlanSettings:
+        assert self.bot.app is not None
+        return PlanSettings(tz=self.bot.app.settings.tzinfo, admins=frozenset({ADMIN_ID}))
+
+    async def plan(self, at: datetime) -> int:
+        """A planner pass at `at`, then the courier delivers what is due at `at`."""
+        assert self.bot.app is not None
+        self.clock[0] = at
+        async with self.bot.app.database.session() as session:
+            added = await plan_all(session, at, self.settings())
+        await self.courier.deliver_due()
+        return added
+
+    def texts(self, user_id: int) -> list[str]:
+        return [m.text for m in self.bot.emulator.bot_messages(user_id)]
+
+
+async def world(bot: Bot) -> World:
+    """A committee with a branch: a secretary and two members, all of whom opened the bot."""
+    assert bot.app is not None
+    clock = [T0]
+    bot.app.courier.clock = lambda: clock[0]  # the bot's planner and courier jobs use it too
+    for user_id, name in ((SECRETARY, "Sec"), (ALICE, "Alice"), (BOB, "Bob"), (ADMIN_ID, "Adm")):
+        bot.emulator.add_user(user_id, name, language_code="en").started = True
+    async with bot.app.database.session() as session:
+        top = await orgs.create_party_org(
+            session, name="Committee", kind=PartyOrgKind.COMMITTEE, parent_id=None,
+            actor_telegram_id=ADMIN_ID,
+        )
+        branch = await orgs.create_party_org(
+            session, name="Branch A", kind=PartyOrgKind.BRANCH, parent_id=top.id,
+            actor_telegram_id=ADMIN_ID,
+        )
+        await people.appoint_by_telegram_id(
+            session, branch, SECRETARY, MemberRole.SECRETARY, status=MemberStatus.FULL,
+            actor_telegram_id=ADMIN_ID, language="en",
+        )
+        for user_id in (ALICE, BOB):
+            membership = await people.submit_registration(
+                session,
+                people.RegistrationForm(
+                    telegram_id=user_id, language="en", real_name=f"Name {user_id}",
+                    org_id=branch.id, status=MemberStatus.FULL, joined_party_on=date(2015, 7, 1),
+                    phone=None, invite_id=None,
+                ),
+            )
+            await people.decide_registration(session, membership.id, approve=True,
+                                             decided_by=SECRETARY)
+        branch_id, top_id = branch.id, top.id
+    return World(bot, branch_id, top_id, clock)
+
+
+async def schedule(w: World, starts_at: datetime, *, now: datetime) -> int:
+    assert w.bot.app is not None
+    async with w.bot.app.database.session() as session:
+        meeting = await meeting_store.schedule(
+            session,
+            meeting_store.MeetingPlan(
+                org_id=w.branch, kind=MeetingKind.ASSEMBLY, starts_at=starts_at,
+                ends_at=starts_at + timedelta(hours=2), topic="Study session", place="Room 1",
+            ),
+            created_by=SECRETARY, now=now,
+        )
+        return meeting.id
+
+
+async def outbox_rows(w: World, kind: str | None = None) -> list[OutboxMessage]:
+    assert w.bot.app is not None
+    async with w.bot.app.database.session() as session:
+        statement = select(OutboxMessage).order_by(OutboxMessage.id)
+        if kind is not None:
+            statement = statement.where(OutboxMessage.kind == kind)
+        return list((await session.scalars(statement)).all())
+
+
+def reminders_about(texts: list[str], fragment: str) -> list[str]:
+    return [t for t in texts if fragment in t]
+
+
+async def test_members_are_reminded_a_day_and_an_hour_before_once_each(bot: Bot) -> None:
+    w = await world(bot)
+    starts = T0 + timedelta(days=2)
+    await schedule(w, starts, now=T0)
+    await w.plan(T0)
+    assert await outbox_rows(w, "meeting") == []  # two days ahead: nothing to record yet
+    await w.plan(starts - timedelta(hours=25))
+    rows = await outbox_rows(w, "meeting")
+    # Alice, Bob and the secretary are expected; two reminders each.
+    assert len(rows) == 6 and {r.state for r in rows} == {OutboxState.PENDING}
+    assert reminders_about(w.texts(ALICE), "⏰ Reminder") == []
+    await w.plan(starts - timedelta(hours=24))
+    assert reminders_about(w.texts(ALICE), "⏰ Reminder") == [
+        "⏰ Reminder: Branch general assembly “Study session” starts at 2030-01-09 10:00. Room 1\n"
+        "Check in with /checkin when you arrive."
+    ]
+    await w.plan(starts - timedelta(hours=24) + timedelta(minutes=5))  # a repeated pass
+    await w.plan(starts - timedelta(hours=1))
+    for user_id in (ALICE, BOB, SECRETARY):
+        assert len(reminders_about(w.texts(user_id), "⏰ Reminder")) == 2
+    assert {r.state for r in await outbox_rows(w, "meeting")} == {OutboxState.SENT}
+
+
+async def test_a_moved_meeting_is_reminded_at_its_new_time_only(bot: Bot) -> None:
+    w = await world(bot)
+    assert bot.app is not None
+    starts = T0 + timedelta(hours=4)  # 14:00 today
+    meeting_id = await schedule(w, starts, now=T0)
+    await w.plan(T0)
+    planned = await outbox_rows(w, "meeting")
+    assert len(planned) == 3  # four hours ahead: the one-hour reminders only
+    later = starts + timedelta(days=1)
+    async with bot.app.database.session() as session:
+        meeting = await meeting_store.get_meeting(session, meeting_id)
+        assert meeting is not None
+        await meeting_store.postpone(session, meeting, starts_at=later, by=SECRETARY, now=T0)
+    assert {r.state for r in await outbox_rows(w, "meeting")} == {OutboxState.CANCELLED}
+    await w.plan(starts - timedelta(hours=1))  # the old time: nothing is sent
+    assert reminders_about(w.texts(ALICE), "⏰") == []
+    await w.plan(later - timedelta(hours=24))
+    await w.plan(later - timedelta(hours=1))
+    expected = (
+        "⏰ Reminder: Branch general assembly “Study session” starts at 2030-01-08 14:00. Room 1\n"
+        "Check in with /checkin when you arrive."
+    )
+    assert reminders_about(w.texts(ALICE), "⏰") == [expected, expected]
+
+
+async def test_quiet_hours_hold_an_early_reminder_and_muting_stops_it(bot: Bot) -> None:
+    w = await world(bot)
+    assert bot.app is not None
+    # 07:00 local on Wednesday: the 24-hour reminder would fall at 07:00 on Tuesday.
+    starts = datetime(2030, 1, 8, 23, 0, tzinfo=UTC)
+    async with bot.app.database.session() as session:
+        bob = await session.scalar(select(Person.id).where(Person.telegram_id == BOB))
+        assert bob is not None
+        session.add(NotificationPreference(person_id=bob, muted_kinds=["meeting"]))
+    await schedule(w, starts, now=T0)
+    await w.plan(starts - timedelta(hours=25))
+    alice_rows = [r for r in await outbox_rows(w, "meeting") if r.chat_id == ALICE]
+    held = min(r.due_at for r in alice_rows)
+    assert held == datetime(2030, 1, 8, 0, 0, tzinfo=UTC)  # 08:00 Tuesday in Shanghai
+    await w.plan(starts - timedelta(hours=24))  # 07:00: still quiet
+    assert reminders_about(w.texts(ALICE), "⏰") == []
+    await w.plan(held)
+    assert len(reminders_about(w.texts(ALICE), "⏰")) == 1
+    assert not [r for r in await outbox_rows(w, "meeting") if r.chat_id == BOB]
+
+
+async def test_secretary_is_told_when_checkin_is_not_opened_unless_it_is(bot: Bot) -> None:
+    w = await world(bot)
+    assert bot.app is not None
+    first = await schedule(w, T0 + timedelta(hours=3), now=T0)
+    second = await schedule(w, T0 + timedelta(hours=6), now=T0)
+    await w.plan(T0)
+    async with bot.app.database.session() as session:
+        meeting = await meeting_store.get_meeting(session, second)
+        assert meeting is not None
+        opened = T0 + timedelta(hours=6)
+        await meeting_store.open_checkin(session, meeting, by=SECRETARY, now=opened)
+    await w.plan(T0 + timedelta(hours=6, minutes=10))
+    warnings = reminders_about(w.texts(SECRETARY), "check-in is not open")
+    assert warnings == [
+        "⚠️ Branch general assembly “Study session” started at 2030-01-07 13:00 but check-in is"
+        " not open. Open it with /checkin so members can check in."
+    ]
+    assert first != second
+
+
+async def test_minutes_missing_a_day_later_reminds_the_secretary_until_closed(bot: Bot) -> None:
+    w = await world(bot)
+    assert bot.app is not None
+    starts = T0 + timedelta(hours=2)
+    meeting_id = await schedule(w, starts, now=T0)
+    await w.plan(starts + timedelta(hours=3))
+    await w.plan(starts + timedelta(hours=2, days=1, minutes=1))
+    assert len(reminders_about(w.texts(SECRETARY), "has no minutes yet")) == 1
+    # Closing cancels what was planned for another meeting's follow-up too.
+    other = await schedule(w, T0 + timedelta(days=3), now=T0)
+    await w.plan(T0 + timedelta(days=3, hours=3))
+    async with bot.app.database.session() as session:
+        meeting = await meeting_store.get_meeting(session, other)
+        assert meeting is not None
+        await meeting_store.close(session, meeting, minutes="ok", by=SECRETARY,
+                                  now=T0 + timedelta(days=3, hours=4))
+    await w.plan(T0 + timedelta(days=4, hours=6))
+    assert len(reminders_about(w.texts(SECRETARY), "has no minutes yet")) == 1
+    assert meeting_id != other
+
+
+async def test_term_renewal_reminders_reach_the_branch_and_above_until_recorded(bot: Bot) -> None:
+    w = await world(bot)
+    assert bot.app is not None
+    async with bot.app.database.session() as session:
+        org = await session.get(PartyOrganization, w.branch)
+        assert org is not None
+        org.term_started_on = date(2027, 7, 10)  # a branch's 3 years: ends 2030-07-10
+    ends = date(2030, 7, 10)
+    tz = bot.app.settings.tzinfo
+    six_months = when.local_to_utc(date(2030, 1, 10), when.DEFAULT_DAY_TIME, tz)
+    await w.plan(six_months - timedelta(hours=1))
+    assert reminders_about(w.texts(SECRETARY), "🗳") == []
+    await w.plan(six_months)
+    await w.plan(six_months + timedelta(hours=2))
+    for user_id in (SECRETARY, ADMIN_ID):
+        assert reminders_about(w.texts(user_id), "🗳") == [
+            f"🗳 The committee term of Branch A ends on {ends}. Prepare the renewal election and "
+            "its approval by the upper level in time."
+        ]
+    assert reminders_about(w.texts(ALICE), "🗳") == []
+    overdue = when.local_to_utc(ends + timedelta(days=7), when.DEFAULT_DAY_TIME,
+                                bot.app.settings.tzinfo)
+    await w.plan(overdue)
+    assert "overdue" in w.texts(SECRETARY)[-1]
+    async with bot.app.database.session() as session:
+        org = await session.get(PartyOrganization, w.branch)
+        assert org is not None
+        await record_renewal(session, org, elected_on=ends + timedelta(days=8),
+                             approved_on=ends + timedelta(days=9), secretary_person_id=None,
+                             deputy_person_id=None, by=ADMIN_ID)
+    count = len(w.texts(SECRETARY))
+    await w.plan(overdue + timedelta(days=7))
+    assert len(w.texts(SECRETARY)) == count
+
+
+async def test_reporting_duty_reminds_until_marked_done_and_digest_joins(bot: Bot) -> None:
+    w = await world(bot)
+    assert bot.app is not None
+    tz = bot.app.settings.tzinfo
+    await w.plan(T0)  # stores the default calendar
+    async with bot.app.database.session() as session:
+        duty = await session.scalar(select(Duty).where(Duty.code == "inspection_supervisor"))
+        assert duty is not None
+        dues = duty_rules.duty_dues(template_of(duty), date(2030, 1, 1), date(2030, 12, 31), tz)
+        duty_id = duty.id
+    first, second = dues[0], dues[1]
+    assert first.occurrence.startswith("2030/")
+    await w.plan(first.at)
+    notes = reminders_about(w.texts(SECRETARY), "📋 Annual inspection")
+    assert notes == [
+        "📋 Annual inspection: party-building checklist to the supervising unit for Branch A "
+        "(2030) is due soon and not marked done. Mark it done in /duties when it is handed in."
+    ]
+    assert reminders_about(w.texts(ADMIN_ID), "📋 Annual inspection") == [
+        "📋 Annual inspection: party-building checklist to the supervising unit (2030): "
+        "1 organization has not marked it done yet. See /duties."
+    ]
+    async with bot.app.database.session() as session:
+        duty = await session.get(Duty, duty_id)
+        assert duty is not None
+        assert await mark_duty_done(session, duty, w.branch, "2030", by=SECRETARY)
+        assert not await mark_duty_done(session, duty, w.branch, "2030", by=SECRETARY)
+    await w.plan(second.at)
+    assert len(reminders_about(w.texts(SECRETARY), "📋 Annual inspection")) == 1
+    assert len(reminders_about(w.texts(ADMIN_ID), "📋 Annual inspection")) == 1
+
+
+async def test_drifting_member_reported_at_three_and_five_months_once_each(bot: Bot) -> None:
+    w = await world(bot)
+    assert bot.app is not None
+    # Nobody has attended anything since approval (at the wall clock's now).
+    now = datetime.now(UTC)
+    await w.plan(now + timedelta(days=80))
+    assert reminders_about(w.texts(SECRETARY), "no organizational life") == []
+    await w.plan(now + timedelta(days=95))
+    drift = reminders_about(w.texts(SECRETARY), "no organizational life for 3 months")
+    assert len(drift) == 3  # Alice, Bob, and the secretary themselves
+    assert any(t.startswith("👥 Name 81002 has") for t in drift)
+    assert any(t.startswith("👥 Name 81003 has") for t in drift)
+    assert reminders_about(w.texts(ALICE), "organizational life") == []
+    await w.plan(now + timedelta(days=96))
+    assert len(reminders_about(w.texts(SECRETARY), "no organizational life")) == 3
+    await w.plan(now + timedelta(days=155))
+    assert len(reminders_about(w.texts(SECRETARY), "for 5 months")) == 3
+
+
+async def test_a_secretary_on_digest_gets_one_message_for_several_reminders(bot: Bot) -> None:
+    w = await world(bot)
+    assert bot.app is not None
+    async with bot.app.database.session() as session:
+        secretary = await session.scalar(select(Person.id).where(Person.telegram_id == SECRETARY))
+        assert secretary is not None
+        session.add(NotificationPreference(person_id=secretary, digest=True))
+    # Two meetings tomorrow: two 24-hour reminders fall during the day.
+    await schedule(w, T0 + timedelta(days=1, hours=1), now=T0)
+    await schedule(w, T0 + timedelta(days=1, hours=5), now=T0)
+    await w.plan(T0 + timedelta(hours=1, minutes=1))
+    await w.plan(T0 + timedelta(hours=5, minutes=1))
+    assert reminders_about(w.texts(SECRETARY), "⏰") == []  # held for the digest
+    assert len(reminders_about(w.texts(ALICE), "⏰")) == 2
+    digest_at = when.next_digest(T0 + timedelta(hours=5), bot.app.settings.tzinfo)
+    await w.plan(digest_at)
+    joined = reminders_about(w.texts(SECRETARY), "⏰")
+    assert len(joined) == 1 and joined[0].count("⏰ Reminder") == 2
