@@ -22,7 +22,10 @@ PLAN_JOB = "reminder-planner"
 
 def plan_settings(settings: Settings) -> PlanSettings:
     """The planner's knobs from the deployment's settings."""
-    return PlanSettings(tz=settings.tzinfo, admins=settings.admins)
+    return PlanSettings(
+        tz=settings.tzinfo, admins=settings.admins, requirements=settings.requirements,
+        training_policy=settings.training_policy,
+    )
 
 
 async def run_planner(context: CallbackContext) -> None:

@@ -11,7 +11,7 @@ cancelled by storage when it is done (storage/meetings.py).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
@@ -23,6 +23,8 @@ from bot.i18n import N_, translator
 from reminders import duties as duty_rules
 from reminders import rules
 from rules import terms
+from rules.meetings import DEFAULT_REQUIREMENTS, Period, Requirement
+from rules.training import DEFAULT_POLICY, TrainingPolicy
 from storage import outbox
 from storage.models import (
     Attendance,
@@ -30,11 +32,13 @@ from storage.models import (
     Duty,
     DutyCompletion,
     Meeting,
+    MeetingKind,
     MeetingState,
     MemberRole,
     Membership,
     MembershipState,
     NotificationPreference,
+    OutboxMessage,
     PartyOrganization,
     PartyOrgKind,
     Person,
@@ -63,9 +67,13 @@ class Kind:
     DRIFT = "drift"  # to leaders: a member without organizational life for months
     RENEWAL = "renewal"  # to leaders and the levels above: the term ends or is overdue
     DUTY = "duty"  # reporting deadlines
+    COMPLIANCE = "compliance"  # to leaders: a required meeting not held yet this period
+    TRAINING = "training"  # behind the yearly training requirement
 
 
-MUTABLE_KINDS = (Kind.MEETING, Kind.DRIFT, Kind.RENEWAL, Kind.DUTY)
+MUTABLE_KINDS = (
+    Kind.MEETING, Kind.TRAINING, Kind.COMPLIANCE, Kind.DRIFT, Kind.RENEWAL, Kind.DUTY,
+)
 URGENT_KINDS = frozenset({Kind.CHECKIN})  # goes through quiet hours: the meeting is now
 
 
@@ -88,6 +96,10 @@ class PlanSettings:
     meeting_leads: Sequence[timedelta] = rules.DEFAULT_MEETING_LEADS
     quiet: rules.QuietHours = rules.DEFAULT_QUIET_HOURS
     drift_months: Sequence[int] = rules.DEFAULT_DRIFT_MONTHS
+    requirements: Mapping[MeetingKind, Requirement] = field(
+        default_factory=lambda: dict(DEFAULT_REQUIREMENTS)
+    )
+    training_policy: TrainingPolicy = DEFAULT_POLICY
     planned: list[Planned] = field(default_factory=list)
 
 
@@ -600,10 +612,153 @@ async def mark_duty_done(
 
 
 # ---------------------------------------------------------------------------------------------
+# Compliance and training: checks on fixed days
+# ---------------------------------------------------------------------------------------------
+
+LIST_SEPARATOR = N_(", ")  # between names in a sentence (Chinese uses its own comma)
+CHECK_WINDOW = timedelta(days=1)  # a check day missed by a longer outage is not caught up
+BRANCH_KINDS = (PartyOrgKind.BRANCH, PartyOrgKind.JOINT_BRANCH)
+
+
+async def _planned_already(session: AsyncSession, prefix: str) -> set[str]:
+    """Keys recorded under a prefix (a check already planned on an earlier pass)."""
+    rows = await session.scalars(
+        select(OutboxMessage.key).where(OutboxMessage.key.startswith(prefix, autoescape=True))
+    )
+    return set(rows.all())
+
+
+async def plan_compliance(session: AsyncSession, now: datetime, settings: PlanSettings) -> None:
+    """Leaders, on the check day of a month, quarter or year, when a required kind is not held."""
+    from handlers.ui import MEETING_KIND_LABELS
+    from storage import ledger
+
+    today = now.astimezone(settings.tz).date()
+    for period in (Period.MONTH, Period.QUARTER, Period.YEAR):
+        due = rules.compliance_check(today, period, settings.tz)
+        if not due.at <= now < due.at + CHECK_WINDOW:
+            continue
+        kinds = {k for k, r in settings.requirements.items() if r.period is period and r.minimum}
+        if not kinds:
+            continue
+        prefix = f"compliance:{due.occurrence}:"
+        done = {key.split(":")[2] for key in await _planned_already(session, prefix)}
+        branches = (
+            await session.execute(
+                select(PartyOrganization.id, PartyOrganization.name).where(
+                    PartyOrganization.kind.in_(BRANCH_KINDS),
+                    PartyOrganization.id.not_in([int(d) for d in done if d.isdigit()]),
+                )
+            )
+        ).all()
+        first, last = rules_period_bounds(today, period)
+        report_period = ledger.ReportPeriod("check", period, first, last)
+        heads = await leaders(session, {org_id for org_id, _name in branches})
+        for org_id, name in branches:
+            if not heads.get(org_id):
+                continue
+            report = await ledger.compliance_report(
+                session, org_id, report_period, tz=settings.tz,
+                requirements=settings.requirements, today=today,
+            )
+            missing = sorted(
+                {k.kind for k in report.kinds
+                 if k.kind in kinds and k.status in ("due", "missing")},
+                key=list(MeetingKind).index,
+            )
+            if not missing:
+                continue
+            for person in heads[org_id]:
+                t = translator(person.language)
+                labels = t(LIST_SEPARATOR).join(t(MEETING_KIND_LABELS[kind]) for kind in missing)
+                _plan(
+                    settings, person, kind=Kind.COMPLIANCE, subject=f"compliance:{org_id}",
+                    key=f"{prefix}{org_id}", due=due.at,
+                    text=t(
+                        "📅 {org}, {period}: not held yet: {kinds}. The period ends on {last}; "
+                        "schedule them with /schedule.",
+                        org=name, period=due.occurrence, kinds=labels, last=last.isoformat(),
+                    ),
+                )
+
+
+def rules_period_bounds(day: date, period: Period) -> tuple[date, date]:
+    from rules.meetings import period_of
+
+    return period_of(day, period)
+
+
+async def plan_training(session: AsyncSession, now: datetime, settings: PlanSettings) -> None:
+    """At quarter starts and monthly in the last quarter: whoever is behind, and a summary to
+    their leaders."""
+    from rules.training import days_and_hours
+    from storage import training
+
+    year = now.astimezone(settings.tz).year
+    checks = [
+        c for c in rules.training_checks(year, settings.tz) if c.at <= now < c.at + CHECK_WINDOW
+    ]
+    if not checks:
+        return
+    check = checks[0]
+    prefix = f"training:{check.occurrence}:"
+    if await _planned_already(session, prefix):
+        return  # planned on an earlier pass
+    on = date(check.training_year, 12, 31) if check.whole_year else check.on
+    policy = settings.training_policy
+    behind = await training.behind(session, None, on, tz=settings.tz, policy=policy)
+    if not behind:
+        return
+    people = {
+        person_id: recipient
+        for recipient, person_id in await _recipients(
+            session, [Person.id.in_({row.person_id for row in behind})]
+        )
+    }
+    per_day = int(settings.training_policy.hours_per_day)
+
+    def shown(t: Any, minutes: int) -> str:
+        split = days_and_hours(minutes, per_day)
+        return t("{days} d {hours} h", days=split.days, hours=split.hours)
+
+    by_org: dict[int, list[Any]] = {}
+    for row in behind:
+        by_org.setdefault(row.org_id, []).append(row)
+        person = people.get(row.person_id)
+        if person is None:
+            continue
+        t = translator(person.language)
+        _plan(
+            settings, person, kind=Kind.TRAINING, subject=f"training:{check.training_year}",
+            key=f"{prefix}{row.person_id}", due=check.at,
+            text=t(
+                "📚 Training {year}: {counted} counted of {required} required ({target} expected "
+                "by now). Log what you attended with /training.",
+                year=check.training_year, counted=shown(t, row.counted),
+                required=shown(t, row.required), target=shown(t, row.target),
+            ),
+        )
+    heads = await leaders(session, by_org)
+    for org_id, rows in by_org.items():
+        for person in heads.get(org_id, []):
+            t = translator(person.language)
+            names = t(LIST_SEPARATOR).join(r.name or "?" for r in rows[:20])
+            _plan(
+                settings, person, kind=Kind.TRAINING, subject=f"training:{check.training_year}",
+                key=f"{prefix}summary:{org_id}", due=check.at,
+                text=t.plural(
+                    "📚 Training {year}, {org}: {n} person is behind: {names}. See /training.",
+                    "📚 Training {year}, {org}: {n} people are behind: {names}. See /training.",
+                    len(rows), year=check.training_year, org=rows[0].org_name, names=names,
+                ),
+            )
+
+
+# ---------------------------------------------------------------------------------------------
 # One pass
 # ---------------------------------------------------------------------------------------------
 
-PLANNERS = (plan_meetings, plan_drift, plan_renewals, plan_duties)
+PLANNERS = (plan_meetings, plan_compliance, plan_training, plan_drift, plan_renewals, plan_duties)
 
 
 async def plan_all(session: AsyncSession, now: datetime, settings: PlanSettings) -> int:

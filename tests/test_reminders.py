@@ -344,3 +344,38 @@ async def test_a_secretary_on_digest_gets_one_message_for_several_reminders(bot:
     await w.plan(digest_at)
     joined = reminders_about(w.texts(SECRETARY), "⏰")
     assert len(joined) == 1 and joined[0].count("⏰ Reminder") == 2
+
+
+async def test_missing_meetings_are_flagged_on_the_check_day_once(bot: Bot) -> None:
+    w = await world(bot)
+    assert bot.app is not None
+    tz = bot.app.settings.tzinfo
+    check = when.local_to_utc(date(2030, 3, 20), when.DEFAULT_DAY_TIME, tz)
+    await w.plan(check - timedelta(hours=1))
+    assert reminders_about(w.texts(SECRETARY), "📅") == []
+    await w.plan(check)
+    await w.plan(check + timedelta(minutes=10))
+    notes = reminders_about(w.texts(SECRETARY), "📅")
+    quarter = [n for n in notes if "2030-Q1" in n]
+    month = [n for n in notes if "2030-03:" in n]
+    assert len(quarter) == 1 and len(month) == 1 and len(notes) == 2
+    assert "Branch general assembly" in quarter[0] and "Party lesson" in quarter[0]
+    assert "Branch committee meeting" in month[0]
+    assert reminders_about(w.texts(ALICE), "📅") == []
+
+
+async def test_training_behind_at_the_quarter_start_and_a_summary(bot: Bot) -> None:
+    w = await world(bot)
+    assert bot.app is not None
+    tz = bot.app.settings.tzinfo
+    check = when.local_to_utc(date(2030, 4, 1), when.DEFAULT_DAY_TIME, tz)  # a Monday
+    await w.plan(check)
+    await w.plan(check + timedelta(minutes=5))
+    member = reminders_about(w.texts(ALICE), "📚")
+    assert member == [
+        # 32 hours x 90/365 days of the year gone = 7 h 53 min, shown in whole hours.
+        "📚 Training 2030: 0 d 0 h counted of 4 d 0 h required (0 d 7 h expected by now). "
+        "Log what you attended with /training."
+    ]
+    summary = reminders_about(w.texts(SECRETARY), "people are behind")
+    assert len(summary) == 1 and "Name 81002" in summary[0] and "Name 81003" in summary[0]
