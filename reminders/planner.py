@@ -272,34 +272,34 @@ async def plan_meetings(session: AsyncSession, now: datetime, settings: PlanSett
                         when=_local(meeting.starts_at, settings.tz), where=where,
                     ),
                 )
+        # Leaders' follow-ups; storage cancels them once check-in opens or the meeting closes.
+        follow_ups = []
         if meeting.state is MeetingState.SCHEDULED and meeting.starts_at <= now + MEETING_HORIZON:
-            due = rules.checkin_check(meeting.starts_at)
+            follow_ups.append((Kind.CHECKIN, rules.checkin_check(meeting.starts_at), CHECKIN_LATE))
+        minutes_due = rules.minutes_check(meeting.ends_at)
+        if minutes_due.at <= now + MEETING_HORIZON:
+            follow_ups.append((Kind.MINUTES, minutes_due, MINUTES_MISSING))
+        for kind, due, message in follow_ups:
             for person in by_org.get(meeting.party_organization_id, []):
                 t = translator(person.language)
                 _plan(
-                    settings, person, kind=Kind.CHECKIN, subject=subject,
-                    key=f"checkin:{meeting.id}:{start_key}", due=due.at,
+                    settings, person, kind=kind, subject=subject,
+                    key=f"{kind}:{meeting.id}:{start_key}", due=due.at,
                     text=t(
-                        "⚠️ {kind} “{topic}” started at {when} but check-in is not open. "
-                        "Open it with /checkin so members can check in.",
-                        kind=t(kind_label), topic=meeting.topic,
+                        message, kind=t(kind_label), topic=meeting.topic,
                         when=_local(meeting.starts_at, settings.tz),
                     ),
                 )
-        due = rules.minutes_check(meeting.ends_at)
-        if due.at <= now + MEETING_HORIZON:
-            for person in by_org.get(meeting.party_organization_id, []):
-                t = translator(person.language)
-                _plan(
-                    settings, person, kind=Kind.MINUTES, subject=subject,
-                    key=f"minutes:{meeting.id}:{start_key}", due=due.at,
-                    text=t(
-                        "📝 {kind} “{topic}” of {when} has no minutes yet. Close it with "
-                        "/meetings and record the minutes so the ledger is complete.",
-                        kind=t(kind_label), topic=meeting.topic,
-                        when=_local(meeting.starts_at, settings.tz),
-                    ),
-                )
+
+
+CHECKIN_LATE = N_(
+    "⚠️ {kind} “{topic}” started at {when} but check-in is not open. "
+    "Open it with /checkin so members can check in."
+)
+MINUTES_MISSING = N_(
+    "📝 {kind} “{topic}” of {when} has no minutes yet. Close it with "
+    "/meetings and record the minutes so the ledger is complete."
+)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -379,3 +379,36 @@ async def test_training_behind_at_the_quarter_start_and_a_summary(bot: Bot) -> N
     ]
     summary = reminders_about(w.texts(SECRETARY), "people are behind")
     assert len(summary) == 1 and "Name 81002" in summary[0] and "Name 81003" in summary[0]
+
+
+async def test_settings_mute_a_kind_and_the_digest_is_for_leaders_only(bot: Bot) -> None:
+    w = await world(bot)
+    assert bot.app is not None
+    alice = bot.person(ALICE, "Alice", language_code="en")
+    await schedule(w, T0 + timedelta(hours=3), now=T0)
+    await w.plan(T0)  # Alice's one-hour reminder is planned
+    shown = await alice.say("/settings")
+    assert "🔔 Meetings I am expected at" in shown[-1].text
+    assert "Members without organizational life" not in shown[-1].text  # a leader's kind
+    assert not any("digest" in b for b in alice.buttons())
+    await alice.tap("🔔 Meetings I am expected at")
+    assert "🔕 Meetings I am expected at" in alice.last_text
+    mine = [r for r in await outbox_rows(w, "meeting") if r.chat_id == ALICE]
+    assert [r.state for r in mine] == [OutboxState.CANCELLED]
+    await w.plan(T0 + timedelta(hours=2))
+    assert reminders_about(w.texts(ALICE), "⏰") == []
+    assert len(reminders_about(w.texts(BOB), "⏰")) == 1
+    # Forged presses: a leader's kind and the digest are not hers to switch.
+    for data in ("rset:k:drift", "rset:d:1", "rset:k:nap"):
+        await alice.forge(data)
+    async with bot.app.database.session() as session:
+        preference = await session.get(
+            NotificationPreference,
+            await session.scalar(select(Person.id).where(Person.telegram_id == ALICE)),
+        )
+        assert preference is not None
+        assert preference.muted_kinds == ["meeting"] and preference.digest is False
+    secretary = bot.person(SECRETARY, "Sec", language_code="en")
+    await secretary.say("/settings")
+    await secretary.tap("Daily digest at 08:00: off")
+    assert "Daily digest at 08:00: on" in secretary.last_text
