@@ -175,12 +175,13 @@ def build_application(settings: Settings, *, token: str | None = None) -> Branch
 
 
 async def startup(application: Application) -> None:
-    """After initialize(): register the command menus. Runs in every mode."""
+    """After initialize(): register the command menus, start reminders. Runs in every mode."""
     from handlers.menu import publish_default_commands
 
+    assert isinstance(application, BranchApplication)
     await publish_default_commands(application)
     if application.job_queue is not None:
-        start_reminders(application.job_queue)
+        start_reminders(application.job_queue, plan=application.settings.plan_reminders)
     logger.info("branchbot started as @%s", application.bot.username)
 
 

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
         }
     )
     training_evidence_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1, le=2_000_000_000)
+    # Plan reminders (meetings, deadlines, renewals...) from the database every few minutes.
+    # Off only where something else drives the planner (tests); sending stays on regardless.
+    plan_reminders: bool = True
     # Sandbox: where the local chat page and emulator listen.
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = Field(default=8080, ge=0, le=65535)

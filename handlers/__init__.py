@@ -43,7 +43,17 @@ async def reply_unknown(update: Update, context: BranchContext) -> None:
 
 def register_all(app: Application) -> None:
     """Add every feature's handlers; earlier registrations win within group 0."""
-    from handlers import checkin, ledger, meetings, members, orgs, profile, registration
+    from handlers import (
+        checkin,
+        ledger,
+        meetings,
+        members,
+        orgs,
+        profile,
+        registration,
+        reminders,
+        training,
+    )
     from handlers.common import handle_error
     from handlers.menu import menu_handler
 
@@ -54,6 +64,8 @@ def register_all(app: Application) -> None:
     meetings.register(app)
     checkin.register(app)
     ledger.register(app)
+    training.register(app)
+    reminders.register(app)
     profile.register(app)
     # Keyboard buttons outside conversations, then /cancel with nothing to cancel.
     app.add_handler(menu_handler())

@@ -16,6 +16,9 @@ from storage.models import (
     MemberStatus,
     PartyOrgKind,
     SocialOrgType,
+    TrainingGroup,
+    TrainingKind,
+    TrainingState,
 )
 
 logger = logging.getLogger(__name__)
@@ -129,6 +132,23 @@ SOCIAL_TYPE_LABELS = {
     SocialOrgType.FOUNDATION: N_("Foundation"),
     SocialOrgType.INTERMEDIARY: N_("Social intermediary"),
     SocialOrgType.COMMUNITY: N_("Community organization"),
+}
+
+TRAINING_KIND_LABELS = {
+    TrainingKind.CONCENTRATED: N_("Concentrated training"),
+    TrainingKind.LESSON: N_("Party lesson"),
+    TrainingKind.ONLINE: N_("Online study"),
+    TrainingKind.OTHER: N_("Other study"),
+}
+TRAINING_GROUP_LABELS = {
+    TrainingGroup.LEADER: N_("Secretaries and committee members"),
+    TrainingGroup.MEMBER: N_("Party members"),
+}
+TRAINING_STATE_LABELS = {
+    TrainingState.PENDING: N_("Waiting for verification"),
+    TrainingState.VERIFIED: N_("Verified"),
+    TrainingState.REJECTED: N_("Not accepted"),
+    TrainingState.WITHDRAWN: N_("Withdrawn"),
 }
 
 

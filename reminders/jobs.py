@@ -37,9 +37,11 @@ async def run_planner(context: CallbackContext) -> None:
     await schedule_next_wake(application)
 
 
-def start_reminders(job_queue: JobQueue) -> None:
+def start_reminders(job_queue: JobQueue, *, plan: bool = True) -> None:
     """Plan at once and every PLAN_EVERY; the courier sweeps on its own schedule."""
     start_courier(job_queue)
+    if not plan:
+        return
     job_queue.run_once(
         run_planner, when=timedelta(0), name=PLAN_JOB, job_kwargs={"misfire_grace_time": None}
     )

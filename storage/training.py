@@ -96,6 +96,7 @@ __all__ = [
     "TrainingExport",
     "TrainingLine",
     "add_evidence",
+    "already_logged",
     "behind",
     "build_workbook",
     "current_org_id",
@@ -562,10 +563,26 @@ async def _holders(
     *, ignore_id: int | None = None,
 ) -> list[int]:
     """Who among person_ids already has this course logged (pending or verified)."""
+    return await already_logged(
+        session, person_ids, draft.title, draft.starts_on, ignore_id=ignore_id
+    )
+
+
+async def already_logged(
+    session: AsyncSession, person_ids: Collection[int], title: str, starts_on: date,
+    *, ignore_id: int | None = None,
+) -> list[int]:
+    """Who among person_ids has this course (normalized title, start day) pending or verified.
+
+    The chat asks this as soon as the title and the first day are known, so a duplicate is
+    caught at the step that can fix it; log_training and log_for_many check it again.
+    """
+    if not person_ids:
+        return []
     query = select(TrainingRecord.person_id).where(
         TrainingRecord.person_id.in_(sorted(person_ids)),
-        TrainingRecord.title_key == draft.title_key,
-        TrainingRecord.starts_on == draft.starts_on,
+        TrainingRecord.title_key == rules.normalize_title(title),
+        TrainingRecord.starts_on == starts_on,
         TrainingRecord.state.in_(OPEN_STATES),
     )
     if ignore_id is not None:

@@ -160,7 +160,8 @@ async def running_bot(
             api_base_url=emulator.base_url,
             database_url=database_url,
             admins=admins,
-            **settings,
+            # Tests that are about reminders run the planner themselves, on their own clock.
+            **{"plan_reminders": False, **settings},
         )
         bot = Bot(emulator, config)
         await bot.start()

@@ -335,3 +335,115 @@ async def test_meeting_actions_are_for_the_branch_leaders(bot: Bot) -> None:
     after = await meeting_snapshot(bot)
     own = next(line for line in after["lines"] if line.id == member_line)
     assert own.status.value == "attending"
+
+
+async def training_world(bot: Bot) -> tuple[World, int]:
+    """The world above plus a pending training record of branch A's member, with evidence."""
+    from rules.training import TrainingDraft, TrainingKind
+    from storage import training
+    from storage.ledger import local_today
+
+    world = await build_world(bot)
+    assert bot.app is not None
+    today = local_today(bot.app.settings.tzinfo)
+    async with bot.app.database.session() as session:
+        membership = await session.get(Membership, world.member_a)
+        assert membership is not None
+        record = await training.log_training(
+            session, membership.person_id,
+            TrainingDraft(title="党史学习", kind=TrainingKind.ONLINE, starts_on=today,
+                          ends_on=today, minutes=120),
+            by=MEMBER_A, today=today,
+            evidence=[training.EvidenceFile("photo-1", "uniq-1", "image/jpeg", 1000, None)],
+        )
+    return world, record.id
+
+
+def training_buttons(world: World, record: int, year: int) -> list[str]:
+    """Leader-only training actions on branch A and on the member's record."""
+    a = world.branch_a
+    return [
+        f"tr:br:{a}", f"tr:bulk:{a}", f"tr:q:{a}:0", f"tr:bh:{a}:0", f"tr:ov:{a}:{year}",
+        f"tr:x:{a}:{year}", f"tr:rc:{record}", f"tr:ok:{record}", f"tr:no:{record}",
+        f"tr:fx:{record}",
+    ]
+
+
+async def training_snapshot(bot: Bot) -> dict[str, Any]:
+    from storage.models import TrainingEvidence, TrainingRecord, TrainingYear
+
+    assert bot.app is not None
+    async with bot.app.database.session() as session:
+        return {
+            "records": (await session.execute(
+                select(TrainingRecord.id, TrainingRecord.state, TrainingRecord.minutes,
+                       TrainingRecord.reject_reason, TrainingRecord.decided_by)
+                .order_by(TrainingRecord.id)
+            )).all(),
+            "years": (await session.execute(
+                select(TrainingYear.record_id, TrainingYear.year, TrainingYear.minutes)
+            )).all(),
+            "evidence": await session.scalar(
+                select(func.count()).select_from(TrainingEvidence)
+            ),
+            "audit": await session.scalar(select(func.count()).select_from(AuditEvent)),
+        }
+
+
+async def test_training_actions_are_for_the_branch_leaders(bot: Bot) -> None:
+    from storage.ledger import local_today
+    from storage.models import TrainingRecord, TrainingState
+
+    world, record = await training_world(bot)
+    assert bot.app is not None
+    year = local_today(bot.app.settings.tzinfo).year
+    member = bot.person(MEMBER_A, "甲党员")
+    other_secretary = bot.person(SECRETARY_B, "乙书记")
+    for person in (member, other_secretary):
+        await person.say("/start")
+    before = await training_snapshot(bot)
+
+    # Commands: the member is refused; the other secretary sees nothing of branch A.
+    for command in ("/verify", "/behind"):
+        await member.say(command)
+        assert member.last_text == t(NOT_ALLOWED), command
+        replies = await other_secretary.say(command)
+        seen = " ".join(r.text for r in replies)
+        assert "甲" not in seen and "党史学习" not in seen, (command, seen)
+
+    member_presses = [*training_buttons(world, record, year), "tr:q:0:0", "tr:bh:0:0"]
+    answers = await press_all(member, member_presses)
+    not_refused = {k: v for k, v in answers.items() if v not in REFUSALS}
+    assert not not_refused, not_refused
+    answers = await press_all(
+        other_secretary,
+        [*training_buttons(world, record, year), f"tr:ev:{record}", f"tr:wd:{record}"],
+    )
+    not_refused = {k: v for k, v in answers.items() if v not in REFUSALS}
+    assert not not_refused, not_refused
+    # Logging for members of branch B, the other secretary cannot slip branch A's member in.
+    async with bot.app.database.session() as session:
+        membership = await session.get(Membership, world.member_a)
+        assert membership is not None
+        member_person = membership.person_id
+    await other_secretary.forge(f"tr:bulk:{world.branch_b}")
+    answers = await press_all(other_secretary, [f"tr:pk:{member_person}"])
+    assert all(v in REFUSALS for v in answers.values()), answers
+    assert "甲党员" not in " ".join(other_secretary.buttons())
+    # Nothing changed and no file (evidence, export) reached either of them.
+    assert await training_snapshot(bot) == before
+    kinds = {m.kind for m in bot.emulator.bot_messages(MEMBER_A)} | {
+        m.kind for m in bot.emulator.bot_messages(SECRETARY_B)
+    }
+    assert kinds <= {"text"}, kinds
+
+    # The branch's own secretary may do all of it.
+    secretary = bot.person(SECRETARY_A, "甲书记")
+    await secretary.say("/start")
+    answers = await press_all(secretary, training_buttons(world, record, year))
+    assert not [k for k, v in answers.items() if v == t(NOT_ALLOWED)], answers
+    async with bot.app.database.session() as session:
+        stored = await session.get(TrainingRecord, record)
+        assert stored is not None
+        assert stored.state is TrainingState.VERIFIED and stored.decided_by == SECRETARY_A
+    assert any(m.kind == "document" for m in bot.emulator.bot_messages(SECRETARY_A))

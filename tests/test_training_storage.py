@@ -240,6 +240,30 @@ async def test_the_same_course_is_logged_once_until_rejected_or_withdrawn(db: Da
             ))
 
 
+async def test_already_logged_names_who_has_the_course_open(db: Database) -> None:
+    t = await build_tree(db)
+    first = await log(db, t.m1, draft("Party History Course"))
+    await log(db, t.m2, draft("Party History Course", starts_on=date(2030, 3, 3)))
+    everyone = [t.m1.person_id, t.m2.person_id, t.m3.person_id]
+
+    async def holders(title: str, starts_on: date, **kwargs: int) -> list[int]:
+        async with db.session() as session:
+            return await store.already_logged(session, everyone, title, starts_on, **kwargs)
+
+    # The title is compared normalized (case, spaces, punctuation), the start day exactly.
+    assert await holders("《party history  course》", date(2030, 3, 2)) == [t.m1.person_id]
+    assert await holders("Party history course", date(2030, 3, 3)) == [t.m2.person_id]
+    assert await holders("Party history course", date(2030, 3, 4)) == []
+    assert await holders("Another course", date(2030, 3, 2)) == []
+    assert await holders("Party history course", date(2030, 3, 2), ignore_id=first) == []
+    async with db.session() as session:
+        assert await store.already_logged(session, [], "Party history course",
+                                          date(2030, 3, 2)) == []
+    # A rejected record no longer holds the course.
+    assert await decide(db, first, t.secretary_a, approve=False, reason="no certificate")
+    assert await holders("Party history course", date(2030, 3, 2)) == []
+
+
 async def test_two_logs_of_the_same_course_at_once_store_one(db: Database) -> None:
     t = await build_tree(db)
 
