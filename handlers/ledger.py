@@ -30,7 +30,12 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.application import BranchContext
 from bot.i18n import N_, Translator, translator
 from handlers.common import STALE_BUTTON, Refused, answer, current_actor, require, send, show
-from handlers.members import OrgPicker, leader_actor, managed_orgs, turn_picker_page
+from handlers.members import (
+    OrgPicker,
+    leader_actor,
+    open_picker,
+    turn_picker_page,
+)
 from handlers.menu import COMMAND_CALLBACKS
 from handlers.ui import (
     MEETING_KIND_LABELS,
@@ -48,6 +53,8 @@ from storage import orgs as org_store
 from storage.models import AttendanceStatus, MeetingKind, MeetingState, utcnow
 
 logger = logging.getLogger(__name__)
+
+NO_BRANCHES = N_("There are no branches yet.")
 
 COMPLIANCE_CODES = ("m", "q", "y", "lq", "ly")
 LEDGER_CODES = ("tq", "lq", "ty", "ly")
@@ -160,20 +167,9 @@ def parse_code(data: str | None, code: str, allowed: tuple[str, ...]) -> str:
 
 async def show_compliance_menu(update: Update, context: BranchContext) -> None:
     """/compliance: this quarter of the leader's branch, or a choice of organizations."""
-    async with context.db.session() as session:
-        actor = await leader_actor(session, update, context, "compliance")
-        rows = await managed_orgs(session, actor, member_kinds_only=True)
-    t = translator(actor.language)
-    if not rows:
-        await send(update, t("There are no branches yet."))
-        return
-    if len(rows) == 1:
-        await render_compliance(update, context, rows[0].org.id, "q", 0)
-        return
-    await show(
-        update,
-        t("Compliance of which organization?"),
-        reply_markup=COMPLIANCE_PICKER.markup(t, rows, 0),
+    await open_picker(
+        update, context, COMPLIANCE_PICKER, purpose="compliance", nothing=NO_BRANCHES,
+        on_one=lambda org_id: render_compliance(update, context, org_id, "q", 0),
     )
 
 
@@ -311,20 +307,9 @@ async def turn_member_page(update: Update, context: BranchContext) -> None:
 
 async def show_ledger_menu(update: Update, context: BranchContext) -> None:
     """/ledger: the period choice for the leader's branch, or a choice of organizations."""
-    async with context.db.session() as session:
-        actor = await leader_actor(session, update, context, "ledger")
-        rows = await managed_orgs(session, actor, member_kinds_only=True)
-    t = translator(actor.language)
-    if not rows:
-        await send(update, t("There are no branches yet."))
-        return
-    if len(rows) == 1:
-        await render_ledger_periods(update, context, rows[0].org.id)
-        return
-    await show(
-        update,
-        t("Ledger of which organization?"),
-        reply_markup=LEDGER_PICKER.markup(t, rows, 0),
+    await open_picker(
+        update, context, LEDGER_PICKER, purpose="ledger", nothing=NO_BRANCHES,
+        on_one=lambda org_id: render_ledger_periods(update, context, org_id),
     )
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import html
 import io
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -159,6 +160,29 @@ async def turn_picker_page(
     await show(update, t(picker.prompt), reply_markup=picker.markup(t, rows, page))
 
 
+async def open_picker(
+    update: Update,
+    context: BranchContext,
+    picker: OrgPicker,
+    *,
+    purpose: str,
+    nothing: str,
+    on_one: Callable[[int], Awaitable[object]],
+    page: int = 0,
+) -> None:
+    """A leader's command: no organization says `nothing`, one opens at once, several ask."""
+    async with context.db.session() as session:
+        actor = await leader_actor(session, update, context, purpose)
+        rows = await managed_orgs(session, actor, member_kinds_only=picker.member_kinds_only)
+    t = translator(actor.language)
+    if not rows:
+        await send(update, t(nothing))
+    elif len(rows) == 1:
+        await on_one(rows[0].org.id)
+    else:
+        await show(update, t(picker.prompt), reply_markup=picker.markup(t, rows, page))
+
+
 INVITE_PICKER = OrgPicker(
     N_("Invite link for which organization?"), ("inv", "show"), ("inv", "pick")
 )
@@ -286,20 +310,10 @@ async def present_invite(update: Update, context: BranchContext, org_id: int) ->
 
 async def show_invite_menu(update: Update, context: BranchContext) -> None:
     """/invite: the link of the leader's branch, or a choice of organizations first."""
-    async with context.db.session() as session:
-        actor = await leader_actor(session, update, context, "invite")
-        rows = await managed_orgs(session, actor, member_kinds_only=True)
-    t = translator(actor.language)
-    if not rows:
-        await send(update, t("There is no branch to invite members to yet."))
-        return
-    if len(rows) == 1:
-        await present_invite(update, context, rows[0].org.id)
-        return
-    await show(
-        update,
-        t("Invite link for which organization?"),
-        reply_markup=INVITE_PICKER.markup(t, rows, 0),
+    await open_picker(
+        update, context, INVITE_PICKER, purpose="invite",
+        nothing=N_("There is no branch to invite members to yet."),
+        on_one=lambda org_id: present_invite(update, context, org_id),
     )
 
 
@@ -433,20 +447,10 @@ async def list_pending(update: Update, context: BranchContext) -> None:
 
 async def list_members_menu(update: Update, context: BranchContext) -> None:
     """/members: the member list of the leader's branch, or a choice of organizations."""
-    async with context.db.session() as session:
-        actor = await leader_actor(session, update, context, "members")
-        rows = await managed_orgs(session, actor, member_kinds_only=False)
-    t = translator(actor.language)
-    if not rows:
-        await send(update, t("There are no organizations yet."))
-        return
-    if len(rows) == 1:
-        await render_member_list(update, context, rows[0].org.id, 0, gone=False)
-        return
-    await show(
-        update,
-        t("Members of which organization?"),
-        reply_markup=MEMBERS_PICKER.markup(t, rows, 0),
+    await open_picker(
+        update, context, MEMBERS_PICKER, purpose="members",
+        nothing=N_("There are no organizations yet."),
+        on_one=lambda org_id: render_member_list(update, context, org_id, 0, gone=False),
     )
 
 

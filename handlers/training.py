@@ -83,7 +83,7 @@ from handlers.common import (
 )
 from handlers.ledger import fit
 from handlers.meetings import drop_buttons, step_fallbacks
-from handlers.members import OrgPicker, leader_actor, managed_orgs
+from handlers.members import OrgPicker, leader_actor, managed_orgs, open_picker
 from handlers.menu import COMMAND_CALLBACKS
 from handlers.registration import TEXT_INPUT, invalid_text
 from handlers.ui import (
@@ -1657,17 +1657,11 @@ PANEL_PICKER = OrgPicker(
 
 async def open_panels(update: Update, context: BranchContext, page: int) -> None:
     """The organizations the leader runs: one goes straight to its panel."""
-    async with context.db.session() as session:
-        actor = await leader_actor(session, update, context, "training panel")
-        rows = await managed_orgs(session, actor, member_kinds_only=False)
-    t = translator(actor.language)
-    if not rows:
-        await send(update, t("There are no branches yet."))
-        return
-    if len(rows) == 1:
-        await render_panel(update, context, rows[0].org.id)
-        return
-    await show(update, t(PANEL_PICKER.prompt), reply_markup=PANEL_PICKER.markup(t, rows, page))
+    await open_picker(
+        update, context, PANEL_PICKER, purpose="training panel",
+        nothing=N_("There are no branches yet."),
+        on_one=lambda org_id: render_panel(update, context, org_id), page=page,
+    )
 
 
 async def choose_panels(update: Update, context: BranchContext) -> None:
