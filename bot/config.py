@@ -67,6 +67,15 @@ class Settings(BaseSettings):
     # Plan reminders (meetings, deadlines, renewals...) from the database every few minutes.
     # Off only where something else drives the planner (tests); sending stays on regardless.
     plan_reminders: bool = True
+    # The bot's own web server (dashboard, /healthz, /metrics, and the webhook when set).
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8081, ge=0, le=65535)
+    # The address people open the dashboard at (sign-in links); default: http://web_host:web_port.
+    web_base_url: str | None = None
+    # Webhook mode instead of long polling when set (an https URL Telegram can reach).
+    webhook_url: str | None = None
+    # Telegram echoes it in X-Telegram-Bot-Api-Secret-Token; required with webhook_url.
+    webhook_secret: SecretStr | None = None
     # Sandbox: where the local chat page and emulator listen.
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = Field(default=8080, ge=0, le=65535)
