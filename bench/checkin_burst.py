@@ -12,99 +12,33 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
-import sys
-import tempfile
 import time
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-import aiohttp
 from sqlalchemy import update
 from telegram import Update
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
+from bench.common import (
+    Burst,
+    RemoteEmulator,
+    burst_checkins,
+    scratch_database,
+    seed_checkin_branch,
+    start_emulator,
+)
 from bot.application import build_application, polling, prepare_database
 from bot.config import Settings
-from rules.meetings import room_code
-from storage import meetings, orgs, people
+from storage import meetings
 from storage.db import Database
 from storage.models import (
     Meeting,
     MeetingKind,
     MeetingState,
-    MemberRole,
-    MemberStatus,
-    PartyOrgKind,
 )
 
 SECRETARY = 5_000_000
 FIRST_MEMBER = 6_000_000
-
-
-@dataclass
-class Burst:
-    label: str
-    count: int
-    seconds: float
-    latencies: list[float]
-
-    def line(self) -> str:
-        latencies = sorted(self.latencies)
-        p50 = statistics.median(latencies)
-        p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)]
-        return (
-            f"{self.label:<28} {self.count / self.seconds:8.1f} msg/s   "
-            f"p50 {p50 * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms   "
-            f"({self.count} in {self.seconds:.2f} s)"
-        )
-
-
-class RemoteEmulator:
-    """The Bot API emulator in its own process (so it does not share a core with the bot)."""
-
-    token = "123456:SANDBOX-TOKEN"
-
-    def __init__(self, process: asyncio.subprocess.Process, base_url: str) -> None:
-        self.process = process
-        self.base_url = base_url
-        self.base_file_url = base_url.replace("/bot", "/file/bot")
-        self.origin = base_url.removesuffix("/bot")
-        self.http = aiohttp.ClientSession()
-
-    @classmethod
-    async def start(cls) -> RemoteEmulator:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.sandbox.emulator", "--port", "0",
-            stdout=asyncio.subprocess.PIPE,
-        )
-        assert process.stdout is not None
-        line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
-        return cls(process, line.rsplit(" ", 1)[-1].strip())
-
-    async def stop(self) -> None:
-        await self.http.close()
-        self.process.terminate()
-        await self.process.wait()
-
-    async def _post(self, path: str, body: dict[str, object]) -> dict[str, object]:
-        async with self.http.post(f"{self.origin}/_emu/api{path}", json=body) as response:
-            response.raise_for_status()
-            result: dict[str, object] = await response.json()
-            return result
-
-    async def add_user(self, user_id: int) -> None:
-        await self._post("/users", {"id": user_id, "first_name": f"u{user_id}"})
-        await self._post(f"/users/{user_id}/text", {"text": "hi"})  # they opened the bot
-
-    async def burst(self, texts: dict[int, str], label: str) -> Burst:
-        result = await self._post("/burst", {"texts": {str(k): v for k, v in texts.items()}})
-        latencies = result["latencies"]
-        assert isinstance(latencies, dict)
-        elapsed = result["elapsed"]
-        assert isinstance(elapsed, float)
-        return Burst(label, len(latencies), elapsed, [float(v) for v in latencies.values()])
 
 
 async def echo_baseline(emulator: RemoteEmulator, users: list[int]) -> Burst:
@@ -139,35 +73,11 @@ async def echo_baseline(emulator: RemoteEmulator, users: list[int]) -> Burst:
 async def seed_branch(database: Database, members: int) -> tuple[int, int]:
     """A branch with a secretary and `members` active members, and an assembly starting now."""
     async with database.session() as session:
-        branch = await orgs.create_party_org(
-            session, name="基准测试支部", kind=PartyOrgKind.BRANCH, parent_id=None,
-            actor_telegram_id=None,
+        branch_id, meeting = await seed_checkin_branch(
+            session, name="基准测试支部", parent_id=None, actor=None, secretary=SECRETARY,
+            members=[FIRST_MEMBER + i for i in range(members)], ends_after=timedelta(hours=2),
         )
-        await people.appoint_by_telegram_id(
-            session, branch, SECRETARY, MemberRole.SECRETARY, status=MemberStatus.FULL,
-            actor_telegram_id=None, language="zh",
-        )
-        for i in range(members):
-            form = people.RegistrationForm(
-                telegram_id=FIRST_MEMBER + i, language="zh", real_name=f"党员{i:04d}",
-                org_id=branch.id, status=MemberStatus.FULL, joined_party_on=date(2010, 1, 1),
-                phone=None, invite_id=None,
-            )
-            registered = await people.submit_registration(session, form)
-            await people.decide_registration(
-                session, registered.id, approve=True, decided_by=SECRETARY
-            )
-        now = datetime.now(UTC)
-        meeting = await meetings.schedule(
-            session,
-            meetings.MeetingPlan(
-                org_id=branch.id, kind=MeetingKind.ASSEMBLY, starts_at=now + timedelta(minutes=1),
-                ends_at=now + timedelta(hours=2), topic="基准测试", place="会议室",
-            ),
-            created_by=SECRETARY, now=now,
-        )
-        meeting.state = MeetingState.CHECKIN_OPEN
-        return branch.id, meeting.id
+        return branch_id, meeting.id
 
 
 async def seed_history(database: Database, org_id: int, years: int) -> int:
@@ -253,9 +163,8 @@ async def time_ledger(database: Database, org_id: int, settings: Settings, years
 
 
 async def main(members: int, years: int) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
-        emulator = await RemoteEmulator.start()
+    async with scratch_database() as url:
+        emulator = await start_emulator()
         try:
             users = [FIRST_MEMBER + i for i in range(members)]
             for user in [SECRETARY, *users]:
@@ -267,18 +176,16 @@ async def main(members: int, years: int) -> None:
                 api_base_url=emulator.base_url,
                 database_url=url,
                 send_rate_per_second=0,  # measure our own work, not the client-side cap
+                web_port=0,  # the web server is not measured; never clash with a running bot
             )
             await prepare_database(settings)
             database = Database(url)
             org_id, meeting_id = await seed_branch(database, members)
-            async with database.session() as session:
-                meeting = await session.get(Meeting, meeting_id)
-                assert meeting is not None
-                code = room_code(bytes.fromhex(meeting.code_secret), datetime.now(UTC))
             application = build_application(settings)
             async with polling(application):
                 await asyncio.sleep(1.0)
-                ours = await emulator.burst({u: code for u in users}, "branchbot check-in (code)")
+                ours = await burst_checkins(database, emulator, meeting_id, users,
+                                            "branchbot check-in (code)")
             async with database.session() as session:
                 await session.execute(
                     update(Meeting).where(Meeting.id == meeting_id).values(

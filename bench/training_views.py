@@ -21,20 +21,15 @@ import argparse
 import asyncio
 import random
 import secrets
-import statistics
-import tempfile
 import time
-import uuid
-from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
+from bench.common import bulk_insert, member_rows, party_tree, scratch_database, timed, timing_line
 from rules import training as rules
 from rules.training import TrainingGroup, TrainingKind, TrainingState
 from storage import training
@@ -43,16 +38,13 @@ from storage.migrate import upgrade
 from storage.models import (
     Attendance,
     AttendanceStatus,
-    Base,
     Meeting,
     MeetingKind,
     MeetingState,
     MemberRole,
     Membership,
-    MembershipState,
     MemberStatus,
     PartyOrganization,
-    PartyOrgKind,
     Person,
     TrainingRecord,
     TrainingRequirement,
@@ -63,8 +55,6 @@ TZ = ZoneInfo("Asia/Shanghai")
 FIRST_TELEGRAM_ID = 7_000_000
 MEMBERS_PER_BRANCH = 40
 BRANCHES_PER_GENERAL = 25
-CHUNK = 5_000
-T = TypeVar("T")
 
 
 @dataclass
@@ -79,32 +69,16 @@ class Seeded:
     person_ids: list[int]
 
 
-async def _insert(database: Database, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), CHUNK):
-        async with database.session() as session:
-            await session.execute(insert(model), list(rows[start : start + CHUNK]))
-
-
 async def seed(database: Database, members: int, on: date, rng: random.Random) -> Seeded:
     """The tree, people, memberships, trainings and lessons; ids are assigned here."""
     year = on.year
     now = datetime.now(UTC)
     branches = max(2, members // MEMBERS_PER_BRANCH)
     generals = max(1, branches // BRANCHES_PER_GENERAL)
-    orgs: list[dict[str, Any]] = [
-        {"id": 1, "name": "基准党委", "kind": PartyOrgKind.COMMITTEE, "parent_id": None,
-         "created_at": now},
-    ]
-    for g in range(generals):
-        orgs.append({"id": 2 + g, "name": f"党总支{g:03d}", "kind": PartyOrgKind.GENERAL_BRANCH,
-                     "parent_id": 1, "created_at": now})
-    branch_ids = [2 + generals + b for b in range(branches)]
-    for b, branch_id in enumerate(branch_ids):
-        orgs.append({"id": branch_id, "name": f"支部{b:04d}", "kind": PartyOrgKind.BRANCH,
-                     "parent_id": 2 + b % generals, "created_at": now})
-    await _insert(database, PartyOrganization, orgs)
+    orgs, branch_ids = party_tree(branches, BRANCHES_PER_GENERAL, now)
+    await bulk_insert(database, PartyOrganization, orgs)
     # Two provinces differ: a 党总支 asks 4 days of its leaders, another 40 h of its members.
-    await _insert(database, TrainingRequirement, [
+    await bulk_insert(database, TrainingRequirement, [
         {"party_organization_id": 2, "role_group": TrainingGroup.LEADER,
          "required_minutes": 32 * 60, "set_by": None, "set_at": now},
         {"party_organization_id": 2 + generals - 1, "role_group": TrainingGroup.MEMBER,
@@ -133,15 +107,11 @@ async def seed(database: Database, members: int, on: date, rng: random.Random) -
             MemberStatus.FULL if role is not MemberRole.MEMBER
             else rng.choices(list(MemberStatus), weights=(82, 15, 3))[0]
         )
-        people.append({"id": i + 1, "telegram_id": FIRST_TELEGRAM_ID + i,
-                       "real_name": f"党员{i:05d}", "language": "zh", "created_at": now})
-        memberships.append({
-            "id": i + 1, "person_id": i + 1, "party_organization_id": org_id,
-            "state": MembershipState.ACTIVE, "status": status, "role": role,
-            "requested_at": now, "decided_at": now,
-        })
-    await _insert(database, Person, people)
-    await _insert(database, Membership, memberships)
+        person, membership = member_rows(i, FIRST_TELEGRAM_ID + i, org_id, role, status, now)
+        people.append(person)
+        memberships.append(membership)
+    await bulk_insert(database, Person, people)
+    await bulk_insert(database, Membership, memberships)
 
     records: list[dict[str, Any]] = []
     years: list[dict[str, Any]] = []
@@ -178,8 +148,8 @@ async def seed(database: Database, members: int, on: date, rng: random.Random) -
                 years.append(
                     {"record_id": record_id, "year": split_year, "minutes": split_minutes}
                 )
-    await _insert(database, TrainingRecord, records)
-    await _insert(database, TrainingYear, years)
+    await bulk_insert(database, TrainingRecord, records)
+    await bulk_insert(database, TrainingYear, years)
 
     # Three closed party lessons per branch this year; about 80% present.
     members_of: dict[int, list[int]] = {}
@@ -208,33 +178,13 @@ async def seed(database: Database, members: int, on: date, rng: random.Random) -
                     else AttendanceStatus.ABSENT,
                     "updated_at": now,
                 })
-    await _insert(database, Meeting, meetings)
-    await _insert(database, Attendance, attendances)
+    await bulk_insert(database, Meeting, meetings)
+    await bulk_insert(database, Attendance, attendances)
     return Seeded(
         root=1, big_branch=big, big_branch_members=big_count, branches=branches,
         people=members, records=len(records),
         lesson_lines=sum(1 for a in attendances if a["status"] is AttendanceStatus.PRESENT),
         person_ids=[1 + rng.randrange(members) for _ in range(20)],
-    )
-
-
-async def timed(action: Callable[[], Awaitable[T]], repeat: int) -> tuple[list[float], T]:
-    """Run `action` `repeat` times; durations in seconds and the last result."""
-    durations: list[float] = []
-    result: T | None = None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = await action()
-        durations.append(time.perf_counter() - started)
-    assert result is not None
-    return durations, result
-
-
-def line(label: str, durations: Sequence[float], note: str) -> str:
-    ms = [d * 1000 for d in durations]
-    return (
-        f"{label:<34} median {statistics.median(ms):8.1f} ms   max {max(ms):8.1f} ms   "
-        f"({len(ms)} runs; {note})"
     )
 
 
@@ -249,15 +199,15 @@ async def measure(database: Database, seeded: Seeded, on: date, repeat: int) -> 
                 session, next(people), on.year, tz=TZ, policy=policy, on=on
             )
 
-    durations, _ = await timed(person_view, len(seeded.person_ids))
-    lines.append(line("person progress view", durations, "a different person each run"))
+    durations, _ = await timed(person_view, len(seeded.person_ids), warm_up=False)
+    lines.append(timing_line("person progress view", durations, "a different person each run"))
 
     async def behind_big() -> list[training.BehindRow]:
         async with database.session() as session:
             return await training.behind(session, {seeded.big_branch}, on, tz=TZ, policy=policy)
 
-    durations, rows = await timed(behind_big, repeat)
-    lines.append(line(
+    durations, rows = await timed(behind_big, repeat, warm_up=False)
+    lines.append(timing_line(
         f"behind: big branch ({seeded.big_branch_members})", durations, f"{len(rows)} behind"
     ))
 
@@ -268,8 +218,10 @@ async def measure(database: Database, seeded: Seeded, on: date, repeat: int) -> 
             org_ids = await descendant_ids(session, {seeded.root})
             return await training.behind(session, org_ids, on, tz=TZ, policy=policy)
 
-    durations, rows = await timed(behind_tree, repeat)
-    lines.append(line(f"behind: whole tree ({seeded.people})", durations, f"{len(rows)} behind"))
+    durations, rows = await timed(behind_tree, repeat, warm_up=False)
+    lines.append(timing_line(
+        f"behind: whole tree ({seeded.people})", durations, f"{len(rows)} behind"
+    ))
 
     async def on_track() -> training.OnTrackReport:
         async with database.session() as session:
@@ -277,9 +229,9 @@ async def measure(database: Database, seeded: Seeded, on: date, repeat: int) -> 
                 session, seeded.root, on, tz=TZ, policy=policy
             )
 
-    durations, report = await timed(on_track, repeat)
+    durations, report = await timed(on_track, repeat, warm_up=False)
     share = f"{report.share:.0%}" if report.share is not None else "-"
-    lines.append(line(
+    lines.append(timing_line(
         "secretaries on track (whole tree)", durations,
         f"{report.on_track}/{report.secretaries} = {share} over {len(report.rows)} branches",
     ))
@@ -293,8 +245,8 @@ async def measure(database: Database, seeded: Seeded, on: date, repeat: int) -> 
                 policy=policy, on=on,
             )
 
-    durations, data = await timed(export, repeat)
-    lines.append(line(
+    durations, data = await timed(export, repeat, warm_up=False)
+    lines.append(timing_line(
         "export: big branch, queries", durations,
         f"{len(data.members)} members, {len(data.courses)} courses",
     ))
@@ -304,24 +256,9 @@ async def measure(database: Database, seeded: Seeded, on: date, repeat: int) -> 
             data, texts, {k: k.value for k in TrainingKind}, {g: g.value for g in TrainingGroup}
         )
 
-    durations, built = await timed(workbook, max(1, repeat // 2))
-    lines.append(line("export: big branch, .xlsx", durations, f"{len(built) // 1024} KiB"))
+    durations, built = await timed(workbook, max(1, repeat // 2), warm_up=False)
+    lines.append(timing_line("export: big branch, .xlsx", durations, f"{len(built) // 1024} KiB"))
     return lines
-
-
-async def _pg_admin(url: str, sql: str) -> None:
-    import asyncpg
-
-    parsed = make_url(url)
-    connection = await asyncpg.connect(
-        host=parsed.host or "127.0.0.1", port=parsed.port or 5432,
-        user=parsed.username or "postgres", password=parsed.password,
-        database=parsed.database or "postgres",
-    )
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
 
 
 async def run(url: str, members: int, repeat: int, rng: random.Random) -> None:
@@ -350,20 +287,8 @@ async def run(url: str, members: int, repeat: int, rng: random.Random) -> None:
 
 async def main(members: int, repeat: int, database_url: str | None, seed_value: int) -> None:
     rng = random.Random(seed_value)
-    if database_url is None:
-        with tempfile.TemporaryDirectory() as folder:
-            await run(f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}", members, repeat, rng)
-        return
-    if is_sqlite(database_url):
-        await run(database_url, members, repeat, rng)
-        return
-    scratch = f"branchbot_bench_{uuid.uuid4().hex[:8]}"
-    await _pg_admin(database_url, f"CREATE DATABASE {scratch}")
-    try:
-        url = make_url(database_url).set(database=scratch).render_as_string(hide_password=False)
+    async with scratch_database(database_url) as url:
         await run(url, members, repeat, rng)
-    finally:
-        await _pg_admin(database_url, f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)")
 
 
 if __name__ == "__main__":

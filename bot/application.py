@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
@@ -23,11 +24,14 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
+from bot.ratelimit import PacedRateLimiter
 from bot.transport import AiohttpRequest
+from bot.web.server import Metrics, WebServer
 from reminders.delivery import Courier
 from reminders.jobs import start_reminders
 from storage.checkin_queue import CheckinQueue
 from storage.db import Database
+from storage.instances import SharedUpdates, start_pruning
 from storage.migrate import upgrade
 from storage.persistence import SqlPersistence
 
@@ -65,6 +69,17 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 del self._waiting[key]
                 del self._locks[key]
 
+    # PTB marks it final; we only swap the order of its two waits (slot, then chat's turn).
+    async def process_update(  # type: ignore[misc]
+        self, update: object, coroutine: Awaitable[Any]
+    ) -> None:
+        # The chat's turn first, then a slot: a flooding chat holds one slot, not all of them.
+        await self.do_process_update(update, self._in_slot(coroutine))
+
+    async def _in_slot(self, coroutine: Awaitable[Any]) -> None:
+        async with self._semaphore:
+            await coroutine
+
     async def initialize(self) -> None:
         return None
 
@@ -92,6 +107,10 @@ class BranchApplication(Application):
         self.courier: Courier = None  # type: ignore[assignment]  # set once the bot exists
         self.updates_in_flight = 0
         self.updates_handled = 0
+        self.metrics = Metrics()
+        # Several instances on one PostgreSQL database (storage/instances.py); no-op on SQLite.
+        self.instances = SharedUpdates(database, ordered=bool(settings.webhook_url))
+        self.web: WebServer | None = None
 
     @property
     def busy(self) -> bool:
@@ -105,15 +124,19 @@ class BranchApplication(Application):
 
     async def process_update(self, update: object) -> None:
         self.updates_in_flight += 1
+        started = time.perf_counter()
+        persistence = self.persistence if isinstance(self.persistence, SqlPersistence) else None
         try:
-            await super().process_update(update)
-            # Write conversation state and drafts now, not on the next interval:
-            # a crash right after a reply must not lose what the person typed.
-            if self.persistence is not None:
-                await self.update_persistence()
+            async with self.instances.turn(self, persistence, update):
+                await super().process_update(update)
+                # Write conversation state and drafts now, not on the next interval:
+                # a crash right after a reply must not lose what the person typed.
+                if self.persistence is not None:
+                    await self.update_persistence()
         finally:
             self.updates_in_flight -= 1
             self.updates_handled += 1
+            self.metrics.update_seconds.observe(time.perf_counter() - started)
 
 
 class BranchContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -159,9 +182,7 @@ def build_application(settings: Settings, *, token: str | None = None) -> Branch
         .defaults(Defaults(tzinfo=settings.tzinfo, parse_mode=ParseMode.HTML))
         .persistence(SqlPersistence(database))
         .context_types(ContextTypes(context=BranchContext))
-        .rate_limiter(
-            AIORateLimiter(overall_max_rate=settings.send_rate_per_second, max_retries=5)
-        )
+        .rate_limiter(PacedRateLimiter(settings.send_rate_per_second, max_retries=5))
         # ConversationHandler needs updates of one chat in order: chats run in parallel.
         .concurrent_updates(PerChatUpdateProcessor(settings.max_concurrent_updates))
         .post_init(startup)
@@ -169,25 +190,43 @@ def build_application(settings: Settings, *, token: str | None = None) -> Branch
         .build()
     )
     assert isinstance(application, BranchApplication)
-    application.courier = Courier(database, application.bot)
+    application.courier = Courier(
+        database, application.bot, chat_interval=settings.send_chat_interval_seconds,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+    )
     register_all(application)
     return application
 
 
 async def startup(application: Application) -> None:
-    """After initialize(): register the command menus, start reminders. Runs in every mode."""
+    """After initialize(): command menus, reminders, the web server, the webhook if set."""
     from handlers.menu import publish_default_commands
 
     assert isinstance(application, BranchApplication)
     await publish_default_commands(application)
     if application.job_queue is not None:
         start_reminders(application.job_queue, plan=application.settings.plan_reminders)
+    application.web = WebServer(application)
+    await application.web.start()
+    settings = application.settings
+    if settings.webhook_url and settings.webhook_secret is not None:
+        await application.bot.set_webhook(
+            settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=Update.ALL_TYPES,
+        )
+        if application.job_queue is not None:
+            start_pruning(application.job_queue)
     logger.info("branchbot started as @%s", application.bot.username)
 
 
 async def shutdown(application: Application) -> None:
-    """After shutdown() (persistence flushed): release the database."""
+    """After shutdown() (persistence flushed): stop the web server, release the database."""
     assert isinstance(application, BranchApplication)
+    if application.web is not None:
+        await application.web.stop()
+        application.web = None
+    await application.instances.close()
     await application.database.dispose()
 
 
@@ -210,6 +249,25 @@ async def polling(application: BranchApplication, *, poll_interval: float = 0.0)
         await application.stop()
         await application.shutdown()
         await shutdown(application)
+
+
+@asynccontextmanager
+async def webhook(application: BranchApplication) -> AsyncIterator[BranchApplication]:
+    """Run in webhook mode inside a running event loop: updates come to our web server."""
+    await application.initialize()
+    await startup(application)
+    await application.start()
+    try:
+        yield application
+    finally:
+        await application.stop()
+        await application.shutdown()
+        await shutdown(application)
+
+
+def serving(application: BranchApplication) -> Any:
+    """Webhook mode when webhook_url is set, else long polling (an async context manager)."""
+    return webhook(application) if application.settings.webhook_url else polling(application)
 
 
 async def prepare_database(settings: Settings) -> None:

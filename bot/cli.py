@@ -1,10 +1,11 @@
-"""The `branchbot` command: run, sandbox, db upgrade, org import."""
+"""The `branchbot` command: run, sandbox, db upgrade, org import, backup, restore, demo-data."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +25,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser(
-        "run", help="start long polling (without BRANCHBOT_TOKEN: the local sandbox)"
+        "run", help="start the bot: webhook mode when BRANCHBOT_WEBHOOK_URL is set, else long"
+        " polling (without BRANCHBOT_TOKEN: the local sandbox)"
     )
     sandbox = commands.add_parser(
         "sandbox", help="the bot against a local Telegram emulator with a chat page"
@@ -43,7 +45,44 @@ def _parser() -> argparse.ArgumentParser:
     org_import.add_argument(
         "--dry-run", action="store_true", help="check the file, write nothing"
     )
+    _ops_parsers(commands)
     return parser
+
+
+def _ops_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """backup, restore, migrate-sqlite-to-postgres and demo-data (issue 8)."""
+    backup = commands.add_parser(
+        "backup", help="copy the SQLite database to FILE while the bot runs (PostgreSQL: pg_dump)"
+    )
+    backup.add_argument("file", type=Path)
+    backup.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    restore = commands.add_parser(
+        "restore", help="replace the SQLite database with a backup FILE (stop the bot first)"
+    )
+    restore.add_argument("file", type=Path)
+    restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    transfer = commands.add_parser(
+        "migrate-sqlite-to-postgres",
+        help="copy everything from a SQLite database into an empty PostgreSQL database"
+        " (stop the bot first)",
+    )
+    transfer.add_argument(
+        "--from", dest="source", metavar="URL",
+        help="sqlite+aiosqlite:///FILE (default: BRANCHBOT_DATABASE_URL)",
+    )
+    transfer.add_argument(
+        "--to", dest="target", metavar="URL", required=True, help="postgresql+asyncpg://..."
+    )
+    demo = commands.add_parser(
+        "demo-data", help="fill an empty database with a generated demo province"
+    )
+    demo.add_argument("--orgs", type=int, default=100, help="party organizations (default 100)")
+    demo.add_argument("--members", type=int, default=3000, help="party members (default 3000)")
+    demo.add_argument("--years", type=int, default=3, help="years of history (default 3)")
+    demo.add_argument("--seed", type=int, default=1, help="the same seed gives the same data")
+    demo.add_argument(
+        "--force", action="store_true", help="erase everything in the database first"
+    )
 
 
 def _fail(message: str) -> int:
@@ -73,6 +112,102 @@ async def _org_import(settings: Settings, path: Path, dry_run: bool) -> int:
         await database.dispose()
     print(report.format())
     return 0 if report.ok else 1
+
+
+def _backup(settings: Settings, file: Path, force: bool) -> int:
+    from storage.backup import BackupError, backup, pg_dump_command
+    from storage.db import is_sqlite
+
+    if not is_sqlite(settings.database_url):
+        return _fail(
+            "backup copies SQLite only; for PostgreSQL run: "
+            + pg_dump_command(settings.database_url, str(file))
+        )
+    try:
+        done = backup(settings.database_url, file, force=force)
+    except BackupError as exc:
+        return _fail(str(exc))
+    print(f"backed up to {done.path} ({done.size:,} bytes, migration {done.revision}, "
+          "integrity ok)")
+    return 0
+
+
+def _restore(settings: Settings, file: Path, yes: bool) -> int:
+    from storage.backup import BackupError, check_file, pg_restore_command, restore, sqlite_path
+    from storage.db import is_sqlite
+    from storage.migrate import upgrade
+
+    if not is_sqlite(settings.database_url):
+        return _fail(
+            "restore writes SQLite only; for PostgreSQL run: "
+            + pg_restore_command(settings.database_url, str(file))
+        )
+    try:
+        checked = check_file(file)
+        target = sqlite_path(settings.database_url)
+        if not yes:
+            try:
+                answer = input(
+                    f"Replace the database {target} with {file} (migration {checked.revision})?"
+                    " Stop the bot first; the current database is kept as a .bak copy. [y/N] "
+                )
+            except EOFError:
+                answer = ""
+            if answer.strip().lower() not in ("y", "yes"):
+                print("restore cancelled")
+                return 1
+        checked, kept = restore(settings.database_url, file)
+    except BackupError as exc:
+        return _fail(str(exc))
+    asyncio.run(upgrade(settings.database_url))
+    kept_note = f"; the previous database is kept as {kept}" if kept else ""
+    print(f"restored {file} (migration {checked.revision}) into {target}, migrations applied"
+          + kept_note)
+    return 0
+
+
+async def _migrate_to_postgres(settings: Settings, source: str | None, target: str) -> int:
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.transfer import TransferError, migrate_sqlite_to_postgres
+
+    try:
+        report = await migrate_sqlite_to_postgres(source or settings.database_url, target)
+    except TransferError as exc:
+        return _fail(str(exc))
+    except DBAPIError as exc:  # the main handler would name BRANCHBOT_DATABASE_URL's backend
+        return _fail(f"database error during the copy: {exc.orig}")
+    print(report.format())
+    return 0 if report.ok else 1
+
+
+async def _demo_data(settings: Settings, args: argparse.Namespace) -> int:
+    import time
+
+    from bot.application import prepare_database
+    from storage import demo
+    from storage.db import Database
+
+    await prepare_database(settings)
+    database = Database(settings.database_url)
+    try:
+        busy = await demo.has_data(database)
+        if busy is not None and not args.force:
+            return _fail(f"the database is not empty (table {busy}); --force erases it first")
+        if busy is not None:
+            await demo.erase(database)
+        print(f"generating {args.orgs:,} organizations, {args.members:,} members, "
+              f"{args.years} years (seed {args.seed}) ...", flush=True)
+        started = time.perf_counter()
+        counts = await demo.generate(
+            database, orgs=args.orgs, members=args.members, years=args.years, seed=args.seed
+        )
+    except demo.DemoError as exc:
+        return _fail(str(exc))
+    finally:
+        await database.dispose()
+    print(f"demo province in {time.perf_counter() - started:.1f} s: {counts.format()}")
+    return 0
 
 
 async def _check_bot_api(settings: Settings) -> str | None:
@@ -111,6 +246,27 @@ def _run_polling(settings: Settings) -> int:
     return 0
 
 
+def _run_webhook(settings: Settings) -> int:
+    """Webhook mode: our own web server takes Telegram's POSTs until SIGINT or SIGTERM."""
+    from bot.application import build_application, prepare_database, webhook
+
+    problem = asyncio.run(_check_bot_api(settings))
+    if problem:
+        return _fail(problem)
+
+    async def serve() -> None:
+        await prepare_database(settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        async with webhook(build_application(settings)):
+            await stop.wait()
+
+    asyncio.run(serve())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; errors end in one line, not a traceback."""
     args = _parser().parse_args(argv)
@@ -125,6 +281,11 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
     except ConfigError as exc:
         return _fail(str(exc))
+    from bot.logs import configure_logging
+
+    token = settings.token.get_secret_value() if settings.token else ""
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    configure_logging(settings.log_format, verbose=args.verbose, secrets=(token, secret))
     try:
         if command == "db":
             if args.db_command != "upgrade":
@@ -136,6 +297,14 @@ def main(argv: list[str] | None = None) -> int:
             if not args.file.is_file():
                 return _fail(f"file not found: {args.file}")
             return asyncio.run(_org_import(settings, args.file, args.dry_run))
+        if command == "backup":
+            return _backup(settings, args.file, args.force)
+        if command == "restore":
+            return _restore(settings, args.file, args.yes)
+        if command == "migrate-sqlite-to-postgres":
+            return asyncio.run(_migrate_to_postgres(settings, args.source, args.target))
+        if command == "demo-data":
+            return asyncio.run(_demo_data(settings, args))
         if command == "sandbox" or settings.token is None:
             from bot.sandbox.runner import run_sandbox
 
@@ -148,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
                     demo=not getattr(args, "no_demo", False),
                 )
             )
+        if settings.webhook_url:
+            return _run_webhook(settings)
         return _run_polling(settings)
     except KeyboardInterrupt:
         return 130

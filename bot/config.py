@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 
 TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
 CONFIG_FILE_ENV = "BRANCHBOT_CONFIG"
+# Telegram's rule for the secret it echoes in X-Telegram-Bot-Api-Secret-Token.
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class ConfigError(Exception):
@@ -43,6 +46,11 @@ class Settings(BaseSettings):
     # Client-side cap on Bot API sends per second (Telegram's bulk limit is about 30);
     # 0 turns the cap off and leaves only the retries after a 429.
     send_rate_per_second: float = Field(default=30.0, ge=0, le=1000)
+    # Reminders and notices: at least this many seconds between two messages to one chat.
+    send_chat_interval_seconds: float = Field(default=1.0, ge=0, le=60)
+    # Notices may use Telegram's paid broadcasts (allow_paid_broadcast: 0.1 Star a message,
+    # up to 1000 messages/s); the preview then shows the cost before sending.
+    paid_broadcast: bool = False
     # Updates handled at once (one chat's updates always in order).
     max_concurrent_updates: int = Field(default=32, ge=1, le=1024)
     # Meetings: per-kind overrides of the required frequency, e.g. {"lesson": "year:1"}.
@@ -75,7 +83,15 @@ class Settings(BaseSettings):
     # Webhook mode instead of long polling when set (an https URL Telegram can reach).
     webhook_url: str | None = None
     # Telegram echoes it in X-Telegram-Bot-Api-Secret-Token; required with webhook_url.
-    webhook_secret: SecretStr | None = None
+    webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
+    # How long a courier holds outbox rows it is sending; another instance resends them after
+    # that if the courier died (longer than a batch can take, flood-control waits included).
+    outbox_lease_seconds: int = Field(default=300, ge=1, le=86_400)
+    # Log lines as text (default), json (one object a line) or kv (key=value); never the token.
+    log_format: str = "text"
+    # Flood protection per person: a burst of this many updates, then this many a second.
+    flood_burst: int = Field(default=30, ge=1, le=10_000)
+    flood_rate_per_second: float = Field(default=3.0, gt=0, le=1000)
     # Sandbox: where the local chat page and emulator listen.
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = Field(default=8080, ge=0, le=65535)
@@ -98,6 +114,35 @@ class Settings(BaseSettings):
     def _positive_admins(cls, value: frozenset[int]) -> frozenset[int]:
         if any(v <= 0 for v in value):
             raise ValueError("Telegram user ids are positive numbers")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an https URL such as https://bot.example.org/telegram")
+        return value.strip()
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        secret = value.get_secret_value() if value is not None else ""
+        if info.data.get("webhook_url") and not secret:
+            raise ValueError("required with BRANCHBOT_WEBHOOK_URL")
+        if secret and not _WEBHOOK_SECRET.fullmatch(secret):
+            raise ValueError("use 1-256 characters: letters, digits, _ and -")
+        return value if secret else None
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_log_format(cls, value: str) -> str:
+        if value not in ("text", "json", "kv"):
+            raise ValueError("must be text, json or kv")
         return value
 
     @field_validator("meeting_requirements")

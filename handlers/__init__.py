@@ -45,26 +45,37 @@ def register_all(app: Application) -> None:
     """Add every feature's handlers; earlier registrations win within group 0."""
     from handlers import (
         checkin,
+        dashboard,
+        duties,
         ledger,
         meetings,
         members,
+        notices,
         orgs,
+        overview,
         profile,
         registration,
         reminders,
+        throttle,
         training,
     )
     from handlers.common import handle_error
     from handlers.menu import menu_handler
 
+    # Before everything (its own group): drop updates of a person who floods the bot.
+    throttle.register(app)
     # Conversations first: while one is waiting for text, it must see that text.
     registration.register(app)
     orgs.register(app)
     members.register(app)
     meetings.register(app)
+    notices.register(app)  # before check-in: a location sent while composing is refused here
     checkin.register(app)
     ledger.register(app)
     training.register(app)
+    duties.register(app)
+    overview.register(app)
+    dashboard.register(app)
     reminders.register(app)
     profile.register(app)
     # Keyboard buttons outside conversations, then /cancel with nothing to cancel.

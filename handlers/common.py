@@ -15,6 +15,8 @@ from bot.application import BranchContext
 from bot.i18n import N_, Translator, language_from_telegram, normalize_language, translator
 from handlers.ui import BadCallback
 from rules.permissions import Actor
+from storage.models import Person
+from storage.outbox import mark_reachable
 from storage.people import load_actor
 
 logger = logging.getLogger(__name__)
@@ -62,6 +64,11 @@ async def current_actor(
     )
     if context.user_data is not None and context.user_data.get("lang") != actor.language:
         context.user_data["lang"] = actor.language
+    if actor.person_id is not None:
+        # They wrote to us, so messages reach them again (load_actor cached the row: no query).
+        person = await session.get(Person, actor.person_id)
+        if person is not None and await mark_reachable(session, person):
+            logger.info("person %s is reachable again", actor.person_id)
     return actor
 
 

@@ -30,6 +30,12 @@ tr:ev:<record>                        send the record's evidence (its member or 
 tr:bh:<scope>:<page>                  who is below the pro-rata target today
 tr:ov:<org>:<year>                    secretaries on track, per organization below <org>
 tr:x:<org>:<year>                     the year's training record as .xlsx
+tr:ea:<record>                        add evidence to my own pending record   ("training")
+tr:ead                                no more evidence                          (E_FILE)
+tr:rq:<org>                           the yearly requirement of <org> (admins)
+tr:rs:<org>:<group>                   set it for a group: hours typed         ("training")
+tr:rok                                confirm the typed requirement             (R_CONFIRM)
+tr:rx:<org>:<group> / tr:rxy:...      clear an override / confirm clearing (admins)
 ====================================  ==========================================================
 
 A <scope> is an organization (with everything below it) or 0 for all the actor leads.
@@ -134,9 +140,13 @@ logger = logging.getLogger(__name__)
 ) = range(90, 99)
 # ... and deciding (a leader rejects with a reason, or corrects the length).
 D_REASON, D_HOURS = 110, 111
+# ... a requirement typed by an admin, and evidence added later by a record's member.
+R_HOURS, R_CONFIRM, E_FILE = 112, 113, 114
 
 DRAFT = "training_draft"  # user_data: the training being logged (JSON-safe values only)
 DECIDE = "training_decide"  # user_data: {"id": record id} while a reason or length is typed
+REQUIREMENT = "training_requirement"  # user_data: {"org", "group", "minutes"} (admins)
+EVIDENCE = "training_evidence"  # user_data: {"id": record id} while files are sent to it
 
 MAX_FILES = 5  # evidence files per record
 QUEUE_LIMIT = 50  # records listed for verification at once (oldest first)
@@ -691,7 +701,8 @@ def year_keyboard(
                if line.source == "record" and line.state is TrainingState.PENDING]
     for line in pending[:MAX_WITHDRAW_BUTTONS]:
         rows.append([button(t("↩ Withdraw: {title}", title=Html(short(line.title))),
-                            "tr", "wd", line.id)])
+                            "tr", "wd", line.id),
+                     button(t("📎 Add a file"), "tr", "ea", line.id)])
     if leads:
         rows.append([button(t("🏢 Branch training"), "tr", "bpick", 0)])
     return keyboard(rows)
@@ -1734,6 +1745,8 @@ async def render_panel(update: Update, context: BranchContext, org_id: int) -> N
     ]
     if org.kind in MEMBER_KINDS:
         rows.insert(1, [button(t("👥 Log for members"), "tr", "bulk", org_id)])
+    if actor.is_admin:
+        rows.append([button(t("🎯 Yearly requirement"), "tr", "rq", org_id)])
     if several:
         rows.append([button(t("‹ Organizations"), "tr", "bpick", 0)])
     await show(update, "\n".join(lines), reply_markup=keyboard(rows))
@@ -2167,6 +2180,334 @@ async def export_year(update: Update, context: BranchContext) -> None:
 
 
 # ---------------------------------------------------------------------------------------
+# A member adds evidence to a pending record of theirs ("training", state E_FILE)
+# ---------------------------------------------------------------------------------------
+
+LATE_EVIDENCE_CLOSED = N_(
+    "Files can be added only while a record waits for verification. A verified record is "
+    "changed by a leader of your branch; a record not accepted is logged again, corrected."
+)
+
+
+async def _own_open_record(
+    session: AsyncSession, update: Update, context: BranchContext, record_id: int
+) -> tuple[Actor, RecordInfo]:
+    """The presser's own record, still waiting for verification."""
+    actor = await current_actor(session, update, context)
+    info = await record_info(session, record_id)
+    if info is None:
+        raise Refused(STALE_BUTTON)
+    require(actor.person_id is not None and actor.person_id == info.person_id, update,
+            "add training evidence")
+    if info.state is not TrainingState.PENDING:
+        raise Refused(LATE_EVIDENCE_CLOSED)
+    return actor, info
+
+
+def _late_evidence_markup(t: Translator) -> InlineKeyboardMarkup:
+    return keyboard([[button(t("Done"), "tr", "ead")]])
+
+
+async def start_late_evidence(update: Update, context: BranchContext) -> int:
+    """tr:ea:<record>: files for one of my records while it waits for verification."""
+    assert update.callback_query is not None and context.user_data is not None
+    (_, record_id) = cb_args(update.callback_query.data, "tr", str, int)
+    limit = context.settings.training_policy.evidence_max_bytes
+    async with context.db.session() as session:
+        actor, info = await _own_open_record(session, update, context, record_id)
+    await answer(update)
+    t = translator(actor.language)
+    if len(info.evidence) >= MAX_FILES:
+        await send(update, t("{title} already has {n} files, the most a record can have.",
+                             title=info.title, n=MAX_FILES))
+        return ConversationHandler.END
+    context.user_data.pop(DRAFT, None)
+    context.user_data.pop(DECIDE, None)
+    context.user_data[EVIDENCE] = {"id": record_id}
+    await send(
+        update,
+        t("Send a photo of the certificate or a PDF for {title} (at most {mb} MB each; it has "
+          "{n} file(s) now, up to {max}).", title=info.title, mb=_megabytes(limit),
+          n=len(info.evidence), max=MAX_FILES),
+        reply_markup=_late_evidence_markup(t),
+    )
+    return E_FILE
+
+
+def _evidence_id(context: BranchContext) -> int | None:
+    assert context.user_data is not None
+    pending = context.user_data.get(EVIDENCE)
+    if isinstance(pending, dict) and isinstance(pending.get("id"), int):
+        return int(pending["id"])
+    return None
+
+
+async def add_late_evidence(update: Update, context: BranchContext) -> int:
+    """A photo or PDF for the record: checked as Telegram reports it, kept (audited)."""
+    assert update.message is not None
+    record_id = _evidence_id(context)
+    if record_id is None:
+        return ConversationHandler.END
+    policy = context.settings.training_policy
+    file = evidence_of(update.message)
+    problem = (
+        rules.EvidenceProblem.NOT_IMAGE_OR_PDF
+        if file is None
+        else rules.validate_evidence(file.mime_type, file.size_bytes,
+                                     max_bytes=policy.evidence_max_bytes)
+    )
+    async with context.db.session() as session:
+        actor, info = await _own_open_record(session, update, context, record_id)
+        t = translator(actor.language)
+        full = len(info.evidence) >= MAX_FILES
+        if problem is None and file is not None and not full:
+            await store.add_evidence(session, record_id, file, by=actor.telegram_id,
+                                     policy=policy)
+    if full:
+        await send(update, t("At most {n} files per record. Press Done.", n=MAX_FILES),
+                   reply_markup=_late_evidence_markup(t))
+        return E_FILE
+    if problem is not None or file is None:
+        message = EVIDENCE_TEXTS[problem or rules.EvidenceProblem.NOT_IMAGE_OR_PDF]
+        size = file.size_bytes if file is not None and file.size_bytes else 0
+        await send(update, t(message, size=_megabytes(size),
+                             limit=_megabytes(policy.evidence_max_bytes)),
+                   reply_markup=_late_evidence_markup(t))
+        return E_FILE
+    logger.info("user %s added evidence to training record %s", actor.telegram_id, record_id)
+    await send(
+        update,
+        t("📎 Added to {title}: {name}. Send another, or press Done.", title=info.title,
+          name=file.file_name or t("photo")),
+        reply_markup=_late_evidence_markup(t),
+    )
+    return E_FILE
+
+
+async def late_evidence_expected(update: Update, context: BranchContext) -> int:
+    """Text while files are expected: say what is expected."""
+    t = tr(update, context)
+    await send(update, t("Please send a photo or a PDF, or press the button below."),
+               reply_markup=_late_evidence_markup(t))
+    return E_FILE
+
+
+async def finish_late_evidence(update: Update, context: BranchContext) -> int:
+    """tr:ead: no more files; back to my year."""
+    assert context.user_data is not None
+    context.user_data.pop(EVIDENCE, None)
+    await answer(update)
+    await drop_buttons(update)
+    await render_year(update, context, local_today(context.settings.tzinfo).year, new=True)
+    return ConversationHandler.END
+
+
+# ---------------------------------------------------------------------------------------
+# Admins: an organization's yearly requirement ("training", states R_HOURS, R_CONFIRM)
+# ---------------------------------------------------------------------------------------
+
+GROUP_CODES = {group.value: group for group in TrainingGroup}
+
+
+def _group_arg(data: str | None, value: str) -> TrainingGroup:
+    group = GROUP_CODES.get(value)
+    if group is None:
+        raise BadCallback(data)
+    return group
+
+
+async def _requirement_org(
+    session: AsyncSession, update: Update, context: BranchContext, org_id: int
+) -> tuple[Actor, PartyOrganization]:
+    """Only the upper level (configured admins) sets requirements."""
+    actor = await current_actor(session, update, context)
+    require(actor.is_admin, update, "training requirement")
+    org = await org_store.get_party_org(session, org_id)
+    if org is None:
+        raise Refused(STALE_BUTTON)
+    return actor, org
+
+
+def source_text(t: Translator, source: store.RequirementSource, org_id: int) -> str:
+    if source.org_id is None:
+        return t("default of this deployment")
+    if source.org_id == org_id:
+        return t("set here")
+    return t("inherited from {org}", org=source.org_name or "")
+
+
+async def render_requirement(
+    update: Update, context: BranchContext, org_id: int, note: str = "", *, new: bool = False
+) -> None:
+    """What each group owes a year in <org>, where that is set, and buttons to change it."""
+    policy = context.settings.training_policy
+    hpd = policy.hours_per_day
+    async with context.db.session() as session:
+        actor, org = await _requirement_org(session, update, context, org_id)
+        sources = await store.requirement_sources(session, org_id, policy=policy)
+    t = translator(actor.language)
+    lines = [note, ""] if note else []
+    lines.append(t("🎯 <b>Yearly training requirement · {org}</b>", org=org.name))
+    rows: list[list[InlineKeyboardButton]] = []
+    for group in TrainingGroup:
+        source = sources[group]
+        label = t(TRAINING_GROUP_LABELS[group])
+        lines.append(t("{group}: {length} ({source})", group=label,
+                       length=duration(t, source.minutes, hpd),
+                       source=source_text(t, source, org_id)))
+        row = [button(t("✏️ Set: {group}", group=label), "tr", "rs", org_id, group.value)]
+        if source.org_id == org_id:
+            row.append(button(t("↩ Clear: {group}", group=label), "tr", "rx", org_id,
+                              group.value))
+        rows.append(row)
+    lines.append(t("A value set here holds for every organization below it that sets none."))
+    rows.append([button(t("‹ Branch training"), "tr", "br", org_id)])
+    if new:
+        await send(update, "\n".join(lines), reply_markup=keyboard(rows))
+    else:
+        await show(update, "\n".join(lines), reply_markup=keyboard(rows))
+
+
+async def show_requirement(update: Update, context: BranchContext) -> int:
+    """tr:rq:<org> (also leaves a typed requirement)."""
+    assert update.callback_query is not None and context.user_data is not None
+    (_, org_id) = cb_args(update.callback_query.data, "tr", str, int)
+    await render_requirement(update, context, org_id)
+    await answer(update)
+    context.user_data.pop(REQUIREMENT, None)
+    return ConversationHandler.END
+
+
+async def ask_requirement(update: Update, context: BranchContext) -> int:
+    """tr:rs:<org>:<group>: the yearly hours (or days) are typed next."""
+    assert update.callback_query is not None and context.user_data is not None
+    data = update.callback_query.data
+    (_, org_id, value) = cb_args(data, "tr", str, int, str)
+    group = _group_arg(data, value)
+    policy = context.settings.training_policy
+    hpd = policy.hours_per_day
+    async with context.db.session() as session:
+        actor, org = await _requirement_org(session, update, context, org_id)
+        sources = await store.requirement_sources(session, org_id, policy=policy)
+    await answer(update)
+    t = translator(actor.language)
+    context.user_data.pop(DRAFT, None)
+    context.user_data.pop(DECIDE, None)
+    context.user_data[REQUIREMENT] = {"org": org_id, "group": group.value}
+    await send(
+        update,
+        t("How much training must {group} of {org} do a year? Now {length}. Type hours, for "
+          "example 24, or days like 3 days (a day counts {hours} hours).",
+          group=t(TRAINING_GROUP_LABELS[group]), org=org.name,
+          length=duration(t, sources[group].minutes, hpd), hours=hpd),
+        reply_markup=keyboard([[button(t("‹ Back"), "tr", "rq", org_id)]]),
+    )
+    return R_HOURS
+
+
+def _requirement_draft(context: BranchContext) -> tuple[int, TrainingGroup, dict[str, Any]]:
+    assert context.user_data is not None
+    draft = context.user_data.get(REQUIREMENT)
+    if (not isinstance(draft, dict) or not isinstance(draft.get("org"), int)
+            or draft.get("group") not in GROUP_CODES):
+        raise Refused(STALE_BUTTON)
+    return int(draft["org"]), GROUP_CODES[draft["group"]], draft
+
+
+async def enter_requirement(update: Update, context: BranchContext) -> int:
+    """The typed yearly length: checked, then confirmed."""
+    assert update.message is not None
+    org_id, group, draft = _requirement_draft(context)
+    policy = context.settings.training_policy
+    hpd = policy.hours_per_day
+    async with context.db.session() as session:
+        actor, org = await _requirement_org(session, update, context, org_id)
+        sources = await store.requirement_sources(session, org_id, policy=policy)
+    t = translator(actor.language)
+    minutes = parse_length(update.message.text, DurationUnit.HOURS, hpd)
+    if minutes is None:
+        await send(update, t("Please type a number, for example 24 or 3 days."))
+        return R_HOURS
+    if isinstance(minutes, TrainingProblem) or minutes <= 0:
+        await send(update, t("The requirement must be more than zero. Please type the hours "
+                             "again, for example 24."))
+        return R_HOURS
+    if minutes > store.MAX_REQUIRED_MINUTES:
+        await send(update, t("That is more than {max} a year; please check the number (hours "
+                             "a year, not minutes) and type it again.",
+                             max=duration(t, store.MAX_REQUIRED_MINUTES, hpd)))
+        return R_HOURS
+    draft["minutes"] = minutes
+    await send(
+        update,
+        t("Set the yearly requirement of {group} in {org} (and below, where nothing else is "
+          "set): {before} → {after}?", group=t(TRAINING_GROUP_LABELS[group]), org=org.name,
+          before=duration(t, sources[group].minutes, hpd), after=duration(t, minutes, hpd)),
+        reply_markup=keyboard([[button(t("✅ Confirm"), "tr", "rok")],
+                               [button(t("‹ Back"), "tr", "rq", org_id)]]),
+    )
+    return R_CONFIRM
+
+
+async def confirm_requirement(update: Update, context: BranchContext) -> int:
+    """tr:rok: store the typed requirement (audited)."""
+    assert context.user_data is not None
+    org_id, group, draft = _requirement_draft(context)
+    minutes = draft.get("minutes")
+    if not isinstance(minutes, int):
+        raise Refused(STALE_BUTTON)
+    async with context.db.session() as session:
+        actor, _org = await _requirement_org(session, update, context, org_id)
+        try:
+            await store.set_requirement(session, org_id, group, minutes, by=actor.telegram_id)
+        except store.TrainingError as error:
+            raise Refused(ERROR_TEXTS.get(error.code, STALE_BUTTON)) from None
+    await answer(update)
+    await drop_buttons(update)
+    context.user_data.pop(REQUIREMENT, None)
+    logger.info("admin %s set the %s requirement of org %s to %s min", actor.telegram_id,
+                group.value, org_id, minutes)
+    t = translator(actor.language)
+    await render_requirement(update, context, org_id, t("✅ Saved."), new=True)
+    return ConversationHandler.END
+
+
+async def ask_clear_requirement(update: Update, context: BranchContext) -> None:
+    """tr:rx:<org>:<group>: confirm before the override is removed."""
+    assert update.callback_query is not None
+    data = update.callback_query.data
+    (_, org_id, value) = cb_args(data, "tr", str, int, str)
+    group = _group_arg(data, value)
+    async with context.db.session() as session:
+        actor, org = await _requirement_org(session, update, context, org_id)
+    await answer(update)
+    t = translator(actor.language)
+    await show(
+        update,
+        t("Remove the yearly requirement of {group} set in {org}? It then follows the level "
+          "above (or the deployment default).", group=t(TRAINING_GROUP_LABELS[group]),
+          org=org.name),
+        reply_markup=keyboard([[button(t("↩ Yes, remove it"), "tr", "rxy", org_id, group.value)],
+                               [button(t("‹ Back"), "tr", "rq", org_id)]]),
+    )
+
+
+async def clear_requirement(update: Update, context: BranchContext) -> None:
+    """tr:rxy:<org>:<group>: remove the override (audited)."""
+    assert update.callback_query is not None
+    data = update.callback_query.data
+    (_, org_id, value) = cb_args(data, "tr", str, int, str)
+    group = _group_arg(data, value)
+    async with context.db.session() as session:
+        actor, _org = await _requirement_org(session, update, context, org_id)
+        changed = await store.set_requirement(session, org_id, group, None, by=actor.telegram_id)
+    await answer(update)
+    t = translator(actor.language)
+    await render_requirement(update, context, org_id,
+                             t("↩ Removed.") if changed else t("Nothing was set here."))
+
+
+# ---------------------------------------------------------------------------------------
 # Wiring
 # ---------------------------------------------------------------------------------------
 
@@ -2182,6 +2523,8 @@ def register(app: Application) -> None:
             CallbackQueryHandler(start_bulk, pattern=cb_pattern("tr:bulk")),
             CallbackQueryHandler(ask_reject_reason, pattern=cb_pattern("tr:no")),
             CallbackQueryHandler(ask_fixed_length, pattern=cb_pattern("tr:fx")),
+            CallbackQueryHandler(start_late_evidence, pattern=cb_pattern("tr:ea")),
+            CallbackQueryHandler(ask_requirement, pattern=cb_pattern("tr:rs")),
         ],
         states={
             L_PICK: [
@@ -2217,8 +2560,16 @@ def register(app: Application) -> None:
             L_CONFIRM: [CallbackQueryHandler(submit, pattern=r"^tr:(go|gov)$")],
             D_REASON: [MessageHandler(TEXT_INPUT, enter_reject_reason)],
             D_HOURS: [MessageHandler(TEXT_INPUT, enter_fixed_length)],
+            R_HOURS: [MessageHandler(TEXT_INPUT, enter_requirement)],
+            R_CONFIRM: [CallbackQueryHandler(confirm_requirement, pattern=r"^tr:rok$")],
+            E_FILE: [
+                MessageHandler(filters.ATTACHMENT, add_late_evidence),
+                MessageHandler(TEXT_INPUT, late_evidence_expected),
+                CallbackQueryHandler(finish_late_evidence, pattern=r"^tr:ead$"),
+            ],
         },
         fallbacks=[CallbackQueryHandler(show_card, pattern=cb_pattern("tr:rc")),
+                   CallbackQueryHandler(show_requirement, pattern=cb_pattern("tr:rq")),
                    *step_fallbacks()],
         name="training",
         persistent=True,
@@ -2240,6 +2591,9 @@ def register(app: Application) -> None:
         "tr:bh": show_behind,
         "tr:ov": show_on_track,
         "tr:x": export_year,
+        "tr:rq": show_requirement,
+        "tr:rx": ask_clear_requirement,
+        "tr:rxy": clear_requirement,
     }
     for prefix, callback in callbacks.items():
         app.add_handler(CallbackQueryHandler(callback, pattern=cb_pattern(prefix)))

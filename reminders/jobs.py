@@ -29,7 +29,8 @@ def plan_settings(settings: Settings) -> PlanSettings:
 
 
 async def run_planner(context: CallbackContext) -> None:
-    """Record what has fallen due since the last pass, then wake the courier for it."""
+    """Record what falls due from the last pass's watermark to a few intervals ahead (an
+    outage is caught up here), then wake the courier for it."""
     application: BranchApplication = context.application  # type: ignore[assignment]
     now = application.courier.clock()  # one clock for planning and sending
     async with application.database.session() as session:

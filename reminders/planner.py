@@ -1,15 +1,21 @@
 """The planner: turns the state of the database into outbox rows, each under a unique key.
 
-A pass runs at start and then every PLAN_EVERY. It is idempotent: a reminder already recorded
-is not recorded again (its key exists), so passes may overlap, repeat after a restart or run
-on two instances. The rules of when come from reminders/rules.py and reminders/duties.py;
-whom comes from the database; whether a person wants it from their preferences. Reminders
-that only matter while something is still undone (check-in not opened, minutes missing) are
-cancelled by storage when it is done (storage/meetings.py).
+A pass runs at start and then every PLAN_EVERY and plans by time slice: only what falls due
+between the previous pass's `planned_until` (a watermark kept in the database) and now plus
+PLAN_AHEAD, so rows are written a few intervals before they are sent, a pass costs what falls
+due in its slice, and after a restart or an outage the next pass catches up exactly on what
+was missed (what is still meaningful; meeting reminders expire at the start). It is
+idempotent: a reminder already recorded is not recorded again (its key exists), so passes may
+overlap, repeat after a restart or run on two instances. The rules of when come from
+reminders/rules.py and reminders/duties.py; whom comes from the database; whether a person
+wants it from their preferences. Reminders that only matter while something is still undone
+(check-in not opened, minutes missing) are cancelled by storage when it is done
+(storage/meetings.py).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +23,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, translator
@@ -42,6 +49,7 @@ from storage.models import (
     PartyOrganization,
     PartyOrgKind,
     Person,
+    PlannerWatermark,
     TermRenewal,
 )
 from storage.outbox import Planned
@@ -49,7 +57,8 @@ from storage.outbox import Planned
 logger = logging.getLogger(__name__)
 
 PLAN_EVERY = timedelta(minutes=5)
-MEETING_HORIZON = timedelta(hours=25)  # plan meeting reminders this far ahead
+PLAN_AHEAD = 3 * PLAN_EVERY  # a pass plans what falls due up to this far ahead
+WATERMARK = "reminders"  # the planner_watermarks row of this planner
 LEADING_ROLES = (MemberRole.SECRETARY, MemberRole.DEPUTY_SECRETARY)
 # Everyone on the list who has not been excused: guests and pending leave requests included.
 REMINDED_STATUSES = (
@@ -101,6 +110,18 @@ class PlanSettings:
     )
     training_policy: TrainingPolicy = DEFAULT_POLICY
     planned: list[Planned] = field(default_factory=list)
+    # The pass's slice (after, until] of due times, set by plan_all.
+    after: datetime | None = None
+    until: datetime | None = None
+
+
+def _slice(
+    now: datetime, settings: PlanSettings, *, fresh: timedelta = rules.DEFAULT_LATE_GRACE
+) -> tuple[datetime, datetime]:
+    """The due times this pass plans; the first pass ever (no watermark) looks back `fresh`."""
+    until = settings.until or now + PLAN_AHEAD
+    after = settings.after if settings.after is not None else now - fresh
+    return min(after, until), until
 
 
 def _plan(
@@ -113,13 +134,14 @@ def _plan(
     text: str,
     subject: str | None = None,
     latest: datetime | None = None,
+    expires: datetime | None = None,
 ) -> None:
     """Add one message unless muted; non-urgent ones wait for the end of quiet hours, and for
     the daily digest if the person chose one, unless that comes after `latest` (too late)."""
     if kind in recipient.muted:
         return
     urgent = kind in URGENT_KINDS
-    at = rules.defer_for_quiet_hours(due, settings.tz, urgent=urgent, quiet=settings.quiet)
+    at = _deferred(due, settings.tz, urgent=urgent, quiet=settings.quiet)
     if latest is not None and at >= latest:
         at = due  # an early meeting: better during quiet hours than after it began
     bundle = recipient.digest and not urgent
@@ -133,8 +155,13 @@ def _plan(
         Planned(
             key=f"{key}:{recipient.telegram_id}"[:200], kind=kind, chat_id=recipient.telegram_id,
             text=text, due_at=at, subject=subject, urgent=urgent, bundle=bundle,
+            expires_at=expires,
         )
     )
+
+
+# Many recipients share one due time (a branch's meeting): compute its deferral once.
+_deferred = functools.lru_cache(maxsize=4096)(rules.defer_for_quiet_hours)
 
 
 async def _recipients(session: AsyncSession, person_filter: Iterable[Any]) -> list[
@@ -215,76 +242,107 @@ def _local(moment: datetime, tz: tzinfo) -> str:
 
 
 async def plan_meetings(session: AsyncSession, now: datetime, settings: PlanSettings) -> None:
-    """Expected members before the start; leaders when check-in or minutes are late."""
+    """Expected members before the start; leaders when check-in or minutes are late.
+
+    Only meetings with something due in the slice are read (SQL on start and end times), and
+    the slice also looks back a grace so a meeting scheduled at short notice is not missed.
+    """
     from handlers.ui import MEETING_KIND_LABELS
 
+    after, until = _slice(now, settings)
+    after = min(after, now - rules.DEFAULT_LATE_GRACE)
     live = (MeetingState.SCHEDULED, MeetingState.CHECKIN_OPEN)
+    checkin_grace, minutes_delay = rules.DEFAULT_CHECKIN_GRACE, rules.DEFAULT_MINUTES_DELAY
     meetings = (
         await session.scalars(
             select(Meeting).where(
+                Meeting.state.in_(live),
                 or_(
-                    and_(Meeting.state.in_(live), Meeting.starts_at > now - timedelta(hours=1),
-                         Meeting.starts_at <= now + MEETING_HORIZON),
+                    *(and_(Meeting.starts_at > max(after + lead, now),
+                           Meeting.starts_at <= until + lead)
+                      for lead in settings.meeting_leads),
+                    and_(Meeting.state == MeetingState.SCHEDULED,
+                         Meeting.starts_at > after - checkin_grace,
+                         Meeting.starts_at <= until - checkin_grace),
                     # Not closed a day after the end: the minutes reminder.
-                    and_(Meeting.state.in_(live), Meeting.ends_at > now - timedelta(days=3),
-                         Meeting.ends_at <= now),
-                )
+                    and_(Meeting.ends_at > after - minutes_delay,
+                         Meeting.ends_at <= until - minutes_delay),
+                ),
             )
         )
     ).all()
     if not meetings:
         return
-    by_org = await leaders(session, {m.party_organization_id for m in meetings})
+    dues = {
+        m.id: rules.meeting_reminders_between(m.starts_at, after, until, now,
+                                              leads=settings.meeting_leads)
+        for m in meetings
+    }
     expected: dict[int, list[Recipient]] = {}
-    rows = await session.execute(
-        select(
-            Attendance.meeting_id, Person.telegram_id, Person.language,
-            NotificationPreference.muted_kinds, NotificationPreference.digest,
+    reminded = [m.id for m in meetings if dues[m.id]]
+    if reminded:
+        rows = await session.execute(
+            select(
+                Attendance.meeting_id, Person.telegram_id, Person.language,
+                NotificationPreference.muted_kinds, NotificationPreference.digest,
+            )
+            .join(Membership, Membership.id == Attendance.membership_id)
+            .join(Person, Person.id == Membership.person_id)
+            .outerjoin(NotificationPreference, NotificationPreference.person_id == Person.id)
+            .where(
+                Attendance.meeting_id.in_(reminded),
+                Attendance.status.in_(REMINDED_STATUSES),
+            )
         )
-        .join(Membership, Membership.id == Attendance.membership_id)
-        .join(Person, Person.id == Membership.person_id)
-        .outerjoin(NotificationPreference, NotificationPreference.person_id == Person.id)
-        .where(
-            Attendance.meeting_id.in_([m.id for m in meetings if m.starts_at > now]),
-            Attendance.status.in_(REMINDED_STATUSES),
-        )
-    )
-    for meeting_id, tg, language, muted, digest in rows.all():
-        expected.setdefault(meeting_id, []).append(
-            Recipient(tg, language or "zh", frozenset(muted or ()), bool(digest))
-        )
+        for meeting_id, tg, language, muted, digest in rows.all():
+            expected.setdefault(meeting_id, []).append(
+                Recipient(tg, language or "zh", frozenset(muted or ()), bool(digest))
+            )
+    by_org = await leaders(session, {m.party_organization_id for m in meetings})
+    # Recorded on an earlier pass (slices overlap by the look-back): not built again.
+    recorded = await outbox.recorded_keys(session, [f"meeting:{m.id}" for m in meetings])
     for meeting in meetings:
         subject = f"meeting:{meeting.id}"
         start_key = meeting.starts_at.strftime("%Y%m%d%H%M")
         kind_label = MEETING_KIND_LABELS[meeting.kind]
         where = meeting.place or meeting.online_url or ""
-        for due in rules.meeting_reminders(meeting.starts_at, now, leads=settings.meeting_leads):
+        texts: dict[str, str] = {}  # one translation per language, not per person
+        for due in dues[meeting.id]:
+            key = f"meeting:{meeting.id}:{start_key}:{due.occurrence}"
             for person in expected.get(meeting.id, []):
-                t = translator(person.language)
-                _plan(
-                    settings, person, kind=Kind.MEETING, subject=subject,
-                    key=f"meeting:{meeting.id}:{start_key}:{due.occurrence}",
-                    due=due.at, latest=meeting.starts_at,
-                    text=t(
+                if f"{key}:{person.telegram_id}" in recorded:
+                    continue
+                if person.language not in texts:
+                    t = translator(person.language)
+                    texts[person.language] = t(
                         "⏰ Reminder: {kind} “{topic}” starts at {when}. {where}\n"
                         "Check in with /checkin when you arrive.",
                         kind=t(kind_label), topic=meeting.topic,
                         when=_local(meeting.starts_at, settings.tz), where=where,
-                    ),
+                    )
+                _plan(
+                    settings, person, kind=Kind.MEETING, subject=subject, key=key,
+                    due=due.at, latest=meeting.starts_at, expires=meeting.starts_at,
+                    text=texts[person.language],
                 )
         # Leaders' follow-ups; storage cancels them once check-in opens or the meeting closes.
-        follow_ups = []
-        if meeting.state is MeetingState.SCHEDULED and meeting.starts_at <= now + MEETING_HORIZON:
-            follow_ups.append((Kind.CHECKIN, rules.checkin_check(meeting.starts_at), CHECKIN_LATE))
-        minutes_due = rules.minutes_check(meeting.ends_at)
-        if minutes_due.at <= now + MEETING_HORIZON:
-            follow_ups.append((Kind.MINUTES, minutes_due, MINUTES_MISSING))
-        for kind, due, message in follow_ups:
+        follow_ups: list[tuple[str, rules.Due, str, datetime | None]] = []
+        checkin_due = rules.checkin_check(meeting.starts_at, grace=checkin_grace)
+        if meeting.state is MeetingState.SCHEDULED and after < checkin_due.at <= until:
+            # Pointless once check-in has closed (members can no longer check in).
+            closes = meeting.starts_at + timedelta(minutes=meeting.checkin_minutes_after)
+            follow_ups.append((Kind.CHECKIN, checkin_due, CHECKIN_LATE, closes))
+        minutes_due = rules.minutes_check(meeting.ends_at, delay=minutes_delay)
+        if after < minutes_due.at <= until:
+            follow_ups.append((Kind.MINUTES, minutes_due, MINUTES_MISSING, None))
+        for kind, due, message, expires in follow_ups:
             for person in by_org.get(meeting.party_organization_id, []):
+                if f"{kind}:{meeting.id}:{start_key}:{person.telegram_id}" in recorded:
+                    continue
                 t = translator(person.language)
                 _plan(
                     settings, person, kind=kind, subject=subject,
-                    key=f"{kind}:{meeting.id}:{start_key}", due=due.at,
+                    key=f"{kind}:{meeting.id}:{start_key}", due=due.at, expires=expires,
                     text=t(
                         message, kind=t(kind_label), topic=meeting.topic,
                         when=_local(meeting.starts_at, settings.tz),
@@ -308,7 +366,14 @@ MINUTES_MISSING = N_(
 
 
 async def plan_drift(session: AsyncSession, now: datetime, settings: PlanSettings) -> None:
-    """Leaders, when an active member has had no organizational life for 3 (then 5) months."""
+    """Leaders, when an active member has had no organizational life for 3 (then 5) months.
+
+    Alerts fall due at 08:00 local: only the pass whose slice holds a day's 08:00 looks (and
+    then at every alert due by the end of the slice, each recorded once by its key)."""
+    after, until = _slice(now, settings, fresh=CHECK_WINDOW)
+    if not rules.day_checks(after, until, settings.tz):
+        return
+    now = until
     took_part = or_(
         Attendance.status == AttendanceStatus.PRESENT, Attendance.makeup_done_at.is_not(None)
     )
@@ -366,7 +431,12 @@ def _aware(moment: datetime) -> datetime:
 
 
 async def plan_renewals(session: AsyncSession, now: datetime, settings: PlanSettings) -> None:
-    """Leaders and the levels above, 6, 3, 1 months before a term ends, then weekly."""
+    """Leaders and the levels above, 6, 3, 1 months before a term ends, then weekly (at
+    08:00 local: only the pass whose slice holds a day's 08:00 looks)."""
+    after, until = _slice(now, settings, fresh=CHECK_WINDOW)
+    if not rules.day_checks(after, until, settings.tz):
+        return
+    now = until
     orgs = (
         await session.scalars(
             select(PartyOrganization).where(PartyOrganization.term_started_on.is_not(None))
@@ -459,7 +529,7 @@ DUTY_TITLES = {
 def template_of(duty: Duty) -> duty_rules.DutyTemplate:
     """The recurrence arithmetic's view of a stored duty."""
     return duty_rules.DutyTemplate(
-        code=duty.code or f"custom-{duty.id}",
+        code=duty.code or f"custom_{duty.id}",  # an identifier, as DutyTemplate requires
         recurrence=duty_rules.Recurrence(duty.recurrence),
         day=duty.day,
         month=duty.month,
@@ -497,8 +567,12 @@ def duty_title(duty: Duty, language: str) -> str:
 
 
 async def plan_duties(session: AsyncSession, now: datetime, settings: PlanSettings) -> None:
-    """Reminders of each reporting duty not yet marked done, at its lead days, to its audience."""
-    today = now.astimezone(settings.tz).date()
+    """Reminders of each reporting duty not yet marked done, at its lead days, to its audience,
+    on the days whose 08:00 falls in the slice (after an outage: the latest per occurrence)."""
+    after, until = _slice(now, settings, fresh=CHECK_WINDOW)
+    days = rules.day_checks(after, until, settings.tz)
+    if not days:
+        return
     duties = (await session.scalars(select(Duty).where(Duty.active.is_(True)))).all()
     if not duties:
         return
@@ -519,7 +593,10 @@ async def plan_duties(session: AsyncSession, now: datetime, settings: PlanSettin
     admins = await _admins(session, settings)
     for duty in duties:
         template = template_of(duty)
-        dues = duty_rules.duty_dues(template, today - timedelta(days=1), today, settings.tz)
+        latest: dict[str, rules.Due] = {}
+        for found in duty_rules.duty_dues(template, days[0], days[-1], settings.tz):
+            latest[found.occurrence.split("/", 1)[0]] = found  # in time order: the last wins
+        dues = list(latest.values())
         if not dues:
             continue
         scope = [
@@ -633,10 +710,15 @@ async def plan_compliance(session: AsyncSession, now: datetime, settings: PlanSe
     from handlers.ui import MEETING_KIND_LABELS
     from storage import ledger
 
-    today = now.astimezone(settings.tz).date()
-    for period in (Period.MONTH, Period.QUARTER, Period.YEAR):
-        due = rules.compliance_check(today, period, settings.tz)
-        if not due.at <= now < due.at + CHECK_WINDOW:
+    after, until = _slice(now, settings, fresh=CHECK_WINDOW)
+    after = max(after, now - CHECK_WINDOW)
+    days = rules.day_checks(after, until, settings.tz, at=rules.DEFAULT_COMPLIANCE_SCHEDULE.at)
+    checks = [
+        (day, period, rules.compliance_check(day, period, settings.tz))
+        for day in days for period in (Period.MONTH, Period.QUARTER, Period.YEAR)
+    ]
+    for today, period, due in checks:
+        if not after < due.at <= until:
             continue
         kinds = {k for k, r in settings.requirements.items() if r.period is period and r.minimum}
         if not kinds:
@@ -694,9 +776,12 @@ async def plan_training(session: AsyncSession, now: datetime, settings: PlanSett
     from rules.training import days_and_hours
     from storage import training
 
-    year = now.astimezone(settings.tz).year
+    after, until = _slice(now, settings, fresh=CHECK_WINDOW)
+    after = max(after, now - CHECK_WINDOW)
+    years = sorted({after.astimezone(settings.tz).year, until.astimezone(settings.tz).year})
     checks = [
-        c for c in rules.training_checks(year, settings.tz) if c.at <= now < c.at + CHECK_WINDOW
+        c for year in years for c in rules.training_checks(year, settings.tz)
+        if after < c.at <= until
     ]
     if not checks:
         return
@@ -765,11 +850,40 @@ async def plan_all(session: AsyncSession, now: datetime, settings: PlanSettings)
     """Run every planner and record what is due; returns how many rows are new."""
     settings.planned = []
     await ensure_default_duties(session)
-    for planner in PLANNERS:
-        await planner(session, now, settings)
+    planned_until = await session.scalar(
+        select(PlannerWatermark.planned_until).where(PlannerWatermark.name == WATERMARK)
+    )
+    until = now + PLAN_AHEAD
+    # Later passes start where the last one stopped; the first ever looks back (see _slice).
+    after = _aware(planned_until) if planned_until is not None else None
+    settings.after, settings.until = after and min(after, until), until
+    if after is not None and after < now - PLAN_AHEAD - PLAN_EVERY:
+        logger.warning("planner catching up on reminders due since %s", after.isoformat())
+    try:
+        for planner in PLANNERS:
+            await planner(session, now, settings)
+    finally:
+        settings.after = settings.until = None
     # One key once, even if two planners produced it.
     unique = {p.key: p for p in settings.planned}
     added = await outbox.enqueue(session, list(unique.values()))
+    await _advance(session, until, now)
     if added:
         logger.info("planned %d reminders", added)
     return added
+
+
+async def _advance(session: AsyncSession, until: datetime, now: datetime) -> None:
+    """Move the watermark to `until`, never back (another instance may have gone further)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(PlannerWatermark).values(name=WATERMARK, planned_until=until,
+                                                updated_at=now)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["name"],
+            set_={"planned_until": statement.excluded.planned_until,
+                  "updated_at": statement.excluded.updated_at},
+            where=PlannerWatermark.planned_until < statement.excluded.planned_until,
+        )
+    )

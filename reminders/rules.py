@@ -42,6 +42,7 @@ __all__ = [
     "checkin_check",
     "compliance_check",
     "compliance_check_date",
+    "day_checks",
     "defer_for_quiet_hours",
     "drift_alerts",
     "drift_schedule",
@@ -49,6 +50,7 @@ __all__ = [
     "lead_label",
     "local_to_utc",
     "meeting_reminders",
+    "meeting_reminders_between",
     "minutes_check",
     "months_absent",
     "next_compliance_check",
@@ -180,6 +182,36 @@ def meeting_reminders(
     return sorted(result, key=lambda due: due.at)
 
 
+def meeting_reminders_between(
+    starts_at: datetime,
+    after: datetime,
+    until: datetime,
+    now: datetime,
+    *,
+    leads: Sequence[timedelta] = DEFAULT_MEETING_LEADS,
+) -> list[Due]:
+    """Reminders to expected members falling due in the slice (`after`, `until`], in order.
+
+    Nothing once the meeting has started at `now`. Of the reminders already past at `now`
+    (missed during an outage, or a meeting scheduled at short notice) only the latest is kept,
+    at its nominal time (send at once): one late reminder says what the others would.
+    """
+    starts_at = _utc(starts_at, "starts_at")
+    after, until, now = _utc(after, "after"), _utc(until, "until"), _utc(now, "now")
+    labels = [lead_label(lead) for lead in leads]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"leads must not repeat, got {labels}")
+    if now >= starts_at:
+        return []
+    dues = sorted(
+        (Due(label, starts_at - lead) for lead, label in zip(leads, labels, strict=True)
+         if after < starts_at - lead <= until),
+        key=lambda due: due.at,
+    )
+    late = [due for due in dues if due.at < now]
+    return late[-1:] + [due for due in dues if due.at >= now]
+
+
 def checkin_check(starts_at: datetime, *, grace: timedelta = DEFAULT_CHECKIN_GRACE) -> Due:
     """When to warn the secretary if check-in has still not been opened: start + grace."""
     starts_at = _utc(starts_at, "starts_at")
@@ -194,6 +226,23 @@ def minutes_check(ends_at: datetime, *, delay: timedelta = DEFAULT_MINUTES_DELAY
     if delay < timedelta(0):
         raise ValueError("delay must not be negative")
     return Due("minutes", ends_at + delay)
+
+
+def day_checks(
+    after: datetime, until: datetime, tz: tzinfo, *, at: time = DEFAULT_DAY_TIME
+) -> list[date]:
+    """The local dates whose `at` (08:00) falls in the slice (`after`, `until`], in order:
+    the days whose date-based reminders a planner pass over that slice is to plan."""
+    after, until = _utc(after, "after"), _utc(until, "until")
+    if until <= after:
+        return []
+    day, last = _local_date(after, tz), _local_date(until, tz)
+    result = []
+    while day <= last:
+        if after < local_to_utc(day, at, tz) <= until:
+            result.append(day)
+        day += timedelta(days=1)
+    return result
 
 
 # ---------------------------------------------------------------------------------------------

@@ -227,6 +227,8 @@ class Person(Base):
     language: Mapped[str] = mapped_column(String(8), default="zh")
     phone: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Telegram refused a message (blocked, never opened the bot); cleared when they write again.
+    unreachable_since: Mapped[datetime | None]
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="person", order_by="Membership.id"
@@ -618,6 +620,8 @@ class OutboxMessage(Base):
     # Sent as one message with the other bundled rows of the same chat claimed with it (digest).
     bundle: Mapped[bool] = mapped_column(default=False)
     due_at: Mapped[datetime]
+    # Pointless after this (a meeting reminder once the meeting began): cancelled, not sent.
+    expires_at: Mapped[datetime | None]
     state: Mapped[OutboxState] = mapped_column(_enum(OutboxState), default=OutboxState.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_until: Mapped[datetime | None]
@@ -626,6 +630,20 @@ class OutboxMessage(Base):
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Notices (issue 7): photos/documents sent with the text, and Telegram's paid broadcast.
+    media: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    paid_broadcast: Mapped[bool] = mapped_column(default=False)
+
+
+class PlannerWatermark(Base):
+    """How far ahead the reminder planner has planned: the next pass starts there, so an
+    outage is caught up exactly once (reminders/planner.py)."""
+
+    __tablename__ = "planner_watermarks"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    planned_until: Mapped[datetime]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class NotificationPreference(Base):
@@ -701,3 +719,111 @@ class TermRenewal(Base):
     approved_on: Mapped[date] = mapped_column(Date)
     recorded_by: Mapped[int] = mapped_column(BigInteger)
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# ---------------------------------------------------------------------------------------------
+# Notices (issue 7): broadcasts by admins and secretaries, their recipients and read receipts.
+# ---------------------------------------------------------------------------------------------
+
+
+class NoticeState(enum.StrEnum):
+    DRAFT = "draft"  # being composed: previewed, not confirmed
+    SCHEDULED = "scheduled"  # confirmed, rows wait in the outbox for scheduled_at
+    SENDING = "sending"
+    SENT = "sent"  # nothing left in the outbox
+    WITHDRAWN = "withdrawn"  # pending copies cancelled, recipients told; the record stays
+
+
+class Notice(Base):
+    """One broadcast notice: HTML text, attachments, who it is for and what became of it."""
+
+    __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_state_scheduled", "state", "scheduled_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_telegram_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    # The author's scope: their branch (secretary); None for an admin (everything).
+    party_organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("party_organizations.id", ondelete="SET NULL"), index=True
+    )
+    text_html: Mapped[str] = mapped_column(Text)
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    audience: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    requires_read: Mapped[bool] = mapped_column(default=False)
+    paid_broadcast: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[NoticeState] = mapped_column(_enum(NoticeState), default=NoticeState.DRAFT)
+    scheduled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by: Mapped[int | None] = mapped_column(BigInteger)
+    reminded_at: Mapped[datetime | None]  # non-readers reminded (once)
+    # The author's live progress message, edited at most every few seconds.
+    progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_shown: Mapped[str | None] = mapped_column(String(64))
+    progress_at: Mapped[datetime | None]
+    progress_stale: Mapped[bool] = mapped_column(default=False)
+
+
+class NoticeRecipient(Base):
+    """One person a notice is addressed to; read_at when they pressed 已阅."""
+
+    __tablename__ = "notice_recipients"
+    __table_args__ = (Index("ix_notice_recipients_person", "person_id", "notice_id"),)
+
+    notice_id: Mapped[int] = mapped_column(
+        ForeignKey("notices.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    party_organization_id: Mapped[int | None] = mapped_column(Integer)  # at sending time
+    read_at: Mapped[datetime | None]
+
+
+class WebSignInToken(Base):
+    """A one-time dashboard sign-in link (/dashboard); only the token's SHA-256 is stored."""
+
+    __tablename__ = "web_sign_in_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A signed-in dashboard browser; only the cookie value's SHA-256 is stored."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+# ---------------------------------------------------------------------------------------------
+# Several instances on one database (issue 8): updates already taken, so a webhook update that
+# arrives twice (Telegram retries, a balancer resends) is handled once.
+# ---------------------------------------------------------------------------------------------
+
+
+class ProcessedUpdate(Base):
+    """A Telegram update some instance accepted; pruned after a day (Telegram retries less)."""
+
+    __tablename__ = "processed_updates"
+    __table_args__ = (Index("ix_processed_updates_chat_id_update_id", "chat_id", "update_id"),)
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # The chat whose order it keeps (None: updates without a chat, e.g. inline queries).
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    handled_at: Mapped[datetime | None]

@@ -6,26 +6,72 @@ its row is still `sending` means the courier died mid-send: the row is claimed a
 reach its person twice, which is the only duplicate allowed (the Bot API has no idempotent
 send). On PostgreSQL several couriers share the table through FOR UPDATE SKIP LOCKED; SQLite
 has one writer at a time anyway.
+
+Claiming also settles what must not be sent: rows past their `expires_at` are cancelled, and
+rows to a person Telegram refused (people.unreachable_since) fail at once with "unreachable"
+instead of being retried; they are not revived when the person writes again.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, func, or_, select, update
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    false,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OutboxMessage, OutboxState
+from storage.models import OutboxMessage, OutboxState, Person
 
 MAX_ATTEMPTS = 8
 # Core table for executemany statements (an ORM update with a list would be by primary key).
 _TABLE: Table = OutboxMessage.__table__  # type: ignore[assignment]
 ERROR_LENGTH = 200
+KEY_CHUNK = 2000  # keys looked up at once (below every driver's bound-parameter limit)
+OPTIONAL_COLUMNS = ("reply_markup", "media", "expires_at", "subject")
+FLAG_COLUMNS = ("urgent", "bundle", "paid_broadcast")
+
+
+async def recorded_keys(session: AsyncSession, subjects: Sequence[str]) -> set[str]:
+    """Every key recorded about these subjects (indexed: one query for a meeting's people)."""
+    ordered = sorted(set(subjects))
+    known: set[str] = set()
+    for start in range(0, len(ordered), KEY_CHUNK):
+        chunk = ordered[start:start + KEY_CHUNK]
+        found = await session.scalars(
+            select(OutboxMessage.key).where(OutboxMessage.subject.in_(chunk))
+        )
+        known.update(found.all())
+    return known
+
+
+async def _known_keys(session: AsyncSession, messages: Sequence[Planned]) -> set[str]:
+    """Which of these keys are recorded already (planner passes repeat most of them)."""
+    known = await recorded_keys(session, [m.subject for m in messages if m.subject is not None])
+    loose = [m.key for m in messages if m.subject is None]
+    for start in range(0, len(loose), KEY_CHUNK):
+        chunk = loose[start:start + KEY_CHUNK]
+        found = await session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(chunk)))
+        known.update(found.all())
+    return known
+UNREACHABLE = "unreachable"  # the error of rows not sent because Telegram refused the person
+EXPIRED = "expired"
 
 
 @dataclass(frozen=True)
@@ -41,6 +87,10 @@ class Planned:
     urgent: bool = False
     reply_markup: dict[str, Any] | None = None
     bundle: bool = False  # part of a daily digest: joined with the chat's other bundled rows
+    expires_at: datetime | None = None  # not sent after this (cancelled as "expired")
+    # Notices: photos/documents ({"type": "photo"|"document", "file_id": ...}) sent with it.
+    media: list[dict[str, Any]] | None = None
+    paid_broadcast: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +106,9 @@ class Claimed:
     attempts: int
     recovered: bool
     bundle: bool = False
+    due_at: datetime | None = None
+    media: list[dict[str, Any]] | None = None
+    paid_broadcast: bool = False
 
 
 class Outcome(enum.StrEnum):
@@ -80,23 +133,40 @@ async def enqueue(session: AsyncSession, messages: Sequence[Planned]) -> int:
     """Record messages; a key already recorded is left as it is. Returns how many are new."""
     if not messages:
         return 0
+    known = await _known_keys(session, messages)
+    fresh = [m for m in messages if m.key not in known]
+    if not fresh:
+        return 0
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(_TABLE)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(_TABLE.c.id)
-    )
     rows = [
         {
             "key": m.key, "kind": m.kind, "subject": m.subject, "chat_id": m.chat_id,
             "text": m.text, "reply_markup": m.reply_markup, "urgent": m.urgent, "bundle": m.bundle,
-            "due_at": m.due_at, "state": OutboxState.PENDING, "attempts": 0,
+            "due_at": m.due_at, "expires_at": m.expires_at,
+            "media": m.media, "paid_broadcast": m.paid_broadcast,
         }
-        for m in messages
+        for m in fresh
     ]
-    result = await session.execute(statement, rows)
-    return len(result.all())
+    # What every row shares is written into the statement once: per-row parameter processing
+    # is most of the cost of recording a planner pass (200,000 rows at scale).
+    shared: dict[str, Any] = {
+        "state": literal_column(f"'{OutboxState.PENDING.value}'"), "attempts": literal_column("0"),
+        "created_at": func.current_timestamp(),
+    }
+    for column in OPTIONAL_COLUMNS:
+        if all(row[column] is None for row in rows):
+            shared[column] = null()
+    for column in FLAG_COLUMNS:
+        flags = {row[column] for row in rows}
+        if len(flags) == 1:
+            shared[column] = true() if flags.pop() else false()
+    rows = [{k: v for k, v in row.items() if k not in shared} for row in rows]
+    # No RETURNING: a plain executemany is faster. A key another planner recorded since the
+    # look-up is still skipped, but counted as new.
+    statement = insert(_TABLE).values(shared).on_conflict_do_nothing(index_elements=["key"])
+    await session.execute(statement, rows)
+    return len(rows)
 
 
 async def pending_count(session: AsyncSession) -> int:
@@ -134,22 +204,44 @@ async def claim(
     session: AsyncSession, now: datetime, *, limit: int, lease: timedelta, courier: str
 ) -> list[Claimed]:
     """Lease up to `limit` due rows, oldest first, for `lease`; other couriers skip them."""
-    rows = (
+    claimed, _dropped = await claim_batch(
+        session, now, limit=limit, lease=lease, courier=courier
+    )
+    return claimed
+
+
+async def claim_batch(
+    session: AsyncSession, now: datetime, *, limit: int, lease: timedelta, courier: str
+) -> tuple[list[Claimed], int]:
+    """Like `claim`; rows that expired or go to an unreachable person are settled on the way
+    (cancelled, failed) instead of leased. Returns the leased rows and how many were settled."""
+    found = (
         await session.execute(
-            select(OutboxMessage)
+            select(OutboxMessage, Person.unreachable_since)
+            .outerjoin(Person, Person.telegram_id == OutboxMessage.chat_id)
             .where(_claimable(now))
             .order_by(OutboxMessage.due_at, OutboxMessage.id)
             .limit(limit)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, of=OutboxMessage)
         )
-    ).scalars().all()
+    ).all()
     claimed = []
-    for row in rows:
+    dropped = 0
+    for row, unreachable_since in found:
+        if row.expires_at is not None and row.expires_at <= now:
+            row.state, row.error, row.lease_until = OutboxState.CANCELLED, EXPIRED, None
+            dropped += 1
+            continue
+        if unreachable_since is not None:
+            row.state, row.error, row.lease_until = OutboxState.FAILED, UNREACHABLE, None
+            dropped += 1
+            continue
         claimed.append(
             Claimed(
                 id=row.id, key=row.key, kind=row.kind, chat_id=row.chat_id, text=row.text,
                 reply_markup=row.reply_markup, attempts=row.attempts + 1,
-                recovered=row.state is OutboxState.SENDING, bundle=row.bundle,
+                recovered=row.state is OutboxState.SENDING, bundle=row.bundle, due_at=row.due_at,
+                media=row.media, paid_broadcast=row.paid_broadcast,
             )
         )
         row.state = OutboxState.SENDING
@@ -157,7 +249,73 @@ async def claim(
         row.lease_until = now + lease
         row.leased_by = courier
     await session.flush()
-    return claimed
+    return claimed, dropped
+
+
+def pid_is_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+async def release_dead_leases(
+    session: AsyncSession, now: datetime, *, host: str,
+    alive: Callable[[int], bool] = pid_is_alive,
+) -> int:
+    """Rows leased by a courier of this host whose process is gone become claimable now
+    (a restart resumes at once instead of waiting out the lease). Returns how many."""
+    holders = (
+        await session.scalars(
+            select(OutboxMessage.leased_by).distinct().where(
+                OutboxMessage.state == OutboxState.SENDING,
+                OutboxMessage.leased_by.startswith(f"{host}:", autoescape=True),
+            )
+        )
+    ).all()
+    dead = []
+    for holder in holders:
+        parts = (holder or "").split(":")
+        if len(parts) == 3 and parts[1].isdigit() and not alive(int(parts[1])):
+            dead.append(holder)
+    if not dead:
+        return 0
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.state == OutboxState.SENDING, OutboxMessage.leased_by.in_(dead),
+               OutboxMessage.lease_until > now)
+        .values(lease_until=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def mark_unreachable(
+    session: AsyncSession, chat_ids: Sequence[int], now: datetime
+) -> list[int]:
+    """Record that Telegram refused these people; returns the ids of those newly marked (a
+    person already marked is not returned again, so their leaders are told once)."""
+    if not chat_ids:
+        return []
+    marked = await session.execute(
+        update(Person)
+        .where(Person.telegram_id.in_(set(chat_ids)), Person.unreachable_since.is_(None))
+        .values(unreachable_since=now)
+        .returning(Person.id)
+    )
+    return sorted(marked.scalars().all())
+
+
+async def mark_reachable(session: AsyncSession, person: Person) -> bool:
+    """The person wrote to the bot: messages reach them again. True if they were marked."""
+    if person.unreachable_since is None:
+        return False
+    person.unreachable_since = None
+    await session.flush()
+    return True
 
 
 async def settle(session: AsyncSession, results: Sequence[Settled], *, courier: str) -> None:

@@ -1,17 +1,30 @@
-"""python-telegram-bot persistence in our database: conversations and user_data survive restarts."""
+"""python-telegram-bot persistence in our database: conversations and user_data survive restarts.
+
+PTB loads everything once at start and then keeps it in memory, which is right for one process
+(SQLite). With several instances on one PostgreSQL database another instance may have moved a
+conversation on since, so `refresh_for_update` reads the chat's conversation states and the
+user's user_data again before each update (while the chat's lock is held, see
+storage/instances.py), and the application writes them back at the end of the update.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
-from telegram.ext import BasePersistence, PersistenceInput
+from sqlalchemy import delete, select, tuple_
+from telegram import Update
+from telegram.ext import BasePersistence, ConversationHandler, PersistenceInput
+from telegram.ext._handlers.conversationhandler import PendingState
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from storage.db import Database
 from storage.dialect import upsert
 from storage.models import ConversationState, UserData
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
 
 
 class SqlPersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, Any]]):
@@ -86,6 +99,50 @@ class SqlPersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, A
                 ["name", "key"],
             )
 
+    async def refresh_for_update(self, application: Application[Any, Any, Any, Any, Any, Any],
+                                 update: object) -> None:
+        """Read this update's conversation states and user_data as the database has them now."""
+        if not isinstance(update, Update):
+            return
+        wanted: dict[tuple[str, str], tuple[str, ConversationKey]] = {}
+        for handler in _persistent_conversations(application):
+            try:
+                key = handler._get_key(update)
+            except RuntimeError:  # e.g. a per-chat conversation and an update without a chat
+                continue
+            assert handler.name is not None
+            wanted[(handler.name, json.dumps(list(key)))] = (handler.name, key)
+        user = update.effective_user
+        async with self.database.session() as session:
+            states: dict[tuple[str, str], Any] = {}
+            if wanted:
+                rows = await session.execute(
+                    select(ConversationState.name, ConversationState.key, ConversationState.state)
+                    .where(tuple_(ConversationState.name, ConversationState.key).in_(list(wanted)))
+                )
+                states = {(name, key): state["state"] for name, key, state in rows.all()}
+            data = None
+            if user is not None:
+                data = await session.scalar(
+                    select(UserData.data).where(UserData.user_id == user.id)
+                )
+        tracked = application._conversation_handler_conversations
+        for pair, (name, key) in wanted.items():
+            conversations = tracked.get(name)
+            if conversations is None or isinstance(conversations.get(key), PendingState):
+                continue  # a non-blocking step of this process is still running: it knows best
+            # Straight into .data: a refresh is a read, not a change to write back.
+            if pair in states:
+                conversations.data[key] = states[pair]
+            else:
+                conversations.data.pop(key, None)
+        if user is not None and self.store_data.user_data:
+            loaded = dict(data or {})
+            user_data = application._user_data[user.id]
+            user_data.clear()
+            user_data.update(loaded)
+            self._written[user.id] = json.dumps(loaded, default=str, sort_keys=True)
+
     # chat_data, bot_data and callback_data are not stored (store_data above).
     async def get_chat_data(self) -> dict[int, dict[str, Any]]:
         return {}
@@ -116,6 +173,19 @@ class SqlPersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, A
 
     async def flush(self) -> None:
         return None
+
+
+def _persistent_conversations(
+    application: Application[Any, Any, Any, Any, Any, Any],
+) -> Iterator[ConversationHandler[Any]]:
+    """Every persistent ConversationHandler, nested ones included."""
+    stack = [h for group in application.handlers.values() for h in group]
+    while stack:
+        handler = stack.pop()
+        if isinstance(handler, ConversationHandler):
+            if handler.persistent and handler.name:
+                yield handler
+            stack.extend(handler._child_conversations)
 
 
 __all__ = ["SqlPersistence"]

@@ -443,16 +443,65 @@ async def own_requirements(session: AsyncSession, org_id: int) -> dict[TrainingG
     return {group: minutes for group, minutes in rows.all()}
 
 
+@dataclass(frozen=True)
+class RequirementSource:
+    """The yearly requirement in force for one group, and where it is set."""
+
+    minutes: int
+    org_id: int | None  # the organization whose override applies; None: deployment default
+    org_name: str | None
+
+
+async def requirement_sources(
+    session: AsyncSession, org_id: int, *, policy: TrainingPolicy = DEFAULT_POLICY
+) -> dict[TrainingGroup, RequirementSource]:
+    """Per group: the requirement in force for an organization and which level sets it."""
+    chain = await _chain(session, org_id)
+    rows = await session.execute(
+        select(
+            TrainingRequirement.party_organization_id,
+            TrainingRequirement.role_group,
+            TrainingRequirement.required_minutes,
+            PartyOrganization.name,
+        )
+        .join(PartyOrganization,
+              PartyOrganization.id == TrainingRequirement.party_organization_id)
+        .where(TrainingRequirement.party_organization_id.in_(chain))
+    )
+    by_org: dict[int, dict[TrainingGroup, tuple[int, str]]] = {}
+    for oid, group, minutes, name in rows.all():
+        by_org.setdefault(oid, {})[group] = (minutes, name)
+    result: dict[TrainingGroup, RequirementSource] = {}
+    for group in TrainingGroup:
+        found = next(((oid, by_org[oid][group]) for oid in chain
+                      if group in by_org.get(oid, {})), None)
+        if found is None:
+            result[group] = RequirementSource(policy.default_required(group), None, None)
+        else:
+            oid, (minutes, name) = found
+            result[group] = RequirementSource(minutes, oid, name)
+    return result
+
+
+# An override above this is a typo (hours for minutes); 50 days of 8 hours.
+MAX_REQUIRED_MINUTES = 400 * 60
+
+
 async def set_requirement(
     session: AsyncSession, org_id: int, group: TrainingGroup, minutes: int | None, *, by: int
-) -> None:
-    """Override (or with None clear) an organization's yearly requirement for its subtree."""
+) -> bool:
+    """Override (or with None clear) an organization's yearly requirement for its subtree;
+    False if nothing changed (and nothing is audited)."""
     if minutes is not None and minutes < 0:
         raise TrainingError("negative_requirement")
+    if minutes is not None and minutes > MAX_REQUIRED_MINUTES:
+        raise TrainingError("requirement_too_large")
     if await session.get(PartyOrganization, org_id) is None:
         raise TrainingError("not_found")
     existing = await session.get(TrainingRequirement, (org_id, group))
     before = existing.required_minutes if existing else None
+    if before == minutes:
+        return False
     if minutes is None:
         if existing is not None:
             await session.delete(existing)
@@ -471,6 +520,7 @@ async def set_requirement(
         session, by, "training.requirement", "party_organization", org_id,
         group=group.value, before=before, after=minutes,
     )
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -828,15 +878,23 @@ async def add_evidence(
     by: int,
     policy: TrainingPolicy = DEFAULT_POLICY,
 ) -> TrainingEvidence:
-    """Attach a certificate photo or PDF to a pending or verified record (audited)."""
+    """Attach a certificate photo or PDF to a pending or verified record (audited).
+
+    Its member adds files only while it waits for verification; once verified, a leader does.
+    """
     _check_evidence([file], policy)
-    state = await session.scalar(
-        select(TrainingRecord.state).where(TrainingRecord.id == record_id)
-    )
-    if state is None:
+    found = (await session.execute(
+        select(TrainingRecord.state, Person.telegram_id)
+        .join(Person, Person.id == TrainingRecord.person_id)
+        .where(TrainingRecord.id == record_id)
+    )).first()
+    if found is None:
         raise TrainingError("not_found")
+    state, owner = found
     if state not in OPEN_STATES:
         raise TrainingError("not_editable")
+    if owner == by and state is not TrainingState.PENDING:
+        raise TrainingError("not_pending")
     row = _evidence_row(file, by)
     row.record_id = record_id
     session.add(row)

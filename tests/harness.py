@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.application import BranchApplication, build_application, polling, prepare_database
+from bot.application import BranchApplication, build_application, prepare_database, serving
 from bot.config import Settings
 from bot.sandbox.emulator import BotApiEmulator
+from storage import orgs, people
+from storage.models import MemberRole, MemberStatus, PartyOrgKind
 
 ADMIN_ID = 900_001
 
@@ -29,7 +31,7 @@ class Bot:
         await prepare_database(self.settings)
         self.app = build_application(self.settings)
         self._stack = AsyncExitStack()
-        await self._stack.enter_async_context(polling(self.app))
+        await self._stack.enter_async_context(serving(self.app))
 
     async def stop(self) -> None:
         await self._stack.aclose()
@@ -154,14 +156,16 @@ async def running_bot(
     database_url: str, *, admins: frozenset[int] = frozenset({ADMIN_ID}), **settings: Any
 ) -> AsyncIterator[Bot]:
     """An emulator and the real bot polling it, on one database."""
-    async with BotApiEmulator() as emulator:
+    async with BotApiEmulator(allow_http_webhooks=True) as emulator:
         config = Settings(
             token=emulator.token,  # type: ignore[arg-type]
             api_base_url=emulator.base_url,
             database_url=database_url,
             admins=admins,
             # Tests that are about reminders run the planner themselves, on their own clock.
-            **{"plan_reminders": False, **settings},
+            # The bot's web server on any free port: tests run side by side. People in tests
+            # act faster than any human: flood protection only where a test asks for it.
+            **{"plan_reminders": False, "web_port": 0, "flood_burst": 10_000, **settings},
         )
         bot = Bot(emulator, config)
         await bot.start()
@@ -170,3 +174,51 @@ async def running_bot(
         finally:
             if bot.app is not None:
                 await bot.stop()
+
+
+@dataclass
+class Harbour:
+    """The ids of the two-branch world `seed_harbour` made."""
+
+    committee: int
+    branches: dict[str, int]  # "a", "b" -> organization id
+    person: dict[int, int]  # Telegram id -> person id
+    membership: dict[int, int]  # Telegram id -> membership id
+
+
+async def seed_harbour(
+    bot: Bot, cast: Iterable[tuple[int, str, MemberRole, MemberStatus]], names: dict[int, str]
+) -> Harbour:
+    """Harbour Committee with Branch A and B; `cast` (id, "a"/"b", role, status) appointed in
+    English under their `names`, the admin a person, everyone in `names` has opened the bot."""
+    assert bot.app is not None
+    person: dict[int, int] = {}
+    membership: dict[int, int] = {}
+    async with bot.app.database.session() as s:
+        top = await orgs.create_party_org(
+            s, name="Harbour Committee", kind=PartyOrgKind.COMMITTEE, parent_id=None,
+            actor_telegram_id=ADMIN_ID,
+        )
+        branches = {
+            key: await orgs.create_party_org(
+                s, name=name, kind=PartyOrgKind.BRANCH, parent_id=top.id,
+                actor_telegram_id=ADMIN_ID,
+            )
+            for key, name in (("a", "Branch A"), ("b", "Branch B"))
+        }
+        for telegram_id, key, role, status in cast:
+            line = await people.appoint_by_telegram_id(
+                s, branches[key], telegram_id, role, status=status, actor_telegram_id=ADMIN_ID,
+                language="en",
+            )
+            found = await people.person_by_telegram_id(s, telegram_id)
+            assert found is not None
+            found.real_name = names[telegram_id]
+            person[telegram_id] = found.id
+            membership[telegram_id] = line.id
+        await people.ensure_person(s, ADMIN_ID, language="en", real_name="Admin")
+        harbour = Harbour(top.id, {k: b.id for k, b in branches.items()}, person, membership)
+    for telegram_id, name in names.items():
+        bot.person(telegram_id, name, language_code="en")
+        bot.emulator.user(telegram_id).started = True  # they have opened the bot before
+    return harbour

@@ -207,6 +207,7 @@ async def test_two_couriers_racing_send_each_message_once(bot: Bot) -> None:
         second = Courier(other, bot.app.bot, batch=10)
         # The bot's scheduled courier may join in too.
         await asyncio.gather(first.deliver_due(), second.deliver_due())
+        await bot.app.courier.deliver_due()  # waits for a pass of its own still running
     finally:
         await other.dispose()
     assert first.sent + second.sent + bot.app.courier.sent == 120
@@ -225,3 +226,32 @@ async def test_cancelled_messages_are_not_sent(bot: Bot) -> None:
     await bot.app.courier.deliver_due()
     assert all(received(bot, u) == [] for u in ids)
     assert {r.state for r in await rows(bot.app.database)} == {OutboxState.CANCELLED}
+
+
+async def test_recording_keeps_each_rows_own_values(bot: Bot) -> None:
+    assert bot.app is not None
+    ids = people(bot, 3)
+    now = datetime.now(UTC) + timedelta(hours=1)  # not sent during the test
+    markup = {"inline_keyboard": [[{"text": "OK", "callback_data": "ok"}]]}
+    mixed = [
+        Planned(key="m:0", kind="a", chat_id=ids[0], text="zero", due_at=now, urgent=True,
+                reply_markup=markup, expires_at=now + timedelta(hours=1)),
+        Planned(key="m:1", kind="b", chat_id=ids[1], text="one", due_at=now, bundle=True,
+                subject="s:1"),
+    ]
+    alike = [Planned(key="m:2", kind="c", chat_id=ids[2], text="two", due_at=now, bundle=True)]
+    async with bot.app.database.session() as session:
+        assert await outbox.enqueue(session, mixed) == 2
+        assert await outbox.enqueue(session, [*mixed, *alike]) == 1  # only the new key
+    stored = {r.key: r for r in await rows(bot.app.database)}
+    first, second, third = stored["m:0"], stored["m:1"], stored["m:2"]
+    assert (first.urgent, first.bundle, first.reply_markup, first.subject) == (
+        True, False, markup, None)
+    assert first.expires_at == now + timedelta(hours=1)
+    assert (second.urgent, second.bundle, second.reply_markup, second.expires_at) == (
+        False, True, None, None)
+    assert second.subject == "s:1" and third.bundle is True and third.urgent is False
+    for row in stored.values():
+        assert row.state is OutboxState.PENDING and row.attempts == 0
+        assert row.due_at == now and row.created_at is not None
+        assert abs(row.created_at - datetime.now(UTC)) < timedelta(minutes=1)

@@ -46,6 +46,7 @@ from reminders.rules import (
     checkin_check,
     compliance_check,
     compliance_check_date,
+    day_checks,
     defer_for_quiet_hours,
     drift_alerts,
     drift_schedule,
@@ -53,6 +54,7 @@ from reminders.rules import (
     lead_label,
     local_to_utc,
     meeting_reminders,
+    meeting_reminders_between,
     minutes_check,
     months_absent,
     next_compliance_check,
@@ -949,3 +951,50 @@ def test_duty_template_accepts_plain_strings_from_configuration() -> None:
     assert template.audience == frozenset({Audience.ADMINS})
     assert template.lead_days == (10, 2)
     assert hash(template)  # still hashable after normalising
+
+
+# ---------------------------------------------------------------------------------------------
+# Planning by time slice
+# ---------------------------------------------------------------------------------------------
+
+
+def test_slice_holds_the_reminders_falling_due_in_it_only() -> None:
+    starts = sh(2030, 1, 9, 19)
+    got = meeting_reminders_between(starts, sh(2030, 1, 8, 18, 50), sh(2030, 1, 8, 19, 5),
+                                    sh(2030, 1, 8, 18, 50))
+    assert got == [Due("24h", sh(2030, 1, 8, 19))]
+    # The lower end is open, the upper closed: adjacent slices never both hold one.
+    assert meeting_reminders_between(starts, sh(2030, 1, 8, 19), sh(2030, 1, 8, 19, 15),
+                                     sh(2030, 1, 8, 19)) == []
+    assert meeting_reminders_between(starts, sh(2030, 1, 9, 17), sh(2030, 1, 9, 18),
+                                     sh(2030, 1, 9, 17))[0].occurrence == "1h"
+
+
+def test_after_an_outage_only_the_latest_missed_reminder_and_none_once_started() -> None:
+    starts = sh(2030, 1, 9, 19)
+    down_since = sh(2030, 1, 8, 10)
+    # Back at 18:30 on the day: both missed; one late reminder says it all.
+    assert meeting_reminders_between(starts, down_since, sh(2030, 1, 9, 18, 45),
+                                     sh(2030, 1, 9, 18, 30)) == [Due("1h", sh(2030, 1, 9, 18))]
+    # Back at noon: the day-before one is late, the hour-before one still ahead.
+    assert meeting_reminders_between(starts, down_since, sh(2030, 1, 9, 18, 15),
+                                     sh(2030, 1, 9, 12)) == [
+        Due("24h", sh(2030, 1, 8, 19)), Due("1h", sh(2030, 1, 9, 18))
+    ]
+    # Back after the start: nothing.
+    assert meeting_reminders_between(starts, down_since, sh(2030, 1, 9, 20),
+                                     sh(2030, 1, 9, 19)) == []
+
+
+def test_day_checks_are_the_local_days_whose_morning_falls_in_the_slice() -> None:
+    assert day_checks(sh(2030, 1, 8, 7, 50), sh(2030, 1, 8, 8, 5), SHANGHAI) == [date(2030, 1, 8)]
+    assert day_checks(sh(2030, 1, 8, 8), sh(2030, 1, 8, 8, 15), SHANGHAI) == []
+    assert day_checks(sh(2030, 1, 8, 9), sh(2030, 1, 8, 9, 15), SHANGHAI) == []
+    assert day_checks(sh(2030, 1, 7, 10), sh(2030, 1, 9, 9), SHANGHAI) == [
+        date(2030, 1, 8), date(2030, 1, 9)
+    ]
+    assert day_checks(sh(2030, 1, 9), sh(2030, 1, 8), SHANGHAI) == []
+    # Local mornings, across a DST change too: 08:00 CEST is 06:00 UTC.
+    assert day_checks(be(2030, 3, 31, 7, 55), be(2030, 3, 31, 8, 5), BERLIN, at=time(8)) == [
+        date(2030, 3, 31)
+    ]

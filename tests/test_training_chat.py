@@ -20,11 +20,11 @@ from PIL import Image
 from sqlalchemy import select, text
 
 from bot.i18n import translator
-from handlers.common import NOT_ALLOWED
+from handlers.common import NOT_ALLOWED, STALE_BUTTON
 from handlers.training import due_duration, duration
 from rules import training as rules
 from rules.training import TrainingDraft, TrainingGroup, TrainingKind, TrainingState
-from storage import meetings, orgs, people
+from storage import meetings, people
 from storage import training as store
 from storage.models import (
     AuditEvent,
@@ -32,12 +32,11 @@ from storage.models import (
     MeetingKind,
     MemberRole,
     MemberStatus,
-    PartyOrgKind,
     TrainingEvidence,
     TrainingRecord,
     TrainingYear,
 )
-from tests.harness import ADMIN_ID, Bot
+from tests.harness import ADMIN_ID, Bot, seed_harbour
 
 TZ = ZoneInfo("Asia/Shanghai")
 SEC_A, COM_A, ALICE, BOB, AMY = 750_001, 750_002, 750_003, 750_004, 750_005
@@ -74,35 +73,9 @@ async def build_world(bot: Bot) -> World:
         (SEC_B, "b", MemberRole.SECRETARY, MemberStatus.FULL),
         (CAROL, "b", MemberRole.MEMBER, MemberStatus.FULL),
     )
-    async with bot.app.database.session() as s:
-        top = await orgs.create_party_org(
-            s, name="Harbour Committee", kind=PartyOrgKind.COMMITTEE, parent_id=None,
-            actor_telegram_id=ADMIN_ID,
-        )
-        branches = {
-            key: await orgs.create_party_org(
-                s, name=name, kind=PartyOrgKind.BRANCH, parent_id=top.id,
-                actor_telegram_id=ADMIN_ID,
-            )
-            for key, name in (("a", "Branch A"), ("b", "Branch B"))
-        }
-        person: dict[int, int] = {}
-        membership: dict[int, int] = {}
-        for telegram_id, key, role, status in cast:
-            line = await people.appoint_by_telegram_id(
-                s, branches[key], telegram_id, role, status=status, actor_telegram_id=ADMIN_ID,
-                language="en",
-            )
-            found = await people.person_by_telegram_id(s, telegram_id)
-            assert found is not None
-            found.real_name = NAMES[telegram_id]
-            person[telegram_id] = found.id
-            membership[telegram_id] = line.id
-        await people.ensure_person(s, ADMIN_ID, language="en", real_name="Admin")
-    for telegram_id in NAMES:
-        bot.person(telegram_id, NAMES[telegram_id], language_code="en")
-        bot.emulator.user(telegram_id).started = True  # they have opened the bot before
-    return World(top.id, branches["a"].id, branches["b"].id, person, membership)
+    harbour = await seed_harbour(bot, cast, NAMES)
+    return World(harbour.committee, harbour.branches["a"], harbour.branches["b"],
+                 harbour.person, harbour.membership)
 
 
 def who(bot: Bot, telegram_id: int) -> Any:
@@ -826,3 +799,150 @@ async def test_chinese_is_the_default_language(bot: Bot) -> None:
     assert "已完成并计入：1 天 4 小时（12 学时）" in view
     assert "· 集中培训：1 天 4 小时（12 学时）" in view and "党史学习教育专题培训" in view
     assert "➕ 登记培训" in carol.buttons(newest(carol, "年度培训学时"))
+
+
+# ---------------------------------------------------------------------------------------
+# Admins set a branch's yearly requirement; members add evidence to a pending record
+# ---------------------------------------------------------------------------------------
+
+
+async def requirement_rows(bot: Bot) -> list[tuple[int, str, int]]:
+    assert bot.app is not None
+    async with bot.app.database.session() as s:
+        rows = await s.execute(text(
+            "SELECT party_organization_id, role_group, required_minutes "
+            "FROM training_requirements ORDER BY party_organization_id, role_group"
+        ))
+        return [(int(o), str(g).lower(), int(m)) for o, g, m in rows.all()]
+
+
+async def test_admin_sets_and_clears_a_yearly_requirement_others_are_refused(bot: Bot) -> None:
+    w = await build_world(bot)
+    admin, sec, alice = who(bot, ADMIN_ID), who(bot, SEC_A), who(bot, ALICE)
+
+    # A secretary sees no requirement button and cannot forge one.
+    await sec.say("/training")
+    panel = await press(sec, "🏢 Branch training")
+    assert "Training · Branch A" in panel
+    assert "🎯 Yearly requirement" not in sec.buttons(newest(sec, "Training · Branch A"))
+    for data in (f"tr:rq:{w.branch_a}", f"tr:rs:{w.branch_a}:member",
+                 f"tr:rx:{w.branch_a}:member", f"tr:rxy:{w.branch_a}:member"):
+        assert await forge(sec, data) == t(NOT_ALLOWED), data
+    assert await forge(sec, "tr:rok") == t(STALE_BUTTON)  # no draft: nothing to confirm
+    assert await requirement_rows(bot) == []
+
+    await admin.say("/training")
+    await press(admin, "Harbour Committee")
+    view = await press(admin, "🎯 Yearly requirement")
+    assert "Yearly training requirement · Harbour Committee" in view
+    assert "Party members: 4 days (32 h) (default of this deployment)" in view
+    await press(admin, "✏️ Set: Party members")
+    assert "Please type a number" in await say(admin, "a lot")
+    assert "must be more than zero" in await say(admin, "0")
+    assert "must be more than zero" in await say(admin, "-5")
+    assert "more than 50 days (400 h) a year" in await say(admin, "90 days")
+    assert await requirement_rows(bot) == []
+    confirm = await say(admin, "5 days")
+    assert "4 days (32 h) → 5 days (40 h)" in confirm
+    saved = await press(admin, "✅ Confirm")
+    assert "✅ Saved." in saved and "Party members: 5 days (40 h) (set here)" in saved
+    assert await requirement_rows(bot) == [(w.committee, "member", 40 * 60)]
+
+    # The branch inherits it; Alice's year shows it.
+    assert "Requirement for Party members: 5 days (40 h) a year" in await say(alice, "/training")
+    await admin.say("/training")
+    await press(admin, "Branch A")
+    view = await press(admin, "🎯 Yearly requirement")
+    assert "Party members: 5 days (40 h) (inherited from Harbour Committee)" in view
+    await press(admin, "✏️ Set: Secretaries and committee members")
+    await say(admin, "30")
+    await press(admin, "✅ Confirm")
+    assert sorted(await requirement_rows(bot)) == sorted(
+        [(w.committee, "member", 2400), (w.branch_a, "leader", 1800)]
+    )
+    # A confirm pressed twice (an old copy) changes nothing more.
+    assert await forge(admin, "tr:rok") == t(STALE_BUTTON)
+
+    # Clearing asks first; the value then comes from above again.
+    ask = await press(admin, "↩ Clear: Secretaries and committee members")
+    assert "Remove the yearly requirement" in ask
+    cleared = await press(admin, "↩ Yes, remove it")
+    assert "↩ Removed." in cleared
+    assert "Secretaries and committee members: 3 days (24 h) (default of this deployment)" \
+        in cleared
+    assert await requirement_rows(bot) == [(w.committee, "member", 2400)]
+    assert bot.app is not None
+    async with bot.app.database.session() as s:
+        events = (await s.execute(
+            select(AuditEvent.actor_telegram_id, AuditEvent.target_id, AuditEvent.details)
+            .where(AuditEvent.action == "training.requirement").order_by(AuditEvent.id)
+        )).all()
+    assert [(actor, target, details["before"], details["after"])
+            for actor, target, details in events] == [
+        (ADMIN_ID, w.committee, None, 2400), (ADMIN_ID, w.branch_a, None, 1800),
+        (ADMIN_ID, w.branch_a, 1800, None),
+    ]
+    # The secretary still cannot clear the committee's value.
+    assert await forge(sec, f"tr:rxy:{w.committee}:member") == t(NOT_ALLOWED)
+    assert await requirement_rows(bot) == [(w.committee, "member", 2400)]
+
+
+async def evidence_rows(bot: Bot, record_id: int) -> list[tuple[str, str | None]]:
+    assert bot.app is not None
+    async with bot.app.database.session() as s:
+        rows = await s.execute(
+            select(TrainingEvidence.mime_type, TrainingEvidence.file_name)
+            .where(TrainingEvidence.record_id == record_id).order_by(TrainingEvidence.id)
+        )
+        return [(m, n) for m, n in rows.all()]
+
+
+async def test_member_adds_evidence_to_a_pending_record_only(bot: Bot) -> None:
+    w = await build_world(bot)
+    day = today()
+    pending = await seed_record(bot, w, ALICE, "Study week", day, 6 * 60)
+    verified = await seed_record(bot, w, ALICE, "Verified course", day, 2 * 60,
+                                 verify_by=SEC_A)
+    alice, bob, sec = who(bot, ALICE), who(bot, BOB), who(bot, SEC_A)
+
+    view = await say(alice, "/training")
+    assert "Study week" in view
+    ask = await press(alice, "📎 Add a file")
+    assert "Send a photo of the certificate or a PDF for Study week" in ask
+    refused = joined(await send_document(bot, alice, b"PK\x03\x04", "notes.docx",
+                                         "application/vnd.openxmlformats"))
+    assert "That is not a photo or a PDF" in refused
+    assert "Please send a photo or a PDF" in await say(alice, "here it is")
+    assert "📎 Added to Study week: certificate.pdf" in joined(
+        await send_document(bot, alice, PDF, "certificate.pdf"))
+    assert "📎 Added to Study week: photo" in joined(await send_photo(bot, alice, png()))
+    done = await press(alice, "Done")
+    assert "My training in" in done
+    assert await evidence_rows(bot, pending) == [
+        ("application/pdf", "certificate.pdf"), ("image/jpeg", None),
+    ]
+    assert bot.emulator.call_count("getFile") == 0
+    assert [a for a, by in await audit_actions(bot) if by == ALICE].count(
+        "training.evidence_add") == 2
+    # The leader's card now shows the files.
+    await sec.say("/verify")
+    card = await press(sec, "Alice Wang")
+    assert "Evidence: 2 files" in card
+
+    # Someone else's record, or a verified one of mine: refused, nothing stored.
+    await bob.say("/training")
+    assert await forge(bob, f"tr:ea:{pending}") == t(NOT_ALLOWED)
+    assert await forge(sec, f"tr:ea:{pending}") == t(NOT_ALLOWED)
+    closed = await forge(alice, f"tr:ea:{verified}")
+    assert "only while a record waits for verification" in closed
+    assert await evidence_rows(bot, verified) == []
+    # Verified while Alice is sending: the next file is refused too.
+    await alice.say("/training")
+    await press(alice, "📎 Add a file")
+    assert bot.app is not None
+    async with bot.app.database.session() as s:
+        assert await store.decide(s, pending, approve=True, by=SEC_A)
+    await send_photo(bot, alice, png())
+    assert "only while a record waits for verification" in "\n".join(
+        [*alice.alerts(), *alice.texts()[-2:]])
+    assert len(await evidence_rows(bot, pending)) == 2

@@ -791,3 +791,43 @@ async def test_pending_records_of_the_leaders_orgs_oldest_first(db: Database) ->
         (first, "P102", "Branch A"), (second, "P201", "Branch B"),
     ]
     assert [line.record.id for line in only_a] == [first]
+
+
+async def test_requirement_sources_bounds_and_unchanged_values_are_not_audited(
+    db: Database,
+) -> None:
+    t = await build_tree(db)  # province: members 40 h; county: leaders 32 h
+    async with db.session() as session:
+        sources = await store.requirement_sources(session, t.branch_a)
+        assert sources[TrainingGroup.MEMBER] == store.RequirementSource(40 * H, t.province,
+                                                                        "Province")
+        assert sources[TrainingGroup.LEADER] == store.RequirementSource(32 * H, t.county,
+                                                                        "County")
+        other = await store.requirement_sources(session, t.branch_c)
+        assert other[TrainingGroup.LEADER] == store.RequirementSource(24 * H, None, None)
+        with pytest.raises(store.TrainingError) as big:
+            await store.set_requirement(session, t.branch_a, TrainingGroup.MEMBER,
+                                        store.MAX_REQUIRED_MINUTES + 1, by=ADMIN)
+        assert big.value.code == "requirement_too_large"
+    before = len(await audit_rows(db, "training.requirement"))
+    async with db.session() as session:
+        assert not await store.set_requirement(session, t.province, TrainingGroup.MEMBER,
+                                               40 * H, by=ADMIN)
+        assert not await store.set_requirement(session, t.branch_a, TrainingGroup.MEMBER, None,
+                                               by=ADMIN)
+    assert len(await audit_rows(db, "training.requirement")) == before
+
+
+async def test_a_member_adds_evidence_only_while_the_record_is_pending(db: Database) -> None:
+    t = await build_tree(db)
+    record_id = await log(db, t.m1, draft())
+    async with db.session() as session:
+        assert await store.decide(session, record_id, approve=True,
+                                  by=t.secretary_a.telegram_id)
+    async with db.session() as session:
+        with pytest.raises(store.TrainingError) as late:
+            await store.add_evidence(session, record_id, PHOTO, by=t.m1.telegram_id)
+        assert late.value.code == "not_pending"
+    async with db.session() as session:  # a leader still may
+        await store.add_evidence(session, record_id, PDF, by=t.secretary_a.telegram_id)
+    assert len(await audit_rows(db, "training.evidence_add")) == 1

@@ -36,6 +36,7 @@ from types import TracebackType
 from typing import Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp import web
 
 from .html_entities import (
@@ -378,6 +379,7 @@ class _Failure:
     status: int
     description: str
     retry_after: int | None
+    delay: float = 0.0  # answer this late (past the client's timeout: a lost response)
 
 
 class _TokenBucket:
@@ -566,8 +568,11 @@ class BotApiEmulator:
         bot_first_name: str = "branchbot",
         global_rate_per_second: float | None = 30.0,
         per_chat_rate_per_second: float | None = None,
+        allow_http_webhooks: bool = False,
     ) -> None:
         self.token = token
+        # Real Telegram pushes only to https; tests point the webhook at http://127.0.0.1.
+        self.allow_http_webhooks = allow_http_webhooks
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
         bot_id = _parse_chat_id(token.split(":", 1)[0])
@@ -601,6 +606,8 @@ class BotApiEmulator:
         self._names: dict[str, str] = {}
         self._webhook_url = ""
         self._webhook_params: JSON = {}
+        self._webhook_task: asyncio.Task[None] | None = None
+        self.webhook_attempts = 0  # POSTs made to the webhook, failed ones included
 
         self._global_rate = global_rate_per_second
         self._per_chat_rate = per_chat_rate_per_second
@@ -610,6 +617,14 @@ class BotApiEmulator:
 
         self._failures: dict[str, deque[_Failure]] = {}
         self._api_calls: list[ApiCall] = []
+        # Flood accounting: sends that came while a 429's retry_after ran (after a grace for
+        # requests already on the wire), and new messages closer than chat_interval in a chat.
+        self.flood_grace = 0.5
+        self.flood_violations = 0
+        self._flood_since = self._flood_until = 0.0
+        self.chat_interval = 1.0
+        self.chat_interval_violations: Counter[int] = Counter()
+        self._last_bot_message_at: dict[int, float] = {}
 
         self._version = 0
         self._change_event: asyncio.Event | None = None
@@ -650,6 +665,11 @@ class BotApiEmulator:
         """Stop serving; pending long polls return at once."""
         self._closing = True
         self._notify()
+        task, self._webhook_task = self._webhook_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
@@ -791,15 +811,23 @@ class BotApiEmulator:
         times: int = 1,
         description: str = "Internal Server Error",
         retry_after: int | None = None,
+        delay: float = 0.0,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` fail with this status/description."""
+        """Make the next ``times`` calls of ``method`` fail with this status/description,
+        answered after ``delay`` seconds (longer than the client waits: a timeout)."""
         if status == 429:
             retry_after = max(1, retry_after or 1)
             if description == "Internal Server Error":
                 description = f"Too Many Requests: retry after {retry_after}"
         queue = self._failures.setdefault(method.lower(), deque())
         for _ in range(times):
-            queue.append(_Failure(status, description, retry_after))
+            queue.append(_Failure(status, description, retry_after, delay))
+
+    def _note_flood(self, retry_after: int | None) -> None:
+        """A 429 went out: sends are expected to pause for retry_after."""
+        now = time.monotonic()
+        self._flood_since = now
+        self._flood_until = max(self._flood_until, now + (retry_after or 0))
 
     # ----------------------------------------------------------------------------------
     # Control API: people
@@ -882,6 +910,13 @@ class BotApiEmulator:
         chat = self._chats[user_id]
         msg = self._user_message(user, "text", text=text, entities=command_entities(text))
         self._hide_one_time_keyboard(chat, lambda button: button.text == text)
+        return self._message_update(msg)
+
+    def send_html(self, user_id: int, source: str) -> int:
+        """The person types formatted text (bold, links...), given as Telegram HTML."""
+        user = self._require_user(user_id)
+        text, entities = parse_formatted(source, "HTML", strict_ampersand=True)
+        msg = self._user_message(user, "text", text=text, entities=entities)
         return self._message_update(msg)
 
     def press_button(
@@ -1328,9 +1363,17 @@ class BotApiEmulator:
         if entry is None:
             return self._error_response(_ApiError(404, "Not Found"))
         name, handler = entry
+        if name.startswith("send") and name != "sendChatAction":
+            now = time.monotonic()
+            if self._flood_since + self.flood_grace < now < self._flood_until:
+                self.flood_violations += 1
         queue = self._failures.get(name.lower())
         if queue:
             failure = queue.popleft()
+            if failure.status == 429:
+                self._note_flood(failure.retry_after)
+            if failure.delay:
+                await asyncio.sleep(failure.delay)
             return self._error_response(
                 _ApiError(failure.status, failure.description, failure.retry_after)
             )
@@ -1419,6 +1462,7 @@ class BotApiEmulator:
             wait = max(wait, self._global_bucket.wait_time(now))
         if wait > 0:
             retry_after = max(1, math.ceil(wait))
+            self._note_flood(retry_after)
             raise _ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
         if chat_bucket is not None:
             chat_bucket.take()
@@ -1640,6 +1684,11 @@ class BotApiEmulator:
             **values,
         )
         chat.messages[msg.message_id] = msg
+        now = time.monotonic()
+        last = self._last_bot_message_at.get(chat.user_id)
+        if last is not None and now - last < self.chat_interval:
+            self.chat_interval_violations[chat.user_id] += 1
+        self._last_bot_message_at[chat.user_id] = now
         # Sending a message ends the "typing…" indicator, as in Telegram clients.
         chat.chat_action = None
         return msg
@@ -1741,14 +1790,51 @@ class BotApiEmulator:
 
     async def _m_set_webhook(self, p: _Params) -> bool:
         url = p.str_opt("url") or ""
-        if url and not url.lower().startswith("https://"):
+        plain_http = self.allow_http_webhooks and url.lower().startswith("http://")
+        if url and not url.lower().startswith("https://") and not plain_http:
             raise _bad("Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
         if p.bool_("drop_pending_updates"):
             self._updates.clear()
+        allowed = p.json_opt("allowed_updates", "Bad Request: can't parse allowed_updates")
+        if isinstance(allowed, list):
+            self._allowed_updates = frozenset(str(a) for a in allowed) or None
         self._webhook_url = url
         self._webhook_params = {k: v for k, v in p.values.items() if k != "url"}
+        if url and (self._webhook_task is None or self._webhook_task.done()):
+            self._webhook_task = asyncio.create_task(self._push_updates())
         self._bump()
         return True
+
+    async def _push_updates(self) -> None:
+        """Deliver queued updates to the webhook one by one, in order, until each gets a 2xx."""
+        delay = 0.05
+        async with aiohttp.ClientSession() as http:
+            while self._webhook_url and not self._closing:
+                self._updates = [u for u in self._updates if self._update_allowed(u)]
+                if not self._updates:
+                    await self._wait_change(1.0)
+                    continue
+                update = self._updates[0]
+                secret = self._webhook_params.get("secret_token")
+                headers = {"X-Telegram-Bot-Api-Secret-Token": str(secret)} if secret else {}
+                self.webhook_attempts += 1
+                try:
+                    async with http.post(
+                        self._webhook_url, json=update, headers=headers,
+                        timeout=aiohttp.ClientTimeout(total=10),
+                    ) as response:
+                        delivered = 200 <= response.status < 300
+                except (aiohttp.ClientError, TimeoutError):
+                    delivered = False
+                if not delivered:  # Telegram retries too, with growing pauses
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 1.0)
+                    continue
+                delay = 0.05
+                if self._updates and self._updates[0] is update:
+                    self._updates.pop(0)
+                self._delivered_up_to = max(self._delivered_up_to, update["update_id"])
+                self._bump()
 
     async def _m_delete_webhook(self, p: _Params) -> bool:
         if p.bool_("drop_pending_updates"):
@@ -2286,6 +2372,8 @@ class BotApiEmulator:
             username=body.get("username") or None,
             language_code=language if isinstance(language, str) and language else None,
         )
+        if body.get("started") is True:  # as if they had opened the bot long ago
+            user.started = True
         return web.json_response(self._user_summary(user))
 
     async def _handle_user_text(self, request: web.Request) -> web.Response:

@@ -7,6 +7,9 @@ Create Date: 2026-11-24
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
 revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
@@ -14,8 +17,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("people") as batch:
+        batch.add_column(sa.Column("unreachable_since", sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("expires_at")
+    with op.batch_alter_table("people") as batch:
+        batch.drop_column("unreachable_since")

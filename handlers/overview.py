@@ -1,0 +1,186 @@
+"""/overview: the oversight picture for admins: coverage, meeting compliance, renewals,
+overdue reporting duties, secretaries' training, and a chart (issue 7).
+
+No callback data: one command, one text and one picture. The numbers come from
+storage/overview.py, which the web dashboard shows as well.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import io
+import logging
+
+from telegram import InputFile, Update
+from telegram.constants import ChatAction
+from telegram.error import TelegramError
+from telegram.ext import Application, CommandHandler
+
+from bot.application import BranchContext
+from bot.i18n import N_, Translator, translator
+from handlers.common import current_actor, require, send
+from handlers.ledger import fit, kind_labels, percent
+from handlers.menu import COMMAND_CALLBACKS
+from reminders.planner import DUTY_TITLES
+from storage import ledger as ledger_store
+from storage import overview as store
+
+logger = logging.getLogger(__name__)
+
+MAX_LISTED = 10  # branches, renewals and duties listed by name; the dashboard has the rest
+CHART_TITLE = N_("Overview")
+CHART_COVERAGE = N_("Coverage")
+CHART_COMPLIANCE = N_("Meetings on schedule")
+CHART_TRAINING = N_("Secretaries on track")
+CHART_TERMS = N_("Terms not due")
+
+
+def duty_name(t: Translator, code: str | None, title: str | None) -> str:
+    """A reporting duty's name in the reader's language."""
+    if code in DUTY_TITLES:
+        return t(DUTY_TITLES[code])
+    return title or "?"
+
+
+def chart_bars(t: Translator, view: store.Overview, branches: int) -> list[
+    tuple[str, float | None, str]
+]:
+    """The chart's bars: (label, share, "part / whole")."""
+    cover = view.coverage
+    covered = cover.own + cover.joint
+    branch_ids = {b.org_id for b in view.branches}
+    terms_ok = branches - sum(1 for r in view.renewals if r.org_id in branch_ids)
+    return [
+        (t(CHART_COVERAGE), cover.rate, f"{covered} / {cover.total}"),
+        (t(CHART_COMPLIANCE), view.compliance_share, f"{view.compliant} / {len(view.branches)}"),
+        (t(CHART_TRAINING), view.training_share,
+         f"{view.secretaries_on_track} / {view.secretaries}"),
+        (t(CHART_TERMS), terms_ok / branches if branches else None, f"{terms_ok} / {branches}"),
+    ]
+
+
+async def overview_png(t: Translator, view: store.Overview) -> bytes:
+    """The chart, drawn off the event loop; English labels when no Chinese font is installed."""
+    font = await asyncio.to_thread(ledger_store.cjk_font)
+    chart_t = t if font is not None else translator("en")
+    bars = chart_bars(chart_t, view, len(view.branches))
+    title = f"{chart_t(CHART_TITLE)} · {view.quarter.label}"
+    return await asyncio.to_thread(store.overview_chart_png, bars, title=title, font=font)
+
+
+def overview_text(t: Translator, view: store.Overview) -> str:
+    """The /overview message (Telegram HTML)."""
+    labels = kind_labels(t)
+    cover = view.coverage
+    lines = [
+        t("🔭 <b>Overview</b> on {today}", today=view.today.isoformat()),
+        "",
+        t("<b>Party organization coverage</b>"),
+        t(
+            "{covered} of {total} social organizations covered ({rate}): own party "
+            "organization {own}, joint branch {joint}, not covered {none}.",
+            covered=cover.own + cover.joint, total=cover.total, rate=percent(cover.rate),
+            own=cover.own, joint=cover.joint, none=cover.none,
+        ),
+        "",
+        t("<b>Meetings this quarter</b> ({quarter})", quarter=view.quarter.label),
+        t(
+            "{ok} of {n} branches on schedule, {behind} behind.",
+            ok=view.compliant, n=len(view.branches), behind=view.behind,
+        ),
+    ]
+    behind = [b for b in view.branches if b.behind]  # worst first
+    for branch in behind[:MAX_LISTED]:
+        mark = "❌"
+        missing = ", ".join(
+            f"{labels[s.kind]}{' · ' + s.group_name if s.group_name else ''} {s.period_label}"
+            for s in branch.shortfalls if s.status == "missing"
+        )
+        line = t(
+            "{mark} {name}: {missing} missing, {due} still due",
+            mark=mark, name=branch.name, missing=branch.missing, due=branch.due,
+        )
+        if missing:
+            line += f" ({html.escape(missing, quote=False)})"
+        lines.append(line)
+    if len(behind) > MAX_LISTED:
+        lines.append(t("… and more: see /dashboard."))
+
+    lines += ["", t("<b>Committee terms</b> ending within 6 months or overdue: {n}",
+                    n=len(view.renewals))]
+    for renewal in view.renewals[:MAX_LISTED]:
+        if renewal.overdue:
+            lines.append(t("🗳 {name}: ended on {date}, renewal overdue",
+                           name=renewal.name, date=renewal.ends_on.isoformat()))
+        else:
+            lines.append(t("🗳 {name}: ends on {date}",
+                           name=renewal.name, date=renewal.ends_on.isoformat()))
+    if len(view.renewals) > MAX_LISTED:
+        lines.append(t("… and more: see /dashboard."))
+    if view.terms_unknown:
+        lines.append(t("Organizations without a recorded term: {n}", n=view.terms_unknown))
+
+    lines += ["", t("<b>Reporting duties overdue</b>: {n}", n=len(view.duties))]
+    for duty in view.duties[:MAX_LISTED]:
+        name = duty_name(t, duty.code, duty.title)
+        lines.append(
+            t.plural(
+                "📋 {title} ({occurrence}, deadline {date}): {n} organization has not handed "
+                "it in",
+                "📋 {title} ({occurrence}, deadline {date}): {n} organizations have not handed "
+                "it in",
+                duty.organizations, title=name,
+                occurrence=duty.occurrence, date=duty.deadline.isoformat(),
+            )
+        )
+    lines += [
+        "",
+        t("<b>Training</b> (3 days a year)"),
+        t(
+            "Secretaries on track today: {ok} of {n} ({rate}).",
+            ok=view.secretaries_on_track, n=view.secretaries, rate=percent(view.training_share),
+        ),
+    ]
+    return fit(lines)
+
+
+async def show_overview(update: Update, context: BranchContext) -> None:
+    """/overview: the admin's oversight numbers, then the chart."""
+    settings = context.settings
+    tz = settings.tzinfo
+    today = ledger_store.local_today(tz)
+    async with context.db.session() as session:
+        actor = await current_actor(session, update, context)
+        require(actor.is_admin, update, "overview")
+        scope = store.scope_of(actor)
+        assert scope is not None
+        view = await store.overview(
+            session, scope, today=today, tz=tz, requirements=settings.requirements,
+            policy=settings.training_policy,
+        )
+    t = translator(actor.language)
+    await send(update, overview_text(t, view))
+    chat = update.effective_chat
+    assert chat is not None
+    try:
+        await chat.send_action(ChatAction.UPLOAD_PHOTO)
+    except TelegramError as exc:
+        logger.info("chat action failed: %s", exc)
+    try:
+        png = await overview_png(t, view)
+    except Exception:  # the numbers are already sent; a chart failure must not hide that
+        logger.exception("could not draw the overview chart")
+        await send(update, t("Sorry, the chart could not be drawn this time."))
+        return
+    await chat.send_photo(
+        InputFile(io.BytesIO(png), filename="overview.png"),
+        caption=t("Overview {quarter}: coverage, meetings, training and terms.",
+                  quarter=view.quarter.label),
+    )
+
+
+def register(app: Application) -> None:
+    """/overview."""
+    app.add_handler(CommandHandler("overview", show_overview))
+    COMMAND_CALLBACKS.update(overview=show_overview)

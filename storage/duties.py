@@ -1,0 +1,268 @@
+"""Reporting duties and term renewals (issue 6) for the chat: a branch's upcoming deadlines,
+marking one done, the calendar an admin edits, custom deadlines, and recording a renewal.
+
+Reminders themselves are planned by reminders/planner.py; marking done and recording a
+renewal go through its mark_duty_done and record_renewal, which cancel the queued reminders.
+Every change is audited here, in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reminders import duties as duty_rules
+from reminders.planner import mark_duty_done, record_renewal, template_of
+from rules import terms
+from storage import audit
+from storage.models import (
+    Duty,
+    DutyCompletion,
+    Membership,
+    MembershipState,
+    PartyOrganization,
+    PartyOrgKind,
+    TermRenewal,
+)
+from storage.orgs import ancestor_ids
+
+LOOK_BACK = timedelta(days=62)  # an occurrence missed this recently is still shown, overdue
+LOOK_AHEAD = timedelta(days=366)
+RENEWAL_WINDOW = timedelta(days=183)  # terms ending within about 6 months are listed
+MAX_LEADS = 6
+MAX_LEAD_DAYS = 180
+
+
+class DutyError(Exception):
+    """A change refused; `code` is for the handlers to translate."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class DutyLine:
+    """One occurrence of a duty for one organization."""
+
+    duty_id: int
+    code: str | None
+    title: str | None
+    occurrence: str
+    due_on: date
+    deadline: date
+    done: bool
+    file_id: str | None
+
+
+def _applies(duty: Duty, chain: Collection[int], kind: PartyOrgKind) -> bool:
+    """The planner's rule: a duty of the org or above it; committees only report themselves."""
+    scoped = duty.party_organization_id is None or duty.party_organization_id in chain
+    if not scoped:
+        return False
+    return kind is not PartyOrgKind.COMMITTEE or duty.code == "secretary_report"
+
+
+async def duties_for(session: AsyncSession, org: PartyOrganization) -> list[Duty]:
+    """The active duties that fall on an organization."""
+    chain = {org.id, *(await ancestor_ids(session, org.id))}
+    duties = (await session.scalars(
+        select(Duty).where(
+            Duty.active.is_(True),
+            or_(Duty.party_organization_id.is_(None), Duty.party_organization_id.in_(chain)),
+        ).order_by(Duty.id)
+    )).all()
+    return [d for d in duties if _applies(d, chain, org.kind)]
+
+
+async def upcoming(session: AsyncSession, org: PartyOrganization, today: date) -> list[DutyLine]:
+    """Per duty: occurrences missed recently (overdue or done) and the next one, by deadline."""
+    duties = await duties_for(session, org)
+    if not duties:
+        return []
+    done_rows = await session.execute(
+        select(DutyCompletion.duty_id, DutyCompletion.occurrence, DutyCompletion.file_id).where(
+            DutyCompletion.party_organization_id == org.id,
+            DutyCompletion.duty_id.in_([d.id for d in duties]),
+        )
+    )
+    done = {(duty_id, occ): file_id for duty_id, occ, file_id in done_rows.all()}
+    lines: list[DutyLine] = []
+    for duty in duties:
+        template = template_of(duty)
+        found = duty_rules.occurrences(template, today - LOOK_BACK, today + LOOK_AHEAD)
+        ahead = [o for o in found if o.deadline >= today]
+        # Missed ones only since the duty exists: a new deadline is not overdue in the past.
+        since = duty.created_at.date() if duty.created_at else today
+        shown = [o for o in found if since <= o.deadline < today] + ahead[:1]
+        for occ in shown:
+            key = (duty.id, occ.key)
+            lines.append(DutyLine(duty.id, duty.code, duty.title, occ.key, occ.due_on,
+                                  occ.deadline, key in done, done.get(key)))
+    return sorted(lines, key=lambda line: (line.deadline, line.duty_id))
+
+
+def occurrence_of(duty: Duty, key: str, today: date) -> duty_rules.DutyOccurrence | None:
+    """The occurrence behind a key from a button, if the duty really has it near today."""
+    found = duty_rules.occurrences(template_of(duty), today - LOOK_BACK, today + LOOK_AHEAD)
+    return next((o for o in found if o.key == key), None)
+
+
+async def complete(
+    session: AsyncSession, duty: Duty, org_id: int, occurrence: str, *, by: int,
+    file_id: str | None = None, file_name: str | None = None,
+) -> bool:
+    """Mark an occurrence done (its reminders stop); False if it already was."""
+    applied = await mark_duty_done(session, duty, org_id, occurrence, by=by, file_id=file_id,
+                                   file_name=file_name)
+    if applied:
+        audit.record(session, by, "duty.done", "duty", duty.id, org=org_id,
+                     occurrence=occurrence, file_name=file_name, with_file=file_id is not None)
+    return applied
+
+
+async def calendar(session: AsyncSession, org_ids: Collection[int] | None) -> list[Duty]:
+    """Every duty (defaults first): all for an admin (None), else those of the given orgs."""
+    statement = select(Duty).order_by(Duty.code.is_(None), Duty.id)
+    if org_ids is not None:
+        statement = statement.where(Duty.party_organization_id.in_(org_ids))
+    return list((await session.scalars(statement)).all())
+
+
+def check_template(
+    *, recurrence: str, day: int, month: int | None, on: date | None,
+    lead_days: Sequence[int], audience: Sequence[str],
+) -> duty_rules.DutyTemplate:
+    """A duty's fields as the recurrence arithmetic accepts them, else DutyError."""
+    if len(lead_days) > MAX_LEADS or any(not 0 <= d <= MAX_LEAD_DAYS for d in lead_days):
+        raise DutyError("bad_leads")
+    try:
+        return duty_rules.DutyTemplate(
+            code="check", recurrence=duty_rules.Recurrence(recurrence), day=day, month=month,
+            on=on, lead_days=tuple(lead_days),
+            audience=frozenset(duty_rules.Audience(a) for a in audience),
+        )
+    except ValueError:
+        raise DutyError("bad_fields") from None
+
+
+async def edit_duty(
+    session: AsyncSession, duty: Duty, *, by: int, day: int | None = None,
+    month: int | None = None, lead_days: Sequence[int] | None = None,
+    active: bool | None = None,
+) -> bool:
+    """Change a duty's day, month, lead days or switch it on/off (audited); False if unchanged."""
+    new_day = duty.day if day is None else day
+    new_month = duty.month if month is None else month
+    new_leads = list(duty.lead_days) if lead_days is None else sorted(set(lead_days),
+                                                                      reverse=True)
+    check_template(recurrence=duty.recurrence, day=new_day, month=new_month, on=duty.on_date,
+                   lead_days=new_leads, audience=duty.audience)
+    before = {"day": duty.day, "month": duty.month, "lead_days": list(duty.lead_days),
+              "active": duty.active}
+    duty.day, duty.month, duty.lead_days = new_day, new_month, new_leads
+    if active is not None:
+        duty.active = active
+    after = {"day": duty.day, "month": duty.month, "lead_days": list(duty.lead_days),
+             "active": duty.active}
+    changed = [k for k in after if after[k] != before[k]]
+    if not changed:
+        return False
+    await session.flush()
+    audit.record(session, by, "duty.edit", "duty", duty.id,
+                 before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    return True
+
+
+async def create_duty(
+    session: AsyncSession, *, title: str, org_id: int | None, recurrence: str, day: int,
+    month: int | None, on: date | None, lead_days: Sequence[int], audience: Sequence[str],
+    by: int,
+) -> Duty:
+    """A custom deadline for an organization's subtree (None: everyone), audited."""
+    check_template(recurrence=recurrence, day=day, month=month, on=on, lead_days=lead_days,
+                   audience=audience)
+    duty = Duty(
+        code=None, title=title, party_organization_id=org_id, recurrence=recurrence,
+        month=month, day=day, on_date=on, lead_days=sorted(set(lead_days), reverse=True),
+        audience=sorted(set(audience)), active=True, created_by=by,
+    )
+    session.add(duty)
+    await session.flush()
+    audit.record(session, by, "duty.create", "duty", duty.id, title=title, org=org_id,
+                 recurrence=recurrence, day=day, month=month,
+                 on=on.isoformat() if on else None, lead_days=list(duty.lead_days),
+                 audience=list(duty.audience))
+    return duty
+
+
+# ---------------------------------------------------------------------------------------------
+# Renewals (换届)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TermLine:
+    org_id: int
+    name: str
+    started_on: date
+    ends_on: date
+
+
+def term_line(org: PartyOrganization) -> TermLine | None:
+    if org.term_started_on is None:
+        return None
+    ends_on = terms.term_ends_on(org.term_started_on, org.kind, org.term_years)
+    return TermLine(org.id, org.name, org.term_started_on, ends_on)
+
+
+async def terms_ending(
+    session: AsyncSession, org_ids: Collection[int] | None, today: date
+) -> list[TermLine]:
+    """Organizations whose committee term ends within about 6 months or has ended, oldest first."""
+    statement = select(PartyOrganization).where(PartyOrganization.term_started_on.is_not(None))
+    if org_ids is not None:
+        statement = statement.where(PartyOrganization.id.in_(org_ids))
+    lines = [line for org in (await session.scalars(statement)).all()
+             if (line := term_line(org)) is not None and line.ends_on <= today + RENEWAL_WINDOW]
+    return sorted(lines, key=lambda line: (line.ends_on, line.name))
+
+
+async def renew(
+    session: AsyncSession, org: PartyOrganization, *, elected_on: date, approved_on: date,
+    secretary_person_id: int, deputy_person_id: int | None, by: int, today: date,
+) -> TermRenewal:
+    """Record a renewal after checking dates and people; the next term starts (audited)."""
+    if elected_on > today or approved_on > today:
+        raise DutyError("date_future")
+    if approved_on < elected_on:
+        raise DutyError("approved_before_elected")
+    if org.term_started_on is not None and elected_on <= org.term_started_on:
+        raise DutyError("elected_before_term")
+    if deputy_person_id is not None and deputy_person_id == secretary_person_id:
+        raise DutyError("same_person")
+    chosen = {secretary_person_id} | ({deputy_person_id} if deputy_person_id else set())
+    members = set((await session.scalars(
+        select(Membership.person_id).where(
+            Membership.party_organization_id == org.id,
+            Membership.state == MembershipState.ACTIVE,
+            Membership.person_id.in_(chosen),
+        )
+    )).all())
+    if members != chosen:
+        raise DutyError("not_member")
+    before = org.term_started_on
+    renewal = await record_renewal(
+        session, org, elected_on=elected_on, approved_on=approved_on,
+        secretary_person_id=secretary_person_id, deputy_person_id=deputy_person_id, by=by,
+    )
+    audit.record(session, by, "term.renewal", "party_organization", org.id,
+                 before={"term_started_on": before.isoformat() if before else None},
+                 after={"term_started_on": elected_on.isoformat()},
+                 approved_on=approved_on.isoformat(), secretary=secretary_person_id,
+                 deputy=deputy_person_id)
+    return renewal

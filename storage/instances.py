@@ -1,0 +1,228 @@
+"""Several bot processes on one PostgreSQL database behind one webhook address (issue 8).
+
+Design:
+
+- **Each update once.** The webhook route records the update_id in `processed_updates`
+  (INSERT ... ON CONFLICT DO NOTHING) before it queues the update; a second delivery of the
+  same update (Telegram retrying after a timeout, a balancer resending) finds the row and is
+  answered 200 without being handled. Rows older than a day are pruned (Telegram stops retrying
+  long before).
+- **One chat at a time, in order.** While an instance handles an update of a chat it holds a
+  PostgreSQL advisory lock keyed by the chat id, so two instances never run one conversation
+  at once. Session-level locks taken with `pg_try_advisory_lock` on one dedicated connection
+  per process: the connection is never blocked by a waiting lock, so one connection serves
+  every chat (a blocking lock per update would need a connection per update in flight).
+  Holding the lock, the instance first waits (up to ORDER_WAIT) until every earlier update of
+  the chat that another instance accepted is handled: Telegram pushes a chat's updates in order
+  and the route records each before answering, so `processed_updates` holds the arrival order.
+  Inside one process `PerChatUpdateProcessor` already keeps a chat's updates in order.
+- **Fresh conversation state.** With the lock held, the chat's conversation states and the
+  user's user_data are read from the database (SqlPersistence.refresh_for_update) and written
+  back before the lock is released.
+
+SQLite is one process by nature: none of this runs there, and it stays as fast as before.
+A load balancer that routes by chat (hashing the chat id) would make the lock uncontended,
+but Telegram's webhook request carries the chat only in its body, so we do not rely on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, exists, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from telegram import Update
+from telegram.ext import CallbackContext, JobQueue
+
+from storage.db import Database, is_sqlite
+from storage.models import ProcessedUpdate, utcnow
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
+
+    from storage.persistence import SqlPersistence
+
+logger = logging.getLogger(__name__)
+
+KEEP_PROCESSED = timedelta(days=1)  # Telegram gives up redelivering well within a day
+ORDER_WAIT = timedelta(seconds=5)  # an earlier update whose instance died is not waited for
+_LOCK_POLL_START = 0.005
+_LOCK_POLL_MAX = 0.05
+
+
+def update_chat_id(update: object) -> int | None:
+    """The chat an update belongs to (a user's private chat has the user's id)."""
+    if isinstance(update, Update):
+        if update.effective_chat is not None:
+            return update.effective_chat.id
+        if update.effective_user is not None:
+            return update.effective_user.id
+    return None
+
+
+async def accept_update(session: AsyncSession, update_id: int, chat_id: int | None) -> bool:
+    """Record an update as taken; False if some instance took it before."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(ProcessedUpdate)
+        .values(update_id=update_id, chat_id=chat_id, received_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(ProcessedUpdate.update_id)
+    )
+    return (await session.execute(statement)).first() is not None
+
+
+async def mark_handled(session: AsyncSession, update_id: int, now: datetime) -> None:
+    await session.execute(
+        update(ProcessedUpdate)
+        .where(ProcessedUpdate.update_id == update_id)
+        .values(handled_at=now)
+    )
+
+
+async def earlier_pending(
+    session: AsyncSession, chat_id: int, update_id: int, now: datetime
+) -> bool:
+    """Another update of this chat arrived before this one and is not handled yet."""
+    return bool(
+        await session.scalar(
+            select(
+                exists().where(
+                    ProcessedUpdate.chat_id == chat_id,
+                    ProcessedUpdate.update_id < update_id,
+                    ProcessedUpdate.handled_at.is_(None),
+                    ProcessedUpdate.received_at > now - ORDER_WAIT,
+                )
+            )
+        )
+    )
+
+
+async def prune(session: AsyncSession, now: datetime) -> int:
+    """Forget updates older than KEEP_PROCESSED; returns how many rows went."""
+    result = await session.execute(
+        delete(ProcessedUpdate).where(ProcessedUpdate.received_at < now - KEEP_PROCESSED)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+class ChatLocks:
+    """PostgreSQL advisory locks per chat, on one autocommit connection of this process."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._connection: AsyncConnection | None = None
+        self._use = asyncio.Lock()  # one statement at a time on the connection
+        self.waits = 0  # lock attempts that found the chat busy in another instance
+
+    async def _execute(self, sql: str, key: int) -> Any:
+        async with self._use:
+            if self._connection is None or self._connection.closed:
+                connection = await self.database.engine.connect()
+                self._connection = await connection.execution_options(
+                    isolation_level="AUTOCOMMIT"
+                )
+            return await self._connection.scalar(text(sql), {"key": key})
+
+    @asynccontextmanager
+    async def hold(self, chat_id: int) -> AsyncIterator[None]:
+        """Hold the chat's lock; waits, without blocking other chats, while another has it."""
+        pause = _LOCK_POLL_START
+        while not await self._execute("SELECT pg_try_advisory_lock(:key)", chat_id):
+            self.waits += 1
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, _LOCK_POLL_MAX)
+        try:
+            yield
+        finally:
+            try:
+                await self._execute("SELECT pg_advisory_unlock(:key)", chat_id)
+            except Exception:  # the connection is gone, and with it the lock
+                logger.warning("could not release a chat lock; reconnecting", exc_info=True)
+                await self.close()
+
+    async def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await connection.close()
+
+
+class SharedUpdates:
+    """What an update needs when other instances share the database (no-op on SQLite)."""
+
+    def __init__(self, database: Database, *, ordered: bool) -> None:
+        self.database = database
+        self.shared = not is_sqlite(database.url)
+        # Only accepted webhook updates have rows to keep the order by.
+        self.ordered = ordered and self.shared
+        self.locks = ChatLocks(database)
+
+    @asynccontextmanager
+    async def turn(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        persistence: SqlPersistence | None,
+        update: object,
+    ) -> AsyncIterator[None]:
+        """Hold the chat, wait for its earlier updates, load fresh state; mark handled after."""
+        chat_id = update_chat_id(update)
+        if not self.shared or chat_id is None:
+            yield
+            return
+        update_id = update.update_id if isinstance(update, Update) else None
+        async with self._in_order(chat_id, update_id):
+            if persistence is not None:
+                await persistence.refresh_for_update(application, update)
+            try:
+                yield
+            finally:  # still holding the chat: its next update may go as soon as we let go
+                if self.ordered and update_id is not None:
+                    async with self.database.session() as session:
+                        await mark_handled(session, update_id, utcnow())
+
+    @asynccontextmanager
+    async def _in_order(self, chat_id: int, update_id: int | None) -> AsyncIterator[None]:
+        pause = _LOCK_POLL_START
+        while True:
+            async with self.locks.hold(chat_id):
+                if self.ordered and update_id is not None:
+                    async with self.database.session() as session:
+                        waiting = await earlier_pending(session, chat_id, update_id, utcnow())
+                else:
+                    waiting = False
+                if not waiting:
+                    yield
+                    return
+            # Let the instance with the earlier update take the lock, then look again.
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, _LOCK_POLL_MAX)
+
+    async def close(self) -> None:
+        await self.locks.close()
+
+
+PRUNE_JOB = "processed-updates-prune"
+PRUNE_EVERY = timedelta(hours=1)
+
+
+async def _prune_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    application: Any = context.application
+    async with application.database.session() as session:
+        removed = await prune(session, utcnow())
+    if removed:
+        logger.info("forgot %s processed update ids older than a day", removed)
+
+
+def start_pruning(job_queue: JobQueue[Any]) -> None:
+    """Prune processed_updates every hour (every instance does; deleting twice is harmless)."""
+    job_queue.run_repeating(
+        _prune_job, interval=PRUNE_EVERY, first=timedelta(minutes=1), name=PRUNE_JOB,
+        job_kwargs={"max_instances": 1, "coalesce": True},
+    )

@@ -1,0 +1,86 @@
+"""The bot's web server: health and Prometheus metrics, in polling mode too."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import aiohttp
+
+from storage import outbox
+from storage.db import Database
+from tests.harness import Bot
+
+
+def samples(text: str) -> dict[str, float]:
+    """Prometheus text format: `name{labels} value` lines, comments skipped."""
+    found = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            found[name] = float(value)
+    return found
+
+
+async def test_health_reports_the_database_and_the_outbox_depth(bot: Bot) -> None:
+    assert bot.app is not None and bot.app.web is not None
+    assert bot.app.web.port > 0  # port 0 asked for: the bound one is known
+    async with bot.app.database.session() as session:
+        await outbox.enqueue(session, [
+            outbox.Planned(key=f"h:{n}", kind="notice", chat_id=5, text="x",
+                           due_at=datetime(2100, 1, 1, tzinfo=UTC))
+            for n in range(3)
+        ])
+    async with aiohttp.ClientSession() as http:
+        async with http.get(bot.app.web.url + "/healthz") as response:
+            assert response.status == 200
+            assert await response.json() == {"database": True, "outbox_depth": 3}
+
+
+async def test_health_is_503_when_the_database_is_unreachable(bot: Bot) -> None:
+    assert bot.app is not None and bot.app.web is not None
+    working = bot.app.database
+    # Nothing listens on port 1: the same as a database server that went away.
+    bot.app.database = Database("postgresql+asyncpg://nobody@127.0.0.1:1/gone")
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(bot.app.web.url + "/healthz") as response:
+                assert response.status == 503
+                assert (await response.json())["database"] is False
+            async with http.get(bot.app.web.url + "/metrics") as response:
+                assert response.status == 200  # metrics stay up, without the outbox gauge
+                assert "branchbot_outbox_messages" not in await response.text()
+    finally:
+        await bot.app.database.dispose()
+        bot.app.database = working
+
+
+async def test_metrics_count_updates_latency_and_outbox_states(bot: Bot) -> None:
+    person = bot.person(1001, "Alice", language_code="en")
+    await person.say("/help")
+    await person.say("/help")
+    assert bot.app is not None and bot.app.web is not None
+    async with bot.app.database.session() as session:
+        await outbox.enqueue(session, [
+            outbox.Planned(key="m:1", kind="notice", chat_id=5, text="x",
+                           due_at=datetime(2100, 1, 1, tzinfo=UTC))
+        ])
+    async with aiohttp.ClientSession() as http:
+        async with http.get(bot.app.web.url + "/metrics") as response:
+            assert response.status == 200
+            assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+            text = await response.text()
+    values = samples(text)
+    assert values["branchbot_updates_handled_total"] >= 2
+    assert values["branchbot_update_duration_seconds_count"] >= 2
+    assert values['branchbot_update_duration_seconds_bucket{le="+Inf"}'] == values[
+        "branchbot_update_duration_seconds_count"
+    ]
+    buckets = [v for k, v in values.items() if k.startswith("branchbot_update_duration_seconds_b")]
+    assert buckets == sorted(buckets)  # cumulative
+    assert values['branchbot_outbox_messages{state="pending"}'] == 1
+    assert values['branchbot_outbox_messages{state="sent"}'] == 0
+    assert 'branchbot_outbox_sends_total{result="sent"}' in values
+    # Every sample has its HELP and TYPE.
+    for name in {re.sub(r"(_bucket|_sum|_count)?(\{.*)?$", "", k) for k in values}:
+        assert f"# TYPE {name} " in text and f"# HELP {name} " in text
