@@ -236,9 +236,14 @@ class RemoteEmulator:
         return Burst(label, len(latencies), elapsed, [float(v) for v in latencies.values()])
 
 
-async def start_emulator(rate: float | None = None) -> RemoteEmulator:
-    """The emulator in its own process; with `rate`, enforcing Telegram's global limit."""
+async def start_emulator(
+    rate: float | None = None, *, allow_http_webhooks: bool = False
+) -> RemoteEmulator:
+    """The emulator in its own process; with `rate`, enforcing Telegram's global limit; with
+    `allow_http_webhooks`, pushing updates to bots on this machine over plain http."""
     limit = ["--rate", str(rate)] if rate is not None else []
+    if allow_http_webhooks:
+        limit.append("--allow-http-webhooks")
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.sandbox.emulator", "--port", "0", *limit,
         stdout=asyncio.subprocess.PIPE,

@@ -155,3 +155,5 @@ def configure_logging(
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     # httpx logs every request with the URL, and the URL holds the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # APScheduler logs each run of the courier's and notices' frequent jobs: noise unless -v.
+    logging.getLogger("apscheduler").setLevel(logging.DEBUG if verbose else logging.WARNING)

@@ -66,9 +66,18 @@ def update_chat_id(update: object) -> int | None:
     return None
 
 
-async def accept_update(session: AsyncSession, update_id: int, chat_id: int | None) -> bool:
+Runner = AsyncSession | AsyncConnection  # the queries below run in a session or on a lane
+
+
+def _dialect_name(runner: Runner) -> str:
+    return runner.dialect.name if isinstance(runner, AsyncConnection) else (
+        runner.get_bind().dialect.name
+    )
+
+
+async def accept_update(session: Runner, update_id: int, chat_id: int | None) -> bool:
     """Record an update as taken; False if some instance took it before."""
-    dialect = session.get_bind().dialect.name
+    dialect = _dialect_name(session)
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
         insert(ProcessedUpdate)
@@ -79,7 +88,7 @@ async def accept_update(session: AsyncSession, update_id: int, chat_id: int | No
     return (await session.execute(statement)).first() is not None
 
 
-async def mark_handled(session: AsyncSession, update_id: int, now: datetime) -> None:
+async def mark_handled(session: Runner, update_id: int, now: datetime) -> None:
     await session.execute(
         update(ProcessedUpdate)
         .where(ProcessedUpdate.update_id == update_id)
@@ -88,7 +97,7 @@ async def mark_handled(session: AsyncSession, update_id: int, now: datetime) -> 
 
 
 async def earlier_pending(
-    session: AsyncSession, chat_id: int, update_id: int, now: datetime
+    session: Runner, chat_id: int, update_id: int, now: datetime
 ) -> bool:
     """Another update of this chat arrived before this one and is not handled yet."""
     return bool(
@@ -113,23 +122,51 @@ async def prune(session: AsyncSession, now: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-class ChatLocks:
-    """PostgreSQL advisory locks per chat, on one autocommit connection of this process."""
+class Lane:
+    """One autocommit connection of this process, one statement at a time.
+
+    A statement here is one round trip; a session from the pool costs a pre-ping (three round
+    trips), BEGIN and COMMIT around it, which on PostgreSQL was most of an update's work.
+    """
 
     def __init__(self, database: Database) -> None:
         self.database = database
         self._connection: AsyncConnection | None = None
-        self._use = asyncio.Lock()  # one statement at a time on the connection
-        self.waits = 0  # lock attempts that found the chat busy in another instance
+        self.use = asyncio.Lock()
 
-    async def _execute(self, sql: str, key: int) -> Any:
-        async with self._use:
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection]:
+        """The connection, held for this caller's statements."""
+        async with self.use:
             if self._connection is None or self._connection.closed:
                 connection = await self.database.engine.connect()
                 self._connection = await connection.execution_options(
                     isolation_level="AUTOCOMMIT"
                 )
-            return await self._connection.scalar(text(sql), {"key": key})
+            try:
+                yield self._connection
+            except BaseException as exc:  # a broken or interrupted one is replaced on next use
+                if self._connection.invalidated or not isinstance(exc, Exception):
+                    await self.close()
+                raise
+
+    async def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await connection.close()
+
+
+class ChatLocks:
+    """PostgreSQL advisory locks per chat, on one autocommit connection of this process."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._lane = Lane(database)
+        self.waits = 0  # lock attempts that found the chat busy in another instance
+
+    async def _execute(self, sql: str, key: int) -> Any:
+        async with self._lane.connection() as connection:
+            return await connection.scalar(text(sql), {"key": key})
 
     @asynccontextmanager
     async def hold(self, chat_id: int) -> AsyncIterator[None]:
@@ -149,9 +186,10 @@ class ChatLocks:
                 await self.close()
 
     async def close(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            await connection.close()
+        await self._lane.close()
+
+
+LANES = 3  # autocommit connections per process for the per-update bookkeeping
 
 
 class SharedUpdates:
@@ -163,6 +201,29 @@ class SharedUpdates:
         # Only accepted webhook updates have rows to keep the order by.
         self.ordered = ordered and self.shared
         self.locks = ChatLocks(database)
+        self._lanes = [Lane(database) for _ in range(LANES)]
+        self._next = 0
+
+    @asynccontextmanager
+    async def lane(self) -> AsyncIterator[Runner]:
+        """An autocommit connection for a few statements (PostgreSQL), else a session."""
+        if not self.shared:
+            async with self.database.session() as session:
+                yield session
+            return
+        free = [lane for lane in self._lanes if not lane.use.locked()]
+        if free:
+            chosen = free[0]
+        else:  # all busy: queue behind them in turn
+            self._next = (self._next + 1) % len(self._lanes)
+            chosen = self._lanes[self._next]
+        async with chosen.connection() as connection:
+            yield connection
+
+    async def accept(self, update_id: int, chat_id: int | None) -> bool:
+        """Record a webhook update as taken (committed on return); False if taken before."""
+        async with self.lane() as runner:
+            return await accept_update(runner, update_id, chat_id)
 
     @asynccontextmanager
     async def turn(
@@ -179,13 +240,14 @@ class SharedUpdates:
         update_id = update.update_id if isinstance(update, Update) else None
         async with self._in_order(chat_id, update_id):
             if persistence is not None:
-                await persistence.refresh_for_update(application, update)
+                async with self.lane() as runner:
+                    await persistence.refresh_for_update(application, update, runner)
             try:
                 yield
             finally:  # still holding the chat: its next update may go as soon as we let go
                 if self.ordered and update_id is not None:
-                    async with self.database.session() as session:
-                        await mark_handled(session, update_id, utcnow())
+                    async with self.lane() as runner:
+                        await mark_handled(runner, update_id, utcnow())
 
     @asynccontextmanager
     async def _in_order(self, chat_id: int, update_id: int | None) -> AsyncIterator[None]:
@@ -193,8 +255,8 @@ class SharedUpdates:
         while True:
             async with self.locks.hold(chat_id):
                 if self.ordered and update_id is not None:
-                    async with self.database.session() as session:
-                        waiting = await earlier_pending(session, chat_id, update_id, utcnow())
+                    async with self.lane() as runner:
+                        waiting = await earlier_pending(runner, chat_id, update_id, utcnow())
                 else:
                     waiting = False
                 if not waiting:
@@ -206,6 +268,8 @@ class SharedUpdates:
 
     async def close(self) -> None:
         await self.locks.close()
+        for lane in self._lanes:
+            await lane.close()
 
 
 PRUNE_JOB = "processed-updates-prune"

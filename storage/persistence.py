@@ -10,10 +10,12 @@ storage/instances.py), and the application writes them back at the end of the up
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from telegram import Update
 from telegram.ext import BasePersistence, ConversationHandler, PersistenceInput
 from telegram.ext._handlers.conversationhandler import PendingState
@@ -25,6 +27,8 @@ from storage.models import ConversationState, UserData
 
 if TYPE_CHECKING:
     from telegram.ext import Application
+
+Runner = AsyncSession | AsyncConnection  # a session, or an autocommit connection (instances.py)
 
 
 class SqlPersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, Any]]):
@@ -100,8 +104,9 @@ class SqlPersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, A
             )
 
     async def refresh_for_update(self, application: Application[Any, Any, Any, Any, Any, Any],
-                                 update: object) -> None:
-        """Read this update's conversation states and user_data as the database has them now."""
+                                 update: object, runner: Runner | None = None) -> None:
+        """Read this update's conversation states and user_data as the database has them now
+        (in `runner`, a session or an autocommit connection, else in a session of its own)."""
         if not isinstance(update, Update):
             return
         wanted: dict[tuple[str, str], tuple[str, ConversationKey]] = {}
@@ -113,7 +118,7 @@ class SqlPersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, A
             assert handler.name is not None
             wanted[(handler.name, json.dumps(list(key)))] = (handler.name, key)
         user = update.effective_user
-        async with self.database.session() as session:
+        async with self._reading(runner) as session:
             states: dict[tuple[str, str], Any] = {}
             if wanted:
                 rows = await session.execute(
@@ -142,6 +147,14 @@ class SqlPersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, A
             user_data.clear()
             user_data.update(loaded)
             self._written[user.id] = json.dumps(loaded, default=str, sort_keys=True)
+
+    @asynccontextmanager
+    async def _reading(self, runner: Runner | None) -> AsyncIterator[Runner]:
+        if runner is not None:
+            yield runner
+            return
+        async with self.database.session() as session:
+            yield session
 
     # chat_data, bot_data and callback_data are not stored (store_data above).
     async def get_chat_data(self) -> dict[int, dict[str, Any]]:

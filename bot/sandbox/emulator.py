@@ -2601,9 +2601,13 @@ class BotApiEmulator:
         return web.json_response(self.chat_state(chat_id))
 
 
-async def serve(host: str, port: int, global_rate: float | None) -> None:
+async def serve(
+    host: str, port: int, global_rate: float | None, *, allow_http_webhooks: bool = False
+) -> None:
     """Run an emulator alone until interrupted (benchmarks give it its own process)."""
-    emulator = BotApiEmulator(global_rate_per_second=global_rate)
+    emulator = BotApiEmulator(
+        global_rate_per_second=global_rate, allow_http_webhooks=allow_http_webhooks
+    )
     await emulator.start(host=host, port=port)
     print(f"emulator listening on {emulator.base_url}", flush=True)
     try:
@@ -2619,6 +2623,9 @@ if __name__ == "__main__":
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--rate", type=float, default=0, help="global sends/s (0: no limit)")
+    parser.add_argument("--allow-http-webhooks", action="store_true",
+                        help="accept http:// webhook URLs (bots on this machine)")
     arguments = parser.parse_args()
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(arguments.host, arguments.port, arguments.rate or None))
+        asyncio.run(serve(arguments.host, arguments.port, arguments.rate or None,
+                          allow_http_webhooks=arguments.allow_http_webhooks))

@@ -217,10 +217,9 @@ class WebServer:
             application.metrics.webhook_rejected += 1
             return web.Response(status=400)
         # Recorded before it is queued: a second delivery of this update is answered and dropped.
-        async with application.database.session() as session:
-            fresh = await instances.accept_update(
-                session, update.update_id, instances.update_chat_id(update)
-            )
+        fresh = await application.instances.accept(
+            update.update_id, instances.update_chat_id(update)
+        )
         if not fresh:
             application.metrics.duplicates += 1
             return web.Response(status=200)
