@@ -92,10 +92,10 @@ async def send(update: Update, text: str, **kwargs: Any) -> None:
     await chat.send_message(text, **kwargs)
 
 
-async def show(update: Update, text: str, **kwargs: Any) -> None:
-    """Edit the message whose button was pressed, or send a new one for typed input."""
+async def show(update: Update, text: str, *, new: bool = False, **kwargs: Any) -> None:
+    """Edit the message whose button was pressed, or send a new one (typed input, or `new`)."""
     query = update.callback_query
-    if query is not None and query.message is not None:
+    if not new and query is not None and query.message is not None:
         try:
             await query.edit_message_text(text, **kwargs)
             return

@@ -267,10 +267,7 @@ async def render_org(
     if actor.is_admin:
         rows.append([button(t("‹ Duty calendar"), "du", "cal", 0)])
     markup = keyboard(rows)
-    if new:
-        await send(update, "\n".join(text), reply_markup=markup)
-    else:
-        await show(update, "\n".join(text), reply_markup=markup)
+    await show(update, "\n".join(text), reply_markup=markup, new=new)
 
 
 async def show_org(update: Update, context: BranchContext) -> int:
@@ -439,10 +436,7 @@ async def render_calendar(
     extra = [[button(t("➕ Add a deadline for everyone"), "du", "new", 0)],
              [button(t("🏢 A branch's deadlines"), "du", "pick", 0)]]
     markup = paged(t, items, page, ("du", "cal"), extra)
-    if new:
-        await send(update, fit(text), reply_markup=markup)
-    else:
-        await show(update, fit(text), reply_markup=markup)
+    await show(update, fit(text), reply_markup=markup, new=new)
 
 
 async def show_calendar(update: Update, context: BranchContext) -> int:
@@ -479,10 +473,7 @@ async def render_duty(update: Update, context: BranchContext, duty_id: int, note
     rows.append([button(t("⏸ Switch off"), "du", "off", duty.id, 0) if duty.active
                  else button(t("▶ Switch on"), "du", "off", duty.id, 1)])
     rows.append([button(t("‹ Duty calendar"), "du", "cal", 0)])
-    if new:
-        await send(update, "\n".join(text), reply_markup=keyboard(rows))
-    else:
-        await show(update, "\n".join(text), reply_markup=keyboard(rows))
+    await show(update, "\n".join(text), reply_markup=keyboard(rows), new=new)
 
 
 async def show_duty(update: Update, context: BranchContext) -> int:
@@ -990,10 +981,7 @@ async def render_people(update: Update, context: BranchContext, which: str, page
     else:
         text = t("Who was elected secretary of {org}?", org=org.name)
     markup = paged(t, items, page, ("rn", which + "p"), extra)
-    if new:
-        await send(update, text, reply_markup=markup)
-    else:
-        await show(update, text, reply_markup=markup)
+    await show(update, text, reply_markup=markup, new=new)
 
 
 async def renewal_people_page(update: Update, context: BranchContext) -> int:

@@ -1499,10 +1499,7 @@ async def render_card(
     text = card_text(t, tz, info, lines)
     if note:
         text = note + "\n\n" + text
-    if new:
-        await send(update, text, reply_markup=card_keyboard(t, info))
-    else:
-        await show(update, text, reply_markup=card_keyboard(t, info))
+    await show(update, text, reply_markup=card_keyboard(t, info), new=new)
 
 
 async def show_card(update: Update, context: BranchContext) -> int:

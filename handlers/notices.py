@@ -377,10 +377,7 @@ async def show_audience(update: Update, context: BranchContext, *, new: bool = F
         actor, t, draft = await _author(session, update, context)
         text = await audience_text(session, t, draft)
     markup = audience_markup(t, draft, admin=actor.is_admin)
-    if new:
-        await send(update, text, reply_markup=markup)
-    else:
-        await show(update, text, reply_markup=markup)
+    await show(update, text, reply_markup=markup, new=new)
     return AUDIENCE
 
 

@@ -727,10 +727,7 @@ async def render_year(
     t = translator(actor.language)
     text = year_text(t, mine, lines, policy, today, note)
     markup = year_keyboard(t, year, today, lines, leads=actor.is_admin or actor.leads_a_branch)
-    if new:
-        await send(update, text, reply_markup=markup)
-    else:
-        await show(update, text, reply_markup=markup)
+    await show(update, text, reply_markup=markup, new=new)
 
 
 async def show_training(update: Update, context: BranchContext) -> None:
@@ -1601,10 +1598,7 @@ async def render_picker(update: Update, context: BranchContext, *, new: bool = F
     text = t("Who attended? Tick the members of {org} to log one training for.",
              org=str(draft.get("org_name", "")))
     markup = paged(t, items, int(draft.get("page", 0)), ("tr", "pp"), extra)
-    if new:
-        await send(update, text, reply_markup=markup)
-    else:
-        await show(update, text, reply_markup=markup)
+    await show(update, text, reply_markup=markup, new=new)
 
 
 async def pick_member(update: Update, context: BranchContext) -> int:
@@ -1817,10 +1811,7 @@ async def render_card(
     if note:
         text = note + "\n\n" + text
     markup = card_keyboard(t, info, decide=decide, back=info.org_id)
-    if new:
-        await send(update, text, reply_markup=markup)
-    else:
-        await show(update, text, reply_markup=markup)
+    await show(update, text, reply_markup=markup, new=new)
 
 
 async def show_card(update: Update, context: BranchContext) -> int:
@@ -2362,10 +2353,7 @@ async def render_requirement(
         rows.append(row)
     lines.append(t("A value set here holds for every organization below it that sets none."))
     rows.append([button(t("‹ Branch training"), "tr", "br", org_id)])
-    if new:
-        await send(update, "\n".join(lines), reply_markup=keyboard(rows))
-    else:
-        await show(update, "\n".join(lines), reply_markup=keyboard(rows))
+    await show(update, "\n".join(lines), reply_markup=keyboard(rows), new=new)
 
 
 async def show_requirement(update: Update, context: BranchContext) -> int:
