@@ -106,6 +106,15 @@ async def show(update: Update, text: str, *, new: bool = False, **kwargs: Any) -
     await send(update, text, **kwargs)
 
 
+def draft_id(context: BranchContext, key: str) -> int | None:
+    """The record id a multi-step flow keeps under user_data[key] (None if the flow is gone)."""
+    assert context.user_data is not None
+    pending = context.user_data.get(key)
+    if isinstance(pending, dict) and isinstance(pending.get("id"), int):
+        return int(pending["id"])
+    return None
+
+
 NOTIFY_BATCH = 20  # messages handed to the rate limiter at once
 
 

@@ -66,6 +66,7 @@ from handlers.common import (
     answer,
     current_actor,
     deliver,
+    draft_id,
     require,
     send,
     show,
@@ -1537,18 +1538,10 @@ async def ask_new_time(update: Update, context: BranchContext) -> int:
     return PP_WHEN
 
 
-def _change_id(context: BranchContext) -> int | None:
-    assert context.user_data is not None
-    pending = context.user_data.get(CHANGE)
-    if isinstance(pending, dict) and isinstance(pending.get("id"), int):
-        return int(pending["id"])
-    return None
-
-
 async def enter_new_time(update: Update, context: BranchContext) -> int:
     """The new start: postponed, and everyone on the list told."""
     assert update.message is not None and context.user_data is not None
-    meeting_id = _change_id(context)
+    meeting_id = draft_id(context, CHANGE)
     if meeting_id is None:
         return ConversationHandler.END
     tz = context.settings.tzinfo
@@ -1678,7 +1671,7 @@ async def _cancel_meeting(
 async def enter_cancel_reason(update: Update, context: BranchContext) -> int:
     """The typed reason: cancel, and tell everyone on the list."""
     assert update.message is not None
-    meeting_id = _change_id(context)
+    meeting_id = draft_id(context, CHANGE)
     if meeting_id is None:
         return ConversationHandler.END
     reason = clean_text(update.message.text, max_length=MAX_REASON)
@@ -1692,7 +1685,7 @@ async def cancel_without_reason(update: Update, context: BranchContext) -> int:
     """mt:cx0:<meeting> while the reason is asked."""
     assert update.callback_query is not None
     (meeting_id,) = cb_args(update.callback_query.data, "mt", str, int)[1:]
-    if _change_id(context) != meeting_id:
+    if draft_id(context, CHANGE) != meeting_id:
         raise Refused(STALE_BUTTON)
     await answer(update)
     await show(update, tr(update, context)("Cancelling…"))

@@ -82,6 +82,7 @@ from handlers.common import (
     current_actor,
     deliver,
     deliver_many,
+    draft_id,
     require,
     send,
     show,
@@ -1868,18 +1869,10 @@ async def ask_reject_reason(update: Update, context: BranchContext) -> int:
     return D_REASON
 
 
-def _decide_id(context: BranchContext) -> int | None:
-    assert context.user_data is not None
-    pending = context.user_data.get(DECIDE)
-    if isinstance(pending, dict) and isinstance(pending.get("id"), int):
-        return int(pending["id"])
-    return None
-
-
 async def enter_reject_reason(update: Update, context: BranchContext) -> int:
     """The typed reason: rejected once, and the member told."""
     assert update.message is not None and context.user_data is not None
-    record_id = _decide_id(context)
+    record_id = draft_id(context, DECIDE)
     if record_id is None:
         return ConversationHandler.END
     hpd = context.settings.training_policy.hours_per_day
@@ -1938,7 +1931,7 @@ async def ask_fixed_length(update: Update, context: BranchContext) -> int:
 async def enter_fixed_length(update: Update, context: BranchContext) -> int:
     """The typed length: the record is corrected (audited) and its member told."""
     assert update.message is not None and context.user_data is not None
-    record_id = _decide_id(context)
+    record_id = draft_id(context, DECIDE)
     if record_id is None:
         return ConversationHandler.END
     tz = context.settings.tzinfo
@@ -2225,18 +2218,10 @@ async def start_late_evidence(update: Update, context: BranchContext) -> int:
     return E_FILE
 
 
-def _evidence_id(context: BranchContext) -> int | None:
-    assert context.user_data is not None
-    pending = context.user_data.get(EVIDENCE)
-    if isinstance(pending, dict) and isinstance(pending.get("id"), int):
-        return int(pending["id"])
-    return None
-
-
 async def add_late_evidence(update: Update, context: BranchContext) -> int:
     """A photo or PDF for the record: checked as Telegram reports it, kept (audited)."""
     assert update.message is not None
-    record_id = _evidence_id(context)
+    record_id = draft_id(context, EVIDENCE)
     if record_id is None:
         return ConversationHandler.END
     policy = context.settings.training_policy
