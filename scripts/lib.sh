@@ -44,3 +44,17 @@ ensure_chromium() {
     echo "chromium is missing: install Debian's 'chromium' package (the browser test needs it)" >&2
   fi
 }
+
+# ensure_cjk_font: charts label in Chinese with a freely licensed CJK font (Noto Sans CJK, SIL OFL).
+ensure_cjk_font() {
+  if command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh family 2>/dev/null)" ]; then
+    return 0
+  fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Debian's fonts-noto-cjk for Chinese charts..."
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null
+  else
+    echo "no Chinese font: install Debian's 'fonts-noto-cjk' (charts fall back to English)" >&2
+  fi
+}

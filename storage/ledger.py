@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import String, case, cast, func, select
@@ -686,6 +687,12 @@ CJK_FONTS = (
     "SimHei",
     "Microsoft YaHei",
 )
+# Where Debian's fonts-noto-cjk (installed by scripts/lib.sh) and fonts-wqy-* put their files.
+CJK_FONT_FILES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+)
 
 
 @cache
@@ -698,6 +705,20 @@ def cjk_font() -> str | None:
     except Exception:  # a broken font cache must not break the export
         logger.exception("could not list fonts")
         return None
+    found = _known_cjk_font(installed)
+    if found is None:
+        # matplotlib's font cache predates a font installed later: add the files themselves.
+        for path in CJK_FONT_FILES:
+            if Path(path).is_file():
+                try:
+                    font_manager.fontManager.addfont(path)
+                except Exception:
+                    logger.exception("could not load a font file")
+        found = _known_cjk_font({entry.name for entry in font_manager.fontManager.ttflist})
+    return found
+
+
+def _known_cjk_font(installed: set[str]) -> str | None:
     for name in CJK_FONTS:
         if name in installed:
             return name
