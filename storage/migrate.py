@@ -6,11 +6,14 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from storage.db import create_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# Key of the PostgreSQL advisory lock that lets one instance at a time migrate ("bbmigrat").
+MIGRATION_LOCK = 0x6262_6D69_6772_6174
 
 
 def alembic_config(url: str) -> Config:
@@ -26,6 +29,10 @@ async def upgrade(url: str, revision: str = "head") -> None:
     engine = create_engine(url)
 
     def _upgrade(connection: Connection) -> None:
+        if connection.dialect.name == "postgresql":
+            # Instances starting together wait here; the next finds nothing left to apply.
+            # Transaction-scoped: released by the commit that ends the migration.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

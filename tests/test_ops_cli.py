@@ -404,3 +404,18 @@ async def test_demo_province_loads_on_every_backend(db: Database) -> None:
         assert person.id == 201
     with pytest.raises(demo.DemoError, match="--members must be at least"):
         await demo.generate(db, orgs=8, members=10, years=1, seed=5, today=TODAY)
+
+
+async def test_two_instances_migrating_a_fresh_postgres_database_both_come_up(
+    tmp_path: Path, postgres_target: str
+) -> None:
+    """Several instances start together: migrations run once, under a lock, and none crashes."""
+    env = _env(tmp_path / "unused.db", BRANCHBOT_DATABASE_URL=postgres_target)
+    for _attempt in range(3):  # the race is not certain on one try
+        results = await asyncio.gather(*(_branchbot(env, "db", "upgrade") for _ in range(3)))
+        for code, out, err in results:
+            assert code == 0, err
+            assert "database is up to date" in out
+        name = postgres_target.rsplit("/", 1)[1]  # fresh again for the next try
+        await _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await _pg_admin(f"CREATE DATABASE {name}")
