@@ -15,6 +15,15 @@ from bot.config import ConfigError, Settings, load_settings
 logger = logging.getLogger("branchbot")
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("branchbot")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="branchbot",
@@ -23,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
         "(or a TOML file named by BRANCHBOT_CONFIG).",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action="version", version=f"branchbot {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser(
         "run", help="start the bot: webhook mode when BRANCHBOT_WEBHOOK_URL is set, else long"

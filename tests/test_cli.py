@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 
@@ -144,3 +145,37 @@ async def test_run_without_a_token_serves_the_sandbox_page(tmp_path: Path) -> No
         process.send_signal(signal.SIGINT)
         await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0
+
+
+def test_env_example_lists_every_setting_with_its_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """.env.example is the operator's list: every setting, each shown with its true default."""
+    from bot.config import Settings
+
+    text = (Path(__file__).resolve().parent.parent / ".env.example").read_text(encoding="utf-8")
+    shown: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.removeprefix("# ").strip()
+        if line.startswith("BRANCHBOT_") and "=" in line:
+            name, _, value = line.partition("=")
+            shown[name.removeprefix("BRANCHBOT_").lower()] = value
+    assert sorted(shown) == sorted(Settings.model_fields), "update .env.example"
+    for name in [n for n in os.environ if n.startswith("BRANCHBOT_")]:
+        monkeypatch.delenv(name)
+    for name, value in shown.items():
+        if value:
+            monkeypatch.setenv(f"BRANCHBOT_{name.upper()}", value)
+    parsed = Settings()
+    for name, field in Settings.model_fields.items():
+        assert getattr(parsed, name) == field.get_default(call_default_factory=True), name
+
+
+def test_version_is_the_installed_distributions() -> None:
+    from importlib.metadata import version
+
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--version"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"branchbot {version('branchbot')}"
