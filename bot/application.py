@@ -25,7 +25,7 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.ratelimit import PacedRateLimiter
-from bot.transport import AiohttpRequest
+from bot.transport import bot_api_request
 from bot.web.server import Metrics, WebServer
 from reminders.delivery import Courier
 from reminders.jobs import start_reminders
@@ -171,14 +171,15 @@ def build_application(settings: Settings, *, token: str | None = None) -> Branch
     if not bot_token:
         raise ValueError("a bot token is needed to build the application")
     database = Database(settings.database_url)
+    proxy = settings.proxy_url.get_secret_value() if settings.proxy_url else None
     application = (
         ApplicationBuilder()
         .application_class(BranchApplication, {"database": database, "settings": settings})
         .token(bot_token)
         .base_url(settings.api_base_url)
         .base_file_url(file_base_url(settings.api_base_url))
-        .request(AiohttpRequest(connection_pool_size=256))
-        .get_updates_request(AiohttpRequest(connection_pool_size=1))
+        .request(bot_api_request(settings.api_base_url, proxy, 256))
+        .get_updates_request(bot_api_request(settings.api_base_url, proxy, 1))
         .defaults(Defaults(tzinfo=settings.tzinfo, parse_mode=ParseMode.HTML))
         .persistence(SqlPersistence(database))
         .context_types(ContextTypes(context=BranchContext))

@@ -226,12 +226,16 @@ async def _check_bot_api(settings: Settings) -> str | None:
     from telegram.error import InvalidToken, NetworkError
 
     from bot.application import file_base_url
+    from bot.transport import bot_api_request
 
     assert settings.token is not None
-    bot = Bot(
+    proxy = settings.proxy_url.get_secret_value() if settings.proxy_url else None
+    bot = Bot(  # through the same transport and proxy as the running bot
         settings.token.get_secret_value(),
         base_url=settings.api_base_url,
         base_file_url=file_base_url(settings.api_base_url),
+        request=bot_api_request(settings.api_base_url, proxy, 1),
+        get_updates_request=bot_api_request(settings.api_base_url, proxy, 1),
     )
     try:
         async with bot:

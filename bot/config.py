@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     # Flood protection per person: a burst of this many updates, then this many a second.
     flood_burst: int = Field(default=30, ge=1, le=10_000)
     flood_rate_per_second: float = Field(default=3.0, gt=0, le=1000)
+    # Reach Telegram through a proxy (http://, https://, socks5://, socks5h://, socks4://);
+    # unset: the standard HTTPS_PROXY / ALL_PROXY / NO_PROXY variables apply.
+    proxy_url: SecretStr | None = None
     # Sandbox: where the local chat page and emulator listen.
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = Field(default=8080, ge=0, le=65535)
@@ -137,6 +140,14 @@ class Settings(BaseSettings):
         if secret and not _WEBHOOK_SECRET.fullmatch(secret):
             raise ValueError("use 1-256 characters: letters, digits, _ and -")
         return value if secret else None
+
+    @field_validator("proxy_url")
+    @classmethod
+    def _proxy_url(cls, value: SecretStr | None) -> SecretStr | None:
+        from bot.transport import check_proxy_url
+
+        url = value.get_secret_value().strip() if value is not None else ""
+        return SecretStr(check_proxy_url(url)) if url else None
 
     @field_validator("log_format")
     @classmethod

@@ -9,11 +9,44 @@ BaseRequest (429 → RetryAfter, 403 → Forbidden, ...).
 
 from __future__ import annotations
 
+import time
+import urllib.request
+from urllib.parse import urlsplit
+
 import aiohttp
+from aiohttp_socks import ProxyConnector
+from python_socks import ProxyError
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+PROXY_SCHEMES = ("http", "https", "socks4", "socks5", "socks5h")
+
+
+def check_proxy_url(url: str) -> str:
+    """A proxy URL the transport can use, else ValueError naming what is wrong."""
+    parts = urlsplit(url)
+    if parts.scheme not in PROXY_SCHEMES or not parts.hostname:
+        raise ValueError("use http://, https://, socks5://, socks5h:// or socks4://HOST:PORT")
+    try:
+        parts.port  # noqa: B018 - raises on a port out of range
+    except ValueError:
+        raise ValueError("the port must be a number from 1 to 65535") from None
+    return url
+
+
+def proxy_for(target_url: str, configured: str | None) -> str | None:
+    """The proxy for requests to target_url: the setting, else the standard environment
+    variables (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, honouring NO_PROXY), else None."""
+    if configured:
+        return configured
+    parts = urlsplit(target_url)
+    if parts.hostname and urllib.request.proxy_bypass(parts.hostname):
+        return None
+    found = urllib.request.getproxies()
+    url = found.get(parts.scheme) or found.get("all")
+    return url if url and urlsplit(url).scheme in PROXY_SCHEMES else None
 
 
 class AiohttpRequest(BaseRequest):
@@ -38,6 +71,9 @@ class AiohttpRequest(BaseRequest):
         self._media_write_timeout = media_write_timeout
         self._proxy = proxy
         self._session: aiohttp.ClientSession | None = None
+        # For /healthz: when the Bot API last answered, and when a request last failed.
+        self.last_answer_at: float | None = None
+        self.last_failure_at: float | None = None
 
     @property
     def read_timeout(self) -> float | None:
@@ -47,7 +83,16 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         """Open the session (again, after a shutdown)."""
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=0)
+            connector: aiohttp.BaseConnector
+            if self._proxy and self._proxy.startswith("socks"):
+                # socks5h: the proxy resolves Telegram's name (DNS may be poisoned locally).
+                connector = ProxyConnector.from_url(
+                    self._proxy.replace("socks5h://", "socks5://", 1),
+                    rdns=self._proxy.startswith("socks5h://"),
+                    limit=self._pool_size, limit_per_host=0,
+                )
+            else:
+                connector = aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=0)
             self._session = aiohttp.ClientSession(
                 connector=connector, headers={"User-Agent": self.USER_AGENT}
             )
@@ -96,12 +141,24 @@ class AiohttpRequest(BaseRequest):
             for name, (filename, content, mimetype) in files.items():
                 form.add_field(name, content, filename=filename, content_type=mimetype)
             body = form
+        http_proxy = self._proxy if self._proxy and self._proxy.startswith("http") else None
         try:
             async with self._session.request(
-                method, url, data=body, timeout=timeout, proxy=self._proxy
+                method, url, data=body, timeout=timeout, proxy=http_proxy
             ) as response:
-                return response.status, await response.read()
+                answer = response.status, await response.read()
         except TimeoutError as err:
+            self.last_failure_at = time.monotonic()
             raise TimedOut from err
-        except aiohttp.ClientError as err:
+        except (aiohttp.ClientError, ProxyError, OSError) as err:  # OSError: socks connect
+            self.last_failure_at = time.monotonic()
             raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+        self.last_answer_at = time.monotonic()
+        return answer
+
+
+def bot_api_request(api_base_url: str, proxy_url: str | None, pool_size: int) -> AiohttpRequest:
+    """The transport every Bot API client of the bot uses (sends, polling, files, checks)."""
+    return AiohttpRequest(
+        connection_pool_size=pool_size, proxy=proxy_for(api_base_url, proxy_url)
+    )

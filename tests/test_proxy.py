@@ -1,0 +1,87 @@
+"""Reaching Telegram through a proxy: every Bot API client of the bot (polling, sends, the
+startup check) goes through BRANCHBOT_PROXY_URL or the standard proxy variables.
+
+The emulator is given a host name that never resolves, so the bot only reaches it through a
+proxy that knows the name (tests/proxies.py)."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from bot.cli import _check_bot_api
+from bot.config import Settings
+from bot.sandbox.emulator import BotApiEmulator
+from bot.transport import proxy_for
+from tests.harness import Bot
+from tests.proxies import FAKE_HOST, http_proxy, socks5_proxy
+
+
+def _unresolvable(base_url: str) -> str:
+    return base_url.replace("127.0.0.1", FAKE_HOST)
+
+
+@pytest.mark.parametrize("kind", ["http", "socks5h"])
+async def test_the_bot_works_end_to_end_through_a_proxy(database_url: str, kind: str) -> None:
+    opened = http_proxy() if kind == "http" else socks5_proxy()
+    async with opened as (proxy, carried):
+        async with BotApiEmulator() as emulator:
+            settings = Settings(
+                token=emulator.token,  # type: ignore[arg-type]
+                api_base_url=_unresolvable(emulator.base_url),
+                database_url=database_url, proxy_url=proxy,  # type: ignore[arg-type]
+                plan_reminders=False, web_port=0, flood_burst=10_000,
+            )
+            bot = Bot(emulator, settings)
+            await bot.start()
+            try:
+                person = bot.person(5_100_001, "Lin", language_code="en")
+                replies = await person.say("/help")
+                assert replies and "/start" in replies[-1].text, [r.text for r in replies]
+            finally:
+                await bot.stop()
+            assert carried, "nothing went through the proxy"
+            if kind == "http":
+                assert any(path.endswith("/getUpdates") for path in carried)
+                assert any(path.endswith("/sendMessage") for path in carried)
+            else:
+                assert set(carried) == {FAKE_HOST}
+
+
+async def test_the_startup_check_goes_through_the_proxy_too() -> None:
+    async with BotApiEmulator() as emulator, http_proxy() as (proxy, carried):
+        base = _unresolvable(emulator.base_url)
+        direct = Settings(token=emulator.token, api_base_url=base)  # type: ignore[arg-type]
+        problem = await _check_bot_api(direct)
+        assert problem is not None and problem.startswith("cannot reach the Bot API"), problem
+        proxied = Settings(
+            token=emulator.token, api_base_url=base, proxy_url=proxy  # type: ignore[arg-type]
+        )
+        assert await _check_bot_api(proxied) is None
+        assert any(path.endswith("/getMe") for path in carried)
+
+
+def test_standard_proxy_variables_apply_unless_the_setting_is_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    api = "https://api.telegram.org/bot"
+    assert proxy_for(api, None) is None
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    assert proxy_for(api, None) == "http://proxy.example:3128"
+    assert proxy_for(api, "socks5://127.0.0.1:1080") == "socks5://127.0.0.1:1080"
+    monkeypatch.setenv("NO_PROXY", "api.telegram.org")
+    assert proxy_for(api, None) is None
+    monkeypatch.delenv("NO_PROXY")
+    monkeypatch.delenv("HTTPS_PROXY")
+    monkeypatch.setenv("ALL_PROXY", "socks5h://127.0.0.1:1080")
+    assert proxy_for(api, None) == "socks5h://127.0.0.1:1080"
+
+
+@pytest.mark.parametrize("url", ["ftp://proxy:21", "proxy.example:3128", "http://:8080",
+                                 "socks5://host:99999"])
+def test_a_wrong_proxy_setting_is_refused(url: str) -> None:
+    with pytest.raises(ValidationError, match="proxy_url"):
+        Settings(proxy_url=url)  # type: ignore[arg-type]
