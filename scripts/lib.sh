@@ -15,18 +15,20 @@ find_python() {
   return 1
 }
 
-# ensure_venv [extra]: create .venv if missing and install the project (re-install when
-# pyproject.toml changed since the last install).
+# ensure_venv [extra]: create .venv if missing and install the project with the pinned,
+# hash-checked dependencies of requirements/<extra>.lock (re-install when pyproject.toml or
+# the lock file changed since the last install; scripts/lock writes the lock files).
 ensure_venv() {
-  local extra="${1:-}" spec="$ROOT" stamp
-  [ -n "$extra" ] && spec="$ROOT[$extra]"
+  local extra="${1:-}" stamp lock
+  lock="$ROOT/requirements/${extra:-base}.lock"
   if [ ! -x "$VENV/bin/python" ]; then
     "$(find_python)" -m venv "$VENV"
   fi
   stamp="$VENV/.installed-${extra:-base}"
-  if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
+  if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ] || [ "$lock" -nt "$stamp" ]; then
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet -e "$spec"
+    "$VENV/bin/python" -m pip install --quiet --require-hashes -r "$lock"
+    "$VENV/bin/python" -m pip install --quiet --no-deps -e "$ROOT"
     touch "$stamp"
   fi
 }
