@@ -61,9 +61,16 @@ PRIVATE_ONLY_BUTTON = N_("This button works only in a private chat with me.")
 # Right after flood protection (throttle.GROUP = -100), before every feature's handlers.
 GROUP = -90
 
-# Callback data prefixes (before ":") whose buttons may be pressed under a group message. The
-# handler then gets the group update; `send`/`show` still answer in the person's private chat.
+# Callback data prefixes (e.g. "ck:tap") whose buttons may be pressed under a group message.
+# Their handler then gets the group update; `send`/`show` answer in the private chat.
 GROUP_ACTIONS: frozenset[str] = frozenset()
+
+
+def allowed_in_group(data: str | None) -> bool:
+    """A button press under a group message that a handler may see (its action is listed)."""
+    return data is not None and any(
+        data == action or data.startswith(action + ":") for action in GROUP_ACTIONS
+    )
 
 
 class PrivateCopy(Update):
@@ -144,8 +151,7 @@ async def keep_private(update: Update, context: BranchContext) -> None:
         return
     query = update.callback_query
     if query is not None:
-        action = (query.data or "").split(":", 1)[0]
-        if action in GROUP_ACTIONS:
+        if allowed_in_group(query.data):
             return
         try:
             await query.answer(tr(update, context)(PRIVATE_ONLY_BUTTON))

@@ -8,7 +8,10 @@ show. The command list comes from the registered handlers, so a new command is c
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 
+import aiohttp
+import pytest
 from sqlalchemy import select
 
 from bot.i18n import translator
@@ -21,8 +24,10 @@ from handlers.privacy import (
 )
 from rules import meetings as meeting_rules
 from storage.models import Attendance, AttendanceStatus, MemberRole, MemberStatus, utcnow
-from tests.harness import ADMIN_ID, Bot, Group, Person, seed_harbour
+from tests.harness import ADMIN_ID, Bot, Group, Person, running_bot, seed_harbour
 from tests.test_checkin_chat import ALICE, BOB, NEARBY, away_from_code_step_edge, seed
+from tests.test_registration import SECRETARY_ID, seed_branch
+from tests.test_webhook import SECRET, free_port
 
 t = translator("en")
 SEC, MEMBER, OUTSIDER = 830_001, 830_002, 830_003
@@ -205,3 +210,45 @@ async def test_the_emulator_keeps_telegram_group_rules(bot: Bot) -> None:
     assert emu.join_group(group.chat_id, cara.user_id) is not None
     await bot.settle()
     assert group.texts() == [t(ANSWERED_PRIVATELY), t(OPEN_PRIVATE_CHAT)]
+
+
+@pytest.fixture
+async def hooked(database_url: str) -> AsyncIterator[Bot]:
+    """The bot in webhook mode (as tests/test_webhook.py runs it)."""
+    port = free_port()
+    async for running in running_bot(
+        database_url, web_port=port,
+        webhook_url=f"http://127.0.0.1:{port}/telegram/hook", webhook_secret=SECRET,
+    ):
+        yield running
+
+
+async def test_through_the_webhook_a_group_start_registers_privately_once(hooked: Bot) -> None:
+    _, code = await seed_branch(hooked)
+    secretary = hooked.person(SECRETARY_ID, "书记")
+    await secretary.say("/start")
+    wang = hooked.person(1001, "Wang")
+    await wang.say("/help")  # opened the bot before
+    group = hooked.group("支部群", [secretary, wang])
+
+    said = await wang.say_in(group, f"/start@{hooked.emulator.bot_username} {code}")
+    assert [m.text for m in said.group] == [translator("zh")(ANSWERED_PRIVATELY)]
+    # The invite code came along: the conversation goes on in the private chat.
+    await wang.tap("中文")
+    assert "真实姓名" in wang.last_text
+    await wang.say("王丽")
+    assert wang.saw("党支部")
+
+    # Telegram pushing the group command again (a retry): it is handled once only.
+    command = next(m for m in hooked.emulator.messages(group.chat_id) if not m.from_bot)
+    seen_group, seen_private = len(group.texts()), len(wang.texts())
+    assert hooked.app is not None and hooked.app.web is not None
+    url = hooked.app.web.url + "/telegram/hook"
+    update = {"update_id": said.update_id, "message": command.raw}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url, json=update,
+                             headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as response:
+            assert response.status == 200
+    await hooked.settle()
+    assert len(group.texts()) == seen_group and len(wang.texts()) == seen_private
+    assert hooked.app.metrics.duplicates == 1
