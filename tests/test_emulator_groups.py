@@ -80,7 +80,9 @@ async def test_privacy_mode_decides_what_the_bot_receives(emu: BotApiEmulator, b
         "/help", "a reply", "/help@branchbot_sandbox_bot", None,
     ]
     await bot.get_updates(offset=updates[-1].update_id + 1)
+    assert not (await bot.get_me()).can_read_all_group_messages
     emu.group_privacy = False  # privacy mode off: everything, other bots' commands too
+    assert (await bot.get_me()).can_read_all_group_messages
     assert emu.send_group_text(group.id, ALICE, "just chatting") is not None
     assert emu.send_group_text(group.id, ALICE, "/help@another_bot") is not None
     with pytest.raises(LookupError):

@@ -1764,7 +1764,7 @@ class BotApiEmulator(GroupChats):
         return {
             **self._bot_user(),
             "can_join_groups": True,
-            "can_read_all_group_messages": False,
+            "can_read_all_group_messages": not self.group_privacy,
             "supports_inline_queries": False,
             "can_connect_to_business": False,
             "has_main_web_app": False,
