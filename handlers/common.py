@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import Chat, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
@@ -86,20 +86,22 @@ def require(allowed: bool, update: Update, what: str = "") -> None:
         raise Refused(NOT_ALLOWED)
 
 
-def reply_chat_id(update: Update) -> int:
+def reply_chat(update: Update) -> Chat:
     """Where answers go: the private chat the update came from, else the sender's private chat
     (handlers/privacy.py keeps group updates away; a group action it lets through answers so)."""
     chat = update.effective_chat
     if chat is not None and chat.type == ChatType.PRIVATE:
-        return chat.id
+        return chat
     user = update.effective_user
     assert user is not None
-    return user.id
+    private = Chat(user.id, ChatType.PRIVATE, first_name=user.first_name)
+    private.set_bot(update.get_bot())
+    return private
 
 
 async def send(update: Update, text: str, **kwargs: Any) -> None:
     """Reply in the person's private chat (where the message or button press came from)."""
-    await update.get_bot().send_message(reply_chat_id(update), text, **kwargs)
+    await reply_chat(update).send_message(text, **kwargs)
 
 
 async def show(update: Update, text: str, *, new: bool = False, **kwargs: Any) -> None:
