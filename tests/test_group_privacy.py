@@ -22,6 +22,7 @@ from handlers.privacy import (
     PRIVATE_ONLY_BUTTON,
     registered_commands,
 )
+from handlers.throttle import SLOW_DOWN
 from rules import meetings as meeting_rules
 from storage.models import Attendance, AttendanceStatus, MemberRole, MemberStatus, utcnow
 from tests.harness import ADMIN_ID, Bot, Group, Person, running_bot, seed_harbour
@@ -252,3 +253,21 @@ async def test_through_the_webhook_a_group_start_registers_privately_once(hooked
     await hooked.settle()
     assert len(group.texts()) == seen_group and len(wang.texts()) == seen_private
     assert hooked.app.metrics.duplicates == 1
+
+
+@pytest.fixture
+async def strict_bot(database_url: str) -> AsyncIterator[Bot]:
+    """Flood protection of four updates, then (for a test's length) none."""
+    async for running in running_bot(database_url, flood_burst=4, flood_rate_per_second=0.01):
+        yield running
+
+
+async def test_a_group_command_counts_once_against_flood_protection(strict_bot: Bot) -> None:
+    ann = strict_bot.person(850_001, "Ann", language_code="en")
+    await ann.say("/help")  # one of the four
+    group = strict_bot.group("Club", [ann])
+    for _ in range(2):  # two more: the private copies are not counted again
+        said = await ann.say_in(group, "/help")
+        assert only_the_notice(said.group) and said.private
+    assert (await ann.say("/help"))[-1].text != t(SLOW_DOWN)  # the fourth
+    assert (await ann.say("/help"))[-1].text == t(SLOW_DOWN)  # the fifth is one too many
