@@ -53,6 +53,7 @@ def register_all(app: Application) -> None:
         notices,
         orgs,
         overview,
+        privacy,
         profile,
         registration,
         reminders,
@@ -64,6 +65,8 @@ def register_all(app: Application) -> None:
 
     # Before everything (its own group): drop updates of a person who floods the bot.
     throttle.register(app)
+    # Then (its own group): group chats get no personal answers; their commands go private.
+    privacy.register(app)
     # Conversations first: while one is waiting for text, it must see that text.
     registration.register(app)
     orgs.register(app)

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import Chat, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from bot.application import BranchContext
@@ -85,17 +86,34 @@ def require(allowed: bool, update: Update, what: str = "") -> None:
         raise Refused(NOT_ALLOWED)
 
 
-async def send(update: Update, text: str, **kwargs: Any) -> None:
-    """Reply in the chat the update came from (message or button press)."""
+def reply_chat(update: Update) -> Chat:
+    """Where answers go: the private chat the update came from, else the sender's private chat
+    (handlers/privacy.py keeps group updates away; a group action it lets through answers so)."""
     chat = update.effective_chat
-    assert chat is not None
-    await chat.send_message(text, **kwargs)
+    if chat is not None and chat.type == ChatType.PRIVATE:
+        return chat
+    user = update.effective_user
+    assert user is not None
+    private = Chat(user.id, ChatType.PRIVATE, first_name=user.first_name)
+    private.set_bot(update.get_bot())
+    return private
+
+
+async def send(update: Update, text: str, **kwargs: Any) -> None:
+    """Reply in the person's private chat (where the message or button press came from)."""
+    await reply_chat(update).send_message(text, **kwargs)
 
 
 async def show(update: Update, text: str, *, new: bool = False, **kwargs: Any) -> None:
-    """Edit the message whose button was pressed, or send a new one (typed input, or `new`)."""
+    """Edit the message whose button was pressed, or send a new one (typed input, or `new`).
+
+    Only a message in the private chat is edited: a group's message never shows personal data.
+    """
     query = update.callback_query
-    if not new and query is not None and query.message is not None:
+    message = query.message if query is not None else None
+    if not new and query is not None and message is not None and (
+        message.chat.type == ChatType.PRIVATE
+    ):
         try:
             await query.edit_message_text(text, **kwargs)
             return
@@ -178,6 +196,6 @@ async def handle_error(update: object, context: BranchContext) -> None:
             logger.info("could not answer the callback with the error: %s", exc)
     if update.effective_chat is not None:
         try:
-            await update.effective_chat.send_message(text)
+            await send(update, text)
         except TelegramError as exc:
             logger.info("could not tell the user about an error: %s", exc)

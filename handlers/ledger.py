@@ -29,7 +29,16 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.application import BranchContext
 from bot.i18n import N_, Translator, translator
-from handlers.common import STALE_BUTTON, Refused, answer, current_actor, require, send, show
+from handlers.common import (
+    STALE_BUTTON,
+    Refused,
+    answer,
+    current_actor,
+    reply_chat,
+    require,
+    send,
+    show,
+)
 from handlers.members import (
     OrgPicker,
     leader_actor,
@@ -378,8 +387,7 @@ async def export_ledger(update: Update, context: BranchContext) -> None:
         )
     await answer(update)
     t = translator(actor.language)
-    chat = update.effective_chat
-    assert chat is not None
+    chat = reply_chat(update)
     try:
         await chat.send_action(ChatAction.UPLOAD_DOCUMENT)
     except TelegramError as exc:
@@ -428,8 +436,7 @@ async def send_chart(
         logger.exception("could not draw the attendance chart")
         await send(update, t("Sorry, the chart could not be drawn this time."))
         return
-    chat = update.effective_chat
-    assert chat is not None
+    chat = reply_chat(update)
     await chat.send_photo(
         InputFile(io.BytesIO(png), filename="attendance.png"),
         caption=t(
@@ -562,8 +569,7 @@ async def send_ics(update: Update, context: BranchContext, meeting_id: int) -> N
         url=meeting.online_url,
         now=utcnow(),
     )
-    chat = update.effective_chat
-    assert chat is not None
+    chat = reply_chat(update)
     await chat.send_document(
         InputFile(io.BytesIO(data), filename=f"meeting-{meeting.id}.ics"),
         caption=t("Open this file to add the meeting to your calendar."),

@@ -42,7 +42,16 @@ from telegram.ext import (
 
 from bot.application import BranchContext
 from bot.i18n import N_, Translator, translator
-from handlers.common import STALE_BUTTON, Refused, answer, current_actor, require, send, show
+from handlers.common import (
+    STALE_BUTTON,
+    Refused,
+    answer,
+    current_actor,
+    reply_chat,
+    require,
+    send,
+    show,
+)
 from handlers.menu import COMMAND_CALLBACKS, main_keyboard, publish_commands_for
 from handlers.registration import (
     TEXT_INPUT,
@@ -256,8 +265,7 @@ async def send_invite(
     """The link as a QR code image, then as text with its expiry and the link buttons."""
     link = invite_link(context, invite.code)
     single = invite.max_uses is not None
-    chat = update.effective_chat
-    assert chat is not None
+    chat = reply_chat(update)
     caption = "\n".join(
         [
             t("Single-use invite to {branch}", branch=org.name)

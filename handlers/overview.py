@@ -19,7 +19,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot.application import BranchContext
 from bot.i18n import N_, Translator, translator
-from handlers.common import current_actor, require, send
+from handlers.common import current_actor, reply_chat, require, send
 from handlers.ledger import fit, kind_labels, percent
 from handlers.menu import COMMAND_CALLBACKS
 from reminders.planner import DUTY_TITLES
@@ -161,8 +161,7 @@ async def show_overview(update: Update, context: BranchContext) -> None:
         )
     t = translator(actor.language)
     await send(update, overview_text(t, view))
-    chat = update.effective_chat
-    assert chat is not None
+    chat = reply_chat(update)
     try:
         await chat.send_action(ChatAction.UPLOAD_PHOTO)
     except TelegramError as exc:

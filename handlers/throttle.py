@@ -20,6 +20,7 @@ from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 from bot.application import BranchContext
 from bot.i18n import N_
 from handlers.common import tr
+from handlers.privacy import PrivateCopy
 from rules.throttle import Bucket, idle, take
 
 logger = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ GROUP = -100
 async def check_flood(update: Update, context: BranchContext) -> None:
     """Let the update through, or drop it (with one polite reply per flood)."""
     user = update.effective_user
-    if user is None:
+    if user is None or isinstance(update, PrivateCopy):  # counted as the group command
         return
     settings = context.settings
     buckets: dict[int, Bucket] = context.bot_data.setdefault(BUCKETS_KEY, {})

@@ -83,6 +83,7 @@ from handlers.common import (
     deliver,
     deliver_many,
     draft_id,
+    reply_chat,
     require,
     send,
     show,
@@ -1996,8 +1997,7 @@ async def send_evidence(update: Update, context: BranchContext) -> None:
         require(own or leads, update, "training evidence")
     await answer(update)
     t = translator(actor.language)
-    chat = update.effective_chat
-    assert chat is not None
+    chat = reply_chat(update)
     caption = t("Evidence of {title} ({name})", title=info.title, name=info.name)
     for file_id, mime, name in info.evidence:
         try:
@@ -2145,8 +2145,7 @@ async def export_year(update: Update, context: BranchContext) -> None:
         )
     await answer(update)
     t = translator(actor.language)
-    chat = update.effective_chat
-    assert chat is not None
+    chat = reply_chat(update)
     try:
         await chat.send_action(ChatAction.UPLOAD_DOCUMENT)
     except TelegramError as exc:

@@ -58,6 +58,37 @@ class Bot:
         self.emulator.add_user(user_id, name, language_code=language_code)
         return Person(self, user_id, name)
 
+    def group(self, title: str, members: Iterable[Person], *, supergroup: bool = False) -> Group:
+        """A group chat of these people with the bot in it (privacy mode: the emulator's)."""
+        made = self.emulator.add_group(
+            title, [m.user_id for m in members], supergroup=supergroup
+        )
+        return Group(self, made.id, title)
+
+
+@dataclass
+class Group:
+    """A group chat the bot is a member of; read what the bot posted there."""
+
+    bot: Bot
+    chat_id: int
+    title: str
+
+    def bot_messages(self) -> list[Any]:
+        return self.bot.emulator.bot_messages(self.chat_id)
+
+    def texts(self) -> list[str]:
+        return [m.text for m in self.bot_messages()]
+
+
+@dataclass
+class InGroup:
+    """What one action in a group made the bot say: in the group, and in the person's chat."""
+
+    group: list[Any]
+    private: list[Any]
+    update_id: int | None  # None: Telegram did not give the message to the bot at all
+
 
 @dataclass
 class Person:
@@ -79,6 +110,40 @@ class Person:
         update()
         await self.bot.settle()
         return [m for m in self.emu.messages(self.user_id)[before:] if m.from_bot]
+
+    async def _after_in(self, group: Group, action: Any) -> InGroup:
+        emu = self.emu
+        seen_group, seen_private = len(emu.messages(group.chat_id)), self._seen()
+        update_id = action()
+        await self.bot.settle()
+        return InGroup(
+            [m for m in emu.messages(group.chat_id)[seen_group:] if m.from_bot],
+            [m for m in emu.messages(self.user_id)[seen_private:] if m.from_bot],
+            update_id,
+        )
+
+    async def say_in(self, group: Group, text: str, *, reply_to: int | None = None) -> InGroup:
+        """Type text (or a /command) in the group."""
+        return await self._after_in(
+            group, lambda: self.emu.send_group_text(group.chat_id, self.user_id, text,
+                                                    reply_to=reply_to)
+        )
+
+    async def share_location_in(
+        self, group: Group, latitude: float, longitude: float, *, reply_to: int | None = None
+    ) -> InGroup:
+        return await self._after_in(
+            group, lambda: self.emu.send_group_location(
+                group.chat_id, self.user_id, latitude, longitude, reply_to=reply_to
+            )
+        )
+
+    async def forge_in(self, group: Group, message_id: int, data: str) -> InGroup:
+        """Press a (possibly made-up) button under a message of the group."""
+        return await self._after_in(
+            group, lambda: self.emu.send_group_callback(group.chat_id, self.user_id,
+                                                        message_id, data)
+        )
 
     async def say(self, text: str) -> list[Any]:
         """Send text (or a /command); returns the bot's new messages."""

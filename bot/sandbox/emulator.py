@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
+from .groups import NOT_A_MEMBER, EmuGroup, GroupChats
 from .html_entities import (
     EntityParseError,
     command_entities,
@@ -52,6 +53,7 @@ __all__ = [
     "BotApiEmulator",
     "CallbackAnswer",
     "ChatEntry",
+    "EmuGroup",
     "EmuUser",
     "InlineButton",
     "KeyboardButtonSpec",
@@ -320,6 +322,7 @@ class _Message:
     reply_to: int | None = None
     location: tuple[float, float] | None = None
     phone_number: str | None = None
+    sender_id: int | None = None  # who wrote it in a group (private chats: the chat's user)
 
 
 @dataclass
@@ -348,7 +351,7 @@ class _MarkupSpec:
 
 @dataclass
 class _Chat:
-    user_id: int
+    user_id: int  # the chat id: the user's id, or a group's negative id
     messages: dict[int, _Message] = field(default_factory=dict)
     next_message_id: int = 1
     reply_keyboard: _ReplyKeyboard | None = None
@@ -372,6 +375,7 @@ class _CallbackQuery:
     message_id: int
     created: float
     answered: bool = False
+    chat_id: int | None = None  # the group the pressed message is in (None: private chat)
 
 
 @dataclass
@@ -557,7 +561,7 @@ def _inline_rows(markup: JSON | None) -> list[list[InlineButton]]:
 # --------------------------------------------------------------------------------------
 
 
-class BotApiEmulator:
+class BotApiEmulator(GroupChats):
     """In-memory Telegram Bot API server plus a control API that plays the users."""
 
     def __init__(
@@ -584,6 +588,7 @@ class BotApiEmulator:
 
         self._users: dict[int, EmuUser] = {}
         self._chats: dict[int, _Chat] = {}
+        self._init_groups()
         self._files: dict[str, _StoredFile] = {}
         self._files_by_path: dict[str, _StoredFile] = {}
         self._file_counter = itertools.count(1)
@@ -876,16 +881,26 @@ class BotApiEmulator:
         # Any message from the person means they pressed Start at some point.
         user.started = True
         chat.force_reply = False
+        return self._new_message(chat, None, kind, **values)
+
+    def _new_message(
+        self, chat: _Chat, sender_id: int | None, kind: str, **values: Any
+    ) -> _Message:
         msg = _Message(
-            chat_id=user.id,
+            chat_id=chat.user_id,
             message_id=chat.take_message_id(),
             from_bot=False,
             date=_now(),
             kind=kind,
+            sender_id=sender_id,
             **values,
         )
         chat.messages[msg.message_id] = msg
         return msg
+
+    def _new_chat(self, chat_id: int) -> _Chat:
+        chat = self._chats[chat_id] = _Chat(chat_id)
+        return chat
 
     def _hide_one_time_keyboard(
         self, chat: _Chat, predicate: Callable[[KeyboardButtonSpec], bool]
@@ -961,8 +976,7 @@ class BotApiEmulator:
         """Send arbitrary (possibly forged) callback data for a message, without checks."""
         user = self._require_user(user_id)
         chat = self._chats[user_id]
-        query_id = f"{self.bot_id}{next(self._query_counter):09d}"
-        self._queries[query_id] = _CallbackQuery(query_id, user_id, message_id, time.monotonic())
+        query_id = self._new_callback_query(user_id, user_id, message_id)
         msg = chat.messages.get(message_id)
         message: JSON
         if msg is not None and not msg.deleted:
@@ -978,6 +992,14 @@ class BotApiEmulator:
             "data": data,
         }
         return self._enqueue({"callback_query": query}, chat)
+
+    def _new_callback_query(self, user_id: int, chat_id: int, message_id: int) -> str:
+        query_id = f"{self.bot_id}{next(self._query_counter):09d}"
+        self._queries[query_id] = _CallbackQuery(
+            query_id, user_id, message_id, time.monotonic(),
+            chat_id=chat_id if chat_id != user_id else None,
+        )
+        return query_id
 
     def share_contact(
         self, user_id: int, phone_number: str, *, contact_user_id: int | None = None
@@ -1289,11 +1311,16 @@ class BotApiEmulator:
         }
 
     def _message_json(self, msg: _Message, *, with_reply: bool = True) -> JSON:
-        user = self._users[msg.chat_id]
+        group = self._groups.get(msg.chat_id)
+        if group is None:
+            user = self._users[msg.chat_id]
+            sender, chat = user.to_api(), user.chat_api()
+        else:
+            sender, chat = self._group_sender_api(group, msg.sender_id), group.chat_api()
         data: JSON = {
             "message_id": msg.message_id,
-            "from": self._bot_user() if msg.from_bot else user.to_api(),
-            "chat": user.chat_api(),
+            "from": self._bot_user() if msg.from_bot else sender,
+            "chat": chat,
             "date": msg.date,
         }
         if msg.edit_date is not None:
@@ -1302,7 +1329,9 @@ class BotApiEmulator:
             replied = self._chats[msg.chat_id].messages.get(msg.reply_to)
             if replied is not None and not replied.deleted:
                 data["reply_to_message"] = self._message_json(replied, with_reply=False)
-        if msg.kind == "text":
+        if msg.kind == "service":
+            data.update(json.loads(json.dumps(msg.media)))
+        elif msg.kind == "text":
             data["text"] = msg.text
             if msg.entities:
                 data["entities"] = [dict(e) for e in msg.entities]
@@ -1430,21 +1459,27 @@ class BotApiEmulator:
     # Validation helpers
     # ----------------------------------------------------------------------------------
 
-    def _known_chat(self, p: _Params) -> tuple[_Chat, EmuUser]:
+    def _known_chat(self, p: _Params) -> tuple[_Chat, EmuUser | None]:
+        """The chat addressed by chat_id and its user (None for a group the bot is in)."""
         raw = p.raw("chat_id")
         if raw is None or raw == "":
             raise _bad("Bad Request: chat_id is empty")
         chat_id = _parse_chat_id(raw)
+        group = self._groups.get(chat_id) if chat_id is not None else None
+        if group is not None:
+            if not group.bot_member:
+                raise _ApiError(403, NOT_A_MEMBER)
+            return self._chats[group.id], None
         user = self._users.get(chat_id) if chat_id is not None else None
         if user is None or chat_id is None:
             raise _bad(CHAT_NOT_FOUND)
         return self._chats[chat_id], user
 
-    def _sendable_chat(self, p: _Params) -> tuple[_Chat, EmuUser]:
+    def _sendable_chat(self, p: _Params) -> tuple[_Chat, EmuUser | None]:
         chat, user = self._known_chat(p)
-        if user.blocked:
+        if user is not None and user.blocked:
             raise _ApiError(403, BLOCKED)
-        if not user.started:
+        if user is not None and not user.started:
             raise _ApiError(403, CANT_INITIATE)
         return chat, user
 
@@ -1729,7 +1764,7 @@ class BotApiEmulator:
         return {
             **self._bot_user(),
             "can_join_groups": True,
-            "can_read_all_group_messages": False,
+            "can_read_all_group_messages": not self.group_privacy,
             "supports_inline_queries": False,
             "can_connect_to_business": False,
             "has_main_web_app": False,
@@ -1990,7 +2025,7 @@ class BotApiEmulator:
         if p.present("inline_message_id"):
             raise _bad("Bad Request: MESSAGE_ID_INVALID")
         chat, user = self._known_chat(p)
-        if user.blocked:
+        if user is not None and user.blocked:
             raise _ApiError(403, BLOCKED)
         message_id = p.int_opt("message_id")
         if message_id is None:
@@ -2094,7 +2129,7 @@ class BotApiEmulator:
         answer = CallbackAnswer(text or None, p.bool_("show_alert"))
         self._answers.setdefault(query.user_id, []).append(answer)
         self._answer_seq += 1
-        chat = self._chats[query.user_id]
+        chat = self._chats[query.chat_id if query.chat_id is not None else query.user_id]
         chat.callback_answers.append((self._answer_seq, answer))
         self._bump(chat)
         return True
@@ -2235,7 +2270,10 @@ class BotApiEmulator:
         return {"name": self._names.get(language, self._names.get("", self.bot_first_name))}
 
     async def _m_get_chat(self, p: _Params) -> JSON:
-        _, user = self._known_chat(p)
+        chat, user = self._known_chat(p)
+        if user is None:
+            return {**self._groups[chat.user_id].chat_api(), "accent_color_id": 0,
+                    "max_reaction_count": 11}
         if not user.started:
             # Telegram knows nothing about people who never talked to the bot.
             raise _bad(CHAT_NOT_FOUND)
@@ -2594,7 +2632,7 @@ class BotApiEmulator:
     async def _handle_chat_messages(self, request: web.Request) -> web.Response:
         chat_id = _parse_chat_id(request.match_info["chat_id"])
         chat = self._chats.get(chat_id) if chat_id is not None else None
-        if chat is None or chat_id is None:
+        if chat is None or chat_id is None or chat_id not in self._users:
             return self._control_error(404, "unknown chat")
         since, wait = self._wait_param(request)
         await self._long_poll(lambda: chat.version > since, wait)

@@ -1,0 +1,283 @@
+"""Group chats for the Bot API emulator: groups with members, people writing in them, privacy.
+
+Telegram's rules modelled here:
+
+- A group (``type`` "group") or supergroup (``"supergroup"``) has a negative chat id, a title
+  and members; the bot is one of them once added (``my_chat_member`` plus a service message).
+- Privacy mode, the default for bots (``BotApiEmulator.group_privacy``; a bot that is a group
+  admin reads everything): the bot receives only commands meant for it (``/cmd@this_bot``, and
+  a bare ``/cmd`` unless another bot was the last one to post in the group), replies to its own
+  messages and service messages. ``/cmd@other_bot`` never reaches it in privacy mode.
+- Writing in a group does not open the person's private chat with the bot: a bot still gets 403
+  "bot can't initiate conversation with a user" there until they press Start.
+- A button pressed under a bot's message in a group gives a callback query carrying the group
+  message (and the presser in ``from``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .html_entities import command_entities
+
+if TYPE_CHECKING:
+    from .emulator import EmuUser, _Chat, _Message
+
+JSON = dict[str, Any]
+
+NOT_A_MEMBER = "Forbidden: bot is not a member of the group chat"
+
+_group_ids = itertools.count(1)
+
+
+@dataclass
+class EmuGroup:
+    """A group or supergroup chat; ``members`` are user ids, ``bots`` other bots in it."""
+
+    id: int
+    title: str
+    supergroup: bool = False
+    members: list[int] = field(default_factory=list)
+    bots: dict[int, str] = field(default_factory=dict)  # other bots: id -> username
+    bot_member: bool = True
+    bot_is_admin: bool = False
+
+    def chat_api(self) -> JSON:
+        """The Telegram ``Chat`` object of this group."""
+        return {"id": self.id, "type": "supergroup" if self.supergroup else "group",
+                "title": self.title}
+
+
+def command_target(text: str, entities: list[JSON]) -> tuple[str, str | None] | None:
+    """(command, addressed bot username or None) when the text starts with a command."""
+    first = next((e for e in entities if e.get("type") == "bot_command"), None)
+    if first is None or first["offset"] != 0:
+        return None
+    # Offsets count UTF-16 units; a command is ASCII, so they are its characters too.
+    command = text[: first["length"]]
+    name, _, bot = command[1:].partition("@")
+    return name, bot or None
+
+
+class GroupChats:
+    """Mixed into BotApiEmulator: the control API for groups and the privacy-mode filter."""
+
+    if TYPE_CHECKING:
+        _users: dict[int, EmuUser]
+        _chats: dict[int, _Chat]
+        _answers: dict[int, list[Any]]
+        bot_id: int
+        bot_username: str
+
+        def _enqueue(self, body: JSON, chat: _Chat | None = None) -> int: ...
+        def _message_json(self, msg: _Message, *, with_reply: bool = True) -> JSON: ...
+        def _bot_user(self) -> JSON: ...
+        def _require_user(self, user_id: int) -> EmuUser: ...
+        def _bump(self, chat: _Chat | None = None) -> None: ...
+        def _new_message(self, chat: _Chat, sender_id: int | None, kind: str,
+                         **values: Any) -> _Message: ...
+        def _new_callback_query(self, user_id: int, chat_id: int, message_id: int) -> str: ...
+        def _new_chat(self, chat_id: int) -> _Chat: ...
+
+    def _init_groups(self) -> None:
+        self._groups: dict[int, EmuGroup] = {}
+        # The bot's privacy mode (BotFather's /setprivacy): on unless a test turns it off.
+        self.group_privacy = True
+
+    # ----------------------------------------------------------------------------------
+    # Setting groups up
+    # ----------------------------------------------------------------------------------
+
+    def add_group(
+        self,
+        title: str,
+        members: list[int],
+        *,
+        chat_id: int | None = None,
+        supergroup: bool = False,
+        added_by: int | None = None,
+    ) -> EmuGroup:
+        """A group of these people with the bot in it; with ``added_by`` the bot is added now
+        (the bot gets my_chat_member and a new_chat_members service message)."""
+        for user_id in members:
+            self._require_user(user_id)
+        if chat_id is None:
+            number = next(_group_ids)
+            chat_id = -(1_000_000_000_000 + number) if supergroup else -(4_000_000 + number)
+        if chat_id >= 0 or chat_id in self._chats:
+            raise ValueError(f"a group needs a new negative chat id, not {chat_id}")
+        group = EmuGroup(chat_id, title, supergroup, list(members), bot_member=added_by is None)
+        self._groups[chat_id] = group
+        chat = self._new_chat(chat_id)
+        if added_by is not None:
+            self._add_bot(group, chat, added_by)
+        self._bump(chat)
+        return group
+
+    def _add_bot(self, group: EmuGroup, chat: _Chat, by: int) -> None:
+        if by not in group.members:
+            raise LookupError(f"user {by} is not in group {group.id}")
+        group.bot_member = True
+        bot = self._bot_user()
+        body: JSON = {
+            "chat": group.chat_api(),
+            "from": self._users[by].to_api(),
+            "date": int(time.time()),
+            "old_chat_member": {"user": bot, "status": "left"},
+            "new_chat_member": {"user": bot, "status": "member"},
+        }
+        self._enqueue({"my_chat_member": body}, chat)
+        msg = self._new_message(chat, by, "service", media={"new_chat_members": [bot]})
+        self._enqueue({"message": self._message_json(msg)}, chat)
+
+    def group(self, chat_id: int) -> EmuGroup:
+        """The group with this id (LookupError if unknown)."""
+        group = self._groups.get(chat_id)
+        if group is None:
+            raise LookupError(f"unknown group {chat_id}; call add_group() first")
+        return group
+
+    def join_group(self, chat_id: int, user_id: int) -> int | None:
+        """A person joins; the bot sees the service message (None if already a member)."""
+        group = self.group(chat_id)
+        user = self._require_user(user_id)
+        if user_id in group.members:
+            return None
+        group.members.append(user_id)
+        chat = self._chats[chat_id]
+        msg = self._new_message(chat, user_id, "service",
+                                media={"new_chat_members": [user.to_api()]})
+        return self._deliver_group_message(group, msg)
+
+    def add_group_bot(self, chat_id: int, bot_id: int, username: str) -> None:
+        """Another bot is a member of the group (it can post: see ``other_bot_posts``)."""
+        self.group(chat_id).bots[bot_id] = username
+
+    def other_bot_posts(self, chat_id: int, bot_id: int, text: str) -> None:
+        """Another bot posts in the group (our bot, in privacy mode, does not see it)."""
+        group = self.group(chat_id)
+        if bot_id not in group.bots:
+            raise LookupError(f"bot {bot_id} is not in group {chat_id}")
+        chat = self._chats[chat_id]
+        self._new_message(chat, bot_id, "text", text=text)
+        self._bump(chat)
+
+    # ----------------------------------------------------------------------------------
+    # People acting in groups
+    # ----------------------------------------------------------------------------------
+
+    def _member(self, chat_id: int, user_id: int) -> EmuGroup:
+        group = self.group(chat_id)
+        self._require_user(user_id)
+        if user_id not in group.members:
+            raise LookupError(f"user {user_id} is not a member of group {chat_id}")
+        return group
+
+    def send_group_text(self, chat_id: int, user_id: int, text: str, *,
+                        reply_to: int | None = None) -> int | None:
+        """The person writes in the group; the update_id, or None if the bot does not get it."""
+        group = self._member(chat_id, user_id)
+        msg = self._new_message(self._chats[chat_id], user_id, "text", text=text,
+                                entities=command_entities(text), reply_to=reply_to)
+        return self._deliver_group_message(group, msg)
+
+    def send_group_location(self, chat_id: int, user_id: int, latitude: float,
+                            longitude: float, *, reply_to: int | None = None) -> int | None:
+        """The person shares a location in the group (delivered as send_group_text is)."""
+        group = self._member(chat_id, user_id)
+        msg = self._new_message(
+            self._chats[chat_id], user_id, "location", reply_to=reply_to,
+            media={"location": {"latitude": latitude, "longitude": longitude}},
+            location=(latitude, longitude),
+        )
+        return self._deliver_group_message(group, msg)
+
+    def press_group_button(self, chat_id: int, user_id: int, message_id: int,
+                           button_text_or_data: str) -> int:
+        """A member presses an inline button of the bot's message in the group."""
+        self._member(chat_id, user_id)
+        msg = self._chats[chat_id].messages.get(message_id)
+        if msg is None or msg.deleted or not msg.from_bot:
+            raise LookupError(f"no bot message {message_id} in group {chat_id}")
+        from .emulator import _inline_rows
+
+        buttons = [b for row in _inline_rows(msg.markup) for b in row]
+        chosen = next((b for b in buttons if button_text_or_data in (b.text, b.callback_data)),
+                      None)
+        if chosen is None or chosen.callback_data is None:
+            raise LookupError(f"message {message_id} has no callback button "
+                              f"{button_text_or_data!r}")
+        return self.send_group_callback(chat_id, user_id, message_id, chosen.callback_data)
+
+    def send_group_callback(self, chat_id: int, user_id: int, message_id: int,
+                            data: str) -> int:
+        """Callback data (possibly forged) for a message in the group, without checks."""
+        group = self._member(chat_id, user_id)
+        chat = self._chats[chat_id]
+        query_id = self._new_callback_query(user_id, chat_id, message_id)
+        msg = chat.messages.get(message_id)
+        message: JSON
+        if msg is not None and not msg.deleted:
+            message = self._message_json(msg)
+        else:
+            message = {"chat": group.chat_api(), "message_id": message_id, "date": 0}
+        query: JSON = {
+            "id": query_id,
+            "from": self._users[user_id].to_api(),
+            "message": message,
+            "chat_instance": str(-chat_id * 7919 + self.bot_id),
+            "data": data,
+        }
+        return self._enqueue({"callback_query": query}, chat)
+
+    # ----------------------------------------------------------------------------------
+    # What the bot receives and how group messages look
+    # ----------------------------------------------------------------------------------
+
+    def _deliver_group_message(self, group: EmuGroup, msg: _Message) -> int | None:
+        chat = self._chats[group.id]
+        if not self._bot_receives(group, msg):
+            self._bump(chat)
+            return None
+        return self._enqueue({"message": self._message_json(msg)}, chat)
+
+    def _bot_receives(self, group: EmuGroup, msg: _Message) -> bool:
+        if not group.bot_member:
+            return False
+        if msg.kind == "service" or not self.group_privacy or group.bot_is_admin:
+            return True
+        chat = self._chats[group.id]
+        replied = chat.messages.get(msg.reply_to) if msg.reply_to is not None else None
+        if replied is not None and replied.from_bot:
+            return True
+        target = command_target(msg.text, msg.entities) if msg.kind == "text" else None
+        if target is None:
+            return False
+        _, addressed = target
+        if addressed is not None:
+            return addressed.lower() == self.bot_username.lower()
+        return self._last_bot_in(group) in (None, self.bot_id)
+
+    def _last_bot_in(self, group: EmuGroup) -> int | None:
+        """The bot that posted last in the group (ours or another), None if none did."""
+        for msg in reversed(self._chats[group.id].messages.values()):
+            if msg.from_bot:
+                return self.bot_id
+            if msg.sender_id in group.bots:
+                return msg.sender_id
+        return None
+
+    def _group_sender_api(self, group: EmuGroup, sender_id: int | None) -> JSON:
+        if sender_id in group.bots:
+            name = group.bots[sender_id]
+            return {"id": sender_id, "is_bot": True, "first_name": name, "username": name}
+        if sender_id is None:  # the bot's own message
+            return self._bot_user()
+        return self._users[sender_id].to_api()
+
+    def group_callback_answers(self, chat_id: int) -> list[Any]:
+        """Answers the bot gave to presses under this group's messages, in order."""
+        return [answer for _seq, answer in self._chats[chat_id].callback_answers]
