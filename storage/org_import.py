@@ -61,6 +61,11 @@ Rules:
   in the chat, and stays on the committee).
 * Empty lines are skipped. Row numbers in the report count every line of the file with
   the header as row 1, as a spreadsheet shows them.
+* Limits: at most MAX_ROWS (50,000) rows and MAX_COLUMNS (50) columns, a file of at most
+  20 MB (an .xlsx unpacking to at most 200 MB). In an .xlsx only the header's columns are
+  read: cells to the right of the last header are ignored.
+* Telegram ids are written in the digits 0-9 (no full-width or other scripts' digits) and
+  fit in 52 bits, as Telegram's do.
 
 Example (CSV)::
 
@@ -539,7 +544,7 @@ class _Importer:
             return None
         value = values.get(_norm(text))
         if value is None:
-            self.error(row, "kind", f"unknown {what} '{text}'; use {allowed}")
+            self.error(row, "kind", f"unknown {what} '{_shown(text)}'; use {allowed}")
         return value
 
     def _parent(self, row: int, cells: dict[str, object], required: str | None) -> str | None:
@@ -571,7 +576,7 @@ class _Importer:
         value = clean_term_start(text, self.today)
         if isinstance(value, Invalid):
             reason = _DATE_REASONS.get(value.reason, value.reason)
-            self.error(row, "term_start", f"'{text}': {reason}")
+            self.error(row, "term_start", f"'{_shown(text)}': {reason}")
             return None
         return value
 
@@ -611,7 +616,8 @@ class _Importer:
         text = _text(cells.get("record"))
         record = RECORD_VALUES.get(_norm(text)) if text else None
         if record is None:
-            what = f"unknown record type '{text}'" if text else "the record type is required"
+            what = (f"unknown record type '{_shown(text)}'" if text
+                    else "the record type is required")
             self.error(
                 row, "record", f"{what}; use party, social, group or member "
                 "(党组织, 社会组织, 党小组, 党员)",
@@ -1015,13 +1021,13 @@ def _check_header(
             unknown.append(text)
         elif column in index:
             report.errors.append(
-                RowError(header_row, column, f"the column appears twice ('{text}')")
+                RowError(header_row, column, f"the column appears twice ('{_shown(text)}')")
             )
         else:
             index[column] = position
             report.headers[column] = text
     if unknown:
-        names = ", ".join(f"'{u}'" for u in unknown)
+        names = ", ".join(f"'{_shown(u)}'" for u in unknown)
         report.errors.append(
             RowError(
                 header_row, None,
