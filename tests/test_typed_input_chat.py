@@ -9,8 +9,11 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.i18n import translator
-from storage.models import Duty, Person, TrainingRecord
+from storage.models import Duty, Meeting, Person, TrainingRecord
 from tests.harness import ADMIN_ID, Bot
+from tests.test_checkin_chat import SEC
+from tests.test_checkin_chat import person as checkin_person
+from tests.test_checkin_chat import seed as checkin_seed
 from tests.test_duties_chat import press as duty_press
 from tests.test_duties_chat import say as duty_say
 from tests.test_duties_chat import world as duty_world
@@ -117,3 +120,24 @@ async def test_invisible_names_and_short_phones_are_refused_at_registration(bot:
         person = await s.scalar(select(Person).where(Person.telegram_id == 1001))
         assert person is not None
         assert (person.real_name, person.phone) == ("王丽", "+8613800001234")
+
+
+async def test_minutes_keep_their_lines_but_not_bidi_overrides(bot: Bot) -> None:
+    w = await checkin_seed(bot)
+    sec = checkin_person(bot, SEC)
+    await sec.say("/checkin")
+    await sec.tap("Open check-in")
+    await sec.tap("📋 Roster")
+    await sec.tap("🏁 Close meeting")
+    assert "Type the minutes" in sec.last_text
+    await sec.say("\u3164\n\u200b\u2066")
+    assert sec.last_text == "Please type something."
+    await sec.say("\u202eStudied chapter 5.\u202c\nDecided:\u200b a theme day.")
+    assert "Minutes noted" in sec.last_text
+    await sec.tap("Done")
+    await sec.tap("🔒 Close and freeze")
+    assert bot.app is not None
+    async with bot.app.database.session() as session:
+        meeting = await session.get(Meeting, w.meeting)
+        assert meeting is not None
+        assert meeting.minutes == "Studied chapter 5.\nDecided: a theme day."
