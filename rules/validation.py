@@ -25,6 +25,7 @@ DATE_RE = re.compile(
     r"^\s*([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?\s*$"
 )
 WHEN_RE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})\s+([0-9]{1,2}):([0-9]{2})")
+MAX_TELEGRAM_ID = 2**52 - 1  # Telegram user ids have at most 52 significant bits
 MAX_NUMBER_CHARS = 20  # longer than any number anyone types here; keeps parsing cheap
 MIN_PHONE_DIGITS = 7  # the shortest national numbers (E.164 leaves lengths to each country)
 MAX_PHONE_DIGITS = 15  # E.164: at most 15 digits with the country code

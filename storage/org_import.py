@@ -99,6 +99,7 @@ from rules.tree import ALLOWED_PARENTS, GROUP_KINDS, MEMBER_KINDS
 from rules.validation import (
     MAX_GROUP_NAME,
     MAX_ORG_NAME,
+    MAX_TELEGRAM_ID,
     Invalid,
     clean_real_name,
     clean_term_start,
@@ -139,7 +140,6 @@ COLUMNS: dict[str, str] = {
     "telegram_id": "Telegram ID",
 }
 REQUIRED_COLUMNS = ("record", "name", "kind", "parent")
-MAX_TELEGRAM_ID = 2**52 - 1  # Telegram user ids have at most 52 significant bits
 MAX_ROWS = 50_000  # lines of the file, header included: a province's list fits
 MAX_COLUMNS = 50  # the header has seven known columns; more is a wrong file
 MAX_FILE_BYTES = 20 * 1024 * 1024
