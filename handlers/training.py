@@ -2373,11 +2373,11 @@ async def enter_requirement(update: Update, context: BranchContext) -> int:
     if minutes is None:
         await send(update, t("Please type a number, for example 24 or 3 days."))
         return R_HOURS
-    if isinstance(minutes, TrainingProblem) or minutes <= 0:
+    if minutes is TrainingProblem.NOT_POSITIVE or minutes == 0:
         await send(update, t("The requirement must be more than zero. Please type the hours "
                              "again, for example 24."))
         return R_HOURS
-    if minutes > store.MAX_REQUIRED_MINUTES:
+    if isinstance(minutes, TrainingProblem) or minutes > store.MAX_REQUIRED_MINUTES:
         await send(update, t("That is more than {max} a year; please check the number (hours "
                              "a year, not minutes) and type it again.",
                              max=duration(t, store.MAX_REQUIRED_MINUTES, hpd)))

@@ -141,3 +141,17 @@ async def test_minutes_keep_their_lines_but_not_bidi_overrides(bot: Bot) -> None
         meeting = await session.get(Meeting, w.meeting)
         assert meeting is not None
         assert meeting.minutes == "Studied chapter 5.\nDecided: a theme day."
+
+
+async def test_an_absurd_yearly_requirement_is_called_too_large(bot: Bot) -> None:
+    await build_world(bot)
+    admin = who(bot, ADMIN_ID)
+    await admin.say("/training")
+    await training_press(admin, "Harbour Committee")
+    await training_press(admin, "🎯 Yearly requirement")
+    await training_press(admin, "✏️ Set: Party members")
+    for typed in ("1" + "0" * 29, "9" * 5000 + " days"):
+        answer = await training_say(admin, typed)
+        assert CRASH not in answer and "more than 50 days (400 h) a year" in answer
+    assert "Please type a number" in await training_say(admin, ETHIOPIC_ONE)
+    assert "must be more than zero" in await training_say(admin, "０")
