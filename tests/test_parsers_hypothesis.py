@@ -16,9 +16,11 @@ Examples per test: the profile in conftest.py (1,000 with CI=true).
 
 from __future__ import annotations
 
+import atexit
 import csv
 import io
 import re
+import shutil
 import tempfile
 import unicodedata
 from datetime import UTC, date, datetime, timedelta
@@ -479,6 +481,7 @@ cell = st.one_of(
 )
 csv_rows = st.lists(st.lists(cell, min_size=0, max_size=9), min_size=1, max_size=6)
 WORKDIR = Path(tempfile.mkdtemp(prefix="branchbot-hypothesis-"))
+atexit.register(shutil.rmtree, WORKDIR, True)
 
 
 @given(csv_rows)
