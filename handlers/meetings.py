@@ -85,7 +85,14 @@ from handlers.ui import (
 from rules import meetings as rules
 from rules.permissions import Actor, can_manage_org
 from rules.tree import MEMBER_KINDS
-from rules.validation import MAX_REASON, Invalid, clean_link, clean_text, parse_when
+from rules.validation import (
+    DEFAULT_MAX_AHEAD,
+    MAX_REASON,
+    Invalid,
+    clean_link,
+    clean_text,
+    parse_when,
+)
 from storage import meetings as meeting_store
 from storage import orgs as org_store
 from storage import people
@@ -134,7 +141,7 @@ CHANGE = "meeting_change"  # user_data: {"id": meeting id} while postponing or c
 MAX_PLACE = 200  # Meeting.place
 MAX_TOPIC = 200  # Meeting.topic
 MAX_PERSON = 50  # Meeting.host / recorder / lecturer
-MAX_AHEAD = timedelta(days=731)  # a start more than two years ahead is a typo
+MAX_AHEAD = DEFAULT_MAX_AHEAD  # a start more than two years ahead is a typo
 RECENT = timedelta(days=90)  # closed meetings shown in a leader's list
 MAX_LEAVE_SHOWN = 10  # leave requests listed on a card
 DURATIONS = {60: N_("1 h"), 90: N_("1.5 h"), 120: N_("2 h"), 240: N_("Half day (4 h)")}
