@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -21,6 +22,7 @@ from rules.validation import (
     mask_phone,
     parse_date,
     parse_decimal,
+    parse_when,
     parse_whole,
     parse_whole_list,
 )
@@ -156,6 +158,12 @@ def test_decimals_and_lists() -> None:
 def test_dates_take_ascii_and_full_width_digits_only() -> None:
     assert parse_date("２０１５－０７－０１") == date(2015, 7, 1)
     assert parse_date("\u0662\u0660\u0661\u0665-07-01") == Invalid("date_format")
+    now = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    shanghai = ZoneInfo("Asia/Shanghai")
+    assert parse_when("２０２７－０１－０２　１０：３０", shanghai, now) == datetime(
+        2027, 1, 2, 2, 30, tzinfo=UTC)
+    assert parse_when("\u0662\u0660\u0662\u0667-01-02 10:30", shanghai, now) == "format"
+    assert parse_when("0001-01-01 00:00", shanghai, now) == "invalid"  # not a crash
 
 
 @pytest.mark.parametrize(
