@@ -104,10 +104,12 @@ class Settings(BaseSettings):
     def _parse_admins(cls, value: Any) -> Any:
         if isinstance(value, str):
             parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
-            try:
-                return frozenset(int(p) for p in parts)
-            except ValueError:
-                raise ValueError("must be comma-separated numeric Telegram user ids") from None
+            from rules.validation import MAX_TELEGRAM_ID, Invalid, parse_whole
+
+            ids = [parse_whole(p, minimum=0, maximum=MAX_TELEGRAM_ID, typed=False) for p in parts]
+            if any(isinstance(i, Invalid) for i in ids):
+                raise ValueError("must be comma-separated numeric Telegram user ids")
+            return frozenset(ids)
         if isinstance(value, int):
             return frozenset({value})
         return value

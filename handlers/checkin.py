@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import html
 import logging
-import unicodedata
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -279,16 +278,7 @@ def refuse_if_not_live(meeting: Meeting) -> None:
 
 def clean_minutes(text: str | None) -> str | Invalid:
     """Minutes: several lines allowed, at most MAX_MINUTES characters."""
-    value = (text or "").replace("\r\n", "\n").strip()
-    if not value:
-        return Invalid("empty")
-    if any(
-        unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\t" for ch in value
-    ):
-        return Invalid("control_chars")
-    if len(value) > MAX_MINUTES:
-        return Invalid("too_long", MAX_MINUTES)
-    return value
+    return clean_text(text, max_length=MAX_MINUTES, multiline=True)
 
 
 def shorten(text: str, limit: int) -> str:

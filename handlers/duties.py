@@ -31,8 +31,6 @@ from __future__ import annotations
 
 import calendar
 import logging
-import re
-import unicodedata
 from datetime import date
 from typing import Any
 
@@ -69,7 +67,14 @@ from reminders import duties as duty_rules
 from reminders.planner import DUTY_TITLES, ensure_default_duties
 from rules import training as training_rules
 from rules.permissions import Actor, can_manage_org
-from rules.validation import MAX_ORG_NAME, Invalid, clean_text, parse_date
+from rules.validation import (
+    MAX_ORG_NAME,
+    Invalid,
+    clean_text,
+    parse_date,
+    parse_whole,
+    parse_whole_list,
+)
 from storage import duties as store
 from storage import orgs as org_store
 from storage import people
@@ -87,7 +92,6 @@ DRAFT = "duty_draft"  # user_data: the flow in progress, JSON-safe values only
 
 MAX_TITLE = MAX_ORG_NAME * 2  # as Duty.title allows (200)
 DEFAULT_LEADS = (7, 1)
-LEADS_RE = re.compile(r"\d+")
 AUDIENCES = {
     "s": ("secretaries",),
     "m": ("members",),
@@ -552,18 +556,16 @@ async def ask_edit(update: Update, context: BranchContext) -> int:
 
 
 def parse_leads(text: str | None) -> list[int] | None:
-    """"30, 14, 7 1" -> [30, 14, 7, 1]; None if nothing else than numbers and separators."""
-    value = unicodedata.normalize("NFKC", text or "").strip()
-    numbers = LEADS_RE.findall(value)
-    rest = LEADS_RE.sub("", value)
-    if not numbers or any(ch not in " ,;、，" for ch in rest) or any(len(n) > 4 for n in numbers):
-        return None
-    return sorted({int(n) for n in numbers}, reverse=True)
+    """"30, 14, 7 1" -> [30, 14, 7, 1]; None unless 1 to MAX_LEADS numbers up to MAX_LEAD_DAYS."""
+    leads = parse_whole_list(text, minimum=0, maximum=store.MAX_LEAD_DAYS,
+                             max_items=store.MAX_LEADS)
+    return None if isinstance(leads, Invalid) else leads
 
 
 def parse_number(text: str | None) -> int | None:
-    value = unicodedata.normalize("NFKC", text or "").strip()
-    return int(value) if value.isdigit() and len(value) <= 4 else None
+    """A typed day or month (ASCII or full-width digits); the caller checks the range."""
+    number = parse_whole(text, minimum=0, maximum=9999)
+    return None if isinstance(number, Invalid) else number
 
 
 async def enter_edit(update: Update, context: BranchContext) -> int:
@@ -752,7 +754,7 @@ async def new_on(update: Update, context: BranchContext) -> int:
     assert update.message is not None
     async with context.db.session() as session:
         actor, t, draft = await _new_step(session, update, context)
-    on = parse_date(unicodedata.normalize("NFKC", update.message.text or ""))
+    on = parse_date(update.message.text)
     if isinstance(on, Invalid):
         await send(update, invalid_text(t, on))
         return N_ON
@@ -950,7 +952,7 @@ async def renewal_elected(update: Update, context: BranchContext) -> int:
     assert update.message is not None
     async with context.db.session() as session:
         _actor, t, _org, line, draft = await _renewal_step(session, update, context)
-    elected = parse_date(unicodedata.normalize("NFKC", update.message.text or ""))
+    elected = parse_date(update.message.text)
     if isinstance(elected, Invalid):
         await send(update, invalid_text(t, elected))
         return RN_ELECTED
@@ -1038,7 +1040,7 @@ async def renewal_approved(update: Update, context: BranchContext) -> int:
     assert update.message is not None
     async with context.db.session() as session:
         _actor, t, org, _line, draft = await _renewal_step(session, update, context)
-        approved = parse_date(unicodedata.normalize("NFKC", update.message.text or ""))
+        approved = parse_date(update.message.text)
         if isinstance(approved, Invalid):
             await send(update, invalid_text(t, approved))
             return RN_APPROVED

@@ -34,11 +34,9 @@ from __future__ import annotations
 import html
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
@@ -87,7 +85,14 @@ from handlers.ui import (
 from rules import meetings as rules
 from rules.permissions import Actor, can_manage_org
 from rules.tree import MEMBER_KINDS
-from rules.validation import MAX_REASON, Invalid, clean_text
+from rules.validation import (
+    DEFAULT_MAX_AHEAD,
+    MAX_REASON,
+    Invalid,
+    clean_link,
+    clean_text,
+    parse_when,
+)
 from storage import meetings as meeting_store
 from storage import orgs as org_store
 from storage import people
@@ -135,14 +140,12 @@ CHANGE = "meeting_change"  # user_data: {"id": meeting id} while postponing or c
 
 MAX_PLACE = 200  # Meeting.place
 MAX_TOPIC = 200  # Meeting.topic
-MAX_URL = 300  # Meeting.online_url
 MAX_PERSON = 50  # Meeting.host / recorder / lecturer
-MAX_AHEAD = timedelta(days=731)  # a start more than two years ahead is a typo
+MAX_AHEAD = DEFAULT_MAX_AHEAD  # a start more than two years ahead is a typo
 RECENT = timedelta(days=90)  # closed meetings shown in a leader's list
 MAX_LEAVE_SHOWN = 10  # leave requests listed on a card
 DURATIONS = {60: N_("1 h"), 90: N_("1.5 h"), 120: N_("2 h"), 240: N_("Half day (4 h)")}
 SERIES_COUNTS = (3, 6, 12)
-WHEN_RE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})\s+(\d{1,2}):(\d{2})")
 ARRIVED = (AttendanceStatus.PRESENT, AttendanceStatus.GUEST_PRESENT)
 GUESTS = (AttendanceStatus.GUEST, AttendanceStatus.GUEST_PRESENT)
 
@@ -204,30 +207,6 @@ NOT_REGISTERED = N_("Meetings are for registered members. Register with /start."
 # ---------------------------------------------------------------------------------------
 
 
-def parse_when(text: str | None, tz: tzinfo, now: datetime) -> datetime | str:
-    """A start typed as YYYY-MM-DD HH:MM in the branch's time zone, in UTC; else an error key.
-
-    Full-width digits and colons (Chinese input methods) are accepted; nothing else is.
-    """
-    value = unicodedata.normalize("NFKC", text or "").strip()
-    match = WHEN_RE.fullmatch(value)
-    if not match:
-        return "format"
-    year, month, day, hour, minute = (int(g) for g in match.groups())
-    try:
-        local = datetime(year, month, day, hour, minute, tzinfo=tz)
-    except ValueError:
-        return "invalid"
-    # A wall time skipped by a daylight-saving change does not exist.
-    if local.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
-        return "invalid"
-    if local <= now:
-        return "past"
-    if local - now > MAX_AHEAD:
-        return "too_far"
-    return local.astimezone(UTC)
-
-
 def example_when(tz: tzinfo, now: datetime) -> str:
     """An example start a week from now, in the accepted format."""
     return (now.astimezone(tz) + timedelta(days=7)).strftime("%Y-%m-%d") + " 14:30"
@@ -235,23 +214,6 @@ def example_when(tz: tzinfo, now: datetime) -> str:
 
 def when_error(t: Translator, code: str, tz: tzinfo, now: datetime) -> str:
     return t(WHEN_ERRORS[code], example=example_when(tz, now))
-
-
-def clean_link(text: str | None) -> str | None:
-    """An http(s) link with a host, without spaces; None if it is anything else."""
-    value = (text or "").strip()
-    if not value or len(value) > MAX_URL or any(ch.isspace() for ch in value):
-        return None
-    if any(unicodedata.category(ch).startswith("C") for ch in value):
-        return None
-    try:
-        parts = urlsplit(value)
-        host = parts.hostname
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not host:
-        return None
-    return value
 
 
 def nth_weekday(day: date) -> tuple[int, int]:

@@ -76,7 +76,12 @@ INVALID_MESSAGES = {
     "date_invalid": N_("That date does not exist. Please type a date like 2020-07-01."),
     "date_future": N_("That date is in the future. Please type a past date."),
     "date_too_early": N_("That date is too early. Please check the year."),
-    "phone_format": N_("That does not look like a phone number."),
+    "phone_format": N_("That does not look like a phone number (7 to 15 digits, optionally "
+                       "starting with +)."),
+    "number_range": N_("Please type a whole number from {low} to {limit}, in the digits 0-9."),
+    "number_list": N_("Please type one to {limit} numbers, separated by commas or spaces."),
+    "number_format": N_("Please type a number in the digits 0-9, for example 6 or 1.5."),
+    "number_too_large": N_("That number is too large (at most {limit})."),
 }
 INVITE_PROBLEMS = {
     "invite_unknown": N_("This invite link is not valid."),
@@ -87,7 +92,7 @@ INVITE_PROBLEMS = {
 
 
 def invalid_text(t: Translator, invalid: Invalid) -> str:
-    return t(INVALID_MESSAGES[invalid.reason], limit=invalid.limit or 0)
+    return t(INVALID_MESSAGES[invalid.reason], limit=invalid.limit or 0, low=invalid.low or 0)
 
 
 def _draft(context: BranchContext) -> dict[str, Any]:

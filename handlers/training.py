@@ -51,8 +51,6 @@ import html
 import io
 import logging
 import mimetypes
-import re
-import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -119,7 +117,7 @@ from rules.training import (
     TrainingState,
 )
 from rules.tree import MEMBER_KINDS
-from rules.validation import MAX_REASON, Invalid, clean_text, parse_date
+from rules.validation import MAX_REASON, Invalid, clean_text, parse_date, strip_format_chars
 from storage import orgs as org_store
 from storage import people
 from storage import training as store
@@ -292,12 +290,6 @@ FIXED_AT = {
     TrainingProblem.NOT_POSITIVE: L_AMOUNT,
     TrainingProblem.TOO_MANY_HOURS: L_AMOUNT,
 }
-AMOUNT_RE = re.compile(
-    r"(?P<sign>[-−–])?\s*(?P<number>[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)\s*"
-    r"(?P<unit>h|hr|hrs|hours?|小时|个小时|学时|d|days?|天|日)?",
-    re.IGNORECASE,
-)
-DAY_UNITS = frozenset({"d", "day", "days", "天", "日"})
 
 
 # ---------------------------------------------------------------------------------------
@@ -827,7 +819,7 @@ def _problem(
     minutes = values.get("minutes")
     organizer = values.get("organizer")
     probe = TrainingDraft(
-        title=str(values.get("title") or "x"),
+        title=str(values["title"]) if values.get("title") is not None else "x",
         kind=TrainingKind(values.get("kind") or TrainingKind.OTHER.value),
         starts_on=start,
         ends_on=end,
@@ -949,7 +941,7 @@ async def enter_title(update: Update, context: BranchContext) -> int:
     today = local_today(context.settings.tzinfo)
     async with context.db.session() as session:
         _actor, t, draft = await _step(session, update, context)
-    title = (update.message.text or "").strip()
+    title = strip_format_chars(update.message.text or "").strip()
     problem = _problem(draft, today, L_TITLE, title=title)
     if problem is not None:
         await send(update, problem_text(t, problem, draft, today))
@@ -978,7 +970,7 @@ async def enter_organizer(update: Update, context: BranchContext) -> int:
         await show(update, t("Organizer: {organizer}", organizer=t("not given")))
         return await ask_start(update, context, t)
     assert update.message is not None
-    organizer = (update.message.text or "").strip()
+    organizer = strip_format_chars(update.message.text or "").strip()
     problem = _problem(draft, today, L_ORGANIZER, organizer=organizer)
     if problem is not None:
         await send(update, problem_text(t, problem, draft, today))
@@ -1025,7 +1017,7 @@ async def enter_start(update: Update, context: BranchContext) -> int:
             start: date | Invalid = today - timedelta(days=back)
         else:
             assert update.message is not None
-            start = parse_date(unicodedata.normalize("NFKC", update.message.text or ""))
+            start = parse_date(update.message.text)
         if isinstance(start, Invalid):
             await send(update, invalid_text(t, start))
             return L_START
@@ -1106,7 +1098,7 @@ async def enter_end(update: Update, context: BranchContext) -> int:
         await show(update, t("Last day: {date}", date=start.isoformat()))
     else:
         assert update.message is not None
-        end = parse_date(unicodedata.normalize("NFKC", update.message.text or ""))
+        end = parse_date(update.message.text)
     if isinstance(end, Invalid):
         await send(update, invalid_text(t, end))
         return L_END
@@ -1152,26 +1144,6 @@ async def ask_amount(update: Update, context: BranchContext, t: Translator) -> i
     return L_AMOUNT
 
 
-def parse_length(
-    text: str | None, unit: DurationUnit, hours_per_day: int
-) -> int | TrainingProblem | None:
-    """Minutes typed as "6", "1.5", "６小时", "2 days" or "2天"; a negative number is
-    NOT_POSITIVE; None if it is not a number at all."""
-    value = unicodedata.normalize("NFKC", text or "").strip()
-    match = AMOUNT_RE.fullmatch(value)
-    if match is None:
-        return None
-    if match.group("sign"):
-        return TrainingProblem.NOT_POSITIVE
-    amount = rules.parse_amount(match.group("number"))
-    if amount is None:
-        return None
-    suffix = (match.group("unit") or "").lower()
-    if suffix:
-        unit = DurationUnit.DAYS if suffix in DAY_UNITS else DurationUnit.HOURS
-    return rules.duration_minutes(amount, unit, hours_per_day)
-
-
 async def enter_amount(update: Update, context: BranchContext) -> int:
     """The typed length, or tr:span (every day of the span, a full day each)."""
     today = local_today(context.settings.tzinfo)
@@ -1186,7 +1158,7 @@ async def enter_amount(update: Update, context: BranchContext) -> int:
     else:
         assert update.message is not None
         unit = DurationUnit(draft.get("unit") or DurationUnit.HOURS.value)
-        minutes = parse_length(update.message.text, unit, hpd)
+        minutes = rules.parse_length(update.message.text, unit, hpd)
     if minutes is None:
         await send(update, t("Please type a number, for example 6 or 1.5."))
         return L_AMOUNT
@@ -1939,7 +1911,7 @@ async def enter_fixed_length(update: Update, context: BranchContext) -> int:
     hpd = context.settings.training_policy.hours_per_day
     today = local_today(tz)
     t = tr(update, context)
-    minutes = parse_length(update.message.text, DurationUnit.HOURS, hpd)
+    minutes = rules.parse_length(update.message.text, DurationUnit.HOURS, hpd)
     if minutes is None:
         await send(update, t("Please type a number, for example 6 or 1.5."))
         return D_HOURS
@@ -2396,15 +2368,15 @@ async def enter_requirement(update: Update, context: BranchContext) -> int:
         actor, org = await _requirement_org(session, update, context, org_id)
         sources = await store.requirement_sources(session, org_id, policy=policy)
     t = translator(actor.language)
-    minutes = parse_length(update.message.text, DurationUnit.HOURS, hpd)
+    minutes = rules.parse_length(update.message.text, DurationUnit.HOURS, hpd)
     if minutes is None:
         await send(update, t("Please type a number, for example 24 or 3 days."))
         return R_HOURS
-    if isinstance(minutes, TrainingProblem) or minutes <= 0:
+    if minutes is TrainingProblem.NOT_POSITIVE or minutes == 0:
         await send(update, t("The requirement must be more than zero. Please type the hours "
                              "again, for example 24."))
         return R_HOURS
-    if minutes > store.MAX_REQUIRED_MINUTES:
+    if isinstance(minutes, TrainingProblem) or minutes > store.MAX_REQUIRED_MINUTES:
         await send(update, t("That is more than {max} a year; please check the number (hours "
                              "a year, not minutes) and type it again.",
                              max=duration(t, store.MAX_REQUIRED_MINUTES, hpd)))

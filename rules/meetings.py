@@ -141,8 +141,8 @@ def parse_requirements(overrides: Mapping[str, str]) -> dict[MeetingKind, Requir
                 f"{key}: unknown period {period_text.strip()!r}; use one of: {_choices(Period)}"
             ) from None
         count_text = count_text.strip()
-        if not re.fullmatch(r"[+-]?[0-9]+", count_text):
-            raise ValueError(f"{key}: minimum must be a whole number, got {count_text!r}")
+        if not re.fullmatch(r"[+-]?[0-9]{1,6}", count_text):  # bounded: int() of 5000 digits fails
+            raise ValueError(f"{key}: minimum must be a whole number, got {count_text[:20]!r}")
         minimum = int(count_text)
         if minimum < 0:
             raise ValueError(f"{key}: minimum must be 0 or more, got {minimum}")

@@ -8,17 +8,24 @@ validation returns a code (a StrEnum) the handlers translate, never a sentence.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from types import MappingProxyType
 
 from rules.meetings import MEMBER_STATUSES
 from rules.permissions import COMMITTEE_ROLES, Actor, can_manage_org
-from rules.validation import Invalid, clean_text
+from rules.validation import (
+    Invalid,
+    clean_text,
+    fold_full_width,
+    parse_decimal,
+    strip_format_chars,
+)
 from storage.models import MemberRole, MemberStatus, TrainingGroup, TrainingKind, TrainingState
 
 __all__ = [
@@ -51,6 +58,7 @@ __all__ = [
     "normalize_title",
     "parse_amount",
     "parse_counted_kinds",
+    "parse_length",
     "parse_required_hours",
     "pro_rata_target",
     "progress",
@@ -69,6 +77,15 @@ DEFAULT_HOURS_PER_DAY = 8
 MAX_YEARLY_HOURS = 366 * 24
 MAX_TITLE = 200
 MAX_ORGANIZER = 200
+# Hours or days anyone types for one training: beyond it is a typo, never a length.
+MAX_TYPED_AMOUNT = 9999
+# ASCII digits only (after full-width folding); the number itself is checked by parse_decimal.
+_AMOUNT_RE = re.compile(
+    r"(?P<sign>[-−–])?\s*(?P<number>[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)\s*"
+    r"(?P<unit>h|hr|hrs|hours?|小时|个小时|学时|d|days?|天|日)?",
+    re.IGNORECASE,
+)
+_DAY_UNITS = frozenset({"d", "day", "days", "天", "日"})
 
 # ---------------------------------------------------------------------------------------------
 # Who owes what
@@ -228,15 +245,29 @@ class DurationUnit(StrEnum):
 
 
 def parse_amount(text: str) -> Decimal | None:
-    """A non-negative number typed as 2, 1.5, 1,5 or １．５; None if it is not one."""
-    value = unicodedata.normalize("NFKC", text).strip().replace(",", ".")
-    if not value or value.startswith(("+", "-")):
+    """A non-negative number typed as 2, 1.5, 1,5 or １．５; None if it is not one (or is
+    beyond MAX_TYPED_AMOUNT)."""
+    amount = parse_decimal(text, maximum=MAX_TYPED_AMOUNT)
+    return None if isinstance(amount, Invalid) else amount
+
+
+def parse_length(
+    text: str | None, unit: DurationUnit, hours_per_day: int = DEFAULT_HOURS_PER_DAY
+) -> int | TrainingProblem | None:
+    """Minutes typed as "6", "1.5", "６小时", "2 days" or "2天"; a negative number is
+    NOT_POSITIVE, an absurdly large one TOO_MANY_HOURS; None if it is not a number at all."""
+    match = _AMOUNT_RE.fullmatch(fold_full_width(text or "").strip())
+    if match is None:
         return None
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        return None
-    return amount if amount.is_finite() and amount >= 0 else None
+    if match.group("sign"):
+        return TrainingProblem.NOT_POSITIVE
+    amount = parse_decimal(match.group("number"), maximum=MAX_TYPED_AMOUNT)
+    if isinstance(amount, Invalid):
+        return TrainingProblem.TOO_MANY_HOURS if amount.reason == "number_too_large" else None
+    suffix = (match.group("unit") or "").lower()
+    if suffix:
+        unit = DurationUnit.DAYS if suffix in _DAY_UNITS else DurationUnit.HOURS
+    return duration_minutes(amount, unit, hours_per_day)
 
 
 def duration_minutes(
@@ -445,12 +476,17 @@ def validate_training(
     title = clean_text(draft.title, max_length=MAX_TITLE)
     if isinstance(title, Invalid):
         return _TEXT_PROBLEMS["title"][title.reason]
+    if strip_format_chars(draft.title) != draft.title:  # stored as given: pass it cleaned
+        return TrainingProblem.TITLE_INVALID
     if not normalize_title(title):
         return TrainingProblem.TITLE_EMPTY  # punctuation only
     if draft.organizer is not None and draft.organizer.strip():
         organizer = clean_text(draft.organizer, max_length=MAX_ORGANIZER)
         if isinstance(organizer, Invalid):
-            return _TEXT_PROBLEMS["organizer"][organizer.reason]
+            problems = _TEXT_PROBLEMS["organizer"]
+            return problems.get(organizer.reason, TrainingProblem.ORGANIZER_INVALID)
+        if strip_format_chars(draft.organizer) != draft.organizer:
+            return TrainingProblem.ORGANIZER_INVALID
     if draft.ends_on < draft.starts_on:
         return TrainingProblem.END_BEFORE_START
     if draft.minutes <= 0:

@@ -61,6 +61,11 @@ Rules:
   in the chat, and stays on the committee).
 * Empty lines are skipped. Row numbers in the report count every line of the file with
   the header as row 1, as a spreadsheet shows them.
+* Limits: at most MAX_ROWS (50,000) rows and MAX_COLUMNS (50) columns, a file of at most
+  20 MB (an .xlsx unpacking to at most 200 MB). In an .xlsx only the header's columns are
+  read: cells to the right of the last header are ignored.
+* Telegram ids are written in the digits 0-9 (no full-width or other scripts' digits) and
+  fit in 52 bits, as Telegram's do.
 
 Example (CSV)::
 
@@ -79,6 +84,7 @@ import csv
 import io
 import re
 import warnings
+import zipfile
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -93,10 +99,12 @@ from rules.tree import ALLOWED_PARENTS, GROUP_KINDS, MEMBER_KINDS
 from rules.validation import (
     MAX_GROUP_NAME,
     MAX_ORG_NAME,
+    MAX_TELEGRAM_ID,
     Invalid,
     clean_real_name,
     clean_term_start,
     clean_text,
+    parse_whole,
 )
 from storage import orgs, people
 from storage.db import Database
@@ -132,7 +140,11 @@ COLUMNS: dict[str, str] = {
     "telegram_id": "Telegram ID",
 }
 REQUIRED_COLUMNS = ("record", "name", "kind", "parent")
-MAX_TELEGRAM_ID = 2**63 - 1  # a BIGINT column
+MAX_ROWS = 50_000  # lines of the file, header included: a province's list fits
+MAX_COLUMNS = 50  # the header has seven known columns; more is a wrong file
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_SHOWN = 30  # characters of a wrong value quoted in the report
 
 
 def _norm(text: str) -> str:
@@ -285,7 +297,30 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def _read_csv(path: Path) -> list[Cells]:
+def _too_many_rows(number: int) -> _FileProblem:
+    return _FileProblem(
+        f"row {number}: a file may have at most {MAX_ROWS} rows; split it into smaller files"
+    )
+
+
+def _too_many_columns(number: int) -> _FileProblem:
+    return _FileProblem(
+        f"row {number}: a file may have at most {MAX_COLUMNS} columns "
+        f"(A to {_column_letter(MAX_COLUMNS - 1)})"
+    )
+
+
+def _check_size(path: Path) -> None:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise _FileProblem(
+            f"the file has {size // 1024 // 1024} MB; at most {MAX_FILE_BYTES // 1024 // 1024} "
+            "MB can be imported at once"
+        )
+
+
+def _read_csv(path: Path) -> list[tuple[int, Cells]]:
+    _check_size(path)
     data = path.read_bytes()
     if data.startswith(b"PK\x03\x04"):
         raise _FileProblem("this is a zip/Excel file, not CSV text; name it .xlsx")
@@ -302,15 +337,40 @@ def _read_csv(path: Path) -> list[Cells]:
     if "," not in first_line:  # Excel in some locales saves with ';', some tools with tabs
         delimiter = "\t" if "\t" in first_line else ";" if ";" in first_line else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[tuple[int, Cells]] = []
     try:
-        return [list(cells) for cells in reader]
+        for number, cells in enumerate(reader, start=1):
+            if not any(_text(c) for c in cells):
+                continue
+            if number > MAX_ROWS:
+                raise _too_many_rows(number)
+            if any(_text(c) for c in cells[MAX_COLUMNS:]):
+                raise _too_many_columns(number)
+            rows.append((number, list(cells[:MAX_COLUMNS])))
     except csv.Error as exc:
         raise _FileProblem(f"line {reader.line_num}: {exc}") from None
+    return rows
 
 
-def _read_xlsx(path: Path) -> list[Cells]:
+def _check_unpacked_size(path: Path) -> None:
+    """Refuse a workbook that unpacks to far more than any organization list needs."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise _FileProblem(f"cannot open the Excel file: {exc}") from None
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise _FileProblem(
+            f"the workbook unpacks to {unpacked // 1024 // 1024} MB; at most "
+            f"{MAX_XLSX_UNPACKED_BYTES // 1024 // 1024} MB can be imported at once"
+        )
+
+
+def _read_xlsx(path: Path) -> list[tuple[int, Cells]]:
     from openpyxl import load_workbook
 
+    _check_size(path)
+    _check_unpacked_size(path)
     try:
         with warnings.catch_warnings():
             # e.g. "Data Validation extension is not supported": irrelevant here.
@@ -324,7 +384,33 @@ def _read_xlsx(path: Path) -> list[Cells]:
         sheet = workbook.worksheets[0]
         if hasattr(sheet, "reset_dimensions"):
             sheet.reset_dimensions()  # some writers store a wrong size; read every row
-        return [list(values) for values in sheet.iter_rows(values_only=True)]
+        # The header row decides the width: later rows are read no wider, so one stray
+        # cell in column XFD does not turn every row into 16,384 values.
+        header: tuple[int, Cells] | None = None
+        for number, values in enumerate(
+            sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True), start=1
+        ):
+            if number > MAX_ROWS:
+                raise _too_many_rows(number)
+            texts = [_text(v) for v in values]
+            if any(texts):
+                if len(texts) > MAX_COLUMNS and texts[MAX_COLUMNS]:
+                    raise _too_many_columns(number)
+                width = max(i for i, text in enumerate(texts) if text) + 1
+                header = (number, list(values[:width]))
+                break
+        if header is None:
+            return []
+        rows = [header]
+        for number, values in enumerate(
+            sheet.iter_rows(min_row=header[0] + 1, max_col=len(header[1]), values_only=True),
+            start=header[0] + 1,
+        ):
+            if any(_text(v) for v in values):
+                if number > MAX_ROWS:
+                    raise _too_many_rows(number)
+                rows.append((number, list(values)))
+        return rows
     except _FileProblem:
         raise
     except Exception as exc:
@@ -333,8 +419,9 @@ def _read_xlsx(path: Path) -> list[Cells]:
         workbook.close()
 
 
-def _read_rows(path: Path) -> list[Cells]:
-    """All rows of the file, row 1 first (empty rows included, to keep the numbers)."""
+def _read_rows(path: Path) -> list[tuple[int, Cells]]:
+    """The non-empty rows of the file with their numbers (row 1 is the file's first line),
+    each at most MAX_COLUMNS wide (an .xlsx row: as wide as the header)."""
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise _FileProblem(
@@ -457,7 +544,7 @@ class _Importer:
             return None
         value = values.get(_norm(text))
         if value is None:
-            self.error(row, "kind", f"unknown {what} '{text}'; use {allowed}")
+            self.error(row, "kind", f"unknown {what} '{_shown(text)}'; use {allowed}")
         return value
 
     def _parent(self, row: int, cells: dict[str, object], required: str | None) -> str | None:
@@ -489,7 +576,7 @@ class _Importer:
         value = clean_term_start(text, self.today)
         if isinstance(value, Invalid):
             reason = _DATE_REASONS.get(value.reason, value.reason)
-            self.error(row, "term_start", f"'{text}': {reason}")
+            self.error(row, "term_start", f"'{_shown(text)}': {reason}")
             return None
         return value
 
@@ -497,11 +584,11 @@ class _Importer:
         raw = cells.get("term_years")
         if not _text(raw):
             return None
-        value = _whole_number(raw)
-        if value is None or not MIN_TERM_YEARS <= value <= MAX_TERM_YEARS:
+        value = _whole_number(raw, MIN_TERM_YEARS, MAX_TERM_YEARS)
+        if value is None:
             self.error(
                 row, "term_years",
-                f"'{_text(raw)}': the term is a whole number of years from "
+                f"'{_shown(raw)}': the term is a whole number of years from "
                 f"{MIN_TERM_YEARS} to {MAX_TERM_YEARS}",
             )
             return None
@@ -512,10 +599,12 @@ class _Importer:
         if not _text(raw):
             self.error(row, "telegram_id", "the person's numeric Telegram id is required")
             return None
-        value = _whole_number(raw)
-        if value is None or not 0 < value <= MAX_TELEGRAM_ID:
+        value = _whole_number(raw, 1, MAX_TELEGRAM_ID)
+        if value is None:
             self.error(
-                row, "telegram_id", f"'{_text(raw)}' is not a Telegram id (a positive whole number)"
+                row, "telegram_id",
+                f"'{_shown(raw)}' is not a Telegram id (a positive whole number in the digits "
+                f"0-9, at most {MAX_TELEGRAM_ID})",
             )
             return None
         return value
@@ -527,7 +616,8 @@ class _Importer:
         text = _text(cells.get("record"))
         record = RECORD_VALUES.get(_norm(text)) if text else None
         if record is None:
-            what = f"unknown record type '{text}'" if text else "the record type is required"
+            what = (f"unknown record type '{_shown(text)}'" if text
+                    else "the record type is required")
             self.error(
                 row, "record", f"{what}; use party, social, group or member "
                 "(党组织, 社会组织, 党小组, 党员)",
@@ -896,15 +986,24 @@ def _text_problem(value: Invalid, empty: str) -> str:
     return value.reason
 
 
-def _whole_number(value: object) -> int | None:
+def _whole_number(value: object, minimum: int, maximum: int) -> int | None:
+    """A whole number from minimum to maximum: a number cell, or ASCII digits only."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, float):
-        return int(value) if value.is_integer() else None
+        if not value.is_integer():
+            return None
+        value = int(value)
+    if isinstance(value, int):
+        return value if minimum <= value <= maximum else None
+    number = parse_whole(_text(value), minimum=minimum, maximum=maximum, typed=False)
+    return None if isinstance(number, Invalid) else number
+
+
+def _shown(value: object) -> str:
+    """A cell as quoted in the report: long values cut short."""
     text = _text(value)
-    return int(text) if text.isdecimal() else None
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
 
 
 def _check_header(
@@ -922,13 +1021,13 @@ def _check_header(
             unknown.append(text)
         elif column in index:
             report.errors.append(
-                RowError(header_row, column, f"the column appears twice ('{text}')")
+                RowError(header_row, column, f"the column appears twice ('{_shown(text)}')")
             )
         else:
             index[column] = position
             report.headers[column] = text
     if unknown:
-        names = ", ".join(f"'{u}'" for u in unknown)
+        names = ", ".join(f"'{_shown(u)}'" for u in unknown)
         report.errors.append(
             RowError(
                 header_row, None,
@@ -962,11 +1061,7 @@ async def import_org_file(
     except _FileProblem as exc:
         report.errors.append(RowError(FILE_ROW, None, str(exc)))
         return report
-    numbered = [
-        (number, cells)
-        for number, cells in enumerate(rows, start=1)
-        if any(_text(c) for c in cells)
-    ]
+    numbered = rows
     if not numbered:
         report.errors.append(RowError(FILE_ROW, None, "the file is empty"))
         return report

@@ -10,11 +10,17 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy.engine import make_url
 
 from storage.db import Database
 from storage.migrate import upgrade
 from tests.harness import Bot, running_bot
+
+# Generated-input tests: thorough in CI (CI=true), quick locally; never timed per example.
+settings.register_profile("ci", max_examples=1000, deadline=None)
+settings.register_profile("dev", max_examples=100, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") == "true" else "dev")
 
 POSTGRES_URL = os.environ.get("BRANCHBOT_TEST_POSTGRES_URL")
 # Unique per run, so two test runs on one server do not drop each other's template.

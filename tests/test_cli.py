@@ -37,6 +37,8 @@ async def _branchbot(env: dict[str, str], *args: str, limit: float = 60) -> tupl
     ("variable", "value", "expected"),
     [
         ("BRANCHBOT_ADMINS", "12,abc", "BRANCHBOT_ADMINS: must be comma-separated"),
+        ("BRANCHBOT_ADMINS", "12,\u0661\u0662\u0663", "BRANCHBOT_ADMINS: must be comma-separated"),
+        ("BRANCHBOT_ADMINS", "9" * 5000, "BRANCHBOT_ADMINS: must be comma-separated"),
         ("BRANCHBOT_TIMEZONE", "Mars/Olympus", "BRANCHBOT_TIMEZONE: unknown time zone"),
         ("BRANCHBOT_DATABASE_URL", "mysql://x", "BRANCHBOT_DATABASE_URL: use sqlite"),
         ("BRANCHBOT_TOKEN", "not-a-token", "BRANCHBOT_TOKEN: does not look like a bot token"),

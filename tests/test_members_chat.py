@@ -341,7 +341,9 @@ async def test_transfer_out_keeps_history_and_member_can_register_elsewhere(bot:
 
     await secretary.say("x" * 101)
     assert "too long" in secretary.last_text
-    await secretary.say("Bad\u200bname")
+    await secretary.say("\u3164\u200b")  # a Hangul filler and a zero-width space: nothing visible
+    assert secretary.last_text == "Please type something."
+    await secretary.say("Bad\x07name")
     assert "cannot be stored" in secretary.last_text
     await secretary.say("Riverside Street Committee")
     assert "Transfer out Bob Li? This keeps their history." in secretary.last_text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from datetime import date, datetime
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from storage.models import (
     SocialOrganization,
     SocialOrgType,
 )
-from storage.org_import import FILE_ROW, ImportReport, import_org_file
+from storage.org_import import FILE_ROW, MAX_COLUMNS, MAX_ROWS, ImportReport, import_org_file
 
 TODAY = date(2024, 6, 1)
 ADMIN = 900_001
@@ -349,3 +350,81 @@ async def test_dry_run_checks_everything_and_writes_nothing(
 
     real = await import_org_file(db, path, today=TODAY)
     assert real.ok and real.created == EXPECTED_CREATED
+
+
+async def test_a_cell_in_column_xfd_does_not_widen_every_row(db: Database, tmp_path: Path) -> None:
+    # Formatting column XFD (or one cell at XFD1) makes writers store an empty cell at the
+    # far right of every row; read naively, each row becomes 16,384 values.
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    rows = [*VALID_ROWS] + [["社会组织", f"社区协会{i}", "社会团体", "", "", "", ""]
+                            for i in range(400)]
+    for number, row in enumerate(rows, start=1):
+        sheet.append(row)
+        sheet.cell(row=number, column=16_384).style = "Good"
+    path = tmp_path / "wide.xlsx"
+    workbook.save(path)
+    assert path.stat().st_size < 100_000
+
+    tracemalloc.start()
+    try:
+        report = await import_org_file(db, path, today=TODAY, dry_run=True)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert report.ok, report.format()
+    assert report.created["social"] == 404
+    assert peak < 20 * 1024 * 1024  # 411 rows x 16,384 values would be over 50 MB
+
+
+async def test_rows_and_columns_are_capped_with_the_limit_named(
+    db: Database, tmp_path: Path
+) -> None:
+    header = VALID_ROWS[0]
+    many = [header] + [["社会组织", f"协会{i}", "社会团体", "", "", "", ""]
+                       for i in range(MAX_ROWS)]
+    report = await import_org_file(db, write_csv(tmp_path / "long.csv", many), today=TODAY)
+    assert where(report) == [(FILE_ROW, None)]
+    assert f"row {MAX_ROWS + 1}: a file may have at most {MAX_ROWS} rows" in report.format()
+
+    wide = [header + [""] * (MAX_COLUMNS - len(header)) + ["x"], VALID_ROWS[1]]
+    report = await import_org_file(db, write_csv(tmp_path / "wide.csv", wide), today=TODAY)
+    assert where(report) == [(FILE_ROW, None)]
+    assert f"row 1: a file may have at most {MAX_COLUMNS} columns" in report.format()
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in VALID_ROWS:
+        sheet.append(row)
+    sheet.cell(row=1, column=MAX_COLUMNS + 1, value="notes")
+    path = tmp_path / "wide.xlsx"
+    workbook.save(path)
+    report = await import_org_file(db, path, today=TODAY)
+    assert f"row 1: a file may have at most {MAX_COLUMNS} columns" in report.format()
+    assert nothing(await table_counts(db))
+
+
+async def test_telegram_ids_are_ascii_digits_of_at_most_52_bits(
+    db: Database, tmp_path: Path
+) -> None:
+    rows = [
+        VALID_ROWS[0],
+        ["党组织", BRANCH, "党支部", "", "", "", ""],
+        ["党员", "", "党员", BRANCH, "", "", "9" * 5000],
+        ["党员", "", "党员", BRANCH, "", "", "１２３"],  # full-width digits
+        ["党员", "", "党员", BRANCH, "", "", "١٢٣"],  # Arabic-Indic digits
+        ["党员", "", "党员", BRANCH, "", "", str(2**52)],
+        ["党员", "", "党员", BRANCH, "", "", "0"],
+        ["党员", "", "党员", BRANCH, "", "", "12 3"],
+        ["党员", "", "党员", BRANCH, "", "", str(2**52 - 1)],
+    ]
+    report = await import_org_file(db, write_csv(tmp_path / "ids.csv", rows), today=TODAY)
+    assert where(report) == [(row, "telegram_id") for row in range(3, 9)]
+    text = report.format()
+    assert "row 3, column telegram_id: '" + "9" * 29 + "…' is not a Telegram id" in text
+    assert "'１２３' is not a Telegram id" in text
+    assert "9" * 100 not in text
+    assert nothing(await table_counts(db))

@@ -363,7 +363,9 @@ async def test_bad_names_and_dates_are_refused_with_a_retry(bot: Bot) -> None:
     assert admin.last_text == "Please type something."
     await admin.say("x" * 101)
     assert admin.last_text == "That is too long (at most 100 characters)."
-    await admin.say("Bad\u200bname")
+    await admin.say("\u3164\u200b")  # a Hangul filler and a zero-width space: nothing visible
+    assert admin.last_text == "Please type something."
+    await admin.say("Bad\x07name")
     assert "cannot be stored" in admin.last_text
     await admin.say(COMMITTEE)
     assert admin.last_text == (

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -19,6 +21,10 @@ from rules.validation import (
     is_invite_code,
     mask_phone,
     parse_date,
+    parse_decimal,
+    parse_when,
+    parse_whole,
+    parse_whole_list,
 )
 from storage.models import MemberRole, MembershipState, PartyOrgKind
 
@@ -63,7 +69,13 @@ def test_tree_shape() -> None:
         ("阿卜杜拉·买买提", "阿卜杜拉·买买提"),
         ("", Invalid("empty")),
         ("   ", Invalid("empty")),
-        ("王\u200b丽", Invalid("control_chars")),
+        ("王\u200b丽", "王丽"),  # zero-width characters are dropped, not stored
+        ("\u202e王丽\u202c", "王丽"),  # so are bidi overrides
+        ("\u3164", Invalid("empty")),  # HANGUL FILLER: renders as nothing
+        ("\u115f\u1160\uffa0", Invalid("empty")),
+        ("\u200b\u200b", Invalid("empty")),
+        ("王\u3164", Invalid("name_chars")),
+        ("·-", Invalid("name_chars")),
         ("a\x07b", Invalid("control_chars")),
         ("王" * 31, Invalid("too_long", 30)),
         ("/start", Invalid("name_chars")),
@@ -86,6 +98,109 @@ def test_dates() -> None:
     assert clean_join_date("2026-11-23", TODAY) == TODAY
     assert clean_term_start("2027-01-01", TODAY) == Invalid("date_future")
     assert clean_term_start("2000-01-01", TODAY) == Invalid("date_too_early")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\u3164", "\u115f", "\u1160", "\uffa0", "\u200b\u200c\u200d", "\u2060\ufeff",
+     "\u202e\u2066\u2069", " \u3000 ", "\u2800", "\ufe0f", "\u0301"],
+)
+def test_free_text_needs_a_visible_character(text: str) -> None:
+    assert clean_text(text, max_length=100) == Invalid("empty")
+    assert clean_text(text, max_length=100, multiline=True) == Invalid("empty")
+
+
+def test_free_text_drops_format_characters() -> None:
+    assert clean_text("Room\u202e 302\u200b", max_length=100) == "Room 302"
+    minutes = "第一项\u202e：\r\n\t讨论\u200d"
+    assert clean_text(minutes, max_length=100, multiline=True) == "第一项：\n\t讨论"
+    assert clean_text("a\nb", max_length=100) == Invalid("control_chars")
+    assert clean_text("a\x07b", max_length=100, multiline=True) == Invalid("control_chars")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("7", 7), (" 31 ", 31), ("０７", 7), ("0", Invalid("number_range", 31, 1)),
+        ("32", Invalid("number_range", 31, 1)), ("\u1369", Invalid("number_range", 31, 1)),
+        ("\u0661\u0662", Invalid("number_range", 31, 1)), ("²", Invalid("number_range", 31, 1)),
+        ("9" * 5000, Invalid("number_range", 31, 1)), ("-1", Invalid("number_range", 31, 1)),
+        ("1.0", Invalid("number_range", 31, 1)), ("", Invalid("number_range", 31, 1)),
+    ],
+)
+def test_whole_numbers(text: str, expected: object) -> None:
+    assert parse_whole(text, minimum=1, maximum=31) == expected
+
+
+def test_whole_number_from_a_file_is_ascii_only() -> None:
+    assert parse_whole("１２３", minimum=0, maximum=999, typed=False) == Invalid(
+        "number_range", 999, 0
+    )
+    assert parse_whole("123", minimum=0, maximum=999, typed=False) == 123
+
+
+def test_decimals_and_lists() -> None:
+    assert parse_decimal("1.5", maximum=100) == Decimal("1.5")
+    assert parse_decimal("１，５", maximum=100) == Decimal("1.5")
+    assert parse_decimal(".5", maximum=100) == Decimal("0.5")
+    assert parse_decimal("9" * 30, maximum=100) == Invalid("number_too_large", 100)
+    assert parse_decimal("0" * 30 + "1", maximum=100) == Decimal(1)
+    assert parse_decimal("1." + "5" * 30, maximum=100) == Invalid("number_format")
+    assert parse_decimal("101", maximum=100) == Invalid("number_too_large", 100)
+    assert parse_decimal("1e3", maximum=10000) == Invalid("number_format")
+    assert parse_decimal("NaN", maximum=100) == Invalid("number_format")
+    assert parse_decimal("\u1369", maximum=100) == Invalid("number_format")
+    assert parse_whole_list("30, 7 1、７", minimum=0, maximum=180, max_items=6) == [30, 7, 1]
+    assert isinstance(parse_whole_list("\u1369", minimum=0, maximum=180, max_items=6), Invalid)
+    assert isinstance(parse_whole_list("1 2 3", minimum=0, maximum=180, max_items=2), Invalid)
+
+
+def test_dates_take_ascii_and_full_width_digits_only() -> None:
+    assert parse_date("２０１５－０７－０１") == date(2015, 7, 1)
+    assert parse_date("\u0662\u0660\u0661\u0665-07-01") == Invalid("date_format")
+    now = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    shanghai = ZoneInfo("Asia/Shanghai")
+    assert parse_when("２０２７－０１－０２　１０：３０", shanghai, now) == datetime(
+        2027, 1, 2, 2, 30, tzinfo=UTC)
+    assert parse_when("\u0662\u0660\u0662\u0667-01-02 10:30", shanghai, now) == "format"
+    assert parse_when("0001-01-01 00:00", shanghai, now) == "invalid"  # not a crash
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("+86 138-0000-1234", "+8613800001234"),
+        ("8613800001234", "8613800001234"),
+        ("13800001234", "13800001234"),
+        ("(020) 1234 5678", "02012345678"),
+        ("+1234567", "+1234567"),
+        ("12345", Invalid("phone_format")),  # too short for any phone
+        ("+1234567890123456", Invalid("phone_format")),  # E.164: at most 15 digits
+        ("１３８００００１２３４", Invalid("phone_format")),
+        ("138\u200b00001234", Invalid("phone_format")),
+        ("", Invalid("phone_format")),
+    ],
+)
+def test_phone_numbers(text: str, expected: object) -> None:
+    assert clean_phone(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("phone", "masked"),
+    [
+        ("+8613800001234", "+86138****1234"),
+        ("13800001234", "138****1234"),
+        ("+123456789012345", "+123****2345"),
+        ("+441234567890", "+441****7890"),
+        ("12345678", "****5678"),
+        ("1234567", "****567"),
+        ("123", "****"),
+    ],
+)
+def test_phone_masking_hides_at_least_four_and_shows_at_most_seven(
+    phone: str, masked: str
+) -> None:
+    assert mask_phone(phone) == masked
 
 
 def test_text_phone_and_codes() -> None:
