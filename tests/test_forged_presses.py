@@ -261,8 +261,8 @@ async def test_forged_presses_never_crash_and_refused_ones_write_nothing(
 
 
 def test_callback_numbers_are_ascii_digits_within_32_bits() -> None:
-    assert cb_args("mem:card:2147483647", "mem:card", int) == [2147483647]
+    assert cb_args("mem:card:2147483647", "mem", str, int) == ["card", 2147483647]
     for bad in ("2147483648", str(2**63), str(10**30), "²", "١", "፩", " 1", "1_0", "+1", "-1",
                 ""):
         with pytest.raises(BadCallback):
-            cb_args(f"mem:card:{bad}", "mem:card", int)
+            cb_args(f"mem:card:{bad}", "mem", str, int)
