@@ -30,6 +30,11 @@ def digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def _plausible(raw: str | None) -> bool:
+    """Our tokens are short URL-safe ASCII; a cookie or path with other bytes is nobody's."""
+    return bool(raw) and raw is not None and len(raw) <= 128 and raw.isascii()
+
+
 def csrf_token(raw_session: str) -> str:
     """The CSRF token of a session: a keyed digest of its cookie value."""
     return hmac.new(raw_session.encode(), b"branchbot-csrf", hashlib.sha256).hexdigest()
@@ -52,6 +57,8 @@ def login_csrf_token(nonce: str, raw_link: str) -> str:
 
 
 def login_csrf_ok(nonce: str, raw_link: str, given: str) -> bool:
+    if not (_plausible(nonce) and _plausible(raw_link)):
+        return False
     return hmac.compare_digest(login_csrf_token(nonce, raw_link).encode(), given.encode())
 
 
@@ -87,7 +94,7 @@ async def create_sign_in(
 
 async def peek_sign_in(session: AsyncSession, raw: str, *, now: datetime) -> int | None:
     """The Telegram id a usable token was made for, without using it up (the confirmation)."""
-    if not raw or len(raw) > 128:
+    if not _plausible(raw):
         return None
     return await session.scalar(
         select(WebSignInToken.telegram_id).where(
@@ -103,7 +110,7 @@ async def redeem_sign_in(session: AsyncSession, raw: str, *, now: datetime) -> i
 
     One conditional UPDATE: two browsers opening the same link at once sign in only one.
     """
-    if not raw or len(raw) > 128:
+    if not _plausible(raw):
         return None
     hashed = digest(raw)
     result = await session.execute(
@@ -149,7 +156,7 @@ async def start_session(
 
 async def session_of(session: AsyncSession, raw: str | None, *, now: datetime) -> SignedIn | None:
     """The live session behind a cookie value, or None (unknown, ended or expired)."""
-    if not raw or len(raw) > 128:
+    if not _plausible(raw):
         return None
     row = (
         await session.execute(

@@ -3,6 +3,8 @@ older sign-in links, and sign-in links opened on someone else's behalf (login CS
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import func, select
 
 from bot.web.dashboard import COOKIE, LOGIN_COOKIE
@@ -99,3 +101,37 @@ async def test_opening_a_link_asks_before_signing_in(bot: Bot) -> None:
         assert (await client.get("/dashboard/")).status == 200
         again = await client.post(path, data={"csrf": token}, allow_redirects=False)
         assert again.status == 403
+
+
+async def _raw_status(port: int, request: bytes) -> int:
+    """Send bytes no HTTP client library would (a cookie that is not UTF-8)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(request)
+    await writer.drain()
+    status_line = await reader.readline()
+    writer.close()
+    return int(status_line.split()[1])
+
+
+async def test_cookies_and_tokens_that_are_not_text_are_nobodys(bot: Bot) -> None:
+    await build_world(bot)
+    async with dashboard(bot) as client:
+        port = client.server.port
+        assert port is not None
+        path = await link_for(bot, SEC_A)
+        confirm = await client.get(path)
+        nonce = client.session.cookie_jar.filter_cookies(client.make_url(path))[LOGIN_COOKIE]
+        head = b"Host: 127.0.0.1\r\nConnection: close\r\n"
+        for request in (
+            b"GET /dashboard/ HTTP/1.1\r\n" + head + b"Cookie: branchbot_session=\xff\xfe\r\n\r\n",
+            b"POST /login/%ff%fe HTTP/1.1\r\n" + head + b"Cookie: branchbot_login="
+            + nonce.value.encode() + b"\r\nContent-Type: application/x-www-form-urlencoded"
+            b"\r\nContent-Length: 9\r\n\r\ncsrf=abcd",
+            b"POST " + path.encode() + b" HTTP/1.1\r\n" + head
+            + b"Cookie: branchbot_login=\xff\r\nContent-Length: 0\r\n\r\n",
+        ):
+            assert await _raw_status(port, request) in (401, 403), request
+        # The link still works for its owner.
+        signed = await client.post(path, data={"csrf": csrf_of(await confirm.text())},
+                                   allow_redirects=False)
+        assert signed.status == 303

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
 
 from bot.application import BranchContext
 from bot.i18n import translator
@@ -199,18 +199,54 @@ class Crashes:
 
 
 async def press_all(bot: Bot, presses: dict[int, list[str]]) -> None:
-    """Each persona sends its presses in order; personas in parallel; then wait for all."""
+    """Each persona sends its presses (and /commands) in order; personas in parallel."""
     longest = max(len(p) for p in presses.values())
     for start in range(0, longest, 150):
         for user_id, datas in presses.items():
             for data in datas[start:start + 150]:
-                bot.emulator.send_callback(user_id, 1, data)
+                if data.startswith("/"):
+                    bot.emulator.send_text(user_id, data)
+                else:
+                    bot.emulator.send_callback(user_id, 1, data)
         await bot.settle(limit=120)
+
+
+def conversations(bot: Bot) -> list[ConversationHandler[BranchContext]]:
+    assert bot.app is not None
+    return [handler for group in bot.app.handlers.values() for handler in group
+            if isinstance(handler, ConversationHandler)]
+
+
+def families_of(handlers: list[BaseHandler[Update, BranchContext, object]]) -> list[str]:
+    found: set[str] = set()
+    for handler in callback_handlers(handlers):
+        pattern = handler.pattern
+        if isinstance(pattern, re.Pattern):
+            found.update(prefixes(pattern.pattern))
+    return sorted(found)
+
+
+def inside_conversations(bot: Bot, targets: Targets, persona: int) -> list[str]:
+    """Enter each conversation (its commands, its entry buttons with Branch B's ids), press
+    its in-flow buttons with malformed data, then /cancel."""
+    sequence: list[str] = []
+    for conversation in conversations(bot):
+        entries = list(conversation.entry_points)
+        for entry in entries:
+            if isinstance(entry, CommandHandler):
+                sequence += [f"/{command}" for command in sorted(entry.commands)]
+        for family in families_of(entries):
+            sequence += [family] + [f"{family}:{target}" for target in targets.ids]
+        states = [h for state in conversation.states.values() for h in state]
+        for family in families_of(states):
+            sequence += sampled(malformed(family), persona, 6)
+        sequence.append("/cancel")
+    return sequence
 
 
 def sampled(variants: list[str], persona: int, share: int) -> list[str]:
     """Every `share`-th variant, starting at a persona-dependent offset (deterministic)."""
-    offset = PERSONAS.index(persona)
+    offset = (*PERSONAS, MEMBER_B).index(persona)
     return [v for i, v in enumerate(variants) if i % share == offset % share]
 
 
@@ -239,7 +275,7 @@ async def test_forged_presses_never_crash_and_refused_ones_write_nothing(
 
     # Branch B's objects, by people outside Branch B: refused, nothing written.
     presses = {persona: [data for family in known
-                         for data in sampled(well_formed(family, targets), persona, 2)]
+                         for data in sampled(well_formed(family, targets), persona, 3)]
                for persona in OUTSIDERS_OF_B}
     await press_all(bot, presses)
     assert crashes.seen == [], "\n".join(map(str, crashes.seen))
@@ -252,8 +288,14 @@ async def test_forged_presses_never_crash_and_refused_ones_write_nothing(
     await press_all(bot, presses)
     assert crashes.seen == [], "\n".join(map(str, crashes.seen))
 
+    # Inside each conversation (where entering it is allowed): malformed in-flow presses.
+    presses = {persona: inside_conversations(bot, targets, persona)
+               for persona in (*PERSONAS, MEMBER_B)}
+    await press_all(bot, presses)
+    assert crashes.seen == [], "\n".join(map(str, crashes.seen))
+
     assert not [r for r in caplog.records if "error while handling an update" in r.getMessage()]
-    for persona in PERSONAS:
+    for persona in (*PERSONAS, MEMBER_B):
         said = bot.emulator.bot_messages(persona)
         answers = [text for text, _alert in bot.emulator.callback_answers(persona) if text]
         assert not [text for text in [m.text for m in said] + answers
