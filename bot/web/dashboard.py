@@ -1,7 +1,8 @@
 """The web dashboard for admins and secretaries (issue 7).
 
-Sign-in: /dashboard in the chat sends a one-time link <web_base_url>/login/<token>; opening it
-starts a session (an HttpOnly, SameSite=Lax cookie, 12 hours). Every request loads the viewer
+Sign-in: /dashboard in the chat sends a one-time link <web_base_url>/login/<token> (revoking the
+person's older ones); opening it shows a confirmation whose POST form starts a session (an
+HttpOnly, SameSite=Lax cookie, 12 hours). Every request loads the viewer
 again from the database, so a secretary who is replaced loses access at once. Each person
 sees their subtree only (admins: everything); another subtree's branch is a 404. Every POST
 carries the session's CSRF token. Pages are plain HTML built on the server, in the viewer's
