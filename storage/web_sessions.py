@@ -13,6 +13,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeGuard
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,9 +31,9 @@ def digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _plausible(raw: str | None) -> bool:
+def _plausible(raw: str | None) -> TypeGuard[str]:
     """Our tokens are short URL-safe ASCII; a cookie or path with other bytes is nobody's."""
-    return bool(raw) and raw is not None and len(raw) <= 128 and raw.isascii()
+    return raw is not None and 0 < len(raw) <= 128 and raw.isascii()
 
 
 def csrf_token(raw_session: str) -> str:
