@@ -9,8 +9,11 @@ plain numbers or short words are replaced by a marker before the message is buil
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Iterable
@@ -24,6 +27,28 @@ _TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{8,}")
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9_.:/-]{0,64}")  # method names, states, ids
 # SQLAlchemy errors quote the statement's arguments (names, phone numbers) on their own line.
 _SQL_PARAMETERS = re.compile(r"^\[parameters: .*$", re.MULTILINE)
+
+
+# Keys the pseudonyms of Telegram ids; configure_logging derives it from the token so that
+# every instance of one bot writes the same pseudonym for the same person.
+_pseudonym_key = os.urandom(32)
+
+
+def pseudonym(telegram_id: int | None) -> str:
+    """A short keyed stand-in for a Telegram user id in log lines (INFO and above).
+
+    The same person gets the same pseudonym across lines (and instances of one bot), but the
+    id cannot be read back from it, nor checked by trying ids without the key.
+    """
+    if telegram_id is None:
+        return "-"
+    mac = hmac.new(_pseudonym_key, str(int(telegram_id)).encode(), hashlib.sha256)
+    return "u" + mac.hexdigest()[:10]
+
+
+def set_pseudonym_key(secret: str) -> None:
+    global _pseudonym_key
+    _pseudonym_key = hashlib.sha256(b"branchbot-log-pseudonym\0" + secret.encode()).digest()
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
@@ -147,6 +172,9 @@ def configure_logging(
     log_format: str = "text", *, verbose: bool = False, secrets: Iterable[str] = ()
 ) -> None:
     """Replace the root handlers with one of ours; httpx's request lines stay quiet."""
+    secrets = tuple(secrets)
+    if secrets and secrets[0]:
+        set_pseudonym_key(secrets[0])
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)

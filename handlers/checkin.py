@@ -45,6 +45,7 @@ from telegram.ext import (
 
 from bot.application import BranchContext
 from bot.i18n import N_, Html, Translator, translator
+from bot.logs import pseudonym
 from handlers.common import (
     STALE_BUTTON,
     Refused,
@@ -413,7 +414,7 @@ async def open_checkin(update: Update, context: BranchContext) -> None:
                     )
                 )
     await answer(update)
-    logger.info("user %s opened check-in of meeting %s", actor.telegram_id, meeting.id)
+    logger.info("user %s opened check-in of meeting %s", pseudonym(actor.telegram_id), meeting.id)
     await send(
         update,
         code_text(context, t, meeting, now, present, expected),
@@ -476,7 +477,7 @@ async def check_in_by_tap(
                 by=actor.telegram_id,
             )
     if result.outcome == "refused":
-        logger.info("check-in of user %s at meeting %s refused: %s", actor.telegram_id,
+        logger.info("check-in of user %s at meeting %s refused: %s", pseudonym(actor.telegram_id),
                     meeting.id, result.reason)
         raise refuse_checkin(context, meeting, result, now)
     return actor, meeting, result, now
@@ -536,8 +537,8 @@ async def type_code(update: Update, context: BranchContext) -> None:
     if outcome.meeting is None or outcome.result is None:
         await send(update, t(NO_MEETING_OPEN))
         return
-    logger.info("code check-in of user %s at meeting %s: %s %s", user_id, outcome.meeting.id,
-                outcome.result.outcome, outcome.result.reason or "")
+    logger.info("code check-in of user %s at meeting %s: %s %s", pseudonym(user_id),
+                outcome.meeting.id, outcome.result.outcome, outcome.result.reason or "")
     await send(update, result_text(context, t, outcome.meeting, outcome.result, now))
 
 
@@ -569,7 +570,7 @@ async def share_location(update: Update, context: BranchContext) -> None:
             session, meeting, line.membership_id, method=CheckinMethod.LOCATION, now=now,
             by=user_id, location=position, radius_m=radius,
         )
-    logger.info("location check-in of user %s at meeting %s: %s %s", user_id, meeting.id,
+    logger.info("location check-in of user %s at meeting %s: %s %s", pseudonym(user_id), meeting.id,
                 result.outcome, result.reason or "")
     await send(update, result_text(context, t, meeting, result, now, distance=distance(meeting)))
 
@@ -766,7 +767,7 @@ async def mark_present(update: Update, context: BranchContext) -> None:
         if result.outcome == "refused":
             raise refuse_checkin(context, meeting, result, now)
         page = await page_of(session, attendance)
-    logger.info("user %s marked attendance %s present by hand: %s", actor.telegram_id,
+    logger.info("user %s marked attendance %s present by hand: %s", pseudonym(actor.telegram_id),
                 attendance.id, result.outcome)
     note = (
         t("{name} was already checked in — nothing changed.", name=name)
@@ -869,8 +870,8 @@ async def enter_fix_reason(update: Update, context: BranchContext) -> int:
             )
         page = await page_of(session, attendance)
     context.user_data.pop(FIX, None)
-    logger.info("user %s corrected attendance %s: %s -> %s", actor.telegram_id, attendance.id,
-                before.value, status.value)
+    logger.info("user %s corrected attendance %s: %s -> %s", pseudonym(actor.telegram_id),
+                attendance.id, before.value, status.value)
     note = t("✏️ {name}: {before} → {after}. The change and its reason are logged.",
              name=name, before=t(STATUS_LABELS[before]), after=t(STATUS_LABELS[status]))
     await render_roster(update, context, meeting_id, page, note, new_message=True)
@@ -946,7 +947,8 @@ async def enter_minutes_reason(update: Update, context: BranchContext) -> int:
             reason=reason,
         )
     context.user_data.pop(MINUTES, None)
-    logger.info("user %s edited the minutes of closed meeting %s", actor.telegram_id, meeting.id)
+    logger.info("user %s edited the minutes of closed meeting %s", pseudonym(actor.telegram_id),
+                meeting.id)
     await send_record(
         update, context, meeting.id, t("✏️ Minutes changed. The change and its reason are logged.")
     )
@@ -1250,7 +1252,7 @@ async def freeze(update: Update, context: BranchContext) -> int:
                 )
             )
     context.user_data.pop(CLOSE, None)
-    logger.info("user %s closed meeting %s: %s", actor.telegram_id, meeting.id, counts)
+    logger.info("user %s closed meeting %s: %s", pseudonym(actor.telegram_id), meeting.id, counts)
     t = translator(actor.language)
     await answer(update)
     await show(update, t("🔒 Closed. The record is frozen."))
@@ -1292,7 +1294,7 @@ async def confirm_makeup(update: Update, context: BranchContext) -> None:
     await answer(update)
     title = meeting_title(context, t, meeting)
     if done:
-        logger.info("user %s caught up on meeting %s", actor.telegram_id, meeting.id)
+        logger.info("user %s caught up on meeting %s", pseudonym(actor.telegram_id), meeting.id)
         await show(update, t("✅ Thank you. Your catch-up of {meeting} is recorded.",
                              meeting=title))
     elif already is not None:

@@ -14,6 +14,7 @@ from telegram.error import TelegramError
 
 from bot.application import BranchContext
 from bot.i18n import N_, Translator, language_from_telegram, normalize_language, translator
+from bot.logs import pseudonym
 from handlers.ui import BadCallback
 from rules.permissions import Actor
 from storage.models import Person
@@ -80,7 +81,7 @@ def require(allowed: bool, update: Update, what: str = "") -> None:
         logger.warning(
             "refused %s for user %s (data %r)",
             what or "action",
-            user.id if user else None,
+            pseudonym(user.id if user else None),
             update.callback_query.data if update.callback_query else None,
         )
         raise Refused(NOT_ALLOWED)
@@ -141,7 +142,7 @@ async def deliver(context: BranchContext, telegram_id: int, text: str, **kwargs:
     try:
         await context.bot.send_message(telegram_id, text, **kwargs)
     except TelegramError as exc:
-        logger.warning("could not message %s: %s", telegram_id, exc)
+        logger.warning("could not message %s: %s", pseudonym(telegram_id), exc)
         return False
     return True
 
@@ -180,7 +181,7 @@ async def handle_error(update: object, context: BranchContext) -> None:
         logger.warning(
             "forged or stale callback data %r from user %s",
             error.args[0] if error.args else None,
-            update.effective_user.id if update.effective_user else None,
+            pseudonym(update.effective_user.id if update.effective_user else None),
         )
         text = t(STALE_BUTTON)
     elif isinstance(error, Refused):

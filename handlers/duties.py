@@ -47,6 +47,7 @@ from telegram.ext import (
 
 from bot.application import BranchContext
 from bot.i18n import N_, Translator, translator
+from bot.logs import pseudonym
 from handlers.common import (
     STALE_BUTTON,
     Refused,
@@ -402,7 +403,7 @@ async def confirm_mark(update: Update, context: BranchContext) -> int:
     t = translator(actor.language)
     note = t("✅ Marked done: {title} ({occurrence}).", title=title_of(t, duty.code, duty.title),
              occurrence=occ.key) if applied else t("It was already marked done.")
-    logger.info("user %s marked duty %s %s done for org %s", actor.telegram_id, duty.id,
+    logger.info("user %s marked duty %s %s done for org %s", pseudonym(actor.telegram_id), duty.id,
                 occ.key, org.id)
     await render_org(update, context, org.id, note, new=True)
     return ConversationHandler.END
@@ -867,7 +868,7 @@ async def save_new(update: Update, context: BranchContext) -> int:
     await answer(update)
     await drop_buttons(update)
     context.user_data.pop(DRAFT, None)
-    logger.info("user %s added duty %s", actor.telegram_id, duty_id)
+    logger.info("user %s added duty %s", pseudonym(actor.telegram_id), duty_id)
     note = t("✅ Saved: {title}.", title=str(draft["title"]))
     org_id = int(draft["org"])
     if org_id:
@@ -1089,7 +1090,7 @@ async def confirm_renewal(update: Update, context: BranchContext) -> int:
     await answer(update)
     await drop_buttons(update)
     context.user_data.pop(DRAFT, None)
-    logger.info("admin %s recorded the renewal of org %s", actor.telegram_id, org.id)
+    logger.info("admin %s recorded the renewal of org %s", pseudonym(actor.telegram_id), org.id)
     assert line is not None
     await send(update, t("✅ Renewal recorded. The new term of {org} ends on {date}.",
                          org=org.name, date=line.ends_on.isoformat()))

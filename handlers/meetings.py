@@ -58,6 +58,7 @@ from telegram.ext import (
 
 from bot.application import BranchContext
 from bot.i18n import LANGUAGES, N_, Translator, translator
+from bot.logs import pseudonym
 from handlers.common import (
     STALE_BUTTON,
     Refused,
@@ -1001,7 +1002,7 @@ async def confirm_schedule(update: Update, context: BranchContext) -> int:
     await answer(update)
     context.user_data.pop(DRAFT, None)
     logger.info(
-        "user %s scheduled %d %s meeting(s) for org %s", actor.telegram_id, len(created),
+        "user %s scheduled %d %s meeting(s) for org %s", pseudonym(actor.telegram_id), len(created),
         plan.kind.value, plan.org_id,
     )
     heading = N_("📅 <b>New meeting</b>")
@@ -1216,7 +1217,7 @@ async def decide_leave(update: Update, context: BranchContext) -> None:
             + "\n" + meeting_line,
         )
         return
-    logger.info("user %s %s leave on attendance %s", actor.telegram_id,
+    logger.info("user %s %s leave on attendance %s", pseudonym(actor.telegram_id),
                 "approved" if approve else "refused", line.id)
     done = (
         t("✅ Leave approved for {name}.", name=name)
@@ -1532,7 +1533,7 @@ async def enter_new_time(update: Update, context: BranchContext) -> int:
             return ConversationHandler.END
         return PP_WHEN
     context.user_data.pop(CHANGE, None)
-    logger.info("user %s postponed meeting %s", actor.telegram_id, meeting.id)
+    logger.info("user %s postponed meeting %s", pseudonym(actor.telegram_id), meeting.id)
     told = 0
     for recipient in recipients:
         rt = translator(recipient.language)
@@ -1614,7 +1615,7 @@ async def _cancel_meeting(
         await send(update, meeting_error_text(t, error, tz))
         return ConversationHandler.END
     context.user_data.pop(CHANGE, None)
-    logger.info("user %s cancelled meeting %s", actor.telegram_id, meeting.id)
+    logger.info("user %s cancelled meeting %s", pseudonym(actor.telegram_id), meeting.id)
     told = 0
     for recipient in recipients:
         rt = translator(recipient.language)

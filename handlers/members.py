@@ -42,6 +42,7 @@ from telegram.ext import (
 
 from bot.application import BranchContext
 from bot.i18n import N_, Translator, translator
+from bot.logs import pseudonym
 from handlers.common import (
     STALE_BUTTON,
     Refused,
@@ -312,7 +313,8 @@ async def present_invite(update: Update, context: BranchContext, org_id: int) ->
                 created_by=update.effective_user.id,
                 valid_days=context.settings.invite_valid_days,
             )
-            logger.info("user %s made the first invite of org %s", actor.telegram_id, org.id)
+            logger.info("user %s made the first invite of org %s", pseudonym(actor.telegram_id),
+                        org.id)
     await send_invite(update, context, translator(actor.language), org, invite)
 
 
@@ -376,7 +378,7 @@ async def renew_invite(update: Update, context: BranchContext) -> None:
             created_by=update.effective_user.id,
             valid_days=context.settings.invite_valid_days,
         )
-    logger.info("user %s replaced the invite link of org %s", actor.telegram_id, org.id)
+    logger.info("user %s replaced the invite link of org %s", pseudonym(actor.telegram_id), org.id)
     await answer(update)
     t = translator(actor.language)
     await show(update, t("New link made; the old one no longer works."))
@@ -406,7 +408,7 @@ async def single_use_invite(update: Update, context: BranchContext) -> None:
             valid_days=context.settings.invite_valid_days,
             single_use=True,
         )
-    logger.info("user %s made a single-use invite for org %s", actor.telegram_id, org.id)
+    logger.info("user %s made a single-use invite for org %s", pseudonym(actor.telegram_id), org.id)
     await answer(update)
     await send_invite(update, context, translator(actor.language), org, invite)
 
@@ -678,8 +680,8 @@ async def set_status(update: Update, context: BranchContext) -> None:
             await people.update_member(
                 session, m, actor_telegram_id=update.effective_user.id, status=status
             )
-            logger.info("user %s set status of membership %s to %s", actor.telegram_id, m.id,
-                        status.value)
+            logger.info("user %s set status of membership %s to %s", pseudonym(actor.telegram_id),
+                        m.id, status.value)
     await answer(update)
     await render_card(
         update, context, m.id, t("Status changed: {status}.", status=t(STATUS_LABELS[status]))
@@ -741,8 +743,8 @@ async def set_role(update: Update, context: BranchContext) -> None:
                 ]
             await people.appoint(session, m, role, actor_telegram_id=update.effective_user.id)
             affected.append((m.person.telegram_id, m.person.language, m.party_organization.name))
-            logger.info("user %s set role of membership %s to %s", actor.telegram_id, m.id,
-                        role.value)
+            logger.info("user %s set role of membership %s to %s", pseudonym(actor.telegram_id),
+                        m.id, role.value)
             for telegram_id, language, _branch in affected:
                 actors.append(
                     await people.load_actor(
@@ -811,8 +813,8 @@ async def set_group(update: Update, context: BranchContext) -> None:
             await people.update_member(
                 session, m, actor_telegram_id=update.effective_user.id, party_group_id=new_group
             )
-            logger.info("user %s put membership %s into group %s", actor.telegram_id, m.id,
-                        new_group)
+            logger.info("user %s put membership %s into group %s", pseudonym(actor.telegram_id),
+                        m.id, new_group)
     await answer(update)
     note = (
         t("Party group: {group}", group=groups[new_group])
@@ -953,7 +955,7 @@ async def confirm_transfer(update: Update, context: BranchContext) -> int:
             reply_markup=back_to_members(t, m.party_organization_id),
         )
         return ConversationHandler.END
-    logger.info("user %s transferred membership %s out", actor.telegram_id, m.id)
+    logger.info("user %s transferred membership %s out", pseudonym(actor.telegram_id), m.id)
     await show(
         update,
         t("{name} was transferred out. Their history is kept.", name=name),
@@ -998,7 +1000,8 @@ async def tell(context: BranchContext, telegram_id: int, text: str, **kwargs: An
     try:
         await context.bot.send_message(telegram_id, text, **kwargs)
     except TelegramError as exc:
-        logger.warning("could not tell %s about a membership change: %s", telegram_id, exc)
+        logger.warning("could not tell %s about a membership change: %s", pseudonym(telegram_id),
+                       exc)
 
 
 def register(app: Application) -> None:

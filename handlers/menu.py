@@ -19,6 +19,7 @@ from telegram.ext import Application, MessageHandler, filters
 
 from bot.application import BranchContext
 from bot.i18n import LANGUAGES, N_, translator
+from bot.logs import pseudonym
 from rules.permissions import Actor
 
 logger = logging.getLogger(__name__)
@@ -136,7 +137,7 @@ async def publish_commands_for(application: Application, actor: Actor) -> None:
             _bot_commands(kind, actor.language), scope=BotCommandScopeChat(actor.telegram_id)
         )
     except TelegramError as exc:  # e.g. an admin who never opened the bot: "chat not found"
-        logger.info("no command menu for chat %s: %s", actor.telegram_id, exc)
+        logger.info("no command menu for chat %s: %s", pseudonym(actor.telegram_id), exc)
 
 
 def _label_pattern() -> str:

@@ -53,6 +53,7 @@ from telegram.ext import (
 
 from bot.application import BranchContext
 from bot.i18n import N_, Translator, translator
+from bot.logs import pseudonym
 from handlers.common import STALE_BUTTON, Refused, answer, current_actor, require, send, show, tr
 from handlers.menu import COMMAND_CALLBACKS, main_keyboard, publish_commands_for
 from handlers.registration import TEXT_INPUT, cancel_handlers, invalid_text
@@ -612,7 +613,7 @@ async def choose_parent(update: Update, context: BranchContext) -> int:
         await answer(update)
         await show(update, t(TREE_ERRORS[exc.code], name=exc.name))
         return PARTY_NAME
-    logger.info("party organization %s created by %s", org.id, actor.telegram_id)
+    logger.info("party organization %s created by %s", org.id, pseudonym(actor.telegram_id))
     _drop_draft(context)
     await answer(update)
     await show(update, t("✅ Created.") + "\n\n" + text, reply_markup=markup)
@@ -675,7 +676,7 @@ async def choose_social_cover(update: Update, context: BranchContext) -> int:
         await answer(update)
         await show(update, t(TREE_ERRORS[exc.code], name=exc.name))
         return SOCIAL_NAME
-    logger.info("social organization %s created by %s", social.id, actor.telegram_id)
+    logger.info("social organization %s created by %s", social.id, pseudonym(actor.telegram_id))
     _drop_draft(context)
     await answer(update)
     await show(update, t("✅ Created.") + "\n\n" + text, reply_markup=markup)
@@ -1059,7 +1060,7 @@ async def _after_appointment(
             reply_markup=main_keyboard(who),
         )
     except TelegramError as exc:
-        logger.info("could not tell %s about the appointment: %s", who.telegram_id, exc)
+        logger.info("could not tell %s about the appointment: %s", pseudonym(who.telegram_id), exc)
 
 
 async def choose_role(update: Update, context: BranchContext) -> int:

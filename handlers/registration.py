@@ -25,6 +25,7 @@ from telegram.ext import (
 
 from bot.application import BranchContext
 from bot.i18n import N_, Translator, translator
+from bot.logs import pseudonym
 from handlers.common import (
     Refused,
     answer,
@@ -503,7 +504,8 @@ async def notify_leader(
             reply_markup=approval_keyboard(t, membership.id),
         )
     except TelegramError as exc:
-        logger.warning("could not notify leader %s of a registration: %s", telegram_id, exc)
+        logger.warning("could not notify leader %s of a registration: %s", pseudonym(telegram_id),
+                       exc)
 
 
 async def load_for_decision(
@@ -573,7 +575,8 @@ async def tell_member(context: BranchContext, membership: Membership, *, approve
     try:
         await context.bot.send_message(person.telegram_id, text, reply_markup=markup)
     except TelegramError as exc:
-        logger.warning("could not tell member %s the decision: %s", person.telegram_id, exc)
+        logger.warning("could not tell member %s the decision: %s",
+                       pseudonym(person.telegram_id), exc)
 
 
 async def _actor_after_decision(context: BranchContext, membership: Membership) -> Any:

@@ -72,6 +72,7 @@ from telegram.ext import (
 
 from bot.application import BranchContext
 from bot.i18n import N_, Html, Translator, translator
+from bot.logs import pseudonym
 from handlers.common import (
     NOT_ALLOWED,
     STALE_BUTTON,
@@ -1435,7 +1436,7 @@ async def _log_mine(
     info = await record_info(session, record.id)
     assert info is not None
     verifiers = await _verifiers(session, info.org_id, actor.telegram_id, context.settings.admins)
-    logger.info("user %s logged training record %s", actor.telegram_id, record.id)
+    logger.info("user %s logged training record %s", pseudonym(actor.telegram_id), record.id)
     return _Mine(info, verifiers, int(draft["year"]))
 
 
@@ -1480,7 +1481,7 @@ async def _log_many(
     assert info is not None
     leader = await people.person_by_telegram_id(session, actor.telegram_id)
     by_person = {m.person_id: m.person for m in members.values()}
-    logger.info("user %s logged training batch %s for %d people", actor.telegram_id,
+    logger.info("user %s logged training batch %s for %d people", pseudonym(actor.telegram_id),
                 result.batch_id, len(result.records))
     return _Many(
         org_name=str(draft.get("org_name", "")),
@@ -1815,7 +1816,7 @@ async def verify_record(update: Update, context: BranchContext) -> None:
         await render_card(update, context, record_id,
                           t("This record was already decided or withdrawn."))
         return
-    logger.info("user %s verified training record %s", actor.telegram_id, record_id)
+    logger.info("user %s verified training record %s", pseudonym(actor.telegram_id), record_id)
     await deliver(context, info.telegram_id, decided_text(translator(info.language), fresh, hpd))
     await render_card(update, context, record_id, t("✅ Verified."))
 
@@ -1868,7 +1869,7 @@ async def enter_reject_reason(update: Update, context: BranchContext) -> int:
         await render_card(update, context, record_id,
                           t("This record was already decided or withdrawn."), new=True)
         return ConversationHandler.END
-    logger.info("user %s rejected training record %s", actor.telegram_id, record_id)
+    logger.info("user %s rejected training record %s", pseudonym(actor.telegram_id), record_id)
     await deliver(
         context, info.telegram_id, decided_text(translator(info.language), fresh, hpd, reason)
     )
@@ -1943,7 +1944,7 @@ async def enter_fixed_length(update: Update, context: BranchContext) -> int:
         return D_HOURS
     assert fresh is not None
     context.user_data.pop(DECIDE, None)
-    logger.info("user %s corrected training record %s", actor.telegram_id, record_id)
+    logger.info("user %s corrected training record %s", pseudonym(actor.telegram_id), record_id)
     await deliver(context, info.telegram_id,
                   corrected_text(translator(info.language), fresh, info.minutes, hpd))
     await render_card(
@@ -2221,7 +2222,8 @@ async def add_late_evidence(update: Update, context: BranchContext) -> int:
                              limit=_megabytes(policy.evidence_max_bytes)),
                    reply_markup=_late_evidence_markup(t))
         return E_FILE
-    logger.info("user %s added evidence to training record %s", actor.telegram_id, record_id)
+    logger.info("user %s added evidence to training record %s", pseudonym(actor.telegram_id),
+                record_id)
     await send(
         update,
         t("📎 Added to {title}: {name}. Send another, or press Done.", title=info.title,
@@ -2409,7 +2411,7 @@ async def confirm_requirement(update: Update, context: BranchContext) -> int:
     await answer(update)
     await drop_buttons(update)
     context.user_data.pop(REQUIREMENT, None)
-    logger.info("admin %s set the %s requirement of org %s to %s min", actor.telegram_id,
+    logger.info("admin %s set the %s requirement of org %s to %s min", pseudonym(actor.telegram_id),
                 group.value, org_id, minutes)
     t = translator(actor.language)
     await render_requirement(update, context, org_id, t("✅ Saved."), new=True)

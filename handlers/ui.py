@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +25,10 @@ from storage.models import (
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 8
+# Every number a button carries is a row id, page, year or small count: row ids are 32-bit
+# integer columns, so anything larger is forged (and would crash PostgreSQL's parameter binding).
+MAX_CALLBACK_INT = 2**31 - 1
+_ASCII_NUMBER = re.compile(r"[0-9]{1,10}")
 MAX_CALLBACK_BYTES = 64  # Telegram's limit on callback_data
 
 
@@ -51,14 +56,25 @@ def cb_args(data: str | None, prefix: str, *kinds: type) -> list[Any]:
         raise BadCallback(data)
     values: list[Any] = []
     for raw, kind in zip(parts[1:], kinds, strict=True):
+        if kind is int:
+            values.append(callback_int(raw, data))
+            continue
         try:
-            value = kind(raw)
+            values.append(kind(raw))
         except ValueError:
             raise BadCallback(data) from None
-        if kind is int and not 0 <= value <= 2**53:
-            raise BadCallback(data)
-        values.append(value)
     return values
+
+
+def callback_int(raw: str, data: str | None = None) -> int:
+    """A number from callback data: ASCII digits only (int() takes '١', ' 1', '1_0') and
+    within a 32-bit id column, else BadCallback."""
+    if not _ASCII_NUMBER.fullmatch(raw):
+        raise BadCallback(data if data is not None else raw)
+    value = int(raw)
+    if value > MAX_CALLBACK_INT:
+        raise BadCallback(data if data is not None else raw)
+    return value
 
 
 def button(text: str, *data: object) -> InlineKeyboardButton:

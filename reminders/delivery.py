@@ -30,6 +30,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, Tim
 from telegram.ext import CallbackContext, JobQueue
 
 from bot.i18n import N_, translator
+from bot.logs import pseudonym
 from bot.ratelimit import bulk_sends
 from reminders.planner import leaders
 from storage import outbox
@@ -190,7 +191,8 @@ class Courier:
             self.recovered += 1
             logger.warning(
                 "outbox row %s (%s) to chat %s was in flight when its courier stopped: sending"
-                " it again, it may arrive twice", recovered.id, recovered.kind, recovered.chat_id,
+                " it again, it may arrive twice", recovered.id, recovered.kind,
+                pseudonym(recovered.chat_id),
             )
         text = "\n\n".join(r.text for r in parcel)
         markup = InlineKeyboardMarkup.de_json(row.reply_markup) if row.reply_markup else None

@@ -13,6 +13,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeGuard
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,21 +31,57 @@ def digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def _plausible(raw: str | None) -> TypeGuard[str]:
+    """Our tokens are short URL-safe ASCII; a cookie or path with other bytes is nobody's."""
+    return raw is not None and 0 < len(raw) <= 128 and raw.isascii()
+
+
 def csrf_token(raw_session: str) -> str:
     """The CSRF token of a session: a keyed digest of its cookie value."""
     return hmac.new(raw_session.encode(), b"branchbot-csrf", hashlib.sha256).hexdigest()
 
 
 def csrf_ok(raw_session: str, given: str | None) -> bool:
-    return given is not None and hmac.compare_digest(csrf_token(raw_session), given)
+    # Bytes: compare_digest refuses str with non-ASCII characters (a forged form's).
+    return given is not None and hmac.compare_digest(csrf_token(raw_session).encode(),
+                                                     given.encode())
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def login_csrf_token(nonce: str, raw_link: str) -> str:
+    """The sign-in form's token: bound to the browser's nonce cookie and to the link."""
+    return hmac.new(nonce.encode(), f"branchbot-login:{raw_link}".encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def login_csrf_ok(nonce: str, raw_link: str, given: str) -> bool:
+    if not (_plausible(nonce) and _plausible(raw_link)):
+        return False
+    return hmac.compare_digest(login_csrf_token(nonce, raw_link).encode(), given.encode())
 
 
 async def create_sign_in(
     session: AsyncSession, telegram_id: int, *, now: datetime, ttl: timedelta = SIGN_IN_TTL
 ) -> str:
-    """A fresh one-time token for this person; returned once, stored only as a digest."""
+    """A fresh one-time token for this person; returned once, stored only as a digest.
+
+    Their older unused links stop working: only the newest link in the chat signs in.
+    """
     await session.execute(
         delete(WebSignInToken).where(WebSignInToken.expires_at < now - KEEP_EXPIRED)
+    )
+    await session.execute(
+        update(WebSignInToken)
+        .where(
+            WebSignInToken.telegram_id == telegram_id,
+            WebSignInToken.used_at.is_(None),
+            WebSignInToken.expires_at > now,
+        )
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
     )
     raw = secrets.token_urlsafe(TOKEN_BYTES)
     session.add(
@@ -56,12 +93,25 @@ async def create_sign_in(
     return raw
 
 
+async def peek_sign_in(session: AsyncSession, raw: str, *, now: datetime) -> int | None:
+    """The Telegram id a usable token was made for, without using it up (the confirmation)."""
+    if not _plausible(raw):
+        return None
+    return await session.scalar(
+        select(WebSignInToken.telegram_id).where(
+            WebSignInToken.token_hash == digest(raw),
+            WebSignInToken.used_at.is_(None),
+            WebSignInToken.expires_at > now,
+        )
+    )
+
+
 async def redeem_sign_in(session: AsyncSession, raw: str, *, now: datetime) -> int | None:
     """The Telegram id the token was made for, if it is unused and unexpired; uses it up.
 
     One conditional UPDATE: two browsers opening the same link at once sign in only one.
     """
-    if not raw or len(raw) > 128:
+    if not _plausible(raw):
         return None
     hashed = digest(raw)
     result = await session.execute(
@@ -107,7 +157,7 @@ async def start_session(
 
 async def session_of(session: AsyncSession, raw: str | None, *, now: datetime) -> SignedIn | None:
     """The live session behind a cookie value, or None (unknown, ended or expired)."""
-    if not raw or len(raw) > 128:
+    if not _plausible(raw):
         return None
     row = (
         await session.execute(

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import openpyxl
+from aiohttp import client as web_response
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
@@ -54,8 +55,17 @@ async def link_for(bot: Bot, telegram_id: int) -> str:
     return f"/login/{found.group(1)}"
 
 
+async def open_link(client: TestClient, path: str) -> web_response.ClientResponse:
+    """Open the link (a confirmation page) and press its Sign in button."""
+    confirm = await client.get(path, allow_redirects=False)
+    if confirm.status != 200:
+        return confirm
+    return await client.post(path, data={"csrf": csrf_of(await confirm.text())},
+                             allow_redirects=False)
+
+
 async def sign_in(client: TestClient, bot: Bot, telegram_id: int) -> None:
-    response = await client.get(await link_for(bot, telegram_id), allow_redirects=False)
+    response = await open_link(client, await link_for(bot, telegram_id))
     assert response.status == 303
     assert response.headers["Location"] == "/dashboard/"
     cookie = response.cookies[COOKIE]
@@ -72,7 +82,7 @@ async def test_a_link_signs_in_once_and_only_while_fresh(bot: Bot) -> None:
     await build_world(bot)
     async with dashboard(bot) as client:
         path = await link_for(bot, ADMIN_ID)
-        first = await client.get(path, allow_redirects=False)
+        first = await open_link(client, path)
         assert first.status == 303
         client.session.cookie_jar.clear()
         again = await client.get(path, allow_redirects=False, headers={"Accept-Language": "en"})
@@ -187,7 +197,7 @@ async def test_each_person_sees_only_their_subtree(bot: Bot) -> None:
     async with bot.app.database.session() as session:
         raw = await web_sessions.create_sign_in(session, ALICE, now=utcnow())
     async with dashboard(bot) as client:
-        assert (await client.get(f"/login/{raw}", allow_redirects=False)).status == 303
+        assert (await open_link(client, f"/login/{raw}")).status == 303
         assert (await client.get("/dashboard/")).status == 403
 
 

@@ -55,6 +55,9 @@ async def test_admin_opens_the_link_and_exports_a_branch(tmp_path: Path) -> None
                     page = await browser.new_page(viewport={"width": 1200, "height": 900},
                                                   accept_downloads=True)
                     await page.goto(found.group(0))
+                    # Opening the link asks first; the person's press signs in.
+                    await expect(page.locator("h1")).to_have_text("Sign in")
+                    await page.click("#signin")
                     await expect(page.locator("h1")).to_have_text("Overview")
                     await expect(page.locator("#t-coverage")).to_contain_text("80%")
                     await expect(page.locator("img.chart")).to_be_visible()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 import socket
@@ -229,3 +230,75 @@ async def test_branchbot_run_serves_the_webhook_when_configured(tmp_path: Path) 
     assert emulator.token not in log and SECRET not in log
     entries = [json.loads(line) for line in log.splitlines()]
     assert any("web server listening" in entry["msg"] for entry in entries)
+
+
+async def _raw_post(port: int, path: str, secret: bytes, body: bytes) -> int:
+    """POST with header bytes no HTTP client library would send (not UTF-8, not ASCII)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        b"POST " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/json\r\nConnection: close\r\n"
+        b"X-Telegram-Bot-Api-Secret-Token: " + secret + b"\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )
+    await writer.drain()
+    status_line = await reader.readline()
+    writer.close()
+    return int(status_line.split()[1])
+
+
+def _deep(levels: int) -> dict[str, object]:
+    """A message replying to a message replying to ... `levels` times."""
+    message: dict[str, object] = {"message_id": 1, "date": 1, "text": "hi",
+                                  "chat": {"id": 5, "type": "private"}}
+    for _ in range(levels):
+        message = {**message, "reply_to_message": message}
+    return message
+
+
+async def test_hostile_webhook_requests_get_403_or_400_and_store_nothing(
+    hooked: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert hooked.app is not None and hooked.app.web is not None
+    url = hooked.app.web.url + "/telegram/hook"
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    chat = {"id": 5, "type": "private"}
+    message = {"message_id": 1, "date": 1, "text": "hi", "chat": chat}
+    malformed: list[bytes] = [
+        json.dumps({"update_id": 2**70, "message": message}).encode(),
+        json.dumps({"update_id": 2**63, "message": message}).encode(),
+        json.dumps({"update_id": "123", "message": message}).encode(),
+        json.dumps({"update_id": True, "message": message}).encode(),
+        json.dumps({"update_id": -1, "message": message}).encode(),
+        json.dumps({"update_id": 7, "message": "x"}).encode(),
+        json.dumps({"update_id": 8, "message": {**message, "chat": "x"}}).encode(),
+        json.dumps({"update_id": 9, "message": {**message, "chat": {**chat, "id": 10**30}}}
+                   ).encode(),
+        json.dumps({"update_id": 10, "message": _deep(60)}).encode(),
+        b'{"update_id": 11, "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"update_id": 12, "message": "\xff\xfe"}',
+        b"[]",
+        b"null",
+    ]
+    caplog.set_level(logging.INFO)
+    async with aiohttp.ClientSession() as http:
+        for body in malformed:
+            async with http.post(url, data=body, headers=headers) as response:
+                assert response.status == 400, body[:80]
+    port = hooked.app.web.port
+    for secret in ("s3cret-Tökén".encode(), b"\xff\xfe\x80", SECRET.encode() + b"\xc3\xa9"):
+        assert await _raw_post(port, "/telegram/hook", secret, b'{"update_id": 1}') == 403
+
+    async with hooked.app.database.session() as session:
+        assert await session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 0
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    async with aiohttp.ClientSession() as http:
+        async with http.get(hooked.app.web.url + "/metrics") as response:
+            metrics = await response.text()
+    assert f'branchbot_webhook_rejected_total{{reason="malformed"}} {len(malformed)}' in metrics
+    assert 'branchbot_webhook_rejected_total{reason="secret"} 3' in metrics
+
+    # A well-formed update still goes through.
+    alice = hooked.person(1001, "Alice", language_code="en")
+    await alice.say("/help")
+    assert alice.texts()

@@ -1,7 +1,8 @@
 """The web dashboard for admins and secretaries (issue 7).
 
-Sign-in: /dashboard in the chat sends a one-time link <web_base_url>/login/<token>; opening it
-starts a session (an HttpOnly, SameSite=Lax cookie, 12 hours). Every request loads the viewer
+Sign-in: /dashboard in the chat sends a one-time link <web_base_url>/login/<token> (revoking the
+person's older ones); opening it shows a confirmation whose POST form starts a session (an
+HttpOnly, SameSite=Lax cookie, 12 hours). Every request loads the viewer
 again from the database, so a secretary who is replaced loses access at once. Each person
 sees their subtree only (admins: everything); another subtree's branch is a 404. Every POST
 carries the session's CSRF token. Pages are plain HTML built on the server, in the viewer's
@@ -38,10 +39,15 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 COOKIE = "branchbot_session"
+LOGIN_COOKIE = "branchbot_login"  # binds the sign-in confirmation form to this browser
+LOGIN_NONCE = re.compile(r"[A-Za-z0-9_-]{32,64}")
+MAX_ROW_ID = 2**31 - 1  # organization ids are 32-bit integer columns
+_ASCII_NUMBER = re.compile(r"[0-9]{1,10}")
 PREFIX = "/dashboard"
 BRANCHES_PER_PAGE = 200
 AUDIT_PER_PAGE = 100
 AUDIT_EXPORT_LIMIT = 5000
+MAX_AUDIT_PAGE = 999_999
 LIST_ON_OVERVIEW = 20
 APP_KEY: web.AppKey[Dashboard] = web.AppKey("branchbot_dashboard")
 
@@ -95,6 +101,16 @@ MESSAGE_PAGE = Template("""<!doctype html>
 </html>
 """)
 
+LOGIN_PAGE = Template("""<!doctype html>
+<html lang="$lang"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>$title · branchbot</title></head>
+<body style="font-family:system-ui,sans-serif;padding:2em"><h1>$title</h1><p>$text</p>
+<form method="post" action="$action"><input type="hidden" name="csrf" value="$csrf">
+<button type="submit" id="signin">$button</button></form><p><small>$note</small></p>
+</body></html>
+""")
+
 NAV = (
     ("overview", "/", N_("Overview")),
     ("branches", "/branches", N_("Branches")),
@@ -122,6 +138,14 @@ def message_page(t: Translator, title: str, text: str, status: int) -> web.Respo
     response = web.Response(text=body, content_type="text/html", status=status)
     _secure(response)
     return response
+
+
+def ascii_number(raw: str, limit: int) -> int | None:
+    """A number from a URL: ASCII digits only ("²".isdigit() is true) and at most `limit`."""
+    if not _ASCII_NUMBER.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if value <= limit else None
 
 
 def language_of_request(request: web.Request) -> str:
@@ -170,31 +194,89 @@ class Dashboard:
 
     # --- sign-in ---------------------------------------------------------------------------
 
+    def _link_refused(self, t: Translator) -> web.Response:
+        logger.info("dashboard sign-in refused: unknown, used or expired link")
+        return message_page(
+            t, t("This link no longer works"),
+            t("Sign-in links work once and for 10 minutes. Send /dashboard to the bot "
+              "for a new one."),
+            403,
+        )
+
+    async def login_form(self, request: web.Request) -> web.StreamResponse:
+        """GET /login/<token>: a confirmation with a POST form; opening a link signs no one in.
+
+        Otherwise anyone could sign a victim's browser into the sender's own session (login
+        CSRF) with a link or an <img>. The form's token is bound to a cookie of this browser.
+        """
+        token = request.match_info["token"]
+        async with self.application.database.session() as session:
+            telegram_id = await web_sessions.peek_sign_in(session, token, now=now_utc())
+            person = (await person_by_telegram_id(session, telegram_id)
+                      if telegram_id is not None else None)
+        language = person.language if person is not None else language_of_request(request)
+        t = translator(language)
+        if telegram_id is None:
+            return self._link_refused(t)
+        nonce = request.cookies.get(LOGIN_COOKIE, "")
+        if not LOGIN_NONCE.fullmatch(nonce):
+            nonce = web_sessions.new_token()
+        name = person.real_name if person is not None and person.real_name else None
+        text = (t("Sign in to the dashboard as {name}?", name=name) if name
+                else t("Sign in to the dashboard?"))
+        body = LOGIN_PAGE.substitute(
+            lang=esc("zh-CN" if t.language == "zh" else "en"), title=esc(t("Sign in")),
+            text=esc(text), action=esc(f"/login/{token}"),
+            csrf=esc(web_sessions.login_csrf_token(nonce, token)), button=esc(t("Sign in")),
+            note=esc(t("Only continue if you asked the bot for this link yourself.")),
+        )
+        response = web.Response(text=body, content_type="text/html")
+        response.set_cookie(
+            LOGIN_COOKIE, nonce, max_age=int(web_sessions.SIGN_IN_TTL.total_seconds()),
+            path="/login", httponly=True, samesite="Strict", secure=self._https,
+        )
+        _secure(response)
+        return response
+
+    @property
+    def _https(self) -> bool:
+        return dashboard_base_url(self.settings).startswith("https://")
+
     async def login(self, request: web.Request) -> web.StreamResponse:
-        """GET /login/<token>: a valid, unused link starts a session; anything else is 403."""
+        """POST /login/<token> from the confirmation: a valid, unused link starts a session."""
         t = translator(language_of_request(request))
         token = request.match_info["token"]
+        form = await self._form(request, t)
+        given = form.get("csrf")
+        nonce = request.cookies.get(LOGIN_COOKIE, "")
+        if not (LOGIN_NONCE.fullmatch(nonce) and isinstance(given, str)
+                and web_sessions.login_csrf_ok(nonce, token, given)):
+            logger.info("dashboard sign-in refused: form without this browser's token")
+            return message_page(t, t("Not allowed"),
+                                t("The form was out of date. Go back and try again."), 403)
         now = now_utc()
         async with self.application.database.session() as session:
             telegram_id = await web_sessions.redeem_sign_in(session, token, now=now)
             if telegram_id is not None:
                 raw = await web_sessions.start_session(session, telegram_id, now=now)
         if telegram_id is None:
-            logger.info("dashboard sign-in refused: unknown, used or expired link")
-            return message_page(
-                t, t("This link no longer works"),
-                t("Sign-in links work once and for 10 minutes. Send /dashboard to the bot "
-                  "for a new one."),
-                403,
-            )
+            return self._link_refused(t)
         response = web.Response(status=303, headers={"Location": PREFIX + "/"})
         response.set_cookie(
             COOKIE, raw, max_age=int(web_sessions.SESSION_TTL.total_seconds()), path="/",
-            httponly=True, samesite="Lax",
-            secure=dashboard_base_url(self.settings).startswith("https://"),
+            httponly=True, samesite="Lax", secure=self._https,
         )
+        response.del_cookie(LOGIN_COOKIE, path="/login")
         _secure(response)
         return response
+
+    async def _form(self, request: web.Request, t: Translator) -> Mapping[str, object]:
+        """The posted form, or a 400 page for a body that is not a form (e.g. not UTF-8)."""
+        try:
+            return await request.post()
+        except (UnicodeDecodeError, ValueError):
+            raise self._error(t, t("Bad request"), t("The form could not be read."),
+                              400) from None
 
     async def viewer(self, request: web.Request) -> Viewer:
         """The signed-in leader behind the request, or an HTTP error page."""
@@ -239,7 +321,7 @@ class Dashboard:
     async def logout(self, request: web.Request) -> web.StreamResponse:
         """POST /dashboard/logout with the CSRF token: the session ends."""
         viewer = await self.viewer(request)
-        form = await request.post()
+        form = await self._form(request, viewer.t)
         given = form.get("csrf")
         if not web_sessions.csrf_ok(viewer.raw_session, given if isinstance(given, str) else None):
             t = viewer.t
@@ -380,13 +462,12 @@ class Dashboard:
         """GET /dashboard/branch/<id>: one organization of the viewer's subtree, else 404."""
         viewer = await self.viewer(request)
         t = viewer.t
-        raw_id = request.match_info["org_id"]
-        if not raw_id.isdigit() or len(raw_id) > 12:
+        org_id = ascii_number(request.match_info["org_id"], MAX_ROW_ID)
+        if org_id is None:
             raise self.not_found(viewer)
-        org_id = int(raw_id)
         if not viewer.scope.covers(org_id):
-            logger.warning("dashboard: %s asked for organization %s outside their scope",
-                           viewer.actor.telegram_id, org_id)
+            logger.warning("dashboard: person %s asked for organization %s outside their scope",
+                           viewer.actor.person_id, org_id)
             raise self.not_found(viewer)
         settings = self.settings
         async with self.application.database.session() as session:
@@ -419,8 +500,9 @@ class Dashboard:
         if not viewer.actor.is_admin:
             raise self._error(t, t("Not allowed"), t("The audit log is for admins."), 403)
         text = request.query.get("q", "")[:50]
-        raw_page = request.query.get("page", "1")
-        number = int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1
+        number = ascii_number(request.query.get("page", "1"), MAX_AUDIT_PAGE)
+        if number is None:
+            raise self._error(t, t("Bad request"), t("There is no such page."), 400)
         export = request.query.get("format") == "xlsx"
         limit = AUDIT_EXPORT_LIMIT if export else AUDIT_PER_PAGE
         offset = 0 if export else (max(number, 1) - 1) * AUDIT_PER_PAGE
@@ -462,10 +544,11 @@ def setup_dashboard(web_app: web.Application, application: BranchApplication) ->
         PREFIX + "/branch/{org_id}": dashboard.branch_page,
         PREFIX + "/notices": dashboard.notices_page,
         PREFIX + "/audit": dashboard.audit_page,
-        "/login/{token}": dashboard.login,
+        "/login/{token}": dashboard.login_form,
     }
     for path, handler in routes.items():
         web_app.router.add_get(path, handler)
     web_app.router.add_post(PREFIX + "/logout", dashboard.logout)
+    web_app.router.add_post("/login/{token}", dashboard.login)
 
 

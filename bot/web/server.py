@@ -32,6 +32,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 HEALTH_TIMEOUT = 3.0  # seconds; a database slower than this counts as down
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 MAX_UPDATE_BYTES = 1024 * 1024  # an update is a few kilobytes; files never come inline
+MAX_UPDATE_DEPTH = 32  # a reply to a message with a pinned message and a keyboard is ~10 deep
 
 
 @dataclass
@@ -70,7 +71,8 @@ class Metrics:
     update_seconds: Histogram = field(default_factory=Histogram)
     duplicates: int = 0
     throttled: int = 0
-    webhook_rejected: int = 0
+    webhook_rejected: int = 0  # wrong secret or malformed
+    webhook_malformed: int = 0
 
 
 def _number(value: float) -> str:
@@ -161,7 +163,8 @@ class WebServer:
         lines += _metric(
             "branchbot_webhook_rejected_total", "counter",
             "Webhook requests refused (wrong secret or malformed).",
-            [("", metrics.webhook_rejected)],
+            [('{reason="secret"}', metrics.webhook_rejected - metrics.webhook_malformed),
+             ('{reason="malformed"}', metrics.webhook_malformed)],
         )
         lines += metrics.update_seconds.render(
             "branchbot_update_duration_seconds",
@@ -199,22 +202,24 @@ class WebServer:
         )
 
     async def webhook(self, request: web.Request) -> web.Response:
-        """Telegram's POST: verify the secret, record the update once, queue it, answer 200."""
+        """Telegram's POST: verify the secret, record the update once, queue it, answer 200.
+
+        A wrong secret is 403 and a malformed update 400, without a traceback and without
+        recording anything: only Telegram knows the secret, but a leaked secret or a proxy's
+        mistake must not crash the handler or put junk into the update table.
+        """
         application = self.application
         secret = self.settings.webhook_secret
-        given = request.headers.get(SECRET_HEADER, "")
-        if secret is None or not hmac.compare_digest(
-            given.encode(), secret.get_secret_value().encode()
+        if secret is None or not secret_matches(
+            request.headers.get(SECRET_HEADER, ""), secret.get_secret_value()
         ):
             application.metrics.webhook_rejected += 1
             return web.Response(status=403)
-        try:
-            data = await request.json(loads=json.loads)
-            update = Update.de_json(data, application.bot) if isinstance(data, dict) else None
-        except (ValueError, TypeError, KeyError):
-            update = None
+        update = await self._read_update(request)
         if update is None:
             application.metrics.webhook_rejected += 1
+            application.metrics.webhook_malformed += 1
+            logger.info("webhook: malformed update refused")
             return web.Response(status=400)
         # Recorded before it is queued: a second delivery of this update is answered and dropped.
         fresh = await application.instances.accept(
@@ -225,3 +230,44 @@ class WebServer:
             return web.Response(status=200)
         await application.update_queue.put(update)
         return web.Response(status=200)
+
+    async def _read_update(self, request: web.Request) -> Update | None:
+        """The posted Update, or None when the body is not one Telegram would send."""
+        try:
+            data = await request.json(loads=json.loads)
+        except (ValueError, RecursionError):  # not JSON (or not UTF-8), or nested absurdly
+            return None
+        if not isinstance(data, dict) or not well_formed(data):
+            return None
+        update_id = data.get("update_id")
+        if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
+            return None
+        try:
+            update = Update.de_json(data, self.application.bot)
+        except Exception:  # PTB trusts Telegram's shapes: "message": "x" fails anywhere inside
+            return None
+        return update if isinstance(update, Update) and update.update_id == update_id else None
+
+
+def secret_matches(given: str, secret: str) -> bool:
+    """Constant-time comparison; a header that is not plain text never matches."""
+    try:
+        given_bytes = given.encode("utf-8")
+    except UnicodeEncodeError:  # aiohttp hands undecodable header bytes on as surrogates
+        return False
+    return hmac.compare_digest(given_bytes, secret.encode("utf-8"))
+
+
+def well_formed(value: object, depth: int = 0) -> bool:
+    """JSON no deeper than Telegram's updates and with every integer in a 64-bit column."""
+    if depth > MAX_UPDATE_DEPTH:
+        return False
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    if isinstance(value, dict):
+        return all(well_formed(item, depth + 1) for item in value.values())
+    if isinstance(value, list):
+        return all(well_formed(item, depth + 1) for item in value)
+    return True
