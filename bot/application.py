@@ -25,7 +25,7 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.ratelimit import PacedRateLimiter
-from bot.transport import bot_api_request
+from bot.transport import AiohttpRequest, bot_api_request
 from bot.web.server import Metrics, WebServer
 from reminders.delivery import Courier
 from reminders.jobs import start_reminders
@@ -111,6 +111,21 @@ class BranchApplication(Application):
         # Several instances on one PostgreSQL database (storage/instances.py); no-op on SQLite.
         self.instances = SharedUpdates(database, ordered=bool(settings.webhook_url))
         self.web: WebServer | None = None
+        # The Bot API transports (sends, polling): /healthz reports their last answer.
+        self.transports: tuple[AiohttpRequest, ...] = ()
+
+    def bot_api_reachable(self, now: float) -> dict[str, Any]:
+        """Whether the Bot API answered the latest request, and how long ago it last did."""
+        answers = [t.last_answer_at for t in self.transports if t.last_answer_at is not None]
+        failures = [t.last_failure_at for t in self.transports if t.last_failure_at is not None]
+        answered, failed = max(answers, default=None), max(failures, default=None)
+        reachable = None if answered is None and failed is None else (
+            failed is None or (answered is not None and answered > failed)
+        )
+        return {
+            "reachable": reachable,
+            "last_answer_seconds_ago": None if answered is None else round(now - answered, 1),
+        }
 
     @property
     def busy(self) -> bool:
@@ -172,14 +187,18 @@ def build_application(settings: Settings, *, token: str | None = None) -> Branch
         raise ValueError("a bot token is needed to build the application")
     database = Database(settings.database_url)
     proxy = settings.proxy_url.get_secret_value() if settings.proxy_url else None
+    transports = (
+        bot_api_request(settings.api_base_url, proxy, 256),
+        bot_api_request(settings.api_base_url, proxy, 1),
+    )
     application = (
         ApplicationBuilder()
         .application_class(BranchApplication, {"database": database, "settings": settings})
         .token(bot_token)
         .base_url(settings.api_base_url)
         .base_file_url(file_base_url(settings.api_base_url))
-        .request(bot_api_request(settings.api_base_url, proxy, 256))
-        .get_updates_request(bot_api_request(settings.api_base_url, proxy, 1))
+        .request(transports[0])
+        .get_updates_request(transports[1])
         .defaults(Defaults(tzinfo=settings.tzinfo, parse_mode=ParseMode.HTML))
         .persistence(SqlPersistence(database))
         .context_types(ContextTypes(context=BranchContext))
@@ -191,6 +210,7 @@ def build_application(settings: Settings, *, token: str | None = None) -> Branch
         .build()
     )
     assert isinstance(application, BranchApplication)
+    application.transports = transports
     application.courier = Courier(
         database, application.bot, chat_interval=settings.send_chat_interval_seconds,
         lease=timedelta(seconds=settings.outbox_lease_seconds),

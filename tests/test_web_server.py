@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 
@@ -34,7 +36,28 @@ async def test_health_reports_the_database_and_the_outbox_depth(bot: Bot) -> Non
     async with aiohttp.ClientSession() as http:
         async with http.get(bot.app.web.url + "/healthz") as response:
             assert response.status == 200
-            assert await response.json() == {"database": True, "outbox_depth": 3}
+            health = await response.json()
+    assert {k: health[k] for k in ("database", "outbox_depth")} == {
+        "database": True, "outbox_depth": 3}
+    assert health["bot_api"]["reachable"] is True  # the bot is polling the emulator
+    assert 0 <= health["bot_api"]["last_answer_seconds_ago"] < 60
+
+
+async def test_health_says_when_the_bot_api_stopped_answering(bot: Bot) -> None:
+    """Telegram unreachable: reported (the database is fine, so still 200)."""
+    assert bot.app is not None and bot.app.web is not None
+    await bot.emulator.stop()
+    health: dict[str, Any] = {}
+    async with aiohttp.ClientSession() as http:
+        for _ in range(100):  # the long poll notices within a moment
+            async with http.get(bot.app.web.url + "/healthz") as response:
+                assert response.status == 200
+                health = await response.json()
+            if health["bot_api"]["reachable"] is False:
+                break
+            await asyncio.sleep(0.1)
+    assert health["bot_api"]["reachable"] is False, health
+    assert health["bot_api"]["last_answer_seconds_ago"] is not None
 
 
 async def test_health_is_503_when_the_database_is_unreachable(bot: Bot) -> None:

@@ -12,8 +12,9 @@ import asyncio
 import hmac
 import json
 import logging
+import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -132,7 +133,8 @@ class WebServer:
         return f"http://{self.settings.web_host}:{self.port}"
 
     async def healthz(self, request: web.Request) -> web.Response:
-        """200 with the outbox depth when the database answers, else 503."""
+        """200 with the outbox depth when the database answers, else 503; either way whether
+        the Bot API answered its latest request (null before any) and how long ago it last did."""
         try:
             async with asyncio.timeout(HEALTH_TIMEOUT):
                 async with self.application.database.session() as session:
@@ -140,8 +142,16 @@ class WebServer:
                     depth = await outbox.pending_count(session)
         except Exception as exc:  # any failure to reach the database is "down"
             logger.warning("health check: database unreachable: %s", type(exc).__name__)
-            return web.json_response({"database": False, "outbox_depth": None}, status=503)
-        return web.json_response({"database": True, "outbox_depth": depth})
+            return web.json_response(
+                {"database": False, "outbox_depth": None, "bot_api": self._bot_api()}, status=503
+            )
+        return web.json_response(
+            {"database": True, "outbox_depth": depth, "bot_api": self._bot_api()}
+        )
+
+    def _bot_api(self) -> dict[str, Any]:
+        # Reported, not judged: Telegram being away is no reason to restart the bot.
+        return self.application.bot_api_reachable(time.monotonic())
 
     async def metrics(self, request: web.Request) -> web.Response:
         """Prometheus text exposition format 0.0.4."""
