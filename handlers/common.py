@@ -12,7 +12,14 @@ from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRem
 from telegram.error import TelegramError
 
 from bot.application import BranchContext
-from bot.i18n import N_, Translator, language_from_telegram, normalize_language, translator
+from bot.i18n import (
+    N_,
+    Translator,
+    language_from_telegram,
+    normalize_language,
+    plain_text,
+    translator,
+)
 from handlers.ui import BadCallback
 from rules.permissions import Actor
 from storage.models import Person
@@ -172,7 +179,7 @@ async def handle_error(update: object, context: BranchContext) -> None:
         text = t("Sorry, something went wrong. Please try again.")
     if update.callback_query is not None:
         try:
-            await update.callback_query.answer(text[:200], show_alert=True)
+            await update.callback_query.answer(plain_text(text)[:200], show_alert=True)
             return
         except TelegramError as exc:  # already answered: say it in the chat instead
             logger.info("could not answer the callback with the error: %s", exc)

@@ -28,7 +28,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.application import BranchContext
-from bot.i18n import N_, Translator, translator
+from bot.i18n import BLANK, N_, Html, Translator, escape, html_join, translator
 from handlers.common import STALE_BUTTON, Refused, answer, current_actor, require, send, show
 from handlers.members import (
     OrgPicker,
@@ -141,17 +141,17 @@ def percent(rate: float | None) -> str:
     return "–" if rate is None else f"{rate * 100:.0f}%"
 
 
-def fit(lines: list[str]) -> str:
+def fit(lines: list[Html]) -> Html:
     """Join whole lines (each valid HTML on its own) up to Telegram's message length."""
-    kept: list[str] = []
+    kept: list[Html] = []
     size = 0
     for line in lines:
         if size + len(line) + 1 > MAX_MESSAGE - 2:
-            kept.append("…")
+            kept.append(escape("…"))
             break
         kept.append(line)
         size += len(line) + 1
-    return "\n".join(kept)
+    return html_join("\n", kept)
 
 
 def parse_code(data: str | None, code: str, allowed: tuple[str, ...]) -> str:
@@ -187,7 +187,7 @@ async def turn_compliance_page(update: Update, context: BranchContext) -> None:
 
 def compliance_text(
     t: Translator, org_name: str, report: store.ComplianceReport, page: int
-) -> tuple[str, int]:
+) -> tuple[Html, int]:
     """The message and the number of member pages."""
     labels = kind_labels(t)
     period = report.period
@@ -198,12 +198,12 @@ def compliance_text(
             last=period.last.isoformat(),
         ),
         t("✅ met · ⚠️ due · ❌ missing · — not required"),
-        "",
+        BLANK,
     ]
     for item in report.kinds:
         label = labels[item.kind]
         if item.group_name:
-            label = f"{label} · {item.group_name}"
+            label = label + " · " + item.group_name
         mark = STATUS_MARKS[item.status]
         if item.no_groups:
             lines.append(t("{mark} {kind}: no party groups", mark=mark, kind=label))
@@ -220,12 +220,12 @@ def compliance_text(
             for row in item.rows
         ]
         for start in range(0, len(cells), 3):
-            lines.append("    " + " · ".join(cells[start : start + 3]))
+            lines.append(escape("    " + " · ".join(cells[start : start + 3])))
 
     members = report.members
     pages = max(1, -(-len(members) // MEMBERS_PER_PAGE))
     page = min(max(page, 0), pages - 1)
-    lines += ["", t("<b>Attendance per member</b> (closed meetings, by name)")]
+    lines += [BLANK, t("<b>Attendance per member</b> (closed meetings, by name)")]
     if not members:
         lines.append(t("No closed meetings in this period."))
     for member in members[page * MEMBERS_PER_PAGE : (page + 1) * MEMBERS_PER_PAGE]:
@@ -494,7 +494,7 @@ async def render_record(update: Update, context: BranchContext, year: int) -> No
         text.append(t("(only the latest {n} are shown)", n=len(shown)))
     pending = 0
     if lines:
-        text.append("")
+        text.append(BLANK)
     for line in shown:
         mark, status = RECORD_STATUS.get(line.status, ("·", line.status.value))
         entry = t(
@@ -509,7 +509,7 @@ async def render_record(update: Update, context: BranchContext, year: int) -> No
                 pending += 1
         text.append(entry)
     if pending:
-        text += ["", t("Absences to catch up (补学): {n}.", n=pending)]
+        text += [BLANK, t("Absences to catch up (补学): {n}.", n=pending)]
     this_year = store.local_today(tz).year
     choice = [
         button(("• " if y == year else "") + t(label), "lg", "rec", y)

@@ -24,7 +24,7 @@ from telegram.ext import (
 )
 
 from bot.application import BranchContext
-from bot.i18n import N_, Translator, translator
+from bot.i18n import N_, Html, Translator, html_join, translator
 from handlers.common import (
     Refused,
     answer,
@@ -86,7 +86,7 @@ INVITE_PROBLEMS = {
 }
 
 
-def invalid_text(t: Translator, invalid: Invalid) -> str:
+def invalid_text(t: Translator, invalid: Invalid) -> Html:
     return t(INVALID_MESSAGES[invalid.reason], limit=invalid.limit or 0)
 
 
@@ -298,8 +298,8 @@ async def enter_joined(update: Update, context: BranchContext) -> int:
         t("Optionally share your phone number so your secretary can reach you. "
           "Only your secretary and administrators see it in full."),
         reply_markup=ReplyKeyboardMarkup(
-            [[KeyboardButton(t("📱 Share my phone number"), request_contact=True)],
-             [KeyboardButton(t("Skip"))]],
+            [[KeyboardButton(t.as_plain("📱 Share my phone number"), request_contact=True)],
+             [KeyboardButton(t.as_plain("Skip"))]],
             resize_keyboard=True,
             one_time_keyboard=True,
         ),
@@ -340,7 +340,7 @@ async def phone_as_text(update: Update, context: BranchContext) -> int:
     return PHONE
 
 
-def draft_summary(t: Translator, draft: dict[str, Any]) -> str:
+def draft_summary(t: Translator, draft: dict[str, Any]) -> Html:
     status = MemberStatus(draft["status"])
     lines = [
         t("Please check your registration:"),
@@ -350,7 +350,7 @@ def draft_summary(t: Translator, draft: dict[str, Any]) -> str:
         t("Date: {date}", date=draft["joined"]),
         t("Phone: {phone}", phone=draft.get("phone") or t("not given")),
     ]
-    return "\n".join(lines)
+    return html_join("\n", lines)
 
 
 async def confirm(update: Update, context: BranchContext) -> int:
@@ -460,10 +460,10 @@ async def save_completed_profile(
     return ConversationHandler.END
 
 
-def approval_text(t: Translator, membership: Membership, *, show_phone: bool) -> str:
+def approval_text(t: Translator, membership: Membership, *, show_phone: bool) -> Html:
     person = membership.person
     phone = person.phone if show_phone else mask_phone(person.phone)
-    return "\n".join(
+    return html_join("\n",
         [
             t("New registration for {branch}:", branch=membership.party_organization.name),
             t("Name: {name}", name=person.real_name or "?"),
@@ -513,7 +513,7 @@ async def load_for_decision(
     return membership
 
 
-def decided_text(t: Translator, membership: Membership) -> str:
+def decided_text(t: Translator, membership: Membership) -> Html:
     name = membership.person.real_name or "?"
     if membership.state.value == "active":
         return t("✅ {name} was approved.", name=name)
@@ -560,10 +560,10 @@ async def tell_member(context: BranchContext, membership: Membership, *, approve
     else:
         text = t("Your registration for {branch} was not approved.", branch=branch)
         if membership.reject_reason:
-            text += "\n" + t("Reason: {reason}", reason=membership.reject_reason)
-        text += "\n" + t(
+            text = html_join("\n", [text, t("Reason: {reason}", reason=membership.reject_reason)])
+        text = html_join("\n", [text, t(
             "If this is a mistake, talk to your secretary and register again with /start."
-        )
+        )])
         markup = ReplyKeyboardRemove()
     try:
         await context.bot.send_message(person.telegram_id, text, reply_markup=markup)

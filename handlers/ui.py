@@ -8,7 +8,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import N_, Translator
+from bot.i18n import N_, Translator, plain_text
 from storage.models import (
     MeetingKind,
     MemberRole,
@@ -62,7 +62,8 @@ def cb_args(data: str | None, prefix: str, *kinds: type) -> list[Any]:
 
 
 def button(text: str, *data: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=cb(*data))
+    """A button; its label is plain text (Telegram does not parse HTML there)."""
+    return InlineKeyboardButton(plain_text(text), callback_data=cb(*data))
 
 
 def keyboard(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup:

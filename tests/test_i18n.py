@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po
 from bot.i18n import LOCALE_DIR, Html, translator
 
 ROOT = Path(__file__).resolve().parent.parent
-KEYWORDS = {"t": None, "N_": None, "plural": (1, 2)}
+KEYWORDS = {"t": None, "N_": None, "plural": (1, 2), "as_plain": None, "as_plain_plural": (1, 2)}
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 TAG = re.compile(r"</?([a-z-]+)")
 
