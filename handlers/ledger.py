@@ -28,7 +28,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.application import BranchContext
-from bot.i18n import BLANK, N_, Html, Translator, escape, html_join, translator
+from bot.i18n import BLANK, N_, Html, Translator, escape, html_join, plain_text, translator
 from handlers.common import STALE_BUTTON, Refused, answer, current_actor, require, send, show
 from handlers.members import (
     OrgPicker,
@@ -543,14 +543,14 @@ async def send_ics(update: Update, context: BranchContext, meeting_id: int) -> N
         if meeting.state is MeetingState.CANCELLED:
             raise Refused(N_("This meeting was cancelled; there is nothing to add."))
     t = translator(actor.language)
-    summary = f"{kind_labels(t)[meeting.kind]}: {meeting.topic}"
+    summary = f"{plain_text(kind_labels(t)[meeting.kind])}: {meeting.topic}"  # plain text
     details = []
     if meeting.host:
-        details.append(t("Host: {name}").format(name=meeting.host))
+        details.append(t.as_plain("Host: {name}", name=meeting.host))
     if meeting.lecturer:
-        details.append(t("Lecturer: {name}").format(name=meeting.lecturer))
+        details.append(t.as_plain("Lecturer: {name}", name=meeting.lecturer))
     if meeting.party_group is not None:
-        details.append(t("Party group: {name}").format(name=meeting.party_group.name))
+        details.append(t.as_plain("Party group: {name}", name=meeting.party_group.name))
     details.append(meeting.party_organization.name)
     data = store.meeting_ics(
         meeting_id=meeting.id,

@@ -24,7 +24,7 @@ from telegram.ext import (
 )
 
 from bot.application import BranchContext
-from bot.i18n import N_, Html, Translator, html_join, translator
+from bot.i18n import BLANK, N_, Html, Translator, html_join, translator
 from handlers.common import (
     Refused,
     answer,
@@ -340,17 +340,17 @@ async def phone_as_text(update: Update, context: BranchContext) -> int:
     return PHONE
 
 
-def draft_summary(t: Translator, draft: dict[str, Any]) -> Html:
+def draft_summary(t: Translator, draft: dict[str, Any], *, heading: bool = True) -> Html:
     status = MemberStatus(draft["status"])
     lines = [
-        t("Please check your registration:"),
+        t("Please check your registration:") if heading else BLANK,
         t("Name: {name}", name=draft["name"]),
         t("Branch: {branch}", branch=draft["org_name"]),
         t("Status: {status}", status=t(STATUS_LABELS[status])),
         t("Date: {date}", date=draft["joined"]),
         t("Phone: {phone}", phone=draft.get("phone") or t("not given")),
     ]
-    return html_join("\n", lines)
+    return html_join("\n", lines[0 if heading else 1 :])
 
 
 async def confirm(update: Update, context: BranchContext) -> int:
@@ -408,7 +408,7 @@ async def submit(update: Update, context: BranchContext) -> int:
     context.user_data.pop(DRAFT, None)
     await show(
         update,
-        draft_summary(t, draft).split("\n", 1)[1]
+        draft_summary(t, draft, heading=False)
         + "\n\n"
         + t("Submitted. Your secretary will review it; I will tell you the result."),
     )
