@@ -23,12 +23,13 @@ DEFAULT_LANGUAGE = "zh"
 
 
 class Html(str):
-    """Text that is already valid Telegram HTML: made by `t()`, `escape`, `html_join`, `bold`.
+    """Valid Telegram HTML, made by `t()`, `escape`, `html_join` and `html_format` only.
 
     The one path from values to message HTML: anything that is not Html is escaped when it is
     put into Html (formatted by `t()` or joined by `html_join`), so a stored or typed value can
     never become markup. Only this module wraps text in Html directly (tests/test_hostile_text
-    checks). `Html + text` escapes the text too.
+    checks). `Html + text` escapes the text too. The senders (handlers/common.py send, show,
+    deliver) take Html, so a raw value, an f-string or a str.join sent as is fails mypy.
     """
 
     __slots__ = ()

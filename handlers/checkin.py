@@ -378,7 +378,7 @@ async def open_checkin(update: Update, context: BranchContext) -> None:
     """ck:open:<meeting>: open check-in, show the room code and tell the expected members."""
     (meeting_id,) = ck_args(update, int)
     now = utcnow()
-    notices: list[tuple[int, str, InlineKeyboardMarkup | None]] = []
+    notices: list[tuple[int, Html, InlineKeyboardMarkup | None]] = []
     async with context.db.session() as session:
         actor, meeting = await leader_meeting(session, update, context, meeting_id, "open checkin")
         t = translator(actor.language)
@@ -1228,7 +1228,7 @@ async def freeze(update: Update, context: BranchContext) -> int:
     if not isinstance(minutes, str) or not minutes:
         raise Refused(STALE_BUTTON)  # the minutes are required; this flow lost them
     now = utcnow()
-    catch_up: list[tuple[int, str, InlineKeyboardMarkup | None]] = []
+    catch_up: list[tuple[int, Html, InlineKeyboardMarkup | None]] = []
     async with context.db.session() as session:
         actor, meeting = await leader_meeting(session, update, context, meeting_id, "close")
         refuse_if_not_live(meeting)

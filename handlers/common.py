@@ -14,6 +14,7 @@ from telegram.error import TelegramError
 from bot.application import BranchContext
 from bot.i18n import (
     N_,
+    Html,
     Translator,
     language_from_telegram,
     normalize_language,
@@ -92,14 +93,14 @@ def require(allowed: bool, update: Update, what: str = "") -> None:
         raise Refused(NOT_ALLOWED)
 
 
-async def send(update: Update, text: str, **kwargs: Any) -> None:
+async def send(update: Update, text: Html, **kwargs: Any) -> None:
     """Reply in the chat the update came from (message or button press)."""
     chat = update.effective_chat
     assert chat is not None
     await chat.send_message(text, **kwargs)
 
 
-async def show(update: Update, text: str, *, new: bool = False, **kwargs: Any) -> None:
+async def show(update: Update, text: Html, *, new: bool = False, **kwargs: Any) -> None:
     """Edit the message whose button was pressed, or send a new one (typed input, or `new`)."""
     query = update.callback_query
     if not new and query is not None and query.message is not None:
@@ -125,7 +126,7 @@ def draft_id(context: BranchContext, key: str) -> int | None:
 NOTIFY_BATCH = 20  # messages handed to the rate limiter at once
 
 
-async def deliver(context: BranchContext, telegram_id: int, text: str, **kwargs: Any) -> bool:
+async def deliver(context: BranchContext, telegram_id: int, text: Html, **kwargs: Any) -> bool:
     """Message someone else; a blocked bot or a chat never opened is logged, not raised."""
     try:
         await context.bot.send_message(telegram_id, text, **kwargs)
@@ -136,7 +137,7 @@ async def deliver(context: BranchContext, telegram_id: int, text: str, **kwargs:
 
 
 async def deliver_many(
-    context: BranchContext, messages: Sequence[tuple[int, str, ReplyMarkup | None]]
+    context: BranchContext, messages: Sequence[tuple[int, Html, ReplyMarkup | None]]
 ) -> int:
     """Send each (chat, text, markup), a batch at a time; returns how many arrived."""
     delivered = 0

@@ -181,7 +181,7 @@ def when_text(t: Translator, duty: Duty) -> Html:
 
 def duty_summary(t: Translator, duty: Duty, org_name: str | None = None) -> Html:
     leads = ", ".join(str(d) for d in duty.lead_days) or "–"
-    audience = t(", ").join(t(AUDIENCE_LABELS.get(a, a)) for a in duty.audience)
+    audience = html_join(t(", "), (t(AUDIENCE_LABELS.get(a, a)) for a in duty.audience))
     lines = [
         html_format("{paused}<b>{title}</b>", paused="⏸ " if not duty.active else "",
                     title=title_of(t, duty.code, duty.title)),
@@ -834,7 +834,8 @@ async def new_leads(update: Update, context: BranchContext) -> int:
         t("When: {when}", when=_when_of_draft(t, draft)),
         t("Reminders: {leads} day(s) before, to {audience}",
           leads=", ".join(str(d) for d in leads),
-          audience=t(", ").join(t(AUDIENCE_LABELS[a]) for a in AUDIENCES[str(draft["aud"])])),
+          audience=html_join(t(", "), (t(AUDIENCE_LABELS[a])
+                                          for a in AUDIENCES[str(draft["aud"])]))),
     ]
     await send(update, html_join("\n", lines), reply_markup=keyboard([
         [button(t("✅ Save"), "du", "save")], _cancel_row(t)]))

@@ -782,7 +782,7 @@ async def _my_name(session: AsyncSession, actor: Actor) -> str | None:
 
 
 async def ask_person(
-    update: Update, t: Translator, me: str | None, question: str, state: int
+    update: Update, t: Translator, me: str | None, question: Html, state: int
 ) -> int:
     rows = [[button(t.as_plain("Me ({name})", name=me), "ms", "me")]] if me else []
     rows.append([button(t("Cancel"), "x", "cancel")])

@@ -985,7 +985,7 @@ async def press_old_transfer_button(update: Update, context: BranchContext) -> N
     )
 
 
-async def tell(context: BranchContext, telegram_id: int, text: str, **kwargs: Any) -> None:
+async def tell(context: BranchContext, telegram_id: int, text: Html, **kwargs: Any) -> None:
     """Message someone else; a blocked bot or unknown chat is logged, not raised."""
     try:
         await context.bot.send_message(telegram_id, text, **kwargs)

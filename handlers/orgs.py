@@ -534,7 +534,7 @@ async def enter_party_name(update: Update, context: BranchContext) -> int:
 
 
 StepView = Callable[
-    [AsyncSession, Translator, dict[str, Any], int], Awaitable[tuple[str, InlineKeyboardMarkup]]
+    [AsyncSession, Translator, dict[str, Any], int], Awaitable[tuple[Html, InlineKeyboardMarkup]]
 ]
 
 
@@ -1000,7 +1000,7 @@ async def choose_appointee(update: Update, context: BranchContext) -> int:
 
 @dataclass(frozen=True)
 class _Appointed:
-    text: str
+    text: Html
     markup: InlineKeyboardMarkup
     appointee: Actor
     changed: list[Actor]  # everyone whose role changed: their command menu changes

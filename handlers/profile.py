@@ -86,7 +86,7 @@ async def ask_language(update: Update, context: BranchContext) -> None:
     """Offer the two languages."""
     await send(
         update,
-        "请选择语言 / Choose your language",
+        escape("请选择语言 / Choose your language"),
         reply_markup=keyboard(
             [[button("中文", "lang", "zh"), button("English", "lang", "en")]]
         ),

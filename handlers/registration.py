@@ -24,7 +24,7 @@ from telegram.ext import (
 )
 
 from bot.application import BranchContext
-from bot.i18n import BLANK, N_, Html, Translator, html_join, translator
+from bot.i18n import BLANK, N_, Html, Translator, escape, html_join, translator
 from handlers.common import (
     Refused,
     answer,
@@ -160,7 +160,7 @@ async def ask_language(update: Update) -> int:
     """The first question, asked in both languages."""
     await send(
         update,
-        "请选择语言 / Choose your language",
+        escape("请选择语言 / Choose your language"),
         reply_markup=keyboard(
             [[button("中文", "reg", "lang", "zh"), button("English", "reg", "lang", "en")]]
         ),

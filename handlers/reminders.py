@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.application import BranchContext
-from bot.i18n import BLANK, N_, Translator, html_join, translator
+from bot.i18n import BLANK, N_, Html, Translator, html_join, translator
 from handlers.common import Refused, answer, current_actor, send, show
 from handlers.menu import COMMAND_CALLBACKS
 from handlers.ui import button, cb_args, keyboard
@@ -39,7 +39,7 @@ def kinds_for(actor: Actor) -> list[str]:
 
 def settings_view(
     t: Translator, actor: Actor, muted: frozenset[str], digest: bool
-) -> tuple[str, list[list[InlineKeyboardButton]]]:
+) -> tuple[Html, list[list[InlineKeyboardButton]]]:
     """The text and toggle buttons of /settings."""
     lines = [t("<b>Reminders</b>"), t("Tap a line to switch it on or off."), BLANK]
     rows: list[list[InlineKeyboardButton]] = []

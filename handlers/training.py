@@ -487,7 +487,7 @@ def card_text(t: Translator, info: RecordInfo, hours_per_day: int, heading: Html
     return html_join("\n", lines)
 
 
-def verify_request_text(t: Translator, info: RecordInfo, hours_per_day: int) -> str:
+def verify_request_text(t: Translator, info: RecordInfo, hours_per_day: int) -> Html:
     """What a member's leaders are sent when the member logs a training."""
     return card_text(t, info, hours_per_day, t("📚 <b>Training to verify</b>"))
 
