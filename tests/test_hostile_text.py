@@ -83,6 +83,15 @@ async def test_custom_deadline_title_reaches_admins_and_buttons_literally(bot: B
     assert any(title[:40] in label for label in labels(bot, ADMIN_ID))
     await admin.tap(title[:40])
     assert title in admin.last_text and "For: Branch A and below" in admin.last_text
+
+    # Marked done with a document whose file name is hostile too.
+    await sec.tap("✅ Mark done: deadline <b>A&B</i>")
+    file_name = "<b>A&B</i>.pdf"
+    await sec._after(lambda: bot.emulator.send_document(
+        sec_id, b"%PDF-1.4\n%%EOF\n", file_name, "application/pdf"))
+    assert f"Document: {file_name}" in sec.last_text and title in sec.last_text
+    await sec.tap("✅ Confirm")
+    assert f"Marked done: {title} ({due})." in shown(bot, sec_id)
     assert_clean(bot, sec_id, ADMIN_ID)
 
 
@@ -215,7 +224,10 @@ async def test_training_title_organizer_and_reject_reason_are_literal(bot: Bot) 
     await alice.tap("Today")
     await alice.tap(f"Same day ({tc.today().isoformat()})")
     await alice.say("6")
-    await alice.tap("Skip")
+    file_name = "<b>A&B</i>.pdf"
+    assert f"Received: {file_name}" in tc.joined(
+        await tc.send_document(bot, alice, tc.PDF, file_name))
+    await alice.tap("Done (1 file)")
     summary = alice.last_text
     assert f"Title: {title}" in summary and f"Organizer: {organizer}" in summary, summary
     await alice.tap("✅ Submit")
@@ -337,3 +349,25 @@ def _markup_outside_the_one_path(path: Path) -> list[str]:
 def test_message_markup_is_only_made_through_bot_i18n() -> None:
     found = [line for path in _sources() for line in _markup_outside_the_one_path(path)]
     assert not found, "\n".join(found)
+
+
+async def test_transfer_destination_is_literal(bot: Bot) -> None:
+    from tests import test_members_chat as mc
+
+    s = await mc.seed(bot)
+    secretary = bot.person(mc.SEC_A, "Sec A", language_code="en")
+    bob = bot.person(mc.BOB, "Bob", language_code="en")
+    await bob.say("/start")
+    destination = hostile("to")
+    await secretary.say("/members")
+    await secretary.tap(f"mem:card:{s.bob}")
+    await secretary.tap("Transfer out")
+    await secretary.say(destination)
+    assert f"Transferred to: {destination}" in secretary.last_text
+    await secretary.tap("✅ Transfer out")
+    assert f"transferred out to {destination}" in bob.last_text
+    await secretary.tap(f"mem:list:{s.branch_a}:0")
+    await secretary.tap("Transferred out")
+    await secretary.tap(f"mem:card:{s.bob}")
+    assert destination in secretary.last_text
+    assert_clean(bot, mc.SEC_A, mc.BOB)
