@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import html
 import io
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from functools import cache
 from gettext import NullTranslations
 from pathlib import Path
@@ -22,9 +23,53 @@ DEFAULT_LANGUAGE = "zh"
 
 
 class Html(str):
-    """Text that is already valid Telegram HTML and must not be escaped again."""
+    """Valid Telegram HTML, made by `t()`, `escape`, `html_join` and `html_format` only.
+
+    The one path from values to message HTML: anything that is not Html is escaped when it is
+    put into Html (formatted by `t()` or joined by `html_join`), so a stored or typed value can
+    never become markup. Only this module wraps text in Html directly (tests/test_hostile_text
+    checks). `Html + text` escapes the text too. The senders (handlers/common.py send, show,
+    deliver) take Html, so a raw value, an f-string or a str.join sent as is fails mypy.
+    """
 
     __slots__ = ()
+
+    def __add__(self, other: str) -> Html:
+        # Html + text: the text is escaped like any value (`t("x") + "\n" + t("y")` stays Html).
+        return Html(str.__add__(self, escape(other)))
+
+    def __radd__(self, other: str) -> Html:
+        return Html(str.__add__(escape(other), self))
+
+
+def escape(value: object) -> Html:
+    """A value as message HTML: Html stays as it is, anything else is shown literally."""
+    if isinstance(value, Html):
+        return value
+    return Html(html.escape(str(value), quote=False))
+
+
+BLANK = Html("")  # an empty line in a list of Html lines
+
+
+def html_join(separator: str, parts: Iterable[Html]) -> Html:
+    """`separator.join(parts)` for message HTML; the parts are Html (`t()`, `escape(value)`)."""
+    return Html(escape(separator).join(escape(part) for part in parts))
+
+
+def html_format(template: str, /, **values: object) -> Html:
+    """Untranslated markup (a literal template) with values filled in escaped, like `t()`."""
+    return Html(template.format(**{k: _escape(v) for k, v in values.items()}))
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def plain_text(value: str) -> str:
+    """What a person reads of some Html (tags dropped, entities decoded); other text as is."""
+    if isinstance(value, Html):
+        return html.unescape(_TAG.sub("", value))
+    return value
 
 
 def N_(message: str) -> str:
@@ -55,25 +100,41 @@ def _catalog(language: str) -> NullTranslations:
 
 
 def _escape(value: Any) -> Any:
-    if isinstance(value, Html) or isinstance(value, int | float):
-        return value
-    return html.escape(str(value), quote=False)
+    # Numbers keep their format specs ({n:,}); everything else is escaped or already Html.
+    return value if isinstance(value, int | float) else escape(value)
+
+
+def _plain(value: Any) -> Any:
+    return value if isinstance(value, int | float) else plain_text(value)
 
 
 class Translator:
-    """`t("Hello, {name}", name=x)`: translate, then fill in HTML-escaped values."""
+    """`t("Hello, {name}", name=x)`: translate, then fill in HTML-escaped values (message HTML).
+
+    `t.as_plain(...)` fills values in as they are, for places Telegram shows as plain text:
+    button labels, callback answers, command descriptions, file names.
+    """
 
     def __init__(self, language: str) -> None:
         self.language = normalize_language(language)
         self._catalog = _catalog(self.language)
 
-    def __call__(self, message: str, /, **values: Any) -> str:
+    def __call__(self, message: str, /, **values: Any) -> Html:
         text = self._catalog.gettext(message)
-        return text.format(**{k: _escape(v) for k, v in values.items()}) if values else text
+        return Html(text.format(**{k: _escape(v) for k, v in values.items()}) if values else text)
 
-    def plural(self, singular: str, plural: str, n: int, /, **values: Any) -> str:
+    def plural(self, singular: str, plural: str, n: int, /, **values: Any) -> Html:
         text = self._catalog.ngettext(singular, plural, n)
-        return text.format(n=n, **{k: _escape(v) for k, v in values.items()})
+        return Html(text.format(n=n, **{k: _escape(v) for k, v in values.items()}))
+
+    def as_plain(self, message: str, /, **values: Any) -> str:
+        """The message as plain text: values unescaped, for labels Telegram does not parse."""
+        text = self._catalog.gettext(message)
+        return text.format(**{k: _plain(v) for k, v in values.items()}) if values else text
+
+    def as_plain_plural(self, singular: str, plural: str, n: int, /, **values: Any) -> str:
+        text = self._catalog.ngettext(singular, plural, n)
+        return text.format(n=n, **{k: _plain(v) for k, v in values.items()})
 
 
 @cache

@@ -26,7 +26,6 @@ Callback data (every press is checked again on the server; ids are never trusted
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -44,8 +43,19 @@ from telegram.ext import (
 )
 
 from bot.application import BranchContext
-from bot.i18n import N_, Html, Translator, translator
-from bot.logs import pseudonym
+from bot.i18n import (
+    BLANK,
+    N_,
+    Html,
+    Translator,
+    escape,
+    html_format,
+    html_join,
+    translator,
+)
+from bot.logs import (
+    pseudonym,
+)
 from handlers.common import (
     STALE_BUTTON,
     Refused,
@@ -171,13 +181,11 @@ def clock(context: BranchContext, value: datetime, now: datetime) -> str:
 
 def meeting_title(context: BranchContext, t: Translator, meeting: Meeting) -> Html:
     """Kind, topic and start, as HTML."""
-    return Html(
-        t(
-            "{kind} «{topic}», {when}",
-            kind=t(MEETING_KIND_LABELS[meeting.kind]),
-            topic=meeting.topic,
-            when=local(context, meeting.starts_at).strftime("%Y-%m-%d %H:%M"),
-        )
+    return t(
+        "{kind} «{topic}», {when}",
+        kind=t(MEETING_KIND_LABELS[meeting.kind]),
+        topic=meeting.topic,
+        when=local(context, meeting.starts_at).strftime("%Y-%m-%d %H:%M"),
     )
 
 
@@ -223,15 +231,16 @@ def result_text(
     now: datetime,
     *,
     distance: float | None = None,
-) -> str:
-    """What the member is told for each outcome of a check-in."""
-    title = meeting_title(context, t, meeting)
+    first_line: bool = False,
+) -> Html:
+    """What the member is told for each outcome of a check-in (or just its first line)."""
+    title = BLANK if first_line else "\n" + meeting_title(context, t, meeting)
     if result.outcome == "present":
-        return t("✅ Checked in at {time}.", time=clock(context, now, now)) + "\n" + title
+        return t("✅ Checked in at {time}.", time=clock(context, now, now)) + title
     if result.outcome == "guest":
-        return t("Recorded as a guest at {time}.", time=clock(context, now, now)) + "\n" + title
+        return t("Recorded as a guest at {time}.", time=clock(context, now, now)) + title
     if result.outcome == "already":
-        return t("You are already checked in — nothing changed.") + "\n" + title
+        return t("You are already checked in — nothing changed.") + title
     message = REFUSALS.get(result.reason or "", NO_MEETING_OPEN)
     return t(message, **refusal_values(context, meeting, now, distance=distance))
 
@@ -304,17 +313,17 @@ async def names_by_telegram_id(session: AsyncSession, t: Translator, ids: set[in
 
 def code_text(
     context: BranchContext, t: Translator, meeting: Meeting, now: datetime, present: int,
-    expected: int, note: str | None = None,
-) -> str:
+    expected: int, note: Html | None = None,
+) -> Html:
     """The room code in large type, when it rotates, and how many have checked in."""
     code = rules.room_code(bytes.fromhex(meeting.code_secret), now)
     until = rules.code_valid_until(local(context, now))
     spaced = f"{code[:3]} {code[3:]}" if len(code) == 6 else code
     lines = [
         t("Room code for {meeting}:", meeting=meeting_title(context, t, meeting)),
-        "",
-        f"<b>🔢 {spaced}</b>",
-        "",
+        BLANK,
+        html_format("<b>🔢 {code}</b>", code=spaced),
+        BLANK,
         t("Valid until {time}.", time=until.strftime("%H:%M")),
         t("Members type it in their chat with me. It changes every few minutes, so a code "
           "passed on later no longer works."),
@@ -327,7 +336,7 @@ def code_text(
         )
     if note:
         lines.append(note)
-    return "\n".join(lines)
+    return html_join("\n", lines)
 
 
 def code_keyboard(t: Translator, meeting_id: int, *, self_tap: bool) -> InlineKeyboardMarkup:
@@ -353,7 +362,7 @@ def count_present(rows: Sequence[tuple[Attendance, Person]]) -> tuple[int, int]:
     return sum(a.status is AttendanceStatus.PRESENT for a in counted), len(counted)
 
 
-def open_notice(context: BranchContext, t: Translator, meeting: Meeting) -> str:
+def open_notice(context: BranchContext, t: Translator, meeting: Meeting) -> Html:
     lines = [t("✅ Check-in is open for {meeting}.", meeting=meeting_title(context, t, meeting))]
     if meeting.place:
         lines.append(t("Place: {place}", place=meeting.place))
@@ -364,14 +373,14 @@ def open_notice(context: BranchContext, t: Translator, meeting: Meeting) -> str:
         )
     else:
         lines.append(t("Check in with the button or by typing the code shown in the room."))
-    return "\n".join(lines)
+    return html_join("\n", lines)
 
 
 async def open_checkin(update: Update, context: BranchContext) -> None:
     """ck:open:<meeting>: open check-in, show the room code and tell the expected members."""
     (meeting_id,) = ck_args(update, int)
     now = utcnow()
-    notices: list[tuple[int, str, InlineKeyboardMarkup | None]] = []
+    notices: list[tuple[int, Html, InlineKeyboardMarkup | None]] = []
     async with context.db.session() as session:
         actor, meeting = await leader_meeting(session, update, context, meeting_id, "open checkin")
         t = translator(actor.language)
@@ -426,7 +435,7 @@ async def open_checkin(update: Update, context: BranchContext) -> None:
 
 
 async def render_code(
-    update: Update, context: BranchContext, meeting_id: int, note: str | None = None
+    update: Update, context: BranchContext, meeting_id: int, note: Html | None = None
 ) -> None:
     """Edit the code message to show the current code and how many have checked in."""
     now = utcnow()
@@ -497,7 +506,7 @@ async def tap_checkin_on_code(update: Update, context: BranchContext) -> None:
     (meeting_id,) = ck_args(update, int)
     actor, meeting, result, now = await check_in_by_tap(update, context, meeting_id)
     t = translator(actor.language)
-    note = result_text(context, t, meeting, result, now).split("\n")[0]
+    note = result_text(context, t, meeting, result, now, first_line=True)
     if can_manage_org(actor, meeting.party_organization_id) and (
         meeting.state is MeetingState.CHECKIN_OPEN
     ):
@@ -579,7 +588,7 @@ async def checkin_command(update: Update, context: BranchContext) -> None:
     """/checkin: leaders see their meetings to open or run; members the meetings open now."""
     now = utcnow()
     span = CANDIDATE_SPAN
-    lines: list[str] = []
+    lines: list[Html] = []
     rows: list[list[InlineKeyboardButton]] = []
     async with context.db.session() as session:
         actor = await current_actor(session, update, context)
@@ -591,14 +600,14 @@ async def checkin_command(update: Update, context: BranchContext) -> None:
                 if meeting.state is MeetingState.CHECKIN_OPEN:
                     lines.append(t("• {meeting}: check-in is open",
                                    meeting=meeting_title(context, t, meeting)))
-                    rows.append([button(t("🔢 Code {meeting}", meeting=label), "ck", "code",
-                                        meeting.id)])
+                    rows.append([button(t.as_plain("🔢 Code {meeting}", meeting=label), "ck",
+                                        "code", meeting.id)])
                     rows.append([button(t("📋 Roster"), "ck", "roster", meeting.id),
                                  button(t("🏁 Close meeting"), "ck", "close", meeting.id)])
                 else:
                     lines.append(t("• {meeting}: scheduled",
                                    meeting=meeting_title(context, t, meeting)))
-                    rows.append([button(t("Open check-in: {meeting}", meeting=label), "ck",
+                    rows.append([button(t.as_plain("Open check-in: {meeting}", meeting=label), "ck",
                                         "open", meeting.id)])
             if lines:
                 lines.insert(0, t("<b>Meetings you run</b>"))
@@ -617,19 +626,13 @@ async def checkin_command(update: Update, context: BranchContext) -> None:
                     )
                     continue
                 lines.append(t("• {meeting}", meeting=meeting_title(context, t, meeting)))
-                rows.append([button(t("✅ Check in: {meeting}",
+                rows.append([button(t.as_plain("✅ Check in: {meeting}",
                                       meeting=meeting_button_label(context, meeting)),
                                     "ck", "tap", meeting.id)])
     if not lines:
         await send(update, t(NO_MEETING_OPEN))
         return
-    # Button texts are plain text: undo the HTML escaping of the translated labels.
-    rows = [[unescape_button(b) for b in row] for row in rows]
-    await send(update, "\n".join(lines), reply_markup=keyboard(rows))
-
-
-def unescape_button(b: InlineKeyboardButton) -> InlineKeyboardButton:
-    return InlineKeyboardButton(html.unescape(b.text), callback_data=b.callback_data)
+    await send(update, html_join("\n", lines), reply_markup=keyboard(rows))
 
 
 # ---------------------------------------------------------------------------------------
@@ -640,7 +643,7 @@ def unescape_button(b: InlineKeyboardButton) -> InlineKeyboardButton:
 def status_text(
     context: BranchContext, t: Translator, attendance: Attendance, names: dict[int, str],
     now: datetime,
-) -> str:
+) -> Html:
     """One line's status with how and when (and by whom, when marked by hand)."""
     status = attendance.status
     label = t(STATUS_LABELS[status])
@@ -662,7 +665,7 @@ def status_text(
 
 
 async def render_roster(
-    update: Update, context: BranchContext, meeting_id: int, page: int, note: str | None = None,
+    update: Update, context: BranchContext, meeting_id: int, page: int, note: Html | None = None,
     *, new_message: bool = False,
 ) -> None:
     """One page of everyone on the list; buttons to mark (live) or correct (closed)."""
@@ -696,13 +699,13 @@ async def render_roster(
         name = person_name(t, person)
         lines.append(
             t("{n}. {name}: {status}", n=number, name=name,
-              status=Html(status_text(context, t, attendance, names, now)))
+              status=status_text(context, t, attendance, names, now))
         )
         if closed:
-            buttons.append([button(html.unescape(t("✏️ Correct: {name}", name=name)), "ck",
+            buttons.append([button(t.as_plain("✏️ Correct: {name}", name=name), "ck",
                                    "fix", attendance.id)])
         elif meeting.state in store.LIVE_STATES and attendance.status not in ARRIVED:
-            buttons.append([button(html.unescape(t("Mark present: {name}", name=name)), "ck",
+            buttons.append([button(t.as_plain("Mark present: {name}", name=name), "ck",
                                    "mark", attendance.id)])
     if pages > 1:
         nav = []
@@ -721,7 +724,7 @@ async def render_roster(
     elif meeting.state is MeetingState.SCHEDULED:
         buttons.append([button(t("Open check-in"), "ck", "open", meeting.id),
                         button(t("🏁 Close meeting"), "ck", "close", meeting.id)])
-    text = "\n".join(lines)
+    text = html_join("\n", lines)
     if new_message:
         await send(update, text, reply_markup=keyboard(buttons))
     else:
@@ -893,7 +896,7 @@ async def ask_new_minutes(update: Update, context: BranchContext) -> int:
         update,
         t("Minutes of {meeting} now:", meeting=meeting_title(context, t, meeting))
         + "\n"
-        + html.escape(shorten(meeting.minutes or "", MINUTES_SHOWN))
+        + escape(shorten(meeting.minutes or "", MINUTES_SHOWN))
         + "\n\n"
         + t("Type the corrected minutes (at most {limit} characters).", limit=MAX_MINUTES),
         reply_markup=keyboard([[button(t("Cancel"), "x", "cancel")]]),
@@ -960,7 +963,7 @@ async def enter_minutes_reason(update: Update, context: BranchContext) -> int:
 # ---------------------------------------------------------------------------------------
 
 
-def counts_line(t: Translator, counts: rules.LedgerCounts) -> str:
+def counts_line(t: Translator, counts: rules.LedgerCounts) -> Html:
     return t(
         "Expected {expected} · present {present} · on leave {on_leave} · absent {absent}",
         expected=counts.expected, present=counts.present, on_leave=counts.on_leave,
@@ -968,7 +971,7 @@ def counts_line(t: Translator, counts: rules.LedgerCounts) -> str:
     )
 
 
-def quorum_line(t: Translator, meeting: Meeting, counts: rules.LedgerCounts) -> str | None:
+def quorum_line(t: Translator, meeting: Meeting, counts: rules.LedgerCounts) -> Html | None:
     """For a committee meeting without more than half of the committee: say so."""
     if meeting.kind is not MeetingKind.COMMITTEE:
         return None
@@ -981,17 +984,17 @@ def quorum_line(t: Translator, meeting: Meeting, counts: rules.LedgerCounts) -> 
     )
 
 
-def name_list(t: Translator, names: list[str]) -> str:
-    shown = ", ".join(names[:NAMES_SHOWN])
+def name_list(t: Translator, names: list[Html]) -> Html:
+    shown = html_join(", ", names[:NAMES_SHOWN])
     if len(names) > NAMES_SHOWN:
-        shown += " " + t("and {n} more", n=len(names) - NAMES_SHOWN)
+        shown = html_join(" ", [shown, t("and {n} more", n=len(names) - NAMES_SHOWN)])
     return shown
 
 
 def record_text(
     context: BranchContext, t: Translator, meeting: Meeting,
     rows: Sequence[tuple[Attendance, Person]], files: int, closer: str,
-) -> str:
+) -> Html:
     """The frozen record: 应到 / 实到 / 请假 / 缺席, minutes and attachments."""
     counts = rules.ledger_counts({a.id: a.status for a, _p in rows})
     lines = [t("<b>Record</b> of {meeting}", meeting=meeting_title(context, t, meeting))]
@@ -1009,31 +1012,31 @@ def record_text(
     if quorum:
         lines.append(quorum)
     on_leave = [
-        html.escape(person_name(t, p))
-        + (f" ({html.escape(a.leave_reason)})" if a.leave_reason else "")
+        html_format("{name} ({reason})", name=person_name(t, p), reason=a.leave_reason)
+        if a.leave_reason else escape(person_name(t, p))
         for a, p in rows
         if a.status is AttendanceStatus.ON_LEAVE
     ]
-    absent = [html.escape(person_name(t, p)) for a, p in rows
+    absent = [escape(person_name(t, p)) for a, p in rows
               if a.status is AttendanceStatus.ABSENT]
     if on_leave:
-        lines.append(t("On leave: {names}", names=Html(name_list(t, on_leave))))
+        lines.append(t("On leave: {names}", names=name_list(t, on_leave)))
     if absent:
-        lines.append(t("Absent: {names}", names=Html(name_list(t, absent))))
+        lines.append(t("Absent: {names}", names=name_list(t, absent)))
     if meeting.closed_at is not None:
         lines.append(
             t("Closed by {name} at {time}.", name=closer,
               time=local(context, meeting.closed_at).strftime("%Y-%m-%d %H:%M"))
         )
-    lines.append("")
+    lines.append(BLANK)
     lines.append(t("<b>Minutes</b>"))
-    lines.append(html.escape(shorten(meeting.minutes or "", MINUTES_SHOWN)))
+    lines.append(escape(shorten(meeting.minutes or "", MINUTES_SHOWN)))
     lines.append(t("Attachments: {n}", n=files))
-    return "\n".join(lines)
+    return html_join("\n", lines)
 
 
 async def send_record(
-    update: Update, context: BranchContext, meeting_id: int, note: str | None = None,
+    update: Update, context: BranchContext, meeting_id: int, note: Html | None = None,
     *, edit: bool = False,
 ) -> None:
     """The frozen record of a closed meeting, with the roster and minutes buttons."""
@@ -1210,7 +1213,7 @@ async def confirm_close(update: Update, context: BranchContext) -> int:
     await answer(update)
     await show(
         update,
-        "\n".join(lines),
+        html_join("\n", lines),
         reply_markup=keyboard(
             [[button(t("🔒 Close and freeze"), "ck", "freeze", meeting.id)],
              [button(t("Cancel"), "x", "cancel")]]
@@ -1228,7 +1231,7 @@ async def freeze(update: Update, context: BranchContext) -> int:
     if not isinstance(minutes, str) or not minutes:
         raise Refused(STALE_BUTTON)  # the minutes are required; this flow lost them
     now = utcnow()
-    catch_up: list[tuple[int, str, InlineKeyboardMarkup | None]] = []
+    catch_up: list[tuple[int, Html, InlineKeyboardMarkup | None]] = []
     async with context.db.session() as session:
         actor, meeting = await leader_meeting(session, update, context, meeting_id, "close")
         refuse_if_not_live(meeting)
@@ -1264,15 +1267,15 @@ async def freeze(update: Update, context: BranchContext) -> int:
     return ConversationHandler.END
 
 
-def catch_up_text(context: BranchContext, t: Translator, meeting: Meeting) -> str:
+def catch_up_text(context: BranchContext, t: Translator, meeting: Meeting) -> Html:
     lines = [
         t("You were absent from {meeting}.", meeting=meeting_title(context, t, meeting)),
         t("Please catch up (补学): read the minutes below, ask your secretary for the "
           "materials, then press the button."),
     ]
     if meeting.minutes:
-        lines += ["", t("<b>Minutes</b>"), html.escape(shorten(meeting.minutes, MINUTES_SHOWN))]
-    return "\n".join(lines)
+        lines += [BLANK, t("<b>Minutes</b>"), escape(shorten(meeting.minutes, MINUTES_SHOWN))]
+    return html_join("\n", lines)
 
 
 async def confirm_makeup(update: Update, context: BranchContext) -> None:

@@ -13,8 +13,18 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from bot.application import BranchContext
-from bot.i18n import N_, Translator, language_from_telegram, normalize_language, translator
-from bot.logs import pseudonym
+from bot.i18n import (
+    N_,
+    Html,
+    Translator,
+    language_from_telegram,
+    normalize_language,
+    plain_text,
+    translator,
+)
+from bot.logs import (
+    pseudonym,
+)
 from handlers.ui import BadCallback
 from rules.permissions import Actor
 from storage.models import Person
@@ -100,12 +110,12 @@ def reply_chat(update: Update) -> Chat:
     return private
 
 
-async def send(update: Update, text: str, **kwargs: Any) -> None:
+async def send(update: Update, text: Html, **kwargs: Any) -> None:
     """Reply in the person's private chat (where the message or button press came from)."""
     await reply_chat(update).send_message(text, **kwargs)
 
 
-async def show(update: Update, text: str, *, new: bool = False, **kwargs: Any) -> None:
+async def show(update: Update, text: Html, *, new: bool = False, **kwargs: Any) -> None:
     """Edit the message whose button was pressed, or send a new one (typed input, or `new`).
 
     Only a message in the private chat is edited: a group's message never shows personal data.
@@ -137,7 +147,7 @@ def draft_id(context: BranchContext, key: str) -> int | None:
 NOTIFY_BATCH = 20  # messages handed to the rate limiter at once
 
 
-async def deliver(context: BranchContext, telegram_id: int, text: str, **kwargs: Any) -> bool:
+async def deliver(context: BranchContext, telegram_id: int, text: Html, **kwargs: Any) -> bool:
     """Message someone else; a blocked bot or a chat never opened is logged, not raised."""
     try:
         await context.bot.send_message(telegram_id, text, **kwargs)
@@ -148,7 +158,7 @@ async def deliver(context: BranchContext, telegram_id: int, text: str, **kwargs:
 
 
 async def deliver_many(
-    context: BranchContext, messages: Sequence[tuple[int, str, ReplyMarkup | None]]
+    context: BranchContext, messages: Sequence[tuple[int, Html, ReplyMarkup | None]]
 ) -> int:
     """Send each (chat, text, markup), a batch at a time; returns how many arrived."""
     delivered = 0
@@ -191,7 +201,7 @@ async def handle_error(update: object, context: BranchContext) -> None:
         text = t("Sorry, something went wrong. Please try again.")
     if update.callback_query is not None:
         try:
-            await update.callback_query.answer(text[:200], show_alert=True)
+            await update.callback_query.answer(plain_text(text)[:200], show_alert=True)
             return
         except TelegramError as exc:  # already answered: say it in the chat instead
             logger.info("could not answer the callback with the error: %s", exc)

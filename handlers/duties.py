@@ -46,8 +46,20 @@ from telegram.ext import (
 )
 
 from bot.application import BranchContext
-from bot.i18n import N_, Translator, translator
-from bot.logs import pseudonym
+from bot.i18n import (
+    BLANK,
+    N_,
+    Html,
+    Translator,
+    escape,
+    html_format,
+    html_join,
+    plain_text,
+    translator,
+)
+from bot.logs import (
+    pseudonym,
+)
 from handlers.common import (
     STALE_BUTTON,
     Refused,
@@ -128,7 +140,7 @@ ERROR_TEXTS = {
 }
 
 
-def error_text(t: Translator, code: str, **values: Any) -> str:
+def error_text(t: Translator, code: str, **values: Any) -> Html:
     message = ERROR_TEXTS[code]
     return t(message, **values)
 
@@ -156,13 +168,13 @@ def _cancel_row(t: Translator) -> list[InlineKeyboardButton]:
     return [button(t("Cancel"), "x", "cancel")]
 
 
-def title_of(t: Translator, code: str | None, title: str | None) -> str:
+def title_of(t: Translator, code: str | None, title: str | None) -> Html:
     if code in DUTY_TITLES:
         return t(DUTY_TITLES[code])
-    return title or "?"
+    return escape(title or "?")
 
 
-def when_text(t: Translator, duty: Duty) -> str:
+def when_text(t: Translator, duty: Duty) -> Html:
     """How often and on which day, in words."""
     if duty.recurrence == "once":
         return t("once, on {date}", date=duty.on_date.isoformat() if duty.on_date else "?")
@@ -174,11 +186,12 @@ def when_text(t: Translator, duty: Duty) -> str:
     return t("yearly, on {date} (month-day)", date=f"{duty.month or 0:02d}-{duty.day:02d}")
 
 
-def duty_summary(t: Translator, duty: Duty, org_name: str | None = None) -> str:
+def duty_summary(t: Translator, duty: Duty, org_name: str | None = None) -> Html:
     leads = ", ".join(str(d) for d in duty.lead_days) or "–"
-    audience = t(", ").join(t(AUDIENCE_LABELS.get(a, a)) for a in duty.audience)
+    audience = html_join(t(", "), (t(AUDIENCE_LABELS.get(a, a)) for a in duty.audience))
     lines = [
-        ("⏸ " if not duty.active else "") + "<b>" + title_of(t, duty.code, duty.title) + "</b>",
+        html_format("{paused}<b>{title}</b>", paused="⏸ " if not duty.active else "",
+                    title=title_of(t, duty.code, duty.title)),
         t("When: {when}", when=when_text(t, duty)),
         t("Reminders: {leads} day(s) before, to {audience}", leads=leads, audience=audience),
     ]
@@ -186,7 +199,7 @@ def duty_summary(t: Translator, duty: Duty, org_name: str | None = None) -> str:
         lines.append(t("For: {org} and below", org=org_name))
     if not duty.active:
         lines.append(t("Switched off: no reminders."))
-    return "\n".join(lines)
+    return html_join("\n", lines)
 
 
 # ---------------------------------------------------------------------------------------
@@ -229,7 +242,7 @@ async def _org(
     return actor, org
 
 
-def line_text(t: Translator, line: store.DutyLine, today: date) -> str:
+def line_text(t: Translator, line: store.DutyLine, today: date) -> Html:
     title = title_of(t, line.code, line.title)
     due = line.deadline.isoformat()
     if line.deadline != line.due_on:
@@ -248,7 +261,7 @@ def line_text(t: Translator, line: store.DutyLine, today: date) -> str:
 
 
 async def render_org(
-    update: Update, context: BranchContext, org_id: int, note: str = "", *, new: bool = False
+    update: Update, context: BranchContext, org_id: int, note: Html = BLANK, *, new: bool = False
 ) -> None:
     """An organization's deadlines: overdue, done and the next of each duty, by date."""
     today = _today(context)
@@ -256,15 +269,16 @@ async def render_org(
         actor, org = await _org(session, update, context, org_id, "duties")
         lines = await store.upcoming(session, org, today)
     t = translator(actor.language)
-    text = [note, ""] if note else []
+    text = [note, BLANK] if note else []
     text.append(t("📋 <b>Deadlines · {org}</b> (today {today})", org=org.name,
                   today=today.isoformat()))
     if not lines:
         text.append(t("No reporting deadlines apply."))
     text += [line_text(t, line, today) for line in lines]
     rows = [
-        [button(t("✅ Mark done: {title} ({occurrence})",
-                  title=title_of(t, line.code, line.title)[:30], occurrence=line.occurrence),
+        [button(t.as_plain("✅ Mark done: {title} ({occurrence})",
+                        title=plain_text(title_of(t, line.code, line.title))[:30],
+                        occurrence=line.occurrence),
                 "du", "o", line.duty_id, org_id, line.occurrence)]
         for line in lines if not line.done
     ]
@@ -272,7 +286,7 @@ async def render_org(
     if actor.is_admin:
         rows.append([button(t("‹ Duty calendar"), "du", "cal", 0)])
     markup = keyboard(rows)
-    await show(update, "\n".join(text), reply_markup=markup, new=new)
+    await show(update, html_join("\n", text), reply_markup=markup, new=new)
 
 
 async def show_org(update: Update, context: BranchContext) -> int:
@@ -422,7 +436,7 @@ async def _admin(session: AsyncSession, update: Update, context: BranchContext, 
 
 
 async def render_calendar(
-    update: Update, context: BranchContext, page: int, note: str = "", *, new: bool = False
+    update: Update, context: BranchContext, page: int, note: Html = BLANK, *, new: bool = False
 ) -> None:
     """Every duty with its dates and reminders; one button each."""
     async with context.db.session() as session:
@@ -431,12 +445,12 @@ async def render_calendar(
         duties = await store.calendar(session, None)
         names = {row.org.id: row.org.name for row in await org_store.party_tree(session, None)}
     t = translator(actor.language)
-    text = [note, ""] if note else []
+    text = [note, BLANK] if note else []
     text.append(t("📅 <b>Duty calendar</b>: deadlines on a rest day move to the next working "
                   "day."))
     for duty in duties:
-        text += ["", duty_summary(t, duty, names.get(duty.party_organization_id or 0))]
-    items = [button(("⏸ " if not d.active else "") + title_of(t, d.code, d.title)[:40],
+        text += [BLANK, duty_summary(t, duty, names.get(duty.party_organization_id or 0))]
+    items = [button(("⏸ " if not d.active else "") + plain_text(title_of(t, d.code, d.title))[:40],
                     "du", "d", d.id) for d in duties]
     extra = [[button(t("➕ Add a deadline for everyone"), "du", "new", 0)],
              [button(t("🏢 A branch's deadlines"), "du", "pick", 0)]]
@@ -463,14 +477,14 @@ async def _duty(session: AsyncSession, update: Update, context: BranchContext, d
     return actor, duty
 
 
-async def render_duty(update: Update, context: BranchContext, duty_id: int, note: str = "", *,
+async def render_duty(update: Update, context: BranchContext, duty_id: int, note: Html = BLANK, *,
                       new: bool = False) -> None:
     async with context.db.session() as session:
         actor, duty = await _duty(session, update, context, duty_id, "duty card")
         org = (await org_store.get_party_org(session, duty.party_organization_id)
                if duty.party_organization_id else None)
     t = translator(actor.language)
-    text = ([note, ""] if note else []) + [duty_summary(t, duty, org.name if org else None)]
+    text = ([note, BLANK] if note else []) + [duty_summary(t, duty, org.name if org else None)]
     rows = [[button(t("✏️ Day"), "du", "e", duty.id, "d")]] if duty.recurrence != "once" else []
     if duty.recurrence in ("yearly", "quarterly"):
         rows.append([button(t("✏️ Month"), "du", "e", duty.id, "m")])
@@ -478,7 +492,7 @@ async def render_duty(update: Update, context: BranchContext, duty_id: int, note
     rows.append([button(t("⏸ Switch off"), "du", "off", duty.id, 0) if duty.active
                  else button(t("▶ Switch on"), "du", "off", duty.id, 1)])
     rows.append([button(t("‹ Duty calendar"), "du", "cal", 0)])
-    await show(update, "\n".join(text), reply_markup=keyboard(rows), new=new)
+    await show(update, html_join("\n", text), reply_markup=keyboard(rows), new=new)
 
 
 async def show_duty(update: Update, context: BranchContext) -> int:
@@ -825,9 +839,10 @@ async def new_leads(update: Update, context: BranchContext) -> int:
         t("When: {when}", when=_when_of_draft(t, draft)),
         t("Reminders: {leads} day(s) before, to {audience}",
           leads=", ".join(str(d) for d in leads),
-          audience=t(", ").join(t(AUDIENCE_LABELS[a]) for a in AUDIENCES[str(draft["aud"])])),
+          audience=html_join(t(", "), (t(AUDIENCE_LABELS[a])
+                                          for a in AUDIENCES[str(draft["aud"])]))),
     ]
-    await send(update, "\n".join(lines), reply_markup=keyboard([
+    await send(update, html_join("\n", lines), reply_markup=keyboard([
         [button(t("✅ Save"), "du", "save")], _cancel_row(t)]))
     return N_CONFIRM
 
@@ -893,7 +908,8 @@ async def show_renewals(update: Update, context: BranchContext, page: int = 0) -
     if not lines:
         await show(update, t("No committee term ends within six months or is overdue."))
         return
-    items = [button(t("{org} · term ends {date}", org=line.name, date=line.ends_on.isoformat())
+    items = [button(t.as_plain("{org} · term ends {date}", org=line.name,
+                            date=line.ends_on.isoformat())
                     + (" ❗" if line.ends_on < today else ""), "rn", "o", line.org_id)
              for line in lines]
     await show(update, t("🗳 <b>Renewals</b>: whose renewal election do you record?"),
@@ -1064,7 +1080,7 @@ async def renewal_approved(update: Update, context: BranchContext) -> int:
         t("Approved on: {date}", date=approved.isoformat()),
         t("The new term starts on {date}; renewal reminders stop.", date=elected.isoformat()),
     ]
-    await send(update, "\n".join(lines), reply_markup=keyboard([
+    await send(update, html_join("\n", lines), reply_markup=keyboard([
         [button(t("✅ Confirm"), "rn", "ok")], _cancel_row(t)]))
     return RN_CONFIRM
 

@@ -28,7 +28,16 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.application import BranchContext
-from bot.i18n import N_, Translator, translator
+from bot.i18n import (
+    BLANK,
+    N_,
+    Html,
+    Translator,
+    escape,
+    html_join,
+    plain_text,
+    translator,
+)
 from handlers.common import (
     STALE_BUTTON,
     Refused,
@@ -150,17 +159,17 @@ def percent(rate: float | None) -> str:
     return "–" if rate is None else f"{rate * 100:.0f}%"
 
 
-def fit(lines: list[str]) -> str:
+def fit(lines: list[Html]) -> Html:
     """Join whole lines (each valid HTML on its own) up to Telegram's message length."""
-    kept: list[str] = []
+    kept: list[Html] = []
     size = 0
     for line in lines:
         if size + len(line) + 1 > MAX_MESSAGE - 2:
-            kept.append("…")
+            kept.append(escape("…"))
             break
         kept.append(line)
         size += len(line) + 1
-    return "\n".join(kept)
+    return html_join("\n", kept)
 
 
 def parse_code(data: str | None, code: str, allowed: tuple[str, ...]) -> str:
@@ -196,7 +205,7 @@ async def turn_compliance_page(update: Update, context: BranchContext) -> None:
 
 def compliance_text(
     t: Translator, org_name: str, report: store.ComplianceReport, page: int
-) -> tuple[str, int]:
+) -> tuple[Html, int]:
     """The message and the number of member pages."""
     labels = kind_labels(t)
     period = report.period
@@ -207,12 +216,12 @@ def compliance_text(
             last=period.last.isoformat(),
         ),
         t("✅ met · ⚠️ due · ❌ missing · — not required"),
-        "",
+        BLANK,
     ]
     for item in report.kinds:
         label = labels[item.kind]
         if item.group_name:
-            label = f"{label} · {item.group_name}"
+            label = label + " · " + item.group_name
         mark = STATUS_MARKS[item.status]
         if item.no_groups:
             lines.append(t("{mark} {kind}: no party groups", mark=mark, kind=label))
@@ -229,12 +238,12 @@ def compliance_text(
             for row in item.rows
         ]
         for start in range(0, len(cells), 3):
-            lines.append("    " + " · ".join(cells[start : start + 3]))
+            lines.append(escape("    " + " · ".join(cells[start : start + 3])))
 
     members = report.members
     pages = max(1, -(-len(members) // MEMBERS_PER_PAGE))
     page = min(max(page, 0), pages - 1)
-    lines += ["", t("<b>Attendance per member</b> (closed meetings, by name)")]
+    lines += [BLANK, t("<b>Attendance per member</b> (closed meetings, by name)")]
     if not members:
         lines.append(t("No closed meetings in this period."))
     for member in members[page * MEMBERS_PER_PAGE : (page + 1) * MEMBERS_PER_PAGE]:
@@ -501,7 +510,7 @@ async def render_record(update: Update, context: BranchContext, year: int) -> No
         text.append(t("(only the latest {n} are shown)", n=len(shown)))
     pending = 0
     if lines:
-        text.append("")
+        text.append(BLANK)
     for line in shown:
         mark, status = RECORD_STATUS.get(line.status, ("·", line.status.value))
         entry = t(
@@ -516,7 +525,7 @@ async def render_record(update: Update, context: BranchContext, year: int) -> No
                 pending += 1
         text.append(entry)
     if pending:
-        text += ["", t("Absences to catch up (补学): {n}.", n=pending)]
+        text += [BLANK, t("Absences to catch up (补学): {n}.", n=pending)]
     this_year = store.local_today(tz).year
     choice = [
         button(("• " if y == year else "") + t(label), "lg", "rec", y)
@@ -550,14 +559,14 @@ async def send_ics(update: Update, context: BranchContext, meeting_id: int) -> N
         if meeting.state is MeetingState.CANCELLED:
             raise Refused(N_("This meeting was cancelled; there is nothing to add."))
     t = translator(actor.language)
-    summary = f"{kind_labels(t)[meeting.kind]}: {meeting.topic}"
+    summary = f"{plain_text(kind_labels(t)[meeting.kind])}: {meeting.topic}"  # plain text
     details = []
     if meeting.host:
-        details.append(t("Host: {name}").format(name=meeting.host))
+        details.append(t.as_plain("Host: {name}", name=meeting.host))
     if meeting.lecturer:
-        details.append(t("Lecturer: {name}").format(name=meeting.lecturer))
+        details.append(t.as_plain("Lecturer: {name}", name=meeting.lecturer))
     if meeting.party_group is not None:
-        details.append(t("Party group: {name}").format(name=meeting.party_group.name))
+        details.append(t.as_plain("Party group: {name}", name=meeting.party_group.name))
     details.append(meeting.party_organization.name)
     data = store.meeting_ics(
         meeting_id=meeting.id,

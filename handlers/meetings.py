@@ -31,7 +31,6 @@ handlers/checkin.py. Steps of the guided setup only answer while that step is cu
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 from dataclasses import dataclass
@@ -57,8 +56,19 @@ from telegram.ext import (
 )
 
 from bot.application import BranchContext
-from bot.i18n import LANGUAGES, N_, Translator, translator
-from bot.logs import pseudonym
+from bot.i18n import (
+    BLANK,
+    LANGUAGES,
+    N_,
+    Html,
+    Translator,
+    html_format,
+    html_join,
+    translator,
+)
+from bot.logs import (
+    pseudonym,
+)
 from handlers.common import (
     STALE_BUTTON,
     Refused,
@@ -213,7 +223,7 @@ def example_when(tz: tzinfo, now: datetime) -> str:
     return (now.astimezone(tz) + timedelta(days=7)).strftime("%Y-%m-%d") + " 14:30"
 
 
-def when_error(t: Translator, code: str, tz: tzinfo, now: datetime) -> str:
+def when_error(t: Translator, code: str, tz: tzinfo, now: datetime) -> Html:
     return t(WHEN_ERRORS[code], example=example_when(tz, now))
 
 
@@ -223,7 +233,7 @@ def nth_weekday(day: date) -> tuple[int, int]:
     return day.weekday(), (-1 if nth == 5 else nth)
 
 
-def repeat_label(t: Translator, day: date) -> str:
+def repeat_label(t: Translator, day: date) -> Html:
     weekday, nth = nth_weekday(day)
     return t(
         "Monthly, on the {nth} {weekday}", nth=t(ORDINALS[nth]), weekday=t(WEEKDAYS[weekday])
@@ -235,7 +245,7 @@ def series_days(day: date, count: int) -> list[date]:
     return rules.monthly_nth_weekday(day, weekday, nth, count)
 
 
-def span_text(t: Translator, tz: tzinfo, starts_at: datetime, ends_at: datetime) -> str:
+def span_text(t: Translator, tz: tzinfo, starts_at: datetime, ends_at: datetime) -> Html:
     """"2026-12-01 (Tuesday) 14:30–16:00" in the branch's time zone."""
     start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
     weekday = t(WEEKDAYS[start.weekday()])
@@ -301,12 +311,12 @@ async def meeting_info(session: AsyncSession, meeting: Meeting) -> MeetingInfo:
     )
 
 
-def details_lines(t: Translator, tz: tzinfo, info: MeetingInfo) -> list[str]:
+def details_lines(t: Translator, tz: tzinfo, info: MeetingInfo) -> list[Html]:
     """Kind, organization, time, place or link, topic, host, recorder, lecturer."""
-    kind = html.escape(t(MEETING_KIND_LABELS[info.kind]))
-    title = f"<b>{kind}</b> · {html.escape(info.org_name)}"
+    title = html_format("<b>{kind}</b> · {org}", kind=t(MEETING_KIND_LABELS[info.kind]),
+                        org=info.org_name)
     if info.group_name:
-        title += f" · {html.escape(info.group_name)}"
+        title += " · " + info.group_name
     lines = [title, t("When: {when}", when=span_text(t, tz, info.starts_at, info.ends_at))]
     if info.online_url:
         lines.append(t("Online: {url}", url=info.online_url))
@@ -340,12 +350,12 @@ def member_keyboard(
 
 
 def member_text(
-    t: Translator, tz: tzinfo, info: MeetingInfo, status: AttendanceStatus, heading: str = ""
-) -> str:
+    t: Translator, tz: tzinfo, info: MeetingInfo, status: AttendanceStatus, heading: Html = BLANK
+) -> Html:
     lines = [heading] if heading else []
     lines += details_lines(t, tz, info)
     lines.append(t(ANSWER_LABELS[status]))
-    return "\n".join(lines)
+    return html_join("\n", lines)
 
 
 @dataclass(frozen=True)
@@ -366,7 +376,7 @@ async def recipients_of(
     ]
 
 
-def meeting_error_text(t: Translator, error: MeetingError, tz: tzinfo) -> str:
+def meeting_error_text(t: Translator, error: MeetingError, tz: tzinfo) -> Html:
     values = dict(error.values)
     when = values.get("when")
     if isinstance(when, datetime):
@@ -433,7 +443,7 @@ def _draft_start(draft: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(str(draft["start"]))
 
 
-def _kind_question(t: Translator, org: PartyOrganization) -> tuple[str, InlineKeyboardMarkup]:
+def _kind_question(t: Translator, org: PartyOrganization) -> tuple[Html, InlineKeyboardMarkup]:
     rows = [
         [button(t(label), "ms", "kind", org.id, kind.value)]
         for kind, label in MEETING_KIND_LABELS.items()
@@ -564,7 +574,7 @@ async def ask_when(update: Update, context: BranchContext, t: Translator) -> int
 
 async def _clash_text(
     session: AsyncSession, t: Translator, tz: tzinfo, draft: dict[str, Any]
-) -> str | None:
+) -> Html | None:
     """Why the drafted time does not fit: another live meeting of the branch overlaps it."""
     start = _draft_start(draft)
     found = await meeting_store.clashes(
@@ -630,7 +640,8 @@ async def choose_duration(update: Update, context: BranchContext) -> int:
 async def ask_place(update: Update, context: BranchContext, actor: Actor) -> int:
     t = translator(actor.language)
     markup = ReplyKeyboardMarkup(
-        [[KeyboardButton(t(SHARE_LOCATION), request_location=True)], [KeyboardButton(t(ONLINE))]],
+        [[KeyboardButton(t.as_plain(SHARE_LOCATION), request_location=True)],
+         [KeyboardButton(t.as_plain(ONLINE))]],
         resize_keyboard=True,
         one_time_keyboard=True,
     )
@@ -745,9 +756,9 @@ async def _my_name(session: AsyncSession, actor: Actor) -> str | None:
 
 
 async def ask_person(
-    update: Update, t: Translator, me: str | None, question: str, state: int
+    update: Update, t: Translator, me: str | None, question: Html, state: int
 ) -> int:
-    rows = [[button(t("Me ({name})", name=me), "ms", "me")]] if me else []
+    rows = [[button(t.as_plain("Me ({name})", name=me), "ms", "me")]] if me else []
     rows.append([button(t("Cancel"), "x", "cancel")])
     await send(update, question, reply_markup=keyboard(rows))
     return state
@@ -940,11 +951,11 @@ async def ask_summary(update: Update, context: BranchContext) -> int:
         day = starts[0].astimezone(tz).date()
         lines.append(
             repeat_label(t, day) + ": "
-            + ", ".join(html.escape(start_text(tz, s)) for s in starts)
+            + ", ".join(start_text(tz, s) for s in starts)
         )
     await send(
         update,
-        "\n".join(lines),
+        html_join("\n", lines),
         reply_markup=keyboard(
             [
                 [button(t("✅ Schedule"), "ms", "ok")],
@@ -1118,8 +1129,8 @@ async def ask_leave_reason(update: Update, context: BranchContext) -> int:
 
 def leave_request_text(
     t: Translator, tz: tzinfo, info: MeetingInfo, name: str, reason: str | None
-) -> str:
-    return "\n".join(
+) -> Html:
+    return html_join("\n",
         [
             t("🙋 <b>Leave request</b> from {name}", name=name),
             t("Meeting: {kind}, {when}", kind=t(MEETING_KIND_LABELS[info.kind]),
@@ -1390,7 +1401,7 @@ async def _leader_meeting(
 
 def card_text(
     t: Translator, tz: tzinfo, info: MeetingInfo, lines: list[tuple[Attendance, Person]]
-) -> str:
+) -> Html:
     statuses = [a.status for a, _p in lines]
     counted = [s for s in statuses if s not in GUESTS]
     text = [
@@ -1428,7 +1439,7 @@ def card_text(
                      reason=a.leave_reason or t("not given"))
             for a, p in requests[:MAX_LEAVE_SHOWN]
         ]
-    return "\n".join(text)
+    return html_join("\n", text)
 
 
 def card_keyboard(t: Translator, info: MeetingInfo) -> InlineKeyboardMarkup:
@@ -1452,7 +1463,8 @@ def card_keyboard(t: Translator, info: MeetingInfo) -> InlineKeyboardMarkup:
 
 
 async def render_card(
-    update: Update, context: BranchContext, meeting_id: int, note: str = "", *, new: bool = False
+    update: Update, context: BranchContext, meeting_id: int, note: Html = BLANK, *,
+    new: bool = False,
 ) -> None:
     tz = context.settings.tzinfo
     async with context.db.session() as session:
@@ -1622,7 +1634,7 @@ async def _cancel_meeting(
         lines = [rt("✖ <b>Meeting cancelled</b>"), *details_lines(rt, tz, info)]
         if reason:
             lines.append(rt("Reason: {reason}", reason=reason))
-        told += await deliver(context, recipient.telegram_id, "\n".join(lines))
+        told += await deliver(context, recipient.telegram_id, html_join("\n", lines))
     await send(
         update,
         t("Cancelled.") + " " + t.plural("{n} person was told.", "{n} people were told.", told),

@@ -20,7 +20,6 @@ Callback data (every press is checked again on the server; ids are never trusted
 
 from __future__ import annotations
 
-import html
 import io
 import logging
 from collections.abc import Awaitable, Callable
@@ -41,8 +40,18 @@ from telegram.ext import (
 )
 
 from bot.application import BranchContext
-from bot.i18n import N_, Translator, translator
-from bot.logs import pseudonym
+from bot.i18n import (
+    N_,
+    Html,
+    Translator,
+    escape,
+    html_format,
+    html_join,
+    translator,
+)
+from bot.logs import (
+    pseudonym,
+)
 from handlers.common import (
     STALE_BUTTON,
     Refused,
@@ -267,12 +276,12 @@ async def send_invite(
     link = invite_link(context, invite.code)
     single = invite.max_uses is not None
     chat = reply_chat(update)
-    caption = "\n".join(
+    caption = html_join("\n",
         [
             t("Single-use invite to {branch}", branch=org.name)
             if single
             else t("Invite to {branch}", branch=org.name),
-            html.escape(link),
+            escape(link),
         ]
     )
     await chat.send_photo(
@@ -282,7 +291,7 @@ async def send_invite(
         t("<b>Single-use invite link for {branch}</b>", branch=org.name)
         if single
         else t("<b>Invite link for {branch}</b>", branch=org.name),
-        html.escape(link),
+        escape(link),
         t("Valid until {time}.", time=local_time(context, invite.expires_at) or ""),
         t("It works for one registration only.")
         if single
@@ -290,7 +299,7 @@ async def send_invite(
     ]
     await send(
         update,
-        "\n".join(lines),
+        html_join("\n", lines),
         reply_markup=keyboard(
             [
                 [button(t("New link (the old one stops working)"), "inv", "new", org.id)],
@@ -511,7 +520,7 @@ async def render_member_list(
         if actor.is_admin or len(actor.managed_org_ids) > 1:
             extra.append([button(t("‹ Organizations"), "mem", "pick", 0)])
     if members:
-        title += "\n" + t("Press a member to see or change their record.")
+        title = html_join("\n", [title, t("Press a member to see or change their record.")])
     await show(
         update,
         title,
@@ -569,7 +578,7 @@ def require_active(t: Translator, membership: Membership) -> None:
         raise Refused(NOT_ACTIVE, name=display_name(t, membership))
 
 
-def card_text(context: BranchContext, t: Translator, actor: Actor, m: Membership) -> str:
+def card_text(context: BranchContext, t: Translator, actor: Actor, m: Membership) -> Html:
     person = m.person
     visible = can_see_phone(actor, m.party_organization_id, m.person_id)
     phone = person.phone if visible else mask_phone(person.phone)
@@ -579,7 +588,7 @@ def card_text(context: BranchContext, t: Translator, actor: Actor, m: Membership
         else t("Joined the party: {date}", date=fmt_date(t, m.joined_party_on))
     )
     lines = [
-        f"<b>{html.escape(display_name(t, m))}</b>",
+        html_format("<b>{name}</b>", name=display_name(t, m)),
         t("Branch: {branch}", branch=m.party_organization.name),
         t("Registration: {state}", state=t(STATE_LABELS[m.state])),
         t("Status: {status}", status=t(STATUS_LABELS[m.status])),
@@ -596,7 +605,7 @@ def card_text(context: BranchContext, t: Translator, actor: Actor, m: Membership
             t("Transferred out: {date}", date=local_date(context, m.transferred_out_at) or "?")
         )
         lines.append(t("Transferred to: {to}", to=m.transferred_to or t("not given")))
-    return "\n".join(lines)
+    return html_join("\n", lines)
 
 
 def card_keyboard(t: Translator, actor: Actor, m: Membership) -> Any:
@@ -617,7 +626,7 @@ def card_keyboard(t: Translator, actor: Actor, m: Membership) -> Any:
 
 
 async def render_card(
-    update: Update, context: BranchContext, membership_id: int, note: str | None = None
+    update: Update, context: BranchContext, membership_id: int, note: Html | None = None
 ) -> None:
     """Show a member's record (freshly loaded) with the buttons the actor may use."""
     async with context.db.session() as session:
@@ -791,7 +800,8 @@ async def choose_group(update: Update, context: BranchContext) -> None:
     rows.append([button(t("‹ Back"), "mem", "card", m.id)])
     text = t("Party group of {name}:", name=display_name(t, m))
     if not groups:
-        text += "\n" + t("{branch} has no party groups yet.", branch=m.party_organization.name)
+        text = html_join("\n", [text, t("{branch} has no party groups yet.",
+                                         branch=m.party_organization.name)])
     await show(update, text, reply_markup=keyboard(rows))
 
 
@@ -969,9 +979,9 @@ async def confirm_transfer(update: Update, context: BranchContext) -> int:
         if destination
         else mt("Your party membership in {branch} was transferred out.", branch=branch)
     )
-    text += "\n" + mt(
+    text = html_join("\n", [text, mt(
         "Your records are kept. To join another branch, open its invite link or send /start."
-    )
+    )])
     await tell(context, person.telegram_id, text, reply_markup=main_keyboard(member_actor))
     return ConversationHandler.END
 
@@ -995,7 +1005,7 @@ async def press_old_transfer_button(update: Update, context: BranchContext) -> N
     )
 
 
-async def tell(context: BranchContext, telegram_id: int, text: str, **kwargs: Any) -> None:
+async def tell(context: BranchContext, telegram_id: int, text: Html, **kwargs: Any) -> None:
     """Message someone else; a blocked bot or unknown chat is logged, not raised."""
     try:
         await context.bot.send_message(telegram_id, text, **kwargs)

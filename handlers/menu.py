@@ -101,7 +101,7 @@ def main_keyboard(actor: Actor) -> ReplyKeyboardMarkup:
     """The reply keyboard for the actor's role, two buttons a row."""
     t = translator(actor.language)
     kind = "member" if actor.is_pending else actor.kind
-    labels = [t(c.label) for c in commands_for(kind) if c.on_keyboard]
+    labels = [t.as_plain(c.label) for c in commands_for(kind) if c.on_keyboard]
     rows = [
         [KeyboardButton(label) for label in labels[i : i + 2]] for i in range(0, len(labels), 2)
     ]
@@ -110,7 +110,7 @@ def main_keyboard(actor: Actor) -> ReplyKeyboardMarkup:
 
 def _bot_commands(kind: str, language: str) -> list[BotCommand]:
     t = translator(language)
-    return [BotCommand(c.command, t(c.description)) for c in commands_for(kind)]
+    return [BotCommand(c.command, t.as_plain(c.description)) for c in commands_for(kind)]
 
 
 async def publish_default_commands(application: Application) -> None:
@@ -144,7 +144,7 @@ def _label_pattern() -> str:
     import re
 
     labels = {
-        translator(lang)(c.label) for c in COMMANDS if c.on_keyboard for lang in LANGUAGES
+        translator(lang).as_plain(c.label) for c in COMMANDS if c.on_keyboard for lang in LANGUAGES
     }
     return "^(" + "|".join(re.escape(label) for label in sorted(labels)) + ")$"
 
@@ -154,7 +154,7 @@ MENU_LABEL = filters.Regex(_label_pattern())
 
 def command_for_label(text: str) -> str | None:
     for c in COMMANDS:
-        if any(text == translator(lang)(c.label) for lang in LANGUAGES):
+        if any(text == translator(lang).as_plain(c.label) for lang in LANGUAGES):
             return c.command
     return None
 

@@ -31,7 +31,6 @@ PROGRESS_EVERY per notice, never from an update handler.
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 from datetime import datetime, timedelta
@@ -52,7 +51,17 @@ from telegram.ext import (
 )
 
 from bot.application import BranchApplication, BranchContext
-from bot.i18n import LANGUAGES, N_, Translator, translator
+from bot.i18n import (
+    BLANK,
+    LANGUAGES,
+    N_,
+    Html,
+    Translator,
+    escape,
+    html_format,
+    html_join,
+    translator,
+)
 from handlers.common import (
     STALE_BUTTON,
     Refused,
@@ -277,7 +286,7 @@ async def add_file(update: Update, context: BranchContext) -> int:
         return COMPOSE
     if message.photo:
         files.append({"type": "photo", "file_id": message.photo[-1].file_id})
-        name = t("photo")
+        name: str = t("photo")
     else:
         document = message.document
         assert document is not None
@@ -338,7 +347,7 @@ async def _names(session: AsyncSession, draft: dict[str, Any]) -> list[str]:
 
 async def audience_text(
     session: AsyncSession, t: Translator, draft: dict[str, Any]
-) -> str:
+) -> Html:
     names = await _names(session, draft)
     lines = [t("<b>Who receives the notice?</b>")]
     lines.append(t("Organizations: {names}", names=", ".join(names)) if names
@@ -348,7 +357,7 @@ async def audience_text(
     lines.append(t("Roles: {roles}", roles=", ".join(roles) or t("all")))
     lines.append(t("Statuses: {statuses}", statuses=", ".join(statuses) or t("all")))
     lines.append(t("Read confirmation: {value}", value=t("yes") if draft["read"] else t("no")))
-    return "\n".join(lines)
+    return html_join("\n", lines)
 
 
 def audience_markup(t: Translator, draft: dict[str, Any], *, admin: bool) -> InlineKeyboardMarkup:
@@ -532,7 +541,7 @@ async def preview(update: Update, context: BranchContext) -> int:
     markup = (InlineKeyboardMarkup.de_json(read_markup(t, notice.id), None)
               if draft["read"] else None)
     await send_notice_copy(context, user.id, notice.text_html, notice.attachments, markup)
-    lines = [summary, "", t.plural("Recipients: {n} person", "Recipients: {n} people", count)]
+    lines = [summary, BLANK, t.plural("Recipients: {n} person", "Recipients: {n} people", count)]
     if len(notice.attachments) == 1 and not rules.fits_caption(notice.text_html) and (
         rules.visible_text(notice.text_html).strip()
     ):
@@ -552,16 +561,16 @@ async def preview(update: Update, context: BranchContext) -> int:
             [button(t("✏️ Change audience"), "nt", "a"),
              button(t("Cancel"), "nt", "del", notice.id)],
         ]
-    await send(update, "\n".join(lines), reply_markup=keyboard(buttons))
+    await send(update, html_join("\n", lines), reply_markup=keyboard(buttons))
     return PREVIEW
 
 
-def progress_text(t: Translator, context_tz: Any, notice: Notice, counts: store.Counts) -> str:
+def progress_text(t: Translator, context_tz: Any, notice: Notice, counts: store.Counts) -> Html:
     state = t(STATE_LABELS[notice.state])
     lines = [t("📣 Notice #{id}: {state}", id=notice.id, state=state)]
     first = rules.visible_text(notice.text_html).strip().split("\n", 1)[0][:60]
     if first:
-        lines.append(f"<i>{html.escape(first)}</i>")
+        lines.append(html_format("<i>{first}</i>", first=first))
     if notice.state is NoticeState.SCHEDULED and notice.scheduled_at is not None:
         lines.append(t("Scheduled for {when}", when=notice.scheduled_at.astimezone(
             context_tz).strftime("%Y-%m-%d %H:%M")))
@@ -572,7 +581,7 @@ def progress_text(t: Translator, context_tz: Any, notice: Notice, counts: store.
         lines.append(t("Read: {read} of {sent}", read=counts.read, sent=counts.sent))
     if counts.cancelled:
         lines.append(t("Cancelled: {n}", n=counts.cancelled))
-    return "\n".join(lines)
+    return html_join("\n", lines)
 
 
 def progress_markup(t: Translator, notice: Notice) -> InlineKeyboardMarkup:
@@ -715,7 +724,7 @@ async def mark_read(update: Update, context: BranchContext) -> None:
     if outcome is store.ReadOutcome.NOT_RECIPIENT:
         require(False, update, "read a notice not addressed to the presser")
     try:
-        await query.answer(t(READ_TEXTS[outcome]))
+        await query.answer(t.as_plain(READ_TEXTS[outcome]))
     except TelegramError as exc:
         logger.info("callback answer failed: %s", exc)
     if outcome is store.ReadOutcome.RECORDED:
@@ -756,7 +765,7 @@ async def list_notices(update: Update, context: BranchContext) -> None:
                             row.notice.id)] for row in sent)
     if actor.is_admin or actor.leads_a_branch:
         rows.append([button(t("📣 New notice"), "nt", "new")])
-    await send(update, "\n".join(lines), reply_markup=keyboard(rows) if rows else None)
+    await send(update, html_join("\n", lines), reply_markup=keyboard(rows) if rows else None)
 
 
 async def open_received(update: Update, context: BranchContext) -> None:
@@ -821,12 +830,12 @@ async def list_non_readers(update: Update, context: BranchContext) -> None:
     lines = [t("<b>Not read yet (notice #{id}):</b>", id=notice.id)]
     for row in rows[:NON_READERS_SHOWN]:
         mark = DELIVERY_MARKS.get(row.delivery, "⏳") if row.delivery else "⏳"
-        org = f" · {html.escape(row.org_name)}" if row.org_name else ""
-        lines.append(f"{mark} {html.escape(person_name(t, people[row.person_id]))}{org}")
+        org = " · " + row.org_name if row.org_name else ""
+        lines.append(escape(f"{mark} {person_name(t, people[row.person_id])}{org}"))
     if len(rows) > NON_READERS_SHOWN:
         lines.append(t("… and more."))
     lines.append(t("📨 delivered · ⏳ queued · ⚠️ could not be delivered"))
-    await send(update, "\n".join(lines))
+    await send(update, html_join("\n", lines))
 
 
 async def remind(update: Update, context: BranchContext) -> None:

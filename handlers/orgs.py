@@ -32,7 +32,6 @@ finished or cancelled step is refused as stale, so /cancel really leaves nothing
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -52,8 +51,19 @@ from telegram.ext import (
 )
 
 from bot.application import BranchContext
-from bot.i18n import N_, Translator, translator
-from bot.logs import pseudonym
+from bot.i18n import (
+    BLANK,
+    N_,
+    Html,
+    Translator,
+    escape,
+    html_format,
+    html_join,
+    translator,
+)
+from bot.logs import (
+    pseudonym,
+)
 from handlers.common import STALE_BUTTON, Refused, answer, current_actor, require, send, show, tr
 from handlers.menu import COMMAND_CALLBACKS, main_keyboard, publish_commands_for
 from handlers.registration import TEXT_INPUT, cancel_handlers, invalid_text
@@ -187,10 +197,6 @@ def _branch_mark(depth: int) -> str:
     return "" if depth == 0 else "└" + "─" * (depth - 1) + " "
 
 
-def _e(text: str) -> str:
-    return html.escape(text, quote=False)
-
-
 def _person_name(t: Translator, membership: Membership) -> str:
     """Plain text (escape it for HTML): the real name, or the Telegram id if none yet."""
     person = membership.person
@@ -220,7 +226,7 @@ def _tree_error(exc: org_store.TreeError) -> Refused:
 
 async def tree_view(
     session: AsyncSession, t: Translator, page: int, today: date
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> tuple[Html, InlineKeyboardMarkup]:
     """The party-organization tree, a page at a time, with one button per organization."""
     rows = await org_store.party_tree(session)
     socials = await org_store.social_orgs(session)
@@ -243,8 +249,9 @@ async def tree_view(
             else:
                 parts.append(t("term ends {date}", date=ends.isoformat()))
         indent = "\u2003" * row.depth + ("└ " if row.depth else "")
-        lines.append(f"{indent}<b>{_e(org.name)}</b> — " + " · ".join(parts))
-    lines += ["", t("Social organizations covered: {covered} of {total}",
+        lines.append(html_format("{indent}<b>{name}</b> — {parts}", indent=indent, name=org.name,
+                            parts=html_join(" · ", parts)))
+    lines += [BLANK, t("Social organizations covered: {covered} of {total}",
                     covered=covered, total=len(socials))]
     items = [
         button(_branch_mark(row.depth) + row.org.name, PREFIX, "card", row.org.id) for row in rows
@@ -254,12 +261,12 @@ async def tree_view(
          button(t("➕ Social organization"), PREFIX, "new", "s")],
         [button(t("Social organizations"), PREFIX, "soc", 0)],
     ]
-    return "\n".join(lines), paged(t, items, page, (PREFIX, "tree"), extra)
+    return html_join("\n", lines), paged(t, items, page, (PREFIX, "tree"), extra)
 
 
 async def card_view(
     session: AsyncSession, t: Translator, org_id: int, today: date
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> tuple[Html, InlineKeyboardMarkup]:
     """Everything about one party organization, with the buttons to change it."""
     org = await _org(session, org_id)
     parent = await org_store.get_party_org(session, org.parent_id) if org.parent_id else None
@@ -268,12 +275,12 @@ async def card_view(
     groups = await org_store.groups_of(session, org.id)
     none = t("none")
 
-    def names(role: MemberRole) -> str:
-        found = [_person_name(t, m) for m in members if m.role is role]
-        return ", ".join(found) if found else none
+    def names(role: MemberRole) -> Html:
+        found = [escape(_person_name(t, m)) for m in members if m.role is role]
+        return html_join(", ", found) if found else none
 
     lines = [
-        f"<b>{_e(org.name)}</b>",
+        html_format("<b>{name}</b>", name=org.name),
         t("Kind: {kind}", kind=t(PARTY_KIND_LABELS[org.kind])),
         t("Parent: {parent}", parent=parent.name if parent else t("none (top level)")),
         t("Term started: {date}", date=fmt_date(t, org.term_started_on)),
@@ -313,12 +320,12 @@ async def card_view(
         ],
         [button(t("Back"), PREFIX, "tree", 0)],
     ]
-    return "\n".join(lines), keyboard(rows)
+    return html_join("\n", lines), keyboard(rows)
 
 
 async def social_view(
     session: AsyncSession, t: Translator, page: int
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> tuple[Html, InlineKeyboardMarkup]:
     """The social organizations with their type and covering party organization."""
     socials = await org_store.social_orgs(session)
     party_names = {row.org.id: row.org.name for row in await org_store.party_tree(session)}
@@ -327,7 +334,7 @@ async def social_view(
         t("<b>Social organizations</b>"),
         t("Covered by a party organization: {covered} of {total}",
           covered=covered, total=len(socials)),
-        "",
+        BLANK,
     ]
     if not socials:
         lines.append(t("None yet."))
@@ -337,15 +344,14 @@ async def social_view(
             cover = t("covered by {org}", org=party_names[social.party_organization_id])
         else:
             cover = t("not covered")
-        lines.append(
-            f"• <b>{_e(social.name)}</b> — {t(SOCIAL_TYPE_LABELS[social.org_type])} — {cover}"
-        )
+        lines.append(html_format("• <b>{name}</b> — {kind} — {cover}", name=social.name,
+                            kind=t(SOCIAL_TYPE_LABELS[social.org_type]), cover=cover))
     rows = [
         _nav_row(t, page, pages, PREFIX, "soc"),
         [button(t("➕ Social organization"), PREFIX, "new", "s")],
         [button(t("Back"), PREFIX, "tree", 0)],
     ]
-    return "\n".join(lines), keyboard(rows)
+    return html_join("\n", lines), keyboard(rows)
 
 
 def kind_keyboard(t: Translator) -> InlineKeyboardMarkup:
@@ -357,7 +363,7 @@ def kind_keyboard(t: Translator) -> InlineKeyboardMarkup:
 
 async def parent_view(
     session: AsyncSession, t: Translator, draft: dict[str, Any], page: int
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> tuple[Html, InlineKeyboardMarkup]:
     """Where the new party organization goes: top level or an allowed parent."""
     kind = PartyOrgKind(draft["kind"])
     rows = await org_store.party_tree(session)
@@ -366,10 +372,10 @@ async def parent_view(
         for r in rows
         if can_be_parent(kind, r.org.kind)
     ]
-    text = "\n".join([
+    text = html_join("\n", [
         t("Name: {name}", name=draft["name"]),
         t("Kind: {kind}", kind=t(PARTY_KIND_LABELS[kind])),
-        "",
+        BLANK,
         t("Which organization is it directly under?"),
     ])
     return text, paged(t, items, page, (PREFIX, "ppg"), [[button(t("Cancel"), PREFIX, "tree", 0)]])
@@ -377,17 +383,17 @@ async def parent_view(
 
 async def cover_choice_view(
     session: AsyncSession, t: Translator, draft: dict[str, Any], page: int
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> tuple[Html, InlineKeyboardMarkup]:
     """Which party organization covers the new social organization, if any yet."""
     org_type = SocialOrgType(draft["type"])
     rows = await org_store.party_tree(session)
     items = [button(t("Not covered yet"), PREFIX, "sc", 0)] + [
         button(_branch_mark(r.depth) + r.org.name, PREFIX, "sc", r.org.id) for r in rows
     ]
-    text = "\n".join([
+    text = html_join("\n", [
         t("Name: {name}", name=draft["name"]),
         t("Type: {type}", type=t(SOCIAL_TYPE_LABELS[org_type])),
-        "",
+        BLANK,
         t("Which party organization covers it?"),
     ])
     return text, paged(t, items, page, (PREFIX, "scg"), [[button(t("Cancel"), PREFIX, "tree", 0)]])
@@ -540,7 +546,7 @@ async def enter_party_name(update: Update, context: BranchContext) -> int:
 
 
 StepView = Callable[
-    [AsyncSession, Translator, dict[str, Any], int], Awaitable[tuple[str, InlineKeyboardMarkup]]
+    [AsyncSession, Translator, dict[str, Any], int], Awaitable[tuple[Html, InlineKeyboardMarkup]]
 ]
 
 
@@ -751,9 +757,9 @@ async def ask_term_length(update: Update, context: BranchContext) -> int:
         + "\n"
         + t("A longer or shorter term needs the approval of the upper level."),
         reply_markup=keyboard([
-            [button(t.plural("{n} year", "{n} years", n), PREFIX, "ty", org.id, n)
+            [button(t.as_plain_plural("{n} year", "{n} years", n), PREFIX, "ty", org.id, n)
              for n in years],
-            [button(t.plural("Default ({n} year)", "Default ({n} years)", default),
+            [button(t.as_plain_plural("Default ({n} year)", "Default ({n} years)", default),
                     PREFIX, "ty", org.id, 0)],
             [button(t("Back"), PREFIX, "card", org.id)],
         ]),
@@ -881,11 +887,11 @@ async def list_social_to_cover(update: Update, context: BranchContext) -> int:
 async def _cover(
     session: AsyncSession, context: BranchContext, actor: Actor, t: Translator,
     org: PartyOrganization, social: SocialOrganization,
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> tuple[Html, InlineKeyboardMarkup]:
     await org_store.set_coverage(session, social, org.id, actor.telegram_id)
     text, markup = await card_view(session, t, org.id, _today(context))
     done = t("✅ {org} now covers {social}.", org=org.name, social=social.name)
-    return done + "\n\n" + text, markup
+    return html_join("\n\n", [done, text]), markup
 
 
 async def choose_social_to_cover(update: Update, context: BranchContext) -> int:
@@ -904,7 +910,7 @@ async def choose_social_to_cover(update: Update, context: BranchContext) -> int:
         if current is not None and current.id == org.id:
             text, markup = await card_view(session, t, org.id, _today(context))
             already = t("{org} already covers {social}.", org=org.name, social=social.name)
-            text = already + "\n\n" + text
+            text = html_join("\n\n", [already, text])
         elif current is not None:
             text = t("{social} is covered by {current} now. Move it to {org}?",
                      social=social.name, current=current.name, org=org.name)
@@ -1006,7 +1012,7 @@ async def choose_appointee(update: Update, context: BranchContext) -> int:
 
 @dataclass(frozen=True)
 class _Appointed:
-    text: str
+    text: Html
     markup: InlineKeyboardMarkup
     appointee: Actor
     changed: list[Actor]  # everyone whose role changed: their command menu changes

@@ -8,7 +8,6 @@ storage/overview.py, which the web dashboard shows as well.
 from __future__ import annotations
 
 import asyncio
-import html
 import io
 import logging
 
@@ -18,8 +17,20 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler
 
 from bot.application import BranchContext
-from bot.i18n import N_, Translator, translator
-from handlers.common import current_actor, reply_chat, require, send
+from bot.i18n import (
+    BLANK,
+    N_,
+    Html,
+    Translator,
+    escape,
+    translator,
+)
+from handlers.common import (
+    current_actor,
+    reply_chat,
+    require,
+    send,
+)
 from handlers.ledger import fit, kind_labels, percent
 from handlers.menu import COMMAND_CALLBACKS
 from reminders.planner import DUTY_TITLES
@@ -36,11 +47,11 @@ CHART_TRAINING = N_("Secretaries on track")
 CHART_TERMS = N_("Terms not due")
 
 
-def duty_name(t: Translator, code: str | None, title: str | None) -> str:
+def duty_name(t: Translator, code: str | None, title: str | None) -> Html:
     """A reporting duty's name in the reader's language."""
     if code in DUTY_TITLES:
         return t(DUTY_TITLES[code])
-    return title or "?"
+    return escape(title or "?")
 
 
 def chart_bars(t: Translator, view: store.Overview, branches: int) -> list[
@@ -69,13 +80,13 @@ async def overview_png(t: Translator, view: store.Overview) -> bytes:
     return await asyncio.to_thread(store.overview_chart_png, bars, title=title, font=font)
 
 
-def overview_text(t: Translator, view: store.Overview) -> str:
+def overview_text(t: Translator, view: store.Overview) -> Html:
     """The /overview message (Telegram HTML)."""
     labels = kind_labels(t)
     cover = view.coverage
     lines = [
         t("🔭 <b>Overview</b> on {today}", today=view.today.isoformat()),
-        "",
+        BLANK,
         t("<b>Party organization coverage</b>"),
         t(
             "{covered} of {total} social organizations covered ({rate}): own party "
@@ -83,7 +94,7 @@ def overview_text(t: Translator, view: store.Overview) -> str:
             covered=cover.own + cover.joint, total=cover.total, rate=percent(cover.rate),
             own=cover.own, joint=cover.joint, none=cover.none,
         ),
-        "",
+        BLANK,
         t("<b>Meetings this quarter</b> ({quarter})", quarter=view.quarter.label),
         t(
             "{ok} of {n} branches on schedule, {behind} behind.",
@@ -102,12 +113,12 @@ def overview_text(t: Translator, view: store.Overview) -> str:
             mark=mark, name=branch.name, missing=branch.missing, due=branch.due,
         )
         if missing:
-            line += f" ({html.escape(missing, quote=False)})"
+            line += f" ({missing})"
         lines.append(line)
     if len(behind) > MAX_LISTED:
         lines.append(t("… and more: see /dashboard."))
 
-    lines += ["", t("<b>Committee terms</b> ending within 6 months or overdue: {n}",
+    lines += [BLANK, t("<b>Committee terms</b> ending within 6 months or overdue: {n}",
                     n=len(view.renewals))]
     for renewal in view.renewals[:MAX_LISTED]:
         if renewal.overdue:
@@ -121,7 +132,7 @@ def overview_text(t: Translator, view: store.Overview) -> str:
     if view.terms_unknown:
         lines.append(t("Organizations without a recorded term: {n}", n=view.terms_unknown))
 
-    lines += ["", t("<b>Reporting duties overdue</b>: {n}", n=len(view.duties))]
+    lines += [BLANK, t("<b>Reporting duties overdue</b>: {n}", n=len(view.duties))]
     for duty in view.duties[:MAX_LISTED]:
         name = duty_name(t, duty.code, duty.title)
         lines.append(
@@ -135,7 +146,7 @@ def overview_text(t: Translator, view: store.Overview) -> str:
             )
         )
     lines += [
-        "",
+        BLANK,
         t("<b>Training</b> (3 days a year)"),
         t(
             "Secretaries on track today: {ok} of {n} ({rate}).",

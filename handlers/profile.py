@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.application import BranchContext
-from bot.i18n import N_, translator
+from bot.i18n import BLANK, N_, escape, html_join, translator
 from handlers.common import Refused, answer, current_actor, send, show
 from handlers.menu import COMMAND_CALLBACKS, commands_for, main_keyboard, publish_commands_for
 from handlers.ui import (
@@ -45,10 +45,10 @@ async def show_help(update: Update, context: BranchContext) -> None:
         actor = await current_actor(session, update, context)
     t = translator(actor.language)
     kind = "member" if actor.is_pending else actor.kind
-    lines = [t(ROLE_INTROS[kind]), ""]
-    lines += [f"/{c.command} — {t(c.description)}" for c in commands_for(kind)]
-    lines += ["", t("Every command is also on the keyboard below.")]
-    await send(update, "\n".join(lines), reply_markup=main_keyboard(actor))
+    lines = [t(ROLE_INTROS[kind]), BLANK]
+    lines += [f"/{c.command} — " + t(c.description) for c in commands_for(kind)]
+    lines += [BLANK, t("Every command is also on the keyboard below.")]
+    await send(update, html_join("\n", lines), reply_markup=main_keyboard(actor))
 
 
 async def show_profile(update: Update, context: BranchContext) -> None:
@@ -75,19 +75,18 @@ async def show_profile(update: Update, context: BranchContext) -> None:
         t("Phone: {phone}", phone=person.phone or t("not given")),
     ]
     if membership.state is MembershipState.PENDING:
-        lines.append("\n" + t("Your registration is waiting for approval."))
+        lines += [escape(""), t("Your registration is waiting for approval.")]
     if person.real_name is None:
-        lines.append(
-            "\n" + t("You were appointed before registering; send /start to add your details.")
-        )
-    await send(update, "\n".join(lines), reply_markup=main_keyboard(actor))
+        lines += [escape(""),
+                  t("You were appointed before registering; send /start to add your details.")]
+    await send(update, html_join("\n", lines), reply_markup=main_keyboard(actor))
 
 
 async def ask_language(update: Update, context: BranchContext) -> None:
     """Offer the two languages."""
     await send(
         update,
-        "请选择语言 / Choose your language",
+        escape("请选择语言 / Choose your language"),
         reply_markup=keyboard(
             [[button("中文", "lang", "zh"), button("English", "lang", "en")]]
         ),

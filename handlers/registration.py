@@ -24,8 +24,18 @@ from telegram.ext import (
 )
 
 from bot.application import BranchContext
-from bot.i18n import N_, Translator, translator
-from bot.logs import pseudonym
+from bot.i18n import (
+    BLANK,
+    N_,
+    Html,
+    Translator,
+    escape,
+    html_join,
+    translator,
+)
+from bot.logs import (
+    pseudonym,
+)
 from handlers.common import (
     Refused,
     answer,
@@ -92,7 +102,7 @@ INVITE_PROBLEMS = {
 }
 
 
-def invalid_text(t: Translator, invalid: Invalid) -> str:
+def invalid_text(t: Translator, invalid: Invalid) -> Html:
     return t(INVALID_MESSAGES[invalid.reason], limit=invalid.limit or 0, low=invalid.low or 0)
 
 
@@ -166,7 +176,7 @@ async def ask_language(update: Update) -> int:
     """The first question, asked in both languages."""
     await send(
         update,
-        "请选择语言 / Choose your language",
+        escape("请选择语言 / Choose your language"),
         reply_markup=keyboard(
             [[button("中文", "reg", "lang", "zh"), button("English", "reg", "lang", "en")]]
         ),
@@ -304,8 +314,8 @@ async def enter_joined(update: Update, context: BranchContext) -> int:
         t("Optionally share your phone number so your secretary can reach you. "
           "Only your secretary and administrators see it in full."),
         reply_markup=ReplyKeyboardMarkup(
-            [[KeyboardButton(t("📱 Share my phone number"), request_contact=True)],
-             [KeyboardButton(t("Skip"))]],
+            [[KeyboardButton(t.as_plain("📱 Share my phone number"), request_contact=True)],
+             [KeyboardButton(t.as_plain("Skip"))]],
             resize_keyboard=True,
             one_time_keyboard=True,
         ),
@@ -346,17 +356,17 @@ async def phone_as_text(update: Update, context: BranchContext) -> int:
     return PHONE
 
 
-def draft_summary(t: Translator, draft: dict[str, Any]) -> str:
+def draft_summary(t: Translator, draft: dict[str, Any], *, heading: bool = True) -> Html:
     status = MemberStatus(draft["status"])
     lines = [
-        t("Please check your registration:"),
+        t("Please check your registration:") if heading else BLANK,
         t("Name: {name}", name=draft["name"]),
         t("Branch: {branch}", branch=draft["org_name"]),
         t("Status: {status}", status=t(STATUS_LABELS[status])),
         t("Date: {date}", date=draft["joined"]),
         t("Phone: {phone}", phone=draft.get("phone") or t("not given")),
     ]
-    return "\n".join(lines)
+    return html_join("\n", lines[0 if heading else 1 :])
 
 
 async def confirm(update: Update, context: BranchContext) -> int:
@@ -414,7 +424,7 @@ async def submit(update: Update, context: BranchContext) -> int:
     context.user_data.pop(DRAFT, None)
     await show(
         update,
-        draft_summary(t, draft).split("\n", 1)[1]
+        draft_summary(t, draft, heading=False)
         + "\n\n"
         + t("Submitted. Your secretary will review it; I will tell you the result."),
     )
@@ -466,10 +476,10 @@ async def save_completed_profile(
     return ConversationHandler.END
 
 
-def approval_text(t: Translator, membership: Membership, *, show_phone: bool) -> str:
+def approval_text(t: Translator, membership: Membership, *, show_phone: bool) -> Html:
     person = membership.person
     phone = person.phone if show_phone else mask_phone(person.phone)
-    return "\n".join(
+    return html_join("\n",
         [
             t("New registration for {branch}:", branch=membership.party_organization.name),
             t("Name: {name}", name=person.real_name or "?"),
@@ -520,7 +530,7 @@ async def load_for_decision(
     return membership
 
 
-def decided_text(t: Translator, membership: Membership) -> str:
+def decided_text(t: Translator, membership: Membership) -> Html:
     name = membership.person.real_name or "?"
     if membership.state.value == "active":
         return t("✅ {name} was approved.", name=name)
@@ -567,10 +577,10 @@ async def tell_member(context: BranchContext, membership: Membership, *, approve
     else:
         text = t("Your registration for {branch} was not approved.", branch=branch)
         if membership.reject_reason:
-            text += "\n" + t("Reason: {reason}", reason=membership.reject_reason)
-        text += "\n" + t(
+            text = html_join("\n", [text, t("Reason: {reason}", reason=membership.reject_reason)])
+        text = html_join("\n", [text, t(
             "If this is a mistake, talk to your secretary and register again with /start."
-        )
+        )])
         markup = ReplyKeyboardRemove()
     try:
         await context.bot.send_message(person.telegram_id, text, reply_markup=markup)

@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.application import BranchContext
-from bot.i18n import N_, Translator, translator
+from bot.i18n import BLANK, N_, Html, Translator, html_join, translator
 from handlers.common import Refused, answer, current_actor, send, show
 from handlers.menu import COMMAND_CALLBACKS
 from handlers.ui import button, cb_args, keyboard
@@ -39,16 +39,16 @@ def kinds_for(actor: Actor) -> list[str]:
 
 def settings_view(
     t: Translator, actor: Actor, muted: frozenset[str], digest: bool
-) -> tuple[str, list[list[InlineKeyboardButton]]]:
+) -> tuple[Html, list[list[InlineKeyboardButton]]]:
     """The text and toggle buttons of /settings."""
-    lines = [t("<b>Reminders</b>"), t("Tap a line to switch it on or off."), ""]
+    lines = [t("<b>Reminders</b>"), t("Tap a line to switch it on or off."), BLANK]
     rows: list[list[InlineKeyboardButton]] = []
     for kind in kinds_for(actor):
         label = t(KIND_LABELS[kind])
         mark = "🔕" if kind in muted else "🔔"
-        lines.append(f"{mark} {label}")
+        lines.append(mark + " " + label)
         rows.append([button(f"{mark} {label}", "rset", "k", kind)])
-    lines.append("")
+    lines.append(BLANK)
     lines.append(t("Quiet hours: 22:00–08:00 (branch time). Reminders wait until morning."))
     if actor.is_admin or actor.leads_a_branch:
         digest_label = (
@@ -56,7 +56,7 @@ def settings_view(
         )
         lines.append(digest_label)
         rows.append([button(digest_label, "rset", "d", "1" if not digest else "0")])
-    return "\n".join(lines), rows
+    return html_join("\n", lines), rows
 
 
 async def show_settings(update: Update, context: BranchContext) -> None:

@@ -18,7 +18,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 from bot.application import BranchContext
-from bot.i18n import N_
+from bot.i18n import N_, plain_text
 from handlers.common import tr
 from handlers.privacy import PrivateCopy
 from rules.throttle import Bucket, idle, take
@@ -56,7 +56,7 @@ async def check_flood(update: Update, context: BranchContext) -> None:
         text = tr(update, context)(SLOW_DOWN)
         try:
             if update.callback_query is not None:
-                await update.callback_query.answer(text, show_alert=False)
+                await update.callback_query.answer(plain_text(text), show_alert=False)
             elif update.effective_message is not None:
                 await update.effective_message.reply_text(text)
         except TelegramError as exc:  # the warning is a courtesy; dropping is what matters

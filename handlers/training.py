@@ -47,7 +47,6 @@ storage from attendance; members are told so, to avoid logging them twice.
 from __future__ import annotations
 
 import asyncio
-import html
 import io
 import logging
 import mimetypes
@@ -71,8 +70,19 @@ from telegram.ext import (
 )
 
 from bot.application import BranchContext
-from bot.i18n import N_, Html, Translator, translator
-from bot.logs import pseudonym
+from bot.i18n import (
+    BLANK,
+    N_,
+    Html,
+    Translator,
+    escape,
+    html_format,
+    html_join,
+    translator,
+)
+from bot.logs import (
+    pseudonym,
+)
 from handlers.common import (
     NOT_ALLOWED,
     STALE_BUTTON,
@@ -304,7 +314,7 @@ def hours_figure(minutes: int) -> str:
     return format(value, "f").rstrip("0").rstrip(".") or "0"
 
 
-def duration(t: Translator, minutes: int, hours_per_day: int) -> str:
+def duration(t: Translator, minutes: int, hours_per_day: int) -> Html:
     """"3 days (24 h)", "1 day 2 hours (10 h)", "6 hours", "1 hour 30 minutes" (plain text)."""
     split = rules.days_and_hours(max(0, minutes), hours_per_day)
     parts = []
@@ -316,7 +326,7 @@ def duration(t: Translator, minutes: int, hours_per_day: int) -> str:
         parts.append(t.plural("{n} minute", "{n} minutes", split.minutes))
     if not parts:
         return t("0 hours")
-    text = " ".join(parts)
+    text = html_join(" ", parts)
     if split.days:
         text = t("{length} ({hours} h)", length=text, hours=hours_figure(minutes))
     return text
@@ -346,7 +356,7 @@ def short(text: str, limit: int = BUTTON_TITLE) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def kind_label(t: Translator, kind: TrainingKind) -> str:
+def kind_label(t: Translator, kind: TrainingKind) -> Html:
     label = TRAINING_KIND_LABELS[kind]
     return t(label)
 
@@ -368,7 +378,7 @@ def counted_kinds_text(t: Translator, policy: TrainingPolicy, group: TrainingGro
 def problem_text(
     t: Translator, problem: TrainingProblem, draft: Mapping[str, Any], today: date,
     *, changed: date | None = None,
-) -> str:
+) -> Html:
     """The reason for a refused step, in the reader's language, with what to do."""
     message = PROBLEM_TEXTS[problem]
     first, last = rules.counting_years(today)
@@ -448,7 +458,7 @@ async def record_info(session: AsyncSession, record_id: int) -> RecordInfo | Non
     )
 
 
-def details_lines(t: Translator, info: RecordInfo, hours_per_day: int) -> list[str]:
+def details_lines(t: Translator, info: RecordInfo, hours_per_day: int) -> list[Html]:
     days = (info.ends_on - info.starts_on).days + 1
     lines = [
         t("Title: {title}", title=info.title),
@@ -459,18 +469,19 @@ def details_lines(t: Translator, info: RecordInfo, hours_per_day: int) -> list[s
         t("Length: {length}", length=duration(t, info.minutes, hours_per_day)),
     ]
     if len(info.years) > 1:
-        lines.append(t("Counted per year: {split}", split=" · ".join(
-            f"{year}: {duration(t, minutes, hours_per_day)}" for year, minutes in info.years
-        )))
+        lines.append(t("Counted per year: {split}", split=html_join(" · ", (
+            html_format("{year}: {length}", year=year, length=duration(t, minutes, hours_per_day))
+            for year, minutes in info.years
+        ))))
     return lines
 
 
-def card_text(t: Translator, info: RecordInfo, hours_per_day: int, heading: str = "") -> str:
+def card_text(t: Translator, info: RecordInfo, hours_per_day: int, heading: Html = BLANK) -> Html:
     """A record for a leader: whose, what, how long, evidence, state."""
     lines = [heading] if heading else [t("📚 <b>Training record</b>")]
     who = t("Member: {name}", name=info.name)
     if info.org_name:
-        who += " · " + html.escape(info.org_name)
+        who += " · " + info.org_name
     lines.append(who)
     lines += details_lines(t, info, hours_per_day)
     lines.append(t.plural("Evidence: {n} file", "Evidence: {n} files", len(info.evidence)))
@@ -478,33 +489,33 @@ def card_text(t: Translator, info: RecordInfo, hours_per_day: int, heading: str 
     lines.append(t("State: {state}", state=t(state_label)))
     if info.state is TrainingState.REJECTED and info.reject_reason:
         lines.append(t("Reason: {reason}", reason=info.reject_reason))
-    return "\n".join(lines)
+    return html_join("\n", lines)
 
 
-def verify_request_text(t: Translator, info: RecordInfo, hours_per_day: int) -> str:
+def verify_request_text(t: Translator, info: RecordInfo, hours_per_day: int) -> Html:
     """What a member's leaders are sent when the member logs a training."""
     return card_text(t, info, hours_per_day, t("📚 <b>Training to verify</b>"))
 
 
 def logged_for_you_text(
     t: Translator, info: RecordInfo, hours_per_day: int, leader: str, state: TrainingState
-) -> str:
+) -> Html:
     """What a member is told when a leader logs a training for them."""
     lines = [t("📚 <b>{leader} logged a training for you</b>", leader=leader or t("Your branch")),
              *details_lines(t, info, hours_per_day)]
     lines.append(t("✅ Verified: it counts in your year.") if state is TrainingState.VERIFIED
                  else t("⏳ Waiting for verification."))
-    return "\n".join(lines)
+    return html_join("\n", lines)
 
 
 def decided_text(
     t: Translator, info: RecordInfo, hours_per_day: int, reason: str | None = None
-) -> str:
+) -> Html:
     """What a member is told when their record is verified, or rejected with a reason."""
     if reason is None:
         heading = t("✅ <b>Your training was verified</b>; it counts now.")
-        return "\n".join([heading, *details_lines(t, info, hours_per_day)])
-    return "\n".join([
+        return html_join("\n", [heading, *details_lines(t, info, hours_per_day)])
+    return html_join("\n", [
         t("❌ <b>Your training was not accepted</b>"),
         *details_lines(t, info, hours_per_day),
         t("Reason: {reason}", reason=reason),
@@ -512,9 +523,9 @@ def decided_text(
     ])
 
 
-def corrected_text(t: Translator, info: RecordInfo, before: int, hours_per_day: int) -> str:
+def corrected_text(t: Translator, info: RecordInfo, before: int, hours_per_day: int) -> Html:
     """What a member is told when a leader corrects the length of their record."""
-    return "\n".join([
+    return html_join("\n", [
         t("✏️ <b>Your training record was corrected</b>"),
         *details_lines(t, info, hours_per_day),
         t("Length: {before} → {after}", before=duration(t, before, hours_per_day),
@@ -534,7 +545,8 @@ def card_keyboard(
         rows.append([button(t("✏️ Correct the length"), "tr", "fx", info.id)])
     if info.evidence:
         rows.append([button(
-            t.plural("📎 Evidence ({n} file)", "📎 Evidence ({n} files)", len(info.evidence)),
+            t.as_plain_plural("📎 Evidence ({n} file)", "📎 Evidence ({n} files)",
+                              len(info.evidence)),
             "tr", "ev", info.id,
         )])
     if back is not None:
@@ -605,12 +617,12 @@ def _require_member(actor: Actor) -> None:
 
 def year_text(
     t: Translator, mine: store.PersonYear, lines: Sequence[store.TrainingLine],
-    policy: TrainingPolicy, today: date, note: str = "",
-) -> str:
+    policy: TrainingPolicy, today: date, note: Html = BLANK,
+) -> Html:
     """Required, done (counted), a bar, pending, still to do, due by today, by kind, records."""
     hpd = policy.hours_per_day
     year = mine.year
-    text = [note, ""] if note else []
+    text = [note, BLANK] if note else []
     text.append(t("📚 <b>My training in {year}</b>", year=year))
     if mine.group is None:
         text.append(t("No yearly requirement applies to you (activists are not counted yet); "
@@ -623,7 +635,8 @@ def year_text(
             text.append(t("Counts toward it: {kinds}",
                           kinds=counted_kinds_text(t, policy, mine.group)))
         text.append(t("Done and counted: {done}", done=duration(t, mine.counted, hpd)))
-        text.append(f"{rules.progress_bar(mine.fraction, BAR_WIDTH)} {percent(mine.fraction)}")
+        text.append(escape(f"{rules.progress_bar(mine.fraction, BAR_WIDTH)} "
+                           f"{percent(mine.fraction)}"))
     waiting = sum(mine.pending_by_kind.values())
     if waiting:
         text.append(t("Waiting for verification: {pending}", pending=duration(t, waiting, hpd)))
@@ -642,7 +655,7 @@ def year_text(
                     text.append(t("Due by today (pro-rata): {due} — ⚠️ {gap} behind",
                                   due=due_duration(t, progress.target, hpd),
                                   gap=due_duration(t, progress.gap, hpd)))
-    text += ["", t("<b>By kind</b> (verified)")]
+    text += [BLANK, t("<b>By kind</b> (verified)")]
     for kind in TrainingKind:
         done, pending = mine.done_by_kind.get(kind, 0), mine.pending_by_kind.get(kind, 0)
         if pending:
@@ -651,7 +664,7 @@ def year_text(
         else:
             text.append(t("· {kind}: {done}", kind=kind_label(t, kind),
                           done=duration(t, done, hpd)))
-    text += ["", t("<b>Records</b>")]
+    text += [BLANK, t("<b>Records</b>")]
     if not lines:
         text.append(t("Nothing logged for {year} yet.", year=year))
     shown = list(lines)[-MAX_RECORD_LINES:]
@@ -659,11 +672,11 @@ def year_text(
         text.append(t("(only the latest {n} are shown)", n=len(shown)))
     for line in shown:
         text.append(record_line(t, line, hpd))
-    text += ["", t(LESSONS_COUNT)]
+    text += [BLANK, t(LESSONS_COUNT)]
     return fit(text)
 
 
-def record_line(t: Translator, line: store.TrainingLine, hours_per_day: int) -> str:
+def record_line(t: Translator, line: store.TrainingLine, hours_per_day: int) -> Html:
     mark = LESSON_MARK if line.source == "lesson" else RECORD_MARKS[line.state]
     length = duration(t, line.minutes, hours_per_day)
     if line.total_minutes != line.minutes:
@@ -695,7 +708,7 @@ def year_keyboard(
     pending = [line for line in lines
                if line.source == "record" and line.state is TrainingState.PENDING]
     for line in pending[:MAX_WITHDRAW_BUTTONS]:
-        rows.append([button(t("↩ Withdraw: {title}", title=Html(short(line.title))),
+        rows.append([button(t.as_plain("↩ Withdraw: {title}", title=short(line.title)),
                             "tr", "wd", line.id),
                      button(t("📎 Add a file"), "tr", "ea", line.id)])
     if leads:
@@ -704,7 +717,7 @@ def year_keyboard(
 
 
 async def render_year(
-    update: Update, context: BranchContext, year: int, *, note: str = "", new: bool = False
+    update: Update, context: BranchContext, year: int, *, note: Html = BLANK, new: bool = False
 ) -> None:
     """My year: what is done, pending and due, by kind, and every record."""
     tz = context.settings.tzinfo
@@ -1077,7 +1090,7 @@ async def ask_end(update: Update, t: Translator, start: date) -> int:
         update,
         t("On which day did it end? Type the date as YYYY-MM-DD, or press Same day."),
         reply_markup=keyboard(
-            [[button(t("Same day ({date})", date=start.isoformat()), "tr", "same")],
+            [[button(t.as_plain("Same day ({date})", date=start.isoformat()), "tr", "same")],
              _cancel_row(t)]
         ),
     )
@@ -1135,7 +1148,7 @@ async def ask_amount(update: Update, context: BranchContext, t: Translator) -> i
                "{hours} hours).", hours=hpd)
     )
     rows = [
-        [button(t.plural("{n} day = {hours} h", "{n} days = {hours} h", span,
+        [button(t.as_plain_plural("{n} day = {hours} h", "{n} days = {hours} h", span,
                          hours=span * hpd), "tr", "span")],
         [button(t("Type hours instead"), "tr", "unit", "h") if days
          else button(t("Type days instead"), "tr", "unit", "d")],
@@ -1316,9 +1329,10 @@ async def ask_summary(update: Update, context: BranchContext) -> int:
     ]
     split = rules.split_minutes_by_year(training.starts_on, training.ends_on, training.minutes)
     if len(split) > 1:
-        lines.append(t("Counted per year: {split}", split=" · ".join(
-            f"{year}: {duration(t, minutes, hpd)}" for year, minutes in split.items()
-        )))
+        lines.append(t("Counted per year: {split}", split=html_join(" · ", (
+            html_format("{year}: {length}", year=year, length=duration(t, minutes, hpd))
+            for year, minutes in split.items()
+        ))))
     files = draft.get("files", [])
     lines.append(t.plural("Evidence: {n} file", "Evidence: {n} files", len(files)))
     if _is_bulk(draft):
@@ -1339,7 +1353,7 @@ async def ask_summary(update: Update, context: BranchContext) -> int:
     else:
         lines.append(t("A leader of your branch verifies it; then it counts."))
         rows = [[button(t("✅ Submit"), "tr", "go")], _cancel_row(t)]
-    await send(update, "\n".join(lines), reply_markup=keyboard(rows))
+    await send(update, html_join("\n", lines), reply_markup=keyboard(rows))
     return L_CONFIRM
 
 
@@ -1524,7 +1538,7 @@ async def _after_many(
         text.append(t.plural("{n} member already had it and was skipped.",
                              "{n} members already had it and were skipped.", many.skipped))
     text.append(t.plural("{n} person was told.", "{n} people were told.", told))
-    await send(update, "\n".join(text))
+    await send(update, html_join("\n", text))
 
 
 # Picking the members of a branch (state L_PICK)
@@ -1567,7 +1581,8 @@ async def render_picker(update: Update, context: BranchContext, *, new: bool = F
     ]
     extra = [
         [button(t("Select all"), "tr", "pa"), button(t("Clear"), "tr", "pn")],
-        [button(t.plural("Next › ({n} chosen)", "Next › ({n} chosen)", len(chosen)), "tr", "pd")],
+        [button(t.as_plain_plural("Next › ({n} chosen)", "Next › ({n} chosen)", len(chosen)),
+                "tr", "pd")],
         _cancel_row(t),
     ]
     text = t("Who attended? Tick the members of {org} to log one training for.",
@@ -1706,11 +1721,11 @@ async def render_panel(update: Update, context: BranchContext, org_id: int) -> N
     ]
     previous, current = rules.counting_years(today)
     rows = [
-        [button(t("✅ Verify ({n})", n=pending), "tr", "q", org_id, 0)],
-        [button(t("⚠️ Who is behind ({n})", n=len(late)), "tr", "bh", org_id, 0)],
+        [button(t.as_plain("✅ Verify ({n})", n=pending), "tr", "q", org_id, 0)],
+        [button(t.as_plain("⚠️ Who is behind ({n})", n=len(late)), "tr", "bh", org_id, 0)],
         [button(t("📊 Secretaries on track"), "tr", "ov", org_id, current)],
-        [button(t("📤 Export {year}", year=current), "tr", "x", org_id, current),
-         button(t("📤 Export {year}", year=previous), "tr", "x", org_id, previous)],
+        [button(t.as_plain("📤 Export {year}", year=current), "tr", "x", org_id, current),
+         button(t.as_plain("📤 Export {year}", year=previous), "tr", "x", org_id, previous)],
     ]
     if org.kind in MEMBER_KINDS:
         rows.insert(1, [button(t("👥 Log for members"), "tr", "bulk", org_id)])
@@ -1718,7 +1733,7 @@ async def render_panel(update: Update, context: BranchContext, org_id: int) -> N
         rows.append([button(t("🎯 Yearly requirement"), "tr", "rq", org_id)])
     if several:
         rows.append([button(t("‹ Organizations"), "tr", "bpick", 0)])
-    await show(update, "\n".join(lines), reply_markup=keyboard(rows))
+    await show(update, html_join("\n", lines), reply_markup=keyboard(rows))
 
 
 async def show_panel(update: Update, context: BranchContext) -> None:
@@ -1754,7 +1769,7 @@ async def render_queue(update: Update, context: BranchContext, scope: int, page:
                              title=line.record.title,
                              length=duration(t, line.record.minutes, hpd)))
     extra = [[button(t("‹ Branch training"), "tr", "br", scope)]] if scope else []
-    await show(update, "\n".join(text),
+    await show(update, html_join("\n", text),
                reply_markup=non_empty(paged(t, items, page, ("tr", "q", scope), extra)))
 
 
@@ -1772,7 +1787,7 @@ async def verify_command(update: Update, context: BranchContext) -> None:
 
 
 async def render_card(
-    update: Update, context: BranchContext, record_id: int, note: str = "", *,
+    update: Update, context: BranchContext, record_id: int, note: Html = BLANK, *,
     new: bool = False,
 ) -> None:
     hpd = context.settings.training_policy.hours_per_day
@@ -1992,7 +2007,7 @@ async def send_evidence(update: Update, context: BranchContext) -> None:
 def behind_lines(
     t: Translator, rows: Sequence[store.BehindRow], page: int, hours_per_day: int,
     *, with_org: bool,
-) -> tuple[list[str], int]:
+) -> tuple[list[Html], int]:
     pages = max(1, -(-len(rows) // BEHIND_PER_PAGE))
     page = min(max(page, 0), pages - 1)
     lines = []
@@ -2027,7 +2042,7 @@ async def render_behind(update: Update, context: BranchContext, scope: int, page
         t("Due by today is the yearly requirement × {share} of the year gone; biggest gap "
           "first.", share=percent(elapsed / total)),
         t("Below the target: {n}", n=len(rows)),
-        "",
+        BLANK,
     ]
     if not rows:
         text.append(t("Everyone is on track."))
@@ -2083,7 +2098,7 @@ async def show_on_track(update: Update, context: BranchContext) -> None:
           kinds=counted_kinds_text(t, policy, TrainingGroup.LEADER), date=on.isoformat()),
         t("On track: {on_track} of {total} secretaries ({share})", on_track=report.on_track,
           total=report.secretaries, share=percent(report.share)),
-        "",
+        BLANK,
     ]
     if not report.rows:
         text.append(t("No secretaries yet."))
@@ -2277,7 +2292,7 @@ async def _requirement_org(
     return actor, org
 
 
-def source_text(t: Translator, source: store.RequirementSource, org_id: int) -> str:
+def source_text(t: Translator, source: store.RequirementSource, org_id: int) -> Html:
     if source.org_id is None:
         return t("default of this deployment")
     if source.org_id == org_id:
@@ -2286,7 +2301,7 @@ def source_text(t: Translator, source: store.RequirementSource, org_id: int) -> 
 
 
 async def render_requirement(
-    update: Update, context: BranchContext, org_id: int, note: str = "", *, new: bool = False
+    update: Update, context: BranchContext, org_id: int, note: Html = BLANK, *, new: bool = False
 ) -> None:
     """What each group owes a year in <org>, where that is set, and buttons to change it."""
     policy = context.settings.training_policy
@@ -2295,7 +2310,7 @@ async def render_requirement(
         actor, org = await _requirement_org(session, update, context, org_id)
         sources = await store.requirement_sources(session, org_id, policy=policy)
     t = translator(actor.language)
-    lines = [note, ""] if note else []
+    lines = [note, BLANK] if note else []
     lines.append(t("🎯 <b>Yearly training requirement · {org}</b>", org=org.name))
     rows: list[list[InlineKeyboardButton]] = []
     for group in TrainingGroup:
@@ -2304,14 +2319,14 @@ async def render_requirement(
         lines.append(t("{group}: {length} ({source})", group=label,
                        length=duration(t, source.minutes, hpd),
                        source=source_text(t, source, org_id)))
-        row = [button(t("✏️ Set: {group}", group=label), "tr", "rs", org_id, group.value)]
+        row = [button(t.as_plain("✏️ Set: {group}", group=label), "tr", "rs", org_id, group.value)]
         if source.org_id == org_id:
-            row.append(button(t("↩ Clear: {group}", group=label), "tr", "rx", org_id,
+            row.append(button(t.as_plain("↩ Clear: {group}", group=label), "tr", "rx", org_id,
                               group.value))
         rows.append(row)
     lines.append(t("A value set here holds for every organization below it that sets none."))
     rows.append([button(t("‹ Branch training"), "tr", "br", org_id)])
-    await show(update, "\n".join(lines), reply_markup=keyboard(rows), new=new)
+    await show(update, html_join("\n", lines), reply_markup=keyboard(rows), new=new)
 
 
 async def show_requirement(update: Update, context: BranchContext) -> int:

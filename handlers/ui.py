@@ -9,7 +9,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import N_, Translator
+from bot.i18n import N_, Translator, plain_text
 from storage.models import (
     MeetingKind,
     MemberRole,
@@ -78,7 +78,8 @@ def callback_int(raw: str, data: str | None = None) -> int:
 
 
 def button(text: str, *data: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=cb(*data))
+    """A button; its label is plain text (Telegram does not parse HTML there)."""
+    return InlineKeyboardButton(plain_text(text), callback_data=cb(*data))
 
 
 def keyboard(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup:

@@ -26,7 +26,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_, translator
+from bot.i18n import N_, html_join, translator
 from reminders import duties as duty_rules
 from reminders import rules
 from rules import terms
@@ -752,7 +752,8 @@ async def plan_compliance(session: AsyncSession, now: datetime, settings: PlanSe
                 continue
             for person in heads[org_id]:
                 t = translator(person.language)
-                labels = t(LIST_SEPARATOR).join(t(MEETING_KIND_LABELS[kind]) for kind in missing)
+                labels = html_join(t(LIST_SEPARATOR),
+                                   (t(MEETING_KIND_LABELS[kind]) for kind in missing))
                 _plan(
                     settings, person, kind=Kind.COMPLIANCE, subject=f"compliance:{org_id}",
                     key=f"{prefix}{org_id}", due=due.at,

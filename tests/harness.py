@@ -54,6 +54,21 @@ class Bot:
             quiet_rounds = 0 if busy else quiet_rounds + 1
             await asyncio.sleep(0.01)
 
+    def refused_messages(self) -> list[str]:
+        """Messages, edits and callback answers Telegram would have refused (e.g. HTML that does
+        not parse); an edit that changes nothing is not counted (the bot expects that one)."""
+        return [
+            f"{r.method}: {r.description} ({r.params.get('text') or r.params.get('caption')!r})"
+            for r in self.emulator.refusals
+            if r.method.startswith(("send", "edit", "answer"))
+            and "not modified" not in r.description
+        ]
+
+    def assert_all_accepted(self) -> None:
+        """Every message the bot sent so far was accepted (usable at the end of any test)."""
+        refused = self.refused_messages()
+        assert not refused, "Telegram would have refused: " + "; ".join(refused)
+
     def person(self, user_id: int, name: str, language_code: str = "zh-hans") -> Person:
         self.emulator.add_user(user_id, name, language_code=language_code)
         return Person(self, user_id, name)

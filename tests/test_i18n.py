@@ -8,10 +8,10 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot.i18n import LOCALE_DIR, Html, translator
+from bot.i18n import LOCALE_DIR, Html, escape, html_format, html_join, plain_text, translator
 
 ROOT = Path(__file__).resolve().parent.parent
-KEYWORDS = {"t": None, "N_": None, "plural": (1, 2)}
+KEYWORDS = {"t": None, "N_": None, "plural": (1, 2), "as_plain": None, "as_plain_plural": (1, 2)}
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 TAG = re.compile(r"</?([a-z-]+)")
 
@@ -57,3 +57,16 @@ def test_translator_escapes_values_but_not_markup() -> None:
     assert t("Name: {name}", name=Html("<b>x</b>")) == "Name: <b>x</b>"
     assert translator("zh")("Name: {name}", name="王丽") == "姓名：王丽"
     assert translator("fr").language == "zh"  # unknown languages fall back to Chinese
+
+
+def test_plain_variant_and_markup_helpers() -> None:
+    t = translator("en")
+    # Plain text (buttons, alerts, commands): the value as typed, Html values as read.
+    assert t.as_plain("Name: {name}", name="<b>x</b> & y") == "Name: <b>x</b> & y"
+    assert t.as_plain("Name: {name}", name=t("Name: {name}", name="A&B")) == "Name: Name: A&B"
+    assert plain_text(t("Name: {name}", name="<i>")) == "Name: <i>"
+    # Joining and adding escape what is not Html yet; Html is never escaped twice.
+    joined = html_join("\n", [t("Name: {name}", name="a<b"), escape("c&d")])
+    assert joined == "Name: a&lt;b\nc&amp;d" and isinstance(joined, Html)
+    assert t("Name: {name}", name="x") + " & <y>" == "Name: x &amp; &lt;y&gt;"
+    assert html_format("<b>{v}</b>", v="</b>") == "<b>&lt;/b&gt;</b>"

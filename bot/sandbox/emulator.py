@@ -206,6 +206,14 @@ class ApiCall(NamedTuple):
     params: dict[str, Any]
 
 
+class Refusal(NamedTuple):
+    """A Bot API request the emulator turned down as Telegram would (not an injected fault)."""
+
+    method: str
+    description: str
+    params: dict[str, Any]
+
+
 @dataclass
 class ChatEntry:
     """A snapshot of one message of a chat, in either direction."""
@@ -622,6 +630,7 @@ class BotApiEmulator(GroupChats):
 
         self._failures: dict[str, deque[_Failure]] = {}
         self._api_calls: list[ApiCall] = []
+        self._refusals: list[Refusal] = []
         # Flood accounting: sends that came while a 429's retry_after ran (after a grace for
         # requests already on the wire), and new messages closer than chat_interval in a chat.
         self.flood_grace = 0.5
@@ -1169,6 +1178,11 @@ class BotApiEmulator(GroupChats):
         """Every Bot API request so far as (method, params), canonical method names."""
         return list(self._api_calls)
 
+    @property
+    def refusals(self) -> list[Refusal]:
+        """Every request refused by the API's own checks (e.g. "can't parse entities")."""
+        return list(self._refusals)
+
     def call_counts(self) -> Counter[str]:
         """How often each Bot API method was called (canonical names)."""
         return Counter(call.method for call in self._api_calls)
@@ -1409,6 +1423,7 @@ class BotApiEmulator(GroupChats):
         try:
             result = await handler(_Params(values, uploads))
         except _ApiError as error:
+            self._refusals.append(Refusal(name, error.description, shown))
             return self._error_response(error)
         return web.json_response({"ok": True, "result": result})
 
