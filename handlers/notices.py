@@ -485,12 +485,12 @@ async def pick_orgs(update: Update, context: BranchContext) -> int:
 
 
 async def send_notice_copy(
-    context: BranchContext, chat_id: int, text_html: str, media: list[dict[str, Any]] | None,
+    context: BranchContext, chat_id: int, steps: list[rules.Step],
     markup: InlineKeyboardMarkup | None,
 ) -> Message | None:
     """The notice as a recipient sees it (the preview, and /notices opening one again)."""
     message = None
-    for step in rules.delivery_steps(text_html, media):
+    for step in steps:
         reply_markup = markup if step.with_markup else None
         if step.kind == "photo":
             message = await context.bot.send_photo(chat_id, str(step.file_id), caption=step.text,
@@ -531,14 +531,15 @@ async def preview(update: Update, context: BranchContext) -> int:
     await send(update, t("👀 Preview: this is how the notice will look."))
     markup = (InlineKeyboardMarkup.de_json(read_markup(t, notice.id), None)
               if draft["read"] else None)
-    await send_notice_copy(context, user.id, notice.text_html, notice.attachments, markup)
+    steps = await store.plan_messages(notice.text_html, notice.attachments)
+    await send_notice_copy(context, user.id, steps, markup)
     lines = [summary, "", t.plural("Recipients: {n} person", "Recipients: {n} people", count)]
     if len(notice.attachments) == 1 and not rules.fits_caption(notice.text_html) and (
         rules.visible_text(notice.text_html).strip()
     ):
         lines.append(t(CAPTION_TOO_LONG, limit=rules.MAX_CAPTION))
     if paid and count:
-        each = len(rules.delivery_steps(notice.text_html, notice.attachments))
+        each = len(steps)
         lines.append(t("Paid broadcast: {stars} Stars ({n} messages at 0.1 Star each).",
                        stars=rules.paid_cost(count, each), n=count * each))
     if count == 0:
@@ -782,7 +783,9 @@ async def open_received(update: Update, context: BranchContext) -> None:
     markup = None
     if notice.requires_read and row.read_at is None:
         markup = InlineKeyboardMarkup.de_json(read_markup(t, notice.id), None)
-    await send_notice_copy(context, user.id, notice.text_html, notice.attachments, markup)
+    steps = ([rules.Step.from_json(p) for p in notice.parts] if notice.parts is not None
+             else await store.plan_messages(notice.text_html, notice.attachments))
+    await send_notice_copy(context, user.id, steps, markup)
 
 
 # ---------------------------------------------------------------------------------------
