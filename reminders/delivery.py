@@ -185,10 +185,20 @@ class Courier:
                 await record_unreachable(session, sorted(self._refused), self.clock())
         return len(results) + dropped
 
+    async def _steps_of(self, row: Claimed) -> list[Step]:
+        """A notice copy's messages as stored; rows planned before parts were stored (and
+        other rows with attachments) carry their text, split here."""
+        if row.kind == notices.KIND:
+            async with self.database.session() as session:
+                stored = await notices.planned_steps(session, [row.key])
+            if row.key in stored:
+                return stored[row.key]
+        return await notices.plan_messages(row.text, row.media)
+
     async def _send(self, parcel: list[Claimed], steps: list[Step] | None = None
                     ) -> list[Settled]:
         """Send one message (one row, or a digest of bundled rows) and settle its rows alike;
-        a notice sends its `steps` as stored (split here only when none were stored)."""
+        a notice copy sends `steps`, its parts as stored (looked up when not given)."""
         row = parcel[0]
         ids = [r.id for r in parcel]
         self.merged += len(parcel) - 1
@@ -208,7 +218,7 @@ class Courier:
         try:
             if row.kind == "notice" or row.media:  # notices: attachments, captions, long text
                 if steps is None:
-                    steps = await notices.plan_messages(row.text, row.media)
+                    steps = await self._steps_of(row)
                 for index, step in enumerate(steps):
                     if index:  # several messages to one chat: paced like separate rows
                         self._sent_to(row.chat_id)

@@ -5,7 +5,8 @@ A notice's copies are outbox rows of kind "notice" under the key notice:<id>:<pe
 the subject notice:<id>; confirming moves the notice out of "draft" in one UPDATE, so a
 second press finds nothing to confirm, and the unique key sends each person one copy.
 Confirming also splits the notice into its messages once (notices.parts); the courier sends
-those to every recipient instead of splitting the text again for each one.
+those to every recipient instead of splitting the text again for each one, and the copies
+carry no text of their own (copies planned before parts were stored carry the notice's text).
 """
 
 from __future__ import annotations
@@ -282,10 +283,12 @@ async def confirm(
         ],
     )
     media = notice.attachments or None
+    # The copies carry no text of their own: the courier sends the notice's stored parts
+    # (10,000 copies of a long notice would otherwise write the text 10,000 times).
     await outbox.enqueue(session, [
         outbox.Planned(
             key=key_of(notice.id, p.person_id), kind=KIND, subject=subject_of(notice.id),
-            chat_id=p.telegram_id, text=notice.text_html, due_at=due,
+            chat_id=p.telegram_id, text="", due_at=due,
             reply_markup=markup_for(p), media=media, paid_broadcast=notice.paid_broadcast,
         )
         for p in people
