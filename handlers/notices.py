@@ -609,12 +609,17 @@ async def _confirm(update: Update, context: BranchContext, *, scheduled_at: date
         # Only the author, still allowed to address the notice's scope, confirms it.
         require(notice.author_telegram_id == actor.telegram_id
                 and author_scope(actor) == notice.party_organization_id, update, "notice send")
+        markups: dict[str, dict[str, Any] | None] = {}  # one per language, not per recipient
+
+        def markup_for(r: store.Recipient) -> dict[str, Any] | None:
+            if r.language not in markups:
+                markups[r.language] = (read_markup(translator(r.language), notice.id)
+                                       if notice.requires_read else None)
+            return markups[r.language]
+
         result = await store.confirm(
             session, notice, actor_telegram_id=actor.telegram_id, now=now,
-            scheduled_at=scheduled_at,
-            markup_for=lambda r: read_markup(translator(r.language), notice_id)
-            if notice.requires_read else None,
-            exclude_person=actor.person_id,
+            scheduled_at=scheduled_at, markup_for=markup_for, exclude_person=actor.person_id,
         )
         figures = (await store.counts(session, [notice.id]))[notice.id]
         await session.refresh(notice)
