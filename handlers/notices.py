@@ -494,12 +494,12 @@ async def pick_orgs(update: Update, context: BranchContext) -> int:
 
 
 async def send_notice_copy(
-    context: BranchContext, chat_id: int, text_html: str, media: list[dict[str, Any]] | None,
+    context: BranchContext, chat_id: int, steps: list[rules.Step],
     markup: InlineKeyboardMarkup | None,
 ) -> Message | None:
     """The notice as a recipient sees it (the preview, and /notices opening one again)."""
     message = None
-    for step in rules.delivery_steps(text_html, media):
+    for step in steps:
         reply_markup = markup if step.with_markup else None
         if step.kind == "photo":
             message = await context.bot.send_photo(chat_id, str(step.file_id), caption=step.text,
@@ -540,14 +540,15 @@ async def preview(update: Update, context: BranchContext) -> int:
     await send(update, t("👀 Preview: this is how the notice will look."))
     markup = (InlineKeyboardMarkup.de_json(read_markup(t, notice.id), None)
               if draft["read"] else None)
-    await send_notice_copy(context, user.id, notice.text_html, notice.attachments, markup)
+    steps = await store.plan_messages(notice.text_html, notice.attachments)
+    await send_notice_copy(context, user.id, steps, markup)
     lines = [summary, BLANK, t.plural("Recipients: {n} person", "Recipients: {n} people", count)]
     if len(notice.attachments) == 1 and not rules.fits_caption(notice.text_html) and (
         rules.visible_text(notice.text_html).strip()
     ):
         lines.append(t(CAPTION_TOO_LONG, limit=rules.MAX_CAPTION))
     if paid and count:
-        each = len(rules.delivery_steps(notice.text_html, notice.attachments))
+        each = len(steps)
         lines.append(t("Paid broadcast: {stars} Stars ({n} messages at 0.1 Star each).",
                        stars=rules.paid_cost(count, each), n=count * each))
     if count == 0:
@@ -617,12 +618,17 @@ async def _confirm(update: Update, context: BranchContext, *, scheduled_at: date
         # Only the author, still allowed to address the notice's scope, confirms it.
         require(notice.author_telegram_id == actor.telegram_id
                 and author_scope(actor) == notice.party_organization_id, update, "notice send")
+        markups: dict[str, dict[str, Any] | None] = {}  # one per language, not per recipient
+
+        def markup_for(r: store.Recipient) -> dict[str, Any] | None:
+            if r.language not in markups:
+                markups[r.language] = (read_markup(translator(r.language), notice.id)
+                                       if notice.requires_read else None)
+            return markups[r.language]
+
         result = await store.confirm(
             session, notice, actor_telegram_id=actor.telegram_id, now=now,
-            scheduled_at=scheduled_at,
-            markup_for=lambda r: read_markup(translator(r.language), notice_id)
-            if notice.requires_read else None,
-            exclude_person=actor.person_id,
+            scheduled_at=scheduled_at, markup_for=markup_for, exclude_person=actor.person_id,
         )
         figures = (await store.counts(session, [notice.id]))[notice.id]
         await session.refresh(notice)
@@ -791,7 +797,9 @@ async def open_received(update: Update, context: BranchContext) -> None:
     markup = None
     if notice.requires_read and row.read_at is None:
         markup = InlineKeyboardMarkup.de_json(read_markup(t, notice.id), None)
-    await send_notice_copy(context, user.id, notice.text_html, notice.attachments, markup)
+    steps = ([rules.Step.from_json(p) for p in notice.parts] if notice.parts is not None
+             else await store.plan_messages(notice.text_html, notice.attachments))
+    await send_notice_copy(context, user.id, steps, markup)
 
 
 # ---------------------------------------------------------------------------------------

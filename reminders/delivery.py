@@ -33,7 +33,8 @@ from bot.i18n import N_, translator
 from bot.logs import pseudonym
 from bot.ratelimit import bulk_sends
 from reminders.planner import leaders
-from storage import outbox
+from rules.notices import Step
+from storage import notices, outbox
 from storage.db import Database
 from storage.models import Membership, MembershipState, Person
 from storage.outbox import Claimed, Outcome, Planned, Settled
@@ -153,6 +154,9 @@ class Courier:
             rows, dropped = await outbox.claim_batch(
                 session, now, limit=self.batch, lease=self.lease, courier=self.name
             )
+            # Notices were split once when confirmed: their copies send the stored parts.
+            planned = await notices.planned_steps(
+                session, [r.key for r in rows if r.kind == notices.KIND])
         self.dropped += dropped
         if not rows:
             return dropped
@@ -167,7 +171,7 @@ class Courier:
             for parcel in chat_parcels:  # one chat: one after the other, paced
                 await self._pace(chat_id)
                 async with gate:
-                    done += await self._send(parcel)
+                    done += await self._send(parcel, planned.get(parcel[0].key))
                 self._sent_to(chat_id)
             return done
 
@@ -182,8 +186,20 @@ class Courier:
                 await record_unreachable(session, sorted(self._refused), self.clock())
         return len(results) + dropped
 
-    async def _send(self, parcel: list[Claimed]) -> list[Settled]:
-        """Send one message (one row, or a digest of bundled rows) and settle its rows alike."""
+    async def _steps_of(self, row: Claimed) -> list[Step]:
+        """A notice copy's messages as stored; rows planned before parts were stored (and
+        other rows with attachments) carry their text, split here."""
+        if row.kind == notices.KIND:
+            async with self.database.session() as session:
+                stored = await notices.planned_steps(session, [row.key])
+            if row.key in stored:
+                return stored[row.key]
+        return await notices.plan_messages(row.text, row.media)
+
+    async def _send(self, parcel: list[Claimed], steps: list[Step] | None = None
+                    ) -> list[Settled]:
+        """Send one message (one row, or a digest of bundled rows) and settle its rows alike;
+        a notice copy sends `steps`, its parts as stored (looked up when not given)."""
         row = parcel[0]
         ids = [r.id for r in parcel]
         self.merged += len(parcel) - 1
@@ -203,9 +219,9 @@ class Courier:
 
         try:
             if row.kind == "notice" or row.media:  # notices: attachments, captions, long text
-                from rules.notices import delivery_steps
-
-                for index, step in enumerate(delivery_steps(row.text, row.media)):
+                if steps is None:
+                    steps = await self._steps_of(row)
+                for index, step in enumerate(steps):
                     if index:  # several messages to one chat: paced like separate rows
                         self._sent_to(row.chat_id)
                         await self._pace(row.chat_id)

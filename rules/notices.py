@@ -6,6 +6,7 @@ Plain functions without Telegram or the database; storage and the courier call t
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass
@@ -19,7 +20,8 @@ MAX_ATTACHMENTS = 5
 ATTACHMENT_TYPES = frozenset({"photo", "document"})
 STARS_PER_PAID_MESSAGE = Decimal("0.1")  # Telegram's price of a message above the free limit
 
-_TOKEN_RE = re.compile(r"<[^>]*>|[^<]+")
+# Tags, and text cut after every newline (so a part can end at any line).
+_ATOM_RE = re.compile(r"<[^>]*>|[^<\n]*\n|[^<\n]+")
 _TAG_NAME_RE = re.compile(r"</?\s*([a-zA-Z0-9-]+)")
 
 
@@ -41,67 +43,46 @@ def fits_caption(source: str) -> bool:
     return visible_length(source) <= MAX_CAPTION
 
 
-@dataclass
-class _Tag:
-    name: str
-    opening: str  # the tag as written, to reopen it in the next part
+# The open tags, innermost first, as a linked list (name, opening tag as written, the tags
+# below it): a possible cut keeps the tags open there in O(1).
+_Open = tuple[str, str, "_Open"] | None
 
 
-def _cut(text: str, budget: int) -> tuple[str, str]:
-    """Split plain text so the head is at most `budget` UTF-16 units, at a space if any."""
-    size = 0
-    end = 0
-    for index, char in enumerate(text):
-        size += utf16_len(char)
-        if size > budget:
-            break
-        end = index + 1
-    space = text.rfind(" ", 0, end)
-    if space > end // 2:
-        end = space + 1
-    return text[:end], text[end:]
-
-
-def _atoms(source: str) -> list[str]:
-    """Tags, and text cut after every newline (so a part can end at any line)."""
-    atoms: list[str] = []
-    for token in _TOKEN_RE.findall(source):
-        if token.startswith("<"):
-            atoms.append(token)
-        else:
-            atoms.extend(line for line in re.split(r"(?<=\n)", token) if line)
-    return atoms
-
-
-def _track(stack: list[_Tag], atom: str) -> None:
-    """Follow which tags are open after `atom`."""
+@functools.lru_cache(maxsize=256)
+def _tag(atom: str) -> tuple[str, bool, bool]:
+    """A tag's name, whether it closes, and whether it stays open (not `<x/>`)."""
     match = _TAG_NAME_RE.match(atom)
     name = match.group(1).lower() if match else ""
-    if atom.startswith("</"):
-        for position in range(len(stack) - 1, -1, -1):
-            if stack[position].name == name:
-                del stack[position]
-                return
-    elif not atom.endswith("/>"):
-        stack.append(_Tag(name, atom))
+    closes = atom.startswith("</")
+    return name, closes, not closes and not atom.endswith("/>")
 
 
-def _breaks(tokens: list[str]) -> list[tuple[int, int, int, list[_Tag]]]:
-    """Where a part may end: (tokens before, visible size, 2 paragraph | 1 line, open tags)."""
-    stack: list[_Tag] = []
-    size = 0
-    text = ""
-    found = []
-    for index, token in enumerate(tokens):
-        if token.startswith("<"):
-            _track(stack, token)
-            continue
-        plain = html.unescape(token)
-        size += utf16_len(plain)
-        text = (text + plain)[-2:]
-        if plain.endswith("\n"):
-            found.append((index + 1, size, 2 if text == "\n\n" else 1, list(stack)))
-    return found
+def _close(top: _Open, name: str) -> _Open:
+    """The innermost open tag of that name ends (the ones inside it stay open)."""
+    above = []
+    node = top
+    while node is not None and node[0] != name:
+        above.append(node)
+        node = node[2]
+    if node is None:
+        return top  # nothing of that name is open
+    rest = node[2]
+    for tag_name, opening, _below in reversed(above):
+        rest = (tag_name, opening, rest)
+    return rest
+
+
+def _cut(text: str, start: int, budget: int) -> int:
+    """Where a head of text[start:] of at most `budget` UTF-16 units ends, at a space if any."""
+    end = min(len(text), start + budget)
+    over = utf16_len(text[start:end]) - budget
+    while over > 0:  # drop characters of one or two units each until the head fits
+        end -= (over + 1) // 2
+        over = utf16_len(text[start:end]) - budget
+    space = text.rfind(" ", start, end)
+    if space - start > (end - start) // 2:
+        end = space + 1
+    return end
 
 
 def split_html(source: str, limit: int = MAX_TEXT) -> list[str]:
@@ -109,53 +90,103 @@ def split_html(source: str, limit: int = MAX_TEXT) -> list[str]:
 
     Parts end at a paragraph (blank line) when one lies in the second half of the part,
     else at a line end, else at a space; tags open at a cut are closed and opened again.
+
+    One pass, linear in the source: every token is read, measured and emitted once. Sizes
+    are running totals since the source's start, so a part's size is a difference; the last
+    line end and the last blank line in the part are the only places a cut may go.
     """
     if limit < 16:
         raise ValueError("limit too small")
     parts: list[str] = []
-    stack: list[_Tag] = []  # open tags after the last token of `current`
-    current: list[str] = []
+    tokens: list[str] = []  # tags as written and escaped text, lines cut after "\n"
+    start = 0  # the part being filled is `reopened` + tokens[start:]
+    reopened: list[str] = []
+    base = total = 0  # visible UTF-16 units before tokens[start], and so far
+    chars_base = chars = 0  # the same in characters (a blank line needs two in the part)
+    top: _Open = None
+    last_two = ""  # the last two visible characters so far
+    # A possible cut: (tokens before it, units and characters up to it, the tags open there).
+    line: tuple[int, int, int, _Open] | None = None  # the part's last line end
+    paragraph: tuple[int, int, int, _Open] | None = None  # ... and last blank line
+    half = limit // 2
+    quarter = limit // 4
 
-    def size_of(tokens: list[str]) -> int:
-        return sum(utf16_len(html.unescape(t)) for t in tokens if not t.startswith("<"))
-
-    def finish(upto: int, tags: list[_Tag]) -> None:
-        nonlocal current
-        head, tail = current[:upto], current[upto:]
-        body = "".join(head) + "".join(f"</{t.name}>" for t in reversed(tags))
+    def finish(upto: int, size: int, counted: int, tags: _Open) -> None:
+        """Tokens up to `upto` are a part, `tags` closed; the rest starts the next one."""
+        nonlocal start, reopened, base, chars_base, line, paragraph
+        closing = []
+        node = tags
+        while node is not None:
+            closing.append(f"</{node[0]}>")
+            node = node[2]
+        body = "".join(reopened) + "".join(tokens[start:upto]) + "".join(closing)
         if visible_text(body).strip():
             parts.append(body.strip("\n"))
         # A new part does not start with blank lines.
-        while tail and not tail[0].startswith("<") and not tail[0].strip():
-            tail.pop(0)
-        current = [t.opening for t in tags] + tail
+        while upto < len(tokens) and tokens[upto][:1] != "<" and not tokens[upto].strip():
+            size += utf16_len(tokens[upto])
+            counted += len(tokens[upto])
+            upto += 1
+        start, base, chars_base = upto, size, counted
+        reopened = []
+        node = tags
+        while node is not None:
+            reopened.append(node[1])
+            node = node[2]
+        reopened.reverse()
+        paragraph = None  # the part ended at the last one, or after it
+        if line is not None and line[0] <= upto:
+            line = None
 
     def end_part() -> None:
         """The part is full: end it at a paragraph in its second half, else at a line."""
-        breaks = _breaks(current)
-        paragraphs = [b for b in breaks if b[2] == 2 and b[1] >= limit // 2]
-        chosen = paragraphs[-1] if paragraphs else breaks[-1] if breaks else None
-        if chosen is None:
-            finish(len(current), list(stack))
+        if paragraph is not None and paragraph[1] - base >= half:
+            finish(*paragraph)
+        elif line is not None:
+            finish(*line)
         else:
-            finish(chosen[0], chosen[3])
+            finish(len(tokens), total, chars, top)
 
-    for atom in _atoms(source):
-        if atom.startswith("<"):
-            _track(stack, atom)
-            current.append(atom)
+    for atom in _ATOM_RE.findall(source):
+        if atom[0] == "<":
+            name, closes, stays = _tag(atom)
+            if closes:
+                top = top[2] if top is not None and top[0] == name else _close(top, name)
+            elif stays:
+                top = (name, atom, top)
+            tokens.append(atom)
             continue
-        plain = html.unescape(atom)
-        while utf16_len(plain) + size_of(current) > limit:
-            room = limit - size_of(current)
-            if _breaks(current) or room < limit // 4:
+        plain = html.unescape(atom) if "&" in atom else atom
+        size = len(plain) if plain.isascii() else utf16_len(plain)
+        offset = 0  # plain[:offset] went into earlier parts (a line longer than a part)
+        while size + total - base > limit:
+            room = limit - (total - base)
+            if line is not None or room < quarter:
                 end_part()
                 continue
-            head, plain = _cut(plain, room)  # one line longer than a part: cut at a space
-            current.append(html.escape(head, quote=False))
-            finish(len(current), list(stack))
-        current.append(html.escape(plain, quote=False))
-    finish(len(current), [])
+            end = _cut(plain, offset, room)  # one line longer than a part: cut at a space
+            head = plain[offset:end]
+            tokens.append(html.escape(head, quote=False))
+            head_size = utf16_len(head)
+            total += head_size
+            chars += len(head)
+            size -= head_size
+            last_two = (last_two + head)[-2:]
+            finish(len(tokens), total, chars, top)
+            offset = end
+        if offset:
+            plain = plain[offset:]
+        tokens.append(
+            html.escape(plain, quote=False) if "&" in atom or ">" in atom or offset else atom
+        )
+        total += size
+        chars += len(plain)
+        last_two = plain[-2:] if len(plain) > 1 else last_two[-1:] + plain
+        if plain[-1] == "\n":
+            line = (len(tokens), total, chars, top)
+            if last_two == "\n\n" and chars - chars_base >= 2:  # a blank line in this part
+                paragraph = line
+    finish(len(tokens), total, chars, None)
     return parts
 
 
@@ -167,6 +198,15 @@ class Step:
     text: str | None = None
     file_id: str | None = None
     with_markup: bool = False  # the read button goes on the last message
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "text": self.text, "file_id": self.file_id,
+                "with_markup": self.with_markup}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Step:
+        return cls(str(data["kind"]), data.get("text"), data.get("file_id"),
+                   bool(data.get("with_markup")))
 
 
 def delivery_steps(text_html: str, media: list[dict[str, Any]] | None) -> list[Step]:

@@ -748,6 +748,9 @@ class Notice(Base):
     )
     text_html: Mapped[str] = mapped_column(Text)
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # The messages every recipient gets (rules.notices.Step as JSON), split once when the
+    # notice is confirmed; None for a draft.
+    parts: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     audience: Mapped[dict[str, Any]] = mapped_column(default=dict)
     requires_read: Mapped[bool] = mapped_column(default=False)
     paid_broadcast: Mapped[bool] = mapped_column(default=False)

@@ -4,12 +4,16 @@ reminders to non-readers, withdrawal and the counts shown to authors and on the 
 A notice's copies are outbox rows of kind "notice" under the key notice:<id>:<person> and
 the subject notice:<id>; confirming moves the notice out of "draft" in one UPDATE, so a
 second press finds nothing to confirm, and the unique key sends each person one copy.
+Confirming also splits the notice into its messages once (notices.parts); the courier sends
+those to every recipient instead of splitting the text again for each one, and the copies
+carry no text of their own (copies planned before parts were stored carry the notice's text).
 """
 
 from __future__ import annotations
 
+import asyncio
 import enum
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +22,7 @@ from sqlalchemy import String, case, cast, func, insert, literal, or_, select, u
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
+from rules import notices as rules
 from storage import audit, outbox
 from storage.models import (
     MemberRole,
@@ -47,6 +52,41 @@ def subject_of(notice_id: int) -> str:
 
 def key_of(notice_id: int, person_id: int) -> str:
     return f"notice:{notice_id}:{person_id}"
+
+
+def notice_of_key(key: str) -> int | None:
+    """The notice a copy's key names (key_of); None for any other key."""
+    prefix, _, rest = key.partition(":")
+    notice_id, _, person_id = rest.partition(":")
+    if prefix != "notice" or not notice_id.isdigit() or not person_id.isdigit():
+        return None
+    return int(notice_id)
+
+
+SPLIT_INLINE = 4096  # characters of HTML: longer texts are split in a worker thread
+
+
+async def plan_messages(text_html: str, attachments: list[dict[str, Any]] | None
+                ) -> list[rules.Step]:
+    """The messages a recipient gets; a long text is split off the event loop."""
+    if len(text_html) <= SPLIT_INLINE:
+        return rules.delivery_steps(text_html, attachments)
+    return await asyncio.to_thread(rules.delivery_steps, text_html, attachments)
+
+
+async def planned_steps(session: AsyncSession, keys: Sequence[str]
+                        ) -> dict[str, list[rules.Step]]:
+    """For the keys of notice copies: the messages stored when the notice was confirmed
+    (one query for a courier's batch; notices confirmed before they were stored have none)."""
+    wanted = {key: notice_of_key(key) for key in keys}
+    ids = {i for i in wanted.values() if i is not None}
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Notice.id, Notice.parts).where(Notice.id.in_(ids), Notice.parts.is_not(None))
+    )
+    steps = {int(i): [rules.Step.from_json(p) for p in parts] for i, parts in rows.all()}
+    return {key: steps[i] for key, i in wanted.items() if i in steps}
 
 
 # ---------------------------------------------------------------------------------------
@@ -222,11 +262,13 @@ async def confirm(
     if not people:
         return Confirmed(ConfirmOutcome.NOBODY)
     state = NoticeState.SCHEDULED if scheduled_at is not None else NoticeState.SENDING
+    # Split once for everyone: the courier sends these parts to each recipient.
+    parts = [step.to_json() for step in await plan_messages(notice.text_html, notice.attachments)]
     moved = await session.execute(
         update(Notice)
         .where(Notice.id == notice.id, Notice.state == NoticeState.DRAFT)
         .values(state=state, scheduled_at=scheduled_at or now, confirmed_at=now,
-                progress_stale=True)
+                progress_stale=True, parts=parts)
         .execution_options(synchronize_session=False)
     )
     if getattr(moved, "rowcount", 0) != 1:
@@ -241,10 +283,12 @@ async def confirm(
         ],
     )
     media = notice.attachments or None
+    # The copies carry no text of their own: the courier sends the notice's stored parts
+    # (10,000 copies of a long notice would otherwise write the text 10,000 times).
     await outbox.enqueue(session, [
         outbox.Planned(
             key=key_of(notice.id, p.person_id), kind=KIND, subject=subject_of(notice.id),
-            chat_id=p.telegram_id, text=notice.text_html, due_at=due,
+            chat_id=p.telegram_id, text="", due_at=due,
             reply_markup=markup_for(p), media=media, paid_broadcast=notice.paid_broadcast,
         )
         for p in people
