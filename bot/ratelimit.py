@@ -2,12 +2,12 @@
 
 Replaces PTB's AIORateLimiter. Telegram counts its limit strictly (about N messages in any
 second), so a bucket that refills while a 429 is waited out, then bursts, walks into the next
-429. Here sends leave evenly spaced a little under the limit and never more than
-`rate - 1` in any second; a 429 holds every send until its `retry_after` has passed, and what
-follows leaves at the same even pace (nothing accumulates during a hold). One dispatcher hands
-out the slots: replies to people (interactive sends) always take the next one, and the
-courier's bulk sends (reminders, notices; marked with `bulk_sends()`) only the slots nobody
-else wants, so a member's command is answered at once while a thousand reminders go out.
+429. Here never more than `rate - 1` sends leave in any second; a 429 holds every send until
+its `retry_after` has passed, and nothing accumulates during a hold (no burst after it). One
+dispatcher hands out the sends: replies to people (interactive sends) first, and at once while
+the second has room; the courier's bulk sends (reminders, notices; marked with `bulk_sends()`)
+evenly spaced, leaving `reserve` sends a second to replies, so a member's command is answered
+at once while a thousand reminders go out.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 _BULK: ContextVar[bool] = ContextVar("branchbot_bulk_send", default=False)
 GROUP_RATE = (20, 60)  # Telegram: about 20 messages a minute to one group
-HEADROOM = 0.97  # aim this far under the limit: network jitter must not push one send over
+HEADROOM = 0.99  # bulk spacing a hair under its share (the window cap is the hard bound)
 WINDOW = 1.0  # seconds: Telegram's limit is per second
 
 
@@ -53,24 +53,26 @@ def retry_seconds(exc: RetryAfter) -> float:
 
 
 class PacedRateLimiter(BaseRateLimiter[int]):
-    """Evenly spaced sends under a strict per-second cap; interactive sends before bulk."""
+    """A strict per-second cap; bulk sends evenly spaced below it, replies at once."""
 
     def __init__(
-        self, overall_max_rate: float, *, reserve: int = 0, max_retries: int = 5
+        self, overall_max_rate: float, *, reserve: int = 1, max_retries: int = 5
     ) -> None:
         self.rate = overall_max_rate
         # At most this many in any WINDOW: one under the limit, as a margin for jitter.
         self.cap = max(1, math.floor(overall_max_rate * WINDOW) - 1) if overall_max_rate else 0
-        self.interval = 1.0 / (overall_max_rate * HEADROOM) if overall_max_rate else 0.0
-        self.reserve = reserve  # kept for callers; bulk now takes only what replies leave
+        # Bulk sends leave `reserve` of those to replies, which then never wait for a slot.
+        self.bulk_cap = max(1, self.cap - reserve)
+        self.interval = WINDOW / (self.bulk_cap * HEADROOM) if overall_max_rate else 0.0
         self.max_retries = max_retries
         self._released: deque[float] = deque()  # release times within the last WINDOW
-        self._next_slot = 0.0
+        self._next_bulk = 0.0
         self._hold_until = 0.0
         self._waiting: tuple[deque[asyncio.Future[None]], deque[asyncio.Future[None]]] = (
             deque(), deque(),  # interactive, bulk
         )
         self._dispatcher: asyncio.Task[None] | None = None
+        self._arrived = asyncio.Event()  # an interactive send came: look again at once
         self._groups: dict[int | str, AsyncLimiter] = {}
         self.holds = 0  # 429s seen
         self.released = 0  # sends let through
@@ -90,59 +92,54 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         self.holds += 1
         self._hold_until = max(self._hold_until, time.monotonic() + seconds)
 
-    def _slot_wait(self, now: float) -> float:
-        """Seconds until the next send may leave (0: now)."""
+    def _wait(self, now: float, bulk: bool) -> float:
+        """Seconds until a send of this lane may leave (0: now)."""
         if now < self._hold_until:
             return self._hold_until - now
         if not self.rate:
             return 0.0
         while self._released and self._released[0] <= now - WINDOW:
             self._released.popleft()
-        wait = self._next_slot - now
-        if len(self._released) >= self.cap:
-            wait = max(wait, self._released[0] + WINDOW - now)
+        cap = self.bulk_cap if bulk else self.cap
+        wait = self._next_bulk - now if bulk else 0.0
+        if len(self._released) >= cap:  # the oldest ones must leave the window first
+            wait = max(wait, self._released[len(self._released) - cap] + WINDOW - now)
         return max(0.0, wait)
 
-    def _release(self, now: float) -> None:
-        if self.rate:
-            self._released.append(now)
-            # A late wake-up may catch up half a slot, never more (no bursts after a pause).
-            self._next_slot = max(self._next_slot + self.interval, now + self.interval / 2)
-            if now - self._hold_until < self.interval:  # just after a hold: start the pace anew
-                self._next_slot = now + self.interval
+    def _release(self, now: float, bulk: bool) -> None:
         self.released += 1
+        if not self.rate:
+            return
+        self._released.append(now)
+        if bulk:
+            # A late wake-up may catch up half a slot, never more; after a hold or a pause
+            # the pace starts anew (nothing accumulates: no burst).
+            self._next_bulk = max(self._next_bulk + self.interval, now + self.interval / 2)
 
     async def _dispatch(self) -> None:
-        """Hand out slots one by one, interactive waiters first, until nobody waits."""
+        """Hand out sends one by one, interactive first, until nobody waits."""
         while True:
-            queue = next((q for q in self._waiting if q), None)
-            while queue is not None and queue[0].done():  # cancelled while waiting
-                queue.popleft()
-                queue = next((q for q in self._waiting if q), None)
-            if queue is None:
+            for queue in self._waiting:
+                while queue and queue[0].done():  # cancelled while waiting
+                    queue.popleft()
+            lane = 0 if self._waiting[0] else 1 if self._waiting[1] else None
+            if lane is None:
                 self._dispatcher = None
                 return
-            wait = self._slot_wait(time.monotonic())
+            wait = self._wait(time.monotonic(), bulk=lane == 1)
             if wait > 0:
-                # A reply arriving meanwhile takes this slot ahead of the bulk sends.
-                await asyncio.sleep(wait)
+                self._arrived.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._arrived.wait(), wait)
                 continue
-            queue = next(q for q in self._waiting if q)
-            waiter = queue.popleft()
-            if waiter.done():
-                continue
-            self._release(time.monotonic())
-            waiter.set_result(None)
+            self._release(time.monotonic(), bulk=lane == 1)
+            self._waiting[lane].popleft().set_result(None)
 
     async def _turn(self, bulk: bool) -> None:
-        if not self.rate and not bulk:
-            now = time.monotonic()
-            if now < self._hold_until:
-                await asyncio.sleep(self._hold_until - now)
-            self.released += 1
-            return
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting[1 if bulk else 0].append(waiter)
+        if not bulk:
+            self._arrived.set()
         if self._dispatcher is None or self._dispatcher.done():
             self._dispatcher = asyncio.create_task(self._dispatch(), name="send-pacing")
         await waiter

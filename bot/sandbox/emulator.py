@@ -24,11 +24,12 @@ import itertools
 import json
 import math
 import mimetypes
+import random
 import re
 import secrets
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -617,6 +618,10 @@ class BotApiEmulator:
         self.flood_refusals = 0  # 429s the limits gave (injected ones not counted)
 
         self._failures: dict[str, deque[_Failure]] = {}
+        self._random_failures: dict[
+            str, list[tuple[float, _Failure, frozenset[int] | None]]
+        ] = {}
+        self._fault_random = random.Random()
         self._api_calls: list[ApiCall] = []
         # Flood accounting: sends that came while a 429's retry_after ran (after a grace for
         # requests already on the wire), and new messages closer than chat_interval in a chat.
@@ -829,6 +834,25 @@ class BotApiEmulator:
         queue = self._failures.setdefault(method.lower(), deque())
         for _ in range(times):
             queue.append(_Failure(status, description, retry_after, delay))
+
+    def inject_random_failures(
+        self,
+        method: str,
+        probability: float,
+        status: int = 500,
+        description: str = "Internal Server Error",
+        delay: float = 0.0,
+        seed: int | None = None,
+        chat_ids: Collection[int] | None = None,
+    ) -> None:
+        """From now on, each call of ``method`` (to one of ``chat_ids``, if given) fails like
+        this with ``probability``; several kinds may be set, each call draws once, and queued
+        failures from inject_failure go first."""
+        randoms = self._random_failures.setdefault(method.lower(), [])
+        chats = None if chat_ids is None else frozenset(chat_ids)
+        randoms.append((probability, _Failure(status, description, None, delay), chats))
+        if seed is not None:
+            self._fault_random.seed(seed)
 
     def _note_flood(self, retry_after: int | None) -> None:
         """A 429 went out: sends are expected to pause for retry_after."""
@@ -1375,8 +1399,18 @@ class BotApiEmulator:
             if self._flood_since + self.flood_grace < now < self._flood_until:
                 self.flood_violations += 1
         queue = self._failures.get(name.lower())
-        if queue:
-            failure = queue.popleft()
+        failure: _Failure | None = queue.popleft() if queue else None
+        if failure is None and name.lower() in self._random_failures:
+            draw = self._fault_random.random()
+            target = _parse_chat_id(values.get("chat_id"))
+            for probability, kind, chats in self._random_failures[name.lower()]:
+                if chats is not None and target not in chats:
+                    continue
+                if draw < probability:
+                    failure = kind
+                    break
+                draw -= probability
+        if failure is not None:
             if failure.status == 429:
                 self._note_flood(failure.retry_after)
             if failure.delay:
