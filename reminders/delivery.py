@@ -39,7 +39,7 @@ from bot.i18n import N_, translator
 from bot.ratelimit import bulk_sends
 from reminders.planner import leaders
 from storage import outbox
-from storage.db import Database
+from storage.db import Database, is_sqlite
 from storage.models import Membership, MembershipState, Person
 from storage.outbox import Claimed, Outcome, Planned, Settled
 
@@ -106,6 +106,7 @@ class Courier:
         self.dead_after = dead_after
         self.clock = clock or (lambda: datetime.now(UTC))  # tests set their own
         self._running = asyncio.Lock()
+        self._sqlite = is_sqlite(database.url)
         self._paused_until: datetime | None = None
         self.chat_interval = chat_interval  # seconds between two of our messages to one chat
         self._last_sent: dict[int, float] = {}  # chat → time.monotonic() of our last send
@@ -128,8 +129,13 @@ class Courier:
             await self.keep_alive()
             self._refused = set()
             self._chat_turns = {}
+            settled = 0
             with bulk_sends():  # the rate limiter lets replies to people go first
-                return await self._pass()
+                # Again while a pass settled something: it may have queued more (a leader told
+                # that a member is unreachable).
+                while count := await self._pass():
+                    settled += count
+            return settled
 
     async def keep_alive(self) -> int:
         """Heartbeat (registering this courier the first time) and take over the rows of
@@ -217,10 +223,17 @@ class Courier:
 
     async def _settle(self, chat_id: int, results: list[Settled]) -> None:
         """Record one message's outcome at once, in a transaction of its own."""
-        async with self.database.session() as session:
-            await outbox.settle(session, results, courier=self.name)
-            if chat_id in self._refused and results[0].error != outbox.UNREACHABLE:
+        if chat_id in self._refused and results[0].error != outbox.UNREACHABLE:
+            async with self.database.session() as session:
+                await outbox.settle(session, results, courier=self.name)
                 await record_unreachable(session, [chat_id], self.clock())
+        elif not self._sqlite:  # PostgreSQL: one statement in autocommit, no BEGIN/COMMIT
+            async with self.database.engine.connect() as connection:
+                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                await outbox.settle(autocommit, results, courier=self.name)
+        else:  # SQLite: through the database's one writer at a time
+            async with self.database.session() as session:
+                await outbox.settle(session, results, courier=self.name)
 
     async def _pace(self, chat_id: int) -> None:
         """Wait until our last message to this chat is `chat_interval` old."""

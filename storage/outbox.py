@@ -38,7 +38,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.models import CourierInstance, OutboxMessage, OutboxState, Person
 
@@ -326,7 +326,8 @@ async def mark_reachable(session: AsyncSession, person: Person) -> bool:
     return True
 
 
-async def settle(session: AsyncSession, results: Sequence[Settled], *, courier: str) -> None:
+async def settle(session: AsyncSession | AsyncConnection, results: Sequence[Settled], *,
+                 courier: str) -> None:
     """Record what happened to claimed rows, unless another courier took them over since."""
     for outcome, state in (
         (Outcome.SENT, OutboxState.SENT), (Outcome.FAILED, OutboxState.FAILED),
