@@ -247,6 +247,10 @@ async def shutdown(application: Application) -> None:
     if application.web is not None:
         await application.web.stop()
         application.web = None
+    try:  # rows this courier still holds go to the next one at once
+        await application.courier.retire()
+    except Exception:
+        logger.warning("could not hand back the courier's outbox rows", exc_info=True)
     await application.instances.close()
     await application.database.dispose()
 

@@ -1,10 +1,13 @@
 """Client-side pacing of Bot API sends: one budget for the whole bot, replies before bulk.
 
-Replaces PTB's AIORateLimiter for two reasons. After a 429 PTB releases every waiting request
-as soon as any other request finishes, so sends went out before `retry_after` had passed; here
-a 429 holds every send until it has. And the courier's bulk sends (reminders, notices; marked
-with `bulk_sends()`) leave a few tokens of the budget to replies, so a member's command is
-answered at once while a thousand reminders go out.
+Replaces PTB's AIORateLimiter. Telegram counts its limit strictly (about N messages in any
+second), so a bucket that refills while a 429 is waited out, then bursts, walks into the next
+429. Here never more than `rate - 1` sends leave in any second; a 429 holds every send until
+its `retry_after` has passed, and nothing accumulates during a hold (no burst after it). One
+dispatcher hands out the sends: replies to people (interactive sends) first, and at once while
+the second has room; the courier's bulk sends (reminders, notices; marked with `bulk_sends()`)
+evenly spaced, leaving `reserve` sends a second to replies, so a member's command is answered
+at once while a thousand reminders go out.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine, Iterator
 from contextvars import ContextVar
 from datetime import timedelta
@@ -27,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 _BULK: ContextVar[bool] = ContextVar("branchbot_bulk_send", default=False)
 GROUP_RATE = (20, 60)  # Telegram: about 20 messages a minute to one group
+HEADROOM = 0.99  # bulk spacing a hair under its share (the window cap is the hard bound)
+WINDOW = 1.0  # seconds: Telegram's limit is per second
 
 
 @contextlib.contextmanager
@@ -46,55 +53,96 @@ def retry_seconds(exc: RetryAfter) -> float:
 
 
 class PacedRateLimiter(BaseRateLimiter[int]):
-    """A token bucket over every send with a chat_id; bulk sends keep `reserve` tokens free."""
+    """A strict per-second cap; bulk sends evenly spaced below it, replies at once."""
 
     def __init__(
-        self, overall_max_rate: float, *, reserve: int = 3, max_retries: int = 5
+        self, overall_max_rate: float, *, reserve: int = 1, max_retries: int = 5
     ) -> None:
         self.rate = overall_max_rate
-        # Half a second of burst: the server's bucket (a second's worth) keeps a margin.
-        self.capacity = max(overall_max_rate / 2, 1.0)
-        self.reserve = max(0.0, min(float(reserve), self.capacity - 1))
+        # At most this many in any WINDOW: one under the limit, as a margin for jitter.
+        self.cap = max(1, math.floor(overall_max_rate * WINDOW) - 1) if overall_max_rate else 0
+        # Bulk sends leave `reserve` of those to replies, which then never wait for a slot.
+        self.bulk_cap = max(1, self.cap - reserve)
+        self.interval = WINDOW / (self.bulk_cap * HEADROOM) if overall_max_rate else 0.0
         self.max_retries = max_retries
-        self._tokens = self.capacity
-        self._updated = time.monotonic()
+        self._released: deque[float] = deque()  # release times within the last WINDOW
+        self._next_bulk = 0.0
         self._hold_until = 0.0
-        self._bulk_turn = asyncio.Lock()  # bulk sends queue in order instead of all polling
+        self._waiting: tuple[deque[asyncio.Future[None]], deque[asyncio.Future[None]]] = (
+            deque(), deque(),  # interactive, bulk
+        )
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._arrived = asyncio.Event()  # an interactive send came: look again at once
         self._groups: dict[int | str, AsyncLimiter] = {}
         self.holds = 0  # 429s seen
+        self.released = 0  # sends let through
 
     async def initialize(self) -> None:
         return None
 
     async def shutdown(self) -> None:
-        return None
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError, RuntimeError):
+                await self._dispatcher
+            self._dispatcher = None
 
     def hold(self, seconds: float) -> None:
         """Telegram asked to wait: no send leaves before `seconds` from now."""
         self.holds += 1
         self._hold_until = max(self._hold_until, time.monotonic() + seconds)
 
-    async def _take(self, floor: float) -> None:
+    def _wait(self, now: float, bulk: bool) -> float:
+        """Seconds until a send of this lane may leave (0: now)."""
+        if now < self._hold_until:
+            return self._hold_until - now
+        if not self.rate:
+            return 0.0
+        while self._released and self._released[0] <= now - WINDOW:
+            self._released.popleft()
+        cap = self.bulk_cap if bulk else self.cap
+        wait = self._next_bulk - now if bulk else 0.0
+        if len(self._released) >= cap:  # the oldest ones must leave the window first
+            wait = max(wait, self._released[len(self._released) - cap] + WINDOW - now)
+        return max(0.0, wait)
+
+    def _release(self, now: float, bulk: bool) -> None:
+        self.released += 1
+        if not self.rate:
+            return
+        self._released.append(now)
+        if bulk:
+            # A late wake-up may catch up half a slot, never more; after a hold or a pause
+            # the pace starts anew (nothing accumulates: no burst).
+            self._next_bulk = max(self._next_bulk + self.interval, now + self.interval / 2)
+
+    async def _dispatch(self) -> None:
+        """Hand out sends one by one, interactive first, until nobody waits."""
         while True:
-            now = time.monotonic()
-            if now < self._hold_until:
-                await asyncio.sleep(self._hold_until - now)
+            for queue in self._waiting:
+                while queue and queue[0].done():  # cancelled while waiting
+                    queue.popleft()
+            lane = 0 if self._waiting[0] else 1 if self._waiting[1] else None
+            if lane is None:
+                self._dispatcher = None
+                return
+            wait = self._wait(time.monotonic(), bulk=lane == 1)
+            if wait > 0:
+                self._arrived.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._arrived.wait(), wait)
                 continue
-            if not self.rate:
-                return
-            self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
-            self._updated = now
-            if self._tokens >= 1.0 + floor:
-                self._tokens -= 1.0
-                return
-            await asyncio.sleep((1.0 + floor - self._tokens) / self.rate)
+            self._release(time.monotonic(), bulk=lane == 1)
+            self._waiting[lane].popleft().set_result(None)
 
     async def _turn(self, bulk: bool) -> None:
-        if bulk:
-            async with self._bulk_turn:
-                await self._take(self.reserve)
-        else:
-            await self._take(0.0)
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting[1 if bulk else 0].append(waiter)
+        if not bulk:
+            self._arrived.set()
+        if self._dispatcher is None or self._dispatcher.done():
+            self._dispatcher = asyncio.create_task(self._dispatch(), name="send-pacing")
+        await waiter
 
     def _group(self, chat_id: Any) -> AsyncLimiter | None:
         with contextlib.suppress(TypeError, ValueError):

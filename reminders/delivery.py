@@ -4,6 +4,12 @@ The database is the source of truth; the JobQueue only decides when to look. At 
 sweep job runs at once and then every SWEEP_EVERY, and after each pass a one-off wake is set
 for the next row that falls due, so a restart rebuilds the schedule from the table.
 
+Sending: rows are claimed in batches and fed to a bounded pool of concurrent sends as senders
+come free, so one send that hangs until its timeout holds up nobody else; each message's rows
+are settled in their own transaction as soon as Telegram answers, so a crash can only resend
+what had no answer yet. A courier is one process start: a random id with a heartbeat in the
+database (`courier_instances`); every courier releases the rows of one whose heartbeat stopped.
+
 Pacing: sends go through the bot's rate limiter as bulk (replies to people go first, see
 bot/ratelimit.py), and two messages to one chat leave at least `chat_interval` apart. Rows of
 one kind to one chat that were missed (due longer ago than a sweep: the bot was down) go as
@@ -16,9 +22,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import secrets
 import socket
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -35,7 +41,7 @@ from bot.ratelimit import bulk_sends
 from reminders.planner import leaders
 from rules.notices import Step
 from storage import notices, outbox
-from storage.db import Database
+from storage.db import Database, is_sqlite
 from storage.models import Membership, MembershipState, Person
 from storage.outbox import Claimed, Outcome, Planned, Settled
 
@@ -45,11 +51,14 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SWEEP_EVERY = timedelta(seconds=30)  # also picks up rows another instance planned
-BATCH = 30  # claimed at once: at most this many may arrive twice after a crash
-CONCURRENT_SENDS = 8
-# Longer than a batch can take, flood-control waits of the rate limiter included; only rows
-# whose courier died wait this long before another courier takes them.
+BATCH = 30  # rows claimed at once, sent as senders come free
+CONCURRENT_SENDS = 16  # sends in flight at once: a send that hangs holds only its own
+# Longer than a row can wait in a pass, flood-control waits of the rate limiter included; only
+# rows of a courier that is neither alive nor known wait this long before another takes them.
 LEASE = timedelta(minutes=5)
+HEARTBEAT_EVERY = timedelta(seconds=5)
+DEAD_AFTER = timedelta(seconds=20)  # no heartbeat this long: its rows are taken over
+HEARTBEAT_JOB = "outbox-heartbeat"
 DIGEST_CHARS = 3800  # below Telegram's 4096, with room for the entities' markup
 WAKE_JOB = "outbox-wake"
 _LATE_IS_FINE = {"misfire_grace_time": None}  # a busy loop delays a wake; never drop it
@@ -70,12 +79,13 @@ def backoff(attempts: int) -> timedelta:
 
 
 def courier_name() -> str:
-    """Who holds a lease: host, process and a random part (a restarted process is new)."""
-    return f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(3)}"
+    """Who holds a lease: a random id per process start (a restarted process with the same pid
+    on the same host is a new courier); host and pid are recorded beside it."""
+    return uuid.uuid4().hex
 
 
 class Courier:
-    """Claims due rows in batches, sends them a few at a time, settles each batch."""
+    """Claims due rows, keeps a bounded pool of sends going, settles each row as it returns."""
 
     def __init__(
         self,
@@ -86,19 +96,25 @@ class Courier:
         batch: int = BATCH,
         lease: timedelta = LEASE,
         chat_interval: float = 1.0,
+        concurrency: int = CONCURRENT_SENDS,
+        dead_after: timedelta = DEAD_AFTER,
     ) -> None:
         self.database = database
         self.bot = bot
         self.name = courier_name()
         self.batch = batch
         self.lease = lease
+        self.concurrency = concurrency
+        self.dead_after = dead_after
         self.clock = clock or (lambda: datetime.now(UTC))  # tests set their own
         self._running = asyncio.Lock()
+        self._sqlite = is_sqlite(database.url)
         self._paused_until: datetime | None = None
         self.chat_interval = chat_interval  # seconds between two of our messages to one chat
         self._last_sent: dict[int, float] = {}  # chat → time.monotonic() of our last send
-        self._refused: set[int] = set()  # chats that answered 403 in the current batch
-        self._released = False
+        self._chat_turns: dict[int, asyncio.Lock] = {}  # one send at a time per chat
+        self._refused: set[int] = set()  # chats that answered 403 in the current pass
+        self._planned: dict[str, list[Step]] = {}  # stored notice parts of claimed rows
         self.sent = 0
         self.failed = 0
         self.retried = 0
@@ -112,24 +128,119 @@ class Courier:
         A call while another pass runs waits for it, then looks again: when it returns,
         whatever was due at the call has been settled.
         """
-        settled = 0
         async with self._running:
-            if not self._released:
-                await self._release_dead_leases()
+            await self.keep_alive()
+            self._refused = set()
+            self._chat_turns = {}
+            self._planned = {}
+            settled = 0
             with bulk_sends():  # the rate limiter lets replies to people go first
-                while count := await self._one_batch():
+                # Again while a pass settled something: it may have queued more (a leader told
+                # that a member is unreachable).
+                while count := await self._pass():
                     settled += count
+            return settled
+
+    async def keep_alive(self) -> int:
+        """Heartbeat (registering this courier the first time) and take over the rows of
+        couriers whose heartbeat stopped. Returns how many rows were released."""
+        now = self.clock()
+        async with self.database.session() as session:
+            await outbox.beat(session, self.name, now, host=socket.gethostname(),
+                              pid=os.getpid())
+            dead, released = await outbox.release_dead_couriers(
+                session, now, dead_after=self.dead_after
+            )
+        if released:
+            logger.warning("taking over %d outbox rows from %d courier(s) that stopped",
+                           released, len(dead))
+        return released
+
+    async def retire(self) -> None:
+        """Stopping: rows still held are for the next courier at once; forget this one."""
+        async with self.database.session() as session:
+            await outbox.retire(session, self.name, self.clock())
+
+    async def _pass(self) -> int:
+        """Claim batches while rows are due and feed them to at most `concurrency` sends."""
+        settled = 0
+        senders = asyncio.Semaphore(self.concurrency)
+        running: set[asyncio.Task[int]] = set()
+
+        def finished(task: asyncio.Task[int]) -> None:
+            nonlocal settled
+            running.discard(task)
+            senders.release()
+            if not task.cancelled() and task.exception() is None:
+                settled += task.result()
+
+        try:
+            while True:
+                now = self.clock()
+                if self._paused_until is not None and now < self._paused_until:
+                    break  # Telegram asked us to wait (flood control)
+                async with self.database.session() as session:
+                    rows, dropped = await outbox.claim_batch(
+                        session, now, limit=self.batch, lease=self.lease, courier=self.name
+                    )
+                    # Notices were split once when confirmed: their copies send the stored parts.
+                    self._planned.update(await notices.planned_steps(
+                        session, [r.key for r in rows if r.kind == notices.KIND]))
+                self.dropped += dropped
+                settled += dropped
+                if not rows:
+                    break
+                by_chat: dict[int, list[list[Claimed]]] = {}
+                for parcel in parcels(rows, now):
+                    by_chat.setdefault(parcel[0].chat_id, []).append(parcel)
+                for chat_id, chat_parcels in by_chat.items():
+                    await senders.acquire()  # a free sender: sends never wait for each other
+                    task = asyncio.create_task(self._send_chat(chat_id, chat_parcels))
+                    running.add(task)
+                    task.add_done_callback(finished)
+            if running:
+                await asyncio.gather(*running, return_exceptions=True)
+        except BaseException:
+            for task in running:
+                task.cancel()
+            raise
         return settled
 
-    async def _release_dead_leases(self) -> None:
-        """Rows a crashed process of this host left in flight are taken over at once."""
-        async with self.database.session() as session:
-            released = await outbox.release_dead_leases(
-                session, self.clock(), host=self.name.split(":", 1)[0]
-            )
-        self._released = True
-        if released:
-            logger.warning("taking over %d outbox rows from a courier that died", released)
+    async def _send_chat(self, chat_id: int, chat_parcels: list[list[Claimed]]) -> int:
+        """One chat's parcels one after the other, paced; each settled as its answer comes."""
+        turn = self._chat_turns.setdefault(chat_id, asyncio.Lock())
+        count = 0
+        try:
+            async with turn:
+                for parcel in chat_parcels:
+                    if chat_id in self._refused:  # a 403 a moment ago: do not ask again
+                        now = self.clock()
+                        results = [Settled(r.id, Outcome.FAILED, now, error=outbox.UNREACHABLE)
+                                   for r in parcel]
+                        self.dropped += len(results)
+                    else:
+                        await self._pace(chat_id)
+                        results = await self._send(parcel, self._planned.pop(parcel[0].key, None))
+                        self._sent_to(chat_id)
+                    await self._settle(chat_id, results)
+                    count += len(results)
+        except Exception:
+            logger.exception("sending to chat %s failed; its rows stay leased", chat_id)
+        return count
+
+    async def _settle(self, chat_id: int, results: list[Settled]) -> None:
+        """Record one message's outcome at once, in a transaction of its own."""
+        if chat_id in self._refused and results[0].error != outbox.UNREACHABLE:
+            async with self.database.session() as session:
+                await outbox.settle(session, results, courier=self.name)
+                await record_unreachable(session, [chat_id], self.clock())
+        elif not self._sqlite:  # PostgreSQL: one statement in autocommit, no BEGIN/COMMIT
+            async with self.database.engine.connect() as connection:
+                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                await outbox.settle(autocommit, results, courier=self.name)
+        else:  # SQLite: through the database's one writer at a time
+            async with self.database.session() as session:
+                await outbox.settle(session, results, courier=self.name)
 
     async def _pace(self, chat_id: int) -> None:
         """Wait until our last message to this chat is `chat_interval` old."""
@@ -145,46 +256,6 @@ class Courier:
             horizon = now - self.chat_interval
             self._last_sent = {c: t for c, t in self._last_sent.items() if t > horizon}
         self._last_sent[chat_id] = now
-
-    async def _one_batch(self) -> int:
-        now = self.clock()
-        if self._paused_until is not None and now < self._paused_until:
-            return 0  # Telegram asked us to wait (flood control)
-        async with self.database.session() as session:
-            rows, dropped = await outbox.claim_batch(
-                session, now, limit=self.batch, lease=self.lease, courier=self.name
-            )
-            # Notices were split once when confirmed: their copies send the stored parts.
-            planned = await notices.planned_steps(
-                session, [r.key for r in rows if r.kind == notices.KIND])
-        self.dropped += dropped
-        if not rows:
-            return dropped
-        gate = asyncio.Semaphore(CONCURRENT_SENDS)
-        by_chat: dict[int, list[list[Claimed]]] = {}
-        for parcel in parcels(rows, now):
-            by_chat.setdefault(parcel[0].chat_id, []).append(parcel)
-        self._refused = set()
-
-        async def send(chat_id: int, chat_parcels: list[list[Claimed]]) -> list[Settled]:
-            done: list[Settled] = []
-            for parcel in chat_parcels:  # one chat: one after the other, paced
-                await self._pace(chat_id)
-                async with gate:
-                    done += await self._send(parcel, planned.get(parcel[0].key))
-                self._sent_to(chat_id)
-            return done
-
-        results = [
-            settled
-            for chat_results in await asyncio.gather(*(send(c, p) for c, p in by_chat.items()))
-            for settled in chat_results
-        ]
-        async with self.database.session() as session:
-            await outbox.settle(session, results, courier=self.name)
-            if self._refused:
-                await record_unreachable(session, sorted(self._refused), self.clock())
-        return len(results) + dropped
 
     async def _steps_of(self, row: Claimed) -> list[Step]:
         """A notice copy's messages as stored; rows planned before parts were stored (and
@@ -342,6 +413,13 @@ async def _run_courier(context: CallbackContext) -> None:
     await schedule_next_wake(application)
 
 
+async def _heartbeat(context: CallbackContext) -> None:
+    """JobQueue callback: this courier is alive; rows of couriers that stopped are ours now."""
+    application: BranchApplication = context.application  # type: ignore[assignment]
+    if await application.courier.keep_alive():
+        wake_at(application, datetime.now(UTC))
+
+
 async def schedule_next_wake(application: BranchApplication) -> None:
     """One wake job at the next due row, if that comes before the next sweep."""
     async with application.database.session() as session:
@@ -375,5 +453,9 @@ def start_courier(job_queue: JobQueue) -> None:
     job_queue.run_once(_run_courier, when=timedelta(0), name=WAKE_JOB, job_kwargs=_LATE_IS_FINE)
     job_queue.run_repeating(
         _run_courier, interval=SWEEP_EVERY, first=SWEEP_EVERY, name=SWEEP_JOB,
+        job_kwargs={"max_instances": 1, "coalesce": True},
+    )
+    job_queue.run_repeating(
+        _heartbeat, interval=HEARTBEAT_EVERY, first=HEARTBEAT_EVERY, name=HEARTBEAT_JOB,
         job_kwargs={"max_instances": 1, "coalesce": True},
     )

@@ -646,6 +646,19 @@ class PlannerWatermark(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class CourierInstance(Base):
+    """A running courier, one per process start: its id is what outbox.leased_by names, and
+    a heartbeat that stops tells the other processes its leased rows are theirs to take."""
+
+    __tablename__ = "courier_instances"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    host: Mapped[str] = mapped_column(String(64))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class NotificationPreference(Base):
     """What a person wants to be reminded of, and whether as one daily digest."""
 

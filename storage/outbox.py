@@ -4,8 +4,11 @@ A planner adds rows (`enqueue`, idempotent on the row's key); a courier leases t
 are due (`claim`), sends them and records the outcome (`settle`). A lease that runs out while
 its row is still `sending` means the courier died mid-send: the row is claimed again and may
 reach its person twice, which is the only duplicate allowed (the Bot API has no idempotent
-send). On PostgreSQL several couriers share the table through FOR UPDATE SKIP LOCKED; SQLite
-has one writer at a time anyway.
+send). Each row is settled as soon as Telegram answers for it, so only rows whose answer had
+not arrived can come twice. A courier is one process start (a random id in
+`courier_instances` with a heartbeat); when its heartbeat stops, any other courier releases
+its rows at once instead of waiting out the lease. On PostgreSQL several couriers share the
+table through FOR UPDATE SKIP LOCKED; SQLite has one writer at a time anyway.
 
 Claiming also settles what must not be sent: rows past their `expires_at` are cancelled, and
 rows to a person Telegram refused (people.unreachable_since) fail at once with "unreachable"
@@ -15,8 +18,7 @@ instead of being retried; they are not revived when the person writes again.
 from __future__ import annotations
 
 import enum
-import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +27,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    delete,
     false,
     func,
     literal_column,
@@ -35,9 +38,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from storage.models import OutboxMessage, OutboxState, Person
+from storage.models import CourierInstance, OutboxMessage, OutboxState, Person
 
 MAX_ATTEMPTS = 8
 # Core table for executemany statements (an ORM update with a list would be by primary key).
@@ -252,44 +255,49 @@ async def claim_batch(
     return claimed, dropped
 
 
-def pid_is_alive(pid: int) -> bool:
-    """Whether a process with this id runs on this host."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    return True
+async def beat(session: AsyncSession, courier: str, now: datetime, *, host: str, pid: int
+               ) -> None:
+    """Record that this courier (one process start) is alive; registers it the first time."""
+    result = await session.execute(
+        update(CourierInstance).where(CourierInstance.id == courier).values(heartbeat_at=now)
+    )
+    if not getattr(result, "rowcount", 0):
+        session.add(CourierInstance(id=courier, host=host[:64], pid=pid, started_at=now,
+                                    heartbeat_at=now))
+        await session.flush()
 
 
-async def release_dead_leases(
-    session: AsyncSession, now: datetime, *, host: str,
-    alive: Callable[[int], bool] = pid_is_alive,
-) -> int:
-    """Rows leased by a courier of this host whose process is gone become claimable now
-    (a restart resumes at once instead of waiting out the lease). Returns how many."""
-    holders = (
-        await session.scalars(
-            select(OutboxMessage.leased_by).distinct().where(
-                OutboxMessage.state == OutboxState.SENDING,
-                OutboxMessage.leased_by.startswith(f"{host}:", autoescape=True),
-            )
-        )
-    ).all()
-    dead = []
-    for holder in holders:
-        parts = (holder or "").split(":")
-        if len(parts) == 3 and parts[1].isdigit() and not alive(int(parts[1])):
-            dead.append(holder)
+async def release_dead_couriers(
+    session: AsyncSession, now: datetime, *, dead_after: timedelta
+) -> tuple[list[str], int]:
+    """Couriers whose heartbeat is older than `dead_after` are dead: their rows in flight
+    become claimable now (instead of when their lease runs out) and they are forgotten.
+    Returns the dead couriers and how many rows were released."""
+    dead = list((await session.scalars(
+        select(CourierInstance.id).where(CourierInstance.heartbeat_at < now - dead_after)
+        .with_for_update(skip_locked=True)
+    )).all())
     if not dead:
-        return 0
+        return [], 0
     result = await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.state == OutboxState.SENDING, OutboxMessage.leased_by.in_(dead),
                OutboxMessage.lease_until > now)
         .values(lease_until=now)
     )
+    await session.execute(delete(CourierInstance).where(CourierInstance.id.in_(dead)))
+    return dead, int(getattr(result, "rowcount", 0) or 0)
+
+
+async def retire(session: AsyncSession, courier: str, now: datetime) -> int:
+    """A courier stops: rows it still holds are claimable at once, and it is forgotten."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.state == OutboxState.SENDING, OutboxMessage.leased_by == courier,
+               OutboxMessage.lease_until > now)
+        .values(lease_until=now)
+    )
+    await session.execute(delete(CourierInstance).where(CourierInstance.id == courier))
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -318,7 +326,8 @@ async def mark_reachable(session: AsyncSession, person: Person) -> bool:
     return True
 
 
-async def settle(session: AsyncSession, results: Sequence[Settled], *, courier: str) -> None:
+async def settle(session: AsyncSession | AsyncConnection, results: Sequence[Settled], *,
+                 courier: str) -> None:
     """Record what happened to claimed rows, unless another courier took them over since."""
     for outcome, state in (
         (Outcome.SENT, OutboxState.SENT), (Outcome.FAILED, OutboxState.FAILED),

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
+import os
+import socket
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from bot.logs import pseudonym
-from reminders.delivery import Courier
+from reminders.delivery import DEAD_AFTER, Courier
 from storage import outbox
-from storage.models import OutboxMessage, OutboxState, Person
+from storage.models import CourierInstance, OutboxMessage, OutboxState, Person
 from storage.outbox import Planned
 from tests.harness import Bot
 from tests.test_reminders import ALICE, BOB, SECRETARY, T0, World, schedule, world
@@ -165,36 +166,121 @@ async def test_server_errors_and_timeouts_are_retried_with_backoff(bot: Bot) -> 
     assert (await by_key(w))["a"].state is OutboxState.SENT
 
 
-async def test_rows_of_a_crashed_process_are_taken_over_at_once_and_logged(
+async def leased_to(w: World, courier: str, *messages: Planned) -> list[int]:
+    """Record messages and lease the first of them to `courier` (which then says nothing)."""
+    assert w.bot.app is not None
+    async with w.bot.app.database.session() as session:
+        await outbox.enqueue(session, list(messages))
+        leased = await outbox.claim(session, w.clock[0], limit=1, lease=timedelta(minutes=5),
+                                    courier=courier)
+    return [r.chat_id for r in leased]
+
+
+async def test_rows_of_a_courier_whose_heartbeat_stopped_are_taken_over_and_logged(
     bot: Bot, caplog: pytest.LogCaptureFixture
 ) -> None:
     w = await world(bot)
     assert bot.app is not None
-    gone = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
-    await gone.wait()
-    host = w.courier.name.split(":", 1)[0]
-    async with bot.app.database.session() as session:
-        # A process of this host leased a row and was killed before recording anything.
-        await outbox.enqueue(session, [note(ALICE, "a", "for Alice"), note(BOB, "b", "for Bob")])
-        leased = await outbox.claim(session, T0, limit=1, lease=timedelta(minutes=5),
-                                    courier=f"{host}:{gone.pid}:abcdef")
-    assert [r.chat_id for r in leased] == [ALICE]
-    fresh = Courier(bot.app.database, bot.app.bot, clock=lambda: w.clock[0])
+    # Another instance starts, leases a row and is killed before recording anything.
+    dead = Courier(bot.app.database, bot.app.bot, clock=lambda: w.clock[0])
+    await dead.keep_alive()
+    assert await leased_to(w, dead.name, note(ALICE, "a", "for Alice"),
+                           note(BOB, "b", "for Bob")) == [ALICE]
+    survivor = Courier(bot.app.database, bot.app.bot, clock=lambda: w.clock[0])
+    w.clock[0] = T0 + timedelta(seconds=5)  # a heartbeat ago: still alive as far as we know
+    await survivor.deliver_due()
+    assert w.texts(ALICE) == [] and w.texts(BOB) == ["for Bob"]
+    # Its heartbeat stopped long enough: the survivor takes its row, well inside the lease.
+    w.clock[0] = T0 + DEAD_AFTER + timedelta(seconds=1)
     with caplog.at_level(logging.WARNING, logger="reminders.delivery"):
-        await fresh.deliver_due()
+        await survivor.deliver_due()
     assert w.texts(ALICE) == ["for Alice"] and w.texts(BOB) == ["for Bob"]
-    assert fresh.recovered == 1
+    assert survivor.recovered == 1
     assert any(f"to chat {pseudonym(ALICE)} was in flight" in r.getMessage()
                for r in caplog.records)
+    assert {r.state for r in (await by_key(w)).values()} == {OutboxState.SENT}
 
 
-async def test_a_live_process_keeps_its_lease(bot: Bot) -> None:
+async def test_a_restart_with_the_same_pid_takes_over_the_previous_start(bot: Bot) -> None:
     w = await world(bot)
     assert bot.app is not None
+    # The container restarted: the bot is PID 1 (here: this pid) on the same host again.
+    before = "f" * 32
     async with bot.app.database.session() as session:
-        await outbox.enqueue(session, [note(ALICE, "a", "for Alice")])
-        await outbox.claim(session, T0, limit=1, lease=timedelta(minutes=5),
-                           courier=w.courier.name)  # this very process
+        await outbox.beat(session, before, T0, host=socket.gethostname(), pid=os.getpid())
+    assert await leased_to(w, before, note(ALICE, "a", "for Alice")) == [ALICE]
+    w.clock[0] = T0 + DEAD_AFTER + timedelta(seconds=1)
+    restarted = Courier(bot.app.database, bot.app.bot, clock=lambda: w.clock[0])
+    await restarted.deliver_due()
+    assert w.texts(ALICE) == ["for Alice"]  # not after the 5-minute lease
+    async with bot.app.database.session() as session:
+        known = set((await session.scalars(select(CourierInstance.id))).all())
+    assert before not in known and restarted.name in known
+
+
+async def test_a_live_courier_keeps_its_lease(bot: Bot) -> None:
+    w = await world(bot)
+    assert bot.app is not None
+    await w.courier.keep_alive()
+    assert await leased_to(w, w.courier.name, note(ALICE, "a", "for Alice")) == [ALICE]
     fresh = Courier(bot.app.database, bot.app.bot, clock=lambda: w.clock[0])
     await fresh.deliver_due()
     assert w.texts(ALICE) == []
+
+
+async def test_each_row_is_settled_as_its_answer_arrives(bot: Bot) -> None:
+    w = await world(bot)
+    # The first send is answered late (a 500 after 3 s); the others at once.
+    bot.emulator.inject_failure("sendMessage", status=500, delay=3.0)
+    await enqueue(w, note(ALICE, "a", "for Alice", due=timedelta(seconds=-2)),
+                  note(BOB, "b", "for Bob", due=timedelta(seconds=-1)))
+    delivery = asyncio.create_task(w.courier.deliver_due())
+    await bot.emulator.wait_until(lambda: bool(w.texts(ALICE) or w.texts(BOB)), timeout=10)
+    fast, slow = ("a", "b") if w.texts(ALICE) else ("b", "a")
+    for _ in range(100):  # the answer is in; its commit follows within moments
+        rows = await by_key(w)
+        if rows[fast].state is not OutboxState.SENDING or delivery.done():
+            break
+        await asyncio.sleep(0.02)
+    assert rows[fast].state is OutboxState.SENT  # recorded while the other is still out
+    assert rows[slow].state is OutboxState.SENDING and not delivery.done()
+    await delivery
+    rows = await by_key(w)
+    assert rows[slow].state is OutboxState.PENDING and rows[slow].error == "Internal Server Error"
+
+
+async def test_a_send_that_hangs_does_not_hold_up_the_next_ones(bot: Bot) -> None:
+    w = await world(bot)
+    assert bot.app is not None
+    bot.emulator.inject_failure("sendMessage", status=500, delay=3.0)
+    await enqueue(w, note(ALICE, "a", "for Alice", due=timedelta(seconds=-2)),
+                  note(BOB, "b", "for Bob", due=timedelta(seconds=-1)),
+                  note(SECRETARY, "s", "for the secretary"))
+    w.courier.batch = 1  # the bot's own courier (its jobs may run it too), one row a claim
+    delivery = asyncio.create_task(w.courier.deliver_due())
+    # Alice's send (claimed first, alone) hangs; the rows claimed after it go meanwhile.
+    await bot.emulator.wait_until(
+        lambda: bool(w.texts(BOB) and w.texts(SECRETARY)) or delivery.done(), timeout=10
+    )
+    assert not delivery.done() and w.texts(ALICE) == []
+    assert (await by_key(w))["a"].state is OutboxState.SENDING  # its answer is still out
+    assert w.texts(BOB) == ["for Bob"] and w.texts(SECRETARY) == ["for the secretary"]
+    await delivery
+    assert (await by_key(w))["a"].state is OutboxState.PENDING
+
+
+async def test_no_burst_after_flood_control_under_a_strict_limit(bot: Bot) -> None:
+    w = await world(bot)
+    assert bot.app is not None
+    members = [900_000 + i for i in range(60)]
+    for user_id in members:
+        bot.emulator.add_user(user_id, f"u{user_id}").started = True
+    # Telegram counts strictly: at most 30 sends in any second (the bot's default cap is 30).
+    bot.emulator.set_rates(global_=30.0, window=1.0)
+    bot.emulator.inject_failure("sendMessage", status=429, retry_after=1)
+    await enqueue(w, *(note(u, f"m{u}", f"hello {u}") for u in members))
+    await w.courier.deliver_due()
+    assert all(w.texts(u) == [f"hello {u}"] for u in members)
+    # After the hold nothing bursts into the next 429, and nothing went inside the hold.
+    assert bot.emulator.flood_refusals == 0
+    assert bot.emulator.flood_violations == 0

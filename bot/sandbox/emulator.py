@@ -24,11 +24,12 @@ import itertools
 import json
 import math
 import mimetypes
+import random
 import re
 import secrets
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -394,30 +395,25 @@ class _Failure:
     delay: float = 0.0  # answer this late (past the client's timeout: a lost response)
 
 
-class _TokenBucket:
-    """Classic token bucket: ``rate`` tokens per second, burst of ``rate`` (at least 1)."""
+class _SlidingWindow:
+    """Telegram's flood limit counted strictly: at most ``limit`` sends in any ``window``
+    seconds (a token bucket would let a full bucket and its refill through in one second)."""
 
-    def __init__(self, rate: float) -> None:
-        self.rate = rate
-        self.capacity = max(rate, 1.0)
-        self.tokens = self.capacity
-        self.updated = time.monotonic()
-
-    def _refill(self, now: float) -> None:
-        # Clamp: "now" may have been read just before this bucket was created.
-        elapsed = max(0.0, now - self.updated)
-        self.tokens = min(self.capacity, self.tokens + elapsed * self.rate)
-        self.updated = max(self.updated, now)
+    def __init__(self, rate: float, window: float = 1.0) -> None:
+        self.window = window
+        self.limit = max(1, math.floor(rate * window + 1e-9))
+        self.times: deque[float] = deque()
 
     def wait_time(self, now: float) -> float:
-        """Seconds until one token is available (0 if available now)."""
-        self._refill(now)
-        if self.tokens >= 1.0:
+        """Seconds until one more send fits the window (0 if it fits now)."""
+        while self.times and self.times[0] <= now - self.window:
+            self.times.popleft()
+        if len(self.times) < self.limit:
             return 0.0
-        return (1.0 - self.tokens) / self.rate
+        return self.times[0] + self.window - now
 
-    def take(self) -> None:
-        self.tokens -= 1.0
+    def take(self, now: float) -> None:
+        self.times.append(now)
 
 
 class _Params:
@@ -581,6 +577,7 @@ class BotApiEmulator(GroupChats):
         global_rate_per_second: float | None = 30.0,
         per_chat_rate_per_second: float | None = None,
         allow_http_webhooks: bool = False,
+        rate_window_seconds: float = 1.0,
     ) -> None:
         self.token = token
         # Real Telegram pushes only to https; tests point the webhook at http://127.0.0.1.
@@ -624,11 +621,20 @@ class BotApiEmulator(GroupChats):
 
         self._global_rate = global_rate_per_second
         self._per_chat_rate = per_chat_rate_per_second
-        self._global_bucket: _TokenBucket | None = None
-        self._chat_buckets: dict[int, _TokenBucket] = {}
+        # Limits are rate × window sends in any window of this many seconds.
+        self._rate_window = rate_window_seconds
+        self._global_bucket: _SlidingWindow | None = None
+        self._chat_buckets: dict[int, _SlidingWindow] = {}
         self._reset_buckets()
+        # Sends answered with a message: (monotonic time, chat id, message id), in order.
+        self.answered_sends: list[tuple[float, int, int]] = []
+        self.flood_refusals = 0  # 429s the limits gave (injected ones not counted)
 
         self._failures: dict[str, deque[_Failure]] = {}
+        self._random_failures: dict[
+            str, list[tuple[float, _Failure, frozenset[int] | None]]
+        ] = {}
+        self._fault_random = random.Random()
         self._api_calls: list[ApiCall] = []
         self._refusals: list[Refusal] = []
         # Flood accounting: sends that came while a 429's retry_after ran (after a grace for
@@ -802,7 +808,9 @@ class BotApiEmulator(GroupChats):
     # ----------------------------------------------------------------------------------
 
     def _reset_buckets(self) -> None:
-        self._global_bucket = _TokenBucket(self._global_rate) if self._global_rate else None
+        self._global_bucket = (
+            _SlidingWindow(self._global_rate, self._rate_window) if self._global_rate else None
+        )
         self._chat_buckets = {}
 
     def set_rates(
@@ -810,8 +818,12 @@ class BotApiEmulator(GroupChats):
         *,
         global_: float | _Keep | None = KEEP,
         per_chat: float | _Keep | None = KEEP,
+        window: float | None = None,
     ) -> None:
-        """Change flood limits (None disables one); buckets start full again."""
+        """Change flood limits (None disables one; rate × window sends in any `window`
+        seconds); counting starts afresh."""
+        if window is not None:
+            self._rate_window = window
         if not isinstance(global_, _Keep):
             self._global_rate = global_
         if not isinstance(per_chat, _Keep):
@@ -836,6 +848,25 @@ class BotApiEmulator(GroupChats):
         queue = self._failures.setdefault(method.lower(), deque())
         for _ in range(times):
             queue.append(_Failure(status, description, retry_after, delay))
+
+    def inject_random_failures(
+        self,
+        method: str,
+        probability: float,
+        status: int = 500,
+        description: str = "Internal Server Error",
+        delay: float = 0.0,
+        seed: int | None = None,
+        chat_ids: Collection[int] | None = None,
+    ) -> None:
+        """From now on, each call of ``method`` (to one of ``chat_ids``, if given) fails like
+        this with ``probability``; several kinds may be set, each call draws once, and queued
+        failures from inject_failure go first."""
+        randoms = self._random_failures.setdefault(method.lower(), [])
+        chats = None if chat_ids is None else frozenset(chat_ids)
+        randoms.append((probability, _Failure(status, description, None, delay), chats))
+        if seed is not None:
+            self._fault_random.seed(seed)
 
     def _note_flood(self, retry_after: int | None) -> None:
         """A 429 went out: sends are expected to pause for retry_after."""
@@ -1411,8 +1442,18 @@ class BotApiEmulator(GroupChats):
             if self._flood_since + self.flood_grace < now < self._flood_until:
                 self.flood_violations += 1
         queue = self._failures.get(name.lower())
-        if queue:
-            failure = queue.popleft()
+        failure: _Failure | None = queue.popleft() if queue else None
+        if failure is None and name.lower() in self._random_failures:
+            draw = self._fault_random.random()
+            target = _parse_chat_id(values.get("chat_id"))
+            for probability, kind, chats in self._random_failures[name.lower()]:
+                if chats is not None and target not in chats:
+                    continue
+                if draw < probability:
+                    failure = kind
+                    break
+                draw -= probability
+        if failure is not None:
             if failure.status == 429:
                 self._note_flood(failure.retry_after)
             if failure.delay:
@@ -1425,6 +1466,12 @@ class BotApiEmulator(GroupChats):
         except _ApiError as error:
             self._refusals.append(Refusal(name, error.description, shown))
             return self._error_response(error)
+        if name in SENDING_METHODS and name.startswith("send") and isinstance(result, dict):
+            chat_id = _parse_chat_id(values.get("chat_id"))
+            if chat_id is not None:
+                self.answered_sends.append(
+                    (time.monotonic(), chat_id, int(result.get("message_id", 0)))
+                )
         return web.json_response({"ok": True, "result": result})
 
     async def _handle_file_download(self, request: web.Request) -> web.StreamResponse:
@@ -1501,23 +1548,28 @@ class BotApiEmulator(GroupChats):
     def _check_flood(self, chat_id: int) -> None:
         now = time.monotonic()
         wait = 0.0
-        chat_bucket: _TokenBucket | None = None
+        chat_bucket: _SlidingWindow | None = None
         if self._per_chat_rate:
             chat_bucket = self._chat_buckets.get(chat_id)
             if chat_bucket is None:
-                chat_bucket = _TokenBucket(self._per_chat_rate)
+                if len(self._chat_buckets) > 10_000:  # forget chats whose window is over
+                    self._chat_buckets = {
+                        c: b for c, b in self._chat_buckets.items() if b.wait_time(now) > 0
+                    }
+                chat_bucket = _SlidingWindow(self._per_chat_rate, self._rate_window)
                 self._chat_buckets[chat_id] = chat_bucket
             wait = max(wait, chat_bucket.wait_time(now))
         if self._global_bucket is not None:
             wait = max(wait, self._global_bucket.wait_time(now))
         if wait > 0:
             retry_after = max(1, math.ceil(wait))
+            self.flood_refusals += 1
             self._note_flood(retry_after)
             raise _ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
         if chat_bucket is not None:
-            chat_bucket.take()
+            chat_bucket.take(now)
         if self._global_bucket is not None:
-            self._global_bucket.take()
+            self._global_bucket.take(now)
 
     def _format(
         self,
@@ -2655,11 +2707,13 @@ class BotApiEmulator(GroupChats):
 
 
 async def serve(
-    host: str, port: int, global_rate: float | None, *, allow_http_webhooks: bool = False
+    host: str, port: int, global_rate: float | None, *, allow_http_webhooks: bool = False,
+    window: float = 1.0,
 ) -> None:
     """Run an emulator alone until interrupted (benchmarks give it its own process)."""
     emulator = BotApiEmulator(
-        global_rate_per_second=global_rate, allow_http_webhooks=allow_http_webhooks
+        global_rate_per_second=global_rate, allow_http_webhooks=allow_http_webhooks,
+        rate_window_seconds=window,
     )
     await emulator.start(host=host, port=port)
     print(f"emulator listening on {emulator.base_url}", flush=True)
@@ -2676,9 +2730,12 @@ if __name__ == "__main__":
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--rate", type=float, default=0, help="global sends/s (0: no limit)")
+    parser.add_argument("--window", type=float, default=1.0,
+                        help="at most rate × window sends in any window of this many seconds")
     parser.add_argument("--allow-http-webhooks", action="store_true",
                         help="accept http:// webhook URLs (bots on this machine)")
     arguments = parser.parse_args()
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(arguments.host, arguments.port, arguments.rate or None,
-                          allow_http_webhooks=arguments.allow_http_webhooks))
+                          allow_http_webhooks=arguments.allow_http_webhooks,
+                          window=arguments.window))
