@@ -22,7 +22,7 @@ from bot.i18n import N_, Translator, translator
 from handlers.common import current_actor, require, send
 from handlers.ledger import fit, kind_labels, percent
 from handlers.menu import COMMAND_CALLBACKS
-from reminders.planner import DUTY_TITLES
+from reminders.planner import APPROXIMATE_NOTE, DUTY_TITLES
 from storage import ledger as ledger_store
 from storage import overview as store
 
@@ -131,9 +131,12 @@ def overview_text(t: Translator, view: store.Overview) -> str:
                 "📋 {title} ({occurrence}, deadline {date}): {n} organizations have not handed "
                 "it in",
                 duty.organizations, title=name,
-                occurrence=duty.occurrence, date=duty.deadline.isoformat(),
+                occurrence=duty.occurrence,
+                date=("≈" if duty.approximate else "") + duty.deadline.isoformat(),
             )
         )
+    if any(duty.approximate for duty in view.duties[:MAX_LISTED]):
+        lines.append(t(APPROXIMATE_NOTE))
     lines += [
         "",
         t("<b>Training</b> (3 days a year)"),
