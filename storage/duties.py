@@ -108,7 +108,9 @@ async def upcoming(session: AsyncSession, org: PartyOrganization, today: date) -
         found = duty_rules.occurrences(template, start, today + LOOK_AHEAD, cal=cal)
         ahead = [o for o in found if o.deadline >= today]
         # Missed ones only since the duty exists: a new deadline is not overdue in the past.
-        since = duty.created_at.date() if duty.created_at else today
+        # Nor before the organization existed (as the overview counts).
+        since = max(duty.created_at.date() if duty.created_at else today,
+                    org.created_at.date() if org.created_at else date.min)
         shown = [o for o in found if since <= o.deadline < today and (
             o.deadline >= today - LOOK_BACK or (reporting and (duty.id, o.key) not in done))]
         for occ in shown + ahead[:1]:
