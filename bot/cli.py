@@ -1,4 +1,5 @@
-"""The `branchbot` command: run, sandbox, db upgrade, org import, backup, restore, demo-data."""
+"""The `branchbot` command: run, sandbox, db upgrade, org import, calendar import/list, backup,
+restore, demo-data."""
 
 from __future__ import annotations
 
@@ -55,6 +56,14 @@ def _parser() -> argparse.ArgumentParser:
     org_import.add_argument(
         "--dry-run", action="store_true", help="check the file, write nothing"
     )
+    cal = commands.add_parser("calendar", help="official holiday schedules (working days)")
+    cal_commands = cal.add_subparsers(dest="calendar_command", metavar="CALENDAR_COMMAND")
+    cal_import = cal_commands.add_parser(
+        "import", help="load a year's holidays and make-up working days from a .csv or .xlsx file"
+    )
+    cal_import.add_argument("file", type=Path)
+    cal_import.add_argument("--dry-run", action="store_true", help="check the file, write nothing")
+    cal_commands.add_parser("list", help="which years are covered, and by what")
     _ops_parsers(commands)
     return parser
 
@@ -122,6 +131,29 @@ async def _org_import(settings: Settings, path: Path, dry_run: bool) -> int:
         await database.dispose()
     print(report.format())
     return 0 if report.ok else 1
+
+
+async def _calendar(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.application import prepare_database
+    from storage import holiday_calendar
+    from storage.db import Database
+
+    await prepare_database(settings)
+    database = Database(settings.database_url)
+    try:
+        if args.calendar_command == "import":
+            report = await holiday_calendar.import_calendar_file(
+                database, args.file, dry_run=args.dry_run
+            )
+            print(report.format())
+            return 0 if report.ok else 1
+        this_year = datetime.now(settings.tzinfo).year
+        async with database.session() as session:
+            lines = await holiday_calendar.coverage(session, this_year - 1, this_year + 1)
+        print(holiday_calendar.format_coverage(lines))
+        return 0
+    finally:
+        await database.dispose()
 
 
 def _backup(settings: Settings, file: Path, force: bool) -> int:
@@ -311,6 +343,13 @@ def main(argv: list[str] | None = None) -> int:
             if not args.file.is_file():
                 return _fail(f"file not found: {args.file}")
             return asyncio.run(_org_import(settings, args.file, args.dry_run))
+        if command == "calendar":
+            if args.calendar_command not in ("import", "list"):
+                return _fail("usage: branchbot calendar import FILE.csv|FILE.xlsx [--dry-run]"
+                             " | branchbot calendar list")
+            if args.calendar_command == "import" and not args.file.is_file():
+                return _fail(f"file not found: {args.file}")
+            return asyncio.run(_calendar(settings, args))
         if command == "backup":
             return _backup(settings, args.file, args.force)
         if command == "restore":

@@ -8,6 +8,7 @@ Callback data (every press is checked again on the server; ids are never trusted
 du:pick:<page>                      the organizations whose deadlines a leader can see
 du:l:<org>                          an organization's deadlines
 du:o:<duty>:<org>:<occurrence>      mark an occurrence done                        ("duties")
+du:dd:<org> / du:ddok               the branch's dues collection day (handlers/dues_day.py)
 du:nodoc / du:ok                    done without a document / confirm        (M_FILE, M_CONFIRM)
 du:cal:<page>                       the duty calendar (admins)
 du:d:<duty>                         one duty of the calendar (admins)
@@ -77,7 +78,7 @@ from handlers.registration import TEXT_INPUT, invalid_text
 from handlers.training import EVIDENCE_TEXTS, _megabytes, evidence_of
 from handlers.ui import BadCallback, button, cb_args, cb_pattern, keyboard, paged, person_name
 from reminders import duties as duty_rules
-from reminders.planner import DUTY_TITLES, ensure_default_duties
+from reminders.planner import APPROXIMATE_NOTE, DUTY_TITLES, ensure_default_duties
 from rules import training as training_rules
 from rules.permissions import Actor, can_manage_org
 from rules.validation import (
@@ -91,6 +92,7 @@ from rules.validation import (
 from storage import duties as store
 from storage import orgs as org_store
 from storage import people
+from storage.holiday_calendar import work_calendar
 from storage.models import Duty, MembershipState, PartyOrganization
 
 logger = logging.getLogger(__name__)
@@ -244,7 +246,7 @@ async def _org(
 
 def line_text(t: Translator, line: store.DutyLine, today: date) -> Html:
     title = title_of(t, line.code, line.title)
-    due = line.deadline.isoformat()
+    due = ("≈" if line.approximate else "") + line.deadline.isoformat()
     if line.deadline != line.due_on:
         due = t("{deadline} (moved from {due}, a rest day)", deadline=due,
                 due=line.due_on.isoformat())
@@ -264,10 +266,13 @@ async def render_org(
     update: Update, context: BranchContext, org_id: int, note: Html = BLANK, *, new: bool = False
 ) -> None:
     """An organization's deadlines: overdue, done and the next of each duty, by date."""
+    from handlers import dues_day
+
     today = _today(context)
     async with context.db.session() as session:
         actor, org = await _org(session, update, context, org_id, "duties")
         lines = await store.upcoming(session, org, today)
+        dues = await dues_day.dues_duty(session, org)
     t = translator(actor.language)
     text = [note, BLANK] if note else []
     text.append(t("📋 <b>Deadlines · {org}</b> (today {today})", org=org.name,
@@ -275,6 +280,10 @@ async def render_org(
     if not lines:
         text.append(t("No reporting deadlines apply."))
     text += [line_text(t, line, today) for line in lines]
+    if any(line.approximate for line in lines):
+        text += ["", t(APPROXIMATE_NOTE)]
+    if dues is not None:
+        text += ["", dues_day.status_line(t, org, dues)]
     rows = [
         [button(t.as_plain("✅ Mark done: {title} ({occurrence})",
                         title=plain_text(title_of(t, line.code, line.title))[:30],
@@ -282,6 +291,8 @@ async def render_org(
                 "du", "o", line.duty_id, org_id, line.occurrence)]
         for line in lines if not line.done
     ]
+    if dues is not None:
+        rows.append([button(t("💰 Dues collection day"), "du", "dd", org_id)])
     rows.append([button(t("➕ Add a deadline"), "du", "new", org_id)])
     if actor.is_admin:
         rows.append([button(t("‹ Duty calendar"), "du", "cal", 0)])
@@ -311,7 +322,8 @@ async def _occurrence(
     duty = await session.get(Duty, duty_id)
     if duty is None or duty.id not in {d.id for d in await store.duties_for(session, org)}:
         raise Refused(STALE_BUTTON)
-    occurrence = store.occurrence_of(duty, key, _today(context))
+    cal = await work_calendar(session)
+    occurrence = store.occurrence_of(duty, org, key, _today(context), cal)
     if occurrence is None:
         raise Refused(STALE_BUTTON)
     return actor, org, duty, occurrence
@@ -441,7 +453,7 @@ async def render_calendar(
     """Every duty with its dates and reminders; one button each."""
     async with context.db.session() as session:
         actor = await _admin(session, update, context, "duty calendar")
-        await ensure_default_duties(session)
+        await ensure_default_duties(session, context.branch_app.courier.clock())
         duties = await store.calendar(session, None)
         names = {row.org.id: row.org.name for row in await org_store.party_tree(session, None)}
     t = translator(actor.language)
@@ -875,7 +887,8 @@ async def save_new(update: Update, context: BranchContext) -> int:
         try:
             duty = await store.create_duty(
                 session, title=str(draft["title"]), org_id=int(draft["org"]) or None,
-                by=actor.telegram_id, **_template_fields(draft),
+                by=actor.telegram_id, now=context.branch_app.courier.clock(),
+                **_template_fields(draft),
             )
         except store.DutyError as error:
             raise Refused(ERROR_TEXTS[error.code]) from None
@@ -1120,8 +1133,11 @@ async def confirm_renewal(update: Update, context: BranchContext) -> int:
 
 def register(app: Application) -> None:
     """The duties conversation, /duties, /renewal and the buttons."""
+    from handlers import dues_day
+
     conversation = ConversationHandler(
         entry_points=[
+            CallbackQueryHandler(dues_day.ask_dues_day, pattern=cb_pattern("du:dd")),
             CallbackQueryHandler(start_mark, pattern=cb_pattern("du:o")),
             CallbackQueryHandler(ask_edit, pattern=cb_pattern("du:e")),
             CallbackQueryHandler(start_new, pattern=cb_pattern("du:new")),
@@ -1158,6 +1174,10 @@ def register(app: Application) -> None:
             ],
             RN_APPROVED: [MessageHandler(TEXT_INPUT, renewal_approved)],
             RN_CONFIRM: [CallbackQueryHandler(confirm_renewal, pattern=r"^rn:ok$")],
+            dues_day.DD_VALUE: [MessageHandler(TEXT_INPUT, dues_day.enter_dues_day)],
+            dues_day.DD_CONFIRM: [
+                CallbackQueryHandler(dues_day.confirm_dues_day, pattern=r"^du:ddok$"),
+            ],
         },
         fallbacks=[
             CallbackQueryHandler(show_org, pattern=cb_pattern("du:l")),

@@ -33,7 +33,7 @@ from handlers.common import (
 )
 from handlers.ledger import fit, kind_labels, percent
 from handlers.menu import COMMAND_CALLBACKS
-from reminders.planner import DUTY_TITLES
+from reminders.planner import APPROXIMATE_NOTE, DUTY_TITLES
 from storage import ledger as ledger_store
 from storage import overview as store
 
@@ -142,9 +142,12 @@ def overview_text(t: Translator, view: store.Overview) -> Html:
                 "📋 {title} ({occurrence}, deadline {date}): {n} organizations have not handed "
                 "it in",
                 duty.organizations, title=name,
-                occurrence=duty.occurrence, date=duty.deadline.isoformat(),
+                occurrence=duty.occurrence,
+                date=("≈" if duty.approximate else "") + duty.deadline.isoformat(),
             )
         )
+    if any(duty.approximate for duty in view.duties[:MAX_LISTED]):
+        lines.append(t(APPROXIMATE_NOTE))
     lines += [
         BLANK,
         t("<b>Training</b> (3 days a year)"),

@@ -17,11 +17,12 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from reminders.rules import DEFAULT_DAY_TIME, Due, local_to_utc
-from rules.workdays import next_working_day, previous_working_day
+from rules.workdays import WorkCalendar, next_working_day, previous_working_day
 
 __all__ = [
     "DEFAULT_DUES_DAY",
     "DEFAULT_DUTIES",
+    "OVERDUE_HISTORY",
     "Audience",
     "DutyOccurrence",
     "DutyTemplate",
@@ -34,6 +35,7 @@ __all__ = [
     "next_occurrence",
     "occurrence_key",
     "occurrences",
+    "overdue_week",
     "reminder_dates",
     "reminder_key",
 ]
@@ -104,11 +106,13 @@ class DutyTemplate:
 
 
 class DutyOccurrence(NamedTuple):
-    """One occurrence of a duty: its key, the nominal due date and the effective deadline."""
+    """One occurrence of a duty: its key, the nominal due date and the effective deadline
+    (approximate when a year involved has no official holiday schedule: rules/workdays.py)."""
 
     key: str
     due_on: date
     deadline: date
+    approximate: bool = False
 
 
 class LeadReminder(NamedTuple):
@@ -121,6 +125,9 @@ class LeadReminder(NamedTuple):
 # ---------------------------------------------------------------------------------------------
 # The default calendar (DOMAIN.md "Renewals and reporting duties")
 # ---------------------------------------------------------------------------------------------
+
+# An open occurrence missed longer ago than this is history: no longer shown or reminded.
+OVERDUE_HISTORY = timedelta(days=3 * 366)
 
 # Branch's fixed collection day; the 10th is a placeholder the branch overrides.
 DEFAULT_DUES_DAY = 10
@@ -244,17 +251,21 @@ def occurrence_key(template: DutyTemplate, due_on: date) -> str:
     return due_on.isoformat()
 
 
-def deadline(due_on: date, *, move: bool = True) -> date:
+def deadline(due_on: date, *, move: bool = True, cal: WorkCalendar | None = None) -> date:
     """The effective deadline: a due date on a rest day moves to the next working day.
 
     民法典 art. 203 (public rule): when the last day of a period is a statutory rest day, the
     day after the rest ends is the last day; administrative deadlines follow the same practice.
     """
-    return next_working_day(due_on, inclusive=True) if move else due_on
+    return next_working_day(due_on, inclusive=True, cal=cal) if move else due_on
 
 
-def _occurrence(template: DutyTemplate, due_on: date, move: bool) -> DutyOccurrence:
-    return DutyOccurrence(occurrence_key(template, due_on), due_on, deadline(due_on, move=move))
+def _occurrence(
+    template: DutyTemplate, due_on: date, move: bool, cal: WorkCalendar | None
+) -> DutyOccurrence:
+    effective = deadline(due_on, move=move, cal=cal)
+    approximate = move and (cal or WorkCalendar()).approximate(due_on, effective)
+    return DutyOccurrence(occurrence_key(template, due_on), due_on, effective, approximate)
 
 
 def _period_starts(template: DutyTemplate, start: date, end: date) -> Iterable[date]:
@@ -274,23 +285,25 @@ def _period_starts(template: DutyTemplate, start: date, end: date) -> Iterable[d
 
 
 def occurrences(
-    template: DutyTemplate, start: date, end: date, *, move: bool = True
+    template: DutyTemplate, start: date, end: date, *, move: bool = True,
+    cal: WorkCalendar | None = None,
 ) -> list[DutyOccurrence]:
     """Every occurrence whose nominal due date lies in [start, end], in order."""
     result = []
     for first in _period_starts(template, start, end):
         due_on = due_date(template, first)
         if start <= due_on <= end:
-            result.append(_occurrence(template, due_on, move))
+            result.append(_occurrence(template, due_on, move, cal))
     return result
 
 
 def next_occurrence(
-    template: DutyTemplate, after: date, *, inclusive: bool = False, move: bool = True
+    template: DutyTemplate, after: date, *, inclusive: bool = False, move: bool = True,
+    cal: WorkCalendar | None = None,
 ) -> DutyOccurrence | None:
     """The first occurrence due strictly after `after` (or on it if inclusive); None if none."""
     first = after if inclusive else after + timedelta(days=1)
-    found = occurrences(template, first, first + timedelta(days=366), move=move)
+    found = occurrences(template, first, first + timedelta(days=366), move=move, cal=cal)
     if found:
         return found[0]
     return None
@@ -302,22 +315,29 @@ def reminder_dates(
     *,
     move: bool = True,
     working_days_only: bool = False,
+    cal: WorkCalendar | None = None,
 ) -> list[LeadReminder]:
     """When to remind of a deadline: `lead` days before it (moved if `move`), in date order.
 
     With working_days_only a reminder on a rest day comes on the working day before (earlier,
     so the lead is never cut short).
     """
-    effective = deadline(due_on, move=move)
+    effective = deadline(due_on, move=move, cal=cal)
     result = []
     for lead in lead_days:
         if lead < 0:
             raise ValueError(f"lead days must not be negative, got {lead}")
         on = effective - timedelta(days=lead)
         if working_days_only:
-            on = previous_working_day(on, inclusive=True)
+            on = previous_working_day(on, inclusive=True, cal=cal)
         result.append(LeadReminder(lead, on))
     return sorted(result, key=lambda r: (r.on, -r.lead_days))
+
+
+def overdue_week(deadline_on: date, on: date) -> int | None:
+    """n when `on` is exactly n >= 1 weeks after a missed deadline: the weekly overdue reminder."""
+    late = (on - deadline_on).days
+    return late // 7 if late > 0 and late % 7 == 0 else None
 
 
 def reminder_key(key: str, lead_days: int) -> str:
@@ -334,15 +354,17 @@ def duty_dues(
     at: time = DEFAULT_DAY_TIME,
     move: bool = True,
     working_days_only: bool = False,
+    cal: WorkCalendar | None = None,
 ) -> list[Due]:
     """Every reminder of the template sent on a local date in [start, end], as Dues in order."""
     longest = max(template.lead_days, default=0)
     # Occurrences due up to the longest lead (plus a Spring Festival's worth of moving) later.
     horizon = end + timedelta(days=longest + 31)
     result = []
-    for occ in occurrences(template, start - timedelta(days=31), horizon, move=move):
+    for occ in occurrences(template, start - timedelta(days=31), horizon, move=move, cal=cal):
         for reminder in reminder_dates(
-            occ.due_on, template.lead_days, move=move, working_days_only=working_days_only
+            occ.due_on, template.lead_days, move=move, working_days_only=working_days_only,
+            cal=cal,
         ):
             if start <= reminder.on <= end:
                 key = reminder_key(occ.key, reminder.lead_days)

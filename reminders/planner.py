@@ -32,6 +32,7 @@ from reminders import rules
 from rules import terms
 from rules.meetings import DEFAULT_REQUIREMENTS, Period, Requirement
 from rules.training import DEFAULT_POLICY, TrainingPolicy
+from rules.workdays import WorkCalendar
 from storage import outbox
 from storage.models import (
     Attendance,
@@ -109,6 +110,8 @@ class PlanSettings:
         default_factory=lambda: dict(DEFAULT_REQUIREMENTS)
     )
     training_policy: TrainingPolicy = DEFAULT_POLICY
+    # Loaded holiday schedules; plan_all reads them from the database at each pass.
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
     planned: list[Planned] = field(default_factory=list)
     # The pass's slice (after, until] of due times, set by plan_all.
     after: datetime | None = None
@@ -146,7 +149,8 @@ def _plan(
         at = due  # an early meeting: better during quiet hours than after it began
     bundle = recipient.digest and not urgent
     if bundle:
-        digest_at = max(at, rules.next_digest(at - timedelta(seconds=1), settings.tz))
+        digest_at = max(at, rules.next_digest(at - timedelta(seconds=1), settings.tz,
+                                              cal=settings.calendar))
         if latest is not None and digest_at >= latest:
             bundle = False
         else:
@@ -526,12 +530,13 @@ DUTY_TITLES = {
 }
 
 
-def template_of(duty: Duty) -> duty_rules.DutyTemplate:
-    """The recurrence arithmetic's view of a stored duty."""
+def template_of(duty: Duty, *, dues_day: int | None = None) -> duty_rules.DutyTemplate:
+    """The recurrence arithmetic's view of a stored duty; `dues_day` is a branch's own
+    collection day, which replaces the calendar's for the dues duty."""
     return duty_rules.DutyTemplate(
         code=duty.code or f"custom_{duty.id}",  # an identifier, as DutyTemplate requires
         recurrence=duty_rules.Recurrence(duty.recurrence),
-        day=duty.day,
+        day=dues_day if dues_day and duty.code == "dues" else duty.day,
         month=duty.month,
         on=duty.on_date,
         lead_days=tuple(duty.lead_days),
@@ -539,8 +544,9 @@ def template_of(duty: Duty) -> duty_rules.DutyTemplate:
     )
 
 
-async def ensure_default_duties(session: AsyncSession) -> int:
-    """Store the default calendar once, so admins can edit it; returns how many were added."""
+async def ensure_default_duties(session: AsyncSession, now: datetime | None = None) -> int:
+    """Store the default calendar once, so admins can edit it; returns how many were added.
+    `now` (the reminder clock) dates them: nothing is overdue from before they existed."""
     existing = set((await session.scalars(select(Duty.code).where(Duty.code.is_not(None)))).all())
     added = 0
     for code, template in duty_rules.DEFAULT_DUTIES.items():
@@ -551,6 +557,7 @@ async def ensure_default_duties(session: AsyncSession) -> int:
                 code=code, recurrence=template.recurrence.value, month=template.month,
                 day=template.day, on_date=template.on, lead_days=list(template.lead_days),
                 audience=sorted(a.value for a in template.audience), active=True,
+                **({"created_at": now} if now is not None else {}),
             )
         )
         added += 1
@@ -568,7 +575,8 @@ def duty_title(duty: Duty, language: str) -> str:
 
 async def plan_duties(session: AsyncSession, now: datetime, settings: PlanSettings) -> None:
     """Reminders of each reporting duty not yet marked done, at its lead days, to its audience,
-    on the days whose 08:00 falls in the slice (after an outage: the latest per occurrence)."""
+    on the days whose 08:00 falls in the slice (after an outage: the latest per occurrence);
+    after a missed deadline weekly to the branch's leaders and the level above until done."""
     after, until = _slice(now, settings, fresh=CHECK_WINDOW)
     days = rules.day_checks(after, until, settings.tz)
     if not days:
@@ -578,12 +586,16 @@ async def plan_duties(session: AsyncSession, now: datetime, settings: PlanSettin
         return
     parents = await _parents(session)
     org_rows = await session.execute(
-        select(PartyOrganization.id, PartyOrganization.kind, PartyOrganization.name)
+        select(PartyOrganization.id, PartyOrganization.kind, PartyOrganization.name,
+               PartyOrganization.dues_day, PartyOrganization.created_at)
     )
     kinds: dict[int, PartyOrgKind] = {}
     names: dict[int, str] = {}
-    for org_id, kind, name in org_rows.all():
-        kinds[org_id], names[org_id] = kind, name
+    dues_days: dict[int, int | None] = {}
+    created: dict[int, date] = {}
+    for org_id, kind, name, dues_day, created_at in org_rows.all():
+        kinds[org_id], names[org_id], dues_days[org_id] = kind, name, dues_day
+        created[org_id] = _aware(created_at).astimezone(settings.tz).date()
     done_rows = await session.execute(
         select(DutyCompletion.duty_id, DutyCompletion.party_organization_id,
                DutyCompletion.occurrence)
@@ -591,14 +603,8 @@ async def plan_duties(session: AsyncSession, now: datetime, settings: PlanSettin
     done = {(duty_id, org_id, occurrence) for duty_id, org_id, occurrence in done_rows.all()}
     heads: dict[int, list[Recipient]] | None = None
     admins = await _admins(session, settings)
+    cal = settings.calendar
     for duty in duties:
-        template = template_of(duty)
-        latest: dict[str, rules.Due] = {}
-        for found in duty_rules.duty_dues(template, days[0], days[-1], settings.tz):
-            latest[found.occurrence.split("/", 1)[0]] = found  # in time order: the last wins
-        dues = list(latest.values())
-        if not dues:
-            continue
         scope = [
             org_id for org_id in kinds
             if duty.party_organization_id is None or org_id == duty.party_organization_id
@@ -607,63 +613,165 @@ async def plan_duties(session: AsyncSession, now: datetime, settings: PlanSettin
         # Duties fall on branches; committees report through their own leaders too.
         targets = [o for o in scope if kinds[o] is not PartyOrgKind.COMMITTEE or
                    duty.code == "secretary_report"]
+        # A branch's own dues collection day makes its own template (one group per day).
+        groups: dict[int | None, list[int]] = {}
+        for org_id in targets:
+            own = dues_days[org_id] if duty.code == "dues" else None
+            groups.setdefault(own, []).append(org_id)
         if heads is None:
             heads = await leaders(session, kinds)
-        audience = set(duty.audience)
-        for due in dues:
-            occurrence = due.occurrence.split("/", 1)[0]
-            open_orgs = [o for o in targets if (duty.id, o, occurrence) not in done]
-            if not open_orgs:
+        for own_day, group in groups.items():
+            template = template_of(duty, dues_day=own_day)
+            # A member's key names a branch's own day: a changed day is reminded afresh.
+            suffix = f"@{own_day}" if own_day else ""
+            await _plan_duty_group(session, settings, duty, template, group, days, done=done,
+                                   heads=heads, admins=admins, names=names, cal=cal,
+                                   suffix=suffix)
+            if template.audience & {duty_rules.Audience.SECRETARIES, duty_rules.Audience.ADMINS}:
+                _plan_overdue(settings, duty, template, group, days, done=done, heads=heads,
+                              admins=admins, names=names, parents=parents, created=created)
+
+
+async def _plan_duty_group(
+    session: AsyncSession, settings: PlanSettings, duty: Duty,
+    template: duty_rules.DutyTemplate, targets: list[int], days: list[date], *,
+    done: set[tuple[int, int, str]], heads: dict[int, list[Recipient]],
+    admins: list[Recipient], names: dict[int, str], cal: WorkCalendar, suffix: str = "",
+) -> None:
+    """The reminders before the deadline of one duty for organizations sharing a template."""
+    latest: dict[str, rules.Due] = {}
+    for found in duty_rules.duty_dues(template, days[0], days[-1], settings.tz, cal=cal):
+        latest[found.occurrence.split("/", 1)[0]] = found  # in time order: the last wins
+    if not latest:
+        return
+    longest = max(template.lead_days, default=0)
+    occurrences = {
+        o.key: o for o in duty_rules.occurrences(
+            template, days[0] - timedelta(days=31), days[-1] + timedelta(days=longest + 62),
+            cal=cal)
+    }
+    audience = set(duty.audience)
+    for occurrence, due in latest.items():
+        occ = occurrences.get(occurrence)
+        open_orgs = [o for o in targets if (duty.id, o, occurrence) not in done]
+        if not open_orgs or occ is None:
+            continue
+        if "secretaries" in audience:
+            for org_id in open_orgs:
+                for person in heads.get(org_id, []):
+                    _plan(
+                        settings, person, kind=Kind.DUTY, subject=f"duty:{duty.id}:{org_id}",
+                        key=f"duty:{duty.id}:{org_id}:{due.occurrence}{suffix}", due=due.at,
+                        text=_duty_text(duty, person.language, names[org_id], occ),
+                    )
+        if "admins" in audience and admins:
+            for person in admins:
+                t = translator(person.language)
+                _plan(
+                    settings, person, kind=Kind.DUTY, subject=f"duty:{duty.id}",
+                    key=f"duty:{duty.id}:admin:{due.occurrence}", due=due.at,
+                    text=t.plural(
+                        "📋 {title} ({occurrence}, due {deadline}): {n} organization has not "
+                        "marked it done yet. See /duties.",
+                        "📋 {title} ({occurrence}, due {deadline}): {n} organizations have not "
+                        "marked it done yet. See /duties.",
+                        len(open_orgs),
+                        title=duty_title(duty, person.language), occurrence=occurrence,
+                        deadline=deadline_text(occ),
+                    ) + approximate_note(t, occ),
+                )
+        if "members" in audience:
+            members = await _recipients(session, [
+                Person.id.in_(
+                    select(Membership.person_id).where(
+                        Membership.state == MembershipState.ACTIVE,
+                        Membership.party_organization_id.in_(open_orgs),
+                    )
+                )
+            ])
+            for person, _person_id in members:
+                t = translator(person.language)
+                _plan(
+                    settings, person, kind=Kind.DUTY, subject=f"duty:{duty.id}",
+                    key=f"duty:{duty.id}:member:{due.occurrence}{suffix}", due=due.at,
+                    text=t("📋 Reminder: {title} ({occurrence}), due {deadline}.",
+                           title=duty_title(duty, person.language), occurrence=occurrence,
+                           deadline=deadline_text(occ)) + approximate_note(t, occ),
+                )
+
+
+def _plan_overdue(
+    settings: PlanSettings, duty: Duty, template: duty_rules.DutyTemplate, targets: list[int],
+    days: list[date], *, done: set[tuple[int, int, str]], heads: dict[int, list[Recipient]],
+    admins: list[Recipient], names: dict[int, str], parents: dict[int, int | None],
+    created: dict[int, date],
+) -> None:
+    """Weekly after a missed deadline, to the branch's leaders and the level above (the
+    parent's leaders; admins for a top-level organization), until it is done or switched off."""
+    since = _aware(duty.created_at).astimezone(settings.tz).date() if duty.created_at else days[0]
+    first = max(since, days[0] - duty_rules.OVERDUE_HISTORY)
+    missed = [o for o in duty_rules.occurrences(template, first - timedelta(days=31),
+                                                days[-1], cal=settings.calendar)
+              if since <= o.deadline < days[-1]]
+    for occ in missed:
+        # Only the latest week due in this slice (after an outage: no backlog).
+        weeks = [(day, n) for day in days if (n := duty_rules.overdue_week(occ.deadline, day))]
+        if not weeks:
+            continue
+        day, week = weeks[-1]
+        at = rules.local_to_utc(day, rules.DEFAULT_DAY_TIME, settings.tz)
+        for org_id in targets:
+            if (duty.id, org_id, occ.key) in done or created.get(org_id, day) > occ.deadline:
                 continue
-            if "secretaries" in audience:
-                for org_id in open_orgs:
-                    for person in heads.get(org_id, []):
-                        _plan(
-                            settings, person, kind=Kind.DUTY, subject=f"duty:{duty.id}:{org_id}",
-                            key=f"duty:{duty.id}:{org_id}:{due.occurrence}", due=due.at,
-                            text=_duty_text(duty, person.language, names[org_id], occurrence),
-                        )
-            if "admins" in audience and admins:
+            people: dict[int, Recipient] = {}
+            above = parents.get(org_id)
+            for chain_org in [org_id] + ([above] if above is not None else []):
+                for person in heads.get(chain_org, []):
+                    people.setdefault(person.telegram_id, person)
+            if above is None or not heads.get(above):
                 for person in admins:
-                    t = translator(person.language)
-                    _plan(
-                        settings, person, kind=Kind.DUTY, subject=f"duty:{duty.id}",
-                        key=f"duty:{duty.id}:admin:{due.occurrence}", due=due.at,
-                        text=t.plural(
-                            "📋 {title} ({occurrence}): {n} organization has not marked it "
-                            "done yet. See /duties.",
-                            "📋 {title} ({occurrence}): {n} organizations have not marked it "
-                            "done yet. See /duties.",
-                            len(open_orgs),
-                            title=duty_title(duty, person.language), occurrence=occurrence,
-                        ),
-                    )
-            if "members" in audience:
-                members = await _recipients(session, [
-                    Person.id.in_(
-                        select(Membership.person_id).where(
-                            Membership.state == MembershipState.ACTIVE,
-                            Membership.party_organization_id.in_(open_orgs),
-                        )
-                    )
-                ])
-                for person, _person_id in members:
-                    t = translator(person.language)
-                    _plan(
-                        settings, person, kind=Kind.DUTY, subject=f"duty:{duty.id}",
-                        key=f"duty:{duty.id}:member:{due.occurrence}", due=due.at,
-                        text=t("📋 Reminder: {title} ({occurrence}).",
-                               title=duty_title(duty, person.language), occurrence=occurrence),
-                    )
+                    people.setdefault(person.telegram_id, person)
+            for person in people.values():
+                t = translator(person.language)
+                _plan(
+                    settings, person, kind=Kind.DUTY, subject=f"duty:{duty.id}:{org_id}",
+                    key=f"duty:{duty.id}:{org_id}:{occ.key}/overdue{week}w", due=at,
+                    text=t.plural(
+                        "❗ {title} for {org} ({occurrence}) was due on {deadline}, {n} week "
+                        "ago, and is not marked done. Mark it done in /duties once it is "
+                        "handed in.",
+                        "❗ {title} for {org} ({occurrence}) was due on {deadline}, {n} weeks "
+                        "ago, and is not marked done. Mark it done in /duties once it is "
+                        "handed in.",
+                        week, title=duty_title(duty, person.language), org=names[org_id],
+                        occurrence=occ.key, deadline=deadline_text(occ),
+                    ) + approximate_note(t, occ),
+                )
 
 
-def _duty_text(duty: Duty, language: str, org_name: str, occurrence: str) -> str:
+APPROXIMATE_NOTE = N_(
+    "≈ Approximate: no official holiday schedule is loaded for that year, so holidays are "
+    "estimated from the statutory dates and make-up working days are unknown."
+)
+
+
+def deadline_text(occ: duty_rules.DutyOccurrence) -> str:
+    """The deadline as shown everywhere: "≈" before an approximate one."""
+    return ("≈" if occ.approximate else "") + occ.deadline.isoformat()
+
+
+def approximate_note(t: Any, occ: duty_rules.DutyOccurrence) -> str:
+    return "\n" + t(APPROXIMATE_NOTE) if occ.approximate else ""
+
+
+def _duty_text(duty: Duty, language: str, org_name: str, occ: duty_rules.DutyOccurrence) -> str:
     t = translator(language)
     return t(
-        "📋 {title} for {org} ({occurrence}) is due soon and not marked done. "
+        "📋 {title} for {org} ({occurrence}) is due on {deadline} and not marked done. "
         "Mark it done in /duties when it is handed in.",
-        title=duty_title(duty, language), org=org_name, occurrence=occurrence,
-    )
+        title=duty_title(duty, language), org=org_name, occurrence=occ.key,
+        deadline=deadline_text(occ),
+    ) + approximate_note(t, occ)
 
 
 async def mark_duty_done(
@@ -781,7 +889,8 @@ async def plan_training(session: AsyncSession, now: datetime, settings: PlanSett
     after = max(after, now - CHECK_WINDOW)
     years = sorted({after.astimezone(settings.tz).year, until.astimezone(settings.tz).year})
     checks = [
-        c for year in years for c in rules.training_checks(year, settings.tz)
+        c for year in years for c in rules.training_checks(year, settings.tz,
+                                                            cal=settings.calendar)
         if after < c.at <= until
     ]
     if not checks:
@@ -844,13 +953,24 @@ async def plan_training(session: AsyncSession, now: datetime, settings: PlanSett
 # One pass
 # ---------------------------------------------------------------------------------------------
 
-PLANNERS = (plan_meetings, plan_compliance, plan_training, plan_drift, plan_renewals, plan_duties)
+async def plan_calendar_check(session: AsyncSession, now: datetime, settings: PlanSettings
+                              ) -> None:
+    from reminders.calendar_check import plan_calendar_warning
+
+    await plan_calendar_warning(session, now, settings)
+
+
+PLANNERS = (plan_meetings, plan_compliance, plan_training, plan_drift, plan_renewals, plan_duties,
+            plan_calendar_check)
 
 
 async def plan_all(session: AsyncSession, now: datetime, settings: PlanSettings) -> int:
     """Run every planner and record what is due; returns how many rows are new."""
+    from storage.holiday_calendar import work_calendar
+
     settings.planned = []
-    await ensure_default_duties(session)
+    settings.calendar = await work_calendar(session)
+    await ensure_default_duties(session, now)
     planned_until = await session.scalar(
         select(PlannerWatermark.planned_until).where(PlannerWatermark.name == WATERMARK)
     )

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from rules.meetings import Period, period_label, period_of
-from rules.workdays import is_working_day, next_working_day
+from rules.workdays import WorkCalendar, is_working_day, next_working_day
 
 __all__ = [
     "DEFAULT_CHECKIN_GRACE",
@@ -341,7 +341,8 @@ class TrainingCheck(Due):
 
 
 def training_checks(
-    year: int, tz: tzinfo, *, at: time = DEFAULT_DAY_TIME, working_day: bool = True
+    year: int, tz: tzinfo, *, at: time = DEFAULT_DAY_TIME, working_day: bool = True,
+    cal: WorkCalendar | None = None,
 ) -> list[TrainingCheck]:
     """The training checks run in calendar `year`, in order (dates moved to a working day).
 
@@ -354,7 +355,7 @@ def training_checks(
     def check(month: int, occurrence: str, training_year: int, whole_year: bool) -> TrainingCheck:
         on = date(year, month, 1)
         if working_day:
-            on = next_working_day(on, inclusive=True)
+            on = next_working_day(on, inclusive=True, cal=cal)
         return TrainingCheck(
             occurrence=occurrence,
             at=local_to_utc(on, at, tz),
@@ -602,13 +603,14 @@ def next_digest(
     *,
     at: time = DEFAULT_DIGEST_TIME,
     working_days_only: bool = False,
+    cal: WorkCalendar | None = None,
 ) -> datetime:
     """The next digest strictly after `after`: local `at` daily, optionally on working days."""
     after = _utc(after, "after")
     day = _local_date(after, tz)
     for _ in range(32):  # the longest rest run is 9 days (rules/workdays.py)
         candidate = local_to_utc(day, at, tz)
-        if candidate > after and (not working_days_only or is_working_day(day)):
+        if candidate > after and (not working_days_only or is_working_day(day, cal)):
             return candidate
         day += timedelta(days=1)
     raise RuntimeError("no digest day within a month")  # pragma: no cover

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reminders import duties as duty_rules
 from reminders.planner import mark_duty_done, record_renewal, template_of
 from rules import terms
+from rules.workdays import WorkCalendar
 from storage import audit
+from storage.holiday_calendar import work_calendar
 from storage.models import (
     Duty,
     DutyCompletion,
@@ -30,7 +32,11 @@ from storage.models import (
 )
 from storage.orgs import ancestor_ids
 
-LOOK_BACK = timedelta(days=62)  # an occurrence missed this recently is still shown, overdue
+LOOK_BACK = timedelta(days=62)  # an occurrence this recent is still shown, done or not
+# Reports to the upper level stay listed while open, as in the overview and its reminders.
+REPORTING = frozenset({duty_rules.Audience.SECRETARIES, duty_rules.Audience.ADMINS})
+DUES_LAST_DAY = 31  # stored for "the last day of the month" (DutyTemplate clamps it)
+MAX_DUES_DAY = 28  # a day every month has
 LOOK_AHEAD = timedelta(days=366)
 RENEWAL_WINDOW = timedelta(days=183)  # terms ending within about 6 months are listed
 MAX_LEADS = 6
@@ -57,6 +63,7 @@ class DutyLine:
     deadline: date
     done: bool
     file_id: str | None
+    approximate: bool = False  # no official holiday schedule for the year (rules/workdays.py)
 
 
 def _applies(duty: Duty, chain: Collection[int], kind: PartyOrgKind) -> bool:
@@ -80,10 +87,12 @@ async def duties_for(session: AsyncSession, org: PartyOrganization) -> list[Duty
 
 
 async def upcoming(session: AsyncSession, org: PartyOrganization, today: date) -> list[DutyLine]:
-    """Per duty: occurrences missed recently (overdue or done) and the next one, by deadline."""
+    """Per duty: recent occurrences (done or not), older ones still open (reports only, as the
+    overview counts them) and the next one, by deadline."""
     duties = await duties_for(session, org)
     if not duties:
         return []
+    cal = await work_calendar(session)
     done_rows = await session.execute(
         select(DutyCompletion.duty_id, DutyCompletion.occurrence, DutyCompletion.file_id).where(
             DutyCompletion.party_organization_id == org.id,
@@ -93,23 +102,51 @@ async def upcoming(session: AsyncSession, org: PartyOrganization, today: date) -
     done = {(duty_id, occ): file_id for duty_id, occ, file_id in done_rows.all()}
     lines: list[DutyLine] = []
     for duty in duties:
-        template = template_of(duty)
-        found = duty_rules.occurrences(template, today - LOOK_BACK, today + LOOK_AHEAD)
+        template = duty_template(duty, org)
+        reporting = bool(template.audience & REPORTING)
+        start = today - (duty_rules.OVERDUE_HISTORY if reporting else LOOK_BACK)
+        found = duty_rules.occurrences(template, start, today + LOOK_AHEAD, cal=cal)
         ahead = [o for o in found if o.deadline >= today]
         # Missed ones only since the duty exists: a new deadline is not overdue in the past.
-        since = duty.created_at.date() if duty.created_at else today
-        shown = [o for o in found if since <= o.deadline < today] + ahead[:1]
-        for occ in shown:
+        # Nor before the organization existed (as the overview counts).
+        since = max(duty.created_at.date() if duty.created_at else today,
+                    org.created_at.date() if org.created_at else date.min)
+        shown = [o for o in found if since <= o.deadline < today and (
+            o.deadline >= today - LOOK_BACK or (reporting and (duty.id, o.key) not in done))]
+        for occ in shown + ahead[:1]:
             key = (duty.id, occ.key)
             lines.append(DutyLine(duty.id, duty.code, duty.title, occ.key, occ.due_on,
-                                  occ.deadline, key in done, done.get(key)))
+                                  occ.deadline, key in done, done.get(key), occ.approximate))
     return sorted(lines, key=lambda line: (line.deadline, line.duty_id))
 
 
-def occurrence_of(duty: Duty, key: str, today: date) -> duty_rules.DutyOccurrence | None:
-    """The occurrence behind a key from a button, if the duty really has it near today."""
-    found = duty_rules.occurrences(template_of(duty), today - LOOK_BACK, today + LOOK_AHEAD)
+def duty_template(duty: Duty, org: PartyOrganization) -> duty_rules.DutyTemplate:
+    """The duty as it falls on this organization (its own dues collection day)."""
+    return template_of(duty, dues_day=org.dues_day)
+
+
+def occurrence_of(duty: Duty, org: PartyOrganization, key: str, today: date,
+                  cal: WorkCalendar | None = None) -> duty_rules.DutyOccurrence | None:
+    """The occurrence behind a key from a button, if the duty really has it (still shown)."""
+    found = duty_rules.occurrences(duty_template(duty, org), today - duty_rules.OVERDUE_HISTORY,
+                                   today + LOOK_AHEAD, cal=cal)
     return next((o for o in found if o.key == key), None)
+
+
+async def set_dues_day(session: AsyncSession, org: PartyOrganization, day: int | None, *,
+                       by: int) -> bool:
+    """The branch's own dues collection day (1..28 or 31 = the last day; None: the calendar's
+    default), audited; False if unchanged. Queued dues reminders follow from the next pass."""
+    if day is not None and not (1 <= day <= MAX_DUES_DAY or day == DUES_LAST_DAY):
+        raise DutyError("bad_dues_day")
+    if org.dues_day == day:
+        return False
+    before = org.dues_day
+    org.dues_day = day
+    await session.flush()
+    audit.record(session, by, "org.dues_day", "party_organization", org.id,
+                 before={"dues_day": before}, after={"dues_day": day})
+    return True
 
 
 async def complete(
@@ -181,7 +218,7 @@ async def edit_duty(
 async def create_duty(
     session: AsyncSession, *, title: str, org_id: int | None, recurrence: str, day: int,
     month: int | None, on: date | None, lead_days: Sequence[int], audience: Sequence[str],
-    by: int,
+    by: int, now: datetime | None = None,
 ) -> Duty:
     """A custom deadline for an organization's subtree (None: everyone), audited."""
     check_template(recurrence=recurrence, day=day, month=month, on=on, lead_days=lead_days,
@@ -190,6 +227,7 @@ async def create_duty(
         code=None, title=title, party_organization_id=org_id, recurrence=recurrence,
         month=month, day=day, on_date=on, lead_days=sorted(set(lead_days), reverse=True),
         audience=sorted(set(audience)), active=True, created_by=by,
+        **({"created_at": now} if now is not None else {}),
     )
     session.add(duty)
     await session.flush()

@@ -169,6 +169,8 @@ class PartyOrganization(Base):
     term_started_on: Mapped[date | None] = mapped_column(Date)
     # None means the default length for the kind (rules.terms).
     term_years: Mapped[int | None] = mapped_column(Integer)
+    # The branch's dues collection day: 1..28, 31 = the last day; None: the calendar's.
+    dues_day: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[PartyOrganization | None] = relationship(
@@ -843,3 +845,32 @@ class ProcessedUpdate(Base):
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     handled_at: Mapped[datetime | None]
+
+
+# ---------------------------------------------------------------------------------------------
+# Holiday schedules an admin loads per year (`branchbot calendar import`): they come before the
+# chinese_calendar package's data (rules/workdays.py).
+# ---------------------------------------------------------------------------------------------
+
+
+class HolidayCalendarYear(Base):
+    """A year whose working days come from a loaded file."""
+
+    __tablename__ = "holiday_calendar_years"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    source_name: Mapped[str] = mapped_column(String(200))
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HolidayCalendarDay(Base):
+    """One listed day of a loaded year: a holiday (rest) or a make-up working day (调休)."""
+
+    __tablename__ = "holiday_calendar_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    year: Mapped[int] = mapped_column(
+        ForeignKey("holiday_calendar_years.year", ondelete="CASCADE"), index=True
+    )
+    working: Mapped[bool] = mapped_column()
+    name: Mapped[str] = mapped_column(String(100), default="")

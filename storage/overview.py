@@ -45,7 +45,7 @@ from storage.training import secretaries_on_track
 
 BRANCH_KINDS = (PartyOrgKind.BRANCH, PartyOrgKind.JOINT_BRANCH)
 RENEWAL_HORIZON_MONTHS = 6
-DUTY_LOOKBACK = timedelta(days=365)  # overdue occurrences older than a year are history
+DUTY_LOOKBACK = duty_rules.OVERDUE_HISTORY  # as long as /duties shows an open occurrence
 # Duties whose audience is only the members (party dues) are not reports to the upper level.
 REPORTING_AUDIENCES = frozenset({duty_rules.Audience.SECRETARIES, duty_rules.Audience.ADMINS})
 
@@ -159,6 +159,7 @@ class OverdueDuty:
     occurrence: str
     deadline: date
     organizations: int
+    approximate: bool = False  # no official holiday schedule for the year (rules/workdays.py)
 
 
 @dataclass(frozen=True)
@@ -447,7 +448,10 @@ class _Due:
 
 
 async def _overdue_occurrences(session: AsyncSession, today: date) -> list[_Due]:
+    from storage.holiday_calendar import work_calendar
+
     duties = (await session.scalars(select(Duty).where(Duty.active.is_(True)))).all()
+    cal = await work_calendar(session) if duties else None
     result: list[_Due] = []
     for duty in duties:
         template = _template(duty)
@@ -458,8 +462,10 @@ async def _overdue_occurrences(session: AsyncSession, today: date) -> list[_Due]
             frozenset(await descendant_ids(session, {duty.party_organization_id}))
             if duty.party_organization_id is not None else None
         )
-        for occ in duty_rules.occurrences(template, today - DUTY_LOOKBACK, today):
-            if occ.deadline < today:
+        # The same occurrences as /duties (storage/duties.py): since the duty exists.
+        since = duty.created_at.date() if duty.created_at else today
+        for occ in duty_rules.occurrences(template, today - DUTY_LOOKBACK, today, cal=cal):
+            if since <= occ.deadline < today:
                 result.append(_Due(duty, occ, within))
     return result
 
@@ -521,7 +527,8 @@ async def overdue_duties(
     }
     result = [
         OverdueDuty(due.duty.id, due.duty.code, due.duty.title, due.occurrence.key,
-                    due.occurrence.deadline, per_due[(due.duty.id, due.occurrence.key)])
+                    due.occurrence.deadline, per_due[(due.duty.id, due.occurrence.key)],
+                    due.occurrence.approximate)
         for due in dues if per_due.get((due.duty.id, due.occurrence.key))
     ]
     result.sort(key=lambda d: (d.deadline, d.duty_id))
@@ -538,6 +545,7 @@ class DutyLine:
     overdue: tuple[tuple[str, date], ...]  # (occurrence, deadline) not handed in
     next_occurrence: str | None
     next_deadline: date | None
+    next_approximate: bool = False  # no official holiday schedule for the year
 
 
 async def duties_of(session: AsyncSession, org: PartyOrganization, *, today: date,
@@ -553,6 +561,9 @@ async def duties_of(session: AsyncSession, org: PartyOrganization, *, today: dat
             for d, o in (await session.execute(select(lines.c.duty_id, lines.c.occurrence))).all()
         }
     duties = (await session.scalars(select(Duty).where(Duty.active.is_(True)))).all()
+    from storage.holiday_calendar import work_calendar
+
+    cal = await work_calendar(session)
     ancestors_and_self = None
     result: list[DutyLine] = []
     for duty in duties:
@@ -572,10 +583,12 @@ async def duties_of(session: AsyncSession, org: PartyOrganization, *, today: dat
             (due.occurrence.key, due.occurrence.deadline) for due in dues
             if due.duty.id == duty.id and (duty.id, due.occurrence.key) in open_keys
         )
-        upcoming = duty_rules.next_occurrence(template, today, inclusive=True)
+        upcoming = duty_rules.next_occurrence(template, today, inclusive=True,
+                                              cal=cal)
         result.append(
             DutyLine(duty.id, duty.code, duty.title, overdue,
-                     upcoming.key if upcoming else None, upcoming.deadline if upcoming else None)
+                     upcoming.key if upcoming else None, upcoming.deadline if upcoming else None,
+                     bool(upcoming and upcoming.approximate))
         )
     result.sort(key=lambda d: (not d.overdue, d.next_deadline or date.max, d.duty_id))
     return result

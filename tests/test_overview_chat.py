@@ -9,7 +9,7 @@ clock); the world builder is shared by the dashboard tests.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
@@ -138,8 +138,10 @@ async def build_world(bot: Bot, language: str = "en") -> World:
             await hold(s, c.id, MeetingKind.THEME_DAY, first + timedelta(days=14))
         # One reporting duty, due 20 days ago: the joint branch and Branch C handed it in.
         await s.execute(update(Duty).values(active=False))
+        # Added before its deadline: only then is it overdue (as /duties shows it).
         duty = Duty(title="Party-building annual report", recurrence="once", day=1,
-                    on_date=duty_day, lead_days=[7], audience=["secretaries"], active=True)
+                    on_date=duty_day, lead_days=[7], audience=["secretaries"], active=True,
+                    created_at=datetime.combine(now - timedelta(days=60), time(), UTC))
         s.add(duty)
         await s.flush()
         for org_id in (joint.id, c.id):

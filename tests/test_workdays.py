@@ -13,12 +13,16 @@ import chinese_calendar
 import pytest
 
 from rules.workdays import (
+    EMPTY_CALENDAR,
+    Source,
+    WorkCalendar,
     add_working_days,
     calendar_covers,
     covered_years,
     is_working_day,
     next_working_day,
     previous_working_day,
+    statutory_holidays,
     working_days_between,
 )
 
@@ -164,22 +168,55 @@ def test_add_and_between_are_inverse_on_working_days() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_uncovered_year_falls_back_to_monday_to_friday_without_crashing() -> None:
+def test_uncovered_year_falls_back_to_weekends_and_statutory_holidays() -> None:
     year = covered_years().stop  # the first year without published data
     assert not calendar_covers(year)
+    holidays = statutory_holidays(year)
     for day in _days(date(year, 1, 1), date(year, 12, 31)):
-        assert is_working_day(day) is (day.weekday() < 5), day
+        assert is_working_day(day) is (day.weekday() < 5 and day not in holidays), day
+    assert EMPTY_CALENDAR.source(year) is Source.APPROXIMATE
+    assert EMPTY_CALENDAR.approximate(date(year, 3, 1))
+    assert not EMPTY_CALENDAR.approximate(date(year - 1, 3, 1))
+
+
+def test_statutory_holidays_2027_by_their_lunar_dates() -> None:
+    holidays = statutory_holidays(2027)
+    # 春节 2027: 正月初一 is 6 February; the eve (除夕) to 初三 are off (2025 rule: 4 days).
+    assert [d for d, name in holidays.items() if name == "春节"] == _days(
+        date(2027, 2, 5), date(2027, 2, 8))
+    assert holidays[date(2027, 1, 1)] == "元旦"
+    assert holidays[date(2027, 4, 5)] == "清明节"  # the solar term
+    assert holidays[date(2027, 5, 1)] == holidays[date(2027, 5, 2)] == "劳动节"
+    assert holidays[date(2027, 6, 9)] == "端午节"  # lunar 5/5
+    assert holidays[date(2027, 9, 15)] == "中秋节"  # lunar 8/15
+    assert [d for d, name in holidays.items() if name == "国庆节"] == _days(
+        date(2027, 10, 1), date(2027, 10, 3))
+    assert len(holidays) == 13
+    # New Year's Day 2027 is a Friday: a rest day now, no longer a working day.
+    assert not is_working_day(date(2027, 1, 1))
+    assert next_working_day(date(2027, 1, 1), inclusive=True) == date(2027, 1, 4)
+
+
+@pytest.mark.parametrize("year", [2024, 2025, 2026])
+def test_qingming_and_lunar_holidays_agree_with_the_package(year: int) -> None:
+    # The approximation knows the real holiday dates of published years (not the bridging).
+    named = {d: detail for d in _days(date(year, 1, 1), date(year, 12, 31))
+             if (detail := chinese_calendar.get_holiday_detail(d))[0]}
+    for day, name in statutory_holidays(year).items():
+        if name in ("春节", "劳动节") and day not in named:
+            continue  # before the 2025 rule the eve and 2 May were not statutory
+        assert day in named, (day, name)
 
 
 def test_fallback_in_a_far_year() -> None:
     assert not calendar_covers(2099)
-    # 2099-10-01 is a Thursday: a holiday in reality, a working day in the fallback.
+    # 2099-10-01 is a Thursday: National Day, a rest day in the approximation too.
     assert date(2099, 10, 1).weekday() == 3
-    assert is_working_day(date(2099, 10, 1))
-    assert next_working_day(date(2099, 10, 2)) == date(2099, 10, 5)  # Friday → Monday
-    assert previous_working_day(date(2099, 10, 5)) == date(2099, 10, 2)
-    assert add_working_days(date(2099, 10, 2), 5) == date(2099, 10, 9)
-    assert working_days_between(date(2099, 10, 2), date(2099, 10, 9)) == 5
+    assert not is_working_day(date(2099, 10, 1))
+    assert next_working_day(date(2099, 9, 30)) == date(2099, 10, 5)  # past 1–3 Oct and Sunday
+    assert previous_working_day(date(2099, 10, 5)) == date(2099, 9, 30)
+    assert add_working_days(date(2099, 10, 5), 5) == date(2099, 10, 12)
+    assert working_days_between(date(2099, 10, 5), date(2099, 10, 12)) == 5
     with pytest.raises(NotImplementedError):
         chinese_calendar.is_workday(date(2099, 10, 1))  # what we protect against
 
@@ -187,13 +224,71 @@ def test_fallback_in_a_far_year() -> None:
 def test_crossing_from_covered_into_uncovered_year() -> None:
     last = covered_years().stop - 1
     first_uncovered = date(last + 1, 1, 1)
+    holidays = statutory_holidays(last + 1)
     # Walking forward from the last covered December never raises and lands on a weekday
-    # of the fallback once past the covered year.
+    # of the approximation once past the covered year.
     day = add_working_days(date(last, 12, 20), 15)
-    assert day.year == last + 1 and day.weekday() < 5
+    assert day.year == last + 1 and day.weekday() < 5 and day not in holidays
     assert working_days_between(date(last, 12, 31), first_uncovered + timedelta(days=13)) == sum(
-        d.weekday() < 5 for d in _days(first_uncovered, first_uncovered + timedelta(days=13))
+        d.weekday() < 5 and d not in holidays
+        for d in _days(first_uncovered, first_uncovered + timedelta(days=13))
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# A loaded schedule comes first
+# ---------------------------------------------------------------------------------------------
+
+# The 2027 schedule as a State Council notice might publish it (the test's own data).
+LOADED_2027 = WorkCalendar.of(
+    [(d, False) for d in _days(date(2027, 2, 5), date(2027, 2, 12))]  # 春节, 8 days
+    + [(date(2027, 2, 20), True)]  # Saturday make-up working day (调休)
+    + [(d, False) for d in _days(date(2027, 10, 1), date(2027, 10, 7))]
+    + [(date(2027, 10, 9), True)],  # Saturday
+    [2027],
+)
+
+
+def test_a_loaded_year_comes_before_package_and_approximation() -> None:
+    assert LOADED_2027.source(2027) is Source.LOADED
+    assert LOADED_2027.source(2026) is Source.PACKAGE
+    assert LOADED_2027.source(2028) is Source.APPROXIMATE
+    assert not LOADED_2027.approximate(date(2027, 2, 10))
+    # Loaded rest days, make-up Saturdays, and Monday–Friday for days not listed.
+    assert not is_working_day(date(2027, 2, 10), LOADED_2027)  # Wednesday, 春节
+    assert is_working_day(date(2027, 2, 10))  # the approximation has only the eve to 初三
+    assert is_working_day(date(2027, 2, 20), LOADED_2027)  # Saturday, 调休
+    assert not is_working_day(date(2027, 2, 20))
+    assert is_working_day(date(2027, 1, 1), LOADED_2027)  # not listed: a Friday like any other
+    assert not is_working_day(date(2027, 2, 21), LOADED_2027)  # a plain Sunday
+    assert next_working_day(date(2027, 2, 6), cal=LOADED_2027) == date(2027, 2, 15)
+    assert previous_working_day(date(2027, 2, 22), cal=LOADED_2027) == date(2027, 2, 20)
+    assert add_working_days(date(2027, 10, 8), 1, LOADED_2027) == date(2027, 10, 9)
+    assert working_days_between(date(2027, 9, 30), date(2027, 10, 11), LOADED_2027) == 3
+    # Other years are untouched by the loaded one.
+    for day in _days(date(2026, 1, 1), date(2026, 12, 31)):
+        assert is_working_day(day, LOADED_2027) is chinese_calendar.is_workday(day), day
+
+
+def test_a_deadline_on_a_loaded_holiday_moves_and_is_exact() -> None:
+    from reminders import duties as duty_rules
+
+    template = duty_rules.DutyTemplate(code="x", recurrence=duty_rules.Recurrence.YEARLY,
+                                       month=2, day=10)
+    exact = duty_rules.next_occurrence(template, date(2027, 1, 1), cal=LOADED_2027)
+    assert exact == duty_rules.DutyOccurrence("2027", date(2027, 2, 10), date(2027, 2, 15),
+                                              False)
+    rough = duty_rules.next_occurrence(template, date(2027, 1, 1))
+    assert rough == duty_rules.DutyOccurrence("2027", date(2027, 2, 10), date(2027, 2, 10), True)
+    # A make-up Saturday is a working day: a deadline on it stays, a reminder may come on it.
+    saturday = duty_rules.DutyTemplate(code="y", recurrence=duty_rules.Recurrence.YEARLY,
+                                       month=2, day=20, lead_days=(0,))
+    occ = duty_rules.next_occurrence(saturday, date(2027, 1, 1), cal=LOADED_2027)
+    assert occ is not None and occ.deadline == date(2027, 2, 20) and not occ.approximate
+    assert duty_rules.overdue_week(date(2027, 2, 15), date(2027, 2, 22)) == 1
+    assert duty_rules.overdue_week(date(2027, 2, 15), date(2027, 3, 1)) == 2
+    assert duty_rules.overdue_week(date(2027, 2, 15), date(2027, 2, 23)) is None
+    assert duty_rules.overdue_week(date(2027, 2, 15), date(2027, 2, 15)) is None
 
 
 def test_datetimes_are_refused() -> None:

@@ -20,6 +20,7 @@ from bot.i18n import N_, Translator
 from bot.web.tables import Cell, Column, Table, esc
 from handlers.ledger import WORKBOOK_TEXTS, kind_labels
 from handlers.overview import duty_name
+from reminders.planner import APPROXIMATE_NOTE
 from rules.meetings import Requirement
 from rules.training import TrainingPolicy
 from storage import ledger as ledger_store
@@ -132,10 +133,12 @@ def overview_tables(t: Translator, view: store.Overview, limit: int) -> list[Tab
         Column("deadline", t("Deadline")),
         Column("organizations", t("Organizations not done"), numeric=True),
     ], [
-        [Cell(duty_name(t, d.code, d.title)), Cell(d.occurrence), Cell(d.deadline),
+        [Cell(duty_name(t, d.code, d.title)), Cell(d.occurrence),
+         Cell("≈" + d.deadline.isoformat() if d.approximate else d.deadline),
          Cell(d.organizations)]
         for d in view.duties
-    ], empty=t("None"))
+    ], empty=t("None"),
+        note=t(APPROXIMATE_NOTE) if any(d.approximate for d in view.duties) else "")
     training = Table("training", t("Secretaries on track for the 3 training days"), [
         Column("secretaries", t("Secretaries"), numeric=True),
         Column("on_track", t("On track"), numeric=True),
@@ -314,9 +317,12 @@ async def branch_detail(
         [Cell(duty_name(t, d.code, d.title)),
          Cell("; ".join(f"{key} ({when.isoformat()})" for key, when in d.overdue),
               mark="behind" if d.overdue else ""),
-         Cell(d.next_occurrence), Cell(d.next_deadline)]
+         Cell(d.next_occurrence),
+         Cell("≈" + d.next_deadline.isoformat() if d.next_approximate and d.next_deadline
+              else d.next_deadline)]
         for d in duties
-    ], empty=t("None"))
+    ], empty=t("None"),
+        note=t(APPROXIMATE_NOTE) if any(d.next_approximate for d in duties) else "")
     kind_label = t(KIND_LABELS[org.kind.value])
     intro = f"<p>{esc(kind_label)}" + (
         f" · {esc(parent.name)}" if parent else "") + "</p>"
