@@ -22,7 +22,7 @@ from telegram import Update
 from telegram.ext import ConversationHandler
 
 from bot.application import BranchContext
-from bot.i18n import Translator, translator
+from bot.i18n import Html, Translator, translator
 from handlers.common import STALE_BUTTON, Refused, answer, send
 from handlers.meetings import drop_buttons
 from handlers.ui import button, cb_args, keyboard
@@ -63,7 +63,7 @@ async def dues_duty(session: AsyncSession, org: PartyOrganization) -> Duty | Non
     return next((d for d in await store.duties_for(session, org) if d.code == "dues"), None)
 
 
-def status_line(t: Translator, org: PartyOrganization, duty: Duty) -> str:
+def status_line(t: Translator, org: PartyOrganization, duty: Duty) -> Html:
     return t("💰 Dues collection day: {day}", day=day_words(t, org.dues_day, duty.day))
 
 

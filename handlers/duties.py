@@ -281,9 +281,9 @@ async def render_org(
         text.append(t("No reporting deadlines apply."))
     text += [line_text(t, line, today) for line in lines]
     if any(line.approximate for line in lines):
-        text += ["", t(APPROXIMATE_NOTE)]
+        text += [BLANK, t(APPROXIMATE_NOTE)]
     if dues is not None:
-        text += ["", dues_day.status_line(t, org, dues)]
+        text += [BLANK, dues_day.status_line(t, org, dues)]
     rows = [
         [button(t.as_plain("✅ Mark done: {title} ({occurrence})",
                         title=plain_text(title_of(t, line.code, line.title))[:30],
