@@ -98,9 +98,9 @@ class CalendarReport:
         return f"Loaded from {self.source}: {summary}. Each year's schedule was replaced."
 
 
-def parse_rows(report: CalendarReport, rows: Sequence[Sequence[object]]) -> None:
-    """Check every row into report.years, or report.errors with line numbers."""
-    numbered = [(n, cells) for n, cells in enumerate(rows, start=1) if any(_text(c) for c in cells)]
+def parse_rows(report: CalendarReport, rows: Sequence[tuple[int, Sequence[object]]]) -> None:
+    """Check every (line number, cells) row into report.years, or report.errors by line."""
+    numbered = [(n, cells) for n, cells in rows if any(_text(c) for c in cells)]
     if not numbered:
         report.errors.append(RowError(FILE_ROW, None, "the file is empty"))
         return
