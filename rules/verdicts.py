@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Literal, NamedTuple
 
 from rules.meetings import (
@@ -57,8 +58,7 @@ Spans = Mapping[Period, Sequence[tuple[date, date]]]
 NotApplicable = Literal["no_groups", "no_committee", "before_creation"]
 
 
-@dataclass(frozen=True)
-class HeldCount:
+class HeldCount(NamedTuple):
     """Closed meetings, and how many of them were committee meetings without quorum."""
 
     held: int = 0
@@ -101,11 +101,12 @@ class PeriodVerdict(NamedTuple):
 
 
 _WORST = ("missing", "due", "met", "not_required")  # most serious first
+_label = lru_cache(maxsize=4096)(period_label)  # the same few periods for every branch
 
 
-@dataclass(frozen=True)
-class KindVerdict:
-    """The verdicts of one kind (for 党小组会: one group) over the periods judged."""
+class KindVerdict(NamedTuple):
+    """The verdicts of one kind (for 党小组会: one group) over the periods judged (a tuple:
+    the overview builds thousands)."""
 
     kind: MeetingKind
     requirement: Requirement
@@ -229,8 +230,5 @@ def _verdict(
         status = "missing"
     else:
         status = "due"
-    return PeriodVerdict(
-        kind=kind, period_first_day=first, period_label=period_label(first, requirement.period),
-        required=requirement.minimum, held=held, status=status, period_last_day=last,
-        inquorate=inquorate, counted=counted,
-    )
+    return PeriodVerdict(kind, first, _label(first, requirement.period), requirement.minimum,
+                         held, status, last, inquorate, counted)

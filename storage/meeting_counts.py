@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, delete, func, insert, or_, select
+from sqlalchemy import String, and_, case, delete, func, insert, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -165,20 +165,27 @@ async def counts_of(
     kinds_by_start: dict[date, list[MeetingKind]] = defaultdict(list)
     for kind, first in since.items():
         kinds_by_start[first].append(kind)
-    if not kinds_by_start:
-        return {}
-    window = or_(*[
-        and_(MeetingCount.kind.in_(kinds), MeetingCount.month >= first)
-        for first, kinds in kinds_by_start.items()
-    ])
-    rows = await session.execute(
-        select(MeetingCount.party_organization_id, MeetingCount.kind, MeetingCount.group_key,
-               MeetingCount.month, MeetingCount.held, MeetingCount.inquorate)
-        .where(window, MeetingCount.month <= until, *where)
-    )
+    # Kind and month read raw and converted once per distinct value: thousands of rows.
+    columns = (MeetingCount.party_organization_id, type_coerce(MeetingCount.kind, String),
+               MeetingCount.group_key, type_coerce(MeetingCount.month, String),
+               MeetingCount.held, MeetingCount.inquorate)
+    # One range per start date (kind, month): served by ix_meeting_counts_kind_month.
+    rows: list[Any] = []
+    for first, kinds in kinds_by_start.items():
+        rows += (
+            await session.execute(
+                select(*columns).where(MeetingCount.kind.in_(kinds), MeetingCount.month >= first,
+                                       MeetingCount.month <= until, *where)
+            )
+        ).all()
     result: dict[int, dict[CountKey, HeldCount]] = defaultdict(dict)
-    for org_id, kind, key, month, held, short in rows.all():
-        result[org_id][(kind, key or None, month)] = HeldCount(int(held), int(short))
+    kinds = {kind.value: kind for kind in MeetingKind}
+    months: dict[Any, date] = {}
+    for org_id, kind, key, month, held, short in rows:
+        day = months.get(month)
+        if day is None:  # PostgreSQL returns a date, SQLite the ISO text
+            day = months[month] = month if isinstance(month, date) else date.fromisoformat(month)
+        result[org_id][(kinds[kind], key or None, day)] = HeldCount(held, short)
     return result
 
 

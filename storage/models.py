@@ -392,6 +392,8 @@ class MeetingCount(Base):
     """
 
     __tablename__ = "meeting_counts"
+    # The overview reads a few recent months of each kind across every branch.
+    __table_args__ = (Index("ix_meeting_counts_kind_month", "kind", "month"),)
 
     party_organization_id: Mapped[int] = mapped_column(
         ForeignKey("party_organizations.id", ondelete="CASCADE"), primary_key=True

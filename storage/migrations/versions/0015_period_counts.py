@@ -54,6 +54,7 @@ def upgrade() -> None:
             name=op.f("pk_meeting_counts"),
         ),
     )
+    op.create_index("ix_meeting_counts_kind_month", "meeting_counts", ["kind", "month"])
     # Months are local months of the deployment's zone (BRANCHBOT_TIMEZONE, as the bot reads).
     tz = ZoneInfo(os.environ.get("BRANCHBOT_TIMEZONE") or "Asia/Shanghai")
     bind = op.get_bind()
@@ -88,4 +89,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_meeting_counts_kind_month", table_name="meeting_counts")
     op.drop_table("meeting_counts")
