@@ -179,13 +179,13 @@ async def counts_of(
             )
         ).all()
     result: dict[int, dict[CountKey, HeldCount]] = defaultdict(dict)
-    kinds = {kind.value: kind for kind in MeetingKind}
+    by_value = {kind.value: kind for kind in MeetingKind}
     months: dict[Any, date] = {}
     for org_id, kind, key, month, held, short in rows:
         day = months.get(month)
         if day is None:  # PostgreSQL returns a date, SQLite the ISO text
             day = months[month] = month if isinstance(month, date) else date.fromisoformat(month)
-        result[org_id][(kinds[kind], key or None, day)] = HeldCount(held, short)
+        result[org_id][(by_value[kind], key or None, day)] = HeldCount(held, short)
     return result
 
 
