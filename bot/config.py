@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     max_concurrent_updates: int = Field(default=32, ge=1, le=1024)
     # Meetings: per-kind overrides of the required frequency, e.g. {"lesson": "year:1"}.
     meeting_requirements: dict[str, str] = Field(default_factory=dict)
+    # Whether a committee meeting without quorum (half of the committee or fewer present)
+    # still counts toward the monthly requirement; by default it does not.
+    inquorate_committee_counts: bool = False
     # How close (metres) a shared location must be to the meeting place to check in.
     checkin_radius_m: float = Field(default=300.0, gt=0, le=10_000)
     # Training hours (issue 5): how many hours a day of training counts (8 学时 by default),

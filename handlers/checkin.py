@@ -869,7 +869,8 @@ async def enter_fix_reason(update: Update, context: BranchContext) -> int:
         meeting_id = attendance.meeting_id
         if status is not before:
             await store.correct_attendance(
-                session, attendance, status=status, by=actor.telegram_id, reason=reason
+                session, attendance, status=status, by=actor.telegram_id, reason=reason,
+                tz=context.settings.tzinfo,
             )
         page = await page_of(session, attendance)
     context.user_data.pop(FIX, None)
@@ -1237,7 +1238,8 @@ async def freeze(update: Update, context: BranchContext) -> int:
         refuse_if_not_live(meeting)
         try:
             counts = await store.close(
-                session, meeting, minutes=minutes, by=actor.telegram_id, now=now
+                session, meeting, minutes=minutes, by=actor.telegram_id, now=now,
+                tz=context.settings.tzinfo,
             )
         except store.MeetingError:
             raise Refused(REFUSALS["closed"]) from None

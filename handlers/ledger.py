@@ -147,6 +147,19 @@ WORKBOOK_TEXTS: Mapping[str, str] = {
     "missing": N_("missing"),
     "not_required": N_("not required"),
     "no_groups": N_("no party groups"),
+    "no_committee": N_("no committee (fewer than 7 full members)"),
+    "before_creation": N_("not judged: before the branch was created"),
+    "inquorate": N_("Without quorum"),
+    "quorum": N_("Quorum (more than half)"),
+    "yes": N_("yes"),
+    "no": N_("no"),
+}
+# Why a kind is not judged (rules.verdicts.NotApplicable).
+NOT_APPLICABLE = {
+    "no_groups": N_("{mark} {kind}: no party groups"),
+    "no_committee": N_("{mark} {kind}: not required, no committee (fewer than 7 full members "
+                       "and none recorded besides the secretary)"),
+    "before_creation": N_("{mark} {kind}: not judged, the branch was created on {date}"),
 }
 
 
@@ -170,6 +183,11 @@ def fit(lines: list[Html]) -> Html:
         kept.append(line)
         size += len(line) + 1
     return html_join("\n", kept)
+
+
+def local_today(context: BranchContext) -> date:
+    """Today in the deployment's zone by the bot's clock (the wall clock; tests move it)."""
+    return context.branch_app.courier.clock().astimezone(context.settings.tzinfo).date()
 
 
 def parse_code(data: str | None, code: str, allowed: tuple[str, ...]) -> str:
@@ -223,8 +241,9 @@ def compliance_text(
         if item.group_name:
             label = label + " · " + item.group_name
         mark = STATUS_MARKS[item.status]
-        if item.no_groups:
-            lines.append(t("{mark} {kind}: no party groups", mark=mark, kind=label))
+        if item.not_applicable:
+            lines.append(t(NOT_APPLICABLE[item.not_applicable], mark=mark, kind=label,
+                           date=report.created_on.isoformat() if report.created_on else "?"))
             continue
         if item.requirement.minimum == 0:
             lines.append(
@@ -234,12 +253,20 @@ def compliance_text(
         rule = t(REQUIREMENT_TEXT[item.requirement.period], n=item.requirement.minimum)
         lines.append(t("{mark} <b>{kind}</b> ({rule})", mark=mark, kind=label, rule=rule))
         cells = [
-            f"{row.period_label} {STATUS_MARKS[row.status]} {row.held}/{row.required}"
+            f"{row.period_label} {STATUS_MARKS[row.status]} {row.counted}/{row.required}"
+            + (t(" ({n} without quorum)", n=row.inquorate) if row.inquorate else "")
             for row in item.rows
         ]
         for start in range(0, len(cells), 3):
             lines.append(escape("    " + " · ".join(cells[start : start + 3])))
 
+    if any(item.inquorate for item in report.kinds):
+        lines.append(
+            t("Committee meetings without quorum (half of the committee or fewer present) "
+              "count toward the requirement.") if report.inquorate_counts else
+            t("Committee meetings without quorum (half of the committee or fewer present) "
+              "do not count toward the requirement.")
+        )
     members = report.members
     pages = max(1, -(-len(members) // MEMBERS_PER_PAGE))
     page = min(max(page, 0), pages - 1)
@@ -262,7 +289,7 @@ async def render_compliance(
 ) -> None:
     """Held vs required per kind and each member's rate, with the period buttons."""
     tz = context.settings.tzinfo
-    today = store.local_today(tz)
+    today = local_today(context)
     async with context.db.session() as session:
         actor = await leader_actor(session, update, context, "compliance")
         require(can_manage_org(actor, org_id), update, "compliance")
@@ -272,6 +299,7 @@ async def render_compliance(
         report = await store.compliance_report(
             session, org_id, store.report_period(code, today), tz=tz,
             requirements=context.settings.requirements, today=today,
+            inquorate_counts=context.settings.inquorate_committee_counts,
         )
     t = translator(actor.language)
     text, pages = compliance_text(t, org.name, report, page)
@@ -383,7 +411,7 @@ async def export_ledger(update: Update, context: BranchContext) -> None:
     _, org_id, raw_code = cb_args(data, "lg", str, int, str)
     code = parse_code(data, raw_code, LEDGER_CODES)
     tz = context.settings.tzinfo
-    today = store.local_today(tz)
+    today = local_today(context)
     async with context.db.session() as session:
         actor = await leader_actor(session, update, context, "ledger export")
         require(can_manage_org(actor, org_id), update, "ledger export")
@@ -393,6 +421,7 @@ async def export_ledger(update: Update, context: BranchContext) -> None:
         ledger = await store.ledger_data(
             session, org_id, org.name, store.report_period(code, today), tz=tz,
             requirements=context.settings.requirements, today=today,
+            inquorate_counts=context.settings.inquorate_committee_counts,
         )
     await answer(update)
     t = translator(actor.language)

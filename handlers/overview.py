@@ -31,9 +31,23 @@ from handlers.common import (
     require,
     send,
 )
-from handlers.ledger import fit, kind_labels, percent
-from handlers.menu import COMMAND_CALLBACKS
-from reminders.planner import APPROXIMATE_NOTE, DUTY_TITLES
+from handlers.ledger import (
+    fit,
+    kind_labels,
+    local_today,
+    percent,
+)
+from handlers.menu import (
+    COMMAND_CALLBACKS,
+)
+from reminders.planner import (
+    APPROXIMATE_NOTE,
+    DUTY_TITLES,
+)
+from rules.meetings import (
+    Period,
+    period_label,
+)
 from storage import ledger as ledger_store
 from storage import overview as store
 
@@ -52,6 +66,25 @@ def duty_name(t: Translator, code: str | None, title: str | None) -> Html:
     if code in DUTY_TITLES:
         return t(DUTY_TITLES[code])
     return escape(title or "?")
+
+
+def periods_text(t: Translator, view: store.Overview) -> Html:
+    """Which periods the meeting verdicts cover: per unit, the last completed and this one."""
+    spans = view.periods
+    parts = {}
+    for unit in (Period.MONTH, Period.QUARTER, Period.YEAR):
+        if len(spans.get(unit, ())) == 2:
+            (last, _), (current, _) = spans[unit]
+            parts[unit.value] = (period_label(last, unit), period_label(current, unit))
+    if len(parts) < 3:
+        return BLANK
+    return t(
+        "Judged: monthly kinds {month_last} (completed) and {month_now} (running); quarterly "
+        "{quarter_last} and {quarter_now}; yearly {year_last} and {year_now}.",
+        month_last=parts["month"][0], month_now=parts["month"][1],
+        quarter_last=parts["quarter"][0], quarter_now=parts["quarter"][1],
+        year_last=parts["year"][0], year_now=parts["year"][1],
+    )
 
 
 def chart_bars(t: Translator, view: store.Overview, branches: int) -> list[
@@ -95,7 +128,8 @@ def overview_text(t: Translator, view: store.Overview) -> Html:
             own=cover.own, joint=cover.joint, none=cover.none,
         ),
         BLANK,
-        t("<b>Meetings this quarter</b> ({quarter})", quarter=view.quarter.label),
+        t("<b>Meetings</b>: last completed and running periods"),
+        periods_text(t, view),
         t(
             "{ok} of {n} branches on schedule, {behind} behind.",
             ok=view.compliant, n=len(view.branches), behind=view.behind,
@@ -163,7 +197,7 @@ async def show_overview(update: Update, context: BranchContext) -> None:
     """/overview: the admin's oversight numbers, then the chart."""
     settings = context.settings
     tz = settings.tzinfo
-    today = ledger_store.local_today(tz)
+    today = local_today(context)
     async with context.db.session() as session:
         actor = await current_actor(session, update, context)
         require(actor.is_admin, update, "overview")
@@ -172,6 +206,7 @@ async def show_overview(update: Update, context: BranchContext) -> None:
         view = await store.overview(
             session, scope, today=today, tz=tz, requirements=settings.requirements,
             policy=settings.training_policy,
+            inquorate_counts=settings.inquorate_committee_counts,
         )
     t = translator(actor.language)
     await send(update, overview_text(t, view))

@@ -25,6 +25,7 @@ def plan_settings(settings: Settings) -> PlanSettings:
     return PlanSettings(
         tz=settings.tzinfo, admins=settings.admins, requirements=settings.requirements,
         training_policy=settings.training_policy,
+        inquorate_counts=settings.inquorate_committee_counts,
     )
 
 

@@ -112,6 +112,7 @@ class PlanSettings:
     training_policy: TrainingPolicy = DEFAULT_POLICY
     # Loaded holiday schedules; plan_all reads them from the database at each pass.
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    inquorate_counts: bool = False  # committee meetings without quorum count (a setting)
     planned: list[Planned] = field(default_factory=list)
     # The pass's slice (after, until] of due times, set by plan_all.
     after: datetime | None = None
@@ -850,6 +851,7 @@ async def plan_compliance(session: AsyncSession, now: datetime, settings: PlanSe
             report = await ledger.compliance_report(
                 session, org_id, report_period, tz=settings.tz,
                 requirements=settings.requirements, today=today,
+                inquorate_counts=settings.inquorate_counts,
             )
             missing = sorted(
                 {k.kind for k in report.kinds

@@ -495,9 +495,6 @@ class ComplianceRow(NamedTuple):
     status: ComplianceStatus
 
 
-_KIND_ORDER = {kind: index for index, kind in enumerate(MeetingKind)}
-
-
 def compliance(
     facts: Iterable[MeetingFact],
     requirements: Mapping[MeetingKind, Requirement],
@@ -511,42 +508,23 @@ def compliance(
     Meetings are counted over whole periods, so pass facts covering the first and last period
     entirely. For 党小组会 pass one group's facts to judge that group.
     "missing": the period is over with too few; "due": it is still running with too few.
+    The verdict itself is rules.verdicts.judge_branch, the one every view uses.
     """
-    held: dict[tuple[MeetingKind, date], int] = {}
-    for fact in facts:
-        requirement = requirements.get(fact.kind)
-        if requirement is None:
-            continue
-        key = (fact.kind, period_of(fact.held_on, requirement.period)[0])
-        held[key] = held.get(key, 0) + 1
+    from rules.verdicts import BranchFacts, HeldCount, judge_branch, report_periods
 
-    rows: list[ComplianceRow] = []
-    for kind, requirement in requirements.items():
-        for first, last in periods_between(start, end, requirement.period):
-            if first > today:
-                continue
-            count = held.get((kind, first), 0)
-            status: ComplianceStatus
-            if requirement.minimum == 0:
-                status = "not_required"
-            elif count >= requirement.minimum:
-                status = "met"
-            elif last < today:
-                status = "missing"
-            else:
-                status = "due"
-            rows.append(
-                ComplianceRow(
-                    kind=kind,
-                    period_first_day=first,
-                    period_label=period_label(first, requirement.period),
-                    required=requirement.minimum,
-                    held=count,
-                    status=status,
-                )
-            )
-    rows.sort(key=lambda row: (_KIND_ORDER[row.kind], row.period_first_day))
-    return rows
+    counts: dict[tuple[MeetingKind, int | None, date], HeldCount] = {}
+    for fact in facts:
+        # Facts of 党小组会 are one group's: judge them as the branch's only group (id 0).
+        key = (fact.kind, 0 if fact.kind is MeetingKind.GROUP else None, fact.held_on)
+        counts[key] = HeldCount(counts.get(key, HeldCount()).held + 1)
+    branch = BranchFacts(committee_members=1, groups=((0, ""),))
+    return [
+        ComplianceRow(row.kind, row.period_first_day, row.period_label, row.required, row.held,
+                      row.status)
+        for item in judge_branch(counts, requirements, branch, report_periods(start, end),
+                                 today=today, inquorate_counts=True)
+        for row in item.rows
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

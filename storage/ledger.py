@@ -22,20 +22,23 @@ from sqlalchemy import String, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rules import meetings as rules
-from rules.meetings import ComplianceRow, MeetingFact, Period, Requirement
+from rules.meetings import Period, Requirement
+from rules.verdicts import BranchFacts, KindVerdict, Spans, judge_branch, report_periods
+from storage.meeting_counts import counts_of, facts_of, inquorate
 from storage.meetings import MemberAttendance, day_bounds, member_attendance
 from storage.models import (
     Attendance,
     AttendanceStatus,
     Meeting,
+    MeetingCount,
     MeetingFile,
     MeetingKind,
     MeetingState,
     Membership,
     PartyGroup,
+    PartyOrganization,
     Person,
 )
-from storage.orgs import groups_of
 
 logger = logging.getLogger(__name__)
 
@@ -95,39 +98,9 @@ def _local(value: datetime, tz: tzinfo) -> datetime:
 
 _CLOSED = Meeting.state == MeetingState.CLOSED
 _FIELD, _LINE = "\x1f", "\x1e"  # unit and record separators: never in names or reasons
-_WORST = ("missing", "due", "met", "not_required")  # most serious first
 
-
-@dataclass(frozen=True)
-class HeldMeeting:
-    """A closed meeting as compliance sees it: kind, local day, and its 党小组 if any."""
-
-    kind: MeetingKind
-    held_on: date
-    party_group_id: int | None
-
-
-@dataclass(frozen=True)
-class KindCompliance:
-    """Held vs required for one kind (for 党小组会: one group) in each period of a report."""
-
-    kind: MeetingKind
-    requirement: Requirement
-    rows: tuple[ComplianceRow, ...]
-    group_name: str | None = None
-    no_groups: bool = False  # 党小组会 required, but the branch has no 党小组 to hold one
-
-    @property
-    def status(self) -> str:
-        """The most serious status of its periods: missing, due, met or not_required."""
-        if self.no_groups or self.requirement.minimum == 0 or not self.rows:
-            return "not_required"
-        statuses = {row.status for row in self.rows}
-        return next(s for s in _WORST if s in statuses)
-
-    @property
-    def held(self) -> int:
-        return sum(row.held for row in self.rows)
+# The verdict of one kind (for 党小组会: one group) over the periods of a report.
+KindCompliance = KindVerdict
 
 
 @dataclass(frozen=True)
@@ -135,65 +108,38 @@ class ComplianceReport:
     period: ReportPeriod
     kinds: tuple[KindCompliance, ...]
     members: tuple[MemberAttendance, ...]
+    inquorate_counts: bool = False  # whether committee meetings without quorum counted
+    created_on: date | None = None  # periods starting before it are not judged
 
 
-async def held_facts(
-    session: AsyncSession, org_id: int, first: date, last: date, tz: tzinfo
-) -> list[HeldMeeting]:
-    """Closed meetings of the local days first..last, with their local day and group."""
-    start, end = day_bounds(first, last, tz)
-    rows = await session.execute(
-        select(Meeting.kind, Meeting.starts_at, Meeting.party_group_id).where(
-            Meeting.party_organization_id == org_id,
-            _CLOSED,
-            Meeting.starts_at >= start,
-            Meeting.starts_at < end,
-        )
-    )
-    return [
-        HeldMeeting(kind, _local(starts, tz).date(), group_id)
-        for kind, starts, group_id in rows.all()
-    ]
-
-
-def judge(
-    facts: Sequence[HeldMeeting],
+async def verdicts_of(
+    session: AsyncSession,
+    org_id: int,
+    periods: Spans,
+    *,
+    tz: tzinfo,
     requirements: Mapping[MeetingKind, Requirement],
-    groups: Sequence[tuple[int, str]],
-    period: ReportPeriod,
     today: date,
-) -> list[KindCompliance]:
-    """Compliance per kind in MeetingKind order; 党小组会 judged for each group on its own."""
-    result: list[KindCompliance] = []
-    for kind in MeetingKind:
-        requirement = requirements.get(kind)
-        if requirement is None:
-            continue
-
-        def rows_for(selected: Sequence[HeldMeeting], kind: MeetingKind = kind) -> tuple[
-            ComplianceRow, ...
-        ]:
-            return tuple(
-                rules.compliance(
-                    [MeetingFact(f.kind, f.held_on) for f in selected],
-                    {kind: requirements[kind]},
-                    start=period.first,
-                    end=period.last,
-                    today=today,
-                )
-            )
-
-        of_kind = [f for f in facts if f.kind is kind]
-        if kind is not MeetingKind.GROUP:
-            result.append(KindCompliance(kind, requirement, rows_for(of_kind)))
-            continue
-        if not groups:
-            result.append(KindCompliance(kind, requirement, rows_for(of_kind), no_groups=True))
-            continue
-        for group_id, group_name in groups:
-            mine = [f for f in of_kind if f.party_group_id == group_id]
-            result.append(KindCompliance(kind, requirement, rows_for(mine), group_name=group_name))
-    return result
+    inquorate_counts: bool = False,
+) -> tuple[BranchFacts | None, list[KindCompliance]]:
+    """The organization's facts and the verdict on its meetings over `periods`
+    (rules.verdicts), from the kept counts: four small queries whatever the number of
+    meetings."""
+    facts = (await facts_of(session, [PartyOrganization.id == org_id], tz)).get(org_id)
+    if facts is None:
+        return None, []
+    spans = [span for unit_spans in periods.values() for span in unit_spans]
+    if not spans:
+        return facts, judge_branch({}, requirements, facts, periods, today=today,
+                                   inquorate_counts=inquorate_counts)
+    first = min(f for f, _ in spans)
+    last = max(last for _, last in spans)
+    counts = await counts_of(
+        session, [MeetingCount.party_organization_id == org_id],
+        since=dict.fromkeys(requirements, first), until=last,
+    )
+    return facts, judge_branch(counts.get(org_id, {}), requirements, facts, periods,
+                               today=today, inquorate_counts=inquorate_counts)
 
 
 async def compliance_report(
@@ -204,21 +150,25 @@ async def compliance_report(
     tz: tzinfo,
     requirements: Mapping[MeetingKind, Requirement],
     today: date,
+    inquorate_counts: bool = False,
 ) -> ComplianceReport:
-    """Held vs required per kind, and each member's attendance over the period: 3 queries."""
-    # Requirements are counted over whole months, quarters or years: read whole years.
-    facts = await held_facts(
-        session, org_id, date(period.first.year, 1, 1), date(period.last.year, 12, 31), tz
+    """Held vs required per kind over every month, quarter and year overlapping the period
+    (rules.verdicts.judge_branch), and each member's attendance over the period."""
+    # Requirements are counted over whole months, quarters or years.
+    facts, kinds = await verdicts_of(
+        session, org_id, report_periods(period.first, period.last), tz=tz,
+        requirements=requirements, today=today, inquorate_counts=inquorate_counts,
     )
-    groups = [(g.id, g.name) for g in await groups_of(session, org_id)]
     start, end = day_bounds(period.first, period.last, tz)
     # Guests (activists) are not counted in 应到: only people with an expected line are listed.
     members = [m for m in await member_attendance(session, org_id, start, end) if m.expected]
     members.sort(key=lambda m: (m.name, m.membership_id))
     return ComplianceReport(
         period=period,
-        kinds=tuple(judge(facts, requirements, groups, period, today)),
+        kinds=tuple(kinds),
         members=tuple(members),
+        inquorate_counts=inquorate_counts,
+        created_on=facts.created_on if facts else None,
     )
 
 
@@ -251,6 +201,13 @@ class LedgerMeeting:
     leave: list[tuple[str, str | None]] = field(default_factory=list)  # name, reason
     absentees: list[tuple[str, bool]] = field(default_factory=list)  # name, caught up (补学)
     guests: list[str] = field(default_factory=list)  # activists who attended (列席)
+
+    @property
+    def quorate(self) -> bool | None:
+        """For a committee meeting: more than half of the committee present; else None."""
+        if self.kind is not MeetingKind.COMMITTEE:
+            return None
+        return not inquorate(self.kind, self.present, self.expected)
 
 
 @dataclass(frozen=True)
@@ -293,6 +250,7 @@ async def ledger_data(
     tz: tzinfo,
     requirements: Mapping[MeetingKind, Requirement],
     today: date,
+    inquorate_counts: bool = False,
 ) -> LedgerData:
     """Everything the workbook and the chart show; 8 queries whatever the number of meetings."""
     start, end = day_bounds(period.first, period.last, tz)
@@ -393,7 +351,8 @@ async def ledger_data(
         for mid, kind, starts, topic, reason in cancelled_rows.all()
     ]
     report = await compliance_report(
-        session, org_id, period, tz=tz, requirements=requirements, today=today
+        session, org_id, period, tz=tz, requirements=requirements, today=today,
+        inquorate_counts=inquorate_counts,
     )
     return LedgerData(
         org_name=org_name,
@@ -476,6 +435,7 @@ WORKBOOK_TEXTS = (
     "recorder", "lecturer", "group", "expected", "present", "on_leave", "absent", "leave_names",
     "absent_names", "guests", "minutes", "attachments", "kind", "required", "held", "status",
     "name", "rate", "reason", "caught_up", "met", "due", "missing", "not_required", "no_groups",
+    "no_committee", "before_creation", "inquorate", "quorum", "yes", "no",
 )
 _MAX_CELL = 32_000  # Excel's limit is 32,767 characters
 _SHEET_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
@@ -565,13 +525,15 @@ def build_workbook(
     _put(summary, row, 1, texts["compliance_title"]).font = Font(bold=True, size=12)
     row += 1
     _header(summary, row, [texts["kind"], texts["group"], texts["period"], texts["required"],
-                           texts["held"], texts["status"]], [28, 18, 14, 10, 10, 16])
+                           texts["held"], texts["inquorate"], texts["status"]],
+            [28, 18, 14, 10, 10, 12, 16])
     for item in data.compliance.kinds:
         label = kind_labels.get(item.kind, item.kind.value)
-        if item.no_groups:
+        if item.not_applicable:
             row += 1
             for column, value in enumerate(
-                [label, "", "", item.requirement.minimum, 0, texts["no_groups"]], start=1
+                [label, item.group_name or "", "", item.requirement.minimum, "", "",
+                 texts[item.not_applicable]], start=1
             ):
                 _put(summary, row, column, value)
             continue
@@ -579,7 +541,9 @@ def build_workbook(
             row += 1
             cells: list[object] = [
                 label, item.group_name or "", compliance_row.period_label,
-                compliance_row.required, compliance_row.held, texts[compliance_row.status],
+                compliance_row.required, compliance_row.held,
+                compliance_row.inquorate if item.kind is MeetingKind.COMMITTEE else "",
+                texts[compliance_row.status],
             ]
             for column, value in enumerate(cells, start=1):
                 _put(summary, row, column, value)
@@ -634,6 +598,7 @@ def build_workbook(
             columns.append(("lecturer", 12))
         columns += [
             ("expected", 8), ("present", 8), ("on_leave", 8), ("absent", 8),
+            *([("quorum", 10)] if kind is MeetingKind.COMMITTEE else []),
             ("leave_names", 28), ("absent_names", 24), ("guests", 18), ("minutes", 50),
             ("attachments", 10),
         ]
@@ -653,6 +618,7 @@ def build_workbook(
                 "present": meeting.present,
                 "on_leave": meeting.on_leave,
                 "absent": meeting.absent,
+                "quorum": texts["yes"] if meeting.quorate else texts["no"],
                 "leave_names": _join(
                     [f"{name} ({reason})" if reason else name for name, reason in meeting.leave]
                 ),
@@ -831,7 +797,6 @@ __all__ = [
     "WORKBOOK_TEXTS",
     "CancelledMeeting",
     "ComplianceReport",
-    "HeldMeeting",
     "KindCompliance",
     "LedgerData",
     "LedgerMeeting",
@@ -841,13 +806,12 @@ __all__ = [
     "chart_png",
     "cjk_font",
     "compliance_report",
-    "held_facts",
-    "judge",
     "ledger_data",
     "local_today",
     "meeting_ics",
     "member_record",
     "monthly_rates",
     "report_period",
+    "verdicts_of",
     "year_bounds",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import and_, case, func, select, update
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from rules import meetings as rules
-from storage import audit, outbox
+from storage import audit, meeting_counts, outbox
 from storage.models import (
     Attendance,
     AttendanceStatus,
@@ -416,9 +416,12 @@ async def check_in(
 
 
 async def close(
-    session: AsyncSession, meeting: Meeting, *, minutes: str | None, by: int, now: datetime
+    session: AsyncSession, meeting: Meeting, *, minutes: str | None, by: int, now: datetime,
+    tz: tzinfo | None = None,
 ) -> rules.LedgerCounts:
-    """Freeze the record: whoever did not come and had no approved leave is absent."""
+    """Freeze the record: whoever did not come and had no approved leave is absent.
+
+    The meeting is counted for compliance (in `tz`'s months) in the same transaction."""
     if meeting.state is MeetingState.CLOSED:
         raise MeetingError("already_closed")
     if meeting.state is MeetingState.CANCELLED:
@@ -436,6 +439,7 @@ async def close(
     # Reminders about it (before it, check-in, minutes) are moot once it is closed.
     await outbox.cancel(session, subject=_subject(meeting), reason="meeting closed")
     counts = rules.ledger_counts(frozen)
+    await meeting_counts.meeting_closed(session, meeting, counts, tz)
     audit.record(
         session, by, "meeting.close", "meeting", meeting.id,
         expected=counts.expected, present=counts.present, on_leave=counts.on_leave,
@@ -497,12 +501,21 @@ async def edit_closed(
 
 async def correct_attendance(
     session: AsyncSession, attendance: Attendance, *, status: AttendanceStatus, by: int,
-    reason: str,
+    reason: str, tz: tzinfo | None = None,
 ) -> None:
-    """Fix one line of a frozen record, logged with who and why."""
+    """Fix one line of a frozen record, logged with who and why; a committee meeting's
+    quorum is counted again in the same transaction."""
+    meeting = await session.get(Meeting, attendance.meeting_id)
+    closed = meeting is not None and meeting.state is MeetingState.CLOSED
+    was_short = closed and await meeting_counts.meeting_inquorate(
+        session, attendance.meeting_id, meeting.kind if meeting else MeetingKind.ASSEMBLY
+    )
     before = attendance.status
     attendance.status = status
     attendance.marked_by = by
+    if closed and meeting is not None:
+        await session.flush()
+        await meeting_counts.quorum_changed(session, meeting, was_short, tz)
     audit.record(
         session, by, "attendance.correct", "attendance", attendance.id,
         before=before, after=status, reason=reason,

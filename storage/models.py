@@ -386,6 +386,27 @@ class MeetingFile(Base):
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class MeetingCount(Base):
+    """Closed meetings per organization, kind, 党小组 and local month: what compliance reads.
+
+    Kept by storage/meetings.py in the transaction that closes a meeting or corrects its
+    record (storage/meeting_counts.py), so verdicts never scan every meeting.
+    """
+
+    __tablename__ = "meeting_counts"
+    # The overview reads a few recent months of each kind across every branch.
+    __table_args__ = (Index("ix_meeting_counts_kind_month", "kind", "month"),)
+
+    party_organization_id: Mapped[int] = mapped_column(
+        ForeignKey("party_organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[MeetingKind] = mapped_column(_enum(MeetingKind), primary_key=True)
+    group_key: Mapped[int] = mapped_column(Integer, primary_key=True)  # 党小组 id, 0 for none
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # first day, local time
+    held: Mapped[int] = mapped_column(Integer, default=0)
+    inquorate: Mapped[int] = mapped_column(Integer, default=0)  # committee, no quorum
+
+
 class AuditEvent(Base):
     """Who did what, when, with the values before and after."""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import calendar
 import io
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -20,22 +19,21 @@ from sqlalchemy import and_, case, exists, false, func, literal, or_, select, un
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reminders import duties as duty_rules
-from rules import meetings as rules
 from rules import terms
-from rules.meetings import MeetingFact, Period, Requirement
+from rules.meetings import Period, Requirement
 from rules.permissions import Actor
 from rules.training import DEFAULT_POLICY, TrainingPolicy
+from rules.verdicts import BranchFacts, KindVerdict, judge_branch, recent_periods
 from storage.ledger import ReportPeriod, report_period
+from storage.meeting_counts import counts_of, facts_of
 from storage.meetings import day_bounds
 from storage.models import (
     Duty,
     DutyCompletion,
-    Meeting,
+    MeetingCount,
     MeetingKind,
-    MeetingState,
     Membership,
     MembershipState,
-    PartyGroup,
     PartyOrganization,
     PartyOrgKind,
     SocialOrganization,
@@ -118,6 +116,7 @@ class Shortfall:
     required: int
     status: str  # missing (the period is over) or due (still running)
     group_name: str | None = None
+    inquorate: int = 0  # committee meetings held without quorum (not counted)
 
 
 @dataclass(frozen=True)
@@ -175,6 +174,8 @@ class Overview:
     secretaries: int
     secretaries_on_track: int
     on_track_by_org: Mapping[int, tuple[int, int]] = field(default_factory=dict)
+    # The periods meeting compliance was judged on: per unit, the last completed and this one.
+    periods: Mapping[Period, Sequence[tuple[date, date]]] = field(default_factory=dict)
 
     @property
     def compliant(self) -> int:
@@ -220,45 +221,13 @@ async def coverage(session: AsyncSession, scope: Scope) -> Coverage:
 # ---------------------------------------------------------------------------------------------
 
 
-def _month_firsts(quarter: ReportPeriod) -> list[date]:
-    return [date(quarter.first.year, quarter.first.month + i, 1) for i in range(3)]
-
-
-def judge_counts(
-    counts: Mapping[tuple[MeetingKind, int | None], Mapping[date, int]],
-    requirements: Mapping[MeetingKind, Requirement],
-    groups: Sequence[tuple[int, str]],
-    quarter: ReportPeriod,
-    today: date,
-) -> list[Shortfall]:
-    """Shortfalls of one branch from meetings held per (kind, group) and period first day.
-
-    The same judgement as the /compliance view (rules.meetings.compliance), fed with one fact
-    per meeting held dated on its period's first day; 党小组会 is judged per group.
-    """
-    result: list[Shortfall] = []
-    for kind in MeetingKind:
-        requirement = requirements.get(kind)
-        if requirement is None or requirement.minimum == 0:
-            continue
-        if kind is MeetingKind.GROUP:
-            if not groups:
-                continue  # no 党小组 to hold one: not required (as in storage.ledger.judge)
-            targets: list[tuple[int | None, str | None]] = list(groups)
-        else:
-            targets = [(None, None)]
-        for group_id, group_name in targets:
-            held = counts.get((kind, group_id), {})
-            facts = [MeetingFact(kind, first) for first, n in held.items() for _ in range(n)]
-            for row in rules.compliance(
-                facts, {kind: requirement}, start=quarter.first, end=quarter.last, today=today
-            ):
-                if row.status in ("missing", "due"):
-                    result.append(
-                        Shortfall(kind, row.period_label, row.held, row.required, row.status,
-                                  group_name)
-                    )
-    return result
+def shortfalls_of(verdicts: Iterable[KindVerdict]) -> list[Shortfall]:
+    """The periods below their minimum among a branch's verdicts (rules.verdicts)."""
+    return [
+        Shortfall(item.kind, row.period_label, row.counted, row.required, row.status,
+                  item.group_name, row.inquorate)
+        for item in verdicts for row in item.rows if row.status in ("missing", "due")
+    ]
 
 
 async def branch_compliance(
@@ -268,79 +237,32 @@ async def branch_compliance(
     today: date,
     tz: tzinfo,
     requirements: Mapping[MeetingKind, Requirement],
+    inquorate_counts: bool = False,
 ) -> tuple[ReportPeriod, list[BranchCompliance]]:
-    """Every branch in scope judged for this quarter, worst first: three queries."""
+    """Every branch in scope judged on its last completed and its running period of each
+    kind (rules.verdicts.recent_periods), worst first: five queries over the kept counts."""
     quarter = report_period("q", today)
+    where = [PartyOrganization.kind.in_(BRANCH_KINDS), *scope.where(PartyOrganization.id)]
     branches = (
-        await session.execute(
-            select(PartyOrganization.id, PartyOrganization.name).where(
-                PartyOrganization.kind.in_(BRANCH_KINDS), *scope.where(PartyOrganization.id)
-            )
-        )
+        await session.execute(select(PartyOrganization.id, PartyOrganization.name).where(*where))
     ).all()
     if not branches:
         return quarter, []
-    group_rows = await session.execute(
-        select(PartyGroup.party_organization_id, PartyGroup.id, PartyGroup.name)
-        .join(PartyOrganization, PartyOrganization.id == PartyGroup.party_organization_id)
-        .where(PartyOrganization.kind.in_(BRANCH_KINDS), *scope.where(PartyOrganization.id))
-        .order_by(PartyGroup.name)
+    facts = await facts_of(session, where, tz)
+    periods = recent_periods(today)
+    # Only the months of the periods judged: two months, two quarters or two years per kind.
+    since = {kind: periods[r.period][0][0] for kind, r in requirements.items() if r.minimum}
+    counts = await counts_of(
+        session, scope.where(MeetingCount.party_organization_id),
+        since=since, until=periods[Period.MONTH][-1][0],
     )
-    groups: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for org_id, group_id, name in group_rows.all():
-        groups[org_id].append((group_id, name))
-
-    # Meetings held per branch, kind and group, counted per month of the quarter, the quarter
-    # and the year (the periods a requirement can have), in local time.
-    months = _month_firsts(quarter)
-    year_first, year_last = date(today.year, 1, 1), date(today.year, 12, 31)
-    year_start, year_end = day_bounds(year_first, year_last, tz)
-    buckets: list[tuple[date, date, date]] = []  # (period first day, from, to) local days
-    for first in months:
-        last = date(first.year, first.month, calendar.monthrange(first.year, first.month)[1])
-        buckets.append((first, first, last))
-    buckets.append((quarter.first, quarter.first, quarter.last))
-    columns: list[Any] = []
-    for _, first, last in buckets:
-        start, end = day_bounds(first, last, tz)
-        columns.append(
-            func.sum(case((and_(Meeting.starts_at >= start, Meeting.starts_at < end), 1), else_=0))
-        )
-    columns.append(func.count())  # the whole year
-    rows = await session.execute(
-        select(Meeting.party_organization_id, Meeting.kind, Meeting.party_group_id, *columns)
-        .join(PartyOrganization, PartyOrganization.id == Meeting.party_organization_id)
-        .where(
-            Meeting.state == MeetingState.CLOSED,
-            Meeting.starts_at >= year_start,
-            Meeting.starts_at < year_end,
-            PartyOrganization.kind.in_(BRANCH_KINDS),
-            *scope.where(PartyOrganization.id),
-        )
-        .group_by(Meeting.party_organization_id, Meeting.kind, Meeting.party_group_id)
-    )
-    counts: dict[int, dict[tuple[MeetingKind, int | None], dict[date, int]]] = defaultdict(dict)
-    for org_id, kind, group_id, *numbers in rows.all():
-        requirement = requirements.get(kind)
-        if requirement is None:
-            continue
-        per_period: dict[date, int] = {}
-        if requirement.period is Period.MONTH:
-            for (first, _, _), n in zip(buckets[:3], numbers[:3], strict=True):
-                per_period[first] = int(n or 0)
-        elif requirement.period is Period.QUARTER:
-            per_period[quarter.first] = int(numbers[3] or 0)
-        else:
-            per_period[year_first] = int(numbers[4] or 0)
-        key = (kind, group_id if kind is MeetingKind.GROUP else None)
-        merged = counts[org_id].setdefault(key, {})
-        for first, n in per_period.items():
-            merged[first] = merged.get(first, 0) + n
     result = [
         BranchCompliance(
             org_id, name,
-            tuple(judge_counts(counts.get(org_id, {}), requirements, groups.get(org_id, []),
-                               quarter, today)),
+            tuple(shortfalls_of(judge_branch(
+                counts.get(org_id, {}), requirements, facts.get(org_id, BranchFacts()),
+                periods, today=today, inquorate_counts=inquorate_counts,
+            ))),
         )
         for org_id, name in branches
     ]
@@ -644,11 +566,13 @@ async def overview(
     tz: tzinfo,
     requirements: Mapping[MeetingKind, Requirement],
     policy: TrainingPolicy = DEFAULT_POLICY,
+    inquorate_counts: bool = False,
 ) -> Overview:
     """The whole oversight picture of a scope."""
     cover = await coverage(session, scope)
     quarter, branches = await branch_compliance(
-        session, scope, today=today, tz=tz, requirements=requirements
+        session, scope, today=today, tz=tz, requirements=requirements,
+        inquorate_counts=inquorate_counts,
     )
     due_terms, unknown = await renewals(session, scope, today=today)
     duties, per_org = await overdue_duties(session, scope, today=today, tz=tz)
@@ -659,7 +583,7 @@ async def overview(
         today=today, quarter=quarter, coverage=cover, branches=tuple(branches),
         renewals=tuple(due_terms), terms_unknown=unknown, duties=tuple(duties),
         overdue_by_org=per_org, secretaries=secretaries, secretaries_on_track=on_track,
-        on_track_by_org=by_org,
+        on_track_by_org=by_org, periods=recent_periods(today),
     )
 
 
@@ -848,12 +772,12 @@ __all__ = [
     "coverage",
     "duties_of",
     "filter_rows",
-    "judge_counts",
     "overdue_duties",
     "overview",
     "overview_chart_png",
     "renewals",
     "scope_of",
+    "shortfalls_of",
     "sort_rows",
     "term_of",
     "training_on_track",

@@ -210,10 +210,11 @@ def _counted_membership(org_ids: Collection[int] | None) -> list[ColumnElement[b
     return conditions
 
 
-def _facts(year: int, tz: tzinfo, persons: Any | None) -> Any:
+def _facts(year: int, tz: tzinfo, persons: Any | None, *, lessons_attended: bool = True) -> Any:
     """(person_id, kind, state, minutes) of `year`: logged records UNION ALL lessons attended.
 
     `persons` restricts to some person ids (a list or a SELECT of ids); None means everyone.
+    Without `lessons_attended` only logged records (when no one asked for counts lessons).
     """
     start, end = _year_bounds(year, tz)
     logged = (
@@ -247,6 +248,8 @@ def _facts(year: int, tz: tzinfo, persons: Any | None) -> Any:
     if persons is not None:
         logged = logged.where(TrainingRecord.person_id.in_(persons))
         lessons = lessons.where(Membership.person_id.in_(persons))
+    if not lessons_attended:
+        return logged.subquery("facts")
     return union_all(logged, lessons).subquery("facts")
 
 
@@ -318,6 +321,8 @@ def _requirements_cte(policy: TrainingPolicy) -> Any:
 def _progress(
     org_ids: Collection[int] | None, year: int, tz: tzinfo, policy: TrainingPolicy,
     extra: Sequence[ColumnElement[bool]] = (),
+    *,
+    lessons_attended: bool = True,
 ) -> Any:
     """Per counted membership: required, counted and pending minutes and verified per kind."""
     required_tree = _requirements_cte(policy)
@@ -326,7 +331,7 @@ def _progress(
         if org_ids is not None
         else None
     )
-    sums = _sums(_facts(year, tz, persons), policy)
+    sums = _sums(_facts(year, tz, persons, lessons_attended=lessons_attended), policy)
     leader = _is_leader()
 
     def by_group(leader_value: Any, member_value: Any) -> ColumnElement[int]:
@@ -1207,7 +1212,13 @@ async def secretaries_on_track(
     """For a subtree: secretaries whose counted training >= the pro-rata target, per org."""
     org_ids = await descendant_ids(session, {root_org_id})
     year = on.year
-    progress = _progress(org_ids, year, tz, policy, extra=[Membership.role.in_(list(roles))])
+    # Lessons attended matter only if they count for someone asked for (the overview asks for
+    # secretaries, leaders, whose counted kinds leave lessons out by default): a costly join.
+    lessons = not set(roles) <= LEADER_ROLES or (
+        TrainingKind.LESSON in policy.counted_kinds[TrainingGroup.LEADER]
+    )
+    progress = _progress(org_ids, year, tz, policy, extra=[Membership.role.in_(list(roles))],
+                         lessons_attended=lessons)
     target = _target(progress.c.required, on, year)
     rows = await session.execute(
         select(

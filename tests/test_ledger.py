@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import openpyxl
 from PIL import Image
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
 
@@ -37,6 +37,7 @@ from storage.models import (
     MeetingState,
     MemberRole,
     MemberStatus,
+    PartyOrganization,
     PartyOrgKind,
 )
 from tests.harness import ADMIN_ID, Bot
@@ -153,6 +154,9 @@ async def build_world(bot: Bot) -> World:
             )
         sam, bob, alice, cathy = ids["sam"], ids["bob"], ids["alice"], ids["cathy"]
         world = World(a.id, b.id, group.id, ids, first, last)
+        # The branches existed before the seeded quarter (periods before that are not judged).
+        await s.execute(update(PartyOrganization).values(
+            created_at=datetime.combine(first - timedelta(days=400), time(0), tzinfo=TZ)))
 
         # Every kind but the assembly; the committee and groups each month.
         m1, m2, m3 = (m.replace(day=10) for m in months)
@@ -210,9 +214,16 @@ async def test_compliance_flags_the_missing_assembly(bot: Bot) -> None:
     text = secretary.last_text
     lines = lines_of(text)
     assert f"❌ {LABELS[MeetingKind.ASSEMBLY]} (at least 1 a quarter)" in lines, text
-    for kind in (MeetingKind.COMMITTEE, MeetingKind.LESSON, MeetingKind.THEME_DAY,
+    for kind in (MeetingKind.LESSON, MeetingKind.THEME_DAY,
                  MeetingKind.ORG_LIFE, MeetingKind.APPRAISAL):
         assert any(line.startswith(f"✅ {LABELS[kind]} (") for line in lines), (kind, text)
+    # Two of the three committee meetings had only Sam of Sam and Bob: no quorum, not counted.
+    assert f"❌ {LABELS[MeetingKind.COMMITTEE]} (at least 1 a month)" in lines, text
+    months = [f"{world.first.year}-{world.first.month + i:02d}" for i in range(3)]
+    assert (f"{months[0]} ✅ 1/1 · {months[1]} ❌ 0/1 (1 without quorum) · "
+            f"{months[2]} ❌ 0/1 (1 without quorum)") in lines, text
+    assert ("Committee meetings without quorum (half of the committee or fewer present) do "
+            "not count toward the requirement.") in lines
     assert any(line.startswith(f"✅ {LABELS[MeetingKind.GROUP]} · Group One") for line in lines)
     label = f"{world.first.year}-Q{(world.first.month - 1) // 3 + 1}"
     assert f"{label} ❌ 0/1" in text

@@ -130,12 +130,17 @@ async def build_world(bot: Bot, language: str = "en") -> World:
         # Every organization existed long before the duty's deadline.
         await s.execute(update(PartyOrganization).values(
             created_at=datetime.combine(now - timedelta(days=800), time(0), tzinfo=TZ)))
-        # The joint branch held its monthly meetings in every month of the quarter that is over.
-        for first in past:
-            for kind in (MeetingKind.COMMITTEE, MeetingKind.THEME_DAY):
-                await hold(s, joint.id, kind, first + timedelta(days=14))
-            await hold(s, c.id, MeetingKind.COMMITTEE, first + timedelta(days=14))
-            await hold(s, c.id, MeetingKind.THEME_DAY, first + timedelta(days=14))
+        # The joint branch and Branch C held what the last completed periods required (they
+        # have no committee and no 党小组, so they owe no committee or group meetings).
+        last_month = period_of(period_of(now, Period.MONTH)[0] - timedelta(days=1),
+                               Period.MONTH)[0]
+        last_quarter = period_of(quarter_first - timedelta(days=1), Period.QUARTER)[0]
+        for org_id in (joint.id, c.id):
+            await hold(s, org_id, MeetingKind.THEME_DAY, last_month + timedelta(days=14))
+            await hold(s, org_id, MeetingKind.ASSEMBLY, last_quarter + timedelta(days=20))
+            await hold(s, org_id, MeetingKind.LESSON, last_quarter + timedelta(days=21))
+            await hold(s, org_id, MeetingKind.ORG_LIFE, date(now.year - 1, 12, 10))
+            await hold(s, org_id, MeetingKind.APPRAISAL, date(now.year - 1, 12, 11))
         # One reporting duty, due 20 days ago: the joint branch and Branch C handed it in.
         await s.execute(update(Duty).values(active=False))
         # Added before its deadline: only then is it overdue (as /duties shows it).
@@ -175,12 +180,10 @@ async def test_admin_sees_the_overview_of_the_seeded_world(bot: Bot) -> None:
         "organization {own}, joint branch {joint}, not covered {none}.",
         covered=4, total=5, rate="80%", own=2, joint=2, none=1,
     ) in text
-    behind = 1 if world.past_months else 0
-    assert t("{ok} of {n} branches on schedule, {behind} behind.",
-             ok=3 - behind, n=3, behind=behind) in text
-    if world.past_months:
-        # Branch A missed the committee meeting and the theme day of each month that is over.
-        assert f"❌ Branch A: {2 * world.past_months} missing" in text
+    assert t("{ok} of {n} branches on schedule, {behind} behind.", ok=2, n=3, behind=1) in text
+    # Branch A held nothing: last month's theme day, last quarter's assembly and lesson and
+    # last year's organizational life meeting and appraisal are missing; it has no committee.
+    assert "❌ Branch A: 5 missing" in text
     assert "Joint Branch:" not in text.split("Committee terms")[0]  # on schedule: not listed
     assert "Committee terms ending within 6 months or overdue: 2" in text
     assert "🗳 Branch A: ended on" in text and "renewal overdue" in text

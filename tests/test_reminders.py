@@ -371,7 +371,8 @@ async def test_missing_meetings_are_flagged_on_the_check_day_once(bot: Bot) -> N
     month = [n for n in notes if "2030-03:" in n]
     assert len(quarter) == 1 and len(month) == 1 and len(notes) == 2
     assert "Branch general assembly" in quarter[0] and "Party lesson" in quarter[0]
-    assert "Branch committee meeting" in month[0]
+    # A secretary and one member: no committee (fewer than 7), so no committee meeting owed.
+    assert "Theme party day" in month[0] and "Branch committee meeting" not in month[0]
     assert reminders_about(w.texts(ALICE), "📅") == []
 
 

@@ -380,7 +380,8 @@ class Dashboard:
                 f"⬇ {esc(label)}</a></p>")
 
     def _today(self) -> date:
-        return store.local_today(self.settings.tzinfo)
+        # The bot's clock (the wall clock; tests move it), as the chat's views use.
+        return self.application.courier.clock().astimezone(self.settings.tzinfo).date()
 
     async def _overview(self, viewer: Viewer) -> store.Overview:
         settings = self.settings
@@ -388,6 +389,7 @@ class Dashboard:
             return await store.overview(
                 session, viewer.scope, today=self._today(), tz=settings.tzinfo,
                 requirements=settings.requirements, policy=settings.training_policy,
+                inquorate_counts=settings.inquorate_committee_counts,
             )
 
     # --- pages ------------------------------------------------------------------------------
@@ -474,6 +476,7 @@ class Dashboard:
             detail = await pages.branch_detail(
                 session, t, org_id, today=self._today(), tz=settings.tzinfo,
                 requirements=settings.requirements, policy=settings.training_policy,
+                inquorate_counts=settings.inquorate_committee_counts,
             )
         if detail is None:
             raise self.not_found(viewer)

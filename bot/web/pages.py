@@ -19,10 +19,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import N_, Translator
 from bot.web.tables import Cell, Column, Table, esc
 from handlers.ledger import WORKBOOK_TEXTS, kind_labels
-from handlers.overview import duty_name
-from reminders.planner import APPROXIMATE_NOTE
+from handlers.overview import (
+    duty_name,
+    periods_text,
+)
+from reminders.planner import (
+    APPROXIMATE_NOTE,
+)
 from rules.meetings import Requirement
 from rules.training import TrainingPolicy
+from rules.verdicts import recent_periods
 from storage import ledger as ledger_store
 from storage import overview as store
 from storage.models import AuditEvent, MeetingKind, Person
@@ -63,7 +69,7 @@ def overview_figures(t: Translator, view: store.Overview) -> str:
     parts = [
         _figure(t("Coverage"), _percent(cover.rate),
                 f"{cover.own + cover.joint} / {cover.total}"),
-        _figure(t("Branches on schedule ({quarter})", quarter=view.quarter.label),
+        _figure(t("Branches with meetings on schedule"),
                 f"{view.compliant} / {len(view.branches)}", ""),
         _figure(t("Terms ending within 6 months or overdue"), str(len(view.renewals))),
         _figure(t("Reporting duties overdue"), str(sum(d.organizations for d in view.duties))),
@@ -87,8 +93,7 @@ def overview_tables(t: Translator, view: store.Overview, limit: int) -> list[Tab
          Cell(cover.rate)]])
     worst = [b for b in view.branches if b.missing or b.due][:limit]
     compliance = Table(
-        "compliance", t("Meetings this quarter ({quarter}): branches behind first",
-                        quarter=view.quarter.label),
+        "compliance", t("Meetings: branches behind first"),
         [
             Column("name", t("Branch")),
             Column("status", t("Status")),
@@ -111,7 +116,7 @@ def overview_tables(t: Translator, view: store.Overview, limit: int) -> list[Tab
         ],
         empty=t("Every branch is on schedule."),
         note=t("{ok} of {n} branches on schedule, {behind} behind.", ok=view.compliant,
-               n=len(view.branches), behind=view.behind),
+               n=len(view.branches), behind=view.behind) + " " + periods_text(t, view),
     )
     renewals = Table("renewals", t("Committee terms ending within 6 months or overdue"), [
         Column("name", t("Organization")),
@@ -154,7 +159,7 @@ def branch_table(t: Translator, rows: list[store.BranchRow], prefix: str) -> Tab
         Column("parent", t("Upper level"), sortable=True),
         Column("members", t("Members"), numeric=True, sortable=True),
         Column("social", t("Social organizations"), numeric=True, sortable=True),
-        Column("status", t("Meetings this quarter"), sortable=True),
+        Column("status", t("Meetings"), sortable=True),
         Column("missing", t("Periods missed"), numeric=True),
         Column("term", t("Term ends"), sortable=True),
         Column("duties", t("Duties overdue"), numeric=True, sortable=True),
@@ -216,6 +221,7 @@ def _hours(minutes: int) -> float:
 async def branch_detail(
     session: AsyncSession, t: Translator, org_id: int, *, today: date, tz: tzinfo,
     requirements: Mapping[MeetingKind, Requirement], policy: TrainingPolicy,
+    inquorate_counts: bool = False,
 ) -> tuple[str, str, list[Table]] | None:
     """(title, intro HTML, tables) of one organization, or None if there is none."""
     from storage import training as training_store
@@ -227,13 +233,14 @@ async def branch_detail(
     parent = await get_party_org(session, org.parent_id) if org.parent_id else None
     socials = await social_orgs_of(session, org.id)
     ends, overdue = store.term_of(org, today)
-    quarter = await ledger_store.compliance_report(
-        session, org.id, ledger_store.report_period("q", today), tz=tz,
-        requirements=requirements, today=today,
+    # The periods /overview judges: the last completed and the running one of each kind.
+    _, verdicts = await ledger_store.verdicts_of(
+        session, org.id, recent_periods(today), tz=tz, requirements=requirements,
+        today=today, inquorate_counts=inquorate_counts,
     )
     year = await ledger_store.ledger_data(
         session, org.id, org.name, ledger_store.report_period("ty", today), tz=tz,
-        requirements=requirements, today=today,
+        requirements=requirements, today=today, inquorate_counts=inquorate_counts,
     )
     training = await training_store.export_data(
         session, {org.id}, today.year, org_name=org.name, tz=tz, policy=policy, on=today
@@ -253,19 +260,26 @@ async def branch_detail(
                                   t("term not recorded"), mark="behind" if overdue else "")],
     ])
     compliance_rows = []
-    for item in quarter.kinds:
+    for item in verdicts:
+        if item.not_applicable:
+            compliance_rows.append([
+                Cell(labels[item.kind]), Cell(item.group_name), Cell(""),
+                Cell(item.requirement.minimum), Cell(""), Cell(""),
+                Cell(w[item.not_applicable]),
+            ])
         for row in item.rows:
             compliance_rows.append([
                 Cell(labels[item.kind]), Cell(item.group_name), Cell(row.period_label),
                 Cell(row.required), Cell(row.held),
+                Cell(row.inquorate if item.kind is MeetingKind.COMMITTEE else ""),
                 Cell(t(COMPLIANCE_STATUS[row.status]), mark=STATUS_MARK.get(row.status, "")),
             ])
-    compliance = Table("compliance", t("Meetings this quarter ({quarter})",
-                                       quarter=quarter.period.label), [
+    compliance = Table("compliance", t("Meetings: last completed and running periods"), [
         Column("kind", w["kind"]), Column("group", w["group"]),
         Column("period", w["period"]),
         Column("required", w["required"], numeric=True),
         Column("held", w["held"], numeric=True),
+        Column("inquorate", w["inquorate"], numeric=True),
         Column("status", w["status"]),
     ], compliance_rows, empty=t("None"))
     meetings = Table("meetings", t("Meetings held in {year}", year=today.year), [
@@ -275,9 +289,12 @@ async def branch_detail(
         Column("present", w["present"], numeric=True),
         Column("on_leave", w["on_leave"], numeric=True),
         Column("absent", w["absent"], numeric=True),
+        Column("quorum", w["quorum"]),
     ], [
         [Cell(m.starts_at.date()), Cell(labels[m.kind]), Cell(m.topic), Cell(m.expected),
-         Cell(m.present), Cell(m.on_leave), Cell(m.absent)]
+         Cell(m.present), Cell(m.on_leave), Cell(m.absent),
+         Cell("" if m.quorate is None else w["yes"] if m.quorate else w["no"],
+              mark="behind" if m.quorate is False else "")]
         for m in reversed(year.meetings)
     ], empty=t("No closed meetings in this period."))
     attendance = Table("attendance", t("Attendance per member in {year}", year=today.year), [
