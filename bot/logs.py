@@ -34,7 +34,7 @@ _SQL_PARAMETERS = re.compile(r"^\[parameters: .*$", re.MULTILINE)
 _pseudonym_key = os.urandom(32)
 
 
-def pseudonym(telegram_id: int | None) -> str:
+def pseudonym(telegram_id: int | None, *, secret: str | None = None) -> str:
     """A short keyed stand-in for a Telegram user id in log lines (INFO and above).
 
     The same person gets the same pseudonym across lines (and instances of one bot), but the
@@ -42,13 +42,18 @@ def pseudonym(telegram_id: int | None) -> str:
     """
     if telegram_id is None:
         return "-"
-    mac = hmac.new(_pseudonym_key, str(int(telegram_id)).encode(), hashlib.sha256)
+    key = _pseudonym_key if secret is None else _key_of(secret)
+    mac = hmac.new(key, str(int(telegram_id)).encode(), hashlib.sha256)
     return "u" + mac.hexdigest()[:10]
+
+
+def _key_of(secret: str) -> bytes:
+    return hashlib.sha256(b"branchbot-log-pseudonym\0" + secret.encode()).digest()
 
 
 def set_pseudonym_key(secret: str) -> None:
     global _pseudonym_key
-    _pseudonym_key = hashlib.sha256(b"branchbot-log-pseudonym\0" + secret.encode()).digest()
+    _pseudonym_key = _key_of(secret)
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
