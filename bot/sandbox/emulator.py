@@ -1257,13 +1257,16 @@ class BotApiEmulator(GroupChats):
         chat_id: int,
         after_message_id: int = 0,
         timeout: float = 10.0,  # noqa: ASYNC109
+        containing: str = "",
     ) -> ChatEntry:
-        """The first bot message in the chat with an id above ``after_message_id``."""
+        """The first bot message in the chat with an id above ``after_message_id`` (and, when
+        given, whose text contains ``containing``: a reminder may arrive first)."""
         chat = self._chat(chat_id)
 
         def find() -> _Message | None:
             for msg in chat.messages.values():
-                if msg.from_bot and not msg.deleted and msg.message_id > after_message_id:
+                if (msg.from_bot and not msg.deleted and msg.message_id > after_message_id
+                        and containing in msg.text):
                     return msg
             return None
 
