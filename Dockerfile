@@ -39,13 +39,16 @@ RUN useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin bran
 USER branchbot
 WORKDIR /data
 VOLUME ["/data"]
+# /healthz and /metrics listen apart from the public port, on loopback unless
+# BRANCHBOT_METRICS_HOST says otherwise: the health check below runs inside the container.
 ENV BRANCHBOT_DATABASE_URL=sqlite+aiosqlite:////data/branchbot.db \
     BRANCHBOT_WEB_HOST=0.0.0.0 \
-    BRANCHBOT_WEB_PORT=8081
+    BRANCHBOT_WEB_PORT=8081 \
+    BRANCHBOT_METRICS_PORT=8082
 EXPOSE 8081
 
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8081/healthz', timeout=4)"]
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('BRANCHBOT_METRICS_PORT', '8082'), timeout=4)"]
 
 ENTRYPOINT ["branchbot"]
 CMD ["run"]

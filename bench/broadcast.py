@@ -96,7 +96,7 @@ async def main(recipients: int, rate: float, members: int) -> None:
                 token=emulator.token,  # type: ignore[arg-type]
                 api_base_url=emulator.base_url, database_url=url,
                 admins=frozenset({ADMIN}), send_rate_per_second=rate, plan_reminders=False,
-                web_port=0,  # the web server is not measured; never clash with a running bot
+                web_port=0, metrics_port=0,  # not measured; never clash with a running bot
             )
             await prepare_database(settings)
             database = Database(url)

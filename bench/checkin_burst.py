@@ -176,7 +176,7 @@ async def main(members: int, years: int) -> None:
                 api_base_url=emulator.base_url,
                 database_url=url,
                 send_rate_per_second=0,  # measure our own work, not the client-side cap
-                web_port=0,  # the web server is not measured; never clash with a running bot
+                web_port=0, metrics_port=0,  # not measured; never clash with a running bot
             )
             await prepare_database(settings)
             database = Database(url)

@@ -56,10 +56,12 @@ def resident_kib(pid: int) -> int:
 
 @dataclass
 class Instance:
-    """One `branchbot run` process in webhook mode, its web server on `port`."""
+    """One `branchbot run` process in webhook mode, its web server on `port`, /healthz on
+    `ops_port`."""
 
     process: asyncio.subprocess.Process
     port: int
+    ops_port: int
     log: Path
 
     @property
@@ -71,7 +73,7 @@ class Instance:
             if self.process.returncode is not None:
                 raise RuntimeError(self.log.read_text(errors="replace")[-3000:])
             try:
-                async with http.get(self.url + "/healthz") as response:
+                async with http.get(f"http://127.0.0.1:{self.ops_port}/healthz") as response:
                     if response.status == 200:
                         return
             except aiohttp.ClientConnectionError:
@@ -122,13 +124,15 @@ async def instances(
     try:
         for n, port in enumerate(ports):
             log = folder / f"{label}-{n}.log"
+            ops_port = free_port()
             with log.open("wb") as out:
                 process = await asyncio.create_subprocess_exec(
                     sys.executable, "-m", "bot.cli", "run",
-                    env={**env, "BRANCHBOT_WEB_PORT": str(port)},
+                    env={**env, "BRANCHBOT_WEB_PORT": str(port),
+                         "BRANCHBOT_METRICS_PORT": str(ops_port)},
                     stdout=out, stderr=asyncio.subprocess.STDOUT,
                 )
-            started.append(Instance(process, port, log))
+            started.append(Instance(process, port, ops_port, log))
         async with aiohttp.ClientSession() as http:
             await asyncio.gather(*(i.ready(http) for i in started))
             await webhook_set(http, emulator, hook)

@@ -120,6 +120,7 @@ async def _bot_memory(url: str, people: list[int], plan_reminders: bool) -> list
         env.update(
             BRANCHBOT_TOKEN=emulator.token, BRANCHBOT_API_BASE_URL=emulator.base_url,
             BRANCHBOT_DATABASE_URL=url, BRANCHBOT_ADMINS=str(ADMIN), BRANCHBOT_WEB_PORT="0",
+            BRANCHBOT_METRICS_PORT="0",
             BRANCHBOT_PLAN_REMINDERS="true" if plan_reminders else "false",
         )
         process = await asyncio.create_subprocess_exec(

@@ -240,7 +240,7 @@ async def time_delivery(url: str, deliver: int, rate: float) -> list[str]:
         settings = Settings(
             token=emulator.token,  # type: ignore[arg-type]
             api_base_url=emulator.base_url, database_url=url, plan_reminders=False,
-            send_rate_per_second=rate, web_port=0,
+            send_rate_per_second=rate, web_port=0, metrics_port=0,
         )
         application = build_application(settings)
         async with polling(application):

@@ -24,9 +24,12 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
+from bot.log_context import handling_update, set_process_instance
 from bot.ratelimit import PacedRateLimiter
 from bot.transport import AiohttpRequest, bot_api_request
-from bot.web.server import Metrics, WebServer
+from bot.web.metrics import Metrics
+from bot.web.server import WebServer
+from bot.web.tls import certificate_to_upload
 from reminders.delivery import Courier
 from reminders.jobs import start_reminders
 from storage.checkin_queue import CheckinQueue
@@ -106,8 +109,7 @@ class BranchApplication(Application):
         self.checkin_queue = CheckinQueue(database)
         self.courier: Courier = None  # type: ignore[assignment]  # set once the bot exists
         self.updates_in_flight = 0
-        self.updates_handled = 0
-        self.metrics = Metrics()
+        self.metrics = Metrics()  # its own registry: applications in one process never mix
         # Several instances on one PostgreSQL database (storage/instances.py); no-op on SQLite.
         self.instances = SharedUpdates(database, ordered=bool(settings.webhook_url))
         self.web: WebServer | None = None
@@ -141,17 +143,27 @@ class BranchApplication(Application):
         self.updates_in_flight += 1
         started = time.perf_counter()
         persistence = self.persistence if isinstance(self.persistence, SqlPersistence) else None
+        update_id = update.update_id if isinstance(update, Update) else None
         try:
-            async with self.instances.turn(self, persistence, update):
-                await super().process_update(update)
-                # Write conversation state and drafts now, not on the next interval:
-                # a crash right after a reply must not lose what the person typed.
-                if self.persistence is not None:
-                    await self.update_persistence()
+            with handling_update(update_id, self.instance_id):
+                await self._process(update, persistence)
         finally:
             self.updates_in_flight -= 1
-            self.updates_handled += 1
+            self.metrics.updates_handled.inc()
             self.metrics.update_seconds.observe(time.perf_counter() - started)
+
+    @property
+    def instance_id(self) -> str | None:
+        """This process start's id: its courier's, as recorded in courier_instances."""
+        return self.courier.name if self.courier is not None else None
+
+    async def _process(self, update: object, persistence: SqlPersistence | None) -> None:
+        async with self.instances.turn(self, persistence, update):
+            await super().process_update(update)
+            # Write conversation state and drafts now, not on the next interval:
+            # a crash right after a reply must not lose what the person typed.
+            if self.persistence is not None:
+                await self.update_persistence()
 
 
 class BranchContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -215,6 +227,7 @@ def build_application(settings: Settings, *, token: str | None = None) -> Branch
         database, application.bot, chat_interval=settings.send_chat_interval_seconds,
         lease=timedelta(seconds=settings.outbox_lease_seconds),
     )
+    set_process_instance(application.courier.name)  # every log line names this start
     register_all(application)
     return application
 
@@ -235,10 +248,12 @@ async def startup(application: Application) -> None:
             settings.webhook_url,
             secret_token=settings.webhook_secret.get_secret_value(),
             allowed_updates=Update.ALL_TYPES,
+            certificate=certificate_to_upload(settings),
         )
         if application.job_queue is not None:
             start_pruning(application.job_queue)
-    logger.info("branchbot started as @%s", application.bot.username)
+    logger.info("branchbot started as @%s, instance %s", application.bot.username,
+                application.instance_id)
 
 
 async def shutdown(application: Application) -> None:

@@ -83,10 +83,20 @@ class Settings(BaseSettings):
     web_port: int = Field(default=8081, ge=0, le=65535)
     # The address people open the dashboard at (sign-in links); default: http://web_host:web_port.
     web_base_url: str | None = None
+    # /healthz and /metrics on a listener of their own, loopback by default: health and load
+    # figures are the operator's, not the internet's (0: any free port).
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=8082, ge=0, le=65535)
+    # When set, /metrics answers only `Authorization: Bearer <token>` (for a non-loopback host).
+    metrics_token: SecretStr | None = None
     # Webhook mode instead of long polling when set (an https URL Telegram can reach).
     webhook_url: str | None = None
     # Telegram echoes it in X-Telegram-Bot-Api-Secret-Token; required with webhook_url.
     webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
+    # The public listener serves TLS itself with this certificate (PEM) and key, without a
+    # reverse proxy; a self-signed certificate is uploaded to Telegram with setWebhook.
+    webhook_cert: Path | None = None
+    webhook_key: Path | None = Field(default=None, validate_default=True)
     # How long a courier holds outbox rows it is sending; another instance resends them after
     # that if the courier died (longer than a batch can take, flood-control waits included).
     outbox_lease_seconds: int = Field(default=300, ge=1, le=86_400)
@@ -145,6 +155,30 @@ class Settings(BaseSettings):
         if secret and not _WEBHOOK_SECRET.fullmatch(secret):
             raise ValueError("use 1-256 characters: letters, digits, _ and -")
         return value if secret else None
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
+        token = value.get_secret_value().strip() if value is not None else ""
+        if token and not _WEBHOOK_SECRET.fullmatch(token):
+            raise ValueError("use 1-256 characters: letters, digits, _ and -")
+        return SecretStr(token) if token else None
+
+    @field_validator("webhook_cert", "webhook_key", mode="before")
+    @classmethod
+    def _blank_path(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_key")
+    @classmethod
+    def _certificate_pair(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        cert = info.data.get("webhook_cert")
+        if (cert is None) != (value is None):
+            raise ValueError("set BRANCHBOT_WEBHOOK_CERT and BRANCHBOT_WEBHOOK_KEY together")
+        for path in (cert, value):
+            if path is not None and not path.is_file():
+                raise ValueError(f"file not found: {path}")
+        return value
 
     @field_validator("proxy_url")
     @classmethod

@@ -20,6 +20,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import IO, Any
 
+from bot.log_context import ContextFilter
+
 OUR_LOGGERS = ("bot", "handlers", "storage", "reminders", "rules", "branchbot", "bench")
 REDACTED = "[redacted]"
 # Any bot token, also one we were not told about (e.g. a test's or a mistyped one).
@@ -105,29 +107,45 @@ class _Redacting(logging.Formatter):
         return None
 
     @staticmethod
+    def _context(record: logging.LogRecord) -> list[tuple[str, str]]:
+        """instance and update_id, where known (bot.log_context puts them on the record)."""
+        pairs = []
+        for key in ("instance", "update_id"):
+            value = getattr(record, key, None)
+            if value is not None:
+                pairs.append((key, str(value)))
+        return pairs
+
+    @staticmethod
     def _time(record: logging.LogRecord) -> str:
         return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
 
 
 class TextFormatter(_Redacting):
-    """`time LEVEL logger: message`, as before."""
+    """`time LEVEL logger [instance=… update_id=…]: message`."""
 
     def render(self, record: logging.LogRecord) -> str:
-        line = f"{self._time(record)} {record.levelname} {record.name}: {record.getMessage()}"
+        context = " ".join(f"{key}={value}" for key, value in self._context(record))
+        where = f"{record.name} [{context}]" if context else record.name
+        line = f"{self._time(record)} {record.levelname} {where}: {record.getMessage()}"
         exception = self._exception(record)
         return f"{line}\n{exception}" if exception else line
 
 
 class JsonFormatter(_Redacting):
-    """One JSON object a line: ts, level, logger, msg (and exc)."""
+    """One JSON object a line: ts, level, logger, instance, update_id (where known), msg (and
+    exc)."""
 
     def render(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
             "ts": self._time(record),
             "level": record.levelname,
             "logger": record.name,
-            "msg": record.getMessage(),
         }
+        for key in ("instance", "update_id"):
+            if getattr(record, key, None) is not None:
+                entry[key] = getattr(record, key)
+        entry["msg"] = record.getMessage()
         exception = self._exception(record)
         if exception:
             entry["exc"] = exception
@@ -142,6 +160,7 @@ class KeyValueFormatter(_Redacting):
             ("ts", self._time(record)),
             ("level", record.levelname),
             ("logger", record.name),
+            *self._context(record),
             ("msg", record.getMessage()),
         ]
         exception = self._exception(record)
@@ -166,10 +185,12 @@ FORMATTERS: dict[str, type[_Redacting]] = {
 def make_handler(
     log_format: str, *, secrets: Iterable[str] = (), stream: IO[str] | None = None
 ) -> logging.Handler:
-    """A stream handler with our formatter and the personal-data filter."""
+    """A stream handler with our formatter, the personal-data filter and the instance and
+    update id of each line."""
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.setFormatter(FORMATTERS[log_format](secrets))
     handler.addFilter(PersonalDataFilter())
+    handler.addFilter(ContextFilter())
     return handler
 
 

@@ -50,7 +50,7 @@ async def check_flood(update: Update, context: BranchContext) -> None:
         _sweep(buckets, now, burst=settings.flood_burst, rate=settings.flood_rate_per_second)
     if decision.allowed:
         return
-    context.branch_app.metrics.throttled += 1
+    context.branch_app.metrics.throttled.inc()
     if decision.warn:
         logger.info("throttling a user who sends too fast")
         text = tr(update, context)(SLOW_DOWN)

@@ -245,7 +245,8 @@ async def running_bot(
             # Tests that are about reminders run the planner themselves, on their own clock.
             # The bot's web server on any free port: tests run side by side. People in tests
             # act faster than any human: flood protection only where a test asks for it.
-            **{"plan_reminders": False, "web_port": 0, "flood_burst": 10_000, **settings},
+            **{"plan_reminders": False, "web_port": 0, "metrics_port": 0, "flood_burst": 10_000,
+               **settings},
         )
         bot = Bot(emulator, config)
         await bot.start()

@@ -19,6 +19,7 @@ def _env(tmp_path: Path, **values: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRANCHBOT_")}
     env["BRANCHBOT_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
     env["BRANCHBOT_WEB_PORT"] = "0"  # the bot's web server on any free port
+    env["BRANCHBOT_METRICS_PORT"] = "0"
     env.update(values)
     return env
 

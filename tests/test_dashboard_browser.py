@@ -34,7 +34,7 @@ async def test_admin_opens_the_link_and_exports_a_branch(tmp_path: Path) -> None
     port = free_port()
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'dashboard.db'}"
     async for bot in running_bot(database_url, web_base_url=f"http://127.0.0.1:{port}",
-                                 web_port=0):
+                                 web_port=0, metrics_port=0):
         assert bot.app is not None
         world = await build_world(bot)
         app = web.Application()

@@ -65,6 +65,7 @@ async def start_bot(emulator: BotApiEmulator, database_url: str, log: Path
         BRANCHBOT_TOKEN=emulator.token, BRANCHBOT_API_BASE_URL=emulator.base_url,
         BRANCHBOT_DATABASE_URL=database_url, BRANCHBOT_PLAN_REMINDERS="false",
         BRANCHBOT_WEB_PORT="0",
+        BRANCHBOT_METRICS_PORT="0",
     )
     with log.open("wb") as output:
         return await asyncio.create_subprocess_exec(

@@ -39,6 +39,21 @@ def test_dockerfile_has_the_essentials() -> None:
     assert _instructions("ENTRYPOINT") == ['["branchbot"]']
 
 
+def test_health_check_asks_the_operations_listener() -> None:
+    """/healthz is not on the public port: the image checks the metrics listener's port."""
+    from bot.config import Settings
+
+    parser = DockerfileParser(str(ROOT / "Dockerfile"))
+    (health,) = _instructions("HEALTHCHECK")
+    port = parser.envs.get("BRANCHBOT_METRICS_PORT", str(Settings().metrics_port))
+    assert "BRANCHBOT_METRICS_PORT" in health and f"'{port}'" in health, health
+    assert "127.0.0.1" in health  # the default host is loopback, inside the container
+    assert port not in " ".join(_instructions("EXPOSE")).split()
+    compose = (ROOT / "compose.yaml").read_text(encoding="utf-8")
+    published = re.findall(r'^\s*- "([\d.:]+)"$', compose, re.MULTILINE)
+    assert published and not any(mapping.endswith(":" + port) for mapping in published)
+
+
 def test_compose_file_follows_the_compose_specification() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.compose-spec",

@@ -63,9 +63,12 @@ class Instance:
     """One `branchbot run` process in webhook mode."""
 
     def __init__(self, env: dict[str, str], port: int, log: Path) -> None:
-        self.env = {**env, "BRANCHBOT_WEB_PORT": str(port)}
+        ops_port = free_port()
+        self.env = {**env, "BRANCHBOT_WEB_PORT": str(port),
+                    "BRANCHBOT_METRICS_PORT": str(ops_port)}
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
+        self.ops_url = f"http://127.0.0.1:{ops_port}"  # /healthz and /metrics
         self.log = log
         self.process: asyncio.subprocess.Process | None = None
 
@@ -80,7 +83,7 @@ class Instance:
         for _ in range(600):
             assert self.process is not None and self.process.returncode is None, self.output()
             try:
-                async with http.get(self.url + "/healthz") as response:
+                async with http.get(self.ops_url + "/healthz") as response:
                     if response.status == 200:
                         return
             except aiohttp.ClientConnectionError:
@@ -89,7 +92,7 @@ class Instance:
         raise TimeoutError(self.output())
 
     async def metric(self, http: aiohttp.ClientSession, name: str) -> float:
-        async with http.get(self.url + "/metrics") as response:
+        async with http.get(self.ops_url + "/metrics") as response:
             text = await response.text()
         match = re.search(rf"^{name} (\S+)$", text, re.MULTILINE)
         assert match, text

@@ -30,7 +30,7 @@ async def test_the_bot_works_end_to_end_through_a_proxy(database_url: str, kind:
                 token=emulator.token,  # type: ignore[arg-type]
                 api_base_url=_unresolvable(emulator.base_url),
                 database_url=database_url, proxy_url=proxy,  # type: ignore[arg-type]
-                plan_reminders=False, web_port=0, flood_burst=10_000,
+                plan_reminders=False, web_port=0, metrics_port=0, flood_burst=10_000,
             )
             bot = Bot(emulator, settings)
             await bot.start()

@@ -34,7 +34,7 @@ async def test_member_registers_through_the_chat_page(tmp_path: Path) -> None:
     assert CHROMIUM_PRESENT, "Debian's chromium is needed (scripts/test installs it)"
 
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'sandbox.db'}"
-    settings = Settings(database_url=database_url, sandbox_port=0)
+    settings = Settings(database_url=database_url, sandbox_port=0, metrics_port=0)
     async with sandbox(settings) as running, async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:

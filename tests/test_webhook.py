@@ -40,7 +40,7 @@ async def hooked(database_url: str) -> AsyncIterator[Bot]:
     """The real bot in webhook mode; the emulator pushes to it over HTTP."""
     port = free_port()
     async for running in running_bot(
-        database_url, web_port=port,
+        database_url, web_port=port, metrics_port=0,
         webhook_url=f"http://127.0.0.1:{port}/telegram/hook", webhook_secret=SECRET,
     ):
         yield running
@@ -91,7 +91,7 @@ async def test_an_update_delivered_twice_is_handled_once(hooked: Bot) -> None:
                 assert response.status == 200
     await hooked.settle()
     assert len(alice.texts()) == answers + 1
-    assert hooked.app.metrics.duplicates == 1
+    assert hooked.app.metrics.value("branchbot_updates_duplicate_total") == 1
 
 
 async def test_the_webhook_refuses_a_wrong_secret_and_garbage(hooked: Bot) -> None:
@@ -113,7 +113,9 @@ async def test_the_webhook_refuses_a_wrong_secret_and_garbage(hooked: Bot) -> No
     async with hooked.app.database.session() as session:
         assert await session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 0
         assert await session.scalar(select(func.count()).select_from(Membership)) == 0
-    assert hooked.app.metrics.webhook_rejected == 3
+    metrics = hooked.app.metrics
+    assert metrics.value("branchbot_webhook_rejected_total", reason="secret") == 2
+    assert metrics.value("branchbot_webhook_rejected_total", reason="malformed") == 1
 
 
 async def test_the_emulator_pushes_again_until_it_gets_a_2xx() -> None:
@@ -197,7 +199,7 @@ async def test_branchbot_run_serves_the_webhook_when_configured(tmp_path: Path) 
         env.update(
             BRANCHBOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'hook.db'}",
             BRANCHBOT_TOKEN=emulator.token, BRANCHBOT_API_BASE_URL=emulator.base_url,
-            BRANCHBOT_ADMINS="4242", BRANCHBOT_WEB_PORT=str(port),
+            BRANCHBOT_ADMINS="4242", BRANCHBOT_WEB_PORT=str(port), BRANCHBOT_METRICS_PORT="0",
             BRANCHBOT_WEBHOOK_URL=f"http://127.0.0.1:{port}/hook",
         )
         refused = await asyncio.create_subprocess_exec(
@@ -295,7 +297,7 @@ async def test_hostile_webhook_requests_get_403_or_400_and_store_nothing(
         assert await session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 0
     assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
     async with aiohttp.ClientSession() as http:
-        async with http.get(hooked.app.web.url + "/metrics") as response:
+        async with http.get(hooked.app.web.ops_url + "/metrics") as response:
             metrics = await response.text()
     assert f'branchbot_webhook_rejected_total{{reason="malformed"}} {len(malformed)}' in metrics
     assert 'branchbot_webhook_rejected_total{reason="secret"} 3' in metrics

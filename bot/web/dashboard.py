@@ -58,7 +58,8 @@ def dashboard_base_url(settings: Settings) -> str:
     """Where people open the dashboard: web_base_url, else http://web_host:web_port."""
     if settings.web_base_url:
         return settings.web_base_url.rstrip("/")
-    return f"http://{settings.web_host}:{settings.web_port}"
+    scheme = "https" if settings.webhook_cert is not None else "http"
+    return f"{scheme}://{settings.web_host}:{settings.web_port}"
 
 
 def now_utc() -> datetime:
