@@ -24,7 +24,7 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
-from bot.log_context import handling_update, set_process_instance
+from bot.log_context import handling_update, take_process_instance
 from bot.ratelimit import PacedRateLimiter
 from bot.transport import AiohttpRequest, bot_api_request
 from bot.web.metrics import Metrics
@@ -226,8 +226,8 @@ def build_application(settings: Settings, *, token: str | None = None) -> Branch
     application.courier = Courier(
         database, application.bot, chat_interval=settings.send_chat_interval_seconds,
         lease=timedelta(seconds=settings.outbox_lease_seconds),
+        name=take_process_instance(),  # the instance every log line of this process names
     )
-    set_process_instance(application.courier.name)  # every log line names this start
     register_all(application)
     return application
 

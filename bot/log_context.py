@@ -9,6 +9,7 @@ them onto each record, where the formatters of bot/logs.py show them.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -16,22 +17,28 @@ from contextvars import ContextVar
 INSTANCE_CHARS = 8  # uuid4 hex: 8 digits tell a handful of instances apart
 _update_id: ContextVar[int | None] = ContextVar("branchbot_update_id", default=None)
 _instance: ContextVar[str | None] = ContextVar("branchbot_instance", default=None)
-# Lines outside any update (start-up, jobs, the web server) name the process's instance.
-_process_instance: str | None = None
+# This process start's id, from the first line on (migrations run before the bot is built):
+# the first application built takes it as its courier's name (courier_instances).
+PROCESS_INSTANCE = uuid.uuid4().hex
+_process_instance_taken = False
 
 
 def short_instance(name: str) -> str:
     return name[:INSTANCE_CHARS]
 
 
-def set_process_instance(name: str) -> None:
-    """The instance named on lines that no update's context names (one per process start)."""
-    global _process_instance
-    _process_instance = short_instance(name)
+def take_process_instance() -> str | None:
+    """The process's id for the first application built, None for later ones (tests build
+    several in one process; each needs a courier of its own)."""
+    global _process_instance_taken
+    if _process_instance_taken:
+        return None
+    _process_instance_taken = True
+    return PROCESS_INSTANCE
 
 
-def current_instance() -> str | None:
-    return _instance.get() or _process_instance
+def current_instance() -> str:
+    return _instance.get() or short_instance(PROCESS_INSTANCE)
 
 
 def current_update_id() -> int | None:

@@ -98,10 +98,11 @@ class Courier:
         chat_interval: float = 1.0,
         concurrency: int = CONCURRENT_SENDS,
         dead_after: timedelta = DEAD_AFTER,
+        name: str | None = None,
     ) -> None:
         self.database = database
         self.bot = bot
-        self.name = courier_name()
+        self.name = name or courier_name()
         self.batch = batch
         self.lease = lease
         self.concurrency = concurrency

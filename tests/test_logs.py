@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 from collections.abc import Iterator
 
 import pytest
 
 from bot.config import ConfigError, load_settings
 from bot.logs import make_handler, redact
-from tests.harness import Bot
+from tests.harness import Bot, running_bot
 from tests.test_registration import SECRETARY_ID, register, seed_branch
 
 NAME = "王丽"
@@ -83,3 +84,39 @@ def test_key_value_and_text_formats(capsys: pytest.CaptureFixture[str]) -> None:
 def test_log_format_is_checked() -> None:
     with pytest.raises(ConfigError, match="BRANCHBOT_LOG_FORMAT: must be text, json or kv"):
         load_settings(log_format="xml")
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+async def test_lines_logged_while_handling_an_update_carry_its_id_and_the_instance(
+    database_url: str, log_format: str
+) -> None:
+    stream = io.StringIO()
+    handler = make_handler(log_format, stream=stream)
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        # Two updates allowed, then one every 100 s: the third is throttled, and logged.
+        async for bot in running_bot(database_url, flood_burst=2, flood_rate_per_second=0.01):
+            assert bot.app is not None and bot.app.instance_id
+            instance = bot.app.instance_id[:8]
+            bot.person(1001, "Flo", language_code="en")
+            ids = [bot.emulator.send_text(1001, f"/help {n}") for n in range(4)]
+            await bot.settle()
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    lines = stream.getvalue().splitlines()
+    assert lines
+    if log_format == "json":
+        entries = [json.loads(line) for line in lines]
+        assert all(re.fullmatch("[0-9a-f]{8}", entry["instance"]) for entry in entries), lines
+        (throttled,) = [e for e in entries if "throttling" in e["msg"]]
+        assert (throttled["instance"], throttled["update_id"]) == (instance, ids[2])
+        assert not [e for e in entries if "update_id" in e and e is not throttled
+                    and e["logger"].startswith("apscheduler")]  # jobs belong to no update
+    else:
+        assert all(re.search(r" \[instance=[0-9a-f]{8}[] ]", line) for line in lines), lines
+        (throttled,) = [line for line in lines if "throttling" in line]
+        assert f" handlers.throttle [instance={instance} update_id={ids[2]}]: " in throttled
