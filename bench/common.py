@@ -240,10 +240,10 @@ async def start_emulator(
     rate: float | None = None, *, allow_http_webhooks: bool = False
 ) -> RemoteEmulator:
     """The emulator in its own process; with `rate`, enforcing Telegram's global limit; with
-    `allow_http_webhooks`, pushing updates to bots on this machine over plain http."""
+    `allow_http_webhooks`, pushing updates to bots on this machine over plain http, any port."""
     limit = ["--rate", str(rate)] if rate is not None else []
     if allow_http_webhooks:
-        limit.append("--allow-http-webhooks")
+        limit += ["--allow-http-webhooks", "--any-webhook-port"]
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.sandbox.emulator", "--port", "0", *limit,
         stdout=asyncio.subprocess.PIPE,

@@ -270,13 +270,24 @@ async def shutdown(application: Application) -> None:
     await application.database.dispose()
 
 
+async def _start_up_or_clean_up(application: BranchApplication) -> None:
+    """startup(); if it fails (Telegram refused the webhook, a port is taken), close what it
+    opened so that the process ends with one line and no unclosed sessions."""
+    try:
+        await startup(application)
+    except BaseException:
+        await application.shutdown()
+        await shutdown(application)
+        raise
+
+
 @asynccontextmanager
 async def polling(application: BranchApplication, *, poll_interval: float = 0.0) -> AsyncIterator[
     BranchApplication
 ]:
     """Run long polling inside an already running event loop (tests, sandbox)."""
     await application.initialize()
-    await startup(application)
+    await _start_up_or_clean_up(application)
     assert application.updater is not None
     await application.updater.start_polling(
         poll_interval=poll_interval, timeout=10, allowed_updates=Update.ALL_TYPES
@@ -295,7 +306,7 @@ async def polling(application: BranchApplication, *, poll_interval: float = 0.0)
 async def webhook(application: BranchApplication) -> AsyncIterator[BranchApplication]:
     """Run in webhook mode inside a running event loop: updates come to our web server."""
     await application.initialize()
-    await startup(application)
+    await _start_up_or_clean_up(application)
     await application.start()
     try:
         yield application

@@ -236,7 +236,8 @@ async def running_bot(
     database_url: str, *, admins: frozenset[int] = frozenset({ADMIN_ID}), **settings: Any
 ) -> AsyncIterator[Bot]:
     """An emulator and the real bot polling it, on one database."""
-    async with BotApiEmulator(allow_http_webhooks=True) as emulator:
+    # Webhook tests point the bot's webhook at plain http on a free port (no port 443 here).
+    async with BotApiEmulator(allow_http_webhooks=True, webhook_ports=None) as emulator:
         config = Settings(
             token=emulator.token,  # type: ignore[arg-type]
             api_base_url=emulator.base_url,

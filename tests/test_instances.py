@@ -121,7 +121,9 @@ class Instance:
 async def cluster(postgres_url: str, tmp_path: Path) -> AsyncIterator[
     tuple[BotApiEmulator, Balancer, list[Instance]]
 ]:
-    async with BotApiEmulator(global_rate_per_second=None, allow_http_webhooks=True) as emulator:
+    async with BotApiEmulator(
+        global_rate_per_second=None, allow_http_webhooks=True, webhook_ports=None
+    ) as emulator:
         ports = [free_port(), free_port()]
         balancer = Balancer([f"http://127.0.0.1:{p}" for p in ports])
         await balancer.start()

@@ -138,7 +138,7 @@ async def test_the_emulator_pushes_again_until_it_gets_a_2xx() -> None:
     await site.start()
     port = runner.addresses[0][1]
     try:
-        async with BotApiEmulator(allow_http_webhooks=True) as emulator:
+        async with BotApiEmulator(allow_http_webhooks=True, webhook_ports=None) as emulator:
             emulator.add_user(7, "Bo")
             api = f"{emulator.base_url}{emulator.token}"
             async with aiohttp.ClientSession() as http:
@@ -194,7 +194,7 @@ async def test_processed_updates_keep_arrival_order_and_are_pruned(db: Database)
 
 async def test_branchbot_run_serves_the_webhook_when_configured(tmp_path: Path) -> None:
     port = free_port()
-    async with BotApiEmulator(allow_http_webhooks=True) as emulator:
+    async with BotApiEmulator(allow_http_webhooks=True, webhook_ports=None) as emulator:
         env = {k: v for k, v in os.environ.items() if not k.startswith("BRANCHBOT_")}
         env.update(
             BRANCHBOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'hook.db'}",

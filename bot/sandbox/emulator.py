@@ -27,6 +27,7 @@ import mimetypes
 import random
 import re
 import secrets
+import ssl
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Collection, Coroutine, Mapping
@@ -40,6 +41,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
+from . import webhooks
 from .groups import NOT_A_MEMBER, EmuGroup, GroupChats
 from .html_entities import (
     EntityParseError,
@@ -578,10 +580,16 @@ class BotApiEmulator(GroupChats):
         per_chat_rate_per_second: float | None = None,
         allow_http_webhooks: bool = False,
         rate_window_seconds: float = 1.0,
+        webhook_ports: Collection[int] | None = webhooks.TELEGRAM_WEBHOOK_PORTS,
+        webhook_port_map: Mapping[int, int] | None = None,
     ) -> None:
         self.token = token
         # Real Telegram pushes only to https; tests point the webhook at http://127.0.0.1.
         self.allow_http_webhooks = allow_http_webhooks
+        # Telegram's four webhook ports; None lets tests use any. The map forwards an allowed
+        # port to the one a test's bot listens on (nothing here may bind 443).
+        self.webhook_ports = frozenset(webhook_ports) if webhook_ports is not None else None
+        self.webhook_port_map = dict(webhook_port_map or {})
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
         bot_id = _parse_chat_id(token.split(":", 1)[0])
@@ -618,6 +626,9 @@ class BotApiEmulator(GroupChats):
         self._webhook_params: JSON = {}
         self._webhook_task: asyncio.Task[None] | None = None
         self.webhook_attempts = 0  # POSTs made to the webhook, failed ones included
+        self.webhook_certificate: bytes | None = None  # uploaded with setWebhook
+        self._webhook_tls: ssl.SSLContext | None = None  # trusts exactly that certificate
+        self._webhook_error: tuple[int, str] | None = None  # (unix time, Telegram's wording)
 
         self._global_rate = global_rate_per_second
         self._per_chat_rate = per_chat_rate_per_second
@@ -1895,9 +1906,20 @@ class BotApiEmulator(GroupChats):
 
     async def _m_set_webhook(self, p: _Params) -> bool:
         url = p.str_opt("url") or ""
-        plain_http = self.allow_http_webhooks and url.lower().startswith("http://")
-        if url and not url.lower().startswith("https://") and not plain_http:
-            raise _bad("Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        refused = webhooks.refusal(
+            url, allow_http=self.allow_http_webhooks, ports=self.webhook_ports)
+        if refused:
+            raise _bad(refused)
+        certificate = p.uploads.get("certificate")
+        tls = None
+        if certificate is not None:
+            try:
+                tls = webhooks.trusting(certificate.data)
+            except ValueError:
+                raise _bad(webhooks.BAD_CERTIFICATE) from None
+        self.webhook_certificate = certificate.data if certificate is not None else None
+        self._webhook_tls = tls
+        self._webhook_error = None
         if p.bool_("drop_pending_updates"):
             self._updates.clear()
         allowed = p.json_opt("allowed_updates", "Bad Request: can't parse allowed_updates")
@@ -1923,14 +1945,11 @@ class BotApiEmulator(GroupChats):
                 secret = self._webhook_params.get("secret_token")
                 headers = {"X-Telegram-Bot-Api-Secret-Token": str(secret)} if secret else {}
                 self.webhook_attempts += 1
-                try:
-                    async with http.post(
-                        self._webhook_url, json=update, headers=headers,
-                        timeout=aiohttp.ClientTimeout(total=10),
-                    ) as response:
-                        delivered = 200 <= response.status < 300
-                except (aiohttp.ClientError, TimeoutError):
-                    delivered = False
+                error = await self._post_update(http, update, headers)
+                delivered = error is None
+                if error is not None:  # getWebhookInfo changed: waiters look again
+                    self._webhook_error = (int(time.time()), error)
+                    self._bump()
                 if not delivered:  # Telegram retries too, with growing pauses
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 1.0)
@@ -1941,20 +1960,47 @@ class BotApiEmulator(GroupChats):
                 self._delivered_up_to = max(self._delivered_up_to, update["update_id"])
                 self._bump()
 
+    async def _post_update(
+        self, http: aiohttp.ClientSession, update: JSON, headers: dict[str, str]
+    ) -> str | None:
+        """POST one update to the webhook; None when it took it (2xx), else the error as
+        getWebhookInfo's last_error_message words it."""
+        url = webhooks.delivery_url(self._webhook_url, self.webhook_port_map)
+        try:
+            async with http.post(
+                url, json=update, headers=headers, timeout=aiohttp.ClientTimeout(total=10),
+                # An uploaded certificate is trusted alone; else the public CAs, as Telegram.
+                ssl=self._webhook_tls if self._webhook_tls is not None else True,
+            ) as response:
+                if 200 <= response.status < 300:
+                    return None
+                return f"Wrong response from the webhook: {response.status} {response.reason}"
+        except aiohttp.ClientSSLError as exc:
+            return f"SSL error {{{exc}}}"
+        except aiohttp.ClientConnectorError:
+            return "Connection refused"
+        except (aiohttp.ClientError, TimeoutError):
+            return "Read timeout expired"
+
     async def _m_delete_webhook(self, p: _Params) -> bool:
         if p.bool_("drop_pending_updates"):
             self._updates.clear()
         self._webhook_url = ""
         self._webhook_params = {}
+        self.webhook_certificate = None
+        self._webhook_tls = None
+        self._webhook_error = None
         self._bump()
         return True
 
     async def _m_get_webhook_info(self, p: _Params) -> JSON:
         info: JSON = {
             "url": self._webhook_url,
-            "has_custom_certificate": False,
+            "has_custom_certificate": self.webhook_certificate is not None,
             "pending_update_count": len(self._updates),
         }
+        if self._webhook_error is not None:
+            info["last_error_date"], info["last_error_message"] = self._webhook_error
         if self._allowed_updates is not None:
             info["allowed_updates"] = sorted(self._allowed_updates)
         return info
@@ -2711,12 +2757,13 @@ class BotApiEmulator(GroupChats):
 
 async def serve(
     host: str, port: int, global_rate: float | None, *, allow_http_webhooks: bool = False,
-    window: float = 1.0,
+    window: float = 1.0, any_webhook_port: bool = False,
 ) -> None:
     """Run an emulator alone until interrupted (benchmarks give it its own process)."""
     emulator = BotApiEmulator(
         global_rate_per_second=global_rate, allow_http_webhooks=allow_http_webhooks,
         rate_window_seconds=window,
+        webhook_ports=None if any_webhook_port else webhooks.TELEGRAM_WEBHOOK_PORTS,
     )
     await emulator.start(host=host, port=port)
     print(f"emulator listening on {emulator.base_url}", flush=True)
@@ -2737,8 +2784,11 @@ if __name__ == "__main__":
                         help="at most rate × window sends in any window of this many seconds")
     parser.add_argument("--allow-http-webhooks", action="store_true",
                         help="accept http:// webhook URLs (bots on this machine)")
+    parser.add_argument("--any-webhook-port", action="store_true",
+                        help="accept webhook URLs on any port, not only 80, 88, 443 and 8443")
     arguments = parser.parse_args()
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(arguments.host, arguments.port, arguments.rate or None,
                           allow_http_webhooks=arguments.allow_http_webhooks,
-                          window=arguments.window))
+                          window=arguments.window,
+                          any_webhook_port=arguments.any_webhook_port))
