@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.config import ConfigError, load_settings
+from bot.log_context import handling_update
 from bot.logs import make_handler, redact
 from tests.harness import Bot, running_bot
 from tests.test_registration import SECRETARY_ID, register, seed_branch
@@ -73,12 +74,16 @@ def test_key_value_and_text_formats(capsys: pytest.CaptureFixture[str]) -> None:
     handler = make_handler("kv", stream=stream, secrets=["s3cr3t"])
     logger.addHandler(handler)
     try:
-        logger.warning('said "hi" with s3cr3t')
+        with handling_update(42, "abcdef0123456789"):
+            logger.warning('said "hi" with s3cr3t')
+        logger.warning("outside any update")
     finally:
         logger.removeHandler(handler)
-    line = stream.getvalue().strip()
+    line, outside = stream.getvalue().strip().splitlines()
     assert line.startswith("ts=") and " level=WARNING logger=bot.test_logs " in line
+    assert " instance=abcdef01 update_id=42 msg=" in line
     assert 'msg="said \\"hi\\" with [redacted]"' in line
+    assert re.search(r" instance=[0-9a-f]{8} msg=", outside) and "update_id" not in outside
 
 
 def test_log_format_is_checked() -> None:
