@@ -331,7 +331,8 @@ def main(argv: list[str] | None = None) -> int:
 
     token = settings.token.get_secret_value() if settings.token else ""
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
-    configure_logging(settings.log_format, verbose=args.verbose, secrets=(token, secret))
+    scrape = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
+    configure_logging(settings.log_format, verbose=args.verbose, secrets=(token, secret, scrape))
     try:
         if command == "db":
             if args.db_command != "upgrade":
