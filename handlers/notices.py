@@ -207,7 +207,7 @@ def _local(context: BranchContext, value: datetime | None) -> str:
 
 def read_markup(t: Translator, notice_id: int) -> dict[str, Any]:
     """The 已阅 button under a notice (stored with each outbox row)."""
-    return keyboard([[button(t("✅ Read (已阅)"), "nt", "rd", notice_id)]]).to_dict()
+    return keyboard([[button(t("📖 Mark as read (已阅)"), "nt", "rd", notice_id)]]).to_dict()
 
 
 # ---------------------------------------------------------------------------------------
@@ -737,7 +737,7 @@ async def mark_read(update: Update, context: BranchContext) -> None:
     if outcome is store.ReadOutcome.RECORDED:
         try:
             await query.edit_message_reply_markup(reply_markup=keyboard(
-                [[button(t("✅ Read"), "nt", "rd", notice_id)]]))
+                [[button(t("✅ Read, confirmed"), "nt", "rd", notice_id)]]))
         except TelegramError as exc:
             logger.info("could not mark the notice read: %s", exc)
 
