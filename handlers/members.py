@@ -613,7 +613,7 @@ def card_keyboard(t: Translator, actor: Actor, m: Membership) -> Any:
     org_id = m.party_organization_id
     rows: list[list[InlineKeyboardButton]] = []
     if m.state is MembershipState.ACTIVE and can_edit_member(actor, org_id, m.person_id):
-        first = [button(t("Status"), "mem", "st", m.id)]
+        first = [button(t("Political status"), "mem", "st", m.id)]
         if can_appoint(actor, org_id, m.role):
             first.append(button(t("Role"), "mem", "rl", m.id))
         rows.append(first)
