@@ -94,3 +94,31 @@ async def test_postponed_and_cancelled_meetings_read_chinese(bot: Bot) -> None:
     await sec.tap("Yes, cancel the meeting")
     await sec.say("The hall is being repaired")
     assert "会议已取消" in crowd[ALICE].last_text
+
+
+async def test_role_change_and_transfer_read_chinese(bot: Bot) -> None:
+    from tests.test_members_chat import ALICE as M_ALICE
+    from tests.test_members_chat import BOB as M_BOB
+    from tests.test_members_chat import SEC_A
+    from tests.test_members_chat import seed as seed_members
+
+    s = await seed_members(bot)
+    assert bot.app is not None
+    async with bot.app.database.session() as session:
+        await session.execute(
+            update(Person).where(Person.telegram_id.in_((M_ALICE, M_BOB))).values(language="zh"))
+    secretary = bot.person(SEC_A, "Sec A", language_code="en")
+    alice, bob = bot.person(M_ALICE, "Alice"), bot.person(M_BOB, "Bob")
+    await alice.say("/start")
+    await bob.say("/start")
+    await secretary.say("/members")
+    await secretary.tap(f"mem:card:{s.alice}")
+    await secretary.tap("Role")
+    await secretary.tap("Committee member")
+    assert "您在Branch A的职务现为：" in alice.last_text
+    await secretary.say("/members")
+    await secretary.tap(f"mem:card:{s.bob}")
+    await secretary.tap("Transfer out")
+    await secretary.say("Riverside Street Committee")
+    await secretary.tap("✅ Transfer out")
+    assert "您在Branch A的组织关系已转出至Riverside Street Committee。" in bob.last_text
