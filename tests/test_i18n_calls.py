@@ -20,7 +20,9 @@ METHODS = {"as_plain": 1, "plural": 2, "as_plain_plural": 2}
 SENDERS = {
     "send", "show", "deliver", "tell", "send_message", "edit_message_text", "reply_text",
     "button", "InlineKeyboardButton", "KeyboardButton", "answer_callback_query", "Refused",
+    "answer", "send_photo", "send_document", "edit_message_caption",
 }
+TEXT_KEYWORDS = {"text", "message", "caption"}
 WORDS = re.compile(r"[A-Za-z]{2,}")
 # Shown as is in every language: a language's own name on the language buttons.
 UNTRANSLATED = {"English"}
@@ -135,7 +137,7 @@ def test_no_english_literal_reaches_a_sender_untranslated() -> None:
                 continue
             # The text a person reads: the first argument of a button, any text elsewhere.
             texts = node.args[:1] if _name(node.func) == "button" else node.args
-            texts = [*texts, *(k.value for k in node.keywords if k.arg in {"text", "message"})]
+            texts = [*texts, *(k.value for k in node.keywords if k.arg in TEXT_KEYWORDS)]
             for arg in texts:
                 words = _literal_words(arg)
                 if words is not None and words not in UNTRANSLATED:
