@@ -159,3 +159,17 @@ def test_the_checks_see_an_alias_and_an_unknown_literal() -> None:
     assert isinstance(assign, ast.Assign) and _makes_translator(assign.value)
     sends = [n for n in ast.walk(leaky) if isinstance(n, ast.Call) and _name(n.func) in SENDERS]
     assert _literal_words(sends[-1].args[0]) == "Approve"
+
+
+def test_untranslated_markup_templates_hold_no_words() -> None:
+    """html_format is for markup around values (`<b>{name}</b>`); words go through `t`."""
+    wrong = []
+    for file, tree in _modules():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _name(node.func) == "html_format" and node.args:
+                template = node.args[0]
+                if isinstance(template, ast.Constant) and isinstance(template.value, str):
+                    bare = re.sub(r"\{[^{}]*\}|<[^>]*>", "", template.value)
+                    if WORDS.search(bare):
+                        wrong.append(_where(file, node) + f" {template.value!r}")
+    assert not wrong, "\n".join(wrong)
