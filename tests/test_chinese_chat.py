@@ -122,3 +122,26 @@ async def test_role_change_and_transfer_read_chinese(bot: Bot) -> None:
     await secretary.say("Riverside Street Committee")
     await secretary.tap("✅ Transfer out")
     assert "您在Branch A的组织关系已转出至Riverside Street Committee。" in bob.last_text
+
+
+async def test_check_in_and_catch_up_read_chinese(bot: Bot) -> None:
+    from tests.test_checkin_chat import ALICE as C_ALICE
+    from tests.test_checkin_chat import DAVE as C_DAVE
+    from tests.test_checkin_chat import SEC as C_SEC
+    from tests.test_checkin_chat import person
+    from tests.test_checkin_chat import seed as seed_checkin
+
+    await seed_checkin(bot)
+    assert bot.app is not None
+    async with bot.app.database.session() as session:
+        await session.execute(
+            update(Person).where(Person.telegram_id.in_((C_ALICE, C_DAVE))).values(language="zh"))
+    sec, alice, dave = person(bot, C_SEC), person(bot, C_ALICE), person(bot, C_DAVE)
+    await sec.say("/checkin")
+    await sec.tap("Open check-in")
+    await alice.tap(zh.as_plain("✅ Check in"))
+    await sec.tap("🏁 Close meeting")
+    await sec.say("Studied the constitution, chapter 5.")
+    await sec.tap("Done")
+    await sec.tap("🔒 Close and freeze")
+    assert dave.buttons() == [zh.as_plain("✅ I have caught up")] == ["✅ 我已补学"]
