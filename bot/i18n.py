@@ -139,4 +139,13 @@ class Translator:
 
 @cache
 def translator(language: str | None) -> Translator:
+    """The one way to translate, for the sender or a recipient: `t = translator(language)`.
+
+    Always named `t` (tests/test_i18n_calls.py checks), since extraction only sees `t(...)`.
+    """
     return Translator(normalize_language(language))
+
+
+def in_every_language(message: str) -> list[str]:
+    """A label as every language shows it: typed text matches a button in any language."""
+    return [t.as_plain(message) for t in map(translator, LANGUAGES)]

@@ -414,14 +414,15 @@ async def open_checkin(update: Update, context: BranchContext) -> None:
             for attendance, person in rows:
                 if attendance.status not in NOTIFIED or person.telegram_id == actor.telegram_id:
                     continue
-                mt = translator(person.language)
+                t = translator(person.language)
                 notices.append(
                     (
                         person.telegram_id,
-                        open_notice(context, mt, meeting),
-                        keyboard([[button(mt("✅ Check in"), "ck", "tap", meeting.id)]]),
+                        open_notice(context, t, meeting),
+                        keyboard([[button(t("✅ Check in"), "ck", "tap", meeting.id)]]),
                     )
                 )
+            t = translator(actor.language)
     await answer(update)
     logger.info("user %s opened check-in of meeting %s", pseudonym(actor.telegram_id), meeting.id)
     await send(
@@ -1139,9 +1140,10 @@ async def minutes_first(update: Update, context: BranchContext) -> int:
     """A photo or document before the minutes: ask for the minutes first."""
     async with context.db.session() as session:
         actor = await current_actor(session, update, context)
+    t = translator(actor.language)
     await send(
         update,
-        translator(actor.language)(
+        t(
             "Please type the minutes first; photos and documents come next."
         ),
     )
@@ -1247,12 +1249,12 @@ async def freeze(update: Update, context: BranchContext) -> int:
         for attendance, person in await store.roster(session, meeting.id):
             if attendance.status is not AttendanceStatus.ABSENT:
                 continue
-            mt = translator(person.language)
+            t = translator(person.language)
             catch_up.append(
                 (
                     person.telegram_id,
-                    catch_up_text(context, mt, meeting),
-                    keyboard([[button(mt("✅ I have caught up"), "ck", "makeup",
+                    catch_up_text(context, t, meeting),
+                    keyboard([[button(t("✅ I have caught up"), "ck", "makeup",
                                       attendance.id)]]),
                 )
             )

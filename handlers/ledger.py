@@ -448,6 +448,12 @@ async def export_ledger(update: Update, context: BranchContext) -> None:
     await send_chart(update, context, t, ledger, today)
 
 
+def chart_label(t: Translator, font: object, message: str) -> str:
+    """A chart's label: in English when no Chinese font can draw it."""
+    t = t if font is not None else translator("en")
+    return t.as_plain(message)
+
+
 async def send_chart(
     update: Update, context: BranchContext, t: Translator, ledger: store.LedgerData, today: date
 ) -> None:
@@ -457,17 +463,16 @@ async def send_chart(
     expected = sum(m.expected for m in ledger.meetings)
     overall = present / expected if expected else None
     font = await asyncio.to_thread(store.cjk_font)
-    chart_t = t if font is not None else translator("en")
     org_name = ledger.org_name if font is not None or ledger.org_name.isascii() else ""
-    title = chart_t(CHART_TITLE) + (f" · {org_name}" if org_name else "")
+    title = chart_label(t, font, CHART_TITLE) + (f" · {org_name}" if org_name else "")
     title += f" · {ledger.period.label}"
     try:
         png = await asyncio.to_thread(
             store.chart_png, points,
             title=title,
-            ylabel=chart_t(CHART_YLABEL),
+            ylabel=chart_label(t, font, CHART_YLABEL),
             overall=overall,
-            overall_label=chart_t(CHART_OVERALL) + f" {percent(overall)}",
+            overall_label=chart_label(t, font, CHART_OVERALL) + f" {percent(overall)}",
             font=font,
         )
     except Exception:  # the workbook is already sent; a chart failure must not hide that

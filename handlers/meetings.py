@@ -58,12 +58,12 @@ from telegram.ext import (
 from bot.application import BranchContext
 from bot.i18n import (
     BLANK,
-    LANGUAGES,
     N_,
     Html,
     Translator,
     html_format,
     html_join,
+    in_every_language,
     translator,
 )
 from bot.logs import (
@@ -396,8 +396,8 @@ async def run_command(update: Update, context: BranchContext) -> int:
     if callback is not None:
         await callback(update, context)
     else:
-        await send(update, tr(update, context)("I did not understand that. Use the menu below "
-                                               "or /help."))
+        t = tr(update, context)
+        await send(update, t("I did not understand that. Use the menu below or /help."))
     return ConversationHandler.END
 
 
@@ -659,7 +659,7 @@ async def ask_place(update: Update, context: BranchContext, actor: Actor) -> int
 
 
 def _is_online_label(text: str | None) -> bool:
-    return (text or "").strip() in {translator(language)(ONLINE) for language in LANGUAGES}
+    return (text or "").strip() in in_every_language(ONLINE)
 
 
 async def enter_place(update: Update, context: BranchContext) -> int:
@@ -1023,16 +1023,17 @@ async def confirm_schedule(update: Update, context: BranchContext) -> int:
         extra = N_("Also on: {dates}. Answer for each in 📅 Meetings.")
     told = 0
     for recipient in recipients:
-        rt = translator(recipient.language)
-        text = member_text(rt, tz, info, recipient.status, rt(heading))
+        t = translator(recipient.language)
+        text = member_text(t, tz, info, recipient.status, t(heading))
         if extra:
-            text += "\n" + rt(
+            text += "\n" + t(
                 extra, dates=", ".join(start_text(tz, m.starts_at) for m in created[1:])
             )
         told += await deliver(
             context, recipient.telegram_id, text,
-            reply_markup=member_keyboard(rt, info.id, recipient.status, info.state),
+            reply_markup=member_keyboard(t, info.id, recipient.status, info.state),
         )
+    t = translator(actor.language)
     await drop_buttons(update)  # the summary stays as the record of what was scheduled
     text = t.plural("{n} meeting scheduled.", "{n} meetings scheduled.", len(created))
     text += "\n" + t.plural("{n} person was told.", "{n} people were told.", told)
@@ -1173,15 +1174,16 @@ async def enter_leave_reason(update: Update, context: BranchContext) -> int:
     others = [leader for leader in leaders if leader[0] != actor.telegram_id]
     told = 0
     for telegram_id, language in others or leaders:
-        lt = translator(language)
-        name = person_name(lt, person) if person is not None else "?"
+        t = translator(language)
+        name = person_name(t, person) if person is not None else "?"
         told += await deliver(
-            context, telegram_id, leave_request_text(lt, tz, info, name, reason),
+            context, telegram_id, leave_request_text(t, tz, info, name, reason),
             reply_markup=keyboard(
-                [[button(lt("✅ Approve leave"), "mt", "lok", line.id),
-                  button(lt("❌ Refuse"), "mt", "lno", line.id)]]
+                [[button(t("✅ Approve leave"), "mt", "lok", line.id),
+                  button(t("❌ Refuse"), "mt", "lno", line.id)]]
             ),
         )
+    t = translator(actor.language)
     logger.info("membership %s asked leave from meeting %s", line.membership_id, meeting.id)
     text = member_text(t, tz, info, AttendanceStatus.LEAVE_REQUESTED)
     if not told:
@@ -1238,15 +1240,15 @@ async def decide_leave(update: Update, context: BranchContext) -> None:
     await show(update, done + "\n" + meeting_line)
     if person is None:
         return
-    mt = translator(person.language)
+    t = translator(person.language)
     told = (
-        mt("✅ Your leave was approved.")
+        t("✅ Your leave was approved.")
         if approve
-        else mt("❌ Your leave request was not approved; you are expected to attend.")
+        else t("❌ Your leave request was not approved; you are expected to attend.")
     )
     await deliver(
-        context, person.telegram_id, member_text(mt, tz, info, status, told),
-        reply_markup=member_keyboard(mt, info.id, status, info.state),
+        context, person.telegram_id, member_text(t, tz, info, status, told),
+        reply_markup=member_keyboard(t, info.id, status, info.state),
     )
 
 
@@ -1548,12 +1550,13 @@ async def enter_new_time(update: Update, context: BranchContext) -> int:
     logger.info("user %s postponed meeting %s", pseudonym(actor.telegram_id), meeting.id)
     told = 0
     for recipient in recipients:
-        rt = translator(recipient.language)
-        heading = rt("⏰ <b>Meeting moved</b> (it was on {when})", when=start_text(tz, before))
+        t = translator(recipient.language)
+        heading = t("⏰ <b>Meeting moved</b> (it was on {when})", when=start_text(tz, before))
         told += await deliver(
-            context, recipient.telegram_id, member_text(rt, tz, info, recipient.status, heading),
-            reply_markup=member_keyboard(rt, info.id, recipient.status, info.state),
+            context, recipient.telegram_id, member_text(t, tz, info, recipient.status, heading),
+            reply_markup=member_keyboard(t, info.id, recipient.status, info.state),
         )
+    t = translator(actor.language)
     note = t("Postponed.") + " " + t.plural(
         "{n} person was told.", "{n} people were told.", told
     )
@@ -1630,11 +1633,12 @@ async def _cancel_meeting(
     logger.info("user %s cancelled meeting %s", pseudonym(actor.telegram_id), meeting.id)
     told = 0
     for recipient in recipients:
-        rt = translator(recipient.language)
-        lines = [rt("✖ <b>Meeting cancelled</b>"), *details_lines(rt, tz, info)]
+        t = translator(recipient.language)
+        lines = [t("✖ <b>Meeting cancelled</b>"), *details_lines(t, tz, info)]
         if reason:
-            lines.append(rt("Reason: {reason}", reason=reason))
+            lines.append(t("Reason: {reason}", reason=reason))
         told += await deliver(context, recipient.telegram_id, html_join("\n", lines))
+    t = translator(actor.language)
     await send(
         update,
         t("Cancelled.") + " " + t.plural("{n} person was told.", "{n} people were told.", told),
@@ -1663,7 +1667,8 @@ async def cancel_without_reason(update: Update, context: BranchContext) -> int:
     if draft_id(context, CHANGE) != meeting_id:
         raise Refused(STALE_BUTTON)
     await answer(update)
-    await show(update, tr(update, context)("Cancelling…"))
+    t = tr(update, context)
+    await show(update, t("Cancelling…"))
     return await _cancel_meeting(update, context, int(meeting_id), None)
 
 
@@ -1676,7 +1681,8 @@ async def press_old_cancel_button(update: Update, context: BranchContext) -> Non
     if meeting.state is not MeetingState.CANCELLED:
         raise Refused(STALE_BUTTON)
     await answer(update)
-    await show(update, translator(actor.language)("This meeting was already cancelled."))
+    t = translator(actor.language)
+    await show(update, t("This meeting was already cancelled."))
 
 
 # ---------------------------------------------------------------------------------------
@@ -1687,7 +1693,7 @@ async def press_old_cancel_button(update: Update, context: BranchContext) -> Non
 def register(app: Application) -> None:
     """The setup, leave and change conversations, then the meeting buttons."""
     schedule_label = next(c.label for c in COMMANDS if c.command == "schedule")
-    labels = "|".join(re.escape(translator(language)(schedule_label)) for language in LANGUAGES)
+    labels = "|".join(re.escape(label) for label in in_every_language(schedule_label))
     # Leave and change first: a menu press during their step ends them (their fallback)
     # before the setup's entry point would take it and leave them waiting for text.
     leave = ConversationHandler(

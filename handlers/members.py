@@ -401,7 +401,8 @@ async def keep_invite(update: Update, context: BranchContext) -> None:
     async with context.db.session() as session:
         actor, _org = await load_invite_org(session, update, context, int(org_id), "keep invite")
     await answer(update)
-    await show(update, translator(actor.language)("The current link stays valid."))
+    t = translator(actor.language)
+    await show(update, t("The current link stays valid."))
 
 
 async def single_use_invite(update: Update, context: BranchContext) -> None:
@@ -612,7 +613,7 @@ def card_keyboard(t: Translator, actor: Actor, m: Membership) -> Any:
     org_id = m.party_organization_id
     rows: list[list[InlineKeyboardButton]] = []
     if m.state is MembershipState.ACTIVE and can_edit_member(actor, org_id, m.person_id):
-        first = [button(t("Status"), "mem", "st", m.id)]
+        first = [button(t("Political status"), "mem", "st", m.id)]
         if can_appoint(actor, org_id, m.role):
             first.append(button(t("Role"), "mem", "rl", m.id))
         rows.append(first)
@@ -766,13 +767,13 @@ async def set_role(update: Update, context: BranchContext) -> None:
     )
     for (telegram_id, language, branch), member_actor in zip(affected, actors, strict=True):
         await publish_commands_for(context.application, member_actor)
-        mt = translator(language)
+        t = translator(language)
         new_role = member_actor.role or MemberRole.MEMBER
         await tell(
             context,
             telegram_id,
-            mt("Your role in {branch} is now: {role}.", branch=branch,
-               role=mt(ROLE_LABELS[new_role])),
+            t("Your role in {branch} is now: {role}.", branch=branch,
+              role=t(ROLE_LABELS[new_role])),
             reply_markup=main_keyboard(member_actor),
         )
 
@@ -972,14 +973,14 @@ async def confirm_transfer(update: Update, context: BranchContext) -> int:
         reply_markup=back_to_members(t, m.party_organization_id),
     )
     await publish_commands_for(context.application, member_actor)
-    mt = translator(member_actor.language)
+    t = translator(member_actor.language)
     text = (
-        mt("Your party membership in {branch} was transferred out to {to}.",
-           branch=branch, to=destination)
+        t("Your party membership in {branch} was transferred out to {to}.",
+          branch=branch, to=destination)
         if destination
-        else mt("Your party membership in {branch} was transferred out.", branch=branch)
+        else t("Your party membership in {branch} was transferred out.", branch=branch)
     )
-    text = html_join("\n", [text, mt(
+    text = html_join("\n", [text, t(
         "Your records are kept. To join another branch, open its invite link or send /start."
     )])
     await tell(context, person.telegram_id, text, reply_markup=main_keyboard(member_actor))

@@ -18,7 +18,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, MessageHandler, filters
 
 from bot.application import BranchContext
-from bot.i18n import LANGUAGES, N_, translator
+from bot.i18n import LANGUAGES, N_, in_every_language, translator
 from bot.logs import pseudonym
 from rules.permissions import Actor
 
@@ -144,7 +144,7 @@ def _label_pattern() -> str:
     import re
 
     labels = {
-        translator(lang).as_plain(c.label) for c in COMMANDS if c.on_keyboard for lang in LANGUAGES
+        label for c in COMMANDS if c.on_keyboard for label in in_every_language(c.label)
     }
     return "^(" + "|".join(re.escape(label) for label in sorted(labels)) + ")$"
 
@@ -154,7 +154,7 @@ MENU_LABEL = filters.Regex(_label_pattern())
 
 def command_for_label(text: str) -> str | None:
     for c in COMMANDS:
-        if any(text == translator(lang).as_plain(c.label) for lang in LANGUAGES):
+        if text in in_every_language(c.label):
             return c.command
     return None
 

@@ -53,13 +53,13 @@ from telegram.ext import (
 from bot.application import BranchApplication, BranchContext
 from bot.i18n import (
     BLANK,
-    LANGUAGES,
     N_,
     Html,
     Translator,
     escape,
     html_format,
     html_join,
+    in_every_language,
     translator,
 )
 from handlers.common import (
@@ -207,7 +207,7 @@ def _local(context: BranchContext, value: datetime | None) -> str:
 
 def read_markup(t: Translator, notice_id: int) -> dict[str, Any]:
     """The 已阅 button under a notice (stored with each outbox row)."""
-    return keyboard([[button(t("✅ Read (已阅)"), "nt", "rd", notice_id)]]).to_dict()
+    return keyboard([[button(t("📖 Mark as read (已阅)"), "nt", "rd", notice_id)]]).to_dict()
 
 
 # ---------------------------------------------------------------------------------------
@@ -703,7 +703,8 @@ async def discard(update: Update, context: BranchContext) -> int:
     context.user_data.pop(DRAFT, None)
     await answer(update)
     await drop_buttons(update)
-    await send(update, translator(actor.language)("The notice was discarded."))
+    t = translator(actor.language)
+    await send(update, t("The notice was discarded."))
     return ConversationHandler.END
 
 
@@ -736,7 +737,7 @@ async def mark_read(update: Update, context: BranchContext) -> None:
     if outcome is store.ReadOutcome.RECORDED:
         try:
             await query.edit_message_reply_markup(reply_markup=keyboard(
-                [[button(t("✅ Read"), "nt", "rd", notice_id)]]))
+                [[button(t("✅ Read, confirmed"), "nt", "rd", notice_id)]]))
         except TelegramError as exc:
             logger.info("could not mark the notice read: %s", exc)
 
@@ -855,8 +856,8 @@ async def remind(update: Update, context: BranchContext) -> None:
         first = _short(notice.text_html, 80)
 
         def text_for(r: store.NonReader) -> str:
-            rt = translator(languages.get(r.person_id))
-            return rt("🔔 Reminder: please read the notice and confirm: {title}", title=first)
+            t = translator(languages.get(r.person_id))
+            return t("🔔 Reminder: please read the notice and confirm: {title}", title=first)
 
         outcome, n = await store.remind_non_readers(
             session, notice, actor_telegram_id=actor.telegram_id, now=now, text_for=text_for,
@@ -874,6 +875,11 @@ async def remind(update: Update, context: BranchContext) -> None:
     await send(update, t.plural("🔔 {n} person will be reminded.",
                                 "🔔 {n} people will be reminded.", n))
     wake_at(context.branch_app, now)
+
+
+def withdrawn_text(t: Translator, title: str) -> Html:
+    return t("↩️ The notice “{title}” was withdrawn by its sender. Please disregard it.",
+             title=title)
 
 
 async def ask_withdraw(update: Update, context: BranchContext) -> None:
@@ -899,9 +905,7 @@ async def withdraw(update: Update, context: BranchContext) -> None:
         first = _short(notice.text_html, 80)
         applied, cancelled, told = await store.withdraw(
             session, notice, actor_telegram_id=actor.telegram_id, now=now,
-            text_for=lambda person_id: translator(languages.get(person_id))(
-                "↩️ The notice “{title}” was withdrawn by its sender. Please disregard it.",
-                title=first),
+            text_for=lambda person_id: withdrawn_text(translator(languages.get(person_id)), first),
         )
     await answer(update)
     await drop_buttons(update)
@@ -973,7 +977,7 @@ async def _progress_job(context: CallbackContext) -> None:
 def register(app: Application) -> None:
     """The notice conversation, /notices, the buttons and the progress job."""
     notice_label = next(c.label for c in COMMANDS if c.command == "notice")
-    labels = "|".join(re.escape(translator(language)(notice_label)) for language in LANGUAGES)
+    labels = "|".join(re.escape(label) for label in in_every_language(notice_label))
     conversation = ConversationHandler(
         entry_points=[
             CommandHandler("notice", start_notice),

@@ -446,7 +446,8 @@ async def press_stale_button(update: Update, context: BranchContext) -> None:
 
 async def remind_buttons(update: Update, context: BranchContext) -> None:
     """Typed text where a button is expected: point at the buttons, stay in the step."""
-    await send(update, tr(update, context)("Please choose with the buttons above, or /cancel."))
+    t = tr(update, context)
+    await send(update, t("Please choose with the buttons above, or /cancel."))
 
 
 # --- new party organization -----------------------------------------------------------------

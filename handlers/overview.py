@@ -107,9 +107,9 @@ def chart_bars(t: Translator, view: store.Overview, branches: int) -> list[
 async def overview_png(t: Translator, view: store.Overview) -> bytes:
     """The chart, drawn off the event loop; English labels when no Chinese font is installed."""
     font = await asyncio.to_thread(ledger_store.cjk_font)
-    chart_t = t if font is not None else translator("en")
-    bars = chart_bars(chart_t, view, len(view.branches))
-    title = f"{chart_t(CHART_TITLE)} · {view.quarter.label}"
+    t = t if font is not None else translator("en")
+    bars = chart_bars(t, view, len(view.branches))
+    title = f"{t(CHART_TITLE)} · {view.quarter.label}"
     return await asyncio.to_thread(store.overview_chart_png, bars, title=title, font=font)
 
 

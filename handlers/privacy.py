@@ -154,7 +154,8 @@ async def keep_private(update: Update, context: BranchContext) -> None:
         if allowed_in_group(query.data):
             return
         try:
-            await query.answer(tr(update, context)(PRIVATE_ONLY_BUTTON))
+            t = tr(update, context)
+            await query.answer(t(PRIVATE_ONLY_BUTTON))
         except TelegramError as exc:
             logger.info("could not refuse a button in a group: %s", exc)
         raise ApplicationHandlerStop

@@ -31,6 +31,7 @@ from bot.i18n import (
     Translator,
     escape,
     html_join,
+    in_every_language,
     translator,
 )
 from bot.logs import (
@@ -349,7 +350,7 @@ async def skip_phone(update: Update, context: BranchContext) -> int:
 async def phone_as_text(update: Update, context: BranchContext) -> int:
     """Typed text at the phone step: 'Skip' in either language, else point at the button."""
     assert update.message is not None
-    if (update.message.text or "").strip() in (translator("zh")("Skip"), translator("en")("Skip")):
+    if (update.message.text or "").strip() in in_every_language(N_("Skip")):
         return await skip_phone(update, context)
     t = tr(update, context)
     await send(update, t("Please use the button to share your phone number, or press Skip."))
@@ -665,7 +666,8 @@ async def reject_without_reason(update: Update, context: BranchContext) -> int:
     async with context.db.session() as session:  # refuse before acknowledging the press
         await load_for_decision(session, update, context, membership_id)
     await answer(update)
-    await show(update, tr(update, context)("Rejecting…"))
+    t = tr(update, context)
+    await show(update, t("Rejecting…"))
     return await _reject(update, context, int(membership_id), None)
 
 
@@ -731,9 +733,7 @@ def register(app: Application) -> None:
     """Registration conversation and the leaders' decision buttons."""
     from handlers.menu import COMMANDS
 
-    register_label = "|".join(
-        translator(lang)(COMMANDS[0].label) for lang in ("zh", "en")
-    )
+    register_label = "|".join(in_every_language(COMMANDS[0].label))
     registration = ConversationHandler(
         entry_points=[
             CommandHandler("start", start_registration),

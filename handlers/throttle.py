@@ -53,7 +53,8 @@ async def check_flood(update: Update, context: BranchContext) -> None:
     context.branch_app.metrics.throttled.inc()
     if decision.warn:
         logger.info("throttling a user who sends too fast")
-        text = tr(update, context)(SLOW_DOWN)
+        t = tr(update, context)
+        text = t(SLOW_DOWN)
         try:
             if update.callback_query is not None:
                 await update.callback_query.answer(plain_text(text), show_alert=False)

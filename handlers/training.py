@@ -1460,10 +1460,9 @@ async def _after_mine(
     hpd = context.settings.training_policy.hours_per_day
     told = 0
     for telegram_id, language in mine.verifiers:
-        lt = translator(language)
         told += await deliver(
-            context, telegram_id, verify_request_text(lt, mine.info, hpd),
-            reply_markup=card_keyboard(lt, mine.info, decide=True),
+            context, telegram_id, verify_request_text(translator(language), mine.info, hpd),
+            reply_markup=card_keyboard(translator(language), mine.info, decide=True),
         )
     note = t("✅ Logged: {title}, {length}. It counts once a leader of your branch verifies it.",
              title=mine.info.title, length=duration(t, mine.info.minutes, hpd))
@@ -1519,11 +1518,12 @@ async def _after_many(
     for telegram_id, language, state in many.logged:
         if telegram_id == actor.telegram_id:
             continue
-        lt = translator(language)
-        markup = keyboard([[button(lt(MY_TRAINING), "tr", "y", year)]]) if counted else None
+        t = translator(language)
+        markup = keyboard([[button(t(MY_TRAINING), "tr", "y", year)]]) if counted else None
         messages.append(
-            (telegram_id, logged_for_you_text(lt, many.info, hpd, many.leader, state), markup)
+            (telegram_id, logged_for_you_text(t, many.info, hpd, many.leader, state), markup)
         )
+    t = translator(actor.language)
     told = await deliver_many(context, messages)
     verified = sum(1 for _tid, _lang, state in many.logged if state is TrainingState.VERIFIED)
     text = [

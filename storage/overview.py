@@ -468,6 +468,7 @@ class DutyLine:
     next_occurrence: str | None
     next_deadline: date | None
     next_approximate: bool = False  # no official holiday schedule for the year
+    overdue_approximate: frozenset[str] = frozenset()  # overdue occurrences estimated so
 
 
 async def duties_of(session: AsyncSession, org: PartyOrganization, *, today: date,
@@ -507,10 +508,14 @@ async def duties_of(session: AsyncSession, org: PartyOrganization, *, today: dat
         )
         upcoming = duty_rules.next_occurrence(template, today, inclusive=True,
                                               cal=cal)
+        estimated = frozenset(
+            due.occurrence.key for due in dues
+            if due.duty.id == duty.id and due.occurrence.approximate
+        )
         result.append(
             DutyLine(duty.id, duty.code, duty.title, overdue,
                      upcoming.key if upcoming else None, upcoming.deadline if upcoming else None,
-                     bool(upcoming and upcoming.approximate))
+                     bool(upcoming and upcoming.approximate), estimated)
         )
     result.sort(key=lambda d: (not d.overdue, d.next_deadline or date.max, d.duty_id))
     return result

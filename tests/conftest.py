@@ -8,6 +8,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -15,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from storage.db import Database
 from storage.migrate import upgrade
+from tests.english_leaks import english_leaks
 from tests.harness import Bot, running_bot
 
 # Generated-input tests: thorough in CI (CI=true), quick locally; never timed per example.
@@ -106,8 +108,28 @@ async def db(database_url: str) -> AsyncIterator[Database]:
         await database.dispose()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.stash[CALL_FAILED] = report.failed  # a failed test's leaks are not news
+    return report
+
+
+CALL_FAILED = pytest.StashKey[bool]()
+
+
 @pytest.fixture
-async def bot(database_url: str) -> AsyncIterator[Bot]:
-    """The real bot, polling a fresh emulator, on a fresh database."""
+async def bot(database_url: str, request: pytest.FixtureRequest) -> AsyncIterator[Bot]:
+    """The real bot, polling a fresh emulator, on a fresh database.
+
+    At the end, nothing from the catalog reached a Chinese reader in English; a test that
+    stores English names the bot shows back lists them with `@pytest.mark.english(...)`.
+    """
     async for running in running_bot(database_url):
         yield running
+        if running.app is not None and not request.node.stash.get(CALL_FAILED, True):
+            marker = request.node.get_closest_marker("english")
+            allowed = tuple(marker.args) if marker else ()
+            leaks = await english_leaks(running.emulator, running.app.database, allowed=allowed)
+            assert not leaks, "English reached a Chinese reader:\n" + "\n".join(leaks)

@@ -267,7 +267,9 @@ async def test_member_list_and_card_mask_phone_for_upper_leaders(bot: Bot) -> No
     await secretary.tap("Alice Wang · Full member · Member")
     card = secretary.last_text
     assert "Alice Wang" in card and ALICE_PHONE in card and "Registered:" in card
-    assert {"Status", "Role", "Party group", "Transfer out", "‹ Back"} <= set(secretary.buttons())
+    assert {"Political status", "Role", "Party group", "Transfer out", "‹ Back"} <= set(
+        secretary.buttons()
+    )
 
     upper = bot.person(UPPER_SEC, "Upper", language_code="en")
     await upper.say("/members")
@@ -290,7 +292,7 @@ async def test_status_group_and_role_changes(bot: Bot) -> None:
     await secretary.say("/members")
     await secretary.tap(f"mem:card:{s.alice}")
 
-    await secretary.tap("Status")
+    await secretary.tap("Political status")
     await secretary.tap("Probationary member")
     assert "Status changed: Probationary member." in secretary.last_text
 

@@ -8,13 +8,14 @@ progress job run on a clock the test moves.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.i18n import translator
 from handlers import notices as handler
@@ -31,6 +32,7 @@ from storage.models import (
     NoticeState,
     OutboxMessage,
     OutboxState,
+    Person,
     SocialOrgType,
 )
 from tests.harness import ADMIN_ID, Bot, seed_harbour
@@ -195,7 +197,7 @@ async def test_admin_broadcasts_a_formatted_notice_with_a_photo_once_per_person(
     assert t("Recipients: {n} people", n=7) in summary  # Branch A (5) and Branch B (2)
     shown = [m for m in replies if m.kind == "photo"]
     assert len(shown) == 1 and "<b>Assembly</b>" in (shown[0].html or "")
-    assert shown[0].buttons[0].text == t("✅ Read (已阅)")
+    assert shown[0].buttons[0].text == t("📖 Mark as read (已阅)")
 
     # Only Branch A now: the committee is unticked; Branch A and Harbour Lawyers overlap.
     await admin.tap(t("✏️ Change audience"))
@@ -238,7 +240,7 @@ async def test_read_receipts_progress_non_readers_and_one_reminder(bot: Bot) -> 
     progress_id = notice.progress_message_id
     assert progress_id is not None
 
-    await alice.tap(t("✅ Read (已阅)"))
+    await alice.tap(t("📖 Mark as read (已阅)"))
     assert alice.alerts()[-1] == t("Thank you: marked as read.")
     await forge(alice, f"nt:rd:{notice.id}", notices_to(bot, ALICE, "Assembly")[0].message_id)
     assert alice.alerts()[-1] == t("You have already confirmed reading it.")
@@ -270,7 +272,7 @@ async def test_read_receipts_progress_non_readers_and_one_reminder(bot: Bot) -> 
     await w.deliver()
     assert len(notices_to(bot, BOB, reminder)) == 1
     # Bob confirms from the reminder; the author's message shows it on the next pass.
-    await who(bot, BOB).tap(t("✅ Read (已阅)"))
+    await who(bot, BOB).tap(t("📖 Mark as read (已阅)"))
     await w.progress()
     assert t("Read: {read} of {sent}", read=2, sent=5) in bot.emulator.message(
         ADMIN_ID, progress_id).text
@@ -355,7 +357,7 @@ async def test_withdrawal_cancels_pending_copies_and_tells_who_got_it(bot: Bot) 
     assert not notices_to(bot, CAROL, "was withdrawn")
     # The record stays; a late 已阅 is refused with a reason.
     assert (await latest_notice(w)).state is NoticeState.WITHDRAWN
-    await who(bot, ALICE).tap(t("✅ Read (已阅)"))
+    await who(bot, ALICE).tap(t("📖 Mark as read (已阅)"))
     assert who(bot, ALICE).alerts()[-1] == t("This notice was withdrawn.")
 
     # A scheduled notice withdrawn before its time reaches nobody.
@@ -390,7 +392,7 @@ async def test_members_list_their_notices_and_open_one_again(bot: Bot) -> None:
     label = next(b for b in alice.buttons(replies[-1]) if "Assembly" in b)
     replies = await alice.tap(label)
     assert "<b>Assembly</b>" in (replies[-1].html or "")
-    assert replies[-1].buttons[0].text == t("✅ Read (已阅)")
+    assert replies[-1].buttons[0].text == t("📖 Mark as read (已阅)")
     replies = await who(bot, CAROL).say("/notices")
     assert t("No notices have been sent to you yet.") in replies[-1].text
     notice = await latest_notice(w)
@@ -478,3 +480,22 @@ async def test_paid_broadcast_shows_its_cost_and_is_off_by_default(database_url:
     from bot.config import Settings
 
     assert Settings().paid_broadcast is False
+
+
+async def test_the_read_button_looks_pressed_once_pressed_in_both_languages(bot: Bot) -> None:
+    """已阅 pressed must not look like 已阅 to press: the label changes in Chinese too."""
+    w = await build(bot)
+    async with w.app.database.session() as s:
+        await s.execute(update(Person).where(Person.telegram_id == ALICE).values(language="zh"))
+    notice = await send_to_branch_a(w)
+    for reader, language in ((ALICE, "zh"), (BOB, "en")):
+        tl = translator(language)
+        person = who(bot, reader)
+        shown = notices_to(bot, reader, "Assembly")[0]
+        before = shown.buttons[0].text
+        assert before == tl("📖 Mark as read (已阅)") and "✅" not in before
+        await person.tap(before)
+        after = bot.emulator.message(reader, shown.message_id).buttons[0].text
+        assert after == tl("✅ Read, confirmed") and after != before and "✅" in after
+        assert bool(re.search("[\u4e00-\u9fff]", after)) is (language == "zh")
+    assert notice.requires_read

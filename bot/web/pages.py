@@ -248,7 +248,7 @@ async def branch_detail(
     duties = await store.duties_of(session, org, today=today, tz=tz)
     w = {key: t(message) for key, message in WORKBOOK_TEXTS.items()}
 
-    facts = Table("facts", t("Organization"), [
+    facts = Table("facts", t("Organization details"), [
         Column("item", t("Item")), Column("value", t("Value")),
     ], [
         [Cell(t("Kind")), Cell(t(KIND_LABELS[org.kind.value]))],
@@ -332,14 +332,16 @@ async def branch_detail(
         Column("deadline", t("Deadline")),
     ], [
         [Cell(duty_name(t, d.code, d.title)),
-         Cell("; ".join(f"{key} ({when.isoformat()})" for key, when in d.overdue),
+         Cell("; ".join(f"{key} ({'≈' if key in d.overdue_approximate else ''}"
+                        f"{when.isoformat()})" for key, when in d.overdue),
               mark="behind" if d.overdue else ""),
          Cell(d.next_occurrence),
          Cell("≈" + d.next_deadline.isoformat() if d.next_approximate and d.next_deadline
               else d.next_deadline)]
         for d in duties
     ], empty=t("None"),
-        note=t(APPROXIMATE_NOTE) if any(d.next_approximate for d in duties) else "")
+        note=t(APPROXIMATE_NOTE)
+        if any(d.next_approximate or d.overdue_approximate for d in duties) else "")
     kind_label = t(KIND_LABELS[org.kind.value])
     intro = f"<p>{esc(kind_label)}" + (
         f" · {esc(parent.name)}" if parent else "") + "</p>"

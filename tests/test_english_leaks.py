@@ -1,0 +1,42 @@
+"""The end-of-test language check (tests/english_leaks.py) catches the ways English reached
+Chinese readers before: a button, a heading with values filled in, a line inside a message."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.i18n import translator
+from tests.english_leaks import leaks_in
+from tests.harness import Bot
+
+zh, en = translator("zh"), translator("en")
+
+
+def test_catalog_english_is_found_whole_inside_or_with_values() -> None:
+    assert leaks_in(en.as_plain("✅ Approve leave"), []) == ["✅ Approve leave"]
+    moved = en("⏰ <b>Meeting moved</b> (it was on {when})", when="2030-01-07 10:00")
+    assert leaks_in(moved, []) == ["Meeting moved", "it was on"]
+    reminder = zh("📅 <b>New meeting</b>") + "\n" + en("Please choose with the buttons above, "
+                                                      "or /cancel.")
+    assert leaks_in(reminder, []) == ["Please choose with the buttons above, or"]
+
+
+def test_chinese_and_what_people_typed_are_not_leaks() -> None:
+    assert leaks_in(zh.as_plain("✅ Approve leave"), []) == []
+    assert leaks_in(zh("⏰ <b>Meeting moved</b> (it was on {when})", when="2030-01-07"), []) == []
+    typed = "Please choose with the buttons above"  # a topic a test typed, shown back as is
+    assert leaks_in(zh("Topic: {topic}", topic=typed), [typed]) == []
+
+
+@pytest.mark.english("Please choose with the buttons above, or /cancel.")
+async def test_the_check_sees_a_leak_in_a_real_chat(bot: Bot) -> None:
+    """An English message sent to a Chinese reader is reported (the mark lets teardown pass)."""
+    from tests.english_leaks import english_leaks
+
+    assert bot.app is not None
+    reader = bot.person(771_001, "王丽")  # a Chinese Telegram client
+    await reader.say("/start")
+    await bot.app.bot.send_message(reader.user_id, en("Please choose with the buttons above, "
+                                                      "or /cancel."))
+    leaks = await english_leaks(bot.emulator, bot.app.database)
+    assert len(leaks) == 1 and "Please choose with the buttons above" in leaks[0]
