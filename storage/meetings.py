@@ -426,6 +426,9 @@ async def close(
         raise MeetingError("already_closed")
     if meeting.state is MeetingState.CANCELLED:
         raise MeetingError("not_live")
+    if now < meeting.starts_at:
+        # Closing marks everyone not checked in absent: only after the meeting began.
+        raise MeetingError("not_started", starts_at=meeting.starts_at)
     attendances = list(
         (await session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))).all()
     )
