@@ -81,6 +81,9 @@ async def _member_facts(
     ]
 
 
+member_facts = _member_facts  # storage/expected_lists.py keeps lists up to date with it
+
+
 async def clashes(
     session: AsyncSession, org_id: int, starts_at: datetime, ends_at: datetime,
     *, ignore_id: int | None = None,
