@@ -49,6 +49,7 @@ def register_all(app: Application) -> None:
         duties,
         ledger,
         meetings,
+        meeting_lists,
         members,
         notices,
         orgs,
@@ -74,6 +75,7 @@ def register_all(app: Application) -> None:
     meetings.register(app)
     notices.register(app)  # before check-in: a location sent while composing is refused here
     checkin.register(app)
+    meeting_lists.register(app)
     ledger.register(app)
     training.register(app)
     duties.register(app)

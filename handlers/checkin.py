@@ -77,6 +77,7 @@ from rules.validation import MAX_REASON, Invalid, clean_text
 from storage import meetings as store
 from storage import people
 from storage.checkin_queue import open_now
+from storage.expected_lists import list_follows
 from storage.models import (
     Attendance,
     AttendanceStatus,
@@ -724,6 +725,8 @@ async def render_roster(
         if page < pages - 1:
             nav.append(button(t("Next ›"), "ck", "rp", meeting.id, page + 1))
         buttons.append(nav)
+    if meeting.state is not MeetingState.CANCELLED and not list_follows(meeting, now):
+        buttons.append([button(t("✏️ Change the list"), "ml", "edit", meeting.id, 0)])
     if closed:
         buttons.append([button(t("📄 Record"), "ck", "rec", meeting.id),
                         button(t("✏️ Edit minutes"), "ck", "minutes", meeting.id)])
