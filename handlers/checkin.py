@@ -1036,7 +1036,12 @@ def record_text(
         lines.append(t("On leave: {names}", names=name_list(t, on_leave)))
     if absent:
         lines.append(t("Absent: {names}", names=name_list(t, absent)))
-    if meeting.closed_at is not None:
+    if meeting.entered_afterwards and meeting.closed_at is not None:
+        lines.append(
+            t("📝 Entered afterwards by {name} on {day}; not run in the bot.", name=closer,
+              day=local(context, meeting.closed_at).date().isoformat())
+        )
+    elif meeting.closed_at is not None:
         lines.append(
             t("Closed by {name} at {time}.", name=closer,
               time=local(context, meeting.closed_at).strftime("%Y-%m-%d %H:%M"))

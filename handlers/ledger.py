@@ -153,6 +153,7 @@ WORKBOOK_TEXTS: Mapping[str, str] = {
     "quorum": N_("Quorum (more than half)"),
     "yes": N_("yes"),
     "no": N_("no"),
+    "entered_afterwards": N_("Entered afterwards"),
 }
 # Why a kind is not judged (rules.verdicts.NotApplicable).
 NOT_APPLICABLE = {

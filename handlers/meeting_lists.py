@@ -186,8 +186,7 @@ async def enter_reason(update: Update, context: BranchContext) -> int:
                                               tz=tz)
                 note = t("➕ {name} is on the list. The change and its reason are logged.",
                          name=name)
-        except store.MeetingError as error:
-            await session.rollback()
+        except store.MeetingError as error:  # raised before anything is written
             context.user_data.pop(DRAFT, None)
             await send(update, t(ERRORS.get(error.code, STALE_BUTTON), name=name))
             return ConversationHandler.END
