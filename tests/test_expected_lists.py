@@ -26,13 +26,6 @@ from storage.models import (
 from tests.test_meetings_storage import LEADER, T0, build_branch, schedule, statuses
 
 
-async def membership(db: Database, membership_id: int) -> Membership:
-    async with db.session() as session:
-        found = await session.get(Membership, membership_id)
-        assert found is not None
-        return found
-
-
 async def test_until_check_in_opens_the_list_follows_the_branch(db: Database) -> None:
     b = await build_branch(db)
     assembly = await schedule(db, b)

@@ -3,7 +3,7 @@ counted for the verdicts in the same transaction, refused when they cannot be tr
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
