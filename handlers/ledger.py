@@ -547,6 +547,8 @@ async def render_record(update: Update, context: BranchContext, year: int) -> No
             "{mark} {date} · {kind}: {status}", mark=mark,
             date=line.starts_at.date().isoformat(), kind=labels[line.kind], status=t(status),
         )
+        if line.entered_afterwards:
+            entry += " · 📝 " + t("entered afterwards")
         if line.status is AttendanceStatus.ABSENT:
             if line.caught_up:
                 entry += " " + t("(caught up ✔)")

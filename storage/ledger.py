@@ -399,6 +399,7 @@ class RecordLine:
     topic: str
     status: AttendanceStatus
     caught_up: bool  # 补学 confirmed (only meaningful when absent)
+    entered_afterwards: bool = False  # the meeting was recorded later by a secretary
 
 
 async def member_record(
@@ -409,7 +410,7 @@ async def member_record(
     rows = await session.execute(
         select(
             Meeting.id, Meeting.kind, Meeting.starts_at, Meeting.topic, Attendance.status,
-            Attendance.makeup_done_at,
+            Attendance.makeup_done_at, Meeting.entered_afterwards,
         )
         .join(Attendance, Attendance.meeting_id == Meeting.id)
         .where(
@@ -421,8 +422,9 @@ async def member_record(
         .order_by(Meeting.starts_at, Meeting.id)
     )
     return [
-        RecordLine(mid, kind, _local(starts, tz), topic, status, makeup is not None)
-        for mid, kind, starts, topic, status, makeup in rows.all()
+        RecordLine(mid, kind, _local(starts, tz), topic, status, makeup is not None,
+                   bool(afterwards))
+        for mid, kind, starts, topic, status, makeup, afterwards in rows.all()
     ]
 
 

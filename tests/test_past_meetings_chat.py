@@ -81,6 +81,10 @@ async def test_a_past_meeting_is_entered_afterwards_and_counts(bot: Bot) -> None
     assert "📝 Entered afterwards by Sam Secretary on" in record
     assert "Absent: Carol Chen" in record and "On leave: Bob Brown" in record
     assert not carol.saw("You were absent from")  # no 补学 request for a long-past meeting
+    if day.year == today.year:  # /record shows this year
+        await carol.say("/record")
+        assert f"{day.isoformat()} · Branch general assembly: absent · 📝 entered afterwards" in (
+            carol.last_text)
 
     async with bot.app.database.session() as session:
         meeting = await session.scalar(select(Meeting).where(Meeting.entered_afterwards))
