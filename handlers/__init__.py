@@ -48,11 +48,13 @@ def register_all(app: Application) -> None:
         dashboard,
         duties,
         ledger,
+        meeting_lists,
         meetings,
         members,
         notices,
         orgs,
         overview,
+        past_meetings,
         privacy,
         profile,
         registration,
@@ -74,6 +76,8 @@ def register_all(app: Application) -> None:
     meetings.register(app)
     notices.register(app)  # before check-in: a location sent while composing is refused here
     checkin.register(app)
+    meeting_lists.register(app)
+    past_meetings.register(app)
     ledger.register(app)
     training.register(app)
     duties.register(app)

@@ -77,6 +77,7 @@ from rules.validation import MAX_REASON, Invalid, clean_text
 from storage import meetings as store
 from storage import people
 from storage.checkin_queue import open_now
+from storage.expected_lists import list_follows
 from storage.models import (
     Attendance,
     AttendanceStatus,
@@ -140,6 +141,9 @@ REFUSALS = {
 }
 NO_MEETING_OPEN = N_("No meeting is open for check-in now.")
 NOT_CLOSED = N_("This meeting is not closed yet.")
+NOT_STARTED = N_(
+    "This meeting has not started yet, so it cannot be closed. Postpone or cancel it instead."
+)
 # Who is told that check-in is open: everyone on the list who may still check in.
 NOTIFIED = frozenset(
     {
@@ -284,6 +288,12 @@ def refuse_if_not_live(meeting: Meeting) -> None:
         raise Refused(REFUSALS["closed"])
     if meeting.state is MeetingState.CANCELLED:
         raise Refused(REFUSALS["cancelled"])
+
+
+def refuse_if_not_started(meeting: Meeting, now: datetime) -> None:
+    """A press that would close a meeting before its start (a kept or forged button)."""
+    if now < meeting.starts_at:
+        raise Refused(NOT_STARTED)
 
 
 def clean_minutes(text: str | None) -> str | Invalid:
@@ -716,6 +726,8 @@ async def render_roster(
         if page < pages - 1:
             nav.append(button(t("Next ›"), "ck", "rp", meeting.id, page + 1))
         buttons.append(nav)
+    if meeting.state is not MeetingState.CANCELLED and not list_follows(meeting, now):
+        buttons.append([button(t("✏️ Change the list"), "ml", "edit", meeting.id, 0)])
     if closed:
         buttons.append([button(t("📄 Record"), "ck", "rec", meeting.id),
                         button(t("✏️ Edit minutes"), "ck", "minutes", meeting.id)])
@@ -1025,7 +1037,12 @@ def record_text(
         lines.append(t("On leave: {names}", names=name_list(t, on_leave)))
     if absent:
         lines.append(t("Absent: {names}", names=name_list(t, absent)))
-    if meeting.closed_at is not None:
+    if meeting.entered_afterwards and meeting.closed_at is not None:
+        lines.append(
+            t("📝 Entered afterwards by {name} on {day}; not run in the bot.", name=closer,
+              day=local(context, meeting.closed_at).date().isoformat())
+        )
+    elif meeting.closed_at is not None:
         lines.append(
             t("Closed by {name} at {time}.", name=closer,
               time=local(context, meeting.closed_at).strftime("%Y-%m-%d %H:%M"))
@@ -1081,6 +1098,27 @@ def _close_draft(context: BranchContext, meeting_id: int | None = None) -> dict[
     return draft
 
 
+def not_started_text(
+    context: BranchContext, t: Translator, meeting: Meeting, now: datetime
+) -> Html:
+    """Why a meeting that has not begun cannot be closed, and what to do instead."""
+    return t(
+        "{meeting} has not started yet (it starts at {time}). A meeting is closed after it "
+        "was held; closing it now would record everyone not checked in as absent. To call it "
+        "off, postpone or cancel it.",
+        meeting=meeting_title(context, t, meeting), time=clock(context, meeting.starts_at, now),
+    )
+
+
+def not_started_keyboard(t: Translator, meeting_id: int) -> InlineKeyboardMarkup:
+    """Postpone or cancel (handlers/meetings.py) instead of closing early."""
+    return keyboard(
+        [[button(t("⏰ Postpone"), "mt", "pp", meeting_id),
+          button(t("✖ Cancel meeting"), "mt", "cx", meeting_id)],
+         [button(t("‹ Back"), "mt", "card", meeting_id)]]
+    )
+
+
 def done_keyboard(t: Translator, meeting_id: int) -> InlineKeyboardMarkup:
     return keyboard(
         [[button(t("Done"), "ck", "done", meeting_id)], [button(t("Cancel"), "x", "cancel")]]
@@ -1095,12 +1133,13 @@ async def ask_minutes(update: Update, context: BranchContext) -> int:
     async with context.db.session() as session:
         actor, meeting = await leader_meeting(session, update, context, meeting_id, "close")
     refuse_if_not_live(meeting)
-    if window_state(meeting, now) == "early":
-        raise Refused(
-            N_("This meeting has not begun; it can be closed from {time}."),
-            time=clock(context, window_opens(meeting), now),
-        )
     t = translator(actor.language)
+    if now < meeting.starts_at:
+        context.user_data.pop(CLOSE, None)
+        await answer(update)
+        await send(update, not_started_text(context, t, meeting, now),
+                   reply_markup=not_started_keyboard(t, meeting.id))
+        return ConversationHandler.END
     context.user_data[CLOSE] = {"mid": meeting.id, "minutes": None, "files": 0}
     await answer(update)
     await send(
@@ -1201,6 +1240,7 @@ async def confirm_close(update: Update, context: BranchContext) -> int:
     async with context.db.session() as session:
         actor, meeting = await leader_meeting(session, update, context, meeting_id, "close")
         refuse_if_not_live(meeting)
+        refuse_if_not_started(meeting, utcnow())
         rows = await store.roster(session, meeting.id)
     t = translator(actor.language)
     counts = rules.ledger_counts({a.id: a.status for a, _p in rows})
@@ -1243,8 +1283,9 @@ async def freeze(update: Update, context: BranchContext) -> int:
                 session, meeting, minutes=minutes, by=actor.telegram_id, now=now,
                 tz=context.settings.tzinfo,
             )
-        except store.MeetingError:
-            raise Refused(REFUSALS["closed"]) from None
+        except store.MeetingError as error:
+            refuse_if_not_started(meeting, now)
+            raise Refused(REFUSALS["closed"]) from error
         # close() updates the loaded lines; the roster reads them back from the session.
         for attendance, person in await store.roster(session, meeting.id):
             if attendance.status is not AttendanceStatus.ABSENT:

@@ -153,6 +153,7 @@ WORKBOOK_TEXTS: Mapping[str, str] = {
     "quorum": N_("Quorum (more than half)"),
     "yes": N_("yes"),
     "no": N_("no"),
+    "entered_afterwards": N_("Entered afterwards"),
 }
 # Why a kind is not judged (rules.verdicts.NotApplicable).
 NOT_APPLICABLE = {
@@ -551,6 +552,8 @@ async def render_record(update: Update, context: BranchContext, year: int) -> No
             "{mark} {date} · {kind}: {status}", mark=mark,
             date=line.starts_at.date().isoformat(), kind=labels[line.kind], status=t(status),
         )
+        if line.entered_afterwards:
+            entry += " · 📝 " + t("entered afterwards")
         if line.status is AttendanceStatus.ABSENT:
             if line.caught_up:
                 entry += " " + t("(caught up ✔)")

@@ -1365,7 +1365,8 @@ async def render_list(update: Update, context: BranchContext, org_id: int, page:
     def label(m: Meeting) -> str:
         kind = t(MEETING_KIND_LABELS[m.kind])
         text = f"{MARKERS[m.state]} {start_text(tz, m.starts_at)} · {kind}"
-        return text + (f" · {m.party_group.name}" if m.party_group is not None else "")
+        text += f" · {m.party_group.name}" if m.party_group is not None else ""
+        return text + (" · 📝 " + t("entered afterwards") if m.entered_afterwards else "")
 
     items = [button(label(m), "mt", "card", m.id) for m in [*live, *closed]]
     title = t("<b>{branch}</b>: meetings", branch=org.name) + "\n" + t(
@@ -1374,7 +1375,8 @@ async def render_list(update: Update, context: BranchContext, org_id: int, page:
     )
     if not items:
         title += "\n" + t("Schedule one with /schedule.")
-    extra = [[button(t("🗓 Schedule meeting"), "ms", "org", org_id)]]
+    extra = [[button(t("🗓 Schedule meeting"), "ms", "org", org_id)],
+             [button(t("📝 Record a past meeting"), "pm", "new", org_id)]]
     if several:
         extra.append([button(t("‹ Organizations"), "mt", "pick", 0)])
     await show(update, title, reply_markup=paged(t, items, page, ("mt", "list", org_id), extra))

@@ -201,6 +201,7 @@ class LedgerMeeting:
     leave: list[tuple[str, str | None]] = field(default_factory=list)  # name, reason
     absentees: list[tuple[str, bool]] = field(default_factory=list)  # name, caught up (补学)
     guests: list[str] = field(default_factory=list)  # activists who attended (列席)
+    entered_afterwards: bool = False  # recorded later by a secretary (storage/past_meetings.py)
 
     @property
     def quorate(self) -> bool | None:
@@ -259,7 +260,7 @@ async def ledger_data(
         select(
             Meeting.id, Meeting.kind, Meeting.starts_at, Meeting.ends_at, Meeting.topic,
             Meeting.place, Meeting.online_url, Meeting.host, Meeting.recorder, Meeting.lecturer,
-            PartyGroup.name, Meeting.minutes,
+            PartyGroup.name, Meeting.minutes, Meeting.entered_afterwards,
         )
         .outerjoin(PartyGroup, PartyGroup.id == Meeting.party_group_id)
         .where(*where, _CLOSED)
@@ -270,6 +271,7 @@ async def ledger_data(
             id=row[0], kind=row[1], starts_at=_local(row[2], tz), ends_at=_local(row[3], tz),
             topic=row[4], place=row[5], online_url=row[6], host=row[7], recorder=row[8],
             lecturer=row[9], group_name=row[10], minutes=row[11],
+            entered_afterwards=bool(row[12]),
         )
         for row in meeting_rows.all()
     }
@@ -397,6 +399,7 @@ class RecordLine:
     topic: str
     status: AttendanceStatus
     caught_up: bool  # 补学 confirmed (only meaningful when absent)
+    entered_afterwards: bool = False  # the meeting was recorded later by a secretary
 
 
 async def member_record(
@@ -407,7 +410,7 @@ async def member_record(
     rows = await session.execute(
         select(
             Meeting.id, Meeting.kind, Meeting.starts_at, Meeting.topic, Attendance.status,
-            Attendance.makeup_done_at,
+            Attendance.makeup_done_at, Meeting.entered_afterwards,
         )
         .join(Attendance, Attendance.meeting_id == Meeting.id)
         .where(
@@ -419,8 +422,9 @@ async def member_record(
         .order_by(Meeting.starts_at, Meeting.id)
     )
     return [
-        RecordLine(mid, kind, _local(starts, tz), topic, status, makeup is not None)
-        for mid, kind, starts, topic, status, makeup in rows.all()
+        RecordLine(mid, kind, _local(starts, tz), topic, status, makeup is not None,
+                   bool(afterwards))
+        for mid, kind, starts, topic, status, makeup, afterwards in rows.all()
     ]
 
 
@@ -435,7 +439,7 @@ WORKBOOK_TEXTS = (
     "recorder", "lecturer", "group", "expected", "present", "on_leave", "absent", "leave_names",
     "absent_names", "guests", "minutes", "attachments", "kind", "required", "held", "status",
     "name", "rate", "reason", "caught_up", "met", "due", "missing", "not_required", "no_groups",
-    "no_committee", "before_creation", "inquorate", "quorum", "yes", "no",
+    "no_committee", "before_creation", "inquorate", "quorum", "yes", "no", "entered_afterwards",
 )
 _MAX_CELL = 32_000  # Excel's limit is 32,767 characters
 _SHEET_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
@@ -600,7 +604,7 @@ def build_workbook(
             ("expected", 8), ("present", 8), ("on_leave", 8), ("absent", 8),
             *([("quorum", 10)] if kind is MeetingKind.COMMITTEE else []),
             ("leave_names", 28), ("absent_names", 24), ("guests", 18), ("minutes", 50),
-            ("attachments", 10),
+            ("attachments", 10), ("entered_afterwards", 12),
         ]
         _header(sheet, 1, [texts[key] for key, _ in columns], [w for _, w in columns])
         sheet.freeze_panes = "A2"
@@ -629,6 +633,7 @@ def build_workbook(
                 "guests": _join(meeting.guests),
                 "minutes": meeting.minutes or "",
                 "attachments": meeting.attachments,
+                "entered_afterwards": texts["yes"] if meeting.entered_afterwards else "",
             }
             for column, (key, _) in enumerate(columns, start=1):
                 cell = _put(sheet, line, column, values[key],

@@ -81,6 +81,9 @@ async def _member_facts(
     ]
 
 
+member_facts = _member_facts  # storage/expected_lists.py keeps lists up to date with it
+
+
 async def clashes(
     session: AsyncSession, org_id: int, starts_at: datetime, ends_at: datetime,
     *, ignore_id: int | None = None,
@@ -426,6 +429,9 @@ async def close(
         raise MeetingError("already_closed")
     if meeting.state is MeetingState.CANCELLED:
         raise MeetingError("not_live")
+    if now < meeting.starts_at:
+        # Closing marks everyone not checked in absent: only after the meeting began.
+        raise MeetingError("not_started", starts_at=meeting.starts_at)
     attendances = list(
         (await session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))).all()
     )

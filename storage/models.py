@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy import Enum as SqlEnum
@@ -336,6 +337,8 @@ class Meeting(Base):
     closed_at: Mapped[datetime | None]
     closed_by: Mapped[int | None] = mapped_column(BigInteger)
     cancelled_reason: Mapped[str | None] = mapped_column(String(200))
+    # Recorded after the fact by a secretary (storage/past_meetings.py), not run in the bot.
+    entered_afterwards: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_by: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

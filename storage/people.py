@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from rules.permissions import LEADING_ROLES, Actor
-from storage import audit
+from storage import audit, expected_lists
 from storage.models import (
     CURRENT_STATES,
     Invite,
@@ -239,6 +239,8 @@ async def decide_registration(
             session, decided_by, "membership.approve" if approve else "membership.reject",
             "membership", membership_id, reason=reason,
         )
+        if approve:
+            await _lists_follow(session, membership, decided_by)
     return Decision(membership, applied)
 
 
@@ -277,6 +279,14 @@ async def leaders_of(session: AsyncSession, org_id: int) -> list[tuple[Person, i
     return []
 
 
+async def _lists_follow(session: AsyncSession, membership: Membership, by: int | None) -> None:
+    """Upcoming meetings whose check-in has not opened follow the branch's members."""
+    await session.flush()
+    await expected_lists.follow_branch(
+        session, membership.party_organization_id, now=utcnow(), by=by
+    )
+
+
 async def update_member(
     session: AsyncSession,
     membership: Membership,
@@ -309,6 +319,8 @@ async def update_member(
         session, actor_telegram_id, "membership.edit", "membership", membership.id,
         before=before, after=after,
     )
+    if before != after:
+        await _lists_follow(session, membership, actor_telegram_id)
 
 
 async def transfer_out(
@@ -333,6 +345,7 @@ async def transfer_out(
         session, actor_telegram_id, "membership.transfer_out", "membership", membership.id,
         to=to,
     )
+    await _lists_follow(session, membership, actor_telegram_id)
     return True
 
 
@@ -396,6 +409,7 @@ async def appoint_by_telegram_id(
         membership.decided_at = utcnow()
         membership.decided_by = actor_telegram_id
     await appoint(session, membership, role, actor_telegram_id=actor_telegram_id)
+    await _lists_follow(session, membership, actor_telegram_id)
     return membership
 
 

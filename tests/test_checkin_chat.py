@@ -67,9 +67,11 @@ class World:
 
 async def seed(
     bot: Bot, *, kind: MeetingKind = MeetingKind.ASSEMBLY,
-    starts_in: timedelta = timedelta(minutes=10), open_checkin: bool = False,
+    starts_in: timedelta = -timedelta(minutes=5), open_checkin: bool = False,
 ) -> World:
-    """Two branches; branch A's meeting starts `starts_in` from now (may be in the past)."""
+    """Two branches; branch A's meeting starts `starts_in` from now (may be in the past).
+
+    By default it began 5 minutes ago: check-in is open and the meeting may be closed."""
     assert bot.app is not None
     now = utcnow()
     async with bot.app.database.session() as session:
@@ -462,3 +464,31 @@ async def test_committee_meeting_without_quorum_still_closes(bot: Bot) -> None:
         names = (await session.scalars(select(Person.real_name))).all()
     assert meeting is not None and meeting.state is MeetingState.CLOSED
     assert "Sam Secretary" in names
+
+
+async def test_a_meeting_cannot_be_closed_before_it_starts(bot: Bot) -> None:
+    w = await seed(bot, starts_in=timedelta(minutes=20))
+    sec = person(bot, SEC)
+    await sec.say("/checkin")
+    await sec.tap("Open check-in")  # the window opens 30 minutes before the start
+    before = await snapshot(bot)
+    starts = local_hhmm(w.starts_at)
+
+    await sec.tap("🏁 Close meeting")
+    refusal = sec.last
+    assert "has not started yet (it starts at " + starts + ")" in refusal.text
+    assert "Type the minutes" not in refusal.text
+    assert sec.buttons(refusal) == ["⏰ Postpone", "✖ Cancel meeting", "‹ Back"]
+    # A forged close gets the same answer; the later steps of closing are refused outright.
+    await sec.forge(f"ck:close:{w.meeting}")
+    assert "has not started yet" in sec.last_text
+    for data in (f"ck:done:{w.meeting}", f"ck:freeze:{w.meeting}"):
+        await sec.forge(data)
+        assert sec.alerts()[-1] == "This button is no longer valid. Please open the menu again."
+    assert await snapshot(bot) == before
+
+    assert "Everyone on the list will be told" in await tap_in_place(sec, "✖ Cancel meeting")
+    await sec.forge(f"ck:close:{w.meeting}")
+    await sec.tap("⏰ Postpone")
+    assert "Postpone" in sec.last_text and "type the new date and time" in sec.last_text
+    assert not any("You were absent from" in t for tid in NAMES for t in person(bot, tid).texts())

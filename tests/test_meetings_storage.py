@@ -476,6 +476,9 @@ async def test_candidates_come_only_from_the_current_membership(db: Database) ->
         assert far_away not in {m.id for m, _a in await store.checkin_candidates(
             session, b.m1, T0
         )}
+        opened = await store.get_meeting(session, meeting)
+        assert opened is not None  # check-in open: the list is fixed (tests/test_expected_lists)
+        await store.open_checkin(session, opened, by=LEADER, now=T0 - timedelta(minutes=10))
         leaving = await people.membership_with_person(session, b.m3)
         assert leaving is not None
         await people.transfer_out(session, leaving, to=None, actor_telegram_id=1)
