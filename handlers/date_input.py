@@ -29,7 +29,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler
 
 from bot.application import BranchContext
-from bot.i18n import LANGUAGES, N_, Html, Translator
+from bot.i18n import LANGUAGES, N_, Html, Translator, translator
 from handlers.common import STALE_BUTTON, Refused, answer, send, show, tr
 from handlers.ui import BadCallback, button, cb_args, cb_pattern, keyboard
 from rules.dates import Prefer, read_day, read_moment, read_time
@@ -52,6 +52,10 @@ PROBLEMS = {
         "I could not read a date in that. Type it as you would say it, for example "
         "yesterday, last Fri, 5 Dec, 5/12 (day/month) or 2026-12-05."
     ),
+    "future_day_format": N_(
+        "I could not read a date in that. Type it as you would say it, for example "
+        "tomorrow, next Fri, 5 Dec, 5/12 (day/month) or 2026-12-05."
+    ),
     "time_missing": N_("Please add the time of day, for example tomorrow 14:30."),
     "date_invalid": N_("That date does not exist. Please check the day and the month."),
     "time_invalid": N_(
@@ -62,6 +66,10 @@ PROBLEMS = {
     "past": N_("{when} is in the past. Please choose a future date and time."),
     "too_far": N_("{when} is more than two years ahead. Please check the year."),
 }
+# Babel (CLDR) date patterns, translated like any text: "M月d日 EEE" in Chinese.
+DAY_PATTERN = N_("EEE d MMM")
+DAY_YEAR_PATTERN = N_("EEE d MMM y")
+SHORT_DAY_PATTERN = N_("d MMM")
 UNDERSTOOD = N_("I understood: <b>{when}</b>. Is that right?")
 CHOSEN = N_("🗓 {when}")
 CHOOSE_TIME = N_("{day}: at what time? Press one or type it, for example 14:30.")
@@ -82,11 +90,8 @@ def _locale(language: str) -> str:
 
 def day_text(language: str, day: date, today: date) -> str:
     """12月5日 周六 / Sat 5 Dec, with the year when it is not this year's."""
-    if language == "zh":
-        pattern = "M月d日 EEE" if day.year == today.year else "y年M月d日 EEE"
-    else:
-        pattern = "EEE d MMM" if day.year == today.year else "EEE d MMM y"
-    return format_date(day, pattern, locale=_locale(language))
+    pattern = DAY_PATTERN if day.year == today.year else DAY_YEAR_PATTERN
+    return format_date(day, translator(language).as_plain(pattern), locale=_locale(language))
 
 
 def moment_text(language: str, local: datetime, today: date) -> str:
@@ -111,7 +116,8 @@ def quick_days(today: date, prefer: Prefer) -> list[tuple[str, date]]:
 
 def short_day_text(language: str, day: date) -> str:
     """12月12日 / 12 Dec: for a button whose label already names the weekday."""
-    return format_date(day, "M月d日" if language == "zh" else "d MMM", locale=_locale(language))
+    return format_date(day, translator(language).as_plain(SHORT_DAY_PATTERN),
+                       locale=_locale(language))
 
 
 def quick_keyboard(
@@ -143,10 +149,13 @@ def confirm_keyboard(t: Translator) -> InlineKeyboardMarkup:
                      [button(t("Cancel"), "x", "cancel")]])
 
 
-def problem_text(t: Translator, reason: str, moment: bool, when: str = "") -> Html:
+def problem_text(
+    t: Translator, reason: str, moment: bool, when: str = "", prefer: Prefer = "future"
+) -> Html:
     """What was wrong with a typed date, in the reader's language."""
     if reason in ("empty", "date_format"):
-        reason = "moment_format" if moment else "day_format"
+        reason = ("moment_format" if moment
+                  else "future_day_format" if prefer == "future" else "day_format")
     return t(PROBLEMS.get(reason, PROBLEMS["moment_format"]), when=when)
 
 
@@ -244,7 +253,8 @@ class DateStep:
                 await send(update, problem_text(t, found, True,
                                                 moment_text(t.language, wall, today)))
                 return self.state
-        problem = (problem_text(t, found, self.moment) if isinstance(found, str)
+        problem = (problem_text(t, found, self.moment, prefer=self.prefer)
+                   if isinstance(found, str)
                    else self.check(t, found, now.astimezone(tz)))
         if problem is not None:
             await send(update, problem)

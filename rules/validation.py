@@ -202,8 +202,11 @@ def check_join_date(value: date, today: date) -> date | Invalid:
 def clean_term_start(text: str | None, today: date) -> date | Invalid:
     """The election date that starts a committee term: not in the future, not absurdly old."""
     value = parse_date(text)
-    if isinstance(value, Invalid):
-        return value
+    return value if isinstance(value, Invalid) else check_term_start(value, today)
+
+
+def check_term_start(value: date, today: date) -> date | Invalid:
+    """An election date however it was typed: not ahead, not more than 20 years back."""
     if value > today:
         return Invalid("date_future")
     if value.year < today.year - 20:
