@@ -293,9 +293,11 @@ async def choose_status(update: Update, context: BranchContext) -> int:
     _draft(context)["status"] = status.value
     await show(update, t("Status: {status}", status=t(STATUS_LABELS[status])))
     if status is MemberStatus.ACTIVIST:
-        question = t("When did you apply to join the party? Type a date like 2023-03-15.")
+        question = t("When did you apply to join the party? Type the date as you would say "
+                     "it, for example 15 Mar 2023 or 2023-03-15.")
     else:
-        question = t("When did you join the party? Type a date like 2015-07-01.")
+        question = t("When did you join the party? Type the date as you would say it, for "
+                     "example 1 Jul 2015 or 2015-07-01.")
     return await JOINED_STEP.ask(update, context, question)
 
 
