@@ -291,13 +291,24 @@ class DateStep:
         found: date | datetime = (
             datetime.fromisoformat(value) if self.moment else date.fromisoformat(value)
         )
+        t = tr(update, context)
+        tz, now = context.settings.tzinfo, now_of(context)
+        # Confirmed a while later: a start may have passed meanwhile.
+        today = now.astimezone(tz).date()
+        problem = (problem_text(t, "past", True, value_text(t.language, found, tz, today))
+                   if isinstance(found, datetime) and found <= now
+                   else self.check(t, found, now.astimezone(tz)))
+        if problem is not None:
+            await answer(update)
+            await send(update, problem)
+            return self.state
         return await self._accept(update, context, found, echo_new=False)
 
     async def _again(self, update: Update, context: BranchContext) -> int:
         t = tr(update, context)
         await answer(update)
-        self._pending(context).clear()
-        self._pending(context)
+        assert context.user_data is not None
+        context.user_data[PENDING] = {"step": self.key}
         question = (t("Type the date and time again, or press a button.") if self.moment
                     else t("Type the date again, or press a button."))
         await show(update, question,

@@ -119,6 +119,13 @@ async def test_english_day_first_and_garbage_and_forged_buttons(bot: Bot) -> Non
                    "dq:t:" + "9" * 40, "dq:ok"):
         await sec.forge(forged)
         assert sec.alerts()[-1] == en(STALE_BUTTON), (forged, sec.alerts())
+    # A reading confirmed after its time has passed is refused, not scheduled.
+    await sec.say("today 10:30")
+    assert "Fri 8 Jan 10:30" in sec.last_text
+    assert bot.app is not None
+    bot.app.courier.clock = lambda: NOW + timedelta(minutes=31)
+    await sec.tap("✅ Yes")
+    assert "Fri 8 Jan 10:30 is in the past" in sec.last_text, sec.last_text
     bot.assert_all_accepted()
 
 
