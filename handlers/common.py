@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Chat, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import (
+    CallbackQuery,
+    Chat,
+    InlineKeyboardMarkup,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
@@ -171,9 +179,25 @@ async def deliver_many(
     return delivered
 
 
+# Presses answered already, by object identity (the object is kept so its id is not reused).
+_ANSWERED: OrderedDict[int, CallbackQuery] = OrderedDict()
+MAX_REMEMBERED_ANSWERS = 1000
+
+
+def _first_answer(update: Update) -> bool:
+    """True once per press: a shared step and the flow it hands over to may both answer."""
+    query = update.callback_query
+    if query is None or _ANSWERED.get(id(query)) is query:
+        return False
+    _ANSWERED[id(query)] = query
+    while len(_ANSWERED) > MAX_REMEMBERED_ANSWERS:
+        _ANSWERED.popitem(last=False)
+    return True
+
+
 async def answer(update: Update) -> None:
-    """Acknowledge a button press so the client stops its spinner."""
-    if update.callback_query is not None:
+    """Acknowledge a button press so the client stops its spinner (once per press)."""
+    if update.callback_query is not None and _first_answer(update):
         try:
             await update.callback_query.answer()
         except TelegramError as exc:
@@ -199,7 +223,7 @@ async def handle_error(update: object, context: BranchContext) -> None:
     else:
         logger.error("error while handling an update", exc_info=error)
         text = t("Sorry, something went wrong. Please try again.")
-    if update.callback_query is not None:
+    if update.callback_query is not None and _first_answer(update):
         try:
             await update.callback_query.answer(plain_text(text)[:200], show_alert=True)
             return

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import calendar
 import logging
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -70,6 +70,7 @@ from handlers.common import (
     send,
     show,
 )
+from handlers.date_input import DateStep
 from handlers.ledger import fit
 from handlers.meetings import drop_buttons, step_fallbacks
 from handlers.members import OrgPicker, leader_actor, open_picker, turn_picker_page
@@ -85,7 +86,6 @@ from rules.validation import (
     MAX_ORG_NAME,
     Invalid,
     clean_text,
-    parse_date,
     parse_whole,
     parse_whole_list,
 )
@@ -727,9 +727,10 @@ async def new_recurrence(update: Update, context: BranchContext) -> int:
     await drop_buttons(update)
     draft["rec"] = value
     if value == "once":
-        await send(update, t("On which day is it due? Type the date as YYYY-MM-DD."),
-                   reply_markup=keyboard([_cancel_row(t)]))
-        return N_ON
+        return await ON_STEP.ask(
+            update, context, t("On which day is it due? Type the date as you would say it "
+                               "(for example 5 Dec, next Fri or 2026-12-05) or press a day."),
+            [_cancel_row(t)])
     if value == "monthly":
         return await ask_day(update, t)
     top = 12 if value == "yearly" else 3
@@ -777,17 +778,19 @@ async def new_day(update: Update, context: BranchContext) -> int:
     return await ask_audience(update, t, actor)
 
 
-async def new_on(update: Update, context: BranchContext) -> int:
-    assert update.message is not None
+def _not_passed(t: Translator, on: date, now: datetime) -> Html | None:
+    return t("That day has passed. Please type a date from today on.") if on < now.date() \
+        else None
+
+
+def _not_future(t: Translator, day: date, now: datetime) -> Html | None:
+    return error_text(t, "date_future") if day > now.date() else None
+
+
+async def new_on(update: Update, context: BranchContext, on: date) -> int:
+    """The due day, read and echoed by ON_STEP."""
     async with context.db.session() as session:
         actor, t, draft = await _new_step(session, update, context)
-    on = parse_date(update.message.text)
-    if isinstance(on, Invalid):
-        await send(update, invalid_text(t, on))
-        return N_ON
-    if on < _today(context):
-        await send(update, t("That day has passed. Please type a date from today on."))
-        return N_ON
     draft["on"] = on.isoformat()
     draft["day"] = on.day
     return await ask_audience(update, t, actor)
@@ -971,24 +974,19 @@ async def start_renewal(update: Update, context: BranchContext) -> int:
     await answer(update)
     t = translator(actor.language)
     _start(context, "renewal", org=org_id)
-    await send(update, t("{org}: the term began {start} and ends {end}. On which day was the "
-                         "new committee elected? Type the date as YYYY-MM-DD.", org=org.name,
-                         start=line.started_on.isoformat(), end=line.ends_on.isoformat()),
-               reply_markup=keyboard([_cancel_row(t)]))
-    return RN_ELECTED
+    return await ELECTED_STEP.ask(
+        update, context,
+        t("{org}: the term began {start} and ends {end}. On which day was the new committee "
+          "elected? Type the date as you would say it (for example 15 Mar or 2026-03-15) or "
+          "press a day.", org=org.name, start=line.started_on.isoformat(),
+          end=line.ends_on.isoformat()),
+        [_cancel_row(t)])
 
 
-async def renewal_elected(update: Update, context: BranchContext) -> int:
-    assert update.message is not None
+async def renewal_elected(update: Update, context: BranchContext, elected: date) -> int:
+    """The election day, read and echoed by ELECTED_STEP: after the current term began."""
     async with context.db.session() as session:
         _actor, t, _org, line, draft = await _renewal_step(session, update, context)
-    elected = parse_date(update.message.text)
-    if isinstance(elected, Invalid):
-        await send(update, invalid_text(t, elected))
-        return RN_ELECTED
-    if elected > _today(context):
-        await send(update, error_text(t, "date_future"))
-        return RN_ELECTED
     if elected <= line.started_on:
         await send(update, error_text(t, "elected_before_term",
                              start=line.started_on.isoformat()))
@@ -1061,23 +1059,17 @@ async def renewal_deputy(update: Update, context: BranchContext) -> int:
     await answer(update)
     await drop_buttons(update)
     draft["deputy"] = person_id or None
-    await send(update, t("On which day did the upper level approve the election? Type the "
-                         "date as YYYY-MM-DD."), reply_markup=keyboard([_cancel_row(t)]))
-    return RN_APPROVED
+    return await APPROVED_STEP.ask(
+        update, context,
+        t("On which day did the upper level approve the election? Type the date as you would "
+          "say it (for example 20 Mar or 2026-03-20) or press a day."), [_cancel_row(t)])
 
 
-async def renewal_approved(update: Update, context: BranchContext) -> int:
-    assert update.message is not None
+async def renewal_approved(update: Update, context: BranchContext, approved: date) -> int:
+    """The approval day, read and echoed by APPROVED_STEP: not before the election."""
     async with context.db.session() as session:
         _actor, t, org, _line, draft = await _renewal_step(session, update, context)
-        approved = parse_date(update.message.text)
-        if isinstance(approved, Invalid):
-            await send(update, invalid_text(t, approved))
-            return RN_APPROVED
         elected = date.fromisoformat(str(draft.get("elected")))
-        if approved > _today(context):
-            await send(update, error_text(t, "date_future"))
-            return RN_APPROVED
         if approved < elected:
             await send(update, error_text(t, "approved_before_elected"))
             return RN_APPROVED
@@ -1131,6 +1123,14 @@ async def confirm_renewal(update: Update, context: BranchContext) -> int:
 # ---------------------------------------------------------------------------------------
 
 
+ON_STEP = DateStep("duty_on", N_ON, moment=False, prefer="future", done=new_on,
+                   check=_not_passed)
+ELECTED_STEP = DateStep("term_elected", RN_ELECTED, moment=False, prefer="past",
+                        done=renewal_elected, check=_not_future)
+APPROVED_STEP = DateStep("term_approved", RN_APPROVED, moment=False, prefer="past",
+                         done=renewal_approved, check=_not_future)
+
+
 def register(app: Application) -> None:
     """The duties conversation, /duties, /renewal and the buttons."""
     from handlers import dues_day
@@ -1156,14 +1156,14 @@ def register(app: Application) -> None:
             N_REC: [CallbackQueryHandler(new_recurrence, pattern=cb_pattern("du:r"))],
             N_MONTH: [CallbackQueryHandler(new_month, pattern=cb_pattern("du:m"))],
             N_DAY: [MessageHandler(TEXT_INPUT, new_day)],
-            N_ON: [MessageHandler(TEXT_INPUT, new_on)],
+            N_ON: ON_STEP.handlers(TEXT_INPUT),
             N_AUD: [CallbackQueryHandler(new_audience, pattern=cb_pattern("du:a"))],
             N_LEADS: [
                 MessageHandler(TEXT_INPUT, new_leads),
                 CallbackQueryHandler(new_leads, pattern=r"^du:ld$"),
             ],
             N_CONFIRM: [CallbackQueryHandler(save_new, pattern=r"^du:save$")],
-            RN_ELECTED: [MessageHandler(TEXT_INPUT, renewal_elected)],
+            RN_ELECTED: ELECTED_STEP.handlers(TEXT_INPUT),
             RN_SEC: [
                 CallbackQueryHandler(renewal_secretary, pattern=cb_pattern("rn:s")),
                 CallbackQueryHandler(renewal_people_page, pattern=cb_pattern("rn:sp")),
@@ -1172,7 +1172,7 @@ def register(app: Application) -> None:
                 CallbackQueryHandler(renewal_deputy, pattern=cb_pattern("rn:d")),
                 CallbackQueryHandler(renewal_people_page, pattern=cb_pattern("rn:dp")),
             ],
-            RN_APPROVED: [MessageHandler(TEXT_INPUT, renewal_approved)],
+            RN_APPROVED: APPROVED_STEP.handlers(TEXT_INPUT),
             RN_CONFIRM: [CallbackQueryHandler(confirm_renewal, pattern=r"^rn:ok$")],
             dues_day.DD_VALUE: [MessageHandler(TEXT_INPUT, dues_day.enter_dues_day)],
             dues_day.DD_CONFIRM: [

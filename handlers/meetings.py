@@ -81,6 +81,7 @@ from handlers.common import (
     show,
     tr,
 )
+from handlers.date_input import DateStep, now_of
 from handlers.members import OrgPicker, leader_actor, managed_orgs, turn_picker_page
 from handlers.menu import COMMAND_CALLBACKS, COMMANDS, main_keyboard
 from handlers.registration import TEXT_INPUT, cancel_handlers, invalid_text
@@ -102,7 +103,6 @@ from rules.validation import (
     Invalid,
     clean_link,
     clean_text,
-    parse_when,
 )
 from storage import meetings as meeting_store
 from storage import orgs as org_store
@@ -192,17 +192,6 @@ MEETING_ERRORS = {
     "not_expected": N_("You are not on the list for this meeting."),
     "already_present": N_("You have already checked in at this meeting."),
 }
-WHEN_ERRORS = {
-    "format": N_("Please type the date and time as YYYY-MM-DD HH:MM, for example {example}."),
-    "invalid": N_(
-        "That date or time does not exist. Please type it as YYYY-MM-DD HH:MM, "
-        "for example {example}."
-    ),
-    "past": N_(
-        "That time is in the past. Please type a future date and time, for example {example}."
-    ),
-    "too_far": N_("That is more than two years ahead. Please check the year."),
-}
 CLASH_WITH = N_(
     "That time clashes with another meeting of the branch: {kind}, {when}. "
     "Please type another date and time."
@@ -221,10 +210,6 @@ NOT_REGISTERED = N_("Meetings are for registered members. Register with /start."
 def example_when(tz: tzinfo, now: datetime) -> str:
     """An example start a week from now, in the accepted format."""
     return (now.astimezone(tz) + timedelta(days=7)).strftime("%Y-%m-%d") + " 14:30"
-
-
-def when_error(t: Translator, code: str, tz: tzinfo, now: datetime) -> Html:
-    return t(WHEN_ERRORS[code], example=example_when(tz, now))
 
 
 def nth_weekday(day: date) -> tuple[int, int]:
@@ -559,17 +544,14 @@ async def choose_group(update: Update, context: BranchContext) -> int:
 
 
 async def ask_when(update: Update, context: BranchContext, t: Translator) -> int:
-    tz = context.settings.tzinfo
-    await send(
-        update,
-        t(
-            "When does it start? Type the date and time as YYYY-MM-DD HH:MM, "
-            "for example {example} (time zone {zone}).",
-            example=example_when(tz, utcnow()), zone=context.settings.timezone,
-        ),
-        reply_markup=keyboard([[button(t("Cancel"), "x", "cancel")]]),
+    return await WHEN_STEP.ask(
+        update, context,
+        t("When does it start? Type the date and time as you would say it, for example "
+          "tomorrow 9:00, next Wed 14:30 or {example}, or press a day (time zone {zone}).",
+          example=example_when(context.settings.tzinfo, now_of(context)),
+          zone=context.settings.timezone),
+        [[button(t("Cancel"), "x", "cancel")]],
     )
-    return S_WHEN
 
 
 async def _clash_text(
@@ -589,17 +571,11 @@ async def _clash_text(
     )
 
 
-async def enter_when(update: Update, context: BranchContext) -> int:
-    """The typed start: strict format, in the future; then the length (or the summary)."""
-    assert update.message is not None
+async def enter_when(update: Update, context: BranchContext, start: datetime) -> int:
+    """The start, read and confirmed by WHEN_STEP; then the length (or the summary)."""
     tz = context.settings.tzinfo
-    now = utcnow()
     async with context.db.session() as session:
         actor, t, draft = await _setup_leader(session, update, context)
-        start = parse_when(update.message.text, tz, now)
-        if isinstance(start, str):
-            await send(update, when_error(t, start, tz, now))
-            return S_WHEN
         draft["start"] = start.isoformat()
         clash = await _clash_text(session, t, tz, draft) if "dur" in draft else None
     if clash:
@@ -1505,21 +1481,21 @@ async def ask_new_time(update: Update, context: BranchContext) -> int:
         raise Refused(MEETING_ERRORS["not_live"])
     await answer(update)
     context.user_data[CHANGE] = {"id": meeting.id}
-    await send(
-        update,
-        t("Postpone {kind} of {when}: type the new date and time as YYYY-MM-DD HH:MM, "
-          "for example {example}. The length stays the same; everyone on the list is told.",
+    return await NEW_TIME_STEP.ask(
+        update, context,
+        t("Postpone {kind} of {when}: type the new date and time as you would say it, for "
+          "example tomorrow 9:00, next Wed 14:30 or {example}, or press a day. The length "
+          "stays the same; everyone on the list is told.",
           kind=t(MEETING_KIND_LABELS[info.kind]),
           when=span_text(t, tz, info.starts_at, info.ends_at),
-          example=example_when(tz, utcnow())),
-        reply_markup=keyboard([[button(t("‹ Back"), "mt", "card", meeting.id)]]),
+          example=example_when(tz, now_of(context))),
+        [[button(t("‹ Back"), "mt", "card", meeting.id)]],
     )
-    return PP_WHEN
 
 
-async def enter_new_time(update: Update, context: BranchContext) -> int:
-    """The new start: postponed, and everyone on the list told."""
-    assert update.message is not None and context.user_data is not None
+async def enter_new_time(update: Update, context: BranchContext, start: datetime) -> int:
+    """The new start, read and confirmed by NEW_TIME_STEP: postponed, everyone told."""
+    assert context.user_data is not None
     meeting_id = draft_id(context, CHANGE)
     if meeting_id is None:
         return ConversationHandler.END
@@ -1532,10 +1508,6 @@ async def enter_new_time(update: Update, context: BranchContext) -> int:
                 session, update, context, meeting_id, "postpone"
             )
             t = translator(actor.language)
-            start = parse_when(update.message.text, tz, now)
-            if isinstance(start, str):
-                await send(update, when_error(t, start, tz, now))
-                return PP_WHEN
             before = meeting.starts_at
             await meeting_store.postpone(
                 session, meeting, starts_at=start, by=actor.telegram_id, now=now
@@ -1692,6 +1664,12 @@ async def press_old_cancel_button(update: Update, context: BranchContext) -> Non
 # ---------------------------------------------------------------------------------------
 
 
+WHEN_STEP = DateStep("meeting_when", S_WHEN, moment=True, prefer="future", done=enter_when)
+NEW_TIME_STEP = DateStep(
+    "meeting_new_time", PP_WHEN, moment=True, prefer="future", done=enter_new_time
+)
+
+
 def register(app: Application) -> None:
     """The setup, leave and change conversations, then the meeting buttons."""
     schedule_label = next(c.label for c in COMMANDS if c.command == "schedule")
@@ -1713,7 +1691,7 @@ def register(app: Application) -> None:
             CallbackQueryHandler(ask_cancel_reason, pattern=cb_pattern("mt:cxy")),
         ],
         states={
-            PP_WHEN: [MessageHandler(TEXT_INPUT, enter_new_time)],
+            PP_WHEN: NEW_TIME_STEP.handlers(TEXT_INPUT),
             CX_REASON: [
                 MessageHandler(TEXT_INPUT, enter_cancel_reason),
                 CallbackQueryHandler(cancel_without_reason, pattern=cb_pattern("mt:cx0")),
@@ -1735,7 +1713,7 @@ def register(app: Application) -> None:
         ],
         states={
             S_GROUP: [CallbackQueryHandler(choose_group, pattern=cb_pattern("ms:grp"))],
-            S_WHEN: [MessageHandler(TEXT_INPUT, enter_when)],
+            S_WHEN: WHEN_STEP.handlers(TEXT_INPUT),
             S_DURATION: [CallbackQueryHandler(choose_duration, pattern=cb_pattern("ms:dur"))],
             S_PLACE: [
                 MessageHandler(filters.LOCATION, share_location),

@@ -71,7 +71,8 @@ from handlers.common import (
     send,
     show,
 )
-from handlers.meetings import drop_buttons, parse_when, step_fallbacks, when_error
+from handlers.date_input import DateStep
+from handlers.meetings import drop_buttons, step_fallbacks
 from handlers.members import managed_orgs
 from handlers.menu import COMMAND_CALLBACKS, COMMANDS
 from handlers.registration import TEXT_INPUT
@@ -665,31 +666,34 @@ async def ask_when(update: Update, context: BranchContext) -> int:
     now = _now(context)
     example = (now.astimezone(context.settings.tzinfo) + timedelta(days=1)).strftime(
         "%Y-%m-%d") + " 09:00"
-    await send(update, t("When should it be sent? Type the date and time ({zone}), e.g. "
-                         "{example}.", zone=context.settings.timezone, example=example),
-               reply_markup=keyboard([[button(t("Cancel"), "x", "cancel")]]))
-    return WHEN
+    return await WHEN_STEP.ask(
+        update, context,
+        t("When should it be sent? Type the date and time ({zone}) as you would say it, e.g. "
+          "tomorrow 9:00 or {example}, or press a day.",
+          zone=context.settings.timezone, example=example),
+        [[button(t("Cancel"), "x", "cancel")]],
+    )
 
 
-async def enter_when(update: Update, context: BranchContext) -> int:
-    """The typed time: future and not too far ahead, else asked again."""
-    message = update.effective_message
-    assert message is not None
-    async with context.db.session() as session:
-        _actor, t, draft = await _author(session, update, context)
-    now = _now(context)
-    when = parse_when(message.text, context.settings.tzinfo, now)
-    if isinstance(when, str):
-        await send(update, when_error(t, when, context.settings.tzinfo, now))
-        return WHEN
+def _soon(t: Translator, when: datetime, now: datetime) -> Html | None:
+    """A time less than a minute ahead is refused: send it now instead."""
     if when - now < timedelta(minutes=1):
-        await send(update, t("That is too soon: choose a time at least a minute from now, or "
-                             "send it now."))
-        return WHEN
+        return t("That is too soon: choose a time at least a minute from now, or send it now.")
+    return None
+
+
+async def enter_when(update: Update, context: BranchContext, when: datetime) -> int:
+    """The time, read and confirmed by WHEN_STEP: future and not too far ahead."""
+    async with context.db.session() as session:
+        _actor, _t, draft = await _author(session, update, context)
     notice_id = draft.get("id")
     if notice_id is None:
         raise Refused(STALE_BUTTON)
     return await _confirm(update, context, scheduled_at=when, notice_id=int(notice_id))
+
+
+WHEN_STEP = DateStep("notice_when", WHEN, moment=True, prefer="future", done=enter_when,
+                     check=_soon)
 
 
 async def discard(update: Update, context: BranchContext) -> int:
@@ -1004,7 +1008,7 @@ def register(app: Application) -> None:
                 CallbackQueryHandler(open_audience, pattern=r"^nt:a$"),
                 CallbackQueryHandler(discard, pattern=cb_pattern("nt:del")),
             ],
-            WHEN: [MessageHandler(TEXT_INPUT, enter_when)],
+            WHEN: WHEN_STEP.handlers(TEXT_INPUT),
         },
         fallbacks=step_fallbacks(),
         name="notices",

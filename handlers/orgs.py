@@ -65,6 +65,7 @@ from bot.logs import (
     pseudonym,
 )
 from handlers.common import STALE_BUTTON, Refused, answer, current_actor, require, send, show, tr
+from handlers.date_input import DateStep
 from handlers.menu import COMMAND_CALLBACKS, main_keyboard, publish_commands_for
 from handlers.registration import TEXT_INPUT, cancel_handlers, invalid_text
 from handlers.ui import (
@@ -83,7 +84,7 @@ from handlers.ui import (
 from rules.permissions import COMMITTEE_ROLES, Actor, can_appoint, can_edit_tree
 from rules.terms import MAX_TERM_YEARS, MIN_TERM_YEARS, term_ends_on, term_years
 from rules.tree import GROUP_KINDS, MEMBER_KINDS, can_be_parent
-from rules.validation import MAX_GROUP_NAME, MAX_ORG_NAME, Invalid, clean_term_start, clean_text
+from rules.validation import MAX_GROUP_NAME, MAX_ORG_NAME, Invalid, check_term_start, clean_text
 from storage import orgs as org_store
 from storage import people
 from storage.models import (
@@ -702,25 +703,27 @@ async def ask_term_start(update: Update, context: BranchContext) -> int:
     t = translator(actor.language)
     _new_draft(context, flow="term", org_id=org.id)
     await answer(update)
-    await show(
-        update,
-        t("When was the committee of {org} elected (the start of its term)? "
-          "Type a date like 2024-03-01.", org=org.name),
-        reply_markup=keyboard([[button(t("Cancel"), PREFIX, "card", org.id)]]),
+    return await TERM_STEP.ask(
+        update, context,
+        t("When was the committee of {org} elected (the start of its term)? Type the date as "
+          "you would say it, for example 1 Mar 2024 or 2024-03-01.", org=org.name),
+        [[button(t("Cancel"), PREFIX, "card", org.id)]],
     )
-    return TERM_START
 
 
-async def enter_term_start(update: Update, context: BranchContext) -> int:
-    """Validate the date (not in the future) and store it; show the card with the end."""
-    assert update.message is not None
+def _term_problem(t: Translator, value: date, now: datetime) -> Html | None:
+    checked = check_term_start(value, now.date())
+    return invalid_text(t, checked) if isinstance(checked, Invalid) else None
+
+
+async def enter_term_start(update: Update, context: BranchContext, value: date) -> int:
+    """The date, read, checked and echoed by TERM_STEP: store it; show the card with the end."""
     draft = _draft(context)
     org_id = draft.get("org_id") if draft.get("flow") == "term" else None
-    value = clean_term_start(update.message.text, _today(context))
     async with context.db.session() as session:
         actor = await _admin(session, update, context, "set term start")
         t = translator(actor.language)
-        if isinstance(org_id, int) and not isinstance(value, Invalid):
+        if isinstance(org_id, int):
             org = await _org(session, org_id)
             await org_store.set_term(
                 session, org, started_on=value, years=org.term_years,
@@ -730,12 +733,13 @@ async def enter_term_start(update: Update, context: BranchContext) -> int:
     if not isinstance(org_id, int):
         await send(update, t(STEP_OVER))
         return END
-    if isinstance(value, Invalid):
-        await send(update, invalid_text(t, value))
-        return TERM_START
     _drop_draft(context)
     await send(update, t("✅ Term start saved.") + "\n\n" + text, reply_markup=markup)
     return END
+
+
+TERM_STEP = DateStep("term_start", TERM_START, moment=False, prefer="past",
+                    done=enter_term_start, check=_term_problem, quick=False)
 
 
 async def ask_term_length(update: Update, context: BranchContext) -> int:
@@ -1171,7 +1175,7 @@ def register(app: Application) -> None:
                 _on(choose_social_type, "st"),
                 remind,
             ],
-            TERM_START: [MessageHandler(TEXT_INPUT, enter_term_start)],
+            TERM_START: TERM_STEP.handlers(TEXT_INPUT),
             GROUP_NAME: [MessageHandler(TEXT_INPUT, enter_group_name)],
         },
         fallbacks=cancel_handlers(),

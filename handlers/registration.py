@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,6 +47,7 @@ from handlers.common import (
     show,
     tr,
 )
+from handlers.date_input import DateStep
 from handlers.menu import MENU_LABEL, main_keyboard, menu_handler, publish_commands_for
 from handlers.ui import (
     STATUS_LABELS,
@@ -60,7 +61,7 @@ from rules.permissions import can_manage_org, can_see_phone
 from rules.validation import (
     MAX_REASON,
     Invalid,
-    clean_join_date,
+    check_join_date,
     clean_phone,
     clean_real_name,
     clean_text,
@@ -293,22 +294,22 @@ async def choose_status(update: Update, context: BranchContext) -> int:
     _draft(context)["status"] = status.value
     await show(update, t("Status: {status}", status=t(STATUS_LABELS[status])))
     if status is MemberStatus.ACTIVIST:
-        question = t("When did you apply to join the party? Type a date like 2023-03-15.")
+        question = t("When did you apply to join the party? Type the date as you would say "
+                     "it, for example 15 Mar 2023 or 2023-03-15.")
     else:
-        question = t("When did you join the party? Type a date like 2015-07-01.")
-    await send(update, question)
-    return JOINED
+        question = t("When did you join the party? Type the date as you would say it, for "
+                     "example 1 Jul 2015 or 2015-07-01.")
+    return await JOINED_STEP.ask(update, context, question)
 
 
-async def enter_joined(update: Update, context: BranchContext) -> int:
-    """Validate the date and offer to share the phone number."""
-    assert update.message is not None
+def _join_problem(t: Translator, joined: date, now: datetime) -> Html | None:
+    checked = check_join_date(joined, now.date())
+    return invalid_text(t, checked) if isinstance(checked, Invalid) else None
+
+
+async def enter_joined(update: Update, context: BranchContext, joined: date) -> int:
+    """The date, read and echoed by JOINED_STEP; then offer to share the phone number."""
     t = tr(update, context)
-    today = datetime.now(context.settings.tzinfo).date()
-    joined = clean_join_date(update.message.text, today)
-    if isinstance(joined, Invalid):
-        await send(update, invalid_text(t, joined))
-        return JOINED
     _draft(context)["joined"] = joined.isoformat()
     await send(
         update,
@@ -322,6 +323,10 @@ async def enter_joined(update: Update, context: BranchContext) -> int:
         ),
     )
     return PHONE
+
+
+JOINED_STEP = DateStep("joined", JOINED, moment=False, prefer="past", done=enter_joined,
+                      check=_join_problem, quick=False)
 
 
 async def share_phone(update: Update, context: BranchContext) -> int:
@@ -747,7 +752,7 @@ def register(app: Application) -> None:
                 CallbackQueryHandler(turn_branch_page, pattern=r"^reg:page:"),
             ],
             STATUS: [CallbackQueryHandler(choose_status, pattern=r"^reg:status:")],
-            JOINED: [MessageHandler(TEXT_INPUT, enter_joined)],
+            JOINED: JOINED_STEP.handlers(TEXT_INPUT),
             PHONE: [
                 MessageHandler(filters.CONTACT, share_phone),
                 MessageHandler(TEXT_INPUT, phone_as_text),

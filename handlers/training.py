@@ -98,6 +98,7 @@ from handlers.common import (
     show,
     tr,
 )
+from handlers.date_input import DateStep
 from handlers.ledger import fit
 from handlers.meetings import drop_buttons, step_fallbacks
 from handlers.members import OrgPicker, leader_actor, managed_orgs, open_picker
@@ -128,7 +129,7 @@ from rules.training import (
     TrainingState,
 )
 from rules.tree import MEMBER_KINDS
-from rules.validation import MAX_REASON, Invalid, clean_text, parse_date, strip_format_chars
+from rules.validation import MAX_REASON, Invalid, clean_text, strip_format_chars
 from storage import orgs as org_store
 from storage import people
 from storage import training as store
@@ -1011,39 +1012,37 @@ async def ask_start(update: Update, context: BranchContext, t: Translator) -> in
     rows.append(_cancel_row(t))
     await send(
         update,
-        t("On which day did it start? Type the date as YYYY-MM-DD, for example {example}.",
-          example=_example_day(draft, today).isoformat()),
+        t("On which day did it start? Type the date as you would say it, for example "
+          "{example}, 5 Mar or last Fri.", example=_example_day(draft, today).isoformat()),
         reply_markup=keyboard(rows),
     )
     return L_START
 
 
-async def enter_start(update: Update, context: BranchContext) -> int:
-    """The first day: typed, or tr:day:<0|1> (today or yesterday)."""
+async def press_start_day(update: Update, context: BranchContext) -> int:
+    """tr:day:<0|1>: today or yesterday as the first day."""
+    assert update.callback_query is not None
+    (_, back) = cb_args(update.callback_query.data, "tr", str, int)
+    if back not in (0, 1):
+        raise BadCallback(update.callback_query.data)
+    start = local_today(context.settings.tzinfo) - timedelta(days=back)
+    await answer(update)
+    t = tr(update, context)
+    await show(update, t("First day: {date}", date=start.isoformat()))
+    return await enter_start(update, context, start)
+
+
+async def enter_start(update: Update, context: BranchContext, start: date) -> int:
+    """The first day: typed (read and echoed by START_STEP), or pressed."""
     today = local_today(context.settings.tzinfo)
-    query = update.callback_query
     async with context.db.session() as session:
         actor, t, draft = await _step(session, update, context)
-        if query is not None:
-            (_, back) = cb_args(query.data, "tr", str, int)
-            if back not in (0, 1):
-                raise BadCallback(query.data)
-            start: date | Invalid = today - timedelta(days=back)
-        else:
-            assert update.message is not None
-            start = parse_date(update.message.text)
-        if isinstance(start, Invalid):
-            await send(update, invalid_text(t, start))
-            return L_START
         problem = _problem(draft, today, L_START, start=start, end=None)
         if problem is None:
             targets = _targets(draft)
             holders = await store.already_logged(session, targets, str(draft["title"]), start)
         else:
             holders = []
-    if query is not None:
-        await answer(update)
-        await show(update, t("First day: {date}", date=start.isoformat()))
     if problem is not None:
         await send(update, problem_text(t, problem, draft, today, changed=start))
         return L_START
@@ -1088,7 +1087,7 @@ async def retype_title(update: Update, context: BranchContext) -> int:
 async def ask_end(update: Update, t: Translator, start: date) -> int:
     await send(
         update,
-        t("On which day did it end? Type the date as YYYY-MM-DD, or press Same day."),
+        t("On which day did it end? Type the date as you would say it, or press Same day."),
         reply_markup=keyboard(
             [[button(t.as_plain("Same day ({date})", date=start.isoformat()), "tr", "same")],
              _cancel_row(t)]
@@ -1097,25 +1096,24 @@ async def ask_end(update: Update, t: Translator, start: date) -> int:
     return L_END
 
 
-async def enter_end(update: Update, context: BranchContext) -> int:
-    """The last day: typed, or tr:same."""
-    today = local_today(context.settings.tzinfo)
-    query = update.callback_query
-    async with context.db.session() as session:
-        _actor, t, draft = await _step(session, update, context)
-    start = _date(draft.get("start"))
+async def press_same_day(update: Update, context: BranchContext) -> int:
+    """tr:same: it ended the day it started."""
+    start = _date(_draft(context).get("start"))
     if start is None:
         raise Refused(STALE_BUTTON)
-    if query is not None:
-        await answer(update)
-        end: date | Invalid = start
-        await show(update, t("Last day: {date}", date=start.isoformat()))
-    else:
-        assert update.message is not None
-        end = parse_date(update.message.text)
-    if isinstance(end, Invalid):
-        await send(update, invalid_text(t, end))
-        return L_END
+    await answer(update)
+    t = tr(update, context)
+    await show(update, t("Last day: {date}", date=start.isoformat()))
+    return await enter_end(update, context, start)
+
+
+async def enter_end(update: Update, context: BranchContext, end: date) -> int:
+    """The last day: typed (read and echoed by END_STEP), or tr:same."""
+    today = local_today(context.settings.tzinfo)
+    async with context.db.session() as session:
+        _actor, t, draft = await _step(session, update, context)
+    if _date(draft.get("start")) is None:
+        raise Refused(STALE_BUTTON)
     problem = _problem(draft, today, L_END, end=end)
     if problem is not None:
         await send(update, problem_text(t, problem, {**draft, "end": end.isoformat()}, today,
@@ -1126,6 +1124,12 @@ async def enter_end(update: Update, context: BranchContext) -> int:
     draft["end"] = end.isoformat()
     draft["unit"] = DurationUnit.HOURS.value
     return await ask_amount(update, context, t)
+
+
+START_STEP = DateStep("training_start", L_START, moment=False, prefer="past", done=enter_start,
+                     quick=False)
+END_STEP = DateStep("training_end", L_END, moment=False, prefer="past", done=enter_end,
+                   quick=False)
 
 
 def _span_days(draft: Mapping[str, Any]) -> int:
@@ -2500,13 +2504,13 @@ def register(app: Application) -> None:
                 CallbackQueryHandler(enter_organizer, pattern=r"^tr:skip$"),
             ],
             L_START: [
-                MessageHandler(TEXT_INPUT, enter_start),
-                CallbackQueryHandler(enter_start, pattern=cb_pattern("tr:day")),
+                *START_STEP.handlers(TEXT_INPUT),
+                CallbackQueryHandler(press_start_day, pattern=cb_pattern("tr:day")),
                 CallbackQueryHandler(retype_title, pattern=r"^tr:rt$"),
             ],
             L_END: [
-                MessageHandler(TEXT_INPUT, enter_end),
-                CallbackQueryHandler(enter_end, pattern=r"^tr:same$"),
+                *END_STEP.handlers(TEXT_INPUT),
+                CallbackQueryHandler(press_same_day, pattern=r"^tr:same$"),
             ],
             L_AMOUNT: [
                 MessageHandler(TEXT_INPUT, enter_amount),

@@ -206,6 +206,19 @@ def _find_time(value: str) -> time | Invalid | None:
     return time(hour, minute)
 
 
+def read_time(text: str | None) -> time | Invalid:
+    """A time of day alone (14:30, 下午2点半, 9am): for a day chosen with a button."""
+    value = _normalize(text or "")
+    if not value:
+        return Invalid("empty")
+    if len(value) > MAX_INPUT or not _ascii_only_digits(value):
+        return Invalid("date_format")
+    match = _TIME.search(value)
+    if match is None or (value[: match.start()] + value[match.end():]).strip():
+        return Invalid("date_format")
+    return _find_time(value) or Invalid("date_format")
+
+
 def read_day(
     text: str | None, today: date, *, language: str = "zh", prefer: Prefer = "future"
 ) -> date | Invalid:
@@ -254,4 +267,4 @@ def read_moment(
     return Moment(day, at)
 
 
-__all__ = ["MAX_INPUT", "Moment", "Prefer", "read_day", "read_moment"]
+__all__ = ["MAX_INPUT", "Moment", "Prefer", "read_day", "read_moment", "read_time"]

@@ -187,8 +187,11 @@ def parse_date(text: str | None) -> date | Invalid:
 def clean_join_date(text: str | None, today: date) -> date | Invalid:
     """The date someone joined the party (or applied, for activists): in the past."""
     value = parse_date(text)
-    if isinstance(value, Invalid):
-        return value
+    return value if isinstance(value, Invalid) else check_join_date(value, today)
+
+
+def check_join_date(value: date, today: date) -> date | Invalid:
+    """A join (or application) date however it was typed: not ahead, not before 1921."""
     if value > today:
         return Invalid("date_future")
     if value < EARLIEST_JOIN_DATE:
@@ -199,8 +202,11 @@ def clean_join_date(text: str | None, today: date) -> date | Invalid:
 def clean_term_start(text: str | None, today: date) -> date | Invalid:
     """The election date that starts a committee term: not in the future, not absurdly old."""
     value = parse_date(text)
-    if isinstance(value, Invalid):
-        return value
+    return value if isinstance(value, Invalid) else check_term_start(value, today)
+
+
+def check_term_start(value: date, today: date) -> date | Invalid:
+    """An election date however it was typed: not ahead, not more than 20 years back."""
     if value > today:
         return Invalid("date_future")
     if value.year < today.year - 20:
@@ -222,11 +228,21 @@ def parse_when(
         return "format"
     year, month, day, hour, minute = (int(g) for g in match.groups())
     try:
-        local = datetime(year, month, day, hour, minute, tzinfo=tz)
+        wall = datetime(year, month, day, hour, minute)
+    except ValueError:
+        return "invalid"
+    return check_when(wall, tz, now, max_ahead)
+
+
+def check_when(
+    wall: datetime, tz: tzinfo, now: datetime, max_ahead: timedelta = DEFAULT_MAX_AHEAD
+) -> datetime | str:
+    """A naive wall-clock start in `tz` as UTC, if it exists and lies ahead (not too far);
+    else the error key ("invalid", "past", "too_far")."""
+    try:
+        local = wall.replace(tzinfo=tz)
         # A wall time skipped by a daylight-saving change does not exist.
-        if local.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != local.replace(
-            tzinfo=None
-        ):
+        if local.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != wall:
             return "invalid"
     except (ValueError, OverflowError):  # year 1 or 9999 moved across UTC
         return "invalid"

@@ -6,7 +6,7 @@ from datetime import date, time
 
 import pytest
 
-from rules.dates import Moment, read_day, read_moment
+from rules.dates import Moment, read_day, read_moment, read_time
 from rules.validation import Invalid
 
 FRIDAY = date(2026, 12, 4)  # a Friday
@@ -82,3 +82,13 @@ def test_days_with_the_year_left_out(text: str, prefer: str, expected: date) -> 
 
 def test_a_day_with_a_time_is_not_a_day() -> None:
     assert read_day("明天 9:00", FRIDAY) == Invalid("date_format")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("14:30", time(14, 30)), ("下午2点半", time(14, 30)), ("9am", time(9, 0)),
+     ("２０：００", time(20, 0)), ("明天 9:00", Invalid("date_format")),
+     ("25:00", Invalid("time_invalid")), ("soon", Invalid("date_format")), ("", Invalid("empty"))],
+)
+def test_a_time_alone_for_a_day_already_pressed(text: str, expected: object) -> None:
+    assert read_time(text) == expected

@@ -313,7 +313,7 @@ async def test_admin_edits_a_default_and_adds_a_monthly_deadline_reminded_on_wor
     await say(sec_a, "Branch photo archive")
     await press(sec_a, "Once")
     assert "has passed" in await say(sec_a, "2030-01-01")
-    assert "Please type a date like" in await say(sec_a, "next week")
+    assert "could not read a date" in await say(sec_a, "next week")
     await say(sec_a, "2030-02-15")
     assert "upper level" not in " ".join(sec_a.buttons())
     await press(sec_a, "All members of the branch")
@@ -347,7 +347,7 @@ async def test_admin_records_a_renewal_and_its_reminders_stop(bot: Bot) -> None:
     assert "the term began 2027-01-10 and ends 2030-01-10" in ask
     assert "in the future" in await say(admin, "2030-02-01")
     assert "after the start of the current term (2027-01-10)" in await say(admin, "2026-12-01")
-    assert "Please type a date like" in await say(admin, "yesterday")
+    assert "could not read a date" in await say(admin, "some day soon")
     assert "Who was elected secretary of Branch A?" in await say(admin, "2030-01-15")
     await press(admin, "Alice Wang")
     assert "Alice Wang" not in admin.buttons()  # not her own deputy

@@ -312,9 +312,12 @@ async def test_bad_dates_links_and_clashes_are_caught_with_a_way_to_fix(bot: Bot
     sec = crowd[SEC]
     await sec.say("/schedule")
     await sec.tap("Branch general assembly")
-    for typed in ("next tuesday", "2030-1-5", "12:30 2030-01-05"):
+    for typed in ("next tuesday", "2030-1-5"):
         await sec.say(typed)
-        assert "YYYY-MM-DD HH:MM" in sec.last_text, (typed, sec.last_text)
+        assert "add the time of day" in sec.last_text, (typed, sec.last_text)
+    for typed in ("sometime soon", "2030-01-05 12:30 or later"):
+        await sec.say(typed)
+        assert "could not read a date and time" in sec.last_text, (typed, sec.last_text)
     await sec.say("2031-02-30 10:00")
     assert "does not exist" in sec.last_text
     await sec.say("2031-02-03 25:00")

@@ -191,7 +191,7 @@ async def test_term_start_end_and_override(bot: Bot) -> None:
     start = add_years(now, -1)
     await open_card(admin, COMMITTEE)
     await admin.tap("Set term start")
-    assert "Type a date" in admin.last_text
+    assert "Type the date" in admin.last_text
     await admin.say(start.isoformat())
     card = admin.last_text
     assert f"Term started: {start.isoformat()}" in card
@@ -398,8 +398,10 @@ async def test_bad_names_and_dates_are_refused_with_a_retry(bot: Bot) -> None:
     for typed, reply in [
         ((today(bot) + timedelta(days=1)).isoformat(),
          "That date is in the future. Please type a past date."),
-        ("01/02/2024", "Please type a date like 2020-07-01."),
-        ("2023-02-30", "That date does not exist. Please type a date like 2020-07-01."),
+        ("2023-02-30", "That date does not exist. Please check the day and the month."),
+        ("01/02/2024", "I understood: Thu 1 Feb 2024. Is that right?"),  # day/month in English
+        ("last spring", "I could not read a date in that. Type it as you would say it, for "
+                        "example yesterday, last Fri, 5 Dec, 5/12 (day/month) or 2026-12-05."),
     ]:
         await admin.say(typed)
         assert admin.last_text == reply

@@ -714,9 +714,9 @@ async def test_bad_input_is_refused_with_a_reason_and_the_step_asked_again(bot: 
     assert "Who organized it?" in await say(alice, "Study of the Party history")
     assert "On which day did it start?" in await press(alice, "Skip")
     await bot.restart()  # the step and what was typed so far survive a restart
-    assert await say(alice, "last spring") == t("Please type a date like 2020-07-01.")
+    assert "I could not read a date in that." in await say(alice, "last spring")
     assert await say(alice, f"{last_year}-02-30") == t(
-        "That date does not exist. Please type a date like 2020-07-01."
+        "That date does not exist. Please check the day and the month."
     )
     not_in_year = await say(alice, day.isoformat())
     assert f"That training has no day in {last_year}" in not_in_year
@@ -725,10 +725,10 @@ async def test_bad_input_is_refused_with_a_reason_and_the_step_asked_again(bot: 
     assert f"Only training of {last_year} and {year} can be logged now" in outside
     assert "On which day did it start?" in outside  # the whole range is asked again
     await say(alice, f"{last_year}-05-10")
-    assert await say(alice, f"{last_year}-05-09") == t(
+    assert (await say(alice, f"{last_year}-05-09")).endswith(t(  # after the echoed day
         "The last day {end} is before the first day {start}. Please type the last day again.",
         end=f"{last_year}-05-09", start=f"{last_year}-05-10",
-    )
+    ))
     assert "How many hours" in await say(alice, f"{last_year}-05-11")
     not_positive = t("The length must be more than zero. Please type the hours again, "
                      "for example 6 or 1.5.")
