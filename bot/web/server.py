@@ -180,6 +180,16 @@ class WebServer:
             "branchbot_update_duration_seconds",
             "Time from taking an update to having answered it.",
         )
+        queue = application.checkin_queue
+        lines += _metric(
+            "branchbot_checkin_batches_total", "counter",
+            "Transactions of the typed-code check-in queue.", [("", queue.batches)],
+        )
+        lines += _metric(
+            "branchbot_checkin_batched_total", "counter",
+            "Typed codes those transactions held (divide by batches: codes per transaction).",
+            [("", queue.written)],
+        )
         lines += _metric(
             "branchbot_chat_lock_waits_total", "counter",
             "Times a chat was busy in another instance.",
