@@ -26,6 +26,7 @@ from telegram.ext import (
 from bot.config import Settings
 from bot.log_context import handling_update, take_process_instance
 from bot.ratelimit import PacedRateLimiter
+from bot.slots import Slot
 from bot.transport import AiohttpRequest, bot_api_request
 from bot.web.metrics import Metrics
 from bot.web.server import WebServer
@@ -80,7 +81,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         await self.do_process_update(update, self._in_slot(coroutine))
 
     async def _in_slot(self, coroutine: Awaitable[Any]) -> None:
-        async with self._semaphore:
+        # A reply waiting for a send token steps out of the slot (bot/slots.py).
+        async with Slot(self._semaphore).held():
             await coroutine
 
     async def initialize(self) -> None:

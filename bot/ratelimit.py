@@ -28,6 +28,8 @@ from telegram._utils.types import JSONDict
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.slots import stepped_out
+
 logger = logging.getLogger(__name__)
 
 _BULK: ContextVar[bool] = ContextVar("branchbot_bulk_send", default=False)
@@ -135,6 +137,14 @@ class PacedRateLimiter(BaseRateLimiter[int]):
             self._release(time.monotonic(), bulk=lane == 1)
             self._waiting[lane].popleft().set_result(None)
 
+    def _must_wait(self, bulk: bool, group: AsyncLimiter | None) -> bool:
+        """Whether a send of this lane would not leave at once (others queued, cap, hold)."""
+        if group is not None and not group.has_capacity():
+            return True
+        if self._waiting[1 if bulk else 0]:
+            return True
+        return self._wait(time.monotonic(), bulk) > 0
+
     async def _turn(self, bulk: bool) -> None:
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting[1 if bulk else 0].append(waiter)
@@ -172,15 +182,18 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         bulk = _BULK.get()
         group = self._group(chat_id)
         for attempt in range(retries + 1):
-            await self._turn(bulk)
-            try:
-                if group is None:
-                    return await callback(*args, **kwargs)
-                async with group:
-                    return await callback(*args, **kwargs)
-            except RetryAfter as exc:
-                self.hold(retry_seconds(exc))
-                if attempt == retries:
-                    raise
-                logger.info("%s: flood control, waiting %.1f s", endpoint, retry_seconds(exc))
+            # Waiting is not work: the update lends its slot out meanwhile (bot/slots.py).
+            outside = stepped_out() if self._must_wait(bulk, group) else contextlib.nullcontext()
+            async with outside:
+                await self._turn(bulk)
+                try:
+                    if group is None:
+                        return await callback(*args, **kwargs)
+                    async with group:
+                        return await callback(*args, **kwargs)
+                except RetryAfter as exc:
+                    self.hold(retry_seconds(exc))
+                    if attempt == retries:
+                        raise
+                    logger.info("%s: flood control, waiting %.1f s", endpoint, retry_seconds(exc))
         raise AssertionError("unreachable")

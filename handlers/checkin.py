@@ -56,6 +56,7 @@ from bot.i18n import (
 from bot.logs import (
     pseudonym,
 )
+from bot.slots import stepped_out
 from handlers.common import (
     STALE_BUTTON,
     Refused,
@@ -549,10 +550,12 @@ async def type_code(update: Update, context: BranchContext) -> None:
     assert update.message is not None and update.effective_user is not None
     user_id = update.effective_user.id
     now = utcnow()
-    # Batched with everyone else typing the code right now: one transaction for all.
-    outcome = await context.branch_app.checkin_queue.check_in_by_code(
-        user_id, update.message.text or "", now
-    )
+    # Batched with everyone else typing the code right now: one transaction for all. The
+    # queue's one writer does the work; waiting for it leaves the slot to the next code.
+    async with stepped_out():
+        outcome = await context.branch_app.checkin_queue.check_in_by_code(
+            user_id, update.message.text or "", now
+        )
     t = translator(outcome.language or language_of(update, context))
     if outcome.meeting is None or outcome.result is None:
         await send(update, t(NO_MEETING_OPEN))

@@ -89,6 +89,10 @@ class CheckinQueue:
         self.max_batch = max_batch
         self._pending: list[_Request] = []
         self._worker: asyncio.Task[None] | None = None
+        # For /metrics and bench/checkin_burst.py: typed codes per transaction.
+        self.batches = 0  # transactions committed
+        self.written = 0  # typed codes they held
+        self.largest = 0  # typed codes in the biggest one
 
     async def check_in_by_code(self, telegram_id: int, code: str, now: datetime) -> CodeOutcome:
         """Check the person in at the meeting the code is for; returns once it is stored."""
@@ -110,6 +114,9 @@ class CheckinQueue:
                     if not request.future.done():
                         request.future.set_exception(exc)
                 continue
+            self.batches += 1
+            self.written += len(batch)
+            self.largest = max(self.largest, len(batch))
             for request, outcome in zip(batch, outcomes, strict=True):
                 if not request.future.done():
                     request.future.set_result(outcome)

@@ -92,6 +92,16 @@ class ApplicationCollector(Collector):
             "branchbot_chat_lock_waits", "Times a chat was busy in another instance.")
         waits.add_metric([], application.instances.locks.waits)
         yield waits
+        queue = application.checkin_queue
+        batches = CounterMetricFamily(
+            "branchbot_checkin_batches", "Transactions of the typed-code check-in queue.")
+        batches.add_metric([], queue.batches)
+        yield batches
+        batched = CounterMetricFamily(
+            "branchbot_checkin_batched",
+            "Typed codes those transactions held (divide by batches: codes per transaction).")
+        batched.add_metric([], queue.written)
+        yield batched
         courier = application.courier
         if courier is not None:
             sends = CounterMetricFamily(
