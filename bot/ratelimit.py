@@ -5,7 +5,9 @@ second), so a bucket that refills while a 429 is waited out, then bursts, walks 
 429. Here never more than `rate - 1` sends leave in any second; a 429 holds every send until
 its `retry_after` has passed, and nothing accumulates during a hold (no burst after it). One
 dispatcher hands out the sends: replies to people (interactive sends) first, and at once while
-the second has room; the courier's bulk sends (reminders, notices; marked with `bulk_sends()`)
+the second has room, and spaced like bulk sends when many wait (a burst released together
+reaches Telegram spread by the network and is counted in one second); the courier's bulk
+sends (reminders, notices; marked with `bulk_sends()`)
 evenly spaced, leaving `reserve` sends a second to replies, so a member's command is answered
 at once while a thousand reminders go out.
 """
@@ -66,9 +68,11 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         # Bulk sends leave `reserve` of those to replies, which then never wait for a slot.
         self.bulk_cap = max(1, self.cap - reserve)
         self.interval = WINDOW / (self.bulk_cap * HEADROOM) if overall_max_rate else 0.0
+        self.reply_interval = WINDOW / self.cap if overall_max_rate else 0.0
         self.max_retries = max_retries
         self._released: deque[float] = deque()  # release times within the last WINDOW
         self._next_bulk = 0.0
+        self._next_reply = 0.0
         self._hold_until = 0.0
         self._waiting: tuple[deque[asyncio.Future[None]], deque[asyncio.Future[None]]] = (
             deque(), deque(),  # interactive, bulk
@@ -103,7 +107,7 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         while self._released and self._released[0] <= now - WINDOW:
             self._released.popleft()
         cap = self.bulk_cap if bulk else self.cap
-        wait = self._next_bulk - now if bulk else 0.0
+        wait = (self._next_bulk if bulk else self._next_reply) - now
         if len(self._released) >= cap:  # the oldest ones must leave the window first
             wait = max(wait, self._released[len(self._released) - cap] + WINDOW - now)
         return max(0.0, wait)
@@ -113,10 +117,14 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         if not self.rate:
             return
         self._released.append(now)
+        # A late wake-up may catch up half a slot, never more; after a hold or a pause the
+        # pace starts anew (nothing accumulates: no burst). A lone reply still goes at once.
         if bulk:
-            # A late wake-up may catch up half a slot, never more; after a hold or a pause
-            # the pace starts anew (nothing accumulates: no burst).
             self._next_bulk = max(self._next_bulk + self.interval, now + self.interval / 2)
+        else:
+            self._next_reply = max(
+                self._next_reply + self.reply_interval, now + self.reply_interval / 2
+            )
 
     async def _dispatch(self) -> None:
         """Hand out sends one by one, interactive first, until nobody waits."""
