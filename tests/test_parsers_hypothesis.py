@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 
 from rules import notices
 from rules import training as tr
+from rules.dates import read_day, read_moment, read_time
 from rules.meetings import DEFAULT_REQUIREMENTS, Period, code_is_valid, parse_requirements
 from rules.meetings import room_code as make_room_code
 from rules.validation import (
@@ -517,3 +518,38 @@ def test_org_import_rows_never_raise_and_errors_name_row_and_column(
     for party in importer.parties.values():
         assert party.term_years is None or 1 <= party.term_years <= 5
         assert clean_text(party.name, max_length=100) == party.name
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates as people type them (rules.dates)
+# ---------------------------------------------------------------------------------------------
+
+TYPED_DATE_ALPHABET = "0123456789-/.:年月日号点半上下午晚明今后天周星期一二三四五六日下本 apm"
+DATE_REASONS = {"empty", "date_format", "date_invalid", "time_invalid", "time_missing"}
+
+
+@given(st.one_of(any_text, st.text(alphabet=TYPED_DATE_ALPHABET + FOREIGN_DIGITS, max_size=30)),
+       st.sampled_from(["zh", "en"]), st.sampled_from(["future", "past"]))
+def test_typed_dates_never_raise(text: str, language: str, prefer: str) -> None:
+    day = read_day(text, TODAY, language=language, prefer=prefer)  # type: ignore[arg-type]
+    assert isinstance(day, date) or day.reason in DATE_REASONS
+    moment = read_moment(text, TODAY, language=language, prefer=prefer)  # type: ignore[arg-type]
+    if isinstance(moment, Invalid):
+        assert moment.reason in DATE_REASONS
+    else:
+        assert isinstance(moment.day, date) and moment.at.tzinfo is None
+    at = read_time(text)
+    assert not isinstance(at, Invalid) or at.reason in DATE_REASONS
+
+
+@given(st.datetimes(min_value=datetime(1950, 1, 1), max_value=datetime(2100, 12, 31)),
+       st.sampled_from(["{y}年{m}月{d}日 {H}:{M:02d}", "{y}-{m:02d}-{d:02d} {H:02d}:{M:02d}",
+                        "{y}/{m}/{d} {H}:{M:02d}"]),
+       st.sampled_from(["zh", "en"]), st.booleans())
+def test_typed_dates_with_a_year_round_trip(
+    wall: datetime, pattern: str, language: str, wide: bool
+) -> None:
+    printed = pattern.format(y=wall.year, m=wall.month, d=wall.day, H=wall.hour, M=wall.minute)
+    moment = read_moment(full_width(printed) if wide else printed, TODAY, language=language)
+    assert not isinstance(moment, Invalid), printed
+    assert (moment.day, moment.at) == (wall.date(), wall.time().replace(second=0, microsecond=0))
