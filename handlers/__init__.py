@@ -48,6 +48,7 @@ def register_all(app: Application) -> None:
         dashboard,
         duties,
         ledger,
+        makeups,
         meetings,
         members,
         notices,
@@ -75,6 +76,7 @@ def register_all(app: Application) -> None:
     notices.register(app)  # before check-in: a location sent while composing is refused here
     checkin.register(app)
     ledger.register(app)
+    makeups.register(app)
     training.register(app)
     duties.register(app)
     overview.register(app)
