@@ -103,6 +103,7 @@ from handlers.meetings import drop_buttons, step_fallbacks
 from handlers.members import OrgPicker, leader_actor, managed_orgs, open_picker
 from handlers.menu import COMMAND_CALLBACKS
 from handlers.registration import TEXT_INPUT, invalid_text
+from handlers.training_hints import attended_lesson, overlap_note
 from handlers.ui import (
     ROLE_LABELS,
     TRAINING_GROUP_LABELS,
@@ -134,6 +135,7 @@ from storage import people
 from storage import training as store
 from storage.ledger import local_today
 from storage.models import MembershipState, PartyOrganization
+from storage.training_overlap import AttendedLesson
 
 logger = logging.getLogger(__name__)
 
@@ -1427,6 +1429,7 @@ class _Mine:
     info: RecordInfo
     verifiers: list[tuple[int, str]]
     year: int
+    repeats: AttendedLesson | None = None  # a 党课 attended this record repeats (a hint)
 
 
 @dataclass(frozen=True)
@@ -1451,7 +1454,8 @@ async def _log_mine(
     assert info is not None
     verifiers = await _verifiers(session, info.org_id, actor.telegram_id, context.settings.admins)
     logger.info("user %s logged training record %s", pseudonym(actor.telegram_id), record.id)
-    return _Mine(info, verifiers, int(draft["year"]))
+    repeats = await attended_lesson(session, actor.person_id, training, context.settings.tzinfo)
+    return _Mine(info, verifiers, int(draft["year"]), repeats)
 
 
 async def _after_mine(
@@ -1469,6 +1473,8 @@ async def _after_mine(
              title=mine.info.title, length=duration(t, mine.info.minutes, hpd))
     if not told:
         note += "\n" + t("Nobody could be told yet; please tell your secretary yourself.")
+    if mine.repeats is not None:
+        note += "\n" + overlap_note(t, mine.repeats, context.settings.tzinfo)
     await render_year(update, context, mine.year, note=note, new=True)
 
 

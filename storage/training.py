@@ -79,6 +79,7 @@ from storage.models import (
     utcnow,
 )
 from storage.orgs import descendant_ids
+from storage.training_overlap import counted_once
 
 __all__ = [
     "WORKBOOK_TEXTS",
@@ -227,6 +228,8 @@ def _facts(year: int, tz: tzinfo, persons: Any | None, *, lessons_attended: bool
         .join(TrainingYear, TrainingYear.record_id == TrainingRecord.id)
         .where(TrainingYear.year == year, TrainingRecord.state.in_(OPEN_STATES))
     )
+    if lessons_attended:  # a lesson attended and logged by hand counts once (the attended one)
+        logged = logged.where(counted_once(tz, year))
     lessons = (
         select(
             Membership.person_id,

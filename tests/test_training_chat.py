@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -946,3 +946,31 @@ async def test_member_adds_evidence_to_a_pending_record_only(bot: Bot) -> None:
     assert "only while a record waits for verification" in "\n".join(
         [*alice.alerts(), *alice.texts()[-2:]])
     assert len(await evidence_rows(bot, pending)) == 2
+
+
+async def test_logging_a_lesson_already_attended_is_hinted_and_counted_once(bot: Bot) -> None:
+    w = await build_world(bot)
+    alice = who(bot, ALICE)
+    starts = datetime.now(TZ).replace(hour=0, minute=5, second=0, microsecond=0)
+    await hold_lesson(bot, w, starts.astimezone(UTC), 30, [ALICE])
+    await say(alice, "/training")
+    await press(alice, "➕ Log a training")
+    await press(alice, "Party lesson")
+    await say(alice, "New Year lesson")
+    await say(alice, "Branch A")
+    await press(alice, "Today")
+    await press(alice, f"Same day ({today().isoformat()})")
+    await say(alice, "2")
+    await press(alice, "Skip")
+    after = await press(alice, "✅ Submit")
+    assert "Logged: New Year lesson, 2 hours" in after
+    assert (f"ℹ️ You attended the party lesson «New Year lesson» on {today().isoformat()}; it "
+            "already counts from the attendance record, so this entry will not be counted a "
+            "second time.") in after
+    [record] = await records(bot)
+    assert bot.app is not None
+    async with bot.app.database.session() as s:
+        assert await store.decide(s, record.id, approve=True, by=SEC_A)
+    async with bot.app.database.session() as s:
+        year = await store.person_year(s, w.person[ALICE], today().year, tz=TZ)
+    assert year.counted == 30  # the lesson once, not 30 + 120

@@ -22,6 +22,7 @@ from rules import training as rules
 from rules.training import TrainingDraft, TrainingGroup, TrainingKind, TrainingState
 from storage import meetings, orgs, people
 from storage import training as store
+from storage import training_overlap as store_overlap
 from storage.db import Database
 from storage.models import (
     AuditEvent,
@@ -831,3 +832,39 @@ async def test_a_member_adds_evidence_only_while_the_record_is_pending(db: Datab
     async with db.session() as session:  # a leader still may
         await store.add_evidence(session, record_id, PDF, by=t.secretary_a.telegram_id)
     assert len(await audit_rows(db, "training.evidence_add")) == 1
+
+
+async def test_a_lesson_attended_and_logged_by_hand_counts_once(db: Database) -> None:
+    t = await build_tree(db, overrides=False)
+    # A 1 h 30 min 党课 on 2030-04-01 10:00 Shanghai; m1 present, and logs it by hand too.
+    starts = datetime(2030, 4, 1, 2, 0, tzinfo=UTC)
+    lesson = await hold_lesson(db, t.branch_a, t.secretary_a, [t.m1], starts, hours=1.5)
+    same = await log(db, t.m1, draft("Lesson of April", kind=TrainingKind.LESSON,
+                                     starts_on=date(2030, 4, 1), minutes=2 * H))
+    other_day = await log(db, t.m1, draft("Another lesson", kind=TrainingKind.LESSON,
+                                          starts_on=date(2030, 4, 2), minutes=1 * H))
+    # Logged as a concentrated training on that day: not the same kind, counted.
+    course = await log(db, t.m1, draft("County course", starts_on=date(2030, 4, 1),
+                                       minutes=3 * H))
+    for record in (same, other_day, course):
+        assert await decide(db, record, t.secretary_a)
+    m1 = await year_of(db, t.m1)
+    assert m1.done_by_kind[TrainingKind.LESSON] == 90 + 60  # the hand-logged copy left out
+    assert m1.counted == 90 + 60 + 180
+    async with db.session() as session:
+        [row] = [r for r in await store.behind(session, [t.branch_a], date(2030, 12, 31), tz=TZ)
+                 if r.person_id == t.m1.person_id]
+        export = await store.export_data(session, [t.branch_a], 2030, org_name="A", tz=TZ)
+        hint = await store_overlap.attended_lesson(
+            session, t.m1.person_id, TrainingKind.LESSON, date(2030, 3, 31), date(2030, 4, 1),
+            tz=TZ,
+        )
+        none = await store_overlap.attended_lesson(
+            session, t.m1.person_id, TrainingKind.LESSON, date(2030, 4, 2), date(2030, 4, 2),
+            tz=TZ,
+        )
+    assert row.counted == m1.counted
+    assert next(m for m in export.members if m.membership_id == t.m1.membership_id).counted == (
+        m1.counted
+    )
+    assert hint is not None and hint.meeting_id == lesson and none is None
