@@ -104,6 +104,7 @@ from handlers.members import OrgPicker, leader_actor, managed_orgs, open_picker
 from handlers.menu import COMMAND_CALLBACKS
 from handlers.registration import TEXT_INPUT, invalid_text
 from handlers.training_hints import attended_lesson, overlap_note
+from handlers.training_standing import leaders_also_owe, other_requirements, study_part
 from handlers.ui import (
     ROLE_LABELS,
     TRAINING_GROUP_LABELS,
@@ -279,6 +280,8 @@ WORKBOOK_TEXTS: Mapping[str, str] = {
     "hours": N_("Hours"),
     "none": N_("None"),
     "lesson_source": N_("Party lesson in the bot"),
+    "study_required": N_("Yearly study required, all kinds (h)"),
+    "study_counted": N_("Yearly study counted (h)"),
 }
 # Which problems each step can cause (and so re-asks); placeholders fill the later steps.
 STEP_PROBLEMS: Mapping[int, frozenset[TrainingProblem]] = {
@@ -657,6 +660,8 @@ def year_text(
                     text.append(t("Due by today (pro-rata): {due} — ⚠️ {gap} behind",
                                   due=due_duration(t, progress.target, hpd),
                                   gap=due_duration(t, progress.gap, hpd)))
+    text += other_requirements(t, mine.standing, mine.group, policy, year=year,
+                               this_year=year == today.year)
     text += [BLANK, t("<b>By kind</b> (verified)")]
     for kind in TrainingKind:
         done, pending = mine.done_by_kind.get(kind, 0), mine.pending_by_kind.get(kind, 0)
@@ -2026,7 +2031,7 @@ def behind_lines(
             done=duration(t, row.counted, hours_per_day),
             due=due_duration(t, row.target, hours_per_day),
             gap=due_duration(t, row.gap, hours_per_day),
-        ))
+        ) + (study_part(t, row, hours_per_day) or ""))
     return lines, pages
 
 
@@ -2102,6 +2107,7 @@ async def show_on_track(update: Update, context: BranchContext) -> None:
           "otherwise); on track means at least the pro-rata share by {date}.",
           required=duration(t, policy.required_minutes[TrainingGroup.LEADER], hpd),
           kinds=counted_kinds_text(t, policy, TrainingGroup.LEADER), date=on.isoformat()),
+        *[line for line in [leaders_also_owe(t, policy)] if line is not None],
         t("On track: {on_track} of {total} secretaries ({share})", on_track=report.on_track,
           total=report.secretaries, share=percent(report.share)),
         BLANK,

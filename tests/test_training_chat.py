@@ -431,8 +431,13 @@ async def test_bulk_logging_and_the_three_day_rule_for_a_secretary(bot: Bot) -> 
     await sec.say("/training")
     view = await press(sec, "Last year")
     assert "Done and counted: 3 days (24 h)" in view and "is met" in view
+    # A leader owes the members' yearly study too, and sees both (issue 14).
+    assert "Also owed, like every member: 4 days (32 h) a year of Concentrated training" in view
+    assert "; done and counted: 3 days (24 h)" in view
+    assert "Still to do: 1 day (8 h)" in view
 
-    # Across the branches below the admin: one of two secretaries is on track for last year.
+    # Across the branches below the admin: neither secretary is on track for last year (the
+    # 3 days do not make the members' 32 h that bind secretaries too).
     assert "Training of which organization?" in await say(admin, "/training")
     panel = await press(admin, "Harbour Committee")
     assert "Training · Harbour Committee" in panel
@@ -440,8 +445,8 @@ async def test_bulk_logging_and_the_three_day_rule_for_a_secretary(bot: Bot) -> 
     assert "👥 Log for members" not in admin.buttons(panel_message)  # a 党委 has no members
     await press(admin, "📊 Secretaries on track")
     report = await press(admin, "Last year")
-    assert "On track: 1 of 2 secretaries (50%)" in report
-    assert "✅ Branch A: 1 of 1" in report and "⚠️ Branch B: 0 of 1" in report
+    assert "On track: 0 of 2 secretaries (0%)" in report
+    assert "⚠️ Branch A: 0 of 1" in report and "⚠️ Branch B: 0 of 1" in report
 
     # Logged again for someone who has it: caught at the first day, with a way out.
     await sec.say("/training")
@@ -637,6 +642,8 @@ async def test_behind_list_is_pro_rata_and_sorted_by_gap(bot: Bot) -> None:
     bob_line = (f"2. Bob Li · Member: 0 hours of {due(due_member_a)} due, "
                 f"{due(due_member_a)} short")
     assert cora in listed and bob_line in listed
+    # A leader's line shows both requirements: 3 days concentrated and the yearly study.
+    assert f"{cora}; yearly study: 0 hours of {due(due_member_a)} due" in listed
     for name in ("Alice Wang", "Sam Secretary", "Amy Activist", "Carol Sun", "Tom Secretary"):
         assert name not in listed, name
 
@@ -646,7 +653,8 @@ async def test_behind_list_is_pro_rata_and_sorted_by_gap(bot: Bot) -> None:
 
     # The admin sees every branch: biggest gap first, with the branch named.
     everyone = await say(admin, "/behind")
-    order = ["Carol Sun (Branch B)", "Cora Committee (Branch A)", "Tom Secretary (Branch B)",
+    # Tom owes the members' 32 h of study too, a bigger gap than his 3 days (issue 14).
+    order = ["Carol Sun (Branch B)", "Tom Secretary (Branch B)", "Cora Committee (Branch A)",
              "Bob Li (Branch A)"]
     positions = [everyone.index(name) for name in order]
     assert positions == sorted(positions), everyone
@@ -662,6 +670,8 @@ async def test_behind_list_is_pro_rata_and_sorted_by_gap(bot: Bot) -> None:
     assert "Secretaries on track: 1 of 2" in panel
     assert "Below the pro-rata target today: 4" in panel
     report = await press(admin, "📊 Secretaries on track")
+    # Sam's 3 days also cover branch A's 8 h of members' study, which binds him too.
+    assert "Like every member, a secretary also owes 4 days (32 h) of" in report
     assert "On track: 1 of 2 secretaries (50%)" in report
     assert "✅ Branch A: 1 of 1" in report and "⚠️ Branch B: 0 of 1" in report
     # The branch panel links the same lists.
