@@ -826,6 +826,7 @@ def rules_period_bounds(day: date, period: Period) -> tuple[date, date]:
 async def plan_training(session: AsyncSession, now: datetime, settings: PlanSettings) -> None:
     """At quarter starts and monthly in the last quarter: whoever is behind, and a summary to
     their leaders."""
+    from reminders.training_note import study_note
     from rules.training import days_and_hours
     from storage import training
 
@@ -875,7 +876,7 @@ async def plan_training(session: AsyncSession, now: datetime, settings: PlanSett
                 "by now). Log what you attended with /training.",
                 year=check.training_year, counted=shown(t, row.counted),
                 required=shown(t, row.required), target=shown(t, row.target),
-            ),
+            ) + study_note(t, row, shown),
         )
     heads = await leaders(session, by_org)
     for org_id, rows in by_org.items():
