@@ -48,6 +48,7 @@ def register_all(app: Application) -> None:
         dashboard,
         duties,
         ledger,
+        makeups,
         meeting_lists,
         meetings,
         members,
@@ -79,6 +80,7 @@ def register_all(app: Application) -> None:
     meeting_lists.register(app)
     past_meetings.register(app)
     ledger.register(app)
+    makeups.register(app)
     training.register(app)
     duties.register(app)
     overview.register(app)

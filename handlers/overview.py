@@ -184,7 +184,7 @@ def overview_text(t: Translator, view: store.Overview) -> Html:
         lines.append(t(APPROXIMATE_NOTE))
     lines += [
         BLANK,
-        t("<b>Training</b> (3 days a year)"),
+        t("<b>Training</b> (secretaries: 3 days a year, and the yearly study of every member)"),
         t(
             "Secretaries on track today: {ok} of {n} ({rate}).",
             ok=view.secretaries_on_track, n=view.secretaries, rate=percent(view.training_share),

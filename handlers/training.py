@@ -104,6 +104,8 @@ from handlers.meetings import drop_buttons, step_fallbacks
 from handlers.members import OrgPicker, leader_actor, managed_orgs, open_picker
 from handlers.menu import COMMAND_CALLBACKS
 from handlers.registration import TEXT_INPUT, invalid_text
+from handlers.training_hints import attended_lesson, overlap_note
+from handlers.training_standing import leaders_also_owe, other_requirements, study_part
 from handlers.ui import (
     ROLE_LABELS,
     TRAINING_GROUP_LABELS,
@@ -135,6 +137,7 @@ from storage import people
 from storage import training as store
 from storage.ledger import local_today
 from storage.models import MembershipState, PartyOrganization
+from storage.training_overlap import AttendedLesson
 
 logger = logging.getLogger(__name__)
 
@@ -278,6 +281,8 @@ WORKBOOK_TEXTS: Mapping[str, str] = {
     "hours": N_("Hours"),
     "none": N_("None"),
     "lesson_source": N_("Party lesson in the bot"),
+    "study_required": N_("Yearly study required, all kinds (h)"),
+    "study_counted": N_("Yearly study counted (h)"),
 }
 # Which problems each step can cause (and so re-asks); placeholders fill the later steps.
 STEP_PROBLEMS: Mapping[int, frozenset[TrainingProblem]] = {
@@ -656,6 +661,8 @@ def year_text(
                     text.append(t("Due by today (pro-rata): {due} — ⚠️ {gap} behind",
                                   due=due_duration(t, progress.target, hpd),
                                   gap=due_duration(t, progress.gap, hpd)))
+    text += other_requirements(t, mine.standing, mine.group, policy, year=year,
+                               this_year=year == today.year)
     text += [BLANK, t("<b>By kind</b> (verified)")]
     for kind in TrainingKind:
         done, pending = mine.done_by_kind.get(kind, 0), mine.pending_by_kind.get(kind, 0)
@@ -1431,6 +1438,7 @@ class _Mine:
     info: RecordInfo
     verifiers: list[tuple[int, str]]
     year: int
+    repeats: AttendedLesson | None = None  # a 党课 attended this record repeats (a hint)
 
 
 @dataclass(frozen=True)
@@ -1455,7 +1463,8 @@ async def _log_mine(
     assert info is not None
     verifiers = await _verifiers(session, info.org_id, actor.telegram_id, context.settings.admins)
     logger.info("user %s logged training record %s", pseudonym(actor.telegram_id), record.id)
-    return _Mine(info, verifiers, int(draft["year"]))
+    repeats = await attended_lesson(session, actor.person_id, training, context.settings.tzinfo)
+    return _Mine(info, verifiers, int(draft["year"]), repeats)
 
 
 async def _after_mine(
@@ -1472,6 +1481,8 @@ async def _after_mine(
              title=mine.info.title, length=duration(t, mine.info.minutes, hpd))
     if not told:
         note += "\n" + t("Nobody could be told yet; please tell your secretary yourself.")
+    if mine.repeats is not None:
+        note += "\n" + overlap_note(t, mine.repeats, context.settings.tzinfo)
     await render_year(update, context, mine.year, note=note, new=True)
 
 
@@ -2024,7 +2035,7 @@ def behind_lines(
             done=duration(t, row.counted, hours_per_day),
             due=due_duration(t, row.target, hours_per_day),
             gap=due_duration(t, row.gap, hours_per_day),
-        ))
+        ) + (study_part(t, row, hours_per_day) or ""))
     return lines, pages
 
 
@@ -2100,6 +2111,7 @@ async def show_on_track(update: Update, context: BranchContext) -> None:
           "otherwise); on track means at least the pro-rata share by {date}.",
           required=duration(t, policy.required_minutes[TrainingGroup.LEADER], hpd),
           kinds=counted_kinds_text(t, policy, TrainingGroup.LEADER), date=on.isoformat()),
+        *[line for line in [leaders_also_owe(t, policy)] if line is not None],
         t("On track: {on_track} of {total} secretaries ({share})", on_track=report.on_track,
           total=report.secretaries, share=percent(report.share)),
         BLANK,

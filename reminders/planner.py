@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -75,6 +75,7 @@ class Kind:
     CHECKIN = "checkin"  # to leaders: check-in not opened at the start
     MINUTES = "minutes"  # to leaders: minutes not recorded a day after
     DRIFT = "drift"  # to leaders: a member without organizational life for months
+    DRIFT_CASE = "drift_case"  # to leaders: six months reached, a case to handle (not mutable)
     RENEWAL = "renewal"  # to leaders and the levels above: the term ends or is overdue
     DUTY = "duty"  # reporting deadlines
     COMPLIANCE = "compliance"  # to leaders: a required meeting not held yet this period
@@ -363,65 +364,6 @@ MINUTES_MISSING = N_(
     "📝 {kind} “{topic}” of {when} has no minutes yet. Close it with "
     "/meetings and record the minutes so the ledger is complete."
 )
-
-
-# ---------------------------------------------------------------------------------------------
-# Drifting members
-# ---------------------------------------------------------------------------------------------
-
-
-async def plan_drift(session: AsyncSession, now: datetime, settings: PlanSettings) -> None:
-    """Leaders, when an active member has had no organizational life for 3 (then 5) months.
-
-    Alerts fall due at 08:00 local: only the pass whose slice holds a day's 08:00 looks (and
-    then at every alert due by the end of the slice, each recorded once by its key)."""
-    after, until = _slice(now, settings, fresh=CHECK_WINDOW)
-    if not rules.day_checks(after, until, settings.tz):
-        return
-    now = until
-    took_part = or_(
-        Attendance.status == AttendanceStatus.PRESENT, Attendance.makeup_done_at.is_not(None)
-    )
-    last_meeting = (
-        select(Attendance.membership_id, func.max(Meeting.starts_at).label("last"))
-        .join(Meeting, Meeting.id == Attendance.meeting_id)
-        .where(Meeting.state == MeetingState.CLOSED, took_part)
-        .group_by(Attendance.membership_id)
-        .subquery()
-    )
-    oldest = now - timedelta(days=28 * min(settings.drift_months))
-    rows = await session.execute(
-        select(
-            Membership.id, Membership.party_organization_id, Person.real_name,
-            func.coalesce(last_meeting.c.last, Membership.decided_at, Membership.requested_at),
-        )
-        .join(Person, Person.id == Membership.person_id)
-        .outerjoin(last_meeting, last_meeting.c.membership_id == Membership.id)
-        .where(
-            Membership.state == MembershipState.ACTIVE,
-            func.coalesce(last_meeting.c.last, Membership.decided_at, Membership.requested_at)
-            < oldest,
-        )
-    )
-    drifting = rows.all()
-    by_org = await leaders(session, {org for _m, org, _n, _l in drifting})
-    for membership_id, org_id, name, last in drifting:
-        last_seen = _aware(last).astimezone(settings.tz).date()
-        alerts = rules.drift_alerts(last_seen, now, settings.tz, thresholds=settings.drift_months)
-        for due in alerts:
-            months = due.occurrence.split("m-", 1)[0]
-            for person in by_org.get(org_id, []):
-                t = translator(person.language)
-                _plan(
-                    settings, person, kind=Kind.DRIFT, subject=f"membership:{membership_id}",
-                    key=f"drift:{membership_id}:{due.occurrence}", due=due.at,
-                    text=t(
-                        "👥 {name} has taken part in no organizational life for {months} months "
-                        "(last: {last}). Please get in touch; after 6 months party rules treat "
-                        "a member as having left.",
-                        name=name or "?", months=months, last=last_seen.isoformat(),
-                    ),
-                )
 
 
 def _aware(moment: datetime) -> datetime:
@@ -884,6 +826,7 @@ def rules_period_bounds(day: date, period: Period) -> tuple[date, date]:
 async def plan_training(session: AsyncSession, now: datetime, settings: PlanSettings) -> None:
     """At quarter starts and monthly in the last quarter: whoever is behind, and a summary to
     their leaders."""
+    from reminders.training_note import study_note
     from rules.training import days_and_hours
     from storage import training
 
@@ -933,7 +876,7 @@ async def plan_training(session: AsyncSession, now: datetime, settings: PlanSett
                 "by now). Log what you attended with /training.",
                 year=check.training_year, counted=shown(t, row.counted),
                 required=shown(t, row.required), target=shown(t, row.target),
-            ),
+            ) + study_note(t, row, shown),
         )
     heads = await leaders(session, by_org)
     for org_id, rows in by_org.items():
@@ -961,6 +904,8 @@ async def plan_calendar_check(session: AsyncSession, now: datetime, settings: Pl
 
     await plan_calendar_warning(session, now, settings)
 
+
+from reminders.drift import plan_drift  # noqa: E402  (it uses this module's pieces)
 
 PLANNERS = (plan_meetings, plan_compliance, plan_training, plan_drift, plan_renewals, plan_duties,
             plan_calendar_check)

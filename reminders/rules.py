@@ -45,6 +45,7 @@ __all__ = [
     "day_checks",
     "defer_for_quiet_hours",
     "drift_alerts",
+    "drift_case",
     "drift_schedule",
     "in_quiet_hours",
     "lead_label",
@@ -430,6 +431,13 @@ def drift_schedule(
         Due(f"{m}m-{last_seen.isoformat()}", local_to_utc(add_months(last_seen, m), at, tz))
         for m in months
     ]
+
+
+def drift_case(last_seen: date, tz: tzinfo, *, at: time = DEFAULT_DAY_TIME) -> Due:
+    """The day six months are complete: the secretary gets a case to handle, always."""
+    # 党章 art. 9: at six months the branch must act (talk, excuse, or report), not wait.
+    return Due(f"case-{last_seen.isoformat()}",
+               local_to_utc(presumed_left_on(last_seen), at, tz))
 
 
 def drift_alerts(

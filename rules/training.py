@@ -29,6 +29,7 @@ from rules.validation import (
 from storage.models import MemberRole, MemberStatus, TrainingGroup, TrainingKind, TrainingState
 
 __all__ = [
+    "DEFAULT_BINDS",
     "DEFAULT_COUNTED_KINDS",
     "DEFAULT_EVIDENCE_MAX_BYTES",
     "DEFAULT_HOURS_PER_DAY",
@@ -47,6 +48,7 @@ __all__ = [
     "TrainingKind",
     "TrainingPolicy",
     "TrainingProblem",
+    "TrainingRequirementRow",
     "TrainingState",
     "can_log_for_others",
     "can_verify",
@@ -110,6 +112,15 @@ DEFAULT_COUNTED_KINDS: Mapping[TrainingGroup, frozenset[TrainingKind]] = Mapping
         TrainingGroup.MEMBER: frozenset(TrainingKind),
     }
 )
+# Who each requirement binds (one row per requirement; its minutes and kinds are above).
+DEFAULT_BINDS: Mapping[TrainingGroup, frozenset[TrainingGroup]] = MappingProxyType(
+    {
+        # 党员教育管理工作条例 2019 art. 20: the 32 学时 bind every member, leaders included.
+        TrainingGroup.MEMBER: frozenset({TrainingGroup.MEMBER, TrainingGroup.LEADER}),
+        # seed 002 §18: only leaders also owe the 3 days of concentrated training.
+        TrainingGroup.LEADER: frozenset({TrainingGroup.LEADER}),
+    }
+)
 DEFAULT_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 # Evidence is a photo of a certificate or a PDF (issue 5).
 EVIDENCE_MIME_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "application/pdf"})
@@ -150,6 +161,10 @@ class TrainingPolicy:
     )
     hours_per_day: int = DEFAULT_HOURS_PER_DAY
     evidence_max_bytes: int = DEFAULT_EVIDENCE_MAX_BYTES
+    # Requirement (keyed like required_minutes) -> the groups it binds.
+    binds: Mapping[TrainingGroup, frozenset[TrainingGroup]] = field(
+        default_factory=lambda: DEFAULT_BINDS
+    )
 
     def __post_init__(self) -> None:
         for group in TrainingGroup:
@@ -162,6 +177,22 @@ class TrainingPolicy:
         if self.evidence_max_bytes < 1:
             raise ValueError("evidence size limit must be positive")
 
+    def requirements(self) -> list[TrainingRequirementRow]:
+        """The table: one row per requirement (who it binds, what counts, how much)."""
+        return [
+            TrainingRequirementRow(key, self.binds.get(key, frozenset({key})),
+                                   self.counted_kinds[key], self.required_minutes[key])
+            for key in TrainingGroup
+        ]
+
+    def binding(self, group: TrainingGroup | None) -> list[TrainingGroup]:
+        """The requirements binding a group, its own first (a leader: concentrated, study)."""
+        if group is None:
+            return []
+        own = [group] if group in self.binds.get(group, frozenset({group})) else []
+        return own + [key for key in TrainingGroup
+                      if key != group and group in self.binds.get(key, frozenset())]
+
     def counts(self, group: TrainingGroup | None, kind: TrainingKind) -> bool:
         """Whether a verified training of `kind` counts toward `group`'s requirement."""
         return group is not None and kind in self.counted_kinds[group]
@@ -169,6 +200,16 @@ class TrainingPolicy:
     def default_required(self, group: TrainingGroup | None) -> int:
         """The deployment's yearly requirement in minutes for a group (0 for None)."""
         return 0 if group is None else self.required_minutes[group]
+
+
+@dataclass(frozen=True)
+class TrainingRequirementRow:
+    """One yearly requirement: keyed like the overrides, whom it binds, what counts, minutes."""
+
+    key: TrainingGroup
+    binds: frozenset[TrainingGroup]
+    kinds: frozenset[TrainingKind]
+    minutes: int
 
 
 DEFAULT_POLICY = TrainingPolicy()

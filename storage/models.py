@@ -367,6 +367,9 @@ class Attendance(Base):
     leave_reason: Mapped[str | None] = mapped_column(String(200))
     leave_decided_by: Mapped[int | None] = mapped_column(BigInteger)
     makeup_done_at: Mapped[datetime | None]  # 补学 confirmed
+    # The secretary accepted the 补学: only then does it count as organizational life (drift).
+    makeup_accepted_at: Mapped[datetime | None]
+    makeup_accepted_by: Mapped[int | None] = mapped_column(BigInteger)  # Telegram id
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="attendances")

@@ -37,6 +37,7 @@ from sqlalchemy import (
     case,
     func,
     literal_column,
+    or_,
     select,
     union_all,
     update,
@@ -59,6 +60,7 @@ from rules.training import (
     TrainingPolicy,
     TrainingState,
 )
+from rules.training_standing import standings
 from rules.validation import MAX_REASON, Invalid, clean_text
 from storage import audit
 from storage.models import (
@@ -79,6 +81,7 @@ from storage.models import (
     utcnow,
 )
 from storage.orgs import descendant_ids
+from storage.training_overlap import counted_once
 
 __all__ = [
     "WORKBOOK_TEXTS",
@@ -227,6 +230,8 @@ def _facts(year: int, tz: tzinfo, persons: Any | None, *, lessons_attended: bool
         .join(TrainingYear, TrainingYear.record_id == TrainingRecord.id)
         .where(TrainingYear.year == year, TrainingRecord.state.in_(OPEN_STATES))
     )
+    if lessons_attended:  # a lesson attended and logged by hand counts once (the attended one)
+        logged = logged.where(counted_once(tz, year))
     lessons = (
         select(
             Membership.person_id,
@@ -341,6 +346,10 @@ def _progress(
         return func.coalesce(column, _int(0))
 
     defaults = policy.required_minutes
+    study_minutes = func.coalesce(
+        required_tree.c.member_minutes, _int(defaults[TrainingGroup.MEMBER])
+    )
+    leaders_study = TrainingGroup.MEMBER in policy.binding(TrainingGroup.LEADER)
     return (
         select(
             Membership.id.label("membership_id"),
@@ -363,6 +372,11 @@ def _progress(
             ).label("required"),
             by_group(zero(sums.c.leader_c), zero(sums.c.member_c)).label("counted"),
             by_group(zero(sums.c.leader_p), zero(sums.c.member_p)).label("pending"),
+            # The members' yearly study, which binds leaders too (policy.binds, issue 14).
+            (by_group(_int(0), study_minutes) if not leaders_study else study_minutes).label(
+                "study_required"
+            ),
+            zero(sums.c.member_c).label("study_counted"),
             *[zero(sums.c[f"k_{kind.value}"]).label(f"k_{kind.value}") for kind in TrainingKind],
         )
         .select_from(Membership)
@@ -974,6 +988,8 @@ class PersonYear:
     counted: int  # verified minutes of the kinds that count for the group
     pending: int  # pending minutes of the kinds that would count once verified
     progress: rules.Progress  # against the pro-rata target of the date asked for
+    # Every requirement binding the person, own group's first (a leader: concentrated, study).
+    standing: Mapping[TrainingGroup, rules.Progress] = field(default_factory=dict)
 
     @property
     def remaining(self) -> int:
@@ -1006,11 +1022,13 @@ async def person_year(
     ).first()
     group: TrainingGroup | None = None
     required = 0
+    owed: dict[TrainingGroup, int] = {}
     if membership is not None:
         org_id, role, status = membership
         group = rules.role_group(role, status)
         if group is not None:
-            required = (await required_minutes(session, org_id, policy=policy))[group]
+            owed = await required_minutes(session, org_id, policy=policy)
+            required = owed[group]
     facts = _facts(year, tz, [person_id])
     rows = await session.execute(
         select(facts.c.kind, facts.c.state, func.sum(facts.c.minutes)).group_by(
@@ -1030,6 +1048,7 @@ async def person_year(
         person_id=person_id, year=year, group=group, required=required,
         done_by_kind=done, pending_by_kind=waiting, counted=counted, pending=pending,
         progress=rules.progress(required, counted, on=when, year=year),
+        standing=standings(group, owed, done, on=when, year=year, policy=policy),
     )
 
 
@@ -1124,10 +1143,15 @@ class BehindRow:
     required: int
     counted: int
     target: int
+    # The members' yearly study (for a leader, the second requirement; issue 14).
+    study_required: int = 0
+    study_counted: int = 0
+    study_target: int = 0
 
     @property
     def gap(self) -> int:
-        return self.target - self.counted
+        """The bigger shortfall of the requirements binding the person."""
+        return max(self.target - self.counted, self.study_target - self.study_counted)
 
 
 async def behind(
@@ -1144,15 +1168,17 @@ async def behind(
     year = on.year
     progress = _progress(org_ids, year, tz, policy)
     target = _target(progress.c.required, on, year)
-    gap = target - progress.c.counted
+    study_target = _target(progress.c.study_required, on, year)
+    own_gap, study_gap = target - progress.c.counted, study_target - progress.c.study_counted
+    gap = case((own_gap >= study_gap, own_gap), else_=study_gap)
     query = (
         select(
             progress.c.membership_id, progress.c.person_id, progress.c.real_name,
             progress.c.telegram_id, progress.c.org_id, progress.c.org_name,
             progress.c.role_group, progress.c.role, progress.c.required, progress.c.counted,
-            target,
+            target, progress.c.study_required, progress.c.study_counted, study_target,
         )
-        .where(progress.c.counted < target)
+        .where(or_(progress.c.counted < target, progress.c.study_counted < study_target))
         .order_by(gap.desc(), progress.c.real_name, progress.c.membership_id)
     )
     if limit is not None:
@@ -1160,9 +1186,10 @@ async def behind(
     rows = await session.execute(query)
     return [
         BehindRow(mid, pid, _name(real_name, tid), oid, org_name, TrainingGroup(group),
-                  MemberRole(role), int(required), int(counted), int(due))
-        for mid, pid, real_name, tid, oid, org_name, group, role, required, counted, due
-        in rows.all()
+                  MemberRole(role), int(required), int(counted), int(due), int(s_req),
+                  int(s_counted), int(s_due))
+        for (mid, pid, real_name, tid, oid, org_name, group, role, required, counted, due,
+             s_req, s_counted, s_due) in rows.all()
     ]
 
 
@@ -1214,16 +1241,20 @@ async def secretaries_on_track(
     year = on.year
     # Lessons attended matter only if they count for someone asked for (the overview asks for
     # secretaries, leaders, whose counted kinds leave lessons out by default): a costly join.
-    lessons = not set(roles) <= LEADER_ROLES or (
-        TrainingKind.LESSON in policy.counted_kinds[TrainingGroup.LEADER]
+    lessons = not set(roles) <= LEADER_ROLES or any(
+        TrainingKind.LESSON in policy.counted_kinds[key]
+        for key in policy.binding(TrainingGroup.LEADER)
     )
     progress = _progress(org_ids, year, tz, policy, extra=[Membership.role.in_(list(roles))],
                          lessons_attended=lessons)
     target = _target(progress.c.required, on, year)
+    study_target = _target(progress.c.study_required, on, year)
+    # On track on every requirement binding them (a leader: concentrated and study).
+    both = and_(progress.c.counted >= target, progress.c.study_counted >= study_target)
     rows = await session.execute(
         select(
             progress.c.org_id, progress.c.org_name, func.count(),
-            func.sum(case((progress.c.counted >= target, _int(1)), else_=_int(0))),
+            func.sum(case((both, _int(1)), else_=_int(0))),
         )
         .group_by(progress.c.org_id, progress.c.org_name)
         .order_by(progress.c.org_name, progress.c.org_id)
@@ -1251,10 +1282,23 @@ class MemberYear:
     pending: int
     target: int
     done_by_kind: Mapping[TrainingKind, int]
+    # The members' yearly study, which binds leaders too (issue 14).
+    study_required: int = 0
+    study_counted: int = 0
+    study_target: int = 0
 
     @property
     def progress(self) -> rules.Progress:
         return rules.Progress(self.required, self.counted, self.target)
+
+    @property
+    def study(self) -> rules.Progress:
+        return rules.Progress(self.study_required, self.study_counted, self.study_target)
+
+    @property
+    def on_track(self) -> bool:
+        """On track on every requirement binding the member."""
+        return self.progress.on_track and self.study.on_track
 
 
 @dataclass(frozen=True)
@@ -1296,11 +1340,13 @@ async def export_data(
     when = on if on is not None else date(year, 12, 31)
     progress = _progress(org_ids, year, tz, policy)
     target = _target(progress.c.required, when, year)
+    study_target = _target(progress.c.study_required, when, year)
     member_rows = await session.execute(
         select(
             progress.c.membership_id, progress.c.real_name, progress.c.telegram_id,
             progress.c.org_name, progress.c.role_group, progress.c.required,
-            progress.c.counted, progress.c.pending, target,
+            progress.c.counted, progress.c.pending, target, progress.c.study_required,
+            progress.c.study_counted, study_target,
             *[progress.c[f"k_{kind.value}"] for kind in TrainingKind],
         ).order_by(progress.c.org_name, progress.c.real_name, progress.c.membership_id)
     )
@@ -1309,7 +1355,8 @@ async def export_data(
         MemberYear(
             row[0], _name(row[1], row[2]), row[3], TrainingGroup(row[4]), int(row[5]),
             int(row[6]), int(row[7]), int(row[8]),
-            {kind: int(value) for kind, value in zip(kinds, row[9:], strict=True)},
+            {kind: int(value) for kind, value in zip(kinds, row[12:], strict=True)},
+            int(row[9]), int(row[10]), int(row[11]),
         )
         for row in member_rows.all()
     ]
@@ -1372,7 +1419,7 @@ WORKBOOK_TEXTS = (
     "members_sheet", "courses_sheet", "title", "organization", "year", "generated", "name",
     "role_group", "required", "counted", "pending", "remaining", "progress", "on_track", "yes",
     "no", "course", "organizer", "kind", "starts_on", "ends_on", "participants", "hours", "none",
-    "lesson_source",
+    "lesson_source", "study_required", "study_counted",
 )
 
 
@@ -1410,8 +1457,9 @@ def build_workbook(
     kinds = list(TrainingKind)
     labels = [texts["name"], texts["organization"], texts["role_group"], texts["required"],
               texts["counted"], *[kind_labels.get(k, k.value) for k in kinds],
-              texts["pending"], texts["remaining"], texts["progress"], texts["on_track"]]
-    widths = [14, 24, 10, 10, 10, *[10 for _ in kinds], 10, 10, 10, 10]
+              texts["pending"], texts["remaining"], texts["progress"], texts["on_track"],
+              texts["study_required"], texts["study_counted"]]
+    widths = [14, 24, 10, 10, 10, *[10 for _ in kinds], 10, 10, 10, 10, 12, 12]
     row = 6
     _header(sheet, row, labels, widths)
     sheet.freeze_panes = sheet.cell(row=row + 1, column=2)
@@ -1428,7 +1476,11 @@ def build_workbook(
             _put(sheet, row, column, value,
                  number_format=hours_format if isinstance(value, float) else None)
         _put(sheet, row, len(values) + 1, progress.fraction, number_format="0%")
-        _put(sheet, row, len(values) + 2, texts["yes"] if progress.on_track else texts["no"])
+        _put(sheet, row, len(values) + 2, texts["yes"] if member.on_track else texts["no"])
+        _put(sheet, row, len(values) + 3, _hours(member.study_required),
+             number_format=hours_format)
+        _put(sheet, row, len(values) + 4, _hours(member.study_counted),
+             number_format=hours_format)
     if not data.members:
         _put(sheet, row + 1, 1, texts["none"])
 

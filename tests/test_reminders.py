@@ -391,6 +391,14 @@ async def test_training_behind_at_the_quarter_start_and_a_summary(bot: Bot) -> N
     ]
     summary = reminders_about(w.texts(SECRETARY), "people are behind")
     assert len(summary) == 1 and "Name 81002" in summary[0] and "Name 81003" in summary[0]
+    # A leader is reminded of both requirements: 3 days concentrated and the members' 32 h.
+    leader = [part for text in w.texts(SECRETARY) for part in text.split("\n\n")
+              if part.startswith("📚 Training 2030: ")]
+    assert leader == [
+        "📚 Training 2030: 0 d 0 h counted of 3 d 0 h required (0 d 6 h expected by now). "
+        "Log what you attended with /training. Yearly study (every member, leaders included): "
+        "0 d 0 h counted of 4 d 0 h required (0 d 7 h expected by now)."
+    ]
 
 
 async def test_settings_mute_a_kind_and_the_digest_is_for_leaders_only(bot: Bot) -> None:

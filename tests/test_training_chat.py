@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -431,8 +431,13 @@ async def test_bulk_logging_and_the_three_day_rule_for_a_secretary(bot: Bot) -> 
     await sec.say("/training")
     view = await press(sec, "Last year")
     assert "Done and counted: 3 days (24 h)" in view and "is met" in view
+    # A leader owes the members' yearly study too, and sees both (issue 14).
+    assert "Also owed, like every member: 4 days (32 h) a year of Concentrated training" in view
+    assert "; done and counted: 3 days (24 h)" in view
+    assert "Still to do: 1 day (8 h)" in view
 
-    # Across the branches below the admin: one of two secretaries is on track for last year.
+    # Across the branches below the admin: neither secretary is on track for last year (the
+    # 3 days do not make the members' 32 h that bind secretaries too).
     assert "Training of which organization?" in await say(admin, "/training")
     panel = await press(admin, "Harbour Committee")
     assert "Training · Harbour Committee" in panel
@@ -440,8 +445,8 @@ async def test_bulk_logging_and_the_three_day_rule_for_a_secretary(bot: Bot) -> 
     assert "👥 Log for members" not in admin.buttons(panel_message)  # a 党委 has no members
     await press(admin, "📊 Secretaries on track")
     report = await press(admin, "Last year")
-    assert "On track: 1 of 2 secretaries (50%)" in report
-    assert "✅ Branch A: 1 of 1" in report and "⚠️ Branch B: 0 of 1" in report
+    assert "On track: 0 of 2 secretaries (0%)" in report
+    assert "⚠️ Branch A: 0 of 1" in report and "⚠️ Branch B: 0 of 1" in report
 
     # Logged again for someone who has it: caught at the first day, with a way out.
     await sec.say("/training")
@@ -637,6 +642,8 @@ async def test_behind_list_is_pro_rata_and_sorted_by_gap(bot: Bot) -> None:
     bob_line = (f"2. Bob Li · Member: 0 hours of {due(due_member_a)} due, "
                 f"{due(due_member_a)} short")
     assert cora in listed and bob_line in listed
+    # A leader's line shows both requirements: 3 days concentrated and the yearly study.
+    assert f"{cora}; yearly study: 0 hours of {due(due_member_a)} due" in listed
     for name in ("Alice Wang", "Sam Secretary", "Amy Activist", "Carol Sun", "Tom Secretary"):
         assert name not in listed, name
 
@@ -646,7 +653,8 @@ async def test_behind_list_is_pro_rata_and_sorted_by_gap(bot: Bot) -> None:
 
     # The admin sees every branch: biggest gap first, with the branch named.
     everyone = await say(admin, "/behind")
-    order = ["Carol Sun (Branch B)", "Cora Committee (Branch A)", "Tom Secretary (Branch B)",
+    # Tom owes the members' 32 h of study too, a bigger gap than his 3 days (issue 14).
+    order = ["Carol Sun (Branch B)", "Tom Secretary (Branch B)", "Cora Committee (Branch A)",
              "Bob Li (Branch A)"]
     positions = [everyone.index(name) for name in order]
     assert positions == sorted(positions), everyone
@@ -662,6 +670,8 @@ async def test_behind_list_is_pro_rata_and_sorted_by_gap(bot: Bot) -> None:
     assert "Secretaries on track: 1 of 2" in panel
     assert "Below the pro-rata target today: 4" in panel
     report = await press(admin, "📊 Secretaries on track")
+    # Sam's 3 days also cover branch A's 8 h of members' study, which binds him too.
+    assert "Like every member, a secretary also owes 4 days (32 h) of" in report
     assert "On track: 1 of 2 secretaries (50%)" in report
     assert "✅ Branch A: 1 of 1" in report and "⚠️ Branch B: 0 of 1" in report
     # The branch panel links the same lists.
@@ -946,3 +956,31 @@ async def test_member_adds_evidence_to_a_pending_record_only(bot: Bot) -> None:
     assert "only while a record waits for verification" in "\n".join(
         [*alice.alerts(), *alice.texts()[-2:]])
     assert len(await evidence_rows(bot, pending)) == 2
+
+
+async def test_logging_a_lesson_already_attended_is_hinted_and_counted_once(bot: Bot) -> None:
+    w = await build_world(bot)
+    alice = who(bot, ALICE)
+    starts = datetime.now(TZ).replace(hour=0, minute=5, second=0, microsecond=0)
+    await hold_lesson(bot, w, starts.astimezone(UTC), 30, [ALICE])
+    await say(alice, "/training")
+    await press(alice, "➕ Log a training")
+    await press(alice, "Party lesson")
+    await say(alice, "New Year lesson")
+    await say(alice, "Branch A")
+    await press(alice, "Today")
+    await press(alice, f"Same day ({today().isoformat()})")
+    await say(alice, "2")
+    await press(alice, "Skip")
+    after = await press(alice, "✅ Submit")
+    assert "Logged: New Year lesson, 2 hours" in after
+    assert (f"ℹ️ You attended the party lesson «New Year lesson» on {today().isoformat()}; it "
+            "already counts from the attendance record, so this entry will not be counted a "
+            "second time.") in after
+    [record] = await records(bot)
+    assert bot.app is not None
+    async with bot.app.database.session() as s:
+        assert await store.decide(s, record.id, approve=True, by=SEC_A)
+    async with bot.app.database.session() as s:
+        year = await store.person_year(s, w.person[ALICE], today().year, tz=TZ)
+    assert year.counted == 30  # the lesson once, not 30 + 120

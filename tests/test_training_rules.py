@@ -488,3 +488,27 @@ def test_bad_training_settings_stop_with_one_line(
         load_settings()
     assert str(error.value).startswith(message)
     assert "\n" not in str(error.value)
+
+
+def test_the_requirement_table_binds_leaders_to_both_rows() -> None:
+    from rules.training_standing import behind_any, standings
+
+    policy = DEFAULT_POLICY
+    table = {row.key: row for row in policy.requirements()}
+    assert table[TrainingGroup.MEMBER].binds == {TrainingGroup.MEMBER, TrainingGroup.LEADER}
+    assert table[TrainingGroup.MEMBER].minutes == 32 * 60
+    assert table[TrainingGroup.LEADER].binds == {TrainingGroup.LEADER}
+    assert table[TrainingGroup.LEADER].kinds == {TrainingKind.CONCENTRATED}
+    assert policy.binding(TrainingGroup.LEADER) == [TrainingGroup.LEADER, TrainingGroup.MEMBER]
+    assert policy.binding(TrainingGroup.MEMBER) == [TrainingGroup.MEMBER]
+    assert policy.binding(None) == []
+    done = {TrainingKind.CONCENTRATED: 24 * 60, TrainingKind.ONLINE: 4 * 60}
+    owed = {TrainingGroup.LEADER: 24 * 60, TrainingGroup.MEMBER: 32 * 60}
+    leader = standings(TrainingGroup.LEADER, owed, done, on=date(2030, 12, 31), year=2030,
+                       policy=policy)
+    assert leader[TrainingGroup.LEADER].met and not leader[TrainingGroup.MEMBER].met
+    assert leader[TrainingGroup.MEMBER].counted == 28 * 60 and behind_any(leader)
+    # Configurable as data: a deployment may release leaders from the members' row.
+    only_own = TrainingPolicy(binds={TrainingGroup.MEMBER: frozenset({TrainingGroup.MEMBER}),
+                                           TrainingGroup.LEADER: frozenset({TrainingGroup.LEADER})})
+    assert only_own.binding(TrainingGroup.LEADER) == [TrainingGroup.LEADER]

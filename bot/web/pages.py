@@ -316,13 +316,16 @@ async def branch_detail(
         Column("counted", t("Counted hours"), numeric=True),
         Column("pending", t("Pending hours"), numeric=True),
         Column("target", t("Due by today"), numeric=True),
+        # The members' yearly study, which binds leaders too (issue 14).
+        Column("study_required", t("Yearly study required (hours)"), numeric=True),
+        Column("study_counted", t("Yearly study counted (hours)"), numeric=True),
         Column("status", t("Status")),
     ], [
         [Cell(m.name), Cell(t("leader") if m.group.value == "leader" else t("member")),
          Cell(_hours(m.required)), Cell(_hours(m.counted)), Cell(_hours(m.pending)),
-         Cell(_hours(m.target)),
-         Cell(t("on track") if m.progress.on_track else t("behind"),
-              mark="ok" if m.progress.on_track else "behind")]
+         Cell(_hours(m.target)), Cell(_hours(m.study_required)), Cell(_hours(m.study_counted)),
+         Cell(t("on track") if m.on_track else t("behind"),
+              mark="ok" if m.on_track else "behind")]
         for m in training.members
     ], empty=t("None"))
     duty_table = Table("duties", t("Reporting duties"), [

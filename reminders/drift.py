@@ -1,0 +1,116 @@
+"""Drifting members (失联): leaders are warned when a party member has had no organizational
+life for months, and at six months get a case to handle (DOMAIN.md, 党章 art. 9)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot.i18n import translator
+from reminders import rules
+from reminders.planner import CHECK_WINDOW, Kind, PlanSettings, _aware, _plan, _slice, leaders
+from rules.meetings import MEMBER_STATUSES
+from storage.models import (
+    Attendance,
+    AttendanceStatus,
+    Meeting,
+    MeetingState,
+    Membership,
+    MembershipState,
+    Person,
+)
+
+
+async def plan_drift(session: AsyncSession, now: datetime, settings: PlanSettings) -> None:
+    """Leaders, when a party member has had no organizational life for 3 (then 5) months, and
+    at 6 months a case to handle (which cannot be muted).
+
+    Organizational life is presence at a closed meeting, or a 补学 the secretary accepted
+    (dated when it was done); a self-confirmed one does not count until accepted. The clock
+    follows the person, not the membership: a transfer to another branch in the bot does not
+    restart it. Activists are not party members and are never warned about.
+
+    Alerts fall due at 08:00 local: only the pass whose slice holds a day's 08:00 looks (and
+    then at every alert due by the end of the slice, each recorded once by its key)."""
+    after, until = _slice(now, settings, fresh=CHECK_WINDOW)
+    if not rules.day_checks(after, until, settings.tz):
+        return
+    now = until
+    took_part = or_(
+        Attendance.status == AttendanceStatus.PRESENT, Attendance.makeup_accepted_at.is_not(None)
+    )
+    life_at = case(
+        (Attendance.status == AttendanceStatus.PRESENT, Meeting.starts_at),
+        else_=func.coalesce(Attendance.makeup_done_at, Meeting.starts_at),
+    )
+    last_meeting = (
+        select(Membership.person_id.label("person_id"), func.max(life_at).label("last"))
+        .select_from(Attendance)
+        .join(Meeting, Meeting.id == Attendance.meeting_id)
+        .join(Membership, Membership.id == Attendance.membership_id)
+        .where(Meeting.state == MeetingState.CLOSED, took_part)
+        .group_by(Membership.person_id)
+        .subquery()
+    )
+    # Joined: the first membership of the person's chain of branches (transfers keep it).
+    earlier = aliased(Membership)
+    first_joined = (
+        select(
+            earlier.person_id.label("person_id"),
+            func.min(func.coalesce(earlier.decided_at, earlier.requested_at)).label("joined"),
+        )
+        .where(earlier.state.in_((MembershipState.ACTIVE, MembershipState.TRANSFERRED_OUT)))
+        .group_by(earlier.person_id)
+        .subquery()
+    )
+    anchor = func.coalesce(last_meeting.c.last, first_joined.c.joined)
+    months = [*settings.drift_months, rules.LEFT_AFTER_MONTHS]
+    oldest = now - timedelta(days=28 * min(months))
+    rows = await session.execute(
+        select(Membership.id, Membership.party_organization_id, Person.real_name, anchor)
+        .join(Person, Person.id == Membership.person_id)
+        .outerjoin(last_meeting, last_meeting.c.person_id == Membership.person_id)
+        .join(first_joined, first_joined.c.person_id == Membership.person_id)
+        .where(
+            Membership.state == MembershipState.ACTIVE,
+            Membership.status.in_(MEMBER_STATUSES),
+            anchor < oldest,
+        )
+    )
+    drifting = rows.all()
+    by_org = await leaders(session, {org for _m, org, _n, _l in drifting})
+    for membership_id, org_id, name, last in drifting:
+        last_seen = _aware(last).astimezone(settings.tz).date()
+        alerts = rules.drift_alerts(last_seen, now, settings.tz, thresholds=settings.drift_months)
+        case_due = rules.drift_case(last_seen, settings.tz)
+        for person in by_org.get(org_id, []):
+            t = translator(person.language)
+            for due in alerts:
+                _plan(
+                    settings, person, kind=Kind.DRIFT, subject=f"membership:{membership_id}",
+                    key=f"drift:{membership_id}:{due.occurrence}", due=due.at,
+                    text=t(
+                        "👥 {name} has taken part in no organizational life for {months} months "
+                        "(last: {last}). Please get in touch; after 6 months party rules treat "
+                        "a member as having left.",
+                        name=name or "?", months=due.occurrence.split("m-", 1)[0],
+                        last=last_seen.isoformat(),
+                    ),
+                )
+            if case_due.at <= now:
+                _plan(
+                    settings, person, kind=Kind.DRIFT_CASE, subject=f"membership:{membership_id}",
+                    key=f"drift:{membership_id}:{case_due.occurrence}", due=case_due.at,
+                    text=t(
+                        "⚠️ Case to handle: {name} has taken part in no organizational life for "
+                        "6 months (last: {last}). Party rules (党章 art. 9) treat a member who, "
+                        "without good reason, takes no part for 6 months as having left the "
+                        "party. Please talk with them and decide: if they have caught up, accept "
+                        "it in /makeups; if they had good reason, record it with the branch; "
+                        "otherwise report the case to the level above.",
+                        name=name or "?", last=last_seen.isoformat(),
+                    ),
+                )
