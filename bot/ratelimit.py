@@ -2,7 +2,9 @@
 
 Replaces PTB's AIORateLimiter. Telegram counts its limit strictly (about N messages in any
 second), so a bucket that refills while a 429 is waited out, then bursts, walks into the next
-429. Here never more than `rate - 1` sends leave in any second; a 429 holds every send until
+429. Here never more than `rate - 1` sends reach Telegram in any second: a send counts from
+when it leaves until a second after Telegram answered it (it arrived at some point in between,
+and a busy machine delays some sends more than others); a 429 holds every send until
 its `retry_after` has passed, and nothing accumulates during a hold (no burst after it). One
 dispatcher hands out the sends: replies to people (interactive sends) first, and at once while
 the second has room, and spaced like bulk sends when many wait (a burst released together
@@ -16,6 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
+import itertools
 import logging
 import math
 import time
@@ -38,6 +42,8 @@ _BULK: ContextVar[bool] = ContextVar("branchbot_bulk_send", default=False)
 GROUP_RATE = (20, 60)  # Telegram: about 20 messages a minute to one group
 HEADROOM = 0.99  # bulk spacing a hair under its share (the window cap is the hard bound)
 WINDOW = 1.0  # seconds: Telegram's limit is per second
+Waiter = asyncio.Future[int | None]  # resolved with the send's id in the window
+FLIGHT = 1.0  # seconds: a send unanswered this long is taken to have arrived (a hang)
 
 
 @contextlib.contextmanager
@@ -70,11 +76,15 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         self.interval = WINDOW / (self.bulk_cap * HEADROOM) if overall_max_rate else 0.0
         self.reply_interval = WINDOW / self.cap if overall_max_rate else 0.0
         self.max_retries = max_retries
-        self._released: deque[float] = deque()  # release times within the last WINDOW
+        # Sends still counted: id -> the moment they stop counting, and a heap of those
+        # moments (an answer moves a send's moment earlier; the older heap entry goes stale).
+        self._counted: dict[int, float] = {}
+        self._ends: list[tuple[float, int]] = []
+        self._ids = itertools.count()
         self._next_bulk = 0.0
         self._next_reply = 0.0
         self._hold_until = 0.0
-        self._waiting: tuple[deque[asyncio.Future[None]], deque[asyncio.Future[None]]] = (
+        self._waiting: tuple[deque[Waiter], deque[Waiter]] = (
             deque(), deque(),  # interactive, bulk
         )
         self._dispatcher: asyncio.Task[None] | None = None
@@ -104,19 +114,40 @@ class PacedRateLimiter(BaseRateLimiter[int]):
             return self._hold_until - now
         if not self.rate:
             return 0.0
-        while self._released and self._released[0] <= now - WINDOW:
-            self._released.popleft()
+        self._forget(now)
         cap = self.bulk_cap if bulk else self.cap
         wait = (self._next_bulk if bulk else self._next_reply) - now
-        if len(self._released) >= cap:  # the oldest ones must leave the window first
-            wait = max(wait, self._released[len(self._released) - cap] + WINDOW - now)
+        if len(self._counted) >= cap:  # wait for the first to stop counting (or an answer)
+            wait = max(wait, self._ends[0][0] - now)
         return max(0.0, wait)
 
-    def _release(self, now: float, bulk: bool) -> None:
+    def _forget(self, now: float) -> None:
+        """Drop the sends that no longer count, and heap entries an answer made stale."""
+        ends, counted = self._ends, self._counted
+        while ends and (ends[0][0] <= now or counted.get(ends[0][1]) != ends[0][0]):
+            end, send = heapq.heappop(ends)
+            if counted.get(send) == end:
+                del counted[send]
+
+    def _answered(self, send: int | None) -> None:
+        """Telegram answered (or the request failed): the send counts a second from now."""
+        if send is None or send not in self._counted:
+            return
+        end = time.monotonic() + WINDOW
+        if end < self._counted[send]:
+            self._counted[send] = end
+            heapq.heappush(self._ends, (end, send))
+            if len(self._counted) >= self.bulk_cap:
+                self._arrived.set()  # the full window may have room sooner
+
+    def _release(self, now: float, bulk: bool) -> int | None:
         self.released += 1
         if not self.rate:
-            return
-        self._released.append(now)
+            return None
+        send = next(self._ids)
+        end = now + FLIGHT + WINDOW  # until answered
+        self._counted[send] = end
+        heapq.heappush(self._ends, (end, send))
         # A late wake-up may catch up half a slot, never more; after a hold or a pause the
         # pace starts anew (nothing accumulates: no burst). A lone reply still goes at once.
         if bulk:
@@ -125,6 +156,7 @@ class PacedRateLimiter(BaseRateLimiter[int]):
             self._next_reply = max(
                 self._next_reply + self.reply_interval, now + self.reply_interval / 2
             )
+        return send
 
     async def _dispatch(self) -> None:
         """Hand out sends one by one, interactive first, until nobody waits."""
@@ -142,8 +174,8 @@ class PacedRateLimiter(BaseRateLimiter[int]):
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._arrived.wait(), wait)
                 continue
-            self._release(time.monotonic(), bulk=lane == 1)
-            self._waiting[lane].popleft().set_result(None)
+            send = self._release(time.monotonic(), bulk=lane == 1)
+            self._waiting[lane].popleft().set_result(send)
 
     def _must_wait(self, bulk: bool, group: AsyncLimiter | None) -> bool:
         """Whether a send of this lane would not leave at once (others queued, cap, hold)."""
@@ -153,14 +185,15 @@ class PacedRateLimiter(BaseRateLimiter[int]):
             return True
         return self._wait(time.monotonic(), bulk) > 0
 
-    async def _turn(self, bulk: bool) -> None:
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    async def _turn(self, bulk: bool) -> int | None:
+        """Wait until this send may leave; its id in the window (None with no cap)."""
+        waiter: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
         self._waiting[1 if bulk else 0].append(waiter)
         if not bulk:
             self._arrived.set()
         if self._dispatcher is None or self._dispatcher.done():
             self._dispatcher = asyncio.create_task(self._dispatch(), name="send-pacing")
-        await waiter
+        return await waiter
 
     def _group(self, chat_id: Any) -> AsyncLimiter | None:
         with contextlib.suppress(TypeError, ValueError):
@@ -193,7 +226,7 @@ class PacedRateLimiter(BaseRateLimiter[int]):
             # Waiting is not work: the update lends its slot out meanwhile (bot/slots.py).
             outside = stepped_out() if self._must_wait(bulk, group) else contextlib.nullcontext()
             async with outside:
-                await self._turn(bulk)
+                send = await self._turn(bulk)
                 try:
                     if group is None:
                         return await callback(*args, **kwargs)
@@ -204,4 +237,6 @@ class PacedRateLimiter(BaseRateLimiter[int]):
                     if attempt == retries:
                         raise
                     logger.info("%s: flood control, waiting %.1f s", endpoint, retry_seconds(exc))
+                finally:
+                    self._answered(send)
         raise AssertionError("unreachable")
