@@ -123,7 +123,7 @@ async def time_ledger(database: Database, org_id: int, settings: Settings, years
     Each is run once to warm up (imports, statement caches, as in a bot that has been up for a
     while), then timed three times; the median is printed.
     """
-    from bot.i18n import translator
+    from handlers.kit.i18n import translator
     from handlers.ledger import WORKBOOK_TEXTS, kind_labels
     from rules.meetings import Period
     from storage import ledger

@@ -8,7 +8,7 @@ import os
 import time
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Update
@@ -17,21 +17,20 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
-    CallbackContext,
     ContextTypes,
     Defaults,
-    ExtBot,
 )
 
 from bot.config import Settings
 from bot.log_context import handling_update, take_process_instance
 from bot.ratelimit import PacedRateLimiter
-from bot.slots import Slot
 from bot.transport import AiohttpRequest, bot_api_request
 from bot.web.metrics import Metrics
 from bot.web.server import WebServer
 from bot.web.tls import certificate_to_upload
-from reminders.delivery import Courier
+from handlers.kit.context import BranchContext
+from handlers.kit.slots import Slot
+from reminders.delivery import Courier, wake_at
 from reminders.jobs import start_reminders
 from storage.checkin_queue import CheckinQueue
 from storage.db import Database
@@ -81,7 +80,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         await self.do_process_update(update, self._in_slot(coroutine))
 
     async def _in_slot(self, coroutine: Awaitable[Any]) -> None:
-        # A reply waiting for a send token steps out of the slot (bot/slots.py).
+        # A reply waiting for a send token steps out of the slot (handlers/kit/slots.py).
         async with Slot(self._semaphore).held():
             await coroutine
 
@@ -154,6 +153,16 @@ class BranchApplication(Application):
             self.metrics.updates_handled.inc()
             self.metrics.update_seconds.observe(time.perf_counter() - started)
 
+    def now(self) -> datetime:
+        """The one clock (the courier's): tests set it."""
+        return self.courier.clock()
+
+    def wake_courier(self, at: datetime | None) -> None:
+        wake_at(self, at)
+
+    def count_throttled(self) -> None:
+        self.metrics.throttled.inc()
+
     @property
     def instance_id(self) -> str | None:
         """This process start's id: its courier's, as recorded in courier_instances."""
@@ -166,22 +175,6 @@ class BranchApplication(Application):
             # a crash right after a reply must not lose what the person typed.
             if self.persistence is not None:
                 await self.update_persistence()
-
-
-class BranchContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    """CallbackContext with typed access to our application's services."""
-
-    @property
-    def branch_app(self) -> BranchApplication:
-        return self.application  # type: ignore[return-value]
-
-    @property
-    def db(self) -> Database:
-        return self.branch_app.database
-
-    @property
-    def settings(self) -> Settings:
-        return self.branch_app.settings
 
 
 def file_base_url(api_base_url: str) -> str:

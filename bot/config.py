@@ -279,6 +279,14 @@ class Settings(BaseSettings):
         return SecretStr(value.get_secret_value().strip())
 
     @property
+    def dashboard_url(self) -> str:
+        """Where people open the dashboard: web_base_url, else http(s)://web_host:web_port."""
+        if self.web_base_url:
+            return self.web_base_url.rstrip("/")
+        scheme = "https" if self.webhook_cert is not None else "http"
+        return f"{scheme}://{self.web_host}:{self.web_port}"
+
+    @property
     def tzinfo(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 

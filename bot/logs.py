@@ -9,11 +9,8 @@ plain numbers or short words are replaced by a marker before the message is buil
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
-import os
 import re
 import sys
 from collections.abc import Iterable
@@ -21,6 +18,7 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from bot.log_context import ContextFilter
+from handlers.kit.pseudonyms import set_pseudonym_key
 
 OUR_LOGGERS = ("bot", "handlers", "storage", "reminders", "rules", "branchbot", "bench")
 REDACTED = "[redacted]"
@@ -29,33 +27,6 @@ _TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{8,}")
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9_.:/-]{0,64}")  # method names, states, ids
 # SQLAlchemy errors quote the statement's arguments (names, phone numbers) on their own line.
 _SQL_PARAMETERS = re.compile(r"^\[parameters: .*$", re.MULTILINE)
-
-
-# Keys the pseudonyms of Telegram ids; configure_logging derives it from the token so that
-# every instance of one bot writes the same pseudonym for the same person.
-_pseudonym_key = os.urandom(32)
-
-
-def pseudonym(telegram_id: int | None, *, secret: str | None = None) -> str:
-    """A short keyed stand-in for a Telegram user id in log lines (INFO and above).
-
-    The same person gets the same pseudonym across lines (and instances of one bot), but the
-    id cannot be read back from it, nor checked by trying ids without the key.
-    """
-    if telegram_id is None:
-        return "-"
-    key = _pseudonym_key if secret is None else _key_of(secret)
-    mac = hmac.new(key, str(int(telegram_id)).encode(), hashlib.sha256)
-    return "u" + mac.hexdigest()[:10]
-
-
-def _key_of(secret: str) -> bytes:
-    return hashlib.sha256(b"branchbot-log-pseudonym\0" + secret.encode()).digest()
-
-
-def set_pseudonym_key(secret: str) -> None:
-    global _pseudonym_key
-    _pseudonym_key = _key_of(secret)
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:

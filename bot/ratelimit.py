@@ -24,8 +24,7 @@ import logging
 import math
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine, Iterator
-from contextvars import ContextVar
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -34,26 +33,15 @@ from telegram._utils.types import JSONDict
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from bot.slots import stepped_out
+from handlers.kit.slots import in_bulk_sends, stepped_out
 
 logger = logging.getLogger(__name__)
 
-_BULK: ContextVar[bool] = ContextVar("branchbot_bulk_send", default=False)
 GROUP_RATE = (20, 60)  # Telegram: about 20 messages a minute to one group
 HEADROOM = 0.99  # bulk spacing a hair under its share (the window cap is the hard bound)
 WINDOW = 1.0  # seconds: Telegram's limit is per second
 Waiter = asyncio.Future[int | None]  # resolved with the send's id in the window
 FLIGHT = 1.0  # seconds: a send unanswered this long is taken to have arrived (a hang)
-
-
-@contextlib.contextmanager
-def bulk_sends() -> Iterator[None]:
-    """Sends made inside (and in tasks started inside) yield to replies."""
-    token = _BULK.set(True)
-    try:
-        yield
-    finally:
-        _BULK.reset(token)
 
 
 def retry_seconds(exc: RetryAfter) -> float:
@@ -220,10 +208,10 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         if chat_id is None:  # getUpdates, answerCallbackQuery...: not counted by Telegram
             return await callback(*args, **kwargs)
         retries = rate_limit_args if rate_limit_args is not None else self.max_retries
-        bulk = _BULK.get()
+        bulk = in_bulk_sends()
         group = self._group(chat_id)
         for attempt in range(retries + 1):
-            # Waiting is not work: the update lends its slot out meanwhile (bot/slots.py).
+            # Waiting is not work: the update lends its slot out meanwhile (handlers/kit/slots.py).
             outside = stepped_out() if self._must_wait(bulk, group) else contextlib.nullcontext()
             async with outside:
                 send = await self._turn(bulk)

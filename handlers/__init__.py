@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
-from bot.application import BranchContext
+from handlers.kit.context import BranchContext
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +27,8 @@ async def press_unknown_button(update: Update, context: BranchContext) -> None:
 
 async def reply_unknown(update: Update, context: BranchContext) -> None:
     """Text or a command we do not understand: point at the menu."""
-    from bot.i18n import translator
     from handlers.common import current_actor, send
+    from handlers.kit.i18n import translator
     from handlers.menu import main_keyboard
 
     async with context.db.session() as session:

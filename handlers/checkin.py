@@ -42,21 +42,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.application import BranchContext
-from bot.i18n import (
-    BLANK,
-    N_,
-    Html,
-    Translator,
-    escape,
-    html_format,
-    html_join,
-    translator,
-)
-from bot.logs import (
-    pseudonym,
-)
-from bot.slots import stepped_out
 from handlers.common import (
     STALE_BUTTON,
     Refused,
@@ -68,6 +53,19 @@ from handlers.common import (
     send,
     show,
 )
+from handlers.kit.context import BranchContext
+from handlers.kit.i18n import (
+    BLANK,
+    N_,
+    Html,
+    Translator,
+    escape,
+    html_format,
+    html_join,
+    translator,
+)
+from handlers.kit.pseudonyms import pseudonym
+from handlers.kit.slots import stepped_out
 from handlers.menu import COMMAND_CALLBACKS
 from handlers.registration import TEXT_INPUT, cancel_handlers, invalid_text
 from handlers.registration import cancel as cancel_conversation

@@ -20,8 +20,8 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
-from bot.application import BranchContext
-from bot.i18n import (
+from handlers.kit.context import BranchContext
+from handlers.kit.i18n import (
     N_,
     Html,
     Translator,
@@ -30,9 +30,7 @@ from bot.i18n import (
     plain_text,
     translator,
 )
-from bot.logs import (
-    pseudonym,
-)
+from handlers.kit.pseudonyms import pseudonym
 from handlers.ui import BadCallback
 from rules.permissions import Actor
 from storage.models import Person

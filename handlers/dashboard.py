@@ -11,10 +11,9 @@ import logging
 from telegram import LinkPreviewOptions, Update
 from telegram.ext import Application, CommandHandler
 
-from bot.application import BranchContext
-from bot.i18n import translator
-from bot.web.dashboard import dashboard_base_url, now_utc
 from handlers.common import current_actor, require, send
+from handlers.kit.context import BranchContext
+from handlers.kit.i18n import translator
 from handlers.menu import COMMAND_CALLBACKS
 from storage import overview as overview_store
 from storage import web_sessions
@@ -27,9 +26,9 @@ async def send_dashboard_link(update: Update, context: BranchContext) -> None:
     async with context.db.session() as session:
         actor = await current_actor(session, update, context)
         require(overview_store.scope_of(actor) is not None, update, "dashboard")
-        token = await web_sessions.create_sign_in(session, actor.telegram_id, now=now_utc())
+        token = await web_sessions.create_sign_in(session, actor.telegram_id, now=context.now())
     t = translator(actor.language)
-    url = f"{dashboard_base_url(context.settings)}/login/{token}"
+    url = f"{context.settings.dashboard_url}/login/{token}"
     minutes = int(web_sessions.SIGN_IN_TTL.total_seconds() // 60)
     await send(
         update,

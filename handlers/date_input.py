@@ -28,9 +28,9 @@ from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler
 
-from bot.application import BranchContext
-from bot.i18n import LANGUAGES, N_, Html, Translator, translator
 from handlers.common import STALE_BUTTON, Refused, answer, send, show, tr
+from handlers.kit.context import BranchContext
+from handlers.kit.i18n import LANGUAGES, N_, Html, Translator, translator
 from handlers.ui import BadCallback, button, cb_args, cb_pattern, keyboard
 from rules.dates import Prefer, read_day, read_moment, read_time
 from rules.validation import WHEN_RE, Invalid, check_when, fold_full_width, parse_date
@@ -81,7 +81,7 @@ Done = Callable[[Update, BranchContext, Any], Awaitable[int]]
 
 def now_of(context: BranchContext) -> datetime:
     """The bot's clock (aware UTC): the wall clock, or the one a test set."""
-    return context.branch_app.courier.clock()
+    return context.now()
 
 
 def _locale(language: str) -> str:

@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import ConversationHandler
 
-from bot.application import BranchContext
-from bot.i18n import Html, Translator, translator
 from handlers.common import STALE_BUTTON, Refused, answer, send
+from handlers.kit.context import BranchContext
+from handlers.kit.i18n import Html, Translator, translator
 from handlers.meetings import drop_buttons
 from handlers.ui import button, cb_args, keyboard
 from storage import duties as store

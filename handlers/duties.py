@@ -46,21 +46,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.application import BranchContext
-from bot.i18n import (
-    BLANK,
-    N_,
-    Html,
-    Translator,
-    escape,
-    html_format,
-    html_join,
-    plain_text,
-    translator,
-)
-from bot.logs import (
-    pseudonym,
-)
 from handlers.common import (
     STALE_BUTTON,
     Refused,
@@ -71,6 +56,19 @@ from handlers.common import (
     show,
 )
 from handlers.date_input import DateStep
+from handlers.kit.context import BranchContext
+from handlers.kit.i18n import (
+    BLANK,
+    N_,
+    Html,
+    Translator,
+    escape,
+    html_format,
+    html_join,
+    plain_text,
+    translator,
+)
+from handlers.kit.pseudonyms import pseudonym
 from handlers.ledger import fit
 from handlers.meetings import drop_buttons, step_fallbacks
 from handlers.members import OrgPicker, leader_actor, open_picker, turn_picker_page
@@ -149,7 +147,7 @@ def error_text(t: Translator, code: str, **values: Any) -> Html:
 
 def _today(context: BranchContext) -> date:
     """The reminder clock's local date (tests move it; in production it is the wall clock)."""
-    return context.branch_app.courier.clock().astimezone(context.settings.tzinfo).date()
+    return context.now().astimezone(context.settings.tzinfo).date()
 
 
 def _draft(context: BranchContext, flow: str) -> dict[str, Any]:
@@ -453,7 +451,7 @@ async def render_calendar(
     """Every duty with its dates and reminders; one button each."""
     async with context.db.session() as session:
         actor = await _admin(session, update, context, "duty calendar")
-        await ensure_default_duties(session, context.branch_app.courier.clock())
+        await ensure_default_duties(session, context.now())
         duties = await store.calendar(session, None)
         names = {row.org.id: row.org.name for row in await org_store.party_tree(session, None)}
     t = translator(actor.language)
@@ -890,7 +888,7 @@ async def save_new(update: Update, context: BranchContext) -> int:
         try:
             duty = await store.create_duty(
                 session, title=str(draft["title"]), org_id=int(draft["org"]) or None,
-                by=actor.telegram_id, now=context.branch_app.courier.clock(),
+                by=actor.telegram_id, now=context.now(),
                 **_template_fields(draft),
             )
         except store.DutyError as error:

@@ -27,17 +27,6 @@ from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.application import BranchContext
-from bot.i18n import (
-    BLANK,
-    N_,
-    Html,
-    Translator,
-    escape,
-    html_join,
-    plain_text,
-    translator,
-)
 from handlers.common import (
     STALE_BUTTON,
     Refused,
@@ -47,6 +36,17 @@ from handlers.common import (
     require,
     send,
     show,
+)
+from handlers.kit.context import BranchContext
+from handlers.kit.i18n import (
+    BLANK,
+    N_,
+    Html,
+    Translator,
+    escape,
+    html_join,
+    plain_text,
+    translator,
 )
 from handlers.members import (
     OrgPicker,
@@ -188,7 +188,7 @@ def fit(lines: list[Html]) -> Html:
 
 def local_today(context: BranchContext) -> date:
     """Today in the deployment's zone by the bot's clock (the wall clock; tests move it)."""
-    return context.branch_app.courier.clock().astimezone(context.settings.tzinfo).date()
+    return context.now().astimezone(context.settings.tzinfo).date()
 
 
 def parse_code(data: str | None, code: str, allowed: tuple[str, ...]) -> str:

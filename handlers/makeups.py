@@ -14,10 +14,10 @@ import logging
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.application import BranchContext
-from bot.i18n import Html, Translator, html_join, translator
 from handlers.checkin import local
 from handlers.common import STALE_BUTTON, Refused, answer, require, send, show
+from handlers.kit.context import BranchContext
+from handlers.kit.i18n import Html, Translator, html_join, translator
 from handlers.members import leader_actor
 from handlers.ui import MEETING_KIND_LABELS, button, cb_args, cb_pattern, keyboard
 from rules.permissions import can_manage_org

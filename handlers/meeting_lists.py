@@ -19,9 +19,6 @@ from sqlalchemy import select
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ConversationHandler, MessageHandler
 
-from bot.application import BranchContext
-from bot.i18n import N_, Html, Translator, html_join, translator
-from bot.logs import pseudonym
 from handlers.checkin import (
     REFUSALS,
     leader_attendance,
@@ -31,6 +28,9 @@ from handlers.checkin import (
     render_roster,
 )
 from handlers.common import STALE_BUTTON, Refused, answer, send, show
+from handlers.kit.context import BranchContext
+from handlers.kit.i18n import N_, Html, Translator, html_join, translator
+from handlers.kit.pseudonyms import pseudonym
 from handlers.registration import TEXT_INPUT, invalid_text
 from handlers.ui import button, cb_args, cb_pattern, keyboard, paged, person_name
 from rules.validation import MAX_REASON, Invalid, clean_text

@@ -55,20 +55,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.application import BranchContext
-from bot.i18n import (
-    BLANK,
-    N_,
-    Html,
-    Translator,
-    html_format,
-    html_join,
-    in_every_language,
-    translator,
-)
-from bot.logs import (
-    pseudonym,
-)
 from handlers.common import (
     STALE_BUTTON,
     Refused,
@@ -82,6 +68,18 @@ from handlers.common import (
     tr,
 )
 from handlers.date_input import DateStep, now_of
+from handlers.kit.context import BranchContext
+from handlers.kit.i18n import (
+    BLANK,
+    N_,
+    Html,
+    Translator,
+    html_format,
+    html_join,
+    in_every_language,
+    translator,
+)
+from handlers.kit.pseudonyms import pseudonym
 from handlers.members import OrgPicker, leader_actor, managed_orgs, turn_picker_page
 from handlers.menu import COMMAND_CALLBACKS, COMMANDS, main_keyboard
 from handlers.registration import TEXT_INPUT, cancel_handlers, invalid_text

@@ -39,19 +39,6 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from bot.application import BranchContext
-from bot.i18n import (
-    N_,
-    Html,
-    Translator,
-    escape,
-    html_format,
-    html_join,
-    translator,
-)
-from bot.logs import (
-    pseudonym,
-)
 from handlers.common import (
     STALE_BUTTON,
     Refused,
@@ -62,6 +49,17 @@ from handlers.common import (
     send,
     show,
 )
+from handlers.kit.context import BranchContext
+from handlers.kit.i18n import (
+    N_,
+    Html,
+    Translator,
+    escape,
+    html_format,
+    html_join,
+    translator,
+)
+from handlers.kit.pseudonyms import pseudonym
 from handlers.menu import COMMAND_CALLBACKS, main_keyboard, publish_commands_for
 from handlers.registration import (
     TEXT_INPUT,

@@ -17,9 +17,9 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import Application, MessageHandler, filters
 
-from bot.application import BranchContext
-from bot.i18n import LANGUAGES, N_, in_every_language, translator
-from bot.logs import pseudonym
+from handlers.kit.context import BranchContext
+from handlers.kit.i18n import LANGUAGES, N_, in_every_language, translator
+from handlers.kit.pseudonyms import pseudonym
 from rules.permissions import Actor
 
 logger = logging.getLogger(__name__)

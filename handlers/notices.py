@@ -50,18 +50,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.application import BranchApplication, BranchContext
-from bot.i18n import (
-    BLANK,
-    N_,
-    Html,
-    Translator,
-    escape,
-    html_format,
-    html_join,
-    in_every_language,
-    translator,
-)
 from handlers.common import (
     STALE_BUTTON,
     Refused,
@@ -72,6 +60,18 @@ from handlers.common import (
     show,
 )
 from handlers.date_input import DateStep
+from handlers.kit.context import BranchContext, BranchServices
+from handlers.kit.i18n import (
+    BLANK,
+    N_,
+    Html,
+    Translator,
+    escape,
+    html_format,
+    html_join,
+    in_every_language,
+    translator,
+)
 from handlers.meetings import drop_buttons, step_fallbacks
 from handlers.members import managed_orgs
 from handlers.menu import COMMAND_CALLBACKS, COMMANDS
@@ -87,7 +87,6 @@ from handlers.ui import (
     paged,
     person_name,
 )
-from reminders.delivery import wake_at
 from rules import notices as rules
 from rules.permissions import Actor
 from storage import notices as store
@@ -197,7 +196,7 @@ def _arg(data: str | None, action: str) -> tuple[int]:
 
 
 def _now(context: BranchContext) -> datetime:
-    return context.branch_app.courier.clock()
+    return context.now()
 
 
 def _local(context: BranchContext, value: datetime | None) -> str:
@@ -650,7 +649,7 @@ async def _confirm(update: Update, context: BranchContext, *, scheduled_at: date
     async with context.db.session() as session:
         await store.set_progress_message(session, notice.id, user.id, message.message_id,
                                          figures.shown() + notice.state.value, now)
-    wake_at(context.branch_app, notice.scheduled_at or now)
+    context.branch_app.wake_courier(notice.scheduled_at or now)
     return ConversationHandler.END
 
 
@@ -878,7 +877,7 @@ async def remind(update: Update, context: BranchContext) -> None:
         return
     await send(update, t.plural("🔔 {n} person will be reminded.",
                                 "🔔 {n} people will be reminded.", n))
-    wake_at(context.branch_app, now)
+    context.branch_app.wake_courier(now)
 
 
 def withdrawn_text(t: Translator, title: str) -> Html:
@@ -919,7 +918,7 @@ async def withdraw(update: Update, context: BranchContext) -> None:
     await send(update, t("↩️ Notice #{id} withdrawn: {cancelled} unsent copies cancelled, "
                          "{told} recipients told.", id=notice.id, cancelled=cancelled,
                          told=told))
-    wake_at(context.branch_app, now)
+    context.branch_app.wake_courier(now)
 
 
 # ---------------------------------------------------------------------------------------
@@ -927,11 +926,11 @@ async def withdraw(update: Update, context: BranchContext) -> None:
 # ---------------------------------------------------------------------------------------
 
 
-async def refresh_progress(application: BranchApplication) -> int:
+async def refresh_progress(application: BranchServices) -> int:
     """Edit authors' progress messages whose figures changed; returns how many were edited.
 
     Each message is edited at most every PROGRESS_EVERY (by the courier's clock)."""
-    now = application.courier.clock()
+    now = application.now()
     async with application.database.session() as session:
         await store.advance(session, now)
         notices = await store.progress_due(session, now, PROGRESS_EVERY.total_seconds())
@@ -969,7 +968,7 @@ async def refresh_progress(application: BranchApplication) -> int:
 
 async def _progress_job(context: CallbackContext) -> None:
     """JobQueue callback: keep progress messages current."""
-    application: BranchApplication = context.application  # type: ignore[assignment]
+    application: BranchServices = context.application  # type: ignore[assignment]
     await refresh_progress(application)
 
 

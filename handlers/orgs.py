@@ -50,8 +50,10 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from bot.application import BranchContext
-from bot.i18n import (
+from handlers.common import STALE_BUTTON, Refused, answer, current_actor, require, send, show, tr
+from handlers.date_input import DateStep
+from handlers.kit.context import BranchContext
+from handlers.kit.i18n import (
     BLANK,
     N_,
     Html,
@@ -61,11 +63,7 @@ from bot.i18n import (
     html_join,
     translator,
 )
-from bot.logs import (
-    pseudonym,
-)
-from handlers.common import STALE_BUTTON, Refused, answer, current_actor, require, send, show, tr
-from handlers.date_input import DateStep
+from handlers.kit.pseudonyms import pseudonym
 from handlers.menu import COMMAND_CALLBACKS, main_keyboard, publish_commands_for
 from handlers.registration import TEXT_INPUT, cancel_handlers, invalid_text
 from handlers.ui import (

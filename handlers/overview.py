@@ -16,20 +16,20 @@ from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler
 
-from bot.application import BranchContext
-from bot.i18n import (
+from handlers.common import (
+    current_actor,
+    reply_chat,
+    require,
+    send,
+)
+from handlers.kit.context import BranchContext
+from handlers.kit.i18n import (
     BLANK,
     N_,
     Html,
     Translator,
     escape,
     translator,
-)
-from handlers.common import (
-    current_actor,
-    reply_chat,
-    require,
-    send,
 )
 from handlers.ledger import (
     fit,

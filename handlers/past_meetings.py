@@ -31,11 +31,11 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from bot.application import BranchContext
-from bot.i18n import N_, Html, Translator, html_join, translator
-from bot.logs import pseudonym
 from handlers.checkin import clean_minutes, own_cancel_handlers, send_record
 from handlers.common import STALE_BUTTON, Refused, answer, current_actor, require, send, show
+from handlers.kit.context import BranchContext
+from handlers.kit.i18n import N_, Html, Translator, html_join, translator
+from handlers.kit.pseudonyms import pseudonym
 from handlers.meetings import MAX_TOPIC, WEEKDAYS
 from handlers.registration import INVALID_MESSAGES, TEXT_INPUT, invalid_text
 from handlers.ui import MEETING_KIND_LABELS, button, cb_args, cb_pattern, keyboard, person_name

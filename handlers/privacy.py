@@ -44,9 +44,9 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bot.application import BranchContext
-from bot.i18n import N_
 from handlers.common import tr
+from handlers.kit.context import BranchContext
+from handlers.kit.i18n import N_
 
 logger = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ import logging
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.application import BranchContext
-from bot.i18n import BLANK, N_, escape, html_join, translator
 from handlers.common import Refused, answer, current_actor, send, show
+from handlers.kit.context import BranchContext
+from handlers.kit.i18n import BLANK, N_, escape, html_join, translator
 from handlers.menu import COMMAND_CALLBACKS, commands_for, main_keyboard, publish_commands_for
 from handlers.ui import (
     ROLE_LABELS,

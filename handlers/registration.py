@@ -23,20 +23,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.application import BranchContext
-from bot.i18n import (
-    BLANK,
-    N_,
-    Html,
-    Translator,
-    escape,
-    html_join,
-    in_every_language,
-    translator,
-)
-from bot.logs import (
-    pseudonym,
-)
 from handlers.common import (
     Refused,
     answer,
@@ -48,6 +34,18 @@ from handlers.common import (
     tr,
 )
 from handlers.date_input import DateStep
+from handlers.kit.context import BranchContext
+from handlers.kit.i18n import (
+    BLANK,
+    N_,
+    Html,
+    Translator,
+    escape,
+    html_join,
+    in_every_language,
+    translator,
+)
+from handlers.kit.pseudonyms import pseudonym
 from handlers.menu import MENU_LABEL, main_keyboard, menu_handler, publish_commands_for
 from handlers.ui import (
     STATUS_LABELS,

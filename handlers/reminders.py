@@ -7,9 +7,9 @@ import logging
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.application import BranchContext
-from bot.i18n import BLANK, N_, Html, Translator, html_join, translator
 from handlers.common import Refused, answer, current_actor, send, show
+from handlers.kit.context import BranchContext
+from handlers.kit.i18n import BLANK, N_, Html, Translator, html_join, translator
 from handlers.menu import COMMAND_CALLBACKS
 from handlers.ui import button, cb_args, keyboard
 from reminders.planner import MUTABLE_KINDS, Kind

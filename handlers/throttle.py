@@ -17,9 +17,9 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
-from bot.application import BranchContext
-from bot.i18n import N_, plain_text
 from handlers.common import tr
+from handlers.kit.context import BranchContext
+from handlers.kit.i18n import N_, plain_text
 from handlers.privacy import PrivateCopy
 from rules.throttle import Bucket, idle, take
 
@@ -50,7 +50,7 @@ async def check_flood(update: Update, context: BranchContext) -> None:
         _sweep(buckets, now, burst=settings.flood_burst, rate=settings.flood_rate_per_second)
     if decision.allowed:
         return
-    context.branch_app.metrics.throttled.inc()
+    context.branch_app.count_throttled()
     if decision.warn:
         logger.info("throttling a user who sends too fast")
         t = tr(update, context)

@@ -69,20 +69,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.application import BranchContext
-from bot.i18n import (
-    BLANK,
-    N_,
-    Html,
-    Translator,
-    escape,
-    html_format,
-    html_join,
-    translator,
-)
-from bot.logs import (
-    pseudonym,
-)
 from handlers.common import (
     NOT_ALLOWED,
     STALE_BUTTON,
@@ -99,6 +85,18 @@ from handlers.common import (
     tr,
 )
 from handlers.date_input import DateStep
+from handlers.kit.context import BranchContext
+from handlers.kit.i18n import (
+    BLANK,
+    N_,
+    Html,
+    Translator,
+    escape,
+    html_format,
+    html_join,
+    translator,
+)
+from handlers.kit.pseudonyms import pseudonym
 from handlers.ledger import fit
 from handlers.meetings import drop_buttons, step_fallbacks
 from handlers.members import OrgPicker, leader_actor, managed_orgs, open_picker

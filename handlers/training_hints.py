@@ -7,7 +7,7 @@ from datetime import tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Html, Translator
+from handlers.kit.i18n import Html, Translator
 from rules.training import TrainingDraft
 from storage import training_overlap
 from storage.training_overlap import AttendedLesson

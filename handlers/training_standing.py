@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.i18n import Html, Translator
+from handlers.kit.i18n import Html, Translator
 from rules.training import Progress, TrainingGroup, TrainingPolicy
 from storage.training import BehindRow
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import N_, Translator, plain_text
+from handlers.kit.i18n import N_, Translator, plain_text
 from storage.models import (
     MeetingKind,
     MemberRole,

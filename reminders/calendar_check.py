@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_, translator
+from handlers.kit.i18n import N_, translator
 from reminders import rules
 from rules.workdays import Source
 

@@ -27,7 +27,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,9 +35,10 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 from telegram.ext import CallbackContext, JobQueue
 
-from bot.i18n import N_, translator
-from bot.logs import pseudonym
-from bot.ratelimit import bulk_sends
+from handlers.kit.context import BranchServices
+from handlers.kit.i18n import N_, translator
+from handlers.kit.pseudonyms import pseudonym
+from handlers.kit.slots import bulk_sends
 from reminders.planner import leaders
 from rules.notices import Step
 from storage import notices, outbox
@@ -45,10 +46,14 @@ from storage.db import Database, is_sqlite
 from storage.models import Membership, MembershipState, Person
 from storage.outbox import Claimed, Outcome, Planned, Settled
 
-if TYPE_CHECKING:
-    from bot.application import BranchApplication
-
 logger = logging.getLogger(__name__)
+
+
+class CourierHost(BranchServices, Protocol):
+    """The running bot as the courier's jobs see it (bot/application.py implements it)."""
+
+    @property
+    def courier(self) -> Courier: ...
 
 SWEEP_EVERY = timedelta(seconds=30)  # also picks up rows another instance planned
 BATCH = 30  # rows claimed at once, sent as senders come free
@@ -409,26 +414,26 @@ async def record_unreachable(session: AsyncSession, chat_ids: Sequence[int], now
 
 async def _run_courier(context: CallbackContext) -> None:
     """JobQueue callback: deliver what is due, then set the wake for what comes next."""
-    application: BranchApplication = context.application  # type: ignore[assignment]
+    application: CourierHost = context.application  # type: ignore[assignment]
     await application.courier.deliver_due()
     await schedule_next_wake(application)
 
 
 async def _heartbeat(context: CallbackContext) -> None:
     """JobQueue callback: this courier is alive; rows of couriers that stopped are ours now."""
-    application: BranchApplication = context.application  # type: ignore[assignment]
+    application: CourierHost = context.application  # type: ignore[assignment]
     if await application.courier.keep_alive():
         wake_at(application, datetime.now(UTC))
 
 
-async def schedule_next_wake(application: BranchApplication) -> None:
+async def schedule_next_wake(application: CourierHost) -> None:
     """One wake job at the next due row, if that comes before the next sweep."""
     async with application.database.session() as session:
         moment = await outbox.next_wake(session)
     wake_at(application, moment)
 
 
-def wake_at(application: BranchApplication, moment: datetime | None) -> None:
+def wake_at(application: CourierHost, moment: datetime | None) -> None:
     """Make sure the courier looks at `moment` (now if it is past)."""
     job_queue = application.job_queue
     if moment is None or job_queue is None:

@@ -9,7 +9,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.i18n import translator
+from handlers.kit.i18n import translator
 from reminders import rules
 from reminders.planner import CHECK_WINDOW, Kind, PlanSettings, _aware, _plan, _slice, leaders
 from rules.meetings import MEMBER_STATUSES

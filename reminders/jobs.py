@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from telegram.ext import CallbackContext, JobQueue
 
-from reminders.delivery import schedule_next_wake, start_courier
+from handlers.kit.context import BranchSettings
+from reminders.delivery import CourierHost, schedule_next_wake, start_courier
 from reminders.planner import PLAN_EVERY, PlanSettings, plan_all
-
-if TYPE_CHECKING:
-    from bot.application import BranchApplication
-    from bot.config import Settings
 
 logger = logging.getLogger(__name__)
 
 PLAN_JOB = "reminder-planner"
 
 
-def plan_settings(settings: Settings) -> PlanSettings:
+def plan_settings(settings: BranchSettings) -> PlanSettings:
     """The planner's knobs from the deployment's settings."""
     return PlanSettings(
         tz=settings.tzinfo, admins=settings.admins, requirements=settings.requirements,
@@ -32,8 +28,8 @@ def plan_settings(settings: Settings) -> PlanSettings:
 async def run_planner(context: CallbackContext) -> None:
     """Record what falls due from the last pass's watermark to a few intervals ahead (an
     outage is caught up here), then wake the courier for it."""
-    application: BranchApplication = context.application  # type: ignore[assignment]
-    now = application.courier.clock()  # one clock for planning and sending
+    application: CourierHost = context.application  # type: ignore[assignment]
+    now = application.now()  # one clock for planning and sending
     async with application.database.session() as session:
         await plan_all(session, now, plan_settings(application.settings))
     await schedule_next_wake(application)

@@ -26,7 +26,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_, html_join, translator
+from handlers.kit.i18n import N_, html_join, translator
 from reminders import duties as duty_rules
 from reminders import rules
 from rules import terms

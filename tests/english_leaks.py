@@ -13,8 +13,8 @@ from typing import Any
 from babel.messages.pofile import read_po
 from sqlalchemy import select
 
-from bot.i18n import LOCALE_DIR, language_from_telegram
 from bot.sandbox.emulator import BotApiEmulator
+from handlers.kit.i18n import LOCALE_DIR, language_from_telegram
 from storage.db import Database
 from storage.models import Person
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from bot.i18n import translator
+from handlers.kit.i18n import translator
 from storage import meetings as meeting_store
 from storage import people
 from storage.meetings import MeetingPlan

@@ -10,8 +10,8 @@ from datetime import date
 import openpyxl
 import pytest
 
-from bot.i18n import translator
 from bot.web import pages
+from handlers.kit.i18n import translator
 from storage.orgs import get_party_org
 from tests.harness import ADMIN_ID, Bot
 from tests.test_dashboard import dashboard, sign_in

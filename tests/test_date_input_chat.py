@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.i18n import translator
 from handlers.common import STALE_BUTTON
+from handlers.kit.i18n import translator
 from storage import meetings as meeting_store
 from storage.meetings import MeetingPlan
 from storage.models import Meeting, MeetingKind, Membership, Notice, NoticeState, Person

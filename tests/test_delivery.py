@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.logs import pseudonym
+from handlers.kit.pseudonyms import pseudonym
 from reminders.delivery import DEAD_AFTER, Courier
 from storage import outbox
 from storage.models import CourierInstance, OutboxMessage, OutboxState, Person

@@ -31,8 +31,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bench.reminders import seed
-from bot.logs import pseudonym
 from bot.sandbox.emulator import BotApiEmulator
+from handlers.kit.pseudonyms import pseudonym
 from reminders.delivery import CONCURRENT_SENDS
 from storage import outbox
 from storage.db import Database

@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.i18n import translator
 from handlers.common import NOT_ALLOWED
+from handlers.kit.i18n import translator
 from reminders.planner import PlanSettings, plan_all
 from storage.models import (
     AuditEvent,

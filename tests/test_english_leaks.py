@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.i18n import translator
+from handlers.kit.i18n import translator
 from tests.english_leaks import leaks_in
 from tests.harness import Bot
 

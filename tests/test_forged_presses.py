@@ -23,9 +23,9 @@ from sqlalchemy import func, select
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
 
-from bot.application import BranchContext
-from bot.i18n import translator
 from handlers.common import Refused
+from handlers.kit.context import BranchContext
+from handlers.kit.i18n import translator
 from handlers.ui import BadCallback, cb_args
 from rules.training import TrainingDraft
 from storage import duties, meetings, orgs, training

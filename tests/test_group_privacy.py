@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from bot.i18n import translator
+from handlers.kit.i18n import translator
 from handlers.privacy import (
     ANSWERED_PRIVATELY,
     OPEN_PRIVATE_BUTTON,

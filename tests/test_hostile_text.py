@@ -298,7 +298,7 @@ async def test_notice_text_is_delivered_literally(bot: Bot) -> None:
 
 
 # ---------------------------------------------------------------------------------------
-# The one path, kept: message HTML is made only by bot/i18n.py (t(), escape, html_join,
+# The one path, kept: message HTML is made only by handlers/kit/i18n.py (t(), escape, html_join,
 # html_format); elsewhere no tag is written outside a message id or an html_format template.
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -317,7 +317,7 @@ def _sources() -> list[Path]:
             # the sandbox is Telegram's side; i18n is the one place that makes Html.
             if relative.startswith(("bot/web/", "bot/sandbox/", "storage/migrations/")):
                 continue
-            if relative != "bot/i18n.py":
+            if relative != "handlers/kit/i18n.py":
                 files.append(path)
     return files
 
@@ -338,7 +338,7 @@ def _markup_outside_the_one_path(path: Path) -> list[str]:
                 found.append(f"{where}:{node.lineno}: Html(...) (use t, escape or html_join)")
         if (isinstance(node, ast.Attribute) and node.attr in ("escape", "unescape")
                 and isinstance(node.value, ast.Name) and node.value.id == "html"):
-            found.append(f"{where}:{node.lineno}: html.{node.attr} (use bot.i18n)")
+            found.append(f"{where}:{node.lineno}: html.{node.attr} (use handlers.kit.i18n)")
     for node in ast.walk(tree):
         if (isinstance(node, ast.Constant) and isinstance(node.value, str)
                 and id(node) not in allowed and TAG.search(node.value)):

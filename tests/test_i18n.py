@@ -8,7 +8,15 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot.i18n import LOCALE_DIR, Html, escape, html_format, html_join, plain_text, translator
+from handlers.kit.i18n import (
+    LOCALE_DIR,
+    Html,
+    escape,
+    html_format,
+    html_join,
+    plain_text,
+    translator,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {"t": None, "N_": None, "plural": (1, 2), "as_plain": None, "as_plain_plural": (1, 2)}

@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.logs import make_handler, pseudonym
+from bot.logs import make_handler
+from handlers.kit.pseudonyms import pseudonym
 from storage import outbox
 from storage.outbox import Planned
 from tests.harness import ADMIN_ID, Bot

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bot.i18n import translator
 from handlers.common import NOT_ALLOWED, STALE_BUTTON
+from handlers.kit.i18n import translator
 from storage import meetings as meeting_store
 from storage import orgs, people
 from storage.meetings import MeetingPlan

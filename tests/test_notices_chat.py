@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 from PIL import Image
 from sqlalchemy import func, select, update
 
-from bot.i18n import translator
 from handlers import notices as handler
 from handlers.common import NOT_ALLOWED
+from handlers.kit.i18n import translator
 from reminders.delivery import Courier
 from rules import notices as rules
 from storage import orgs, outbox

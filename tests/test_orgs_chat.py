@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.logs import pseudonym
+from handlers.kit.pseudonyms import pseudonym
 from rules.terms import add_years
 from storage import orgs, people
 from storage.models import (

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 
-from bot.i18n import translator
 from handlers.common import NOT_ALLOWED
+from handlers.kit.i18n import translator
 from rules import terms
 from rules.meetings import Period, period_of
 from rules.training import TrainingDraft, TrainingKind

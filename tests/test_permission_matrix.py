@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.i18n import translator
 from handlers.common import NOT_ALLOWED, STALE_BUTTON
+from handlers.kit.i18n import translator
 from storage import invites, orgs, people
 from storage.models import (
     AuditEvent,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.slots import Slot, current_slot, stepped_out
+from handlers.kit.slots import Slot, current_slot, stepped_out
 
 
 async def test_a_waiting_update_lends_its_slot_and_takes_one_again() -> None:

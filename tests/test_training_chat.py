@@ -19,8 +19,8 @@ import openpyxl
 from PIL import Image
 from sqlalchemy import select, text
 
-from bot.i18n import translator
 from handlers.common import NOT_ALLOWED, STALE_BUTTON
+from handlers.kit.i18n import translator
 from handlers.training import due_duration, duration
 from rules import training as rules
 from rules.training import TrainingDraft, TrainingGroup, TrainingKind, TrainingState

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.i18n import translator
+from handlers.kit.i18n import translator
 from storage.models import Duty, Meeting, Person, TrainingRecord
 from tests.harness import ADMIN_ID, Bot
 from tests.test_checkin_chat import SEC

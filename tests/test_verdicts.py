@@ -19,7 +19,7 @@ import openpyxl
 from sqlalchemy import select, update
 
 from bot.config import Settings
-from bot.i18n import translator
+from handlers.kit.i18n import translator
 from handlers.ledger import kind_labels
 from rules.meetings import DEFAULT_REQUIREMENTS, Period, Requirement, period_label, period_of
 from rules.verdicts import (

@@ -16,16 +16,16 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from string import Template
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bot.i18n import N_, Translator, language_from_telegram, translator
 from bot.web import pages
 from bot.web.pages import STATUS_LABELS
 from bot.web.tables import Table, esc, link, render_table, workbook
+from handlers.kit.i18n import N_, Translator, language_from_telegram, translator
 from handlers.overview import overview_png
 from rules.permissions import Actor
 from storage import overview as store
@@ -52,18 +52,6 @@ LIST_ON_OVERVIEW = 20
 APP_KEY: web.AppKey[Dashboard] = web.AppKey("branchbot_dashboard")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def dashboard_base_url(settings: Settings) -> str:
-    """Where people open the dashboard: web_base_url, else http://web_host:web_port."""
-    if settings.web_base_url:
-        return settings.web_base_url.rstrip("/")
-    scheme = "https" if settings.webhook_cert is not None else "http"
-    return f"{scheme}://{settings.web_host}:{settings.web_port}"
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -212,7 +200,8 @@ class Dashboard:
         """
         token = request.match_info["token"]
         async with self.application.database.session() as session:
-            telegram_id = await web_sessions.peek_sign_in(session, token, now=now_utc())
+            now = self.application.now()
+            telegram_id = await web_sessions.peek_sign_in(session, token, now=now)
             person = (await person_by_telegram_id(session, telegram_id)
                       if telegram_id is not None else None)
         language = person.language if person is not None else language_of_request(request)
@@ -241,7 +230,7 @@ class Dashboard:
 
     @property
     def _https(self) -> bool:
-        return dashboard_base_url(self.settings).startswith("https://")
+        return self.settings.dashboard_url.startswith("https://")
 
     async def login(self, request: web.Request) -> web.StreamResponse:
         """POST /login/<token> from the confirmation: a valid, unused link starts a session."""
@@ -255,7 +244,7 @@ class Dashboard:
             logger.info("dashboard sign-in refused: form without this browser's token")
             return message_page(t, t("Not allowed"),
                                 t("The form was out of date. Go back and try again."), 403)
-        now = now_utc()
+        now = self.application.now()
         async with self.application.database.session() as session:
             telegram_id = await web_sessions.redeem_sign_in(session, token, now=now)
             if telegram_id is not None:
@@ -284,7 +273,7 @@ class Dashboard:
         raw = request.cookies.get(COOKIE)
         t = translator(language_of_request(request))
         async with self.application.database.session() as session:
-            signed = await web_sessions.session_of(session, raw, now=now_utc())
+            signed = await web_sessions.session_of(session, raw, now=self.application.now())
             if signed is None or raw is None:
                 raise self._error(
                     t, t("Please sign in"),
@@ -329,7 +318,7 @@ class Dashboard:
             return message_page(t, t("Not allowed"),
                                 t("The form was out of date. Go back and try again."), 403)
         async with self.application.database.session() as session:
-            await web_sessions.end_session(session, viewer.raw_session, now=now_utc())
+            await web_sessions.end_session(session, viewer.raw_session, now=self.application.now())
         t = viewer.t
         response = message_page(t, t("Signed out"),
                                 t("Send /dashboard to the bot to sign in again."), 200)
@@ -344,7 +333,8 @@ class Dashboard:
         """The page as HTML, or its tables as .xlsx when ?format=xlsx."""
         t = viewer.t
         if request.query.get("format") == "xlsx":
-            stamp = now_utc().astimezone(self.settings.tzinfo).strftime("%Y-%m-%d %H:%M")
+            now = self.application.now().astimezone(self.settings.tzinfo)
+            stamp = now.strftime("%Y-%m-%d %H:%M")
             data = await asyncio.to_thread(
                 workbook, page.tables, title=page.title, generated=stamp
             )

@@ -1,7 +1,7 @@
 """The dashboard's pages as tables and small HTML pieces (rendered by bot/web/dashboard.py).
 
 Values go into Cells raw and are escaped where written; texts from the translator are
-already escaped in their values (bot.i18n), so they are used as HTML content directly.
+already escaped in their values (handlers.kit.i18n), so they are used as HTML content directly.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_, Translator
 from bot.web.tables import Cell, Column, Table, esc
+from handlers.kit.i18n import N_, Translator
 from handlers.ledger import WORKBOOK_TEXTS, kind_labels
 from handlers.overview import (
     duty_name,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextvars import ContextVar
 
 _CURRENT: ContextVar[Slot | None] = ContextVar("branchbot_update_slot", default=None)
@@ -76,3 +76,21 @@ async def stepped_out() -> AsyncIterator[None]:
         return
     async with slot.away():
         yield
+
+
+# Bulk sends (reminders, notices) yield to replies in the rate limiter (bot/ratelimit.py).
+_BULK: ContextVar[bool] = ContextVar("branchbot_bulk_send", default=False)
+
+
+@contextlib.contextmanager
+def bulk_sends() -> Iterator[None]:
+    """Sends made inside (and in tasks started inside) yield to replies."""
+    token = _BULK.set(True)
+    try:
+        yield
+    finally:
+        _BULK.reset(token)
+
+
+def in_bulk_sends() -> bool:
+    return _BULK.get()

@@ -1,4 +1,4 @@
-"""Translations: English message ids in code, catalogs in bot/locale (zh-CN by default)."""
+"""Translations: English message ids in code, catalogs in handlers/locale (zh-CN by default)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-LOCALE_DIR = Path(__file__).with_name("locale")
+LOCALE_DIR = Path(__file__).parents[1] / "locale"
 DOMAIN = "messages"
 # Our language code -> the catalog's locale and Telegram's language_code for setMyCommands.
 LANGUAGES: Mapping[str, str] = {"zh": "zh_CN", "en": "en"}

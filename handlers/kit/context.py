@@ -1,0 +1,95 @@
+"""What a handler (or a reminder job) may reach of the running bot, as narrow typed interfaces.
+
+The bot layer (bot/application.py, bot/config.py) implements them; the chat layer and the
+reminders read them here, so neither imports the wiring that imports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from telegram.ext import CallbackContext, ExtBot, JobQueue
+
+from rules.training import TrainingPolicy
+from storage.checkin_queue import CheckinQueue
+from storage.db import Database
+
+
+class BranchSettings(Protocol):
+    """The settings the chat and the reminders read (bot/config.py's Settings has them all)."""
+
+    @property
+    def admins(self) -> frozenset[int]: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def tzinfo(self) -> ZoneInfo: ...
+    @property
+    def default_language(self) -> str: ...
+    @property
+    def invite_valid_days(self) -> int: ...
+    @property
+    def paid_broadcast(self) -> bool: ...
+    @property
+    def inquorate_committee_counts(self) -> bool: ...
+    @property
+    def checkin_radius_m(self) -> float: ...
+    @property
+    def flood_burst(self) -> int: ...
+    @property
+    def flood_rate_per_second(self) -> float: ...
+    @property
+    def requirements(self) -> Mapping[Any, Any]: ...
+    @property
+    def training_policy(self) -> TrainingPolicy: ...
+    @property
+    def plan_reminders(self) -> bool: ...
+    @property
+    def dashboard_url(self) -> str: ...
+
+
+class BranchServices(Protocol):
+    """The running bot as its handlers see it (bot/application.py's BranchApplication)."""
+
+    @property
+    def database(self) -> Database: ...
+    @property
+    def settings(self) -> BranchSettings: ...
+    @property
+    def checkin_queue(self) -> CheckinQueue: ...
+    @property
+    def bot(self) -> ExtBot[None]: ...
+    @property
+    def job_queue(self) -> JobQueue[Any] | None: ...
+
+    def now(self) -> datetime:
+        """The one clock of handlers, reminders and the web (tests set it)."""
+        ...
+
+    def wake_courier(self, at: datetime | None) -> None:
+        """Make sure the outbox is looked at by `at` (now if it is past)."""
+        ...
+
+    def count_throttled(self) -> None: ...
+
+
+class BranchContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """CallbackContext with typed access to our application's services."""
+
+    @property
+    def branch_app(self) -> BranchServices:
+        return self.application  # type: ignore[return-value]
+
+    @property
+    def db(self) -> Database:
+        return self.branch_app.database
+
+    @property
+    def settings(self) -> BranchSettings:
+        return self.branch_app.settings
+
+    def now(self) -> datetime:
+        return self.branch_app.now()
