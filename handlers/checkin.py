@@ -42,7 +42,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.common import (
+from handlers.kit.chat import (
     STALE_BUTTON,
     Refused,
     answer,

@@ -46,7 +46,9 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.common import (
+from handlers.date_input import DateStep
+from handlers.kit.buttons import BadCallback
+from handlers.kit.chat import (
     STALE_BUTTON,
     Refused,
     answer,
@@ -55,7 +57,6 @@ from handlers.common import (
     send,
     show,
 )
-from handlers.date_input import DateStep
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import (
     BLANK,
@@ -75,7 +76,7 @@ from handlers.members import OrgPicker, leader_actor, open_picker, turn_picker_p
 from handlers.menu import COMMAND_CALLBACKS
 from handlers.registration import TEXT_INPUT, invalid_text
 from handlers.training import EVIDENCE_TEXTS, _megabytes, evidence_of
-from handlers.ui import BadCallback, button, cb_args, cb_pattern, keyboard, paged, person_name
+from handlers.ui import button, cb_args, cb_pattern, keyboard, paged, person_name
 from reminders import duties as duty_rules
 from reminders.planner import APPROXIMATE_NOTE, DUTY_TITLES, ensure_default_duties
 from rules import training as training_rules

@@ -27,7 +27,7 @@ from handlers.checkin import (
     own_cancel_handlers,
     render_roster,
 )
-from handlers.common import STALE_BUTTON, Refused, answer, send, show
+from handlers.kit.chat import STALE_BUTTON, Refused, answer, send, show
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import N_, Html, Translator, html_join, translator
 from handlers.kit.pseudonyms import pseudonym

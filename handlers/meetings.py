@@ -55,7 +55,8 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.common import (
+from handlers.date_input import DateStep, now_of
+from handlers.kit.chat import (
     STALE_BUTTON,
     Refused,
     answer,
@@ -67,7 +68,6 @@ from handlers.common import (
     show,
     tr,
 )
-from handlers.date_input import DateStep, now_of
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import (
     BLANK,

@@ -39,7 +39,7 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from handlers.common import (
+from handlers.kit.chat import (
     STALE_BUTTON,
     Refused,
     answer,

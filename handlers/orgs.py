@@ -50,8 +50,8 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from handlers.common import STALE_BUTTON, Refused, answer, current_actor, require, send, show, tr
 from handlers.date_input import DateStep
+from handlers.kit.chat import STALE_BUTTON, Refused, answer, current_actor, require, send, show, tr
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import (
     BLANK,

@@ -32,7 +32,7 @@ from telegram.ext import (
 )
 
 from handlers.checkin import clean_minutes, own_cancel_handlers, send_record
-from handlers.common import STALE_BUTTON, Refused, answer, current_actor, require, send, show
+from handlers.kit.chat import STALE_BUTTON, Refused, answer, current_actor, require, send, show
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import N_, Html, Translator, html_join, translator
 from handlers.kit.pseudonyms import pseudonym

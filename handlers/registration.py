@@ -23,7 +23,8 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.common import (
+from handlers.date_input import DateStep
+from handlers.kit.chat import (
     Refused,
     answer,
     current_actor,
@@ -33,7 +34,6 @@ from handlers.common import (
     show,
     tr,
 )
-from handlers.date_input import DateStep
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import (
     BLANK,

@@ -69,7 +69,8 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.common import (
+from handlers.date_input import DateStep
+from handlers.kit.chat import (
     NOT_ALLOWED,
     STALE_BUTTON,
     Refused,
@@ -84,7 +85,6 @@ from handlers.common import (
     show,
     tr,
 )
-from handlers.date_input import DateStep
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import (
     BLANK,

@@ -23,10 +23,11 @@ from sqlalchemy import func, select
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
 
-from handlers.common import Refused
+from handlers.kit.buttons import BadCallback
+from handlers.kit.chat import Refused
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import translator
-from handlers.ui import BadCallback, cb_args
+from handlers.ui import cb_args
 from rules.training import TrainingDraft
 from storage import duties, meetings, orgs, training
 from storage.models import (

@@ -46,7 +46,10 @@ NoticeId = NewType("NoticeId", int)
 DutyId = NewType("DutyId", int)
 InviteId = NewType("InviteId", int)
 MembershipId = NewType("MembershipId", int)
-ENTITY_IDS = (OrgId, PersonId, MeetingId, TrainingId, NoticeId, DutyId, InviteId, MembershipId)
+AttendanceId = NewType("AttendanceId", int)
+ENTITY_IDS = (
+    OrgId, PersonId, MeetingId, TrainingId, NoticeId, DutyId, InviteId, MembershipId, AttendanceId,
+)
 
 
 class BadCallback(Exception):
@@ -102,7 +105,7 @@ def _str_unpack(raw: str) -> str:
 def _choice_codec(kind: Any, choices: dict[str, Any]) -> Codec:
     def pack(value: Any) -> str:
         for text, choice in choices.items():
-            if value is choice or value == choice and type(value) is type(choice):
+            if value is choice or (value == choice and type(value) is type(choice)):
                 return text
         raise ValueError(f"{value!r} is not one of {list(choices)}")
 

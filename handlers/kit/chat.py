@@ -20,6 +20,7 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
+from handlers.kit.buttons import BadCallback
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import (
     N_,
@@ -31,7 +32,6 @@ from handlers.kit.i18n import (
     translator,
 )
 from handlers.kit.pseudonyms import pseudonym
-from handlers.ui import BadCallback
 from rules.permissions import Actor
 from storage.models import Person
 from storage.outbox import mark_reachable
