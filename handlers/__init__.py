@@ -65,8 +65,12 @@ def register_all(app: Application) -> None:
     )
     from handlers.kit.actions import handlers_of
     from handlers.kit.chat import handle_error
+    from handlers.kit.flows import Shared
     from handlers.menu import menu_handler
+    from handlers.registration import TEXT_INPUT
+    from handlers.registration import cancel as cancel_conversation
 
+    shared = Shared(TEXT_INPUT, fallbacks=[menu_handler()], on_cancel=cancel_conversation)
     # Before everything (its own group): drop updates of a person who floods the bot.
     throttle.register(app)
     # Then (its own group): group chats get no personal answers; their commands go private.
@@ -79,7 +83,7 @@ def register_all(app: Application) -> None:
     notices.register(app)  # before check-in: a location sent while composing is refused here
     checkin.register(app)
     meeting_lists.register(app)
-    past_meetings.register(app)
+    app.add_handler(past_meetings.FLOW.handler(shared))
     ledger.register(app)
     app.add_handlers(handlers_of(makeups.ACTIONS))
     training.register(app)

@@ -58,6 +58,7 @@ from handlers.kit.chat import (
     show,
 )
 from handlers.kit.context import BranchContext
+from handlers.kit.flows import invalid_text
 from handlers.kit.i18n import (
     BLANK,
     N_,
@@ -74,7 +75,7 @@ from handlers.ledger import fit
 from handlers.meetings import drop_buttons, step_fallbacks
 from handlers.members import OrgPicker, leader_actor, open_picker, turn_picker_page
 from handlers.menu import COMMAND_CALLBACKS
-from handlers.registration import TEXT_INPUT, invalid_text
+from handlers.registration import TEXT_INPUT
 from handlers.training import EVIDENCE_TEXTS, _megabytes, evidence_of
 from handlers.ui import button, cb_args, cb_pattern, keyboard, paged, person_name
 from reminders import duties as duty_rules

@@ -258,7 +258,7 @@ async def test_forged_presses_never_crash_and_refused_ones_write_nothing(
     known = families(bot)
     assert {"mem:card", "nt:op", "tr:pk", "org:new:p", "apv:y", "lang", "rset"} <= set(known)
     # Changing a fixed list, and the past-meeting flow with its in-step buttons.
-    assert {"ml:edit", "ml:rm", "ml:add", "pm:new", "pm:kind", "pm:grp", "pm:t", "pm:pg",
+    assert {"ml:edit", "ml:rm", "ml:add", "pm:new", "pm:kind", "pm:group", "pm:t", "pm:pg",
             "pm:next", "pm:save"} <= set(known)
     assert bot.app is not None
     crashes = Crashes([])

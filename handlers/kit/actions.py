@@ -103,6 +103,7 @@ class Act:
     t: Translator
     name: str
     notes: list[Html] = field(default_factory=list)
+    then: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
 
     @property
     def settings(self) -> BranchSettings:
@@ -122,6 +123,10 @@ class Act:
     def say(self, text: Html) -> None:
         """A message sent before the reply (after the session is closed)."""
         self.notes.append(text)
+
+    def after(self, step: Callable[[], Awaitable[object]]) -> None:
+        """Something sent after the reply (it opens its own session if it needs one)."""
+        self.then.append(step)
 
     def refuse(self, message: str = NOT_ALLOWED, **values: Any) -> NoReturn:
         """Stop here: the actor is told `message`, the log says who and what."""
@@ -192,6 +197,8 @@ class Action(Generic[D]):
             await send(update, note)
         if reply is not None:
             await render(update, reply)
+        for then in act.then:
+            await then()
 
 
 async def render(update: Update, reply: Reply) -> None:
