@@ -103,11 +103,12 @@ class Option:
 
 
 class GoBack(Exception):
-    """The final check found a problem with one answer: say why and ask that step again."""
+    """The final check found a problem with one answer: say why and ask that step again;
+    once it is answered the flow returns to the final step (`resume`), the rest kept."""
 
-    def __init__(self, step: str, message: str, **values: Any) -> None:
+    def __init__(self, step: str, message: str, *, resume: bool = True, **values: Any) -> None:
         super().__init__(message)
-        self.step, self.message, self.values = step, message, values
+        self.step, self.message, self.resume, self.values = step, message, resume, values
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,16 @@ class Flow(Generic[F]):
 
     def _save(self, context: BranchContext, form: F, step: str) -> None:
         assert context.user_data is not None
-        context.user_data[self._slot] = {"form": form.model_dump(mode="json"), "step": step}
+        resume = (context.user_data.get(self._slot) or {}).get("resume")
+        context.user_data[self._slot] = {"form": form.model_dump(mode="json"), "step": step,
+                                         "resume": resume if resume != step else None}
+
+    def _resume(self, context: BranchContext, form: F, answered: str) -> AnyStep:
+        """The step after `answered`: the final one if a final check sent the person back."""
+        slot = (context.user_data or {}).get(self._slot) or {}
+        if isinstance(slot.get("resume"), str):
+            return self._step(slot["resume"])
+        return self._after(answered, form)
 
     def _drop(self, context: BranchContext) -> None:
         if context.user_data is not None:
@@ -348,7 +358,8 @@ class Flow(Generic[F]):
                     if value not in {o.value for o in await step.options(act, form)}:
                         raise Refused(STALE_BUTTON)
                     form = self._with(form, {step.key: value})
-                    return await self._ask(act, form, self._after(step.key, form), new=False)
+                    return await self._ask(act, form, self._resume(act.context, form, step.key),
+                                           new=False)
                 if isinstance(step, Custom):
                     family, handle = next(((family, handle) for family, handle in step.presses
                                            if re.match(family.pattern(), query.data or "")),
@@ -357,7 +368,7 @@ class Flow(Generic[F]):
                         raise BadCallback(query.data)
                     outcome = await handle(act, form, family.unpack(query.data))
                     form = self._with(form, outcome.values)
-                    target = step if outcome.stay else self._after(step.key, form)
+                    target = step if outcome.stay else self._resume(act.context, form, step.key)
                     return await self._ask(act, form, target, new=False)
                 if isinstance(step, Confirm) and word == step.key and not value:
                     return await self._finish(act, form, step)
@@ -384,8 +395,8 @@ class Flow(Generic[F]):
                 form = self._with(form, value.values if isinstance(value, Next)
                                   else {step.key: value})
                 above = step.echo(act, form) if step.echo else None
-                return await self._ask(act, form, self._after(step.key, form), new=True,
-                                       above=above)
+                return await self._ask(act, form, self._resume(act.context, form, step.key),
+                                       new=True, above=above)
 
             return await self._run(update, context, body)
 
@@ -397,6 +408,8 @@ class Flow(Generic[F]):
         except GoBack as back:  # nothing was written: say why, ask that step again
             await act.session.rollback()
             await alert(act.update, act.t(back.message, **back.values))
+            slot = act.context.user_data[self._slot]  # type: ignore[index]
+            slot["resume"] = step.key if back.resume else None
             return await self._ask(act, form, self._step(back.step), new=True)
         self._drop(act.context)
         return (_Show(done, None, False) if done is not None else None), END

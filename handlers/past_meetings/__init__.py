@@ -181,7 +181,8 @@ async def save(act: Act, form: PastMeetingForm) -> Html:
         step = {"group_needed": "group", "not_in_branch": "topic"}.get(error.code, "day")
         if error.code not in ERRORS:
             act.refuse(views.STALE)
-        raise GoBack(step, ERRORS[error.code],
+        # A new member list is asked for again; a corrected day or group returns here.
+        raise GoBack(step, ERRORS[error.code], resume=step != "topic",
                      day=store.earliest_day(org, tz).isoformat()) from None
     meeting_id = meeting.id
     logger.info("user %s recorded past meeting %s", pseudonym(act.actor.telegram_id), meeting_id)
