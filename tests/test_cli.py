@@ -11,8 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from bot.sandbox.emulator import BotApiEmulator
+from botapi_emulator import BotApiEmulator
 
 
 def _env(tmp_path: Path, **values: str) -> dict[str, str]:

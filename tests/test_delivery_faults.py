@@ -28,11 +28,11 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from botapi_emulator import BotApiEmulator
 from sqlalchemy import func, select
 
 from bench.reminders import seed
 from bot.logs import pseudonym
-from bot.sandbox.emulator import BotApiEmulator
 from reminders.delivery import CONCURRENT_SENDS
 from storage import outbox
 from storage.db import Database
