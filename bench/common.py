@@ -245,7 +245,7 @@ async def start_emulator(
     if allow_http_webhooks:
         limit += ["--allow-http-webhooks", "--any-webhook-port"]
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.sandbox.emulator", "--port", "0", *limit,
+        sys.executable, "-m", "botapi_emulator", "--port", "0", *limit,
         stdout=asyncio.subprocess.PIPE,
     )
     assert process.stdout is not None

@@ -2,7 +2,7 @@
 
 A branch of N members on a scratch PostgreSQL database, an assembly open for check-in, and the
 emulator (its own process) pushing every member's typed room code to one webhook address: a
-round-robin balancer (bot.sandbox.balancer) in front of (a) one and (b) two real `branchbot run`
+round-robin balancer (botapi_emulator.balancer) in front of (a) one and (b) two real `branchbot run`
 processes in webhook mode. Attendance is reset to "expected" between the runs. Prints
 check-ins per second, p50/p95 reply latency, the ratio two/one and each instance's resident
 memory after its burst. Figures only: this is not a test and asserts nothing.
@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+from botapi_emulator.balancer import Balancer
 from sqlalchemy import func, select, update
 
 from bench.checkin_burst import FIRST_MEMBER, SECRETARY, seed_branch
 from bench.common import Burst, RemoteEmulator, burst_checkins, scratch_database, start_emulator
 from bot.application import prepare_database
 from bot.config import Settings
-from bot.sandbox.balancer import Balancer
 from storage.db import Database
 from storage.models import Attendance, AttendanceStatus
 

@@ -28,13 +28,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from botapi_emulator import BotApiEmulator
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from bench.checkin_burst import time_ledger
 from bench.common import median_seconds, scratch_database
 from bot.config import Settings
-from bot.sandbox.emulator import BotApiEmulator
 from storage import demo
 from storage.db import Database, is_sqlite
 from storage.migrate import upgrade

@@ -15,6 +15,14 @@ from bot.config import ConfigError, Settings, load_settings
 
 logger = logging.getLogger("branchbot")
 
+# The sandbox's emulator is a distribution of its own (emulator/), absent from production installs.
+EMULATOR_MISSING = (
+    "the local sandbox (what `branchbot run` starts without BRANCHBOT_TOKEN) needs the Telegram "
+    "Bot API emulator, which is not installed: install it from a branchbot checkout with "
+    "`pip install -e ./emulator` (./scripts/start does it), or set BRANCHBOT_TOKEN to talk to "
+    "Telegram"
+)
+
 
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
@@ -360,7 +368,12 @@ def main(argv: list[str] | None = None) -> int:
         if command == "demo-data":
             return asyncio.run(_demo_data(settings, args))
         if command == "sandbox" or settings.token is None:
-            from bot.sandbox.runner import run_sandbox
+            try:
+                from bot.sandbox.runner import run_sandbox
+            except ModuleNotFoundError as exc:
+                if exc.name != "botapi_emulator":
+                    raise
+                return _fail(EMULATOR_MISSING)
 
             if command == "run":
                 print("BRANCHBOT_TOKEN is not set: starting the local sandbox instead.")

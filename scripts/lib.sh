@@ -16,8 +16,10 @@ find_python() {
 }
 
 # ensure_venv [extra]: create .venv if missing and install the project with the pinned,
-# hash-checked dependencies of requirements/<extra>.lock (re-install when pyproject.toml or
-# the lock file changed since the last install; scripts/lock writes the lock files).
+# hash-checked dependencies of requirements/<extra>.lock, plus the Bot API emulator (emulator/:
+# its own distribution, for the sandbox and the tests; its aiohttp and Pillow come from the
+# lock). Re-install when a pyproject.toml or the lock file changed since the last install;
+# scripts/lock writes the lock files.
 ensure_venv() {
   local extra="${1:-}" stamp lock
   lock="$ROOT/requirements/${extra:-base}.lock"
@@ -25,10 +27,11 @@ ensure_venv() {
     "$(find_python)" -m venv "$VENV"
   fi
   stamp="$VENV/.installed-${extra:-base}"
-  if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ] || [ "$lock" -nt "$stamp" ]; then
+  if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ] || [ "$lock" -nt "$stamp" ] ||
+    [ "$ROOT/emulator/pyproject.toml" -nt "$stamp" ]; then
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
     "$VENV/bin/python" -m pip install --quiet --require-hashes -r "$lock"
-    "$VENV/bin/python" -m pip install --quiet --no-deps -e "$ROOT"
+    "$VENV/bin/python" -m pip install --quiet --no-deps -e "$ROOT" -e "$ROOT/emulator"
     touch "$stamp"
   fi
 }

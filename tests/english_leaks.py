@@ -11,9 +11,9 @@ from functools import cache
 from typing import Any
 
 from babel.messages.pofile import read_po
+from botapi_emulator import BotApiEmulator
 from sqlalchemy import select
 
-from bot.sandbox.emulator import BotApiEmulator
 from handlers.kit.i18n import LOCALE_DIR, language_from_telegram
 from storage.db import Database
 from storage.models import Person

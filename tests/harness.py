@@ -9,9 +9,10 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
+from botapi_emulator import BotApiEmulator
+
 from bot.application import BranchApplication, build_application, prepare_database, serving
 from bot.config import Settings
-from bot.sandbox.emulator import BotApiEmulator
 from storage import orgs, people
 from storage.models import MemberRole, MemberStatus, PartyOrgKind
 

@@ -11,8 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from bot.sandbox.emulator import BotApiEmulator
+from botapi_emulator import BotApiEmulator
 
 
 def _env(tmp_path: Path, **values: str) -> dict[str, str]:
@@ -150,6 +149,23 @@ async def test_run_without_a_token_serves_the_sandbox_page(tmp_path: Path) -> No
         process.send_signal(signal.SIGINT)
         await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0
+
+
+async def test_run_without_a_token_or_the_emulator_says_how_to_install_it(
+    tmp_path: Path,
+) -> None:
+    """A production install has no emulator: without a token it says so in one line."""
+    hide = "import sys; sys.modules['botapi_emulator'] = None; from bot.cli import main; "
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", hide + "sys.exit(main(['run']))",
+        env=_env(tmp_path), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), 60)
+    text = out.decode()
+    assert process.returncode == 2
+    assert text.strip().splitlines() == [text.strip()], text  # one line, no traceback
+    assert "emulator, which is not installed" in text and "pip install -e ./emulator" in text
+    assert not (tmp_path / "cli.db").exists()  # nothing started
 
 
 def test_env_example_lists_every_setting_with_its_default(

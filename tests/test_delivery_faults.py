@@ -28,10 +28,10 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from botapi_emulator import BotApiEmulator
 from sqlalchemy import func, select
 
 from bench.reminders import seed
-from bot.sandbox.emulator import BotApiEmulator
 from handlers.kit.pseudonyms import pseudonym
 from reminders.delivery import CONCURRENT_SENDS
 from storage import outbox

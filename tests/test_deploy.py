@@ -32,6 +32,8 @@ def test_dockerfile_has_the_essentials() -> None:
     assert "--require-hashes" in runs and "-r requirements/base.lock" in runs
     assert "pip install --no-deps ." in runs  # the project itself adds nothing unpinned
     assert any("requirements/base.lock" in c for c in _instructions("COPY"))
+    # The Bot API emulator (emulator/) is for tests and the sandbox: not in the image.
+    assert not any("emulator" in c for c in _instructions("COPY"))
     users = _instructions("USER")
     assert users and users[-1] not in ("root", "0"), users
     (health,) = _instructions("HEALTHCHECK")

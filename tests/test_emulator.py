@@ -10,6 +10,8 @@ from datetime import timedelta
 
 import aiohttp
 import pytest
+from botapi_emulator import BotApiEmulator, CallbackAnswer, KeyboardButtonSpec
+from botapi_emulator.html_entities import EntityParseError, parse_formatted
 from PIL import Image
 from telegram import (
     Bot,
@@ -29,8 +31,6 @@ from telegram import (
 from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.sandbox.emulator import BotApiEmulator, CallbackAnswer, KeyboardButtonSpec
-from bot.sandbox.html_entities import EntityParseError, parse_formatted
 from bot.transport import AiohttpRequest
 
 ALICE = 1001

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from botapi_emulator import BotApiEmulator
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import Forbidden
 
-from bot.sandbox.emulator import BotApiEmulator
 from bot.transport import AiohttpRequest
 from tests.test_emulator import ALICE, BOB, fetch_one, started
 

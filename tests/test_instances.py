@@ -1,7 +1,7 @@
 """Two bot processes on one PostgreSQL database behind one webhook address (PostgreSQL only).
 
-A round-robin balancer (bot.sandbox.balancer) stands between the emulator (Telegram) and two real
-`branchbot run` processes in webhook mode. They share the outbox, a conversation whose steps
+A round-robin balancer (botapi_emulator.balancer) stands between the emulator (Telegram) and two
+real `branchbot run` processes in webhook mode. They share the outbox, a conversation whose steps
 land on both, and an update delivered twice; one of them is SIGKILLed while delivering.
 """
 
@@ -20,10 +20,10 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from botapi_emulator import BotApiEmulator, ChatEntry
+from botapi_emulator.balancer import Balancer
 from sqlalchemy import func, select
 
-from bot.sandbox.balancer import Balancer
-from bot.sandbox.emulator import BotApiEmulator, ChatEntry
 from storage import invites, orgs, outbox, people
 from storage.db import Database
 from storage.models import (

@@ -8,8 +8,8 @@ markup across cuts, emoji (surrogate pairs) where a cut falls, entities and link
 from __future__ import annotations
 
 import pytest
+from botapi_emulator.html_entities import parse_html, trim_formatted, utf16_len
 
-from bot.sandbox.html_entities import parse_html, trim_formatted, utf16_len
 from rules import notices as rules
 
 LENGTH = rules.MAX_NOTICE_TEXT

@@ -7,11 +7,11 @@ proxy that knows the name (tests/proxies.py)."""
 from __future__ import annotations
 
 import pytest
+from botapi_emulator import BotApiEmulator
 from pydantic import ValidationError
 
 from bot.cli import _check_bot_api
 from bot.config import Settings
-from bot.sandbox.emulator import BotApiEmulator
 from bot.transport import proxy_for
 from tests.harness import Bot
 from tests.proxies import FAKE_HOST, http_proxy, socks5_proxy

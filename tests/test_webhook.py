@@ -16,10 +16,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiohttp import web
+from botapi_emulator import BotApiEmulator
 from sqlalchemy import func, select
 
 from bot.config import ConfigError, load_settings
-from bot.sandbox.emulator import BotApiEmulator
 from storage import instances
 from storage.db import Database
 from storage.models import Membership, ProcessedUpdate, utcnow

@@ -16,14 +16,13 @@ from typing import Any
 
 import aiohttp
 import pytest
+from botapi_emulator import BotApiEmulator, webhooks
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.sandbox import webhooks
-from bot.sandbox.emulator import BotApiEmulator
 from bot.web.tls import self_signed
 from tests.harness import ADMIN_ID, Bot
 

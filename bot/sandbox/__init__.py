@@ -1,1 +1,2 @@
-"""Local sandbox: an in-process emulator of the Telegram Bot API and a browser chat page."""
+"""`branchbot sandbox`: the real bot against the Bot API emulator (the separate botapi-emulator
+distribution in emulator/, not shipped with branchbot) and its chat page."""

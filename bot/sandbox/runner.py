@@ -10,11 +10,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from botapi_emulator import BotApiEmulator
 from pydantic import SecretStr
 
 from bot.application import BranchApplication, build_application, polling, prepare_database
 from bot.config import Settings
-from bot.sandbox.emulator import BotApiEmulator
 from storage import invites, orgs, people
 from storage.db import Database
 from storage.models import MemberRole, MemberStatus, PartyOrgKind, Person

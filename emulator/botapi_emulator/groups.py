@@ -18,37 +18,17 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .bot_profile import BotProfile
 from .html_entities import command_entities
+from .markup import inline_rows
+from .public_types import EmuGroup
+from .state import JSON, Chat, Message
 
-if TYPE_CHECKING:
-    from .emulator import EmuUser, _Chat, _Message
-
-JSON = dict[str, Any]
-
-NOT_A_MEMBER = "Forbidden: bot is not a member of the group chat"
+__all__ = ["EmuGroup", "GroupChats", "command_target"]
 
 _group_ids = itertools.count(1)
-
-
-@dataclass
-class EmuGroup:
-    """A group or supergroup chat; ``members`` are user ids, ``bots`` other bots in it."""
-
-    id: int
-    title: str
-    supergroup: bool = False
-    members: list[int] = field(default_factory=list)
-    bots: dict[int, str] = field(default_factory=dict)  # other bots: id -> username
-    bot_member: bool = True
-    bot_is_admin: bool = False
-
-    def chat_api(self) -> JSON:
-        """The Telegram ``Chat`` object of this group."""
-        return {"id": self.id, "type": "supergroup" if self.supergroup else "group",
-                "title": self.title}
 
 
 def command_target(text: str, entities: list[JSON]) -> tuple[str, str | None] | None:
@@ -62,30 +42,8 @@ def command_target(text: str, entities: list[JSON]) -> tuple[str, str | None] | 
     return name, bot or None
 
 
-class GroupChats:
-    """Mixed into BotApiEmulator: the control API for groups and the privacy-mode filter."""
-
-    if TYPE_CHECKING:
-        _users: dict[int, EmuUser]
-        _chats: dict[int, _Chat]
-        _answers: dict[int, list[Any]]
-        bot_id: int
-        bot_username: str
-
-        def _enqueue(self, body: JSON, chat: _Chat | None = None) -> int: ...
-        def _message_json(self, msg: _Message, *, with_reply: bool = True) -> JSON: ...
-        def _bot_user(self) -> JSON: ...
-        def _require_user(self, user_id: int) -> EmuUser: ...
-        def _bump(self, chat: _Chat | None = None) -> None: ...
-        def _new_message(self, chat: _Chat, sender_id: int | None, kind: str,
-                         **values: Any) -> _Message: ...
-        def _new_callback_query(self, user_id: int, chat_id: int, message_id: int) -> str: ...
-        def _new_chat(self, chat_id: int) -> _Chat: ...
-
-    def _init_groups(self) -> None:
-        self._groups: dict[int, EmuGroup] = {}
-        # The bot's privacy mode (BotFather's /setprivacy): on unless a test turns it off.
-        self.group_privacy = True
+class GroupChats(BotProfile):
+    """The control API for groups and the privacy-mode filter (the groups' state is in core)."""
 
     # ----------------------------------------------------------------------------------
     # Setting groups up
@@ -117,7 +75,7 @@ class GroupChats:
         self._bump(chat)
         return group
 
-    def _add_bot(self, group: EmuGroup, chat: _Chat, by: int) -> None:
+    def _add_bot(self, group: EmuGroup, chat: Chat, by: int) -> None:
         if by not in group.members:
             raise LookupError(f"user {by} is not in group {group.id}")
         group.bot_member = True
@@ -202,9 +160,7 @@ class GroupChats:
         msg = self._chats[chat_id].messages.get(message_id)
         if msg is None or msg.deleted or not msg.from_bot:
             raise LookupError(f"no bot message {message_id} in group {chat_id}")
-        from .emulator import _inline_rows
-
-        buttons = [b for row in _inline_rows(msg.markup) for b in row]
+        buttons = [b for row in inline_rows(msg.markup) for b in row]
         chosen = next((b for b in buttons if button_text_or_data in (b.text, b.callback_data)),
                       None)
         if chosen is None or chosen.callback_data is None:
@@ -237,14 +193,14 @@ class GroupChats:
     # What the bot receives and how group messages look
     # ----------------------------------------------------------------------------------
 
-    def _deliver_group_message(self, group: EmuGroup, msg: _Message) -> int | None:
+    def _deliver_group_message(self, group: EmuGroup, msg: Message) -> int | None:
         chat = self._chats[group.id]
         if not self._bot_receives(group, msg):
             self._bump(chat)
             return None
         return self._enqueue({"message": self._message_json(msg)}, chat)
 
-    def _bot_receives(self, group: EmuGroup, msg: _Message) -> bool:
+    def _bot_receives(self, group: EmuGroup, msg: Message) -> bool:
         if not group.bot_member:
             return False
         if msg.kind == "service" or not self.group_privacy or group.bot_is_admin:
@@ -269,14 +225,6 @@ class GroupChats:
             if msg.sender_id in group.bots:
                 return msg.sender_id
         return None
-
-    def _group_sender_api(self, group: EmuGroup, sender_id: int | None) -> JSON:
-        if sender_id in group.bots:
-            name = group.bots[sender_id]
-            return {"id": sender_id, "is_bot": True, "first_name": name, "username": name}
-        if sender_id is None:  # the bot's own message
-            return self._bot_user()
-        return self._users[sender_id].to_api()
 
     def group_callback_answers(self, chat_id: int) -> list[Any]:
         """Answers the bot gave to presses under this group's messages, in order."""
