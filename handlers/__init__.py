@@ -20,14 +20,14 @@ warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTB
 
 async def press_unknown_button(update: Update, context: BranchContext) -> None:
     """A button no handler knows: forged, or left over from an older message."""
-    from handlers.ui import BadCallback
+    from handlers.kit.buttons import BadCallback
 
     raise BadCallback(update.callback_query.data if update.callback_query else None)
 
 
 async def reply_unknown(update: Update, context: BranchContext) -> None:
     """Text or a command we do not understand: point at the menu."""
-    from handlers.common import current_actor, send
+    from handlers.kit.chat import current_actor, send
     from handlers.kit.i18n import translator
     from handlers.menu import main_keyboard
 
@@ -63,9 +63,14 @@ def register_all(app: Application) -> None:
         throttle,
         training,
     )
-    from handlers.common import handle_error
+    from handlers.kit.actions import handlers_of
+    from handlers.kit.chat import handle_error
+    from handlers.kit.flows import Shared
     from handlers.menu import menu_handler
+    from handlers.registration import TEXT_INPUT
+    from handlers.registration import cancel as cancel_conversation
 
+    shared = Shared(TEXT_INPUT, fallbacks=[menu_handler()], on_cancel=cancel_conversation)
     # Before everything (its own group): drop updates of a person who floods the bot.
     throttle.register(app)
     # Then (its own group): group chats get no personal answers; their commands go private.
@@ -78,9 +83,9 @@ def register_all(app: Application) -> None:
     notices.register(app)  # before check-in: a location sent while composing is refused here
     checkin.register(app)
     meeting_lists.register(app)
-    past_meetings.register(app)
+    app.add_handler(past_meetings.FLOW.handler(shared))
     ledger.register(app)
-    makeups.register(app)
+    app.add_handlers(handlers_of(makeups.ACTIONS))
     training.register(app)
     duties.register(app)
     overview.register(app)

@@ -42,7 +42,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.common import (
+from handlers.kit.chat import (
     STALE_BUTTON,
     Refused,
     answer,
@@ -54,6 +54,7 @@ from handlers.common import (
     show,
 )
 from handlers.kit.context import BranchContext
+from handlers.kit.flows import invalid_text
 from handlers.kit.i18n import (
     BLANK,
     N_,
@@ -67,7 +68,7 @@ from handlers.kit.i18n import (
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.slots import stepped_out
 from handlers.menu import COMMAND_CALLBACKS
-from handlers.registration import TEXT_INPUT, cancel_handlers, invalid_text
+from handlers.registration import TEXT_INPUT, cancel_handlers
 from handlers.registration import cancel as cancel_conversation
 from handlers.ui import MEETING_KIND_LABELS, button, cb_args, cb_pattern, keyboard, person_name
 from rules import meetings as rules

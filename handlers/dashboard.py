@@ -11,7 +11,7 @@ import logging
 from telegram import LinkPreviewOptions, Update
 from telegram.ext import Application, CommandHandler
 
-from handlers.common import current_actor, require, send
+from handlers.kit.chat import current_actor, require, send
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import translator
 from handlers.menu import COMMAND_CALLBACKS

@@ -28,10 +28,11 @@ from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler
 
-from handlers.common import STALE_BUTTON, Refused, answer, send, show, tr
+from handlers.kit.buttons import BadCallback
+from handlers.kit.chat import STALE_BUTTON, Refused, answer, send, show, tr
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import LANGUAGES, N_, Html, Translator, translator
-from handlers.ui import BadCallback, button, cb_args, cb_pattern, keyboard
+from handlers.ui import button, cb_args, cb_pattern, keyboard
 from rules.dates import Prefer, read_day, read_moment, read_time
 from rules.validation import WHEN_RE, Invalid, check_when, fold_full_width, parse_date
 

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import ConversationHandler
 
-from handlers.common import STALE_BUTTON, Refused, answer, send
+from handlers.kit.chat import STALE_BUTTON, Refused, answer, send
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import Html, Translator, translator
 from handlers.meetings import drop_buttons

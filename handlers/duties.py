@@ -46,7 +46,9 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.common import (
+from handlers.date_input import DateStep
+from handlers.kit.buttons import BadCallback
+from handlers.kit.chat import (
     STALE_BUTTON,
     Refused,
     answer,
@@ -55,8 +57,8 @@ from handlers.common import (
     send,
     show,
 )
-from handlers.date_input import DateStep
 from handlers.kit.context import BranchContext
+from handlers.kit.flows import invalid_text
 from handlers.kit.i18n import (
     BLANK,
     N_,
@@ -73,9 +75,9 @@ from handlers.ledger import fit
 from handlers.meetings import drop_buttons, step_fallbacks
 from handlers.members import OrgPicker, leader_actor, open_picker, turn_picker_page
 from handlers.menu import COMMAND_CALLBACKS
-from handlers.registration import TEXT_INPUT, invalid_text
+from handlers.registration import TEXT_INPUT
 from handlers.training import EVIDENCE_TEXTS, _megabytes, evidence_of
-from handlers.ui import BadCallback, button, cb_args, cb_pattern, keyboard, paged, person_name
+from handlers.ui import button, cb_args, cb_pattern, keyboard, paged, person_name
 from reminders import duties as duty_rules
 from reminders.planner import APPROXIMATE_NOTE, DUTY_TITLES, ensure_default_duties
 from rules import training as training_rules

@@ -27,11 +27,12 @@ from handlers.checkin import (
     own_cancel_handlers,
     render_roster,
 )
-from handlers.common import STALE_BUTTON, Refused, answer, send, show
+from handlers.kit.chat import STALE_BUTTON, Refused, answer, send, show
 from handlers.kit.context import BranchContext
+from handlers.kit.flows import invalid_text
 from handlers.kit.i18n import N_, Html, Translator, html_join, translator
 from handlers.kit.pseudonyms import pseudonym
-from handlers.registration import TEXT_INPUT, invalid_text
+from handlers.registration import TEXT_INPUT
 from handlers.ui import button, cb_args, cb_pattern, keyboard, paged, person_name
 from rules.validation import MAX_REASON, Invalid, clean_text
 from storage import expected_lists

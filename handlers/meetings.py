@@ -55,7 +55,8 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.common import (
+from handlers.date_input import DateStep, now_of
+from handlers.kit.chat import (
     STALE_BUTTON,
     Refused,
     answer,
@@ -67,8 +68,8 @@ from handlers.common import (
     show,
     tr,
 )
-from handlers.date_input import DateStep, now_of
 from handlers.kit.context import BranchContext
+from handlers.kit.flows import invalid_text
 from handlers.kit.i18n import (
     BLANK,
     N_,
@@ -82,7 +83,7 @@ from handlers.kit.i18n import (
 from handlers.kit.pseudonyms import pseudonym
 from handlers.members import OrgPicker, leader_actor, managed_orgs, turn_picker_page
 from handlers.menu import COMMAND_CALLBACKS, COMMANDS, main_keyboard
-from handlers.registration import TEXT_INPUT, cancel_handlers, invalid_text
+from handlers.registration import TEXT_INPUT, cancel_handlers
 from handlers.ui import (
     MEETING_KIND_LABELS,
     button,

@@ -39,7 +39,7 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from handlers.common import (
+from handlers.kit.chat import (
     STALE_BUTTON,
     Refused,
     answer,
@@ -50,6 +50,7 @@ from handlers.common import (
     show,
 )
 from handlers.kit.context import BranchContext
+from handlers.kit.flows import invalid_text
 from handlers.kit.i18n import (
     N_,
     Html,
@@ -66,7 +67,6 @@ from handlers.registration import (
     approval_keyboard,
     approval_text,
     cancel_handlers,
-    invalid_text,
 )
 from handlers.ui import (
     ROLE_LABELS,

@@ -50,7 +50,8 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.common import (
+from handlers.date_input import DateStep
+from handlers.kit.chat import (
     STALE_BUTTON,
     Refused,
     answer,
@@ -59,7 +60,6 @@ from handlers.common import (
     send,
     show,
 )
-from handlers.date_input import DateStep
 from handlers.kit.context import BranchContext, BranchServices
 from handlers.kit.i18n import (
     BLANK,

@@ -50,9 +50,10 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from handlers.common import STALE_BUTTON, Refused, answer, current_actor, require, send, show, tr
 from handlers.date_input import DateStep
+from handlers.kit.chat import STALE_BUTTON, Refused, answer, current_actor, require, send, show, tr
 from handlers.kit.context import BranchContext
+from handlers.kit.flows import invalid_text
 from handlers.kit.i18n import (
     BLANK,
     N_,
@@ -65,7 +66,7 @@ from handlers.kit.i18n import (
 )
 from handlers.kit.pseudonyms import pseudonym
 from handlers.menu import COMMAND_CALLBACKS, main_keyboard, publish_commands_for
-from handlers.registration import TEXT_INPUT, cancel_handlers, invalid_text
+from handlers.registration import TEXT_INPUT, cancel_handlers
 from handlers.ui import (
     PAGE_SIZE,
     PARTY_KIND_LABELS,

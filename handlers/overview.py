@@ -16,7 +16,7 @@ from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler
 
-from handlers.common import (
+from handlers.kit.chat import (
     current_actor,
     reply_chat,
     require,

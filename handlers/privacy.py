@@ -44,7 +44,7 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from handlers.common import tr
+from handlers.kit.chat import tr
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import N_
 

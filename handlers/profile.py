@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from handlers.common import Refused, answer, current_actor, send, show
+from handlers.kit.chat import Refused, answer, current_actor, send, show
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import BLANK, N_, escape, html_join, translator
 from handlers.menu import COMMAND_CALLBACKS, commands_for, main_keyboard, publish_commands_for

@@ -23,7 +23,8 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.common import (
+from handlers.date_input import DateStep
+from handlers.kit.chat import (
     Refused,
     answer,
     current_actor,
@@ -33,8 +34,8 @@ from handlers.common import (
     show,
     tr,
 )
-from handlers.date_input import DateStep
 from handlers.kit.context import BranchContext
+from handlers.kit.flows import invalid_text
 from handlers.kit.i18n import (
     BLANK,
     N_,
@@ -78,32 +79,12 @@ REJECT_REASON = 10
 DRAFT = "registration"
 TEXT_INPUT = filters.TEXT & ~filters.COMMAND & ~MENU_LABEL
 
-INVALID_MESSAGES = {
-    "empty": N_("Please type something."),
-    "control_chars": N_("That contains characters that cannot be stored. Please retype it."),
-    "too_long": N_("That is too long (at most {limit} characters)."),
-    "name_chars": N_("A name has only letters (and · or - between parts). Please retype it."),
-    "date_format": N_("Please type a date like 2020-07-01."),
-    "date_invalid": N_("That date does not exist. Please type a date like 2020-07-01."),
-    "date_future": N_("That date is in the future. Please type a past date."),
-    "date_too_early": N_("That date is too early. Please check the year."),
-    "phone_format": N_("That does not look like a phone number (7 to 15 digits, optionally "
-                       "starting with +)."),
-    "number_range": N_("Please type a whole number from {low} to {limit}, in the digits 0-9."),
-    "number_list": N_("Please type one to {limit} numbers, separated by commas or spaces."),
-    "number_format": N_("Please type a number in the digits 0-9, for example 6 or 1.5."),
-    "number_too_large": N_("That number is too large (at most {limit})."),
-}
 INVITE_PROBLEMS = {
     "invite_unknown": N_("This invite link is not valid."),
     "invite_expired": N_("This invite link has expired."),
     "invite_revoked": N_("This invite link has been replaced by a newer one."),
     "invite_used": N_("This single-use invite link has already been used."),
 }
-
-
-def invalid_text(t: Translator, invalid: Invalid) -> Html:
-    return t(INVALID_MESSAGES[invalid.reason], limit=invalid.limit or 0, low=invalid.low or 0)
 
 
 def _draft(context: BranchContext) -> dict[str, Any]:

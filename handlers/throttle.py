@@ -17,7 +17,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
-from handlers.common import tr
+from handlers.kit.chat import tr
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import N_, plain_text
 from handlers.privacy import PrivateCopy

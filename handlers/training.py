@@ -69,7 +69,8 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.common import (
+from handlers.date_input import DateStep
+from handlers.kit.chat import (
     NOT_ALLOWED,
     STALE_BUTTON,
     Refused,
@@ -84,8 +85,8 @@ from handlers.common import (
     show,
     tr,
 )
-from handlers.date_input import DateStep
 from handlers.kit.context import BranchContext
+from handlers.kit.flows import invalid_text
 from handlers.kit.i18n import (
     BLANK,
     N_,
@@ -101,7 +102,7 @@ from handlers.ledger import fit
 from handlers.meetings import drop_buttons, step_fallbacks
 from handlers.members import OrgPicker, leader_actor, managed_orgs, open_picker
 from handlers.menu import COMMAND_CALLBACKS
-from handlers.registration import TEXT_INPUT, invalid_text
+from handlers.registration import TEXT_INPUT
 from handlers.training_hints import attended_lesson, overlap_note
 from handlers.training_standing import leaders_also_owe, other_requirements, study_part
 from handlers.training_workbook import WORKBOOK_TEXTS, build_workbook

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from handlers.kit.buttons import MAX_CALLBACK_BYTES, BadCallback, callback_int
 from handlers.kit.i18n import N_, Translator, plain_text
 from storage.models import (
     MeetingKind,
@@ -25,11 +25,6 @@ from storage.models import (
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 8
-# Every number a button carries is a row id, page, year or small count: row ids are 32-bit
-# integer columns, so anything larger is forged (and would crash PostgreSQL's parameter binding).
-MAX_CALLBACK_INT = 2**31 - 1
-_ASCII_NUMBER = re.compile(r"[0-9]{1,10}")
-MAX_CALLBACK_BYTES = 64  # Telegram's limit on callback_data
 
 
 def cb(*parts: object) -> str:
@@ -43,10 +38,6 @@ def cb(*parts: object) -> str:
 def cb_pattern(prefix: str) -> str:
     """Regex for CallbackQueryHandler matching one prefix."""
     return rf"^{prefix}(:|$)"
-
-
-class BadCallback(Exception):
-    """Callback data that our buttons never produce: forged, or from an old version."""
 
 
 def cb_args(data: str | None, prefix: str, *kinds: type) -> list[Any]:
@@ -64,17 +55,6 @@ def cb_args(data: str | None, prefix: str, *kinds: type) -> list[Any]:
         except ValueError:
             raise BadCallback(data) from None
     return values
-
-
-def callback_int(raw: str, data: str | None = None) -> int:
-    """A number from callback data: ASCII digits only (int() takes '١', ' 1', '1_0') and
-    within a 32-bit id column, else BadCallback."""
-    if not _ASCII_NUMBER.fullmatch(raw):
-        raise BadCallback(data if data is not None else raw)
-    value = int(raw)
-    if value > MAX_CALLBACK_INT:
-        raise BadCallback(data if data is not None else raw)
-    return value
 
 
 def button(text: str, *data: object) -> InlineKeyboardButton:

@@ -19,7 +19,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
 from bot.web.dashboard import COOKIE, setup_dashboard
-from handlers.common import NOT_ALLOWED
+from handlers.kit.chat import NOT_ALLOWED
 from handlers.kit.i18n import translator
 from storage import people, web_sessions
 from storage.models import (

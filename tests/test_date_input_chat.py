@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from handlers.common import STALE_BUTTON
+from handlers.kit.chat import STALE_BUTTON
 from handlers.kit.i18n import translator
 from storage import meetings as meeting_store
 from storage.meetings import MeetingPlan

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from handlers.common import NOT_ALLOWED
+from handlers.kit.chat import NOT_ALLOWED
 from handlers.kit.i18n import translator
 from reminders.planner import PlanSettings, plan_all
 from storage.models import (

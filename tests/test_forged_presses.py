@@ -23,10 +23,11 @@ from sqlalchemy import func, select
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
 
-from handlers.common import Refused
+from handlers.kit.buttons import BadCallback
+from handlers.kit.chat import Refused
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import translator
-from handlers.ui import BadCallback, cb_args
+from handlers.ui import cb_args
 from rules.training import TrainingDraft
 from storage import duties, meetings, orgs, training
 from storage.models import (
@@ -257,7 +258,7 @@ async def test_forged_presses_never_crash_and_refused_ones_write_nothing(
     known = families(bot)
     assert {"mem:card", "nt:op", "tr:pk", "org:new:p", "apv:y", "lang", "rset"} <= set(known)
     # Changing a fixed list, and the past-meeting flow with its in-step buttons.
-    assert {"ml:edit", "ml:rm", "ml:add", "pm:new", "pm:kind", "pm:grp", "pm:t", "pm:pg",
+    assert {"ml:edit", "ml:rm", "ml:add", "pm:new", "pm:kind", "pm:group", "pm:t", "pm:pg",
             "pm:next", "pm:save"} <= set(known)
     assert bot.app is not None
     crashes = Crashes([])

@@ -19,7 +19,7 @@ from typing import Any
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from handlers.common import NOT_ALLOWED
+from handlers.kit.chat import NOT_ALLOWED
 from storage import duties as duty_store
 from storage import overview
 from storage.db import Database

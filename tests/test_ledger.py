@@ -20,11 +20,12 @@ from sqlalchemy import case, func, select, update
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
 
-from handlers.common import NOT_ALLOWED, STALE_BUTTON, Refused, handle_error
+from handlers.kit.buttons import BadCallback
+from handlers.kit.chat import NOT_ALLOWED, STALE_BUTTON, Refused, handle_error
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import translator
 from handlers.ledger import chart, kind_labels, send_ics
-from handlers.ui import BadCallback, cb_args
+from handlers.ui import cb_args
 from rules.meetings import Period, period_of
 from storage import meetings, orgs, people
 from storage.models import (

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from handlers.common import NOT_ALLOWED, STALE_BUTTON
+from handlers.kit.chat import NOT_ALLOWED, STALE_BUTTON
 from handlers.kit.i18n import translator
 from storage import meetings as meeting_store
 from storage import orgs, people

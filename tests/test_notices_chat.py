@@ -18,7 +18,7 @@ from PIL import Image
 from sqlalchemy import func, select, update
 
 from handlers import notices as handler
-from handlers.common import NOT_ALLOWED
+from handlers.kit.chat import NOT_ALLOWED
 from handlers.kit.i18n import translator
 from reminders.delivery import Courier
 from rules import notices as rules

@@ -448,7 +448,7 @@ async def test_members_and_guests_are_refused(
     await member.say("/orgs")
     assert member.last_text == "You are not allowed to do that."
     assert "🏛 Organizations" not in member.keyboard()
-    caplog.set_level(logging.WARNING, logger="handlers.common")
+    caplog.set_level(logging.WARNING, logger="handlers.kit.chat")
     for person in (member, guest):
         if person is guest:
             await guest.say("/orgs")

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 
-from handlers.common import NOT_ALLOWED
+from handlers.kit.chat import NOT_ALLOWED
 from handlers.kit.i18n import translator
 from rules import terms
 from rules.meetings import Period, period_of

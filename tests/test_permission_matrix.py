@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from handlers.common import NOT_ALLOWED, STALE_BUTTON
+from handlers.kit.chat import NOT_ALLOWED, STALE_BUTTON
 from handlers.kit.i18n import translator
 from storage import invites, orgs, people
 from storage.models import (

@@ -19,7 +19,7 @@ import openpyxl
 from PIL import Image
 from sqlalchemy import select, text
 
-from handlers.common import NOT_ALLOWED, STALE_BUTTON
+from handlers.kit.chat import NOT_ALLOWED, STALE_BUTTON
 from handlers.kit.i18n import translator
 from handlers.training import due_duration, duration
 from rules import training as rules

@@ -28,7 +28,7 @@ class Html(str):
     The one path from values to message HTML: anything that is not Html is escaped when it is
     put into Html (formatted by `t()` or joined by `html_join`), so a stored or typed value can
     never become markup. Only this module wraps text in Html directly (tests/test_hostile_text
-    checks). `Html + text` escapes the text too. The senders (handlers/common.py send, show,
+    checks). `Html + text` escapes the text too. The senders (handlers/kit/chat.py send, show,
     deliver) take Html, so a raw value, an f-string or a str.join sent as is fails mypy.
     """
 

@@ -28,7 +28,7 @@ from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from handlers.common import (
+from handlers.kit.chat import (
     STALE_BUTTON,
     Refused,
     answer,

@@ -20,6 +20,7 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
+from handlers.kit.buttons import BadCallback
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import (
     N_,
@@ -31,7 +32,6 @@ from handlers.kit.i18n import (
     translator,
 )
 from handlers.kit.pseudonyms import pseudonym
-from handlers.ui import BadCallback
 from rules.permissions import Actor
 from storage.models import Person
 from storage.outbox import mark_reachable
@@ -182,7 +182,7 @@ _ANSWERED: OrderedDict[int, CallbackQuery] = OrderedDict()
 MAX_REMEMBERED_ANSWERS = 1000
 
 
-def _first_answer(update: Update) -> bool:
+def first_answer(update: Update) -> bool:
     """True once per press: a shared step and the flow it hands over to may both answer."""
     query = update.callback_query
     if query is None or _ANSWERED.get(id(query)) is query:
@@ -195,7 +195,7 @@ def _first_answer(update: Update) -> bool:
 
 async def answer(update: Update) -> None:
     """Acknowledge a button press so the client stops its spinner (once per press)."""
-    if update.callback_query is not None and _first_answer(update):
+    if update.callback_query is not None and first_answer(update):
         try:
             await update.callback_query.answer()
         except TelegramError as exc:
@@ -221,7 +221,7 @@ async def handle_error(update: object, context: BranchContext) -> None:
     else:
         logger.error("error while handling an update", exc_info=error)
         text = t("Sorry, something went wrong. Please try again.")
-    if update.callback_query is not None and _first_answer(update):
+    if update.callback_query is not None and first_answer(update):
         try:
             await update.callback_query.answer(plain_text(text)[:200], show_alert=True)
             return

@@ -1,0 +1,224 @@
+"""Actions: a button press or a command, declared once with who may do it.
+
+    show_compliance = Action(ShowCompliance, LEADERS, render_compliance)
+    ledger = Action(Command("ledger"), LEADERS, open_ledger)
+
+The kit does the rest for every action: it unpacks the press (a forged or stale one is "this
+button is no longer valid"), opens the one database session of the update, loads the actor
+from the database (never from the button), refuses (and logs) anyone outside the audience,
+runs the action, answers the press and renders its Reply after the session is closed.
+The object a press points at is loaded by an `access_*` function that checks the actor may
+see it, so an action cannot forget the check: see handlers/kit/access.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Generic, NoReturn, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InputFile, LinkPreviewOptions, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from handlers.kit.buttons import ButtonData
+from handlers.kit.chat import (
+    NOT_ALLOWED,
+    Refused,
+    ReplyMarkup,
+    answer,
+    current_actor,
+    reply_chat,
+    send,
+    show,
+)
+from handlers.kit.context import BranchContext, BranchSettings
+from handlers.kit.i18n import Html, Translator, translator
+from handlers.kit.pseudonyms import pseudonym
+from rules.permissions import Actor
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who may take an action (and sees its command in the menu)."""
+
+    name: str
+    admits: Callable[[Actor], bool]
+
+
+ANYONE = Audience("anyone", lambda actor: True)
+MEMBERS = Audience("members", lambda actor: actor.is_member)
+LEADERS = Audience("leaders", lambda actor: actor.is_admin or actor.leads_a_branch)
+ADMINS = Audience("admins", lambda actor: actor.is_admin)
+
+
+@dataclass(frozen=True)
+class Command:
+    """A slash command as an action's trigger; the action gets its arguments."""
+
+    name: str
+    description: str | None = None  # message id for the command menu (None: not listed)
+
+
+@dataclass(frozen=True)
+class CommandArgs:
+    """What follows a command (`/renewal 2027-03-01` gives ("2027-03-01",))."""
+
+    args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file sent after the reply (an export, a calendar entry)."""
+
+    filename: str
+    content: bytes
+    caption: Html | None = None
+    photo: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What an action answers: the pressed message is edited, a command gets a new message."""
+
+    text: Html
+    markup: ReplyMarkup | None = None
+    new: bool = False  # a new message even for a press
+    preview: bool = False  # show a link preview
+    files: tuple[Document, ...] = ()
+
+
+@dataclass
+class Act:
+    """One action's run: the update, its one session, the actor loaded from the database."""
+
+    update: Update
+    context: BranchContext
+    session: AsyncSession
+    actor: Actor
+    t: Translator
+    name: str
+    notes: list[Html] = field(default_factory=list)
+    then: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
+
+    @property
+    def settings(self) -> BranchSettings:
+        return self.context.settings
+
+    def now(self) -> datetime:
+        return self.context.now()
+
+    def today(self) -> date:
+        """Today in the branch's time zone, by the one clock."""
+        return self.now().astimezone(self.settings.tzinfo).date()
+
+    def local(self, moment: datetime) -> datetime:
+        """A stored (UTC) moment in the branch's time zone."""
+        return moment.astimezone(self.settings.tzinfo)
+
+    def say(self, text: Html) -> None:
+        """A message sent before the reply (after the session is closed)."""
+        self.notes.append(text)
+
+    def after(self, step: Callable[[], Awaitable[object]]) -> None:
+        """Something sent after the reply (it opens its own session if it needs one)."""
+        self.then.append(step)
+
+    def refuse(self, message: str = NOT_ALLOWED, **values: Any) -> NoReturn:
+        """Stop here: the actor is told `message`, the log says who and what."""
+        refuse(self.update, self.name, message, **values)
+
+    def check(self, allowed: bool, message: str = NOT_ALLOWED, **values: Any) -> None:
+        if not allowed:
+            self.refuse(message, **values)
+
+
+def refuse(update: Update, what: str, message: str = NOT_ALLOWED, **values: Any) -> NoReturn:
+    user = update.effective_user
+    logger.warning(
+        "refused %s for user %s (data %r)", what, pseudonym(user.id if user else None),
+        update.callback_query.data if update.callback_query else None,
+    )
+    raise Refused(message, **values)
+
+
+D = TypeVar("D")
+Run = Callable[[Act, D], Awaitable[Reply | None]]
+
+
+@dataclass(frozen=True)
+class Action(Generic[D]):
+    """A button family or a command, who may use it, and what it does."""
+
+    trigger: type[D] | Command
+    audience: Audience
+    run: Run[D]
+
+    @property
+    def name(self) -> str:
+        return getattr(self.run, "__name__", "action")
+
+    @property
+    def button(self) -> type[ButtonData] | None:
+        trigger = self.trigger
+        return trigger if isinstance(trigger, type) and issubclass(trigger, ButtonData) else None
+
+    @property
+    def command(self) -> Command | None:
+        return self.trigger if isinstance(self.trigger, Command) else None
+
+    def handler(self) -> BaseHandler[Update, BranchContext, None]:
+        """The PTB handler that routes this action's presses or command."""
+        if self.command is not None:
+            return CommandHandler(self.command.name, self.perform)
+        assert self.button is not None
+        return CallbackQueryHandler(self.perform, pattern=self.button.pattern())
+
+    def data_of(self, update: Update, context: BranchContext) -> D:
+        if self.button is not None:
+            query = update.callback_query
+            return self.button.unpack(query.data if query else None)  # type: ignore[return-value]
+        return CommandArgs(tuple(context.args or ())) # type: ignore[return-value]
+
+    async def perform(self, update: Update, context: BranchContext) -> None:
+        data = self.data_of(update, context)
+        async with context.db.session() as session:
+            actor = await current_actor(session, update, context)
+            if not self.audience.admits(actor):
+                refuse(update, self.name)
+            act = Act(update, context, session, actor, translator(actor.language), self.name)
+            reply = await self.run(act, data)
+        await answer(update)
+        for note in act.notes:
+            await send(update, note)
+        if reply is not None:
+            await render(update, reply)
+        for then in act.then:
+            await then()
+
+
+async def render(update: Update, reply: Reply) -> None:
+    """Edit the pressed message (or send one), then send the reply's files."""
+    options: dict[str, Any] = {"reply_markup": reply.markup}
+    if not reply.preview:
+        options["link_preview_options"] = LinkPreviewOptions(is_disabled=True)
+    if update.callback_query is not None and not reply.new:
+        await show(update, reply.text, **options)
+    else:
+        await send(update, reply.text, **options)
+    chat = reply_chat(update)
+    for document in reply.files:
+        upload = InputFile(document.content, filename=document.filename)
+        if document.photo:
+            await chat.send_photo(upload, caption=document.caption)
+        else:
+            await chat.send_document(upload, caption=document.caption)
+
+
+def handlers_of(actions: Sequence[Action[Any]]) -> list[BaseHandler[Update, BranchContext, None]]:
+    """The PTB handlers of a feature's actions, in declaration order."""
+    return [action.handler() for action in actions]

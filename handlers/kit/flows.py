@@ -1,0 +1,486 @@
+"""Flows: a multi-step conversation declared as steps over a typed form.
+
+    past_meeting = Flow(
+        name="past_meeting", prefix="pm", form=PastMeetingForm,
+        entry=Entry(RecordPastMeeting, LEADERS, start),   # creates the form, or refuses
+        guard=lambda act, form: access_led_org(act, form.org),   # re-checked at every step
+        steps=(
+            Choose("kind", ask_kind, kind_options),
+            Choose("group", ask_group, group_options, when=lambda f: f.kind is GROUP),
+            Text("day", ask_day, read_day_typed),
+            ...
+            Confirm("save", summary, N_("💾 Save the record"), finish=save),
+        ),
+    )
+
+The kit owns what every conversation needs: state names (the step keys), the cancel row,
+re-asking a step after a bad answer, the form kept in the person's chat data as JSON (so it
+survives a restart), stale presses (a step's button pressed when another step is current is
+"no longer valid"), and `GoBack(step, message)` from the final check, which says why and asks
+that step again. A step's buttons carry `<prefix>:<step>:<value>`; the value is checked
+against what the step offers now, never trusted.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from handlers.kit.actions import Act, Audience, Command, CommandArgs, refuse
+from handlers.kit.buttons import MAX_CALLBACK_BYTES, BadCallback, ButtonData
+from handlers.kit.chat import (
+    STALE_BUTTON,
+    Refused,
+    answer,
+    current_actor,
+    first_answer,
+    send,
+    show,
+)
+from handlers.kit.context import BranchContext
+from handlers.kit.i18n import N_, Html, Translator, html_join, plain_text, translator
+from rules.validation import Invalid
+
+logger = logging.getLogger(__name__)
+
+END = ConversationHandler.END
+CANCEL_DATA = "x:cancel"  # the cancel button of every flow
+# Why typed text was refused (rules.validation.Invalid reasons), for every flow's text steps.
+INVALID_MESSAGES = {
+    "empty": N_("Please type something."),
+    "control_chars": N_("That contains characters that cannot be stored. Please retype it."),
+    "too_long": N_("That is too long (at most {limit} characters)."),
+    "name_chars": N_("A name has only letters (and · or - between parts). Please retype it."),
+    "date_format": N_("Please type a date like 2020-07-01."),
+    "date_invalid": N_("That date does not exist. Please type a date like 2020-07-01."),
+    "date_future": N_("That date is in the future. Please type a past date."),
+    "date_too_early": N_("That date is too early. Please check the year."),
+    "phone_format": N_("That does not look like a phone number (7 to 15 digits, optionally "
+                       "starting with +)."),
+    "number_range": N_("Please type a whole number from {low} to {limit}, in the digits 0-9."),
+    "number_list": N_("Please type one to {limit} numbers, separated by commas or spaces."),
+    "number_format": N_("Please type a number in the digits 0-9, for example 6 or 1.5."),
+    "number_too_large": N_("That number is too large (at most {limit})."),
+}
+
+
+def invalid_text(t: Translator, invalid: Invalid) -> Html:
+    return t(INVALID_MESSAGES[invalid.reason], limit=invalid.limit or 0, low=invalid.low or 0)
+
+
+class Form(BaseModel):
+    """A flow's answers so far (subclass it with optional fields, one per step)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+F = TypeVar("F", bound=Form)
+D = TypeVar("D")
+Ask = Callable[[Act, F], Awaitable[Html]]
+StepHandler = Callable[[Update, BranchContext], Coroutine[Any, Any, object]]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice of a Choose step: the value stored, the label shown."""
+
+    value: str
+    label: str
+
+
+class GoBack(Exception):
+    """The final check found a problem with one answer: say why and ask that step again;
+    once it is answered the flow returns to the final step (`resume`), the rest kept."""
+
+    def __init__(self, step: str, message: str, *, resume: bool = True, **values: Any) -> None:
+        super().__init__(message)
+        self.step, self.message, self.resume, self.values = step, message, resume, values
+
+
+@dataclass(frozen=True)
+class Next:
+    """A custom step's answer: store `values` in the form, then the next step (or `stay`)."""
+
+    values: dict[str, Any]
+    stay: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Step(Generic[F]):
+    """What every step has: its key (state name, button word) and when it applies."""
+
+    key: str
+    when: Callable[[F], bool] | None = None
+
+    def applies(self, form: F) -> bool:
+        return self.when is None or self.when(form)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Choose(Step[F]):
+    """Pick one of the options (buttons); stored in the form field named like the step."""
+
+    ask: Ask[F]
+    options: Callable[[Act, F], Awaitable[Sequence[Option]]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Text(Step[F]):
+    """Typed text, read by `read`: the value for the form field (or Next to set several),
+    or why it was refused (Invalid, Problem).
+    `echo` (optional) confirms the reading at the top of the next question."""
+
+    ask: Ask[F]
+    read: Callable[[Act, F, str], Awaitable[Any]]
+    echo: Callable[[Act, F], Html] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Custom(Step[F]):
+    """A step with its own message and buttons: each button family in `presses` is handled
+    while the step is current, and returns Next (store, then move on or stay and redraw)."""
+
+    render: Callable[[Act, F], Awaitable[tuple[Html, list[list[InlineKeyboardButton]]]]]
+    presses: Sequence[tuple[type[ButtonData], Callable[[Act, F, Any], Awaitable[Next]]]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Confirm(Step[F]):
+    """The summary and one button that runs `finish` (which may raise GoBack)."""
+
+    summary: Ask[F]
+    label: str  # message id of the button
+    finish: Callable[[Act, F], Awaitable[Html | None]]
+
+
+AnyStep = Choose[Any] | Text[Any] | Custom[Any] | Confirm[Any]
+
+
+@dataclass(frozen=True)
+class Entry(Generic[D, F]):
+    """How a flow starts: a button family or a command, who may, and the new form."""
+
+    trigger: type[D] | Command
+    audience: Audience
+    start: Callable[[Act, D], Awaitable[F]]
+    intro: Callable[[Act, F], Awaitable[Html]] | None = None  # above the first question
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What the registration of every flow passes in: typed text that is an answer (menu
+    labels and commands are not), the fallbacks every conversation shares, and the reply to
+    /cancel (which also shows the menu)."""
+
+    text_input: filters.BaseFilter
+    fallbacks: Sequence[BaseHandler[Any, Any, Any]] = ()
+    on_cancel: Callable[[Update, BranchContext], Awaitable[object]] | None = None
+
+
+@dataclass(frozen=True)
+class Flow(Generic[F]):
+    """A conversation: an entry, a guard run at every step, and the steps in order."""
+
+    name: str
+    prefix: str
+    form: type[F]
+    entry: Entry[Any, F]
+    steps: Sequence[AnyStep]
+    guard: Callable[[Act, F], Awaitable[object]] | None = None
+    back: bool = True  # a "‹ Back" button to the previous step
+
+    # -- state kept between messages ----------------------------------------------------
+
+    @property
+    def _slot(self) -> str:
+        return f"flow:{self.name}"
+
+    def _load(self, context: BranchContext) -> tuple[F, str]:
+        """The form and the current step's key (refused if the flow is gone or outdated)."""
+        data = context.user_data.get(self._slot) if context.user_data is not None else None
+        if not isinstance(data, dict) or not isinstance(data.get("form"), dict):
+            raise Refused(STALE_BUTTON)
+        try:
+            return self.form.model_validate(data["form"]), str(data.get("step"))
+        except ValidationError:  # written by an older version: start again
+            raise Refused(STALE_BUTTON) from None
+
+    def _save(self, context: BranchContext, form: F, step: str) -> None:
+        assert context.user_data is not None
+        resume = (context.user_data.get(self._slot) or {}).get("resume")
+        context.user_data[self._slot] = {"form": form.model_dump(mode="json"), "step": step,
+                                         "resume": resume if resume != step else None}
+
+    def _resume(self, context: BranchContext, form: F, answered: str) -> AnyStep:
+        """The step after `answered`: the final one if a final check sent the person back."""
+        slot = (context.user_data or {}).get(self._slot) or {}
+        if isinstance(slot.get("resume"), str):
+            return self._step(slot["resume"])
+        return self._after(answered, form)
+
+    def _drop(self, context: BranchContext) -> None:
+        if context.user_data is not None:
+            context.user_data.pop(self._slot, None)
+
+    def _step(self, key: str) -> AnyStep:
+        for step in self.steps:
+            if step.key == key:
+                return step
+        raise KeyError(key)
+
+    def _applicable(self, form: F) -> list[AnyStep]:
+        return [step for step in self.steps if step.applies(form)]
+
+    def _after(self, key: str | None, form: F) -> AnyStep:
+        keys = [step.key for step in self.steps]
+        start = 0 if key is None else keys.index(key) + 1
+        for step in self.steps[start:]:
+            if step.applies(form):
+                return step
+        raise Refused(STALE_BUTTON)  # declared flows end in a Confirm step
+
+    def _before(self, key: str, form: F) -> AnyStep | None:
+        keys = [step.key for step in self.steps]
+        for step in reversed(self.steps[: keys.index(key)]):
+            if step.applies(form):
+                return step
+        return None
+
+    def data(self, step: str, value: str | None = None) -> str:
+        """A step's button data: `<prefix>:<step>[:<value>]` (64 bytes at most)."""
+        data = f"{self.prefix}:{step}" + ("" if value is None else f":{value}")
+        if len(data.encode()) > MAX_CALLBACK_BYTES:
+            raise ValueError(f"callback data too long: {data!r}")
+        return data
+
+    def _button(self, label: str, step: str, value: str | None = None) -> InlineKeyboardButton:
+        return InlineKeyboardButton(plain_text(label), callback_data=self.data(step, value))
+
+    # -- the steps' messages --------------------------------------------------------------
+
+    async def _ask(self, act: Act, form: F, step: AnyStep, *, new: bool,
+                   above: Html | None = None) -> tuple[_Show, object]:
+        """Save the form at this step and put its question (with the back and cancel rows)."""
+        t = act.t
+        rows: list[list[InlineKeyboardButton]] = []
+        if isinstance(step, Choose):
+            text = await step.ask(act, form)
+            rows = [[self._button(o.label, step.key, o.value)]
+                    for o in await step.options(act, form)]
+        elif isinstance(step, Text):
+            text = await step.ask(act, form)
+        elif isinstance(step, Custom):
+            text, rows = await step.render(act, form)
+        else:
+            text = await step.summary(act, form)
+            rows = [[self._button(t(step.label), step.key)]]
+        last = [InlineKeyboardButton(plain_text(t("Cancel")), callback_data=CANCEL_DATA)]
+        if self.back and self._before(step.key, form) is not None:
+            last.insert(0, self._button(t("‹ Back"), "back"))
+        self._save(act.context, form, step.key)
+        if above is not None:
+            text = html_join("\n", [above, text])
+        return _Show(text, InlineKeyboardMarkup([*rows, last]), new), step.key
+
+    # -- handlers ---------------------------------------------------------------------------
+
+    async def _run(self, update: Update, context: BranchContext,
+                   body: Callable[[Act], Awaitable[tuple[_Show | None, object]]]) -> object:
+        """One session for the step; the reply (and what the step queued) after it closes."""
+        async with context.db.session() as session:
+            actor = await current_actor(session, update, context)
+            act = Act(update, context, session, actor, translator(actor.language), self.name)
+            shown, state = await body(act)
+        await answer(update)
+        for note in act.notes:
+            await send(update, note)
+        if shown is not None:
+            await show(update, shown.text, new=shown.new, reply_markup=shown.markup)
+        for then in act.then:
+            await then()
+        return state
+
+    async def _begin(self, update: Update, context: BranchContext) -> object:
+        entry = self.entry
+        if isinstance(entry.trigger, Command):
+            data: Any = CommandArgs(tuple(context.args or ()))
+        else:
+            assert issubclass(entry.trigger, ButtonData)
+            query = update.callback_query
+            data = entry.trigger.unpack(query.data if query else None)
+
+        async def body(act: Act) -> tuple[_Show | None, object]:
+            if not entry.audience.admits(act.actor):
+                refuse(update, self.name)
+            form = await entry.start(act, data)
+            intro = await entry.intro(act, form) if entry.intro else None
+            return await self._ask(act, form, self._after(None, form), new=True, above=intro)
+
+        return await self._run(update, context, body)
+
+    async def _current(self, act: Act, key: str) -> F:
+        """The form, if `key` is the current step; the guard checked again."""
+        form, current = self._load(act.context)
+        if current != key:
+            raise Refused(STALE_BUTTON)
+        if self.guard is not None:
+            await self.guard(act, form)
+        return form
+
+    def _on_press(self, step: AnyStep) -> StepHandler:
+        async def pressed(update: Update, context: BranchContext) -> object:
+            query = update.callback_query
+            assert query is not None
+            word, _, value = (query.data or "").removeprefix(self.prefix + ":").partition(":")
+
+            async def body(act: Act) -> tuple[_Show | None, object]:
+                form = await self._current(act, step.key)
+                if word == "back" and not value:
+                    previous = self._before(step.key, form)
+                    if previous is None:
+                        raise Refused(STALE_BUTTON)
+                    return await self._ask(act, form, previous, new=False)
+                if isinstance(step, Choose) and word == step.key:
+                    if value not in {o.value for o in await step.options(act, form)}:
+                        raise Refused(STALE_BUTTON)
+                    form = self._with(form, {step.key: value})
+                    return await self._ask(act, form, self._resume(act.context, form, step.key),
+                                           new=False)
+                if isinstance(step, Custom):
+                    family, handle = next(((family, handle) for family, handle in step.presses
+                                           if re.match(family.pattern(), query.data or "")),
+                                          (None, None))
+                    if family is None or handle is None:
+                        raise BadCallback(query.data)
+                    outcome = await handle(act, form, family.unpack(query.data))
+                    form = self._with(form, outcome.values)
+                    target = step if outcome.stay else self._resume(act.context, form, step.key)
+                    return await self._ask(act, form, target, new=False)
+                if isinstance(step, Confirm) and word == step.key and not value:
+                    return await self._finish(act, form, step)
+                raise BadCallback(query.data)
+
+            return await self._run(update, context, body)
+
+        return pressed
+
+    def _on_text(self, step: Text[Any]) -> StepHandler:
+        async def typed(update: Update, context: BranchContext) -> object:
+            assert update.message is not None
+            text = update.message.text or ""
+
+            async def body(act: Act) -> tuple[_Show | None, object]:
+                form = await self._current(act, step.key)
+                value = await step.read(act, form, text)
+                if isinstance(value, Invalid):
+                    act.say(invalid_text(act.t, value))
+                    return None, step.key
+                if isinstance(value, Problem):
+                    act.say(act.t(value.message, **value.values))
+                    return None, step.key
+                form = self._with(form, value.values if isinstance(value, Next)
+                                  else {step.key: value})
+                above = step.echo(act, form) if step.echo else None
+                return await self._ask(act, form, self._resume(act.context, form, step.key),
+                                       new=True, above=above)
+
+            return await self._run(update, context, body)
+
+        return typed
+
+    async def _finish(self, act: Act, form: F, step: Confirm[Any]) -> tuple[_Show | None, object]:
+        try:
+            done = await step.finish(act, form)
+        except GoBack as back:  # nothing was written: say why, ask that step again
+            await act.session.rollback()
+            await alert(act.update, act.t(back.message, **back.values))
+            slot = act.context.user_data[self._slot]  # type: ignore[index]
+            slot["resume"] = step.key if back.resume else None
+            return await self._ask(act, form, self._step(back.step), new=True)
+        self._drop(act.context)
+        return (_Show(done, None, False) if done is not None else None), END
+
+    def _with(self, form: F, values: dict[str, Any]) -> F:
+        try:
+            return self.form.model_validate({**form.model_dump(), **values})
+        except ValidationError:  # a value the step offered no longer fits: forged or stale
+            raise BadCallback(repr(values)) from None
+
+    def handler(self, shared: Shared) -> ConversationHandler[Any]:
+        """The conversation: its entry, one state per step, cancel and the shared fallbacks."""
+
+        async def cancel(update: Update, context: BranchContext) -> object:
+            self._drop(context)
+            if shared.on_cancel is not None:
+                await shared.on_cancel(update, context)
+            return END
+
+        back = rf"^{re.escape(self.prefix)}:back$"
+        states: dict[object, list[BaseHandler[Any, Any, Any]]] = {}
+        for step in self.steps:
+            handlers: list[BaseHandler[Any, Any, Any]] = []
+            if isinstance(step, Text):
+                handlers.append(MessageHandler(shared.text_input, self._on_text(step)))
+            elif isinstance(step, Custom):
+                handlers += [CallbackQueryHandler(self._on_press(step), pattern=family.pattern())
+                             for family, _handle in step.presses]
+            else:
+                handlers += [CallbackQueryHandler(
+                    self._on_press(step), pattern=rf"^{re.escape(self.prefix)}:{step.key}(:|$)")]
+            if self.back:
+                handlers.append(CallbackQueryHandler(self._on_press(step), pattern=back))
+            states[step.key] = handlers
+        entry = self.entry.trigger
+        entry_handler: BaseHandler[Any, Any, Any] = (
+            CommandHandler(entry.name, self._begin) if isinstance(entry, Command)
+            else CallbackQueryHandler(self._begin, pattern=entry.pattern())
+        )
+        return ConversationHandler(
+            entry_points=[entry_handler],
+            states=states,
+            fallbacks=[
+                CommandHandler("cancel", cancel),
+                CallbackQueryHandler(cancel, pattern=rf"^{CANCEL_DATA}$"),
+                *shared.fallbacks,
+            ],
+            name=self.name,
+            persistent=True,
+            allow_reentry=True,
+        )
+
+
+class Problem:
+    """Why typed text was refused, as a message id with its values (the step is asked again)."""
+
+    def __init__(self, message: str, **values: Any) -> None:
+        self.message, self.values = message, values
+
+
+@dataclass(frozen=True)
+class _Show:
+    text: Html
+    markup: InlineKeyboardMarkup | None
+    new: bool
+
+
+async def alert(update: Update, text: Html) -> None:
+    """Tell the presser in an alert (once per press), else in the chat."""
+    query = update.callback_query
+    if query is not None and first_answer(update):
+        await query.answer(plain_text(text)[:200], show_alert=True)
+        return
+    await send(update, text)
