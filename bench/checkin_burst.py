@@ -124,7 +124,8 @@ async def time_ledger(database: Database, org_id: int, settings: Settings, years
     while), then timed three times; the median is printed.
     """
     from handlers.kit.i18n import translator
-    from handlers.ledger import WORKBOOK_TEXTS, kind_labels
+    from handlers.ledger import kind_labels
+    from handlers.ledger.workbook import WORKBOOK_TEXTS, build_workbook
     from rules.meetings import Period
     from storage import ledger
 
@@ -152,7 +153,7 @@ async def time_ledger(database: Database, org_id: int, settings: Settings, years
                 requirements=settings.requirements, today=today,
             )
         queried = time.perf_counter()
-        workbook = ledger.build_workbook(data, texts, labels)
+        workbook = build_workbook(data, texts, labels)
         return time.perf_counter() - started, queried - started, len(data.meetings), len(workbook)
 
     await compliance()

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 
 from bench.common import bulk_insert, member_rows, party_tree, scratch_database, timed, timing_line
+from handlers.training_workbook import WORKBOOK_TEXTS, build_workbook
 from rules import training as rules
 from rules.training import TrainingGroup, TrainingKind, TrainingState
 from storage import training
@@ -236,7 +237,7 @@ async def measure(database: Database, seeded: Seeded, on: date, repeat: int) -> 
         f"{report.on_track}/{report.secretaries} = {share} over {len(report.rows)} branches",
     ))
 
-    texts = {key: key for key in training.WORKBOOK_TEXTS}
+    texts = {key: key for key in WORKBOOK_TEXTS}
 
     async def export() -> training.TrainingExport:
         async with database.session() as session:
@@ -252,7 +253,7 @@ async def measure(database: Database, seeded: Seeded, on: date, repeat: int) -> 
     ))
 
     async def workbook() -> bytes:
-        return training.build_workbook(
+        return build_workbook(
             data, texts, {k: k.value for k in TrainingKind}, {g: g.value for g in TrainingGroup}
         )
 

@@ -21,8 +21,10 @@ from telegram.ext import (
     Defaults,
 )
 
+from bot import instances
 from bot.config import Settings
 from bot.log_context import handling_update, take_process_instance
+from bot.persistence import SqlPersistence
 from bot.ratelimit import PacedRateLimiter
 from bot.transport import AiohttpRequest, bot_api_request
 from bot.web.metrics import Metrics
@@ -34,9 +36,8 @@ from reminders.delivery import Courier, wake_at
 from reminders.jobs import start_reminders
 from storage.checkin_queue import CheckinQueue
 from storage.db import Database
-from storage.instances import SharedUpdates, start_pruning
+from storage.instances import SharedUpdates
 from storage.migrate import upgrade
-from storage.persistence import SqlPersistence
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ class BranchApplication(Application):
         self.courier: Courier = None  # type: ignore[assignment]  # set once the bot exists
         self.updates_in_flight = 0
         self.metrics = Metrics()  # its own registry: applications in one process never mix
-        # Several instances on one PostgreSQL database (storage/instances.py); no-op on SQLite.
+        # Several instances on one PostgreSQL database (bot/instances.py); no-op on SQLite.
         self.instances = SharedUpdates(database, ordered=bool(settings.webhook_url))
         self.web: WebServer | None = None
         # The Bot API transports (sends, polling): /healthz reports their last answer.
@@ -169,7 +170,7 @@ class BranchApplication(Application):
         return self.courier.name if self.courier is not None else None
 
     async def _process(self, update: object, persistence: SqlPersistence | None) -> None:
-        async with self.instances.turn(self, persistence, update):
+        async with instances.turn(self.instances, self, persistence, update):
             await super().process_update(update)
             # Write conversation state and drafts now, not on the next interval:
             # a crash right after a reply must not lose what the person typed.
@@ -246,7 +247,7 @@ async def startup(application: Application) -> None:
             certificate=certificate_to_upload(settings),
         )
         if application.job_queue is not None:
-            start_pruning(application.job_queue)
+            instances.start_pruning(application.job_queue)
     logger.info("branchbot started as @%s, instance %s", application.bot.username,
                 application.instance_id)
 

@@ -32,6 +32,7 @@ from handlers.kit.i18n import (
     translator,
 )
 from handlers.ledger import (
+    chart,
     fit,
     kind_labels,
     local_today,
@@ -48,7 +49,6 @@ from rules.meetings import (
     Period,
     period_label,
 )
-from storage import ledger as ledger_store
 from storage import overview as store
 
 logger = logging.getLogger(__name__)
@@ -106,11 +106,11 @@ def chart_bars(t: Translator, view: store.Overview, branches: int) -> list[
 
 async def overview_png(t: Translator, view: store.Overview) -> bytes:
     """The chart, drawn off the event loop; English labels when no Chinese font is installed."""
-    font = await asyncio.to_thread(ledger_store.cjk_font)
+    font = await asyncio.to_thread(chart.cjk_font)
     t = t if font is not None else translator("en")
     bars = chart_bars(t, view, len(view.branches))
     title = f"{t(CHART_TITLE)} · {view.quarter.label}"
-    return await asyncio.to_thread(store.overview_chart_png, bars, title=title, font=font)
+    return await asyncio.to_thread(chart.overview_chart_png, bars, title=title, font=font)
 
 
 def overview_text(t: Translator, view: store.Overview) -> Html:

@@ -105,6 +105,7 @@ from handlers.menu import COMMAND_CALLBACKS
 from handlers.registration import TEXT_INPUT
 from handlers.training_hints import attended_lesson, overlap_note
 from handlers.training_standing import leaders_also_owe, other_requirements, study_part
+from handlers.training_workbook import WORKBOOK_TEXTS, build_workbook
 from handlers.ui import (
     ROLE_LABELS,
     TRAINING_GROUP_LABELS,
@@ -252,36 +253,6 @@ ERROR_TEXTS = {
     "no_members": N_("Choose at least one member."),
     "unknown_person": STALE_BUTTON,
     "not_found": STALE_BUTTON,
-}
-# Column headers and other texts of the workbook (storage.training.WORKBOOK_TEXTS).
-WORKBOOK_TEXTS: Mapping[str, str] = {
-    "members_sheet": N_("Members"),
-    "courses_sheet": N_("Courses"),
-    "title": N_("Training record"),
-    "organization": N_("Organization"),
-    "year": N_("Year"),
-    "generated": N_("Generated"),
-    "name": N_("Name"),
-    "role_group": N_("Requirement group"),
-    "required": N_("Required (h)"),
-    "counted": N_("Counted (h)"),
-    "pending": N_("Waiting for verification (h)"),
-    "remaining": N_("Still to do (h)"),
-    "progress": N_("Progress"),
-    "on_track": N_("On track"),
-    "yes": N_("yes"),
-    "no": N_("no"),
-    "course": N_("Course"),
-    "organizer": N_("Organizer"),
-    "kind": N_("Kind"),
-    "starts_on": N_("First day"),
-    "ends_on": N_("Last day"),
-    "participants": N_("Participants (verified)"),
-    "hours": N_("Hours"),
-    "none": N_("None"),
-    "lesson_source": N_("Party lesson in the bot"),
-    "study_required": N_("Yearly study required, all kinds (h)"),
-    "study_counted": N_("Yearly study counted (h)"),
 }
 # Which problems each step can cause (and so re-asks); placeholders fill the later steps.
 STEP_PROBLEMS: Mapping[int, frozenset[TrainingProblem]] = {
@@ -2155,7 +2126,7 @@ async def export_year(update: Update, context: BranchContext) -> None:
         logger.info("chat action failed: %s", exc)
     texts = {key: t(message) for key, message in WORKBOOK_TEXTS.items()}
     workbook = await asyncio.to_thread(
-        store.build_workbook, exported, texts, kind_labels(t), group_labels(t)
+        build_workbook, exported, texts, kind_labels(t), group_labels(t)
     )
     await chat.send_document(
         InputFile(io.BytesIO(workbook), filename=f"training-{org_id}-{year}.xlsx"),

@@ -17,8 +17,12 @@ Design:
   and the route records each before answering, so `processed_updates` holds the arrival order.
   Inside one process `PerChatUpdateProcessor` already keeps a chat's updates in order.
 - **Fresh conversation state.** With the lock held, the chat's conversation states and the
-  user's user_data are read from the database (SqlPersistence.refresh_for_update) and written
-  back before the lock is released.
+  user's user_data are read from the database (bot/persistence.py, refresh_for_update) and
+  written back before the lock is released.
+
+Here are the tables, the locks and the order with plain values (update and chat ids); the
+python-telegram-bot side (which chat an update belongs to, the hourly prune job) is in
+bot/instances.py.
 
 SQLite is one process by nature: none of this runs there, and it stays as fast as before.
 A load balancer that routes by chat (hashing the chat id) would make the lock uncontended,
@@ -29,24 +33,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import delete, exists, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from telegram import Update
-from telegram.ext import CallbackContext, JobQueue
 
 from storage.db import Database, is_sqlite
 from storage.models import ProcessedUpdate, utcnow
-
-if TYPE_CHECKING:
-    from telegram.ext import Application
-
-    from storage.persistence import SqlPersistence
 
 logger = logging.getLogger(__name__)
 
@@ -54,16 +51,6 @@ KEEP_PROCESSED = timedelta(days=1)  # Telegram gives up redelivering well within
 ORDER_WAIT = timedelta(seconds=5)  # an earlier update whose instance died is not waited for
 _LOCK_POLL_START = 0.005
 _LOCK_POLL_MAX = 0.05
-
-
-def update_chat_id(update: object) -> int | None:
-    """The chat an update belongs to (a user's private chat has the user's id)."""
-    if isinstance(update, Update):
-        if update.effective_chat is not None:
-            return update.effective_chat.id
-        if update.effective_user is not None:
-            return update.effective_user.id
-    return None
 
 
 Runner = AsyncSession | AsyncConnection  # the queries below run in a session or on a lane
@@ -228,20 +215,19 @@ class SharedUpdates:
     @asynccontextmanager
     async def turn(
         self,
-        application: Application[Any, Any, Any, Any, Any, Any],
-        persistence: SqlPersistence | None,
-        update: object,
+        chat_id: int | None,
+        update_id: int | None,
+        refresh: Callable[[Runner], Awaitable[None]] | None = None,
     ) -> AsyncIterator[None]:
-        """Hold the chat, wait for its earlier updates, load fresh state; mark handled after."""
-        chat_id = update_chat_id(update)
+        """Hold the chat, wait for its earlier updates, `refresh` (load fresh state, on a
+        lane); mark the update handled after."""
         if not self.shared or chat_id is None:
             yield
             return
-        update_id = update.update_id if isinstance(update, Update) else None
         async with self._in_order(chat_id, update_id):
-            if persistence is not None:
+            if refresh is not None:
                 async with self.lane() as runner:
-                    await persistence.refresh_for_update(application, update, runner)
+                    await refresh(runner)
             try:
                 yield
             finally:  # still holding the chat: its next update may go as soon as we let go
@@ -270,23 +256,3 @@ class SharedUpdates:
         await self.locks.close()
         for lane in self._lanes:
             await lane.close()
-
-
-PRUNE_JOB = "processed-updates-prune"
-PRUNE_EVERY = timedelta(hours=1)
-
-
-async def _prune_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
-    application: Any = context.application
-    async with application.database.session() as session:
-        removed = await prune(session, utcnow())
-    if removed:
-        logger.info("forgot %s processed update ids older than a day", removed)
-
-
-def start_pruning(job_queue: JobQueue[Any]) -> None:
-    """Prune processed_updates every hour (every instance does; deleting twice is harmless)."""
-    job_queue.run_repeating(
-        _prune_job, interval=PRUNE_EVERY, first=timedelta(minutes=1), name=PRUNE_JOB,
-        job_kwargs={"max_instances": 1, "coalesce": True},
-    )

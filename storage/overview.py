@@ -9,7 +9,6 @@ handful). Used by /overview in the chat and by the web dashboard; no Telegram he
 from __future__ import annotations
 
 import calendar
-import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -709,48 +708,6 @@ def filter_rows(rows: Iterable[BranchRow], text: str = "", status: str = "") -> 
     ]
 
 
-# ---------------------------------------------------------------------------------------------
-# Chart (matplotlib, Agg, no pyplot: safe in a worker thread)
-# ---------------------------------------------------------------------------------------------
-
-
-def overview_chart_png(
-    bars: Sequence[tuple[str, float | None, str]], *, title: str, font: str | None
-) -> bytes:
-    """Horizontal bars of shares (label, share or None, caption like "12 / 20") as PNG bytes.
-    Pass only ASCII text when `font` is None."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.font_manager import FontProperties
-
-    prop = FontProperties(family=[font, "DejaVu Sans"] if font else ["DejaVu Sans"])
-    figure = Figure(figsize=(8, 0.9 * len(bars) + 1.4), dpi=100)
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot(1, 1, 1)
-    positions = list(range(len(bars)))[::-1]
-    values = [(share or 0.0) * 100 for _, share, _ in bars]
-    colors = ["#c0392b" if (share or 0) < 0.6 else "#d68910" if (share or 0) < 0.9 else "#1e8449"
-              for _, share, _ in bars]
-    axes.barh(positions, values, color=colors, height=0.55)
-    for y, (_, share, caption) in zip(positions, bars, strict=True):
-        text = "–" if share is None else f"{share * 100:.0f}%  ({caption})"
-        axes.text(min((share or 0) * 100, 100) + 1.5, y, text, va="center", fontsize=10,
-                  fontproperties=prop)
-    axes.set_yticks(positions, [label for label, _, _ in bars], fontproperties=prop)
-    axes.set_xlim(0, 135)
-    axes.set_xticks([0, 20, 40, 60, 80, 100])
-    axes.set_title(title, fontproperties=prop)
-    axes.spines["top"].set_visible(False)
-    axes.spines["right"].set_visible(False)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
-
-
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -779,7 +736,6 @@ __all__ = [
     "filter_rows",
     "overdue_duties",
     "overview",
-    "overview_chart_png",
     "renewals",
     "scope_of",
     "shortfalls_of",

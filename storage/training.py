@@ -22,7 +22,6 @@ Errors carry a `code` (a string or a rules.training problem code) for the handle
 
 from __future__ import annotations
 
-import io
 import secrets
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -84,7 +83,6 @@ from storage.orgs import descendant_ids
 from storage.training_overlap import counted_once
 
 __all__ = [
-    "WORKBOOK_TEXTS",
     "BatchResult",
     "BehindRow",
     "CourseYear",
@@ -101,7 +99,6 @@ __all__ = [
     "add_evidence",
     "already_logged",
     "behind",
-    "build_workbook",
     "current_org_id",
     "decide",
     "edit_training",
@@ -1412,96 +1409,3 @@ async def export_data(
         org_name=org_name, year=year, on=when, generated_at=datetime.now(UTC).astimezone(tz),
         hours_per_day=policy.hours_per_day, members=members, courses=courses,
     )
-
-
-# Keys of the texts build_workbook needs (the handler passes them translated).
-WORKBOOK_TEXTS = (
-    "members_sheet", "courses_sheet", "title", "organization", "year", "generated", "name",
-    "role_group", "required", "counted", "pending", "remaining", "progress", "on_track", "yes",
-    "no", "course", "organizer", "kind", "starts_on", "ends_on", "participants", "hours", "none",
-    "lesson_source", "study_required", "study_counted",
-)
-
-
-def _hours(minutes: int) -> float:
-    return round(minutes / 60, 2)
-
-
-def build_workbook(
-    data: TrainingExport,
-    texts: Mapping[str, str],
-    kind_labels: Mapping[TrainingKind, str],
-    group_labels: Mapping[TrainingGroup, str],
-) -> bytes:
-    """The .xlsx of a training year: a sheet of members and a sheet of courses (hours)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    from storage.ledger import _header, _put, _sheet_title
-
-    missing = [key for key in WORKBOOK_TEXTS if key not in texts]
-    if missing:
-        raise ValueError(f"texts missing: {missing}")
-    hours_format = "0.0#"
-    workbook = Workbook()
-    taken: set[str] = set()
-    sheet = workbook.active
-    sheet.title = _sheet_title(texts["members_sheet"], taken)
-    _put(sheet, 1, 1, texts["title"]).font = Font(bold=True, size=14)
-    _put(sheet, 2, 1, texts["organization"])
-    _put(sheet, 2, 2, data.org_name)
-    _put(sheet, 3, 1, texts["year"])
-    _put(sheet, 3, 2, data.year)
-    _put(sheet, 4, 1, texts["generated"])
-    _put(sheet, 4, 2, data.generated_at.strftime("%Y-%m-%d %H:%M"))
-    kinds = list(TrainingKind)
-    labels = [texts["name"], texts["organization"], texts["role_group"], texts["required"],
-              texts["counted"], *[kind_labels.get(k, k.value) for k in kinds],
-              texts["pending"], texts["remaining"], texts["progress"], texts["on_track"],
-              texts["study_required"], texts["study_counted"]]
-    widths = [14, 24, 10, 10, 10, *[10 for _ in kinds], 10, 10, 10, 10, 12, 12]
-    row = 6
-    _header(sheet, row, labels, widths)
-    sheet.freeze_panes = sheet.cell(row=row + 1, column=2)
-    for member in data.members:
-        row += 1
-        progress = member.progress
-        values: list[object] = [
-            member.name, member.org_name, group_labels.get(member.group, member.group.value),
-            _hours(member.required), _hours(member.counted),
-            *[_hours(member.done_by_kind.get(k, 0)) for k in kinds],
-            _hours(member.pending), _hours(progress.remaining),
-        ]
-        for column, value in enumerate(values, start=1):
-            _put(sheet, row, column, value,
-                 number_format=hours_format if isinstance(value, float) else None)
-        _put(sheet, row, len(values) + 1, progress.fraction, number_format="0%")
-        _put(sheet, row, len(values) + 2, texts["yes"] if member.on_track else texts["no"])
-        _put(sheet, row, len(values) + 3, _hours(member.study_required),
-             number_format=hours_format)
-        _put(sheet, row, len(values) + 4, _hours(member.study_counted),
-             number_format=hours_format)
-    if not data.members:
-        _put(sheet, row + 1, 1, texts["none"])
-
-    courses = workbook.create_sheet(_sheet_title(texts["courses_sheet"], taken))
-    _header(courses, 1, [texts["course"], texts["organizer"], texts["kind"], texts["starts_on"],
-                         texts["ends_on"], texts["participants"], texts["hours"]],
-            [36, 24, 12, 12, 12, 10, 10])
-    courses.freeze_panes = "A2"
-    for line, course in enumerate(data.courses, start=2):
-        organizer = course.organizer or ""
-        if course.source == "lesson":
-            organizer = texts["lesson_source"] + (f" ({organizer})" if organizer else "")
-        _put(courses, line, 1, course.title)
-        _put(courses, line, 2, organizer)
-        _put(courses, line, 3, kind_labels.get(course.kind, course.kind.value))
-        _put(courses, line, 4, course.starts_on, number_format="yyyy-mm-dd")
-        _put(courses, line, 5, course.ends_on, number_format="yyyy-mm-dd")
-        _put(courses, line, 6, course.participants)
-        _put(courses, line, 7, _hours(course.minutes), number_format=hours_format)
-    if not data.courses:
-        _put(courses, 2, 1, texts["none"])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()

@@ -24,10 +24,9 @@ from handlers.kit.buttons import BadCallback
 from handlers.kit.chat import NOT_ALLOWED, STALE_BUTTON, Refused, handle_error
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import translator
-from handlers.ledger import kind_labels, send_ics
+from handlers.ledger import chart, kind_labels, send_ics
 from handlers.ui import cb_args
 from rules.meetings import Period, period_of
-from storage import ledger as ledger_store
 from storage import meetings, orgs, people
 from storage.models import (
     Attendance,
@@ -454,7 +453,7 @@ async def test_chart_without_a_chinese_font_falls_back_to_english(bot: Bot, monk
         assert org is not None
         org.name = "甲支部"
         await people.set_language(s, SEC_A, "zh")
-    monkeypatch.setattr(ledger_store, "cjk_font", lambda: None)
+    monkeypatch.setattr(chart, "cjk_font", lambda: None)
     secretary = bot.person(SEC_A, "Sam", language_code="zh-hans")
     await secretary.say("/ledger")
     replies = await secretary.forge(f"lg:xlsx:{world.branch_a}:lq")
@@ -472,7 +471,7 @@ async def test_chart_is_drawn_in_chinese_with_the_shipped_font(bot: Bot) -> None
 
     from handlers.ledger import CHART_OVERALL, CHART_TITLE, CHART_YLABEL
 
-    font = ledger_store.cjk_font()
+    font = chart.cjk_font()
     assert font is not None, "no Chinese font: run scripts/test, which installs fonts-noto-cjk"
     world = await build_world(bot)
     assert bot.app is not None

@@ -11,7 +11,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, StatementError
 
+from bot.persistence import SqlPersistence
 from storage import orgs, people
+from storage import persistence as rows
 from storage.db import Database
 from storage.models import (
     AuditEvent,
@@ -23,7 +25,6 @@ from storage.models import (
     PartyOrgKind,
     Person,
 )
-from storage.persistence import SqlPersistence
 
 
 async def test_migrations_match_the_models(db: Database) -> None:
@@ -192,3 +193,13 @@ async def test_persistence_keeps_conversations_and_drafts(db: Database) -> None:
     await persistence.drop_user_data(1)
     assert await fresh.get_conversations("registration") == {}
     assert await fresh.get_user_data() == {}
+
+
+async def test_fresh_read_gives_the_stored_states_and_user_data(db: Database) -> None:
+    await rows.save_conversation(db, "registration", (1, 1), 3)
+    await rows.save_user_data(db, 1, {"draft": "王丽"})
+    wanted = [("registration", rows.encode_key((1, 1))), ("meeting", rows.encode_key((1, 1)))]
+    states, data = await rows.read_fresh(db, wanted, 1)
+    assert states == {("registration", rows.encode_key((1, 1))): 3}
+    assert data == {"draft": "王丽"}
+    assert await rows.read_fresh(db, [], 2) == ({}, None)

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from handlers.training_workbook import WORKBOOK_TEXTS, build_workbook
 from rules import training as rules
 from rules.training import TrainingDraft, TrainingGroup, TrainingKind, TrainingState
 from storage import meetings, orgs, people
@@ -763,8 +764,8 @@ async def test_the_yearly_export_has_a_member_sheet_and_a_course_sheet(db: Datab
     assert [(c.title, c.participants, c.minutes, c.source) for c in data.courses] == [
         ("=Study day", 2, 12 * H, "record"), ("Lesson 05-05", 1, 2 * H, "lesson"),
     ]
-    texts = {key: key.upper() for key in store.WORKBOOK_TEXTS}
-    workbook = load_workbook(io.BytesIO(store.build_workbook(
+    texts = {key: key.upper() for key in WORKBOOK_TEXTS}
+    workbook = load_workbook(io.BytesIO(build_workbook(
         data, texts, {k: f"kind:{k.value}" for k in TrainingKind},
         {g: f"group:{g.value}" for g in TrainingGroup},
     )))
@@ -779,7 +780,7 @@ async def test_the_yearly_export_has_a_member_sheet_and_a_course_sheet(db: Datab
     assert courses["F2"].value == 2 and courses["G2"].value == 12
     assert courses["B3"].value == "LESSON_SOURCE (Secretary)"
     with pytest.raises(ValueError):
-        store.build_workbook(data, {}, {}, {})
+        build_workbook(data, {}, {}, {})
 
 
 async def test_pending_records_of_the_leaders_orgs_oldest_first(db: Database) -> None:

@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.web.tables import Cell, Column, Table, esc
 from handlers.kit.i18n import N_, Translator
-from handlers.ledger import WORKBOOK_TEXTS, kind_labels
+from handlers.ledger import kind_labels
+from handlers.ledger.workbook import WORKBOOK_TEXTS
 from handlers.overview import (
     duty_name,
     periods_text,

@@ -21,10 +21,10 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from telegram import Update
 
+from bot import instances
 from bot.log_context import handling_update
 from bot.web.metrics import OpsEndpoints
 from bot.web.tls import server_tls
-from storage import instances
 
 if TYPE_CHECKING:
     from bot.application import BranchApplication

@@ -106,7 +106,7 @@ def workbook(tables: Sequence[Table], *, title: str, generated: str) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from storage.ledger import _header, _put, _sheet_title
+    from handlers.ledger.workbook import header, put, sheet_title
 
     book = Workbook()
     taken: set[str] = set()
@@ -114,10 +114,10 @@ def workbook(tables: Sequence[Table], *, title: str, generated: str) -> bytes:
     for table in tables:
         sheet = book.active if first else book.create_sheet()
         first = False
-        sheet.title = _sheet_title(table.title, taken)
-        _put(sheet, 1, 1, title).font = Font(bold=True, size=12)
-        _put(sheet, 2, 1, f"{table.title} · {generated}")
-        _header(sheet, 4, [c.label for c in table.columns],
+        sheet.title = sheet_title(table.title, taken)
+        put(sheet, 1, 1, title).font = Font(bold=True, size=12)
+        put(sheet, 2, 1, f"{table.title} · {generated}")
+        header(sheet, 4, [c.label for c in table.columns],
                 [max(10, min(40, len(c.label) + 4)) for c in table.columns])
         sheet.freeze_panes = "A5"
         for line, row in enumerate(table.rows, start=5):
@@ -126,17 +126,17 @@ def workbook(tables: Sequence[Table], *, title: str, generated: str) -> bytes:
                 if value is None:
                     continue
                 if isinstance(value, datetime):
-                    _put(sheet, line, number, value.replace(tzinfo=None),
+                    put(sheet, line, number, value.replace(tzinfo=None),
                          number_format="yyyy-mm-dd hh:mm")
                 elif isinstance(value, date):
-                    _put(sheet, line, number, value, number_format="yyyy-mm-dd")
+                    put(sheet, line, number, value, number_format="yyyy-mm-dd")
                 elif isinstance(value, float):
-                    _put(sheet, line, number, value,
+                    put(sheet, line, number, value,
                          number_format="0.0%" if column.percent else "0.0")
                 elif isinstance(value, int) and column.numeric:
-                    _put(sheet, line, number, value)
+                    put(sheet, line, number, value)
                 else:
-                    _put(sheet, line, number, str(value))
+                    put(sheet, line, number, str(value))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

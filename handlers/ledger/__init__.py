@@ -12,6 +12,8 @@ Callback data (every press is checked again on the server; ids are never trusted
 
 The calendar button `mt:ics:<meeting>` belongs to handlers/meetings.py, which calls send_ics.
 No rankings or leaderboards (national rules against formalism): members are listed by name.
+The files are built from storage.ledger's plain data in workbook.py, chart.py and
+calendar_file.py.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from collections.abc import Mapping
 from datetime import date
 
 from telegram import InlineKeyboardButton, InputFile, Update
@@ -48,6 +49,9 @@ from handlers.kit.i18n import (
     plain_text,
     translator,
 )
+from handlers.ledger import chart
+from handlers.ledger.calendar_file import meeting_ics
+from handlers.ledger.workbook import WORKBOOK_TEXTS, build_workbook
 from handlers.members import (
     OrgPicker,
     leader_actor,
@@ -105,55 +109,6 @@ RECORD_STATUS = {
     AttendanceStatus.ABSENT: ("❌", N_("absent")),
     AttendanceStatus.GUEST_PRESENT: ("👤", N_("attended as a guest")),
     AttendanceStatus.GUEST: ("👤", N_("invited as a guest, did not attend")),
-}
-# Column headers and other texts of the workbook (storage.ledger.WORKBOOK_TEXTS).
-WORKBOOK_TEXTS: Mapping[str, str] = {
-    "summary": N_("Summary"),
-    "title": N_("Meeting ledger (三会一课)"),
-    "organization": N_("Organization"),
-    "period": N_("Period"),
-    "generated": N_("Generated"),
-    "compliance_title": N_("Meetings held against requirements"),
-    "members_title": N_("Attendance per member"),
-    "cancelled_title": N_("Cancelled meetings"),
-    "none": N_("None"),
-    "date": N_("Date"),
-    "time": N_("Time"),
-    "place": N_("Place"),
-    "topic": N_("Topic"),
-    "host": N_("Host"),
-    "recorder": N_("Recorder"),
-    "lecturer": N_("Lecturer"),
-    "group": N_("Party group"),
-    "expected": N_("Expected (应到)"),
-    "present": N_("Present (实到)"),
-    "on_leave": N_("On leave (请假)"),
-    "absent": N_("Absent (缺席)"),
-    "leave_names": N_("On leave: names and reasons"),
-    "absent_names": N_("Absent: names"),
-    "guests": N_("Guests present (列席)"),
-    "minutes": N_("Minutes"),
-    "attachments": N_("Attachments"),
-    "kind": N_("Meeting kind"),
-    "required": N_("Required"),
-    "held": N_("Held"),
-    "status": N_("Compliance status"),
-    "name": N_("Name"),
-    "rate": N_("Attendance rate"),
-    "reason": N_("Reason"),
-    "caught_up": N_("{name} (caught up)"),
-    "met": N_("met"),
-    "due": N_("due"),
-    "missing": N_("missing"),
-    "not_required": N_("not required"),
-    "no_groups": N_("no party groups"),
-    "no_committee": N_("no committee (fewer than 7 full members)"),
-    "before_creation": N_("not judged: before the branch was created"),
-    "inquorate": N_("Without quorum"),
-    "quorum": N_("Quorum (more than half)"),
-    "yes": N_("yes"),
-    "no": N_("no"),
-    "entered_afterwards": N_("Entered afterwards"),
 }
 # Why a kind is not judged (rules.verdicts.NotApplicable).
 NOT_APPLICABLE = {
@@ -432,7 +387,7 @@ async def export_ledger(update: Update, context: BranchContext) -> None:
     except TelegramError as exc:
         logger.info("chat action failed: %s", exc)
     texts = {key: t(message) for key, message in WORKBOOK_TEXTS.items()}
-    workbook = await asyncio.to_thread(store.build_workbook, ledger, texts, kind_labels(t))
+    workbook = await asyncio.to_thread(build_workbook, ledger, texts, kind_labels(t))
     period = ledger.period
     held = len(ledger.meetings)
     await chat.send_document(
@@ -463,13 +418,13 @@ async def send_chart(
     present = sum(m.present for m in ledger.meetings)
     expected = sum(m.expected for m in ledger.meetings)
     overall = present / expected if expected else None
-    font = await asyncio.to_thread(store.cjk_font)
+    font = await asyncio.to_thread(chart.cjk_font)
     org_name = ledger.org_name if font is not None or ledger.org_name.isascii() else ""
     title = chart_label(t, font, CHART_TITLE) + (f" · {org_name}" if org_name else "")
     title += f" · {ledger.period.label}"
     try:
         png = await asyncio.to_thread(
-            store.chart_png, points,
+            chart.chart_png, points,
             title=title,
             ylabel=chart_label(t, font, CHART_YLABEL),
             overall=overall,
@@ -605,7 +560,7 @@ async def send_ics(update: Update, context: BranchContext, meeting_id: int) -> N
     if meeting.party_group is not None:
         details.append(t.as_plain("Party group: {name}", name=meeting.party_group.name))
     details.append(meeting.party_organization.name)
-    data = store.meeting_ics(
+    data = meeting_ics(
         meeting_id=meeting.id,
         starts_at=meeting.starts_at,
         ends_at=meeting.ends_at,

@@ -1,0 +1,275 @@
+"""The ledger's .xlsx workbook, and the cell helpers every workbook of the bot writes with.
+
+Plain functions over plain values (storage.ledger.LedgerData): the handler runs them in a worker
+thread and passes in every text already translated. openpyxl is imported when a workbook is
+built, so starting the bot does not pay for it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from handlers.kit.i18n import N_
+from rules.meetings import MeetingKind
+from storage.ledger import LedgerData
+
+# Column headers and other texts of the workbook: the handler passes them translated.
+WORKBOOK_TEXTS: Mapping[str, str] = {
+    "summary": N_("Summary"),
+    "title": N_("Meeting ledger (三会一课)"),
+    "organization": N_("Organization"),
+    "period": N_("Period"),
+    "generated": N_("Generated"),
+    "compliance_title": N_("Meetings held against requirements"),
+    "members_title": N_("Attendance per member"),
+    "cancelled_title": N_("Cancelled meetings"),
+    "none": N_("None"),
+    "date": N_("Date"),
+    "time": N_("Time"),
+    "place": N_("Place"),
+    "topic": N_("Topic"),
+    "host": N_("Host"),
+    "recorder": N_("Recorder"),
+    "lecturer": N_("Lecturer"),
+    "group": N_("Party group"),
+    "expected": N_("Expected (应到)"),
+    "present": N_("Present (实到)"),
+    "on_leave": N_("On leave (请假)"),
+    "absent": N_("Absent (缺席)"),
+    "leave_names": N_("On leave: names and reasons"),
+    "absent_names": N_("Absent: names"),
+    "guests": N_("Guests present (列席)"),
+    "minutes": N_("Minutes"),
+    "attachments": N_("Attachments"),
+    "kind": N_("Meeting kind"),
+    "required": N_("Required"),
+    "held": N_("Held"),
+    "status": N_("Compliance status"),
+    "name": N_("Name"),
+    "rate": N_("Attendance rate"),
+    "reason": N_("Reason"),
+    "caught_up": N_("{name} (caught up)"),
+    "met": N_("met"),
+    "due": N_("due"),
+    "missing": N_("missing"),
+    "not_required": N_("not required"),
+    "no_groups": N_("no party groups"),
+    "no_committee": N_("no committee (fewer than 7 full members)"),
+    "before_creation": N_("not judged: before the branch was created"),
+    "inquorate": N_("Without quorum"),
+    "quorum": N_("Quorum (more than half)"),
+    "yes": N_("yes"),
+    "no": N_("no"),
+    "entered_afterwards": N_("Entered afterwards"),
+}
+MAX_CELL = 32_000  # Excel's limit is 32,767 characters
+SHEET_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
+
+
+def clean(value: str) -> str:
+    """Text a cell can hold: no control characters, at most MAX_CELL characters."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    text = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+
+
+def put(ws: Any, row: int, column: int, value: object, *, number_format: str | None = None) -> Any:
+    """Write one cell; text is always text (a topic starting with '=' is not a formula)."""
+    cell = ws.cell(row=row, column=column)
+    if value == "":
+        return cell  # left empty
+    if isinstance(value, str):
+        cell.value = clean(value)
+        cell.data_type = "s"
+    else:
+        cell.value = value
+    if number_format:
+        cell.number_format = number_format
+    return cell
+
+
+def header(ws: Any, row: int, labels: Sequence[str], widths: Sequence[int] | None = None) -> None:
+    """A header row: bold labels on a fill; columns at least `widths` wide."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    fill = PatternFill("solid", fgColor="DDE4EE")
+    for column, label in enumerate(labels, start=1):
+        cell = put(ws, row, column, label)
+        cell.font = Font(bold=True)
+        cell.fill = fill
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        if widths:
+            from openpyxl.utils import get_column_letter
+
+            letter = get_column_letter(column)
+            ws.column_dimensions[letter].width = max(
+                ws.column_dimensions[letter].width or 0, widths[column - 1]
+            )
+
+
+def sheet_title(label: str, taken: set[str]) -> str:
+    """A valid sheet title from a label, unique among `taken` (which it joins)."""
+    title = SHEET_FORBIDDEN.sub(" ", label).strip()[:31] or "Sheet"
+    base, n = title, 2
+    while title.lower() in taken:
+        suffix = f" ({n})"
+        title = base[: 31 - len(suffix)] + suffix
+        n += 1
+    taken.add(title.lower())
+    return title
+
+
+def _join(items: Sequence[str]) -> str:
+    return "; ".join(items)
+
+
+def build_workbook(
+    data: LedgerData, texts: Mapping[str, str], kind_labels: Mapping[MeetingKind, str]
+) -> bytes:
+    """The .xlsx: a summary sheet, then one sheet per kind with closed meetings."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    missing = [k for k in WORKBOOK_TEXTS if k not in texts]
+    if missing:
+        raise ValueError(f"texts missing: {missing}")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    workbook = Workbook()
+    summary = workbook.active
+    taken: set[str] = set()
+    summary.title = sheet_title(texts["summary"], taken)
+    period = data.period
+
+    # Summary: heading, compliance per kind, attendance per member, cancelled meetings.
+    put(summary, 1, 1, texts["title"]).font = Font(bold=True, size=14)
+    put(summary, 2, 1, texts["organization"])
+    put(summary, 2, 2, data.org_name)
+    put(summary, 3, 1, texts["period"])
+    put(summary, 3, 2, f"{period.label} ({period.first.isoformat()} – {period.last.isoformat()})")
+    put(summary, 4, 1, texts["generated"])
+    put(summary, 4, 2, data.generated_at.strftime("%Y-%m-%d %H:%M"))
+    row = 6
+    put(summary, row, 1, texts["compliance_title"]).font = Font(bold=True, size=12)
+    row += 1
+    header(summary, row, [texts["kind"], texts["group"], texts["period"], texts["required"],
+                           texts["held"], texts["inquorate"], texts["status"]],
+            [28, 18, 14, 10, 10, 12, 16])
+    for item in data.compliance.kinds:
+        label = kind_labels.get(item.kind, item.kind.value)
+        if item.not_applicable:
+            row += 1
+            for column, value in enumerate(
+                [label, item.group_name or "", "", item.requirement.minimum, "", "",
+                 texts[item.not_applicable]], start=1
+            ):
+                put(summary, row, column, value)
+            continue
+        for compliance_row in item.rows:
+            row += 1
+            cells: list[object] = [
+                label, item.group_name or "", compliance_row.period_label,
+                compliance_row.required, compliance_row.held,
+                compliance_row.inquorate if item.kind is MeetingKind.COMMITTEE else "",
+                texts[compliance_row.status],
+            ]
+            for column, value in enumerate(cells, start=1):
+                put(summary, row, column, value)
+
+    row += 2
+    put(summary, row, 1, texts["members_title"]).font = Font(bold=True, size=12)
+    row += 1
+    header(summary, row, [texts["name"], texts["expected"], texts["present"], texts["on_leave"],
+                           texts["absent"], texts["rate"]])
+    for member in data.compliance.members:
+        row += 1
+        for column, value in enumerate(
+            [member.name, member.expected, member.present, member.on_leave, member.absent],
+            start=1,
+        ):
+            put(summary, row, column, value)
+        if member.rate is not None:
+            put(summary, row, 6, member.rate, number_format="0.0%")
+    if not data.compliance.members:
+        row += 1
+        put(summary, row, 1, texts["none"])
+
+    row += 2
+    put(summary, row, 1, texts["cancelled_title"]).font = Font(bold=True, size=12)
+    row += 1
+    header(summary, row, [texts["date"], texts["time"], texts["kind"], texts["topic"],
+                           texts["reason"]])
+    for gone in data.cancelled:
+        row += 1
+        put(summary, row, 1, gone.starts_at.date(), number_format="yyyy-mm-dd")
+        put(summary, row, 2, gone.starts_at.strftime("%H:%M"))
+        put(summary, row, 3, kind_labels.get(gone.kind, gone.kind.value))
+        put(summary, row, 4, gone.topic)
+        put(summary, row, 5, gone.reason or "")
+    if not data.cancelled:
+        row += 1
+        put(summary, row, 1, texts["none"])
+
+    # One sheet per kind that has closed meetings, in MeetingKind order.
+    for kind in MeetingKind:
+        rows = [m for m in data.meetings if m.kind is kind]
+        if not rows:
+            continue
+        sheet = workbook.create_sheet(sheet_title(kind_labels.get(kind, kind.value), taken))
+        columns: list[tuple[str, int]] = [
+            ("date", 12), ("time", 13), ("place", 22), ("topic", 30), ("host", 12),
+            ("recorder", 12),
+        ]
+        if kind is MeetingKind.GROUP:
+            columns.append(("group", 14))
+        if kind is MeetingKind.LESSON:
+            columns.append(("lecturer", 12))
+        columns += [
+            ("expected", 8), ("present", 8), ("on_leave", 8), ("absent", 8),
+            *([("quorum", 10)] if kind is MeetingKind.COMMITTEE else []),
+            ("leave_names", 28), ("absent_names", 24), ("guests", 18), ("minutes", 50),
+            ("attachments", 10), ("entered_afterwards", 12),
+        ]
+        header(sheet, 1, [texts[key] for key, _ in columns], [w for _, w in columns])
+        sheet.freeze_panes = "A2"
+        for line, meeting in enumerate(rows, start=2):
+            values: dict[str, object] = {
+                "date": meeting.starts_at.date(),
+                "time": f"{meeting.starts_at:%H:%M}–{meeting.ends_at:%H:%M}",
+                "place": meeting.place or meeting.online_url or "",
+                "topic": meeting.topic,
+                "host": meeting.host or "",
+                "recorder": meeting.recorder or "",
+                "group": meeting.group_name or "",
+                "lecturer": meeting.lecturer or "",
+                "expected": meeting.expected,
+                "present": meeting.present,
+                "on_leave": meeting.on_leave,
+                "absent": meeting.absent,
+                "quorum": texts["yes"] if meeting.quorate else texts["no"],
+                "leave_names": _join(
+                    [f"{name} ({reason})" if reason else name for name, reason in meeting.leave]
+                ),
+                "absent_names": _join(
+                    [texts["caught_up"].format(name=name) if done else name
+                     for name, done in meeting.absentees]
+                ),
+                "guests": _join(meeting.guests),
+                "minutes": meeting.minutes or "",
+                "attachments": meeting.attachments,
+                "entered_afterwards": texts["yes"] if meeting.entered_afterwards else "",
+            }
+            for column, (key, _) in enumerate(columns, start=1):
+                cell = put(sheet, line, column, values[key],
+                            number_format="yyyy-mm-dd" if key == "date" else None)
+                if key in ("minutes", "leave_names", "absent_names", "guests", "topic"):
+                    cell.alignment = wrap
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+__all__ = ["WORKBOOK_TEXTS", "build_workbook", "clean", "header", "put", "sheet_title"]
