@@ -36,13 +36,10 @@ from bench.common import (
 from bot.application import BranchApplication, build_application, polling, prepare_database
 from bot.config import Settings
 from bot.ratelimit import PacedRateLimiter
+from rules.vocabulary import MeetingKind, MeetingState
 from storage import meetings
 from storage.db import Database
-from storage.models import (
-    Meeting,
-    MeetingKind,
-    MeetingState,
-)
+from storage.models import Meeting
 
 SECRETARY = 5_000_000
 FIRST_MEMBER = 6_000_000

@@ -35,27 +35,31 @@ from bench.common import bulk_insert, member_rows, party_tree, scratch_database,
 from reminders import duties as duty_rules
 from reminders.planner import ensure_default_duties, template_of
 from rules.meetings import DEFAULT_REQUIREMENTS
-from rules.training import DEFAULT_POLICY, TrainingKind, TrainingState, normalize_title
+from rules.training import DEFAULT_POLICY, normalize_title
+from rules.vocabulary import (
+    AttendanceStatus,
+    MeetingKind,
+    MeetingState,
+    MemberRole,
+    MemberStatus,
+    PartyOrgKind,
+    SocialOrgType,
+    TrainingKind,
+    TrainingState,
+)
 from storage import meeting_counts, overview
 from storage.db import Database, is_sqlite
 from storage.migrate import upgrade
 from storage.models import (
     Attendance,
-    AttendanceStatus,
     Duty,
     DutyCompletion,
     Meeting,
-    MeetingKind,
-    MeetingState,
-    MemberRole,
     Membership,
-    MemberStatus,
     PartyGroup,
     PartyOrganization,
-    PartyOrgKind,
     Person,
     SocialOrganization,
-    SocialOrgType,
     TrainingRecord,
     TrainingYear,
 )

@@ -73,20 +73,12 @@ from handlers.ui import MEETING_KIND_LABELS, button, cb_args, cb_pattern, keyboa
 from rules import meetings as rules
 from rules.permissions import Actor, can_manage_org
 from rules.validation import MAX_REASON, Invalid, clean_text
+from rules.vocabulary import AttendanceStatus, CheckinMethod, MeetingKind, MeetingState
 from storage import meetings as store
 from storage import people
 from storage.checkin_queue import open_now
 from storage.expected_lists import list_follows
-from storage.models import (
-    Attendance,
-    AttendanceStatus,
-    CheckinMethod,
-    Meeting,
-    MeetingKind,
-    MeetingState,
-    Person,
-    utcnow,
-)
+from storage.models import Attendance, Meeting, Person, utcnow
 
 logger = logging.getLogger(__name__)
 

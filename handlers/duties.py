@@ -87,11 +87,12 @@ from rules.validation import (
     parse_whole,
     parse_whole_list,
 )
+from rules.vocabulary import MembershipState
 from storage import duties as store
 from storage import orgs as org_store
 from storage import people
 from storage.holiday_calendar import work_calendar
-from storage.models import Duty, MembershipState, PartyOrganization
+from storage.models import Duty, PartyOrganization
 
 logger = logging.getLogger(__name__)
 

@@ -65,10 +65,11 @@ from handlers.ui import (
 )
 from rules.meetings import Period
 from rules.permissions import can_manage_org
+from rules.vocabulary import AttendanceStatus, MeetingKind, MeetingState
 from storage import ledger as store
 from storage import meetings as meeting_store
 from storage import orgs as org_store
-from storage.models import AttendanceStatus, MeetingKind, MeetingState, utcnow
+from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -102,18 +102,15 @@ from rules.validation import (
     clean_link,
     clean_text,
 )
+from rules.vocabulary import AttendanceStatus, MeetingKind, MeetingState, MembershipState
 from storage import meetings as meeting_store
 from storage import orgs as org_store
 from storage import people
 from storage.meetings import LIVE_STATES, MeetingError, MeetingPlan
 from storage.models import (
     Attendance,
-    AttendanceStatus,
     Meeting,
-    MeetingKind,
-    MeetingState,
     Membership,
-    MembershipState,
     PartyGroup,
     PartyOrganization,
     Person,

@@ -83,18 +83,11 @@ from handlers.ui import (
 from rules.permissions import Actor, can_appoint, can_edit_member, can_manage_org, can_see_phone
 from rules.tree import MEMBER_KINDS
 from rules.validation import Invalid, clean_text, mask_phone
+from rules.vocabulary import MemberRole, MembershipState, MemberStatus
 from storage import invites as invite_store
 from storage import orgs as org_store
 from storage import people
-from storage.models import (
-    Invite,
-    MemberRole,
-    Membership,
-    MembershipState,
-    MemberStatus,
-    PartyOrganization,
-    utcnow,
-)
+from storage.models import Invite, Membership, PartyOrganization, utcnow
 from storage.orgs import TreeRow
 
 logger = logging.getLogger(__name__)

@@ -89,17 +89,10 @@ from handlers.ui import (
 )
 from rules import notices as rules
 from rules.permissions import Actor
+from rules.vocabulary import MemberRole, MemberStatus, NoticeState
 from storage import notices as store
 from storage import orgs as org_store
-from storage.models import (
-    MemberRole,
-    MemberStatus,
-    Notice,
-    NoticeState,
-    OutboxState,
-    Person,
-    SocialOrganization,
-)
+from storage.models import Notice, OutboxState, Person, SocialOrganization
 
 logger = logging.getLogger(__name__)
 

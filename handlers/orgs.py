@@ -83,17 +83,10 @@ from rules.permissions import COMMITTEE_ROLES, Actor, can_appoint, can_edit_tree
 from rules.terms import MAX_TERM_YEARS, MIN_TERM_YEARS, term_ends_on, term_years
 from rules.tree import GROUP_KINDS, MEMBER_KINDS, can_be_parent
 from rules.validation import MAX_GROUP_NAME, MAX_ORG_NAME, Invalid, check_term_start, clean_text
+from rules.vocabulary import MemberRole, MembershipState, PartyOrgKind, SocialOrgType
 from storage import orgs as org_store
 from storage import people
-from storage.models import (
-    MemberRole,
-    Membership,
-    MembershipState,
-    PartyOrganization,
-    PartyOrgKind,
-    SocialOrganization,
-    SocialOrgType,
-)
+from storage.models import Membership, PartyOrganization, SocialOrganization
 
 logger = logging.getLogger(__name__)
 

@@ -42,10 +42,11 @@ from handlers.ui import MEETING_KIND_LABELS, button, cb_args, cb_pattern, keyboa
 from rules.dates import read_day, read_moment
 from rules.permissions import Actor, can_manage_org
 from rules.validation import Invalid, clean_text
+from rules.vocabulary import AttendanceStatus, MeetingKind
 from storage import meetings as meeting_store
 from storage import orgs as org_store
 from storage import past_meetings as store
-from storage.models import AttendanceStatus, MeetingKind, PartyOrganization, utcnow
+from storage.models import PartyOrganization, utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ from handlers.ui import (
     keyboard,
 )
 from rules.validation import mask_phone
+from rules.vocabulary import MembershipState
 from storage import people
-from storage.models import MembershipState
 
 logger = logging.getLogger(__name__)
 

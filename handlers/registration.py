@@ -65,10 +65,11 @@ from rules.validation import (
     clean_text,
     mask_phone,
 )
+from rules.vocabulary import MemberStatus
 from storage import invites as invite_store
 from storage import orgs as org_store
 from storage import people
-from storage.models import Membership, MemberStatus, utcnow
+from storage.models import Membership, utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -119,22 +119,15 @@ from handlers.ui import (
 )
 from rules import training as rules
 from rules.permissions import Actor, can_manage_org
-from rules.training import (
-    DurationUnit,
-    TrainingDraft,
-    TrainingGroup,
-    TrainingKind,
-    TrainingPolicy,
-    TrainingProblem,
-    TrainingState,
-)
+from rules.training import DurationUnit, TrainingDraft, TrainingPolicy, TrainingProblem
 from rules.tree import MEMBER_KINDS
 from rules.validation import MAX_REASON, Invalid, clean_text, strip_format_chars
+from rules.vocabulary import MembershipState, TrainingGroup, TrainingKind, TrainingState
 from storage import orgs as org_store
 from storage import people
 from storage import training as store
 from storage.ledger import local_today
-from storage.models import MembershipState, PartyOrganization
+from storage.models import PartyOrganization
 from storage.training_overlap import AttendedLesson
 
 logger = logging.getLogger(__name__)

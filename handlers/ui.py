@@ -10,7 +10,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.kit.i18n import N_, Translator, plain_text
-from storage.models import (
+from rules.vocabulary import (
     MeetingKind,
     MemberRole,
     MembershipState,

@@ -13,15 +13,8 @@ from handlers.kit.i18n import translator
 from reminders import rules
 from reminders.planner import CHECK_WINDOW, Kind, PlanSettings, _aware, _plan, _slice, leaders
 from rules.meetings import MEMBER_STATUSES
-from storage.models import (
-    Attendance,
-    AttendanceStatus,
-    Meeting,
-    MeetingState,
-    Membership,
-    MembershipState,
-    Person,
-)
+from rules.vocabulary import AttendanceStatus, MeetingState, MembershipState
+from storage.models import Attendance, Meeting, Membership, Person
 
 
 async def plan_drift(session: AsyncSession, now: datetime, settings: PlanSettings) -> None:

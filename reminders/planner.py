@@ -32,23 +32,25 @@ from reminders import rules
 from rules import terms
 from rules.meetings import DEFAULT_REQUIREMENTS, Period, Requirement
 from rules.training import DEFAULT_POLICY, TrainingPolicy
+from rules.vocabulary import (
+    AttendanceStatus,
+    MeetingKind,
+    MeetingState,
+    MemberRole,
+    MembershipState,
+    PartyOrgKind,
+)
 from rules.workdays import WorkCalendar
 from storage import outbox
 from storage.models import (
     Attendance,
-    AttendanceStatus,
     Duty,
     DutyCompletion,
     Meeting,
-    MeetingKind,
-    MeetingState,
-    MemberRole,
     Membership,
-    MembershipState,
     NotificationPreference,
     OutboxMessage,
     PartyOrganization,
-    PartyOrgKind,
     Person,
     PlannerWatermark,
     TermRenewal,

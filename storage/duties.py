@@ -18,18 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reminders import duties as duty_rules
 from reminders.planner import mark_duty_done, record_renewal, template_of
 from rules import terms
+from rules.vocabulary import MembershipState, PartyOrgKind
 from rules.workdays import WorkCalendar
 from storage import audit
 from storage.holiday_calendar import work_calendar
-from storage.models import (
-    Duty,
-    DutyCompletion,
-    Membership,
-    MembershipState,
-    PartyOrganization,
-    PartyOrgKind,
-    TermRenewal,
-)
+from storage.models import Duty, DutyCompletion, Membership, PartyOrganization, TermRenewal
 from storage.orgs import ancestor_ids
 
 LOOK_BACK = timedelta(days=62)  # an occurrence this recent is still shown, done or not

@@ -24,6 +24,7 @@ from rules.meetings import Period, Requirement
 from rules.permissions import Actor
 from rules.training import DEFAULT_POLICY, TrainingPolicy
 from rules.verdicts import BranchFacts, KindVerdict, judge_branch, recent_periods
+from rules.vocabulary import MeetingKind, MembershipState, PartyOrgKind
 from storage.ledger import ReportPeriod, report_period
 from storage.meeting_counts import counts_of, facts_of
 from storage.meetings import day_bounds
@@ -31,11 +32,8 @@ from storage.models import (
     Duty,
     DutyCompletion,
     MeetingCount,
-    MeetingKind,
     Membership,
-    MembershipState,
     PartyOrganization,
-    PartyOrgKind,
     SocialOrganization,
 )
 from storage.orgs import descendant_ids

@@ -12,8 +12,8 @@ from typing import Any
 from bot.application import BranchApplication, build_application, prepare_database, serving
 from bot.config import Settings
 from bot.sandbox.emulator import BotApiEmulator
+from rules.vocabulary import MemberRole, MemberStatus, PartyOrgKind
 from storage import orgs, people
-from storage.models import MemberRole, MemberStatus, PartyOrgKind
 
 ADMIN_ID = 900_001
 

@@ -8,20 +8,17 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 
 from reminders.planner import Kind
-from storage import meetings as meeting_store
-from storage import orgs, people
-from storage.models import (
-    Attendance,
+from rules.vocabulary import (
     AttendanceStatus,
     CheckinMethod,
     MeetingKind,
     MemberRole,
-    Membership,
     MemberStatus,
-    NotificationPreference,
     PartyOrgKind,
-    Person,
 )
+from storage import meetings as meeting_store
+from storage import orgs, people
+from storage.models import Attendance, Membership, NotificationPreference, Person
 from tests.harness import ADMIN_ID, Bot
 from tests.test_reminders import ALICE, BOB, SECRETARY, T0, World, reminders_about, world
 

@@ -24,17 +24,10 @@ from sqlalchemy import func, select
 
 from bot.sandbox.balancer import Balancer
 from bot.sandbox.emulator import BotApiEmulator, ChatEntry
+from rules.vocabulary import MemberRole, MembershipState, MemberStatus, PartyOrgKind
 from storage import invites, orgs, outbox, people
 from storage.db import Database
-from storage.models import (
-    MemberRole,
-    Membership,
-    MembershipState,
-    MemberStatus,
-    OutboxMessage,
-    OutboxState,
-    PartyOrgKind,
-)
+from storage.models import Membership, OutboxMessage, OutboxState
 
 SECRET = "two-instances_secret"
 ADMIN = 900_001

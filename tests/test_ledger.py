@@ -26,20 +26,18 @@ from handlers.kit.i18n import translator
 from handlers.ledger import kind_labels, send_ics
 from handlers.ui import BadCallback, cb_args
 from rules.meetings import Period, period_of
-from storage import ledger as ledger_store
-from storage import meetings, orgs, people
-from storage.models import (
-    Attendance,
+from rules.vocabulary import (
     AttendanceStatus,
     CheckinMethod,
-    Meeting,
     MeetingKind,
     MeetingState,
     MemberRole,
     MemberStatus,
-    PartyOrganization,
     PartyOrgKind,
 )
+from storage import ledger as ledger_store
+from storage import meetings, orgs, people
+from storage.models import Attendance, Meeting, PartyOrganization
 from tests.harness import ADMIN_ID, Bot
 
 SEC_A, BOB, ALICE, CATHY, SEC_B, DAVE = 740_001, 740_002, 740_003, 740_004, 740_101, 740_102

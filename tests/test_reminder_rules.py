@@ -67,8 +67,8 @@ from reminders.rules import (
 )
 from rules.meetings import Period
 from rules.terms import term_ends_on
+from rules.vocabulary import PartyOrgKind
 from rules.workdays import next_working_day
-from storage.models import PartyOrgKind
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -18,18 +18,15 @@ from reminders.planner import (
     record_renewal,
     template_of,
 )
+from rules.vocabulary import MeetingKind, MemberRole, MemberStatus, PartyOrgKind
 from storage import meetings as meeting_store
 from storage import orgs, people
 from storage.models import (
     Duty,
-    MeetingKind,
-    MemberRole,
-    MemberStatus,
     NotificationPreference,
     OutboxMessage,
     OutboxState,
     PartyOrganization,
-    PartyOrgKind,
     Person,
 )
 from tests.harness import ADMIN_ID, Bot

@@ -11,18 +11,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, StatementError
 
+from rules.vocabulary import MembershipState, MemberStatus, PartyOrgKind
 from storage import orgs, people
 from storage.db import Database
-from storage.models import (
-    AuditEvent,
-    Base,
-    Invite,
-    Membership,
-    MembershipState,
-    MemberStatus,
-    PartyOrgKind,
-    Person,
-)
+from storage.models import AuditEvent, Base, Invite, Membership, Person
 from storage.persistence import SqlPersistence
 
 

@@ -30,18 +30,17 @@ from rules.verdicts import (
     recent_periods,
     report_periods,
 )
-from storage import ledger as ledger_store
-from storage import meetings, orgs, people
-from storage.models import (
+from rules.vocabulary import (
     AttendanceStatus,
     CheckinMethod,
-    MeetingCount,
     MeetingKind,
     MemberRole,
     MemberStatus,
-    PartyOrganization,
     PartyOrgKind,
 )
+from storage import ledger as ledger_store
+from storage import meetings, orgs, people
+from storage.models import MeetingCount, PartyOrganization
 from tests.harness import ADMIN_ID, Bot
 from tests.test_dashboard import dashboard, sign_in
 

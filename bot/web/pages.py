@@ -29,9 +29,10 @@ from reminders.planner import (
 from rules.meetings import Requirement
 from rules.training import TrainingPolicy
 from rules.verdicts import recent_periods
+from rules.vocabulary import MeetingKind
 from storage import ledger as ledger_store
 from storage import overview as store
-from storage.models import AuditEvent, MeetingKind, Person
+from storage.models import AuditEvent, Person
 from storage.orgs import get_party_org, social_orgs_of
 
 KIND_LABELS = {
