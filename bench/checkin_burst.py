@@ -121,7 +121,8 @@ async def time_ledger(database: Database, org_id: int, settings: Settings, years
     while), then timed three times; the median is printed.
     """
     from handlers.kit.i18n import translator
-    from handlers.ledger import WORKBOOK_TEXTS, kind_labels
+    from handlers.labels import meeting_kind_labels
+    from handlers.ledger import WORKBOOK_TEXTS
     from rules.meetings import Period
     from storage import ledger
 
@@ -129,7 +130,7 @@ async def time_ledger(database: Database, org_id: int, settings: Settings, years
     today = ledger.local_today(tz)
     t = translator("zh")
     texts = {key: t(message) for key, message in WORKBOOK_TEXTS.items()}
-    labels = kind_labels(t)
+    labels = meeting_kind_labels(t)
     history = ledger.ReportPeriod("bench", Period.YEAR, date(today.year - years, 1, 1), today)
 
     async def compliance() -> tuple[float, int]:

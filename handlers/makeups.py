@@ -18,8 +18,9 @@ from handlers.checkin import local
 from handlers.common import STALE_BUTTON, Refused, answer, require, send, show
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import Html, Translator, html_join, translator
+from handlers.labels import MEETING_KIND_LABELS
 from handlers.members import leader_actor
-from handlers.ui import MEETING_KIND_LABELS, button, cb_args, cb_pattern, keyboard
+from handlers.ui import button, cb_args, cb_pattern, keyboard
 from rules.permissions import can_manage_org
 from storage import makeups as store
 from storage.makeups import AwaitingMakeup

@@ -64,13 +64,11 @@ from handlers.kit.i18n import (
     translator,
 )
 from handlers.kit.pseudonyms import pseudonym
+from handlers.labels import PARTY_KIND_LABELS, ROLE_LABELS, SOCIAL_TYPE_LABELS
 from handlers.menu import COMMAND_CALLBACKS, main_keyboard, publish_commands_for
 from handlers.registration import TEXT_INPUT, cancel_handlers, invalid_text
 from handlers.ui import (
     PAGE_SIZE,
-    PARTY_KIND_LABELS,
-    ROLE_LABELS,
-    SOCIAL_TYPE_LABELS,
     button,
     cb_args,
     cb_pattern,

@@ -36,9 +36,10 @@ from handlers.common import STALE_BUTTON, Refused, answer, current_actor, requir
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import N_, Html, Translator, html_join, translator
 from handlers.kit.pseudonyms import pseudonym
+from handlers.labels import MEETING_KIND_LABELS
 from handlers.meetings import MAX_TOPIC, WEEKDAYS
 from handlers.registration import INVALID_MESSAGES, TEXT_INPUT, invalid_text
-from handlers.ui import MEETING_KIND_LABELS, button, cb_args, cb_pattern, keyboard, person_name
+from handlers.ui import button, cb_args, cb_pattern, keyboard, person_name
 from rules.dates import read_day, read_moment
 from rules.permissions import Actor, can_manage_org
 from rules.validation import Invalid, clean_text

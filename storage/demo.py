@@ -32,7 +32,7 @@ from sqlalchemy import JSON, Boolean, Date, Table, func, insert, select, text
 from sqlalchemy import Enum as SqlEnum
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from reminders import duties as duty_rules
+from rules import duties as duty_rules
 from rules import training as training_rules
 from rules.terms import add_years, term_years
 from rules.vocabulary import (

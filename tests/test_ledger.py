@@ -23,7 +23,8 @@ from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
 from handlers.common import NOT_ALLOWED, STALE_BUTTON, Refused, handle_error
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import translator
-from handlers.ledger import kind_labels, send_ics
+from handlers.labels import meeting_kind_labels
+from handlers.ledger import send_ics
 from handlers.ui import BadCallback, cb_args
 from rules.meetings import Period, period_of
 from rules.vocabulary import (
@@ -44,7 +45,7 @@ SEC_A, BOB, ALICE, CATHY, SEC_B, DAVE = 740_001, 740_002, 740_003, 740_004, 740_
 TZ = ZoneInfo("Asia/Shanghai")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 t = translator("en")
-LABELS = kind_labels(t)
+LABELS = meeting_kind_labels(t)
 
 
 @dataclass
