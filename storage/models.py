@@ -608,7 +608,7 @@ class NotificationPreference(Base):
 
 
 class Duty(Base):
-    """A reporting duty: a default of reminders/duties.py (by code, editable) or a custom one."""
+    """A reporting duty: a default of rules/duties.py (by code, editable) or a custom one."""
 
     __tablename__ = "duties"
 
