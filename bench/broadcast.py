@@ -23,19 +23,11 @@ from bench.common import burst_checkins, p95, scratch_database, seed_checkin_bra
 from bot.application import build_application, polling, prepare_database
 from bot.config import Settings
 from reminders.delivery import schedule_next_wake
+from rules.vocabulary import MemberRole, MembershipState, MemberStatus, PartyOrgKind
 from storage import notices as store
 from storage import orgs
 from storage.db import Database
-from storage.models import (
-    MemberRole,
-    Membership,
-    MembershipState,
-    MemberStatus,
-    OutboxMessage,
-    OutboxState,
-    PartyOrgKind,
-    Person,
-)
+from storage.models import Membership, OutboxMessage, OutboxState, Person
 
 ADMIN = 4_000_000
 SECRETARY = 4_000_001

@@ -36,13 +36,10 @@ from bench.common import (
 from bot.application import BranchApplication, build_application, polling, prepare_database
 from bot.config import Settings
 from bot.ratelimit import PacedRateLimiter
+from rules.vocabulary import MeetingKind, MeetingState
 from storage import meetings
 from storage.db import Database
-from storage.models import (
-    Meeting,
-    MeetingKind,
-    MeetingState,
-)
+from storage.models import Meeting
 
 SECRETARY = 5_000_000
 FIRST_MEMBER = 6_000_000
@@ -124,7 +121,7 @@ async def time_ledger(database: Database, org_id: int, settings: Settings, years
     while), then timed three times; the median is printed.
     """
     from handlers.kit.i18n import translator
-    from handlers.ledger import kind_labels
+    from handlers.labels import meeting_kind_labels
     from handlers.ledger.workbook import WORKBOOK_TEXTS, build_workbook
     from rules.meetings import Period
     from storage import ledger
@@ -133,7 +130,7 @@ async def time_ledger(database: Database, org_id: int, settings: Settings, years
     today = ledger.local_today(tz)
     t = translator("zh")
     texts = {key: t(message) for key, message in WORKBOOK_TEXTS.items()}
-    labels = kind_labels(t)
+    labels = meeting_kind_labels(t)
     history = ledger.ReportPeriod("bench", Period.YEAR, date(today.year - years, 1, 1), today)
 
     async def compliance() -> tuple[float, int]:

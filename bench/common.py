@@ -21,11 +21,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
 from rules.meetings import room_code
-from storage import meetings, orgs, people
-from storage.db import Database, is_sqlite
-from storage.models import (
-    Base,
-    Meeting,
+from rules.vocabulary import (
     MeetingKind,
     MeetingState,
     MemberRole,
@@ -33,6 +29,9 @@ from storage.models import (
     MemberStatus,
     PartyOrgKind,
 )
+from storage import meetings, orgs, people
+from storage.db import Database, is_sqlite
+from storage.models import Base, Meeting
 
 CHUNK = 5_000
 T = TypeVar("T")

@@ -32,8 +32,9 @@ from bench.checkin_burst import FIRST_MEMBER, SECRETARY, seed_branch
 from bench.common import Burst, RemoteEmulator, burst_checkins, scratch_database, start_emulator
 from bot.application import prepare_database
 from bot.config import Settings
+from rules.vocabulary import AttendanceStatus
 from storage.db import Database
-from storage.models import Attendance, AttendanceStatus
+from storage.models import Attendance
 
 POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 SECRET = "instances-burst_secret"

@@ -32,30 +32,34 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 
 from bench.common import bulk_insert, member_rows, party_tree, scratch_database, timed, timing_line
-from reminders import duties as duty_rules
-from reminders.planner import ensure_default_duties, template_of
+from rules import duties as duty_rules
 from rules.meetings import DEFAULT_REQUIREMENTS
-from rules.training import DEFAULT_POLICY, TrainingKind, TrainingState, normalize_title
-from storage import meeting_counts, overview
-from storage.db import Database, is_sqlite
-from storage.migrate import upgrade
-from storage.models import (
-    Attendance,
+from rules.training import DEFAULT_POLICY, normalize_title
+from rules.vocabulary import (
     AttendanceStatus,
-    Duty,
-    DutyCompletion,
-    Meeting,
     MeetingKind,
     MeetingState,
     MemberRole,
-    Membership,
     MemberStatus,
+    PartyOrgKind,
+    SocialOrgType,
+    TrainingKind,
+    TrainingState,
+)
+from storage import meeting_counts, overview
+from storage.db import Database, is_sqlite
+from storage.duties import ensure_default_duties, template_of
+from storage.migrate import upgrade
+from storage.models import (
+    Attendance,
+    Duty,
+    DutyCompletion,
+    Meeting,
+    Membership,
     PartyGroup,
     PartyOrganization,
-    PartyOrgKind,
     Person,
     SocialOrganization,
-    SocialOrgType,
     TrainingRecord,
     TrainingYear,
 )

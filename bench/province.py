@@ -35,17 +35,11 @@ from sqlalchemy.engine import make_url
 from bench.checkin_burst import time_ledger
 from bench.common import median_seconds, scratch_database
 from bot.config import Settings
+from rules.vocabulary import MemberRole, MembershipState, PartyOrgKind
 from storage import demo
 from storage.db import Database, is_sqlite
 from storage.migrate import upgrade
-from storage.models import (
-    MemberRole,
-    Membership,
-    MembershipState,
-    PartyOrganization,
-    PartyOrgKind,
-    Person,
-)
+from storage.models import Membership, PartyOrganization, Person
 
 ADMIN = 4_200_001
 

@@ -33,21 +33,23 @@ from bot.config import Settings
 from reminders import rules
 from reminders.delivery import wake_at
 from reminders.planner import PLAN_AHEAD, PLAN_EVERY, PlanSettings, plan_all
+from rules.vocabulary import (
+    AttendanceStatus,
+    MeetingKind,
+    MeetingState,
+    MemberRole,
+    MembershipState,
+    MemberStatus,
+    PartyOrgKind,
+)
 from storage import outbox
 from storage.db import Database
 from storage.models import (
     Attendance,
-    AttendanceStatus,
     Meeting,
-    MeetingKind,
-    MeetingState,
-    MemberRole,
     Membership,
-    MembershipState,
-    MemberStatus,
     OutboxMessage,
     PartyOrganization,
-    PartyOrgKind,
     Person,
 )
 

@@ -32,19 +32,23 @@ from sqlalchemy import text
 from bench.common import bulk_insert, member_rows, party_tree, scratch_database, timed, timing_line
 from handlers.training_workbook import WORKBOOK_TEXTS, build_workbook
 from rules import training as rules
-from rules.training import TrainingGroup, TrainingKind, TrainingState
+from rules.vocabulary import (
+    AttendanceStatus,
+    MeetingKind,
+    MeetingState,
+    MemberRole,
+    MemberStatus,
+    TrainingGroup,
+    TrainingKind,
+    TrainingState,
+)
 from storage import training
 from storage.db import Database, is_sqlite
 from storage.migrate import upgrade
 from storage.models import (
     Attendance,
-    AttendanceStatus,
     Meeting,
-    MeetingKind,
-    MeetingState,
-    MemberRole,
     Membership,
-    MemberStatus,
     PartyOrganization,
     Person,
     TrainingRecord,

@@ -67,27 +67,24 @@ from handlers.kit.i18n import (
 )
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.slots import stepped_out
+from handlers.labels import (
+    ATTENDANCE_STATUS_LABELS,
+    CHECKIN_METHOD_LABELS,
+    MEETING_KIND_LABELS,
+)
 from handlers.menu import COMMAND_CALLBACKS
 from handlers.registration import TEXT_INPUT, cancel_handlers
 from handlers.registration import cancel as cancel_conversation
-from handlers.ui import MEETING_KIND_LABELS, button, cb_args, cb_pattern, keyboard, person_name
+from handlers.ui import button, cb_args, cb_pattern, keyboard, person_name
 from rules import meetings as rules
 from rules.permissions import Actor, can_manage_org
 from rules.validation import MAX_REASON, Invalid, clean_text
+from rules.vocabulary import AttendanceStatus, CheckinMethod, MeetingKind, MeetingState
 from storage import meetings as store
 from storage import people
 from storage.checkin_queue import open_now
 from storage.expected_lists import list_follows
-from storage.models import (
-    Attendance,
-    AttendanceStatus,
-    CheckinMethod,
-    Meeting,
-    MeetingKind,
-    MeetingState,
-    Person,
-    utcnow,
-)
+from storage.models import Attendance, Meeting, Person, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -106,22 +103,6 @@ ROSTER_PAGE = 10
 CANDIDATE_SPAN = timedelta(days=1)  # meetings looked at around now
 CODE_TEXT = filters.Regex(r"^\s*(?:\d\s*){4,9}$")
 
-STATUS_LABELS = {
-    AttendanceStatus.EXPECTED: N_("expected"),
-    AttendanceStatus.ATTENDING: N_("will attend"),
-    AttendanceStatus.LEAVE_REQUESTED: N_("leave requested"),
-    AttendanceStatus.ON_LEAVE: N_("on leave"),
-    AttendanceStatus.PRESENT: N_("present"),
-    AttendanceStatus.ABSENT: N_("absent"),
-    AttendanceStatus.GUEST: N_("guest"),
-    AttendanceStatus.GUEST_PRESENT: N_("guest, present"),
-}
-METHOD_LABELS = {
-    CheckinMethod.TAP: N_("tap"),
-    CheckinMethod.CODE: N_("room code"),
-    CheckinMethod.LOCATION: N_("location"),
-    CheckinMethod.MANUAL: N_("by hand"),
-}
 REFUSALS = {
     "early": N_("Check-in opens at {time}."),
     "late": N_("Check-in closed at {time}."),
@@ -659,14 +640,14 @@ def status_text(
 ) -> Html:
     """One line's status with how and when (and by whom, when marked by hand)."""
     status = attendance.status
-    label = t(STATUS_LABELS[status])
+    label = t(ATTENDANCE_STATUS_LABELS[status])
     if status in ARRIVED and attendance.method is not None:
         when = clock(context, attendance.checked_in_at or now, now)
         if attendance.method is CheckinMethod.MANUAL:
             who = names.get(attendance.marked_by or 0, "?")
             return t("{status} (marked by {name} at {time})", status=label, name=who, time=when)
         return t("{status} ({method}, {time})", status=label,
-                 method=t(METHOD_LABELS[attendance.method]), time=when)
+                 method=t(CHECKIN_METHOD_LABELS[attendance.method]), time=when)
     if status in (AttendanceStatus.ON_LEAVE, AttendanceStatus.LEAVE_REQUESTED) and (
         attendance.leave_reason
     ):
@@ -809,7 +790,7 @@ async def choose_fix(update: Update, context: BranchContext) -> None:
     t = translator(actor.language)
     choices = GUEST_FIXES if attendance.status in GUEST_LINES else MEMBER_FIXES
     rows = [
-        [button(t(STATUS_LABELS[status]), "ck", "fixto", attendance.id, status.value)]
+        [button(t(ATTENDANCE_STATUS_LABELS[status]), "ck", "fixto", attendance.id, status.value)]
         for status in choices
         if status is not attendance.status
     ]
@@ -820,7 +801,7 @@ async def choose_fix(update: Update, context: BranchContext) -> None:
         t("Correct the record of {name} at {meeting}. Now: {status}. Change it to:",
           name=person_name(t, attendance.membership.person),
           meeting=meeting_title(context, t, meeting),
-          status=t(STATUS_LABELS[attendance.status])),
+          status=t(ATTENDANCE_STATUS_LABELS[attendance.status])),
         reply_markup=keyboard(rows),
     )
 
@@ -855,7 +836,8 @@ async def ask_fix_reason(update: Update, context: BranchContext) -> int:
         t("Change {name} from {before} to {after}. Type the reason; it is kept in the log "
           "with your name.",
           name=person_name(t, attendance.membership.person),
-          before=t(STATUS_LABELS[attendance.status]), after=t(STATUS_LABELS[status])),
+          before=t(ATTENDANCE_STATUS_LABELS[attendance.status]),
+          after=t(ATTENDANCE_STATUS_LABELS[status])),
         reply_markup=keyboard([[button(t("Cancel"), "x", "cancel")]]),
     )
     return FIX_REASON
@@ -892,7 +874,8 @@ async def enter_fix_reason(update: Update, context: BranchContext) -> int:
     logger.info("user %s corrected attendance %s: %s -> %s", pseudonym(actor.telegram_id),
                 attendance.id, before.value, status.value)
     note = t("✏️ {name}: {before} → {after}. The change and its reason are logged.",
-             name=name, before=t(STATUS_LABELS[before]), after=t(STATUS_LABELS[status]))
+             name=name, before=t(ATTENDANCE_STATUS_LABELS[before]),
+             after=t(ATTENDANCE_STATUS_LABELS[status]))
     await render_roster(update, context, meeting_id, page, note, new_message=True)
     return ConversationHandler.END
 

@@ -64,13 +64,18 @@ from handlers.kit.i18n import (
     N_,
     Html,
     Translator,
-    escape,
     html_format,
     html_join,
     plain_text,
     translator,
 )
 from handlers.kit.pseudonyms import pseudonym
+from handlers.labels import (
+    APPROXIMATE_NOTE,
+    DUTY_AUDIENCE_LABELS,
+    DUTY_RECURRENCE_LABELS,
+    duty_title,
+)
 from handlers.ledger import fit
 from handlers.meetings import drop_buttons, step_fallbacks
 from handlers.members import OrgPicker, leader_actor, open_picker, turn_picker_page
@@ -78,8 +83,7 @@ from handlers.menu import COMMAND_CALLBACKS
 from handlers.registration import TEXT_INPUT
 from handlers.training import EVIDENCE_TEXTS, _megabytes, evidence_of
 from handlers.ui import button, cb_args, cb_pattern, keyboard, paged, person_name
-from reminders import duties as duty_rules
-from reminders.planner import APPROXIMATE_NOTE, DUTY_TITLES, ensure_default_duties
+from rules import duties as duty_rules
 from rules import training as training_rules
 from rules.permissions import Actor, can_manage_org
 from rules.validation import (
@@ -89,11 +93,12 @@ from rules.validation import (
     parse_whole,
     parse_whole_list,
 )
+from rules.vocabulary import MembershipState
 from storage import duties as store
 from storage import orgs as org_store
 from storage import people
 from storage.holiday_calendar import work_calendar
-from storage.models import Duty, MembershipState, PartyOrganization
+from storage.models import Duty, PartyOrganization
 
 logger = logging.getLogger(__name__)
 
@@ -111,17 +116,6 @@ AUDIENCES = {
     "s": ("secretaries",),
     "m": ("members",),
     "sa": ("admins", "secretaries"),
-}
-AUDIENCE_LABELS = {
-    "secretaries": N_("secretaries and deputies"),
-    "members": N_("all members of the branch"),
-    "admins": N_("the upper level (admins)"),
-}
-RECURRENCE_LABELS = {
-    "once": N_("Once"),
-    "monthly": N_("Monthly"),
-    "quarterly": N_("Quarterly"),
-    "yearly": N_("Yearly"),
 }
 FIELD_NAMES = {"d": N_("day of the month"), "m": N_("month"), "l": N_("reminder days")}
 ERROR_TEXTS = {
@@ -170,12 +164,6 @@ def _cancel_row(t: Translator) -> list[InlineKeyboardButton]:
     return [button(t("Cancel"), "x", "cancel")]
 
 
-def title_of(t: Translator, code: str | None, title: str | None) -> Html:
-    if code in DUTY_TITLES:
-        return t(DUTY_TITLES[code])
-    return escape(title or "?")
-
-
 def when_text(t: Translator, duty: Duty) -> Html:
     """How often and on which day, in words."""
     if duty.recurrence == "once":
@@ -190,10 +178,10 @@ def when_text(t: Translator, duty: Duty) -> Html:
 
 def duty_summary(t: Translator, duty: Duty, org_name: str | None = None) -> Html:
     leads = ", ".join(str(d) for d in duty.lead_days) or "–"
-    audience = html_join(t(", "), (t(AUDIENCE_LABELS.get(a, a)) for a in duty.audience))
+    audience = html_join(t(", "), (t(DUTY_AUDIENCE_LABELS.get(a, a)) for a in duty.audience))
     lines = [
         html_format("{paused}<b>{title}</b>", paused="⏸ " if not duty.active else "",
-                    title=title_of(t, duty.code, duty.title)),
+                    title=duty_title(t, duty.code, duty.title)),
         t("When: {when}", when=when_text(t, duty)),
         t("Reminders: {leads} day(s) before, to {audience}", leads=leads, audience=audience),
     ]
@@ -245,7 +233,7 @@ async def _org(
 
 
 def line_text(t: Translator, line: store.DutyLine, today: date) -> Html:
-    title = title_of(t, line.code, line.title)
+    title = duty_title(t, line.code, line.title)
     due = ("≈" if line.approximate else "") + line.deadline.isoformat()
     if line.deadline != line.due_on:
         due = t("{deadline} (moved from {due}, a rest day)", deadline=due,
@@ -286,7 +274,7 @@ async def render_org(
         text += [BLANK, dues_day.status_line(t, org, dues)]
     rows = [
         [button(t.as_plain("✅ Mark done: {title} ({occurrence})",
-                        title=plain_text(title_of(t, line.code, line.title))[:30],
+                        title=plain_text(duty_title(t, line.code, line.title))[:30],
                         occurrence=line.occurrence),
                 "du", "o", line.duty_id, org_id, line.occurrence)]
         for line in lines if not line.done
@@ -342,7 +330,7 @@ async def start_mark(update: Update, context: BranchContext) -> int:
         update,
         t("{title} ({occurrence}) for {org}: send the document handed in (a photo or a PDF, at "
           "most {mb} MB), or press Done without a document.",
-          title=title_of(t, duty.code, duty.title), occurrence=occ.key, org=org.name,
+          title=duty_title(t, duty.code, duty.title), occurrence=occ.key, org=org.name,
           mb=_megabytes(context.settings.training_policy.evidence_max_bytes)),
         reply_markup=keyboard([[button(t("Done without a document"), "du", "nodoc")],
                                _cancel_row(t)]),
@@ -400,7 +388,7 @@ async def ask_mark_confirm(update: Update, context: BranchContext) -> int:
                                                   int(draft["org"]), str(draft["occ"]))
     t = translator(actor.language)
     file = draft.get("file")
-    text = t("Mark {title} ({occurrence}) for {org} done?", title=title_of(t, duty.code,
+    text = t("Mark {title} ({occurrence}) for {org} done?", title=duty_title(t, duty.code,
              duty.title), occurrence=occ.key, org=org.name)
     text += "\n" + (t("Document: {name}", name=file["name"]) if isinstance(file, dict)
                     else t("Without a document."))
@@ -427,7 +415,7 @@ async def confirm_mark(update: Update, context: BranchContext) -> int:
     await drop_buttons(update)
     context.user_data.pop(DRAFT, None)
     t = translator(actor.language)
-    note = t("✅ Marked done: {title} ({occurrence}).", title=title_of(t, duty.code, duty.title),
+    note = t("✅ Marked done: {title} ({occurrence}).", title=duty_title(t, duty.code, duty.title),
              occurrence=occ.key) if applied else t("It was already marked done.")
     logger.info("user %s marked duty %s %s done for org %s", pseudonym(actor.telegram_id), duty.id,
                 occ.key, org.id)
@@ -453,7 +441,7 @@ async def render_calendar(
     """Every duty with its dates and reminders; one button each."""
     async with context.db.session() as session:
         actor = await _admin(session, update, context, "duty calendar")
-        await ensure_default_duties(session, context.now())
+        await store.ensure_default_duties(session, context.now())
         duties = await store.calendar(session, None)
         names = {row.org.id: row.org.name for row in await org_store.party_tree(session, None)}
     t = translator(actor.language)
@@ -462,8 +450,9 @@ async def render_calendar(
                   "day."))
     for duty in duties:
         text += [BLANK, duty_summary(t, duty, names.get(duty.party_organization_id or 0))]
-    items = [button(("⏸ " if not d.active else "") + plain_text(title_of(t, d.code, d.title))[:40],
-                    "du", "d", d.id) for d in duties]
+    items = [button(("⏸ " if not d.active else "")
+                    + plain_text(duty_title(t, d.code, d.title))[:40], "du", "d", d.id)
+             for d in duties]
     extra = [[button(t("➕ Add a deadline for everyone"), "du", "new", 0)],
              [button(t("🏢 A branch's deadlines"), "du", "pick", 0)]]
     markup = paged(t, items, page, ("du", "cal"), extra)
@@ -528,7 +517,7 @@ async def ask_switch(update: Update, context: BranchContext) -> None:
         actor, duty = await _duty(session, update, context, duty_id, "switch duty")
     await answer(update)
     t = translator(actor.language)
-    title = title_of(t, duty.code, duty.title)
+    title = duty_title(t, duty.code, duty.title)
     text = (t("Switch {title} on again? Its reminders resume.", title=title) if on else
             t("Switch {title} off? Nobody is reminded of it until it is switched on again.",
               title=title))
@@ -631,7 +620,7 @@ async def enter_edit(update: Update, context: BranchContext) -> int:
         iter(changes.values()))
     draft["changes"] = changes
     await send(update, t("Change the {field} of {title}: {before} → {after}?",
-                         field=t(FIELD_NAMES[field]), title=title_of(t, duty.code, duty.title),
+                         field=t(FIELD_NAMES[field]), title=duty_title(t, duty.code, duty.title),
                          before=before, after=after),
                reply_markup=keyboard([[button(t("✅ Confirm"), "du", "eok")],
                                       [button(t("‹ Back"), "du", "d", duty.id)]]))
@@ -709,7 +698,7 @@ async def new_title(update: Update, context: BranchContext) -> int:
         await send(update, invalid_text(t, title))
         return N_TITLE
     draft["title"] = title
-    rows = [[button(t(label), "du", "r", code)] for code, label in RECURRENCE_LABELS.items()]
+    rows = [[button(t(label), "du", "r", code)] for code, label in DUTY_RECURRENCE_LABELS.items()]
     await send(update, t("How often is it due?"), reply_markup=keyboard([*rows, _cancel_row(t)]))
     return N_REC
 
@@ -719,7 +708,7 @@ async def new_recurrence(update: Update, context: BranchContext) -> int:
     assert update.callback_query is not None
     data = update.callback_query.data
     (_, value) = cb_args(data, "du", str, str)
-    if value not in RECURRENCE_LABELS:
+    if value not in DUTY_RECURRENCE_LABELS:
         raise BadCallback(data)
     async with context.db.session() as session:
         _actor, t, draft = await _new_step(session, update, context)
@@ -854,7 +843,7 @@ async def new_leads(update: Update, context: BranchContext) -> int:
         t("When: {when}", when=_when_of_draft(t, draft)),
         t("Reminders: {leads} day(s) before, to {audience}",
           leads=", ".join(str(d) for d in leads),
-          audience=html_join(t(", "), (t(AUDIENCE_LABELS[a])
+          audience=html_join(t(", "), (t(DUTY_AUDIENCE_LABELS[a])
                                           for a in AUDIENCES[str(draft["aud"])]))),
     ]
     await send(update, html_join("\n", lines), reply_markup=keyboard([

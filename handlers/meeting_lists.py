@@ -35,9 +35,10 @@ from handlers.kit.pseudonyms import pseudonym
 from handlers.registration import TEXT_INPUT
 from handlers.ui import button, cb_args, cb_pattern, keyboard, paged, person_name
 from rules.validation import MAX_REASON, Invalid, clean_text
+from rules.vocabulary import MeetingState, MembershipState
 from storage import expected_lists
 from storage import meetings as store
-from storage.models import Meeting, MeetingState, Membership, MembershipState, Person, utcnow
+from storage.models import Meeting, Membership, Person, utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -81,18 +81,11 @@ from handlers.kit.i18n import (
     translator,
 )
 from handlers.kit.pseudonyms import pseudonym
+from handlers.labels import MEETING_KIND_LABELS, MEETING_STATE_LABELS
 from handlers.members import OrgPicker, leader_actor, managed_orgs, turn_picker_page
 from handlers.menu import COMMAND_CALLBACKS, COMMANDS, main_keyboard
 from handlers.registration import TEXT_INPUT, cancel_handlers
-from handlers.ui import (
-    MEETING_KIND_LABELS,
-    button,
-    cb_args,
-    cb_pattern,
-    keyboard,
-    paged,
-    person_name,
-)
+from handlers.ui import button, cb_args, cb_pattern, keyboard, paged, person_name
 from rules import meetings as rules
 from rules.permissions import Actor, can_manage_org
 from rules.tree import MEMBER_KINDS
@@ -103,18 +96,15 @@ from rules.validation import (
     clean_link,
     clean_text,
 )
+from rules.vocabulary import AttendanceStatus, MeetingKind, MeetingState, MembershipState
 from storage import meetings as meeting_store
 from storage import orgs as org_store
 from storage import people
 from storage.meetings import LIVE_STATES, MeetingError, MeetingPlan
 from storage.models import (
     Attendance,
-    AttendanceStatus,
     Meeting,
-    MeetingKind,
-    MeetingState,
     Membership,
-    MembershipState,
     PartyGroup,
     PartyOrganization,
     Person,
@@ -159,12 +149,6 @@ SERIES_COUNTS = (3, 6, 12)
 ARRIVED = (AttendanceStatus.PRESENT, AttendanceStatus.GUEST_PRESENT)
 GUESTS = (AttendanceStatus.GUEST, AttendanceStatus.GUEST_PRESENT)
 
-MEETING_STATE_LABELS = {
-    MeetingState.SCHEDULED: N_("Scheduled"),
-    MeetingState.CHECKIN_OPEN: N_("Check-in open"),
-    MeetingState.CLOSED: N_("Closed"),
-    MeetingState.CANCELLED: N_("Cancelled"),
-}
 ANSWER_LABELS = {
     AttendanceStatus.EXPECTED: N_("Your answer: not given yet."),
     AttendanceStatus.ATTENDING: N_("Your answer: I will attend."),

@@ -61,6 +61,7 @@ from handlers.kit.i18n import (
     translator,
 )
 from handlers.kit.pseudonyms import pseudonym
+from handlers.labels import MEMBER_STATUS_LABELS, MEMBERSHIP_STATE_LABELS, ROLE_LABELS
 from handlers.menu import COMMAND_CALLBACKS, main_keyboard, publish_commands_for
 from handlers.registration import (
     TEXT_INPUT,
@@ -68,33 +69,15 @@ from handlers.registration import (
     approval_text,
     cancel_handlers,
 )
-from handlers.ui import (
-    ROLE_LABELS,
-    STATE_LABELS,
-    STATUS_LABELS,
-    button,
-    cb_args,
-    cb_pattern,
-    fmt_date,
-    keyboard,
-    paged,
-    person_name,
-)
+from handlers.ui import button, cb_args, cb_pattern, fmt_date, keyboard, paged, person_name
 from rules.permissions import Actor, can_appoint, can_edit_member, can_manage_org, can_see_phone
 from rules.tree import MEMBER_KINDS
 from rules.validation import Invalid, clean_text, mask_phone
+from rules.vocabulary import MemberRole, MembershipState, MemberStatus
 from storage import invites as invite_store
 from storage import orgs as org_store
 from storage import people
-from storage.models import (
-    Invite,
-    MemberRole,
-    Membership,
-    MembershipState,
-    MemberStatus,
-    PartyOrganization,
-    utcnow,
-)
+from storage.models import Invite, Membership, PartyOrganization, utcnow
 from storage.orgs import TreeRow
 
 logger = logging.getLogger(__name__)
@@ -230,7 +213,7 @@ def member_label(t: Translator, membership: Membership) -> str:
     """Button text: name · status · role (plain text, buttons are not HTML)."""
     parts = [
         display_name(t, membership),
-        t(STATUS_LABELS[membership.status]),
+        t(MEMBER_STATUS_LABELS[membership.status]),
         t(ROLE_LABELS[membership.role]),
     ]
     return " · ".join(parts)
@@ -589,8 +572,8 @@ def card_text(context: BranchContext, t: Translator, actor: Actor, m: Membership
     lines = [
         html_format("<b>{name}</b>", name=display_name(t, m)),
         t("Branch: {branch}", branch=m.party_organization.name),
-        t("Registration: {state}", state=t(STATE_LABELS[m.state])),
-        t("Status: {status}", status=t(STATUS_LABELS[m.status])),
+        t("Registration: {state}", state=t(MEMBERSHIP_STATE_LABELS[m.state])),
+        t("Status: {status}", status=t(MEMBER_STATUS_LABELS[m.status])),
         t("Role: {role}", role=t(ROLE_LABELS[m.role])),
         t("Party group: {group}", group=m.party_group.name if m.party_group else t("none")),
         joined,
@@ -663,7 +646,7 @@ async def choose_status(update: Update, context: BranchContext) -> None:
     rows = [
         [button(("✓ " if status is m.status else "") + t(label),
                 "mem", "setst", m.id, status.value)]
-        for status, label in STATUS_LABELS.items()
+        for status, label in MEMBER_STATUS_LABELS.items()
     ]
     rows.append([button(t("‹ Back"), "mem", "card", m.id)])
     await show(update, t("New status of {name}:", name=display_name(t, m)),
@@ -692,7 +675,8 @@ async def set_status(update: Update, context: BranchContext) -> None:
                         m.id, status.value)
     await answer(update)
     await render_card(
-        update, context, m.id, t("Status changed: {status}.", status=t(STATUS_LABELS[status]))
+        update, context, m.id,
+        t("Status changed: {status}.", status=t(MEMBER_STATUS_LABELS[status])),
     )
 
 

@@ -72,34 +72,18 @@ from handlers.kit.i18n import (
     in_every_language,
     translator,
 )
+from handlers.labels import MEMBER_STATUS_LABELS, NOTICE_STATE_LABELS, ROLE_LABELS
 from handlers.meetings import drop_buttons, step_fallbacks
 from handlers.members import managed_orgs
 from handlers.menu import COMMAND_CALLBACKS, COMMANDS
 from handlers.registration import TEXT_INPUT
-from handlers.ui import (
-    ROLE_LABELS,
-    STATUS_LABELS,
-    BadCallback,
-    button,
-    cb_args,
-    cb_pattern,
-    keyboard,
-    paged,
-    person_name,
-)
+from handlers.ui import BadCallback, button, cb_args, cb_pattern, keyboard, paged, person_name
 from rules import notices as rules
 from rules.permissions import Actor
+from rules.vocabulary import MemberRole, MemberStatus, NoticeState
 from storage import notices as store
 from storage import orgs as org_store
-from storage.models import (
-    MemberRole,
-    MemberStatus,
-    Notice,
-    NoticeState,
-    OutboxState,
-    Person,
-    SocialOrganization,
-)
+from storage.models import Notice, OutboxState, Person, SocialOrganization
 
 logger = logging.getLogger(__name__)
 
@@ -127,13 +111,6 @@ CAPTION_TOO_LONG = N_(
     "The text is longer than a caption may be ({limit} characters), so it will follow the "
     "attachment as a separate message."
 )
-STATE_LABELS = {
-    NoticeState.DRAFT: N_("draft"),
-    NoticeState.SCHEDULED: N_("scheduled"),
-    NoticeState.SENDING: N_("sending"),
-    NoticeState.SENT: N_("sent"),
-    NoticeState.WITHDRAWN: N_("withdrawn"),
-}
 
 
 # ---------------------------------------------------------------------------------------
@@ -353,7 +330,7 @@ async def audience_text(
     lines.append(t("Organizations: {names}", names=", ".join(names)) if names
                  else t("Organizations: everyone below you"))
     roles = [t(ROLE_LABELS[MemberRole(r)]) for r in draft["roles"]]
-    statuses = [t(STATUS_LABELS[MemberStatus(s)]) for s in draft["statuses"]]
+    statuses = [t(MEMBER_STATUS_LABELS[MemberStatus(s)]) for s in draft["statuses"]]
     lines.append(t("Roles: {roles}", roles=", ".join(roles) or t("all")))
     lines.append(t("Statuses: {statuses}", statuses=", ".join(statuses) or t("all")))
     lines.append(t("Read confirmation: {value}", value=t("yes") if draft["read"] else t("no")))
@@ -374,7 +351,7 @@ def audience_markup(t: Translator, draft: dict[str, Any], *, admin: bool) -> Inl
                  for r in (MemberRole.SECRETARY, MemberRole.COMMITTEE_MEMBER)])
     rows.append([button(_mark(r.value in draft["roles"]) + t(ROLE_LABELS[r]), "nt", "r", r.value)
                  for r in (MemberRole.DEPUTY_SECRETARY, MemberRole.MEMBER)])
-    rows.append([button(_mark(s.value in draft["statuses"]) + t(STATUS_LABELS[s]), "nt", "s",
+    rows.append([button(_mark(s.value in draft["statuses"]) + t(MEMBER_STATUS_LABELS[s]), "nt", "s",
                         s.value) for s in MemberStatus])
     rows.append([button(_mark(draft["read"]) + t("Require read confirmation"), "nt", "rq")])
     rows.append([button(t("Preview ›"), "nt", "pv"), button(t("Cancel"), "x", "cancel")])
@@ -567,7 +544,7 @@ async def preview(update: Update, context: BranchContext) -> int:
 
 
 def progress_text(t: Translator, context_tz: Any, notice: Notice, counts: store.Counts) -> Html:
-    state = t(STATE_LABELS[notice.state])
+    state = t(NOTICE_STATE_LABELS[notice.state])
     lines = [t("📣 Notice #{id}: {state}", id=notice.id, state=state)]
     first = rules.visible_text(notice.text_html).strip().split("\n", 1)[0][:60]
     if first:

@@ -65,13 +65,11 @@ from handlers.kit.i18n import (
     translator,
 )
 from handlers.kit.pseudonyms import pseudonym
+from handlers.labels import PARTY_KIND_LABELS, ROLE_LABELS, SOCIAL_TYPE_LABELS
 from handlers.menu import COMMAND_CALLBACKS, main_keyboard, publish_commands_for
 from handlers.registration import TEXT_INPUT, cancel_handlers
 from handlers.ui import (
     PAGE_SIZE,
-    PARTY_KIND_LABELS,
-    ROLE_LABELS,
-    SOCIAL_TYPE_LABELS,
     button,
     cb_args,
     cb_pattern,
@@ -84,17 +82,10 @@ from rules.permissions import COMMITTEE_ROLES, Actor, can_appoint, can_edit_tree
 from rules.terms import MAX_TERM_YEARS, MIN_TERM_YEARS, term_ends_on, term_years
 from rules.tree import GROUP_KINDS, MEMBER_KINDS, can_be_parent
 from rules.validation import MAX_GROUP_NAME, MAX_ORG_NAME, Invalid, check_term_start, clean_text
+from rules.vocabulary import MemberRole, MembershipState, PartyOrgKind, SocialOrgType
 from storage import orgs as org_store
 from storage import people
-from storage.models import (
-    MemberRole,
-    Membership,
-    MembershipState,
-    PartyOrganization,
-    PartyOrgKind,
-    SocialOrganization,
-    SocialOrgType,
-)
+from storage.models import Membership, PartyOrganization, SocialOrganization
 
 logger = logging.getLogger(__name__)
 

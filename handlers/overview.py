@@ -28,22 +28,17 @@ from handlers.kit.i18n import (
     N_,
     Html,
     Translator,
-    escape,
     translator,
 )
+from handlers.labels import APPROXIMATE_NOTE, duty_title, meeting_kind_labels
 from handlers.ledger import (
     chart,
     fit,
-    kind_labels,
     local_today,
     percent,
 )
 from handlers.menu import (
     COMMAND_CALLBACKS,
-)
-from reminders.planner import (
-    APPROXIMATE_NOTE,
-    DUTY_TITLES,
 )
 from rules.meetings import (
     Period,
@@ -59,13 +54,6 @@ CHART_COVERAGE = N_("Coverage")
 CHART_COMPLIANCE = N_("Meetings on schedule")
 CHART_TRAINING = N_("Secretaries on track")
 CHART_TERMS = N_("Terms not due")
-
-
-def duty_name(t: Translator, code: str | None, title: str | None) -> Html:
-    """A reporting duty's name in the reader's language."""
-    if code in DUTY_TITLES:
-        return t(DUTY_TITLES[code])
-    return escape(title or "?")
 
 
 def periods_text(t: Translator, view: store.Overview) -> Html:
@@ -115,7 +103,7 @@ async def overview_png(t: Translator, view: store.Overview) -> bytes:
 
 def overview_text(t: Translator, view: store.Overview) -> Html:
     """The /overview message (Telegram HTML)."""
-    labels = kind_labels(t)
+    labels = meeting_kind_labels(t)
     cover = view.coverage
     lines = [
         t("🔭 <b>Overview</b> on {today}", today=view.today.isoformat()),
@@ -168,7 +156,7 @@ def overview_text(t: Translator, view: store.Overview) -> Html:
 
     lines += [BLANK, t("<b>Reporting duties overdue</b>: {n}", n=len(view.duties))]
     for duty in view.duties[:MAX_LISTED]:
-        name = duty_name(t, duty.code, duty.title)
+        name = duty_title(t, duty.code, duty.title)
         lines.append(
             t.plural(
                 "📋 {title} ({occurrence}, deadline {date}): {n} organization has not handed "

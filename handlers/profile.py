@@ -10,19 +10,12 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from handlers.kit.chat import Refused, answer, current_actor, send, show
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import BLANK, N_, escape, html_join, translator
+from handlers.labels import MEMBER_STATUS_LABELS, MEMBERSHIP_STATE_LABELS, ROLE_LABELS
 from handlers.menu import COMMAND_CALLBACKS, commands_for, main_keyboard, publish_commands_for
-from handlers.ui import (
-    ROLE_LABELS,
-    STATE_LABELS,
-    STATUS_LABELS,
-    button,
-    cb_args,
-    fmt_date,
-    keyboard,
-)
+from handlers.ui import button, cb_args, fmt_date, keyboard
 from rules.validation import mask_phone
+from rules.vocabulary import MembershipState
 from storage import people
-from storage.models import MembershipState
 
 logger = logging.getLogger(__name__)
 
@@ -66,8 +59,8 @@ async def show_profile(update: Update, context: BranchContext) -> None:
         t("<b>My profile</b>"),
         t("Name: {name}", name=person.real_name or t("not set")),
         t("Branch: {branch}", branch=membership.party_organization.name),
-        t("Registration: {state}", state=t(STATE_LABELS[membership.state])),
-        t("Status: {status}", status=t(STATUS_LABELS[membership.status])),
+        t("Registration: {state}", state=t(MEMBERSHIP_STATE_LABELS[membership.state])),
+        t("Status: {status}", status=t(MEMBER_STATUS_LABELS[membership.status])),
         t("Role: {role}", role=t(ROLE_LABELS[membership.role])),
         t("Party group: {group}",
           group=membership.party_group.name if membership.party_group else t("none")),

@@ -47,15 +47,9 @@ from handlers.kit.i18n import (
     translator,
 )
 from handlers.kit.pseudonyms import pseudonym
+from handlers.labels import MEMBER_STATUS_LABELS
 from handlers.menu import MENU_LABEL, main_keyboard, menu_handler, publish_commands_for
-from handlers.ui import (
-    STATUS_LABELS,
-    button,
-    cb_args,
-    cb_pattern,
-    keyboard,
-    paged,
-)
+from handlers.ui import button, cb_args, cb_pattern, keyboard, paged
 from rules.permissions import can_manage_org, can_see_phone
 from rules.validation import (
     MAX_REASON,
@@ -66,10 +60,11 @@ from rules.validation import (
     clean_text,
     mask_phone,
 )
+from rules.vocabulary import MemberStatus
 from storage import invites as invite_store
 from storage import orgs as org_store
 from storage import people
-from storage.models import Membership, MemberStatus, utcnow
+from storage.models import Membership, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -254,7 +249,7 @@ async def ask_status(update: Update, context: BranchContext) -> int:
         t("What is your party status?"),
         reply_markup=keyboard(
             [[button(t(label), "reg", "status", status.value)]
-             for status, label in STATUS_LABELS.items()]
+             for status, label in MEMBER_STATUS_LABELS.items()]
         ),
     )
     return STATUS
@@ -271,7 +266,7 @@ async def choose_status(update: Update, context: BranchContext) -> int:
     t = tr(update, context)
     await answer(update)
     _draft(context)["status"] = status.value
-    await show(update, t("Status: {status}", status=t(STATUS_LABELS[status])))
+    await show(update, t("Status: {status}", status=t(MEMBER_STATUS_LABELS[status])))
     if status is MemberStatus.ACTIVIST:
         question = t("When did you apply to join the party? Type the date as you would say "
                      "it, for example 15 Mar 2023 or 2023-03-15.")
@@ -347,7 +342,7 @@ def draft_summary(t: Translator, draft: dict[str, Any], *, heading: bool = True)
         t("Please check your registration:") if heading else BLANK,
         t("Name: {name}", name=draft["name"]),
         t("Branch: {branch}", branch=draft["org_name"]),
-        t("Status: {status}", status=t(STATUS_LABELS[status])),
+        t("Status: {status}", status=t(MEMBER_STATUS_LABELS[status])),
         t("Date: {date}", date=draft["joined"]),
         t("Phone: {phone}", phone=draft.get("phone") or t("not given")),
     ]
@@ -468,7 +463,7 @@ def approval_text(t: Translator, membership: Membership, *, show_phone: bool) ->
         [
             t("New registration for {branch}:", branch=membership.party_organization.name),
             t("Name: {name}", name=person.real_name or "?"),
-            t("Status: {status}", status=t(STATUS_LABELS[membership.status])),
+            t("Status: {status}", status=t(MEMBER_STATUS_LABELS[membership.status])),
             t("Date: {date}", date=membership.joined_party_on or "?"),
             t("Phone: {phone}", phone=phone or t("not given")),
         ]

@@ -10,31 +10,24 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from handlers.kit.chat import Refused, answer, current_actor, send, show
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_join, translator
+from handlers.labels import REMINDER_KIND_LABELS
 from handlers.menu import COMMAND_CALLBACKS
 from handlers.ui import button, cb_args, keyboard
-from reminders.planner import MUTABLE_KINDS, Kind
 from rules.permissions import Actor
+from rules.vocabulary import MUTABLE_REMINDER_KINDS, ReminderKind
 from storage import people
 from storage import reminders as store
 
 logger = logging.getLogger(__name__)
 
-KIND_LABELS = {
-    Kind.MEETING: N_("Meetings I am expected at"),
-    Kind.TRAINING: N_("Training behind schedule"),
-    Kind.COMPLIANCE: N_("Meetings not held yet this period (leaders)"),
-    Kind.DRIFT: N_("Members without organizational life (leaders)"),
-    Kind.RENEWAL: N_("Committee term renewal (leaders)"),
-    Kind.DUTY: N_("Reporting deadlines"),
-}
-LEADER_KINDS = frozenset({Kind.COMPLIANCE, Kind.DRIFT, Kind.RENEWAL})
+LEADER_KINDS = frozenset({ReminderKind.COMPLIANCE, ReminderKind.DRIFT, ReminderKind.RENEWAL})
 NOT_REGISTERED = N_("Register first (/start): reminders follow your branch.")
 
 
 def kinds_for(actor: Actor) -> list[str]:
     """The kinds a person can receive at all: leaders' kinds only for leaders and admins."""
     leads = actor.is_admin or actor.leads_a_branch
-    return [k for k in MUTABLE_KINDS if leads or k not in LEADER_KINDS]
+    return [k for k in MUTABLE_REMINDER_KINDS if leads or k not in LEADER_KINDS]
 
 
 def settings_view(
@@ -44,7 +37,7 @@ def settings_view(
     lines = [t("<b>Reminders</b>"), t("Tap a line to switch it on or off."), BLANK]
     rows: list[list[InlineKeyboardButton]] = []
     for kind in kinds_for(actor):
-        label = t(KIND_LABELS[kind])
+        label = t(REMINDER_KIND_LABELS[kind])
         mark = "🔕" if kind in muted else "🔔"
         lines.append(mark + " " + label)
         rows.append([button(f"{mark} {label}", "rset", "k", kind)])

@@ -98,6 +98,15 @@ from handlers.kit.i18n import (
     translator,
 )
 from handlers.kit.pseudonyms import pseudonym
+from handlers.labels import (
+    LIST_SEPARATOR,
+    ROLE_LABELS,
+    TRAINING_GROUP_LABELS,
+    TRAINING_STATE_LABELS,
+    training_group_labels,
+    training_kind_label,
+    training_kind_labels,
+)
 from handlers.ledger import fit
 from handlers.meetings import drop_buttons, step_fallbacks
 from handlers.members import OrgPicker, leader_actor, managed_orgs, open_picker
@@ -106,37 +115,18 @@ from handlers.registration import TEXT_INPUT
 from handlers.training_hints import attended_lesson, overlap_note
 from handlers.training_standing import leaders_also_owe, other_requirements, study_part
 from handlers.training_workbook import WORKBOOK_TEXTS, build_workbook
-from handlers.ui import (
-    ROLE_LABELS,
-    TRAINING_GROUP_LABELS,
-    TRAINING_KIND_LABELS,
-    TRAINING_STATE_LABELS,
-    BadCallback,
-    button,
-    cb_args,
-    cb_pattern,
-    keyboard,
-    paged,
-    person_name,
-)
+from handlers.ui import BadCallback, button, cb_args, cb_pattern, keyboard, paged, person_name
 from rules import training as rules
 from rules.permissions import Actor, can_manage_org
-from rules.training import (
-    DurationUnit,
-    TrainingDraft,
-    TrainingGroup,
-    TrainingKind,
-    TrainingPolicy,
-    TrainingProblem,
-    TrainingState,
-)
+from rules.training import DurationUnit, TrainingDraft, TrainingPolicy, TrainingProblem
 from rules.tree import MEMBER_KINDS
 from rules.validation import MAX_REASON, Invalid, clean_text, strip_format_chars
+from rules.vocabulary import MembershipState, TrainingGroup, TrainingKind, TrainingState
 from storage import orgs as org_store
 from storage import people
 from storage import training as store
 from storage.ledger import local_today
-from storage.models import MembershipState, PartyOrganization
+from storage.models import PartyOrganization
 from storage.training_overlap import AttendedLesson
 
 logger = logging.getLogger(__name__)
@@ -178,7 +168,6 @@ RECORD_MARKS = {
     TrainingState.WITHDRAWN: "↩",
 }
 LESSON_MARK = "📖"
-LIST_SEPARATOR = N_(", ")
 MY_TRAINING = N_("📚 My training")
 
 NOT_REGISTERED = N_("Training is for registered members. Register with /start.")
@@ -332,23 +321,10 @@ def short(text: str, limit: int = BUTTON_TITLE) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def kind_label(t: Translator, kind: TrainingKind) -> Html:
-    label = TRAINING_KIND_LABELS[kind]
-    return t(label)
-
-
-def kind_labels(t: Translator) -> dict[TrainingKind, str]:
-    return {kind: kind_label(t, kind) for kind in TrainingKind}
-
-
-def group_labels(t: Translator) -> dict[TrainingGroup, str]:
-    return {group: t(label) for group, label in TRAINING_GROUP_LABELS.items()}
-
-
 def counted_kinds_text(t: Translator, policy: TrainingPolicy, group: TrainingGroup) -> str:
     separator = t(LIST_SEPARATOR)
     kinds = policy.counted_kinds[group]
-    return separator.join(kind_label(t, k) for k in TrainingKind if k in kinds)
+    return separator.join(training_kind_label(t, k) for k in TrainingKind if k in kinds)
 
 
 def problem_text(
@@ -439,7 +415,7 @@ def details_lines(t: Translator, info: RecordInfo, hours_per_day: int) -> list[H
     lines = [
         t("Title: {title}", title=info.title),
         t("Organizer: {organizer}", organizer=info.organizer or t("not given")),
-        t("Kind: {kind}", kind=kind_label(t, info.kind)),
+        t("Kind: {kind}", kind=training_kind_label(t, info.kind)),
         t.plural("Dates: {dates} ({n} day)", "Dates: {dates} ({n} days)", days,
                  dates=day_span(info.starts_on, info.ends_on)),
         t("Length: {length}", length=duration(t, info.minutes, hours_per_day)),
@@ -637,10 +613,11 @@ def year_text(
     for kind in TrainingKind:
         done, pending = mine.done_by_kind.get(kind, 0), mine.pending_by_kind.get(kind, 0)
         if pending:
-            text.append(t("· {kind}: {done} (+{pending} waiting)", kind=kind_label(t, kind),
-                          done=duration(t, done, hpd), pending=duration(t, pending, hpd)))
+            text.append(t("· {kind}: {done} (+{pending} waiting)",
+                          kind=training_kind_label(t, kind), done=duration(t, done, hpd),
+                          pending=duration(t, pending, hpd)))
         else:
-            text.append(t("· {kind}: {done}", kind=kind_label(t, kind),
+            text.append(t("· {kind}: {done}", kind=training_kind_label(t, kind),
                           done=duration(t, done, hpd)))
     text += [BLANK, t("<b>Records</b>")]
     if not lines:
@@ -661,7 +638,7 @@ def record_line(t: Translator, line: store.TrainingLine, hours_per_day: int) -> 
         length = t("{part} of {total}", part=length,
                    total=duration(t, line.total_minutes, hours_per_day))
     values = {"mark": mark, "dates": day_span(line.starts_on, line.ends_on),
-              "kind": kind_label(t, line.kind), "title": line.title, "length": length}
+              "kind": training_kind_label(t, line.kind), "title": line.title, "length": length}
     if line.source == "lesson":
         return t("{mark} {dates} · {kind} · {title} · {length} (attendance, counted "
                  "automatically)", **values)
@@ -891,7 +868,7 @@ async def ask_kind(update: Update, context: BranchContext, t: Translator) -> int
         )
     else:
         heading = t("Log a training that counts in {year}.", year=draft["year"])
-    rows = [[button(kind_label(t, kind), "tr", "k", kind.value)] for kind in TrainingKind]
+    rows = [[button(training_kind_label(t, kind), "tr", "k", kind.value)] for kind in TrainingKind]
     rows.append(_cancel_row(t))
     await send(
         update, heading + "\n" + t(LESSONS_COUNT) + "\n\n" + t("Which kind of training?"),
@@ -913,7 +890,7 @@ async def choose_kind(update: Update, context: BranchContext) -> int:
         _actor, t, draft = await _step(session, update, context)
     await answer(update)
     draft["kind"] = kind.value
-    await show(update, t("Kind: {kind}", kind=kind_label(t, kind)))
+    await show(update, t("Kind: {kind}", kind=training_kind_label(t, kind)))
     return await ask_title(update, t)
 
 
@@ -1303,7 +1280,7 @@ async def ask_summary(update: Update, context: BranchContext) -> int:
         t("<b>Please check the training:</b>"),
         t("Title: {title}", title=training.title),
         t("Organizer: {organizer}", organizer=training.organizer or t("not given")),
-        t("Kind: {kind}", kind=kind_label(t, training.kind)),
+        t("Kind: {kind}", kind=training_kind_label(t, training.kind)),
         t.plural("Dates: {dates} ({n} day)", "Dates: {dates} ({n} days)", days,
                  dates=day_span(training.starts_on, training.ends_on)),
         t("Length: {length}", length=duration(t, training.minutes, hpd)),
@@ -2126,7 +2103,7 @@ async def export_year(update: Update, context: BranchContext) -> None:
         logger.info("chat action failed: %s", exc)
     texts = {key: t(message) for key, message in WORKBOOK_TEXTS.items()}
     workbook = await asyncio.to_thread(
-        build_workbook, exported, texts, kind_labels(t), group_labels(t)
+        build_workbook, exported, texts, training_kind_labels(t), training_group_labels(t)
     )
     await chat.send_document(
         InputFile(io.BytesIO(workbook), filename=f"training-{org_id}-{year}.xlsx"),

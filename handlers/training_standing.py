@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from handlers.kit.i18n import Html, Translator
-from rules.training import Progress, TrainingGroup, TrainingPolicy
+from rules.training import Progress, TrainingPolicy
+from rules.vocabulary import TrainingGroup
 from storage.training import BehindRow
 
 

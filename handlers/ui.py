@@ -1,4 +1,7 @@
-"""Shared building blocks for replies: callback data, keyboards, labels of domain values."""
+"""Shared building blocks for replies: callback data, keyboards, names and dates.
+
+The labels of domain values are in handlers/labels.py.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +12,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.kit.buttons import MAX_CALLBACK_BYTES, BadCallback, callback_int
-from handlers.kit.i18n import N_, Translator, plain_text
-from storage.models import (
-    MeetingKind,
-    MemberRole,
-    MembershipState,
-    MemberStatus,
-    PartyOrgKind,
-    SocialOrgType,
-    TrainingGroup,
-    TrainingKind,
-    TrainingState,
-)
+from handlers.kit.i18n import Translator, plain_text
 
 logger = logging.getLogger(__name__)
 
@@ -89,64 +81,6 @@ def paged(
         rows.append(nav_row)
     rows.extend(list(r) for r in extra_rows)
     return keyboard(rows)
-
-
-STATUS_LABELS = {
-    MemberStatus.FULL: N_("Full member"),
-    MemberStatus.PROBATIONARY: N_("Probationary member"),
-    MemberStatus.ACTIVIST: N_("Activist (applicant)"),
-}
-ROLE_LABELS = {
-    MemberRole.MEMBER: N_("Member"),
-    MemberRole.SECRETARY: N_("Secretary"),
-    MemberRole.DEPUTY_SECRETARY: N_("Deputy secretary"),
-    MemberRole.COMMITTEE_MEMBER: N_("Committee member"),
-}
-STATE_LABELS = {
-    MembershipState.PENDING: N_("Waiting for approval"),
-    MembershipState.ACTIVE: N_("Active"),
-    MembershipState.REJECTED: N_("Rejected"),
-    MembershipState.TRANSFERRED_OUT: N_("Transferred out"),
-}
-PARTY_KIND_LABELS = {
-    PartyOrgKind.COMMITTEE: N_("Party committee"),
-    PartyOrgKind.GENERAL_BRANCH: N_("General branch"),
-    PartyOrgKind.BRANCH: N_("Branch"),
-    PartyOrgKind.JOINT_BRANCH: N_("Joint branch"),
-}
-MEETING_KIND_LABELS = {
-    MeetingKind.ASSEMBLY: N_("Branch general assembly"),
-    MeetingKind.COMMITTEE: N_("Branch committee meeting"),
-    MeetingKind.GROUP: N_("Party group meeting"),
-    MeetingKind.LESSON: N_("Party lesson"),
-    MeetingKind.THEME_DAY: N_("Theme party day"),
-    MeetingKind.ORG_LIFE: N_("Organizational life meeting"),
-    MeetingKind.APPRAISAL: N_("Democratic appraisal of members"),
-}
-SOCIAL_TYPE_LABELS = {
-    SocialOrgType.ASSOCIATION: N_("Social association"),
-    SocialOrgType.PRIVATE_NON_PROFIT: N_("Private non-profit (social service organization)"),
-    SocialOrgType.FOUNDATION: N_("Foundation"),
-    SocialOrgType.INTERMEDIARY: N_("Social intermediary"),
-    SocialOrgType.COMMUNITY: N_("Community organization"),
-}
-
-TRAINING_KIND_LABELS = {
-    TrainingKind.CONCENTRATED: N_("Concentrated training"),
-    TrainingKind.LESSON: N_("Party lesson"),
-    TrainingKind.ONLINE: N_("Online study"),
-    TrainingKind.OTHER: N_("Other study"),
-}
-TRAINING_GROUP_LABELS = {
-    TrainingGroup.LEADER: N_("Secretaries and committee members"),
-    TrainingGroup.MEMBER: N_("Party members"),
-}
-TRAINING_STATE_LABELS = {
-    TrainingState.PENDING: N_("Waiting for verification"),
-    TrainingState.VERIFIED: N_("Verified"),
-    TrainingState.REJECTED: N_("Not accepted"),
-    TrainingState.WITHDRAWN: N_("Withdrawn"),
-}
 
 
 def person_name(t: Translator, person: Any) -> str:

@@ -41,9 +41,10 @@ from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.slots import bulk_sends
 from reminders.planner import leaders
 from rules.notices import Step
+from rules.vocabulary import MembershipState
 from storage import notices, outbox
 from storage.db import Database, is_sqlite
-from storage.models import Membership, MembershipState, Person
+from storage.models import Membership, Person
 from storage.outbox import Claimed, Outcome, Planned, Settled
 
 logger = logging.getLogger(__name__)

@@ -11,17 +11,10 @@ from sqlalchemy.orm import aliased
 
 from handlers.kit.i18n import translator
 from reminders import rules
-from reminders.planner import CHECK_WINDOW, Kind, PlanSettings, _aware, _plan, _slice, leaders
+from reminders.planner import CHECK_WINDOW, PlanSettings, _aware, _plan, _slice, leaders
 from rules.meetings import MEMBER_STATUSES
-from storage.models import (
-    Attendance,
-    AttendanceStatus,
-    Meeting,
-    MeetingState,
-    Membership,
-    MembershipState,
-    Person,
-)
+from rules.vocabulary import AttendanceStatus, MeetingState, MembershipState, ReminderKind
+from storage.models import Attendance, Meeting, Membership, Person
 
 
 async def plan_drift(session: AsyncSession, now: datetime, settings: PlanSettings) -> None:
@@ -90,7 +83,8 @@ async def plan_drift(session: AsyncSession, now: datetime, settings: PlanSetting
             t = translator(person.language)
             for due in alerts:
                 _plan(
-                    settings, person, kind=Kind.DRIFT, subject=f"membership:{membership_id}",
+                    settings, person, kind=ReminderKind.DRIFT,
+                    subject=f"membership:{membership_id}",
                     key=f"drift:{membership_id}:{due.occurrence}", due=due.at,
                     text=t(
                         "👥 {name} has taken part in no organizational life for {months} months "
@@ -102,7 +96,8 @@ async def plan_drift(session: AsyncSession, now: datetime, settings: PlanSetting
                 )
             if case_due.at <= now:
                 _plan(
-                    settings, person, kind=Kind.DRIFT_CASE, subject=f"membership:{membership_id}",
+                    settings, person, kind=ReminderKind.DRIFT_CASE,
+                    subject=f"membership:{membership_id}",
                     key=f"drift:{membership_id}:{case_due.occurrence}", due=case_due.at,
                     text=t(
                         "⚠️ Case to handle: {name} has taken part in no organizational life for "

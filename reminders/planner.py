@@ -7,10 +7,10 @@ due in its slice, and after a restart or an outage the next pass catches up exac
 was missed (what is still meaningful; meeting reminders expire at the start). It is
 idempotent: a reminder already recorded is not recorded again (its key exists), so passes may
 overlap, repeat after a restart or run on two instances. The rules of when come from
-reminders/rules.py and reminders/duties.py; whom comes from the database; whether a person
-wants it from their preferences. Reminders that only matter while something is still undone
-(check-in not opened, minutes missing) are cancelled by storage when it is done
-(storage/meetings.py).
+reminders/rules.py, reminders/duties.py and rules/duties.py; whom comes from the database;
+whether a person wants it from their preferences. Reminders that only matter while something
+is still undone (check-in not opened, minutes missing, a duty not done, a renewal not
+recorded) are cancelled by storage when it is done (storage/meetings.py, storage/duties.py).
 """
 
 from __future__ import annotations
@@ -27,31 +27,36 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.kit.i18n import N_, html_join, translator
-from reminders import duties as duty_rules
+from handlers.labels import APPROXIMATE_NOTE, LIST_SEPARATOR, MEETING_KIND_LABELS, duty_title
 from reminders import rules
+from reminders.duties import duty_dues
+from rules import duties as duty_rules
 from rules import terms
 from rules.meetings import DEFAULT_REQUIREMENTS, Period, Requirement
 from rules.training import DEFAULT_POLICY, TrainingPolicy
-from rules.workdays import WorkCalendar
-from storage import outbox
-from storage.models import (
-    Attendance,
+from rules.vocabulary import (
     AttendanceStatus,
-    Duty,
-    DutyCompletion,
-    Meeting,
     MeetingKind,
     MeetingState,
     MemberRole,
-    Membership,
     MembershipState,
+    PartyOrgKind,
+    ReminderKind,
+)
+from rules.workdays import WorkCalendar
+from storage import outbox
+from storage.duties import ensure_default_duties, template_of
+from storage.models import (
+    Attendance,
+    Duty,
+    DutyCompletion,
+    Meeting,
+    Membership,
     NotificationPreference,
     OutboxMessage,
     PartyOrganization,
-    PartyOrgKind,
     Person,
     PlannerWatermark,
-    TermRenewal,
 )
 from storage.outbox import Planned
 
@@ -66,26 +71,7 @@ REMINDED_STATUSES = (
     AttendanceStatus.EXPECTED, AttendanceStatus.ATTENDING, AttendanceStatus.GUEST,
     AttendanceStatus.LEAVE_REQUESTED,
 )
-
-
-class Kind:
-    """Reminder kinds: a person may mute each of these in /settings."""
-
-    MEETING = "meeting"  # before a meeting, to those expected
-    CHECKIN = "checkin"  # to leaders: check-in not opened at the start
-    MINUTES = "minutes"  # to leaders: minutes not recorded a day after
-    DRIFT = "drift"  # to leaders: a member without organizational life for months
-    DRIFT_CASE = "drift_case"  # to leaders: six months reached, a case to handle (not mutable)
-    RENEWAL = "renewal"  # to leaders and the levels above: the term ends or is overdue
-    DUTY = "duty"  # reporting deadlines
-    COMPLIANCE = "compliance"  # to leaders: a required meeting not held yet this period
-    TRAINING = "training"  # behind the yearly training requirement
-
-
-MUTABLE_KINDS = (
-    Kind.MEETING, Kind.TRAINING, Kind.COMPLIANCE, Kind.DRIFT, Kind.RENEWAL, Kind.DUTY,
-)
-URGENT_KINDS = frozenset({Kind.CHECKIN})  # goes through quiet hours: the meeting is now
+URGENT_KINDS = frozenset({ReminderKind.CHECKIN})  # goes through quiet hours: the meeting is now
 
 
 @dataclass(frozen=True)
@@ -253,8 +239,6 @@ async def plan_meetings(session: AsyncSession, now: datetime, settings: PlanSett
     Only meetings with something due in the slice are read (SQL on start and end times), and
     the slice also looks back a grace so a meeting scheduled at short notice is not missed.
     """
-    from handlers.ui import MEETING_KIND_LABELS
-
     after, until = _slice(now, settings)
     after = min(after, now - rules.DEFAULT_LATE_GRACE)
     live = (MeetingState.SCHEDULED, MeetingState.CHECKIN_OPEN)
@@ -327,7 +311,7 @@ async def plan_meetings(session: AsyncSession, now: datetime, settings: PlanSett
                         when=_local(meeting.starts_at, settings.tz), where=where,
                     )
                 _plan(
-                    settings, person, kind=Kind.MEETING, subject=subject, key=key,
+                    settings, person, kind=ReminderKind.MEETING, subject=subject, key=key,
                     due=due.at, latest=meeting.starts_at, expires=meeting.starts_at,
                     text=texts[person.language],
                 )
@@ -337,10 +321,10 @@ async def plan_meetings(session: AsyncSession, now: datetime, settings: PlanSett
         if meeting.state is MeetingState.SCHEDULED and after < checkin_due.at <= until:
             # Pointless once check-in has closed (members can no longer check in).
             closes = meeting.starts_at + timedelta(minutes=meeting.checkin_minutes_after)
-            follow_ups.append((Kind.CHECKIN, checkin_due, CHECKIN_LATE, closes))
+            follow_ups.append((ReminderKind.CHECKIN, checkin_due, CHECKIN_LATE, closes))
         minutes_due = rules.minutes_check(meeting.ends_at, delay=minutes_delay)
         if after < minutes_due.at <= until:
-            follow_ups.append((Kind.MINUTES, minutes_due, MINUTES_MISSING, None))
+            follow_ups.append((ReminderKind.MINUTES, minutes_due, MINUTES_MISSING, None))
         for kind, due, message, expires in follow_ups:
             for person in by_org.get(meeting.party_organization_id, []):
                 if f"{kind}:{meeting.id}:{start_key}:{person.telegram_id}" in recorded:
@@ -429,91 +413,14 @@ async def plan_renewals(session: AsyncSession, now: datetime, settings: PlanSett
                   org=names[org_id], date=ends[org_id].isoformat())
             )
             _plan(
-                settings, person, kind=Kind.RENEWAL, subject=f"renewal:{org_id}",
+                settings, person, kind=ReminderKind.RENEWAL, subject=f"renewal:{org_id}",
                 key=f"renewal:{org_id}:{due.occurrence}", due=due.at, text=text,
             )
-
-
-async def record_renewal(
-    session: AsyncSession,
-    org: PartyOrganization,
-    *,
-    elected_on: date,
-    approved_on: date,
-    secretary_person_id: int | None,
-    deputy_person_id: int | None,
-    by: int,
-) -> TermRenewal:
-    """The renewal is done: the next term starts on the election day; reminders stop."""
-    renewal = TermRenewal(
-        party_organization_id=org.id, elected_on=elected_on, approved_on=approved_on,
-        secretary_person_id=secretary_person_id, deputy_person_id=deputy_person_id,
-        recorded_by=by,
-    )
-    session.add(renewal)
-    org.term_started_on = elected_on
-    await outbox.cancel(session, subject=f"renewal:{org.id}", reason="renewal recorded")
-    await session.flush()
-    return renewal
 
 
 # ---------------------------------------------------------------------------------------------
 # Reporting duties
 # ---------------------------------------------------------------------------------------------
-
-DUTY_TITLES = {
-    "secretary_report": N_("Secretary's annual report and appraisal"),
-    "inspection_supervisor": N_(
-        "Annual inspection: party-building checklist to the supervising unit"
-    ),
-    "inspection_registration": N_("Annual inspection: report to the registration authority"),
-    "org_life_and_appraisal": N_("Organizational-life meeting and democratic appraisal"),
-    "classification_grading": N_("Classification and grading"),
-    "dues": N_("Party dues collection"),
-}
-
-
-def template_of(duty: Duty, *, dues_day: int | None = None) -> duty_rules.DutyTemplate:
-    """The recurrence arithmetic's view of a stored duty; `dues_day` is a branch's own
-    collection day, which replaces the calendar's for the dues duty."""
-    return duty_rules.DutyTemplate(
-        code=duty.code or f"custom_{duty.id}",  # an identifier, as DutyTemplate requires
-        recurrence=duty_rules.Recurrence(duty.recurrence),
-        day=dues_day if dues_day and duty.code == "dues" else duty.day,
-        month=duty.month,
-        on=duty.on_date,
-        lead_days=tuple(duty.lead_days),
-        audience=frozenset(duty_rules.Audience(a) for a in duty.audience),
-    )
-
-
-async def ensure_default_duties(session: AsyncSession, now: datetime | None = None) -> int:
-    """Store the default calendar once, so admins can edit it; returns how many were added.
-    `now` (the reminder clock) dates them: nothing is overdue from before they existed."""
-    existing = set((await session.scalars(select(Duty.code).where(Duty.code.is_not(None)))).all())
-    added = 0
-    for code, template in duty_rules.DEFAULT_DUTIES.items():
-        if code in existing:
-            continue
-        session.add(
-            Duty(
-                code=code, recurrence=template.recurrence.value, month=template.month,
-                day=template.day, on_date=template.on, lead_days=list(template.lead_days),
-                audience=sorted(a.value for a in template.audience), active=True,
-                **({"created_at": now} if now is not None else {}),
-            )
-        )
-        added += 1
-    await session.flush()
-    return added
-
-
-def duty_title(duty: Duty, language: str) -> str:
-    t = translator(language)
-    if duty.code in DUTY_TITLES:
-        title = DUTY_TITLES[duty.code]
-        return t(title)
-    return duty.title or "?"
 
 
 async def plan_duties(session: AsyncSession, now: datetime, settings: PlanSettings) -> None:
@@ -583,7 +490,7 @@ async def _plan_duty_group(
 ) -> None:
     """The reminders before the deadline of one duty for organizations sharing a template."""
     latest: dict[str, rules.Due] = {}
-    for found in duty_rules.duty_dues(template, days[0], days[-1], settings.tz, cal=cal):
+    for found in duty_dues(template, days[0], days[-1], settings.tz, cal=cal):
         latest[found.occurrence.split("/", 1)[0]] = found  # in time order: the last wins
     if not latest:
         return
@@ -603,23 +510,25 @@ async def _plan_duty_group(
             for org_id in open_orgs:
                 for person in heads.get(org_id, []):
                     _plan(
-                        settings, person, kind=Kind.DUTY, subject=f"duty:{duty.id}:{org_id}",
+                        settings, person, kind=ReminderKind.DUTY,
+                        subject=f"duty:{duty.id}:{org_id}",
                         key=f"duty:{duty.id}:{org_id}:{due.occurrence}{suffix}", due=due.at,
                         text=_duty_text(duty, person.language, names[org_id], occ),
                     )
         if "admins" in audience and admins:
             for person in admins:
                 t = translator(person.language)
+                # Outside t.plural: a `t` among its arguments would hide the plural from pybabel.
+                title = duty_title(t, duty.code, duty.title)
                 _plan(
-                    settings, person, kind=Kind.DUTY, subject=f"duty:{duty.id}",
+                    settings, person, kind=ReminderKind.DUTY, subject=f"duty:{duty.id}",
                     key=f"duty:{duty.id}:admin:{due.occurrence}", due=due.at,
                     text=t.plural(
                         "📋 {title} ({occurrence}, due {deadline}): {n} organization has not "
                         "marked it done yet. See /duties.",
                         "📋 {title} ({occurrence}, due {deadline}): {n} organizations have not "
                         "marked it done yet. See /duties.",
-                        len(open_orgs),
-                        title=duty_title(duty, person.language), occurrence=occurrence,
+                        len(open_orgs), title=title, occurrence=occurrence,
                         deadline=deadline_text(occ),
                     ) + approximate_note(t, occ),
                 )
@@ -635,10 +544,10 @@ async def _plan_duty_group(
             for person, _person_id in members:
                 t = translator(person.language)
                 _plan(
-                    settings, person, kind=Kind.DUTY, subject=f"duty:{duty.id}",
+                    settings, person, kind=ReminderKind.DUTY, subject=f"duty:{duty.id}",
                     key=f"duty:{duty.id}:member:{due.occurrence}{suffix}", due=due.at,
                     text=t("📋 Reminder: {title} ({occurrence}), due {deadline}.",
-                           title=duty_title(duty, person.language), occurrence=occurrence,
+                           title=duty_title(t, duty.code, duty.title), occurrence=occurrence,
                            deadline=deadline_text(occ)) + approximate_note(t, occ),
                 )
 
@@ -676,8 +585,9 @@ def _plan_overdue(
                     people.setdefault(person.telegram_id, person)
             for person in people.values():
                 t = translator(person.language)
+                title = duty_title(t, duty.code, duty.title)
                 _plan(
-                    settings, person, kind=Kind.DUTY, subject=f"duty:{duty.id}:{org_id}",
+                    settings, person, kind=ReminderKind.DUTY, subject=f"duty:{duty.id}:{org_id}",
                     key=f"duty:{duty.id}:{org_id}:{occ.key}/overdue{week}w", due=at,
                     text=t.plural(
                         "❗ {title} for {org} ({occurrence}) was due on {deadline}, {n} week "
@@ -686,16 +596,10 @@ def _plan_overdue(
                         "❗ {title} for {org} ({occurrence}) was due on {deadline}, {n} weeks "
                         "ago, and is not marked done. Mark it done in /duties once it is "
                         "handed in.",
-                        week, title=duty_title(duty, person.language), org=names[org_id],
+                        week, title=title, org=names[org_id],
                         occurrence=occ.key, deadline=deadline_text(occ),
                     ) + approximate_note(t, occ),
                 )
-
-
-APPROXIMATE_NOTE = N_(
-    "≈ Approximate: no official holiday schedule is loaded for that year, so holidays are "
-    "estimated from the statutory dates and make-up working days are unknown."
-)
 
 
 def deadline_text(occ: duty_rules.DutyOccurrence) -> str:
@@ -712,38 +616,15 @@ def _duty_text(duty: Duty, language: str, org_name: str, occ: duty_rules.DutyOcc
     return t(
         "📋 {title} for {org} ({occurrence}) is due on {deadline} and not marked done. "
         "Mark it done in /duties when it is handed in.",
-        title=duty_title(duty, language), org=org_name, occurrence=occ.key,
+        title=duty_title(t, duty.code, duty.title), org=org_name, occurrence=occ.key,
         deadline=deadline_text(occ),
     ) + approximate_note(t, occ)
-
-
-async def mark_duty_done(
-    session: AsyncSession, duty: Duty, org_id: int, occurrence: str, *, by: int,
-    file_id: str | None = None, file_name: str | None = None,
-) -> bool:
-    """Record a duty occurrence done for a branch; its pending reminders are cancelled."""
-    exists = await session.scalar(
-        select(DutyCompletion.id).where(
-            DutyCompletion.duty_id == duty.id, DutyCompletion.party_organization_id == org_id,
-            DutyCompletion.occurrence == occurrence,
-        )
-    )
-    if exists is not None:
-        return False
-    session.add(
-        DutyCompletion(duty_id=duty.id, party_organization_id=org_id, occurrence=occurrence,
-                       done_by=by, file_id=file_id, file_name=file_name)
-    )
-    await outbox.cancel(session, subject=f"duty:{duty.id}:{org_id}", reason="done")
-    await session.flush()
-    return True
 
 
 # ---------------------------------------------------------------------------------------------
 # Compliance and training: checks on fixed days
 # ---------------------------------------------------------------------------------------------
 
-LIST_SEPARATOR = N_(", ")  # between names in a sentence (Chinese uses its own comma)
 CHECK_WINDOW = timedelta(days=1)  # a check day missed by a longer outage is not caught up
 BRANCH_KINDS = (PartyOrgKind.BRANCH, PartyOrgKind.JOINT_BRANCH)
 
@@ -758,7 +639,6 @@ async def _planned_already(session: AsyncSession, prefix: str) -> set[str]:
 
 async def plan_compliance(session: AsyncSession, now: datetime, settings: PlanSettings) -> None:
     """Leaders, on the check day of a month, quarter or year, when a required kind is not held."""
-    from handlers.ui import MEETING_KIND_LABELS
     from storage import ledger
 
     after, until = _slice(now, settings, fresh=CHECK_WINDOW)
@@ -807,7 +687,7 @@ async def plan_compliance(session: AsyncSession, now: datetime, settings: PlanSe
                 labels = html_join(t(LIST_SEPARATOR),
                                    (t(MEETING_KIND_LABELS[kind]) for kind in missing))
                 _plan(
-                    settings, person, kind=Kind.COMPLIANCE, subject=f"compliance:{org_id}",
+                    settings, person, kind=ReminderKind.COMPLIANCE, subject=f"compliance:{org_id}",
                     key=f"{prefix}{org_id}", due=due.at,
                     text=t(
                         "📅 {org}, {period}: not held yet: {kinds}. The period ends on {last}; "
@@ -869,7 +749,7 @@ async def plan_training(session: AsyncSession, now: datetime, settings: PlanSett
             continue
         t = translator(person.language)
         _plan(
-            settings, person, kind=Kind.TRAINING, subject=f"training:{check.training_year}",
+            settings, person, kind=ReminderKind.TRAINING, subject=f"training:{check.training_year}",
             key=f"{prefix}{row.person_id}", due=check.at,
             text=t(
                 "📚 Training {year}: {counted} counted of {required} required ({target} expected "
@@ -884,8 +764,9 @@ async def plan_training(session: AsyncSession, now: datetime, settings: PlanSett
             t = translator(person.language)
             names = t(LIST_SEPARATOR).join(r.name or "?" for r in rows[:20])
             _plan(
-                settings, person, kind=Kind.TRAINING, subject=f"training:{check.training_year}",
-                key=f"{prefix}summary:{org_id}", due=check.at,
+                settings, person, kind=ReminderKind.TRAINING,
+                subject=f"training:{check.training_year}", key=f"{prefix}summary:{org_id}",
+                due=check.at,
                 text=t.plural(
                     "📚 Training {year}, {org}: {n} person is behind: {names}. See /training.",
                     "📚 Training {year}, {org}: {n} people are behind: {names}. See /training.",

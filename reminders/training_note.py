@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from rules.training import TrainingGroup
+from rules.vocabulary import TrainingGroup
 from storage.training import BehindRow
 
 

@@ -22,7 +22,7 @@ from types import MappingProxyType
 from typing import Literal, NamedTuple
 
 from rules.permissions import COMMITTEE_ROLES
-from storage.models import AttendanceStatus, MeetingKind, MemberRole, MemberStatus
+from rules.vocabulary import AttendanceStatus, MeetingKind, MemberRole, MemberStatus
 
 __all__ = [
     "DEFAULT_CHECKIN_WINDOW",
@@ -31,7 +31,6 @@ __all__ = [
     "DEFAULT_REQUIREMENTS",
     "EARTH_RADIUS_M",
     "MEMBER_STATUSES",
-    "AttendanceStatus",
     "CheckinState",
     "CheckinWindow",
     "ComplianceRow",
@@ -39,7 +38,6 @@ __all__ = [
     "Expectation",
     "LedgerCounts",
     "MeetingFact",
-    "MeetingKind",
     "MemberFacts",
     "Period",
     "Requirement",

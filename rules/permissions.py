@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from storage.models import MemberRole, MembershipState
+from rules.vocabulary import MemberRole, MembershipState
 
 # Roles that run a branch (书记, 副书记): approve members, invite, edit members.
 LEADING_ROLES = frozenset({MemberRole.SECRETARY, MemberRole.DEPUTY_SECRETARY})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
-from storage.models import PartyOrgKind
+from rules.vocabulary import PartyOrgKind
 
 # 关于党的基层组织任期的意见 (2018): 党支部 and 党总支 3 years, 基层党委 5 years.
 DEFAULT_TERM_YEARS: dict[PartyOrgKind, int] = {

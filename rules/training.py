@@ -26,7 +26,7 @@ from rules.validation import (
     parse_decimal,
     strip_format_chars,
 )
-from storage.models import MemberRole, MemberStatus, TrainingGroup, TrainingKind, TrainingState
+from rules.vocabulary import MemberRole, MemberStatus, TrainingGroup, TrainingKind
 
 __all__ = [
     "DEFAULT_BINDS",
@@ -44,12 +44,9 @@ __all__ = [
     "EvidenceProblem",
     "Progress",
     "TrainingDraft",
-    "TrainingGroup",
-    "TrainingKind",
     "TrainingPolicy",
     "TrainingProblem",
     "TrainingRequirementRow",
-    "TrainingState",
     "can_log_for_others",
     "can_verify",
     "canonical_mime",

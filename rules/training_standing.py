@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from rules.training import Progress, TrainingGroup, TrainingKind, TrainingPolicy, progress
+from rules.training import Progress, TrainingPolicy, progress
+from rules.vocabulary import TrainingGroup, TrainingKind
 
 
 def standings(

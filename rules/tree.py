@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.models import PartyOrgKind
+from rules.vocabulary import PartyOrgKind
 
 # Which kinds may sit directly under which: branches under a 党委 or 党总支, 党总支 under a 党委.
 ALLOWED_PARENTS: dict[PartyOrgKind, frozenset[PartyOrgKind]] = {

@@ -26,13 +26,13 @@ from typing import Literal, NamedTuple
 
 from rules.meetings import (
     ComplianceStatus,
-    MeetingKind,
     Period,
     Requirement,
     period_label,
     period_of,
     periods_between,
 )
+from rules.vocabulary import MeetingKind
 
 __all__ = [
     "COMMITTEE_MIN_FULL_MEMBERS",

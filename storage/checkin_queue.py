@@ -18,18 +18,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from rules import meetings as rules
+from rules.vocabulary import AttendanceStatus, CheckinMethod, MeetingState, MembershipState
 from storage.db import Database
 from storage.meetings import ARRIVED, LIVE_STATES, CheckinResult, assess_checkin, window_of
-from storage.models import (
-    Attendance,
-    AttendanceStatus,
-    CheckinMethod,
-    Meeting,
-    MeetingState,
-    Membership,
-    MembershipState,
-    Person,
-)
+from storage.models import Attendance, Meeting, Membership, Person
 
 logger = logging.getLogger(__name__)
 

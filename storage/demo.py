@@ -32,41 +32,43 @@ from sqlalchemy import JSON, Boolean, Date, Table, func, insert, select, text
 from sqlalchemy import Enum as SqlEnum
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from reminders import duties as duty_rules
+from rules import duties as duty_rules
 from rules import training as training_rules
 from rules.terms import add_years, term_years
+from rules.vocabulary import (
+    AttendanceStatus,
+    CheckinMethod,
+    MeetingKind,
+    MeetingState,
+    MemberRole,
+    MembershipState,
+    MemberStatus,
+    PartyOrgKind,
+    SocialOrgType,
+    TrainingGroup,
+    TrainingKind,
+    TrainingState,
+)
 from storage.db import Database
 from storage.models import (
     Attendance,
-    AttendanceStatus,
     AuditEvent,
     Base,
-    CheckinMethod,
     Duty,
     DutyCompletion,
     Invite,
     Meeting,
     MeetingFile,
-    MeetingKind,
-    MeetingState,
-    MemberRole,
     Membership,
-    MembershipState,
-    MemberStatus,
     NotificationPreference,
     PartyGroup,
     PartyOrganization,
-    PartyOrgKind,
     Person,
     SocialOrganization,
-    SocialOrgType,
     TermRenewal,
     TrainingEvidence,
-    TrainingGroup,
-    TrainingKind,
     TrainingRecord,
     TrainingRequirement,
-    TrainingState,
     TrainingYear,
     UTCDateTime,
 )

@@ -1,9 +1,10 @@
-"""Reporting duties and term renewals (issue 6) for the chat: a branch's upcoming deadlines,
-marking one done, the calendar an admin edits, custom deadlines, and recording a renewal.
+"""Reporting duties and term renewals (issue 6): a branch's upcoming deadlines, marking one
+done, the calendar an admin edits (its defaults stored once), custom deadlines, and recording
+a renewal.
 
 Reminders themselves are planned by reminders/planner.py; marking done and recording a
-renewal go through its mark_duty_done and record_renewal, which cancel the queued reminders.
-Every change is audited here, in the same transaction.
+renewal cancel the queued reminders (mark_duty_done, record_renewal). Every change the chat
+makes is audited here, in the same transaction.
 """
 
 from __future__ import annotations
@@ -15,21 +16,13 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reminders import duties as duty_rules
-from reminders.planner import mark_duty_done, record_renewal, template_of
+from rules import duties as duty_rules
 from rules import terms
+from rules.vocabulary import MembershipState, PartyOrgKind
 from rules.workdays import WorkCalendar
-from storage import audit
+from storage import audit, outbox
 from storage.holiday_calendar import work_calendar
-from storage.models import (
-    Duty,
-    DutyCompletion,
-    Membership,
-    MembershipState,
-    PartyOrganization,
-    PartyOrgKind,
-    TermRenewal,
-)
+from storage.models import Duty, DutyCompletion, Membership, PartyOrganization, TermRenewal
 from storage.orgs import ancestor_ids
 
 LOOK_BACK = timedelta(days=62)  # an occurrence this recent is still shown, done or not
@@ -120,6 +113,20 @@ async def upcoming(session: AsyncSession, org: PartyOrganization, today: date) -
     return sorted(lines, key=lambda line: (line.deadline, line.duty_id))
 
 
+def template_of(duty: Duty, *, dues_day: int | None = None) -> duty_rules.DutyTemplate:
+    """The recurrence arithmetic's view of a stored duty; `dues_day` is a branch's own
+    collection day, which replaces the calendar's for the dues duty."""
+    return duty_rules.DutyTemplate(
+        code=duty.code or f"custom_{duty.id}",  # an identifier, as DutyTemplate requires
+        recurrence=duty_rules.Recurrence(duty.recurrence),
+        day=dues_day if dues_day and duty.code == "dues" else duty.day,
+        month=duty.month,
+        on=duty.on_date,
+        lead_days=tuple(duty.lead_days),
+        audience=frozenset(duty_rules.Audience(a) for a in duty.audience),
+    )
+
+
 def duty_template(duty: Duty, org: PartyOrganization) -> duty_rules.DutyTemplate:
     """The duty as it falls on this organization (its own dues collection day)."""
     return template_of(duty, dues_day=org.dues_day)
@@ -149,6 +156,28 @@ async def set_dues_day(session: AsyncSession, org: PartyOrganization, day: int |
     return True
 
 
+async def mark_duty_done(
+    session: AsyncSession, duty: Duty, org_id: int, occurrence: str, *, by: int,
+    file_id: str | None = None, file_name: str | None = None,
+) -> bool:
+    """Record a duty occurrence done for a branch; its pending reminders are cancelled."""
+    exists = await session.scalar(
+        select(DutyCompletion.id).where(
+            DutyCompletion.duty_id == duty.id, DutyCompletion.party_organization_id == org_id,
+            DutyCompletion.occurrence == occurrence,
+        )
+    )
+    if exists is not None:
+        return False
+    session.add(
+        DutyCompletion(duty_id=duty.id, party_organization_id=org_id, occurrence=occurrence,
+                       done_by=by, file_id=file_id, file_name=file_name)
+    )
+    await outbox.cancel(session, subject=f"duty:{duty.id}:{org_id}", reason="done")
+    await session.flush()
+    return True
+
+
 async def complete(
     session: AsyncSession, duty: Duty, org_id: int, occurrence: str, *, by: int,
     file_id: str | None = None, file_name: str | None = None,
@@ -160,6 +189,27 @@ async def complete(
         audit.record(session, by, "duty.done", "duty", duty.id, org=org_id,
                      occurrence=occurrence, file_name=file_name, with_file=file_id is not None)
     return applied
+
+
+async def ensure_default_duties(session: AsyncSession, now: datetime | None = None) -> int:
+    """Store the default calendar once, so admins can edit it; returns how many were added.
+    `now` (the reminder clock) dates them: nothing is overdue from before they existed."""
+    existing = set((await session.scalars(select(Duty.code).where(Duty.code.is_not(None)))).all())
+    added = 0
+    for code, template in duty_rules.DEFAULT_DUTIES.items():
+        if code in existing:
+            continue
+        session.add(
+            Duty(
+                code=code, recurrence=template.recurrence.value, month=template.month,
+                day=template.day, on_date=template.on, lead_days=list(template.lead_days),
+                audience=sorted(a.value for a in template.audience), active=True,
+                **({"created_at": now} if now is not None else {}),
+            )
+        )
+        added += 1
+    await session.flush()
+    return added
 
 
 async def calendar(session: AsyncSession, org_ids: Collection[int] | None) -> list[Duty]:
@@ -268,6 +318,29 @@ async def terms_ending(
     lines = [line for org in (await session.scalars(statement)).all()
              if (line := term_line(org)) is not None and line.ends_on <= today + RENEWAL_WINDOW]
     return sorted(lines, key=lambda line: (line.ends_on, line.name))
+
+
+async def record_renewal(
+    session: AsyncSession,
+    org: PartyOrganization,
+    *,
+    elected_on: date,
+    approved_on: date,
+    secretary_person_id: int | None,
+    deputy_person_id: int | None,
+    by: int,
+) -> TermRenewal:
+    """The renewal is done: the next term starts on the election day; reminders stop."""
+    renewal = TermRenewal(
+        party_organization_id=org.id, elected_on=elected_on, approved_on=approved_on,
+        secretary_person_id=secretary_person_id, deputy_person_id=deputy_person_id,
+        recorded_by=by,
+    )
+    session.add(renewal)
+    org.term_started_on = elected_on
+    await outbox.cancel(session, subject=f"renewal:{org.id}", reason="renewal recorded")
+    await session.flush()
+    return renewal
 
 
 async def renew(

@@ -17,20 +17,10 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rules import meetings as rules
+from rules.vocabulary import AttendanceStatus, MeetingState, MembershipState, MemberStatus
 from storage import audit, meeting_counts
 from storage.meetings import ARRIVED, MeetingError, member_facts
-from storage.models import (
-    Attendance,
-    AttendanceStatus,
-    Meeting,
-    MeetingState,
-    Membership,
-    MembershipState,
-    MemberStatus,
-    OutboxMessage,
-    OutboxState,
-    Person,
-)
+from storage.models import Attendance, Meeting, Membership, OutboxMessage, OutboxState, Person
 
 # A line that counts towards 应到 turns into a guest line (and back) when the status changes.
 _AS_GUEST = {AttendanceStatus.PRESENT: AttendanceStatus.GUEST_PRESENT}

@@ -19,16 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rules import meetings as rules
 from rules.meetings import Period, Requirement
 from rules.verdicts import BranchFacts, KindVerdict, Spans, judge_branch, report_periods
+from rules.vocabulary import AttendanceStatus, MeetingKind, MeetingState
 from storage.meeting_counts import counts_of, facts_of, inquorate
 from storage.meetings import MemberAttendance, day_bounds, member_attendance
 from storage.models import (
     Attendance,
-    AttendanceStatus,
     Meeting,
     MeetingCount,
     MeetingFile,
-    MeetingKind,
-    MeetingState,
     Membership,
     PartyGroup,
     PartyOrganization,

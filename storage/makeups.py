@@ -13,15 +13,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rules.vocabulary import AttendanceStatus, MeetingKind
 from storage import audit
-from storage.models import (
-    Attendance,
-    AttendanceStatus,
-    Meeting,
-    MeetingKind,
-    Membership,
-    Person,
-)
+from storage.models import Attendance, Meeting, Membership, Person
 
 
 @dataclass(frozen=True)

@@ -22,17 +22,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from rules import meetings as rules
 from rules.meetings import MEMBER_STATUSES
 from rules.verdicts import BranchFacts, CountKey, HeldCount
-from storage.models import (
-    Attendance,
+from rules.vocabulary import (
     AttendanceStatus,
-    Meeting,
-    MeetingCount,
     MeetingKind,
     MeetingState,
     MemberRole,
-    Membership,
     MembershipState,
     MemberStatus,
+)
+from storage.models import (
+    Attendance,
+    Meeting,
+    MeetingCount,
+    Membership,
     PartyGroup,
     PartyOrganization,
 )

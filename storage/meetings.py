@@ -13,21 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from rules import meetings as rules
-from storage import audit, meeting_counts, outbox
-from storage.models import (
-    Attendance,
+from rules.vocabulary import (
     AttendanceStatus,
     CheckinMethod,
-    Meeting,
-    MeetingFile,
     MeetingKind,
     MeetingState,
-    Membership,
     MembershipState,
-    PartyGroup,
-    Person,
-    utcnow,
 )
+from storage import audit, meeting_counts, outbox
+from storage.models import Attendance, Meeting, MeetingFile, Membership, PartyGroup, Person, utcnow
 
 # Statuses that count as "was there" and must not be overwritten by a later check-in.
 ARRIVED = (AttendanceStatus.PRESENT, AttendanceStatus.GUEST_PRESENT)

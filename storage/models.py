@@ -27,6 +27,23 @@ from sqlalchemy import Enum as SqlEnum
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+# The domain's enums; _enum stores each as its string value.
+from rules.vocabulary import (
+    AttendanceStatus,
+    CheckinMethod,
+    MeetingKind,
+    MeetingState,
+    MemberRole,
+    MembershipState,
+    MemberStatus,
+    NoticeState,
+    PartyOrgKind,
+    SocialOrgType,
+    TrainingGroup,
+    TrainingKind,
+    TrainingState,
+)
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -70,82 +87,6 @@ def _enum(cls: type[enum.Enum]) -> SqlEnum:
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
-
-
-class SocialOrgType(enum.StrEnum):
-    """Social organization types (seed 000 art. 2; seed 002 §1)."""
-
-    ASSOCIATION = "association"  # 社会团体
-    PRIVATE_NON_PROFIT = "private_non_profit"  # 民办非企业单位 / 社会服务机构
-    FOUNDATION = "foundation"  # 基金会
-    INTERMEDIARY = "intermediary"  # 社会中介组织
-    COMMUNITY = "community"  # 城乡社区社会组织
-
-
-class PartyOrgKind(enum.StrEnum):
-    """Kinds of party organization (seed 000 art. 14-19)."""
-
-    COMMITTEE = "committee"  # 党委
-    GENERAL_BRANCH = "general_branch"  # 党总支
-    BRANCH = "branch"  # 党支部
-    JOINT_BRANCH = "joint_branch"  # 联合党支部
-
-
-class MemberStatus(enum.StrEnum):
-    FULL = "full"  # 正式党员
-    PROBATIONARY = "probationary"  # 预备党员
-    ACTIVIST = "activist"  # 入党积极分子
-
-
-class MemberRole(enum.StrEnum):
-    MEMBER = "member"
-    SECRETARY = "secretary"  # 书记
-    DEPUTY_SECRETARY = "deputy_secretary"  # 副书记
-    COMMITTEE_MEMBER = "committee_member"  # 委员
-
-
-class MembershipState(enum.StrEnum):
-    PENDING = "pending"
-    ACTIVE = "active"
-    REJECTED = "rejected"
-    TRANSFERRED_OUT = "transferred_out"  # 组织关系转出
-
-
-class MeetingKind(enum.StrEnum):
-    """三会一课 and related organizational life (DOMAIN.md)."""
-
-    ASSEMBLY = "assembly"  # 支部党员大会
-    COMMITTEE = "committee"  # 支部委员会会议
-    GROUP = "group"  # 党小组会
-    LESSON = "lesson"  # 党课
-    THEME_DAY = "theme_day"  # 主题党日
-    ORG_LIFE = "org_life"  # 组织生活会
-    APPRAISAL = "appraisal"  # 民主评议党员
-
-
-class MeetingState(enum.StrEnum):
-    SCHEDULED = "scheduled"
-    CHECKIN_OPEN = "checkin_open"
-    CLOSED = "closed"  # frozen: the ledger record
-    CANCELLED = "cancelled"
-
-
-class AttendanceStatus(enum.StrEnum):
-    EXPECTED = "expected"  # 应到, no answer yet
-    ATTENDING = "attending"  # said they will come
-    LEAVE_REQUESTED = "leave_requested"
-    ON_LEAVE = "on_leave"  # 请假, approved
-    PRESENT = "present"  # 实到
-    ABSENT = "absent"  # 缺席
-    GUEST = "guest"  # invited activist, not counted
-    GUEST_PRESENT = "guest_present"
-
-
-class CheckinMethod(enum.StrEnum):
-    TAP = "tap"
-    CODE = "code"
-    LOCATION = "location"
-    MANUAL = "manual"  # 代签 by the secretary
 
 
 class Base(DeclarativeBase):
@@ -448,25 +389,16 @@ class UserData(Base):
 
 __all__ = [
     "Attendance",
-    "AttendanceStatus",
     "AuditEvent",
     "Base",
-    "CheckinMethod",
     "ConversationState",
     "Invite",
     "Meeting",
     "MeetingFile",
-    "MeetingKind",
-    "MeetingState",
-    "MemberRole",
-    "MemberStatus",
     "Membership",
-    "MembershipState",
     "PartyGroup",
-    "PartyOrgKind",
     "PartyOrganization",
     "Person",
-    "SocialOrgType",
     "SocialOrganization",
     "UserData",
     "utcnow",
@@ -477,29 +409,6 @@ __all__ = [
 # Training hours (issue 5; DOMAIN.md "Training"): records, their minutes per calendar year,
 # evidence files and per-organization requirement overrides.
 # ---------------------------------------------------------------------------------------------
-
-
-class TrainingKind(enum.StrEnum):
-    """What kind of study a training record is; which kinds count is configuration."""
-
-    CONCENTRATED = "concentrated"  # 集中培训
-    LESSON = "lesson"  # 党课
-    ONLINE = "online"  # 网络学习 (学习强国, 新时代e支部)
-    OTHER = "other"
-
-
-class TrainingState(enum.StrEnum):
-    PENDING = "pending"  # logged, waiting for a leader
-    VERIFIED = "verified"
-    REJECTED = "rejected"  # with a reason
-    WITHDRAWN = "withdrawn"  # by the member, while pending
-
-
-class TrainingGroup(enum.StrEnum):
-    """Whose yearly requirement applies (rules.training.role_group)."""
-
-    LEADER = "leader"  # 书记, 副书记, 委员 (seed 002 §18)
-    MEMBER = "member"  # 正式 and 预备党员
 
 
 # Records that still stand: a second log of the same course is refused while one of these exists.
@@ -610,11 +519,8 @@ class TrainingRequirement(Base):
 __all__ += [
     "TRAINING_OPEN_STATES_SQL",
     "TrainingEvidence",
-    "TrainingGroup",
-    "TrainingKind",
     "TrainingRecord",
     "TrainingRequirement",
-    "TrainingState",
     "TrainingYear",
 ]
 
@@ -702,7 +608,7 @@ class NotificationPreference(Base):
 
 
 class Duty(Base):
-    """A reporting duty: a default of reminders/duties.py (by code, editable) or a custom one."""
+    """A reporting duty: a default of rules/duties.py (by code, editable) or a custom one."""
 
     __tablename__ = "duties"
 
@@ -766,14 +672,6 @@ class TermRenewal(Base):
 # ---------------------------------------------------------------------------------------------
 # Notices (issue 7): broadcasts by admins and secretaries, their recipients and read receipts.
 # ---------------------------------------------------------------------------------------------
-
-
-class NoticeState(enum.StrEnum):
-    DRAFT = "draft"  # being composed: previewed, not confirmed
-    SCHEDULED = "scheduled"  # confirmed, rows wait in the outbox for scheduled_at
-    SENDING = "sending"
-    SENT = "sent"  # nothing left in the outbox
-    WITHDRAWN = "withdrawn"  # pending copies cancelled, recipients told; the record stays
 
 
 class Notice(Base):

@@ -23,15 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
 from rules import notices as rules
+from rules.vocabulary import MemberRole, MembershipState, MemberStatus, NoticeState
 from storage import audit, outbox
 from storage.models import (
-    MemberRole,
     Membership,
-    MembershipState,
-    MemberStatus,
     Notice,
     NoticeRecipient,
-    NoticeState,
     OutboxMessage,
     OutboxState,
     PartyOrganization,

@@ -106,16 +106,10 @@ from rules.validation import (
     clean_text,
     parse_whole,
 )
+from rules.vocabulary import MemberRole, MemberStatus, PartyOrgKind, SocialOrgType
 from storage import orgs, people
 from storage.db import Database
-from storage.models import (
-    MemberRole,
-    MemberStatus,
-    PartyOrganization,
-    PartyOrgKind,
-    Person,
-    SocialOrgType,
-)
+from storage.models import PartyOrganization, Person
 
 T = TypeVar("T")
 

@@ -10,16 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rules.terms import MAX_TERM_YEARS, MIN_TERM_YEARS
 from rules.tree import GROUP_KINDS, MEMBER_KINDS, can_be_parent
+from rules.vocabulary import MembershipState, PartyOrgKind, SocialOrgType
 from storage import audit
-from storage.models import (
-    Membership,
-    MembershipState,
-    PartyGroup,
-    PartyOrganization,
-    PartyOrgKind,
-    SocialOrganization,
-    SocialOrgType,
-)
+from storage.models import Membership, PartyGroup, PartyOrganization, SocialOrganization
 
 
 class TreeError(Exception):

@@ -17,12 +17,14 @@ from typing import Any
 from sqlalchemy import and_, case, exists, false, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reminders import duties as duty_rules
+from rules import duties as duty_rules
 from rules import terms
 from rules.meetings import Period, Requirement
 from rules.permissions import Actor
 from rules.training import DEFAULT_POLICY, TrainingPolicy
 from rules.verdicts import BranchFacts, KindVerdict, judge_branch, recent_periods
+from rules.vocabulary import MeetingKind, MembershipState, PartyOrgKind
+from storage.duties import template_of
 from storage.ledger import ReportPeriod, report_period
 from storage.meeting_counts import counts_of, facts_of
 from storage.meetings import day_bounds
@@ -30,11 +32,8 @@ from storage.models import (
     Duty,
     DutyCompletion,
     MeetingCount,
-    MeetingKind,
     Membership,
-    MembershipState,
     PartyOrganization,
-    PartyOrgKind,
     SocialOrganization,
 )
 from storage.orgs import descendant_ids
@@ -347,20 +346,6 @@ def term_of(org: PartyOrganization, today: date) -> tuple[date | None, bool]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _template(duty: Duty) -> duty_rules.DutyTemplate:
-    """reminders.planner.template_of, with an identifier code for duties without one
-    (template_of gives "custom-<id>", which DutyTemplate rejects)."""
-    from reminders.planner import template_of
-
-    if duty.code:
-        return template_of(duty)
-    return duty_rules.DutyTemplate(
-        code=f"custom_{duty.id}", recurrence=duty_rules.Recurrence(duty.recurrence),
-        day=duty.day, month=duty.month, on=duty.on_date, lead_days=tuple(duty.lead_days),
-        audience=frozenset(duty_rules.Audience(a) for a in duty.audience),
-    )
-
-
 @dataclass(frozen=True)
 class _Due:
     duty: Duty
@@ -375,7 +360,7 @@ async def _overdue_occurrences(session: AsyncSession, today: date) -> list[_Due]
     cal = await work_calendar(session) if duties else None
     result: list[_Due] = []
     for duty in duties:
-        template = _template(duty)
+        template = template_of(duty)
         if not template.audience & REPORTING_AUDIENCES:
             continue
         # Per duty, not per branch: a handful of statements at most.
@@ -489,7 +474,7 @@ async def duties_of(session: AsyncSession, org: PartyOrganization, *, today: dat
     ancestors_and_self = None
     result: list[DutyLine] = []
     for duty in duties:
-        template = _template(duty)
+        template = template_of(duty)
         if not template.audience & REPORTING_AUDIENCES:
             continue
         if org.kind is PartyOrgKind.COMMITTEE and duty.code != "secretary_report":

@@ -17,20 +17,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rules import meetings as rules
+from rules.vocabulary import AttendanceStatus, CheckinMethod, MeetingKind, MeetingState
 from storage import audit, meeting_counts
 from storage.meetings import MeetingError, member_facts
-from storage.models import (
-    Attendance,
-    AttendanceStatus,
-    CheckinMethod,
-    Meeting,
-    MeetingKind,
-    MeetingState,
-    Membership,
-    PartyGroup,
-    PartyOrganization,
-    Person,
-)
+from storage.models import Attendance, Meeting, Membership, PartyGroup, PartyOrganization, Person
 
 # What each line of a meeting entered afterwards may say.
 RECORDED = (AttendanceStatus.PRESENT, AttendanceStatus.ON_LEAVE, AttendanceStatus.ABSENT)

@@ -12,18 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from rules.permissions import LEADING_ROLES, Actor
+from rules.vocabulary import MemberRole, MembershipState, MemberStatus
 from storage import audit, expected_lists
-from storage.models import (
-    CURRENT_STATES,
-    Invite,
-    MemberRole,
-    Membership,
-    MembershipState,
-    MemberStatus,
-    PartyOrganization,
-    Person,
-    utcnow,
-)
+from storage.models import CURRENT_STATES, Invite, Membership, PartyOrganization, Person, utcnow
 from storage.orgs import ancestor_ids, descendant_ids
 
 

@@ -50,27 +50,24 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from rules import training as rules
 from rules.meetings import MEMBER_STATUSES
-from rules.training import (
-    DEFAULT_POLICY,
-    LEADER_ROLES,
-    TrainingDraft,
-    TrainingGroup,
-    TrainingKind,
-    TrainingPolicy,
-    TrainingState,
-)
+from rules.training import DEFAULT_POLICY, LEADER_ROLES, TrainingDraft, TrainingPolicy
 from rules.training_standing import standings
 from rules.validation import MAX_REASON, Invalid, clean_text
-from storage import audit
-from storage.models import (
-    Attendance,
+from rules.vocabulary import (
     AttendanceStatus,
-    Meeting,
     MeetingKind,
     MeetingState,
     MemberRole,
-    Membership,
     MembershipState,
+    TrainingGroup,
+    TrainingKind,
+    TrainingState,
+)
+from storage import audit
+from storage.models import (
+    Attendance,
+    Meeting,
+    Membership,
     PartyOrganization,
     Person,
     TrainingEvidence,

@@ -19,16 +19,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from storage.models import (
-    Attendance,
-    AttendanceStatus,
-    Meeting,
-    MeetingKind,
-    MeetingState,
-    Membership,
-    TrainingKind,
-    TrainingRecord,
-)
+from rules.vocabulary import AttendanceStatus, MeetingKind, MeetingState, TrainingKind
+from storage.models import Attendance, Meeting, Membership, TrainingRecord
 
 
 class _LocalDate(FunctionElement[date]):

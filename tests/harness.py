@@ -13,8 +13,8 @@ from botapi_emulator import BotApiEmulator
 
 from bot.application import BranchApplication, build_application, prepare_database, serving
 from bot.config import Settings
+from rules.vocabulary import MemberRole, MemberStatus, PartyOrgKind
 from storage import orgs, people
-from storage.models import MemberRole, MemberStatus, PartyOrgKind
 
 ADMIN_ID = 900_001
 

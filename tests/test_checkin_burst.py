@@ -13,17 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from rules.meetings import room_code
+from rules.vocabulary import AttendanceStatus, MeetingKind, MemberRole, MemberStatus, PartyOrgKind
 from storage import meetings as store
 from storage import orgs, people
-from storage.models import (
-    Attendance,
-    AttendanceStatus,
-    MeetingKind,
-    MemberRole,
-    MemberStatus,
-    PartyOrgKind,
-    utcnow,
-)
+from storage.models import Attendance, utcnow
 from tests.harness import Bot, running_bot
 
 SECRETARY = 743_000

@@ -19,24 +19,18 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from rules import meetings as rules
-from storage import meetings as store
-from storage import orgs, people
-from storage.models import (
-    Attendance,
+from rules.vocabulary import (
     AttendanceStatus,
-    AuditEvent,
     CheckinMethod,
-    Meeting,
-    MeetingFile,
     MeetingKind,
     MeetingState,
     MemberRole,
-    Membership,
     MemberStatus,
     PartyOrgKind,
-    Person,
-    utcnow,
 )
+from storage import meetings as store
+from storage import orgs, people
+from storage.models import Attendance, AuditEvent, Meeting, MeetingFile, Membership, Person, utcnow
 from tests.harness import Bot
 
 SEC, ALICE, BOB, CAROL, DAVE, ERIN, GINA = 741_001, 741_002, 741_003, 741_004, 741_005, \

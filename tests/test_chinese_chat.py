@@ -10,10 +10,11 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from handlers.kit.i18n import translator
+from rules.vocabulary import MeetingKind, MemberRole
 from storage import meetings as meeting_store
 from storage import people
 from storage.meetings import MeetingPlan
-from storage.models import MeetingKind, MemberRole, Membership, Person, utcnow
+from storage.models import Membership, Person, utcnow
 from tests.harness import Bot
 from tests.test_meetings_chat import (
     ALICE,

@@ -21,15 +21,9 @@ from sqlalchemy import func, select
 from bot.web.dashboard import COOKIE, setup_dashboard
 from handlers.kit.chat import NOT_ALLOWED
 from handlers.kit.i18n import translator
+from rules.vocabulary import NoticeState
 from storage import people, web_sessions
-from storage.models import (
-    Notice,
-    NoticeRecipient,
-    NoticeState,
-    WebSession,
-    WebSignInToken,
-    utcnow,
-)
+from storage.models import Notice, NoticeRecipient, WebSession, WebSignInToken, utcnow
 from tests.harness import ADMIN_ID, Bot
 from tests.test_overview_chat import ALICE, NAMES, SEC_A, SEC_C, World, build_world
 

@@ -12,6 +12,7 @@ import pytest
 
 from bot.web import pages
 from handlers.kit.i18n import translator
+from handlers.labels import APPROXIMATE_NOTE
 from storage.orgs import get_party_org
 from tests.harness import ADMIN_ID, Bot
 from tests.test_dashboard import dashboard, sign_in
@@ -78,4 +79,4 @@ async def test_an_approximate_overdue_deadline_shows_as_such_on_the_dashboard(bo
         duties = next(table for table in detail[2] if table.key == "duties")
         row = next(r for r in duties.rows if r[0].value == "Census report")
         assert row[1].value == "2030-01-15 (≈2030-01-15)"  # as /duties shows it
-        assert duties.note == t(pages.APPROXIMATE_NOTE)
+        assert duties.note == t(APPROXIMATE_NOTE)

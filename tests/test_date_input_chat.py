@@ -12,9 +12,10 @@ from sqlalchemy import select
 
 from handlers.kit.chat import STALE_BUTTON
 from handlers.kit.i18n import translator
+from rules.vocabulary import MeetingKind, NoticeState
 from storage import meetings as meeting_store
 from storage.meetings import MeetingPlan
-from storage.models import Meeting, MeetingKind, Membership, Notice, NoticeState, Person
+from storage.models import Meeting, Membership, Notice, Person
 from tests.harness import ADMIN_ID, Bot
 from tests.test_duties_chat import SEC_A as DUTY_SEC
 from tests.test_duties_chat import press as duty_press

@@ -7,21 +7,18 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from reminders.planner import Kind
-from storage import meetings as meeting_store
-from storage import orgs, people
-from storage.models import (
-    Attendance,
+from rules.vocabulary import (
     AttendanceStatus,
     CheckinMethod,
     MeetingKind,
     MemberRole,
-    Membership,
     MemberStatus,
-    NotificationPreference,
     PartyOrgKind,
-    Person,
+    ReminderKind,
 )
+from storage import meetings as meeting_store
+from storage import orgs, people
+from storage.models import Attendance, Membership, NotificationPreference, Person
 from tests.harness import ADMIN_ID, Bot
 from tests.test_reminders import ALICE, BOB, SECRETARY, T0, World, reminders_about, world
 
@@ -171,7 +168,7 @@ async def test_at_six_months_the_secretary_gets_a_case_even_with_drift_muted(bot
     async with bot.app.database.session() as session:
         secretary = await session.scalar(select(Person.id).where(Person.telegram_id == SECRETARY))
         assert secretary is not None
-        session.add(NotificationPreference(person_id=secretary, muted_kinds=[Kind.DRIFT]))
+        session.add(NotificationPreference(person_id=secretary, muted_kinds=[ReminderKind.DRIFT]))
     await w.plan(T0 + timedelta(days=170))
     assert drift_lines(w, "organizational life") == []  # muted: 3 and 5 months
     await w.plan(T0 + timedelta(days=182))  # 7 July: six months complete

@@ -19,12 +19,11 @@ from sqlalchemy import func, select
 from handlers.kit.chat import NOT_ALLOWED
 from handlers.kit.i18n import translator
 from reminders.planner import PlanSettings, plan_all
+from rules.vocabulary import MemberRole, MemberStatus
 from storage.models import (
     AuditEvent,
     Duty,
     DutyCompletion,
-    MemberRole,
-    MemberStatus,
     OutboxMessage,
     OutboxState,
     PartyOrganization,

@@ -11,18 +11,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from rules.vocabulary import AttendanceStatus, MeetingKind, MemberStatus
 from storage import expected_lists, meeting_counts, people
 from storage import meetings as store
 from storage.db import Database
-from storage.models import (
-    Attendance,
-    AttendanceStatus,
-    AuditEvent,
-    MeetingCount,
-    MeetingKind,
-    Membership,
-    MemberStatus,
-)
+from storage.models import Attendance, AuditEvent, MeetingCount, Membership
 from tests.test_meetings_storage import LEADER, T0, build_branch, schedule, statuses
 
 

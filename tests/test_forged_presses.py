@@ -29,18 +29,16 @@ from handlers.kit.context import BranchContext
 from handlers.kit.i18n import translator
 from handlers.ui import cb_args
 from rules.training import TrainingDraft
-from storage import duties, meetings, orgs, training
-from storage.models import (
-    Base,
+from rules.vocabulary import (
     MeetingKind,
     MemberRole,
     MemberStatus,
-    Notice,
-    NoticeRecipient,
     NoticeState,
     SocialOrgType,
     TrainingKind,
 )
+from storage import duties, meetings, orgs, training
+from storage.models import Base, Notice, NoticeRecipient
 from tests.harness import ADMIN_ID, Bot, seed_harbour
 
 STRANGER, MEMBER_A, SEC_A, SEC_B, MEMBER_B = 880_001, 880_002, 880_003, 880_004, 880_005

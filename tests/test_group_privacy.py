@@ -24,7 +24,8 @@ from handlers.privacy import (
 )
 from handlers.throttle import SLOW_DOWN
 from rules import meetings as meeting_rules
-from storage.models import Attendance, AttendanceStatus, MemberRole, MemberStatus, utcnow
+from rules.vocabulary import AttendanceStatus, MemberRole, MemberStatus
+from storage.models import Attendance, utcnow
 from tests.harness import ADMIN_ID, Bot, Group, Person, running_bot, seed_harbour
 from tests.test_checkin_chat import ALICE, BOB, NEARBY, away_from_code_step_edge, seed
 from tests.test_registration import SECRETARY_ID, seed_branch

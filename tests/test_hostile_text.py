@@ -13,7 +13,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from rules.terms import add_years
-from storage.models import MemberRole, MemberStatus, PartyOrganization, PartyOrgKind
+from rules.vocabulary import MemberRole, MemberStatus, PartyOrgKind
+from storage.models import PartyOrganization
 from tests.harness import ADMIN_ID, Bot, seed_harbour
 
 # Unbalanced tags, a bare ampersand and a link: each alone breaks or injects HTML.

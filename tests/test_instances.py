@@ -24,17 +24,10 @@ from botapi_emulator import BotApiEmulator, ChatEntry
 from botapi_emulator.balancer import Balancer
 from sqlalchemy import func, select
 
+from rules.vocabulary import MemberRole, MembershipState, MemberStatus, PartyOrgKind
 from storage import invites, orgs, outbox, people
 from storage.db import Database
-from storage.models import (
-    MemberRole,
-    Membership,
-    MembershipState,
-    MemberStatus,
-    OutboxMessage,
-    OutboxState,
-    PartyOrgKind,
-)
+from storage.models import Membership, OutboxMessage, OutboxState
 
 SECRET = "two-instances_secret"
 ADMIN = 900_001

@@ -24,29 +24,28 @@ from handlers.kit.buttons import BadCallback
 from handlers.kit.chat import NOT_ALLOWED, STALE_BUTTON, Refused, handle_error
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import translator
-from handlers.ledger import chart, kind_labels, send_ics
+from handlers.labels import meeting_kind_labels
+from handlers.ledger import chart, send_ics
 from handlers.ui import cb_args
 from rules.meetings import Period, period_of
-from storage import meetings, orgs, people
-from storage.models import (
-    Attendance,
+from rules.vocabulary import (
     AttendanceStatus,
     CheckinMethod,
-    Meeting,
     MeetingKind,
     MeetingState,
     MemberRole,
     MemberStatus,
-    PartyOrganization,
     PartyOrgKind,
 )
+from storage import meetings, orgs, people
+from storage.models import Attendance, Meeting, PartyOrganization
 from tests.harness import ADMIN_ID, Bot
 
 SEC_A, BOB, ALICE, CATHY, SEC_B, DAVE = 740_001, 740_002, 740_003, 740_004, 740_101, 740_102
 TZ = ZoneInfo("Asia/Shanghai")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 t = translator("en")
-LABELS = kind_labels(t)
+LABELS = meeting_kind_labels(t)
 
 
 @dataclass

@@ -8,8 +8,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from rules.vocabulary import MemberStatus
 from storage import people
-from storage.models import AuditEvent, MemberStatus
+from storage.models import AuditEvent
 from tests import test_checkin_chat as ck
 from tests.harness import Bot
 

@@ -10,13 +10,11 @@ import pytest
 
 from rules.meetings import (
     DEFAULT_REQUIREMENTS,
-    AttendanceStatus,
     CheckinWindow,
     ComplianceRow,
     Expectation,
     LedgerCounts,
     MeetingFact,
-    MeetingKind,
     MemberFacts,
     Period,
     Requirement,
@@ -40,7 +38,7 @@ from rules.meetings import (
     room_code,
     within_radius,
 )
-from storage.models import MemberRole, MemberStatus
+from rules.vocabulary import AttendanceStatus, MeetingKind, MemberRole, MemberStatus
 
 BEIJING_TZ = timezone(timedelta(hours=8))
 SECRET = b"branch-meeting-secret-0001"

@@ -12,21 +12,18 @@ from sqlalchemy import func, select
 
 from handlers.kit.chat import NOT_ALLOWED, STALE_BUTTON
 from handlers.kit.i18n import translator
-from storage import meetings as meeting_store
-from storage import orgs, people
-from storage.meetings import MeetingPlan
-from storage.models import (
-    Attendance,
+from rules.vocabulary import (
     AttendanceStatus,
-    AuditEvent,
-    Meeting,
     MeetingKind,
     MeetingState,
     MemberRole,
     MemberStatus,
     PartyOrgKind,
-    utcnow,
 )
+from storage import meetings as meeting_store
+from storage import orgs, people
+from storage.meetings import MeetingPlan
+from storage.models import Attendance, AuditEvent, Meeting, utcnow
 from tests.harness import ADMIN_ID, Bot
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -13,21 +13,19 @@ import pytest
 from sqlalchemy import func, select
 
 from rules import meetings as rules
-from storage import meetings as store
-from storage import orgs, people
-from storage.db import Database
-from storage.models import (
-    Attendance,
+from rules.vocabulary import (
     AttendanceStatus,
-    AuditEvent,
     CheckinMethod,
-    Meeting,
     MeetingKind,
     MeetingState,
     MemberRole,
     MemberStatus,
     PartyOrgKind,
 )
+from storage import meetings as store
+from storage import orgs, people
+from storage.db import Database
+from storage.models import Attendance, AuditEvent, Meeting
 
 LEADER = 9_100  # Telegram ids
 T0 = datetime(2030, 1, 7, 1, 0, tzinfo=UTC)  # a Monday, 09:00 in Shanghai

@@ -11,17 +11,9 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from handlers.members import qr_png
+from rules.vocabulary import MemberRole, MembershipState, MemberStatus, PartyOrgKind
 from storage import orgs, people
-from storage.models import (
-    AuditEvent,
-    Invite,
-    MemberRole,
-    Membership,
-    MembershipState,
-    MemberStatus,
-    PartyOrgKind,
-    Person,
-)
+from storage.models import AuditEvent, Invite, Membership, Person
 from tests.harness import ADMIN_ID, Bot
 
 UPPER_SEC = 720_000  # secretary of the 党委 above both branches

@@ -15,15 +15,9 @@ import pytest
 from sqlalchemy import insert, select
 
 from rules import notices as rules
+from rules.vocabulary import MemberRole, MembershipState, MemberStatus
 from storage import outbox
-from storage.models import (
-    MemberRole,
-    Membership,
-    MembershipState,
-    MemberStatus,
-    OutboxState,
-    Person,
-)
+from storage.models import Membership, OutboxState, Person
 from tests.harness import ADMIN_ID, Bot
 from tests.test_notices_chat import (
     BRANCH_A,

@@ -22,19 +22,9 @@ from handlers.kit.chat import NOT_ALLOWED
 from handlers.kit.i18n import translator
 from reminders.delivery import Courier
 from rules import notices as rules
+from rules.vocabulary import MemberRole, MemberStatus, NoticeState, SocialOrgType
 from storage import orgs, outbox
-from storage.models import (
-    AuditEvent,
-    MemberRole,
-    MemberStatus,
-    Notice,
-    NoticeRecipient,
-    NoticeState,
-    OutboxMessage,
-    OutboxState,
-    Person,
-    SocialOrgType,
-)
+from storage.models import AuditEvent, Notice, NoticeRecipient, OutboxMessage, OutboxState, Person
 from tests.harness import ADMIN_ID, Bot, seed_harbour
 
 TZ = ZoneInfo("Asia/Shanghai")

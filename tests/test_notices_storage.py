@@ -11,19 +11,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from rules import notices as rules
+from rules.vocabulary import MemberRole, MemberStatus, NoticeState, PartyOrgKind, SocialOrgType
 from storage import notices as store
 from storage import orgs, outbox, people
 from storage.db import Database
-from storage.models import (
-    MemberRole,
-    MemberStatus,
-    Notice,
-    NoticeState,
-    OutboxMessage,
-    OutboxState,
-    PartyOrgKind,
-    SocialOrgType,
-)
+from storage.models import Notice, OutboxMessage, OutboxState
 
 T0 = datetime(2030, 3, 4, 2, 0, tzinfo=UTC)
 ADMIN = 1

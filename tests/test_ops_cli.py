@@ -15,22 +15,24 @@ from typing import Any
 import pytest
 from sqlalchemy import func, insert, select
 
+from rules.vocabulary import (
+    AttendanceStatus,
+    MeetingKind,
+    MemberRole,
+    MembershipState,
+    MemberStatus,
+)
 from storage import demo
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import (
     Attendance,
-    AttendanceStatus,
     AuditEvent,
     Base,
     ConversationState,
     Duty,
     Meeting,
-    MeetingKind,
-    MemberRole,
     Membership,
-    MembershipState,
-    MemberStatus,
     OutboxMessage,
     PartyOrganization,
     Person,

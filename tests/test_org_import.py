@@ -9,20 +9,16 @@ from pathlib import Path
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from rules.vocabulary import MemberRole, MembershipState, MemberStatus, PartyOrgKind, SocialOrgType
 from storage import orgs, people
 from storage.db import Database
 from storage.models import (
     AuditEvent,
-    MemberRole,
     Membership,
-    MembershipState,
-    MemberStatus,
     PartyGroup,
     PartyOrganization,
-    PartyOrgKind,
     Person,
     SocialOrganization,
-    SocialOrgType,
 )
 from storage.org_import import FILE_ROW, MAX_COLUMNS, MAX_ROWS, ImportReport, import_org_file
 

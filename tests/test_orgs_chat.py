@@ -11,17 +11,14 @@ from sqlalchemy import func, select
 
 from handlers.kit.pseudonyms import pseudonym
 from rules.terms import add_years
+from rules.vocabulary import MemberRole, MemberStatus, PartyOrgKind, SocialOrgType
 from storage import orgs, people
 from storage.models import (
     AuditEvent,
-    MemberRole,
     Membership,
-    MemberStatus,
     PartyGroup,
     PartyOrganization,
-    PartyOrgKind,
     SocialOrganization,
-    SocialOrgType,
 )
 from tests.harness import ADMIN_ID, Bot, Person
 

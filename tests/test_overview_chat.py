@@ -18,19 +18,18 @@ from handlers.kit.chat import NOT_ALLOWED
 from handlers.kit.i18n import translator
 from rules import terms
 from rules.meetings import Period, period_of
-from rules.training import TrainingDraft, TrainingKind
-from storage import meetings, orgs, people
-from storage import training as training_store
-from storage.models import (
-    Duty,
-    DutyCompletion,
+from rules.training import TrainingDraft
+from rules.vocabulary import (
     MeetingKind,
     MemberRole,
     MemberStatus,
-    PartyOrganization,
     PartyOrgKind,
     SocialOrgType,
+    TrainingKind,
 )
+from storage import meetings, orgs, people
+from storage import training as training_store
+from storage.models import Duty, DutyCompletion, PartyOrganization
 from storage.overview import add_months
 from tests.harness import ADMIN_ID, Bot
 

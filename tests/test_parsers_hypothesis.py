@@ -57,8 +57,8 @@ from rules.validation import (
     parse_whole,
     parse_whole_list,
 )
+from rules.vocabulary import MeetingKind, TrainingGroup, TrainingKind
 from storage import org_import
-from storage.models import MeetingKind, TrainingGroup, TrainingKind
 
 TODAY = date(2026, 11, 23)
 SHANGHAI = ZoneInfo("Asia/Shanghai")

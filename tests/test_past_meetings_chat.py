@@ -11,17 +11,9 @@ import openpyxl
 from sqlalchemy import select
 
 from rules import meetings as rules
+from rules.vocabulary import AttendanceStatus, MeetingKind, MeetingState
 from storage import meeting_counts
-from storage.models import (
-    Attendance,
-    AttendanceStatus,
-    Meeting,
-    MeetingCount,
-    MeetingKind,
-    MeetingState,
-    PartyOrganization,
-    utcnow,
-)
+from storage.models import Attendance, Meeting, MeetingCount, PartyOrganization, utcnow
 from tests import test_checkin_chat as ck
 from tests.harness import Bot
 

@@ -10,17 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from rules import meetings as rules
+from rules.vocabulary import AttendanceStatus, MeetingKind, MeetingState
 from storage import ledger, past_meetings
 from storage import meetings as store
 from storage.db import Database
-from storage.models import (
-    Attendance,
-    AttendanceStatus,
-    AuditEvent,
-    MeetingKind,
-    MeetingState,
-    PartyOrganization,
-)
+from storage.models import Attendance, AuditEvent, PartyOrganization
 from tests.test_meetings_storage import LEADER, build_branch
 
 TZ = ZoneInfo("Asia/Shanghai")

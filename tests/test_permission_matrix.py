@@ -14,19 +14,15 @@ from sqlalchemy import func, select
 
 from handlers.kit.chat import NOT_ALLOWED, STALE_BUTTON
 from handlers.kit.i18n import translator
+from rules.vocabulary import MemberRole, MembershipState, MemberStatus, PartyOrgKind, SocialOrgType
 from storage import invites, orgs, people
 from storage.models import (
     AuditEvent,
     Invite,
-    MemberRole,
     Membership,
-    MembershipState,
-    MemberStatus,
     PartyGroup,
     PartyOrganization,
-    PartyOrgKind,
     SocialOrganization,
-    SocialOrgType,
 )
 from tests.harness import ADMIN_ID, Bot
 
@@ -245,8 +241,9 @@ async def meeting_world(bot: Bot) -> tuple[World, int, int, int]:
     """The world above plus an assembly of branch A starting in 10 minutes."""
     from datetime import timedelta
 
+    from rules.vocabulary import MeetingKind
     from storage import meetings
-    from storage.models import Attendance, MeetingKind, utcnow
+    from storage.models import Attendance, utcnow
 
     world = await build_world(bot)
     assert bot.app is not None
@@ -339,7 +336,8 @@ async def test_meeting_actions_are_for_the_branch_leaders(bot: Bot) -> None:
 
 async def training_world(bot: Bot) -> tuple[World, int]:
     """The world above plus a pending training record of branch A's member, with evidence."""
-    from rules.training import TrainingDraft, TrainingKind
+    from rules.training import TrainingDraft
+    from rules.vocabulary import TrainingKind
     from storage import training
     from storage.ledger import local_today
 
@@ -391,8 +389,9 @@ async def training_snapshot(bot: Bot) -> dict[str, Any]:
 
 
 async def test_training_actions_are_for_the_branch_leaders(bot: Bot) -> None:
+    from rules.vocabulary import TrainingState
     from storage.ledger import local_today
-    from storage.models import TrainingRecord, TrainingState
+    from storage.models import TrainingRecord
 
     world, record = await training_world(bot)
     assert bot.app is not None

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from rules.vocabulary import MemberRole, MembershipState, MemberStatus, PartyOrgKind
 from storage import invites, orgs, people
-from storage.models import (
-    MemberRole,
-    Membership,
-    MembershipState,
-    MemberStatus,
-    PartyOrgKind,
-    Person,
-)
+from storage.models import Membership, Person
 from tests.harness import ADMIN_ID, Bot
 
 SECRETARY_ID = 700_001

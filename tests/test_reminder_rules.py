@@ -1,4 +1,5 @@
-"""When reminders fall due (reminders/rules.py) and the reporting calendar (reminders/duties.py).
+"""When reminders fall due (reminders/rules.py, reminders/duties.py) and the reporting
+calendar (rules/duties.py).
 
 Times are built in the branch's zone and compared as instants; every Due must come back in
 UTC. Holiday dates come from the installed chinese_calendar data (see tests/test_workdays.py).
@@ -12,24 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reminders.duties import (
-    DEFAULT_DUES_DAY,
-    DEFAULT_DUTIES,
-    Audience,
-    DutyOccurrence,
-    DutyTemplate,
-    LeadReminder,
-    Recurrence,
-    deadline,
-    due_date,
-    dues_duty,
-    duty_dues,
-    next_occurrence,
-    occurrence_key,
-    occurrences,
-    reminder_dates,
-    reminder_key,
-)
+from reminders.duties import duty_dues, reminder_key
 from reminders.rules import (
     DEFAULT_DAY_TIME,
     DEFAULT_DIGEST_TIME,
@@ -65,10 +49,26 @@ from reminders.rules import (
     renewal_dues,
     training_checks,
 )
+from rules.duties import (
+    DEFAULT_DUES_DAY,
+    DEFAULT_DUTIES,
+    Audience,
+    DutyOccurrence,
+    DutyTemplate,
+    LeadReminder,
+    Recurrence,
+    deadline,
+    due_date,
+    dues_duty,
+    next_occurrence,
+    occurrence_key,
+    occurrences,
+    reminder_dates,
+)
 from rules.meetings import Period
 from rules.terms import term_ends_on
+from rules.vocabulary import PartyOrgKind
 from rules.workdays import next_working_day
-from storage.models import PartyOrgKind
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -8,28 +8,20 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from reminders import duties as duty_rules
 from reminders import rules as when
 from reminders.delivery import Courier
-from reminders.planner import (
-    PlanSettings,
-    mark_duty_done,
-    plan_all,
-    record_renewal,
-    template_of,
-)
+from reminders.duties import duty_dues
+from reminders.planner import PlanSettings, plan_all
+from rules.vocabulary import MeetingKind, MemberRole, MemberStatus, PartyOrgKind
 from storage import meetings as meeting_store
 from storage import orgs, people
+from storage.duties import mark_duty_done, record_renewal, template_of
 from storage.models import (
     Duty,
-    MeetingKind,
-    MemberRole,
-    MemberStatus,
     NotificationPreference,
     OutboxMessage,
     OutboxState,
     PartyOrganization,
-    PartyOrgKind,
     Person,
 )
 from tests.harness import ADMIN_ID, Bot
@@ -290,7 +282,7 @@ async def test_reporting_duty_reminds_until_marked_done_and_digest_joins(bot: Bo
     async with bot.app.database.session() as session:
         duty = await session.scalar(select(Duty).where(Duty.code == "inspection_supervisor"))
         assert duty is not None
-        dues = duty_rules.duty_dues(template_of(duty), date(2030, 1, 1), date(2030, 12, 31), tz)
+        dues = duty_dues(template_of(duty), date(2030, 1, 1), date(2030, 12, 31), tz)
         duty_id = duty.id
     first, second = dues[0], dues[1]
     assert first.occurrence.startswith("2030/")

@@ -26,7 +26,7 @@ from rules.validation import (
     parse_whole,
     parse_whole_list,
 )
-from storage.models import MemberRole, MembershipState, PartyOrgKind
+from rules.vocabulary import MemberRole, MembershipState, PartyOrgKind
 
 TODAY = date(2026, 11, 23)
 

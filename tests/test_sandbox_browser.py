@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.sandbox.runner import SANDBOX_SECRETARY, sandbox
-from storage.models import Membership, MembershipState, Person
+from rules.vocabulary import MembershipState
+from storage.models import Membership, Person
 
 pytestmark = pytest.mark.browser
 

@@ -12,19 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from bot.persistence import SqlPersistence
+from rules.vocabulary import MembershipState, MemberStatus, PartyOrgKind
 from storage import orgs, people
 from storage import persistence as rows
 from storage.db import Database
-from storage.models import (
-    AuditEvent,
-    Base,
-    Invite,
-    Membership,
-    MembershipState,
-    MemberStatus,
-    PartyOrgKind,
-    Person,
-)
+from storage.models import AuditEvent, Base, Invite, Membership, Person
 
 
 async def test_migrations_match_the_models(db: Database) -> None:

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from storage.models import Invite, MemberRole, Membership, MembershipState, Person, utcnow
+from rules.vocabulary import MemberRole, MembershipState
+from storage.models import Invite, Membership, Person, utcnow
 from tests.harness import ADMIN_ID, Bot
 
 SECRETARY, MEMBERS = 801, (802, 803, 804)

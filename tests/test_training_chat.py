@@ -23,19 +23,19 @@ from handlers.kit.chat import NOT_ALLOWED, STALE_BUTTON
 from handlers.kit.i18n import translator
 from handlers.training import due_duration, duration
 from rules import training as rules
-from rules.training import TrainingDraft, TrainingGroup, TrainingKind, TrainingState
-from storage import meetings, people
-from storage import training as store
-from storage.models import (
-    AuditEvent,
+from rules.training import TrainingDraft
+from rules.vocabulary import (
     CheckinMethod,
     MeetingKind,
     MemberRole,
     MemberStatus,
-    TrainingEvidence,
-    TrainingRecord,
-    TrainingYear,
+    TrainingGroup,
+    TrainingKind,
+    TrainingState,
 )
+from storage import meetings, people
+from storage import training as store
+from storage.models import AuditEvent, TrainingEvidence, TrainingRecord, TrainingYear
 from tests.harness import ADMIN_ID, Bot, seed_harbour
 
 TZ = ZoneInfo("Asia/Shanghai")

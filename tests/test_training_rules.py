@@ -19,11 +19,8 @@ from rules.training import (
     EvidenceProblem,
     Progress,
     TrainingDraft,
-    TrainingGroup,
-    TrainingKind,
     TrainingPolicy,
     TrainingProblem,
-    TrainingState,
     can_log_for_others,
     can_verify,
     canonical_mime,
@@ -44,7 +41,14 @@ from rules.training import (
     validate_evidence,
     validate_training,
 )
-from storage.models import MemberRole, MembershipState, MemberStatus
+from rules.vocabulary import (
+    MemberRole,
+    MembershipState,
+    MemberStatus,
+    TrainingGroup,
+    TrainingKind,
+    TrainingState,
+)
 
 H = 60
 TODAY = date(2030, 6, 30)

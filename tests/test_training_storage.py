@@ -20,22 +20,22 @@ from sqlalchemy.exc import IntegrityError
 
 from handlers.training_workbook import WORKBOOK_TEXTS, build_workbook
 from rules import training as rules
-from rules.training import TrainingDraft, TrainingGroup, TrainingKind, TrainingState
-from storage import meetings, orgs, people
-from storage import training as store
-from storage import training_overlap as store_overlap
-from storage.db import Database
-from storage.models import (
-    AuditEvent,
+from rules.training import TrainingDraft
+from rules.vocabulary import (
     CheckinMethod,
     MeetingKind,
     MemberRole,
     MemberStatus,
     PartyOrgKind,
-    TrainingEvidence,
-    TrainingRecord,
-    TrainingYear,
+    TrainingGroup,
+    TrainingKind,
+    TrainingState,
 )
+from storage import meetings, orgs, people
+from storage import training as store
+from storage import training_overlap as store_overlap
+from storage.db import Database
+from storage.models import AuditEvent, TrainingEvidence, TrainingRecord, TrainingYear
 
 TZ = ZoneInfo("Asia/Shanghai")
 TODAY = date(2030, 6, 30)

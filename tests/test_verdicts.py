@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 
 from bot.config import Settings
 from handlers.kit.i18n import translator
-from handlers.ledger import kind_labels
+from handlers.labels import meeting_kind_labels
 from rules.meetings import DEFAULT_REQUIREMENTS, Period, Requirement, period_label, period_of
 from rules.verdicts import (
     BranchFacts,
@@ -30,18 +30,17 @@ from rules.verdicts import (
     recent_periods,
     report_periods,
 )
-from storage import ledger as ledger_store
-from storage import meetings, orgs, people
-from storage.models import (
+from rules.vocabulary import (
     AttendanceStatus,
     CheckinMethod,
-    MeetingCount,
     MeetingKind,
     MemberRole,
     MemberStatus,
-    PartyOrganization,
     PartyOrgKind,
 )
+from storage import ledger as ledger_store
+from storage import meetings, orgs, people
+from storage.models import MeetingCount, PartyOrganization
 from tests.harness import ADMIN_ID, Bot
 from tests.test_dashboard import dashboard, sign_in
 
@@ -54,7 +53,7 @@ CREATED = date(2030, 12, 20)
 FIRST_MONTH = date(2031, 1, 1)
 MONTHS = 24  # 2031 and 2032
 t = translator("en")
-LABELS = kind_labels(t)
+LABELS = meeting_kind_labels(t)
 MARKS = {"✅": "met", "⚠️": "due", "❌": "missing", "—": "not_required"}
 TEXT_STATUS = {"met": "met", "due": "due", "missing": "missing", "not required": "not_required",
                "no party groups": "no_groups",

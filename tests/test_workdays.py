@@ -271,7 +271,7 @@ def test_a_loaded_year_comes_before_package_and_approximation() -> None:
 
 
 def test_a_deadline_on_a_loaded_holiday_moves_and_is_exact() -> None:
-    from reminders import duties as duty_rules
+    from rules import duties as duty_rules
 
     template = duty_rules.DutyTemplate(code="x", recurrence=duty_rules.Recurrence.YEARLY,
                                        month=2, day=10)

@@ -15,9 +15,10 @@ from pydantic import SecretStr
 
 from bot.application import BranchApplication, build_application, polling, prepare_database
 from bot.config import Settings
+from rules.vocabulary import MemberRole, MemberStatus, PartyOrgKind
 from storage import invites, orgs, people
 from storage.db import Database
-from storage.models import MemberRole, MemberStatus, PartyOrgKind, Person
+from storage.models import Person
 
 logger = logging.getLogger(__name__)
 

@@ -18,32 +18,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.web.tables import Cell, Column, Table, esc
 from handlers.kit.i18n import N_, Translator
-from handlers.ledger import kind_labels
-from handlers.ledger.workbook import WORKBOOK_TEXTS
-from handlers.overview import (
-    duty_name,
-    periods_text,
-)
-from reminders.planner import (
+from handlers.labels import (
     APPROXIMATE_NOTE,
+    COMPLIANCE_STATUS_LABELS,
+    NOTICE_STATE_LABELS,
+    PARTY_KIND_LONG_LABELS,
+    duty_title,
+    meeting_kind_labels,
+)
+from handlers.ledger import WORKBOOK_TEXTS
+from handlers.overview import (
+    periods_text,
 )
 from rules.meetings import Requirement
 from rules.training import TrainingPolicy
 from rules.verdicts import recent_periods
+from rules.vocabulary import MeetingKind
 from storage import ledger as ledger_store
 from storage import overview as store
-from storage.models import AuditEvent, MeetingKind, Person
+from storage.models import AuditEvent, Person
 from storage.orgs import get_party_org, social_orgs_of
 
-KIND_LABELS = {
-    "committee": N_("Party committee"),
-    "general_branch": N_("General party branch"),
-    "branch": N_("Party branch"),
-    "joint_branch": N_("Joint party branch"),
-}
 STATUS_LABELS = {"behind": N_("behind"), "due": N_("due this period"), "ok": N_("on schedule")}
-COMPLIANCE_STATUS = {"met": N_("met"), "due": N_("due"), "missing": N_("missing"),
-                     "not_required": N_("not required")}
 STATUS_MARK = {"missing": "behind", "due": "due", "met": "ok"}
 TAG = re.compile(r"<[^>]+>")
 
@@ -82,7 +78,7 @@ def overview_figures(t: Translator, view: store.Overview) -> str:
 
 def overview_tables(t: Translator, view: store.Overview, limit: int) -> list[Table]:
     """The overview's numbers as tables (the branch list limited to the worst `limit`)."""
-    labels = kind_labels(t)
+    labels = meeting_kind_labels(t)
     cover = view.coverage
     coverage = Table("coverage", t("Party organization coverage"), [
         Column("own", t("Own party organization"), numeric=True),
@@ -139,7 +135,7 @@ def overview_tables(t: Translator, view: store.Overview, limit: int) -> list[Tab
         Column("deadline", t("Deadline")),
         Column("organizations", t("Organizations not done"), numeric=True),
     ], [
-        [Cell(duty_name(t, d.code, d.title)), Cell(d.occurrence),
+        [Cell(duty_title(t, d.code, d.title)), Cell(d.occurrence),
          Cell("≈" + d.deadline.isoformat() if d.approximate else d.deadline),
          Cell(d.organizations)]
         for d in view.duties
@@ -168,7 +164,7 @@ def branch_table(t: Translator, rows: list[store.BranchRow], prefix: str) -> Tab
     ], [
         [
             Cell(r.name, href=f"{prefix}/branch/{r.org_id}"),
-            Cell(t(KIND_LABELS[r.kind.value])),
+            Cell(t(PARTY_KIND_LONG_LABELS[r.kind])),
             Cell(r.parent_name),
             Cell(r.members),
             Cell(r.social_orgs),
@@ -230,7 +226,7 @@ async def branch_detail(
     org = await get_party_org(session, org_id)
     if org is None:
         return None
-    labels = kind_labels(t)
+    labels = meeting_kind_labels(t)
     parent = await get_party_org(session, org.parent_id) if org.parent_id else None
     socials = await social_orgs_of(session, org.id)
     ends, overdue = store.term_of(org, today)
@@ -252,7 +248,7 @@ async def branch_detail(
     facts = Table("facts", t("Organization details"), [
         Column("item", t("Item")), Column("value", t("Value")),
     ], [
-        [Cell(t("Kind")), Cell(t(KIND_LABELS[org.kind.value]))],
+        [Cell(t("Kind")), Cell(t(PARTY_KIND_LONG_LABELS[org.kind]))],
         [Cell(t("Upper level")), Cell(parent.name if parent else "")],
         [Cell(t("Social organizations")), Cell("; ".join(s.name for s in socials))],
         [Cell(t("Elected on")), Cell(org.term_started_on)],
@@ -273,7 +269,7 @@ async def branch_detail(
                 Cell(labels[item.kind]), Cell(item.group_name), Cell(row.period_label),
                 Cell(row.required), Cell(row.held),
                 Cell(row.inquorate if item.kind is MeetingKind.COMMITTEE else ""),
-                Cell(t(COMPLIANCE_STATUS[row.status]), mark=STATUS_MARK.get(row.status, "")),
+                Cell(t(COMPLIANCE_STATUS_LABELS[row.status]), mark=STATUS_MARK.get(row.status, "")),
             ])
     compliance = Table("compliance", t("Meetings: last completed and running periods"), [
         Column("kind", w["kind"]), Column("group", w["group"]),
@@ -335,7 +331,7 @@ async def branch_detail(
         Column("next", t("Next occurrence")),
         Column("deadline", t("Deadline")),
     ], [
-        [Cell(duty_name(t, d.code, d.title)),
+        [Cell(duty_title(t, d.code, d.title)),
          Cell("; ".join(f"{key} ({'≈' if key in d.overdue_approximate else ''}"
                         f"{when.isoformat()})" for key, when in d.overdue),
               mark="behind" if d.overdue else ""),
@@ -346,7 +342,7 @@ async def branch_detail(
     ], empty=t("None"),
         note=t(APPROXIMATE_NOTE)
         if any(d.next_approximate or d.overdue_approximate for d in duties) else "")
-    kind_label = t(KIND_LABELS[org.kind.value])
+    kind_label = t(PARTY_KIND_LONG_LABELS[org.kind])
     intro = f"<p>{esc(kind_label)}" + (
         f" · {esc(parent.name)}" if parent else "") + "</p>"
     return org.name, intro, [facts, compliance, meetings, attendance, training_table,
@@ -361,10 +357,6 @@ async def branch_detail(
 def _plain(text_html: str, limit: int = 80) -> str:
     text = html.unescape(TAG.sub("", text_html)).strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-NOTICE_STATES = {"draft": N_("draft"), "scheduled": N_("scheduled"), "sending": N_("sending"),
-                 "sent": N_("sent"), "withdrawn": N_("withdrawn")}
 
 
 async def notices_table(
@@ -386,7 +378,7 @@ async def notices_table(
         Column("read_share", t("Read share"), numeric=True, percent=True),
     ], [
         [Cell(r.notice.created_at.astimezone(tz)), Cell(r.org_name or t("upper level")),
-         Cell(t(NOTICE_STATES.get(r.notice.state.value, r.notice.state.value))),
+         Cell(t(NOTICE_STATE_LABELS.get(r.notice.state, r.notice.state.value))),
          Cell(_plain(r.notice.text_html)), Cell(r.counts.recipients), Cell(r.counts.sent),
          Cell(r.counts.failed), Cell(r.counts.read),
          Cell(_share(r.counts.read, r.counts.recipients))]

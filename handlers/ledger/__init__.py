@@ -49,6 +49,7 @@ from handlers.kit.i18n import (
     plain_text,
     translator,
 )
+from handlers.labels import meeting_kind_labels
 from handlers.ledger import chart
 from handlers.ledger.calendar_file import meeting_ics
 from handlers.ledger.workbook import WORKBOOK_TEXTS, build_workbook
@@ -59,20 +60,14 @@ from handlers.members import (
     turn_picker_page,
 )
 from handlers.menu import COMMAND_CALLBACKS
-from handlers.ui import (
-    MEETING_KIND_LABELS,
-    BadCallback,
-    button,
-    cb_args,
-    cb_pattern,
-    keyboard,
-)
+from handlers.ui import BadCallback, button, cb_args, cb_pattern, keyboard
 from rules.meetings import Period
 from rules.permissions import can_manage_org
+from rules.vocabulary import AttendanceStatus, MeetingState
 from storage import ledger as store
 from storage import meetings as meeting_store
 from storage import orgs as org_store
-from storage.models import AttendanceStatus, MeetingKind, MeetingState, utcnow
+from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -117,11 +112,6 @@ NOT_APPLICABLE = {
                        "and none recorded besides the secretary)"),
     "before_creation": N_("{mark} {kind}: not judged, the branch was created on {date}"),
 }
-
-
-def kind_labels(t: Translator) -> dict[MeetingKind, str]:
-    """Meeting kind names in the reader's language (the labels of handlers/meetings.py)."""
-    return {kind: t(MEETING_KIND_LABELS[kind]) for kind in MeetingKind}
 
 
 def percent(rate: float | None) -> str:
@@ -181,7 +171,7 @@ def compliance_text(
     t: Translator, org_name: str, report: store.ComplianceReport, page: int
 ) -> tuple[Html, int]:
     """The message and the number of member pages."""
-    labels = kind_labels(t)
+    labels = meeting_kind_labels(t)
     period = report.period
     lines = [
         t(
@@ -387,7 +377,7 @@ async def export_ledger(update: Update, context: BranchContext) -> None:
     except TelegramError as exc:
         logger.info("chat action failed: %s", exc)
     texts = {key: t(message) for key, message in WORKBOOK_TEXTS.items()}
-    workbook = await asyncio.to_thread(build_workbook, ledger, texts, kind_labels(t))
+    workbook = await asyncio.to_thread(build_workbook, ledger, texts, meeting_kind_labels(t))
     period = ledger.period
     held = len(ledger.meetings)
     await chat.send_document(
@@ -481,7 +471,7 @@ async def render_record(update: Update, context: BranchContext, year: int) -> No
             session, actor.org_id, start, end, membership_id=actor.membership_id
         )
     t = translator(actor.language)
-    labels = kind_labels(t)
+    labels = meeting_kind_labels(t)
     text = [t("📈 <b>My attendance in {year}</b>", year=year)]
     if totals and totals[0].expected:
         mine = totals[0]
@@ -551,7 +541,7 @@ async def send_ics(update: Update, context: BranchContext, meeting_id: int) -> N
         if meeting.state is MeetingState.CANCELLED:
             raise Refused(N_("This meeting was cancelled; there is nothing to add."))
     t = translator(actor.language)
-    summary = f"{plain_text(kind_labels(t)[meeting.kind])}: {meeting.topic}"  # plain text
+    summary = f"{plain_text(meeting_kind_labels(t)[meeting.kind])}: {meeting.topic}"  # plain text
     details = []
     if meeting.host:
         details.append(t.as_plain("Host: {name}", name=meeting.host))

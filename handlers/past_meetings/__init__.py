@@ -30,6 +30,7 @@ from handlers.kit.flows import (
 )
 from handlers.kit.i18n import Html
 from handlers.kit.pseudonyms import pseudonym
+from handlers.labels import MEETING_KIND_LABELS
 from handlers.meetings import MAX_TOPIC
 from handlers.past_meetings import views
 from handlers.past_meetings.views import (
@@ -40,13 +41,13 @@ from handlers.past_meetings.views import (
     RecordPastMeeting,
     ToggleAttendance,
 )
-from handlers.ui import MEETING_KIND_LABELS, person_name
+from handlers.ui import person_name
 from rules.dates import read_day, read_moment
 from rules.validation import Invalid, clean_text
+from rules.vocabulary import AttendanceStatus, MeetingKind
 from storage import meetings as meeting_store
 from storage import orgs as org_store
 from storage import past_meetings as store
-from storage.models import AttendanceStatus, MeetingKind
 
 logger = logging.getLogger(__name__)
 
