@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 import warnings
+from types import ModuleType
+from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
+from handlers.kit.actions import Action, Command
 from handlers.kit.context import BranchContext
+from handlers.kit.flows import Flow
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +45,14 @@ async def reply_unknown(update: Update, context: BranchContext) -> None:
     )
 
 
-def register_all(app: Application) -> None:
-    """Add every feature's handlers; earlier registrations win within group 0."""
+def features() -> tuple[ModuleType, ...]:
+    """The chat's features in registration order (earlier ones see an update first).
+
+    A feature package declares ACTIONS (presses and commands) and FLOWS (conversations);
+    one still written the older way has a register(app). Conversations come first: while one
+    waits for text, it must see that text; notices come before check-in, so a location sent
+    while composing a notice is refused there.
+    """
     from handlers import (
         checkin,
         dashboard,
@@ -56,42 +66,54 @@ def register_all(app: Application) -> None:
         orgs,
         overview,
         past_meetings,
-        privacy,
         profile,
         registration,
         reminders,
-        throttle,
         training,
     )
+
+    return (registration, orgs, members, meetings, notices, checkin, meeting_lists,
+            past_meetings, ledger, makeups, training, duties, overview, dashboard, reminders,
+            profile)
+
+
+def declared_actions() -> list[Action[Any]]:
+    """Every action the features declare (the permission matrix forges each of them)."""
+    return [action for feature in features() for action in getattr(feature, "ACTIONS", ())]
+
+
+def declared_flows() -> list[Flow[Any]]:
+    return [flow for feature in features() for flow in getattr(feature, "FLOWS", ())]
+
+
+def register_all(app: Application) -> None:
+    """Add every feature's handlers; earlier registrations win within group 0."""
+    from handlers import privacy, registration, throttle
     from handlers.kit.actions import handlers_of
     from handlers.kit.chat import handle_error
     from handlers.kit.flows import Shared
-    from handlers.menu import menu_handler
+    from handlers.menu import COMMAND_CALLBACKS, menu_handler
     from handlers.registration import TEXT_INPUT
-    from handlers.registration import cancel as cancel_conversation
 
-    shared = Shared(TEXT_INPUT, fallbacks=[menu_handler()], on_cancel=cancel_conversation)
+    # Declared commands run from the reply keyboard too, also in the middle of a conversation.
+    for action in declared_actions():
+        if action.command is not None:
+            COMMAND_CALLBACKS[action.command.name] = action.perform
+    for flow in declared_flows():
+        for entry in flow.entries:
+            if isinstance(entry.trigger, Command):
+                COMMAND_CALLBACKS[entry.trigger.name] = flow.dispatch
+    shared = Shared(TEXT_INPUT, fallbacks=[menu_handler()], on_cancel=registration.cancel)
     # Before everything (its own group): drop updates of a person who floods the bot.
     throttle.register(app)
     # Then (its own group): group chats get no personal answers; their commands go private.
     privacy.register(app)
-    # Conversations first: while one is waiting for text, it must see that text.
-    registration.register(app)
-    orgs.register(app)
-    members.register(app)
-    meetings.register(app)
-    notices.register(app)  # before check-in: a location sent while composing is refused here
-    checkin.register(app)
-    meeting_lists.register(app)
-    app.add_handler(past_meetings.FLOW.handler(shared))
-    ledger.register(app)
-    app.add_handlers(handlers_of(makeups.ACTIONS))
-    training.register(app)
-    duties.register(app)
-    overview.register(app)
-    dashboard.register(app)
-    reminders.register(app)
-    profile.register(app)
+    for feature in features():
+        for flow in getattr(feature, "FLOWS", ()):
+            app.add_handler(flow.handler(shared))
+        app.add_handlers(handlers_of(getattr(feature, "ACTIONS", ())))
+        if hasattr(feature, "register"):
+            feature.register(app)
     # Keyboard buttons outside conversations, then /cancel with nothing to cancel.
     app.add_handler(menu_handler())
     app.add_handler(CommandHandler("cancel", registration.cancel))

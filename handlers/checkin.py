@@ -67,6 +67,7 @@ from handlers.kit.i18n import (
 )
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.slots import stepped_out
+from handlers.kit.ui import button, cb_args, cb_pattern, keyboard, person_name
 from handlers.labels import (
     ATTENDANCE_STATUS_LABELS,
     CHECKIN_METHOD_LABELS,
@@ -75,7 +76,6 @@ from handlers.labels import (
 from handlers.menu import COMMAND_CALLBACKS
 from handlers.registration import TEXT_INPUT, cancel_handlers
 from handlers.registration import cancel as cancel_conversation
-from handlers.ui import button, cb_args, cb_pattern, keyboard, person_name
 from rules import meetings as rules
 from rules.permissions import Actor, can_manage_org
 from rules.validation import MAX_REASON, Invalid, clean_text

@@ -24,8 +24,8 @@ from telegram.ext import ConversationHandler
 from handlers.kit.chat import STALE_BUTTON, Refused, answer, send
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import Html, Translator, translator
+from handlers.kit.ui import button, cb_args, keyboard
 from handlers.meetings import drop_buttons
-from handlers.ui import button, cb_args, keyboard
 from storage import duties as store
 from storage.models import Duty, PartyOrganization
 

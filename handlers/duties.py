@@ -46,7 +46,6 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.date_input import DateStep
 from handlers.kit.buttons import BadCallback
 from handlers.kit.chat import (
     STALE_BUTTON,
@@ -58,6 +57,7 @@ from handlers.kit.chat import (
     show,
 )
 from handlers.kit.context import BranchContext
+from handlers.kit.date_step import DateStep
 from handlers.kit.flows import invalid_text
 from handlers.kit.i18n import (
     BLANK,
@@ -70,6 +70,7 @@ from handlers.kit.i18n import (
     translator,
 )
 from handlers.kit.pseudonyms import pseudonym
+from handlers.kit.ui import button, cb_args, cb_pattern, keyboard, paged, person_name
 from handlers.labels import (
     APPROXIMATE_NOTE,
     DUTY_AUDIENCE_LABELS,
@@ -82,7 +83,6 @@ from handlers.members import OrgPicker, leader_actor, open_picker, turn_picker_p
 from handlers.menu import COMMAND_CALLBACKS
 from handlers.registration import TEXT_INPUT
 from handlers.training import EVIDENCE_TEXTS, _megabytes, evidence_of
-from handlers.ui import button, cb_args, cb_pattern, keyboard, paged, person_name
 from rules import duties as duty_rules
 from rules import training as training_rules
 from rules.permissions import Actor, can_manage_org

@@ -32,8 +32,8 @@ from handlers.kit.context import BranchContext
 from handlers.kit.flows import invalid_text
 from handlers.kit.i18n import N_, Html, Translator, html_join, translator
 from handlers.kit.pseudonyms import pseudonym
+from handlers.kit.ui import button, cb_args, cb_pattern, keyboard, paged, person_name
 from handlers.registration import TEXT_INPUT
-from handlers.ui import button, cb_args, cb_pattern, keyboard, paged, person_name
 from rules.validation import MAX_REASON, Invalid, clean_text
 from rules.vocabulary import MeetingState, MembershipState
 from storage import expected_lists

@@ -55,7 +55,6 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.date_input import DateStep, now_of
 from handlers.kit.chat import (
     STALE_BUTTON,
     Refused,
@@ -69,6 +68,7 @@ from handlers.kit.chat import (
     tr,
 )
 from handlers.kit.context import BranchContext
+from handlers.kit.date_step import DateStep, now_of
 from handlers.kit.flows import invalid_text
 from handlers.kit.i18n import (
     BLANK,
@@ -81,11 +81,11 @@ from handlers.kit.i18n import (
     translator,
 )
 from handlers.kit.pseudonyms import pseudonym
+from handlers.kit.ui import button, cb_args, cb_pattern, keyboard, paged, person_name
 from handlers.labels import MEETING_KIND_LABELS, MEETING_STATE_LABELS
 from handlers.members import OrgPicker, leader_actor, managed_orgs, turn_picker_page
 from handlers.menu import COMMAND_CALLBACKS, COMMANDS, main_keyboard
 from handlers.registration import TEXT_INPUT, cancel_handlers
-from handlers.ui import button, cb_args, cb_pattern, keyboard, paged, person_name
 from rules import meetings as rules
 from rules.permissions import Actor, can_manage_org
 from rules.tree import MEMBER_KINDS

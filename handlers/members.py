@@ -61,6 +61,7 @@ from handlers.kit.i18n import (
     translator,
 )
 from handlers.kit.pseudonyms import pseudonym
+from handlers.kit.ui import button, cb_args, cb_pattern, fmt_date, keyboard, paged, person_name
 from handlers.labels import MEMBER_STATUS_LABELS, MEMBERSHIP_STATE_LABELS, ROLE_LABELS
 from handlers.menu import COMMAND_CALLBACKS, main_keyboard, publish_commands_for
 from handlers.registration import (
@@ -69,7 +70,6 @@ from handlers.registration import (
     approval_text,
     cancel_handlers,
 )
-from handlers.ui import button, cb_args, cb_pattern, fmt_date, keyboard, paged, person_name
 from rules.permissions import Actor, can_appoint, can_edit_member, can_manage_org, can_see_phone
 from rules.tree import MEMBER_KINDS
 from rules.validation import Invalid, clean_text, mask_phone

@@ -50,7 +50,6 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.date_input import DateStep
 from handlers.kit.chat import (
     STALE_BUTTON,
     Refused,
@@ -61,6 +60,7 @@ from handlers.kit.chat import (
     show,
 )
 from handlers.kit.context import BranchContext, BranchServices
+from handlers.kit.date_step import DateStep
 from handlers.kit.i18n import (
     BLANK,
     N_,
@@ -72,12 +72,12 @@ from handlers.kit.i18n import (
     in_every_language,
     translator,
 )
+from handlers.kit.ui import BadCallback, button, cb_args, cb_pattern, keyboard, paged, person_name
 from handlers.labels import MEMBER_STATUS_LABELS, NOTICE_STATE_LABELS, ROLE_LABELS
 from handlers.meetings import drop_buttons, step_fallbacks
 from handlers.members import managed_orgs
 from handlers.menu import COMMAND_CALLBACKS, COMMANDS
 from handlers.registration import TEXT_INPUT
-from handlers.ui import BadCallback, button, cb_args, cb_pattern, keyboard, paged, person_name
 from rules import notices as rules
 from rules.permissions import Actor
 from rules.vocabulary import MemberRole, MemberStatus, NoticeState

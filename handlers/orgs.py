@@ -50,9 +50,9 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from handlers.date_input import DateStep
 from handlers.kit.chat import STALE_BUTTON, Refused, answer, current_actor, require, send, show, tr
 from handlers.kit.context import BranchContext
+from handlers.kit.date_step import DateStep
 from handlers.kit.flows import invalid_text
 from handlers.kit.i18n import (
     BLANK,
@@ -65,10 +65,7 @@ from handlers.kit.i18n import (
     translator,
 )
 from handlers.kit.pseudonyms import pseudonym
-from handlers.labels import PARTY_KIND_LABELS, ROLE_LABELS, SOCIAL_TYPE_LABELS
-from handlers.menu import COMMAND_CALLBACKS, main_keyboard, publish_commands_for
-from handlers.registration import TEXT_INPUT, cancel_handlers
-from handlers.ui import (
+from handlers.kit.ui import (
     PAGE_SIZE,
     button,
     cb_args,
@@ -78,6 +75,9 @@ from handlers.ui import (
     paged,
     person_name,
 )
+from handlers.labels import PARTY_KIND_LABELS, ROLE_LABELS, SOCIAL_TYPE_LABELS
+from handlers.menu import COMMAND_CALLBACKS, main_keyboard, publish_commands_for
+from handlers.registration import TEXT_INPUT, cancel_handlers
 from rules.permissions import COMMITTEE_ROLES, Actor, can_appoint, can_edit_tree
 from rules.terms import MAX_TERM_YEARS, MIN_TERM_YEARS, term_ends_on, term_years
 from rules.tree import GROUP_KINDS, MEMBER_KINDS, can_be_parent
@@ -164,7 +164,7 @@ def _drop_draft(context: BranchContext) -> None:
 
 
 def _page_of(items: Sequence[T], page: int) -> tuple[int, int, Sequence[T]]:
-    """(page, pages, items on it), the page clamped as handlers.ui.paged does."""
+    """(page, pages, items on it), the page clamped as handlers.kit.ui.paged does."""
     pages = max(1, -(-len(items) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     return page, pages, items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]

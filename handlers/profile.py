@@ -10,9 +10,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from handlers.kit.chat import Refused, answer, current_actor, send, show
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import BLANK, N_, escape, html_join, translator
+from handlers.kit.ui import button, cb_args, fmt_date, keyboard
 from handlers.labels import MEMBER_STATUS_LABELS, MEMBERSHIP_STATE_LABELS, ROLE_LABELS
 from handlers.menu import COMMAND_CALLBACKS, commands_for, main_keyboard, publish_commands_for
-from handlers.ui import button, cb_args, fmt_date, keyboard
 from rules.validation import mask_phone
 from rules.vocabulary import MembershipState
 from storage import people

@@ -23,7 +23,6 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.date_input import DateStep
 from handlers.kit.chat import (
     Refused,
     answer,
@@ -35,6 +34,7 @@ from handlers.kit.chat import (
     tr,
 )
 from handlers.kit.context import BranchContext
+from handlers.kit.date_step import DateStep
 from handlers.kit.flows import invalid_text
 from handlers.kit.i18n import (
     BLANK,
@@ -47,9 +47,9 @@ from handlers.kit.i18n import (
     translator,
 )
 from handlers.kit.pseudonyms import pseudonym
+from handlers.kit.ui import button, cb_args, cb_pattern, keyboard, paged
 from handlers.labels import MEMBER_STATUS_LABELS
 from handlers.menu import MENU_LABEL, main_keyboard, menu_handler, publish_commands_for
-from handlers.ui import button, cb_args, cb_pattern, keyboard, paged
 from rules.permissions import can_manage_org, can_see_phone
 from rules.validation import (
     MAX_REASON,

@@ -10,9 +10,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from handlers.kit.chat import Refused, answer, current_actor, send, show
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_join, translator
+from handlers.kit.ui import button, cb_args, keyboard
 from handlers.labels import REMINDER_KIND_LABELS
 from handlers.menu import COMMAND_CALLBACKS
-from handlers.ui import button, cb_args, keyboard
 from rules.permissions import Actor
 from rules.vocabulary import MUTABLE_REMINDER_KINDS, ReminderKind
 from storage import people

@@ -69,7 +69,6 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.date_input import DateStep
 from handlers.kit.chat import (
     NOT_ALLOWED,
     STALE_BUTTON,
@@ -86,6 +85,7 @@ from handlers.kit.chat import (
     tr,
 )
 from handlers.kit.context import BranchContext
+from handlers.kit.date_step import DateStep
 from handlers.kit.flows import invalid_text
 from handlers.kit.i18n import (
     BLANK,
@@ -98,6 +98,7 @@ from handlers.kit.i18n import (
     translator,
 )
 from handlers.kit.pseudonyms import pseudonym
+from handlers.kit.ui import BadCallback, button, cb_args, cb_pattern, keyboard, paged, person_name
 from handlers.labels import (
     LIST_SEPARATOR,
     ROLE_LABELS,
@@ -115,7 +116,6 @@ from handlers.registration import TEXT_INPUT
 from handlers.training_hints import attended_lesson, overlap_note
 from handlers.training_standing import leaders_also_owe, other_requirements, study_part
 from handlers.training_workbook import WORKBOOK_TEXTS, build_workbook
-from handlers.ui import BadCallback, button, cb_args, cb_pattern, keyboard, paged, person_name
 from rules import training as rules
 from rules.permissions import Actor, can_manage_org
 from rules.training import DurationUnit, TrainingDraft, TrainingPolicy, TrainingProblem

@@ -27,7 +27,7 @@ from handlers.kit.buttons import BadCallback
 from handlers.kit.chat import Refused
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import translator
-from handlers.ui import cb_args
+from handlers.kit.ui import cb_args
 from rules.training import TrainingDraft
 from rules.vocabulary import (
     MeetingKind,

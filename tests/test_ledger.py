@@ -24,9 +24,9 @@ from handlers.kit.buttons import BadCallback
 from handlers.kit.chat import NOT_ALLOWED, STALE_BUTTON, Refused, handle_error
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import translator
+from handlers.kit.ui import cb_args
 from handlers.labels import meeting_kind_labels
 from handlers.ledger import chart, send_ics
-from handlers.ui import cb_args
 from rules.meetings import Period, period_of
 from rules.vocabulary import (
     AttendanceStatus,

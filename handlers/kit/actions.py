@@ -14,6 +14,7 @@ see it, so an action cannot forget the check: see handlers/kit/access.py.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -21,7 +22,7 @@ from typing import Any, Generic, NoReturn, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InputFile, LinkPreviewOptions, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from handlers.kit.buttons import ButtonData
 from handlers.kit.chat import (
@@ -35,7 +36,7 @@ from handlers.kit.chat import (
     show,
 )
 from handlers.kit.context import BranchContext, BranchSettings
-from handlers.kit.i18n import Html, Translator, translator
+from handlers.kit.i18n import Html, Translator, in_every_language, translator
 from handlers.kit.pseudonyms import pseudonym
 from rules.permissions import Actor
 
@@ -58,10 +59,21 @@ ADMINS = Audience("admins", lambda actor: actor.is_admin)
 
 @dataclass(frozen=True)
 class Command:
-    """A slash command as an action's trigger; the action gets its arguments."""
+    """A slash command as an action's trigger; the action gets its arguments. With a `label`
+    (a message id) the reply keyboard's button of that text runs it too."""
 
     name: str
-    description: str | None = None  # message id for the command menu (None: not listed)
+    label: str | None = None
+    description: str | None = None  # message id for the command menu
+
+    def handlers(self, callback: Any) -> list[BaseHandler[Update, BranchContext, None]]:
+        """The command, and its keyboard button in every language."""
+        found: list[BaseHandler[Update, BranchContext, None]] = [
+            CommandHandler(self.name, callback)]
+        if self.label is not None:
+            labels = "|".join(re.escape(text) for text in in_every_language(self.label))
+            found.append(MessageHandler(filters.Regex(f"^({labels})$"), callback))
+        return found
 
 
 @dataclass(frozen=True)
@@ -171,12 +183,12 @@ class Action(Generic[D]):
     def command(self) -> Command | None:
         return self.trigger if isinstance(self.trigger, Command) else None
 
-    def handler(self) -> BaseHandler[Update, BranchContext, None]:
-        """The PTB handler that routes this action's presses or command."""
+    def handlers(self) -> list[BaseHandler[Update, BranchContext, None]]:
+        """The PTB handlers that route this action's presses, or its command and label."""
         if self.command is not None:
-            return CommandHandler(self.command.name, self.perform)
+            return self.command.handlers(self.perform)
         assert self.button is not None
-        return CallbackQueryHandler(self.perform, pattern=self.button.pattern())
+        return [CallbackQueryHandler(self.perform, pattern=self.button.pattern())]
 
     def data_of(self, update: Update, context: BranchContext) -> D:
         if self.button is not None:
@@ -221,4 +233,4 @@ async def render(update: Update, reply: Reply) -> None:
 
 def handlers_of(actions: Sequence[Action[Any]]) -> list[BaseHandler[Update, BranchContext, None]]:
     """The PTB handlers of a feature's actions, in declaration order."""
-    return [action.handler() for action in actions]
+    return [handler for action in actions for handler in action.handlers()]

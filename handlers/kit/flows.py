@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -52,7 +52,11 @@ from handlers.kit.chat import (
     show,
 )
 from handlers.kit.context import BranchContext
+from handlers.kit.date_step import PENDING as DATE_PENDING
+from handlers.kit.date_step import Check as DateCheck
+from handlers.kit.date_step import DateStep, no_check
 from handlers.kit.i18n import N_, Html, Translator, html_join, plain_text, translator
+from rules.dates import Prefer
 from rules.validation import Invalid
 
 logger = logging.getLogger(__name__)
@@ -155,7 +159,21 @@ class Custom(Step[F]):
     while the step is current, and returns Next (store, then move on or stay and redraw)."""
 
     render: Callable[[Act, F], Awaitable[tuple[Html, list[list[InlineKeyboardButton]]]]]
-    presses: Sequence[tuple[type[ButtonData], Callable[[Act, F, Any], Awaitable[Next]]]]
+    presses: Sequence[tuple[type[ButtonData], Callable[[Act, F, Any], Awaitable[Next]]]] = ()
+    # Messages the step takes (files, a location, typed text): (filter, handler) pairs.
+    messages: Sequence[tuple[filters.BaseFilter, Callable[[Act, F, Message], Awaitable[Next]]]] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Day(Step[F]):
+    """A day (or a day and a time) typed as people type it or picked with quick buttons,
+    echoed with its weekday (handlers/kit/date_step.py); stored as a date or aware datetime."""
+
+    ask: Ask[F]
+    moment: bool = False
+    prefer: Prefer = "future"
+    check: DateCheck | None = None
+    quick: bool = True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -167,7 +185,7 @@ class Confirm(Step[F]):
     finish: Callable[[Act, F], Awaitable[Html | None]]
 
 
-AnyStep = Choose[Any] | Text[Any] | Custom[Any] | Confirm[Any]
+AnyStep = Choose[Any] | Text[Any] | Custom[Any] | Day[Any] | Confirm[Any]
 
 
 @dataclass(frozen=True)
@@ -198,7 +216,7 @@ class Flow(Generic[F]):
     name: str
     prefix: str
     form: type[F]
-    entry: Entry[Any, F]
+    entry: Entry[Any, F] | Sequence[Entry[Any, F]]  # several: a command and a button
     steps: Sequence[AnyStep]
     guard: Callable[[Act, F], Awaitable[object]] | None = None
     back: bool = True  # a "‹ Back" button to the previous step
@@ -285,6 +303,8 @@ class Flow(Generic[F]):
             text = await step.ask(act, form)
         elif isinstance(step, Custom):
             text, rows = await step.render(act, form)
+        elif isinstance(step, Day):
+            text = await step.ask(act, form)
         else:
             text = await step.summary(act, form)
             rows = [[self._button(t(step.label), step.key)]]
@@ -294,7 +314,25 @@ class Flow(Generic[F]):
         self._save(act.context, form, step.key)
         if above is not None:
             text = html_join("\n", [above, text])
+        if isinstance(step, Day):
+            date_step = self._date_step(step)
+            act.context.user_data[DATE_PENDING] = {"step": date_step.key}  # type: ignore[index]
+            markup = date_step.markup(t, act.context, [last]) or InlineKeyboardMarkup([last])
+            return _Show(text, markup, new), step.key
         return _Show(text, InlineKeyboardMarkup([*rows, last]), new), step.key
+
+    def _date_step(self, step: Day[Any]) -> DateStep[object]:
+        async def done(update: Update, context: BranchContext, value: Any) -> object:
+            async def body(act: Act) -> tuple[_Show | None, object]:
+                form = self._with(await self._current(act, step.key), {step.key: value})
+                return await self._ask(act, form, self._resume(act.context, form, step.key),
+                                       new=True)
+
+            return await self._run(update, context, body)
+
+        return DateStep(key=f"{self.name}.{step.key}", state=step.key,
+                        moment=step.moment, prefer=step.prefer, done=done,
+                        check=step.check or no_check, quick=step.quick)
 
     # -- handlers ---------------------------------------------------------------------------
 
@@ -314,8 +352,17 @@ class Flow(Generic[F]):
             await then()
         return state
 
-    async def _begin(self, update: Update, context: BranchContext) -> object:
-        entry = self.entry
+    @property
+    def entries(self) -> tuple[Entry[Any, F], ...]:
+        return (self.entry,) if isinstance(self.entry, Entry) else tuple(self.entry)
+
+    def _begin(self, entry: Entry[Any, F]) -> StepHandler:
+        async def begin(update: Update, context: BranchContext) -> object:
+            return await self._start(entry, update, context)
+
+        return begin
+
+    async def _start(self, entry: Entry[Any, F], update: Update, context: BranchContext) -> object:
         if isinstance(entry.trigger, Command):
             data: Any = CommandArgs(tuple(context.args or ()))
         else:
@@ -402,6 +449,24 @@ class Flow(Generic[F]):
 
         return typed
 
+    def _on_message(
+        self, step: Custom[Any], handle: Callable[[Act, Any, Message], Awaitable[Next]]
+    ) -> StepHandler:
+        async def received(update: Update, context: BranchContext) -> object:
+            message = update.effective_message
+            assert message is not None
+
+            async def body(act: Act) -> tuple[_Show | None, object]:
+                form = await self._current(act, step.key)
+                outcome = await handle(act, form, message)
+                form = self._with(form, outcome.values)
+                target = step if outcome.stay else self._resume(act.context, form, step.key)
+                return await self._ask(act, form, target, new=True)
+
+            return await self._run(update, context, body)
+
+        return received
+
     async def _finish(self, act: Act, form: F, step: Confirm[Any]) -> tuple[_Show | None, object]:
         try:
             done = await step.finish(act, form)
@@ -438,19 +503,24 @@ class Flow(Generic[F]):
             elif isinstance(step, Custom):
                 handlers += [CallbackQueryHandler(self._on_press(step), pattern=family.pattern())
                              for family, _handle in step.presses]
+                handlers += [MessageHandler(accepts, self._on_message(step, handle))
+                             for accepts, handle in step.messages]
+            elif isinstance(step, Day):
+                handlers += self._date_step(step).handlers(shared.text_input)
             else:
                 handlers += [CallbackQueryHandler(
                     self._on_press(step), pattern=rf"^{re.escape(self.prefix)}:{step.key}(:|$)")]
             if self.back:
                 handlers.append(CallbackQueryHandler(self._on_press(step), pattern=back))
             states[step.key] = handlers
-        entry = self.entry.trigger
-        entry_handler: BaseHandler[Any, Any, Any] = (
-            CommandHandler(entry.name, self._begin) if isinstance(entry, Command)
-            else CallbackQueryHandler(self._begin, pattern=entry.pattern())
-        )
-        return ConversationHandler(
-            entry_points=[entry_handler],
+        entry_points: list[BaseHandler[Any, Any, Any]] = []
+        for entry in self.entries:
+            trigger = entry.trigger
+            entry_points += (trigger.handlers(self._begin(entry)) if isinstance(trigger, Command)
+                             else [CallbackQueryHandler(self._begin(entry),
+                                                        pattern=trigger.pattern())])
+        conversation: ConversationHandler[Any] = ConversationHandler(
+            entry_points=entry_points,
             states=states,
             fallbacks=[
                 CommandHandler("cancel", cancel),
@@ -461,6 +531,18 @@ class Flow(Generic[F]):
             persistent=True,
             allow_reentry=True,
         )
+        object.__setattr__(self, "_conversation", conversation)  # for dispatch()
+        return conversation
+
+    async def dispatch(self, update: Update, context: BranchContext) -> None:
+        """Start this flow from outside its conversation (the menu keyboard pressed during
+        another flow): its own conversation handles the update, so it records the step."""
+        conversation: ConversationHandler[Any] | None = getattr(self, "_conversation", None)
+        if conversation is None:
+            return
+        found = conversation.check_update(update)
+        if found is not None and found is not False:
+            await conversation.handle_update(update, context.application, found, context)
 
 
 class Problem:

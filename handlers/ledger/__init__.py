@@ -49,6 +49,7 @@ from handlers.kit.i18n import (
     plain_text,
     translator,
 )
+from handlers.kit.ui import BadCallback, button, cb_args, cb_pattern, keyboard
 from handlers.labels import meeting_kind_labels
 from handlers.ledger import chart
 from handlers.ledger.calendar_file import meeting_ics
@@ -60,7 +61,6 @@ from handlers.members import (
     turn_picker_page,
 )
 from handlers.menu import COMMAND_CALLBACKS
-from handlers.ui import BadCallback, button, cb_args, cb_pattern, keyboard
 from rules.meetings import Period
 from rules.permissions import can_manage_org
 from rules.vocabulary import AttendanceStatus, MeetingState

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from handlers.kit.actions import Reply
 from handlers.kit.buttons import AttendanceId, ButtonData
 from handlers.kit.i18n import Html, Translator, html_join
+from handlers.kit.ui import keyboard
 from handlers.labels import MEETING_KIND_LABELS
-from handlers.ui import keyboard
 from storage.makeups import AwaitingMakeup
 
 

@@ -30,6 +30,7 @@ from handlers.kit.flows import (
 )
 from handlers.kit.i18n import Html
 from handlers.kit.pseudonyms import pseudonym
+from handlers.kit.ui import person_name
 from handlers.labels import MEETING_KIND_LABELS
 from handlers.meetings import MAX_TOPIC
 from handlers.past_meetings import views
@@ -41,7 +42,6 @@ from handlers.past_meetings.views import (
     RecordPastMeeting,
     ToggleAttendance,
 )
-from handlers.ui import person_name
 from rules.dates import read_day, read_moment
 from rules.validation import Invalid, clean_text
 from rules.vocabulary import AttendanceStatus, MeetingKind
@@ -192,7 +192,7 @@ async def save(act: Act, form: PastMeetingForm) -> Html:
     return act.t("📝 Recorded as entered afterwards.")
 
 
-FLOW = Flow(
+PAST_MEETING = Flow(
     name="past_meeting",
     prefix="pm",
     form=PastMeetingForm,
@@ -210,3 +210,5 @@ FLOW = Flow(
         Confirm(key="save", summary=summary, label=views.SAVE, finish=save),
     ),
 )
+
+FLOWS = (PAST_MEETING,)

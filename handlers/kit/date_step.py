@@ -22,7 +22,7 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -32,7 +32,7 @@ from handlers.kit.buttons import BadCallback
 from handlers.kit.chat import STALE_BUTTON, Refused, answer, send, show, tr
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import LANGUAGES, N_, Html, Translator, translator
-from handlers.ui import button, cb_args, cb_pattern, keyboard
+from handlers.kit.ui import button, cb_args, cb_pattern, keyboard
 from rules.dates import Prefer, read_day, read_moment, read_time
 from rules.validation import WHEN_RE, Invalid, check_when, fold_full_width, parse_date
 
@@ -77,7 +77,8 @@ CHOOSE_TIME = N_("{day}: at what time? Press one or type it, for example 14:30."
 
 # What a step checks once a reading exists: an error message, or None to accept it.
 Check = Callable[[Translator, Any, datetime], Html | None]
-Done = Callable[[Update, BranchContext, Any], Awaitable[int]]
+S = TypeVar("S")  # a conversation state: an int, or a flow step key
+Done = Callable[[Update, BranchContext, Any], Awaitable[S]]
 
 
 def now_of(context: BranchContext) -> datetime:
@@ -186,20 +187,20 @@ def read_typed(
     return datetime.combine(reading.day, reading.at)
 
 
-def _no_check(t: Translator, _value: Any, _now: datetime) -> Html | None:
+def no_check(t: Translator, _value: Any, _now: datetime) -> Html | None:
     return None
 
 
 @dataclass(frozen=True)
-class DateStep:
+class DateStep(Generic[S]):
     """One date question of a conversation: `handlers()` go in its state, `ask` puts it."""
 
     key: str  # names the step in user_data, so a press from another step is not taken
-    state: int
+    state: S
     moment: bool  # a day and a time, or a day only
     prefer: Prefer  # which way a day without a year (or a bare weekday) is read
-    done: Done  # the flow goes on with the accepted value (aware UTC datetime, or date)
-    check: Check = _no_check
+    done: Done[S]  # the flow goes on with the accepted value (aware UTC datetime, or date)
+    check: Check = no_check
     quick: bool = True  # days far back (joining the party) get no quick buttons
 
     def handlers(self, text_filter: Any) -> list[BaseHandler[Any, Any, Any]]:
@@ -220,7 +221,7 @@ class DateStep:
     async def ask(
         self, update: Update, context: BranchContext, question: Html,
         extra_rows: Sequence[Sequence[InlineKeyboardButton]] = (),
-    ) -> int:
+    ) -> S:
         """Put the question with the quick buttons; the step is now current."""
         assert context.user_data is not None
         context.user_data[PENDING] = {"step": self.key}
@@ -235,7 +236,7 @@ class DateStep:
             pending = context.user_data[PENDING] = {"step": self.key}
         return pending
 
-    async def typed(self, update: Update, context: BranchContext) -> int:
+    async def typed(self, update: Update, context: BranchContext) -> S:
         """Typed text: refused with the reason, echoed for a ✅, or taken if unambiguous."""
         assert update.message is not None
         t = tr(update, context)
@@ -269,7 +270,7 @@ class DateStep:
         await send(update, t(UNDERSTOOD, when=when), reply_markup=confirm_keyboard(t))
         return self.state
 
-    async def pressed(self, update: Update, context: BranchContext) -> int:
+    async def pressed(self, update: Update, context: BranchContext) -> S:
         """dq:d / dq:t / dq:ok / dq:re of this step; anything else was forged."""
         query = update.callback_query
         assert query is not None
@@ -285,7 +286,7 @@ class DateStep:
             return await self._time(update, context)
         raise BadCallback(query.data)
 
-    async def _confirmed(self, update: Update, context: BranchContext) -> int:
+    async def _confirmed(self, update: Update, context: BranchContext) -> S:
         cb_args(update.callback_query.data if update.callback_query else None, PREFIX, str)
         value = self._pending(context).get("value")
         if not isinstance(value, str):
@@ -306,7 +307,7 @@ class DateStep:
             return self.state
         return await self._accept(update, context, found, echo_new=False)
 
-    async def _again(self, update: Update, context: BranchContext) -> int:
+    async def _again(self, update: Update, context: BranchContext) -> S:
         t = tr(update, context)
         await answer(update)
         assert context.user_data is not None
@@ -317,7 +318,7 @@ class DateStep:
                    reply_markup=self.markup(t, context, [[button(t("Cancel"), "x", "cancel")]]))
         return self.state
 
-    async def _day(self, update: Update, context: BranchContext) -> int:
+    async def _day(self, update: Update, context: BranchContext) -> S:
         assert update.callback_query is not None
         (raw,) = cb_args(update.callback_query.data, PREFIX, str, str)[1:]
         if not self.quick or not _BUTTON_DAY.fullmatch(raw):
@@ -345,7 +346,7 @@ class DateStep:
                    reply_markup=time_keyboard(t, [[button(t("Cancel"), "x", "cancel")]]))
         return self.state
 
-    async def _time(self, update: Update, context: BranchContext) -> int:
+    async def _time(self, update: Update, context: BranchContext) -> S:
         assert update.callback_query is not None
         (raw,) = cb_args(update.callback_query.data, PREFIX, str, str)[1:]
         offered = {f"{at:%H%M}": at for at in COMMON_TIMES}
@@ -372,7 +373,7 @@ class DateStep:
 
     async def _accept(
         self, update: Update, context: BranchContext, value: date | datetime, *, echo_new: bool
-    ) -> int:
+    ) -> S:
         """Echo the value with its weekday (in place of the buttons pressed) and move on."""
         assert context.user_data is not None
         t = tr(update, context)
