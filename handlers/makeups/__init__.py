@@ -5,7 +5,7 @@ Only an accepted catch-up counts as organizational life for the drift warnings.
 
 from __future__ import annotations
 
-from handlers.access import access_led_attendance
+from handlers.access.attendance import access_led_attendance
 from handlers.kit.actions import LEADERS, Act, Action, Command, CommandArgs, Reply
 from handlers.makeups.views import AcceptMakeup, awaiting_makeups
 from storage import makeups as store

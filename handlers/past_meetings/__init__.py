@@ -13,7 +13,7 @@ import logging
 from datetime import date, time
 from typing import Any
 
-from handlers.access import access_led_org
+from handlers.access.orgs import access_led_org
 from handlers.checkin import clean_minutes, send_record
 from handlers.kit.actions import LEADERS, Act
 from handlers.kit.flows import (

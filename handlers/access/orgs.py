@@ -1,0 +1,19 @@
+"""Organizations a press points at."""
+
+from __future__ import annotations
+
+from handlers.kit.actions import Act
+from handlers.kit.buttons import OrgId
+from handlers.kit.chat import STALE_BUTTON
+from rules.permissions import can_manage_org
+from storage import orgs as org_store
+from storage.models import PartyOrganization
+
+
+async def access_led_org(act: Act, org_id: OrgId) -> PartyOrganization:
+    """An organization the actor runs (admins: any)."""
+    act.check(can_manage_org(act.actor, org_id))
+    org = await org_store.get_party_org(act.session, org_id)
+    if org is None:
+        act.refuse(STALE_BUTTON)
+    return org
