@@ -96,6 +96,11 @@ COMMANDS: tuple[MenuCommand, ...] = (
 COMMAND_CALLBACKS: dict[str, Callback] = {}
 
 
+def label_of(command: str) -> str:
+    """The keyboard label (message id) of a command in the menu, for its declaration."""
+    return next(c.label for c in COMMANDS if c.command == command)
+
+
 def commands_for(kind: str) -> list[MenuCommand]:
     return [c for c in COMMANDS if kind in c.kinds]
 
