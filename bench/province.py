@@ -10,11 +10,14 @@ Figures only: this is not a test and asserts nothing.
 
     .venv/bin/python -m bench.province [--orgs 1000] [--members 30000] [--years 5]
     .venv/bin/python -m bench.province --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python -m bench.province --db sqlite+aiosqlite:////tmp/province.db --overview-only
 
 With --postgres a scratch database is created on that server (and dropped at the end) and
-ANALYZEd after seeding, as autovacuum would do. The bot runs with BRANCHBOT_PLAN_REMINDERS
-off unless --plan-reminders is given (the planner would send thousands of reminders to
-people the emulator does not know).
+ANALYZEd after seeding, as autovacuum would do. With --db URL (a SQLite file or a PostgreSQL
+database, created if missing) the province is seeded only when that database is empty, and the
+database is kept, so later runs skip the seeding; --overview-only times the overview alone.
+The bot runs with BRANCHBOT_PLAN_REMINDERS off unless --plan-reminders is given (the planner
+would send thousands of reminders to people the emulator does not know).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from bench.checkin_burst import time_ledger
-from bench.common import median_seconds, scratch_database
+from bench.common import median_seconds, pg_admin, scratch_database
 from bot.config import Settings
 from rules.vocabulary import MemberRole, MembershipState, PartyOrgKind
 from storage import demo
@@ -168,43 +171,69 @@ async def _bot_memory(url: str, people: list[int], plan_reminders: bool) -> list
     return lines
 
 
-async def run(url: str, arguments: argparse.Namespace) -> None:
+async def _seed(database: Database, url: str, arguments: argparse.Namespace) -> None:
+    """Seed the province and print its size; with --db, only into an empty database."""
     backend = "SQLite" if is_sqlite(url) else "PostgreSQL"
+    if arguments.db and await demo.has_data(database):
+        print(f"== {backend}: kept database {make_url(url).render_as_string()} (not reseeded)")
+        return
+    started = time.perf_counter()
+    counts = await demo.generate(
+        database, orgs=arguments.orgs, members=arguments.members, years=arguments.years,
+        seed=arguments.seed,
+    )
+    seeding = time.perf_counter() - started
+    async with database.session() as session:
+        if is_sqlite(url):
+            size = _file_size(make_url(url).database or "")
+        else:
+            await session.execute(text("ANALYZE"))
+            size = int(await session.scalar(text(
+                "SELECT pg_database_size(current_database())")) or 0)
+    total = sum(counts.rows.values())
+    print(f"== {backend}: {arguments.orgs:,} party organizations, {arguments.members:,} "
+          f"members, {arguments.years} years; seeded {total:,} rows in {seeding:.1f} s "
+          f"({total / seeding:,.0f} rows/s), {size / 2**20:,.0f} MiB")
+    print(f"   {counts.format()}")
+
+
+async def run(url: str, arguments: argparse.Namespace) -> None:
     await upgrade(url)
     database = Database(url)
     settings = Settings(database_url=url)
     try:
-        started = time.perf_counter()
-        counts = await demo.generate(
-            database, orgs=arguments.orgs, members=arguments.members, years=arguments.years,
-            seed=arguments.seed,
-        )
-        seeding = time.perf_counter() - started
-        async with database.session() as session:
-            if is_sqlite(url):
-                size = _file_size(make_url(url).database or "")
-            else:
-                await session.execute(text("ANALYZE"))
-                size = int(await session.scalar(text(
-                    "SELECT pg_database_size(current_database())")) or 0)
-        total = sum(counts.rows.values())
-        print(f"== {backend}: {arguments.orgs:,} party organizations, {arguments.members:,} "
-              f"members, {arguments.years} years; seeded {total:,} rows in {seeding:.1f} s "
-              f"({total / seeding:,.0f} rows/s), {size / 2**20:,.0f} MiB")
-        print(f"   {counts.format()}")
-        org_id, name, members, people = await _biggest_branch(database)
-        print(f"biggest branch: {name} ({members} members)")
-        for line in await time_ledger(database, org_id, settings, arguments.years):
-            print(line)
+        await _seed(database, url, arguments)
+        if not arguments.overview_only:
+            org_id, name, members, people = await _biggest_branch(database)
+            print(f"biggest branch: {name} ({members} members)")
+            for line in await time_ledger(database, org_id, settings, arguments.years):
+                print(line)
         print(await _overview_line(database, settings))
     finally:
         await database.dispose()
-    if not arguments.no_bot:
+    if not arguments.no_bot and not arguments.overview_only:
         for line in await _bot_memory(url, people, arguments.plan_reminders):
             print(line)
 
 
+async def _kept_database(url: str) -> str:
+    """--db: the URL itself; a PostgreSQL database is created first if it is missing."""
+    if not is_sqlite(url):
+        import asyncpg
+
+        name = make_url(url).database
+        try:
+            await pg_admin(make_url(url).set(database="postgres").render_as_string(
+                hide_password=False), f"CREATE DATABASE {name}")
+        except asyncpg.DuplicateDatabaseError:
+            pass
+    return url
+
+
 async def main(arguments: argparse.Namespace) -> None:
+    if arguments.db:
+        await run(await _kept_database(arguments.db), arguments)
+        return
     if not arguments.skip_sqlite:
         async with scratch_database(name="province") as url:
             await run(url, arguments)
@@ -223,4 +252,9 @@ if __name__ == "__main__":
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--no-bot", action="store_true", help="skip the bot memory figures")
     parser.add_argument("--plan-reminders", action="store_true")
+    parser.add_argument("--db", default=None,
+                        help="bench this database and keep it: seeded only when empty "
+                             "(sqlite+aiosqlite:////path.db or postgresql+asyncpg://.../name)")
+    parser.add_argument("--overview-only", action="store_true",
+                        help="time the overview only (no ledger, no bot)")
     asyncio.run(main(parser.parse_args()))
