@@ -43,10 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased, selectinload
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 
 from rules import training as rules
 from rules.meetings import MEMBER_STATUSES
@@ -77,6 +74,7 @@ from storage.models import (
     utcnow,
 )
 from storage.orgs import descendant_ids
+from storage.sql_functions import MinutesBetween
 from storage.training_overlap import counted_once
 
 __all__ = [
@@ -156,26 +154,6 @@ class EvidenceFile:
 # ---------------------------------------------------------------------------------------------
 
 
-class _MinutesBetween(FunctionElement[int]):
-    """Whole minutes from the first to the second timestamp, in either dialect."""
-
-    type = Integer()
-    inherit_cache = True
-    name = "minutes_between"
-
-
-@compiles(_MinutesBetween, "sqlite")
-def _minutes_sqlite(element: _MinutesBetween, compiler: SQLCompiler, **kw: Any) -> str:
-    start, end = (compiler.process(c, **kw) for c in element.clauses)
-    return f"CAST(ROUND((julianday({end}) - julianday({start})) * 1440) AS INTEGER)"
-
-
-@compiles(_MinutesBetween)
-def _minutes_default(element: _MinutesBetween, compiler: SQLCompiler, **kw: Any) -> str:
-    start, end = (compiler.process(c, **kw) for c in element.clauses)
-    return f"CAST(ROUND(EXTRACT(EPOCH FROM ({end} - {start})) / 60) AS INTEGER)"
-
-
 def _int(value: int) -> ColumnElement[int]:
     """An integer constant written into the SQL (typed the same on both dialects)."""
     return literal_column(str(int(value)), Integer)
@@ -231,7 +209,7 @@ def _facts(year: int, tz: tzinfo, persons: Any | None, *, lessons_attended: bool
             Membership.person_id,
             _word(TrainingKind.LESSON.value),
             _word(TrainingState.VERIFIED.value),
-            _MinutesBetween(Meeting.starts_at, Meeting.ends_at),
+            MinutesBetween(Meeting.starts_at, Meeting.ends_at),
         )
         .select_from(Attendance)
         .join(Meeting, Meeting.id == Attendance.meeting_id)
@@ -1098,7 +1076,7 @@ async def person_lines(
     ]
     if TrainingState.VERIFIED in states:
         start, end = _year_bounds(year, tz)
-        minutes = _MinutesBetween(Meeting.starts_at, Meeting.ends_at)
+        minutes = MinutesBetween(Meeting.starts_at, Meeting.ends_at)
         lessons = await session.execute(
             select(Meeting.id, Meeting.topic, Meeting.starts_at, Meeting.ends_at, minutes,
                    Meeting.lecturer)
@@ -1378,7 +1356,7 @@ async def export_data(
         for title, organizer, kind, starts, ends, n, m in record_rows.all()
     ]
     start, end = _year_bounds(year, tz)
-    minutes = _MinutesBetween(Meeting.starts_at, Meeting.ends_at)
+    minutes = MinutesBetween(Meeting.starts_at, Meeting.ends_at)
     lesson_rows = await session.execute(
         select(
             Meeting.topic, Meeting.lecturer, Meeting.starts_at, Meeting.ends_at, func.count(),

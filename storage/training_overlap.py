@@ -13,34 +13,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, exists, select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 
 from rules.vocabulary import AttendanceStatus, MeetingKind, MeetingState, TrainingKind
 from storage.models import Attendance, Meeting, Membership, TrainingRecord
-
-
-class _LocalDate(FunctionElement[date]):
-    """The date of a UTC timestamp at a fixed offset in minutes, in either dialect."""
-
-    type = Date()
-    inherit_cache = True
-    name = "local_date"
-
-
-@compiles(_LocalDate, "sqlite")
-def _local_date_sqlite(element: _LocalDate, compiler: SQLCompiler, **kw: Any) -> str:
-    moment, offset = (compiler.process(c, **kw) for c in element.clauses)
-    return f"date({moment}, ({offset}) || ' minutes')"
-
-
-@compiles(_LocalDate)
-def _local_date_default(element: _LocalDate, compiler: SQLCompiler, **kw: Any) -> str:
-    moment, offset = (compiler.process(c, **kw) for c in element.clauses)
-    return f"CAST(({moment} AT TIME ZONE 'UTC') + make_interval(mins => {offset}) AS DATE)"
+from storage.sql_functions import LocalDate
 
 
 def _offset_minutes(tz: tzinfo, year: int) -> int:
@@ -50,7 +28,7 @@ def _offset_minutes(tz: tzinfo, year: int) -> int:
 
 
 def _attended(person_id: Any, starts_on: Any, ends_on: Any, tz: tzinfo, year: int) -> Any:
-    local_day = _LocalDate(Meeting.starts_at, _offset_minutes(tz, year))
+    local_day = LocalDate(Meeting.starts_at, _offset_minutes(tz, year))
     return (
         select(Meeting.id, Meeting.topic, Meeting.starts_at)
         .select_from(Attendance)
