@@ -46,7 +46,7 @@ from rules.vocabulary import (
     TrainingKind,
     TrainingState,
 )
-from storage import meeting_counts, overview
+from storage import lesson_attendances, meeting_counts, overview
 from storage.db import Database, is_sqlite
 from storage.duties import ensure_default_duties, template_of
 from storage.migrate import upgrade
@@ -177,8 +177,10 @@ async def seed(database: Database, branches: int, today: date, rng: random.Rando
     await bulk_insert(database, Meeting, meetings)
     await bulk_insert(database, Attendance, attendances)
     async with database.engine.begin() as connection:
-        # Meetings went in directly: count them for compliance as closing them would have.
+        # Meetings went in directly: count them for compliance and keep the lessons attended,
+        # as closing them would have.
         await meeting_counts.rebuild(connection, TZ)
+        await lesson_attendances.rebuild(connection)
 
     records: list[dict[str, Any]] = []
     years: list[dict[str, Any]] = []

@@ -42,7 +42,7 @@ from rules.vocabulary import (
     TrainingKind,
     TrainingState,
 )
-from storage import training
+from storage import lesson_attendances, training
 from storage.db import Database, is_sqlite
 from storage.migrate import upgrade
 from storage.models import (
@@ -185,6 +185,9 @@ async def seed(database: Database, members: int, on: date, rng: random.Random) -
                 })
     await bulk_insert(database, Meeting, meetings)
     await bulk_insert(database, Attendance, attendances)
+    async with database.engine.begin() as connection:
+        # Lessons went in directly: keep them as attended, as closing them would have.
+        await lesson_attendances.rebuild(connection)
     return Seeded(
         root=1, big_branch=big, big_branch_members=big_count, branches=branches,
         people=members, records=len(records),

@@ -977,10 +977,13 @@ async def generate(
             # Index pages of millions of attendance lines stay in memory while loading.
             await connection.exec_driver_sql("PRAGMA cache_size=-262144")
         await province.write(_Writer(connection, counts))
-        # Meetings went in directly: count them for compliance as closing them would have.
+        # Meetings went in directly: count them for compliance and keep the lessons
+        # attended, as closing them would have.
+        from storage import lesson_attendances
         from storage.meeting_counts import rebuild
 
         counts.add("meeting_counts", await rebuild(connection, TZ))
+        counts.add("lesson_attendances", await lesson_attendances.rebuild(connection))
         await connection.commit()
         if connection.dialect.name == "postgresql":
             from storage.transfer import reset_sequences

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rules import meetings as rules
 from rules.vocabulary import AttendanceStatus, MeetingState, MembershipState, MemberStatus
-from storage import audit, meeting_counts
+from storage import audit, lesson_attendances, meeting_counts
 from storage.meetings import ARRIVED, MeetingError, member_facts
 from storage.models import Attendance, Meeting, Membership, OutboxMessage, OutboxState, Person
 
@@ -158,6 +158,7 @@ async def add_line(
     await session.flush()
     if closed:
         await meeting_counts.quorum_changed(session, meeting, was_short, tz)
+        await lesson_attendances.sync(session, attendance_ids=[line.id])
     audit.record(session, by, "attendance.add", "attendance", line.id, meeting_id=meeting.id,
                  membership_id=membership.id, status=status, reason=reason)
     return line

@@ -20,7 +20,7 @@ from rules.vocabulary import (
     MeetingState,
     MembershipState,
 )
-from storage import audit, meeting_counts, outbox
+from storage import audit, lesson_attendances, meeting_counts, outbox
 from storage.models import Attendance, Meeting, MeetingFile, Membership, PartyGroup, Person, utcnow
 
 # Statuses that count as "was there" and must not be overwritten by a later check-in.
@@ -440,6 +440,7 @@ async def close(
     await outbox.cancel(session, subject=_subject(meeting), reason="meeting closed")
     counts = rules.ledger_counts(frozen)
     await meeting_counts.meeting_closed(session, meeting, counts, tz)
+    await lesson_attendances.sync(session, meeting_id=meeting.id)
     audit.record(
         session, by, "meeting.close", "meeting", meeting.id,
         expected=counts.expected, present=counts.present, on_leave=counts.on_leave,
@@ -516,6 +517,7 @@ async def correct_attendance(
     if closed and meeting is not None:
         await session.flush()
         await meeting_counts.quorum_changed(session, meeting, was_short, tz)
+        await lesson_attendances.sync(session, attendance_ids=[attendance.id])
     audit.record(
         session, by, "attendance.correct", "attendance", attendance.id,
         before=before, after=status, reason=reason,

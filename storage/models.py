@@ -516,8 +516,30 @@ class TrainingRequirement(Base):
     set_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class LessonAttendance(Base):
+    """A party lesson attended: one line PRESENT at a CLOSED meeting of kind LESSON, with the
+    person and the meeting's times copied, so training totals find a person's lessons of a year
+    by index instead of joining every attendance line to its meeting.
+
+    Kept by storage/lesson_attendances.py in the transactions that close a meeting, record one
+    afterwards or change a line of a closed one; a deleted line takes its row with it.
+    """
+
+    __tablename__ = "lesson_attendances"
+    __table_args__ = (Index("ix_lesson_attendances_person_starts", "person_id", "starts_at"),)
+
+    attendance_id: Mapped[int] = mapped_column(
+        ForeignKey("attendances.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+
 __all__ += [
     "TRAINING_OPEN_STATES_SQL",
+    "LessonAttendance",
     "TrainingEvidence",
     "TrainingRecord",
     "TrainingRequirement",

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rules import meetings as rules
 from rules.vocabulary import AttendanceStatus, CheckinMethod, MeetingKind, MeetingState
-from storage import audit, meeting_counts
+from storage import audit, lesson_attendances, meeting_counts
 from storage.meetings import MeetingError, member_facts
 from storage.models import Attendance, Meeting, Membership, PartyGroup, PartyOrganization, Person
 
@@ -127,6 +127,7 @@ async def record_past(
     )
     counts = rules.ledger_counts(dict(enumerate(past.attendance.values())))
     await meeting_counts.meeting_closed(session, meeting, counts, tz)
+    await lesson_attendances.sync(session, meeting_id=meeting.id)
     audit.record(
         session, by, "meeting.record_past", "meeting", meeting.id, kind=past.kind.value,
         day=past.day.isoformat(), expected=counts.expected, present=counts.present,

@@ -7,9 +7,10 @@ Every view aggregates in SQL with a fixed number of statements whatever the numb
 - A record's minutes are split per calendar year when it is written (`training_years`), so a
   year's total is a plain SUM.
 - Party lessons attended (PRESENT on a CLOSED meeting of kind LESSON) count as verified
-  training of kind `lesson` with the meeting's duration. They are added to the logged records
-  by a UNION ALL in the queries, never copied, so a corrected attendance line counts at once.
-  The lesson's year is the local year of its start (`tz`).
+  training of kind `lesson` with the meeting's duration. The totals add them to the logged
+  records by a UNION ALL, reading them from lesson_attendances (storage/lesson_attendances.py),
+  kept in the transaction that closes the meeting or corrects a line, so a correction counts
+  at once. The lesson's year is the local year of its start (`tz`).
 - The yearly requirement of each party organization is resolved by a recursive query down the
   tree (the nearest override wins, else the deployment default of the TrainingPolicy), the
   same rule as rules.training.resolve_required_minutes, which the person view uses.
@@ -63,6 +64,7 @@ from rules.vocabulary import (
 from storage import audit
 from storage.models import (
     Attendance,
+    LessonAttendance,
     Meeting,
     Membership,
     PartyOrganization,
@@ -185,11 +187,10 @@ def _counted_membership(org_ids: Collection[int] | None) -> list[ColumnElement[b
     return conditions
 
 
-def _facts(year: int, tz: tzinfo, persons: Any | None, *, lessons_attended: bool = True) -> Any:
+def _facts(year: int, tz: tzinfo, persons: Any | None) -> Any:
     """(person_id, kind, state, minutes) of `year`: logged records UNION ALL lessons attended.
 
     `persons` restricts to some person ids (a list or a SELECT of ids); None means everyone.
-    Without `lessons_attended` only logged records (when no one asked for counts lessons).
     """
     start, end = _year_bounds(year, tz)
     logged = (
@@ -200,33 +201,22 @@ def _facts(year: int, tz: tzinfo, persons: Any | None, *, lessons_attended: bool
             TrainingYear.minutes.label("minutes"),
         )
         .join(TrainingYear, TrainingYear.record_id == TrainingRecord.id)
-        .where(TrainingYear.year == year, TrainingRecord.state.in_(OPEN_STATES))
-    )
-    if lessons_attended:  # a lesson attended and logged by hand counts once (the attended one)
-        logged = logged.where(counted_once(tz, year))
-    lessons = (
-        select(
-            Membership.person_id,
-            _word(TrainingKind.LESSON.value),
-            _word(TrainingState.VERIFIED.value),
-            MinutesBetween(Meeting.starts_at, Meeting.ends_at),
-        )
-        .select_from(Attendance)
-        .join(Meeting, Meeting.id == Attendance.meeting_id)
-        .join(Membership, Membership.id == Attendance.membership_id)
         .where(
-            Meeting.kind == MeetingKind.LESSON,
-            Meeting.state == MeetingState.CLOSED,
-            Attendance.status == AttendanceStatus.PRESENT,
-            Meeting.starts_at >= start,
-            Meeting.starts_at < end,
+            TrainingYear.year == year,
+            TrainingRecord.state.in_(OPEN_STATES),
+            counted_once(tz, year),  # a lesson attended and logged by hand counts once
         )
     )
+    # Kept by storage/lesson_attendances.py: a person's lessons of a year by index.
+    lessons = select(
+        LessonAttendance.person_id,
+        _word(TrainingKind.LESSON.value),
+        _word(TrainingState.VERIFIED.value),
+        MinutesBetween(LessonAttendance.starts_at, LessonAttendance.ends_at),
+    ).where(LessonAttendance.starts_at >= start, LessonAttendance.starts_at < end)
     if persons is not None:
         logged = logged.where(TrainingRecord.person_id.in_(persons))
-        lessons = lessons.where(Membership.person_id.in_(persons))
-    if not lessons_attended:
-        return logged.subquery("facts")
+        lessons = lessons.where(LessonAttendance.person_id.in_(persons))
     return union_all(logged, lessons).subquery("facts")
 
 
@@ -298,8 +288,6 @@ def _requirements_cte(policy: TrainingPolicy) -> Any:
 def _progress(
     org_ids: Collection[int] | None, year: int, tz: tzinfo, policy: TrainingPolicy,
     extra: Sequence[ColumnElement[bool]] = (),
-    *,
-    lessons_attended: bool = True,
 ) -> Any:
     """Per counted membership: required, counted and pending minutes and verified per kind."""
     required_tree = _requirements_cte(policy)
@@ -308,7 +296,7 @@ def _progress(
         if org_ids is not None
         else None
     )
-    sums = _sums(_facts(year, tz, persons, lessons_attended=lessons_attended), policy)
+    sums = _sums(_facts(year, tz, persons), policy)
     leader = _is_leader()
 
     def by_group(leader_value: Any, member_value: Any) -> ColumnElement[int]:
@@ -1211,14 +1199,7 @@ async def secretaries_on_track(
     """For a subtree: secretaries whose counted training >= the pro-rata target, per org."""
     org_ids = await descendant_ids(session, {root_org_id})
     year = on.year
-    # Lessons attended matter only if they count for someone asked for (the overview asks for
-    # secretaries, leaders, whose counted kinds leave lessons out by default): a costly join.
-    lessons = not set(roles) <= LEADER_ROLES or any(
-        TrainingKind.LESSON in policy.counted_kinds[key]
-        for key in policy.binding(TrainingGroup.LEADER)
-    )
-    progress = _progress(org_ids, year, tz, policy, extra=[Membership.role.in_(list(roles))],
-                         lessons_attended=lessons)
+    progress = _progress(org_ids, year, tz, policy, extra=[Membership.role.in_(list(roles))])
     target = _target(progress.c.required, on, year)
     study_target = _target(progress.c.study_required, on, year)
     # On track on every requirement binding them (a leader: concentrated and study).

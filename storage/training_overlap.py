@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rules.vocabulary import AttendanceStatus, MeetingKind, MeetingState, TrainingKind
-from storage.models import Attendance, Meeting, Membership, TrainingRecord
+from rules.vocabulary import TrainingKind
+from storage.models import LessonAttendance, Meeting, TrainingRecord
 from storage.sql_functions import LocalDate
 
 
@@ -28,17 +28,12 @@ def _offset_minutes(tz: tzinfo, year: int) -> int:
 
 
 def _attended(person_id: Any, starts_on: Any, ends_on: Any, tz: tzinfo, year: int) -> Any:
-    local_day = LocalDate(Meeting.starts_at, _offset_minutes(tz, year))
+    """The lessons a person attended (storage/lesson_attendances.py) on the record's days."""
+    local_day = LocalDate(LessonAttendance.starts_at, _offset_minutes(tz, year))
     return (
-        select(Meeting.id, Meeting.topic, Meeting.starts_at)
-        .select_from(Attendance)
-        .join(Meeting, Meeting.id == Attendance.meeting_id)
-        .join(Membership, Membership.id == Attendance.membership_id)
+        select(LessonAttendance.meeting_id)
         .where(
-            Membership.person_id == person_id,
-            Meeting.kind == MeetingKind.LESSON,
-            Meeting.state == MeetingState.CLOSED,
-            Attendance.status == AttendanceStatus.PRESENT,
+            LessonAttendance.person_id == person_id,
             local_day >= starts_on,
             local_day <= ends_on,
         )
@@ -67,10 +62,12 @@ async def attended_lesson(
     """The lesson attended that a record being logged repeats (the matching rule), if any."""
     if kind is not TrainingKind.LESSON:
         return None
+    attended = _attended(person_id, starts_on, ends_on, tz, starts_on.year).subquery()
     row = (
         await session.execute(
-            _attended(person_id, starts_on, ends_on, tz, starts_on.year)
-            .order_by(Meeting.starts_at).limit(1)
+            select(Meeting.id, Meeting.topic, Meeting.starts_at)
+            .join(attended, attended.c.meeting_id == Meeting.id)
+            .order_by(Meeting.starts_at, Meeting.id).limit(1)
         )
     ).first()
     return None if row is None else AttendedLesson(row[0], row[1], row[2])
