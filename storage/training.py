@@ -193,6 +193,11 @@ def _facts(year: int, tz: tzinfo, persons: Any | None) -> Any:
     `persons` restricts to some person ids (a list or a SELECT of ids); None means everyone.
     """
     start, end = _year_bounds(year, tz)
+    # For some people a range, not an equality: SQLite, which keeps no statistics, then reads
+    # their records by person instead of every record of the year (the same rows either way).
+    in_year = (
+        TrainingYear.year == year if persons is None else TrainingYear.year.between(year, year)
+    )
     logged = (
         select(
             TrainingRecord.person_id.label("person_id"),
@@ -202,7 +207,7 @@ def _facts(year: int, tz: tzinfo, persons: Any | None) -> Any:
         )
         .join(TrainingYear, TrainingYear.record_id == TrainingRecord.id)
         .where(
-            TrainingYear.year == year,
+            in_year,
             TrainingRecord.state.in_(OPEN_STATES),
             counted_once(tz, year),  # a lesson attended and logged by hand counts once
         )
