@@ -11,20 +11,19 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rules.training import TrainingKind, TrainingState
+from rules.vocabulary import (
+    AttendanceStatus,
+    MeetingKind,
+    MemberRole,
+    MemberStatus,
+    TrainingKind,
+    TrainingState,
+)
 from storage import expected_lists, lesson_attendances, makeups, meetings, orgs, past_meetings
 from storage import people as store_people
 from storage import training as store
 from storage.db import Database
-from storage.models import (
-    Attendance,
-    AttendanceStatus,
-    MeetingKind,
-    MemberRole,
-    Membership,
-    MemberStatus,
-    TrainingRecord,
-)
+from storage.models import Attendance, Membership, TrainingRecord
 from tests.test_training_storage import (
     TZ,
     Person,
