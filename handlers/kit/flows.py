@@ -40,11 +40,12 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.kit.actions import Act, Audience, Command, CommandArgs, refuse
+from handlers.kit.actions import Act, Audience, Command, CommandArgs, Reply, refuse
 from handlers.kit.buttons import MAX_CALLBACK_BYTES, BadCallback, ButtonData
 from handlers.kit.chat import (
     STALE_BUTTON,
     Refused,
+    ReplyMarkup,
     answer,
     current_actor,
     first_answer,
@@ -95,7 +96,11 @@ class Form(BaseModel):
 F = TypeVar("F", bound=Form)
 D = TypeVar("D")
 Ask = Callable[[Act, F], Awaitable[Html]]
+Rows = list[list[InlineKeyboardButton]]
+# A press handled while a step is current: its family, and what it answers (see Next).
+Presses = Sequence[tuple[type[ButtonData], Callable[[Act, F, Any], Awaitable[Any]]]]
 StepHandler = Callable[[Update, BranchContext], Coroutine[Any, Any, object]]
+_FLOWS: dict[str, Flow[Any]] = {}  # the registered flows, by name: a person is in one at a time
 
 
 @dataclass(frozen=True)
@@ -107,8 +112,8 @@ class Option:
 
 
 class GoBack(Exception):
-    """The final check found a problem with one answer: say why and ask that step again;
-    once it is answered the flow returns to the final step (`resume`), the rest kept."""
+    """A check found a problem with an earlier answer: say why and ask that step again; once
+    it is answered the flow returns to the step that raised it (`resume`), the rest kept."""
 
     def __init__(self, step: str, message: str, *, resume: bool = True, **values: Any) -> None:
         super().__init__(message)
@@ -117,10 +122,13 @@ class GoBack(Exception):
 
 @dataclass(frozen=True)
 class Next:
-    """A custom step's answer: store `values` in the form, then the next step (or `stay`)."""
+    """A step's answer: store `values` in the form, then the next step (or `stay`, or the
+    step named `to`). A step's handler may also answer a Problem or Invalid (said; the step
+    stays) or a Reply (the flow ends with it)."""
 
     values: dict[str, Any]
     stay: bool = False
+    to: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -151,6 +159,8 @@ class Text(Step[F]):
     ask: Ask[F]
     read: Callable[[Act, F, str], Awaitable[Any]]
     echo: Callable[[Act, F], Html] | None = None
+    buttons: Callable[[Act, F], Awaitable[Rows]] | None = None  # above back and cancel
+    presses: Presses[F] = ()  # the families of those buttons, as in Custom
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -158,10 +168,10 @@ class Custom(Step[F]):
     """A step with its own message and buttons: each button family in `presses` is handled
     while the step is current, and returns Next (store, then move on or stay and redraw)."""
 
-    render: Callable[[Act, F], Awaitable[tuple[Html, list[list[InlineKeyboardButton]]]]]
-    presses: Sequence[tuple[type[ButtonData], Callable[[Act, F, Any], Awaitable[Next]]]] = ()
+    render: Callable[[Act, F], Awaitable[tuple[Html, Rows]]]
+    presses: Presses[F] = ()
     # Messages the step takes (files, a location, typed text): (filter, handler) pairs.
-    messages: Sequence[tuple[filters.BaseFilter, Callable[[Act, F, Message], Awaitable[Next]]]] = ()
+    messages: Sequence[tuple[filters.BaseFilter, Callable[[Act, F, Message], Awaitable[Any]]]] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -174,6 +184,10 @@ class Day(Step[F]):
     prefer: Prefer = "future"
     check: DateCheck | None = None
     quick: bool = True
+    # The value read, checked against the form: the value, or an answer as for Next.
+    accept: Callable[[Act, F, Any], Awaitable[Any]] | None = None
+    buttons: Callable[[Act, F], Awaitable[Rows]] | None = None
+    presses: Presses[F] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -182,7 +196,7 @@ class Confirm(Step[F]):
 
     summary: Ask[F]
     label: str  # message id of the button
-    finish: Callable[[Act, F], Awaitable[Html | None]]
+    finish: Callable[[Act, F], Awaitable[Html | Reply | None]]
 
 
 AnyStep = Choose[Any] | Text[Any] | Custom[Any] | Day[Any] | Confirm[Any]
@@ -299,12 +313,11 @@ class Flow(Generic[F]):
             text = await step.ask(act, form)
             rows = [[self._button(o.label, step.key, o.value)]
                     for o in await step.options(act, form)]
-        elif isinstance(step, Text):
+        elif isinstance(step, Text | Day):
             text = await step.ask(act, form)
+            rows = await step.buttons(act, form) if step.buttons else []
         elif isinstance(step, Custom):
             text, rows = await step.render(act, form)
-        elif isinstance(step, Day):
-            text = await step.ask(act, form)
         else:
             text = await step.summary(act, form)
             rows = [[self._button(t(step.label), step.key)]]
@@ -317,16 +330,17 @@ class Flow(Generic[F]):
         if isinstance(step, Day):
             date_step = self._date_step(step)
             act.context.user_data[DATE_PENDING] = {"step": date_step.key}  # type: ignore[index]
-            markup = date_step.markup(t, act.context, [last]) or InlineKeyboardMarkup([last])
+            markup = (date_step.markup(t, act.context, [*rows, last])
+                      or InlineKeyboardMarkup([last]))
             return _Show(text, markup, new), step.key
         return _Show(text, InlineKeyboardMarkup([*rows, last]), new), step.key
 
     def _date_step(self, step: Day[Any]) -> DateStep[object]:
         async def done(update: Update, context: BranchContext, value: Any) -> object:
             async def body(act: Act) -> tuple[_Show | None, object]:
-                form = self._with(await self._current(act, step.key), {step.key: value})
-                return await self._ask(act, form, self._resume(act.context, form, step.key),
-                                       new=True)
+                form = await self._current(act, step.key)
+                outcome = await step.accept(act, form, value) if step.accept else value
+                return await self._answered(act, form, step, outcome, new=True)
 
             return await self._run(update, context, body)
 
@@ -342,7 +356,15 @@ class Flow(Generic[F]):
         async with context.db.session() as session:
             actor = await current_actor(session, update, context)
             act = Act(update, context, session, actor, translator(actor.language), self.name)
-            shown, state = await body(act)
+            try:
+                shown, state = await body(act)
+            except GoBack as back:  # nothing was written: say why, ask that step again
+                await session.rollback()
+                await alert(update, act.t(back.message, **back.values))
+                form, current = self._load(context)
+                context.user_data[self._slot]["resume"] = (  # type: ignore[index]
+                    current if back.resume else None)
+                shown, state = await self._ask(act, form, self._step(back.step), new=True)
         await answer(update)
         for note in act.notes:
             await send(update, note)
@@ -374,6 +396,9 @@ class Flow(Generic[F]):
             if not entry.audience.admits(act.actor):
                 refuse(update, self.name)
             form = await entry.start(act, data)
+            for other in _FLOWS.values():  # one conversation at a time: leave any other
+                if other is not self:
+                    other._leave(update, context)
             intro = await entry.intro(act, form) if entry.intro else None
             return await self._ask(act, form, self._after(None, form), new=True, above=intro)
 
@@ -404,19 +429,14 @@ class Flow(Generic[F]):
                 if isinstance(step, Choose) and word == step.key:
                     if value not in {o.value for o in await step.options(act, form)}:
                         raise Refused(STALE_BUTTON)
-                    form = self._with(form, {step.key: value})
-                    return await self._ask(act, form, self._resume(act.context, form, step.key),
-                                           new=False)
-                if isinstance(step, Custom):
-                    family, handle = next(((family, handle) for family, handle in step.presses
-                                           if re.match(family.pattern(), query.data or "")),
-                                          (None, None))
+                    return await self._answered(act, form, step, value, new=False)
+                if isinstance(step, Custom | Text | Day):
+                    family, handle = next(((f, h) for f, h in step.presses
+                                           if re.match(f.pattern(), str(query.data))), (None, None))
                     if family is None or handle is None:
                         raise BadCallback(query.data)
                     outcome = await handle(act, form, family.unpack(query.data))
-                    form = self._with(form, outcome.values)
-                    target = step if outcome.stay else self._resume(act.context, form, step.key)
-                    return await self._ask(act, form, target, new=False)
+                    return await self._answered(act, form, step, outcome, new=False)
                 if isinstance(step, Confirm) and word == step.key and not value:
                     return await self._finish(act, form, step)
                 raise BadCallback(query.data)
@@ -433,24 +453,14 @@ class Flow(Generic[F]):
             async def body(act: Act) -> tuple[_Show | None, object]:
                 form = await self._current(act, step.key)
                 value = await step.read(act, form, text)
-                if isinstance(value, Invalid):
-                    act.say(invalid_text(act.t, value))
-                    return None, step.key
-                if isinstance(value, Problem):
-                    act.say(act.t(value.message, **value.values))
-                    return None, step.key
-                form = self._with(form, value.values if isinstance(value, Next)
-                                  else {step.key: value})
-                above = step.echo(act, form) if step.echo else None
-                return await self._ask(act, form, self._resume(act.context, form, step.key),
-                                       new=True, above=above)
+                return await self._answered(act, form, step, value, new=True, echo=step.echo)
 
             return await self._run(update, context, body)
 
         return typed
 
     def _on_message(
-        self, step: Custom[Any], handle: Callable[[Act, Any, Message], Awaitable[Next]]
+        self, step: Custom[Any], handle: Callable[[Act, Any, Message], Awaitable[Any]]
     ) -> StepHandler:
         async def received(update: Update, context: BranchContext) -> object:
             message = update.effective_message
@@ -459,25 +469,44 @@ class Flow(Generic[F]):
             async def body(act: Act) -> tuple[_Show | None, object]:
                 form = await self._current(act, step.key)
                 outcome = await handle(act, form, message)
-                form = self._with(form, outcome.values)
-                target = step if outcome.stay else self._resume(act.context, form, step.key)
-                return await self._ask(act, form, target, new=True)
+                return await self._answered(act, form, step, outcome, new=True)
 
             return await self._run(update, context, body)
 
         return received
 
     async def _finish(self, act: Act, form: F, step: Confirm[Any]) -> tuple[_Show | None, object]:
-        try:
-            done = await step.finish(act, form)
-        except GoBack as back:  # nothing was written: say why, ask that step again
-            await act.session.rollback()
-            await alert(act.update, act.t(back.message, **back.values))
-            slot = act.context.user_data[self._slot]  # type: ignore[index]
-            slot["resume"] = step.key if back.resume else None
-            return await self._ask(act, form, self._step(back.step), new=True)
+        done = await step.finish(act, form)
         self._drop(act.context)
+        if isinstance(done, Reply):
+            return _Show(done.text, done.markup, done.new), END
         return (_Show(done, None, False) if done is not None else None), END
+
+    async def _answered(self, act: Act, form: F, step: AnyStep, outcome: Any, *, new: bool,
+                        echo: Callable[[Act, F], Html] | None = None
+                        ) -> tuple[_Show | None, object]:
+        """What a step's answer leads to (see Next): said and stay, the end, or a step."""
+        if isinstance(outcome, Invalid | Problem):
+            act.say(invalid_text(act.t, outcome) if isinstance(outcome, Invalid)
+                    else act.t(outcome.message, **outcome.values))
+            return None, step.key
+        if isinstance(outcome, Reply):
+            self._drop(act.context)
+            return _Show(outcome.text, outcome.markup, outcome.new), END
+        values = outcome.values if isinstance(outcome, Next) else {step.key: outcome}
+        form = self._with(form, values)
+        target = (self._step(outcome.to) if isinstance(outcome, Next) and outcome.to
+                  else step if isinstance(outcome, Next) and outcome.stay
+                  else self._resume(act.context, form, step.key))
+        return await self._ask(act, form, target, new=new,
+                               above=echo(act, form) if echo else None)
+
+    def _leave(self, update: Update, context: BranchContext) -> None:
+        """End this flow for the person (another one starts); its form is dropped."""
+        found: ConversationHandler[Any] | None = getattr(self, "_conversation", None)
+        if found is not None and (key := found._get_key(update)) in found._conversations:
+            found._update_state(END, key)
+        self._drop(context)
 
     def _with(self, form: F, values: dict[str, Any]) -> F:
         try:
@@ -498,11 +527,12 @@ class Flow(Generic[F]):
         states: dict[object, list[BaseHandler[Any, Any, Any]]] = {}
         for step in self.steps:
             handlers: list[BaseHandler[Any, Any, Any]] = []
+            if isinstance(step, Custom | Text | Day):
+                handlers += [CallbackQueryHandler(self._on_press(step), pattern=family.pattern())
+                             for family, _handle in step.presses]
             if isinstance(step, Text):
                 handlers.append(MessageHandler(shared.text_input, self._on_text(step)))
             elif isinstance(step, Custom):
-                handlers += [CallbackQueryHandler(self._on_press(step), pattern=family.pattern())
-                             for family, _handle in step.presses]
                 handlers += [MessageHandler(accepts, self._on_message(step, handle))
                              for accepts, handle in step.messages]
             elif isinstance(step, Day):
@@ -531,7 +561,8 @@ class Flow(Generic[F]):
             persistent=True,
             allow_reentry=True,
         )
-        object.__setattr__(self, "_conversation", conversation)  # for dispatch()
+        object.__setattr__(self, "_conversation", conversation)  # for dispatch() and _leave()
+        _FLOWS[self.name] = self
         return conversation
 
     async def dispatch(self, update: Update, context: BranchContext) -> None:
@@ -555,7 +586,7 @@ class Problem:
 @dataclass(frozen=True)
 class _Show:
     text: Html
-    markup: InlineKeyboardMarkup | None
+    markup: ReplyMarkup | None
     new: bool
 
 
