@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 
 from bench.common import bulk_insert, member_rows, party_tree, scratch_database, timed, timing_line
-from handlers.training_workbook import WORKBOOK_TEXTS, build_workbook
+from handlers.training import WORKBOOK_TEXTS, build_workbook
 from rules import training as rules
 from rules.vocabulary import (
     AttendanceStatus,

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from handlers.training_workbook import WORKBOOK_TEXTS, build_workbook
+from handlers.training import WORKBOOK_TEXTS, build_workbook
 from rules import training as rules
 from rules.training import TrainingDraft
 from rules.vocabulary import (

@@ -1,0 +1,192 @@
+"""Admins set an organization's yearly training requirement per group (it holds below, where
+nothing else is set), or clear it to follow the level above again (audited)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from handlers.access.orgs import access_led_org
+from handlers.kit.actions import ADMINS, Act, Reply
+from handlers.kit.buttons import OrgId
+from handlers.kit.chat import STALE_BUTTON
+from handlers.kit.flows import Custom, Entry, Flow, Form, Next, Problem, Text
+from handlers.kit.i18n import BLANK, N_, Html, Translator, html_join
+from handlers.kit.pseudonyms import pseudonym
+from handlers.kit.ui import keyboard
+from handlers.labels import TRAINING_GROUP_LABELS
+from handlers.training.views import (
+    ERROR_TEXTS,
+    ClearedRequirement,
+    ClearRequirement,
+    ConfirmRequirement,
+    Rows,
+    SetRequirement,
+    ShowPanel,
+    ShowRequirement,
+    duration,
+)
+from rules import training as rules
+from rules.training import DurationUnit, TrainingProblem
+from rules.vocabulary import TrainingGroup
+from storage import training as store
+
+logger = logging.getLogger(__name__)
+
+
+def source_text(t: Translator, source: store.RequirementSource, org_id: int) -> Html:
+    if source.org_id is None:
+        return t("default of this deployment")
+    if source.org_id == org_id:
+        return t("set here")
+    return t("inherited from {org}", org=source.org_name or "")
+
+
+async def requirement(act: Act, org_id: OrgId, note: Html = BLANK) -> Reply:
+    """What each group owes a year in the organization, where that is set, and buttons to
+    change it."""
+    t, policy = act.t, act.settings.training_policy
+    org = await access_led_org(act, org_id)
+    sources = await store.requirement_sources(act.session, org_id, policy=policy)
+    lines = [note, BLANK] if note else []
+    lines.append(t("🎯 <b>Yearly training requirement · {org}</b>", org=org.name))
+    rows: Rows = []
+    for group in TrainingGroup:
+        source = sources[group]
+        label = t(TRAINING_GROUP_LABELS[group])
+        lines.append(t("{group}: {length} ({source})", group=label,
+                       length=duration(t, source.minutes, policy.hours_per_day),
+                       source=source_text(t, source, org_id)))
+        row = [SetRequirement(org_id, group).button(t.as_plain("✏️ Set: {group}", group=label))]
+        if source.org_id == org_id:
+            row.append(ClearRequirement(org_id, group).button(
+                t.as_plain("↩ Clear: {group}", group=label)))
+        rows.append(row)
+    lines.append(t("A value set here holds for every organization below it that sets none."))
+    rows.append([ShowPanel(org_id).button(t("‹ Branch training"))])
+    return Reply(html_join("\n", lines), keyboard(rows))
+
+
+async def show_requirement(act: Act, press: ShowRequirement) -> Reply:
+    return await requirement(act, press.org)
+
+
+async def ask_clear(act: Act, press: ClearRequirement) -> Reply:
+    """Confirm before the override is removed."""
+    t = act.t
+    org = await access_led_org(act, press.org)
+    return Reply(
+        t("Remove the yearly requirement of {group} set in {org}? It then follows the level "
+          "above (or the deployment default).", group=t(TRAINING_GROUP_LABELS[press.group]),
+          org=org.name),
+        keyboard([[ClearedRequirement(press.org, press.group).button(t("↩ Yes, remove it"))],
+                  [ShowRequirement(press.org).button(t("‹ Back"))]]),
+    )
+
+
+async def clear(act: Act, press: ClearedRequirement) -> Reply:
+    """Remove the override (audited)."""
+    await access_led_org(act, press.org)
+    changed = await store.set_requirement(act.session, press.org, press.group, None,
+                                          by=act.actor.telegram_id)
+    return await requirement(act, press.org,
+                             act.t("↩ Removed.") if changed else act.t("Nothing was set here."))
+
+
+# Setting it: the yearly hours typed, then confirmed
+
+
+class RequirementForm(Form):
+    org: OrgId
+    group: TrainingGroup
+    minutes: int | None = None
+
+
+async def start(act: Act, press: SetRequirement) -> RequirementForm:
+    await access_led_org(act, press.org)
+    return RequirementForm(org=press.org, group=press.group)
+
+
+async def may_set(act: Act, form: RequirementForm) -> None:
+    """Only the upper level (configured admins) sets requirements."""
+    act.check(act.actor.is_admin)
+    await access_led_org(act, form.org)
+
+
+async def now_required(act: Act, form: RequirementForm) -> int:
+    policy = act.settings.training_policy
+    return (await store.requirement_sources(act.session, form.org, policy=policy))[
+        form.group].minutes
+
+
+async def ask_hours(act: Act, form: RequirementForm) -> Html:
+    t, hpd = act.t, act.settings.training_policy.hours_per_day
+    org = await access_led_org(act, form.org)
+    return t("How much training must {group} of {org} do a year? Now {length}. Type hours, for "
+             "example 24, or days like 3 days (a day counts {hours} hours).",
+             group=t(TRAINING_GROUP_LABELS[form.group]), org=org.name,
+             length=duration(t, await now_required(act, form), hpd), hours=hpd)
+
+
+async def back_button(act: Act, form: RequirementForm) -> Rows:
+    return [[ShowRequirement(form.org).button(act.t("‹ Back"))]]
+
+
+async def back_to_requirement(act: Act, form: RequirementForm, press: ShowRequirement
+                              ) -> Reply:
+    return await requirement(act, press.org)
+
+
+async def read_hours(act: Act, form: RequirementForm, text: str) -> Any:
+    """The typed yearly length: checked, then confirmed."""
+    hpd = act.settings.training_policy.hours_per_day
+    minutes = rules.parse_length(text, DurationUnit.HOURS, hpd)
+    if minutes is None:
+        return Problem(N_("Please type a number, for example 24 or 3 days."))
+    if minutes is TrainingProblem.NOT_POSITIVE or minutes == 0:
+        return Problem(N_("The requirement must be more than zero. Please type the hours "
+                          "again, for example 24."))
+    if isinstance(minutes, TrainingProblem) or minutes > store.MAX_REQUIRED_MINUTES:
+        return Problem(N_("That is more than {max} a year; please check the number (hours a "
+                          "year, not minutes) and type it again."),
+                       max=duration(act.t, store.MAX_REQUIRED_MINUTES, hpd))
+    return Next({"minutes": minutes})
+
+
+async def render_confirm(act: Act, form: RequirementForm) -> tuple[Html, Rows]:
+    t, hpd = act.t, act.settings.training_policy.hours_per_day
+    org = await access_led_org(act, form.org)
+    if form.minutes is None:
+        act.refuse(STALE_BUTTON)
+    text = t("Set the yearly requirement of {group} in {org} (and below, where nothing else is "
+             "set): {before} → {after}?", group=t(TRAINING_GROUP_LABELS[form.group]),
+             org=org.name, before=duration(t, await now_required(act, form), hpd),
+             after=duration(t, form.minutes, hpd))
+    return text, [[ConfirmRequirement().button(t("✅ Confirm"))],
+                  [ShowRequirement(form.org).button(t("‹ Back"))]]
+
+
+async def confirm(act: Act, form: RequirementForm, press: ConfirmRequirement) -> Reply:
+    """Store the typed requirement (audited)."""
+    if form.minutes is None:
+        act.refuse(STALE_BUTTON)
+    try:
+        await store.set_requirement(act.session, form.org, form.group, form.minutes,
+                                    by=act.actor.telegram_id)
+    except store.TrainingError as error:
+        act.refuse(ERROR_TEXTS.get(error.code, STALE_BUTTON))
+    logger.info("admin %s set the %s requirement of org %s to %s min",
+                pseudonym(act.actor.telegram_id), form.group.value, form.org, form.minutes)
+    return await requirement(act, form.org, act.t("✅ Saved."))
+
+
+REQUIREMENT = Flow(
+    name="training_requirement", prefix="tr", form=RequirementForm, back=False, guard=may_set,
+    entry=Entry(SetRequirement, ADMINS, start),
+    steps=(
+        Text(key="hours", ask=ask_hours, read=read_hours, buttons=back_button,
+             presses=((ShowRequirement, back_to_requirement),)),
+        Custom(key="rok", render=render_confirm, presses=(
+            (ConfirmRequirement, confirm), (ShowRequirement, back_to_requirement))),
+    ),
+)
