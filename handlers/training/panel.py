@@ -34,6 +34,7 @@ from handlers.training.views import (
     ShowRequirement,
     counted_kinds_text,
     duration,
+    nav_row,
     non_empty,
     paged,
     percent,
@@ -135,12 +136,7 @@ async def behind(act: Act, scope: OrgId, page: int) -> Reply:
     if not rows:
         text.append(t("Everyone is on track."))
     text += lines
-    page = min(max(page, 0), pages - 1)
-    nav = [ShowBehind(scope, page - 1).button(t("‹ Previous"))] if page > 0 else []
-    if pages > 1:
-        nav.append(ShowBehind(scope, page).button(f"{page + 1}/{pages}"))
-    if page < pages - 1:
-        nav.append(ShowBehind(scope, page + 1).button(t("Next ›")))
+    nav = nav_row(t, min(max(page, 0), pages - 1), pages, lambda to: ShowBehind(scope, to))
     return Reply(fit(text), non_empty(keyboard([nav, *back_to_panel(t, scope)])))
 
 

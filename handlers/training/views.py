@@ -12,14 +12,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.access.training import OWN_RECORD, RecordInfo
 from handlers.kit.buttons import ButtonData, OrgId, PersonId, TrainingId
 from handlers.kit.chat import NOT_ALLOWED, STALE_BUTTON
+from handlers.kit.flows import Rows
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_format, html_join
 from handlers.kit.ui import PAGE_SIZE, keyboard
 from handlers.labels import LIST_SEPARATOR, TRAINING_STATE_LABELS, training_kind_label
 from rules import training as rules
 from rules.training import TrainingPolicy
 from rules.vocabulary import TrainingGroup, TrainingKind, TrainingState
-
-Rows = list[list[InlineKeyboardButton]]
 
 # A member's year and records
 
@@ -312,13 +311,21 @@ def paged(
     pages = max(1, -(-len(items) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     rows = [[item] for item in items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]]
-    if pages > 1:
-        nav = [turn(page - 1).button(t("‹ Previous"))] if page > 0 else []
-        nav.append(turn(page).button(f"{page + 1}/{pages}"))
-        if page < pages - 1:
-            nav.append(turn(page + 1).button(t("Next ›")))
-        rows.append(nav)
-    return rows
+    nav = nav_row(t, page, pages, turn)
+    return [*rows, nav] if nav else rows
+
+
+def nav_row(
+    t: Translator, page: int, pages: int, turn: Callable[[int], ButtonData]
+) -> list[InlineKeyboardButton]:
+    """‹ page/pages › (nothing for a single page); `page` is within the pages."""
+    if pages <= 1:
+        return []
+    nav = [turn(page - 1).button(t("‹ Previous"))] if page > 0 else []
+    nav.append(turn(page).button(f"{page + 1}/{pages}"))
+    if page < pages - 1:
+        nav.append(turn(page + 1).button(t("Next ›")))
+    return nav
 
 
 def length_lines(
