@@ -19,6 +19,10 @@ survives a restart), stale presses (a step's button pressed when another step is
 "no longer valid"), and `GoBack(step, message)` from the final check, which says why and asks
 that step again. A step's buttons carry `<prefix>:<step>:<value>`; the value is checked
 against what the step offers now, never trusted.
+
+A step's answer (Text/Day `read`, Custom handlers): the value of the field named like the step,
+`Next` (several fields, stay, or another step), `Invalid`/`Problem` (said; the step stays
+current, not asked again) or `Done` (what the step did ends the flow).
 """
 
 from __future__ import annotations
@@ -131,12 +135,22 @@ class Next:
     to: str | None = None
 
 
+@dataclass(frozen=True)
+class Done:
+    """A step's answer that ends the flow (the step did its work): `text` is shown, if any."""
+
+    text: Html | None = None
+    markup: ReplyMarkup | None = None
+
+
 @dataclass(frozen=True, kw_only=True)
 class Step(Generic[F]):
     """What every step has: its key (state name, button word) and when it applies."""
 
     key: str
     when: Callable[[F], bool] | None = None
+    # A reply keyboard sent with the question (a new message) instead of its buttons; not Day.
+    keyboard: Callable[[Act, F], ReplyMarkup] | None = None
 
     def applies(self, form: F) -> bool:
         return self.when is None or self.when(form)
@@ -152,8 +166,7 @@ class Choose(Step[F]):
 
 @dataclass(frozen=True, kw_only=True)
 class Text(Step[F]):
-    """Typed text, read by `read`: the value for the form field (or Next to set several),
-    or why it was refused (Invalid, Problem).
+    """Typed text, read by `read` into the step's answer (see the module's docstring).
     `echo` (optional) confirms the reading at the top of the next question."""
 
     ask: Ask[F]
@@ -166,7 +179,7 @@ class Text(Step[F]):
 @dataclass(frozen=True, kw_only=True)
 class Custom(Step[F]):
     """A step with its own message and buttons: each button family in `presses` is handled
-    while the step is current, and returns Next (store, then move on or stay and redraw)."""
+    while the step is current; each gives the step's answer (see the module's docstring)."""
 
     render: Callable[[Act, F], Awaitable[tuple[Html, Rows]]]
     presses: Presses[F] = ()
@@ -177,7 +190,8 @@ class Custom(Step[F]):
 @dataclass(frozen=True, kw_only=True)
 class Day(Step[F]):
     """A day (or a day and a time) typed as people type it or picked with quick buttons,
-    echoed with its weekday (handlers/kit/date_step.py); stored as a date or aware datetime."""
+    echoed with its weekday (handlers/kit/date_step.py); stored as a date or aware datetime,
+    or what `read` (checks that need the database) makes of it."""
 
     ask: Ask[F]
     moment: bool = False
@@ -234,6 +248,7 @@ class Flow(Generic[F]):
     steps: Sequence[AnyStep]
     guard: Callable[[Act, F], Awaitable[object]] | None = None
     back: bool = True  # a "‹ Back" button to the previous step
+    cancel: bool = True  # a Cancel button under each question (off where a step's own say how)
 
     # -- state kept between messages ----------------------------------------------------
 
@@ -321,19 +336,23 @@ class Flow(Generic[F]):
         else:
             text = await step.summary(act, form)
             rows = [[self._button(t(step.label), step.key)]]
-        last = [InlineKeyboardButton(plain_text(t("Cancel")), callback_data=CANCEL_DATA)]
+        last = ([InlineKeyboardButton(plain_text(t("Cancel")), callback_data=CANCEL_DATA)]
+                if self.cancel else [])
         if self.back and self._before(step.key, form) is not None:
             last.insert(0, self._button(t("‹ Back"), "back"))
         self._save(act.context, form, step.key)
         if above is not None:
             text = html_join("\n", [above, text])
+        if step.keyboard is not None and not isinstance(step, Day):
+            return _Show(text, step.keyboard(act, form), True), step.key
         if isinstance(step, Day):
             date_step = self._date_step(step)
             act.context.user_data[DATE_PENDING] = {"step": date_step.key}  # type: ignore[index]
             markup = (date_step.markup(t, act.context, [*rows, last])
                       or InlineKeyboardMarkup([last]))
             return _Show(text, markup, new), step.key
-        return _Show(text, InlineKeyboardMarkup([*rows, last]), new), step.key
+        rows = [row for row in (*rows, last) if row]
+        return _Show(text, InlineKeyboardMarkup(rows), new), step.key
 
     def _date_step(self, step: Day[Any]) -> DateStep[object]:
         async def done(update: Update, context: BranchContext, value: Any) -> object:
@@ -493,6 +512,10 @@ class Flow(Generic[F]):
         if isinstance(outcome, Reply):
             self._drop(act.context)
             return _Show(outcome.text, outcome.markup, outcome.new), END
+        if isinstance(outcome, Done):
+            self._drop(act.context)
+            return (_Show(outcome.text, outcome.markup, new) if outcome.text is not None
+                    else None), END
         values = outcome.values if isinstance(outcome, Next) else {step.key: outcome}
         form = self._with(form, values)
         target = (self._step(outcome.to) if isinstance(outcome, Next) and outcome.to
