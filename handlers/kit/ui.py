@@ -6,12 +6,12 @@ The labels of domain values are in handlers/labels.py.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from handlers.kit.buttons import MAX_CALLBACK_BYTES, BadCallback, callback_int
+from handlers.kit.buttons import MAX_CALLBACK_BYTES, BadCallback, ButtonData, callback_int
 from handlers.kit.i18n import Translator, plain_text
 
 logger = logging.getLogger(__name__)
@@ -81,6 +81,27 @@ def paged(
         rows.append(nav_row)
     rows.extend(list(r) for r in extra_rows)
     return keyboard(rows)
+
+
+def paged_by(
+    t: Translator,
+    items: Sequence[InlineKeyboardButton],
+    page: int,
+    nav: Callable[[int], ButtonData],
+    extra_rows: Sequence[Sequence[InlineKeyboardButton]] = (),
+) -> InlineKeyboardMarkup:
+    """Like `paged`, with ‹ › buttons of a button family: `nav(page)` is the press of a page."""
+    pages = max(1, -(-len(items) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    rows = [[b] for b in items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]]
+    if pages > 1:
+        turn = [nav(page).button(f"{page + 1}/{pages}")]
+        if page > 0:
+            turn.insert(0, nav(page - 1).button(t("‹ Previous")))
+        if page < pages - 1:
+            turn.append(nav(page + 1).button(t("Next ›")))
+        rows.append(turn)
+    return keyboard([*rows, *extra_rows])
 
 
 def person_name(t: Translator, person: Any) -> str:
