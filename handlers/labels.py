@@ -49,6 +49,7 @@ __all__ = [
     "TRAINING_GROUP_LABELS",
     "TRAINING_KIND_LABELS",
     "TRAINING_STATE_LABELS",
+    "WEEKDAYS",
     "duty_title",
     "meeting_kind_labels",
     "training_group_labels",
@@ -57,6 +58,10 @@ __all__ = [
 ]
 
 LIST_SEPARATOR = N_(", ")  # between names in a sentence (Chinese uses its own comma)
+WEEKDAYS = (  # by date.weekday(): Monday first
+    N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"),
+    N_("Saturday"), N_("Sunday"),
+)
 
 # ---------------------------------------------------------------------------------------------
 # Organizations and people

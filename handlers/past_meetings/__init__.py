@@ -32,7 +32,6 @@ from handlers.kit.i18n import Html
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import person_name
 from handlers.labels import MEETING_KIND_LABELS
-from handlers.meetings import MAX_TOPIC
 from handlers.past_meetings import views
 from handlers.past_meetings.views import (
     ERRORS,
@@ -43,7 +42,7 @@ from handlers.past_meetings.views import (
     ToggleAttendance,
 )
 from rules.dates import read_day, read_moment
-from rules.validation import Invalid, clean_text
+from rules.validation import MAX_TOPIC, Invalid, clean_text
 from rules.vocabulary import AttendanceStatus, MeetingKind
 from storage import meetings as meeting_store
 from storage import orgs as org_store

@@ -11,8 +11,7 @@ from handlers.kit.buttons import ButtonData, MembershipId, OrgId
 from handlers.kit.chat import STALE_BUTTON
 from handlers.kit.flows import INVALID_MESSAGES, Form
 from handlers.kit.i18n import N_, Html, Translator, html_join
-from handlers.labels import MEETING_KIND_LABELS
-from handlers.meetings import WEEKDAYS
+from handlers.labels import MEETING_KIND_LABELS, WEEKDAYS
 from rules.vocabulary import AttendanceStatus, MeetingKind
 
 PAGE = 8  # members a page

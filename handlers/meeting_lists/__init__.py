@@ -1,0 +1,165 @@
+"""Changing a meeting's fixed expected list (应到): add or remove someone, with a reason.
+
+Until check-in opens the list follows the branch by itself (storage/expected_lists.py); from
+then on a leader changes it here (from the roster), and each change is logged with who and why.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+
+from sqlalchemy import select
+from telegram import Message
+
+from handlers.access.meetings import access_led_meeting, access_led_meeting_line
+from handlers.kit.actions import LEADERS, Act, Action, Reply
+from handlers.kit.buttons import AttendanceId, MeetingId, MembershipId
+from handlers.kit.chat import STALE_BUTTON, Refused
+from handlers.kit.flows import Custom, Done, Entry, Flow, Form
+from handlers.kit.i18n import Html
+from handlers.kit.pseudonyms import pseudonym
+from handlers.kit.ui import person_name
+from handlers.meeting_lists.views import (
+    CANCELLED,
+    ERRORS,
+    AddToList,
+    EditList,
+    RemoveFromList,
+    list_editor,
+    meeting_title,
+)
+from handlers.meetings import ShowRoster
+from handlers.registration import TEXT_INPUT
+from rules.validation import MAX_REASON, Invalid, clean_text
+from rules.vocabulary import MeetingState, MembershipState
+from storage import expected_lists
+from storage import meetings as store
+from storage.models import Meeting, Membership, Person
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["ACTIONS", "FLOWS", "AddToList", "EditList", "RemoveFromList"]
+
+
+def refuse_unless_fixed(act: Act, meeting: Meeting) -> None:
+    if meeting.state is MeetingState.CANCELLED:
+        raise Refused(CANCELLED)
+    if expected_lists.list_follows(meeting, act.now()):
+        raise Refused(ERRORS["list_follows"])
+
+
+async def show_list_edit(act: Act, press: EditList) -> Reply:
+    """Who is on the list, and the branch's other active members."""
+    meeting = await access_led_meeting(act, press.meeting)
+    refuse_unless_fixed(act, meeting)
+    on_list = await store.roster(act.session, meeting.id)
+    listed = {a.membership_id for a, _p in on_list}
+    members = (await act.session.execute(
+        select(Membership.id, Person)
+        .join(Person, Person.id == Membership.person_id)
+        .where(Membership.party_organization_id == meeting.party_organization_id,
+               Membership.state == MembershipState.ACTIVE)
+        .order_by(Person.real_name, Membership.id)
+    )).all()
+    others = [(mid, p) for mid, p in members if mid not in listed]
+    title = meeting_title(act.t, act.settings.tzinfo, meeting)
+    return Reply(*list_editor(act.t, title, press.meeting, on_list, others, press.page))
+
+
+class ListForm(Form):
+    """One change of the list: a line taken off, or a member put on."""
+
+    meeting: MeetingId
+    op: Literal["add", "rm"]
+    attendance: AttendanceId | None = None
+    membership: MembershipId | None = None
+
+
+async def start_remove(act: Act, press: RemoveFromList) -> ListForm:
+    line = await access_led_meeting_line(act, press.attendance)
+    refuse_unless_fixed(act, line.meeting)
+    return ListForm(meeting=MeetingId(line.meeting_id), op="rm", attendance=press.attendance)
+
+
+async def member_of(act: Act, meeting: Meeting, membership_id: MembershipId | None) -> Person:
+    """A member of the meeting's branch (one of another branch was never offered)."""
+    membership = await act.session.get(Membership, membership_id) if membership_id else None
+    if membership is None or membership.party_organization_id != meeting.party_organization_id:
+        raise Refused(STALE_BUTTON)
+    person = await act.session.get(Person, membership.person_id)
+    assert person is not None
+    return person
+
+
+async def start_add(act: Act, press: AddToList) -> ListForm:
+    meeting = await access_led_meeting(act, press.meeting)
+    refuse_unless_fixed(act, meeting)
+    await member_of(act, meeting, press.membership)
+    return ListForm(meeting=press.meeting, op="add", membership=press.membership)
+
+
+async def ask_reason(act: Act, form: ListForm) -> tuple[Html, list[list[Any]]]:
+    t = act.t
+    meeting = await access_led_meeting(act, form.meeting)
+    title = meeting_title(t, act.settings.tzinfo, meeting)
+    back = [[ShowRoster(form.meeting).button(t("‹ Roster"))]]
+    if form.op == "rm" and form.attendance is not None:
+        line = await access_led_meeting_line(act, form.attendance)
+        name = person_name(t, line.membership.person)
+        return t("Take {name} off the list of {meeting}? Type the reason.", name=name,
+                 meeting=title), back
+    name = person_name(t, await member_of(act, meeting, form.membership))
+    return t("Put {name} on the list of {meeting}? Type the reason.", name=name,
+             meeting=title), back
+
+
+async def enter_reason(act: Act, form: ListForm, message: Message) -> Any:
+    """The typed reason: the change is made and logged with who and why."""
+    reason = clean_text(message.text, max_length=MAX_REASON)
+    if isinstance(reason, Invalid):
+        return reason
+    t, tz, now, by = act.t, act.settings.tzinfo, act.now(), act.actor.telegram_id
+    meeting = await access_led_meeting(act, form.meeting)
+    name = "?"
+    try:  # raises before anything is written
+        if form.op == "rm" and form.attendance is not None:
+            line = await access_led_meeting_line(act, form.attendance)
+            name = person_name(t, line.membership.person)
+            await expected_lists.remove_line(act.session, line, by=by, reason=reason, now=now,
+                                             tz=tz)
+            note = t("➖ {name} is off the list. The change and its reason are logged.",
+                     name=name)
+        else:
+            person = await member_of(act, meeting, form.membership)
+            name = person_name(t, person)
+            membership = await act.session.get(Membership, form.membership)
+            assert membership is not None
+            await expected_lists.add_line(act.session, meeting, membership, by=by,
+                                          reason=reason, now=now, tz=tz)
+            note = t("➕ {name} is on the list. The change and its reason are logged.",
+                     name=name)
+    except store.MeetingError as error:
+        return Done(t(ERRORS.get(error.code, STALE_BUTTON), name=name))
+    logger.info("user %s changed the list of meeting %s (%s)", pseudonym(by), meeting.id,
+                form.op)
+    # Lazily: check-in (whose roster this returns to) shows this feature's button.
+    from handlers.checkin import render_roster
+
+    update, context, meeting_id = act.update, act.context, meeting.id
+    act.after(lambda: render_roster(update, context, meeting_id, 0, note, new_message=True))
+    return Done()
+
+
+CHANGE_LIST = Flow(
+    name="change_meeting_list",
+    prefix="mlr",
+    form=ListForm,
+    entry=(Entry(RemoveFromList, LEADERS, start_remove), Entry(AddToList, LEADERS, start_add)),
+    guard=lambda act, form: access_led_meeting(act, form.meeting),
+    back=False,
+    steps=(Custom(key="reason", render=ask_reason, messages=((TEXT_INPUT, enter_reason),)),),
+)
+
+ACTIONS = (Action(EditList, LEADERS, show_list_edit),)
+FLOWS = (CHANGE_LIST,)

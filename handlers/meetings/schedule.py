@@ -1,0 +1,448 @@
+"""/schedule: the organization and the kind, then the guided setup of one meeting or a monthly
+series; everyone on the list is told. Steps are asked only while their answer is unknown, so
+"change the date and time" (or a clash with the length chosen) asks that one again."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from telegram import KeyboardButton, Message, ReplyKeyboardMarkup
+from telegram.ext import filters
+
+from handlers.access.orgs import access_led_org
+from handlers.kit.actions import LEADERS, Act, CommandArgs, Reply
+from handlers.kit.buttons import MeetingId, OrgId
+from handlers.kit.chat import STALE_BUTTON, Refused, deliver_many, send, show
+from handlers.kit.flows import (
+    Choose,
+    Custom,
+    Day,
+    Done,
+    Entry,
+    Flow,
+    Form,
+    Next,
+    Option,
+    Problem,
+    Text,
+)
+from handlers.kit.i18n import N_, Html, html_join, in_every_language, translator
+from handlers.kit.pseudonyms import pseudonym
+from handlers.kit.ui import keyboard
+from handlers.labels import MEETING_KIND_LABELS
+from handlers.meetings.loading import meeting_info, recipients_of
+from handlers.meetings.steps import drop_buttons
+from handlers.meetings.views import (
+    BAD_LINK,
+    CLASH_WITH,
+    DURATIONS,
+    ONLINE,
+    SERIES_COUNTS,
+    SHARE_LOCATION,
+    ChangeWhen,
+    ChooseKind,
+    Duration,
+    Me,
+    MeetingInfo,
+    ScheduleFor,
+    ScheduleIt,
+    SchedulePick,
+    ShowMeeting,
+    cancel_button,
+    details_lines,
+    example_when,
+    kind_question,
+    meeting_problem,
+    member_keyboard,
+    member_text,
+    repeat_label,
+    schedule_picker,
+    series_days,
+    span_text,
+    start_text,
+)
+from handlers.members import managed_orgs
+from handlers.menu import main_keyboard
+from handlers.registration import TEXT_INPUT
+from rules import meetings as rules
+from rules.tree import MEMBER_KINDS
+from rules.validation import MAX_PERSON, MAX_PLACE, MAX_TOPIC, Invalid, clean_link, clean_text
+from rules.vocabulary import MeetingKind, MeetingState, MembershipState
+from storage import meetings as store
+from storage import orgs as org_store
+from storage import people
+from storage.meetings import MeetingError, MeetingPlan
+from storage.models import PartyGroup, PartyOrganization
+
+logger = logging.getLogger(__name__)
+
+PICK_ORG = N_("Schedule a meeting for which organization?")
+PLACE_NAME = N_("Location saved for check-in. Now type the name of the place as members should "
+                "see it (for example: Room 302, 5 Harbour Road).")
+
+
+class ScheduleForm(Form):
+    """The meeting being set up; a step's field is named like the step."""
+
+    org: OrgId
+    kind: MeetingKind
+    grp: int | None = None
+    when: datetime | None = None
+    dur: int | None = None
+    place: str | None = None
+    online: bool = False
+    url: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    topic: str | None = None
+    host: str | None = None
+    rec: str | None = None
+    lect: str | None = None
+    rep: Literal["once", "monthly"] | None = None
+    cnt: int | None = None
+
+
+# -- before the setup: /schedule, the organization, the kind --------------------------------
+
+
+async def start_schedule(act: Act, _: CommandArgs) -> Reply:
+    """/schedule: pick the organization (if several), then the kind of meeting."""
+    rows = await managed_orgs(act.session, act.actor, member_kinds_only=True)
+    if not rows:
+        return Reply(act.t("There is no branch to schedule meetings for yet."))
+    if len(rows) == 1:
+        return Reply(*kind_question(act.t, OrgId(rows[0].org.id), rows[0].org.name))
+    return Reply(act.t(PICK_ORG), schedule_picker(act.t, rows, 0))
+
+
+async def turn_schedule_page(act: Act, press: SchedulePick) -> Reply:
+    rows = await managed_orgs(act.session, act.actor, member_kinds_only=True)
+    return Reply(act.t(PICK_ORG), schedule_picker(act.t, rows, press.page))
+
+
+async def schedulable_org(act: Act, org_id: OrgId) -> PartyOrganization:
+    org = await access_led_org(act, org_id)
+    if org.kind not in MEMBER_KINDS:
+        act.refuse(STALE_BUTTON)
+    return org
+
+
+async def choose_org(act: Act, press: ScheduleFor) -> Reply:
+    """Which kind of meeting, for this organization."""
+    org = await schedulable_org(act, press.org)
+    return Reply(*kind_question(act.t, press.org, org.name))
+
+
+async def start(act: Act, press: ChooseKind) -> ScheduleForm:
+    """A new meeting of this kind (the kind question then shows what was chosen); a group
+    meeting needs one of the branch's groups."""
+    org = await schedulable_org(act, press.org)
+    if press.kind is MeetingKind.GROUP and not await org_store.groups_of(act.session, org.id):
+        raise Refused(N_("{branch} has no party groups yet; an administrator sets them up."),
+                      branch=org.name)
+    chosen = act.t("<b>{branch}</b>: {kind}", branch=org.name,
+                   kind=act.t(MEETING_KIND_LABELS[press.kind]))
+    update = act.update
+    act.after(lambda: show(update, chosen))
+    return ScheduleForm(org=OrgId(org.id), kind=press.kind)
+
+
+# -- the steps ----------------------------------------------------------------------------
+
+
+def asking(message: str) -> Callable[[Act, ScheduleForm], Awaitable[Html]]:
+    """A question that is its text only (a message id)."""
+
+    async def ask(act: Act, form: ScheduleForm) -> Html:
+        return act.t(message)
+
+    return ask
+
+
+def limited(limit: int) -> Callable[[Act, ScheduleForm, str], Awaitable[Any]]:
+    """Typed text of at most `limit` characters."""
+
+    async def read(act: Act, form: ScheduleForm, text: str) -> Any:
+        return clean_text(text, max_length=limit)
+
+    return read
+
+
+async def group_options(act: Act, form: ScheduleForm) -> list[Option]:
+    return [Option(str(g.id), g.name) for g in await org_store.groups_of(act.session, form.org)]
+
+
+async def ask_when(act: Act, form: ScheduleForm) -> Html:
+    return act.t(
+        "When does it start? Type the date and time as you would say it, for example "
+        "tomorrow 9:00, next Wed 14:30 or {example}, or press a day (time zone {zone}).",
+        example=example_when(act.settings.tzinfo, act.now()), zone=act.settings.timezone)
+
+
+async def clash(act: Act, form: ScheduleForm, start: datetime, minutes: int) -> Problem | None:
+    """Why the time does not fit: another live meeting of the branch overlaps it."""
+    found = await store.clashes(act.session, form.org, start, start + timedelta(minutes=minutes))
+    if not found:
+        return None
+    t, other = act.t, found[0]
+    return Problem(CLASH_WITH, kind=t(MEETING_KIND_LABELS[other.kind]),
+                   when=span_text(t, act.settings.tzinfo, other.starts_at, other.ends_at))
+
+
+async def read_when(act: Act, form: ScheduleForm, start: datetime) -> Any:
+    """The start; once the length is known, it must not clash."""
+    return (await clash(act, form, start, form.dur) if form.dur else None) or start
+
+
+async def ask_duration(act: Act, form: ScheduleForm) -> tuple[Html, list[list[Any]]]:
+    return act.t("How long is it?"), [[Duration(minutes).button(act.t(label))
+                                       for minutes, label in DURATIONS.items()]]
+
+
+async def choose_duration(act: Act, form: ScheduleForm, press: Duration) -> Next:
+    """The length; a clash sends the secretary back to the time."""
+    if press.minutes not in DURATIONS or form.when is None:
+        act.refuse(STALE_BUTTON)
+    problem = await clash(act, form, form.when, press.minutes)
+    if problem is None:
+        return Next({"dur": press.minutes})
+    act.say(act.t(problem.message, **problem.values))
+    return Next({"dur": press.minutes, "when": None}, ask="when")
+
+
+def place_keyboard(act: Act, form: ScheduleForm) -> ReplyKeyboardMarkup:
+    t = act.t
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(t.as_plain(SHARE_LOCATION), request_location=True)],
+         [KeyboardButton(t.as_plain(ONLINE))]],
+        resize_keyboard=True, one_time_keyboard=True,
+    )
+
+
+def menu_keyboard(act: Act, form: ScheduleForm) -> ReplyKeyboardMarkup:
+    """The menu again, after the place's own keyboard."""
+    return main_keyboard(act.actor)
+
+
+async def ask_place(act: Act, form: ScheduleForm) -> tuple[Html, list[list[Any]]]:
+    t = act.t
+    return t("Where is it? Type the place (for example: Room 302, 5 Harbour Road), press "
+             "{online} for an online meeting, or share the location with {share} so members "
+             "can check in by location.", online=t(ONLINE), share=t(SHARE_LOCATION)), []
+
+
+async def typed_place(act: Act, form: ScheduleForm, message: Message) -> Any:
+    """A typed place, or the Online button (then the link is asked)."""
+    if (message.text or "").strip() in in_every_language(ONLINE):
+        return Next({"online": True, "lat": None, "lon": None})
+    place = clean_text(message.text, max_length=MAX_PLACE)
+    return place if isinstance(place, Invalid) else Next({"place": place, "url": None})
+
+
+async def shared_location(act: Act, form: ScheduleForm, message: Message) -> Next:
+    """Kept for location check-in; the place's name is asked next."""
+    assert message.location is not None
+    return Next({"lat": float(message.location.latitude),
+                 "lon": float(message.location.longitude), "url": None})
+
+
+async def read_link(act: Act, form: ScheduleForm, text: str) -> Any:
+    """http or https only."""
+    link = clean_link(text)
+    return Problem(BAD_LINK) if link is None else Next({"url": link, "place": None})
+
+
+async def read_place(act: Act, form: ScheduleForm, text: str) -> Any:
+    place = clean_text(text, max_length=MAX_PLACE)
+    return place if isinstance(place, Invalid) else Next({"place": place})
+
+
+async def my_name(act: Act) -> str | None:
+    person = await people.person_by_telegram_id(act.session, act.actor.telegram_id)
+    return person.real_name if person is not None else None
+
+
+def person_step(key: str, question: str) -> Custom[ScheduleForm]:
+    """Host or recorder: a typed name, or the presser's own (Me)."""
+
+    async def render(act: Act, form: ScheduleForm) -> tuple[Html, list[list[Any]]]:
+        me = await my_name(act)
+        rows = [[Me().button(act.t.as_plain("Me ({name})", name=me))]] if me else []
+        return act.t(question), rows
+
+    async def pressed(act: Act, form: ScheduleForm, press: Me) -> str:
+        me = await my_name(act)
+        if me is None:
+            act.refuse(STALE_BUTTON)
+        return me
+
+    async def typed(act: Act, form: ScheduleForm, message: Message) -> Any:
+        return await limited(MAX_PERSON)(act, form, message.text or "")
+
+    return Custom(key=key, render=render, presses=((Me, pressed),),
+                  messages=((TEXT_INPUT, typed),), when=lambda f: getattr(f, key) is None)
+
+
+async def repeat_options(act: Act, form: ScheduleForm) -> list[Option]:
+    assert form.when is not None
+    day = form.when.astimezone(act.settings.tzinfo).date()
+    return [Option("once", act.t("Once")), Option("monthly", repeat_label(act.t, day))]
+
+
+async def count_options(act: Act, form: ScheduleForm) -> list[Option]:
+    return [Option(str(n), str(n)) for n in SERIES_COUNTS]
+
+
+# -- the summary and scheduling -------------------------------------------------------------
+
+
+def plan_of(form: ScheduleForm) -> MeetingPlan:
+    assert form.when is not None and form.dur is not None and form.topic is not None
+    lesson, group = form.kind is MeetingKind.LESSON, form.kind is MeetingKind.GROUP
+    return MeetingPlan(
+        org_id=form.org, kind=form.kind, starts_at=form.when,
+        ends_at=form.when + timedelta(minutes=form.dur), topic=form.topic, place=form.place,
+        online_url=form.url, latitude=form.lat, longitude=form.lon, host=form.host,
+        recorder=form.rec, lecturer=form.lect if lesson else None,
+        party_group_id=form.grp if group else None,
+    )
+
+
+def starts_of(form: ScheduleForm, tz: Any) -> list[datetime]:
+    """The start of each meeting: one, or the same weekday position in the next months."""
+    assert form.when is not None
+    if form.rep != "monthly" or not form.cnt:
+        return [form.when]
+    local = form.when.astimezone(tz)
+    return [datetime.combine(day, local.time(), tzinfo=tz).astimezone(UTC)
+            for day in series_days(local.date(), form.cnt)]
+
+
+async def draft_info(act: Act, form: ScheduleForm) -> MeetingInfo:
+    plan = plan_of(form)
+    org = await access_led_org(act, form.org)
+    group = await act.session.get(PartyGroup, plan.party_group_id) if plan.party_group_id else None
+    return MeetingInfo(
+        id=0, org_id=plan.org_id, org_name=org.name, group_name=group.name if group else None,
+        kind=plan.kind, state=MeetingState.SCHEDULED, starts_at=plan.starts_at,
+        ends_at=plan.ends_at, place=plan.place, online_url=plan.online_url,
+        located=plan.latitude is not None, topic=plan.topic, host=plan.host,
+        recorder=plan.recorder, lecturer=plan.lecturer,
+    )
+
+
+async def summary(act: Act, form: ScheduleForm) -> tuple[Html, list[list[Any]]]:
+    """Everything entered, who is expected (as storage will find them), the dates of a series."""
+    t, tz = act.t, act.settings.tzinfo
+    info = await draft_info(act, form)
+    members = await people.members_of(act.session, form.org, (MembershipState.ACTIVE,))
+    expectation = rules.expected_attendees(
+        info.kind, [rules.MemberFacts(m.id, m.status, m.role, m.party_group_id) for m in members],
+        party_group_id=form.grp)
+    lines = [t("<b>Please check the meeting:</b>"), *details_lines(t, tz, info)]
+    if info.located:
+        lines.append(t("Location check-in: on"))
+    lines.append(t.plural("{n} member is expected.", "{n} members are expected.",
+                          len(expectation.expected)))
+    if expectation.guests:
+        lines.append(t.plural("{n} activist is invited as a guest.",
+                              "{n} activists are invited as guests.", len(expectation.guests)))
+    starts = starts_of(form, tz)
+    if len(starts) > 1:
+        lines.append(repeat_label(t, starts[0].astimezone(tz).date()) + ": "
+                     + ", ".join(start_text(tz, s) for s in starts))
+    return html_join("\n", lines), [[ScheduleIt().button(t("✅ Schedule"))],
+                                    [ChangeWhen().button(t("🕑 Change date and time"))]]
+
+
+async def change_when(act: Act, form: ScheduleForm, press: ChangeWhen) -> Next:
+    """Type the date and time again; the other answers are kept."""
+    return Next({"when": None}, ask="when")
+
+
+async def schedule_it(act: Act, form: ScheduleForm, press: ScheduleIt) -> Any:
+    """Schedule (all of a series or none) and tell everyone on the list."""
+    tz, by, now = act.settings.tzinfo, act.actor.telegram_id, act.now()
+    plan, starts = plan_of(form), starts_of(form, tz)
+    try:
+        created = (await store.schedule_series(act.session, plan, starts, created_by=by, now=now)
+                   if len(starts) > 1
+                   else [await store.schedule(act.session, plan, created_by=by, now=now)])
+    except MeetingError as error:  # raised before anything is written
+        await act.session.rollback()
+        problem = meeting_problem(error, tz)
+        t, update = act.t, act.update
+        text = t(problem.message, **problem.values)
+        markup = keyboard([[ChangeWhen().button(t("🕑 Change date and time"))],
+                           [cancel_button(t)]])
+        act.after(lambda: send(update, text, reply_markup=markup))
+        return Next({}, stay=True)  # the summary again: who is expected may have changed
+    first = created[0]
+    info = await meeting_info(act.session, first)
+    heading, also = N_("📅 <b>New meeting</b>"), None
+    if len(created) > 1:
+        heading = N_("📅 <b>New meetings</b> (monthly)")
+        also = ", ".join(start_text(tz, m.starts_at) for m in created[1:])
+    messages = []
+    for recipient in await recipients_of(act.session, first.id):
+        t = translator(recipient.language)
+        text = member_text(t, tz, info, recipient.status, t(heading))
+        if also:
+            text += "\n" + t("Also on: {dates}. Answer for each in 📅 Meetings.", dates=also)
+        messages.append((recipient.telegram_id, text,
+                         member_keyboard(t, info.id, recipient.status, info.state)))
+    logger.info("user %s scheduled %d %s meeting(s) for org %s", pseudonym(by), len(created),
+                plan.kind.value, plan.org_id)
+    t, update, context, opened = act.t, act.update, act.context, ShowMeeting(MeetingId(first.id))
+
+    async def announce() -> None:
+        told = await deliver_many(context, messages)
+        await drop_buttons(update)  # the summary stays as the record of what was scheduled
+        text = t.plural("{n} meeting scheduled.", "{n} meetings scheduled.", len(created))
+        text += "\n" + t.plural("{n} person was told.", "{n} people were told.", told)
+        await send(update, text, reply_markup=keyboard([[opened.button(t("Open the meeting"))]]))
+
+    act.after(announce)
+    return Done()
+
+
+SCHEDULE = Flow(
+    name="schedule_meeting",
+    prefix="ms",
+    form=ScheduleForm,
+    entry=Entry(ChooseKind, LEADERS, start),
+    guard=lambda act, form: access_led_org(act, form.org),
+    back=False,
+    steps=(
+        Choose(key="grp", ask=asking(N_("Which party group meets?")), options=group_options,
+               when=lambda f: f.kind is MeetingKind.GROUP and f.grp is None),
+        Day(key="when", ask=ask_when, moment=True, read=read_when,
+            when=lambda f: f.when is None),
+        Custom(key="dur", render=ask_duration, presses=((Duration, choose_duration),),
+               when=lambda f: f.dur is None),
+        Custom(key="place", render=ask_place, keyboard=place_keyboard,
+               messages=((filters.LOCATION, shared_location), (TEXT_INPUT, typed_place)),
+               when=lambda f: f.place is None and not f.online and f.lat is None),
+        Text(key="link", ask=asking(N_("Send the link of the online meeting (starting with "
+                                        "https://).")),
+             read=read_link, keyboard=menu_keyboard, when=lambda f: f.online and f.url is None),
+        Text(key="place_name", ask=asking(PLACE_NAME), read=read_place, keyboard=menu_keyboard,
+             when=lambda f: f.lat is not None and f.place is None),
+        Text(key="topic", ask=asking(N_("What is the topic?")), read=limited(MAX_TOPIC),
+             keyboard=menu_keyboard, when=lambda f: f.topic is None),
+        person_step("host", N_("Who hosts the meeting? Type the name, or press Me.")),
+        person_step("rec", N_("Who keeps the record? Type the name, or press Me.")),
+        Text(key="lect", ask=asking(N_("Who gives the lesson? Type the lecturer's name.")),
+             read=limited(MAX_PERSON),
+             when=lambda f: f.kind is MeetingKind.LESSON and f.lect is None),
+        Choose(key="rep", ask=asking(N_("Once, or every month?")), options=repeat_options,
+               when=lambda f: f.rep is None),
+        Choose(key="cnt", ask=asking(N_("How many meetings?")), options=count_options,
+               when=lambda f: f.rep == "monthly" and f.cnt is None),
+        Custom(key="ok", render=summary,
+               presses=((ScheduleIt, schedule_it), (ChangeWhen, change_when))),
+    ),
+)

@@ -1,0 +1,343 @@
+"""Buttons, texts and keyboards of meetings (pure: no Telegram calls, no database)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from handlers.kit.buttons import AttendanceId, ButtonData, MeetingId, OrgId
+from handlers.kit.flows import CANCEL_DATA, Problem
+from handlers.kit.i18n import BLANK, N_, Html, Translator, html_format, html_join, plain_text
+from handlers.kit.ui import keyboard, paged_by
+from handlers.labels import MEETING_KIND_LABELS, WEEKDAYS
+from rules import meetings as rules
+from rules.vocabulary import AttendanceStatus, MeetingKind, MeetingState
+from storage.meetings import LIVE_STATES, MeetingError
+from storage.orgs import TreeRow
+
+logger = logging.getLogger(__name__)
+
+DURATIONS = {60: N_("1 h"), 90: N_("1.5 h"), 120: N_("2 h"), 240: N_("Half day (4 h)")}
+SERIES_COUNTS = (3, 6, 12)
+ARRIVED = (AttendanceStatus.PRESENT, AttendanceStatus.GUEST_PRESENT)
+GUESTS = (AttendanceStatus.GUEST, AttendanceStatus.GUEST_PRESENT)
+ANSWER_LABELS = {
+    AttendanceStatus.EXPECTED: N_("Your answer: not given yet."),
+    AttendanceStatus.ATTENDING: N_("Your answer: I will attend."),
+    AttendanceStatus.LEAVE_REQUESTED: N_("Your answer: leave requested, waiting for approval."),
+    AttendanceStatus.ON_LEAVE: N_("Your answer: on leave (approved)."),
+    AttendanceStatus.PRESENT: N_("You checked in."),
+    AttendanceStatus.ABSENT: N_("You were absent."),
+    AttendanceStatus.GUEST: N_("You are invited as a guest (列席); guests are not counted."),
+    AttendanceStatus.GUEST_PRESENT: N_("You checked in as a guest."),
+}
+ORDINALS = {1: N_("first"), 2: N_("second"), 3: N_("third"), 4: N_("fourth"), -1: N_("last")}
+ONLINE = N_("🌐 Online meeting")
+SHARE_LOCATION = N_("📍 Share the location")
+MEETING_ERRORS = {
+    "in_past": N_("That time is in the past. Please choose a future date and time."),
+    "end_before_start": N_("The meeting would end before it starts. Please check the time."),
+    "group_needed": N_("A party group meeting needs one of the branch's party groups."),
+    "clash": N_("The branch already has a meeting at {when}. Please choose another time."),
+    "not_live": N_("This meeting is closed or cancelled; it can no longer be changed."),
+    "not_expected": N_("You are not on the list for this meeting."),
+    "already_present": N_("You have already checked in at this meeting."),
+}
+CLASH_WITH = N_(
+    "That time clashes with another meeting of the branch: {kind}, {when}. "
+    "Please type another date and time."
+)
+BAD_LINK = N_(
+    "That is not a web link. Please send the meeting link starting with https:// or http://."
+)
+NOT_REGISTERED = N_("Meetings are for registered members. Register with /start.")
+SORRY = N_("Sorry, something went wrong. Please try again.")
+MARKERS = {
+    MeetingState.SCHEDULED: "🗓",
+    MeetingState.CHECKIN_OPEN: "✅",
+    MeetingState.CLOSED: "🔒",
+    MeetingState.CANCELLED: "✖",
+}
+
+
+# -- buttons --------------------------------------------------------------------------------
+
+
+class SchedulePick(ButtonData, prefix="ms:pick"):
+    page: int
+
+
+class ScheduleFor(ButtonData, prefix="ms:org"):
+    org: OrgId
+
+
+class ChooseKind(ButtonData, prefix="ms:kind"):
+    org: OrgId
+    kind: MeetingKind
+
+
+class Duration(ButtonData, prefix="ms:dur"):
+    minutes: int
+
+
+class Me(ButtonData, prefix="ms:me"):
+    """The presser's own name as host or recorder."""
+
+
+class ScheduleIt(ButtonData, prefix="ms:ok"):
+    """Schedule as summarised."""
+
+
+class ChangeWhen(ButtonData, prefix="ms:redate"):
+    """Type the date and time again; the other answers are kept."""
+
+
+class Attend(ButtonData, prefix="mt:yes"):
+    meeting: MeetingId
+
+
+class AskLeave(ButtonData, prefix="mt:leave"):
+    meeting: MeetingId
+
+
+class CalendarFile(ButtonData, prefix="mt:ics"):
+    meeting: MeetingId
+
+
+class ApproveLeave(ButtonData, prefix="mt:lok"):
+    attendance: AttendanceId
+
+
+class RefuseLeave(ButtonData, prefix="mt:lno"):
+    attendance: AttendanceId
+
+
+class MeetingsPick(ButtonData, prefix="mt:pick"):
+    page: int
+
+
+class ListMeetings(ButtonData, prefix="mt:list"):
+    org: OrgId
+    page: int
+
+
+class ShowMeeting(ButtonData, prefix="mt:card"):
+    meeting: MeetingId
+
+
+class PostponeMeeting(ButtonData, prefix="mt:pp"):
+    meeting: MeetingId
+
+
+class AskCancel(ButtonData, prefix="mt:cx"):
+    meeting: MeetingId
+
+
+class ConfirmCancel(ButtonData, prefix="mt:cxy"):
+    meeting: MeetingId
+
+
+class CancelWithoutReason(ButtonData, prefix="mt:cx0"):
+    meeting: MeetingId
+
+
+# Check-in's buttons on a meeting's card: handlers/checkin handles them (and imports these).
+class OpenCheckin(ButtonData, prefix="ck:open"):
+    meeting: MeetingId
+
+
+class CloseMeeting(ButtonData, prefix="ck:close"):
+    meeting: MeetingId
+
+
+class ShowRoster(ButtonData, prefix="ck:roster"):
+    meeting: MeetingId
+
+
+def cancel_button(t: Translator) -> InlineKeyboardButton:
+    """The Cancel every flow has (it ends whatever conversation is going on)."""
+    return InlineKeyboardButton(plain_text(t("Cancel")), callback_data=CANCEL_DATA)
+
+
+def org_picker(
+    t: Translator, rows: Sequence[TreeRow], page: int, pick: Callable[[OrgId], ButtonData],
+    nav: Callable[[int], ButtonData],
+) -> InlineKeyboardMarkup:
+    """The organizations the actor runs, indented by depth, a page at a time."""
+    items = [pick(OrgId(row.org.id)).button("· " * row.depth + row.org.name) for row in rows]
+    return paged_by(t, items, page, nav)
+
+
+def schedule_picker(t: Translator, rows: Sequence[TreeRow], page: int) -> InlineKeyboardMarkup:
+    return org_picker(t, rows, page, ScheduleFor, SchedulePick)
+
+
+def meetings_picker(t: Translator, rows: Sequence[TreeRow], page: int) -> InlineKeyboardMarkup:
+    return org_picker(t, rows, page, lambda org: ListMeetings(org, 0), MeetingsPick)
+
+
+def kind_question(t: Translator, org: OrgId, branch: str) -> tuple[Html, InlineKeyboardMarkup]:
+    rows = [[ChooseKind(org, kind).button(t(label))]
+            for kind, label in MEETING_KIND_LABELS.items()]
+    rows.append([cancel_button(t)])
+    return t("<b>{branch}</b>: which kind of meeting?", branch=branch), keyboard(rows)
+
+
+# -- dates ------------------------------------------------------------------------------------
+
+
+def example_when(tz: tzinfo, now: datetime) -> str:
+    """An example start a week from now, in the accepted format."""
+    return (now.astimezone(tz) + timedelta(days=7)).strftime("%Y-%m-%d") + " 14:30"
+
+
+def nth_weekday(day: date) -> tuple[int, int]:
+    """(weekday, nth) of a date: the first Monday is (0, 1); a fifth one counts as the last."""
+    nth = (day.day - 1) // 7 + 1
+    return day.weekday(), (-1 if nth == 5 else nth)
+
+
+def repeat_label(t: Translator, day: date) -> Html:
+    weekday, nth = nth_weekday(day)
+    return t(
+        "Monthly, on the {nth} {weekday}", nth=t(ORDINALS[nth]), weekday=t(WEEKDAYS[weekday])
+    )
+
+
+def series_days(day: date, count: int) -> list[date]:
+    weekday, nth = nth_weekday(day)
+    return rules.monthly_nth_weekday(day, weekday, nth, count)
+
+
+def span_text(t: Translator, tz: tzinfo, starts_at: datetime, ends_at: datetime) -> Html:
+    """"2026-12-01 (Tuesday) 14:30–16:00" in the branch's time zone."""
+    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
+    weekday = t(WEEKDAYS[start.weekday()])
+    if start.date() == end.date():
+        return t(
+            "{date} ({weekday}) {start}–{end}", date=start.date().isoformat(), weekday=weekday,
+            start=start.strftime("%H:%M"), end=end.strftime("%H:%M"),
+        )
+    return t(
+        "{date} ({weekday}) {start} – {end}", date=start.date().isoformat(), weekday=weekday,
+        start=start.strftime("%H:%M"), end=end.strftime("%Y-%m-%d %H:%M"),
+    )
+
+
+def start_text(tz: tzinfo, starts_at: datetime) -> str:
+    return starts_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def meeting_problem(error: MeetingError, tz: tzinfo) -> Problem:
+    """Why a meeting change did not happen, for the person who tried it."""
+    values = dict(error.values)
+    when = values.get("when")
+    if isinstance(when, datetime):
+        values["when"] = start_text(tz, when)
+    message = MEETING_ERRORS.get(error.code)
+    if message is None:
+        logger.error("meeting error without a message: %s", error.code)
+        return Problem(SORRY)
+    return Problem(message, **values)
+
+
+# -- a meeting --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeetingInfo:
+    """What a message about a meeting shows; plain values, usable after the session ends."""
+
+    id: int
+    org_id: int
+    org_name: str
+    group_name: str | None
+    kind: MeetingKind
+    state: MeetingState
+    starts_at: datetime
+    ends_at: datetime
+    place: str | None
+    online_url: str | None
+    located: bool
+    topic: str
+    host: str | None
+    recorder: str | None
+    lecturer: str | None
+    cancelled_reason: str | None = None
+
+
+def details_lines(t: Translator, tz: tzinfo, info: MeetingInfo) -> list[Html]:
+    """Kind, organization, time, place or link, topic, host, recorder, lecturer."""
+    title = html_format("<b>{kind}</b> · {org}", kind=t(MEETING_KIND_LABELS[info.kind]),
+                        org=info.org_name)
+    if info.group_name:
+        title += " · " + info.group_name
+    lines = [title, t("When: {when}", when=span_text(t, tz, info.starts_at, info.ends_at))]
+    if info.online_url:
+        lines.append(t("Online: {url}", url=info.online_url))
+    if info.place:
+        lines.append(t("Place: {place}", place=info.place))
+    lines.append(t("Topic: {topic}", topic=info.topic))
+    if info.host:
+        lines.append(t("Host: {name}", name=info.host))
+    if info.recorder:
+        lines.append(t("Recorder: {name}", name=info.recorder))
+    if info.lecturer:
+        lines.append(t("Lecturer: {name}", name=info.lecturer))
+    return lines
+
+
+def member_keyboard(
+    t: Translator, meeting_id: int, status: AttendanceStatus, state: MeetingState
+) -> InlineKeyboardMarkup | None:
+    """The buttons a member sees for their own line: attend, ask for leave, calendar."""
+    if state not in LIVE_STATES:
+        return None
+    meeting = MeetingId(meeting_id)
+    answers: list[InlineKeyboardButton] = []
+    if status not in ARRIVED and status is not AttendanceStatus.ATTENDING:
+        answers.append(Attend(meeting).button(t("✅ I will attend")))
+    if status in (AttendanceStatus.EXPECTED, AttendanceStatus.ATTENDING):
+        answers.append(AskLeave(meeting).button(t("🙋 Ask for leave")))
+    return keyboard([answers, [CalendarFile(meeting).button(t("📆 Add to calendar"))]])
+
+
+def member_text(
+    t: Translator, tz: tzinfo, info: MeetingInfo, status: AttendanceStatus, heading: Html = BLANK
+) -> Html:
+    lines = [heading] if heading else []
+    lines += details_lines(t, tz, info)
+    lines.append(t(ANSWER_LABELS[status]))
+    return html_join("\n", lines)
+
+
+def meeting_line(t: Translator, tz: tzinfo, info: MeetingInfo) -> Html:
+    return t("Meeting: {kind}, {when}", kind=t(MEETING_KIND_LABELS[info.kind]),
+             when=span_text(t, tz, info.starts_at, info.ends_at))
+
+
+def leave_request_text(
+    t: Translator, tz: tzinfo, info: MeetingInfo, name: str, reason: str | None
+) -> Html:
+    return html_join("\n", [
+        t("🙋 <b>Leave request</b> from {name}", name=name),
+        meeting_line(t, tz, info),
+        t("Reason: {reason}", reason=reason or t("not given")),
+    ])
+
+
+def leave_request_keyboard(t: Translator, attendance: int) -> InlineKeyboardMarkup:
+    line = AttendanceId(attendance)
+    return keyboard([[ApproveLeave(line).button(t("✅ Approve leave")),
+                      RefuseLeave(line).button(t("❌ Refuse"))]])
+
+
+def cancelled_text(t: Translator, tz: tzinfo, info: MeetingInfo, reason: str | None) -> Html:
+    lines = [t("✖ <b>Meeting cancelled</b>"), *details_lines(t, tz, info)]
+    if reason:
+        lines.append(t("Reason: {reason}", reason=reason))
+    return html_join("\n", lines)
