@@ -221,3 +221,83 @@ async def test_notice_time_picked_with_quick_buttons(bot: Bot) -> None:
         assert notice is not None and notice.state is NoticeState.SCHEDULED
         assert notice.scheduled_at == datetime(2030, 1, 8, 1, 0, tzinfo=UTC)
     assert w.clock[0] == datetime(2030, 1, 7, 2, 0, tzinfo=UTC)
+
+
+async def _assembly(bot: Bot, seeded: Seed, start: datetime) -> int:
+    assert bot.app is not None
+    async with bot.app.database.session() as session:
+        meeting = await meeting_store.schedule(
+            session,
+            MeetingPlan(org_id=seeded.branch_a, kind=MeetingKind.ASSEMBLY, starts_at=start,
+                        ends_at=start + timedelta(hours=2), topic="Assembly"),
+            created_by=SEC, now=NOW,
+        )
+        return meeting.id
+
+
+async def _start_of(bot: Bot, meeting_id: int) -> datetime:
+    assert bot.app is not None
+    async with bot.app.database.session() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        assert meeting is not None
+        return meeting.starts_at
+
+
+async def test_a_new_time_from_the_summary_is_checked_for_clashes_then_summarised(
+    bot: Bot,
+) -> None:
+    sec, seeded = await world(bot, "en")
+    await _assembly(bot, seeded, datetime(2027, 1, 11, 10, 0, tzinfo=TZ))
+    await sec.say("/schedule")
+    await sec.tap("Branch committee meeting")
+    await sec.say("2027-01-12 14:30")  # a full date: taken at once
+    await sec.tap("1.5 h")
+    await sec.say("Room 1")
+    await sec.say("Budget")
+    await sec.tap("Me (Sally Sec)")
+    await sec.say("Rita")
+    await sec.tap("Once")
+    assert "Please check the meeting" in sec.last_text
+    await sec.tap("🕑 Change date and time")
+    assert "When does it start?" in sec.last_text
+    assert "Tomorrow · Sat 9 Jan" in sec.buttons()
+    await sec.say("2027-01-11 11:00")  # inside the assembly: refused, the time asked again
+    assert "clashes" in sec.last_text and "Branch general assembly" in sec.last_text
+    await sec.tap("Tomorrow · Sat 9 Jan")
+    await sec.tap("19:00")
+    summary = sec.last_text
+    assert "Please check the meeting" in summary, summary
+    assert "2027-01-09 (Saturday) 19:00–20:30" in summary and "Room 1" in summary
+    assert "Recorder: Rita" in summary  # the other answers are kept
+    await sec.tap("✅ Schedule")
+    created = [m for m in await meetings_in_db(bot) if m.topic == "Budget"]
+    assert [m.starts_at for m in created] == [datetime(2027, 1, 9, 19, 0, tzinfo=TZ)]
+    bot.assert_all_accepted()
+
+
+async def test_postponing_with_quick_buttons_and_a_step_that_ends(bot: Bot) -> None:
+    sec, seeded = await world(bot, "en")
+    meeting = await _assembly(bot, seeded, datetime(2027, 1, 11, 10, 0, tzinfo=TZ))
+    await sec.say("/meetings")
+    await sec.tap(f"mt:card:{meeting}")
+    await sec.tap("⏰ Postpone")
+    assert "Postpone Branch general assembly" in sec.last_text
+    assert {"Tomorrow · Sat 9 Jan", "Cancel"} <= set(sec.buttons())
+    await sec.forge("dq:t:1430")  # a time before any day was pressed
+    assert sec.alerts()[-1] == en(STALE_BUTTON)
+    await sec.tap("Tomorrow · Sat 9 Jan")
+    await sec.tap("09:00")
+    assert "Postponed." in sec.last_text and "people were told" in sec.last_text
+    assert await _start_of(bot, meeting) == datetime(2027, 1, 9, 9, 0, tzinfo=TZ)
+    await sec.say("2027-01-20 10:00")  # the step is over: nothing is moved again
+    assert "did not understand" in sec.last_text
+    # Cancelled midway: a date typed afterwards is not taken either.
+    await sec.say("/meetings")
+    await sec.tap(f"mt:card:{meeting}")
+    await sec.tap("⏰ Postpone")
+    await sec.say("/cancel")
+    assert sec.last_text == "Cancelled."
+    await sec.say("2027-01-20 10:00")
+    assert "did not understand" in sec.last_text
+    assert await _start_of(bot, meeting) == datetime(2027, 1, 9, 9, 0, tzinfo=TZ)
+    bot.assert_all_accepted()
