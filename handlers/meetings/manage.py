@@ -198,7 +198,7 @@ POSTPONE = Flow(
     entry=Entry(PostponeMeeting, LEADERS, start_postpone),
     guard=lambda act, form: access_led_meeting(act, form.meeting),
     back=False,
-    steps=(Day(key="when", ask=ask_new_time, moment=True, read=postpone),),
+    steps=(Day(key="when", ask=ask_new_time, moment=True, accept=postpone),),
 )
 
 

@@ -210,7 +210,7 @@ async def choose_duration(act: Act, form: ScheduleForm, press: Duration) -> Next
     if problem is None:
         return Next({"dur": press.minutes})
     act.say(act.t(problem.message, **problem.values))
-    return Next({"dur": press.minutes, "when": None}, ask="when")
+    return Next({"dur": press.minutes, "when": None}, to="when")
 
 
 def place_keyboard(act: Act, form: ScheduleForm) -> ReplyKeyboardMarkup:
@@ -360,7 +360,7 @@ async def summary(act: Act, form: ScheduleForm) -> tuple[Html, list[list[Any]]]:
 
 async def change_when(act: Act, form: ScheduleForm, press: ChangeWhen) -> Next:
     """Type the date and time again; the other answers are kept."""
-    return Next({"when": None}, ask="when")
+    return Next({"when": None}, to="when")
 
 
 async def schedule_it(act: Act, form: ScheduleForm, press: ScheduleIt) -> Any:
@@ -419,7 +419,7 @@ SCHEDULE = Flow(
     steps=(
         Choose(key="grp", ask=asking(N_("Which party group meets?")), options=group_options,
                when=lambda f: f.kind is MeetingKind.GROUP and f.grp is None),
-        Day(key="when", ask=ask_when, moment=True, read=read_when,
+        Day(key="when", ask=ask_when, moment=True, accept=read_when,
             when=lambda f: f.when is None),
         Custom(key="dur", render=ask_duration, presses=((Duration, choose_duration),),
                when=lambda f: f.dur is None),
