@@ -137,7 +137,8 @@ class Next:
 
 @dataclass(frozen=True)
 class Done:
-    """A step's answer that ends the flow (the step did its work): `text` is shown, if any."""
+    """A step's answer that ends the flow (the step did its work), or an entry's that answers
+    instead of starting: `text` is shown, if any."""
 
     text: Html | None = None
     markup: ReplyMarkup | None = None
@@ -222,8 +223,9 @@ class Entry(Generic[D, F]):
 
     trigger: type[D] | Command
     audience: Audience
-    start: Callable[[Act, D], Awaitable[F]]
+    start: Callable[[Act, D], Awaitable[F | Done]]
     intro: Callable[[Act, F], Awaitable[Html]] | None = None  # above the first question
+    edit: bool = False  # the first question replaces the pressed message
 
 
 @dataclass(frozen=True)
@@ -415,11 +417,15 @@ class Flow(Generic[F]):
             if not entry.audience.admits(act.actor):
                 refuse(update, self.name)
             form = await entry.start(act, data)
+            if isinstance(form, Done):
+                return (_Show(form.text, form.markup, not entry.edit) if form.text is not None
+                        else None), END
             for other in _FLOWS.values():  # one conversation at a time: leave any other
                 if other is not self:
                     other._leave(update, context)
             intro = await entry.intro(act, form) if entry.intro else None
-            return await self._ask(act, form, self._after(None, form), new=True, above=intro)
+            return await self._ask(act, form, self._after(None, form), new=not entry.edit,
+                                   above=intro)
 
         return await self._run(update, context, body)
 
