@@ -1,0 +1,172 @@
+"""Closing a meeting: the minutes, photos and documents, then the counts to confirm; the
+record is frozen and the absent are asked to catch up (补学)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal, NoReturn
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.ext import filters
+
+from handlers.checkin import record_views, views
+from handlers.checkin.leading import live_meeting, refuse_if_not_started
+from handlers.checkin.roster import record_reply
+from handlers.checkin.views import CloseDone, CloseMeeting, clean_minutes, shorten
+from handlers.kit.actions import LEADERS, Act, render
+from handlers.kit.buttons import AttendanceId, MeetingId
+from handlers.kit.chat import STALE_BUTTON, Refused, deliver_many
+from handlers.kit.flows import INVALID_MESSAGES, Confirm, Custom, Done, Entry, Flow, Form, Next
+from handlers.kit.i18n import N_, Html, translator
+from handlers.kit.pseudonyms import pseudonym
+from handlers.registration import TEXT_INPUT
+from rules.validation import Invalid
+from rules.vocabulary import AttendanceStatus
+from storage import meetings as store
+from storage.models import Meeting
+
+logger = logging.getLogger(__name__)
+
+ATTACHMENTS = filters.PHOTO | filters.Document.ALL
+
+
+class CloseForm(Form):
+    meeting: MeetingId
+    minutes: str | None = None
+    files: int = 0
+    prompt: Literal["noted", "attached", "waiting"] = "noted"  # what the last message was
+
+
+def stay(message: str, **values: object) -> NoReturn:
+    """Say why, and keep the step as it is (its question is not asked again)."""
+    raise Refused(message, **values)
+
+
+def invalid(reason: Invalid) -> NoReturn:
+    stay(INVALID_MESSAGES[reason.reason], limit=reason.limit or 0, low=reason.low or 0)
+
+
+async def meeting_of(act: Act, form: CloseForm) -> Meeting:
+    """The meeting being closed (the guard loaded it: no query)."""
+    meeting = await act.session.get(Meeting, form.meeting)
+    assert meeting is not None
+    return meeting
+
+
+async def start(act: Act, press: CloseMeeting) -> CloseForm | Done:
+    """Begin closing; a meeting that has not started is postponed or cancelled instead."""
+    meeting = await live_meeting(act, press.meeting)
+    now = act.now()
+    if now < meeting.starts_at:
+        return Done(*record_views.not_started(act.t, act.settings.tzinfo, meeting, now))
+    return CloseForm(meeting=press.meeting)
+
+
+async def intro(act: Act, form: CloseForm) -> Html:
+    return record_views.closing(act.t, act.settings.tzinfo, await meeting_of(act, form))
+
+
+async def render_minutes(act: Act, form: CloseForm) -> tuple[Html,
+                                                             list[list[InlineKeyboardButton]]]:
+    return record_views.ask_minutes(act.t), []
+
+
+async def read_minutes(act: Act, form: CloseForm, message: Message) -> Next:
+    minutes = clean_minutes(message.text)
+    if isinstance(minutes, Invalid):
+        invalid(minutes)
+    return Next({"minutes": minutes})
+
+
+async def minutes_first(act: Act, form: CloseForm, message: Message) -> Next:
+    """A photo or document before the minutes."""
+    stay(N_("Please type the minutes first; photos and documents come next."))
+
+
+async def render_files(act: Act, form: CloseForm) -> tuple[Html,
+                                                           list[list[InlineKeyboardButton]]]:
+    return record_views.attachments(act.t, form.meeting, form.files, form.prompt)
+
+
+async def attach(act: Act, form: CloseForm, message: Message) -> Next:
+    """A photo (its largest size) or a document for the minutes."""
+    if message.photo:
+        file_id, kind, file_name = message.photo[-1].file_id, "photo", None
+    else:
+        assert message.document is not None  # the filter lets photos and documents in only
+        file_id, kind = message.document.file_id, "document"
+        file_name = message.document.file_name
+    await store.add_file(
+        act.session, await meeting_of(act, form), telegram_file_id=file_id, kind=kind,
+        file_name=shorten(file_name, 200) if file_name else None, by=act.actor.telegram_id,
+    )
+    return Next({"files": form.files + 1, "prompt": "attached"}, stay=True)
+
+
+async def files_or_done(act: Act, form: CloseForm, message: Message) -> Next:
+    return Next({"prompt": "waiting"}, stay=True)
+
+
+async def done(act: Act, form: CloseForm, press: CloseDone) -> Next:
+    if press.meeting != form.meeting:
+        stay(STALE_BUTTON)
+    return Next({})
+
+
+async def summary(act: Act, form: CloseForm) -> Html:
+    meeting = await meeting_of(act, form)
+    refuse_if_not_started(meeting, act.now())
+    rows = await store.roster(act.session, meeting.id)
+    return record_views.confirm_close(act.t, act.settings.tzinfo, meeting, rows, form.files)
+
+
+async def freeze(act: Act, form: CloseForm) -> Html:
+    """Close, freeze the record, ask the absent to catch up."""
+    if not form.minutes:
+        stay(STALE_BUTTON)  # the minutes are required; this flow lost them
+    meeting, now, tz = await meeting_of(act, form), act.now(), act.settings.tzinfo
+    try:
+        counts = await store.close(act.session, meeting, minutes=form.minutes,
+                                   by=act.actor.telegram_id, now=now, tz=tz)
+    except store.MeetingError as error:
+        refuse_if_not_started(meeting, now)
+        raise Refused(views.REFUSALS["closed"]) from error
+    catch_up: list[tuple[int, Html, InlineKeyboardMarkup | None]] = []
+    # close() updates the loaded lines; the roster reads them back from the session.
+    for attendance, person in await store.roster(act.session, meeting.id):
+        if attendance.status is AttendanceStatus.ABSENT:
+            t = translator(person.language)
+            catch_up.append((person.telegram_id, record_views.catch_up_text(t, tz, meeting),
+                             record_views.catch_up_keyboard(t, AttendanceId(attendance.id))))
+    logger.info("user %s closed meeting %s: %s", pseudonym(act.actor.telegram_id), meeting.id,
+                counts)
+    update, context, meeting_id = act.update, act.context, meeting.id
+    record = await record_reply(act, meeting)
+
+    async def ask_to_catch_up() -> None:
+        delivered = await deliver_many(context, catch_up)
+        logger.info("meeting %s: %s of %s absent members asked to catch up", meeting_id,
+                    delivered, len(catch_up))
+
+    act.after(lambda: render(update, record))
+    if catch_up:
+        act.after(ask_to_catch_up)
+    return act.t("🔒 Closed. The record is frozen.")
+
+
+CLOSE_MEETING = Flow(
+    name="meeting_close",
+    prefix="ck",
+    form=CloseForm,
+    entry=Entry(CloseMeeting, LEADERS, start, intro),
+    guard=lambda act, form: live_meeting(act, form.meeting),
+    back=False,
+    steps=(
+        Custom(key="minutes", render=render_minutes,
+               messages=((TEXT_INPUT, read_minutes), (ATTACHMENTS, minutes_first))),
+        Custom(key="files", render=render_files, presses=((CloseDone, done),),
+               messages=((ATTACHMENTS, attach), (TEXT_INPUT, files_or_done))),
+        Confirm(key="freeze", summary=summary, label=record_views.CLOSE_AND_FREEZE,
+                finish=freeze),
+    ),
+)

@@ -1,0 +1,139 @@
+"""Corrections after closing: one line's status, or the minutes, each with a typed reason kept
+in the log with who made it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import InlineKeyboardMarkup
+
+from handlers.access.checkin import access_led_line
+from handlers.checkin import record_views, views
+from handlers.checkin.leading import led_meeting, refuse_if_not_closed
+from handlers.checkin.roster import record_reply, roster_reply
+from handlers.checkin.views import EditMinutes, FixTo, clean_minutes
+from handlers.kit.actions import LEADERS, Act, Reply
+from handlers.kit.buttons import AttendanceId, MeetingId
+from handlers.kit.chat import STALE_BUTTON, Refused
+from handlers.kit.flows import Done, Entry, Flow, Form, Text
+from handlers.kit.i18n import Html
+from handlers.kit.pseudonyms import pseudonym
+from handlers.kit.ui import person_name
+from rules.validation import MAX_REASON, Invalid, clean_text
+from rules.vocabulary import AttendanceStatus
+from storage import meetings as store
+
+logger = logging.getLogger(__name__)
+
+
+class EditForm(Form):
+    """A line to correct (attendance, status) or the minutes of a meeting."""
+
+    attendance: AttendanceId | None = None
+    status: AttendanceStatus | None = None
+    meeting: MeetingId | None = None
+    minutes: str | None = None
+
+
+def done(reply: Reply) -> Done:
+    assert reply.markup is None or isinstance(reply.markup, InlineKeyboardMarkup)
+    return Done(reply.text, reply.markup)
+
+
+async def start_fix(act: Act, press: FixTo) -> EditForm:
+    """A status the line may take; then its reason is asked."""
+    attendance = await access_led_line(act, press.attendance)
+    refuse_if_not_closed(attendance.meeting)
+    allowed = (views.GUEST_FIXES if attendance.status in views.GUEST_LINES
+               else views.MEMBER_FIXES)
+    if press.status not in allowed or press.status is attendance.status:
+        raise Refused(STALE_BUTTON)
+    return EditForm(attendance=press.attendance, status=press.status)
+
+
+async def start_minutes(act: Act, press: EditMinutes) -> EditForm:
+    refuse_if_not_closed(await led_meeting(act, press.meeting))
+    return EditForm(meeting=press.meeting)
+
+
+async def guard(act: Act, form: EditForm) -> object:
+    if form.attendance is not None:
+        return await access_led_line(act, form.attendance)
+    assert form.meeting is not None
+    return await led_meeting(act, form.meeting)
+
+
+async def ask_minutes(act: Act, form: EditForm) -> Html:
+    assert form.meeting is not None
+    meeting = await led_meeting(act, form.meeting)
+    return record_views.ask_new_minutes(act.t, act.settings.tzinfo, meeting)
+
+
+async def read_minutes(act: Act, form: EditForm, text: str) -> Any:
+    return clean_minutes(text)
+
+
+async def ask_reason(act: Act, form: EditForm) -> Html:
+    if form.attendance is None:
+        return act.t("Why are the minutes changed? Type the reason; it is kept in the log with "
+                     "your name.")
+    assert form.status is not None
+    attendance = await access_led_line(act, form.attendance)
+    return record_views.ask_fix_reason(act.t, attendance, form.status)
+
+
+async def read_reason(act: Act, form: EditForm, text: str) -> Any:
+    """The reason: the change is made and logged."""
+    reason = clean_text(text, max_length=MAX_REASON)
+    if isinstance(reason, Invalid):
+        return reason
+    if form.attendance is not None:
+        return await correct_line(act, form, reason)
+    return await replace_minutes(act, form, reason)
+
+
+async def correct_line(act: Act, form: EditForm, reason: str) -> Done:
+    assert form.attendance is not None and form.status is not None
+    attendance = await access_led_line(act, form.attendance)
+    refuse_if_not_closed(attendance.meeting)
+    before, status = attendance.status, form.status
+    name = person_name(act.t, attendance.membership.person)
+    if status is not before:
+        await store.correct_attendance(act.session, attendance, status=status,
+                                       by=act.actor.telegram_id, reason=reason,
+                                       tz=act.settings.tzinfo)
+    logger.info("user %s corrected attendance %s: %s -> %s", pseudonym(act.actor.telegram_id),
+                attendance.id, before.value, status.value)
+    note = record_views.fixed(act.t, name, before, status)
+    return done(await roster_reply(act, attendance.meeting, note=note, showing=attendance.id,
+                                   new=True))
+
+
+async def replace_minutes(act: Act, form: EditForm, reason: str) -> Done:
+    assert form.meeting is not None
+    meeting = await led_meeting(act, form.meeting)
+    refuse_if_not_closed(meeting)
+    if not form.minutes:
+        raise Refused(STALE_BUTTON)
+    await store.edit_closed(act.session, meeting, field="minutes", value=form.minutes,
+                            by=act.actor.telegram_id, reason=reason)
+    logger.info("user %s edited the minutes of closed meeting %s",
+                pseudonym(act.actor.telegram_id), meeting.id)
+    note = act.t("✏️ Minutes changed. The change and its reason are logged.")
+    return done(await record_reply(act, meeting, note))
+
+
+EDIT_RECORD = Flow(
+    name="meeting_edit",
+    prefix="ck",
+    form=EditForm,
+    entry=(Entry(FixTo, LEADERS, start_fix, edit=True), Entry(EditMinutes, LEADERS, start_minutes)),
+    guard=guard,
+    back=False,
+    steps=(
+        Text(key="minutes", ask=ask_minutes, read=read_minutes,
+             when=lambda form: form.meeting is not None),
+        Text(key="reason", ask=ask_reason, read=read_reason),
+    ),
+)

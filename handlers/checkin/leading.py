@@ -1,0 +1,65 @@
+"""The meeting behind a leader's press, and what each press needs of its state.
+
+`led_meeting` stands in for handlers/access/meetings.py's `access_led_meeting` until that lands.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from handlers.checkin import views
+from handlers.kit.actions import Act
+from handlers.kit.buttons import MeetingId
+from handlers.kit.chat import STALE_BUTTON, Refused
+from handlers.kit.pseudonyms import pseudonym
+from rules.permissions import can_manage_org
+from rules.vocabulary import MeetingState
+from storage import meetings as store
+from storage.models import Meeting
+
+logger = logging.getLogger(__name__)
+
+
+async def led_meeting(act: Act, meeting_id: MeetingId) -> Meeting:
+    """A meeting of an organization the actor runs (admins: any)."""
+    meeting = await store.get_meeting(act.session, meeting_id)
+    if meeting is None:
+        act.check(act.actor.is_admin or act.actor.leads_a_branch)
+        act.refuse(STALE_BUTTON)
+    act.check(can_manage_org(act.actor, meeting.party_organization_id))
+    return meeting
+
+
+def refuse_if_not_live(meeting: Meeting) -> None:
+    if meeting.state is MeetingState.CLOSED:
+        raise Refused(views.REFUSALS["closed"])
+    if meeting.state is MeetingState.CANCELLED:
+        raise Refused(views.REFUSALS["cancelled"])
+
+
+def refuse_if_not_closed(meeting: Meeting) -> None:
+    if meeting.state is not MeetingState.CLOSED:
+        raise Refused(views.NOT_CLOSED)
+
+
+def refuse_if_not_started(meeting: Meeting, now: datetime) -> None:
+    """A press that would close a meeting before its start (a kept or forged button)."""
+    if now < meeting.starts_at:
+        raise Refused(views.NOT_STARTED)
+
+
+async def live_meeting(act: Act, meeting_id: MeetingId) -> Meeting:
+    """A meeting the actor runs that is neither closed nor cancelled."""
+    meeting = await led_meeting(act, meeting_id)
+    refuse_if_not_live(meeting)
+    return meeting
+
+
+def refused_checkin(act: Act, meeting: Meeting, result: store.CheckinResult) -> Refused:
+    """A refused check-in as an alert on the pressed button (logged)."""
+    logger.info("check-in of user %s at meeting %s refused: %s",
+                pseudonym(act.actor.telegram_id), meeting.id, result.reason)
+    message = views.REFUSALS.get(result.reason or "", views.NO_MEETING_OPEN)
+    return Refused(message, **views.refusal_values(
+        act.settings.tzinfo, act.settings.checkin_radius_m, meeting, act.now()))

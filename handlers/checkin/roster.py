@@ -1,0 +1,117 @@
+"""The roster (marking by hand, 代签; picking a correction), the frozen record, catching up."""
+
+from __future__ import annotations
+
+import logging
+
+from handlers.access.checkin import access_led_line, access_own_line
+from handlers.checkin import record_views, views
+from handlers.checkin.leading import led_meeting, refuse_if_not_closed, refused_checkin
+from handlers.checkin.views import (
+    ChooseFix,
+    ConfirmMakeup,
+    MarkPresent,
+    RosterPage,
+    ShowRecord,
+    ShowRoster,
+)
+from handlers.kit.actions import Act, Reply
+from handlers.kit.i18n import Html
+from handlers.kit.pseudonyms import pseudonym
+from handlers.kit.ui import person_name
+from rules.vocabulary import CheckinMethod
+from storage import meetings as store
+from storage import people
+from storage.models import Attendance, Meeting
+
+logger = logging.getLogger(__name__)
+# What check_in writes with an UPDATE that leaves a loaded line as it was.
+CHECKIN_COLUMNS = ("status", "checked_in_at", "method", "marked_by")
+
+
+async def reload_line(act: Act, line: Attendance) -> None:
+    """Read a line back after a check-in stored it."""
+    await act.session.refresh(line, CHECKIN_COLUMNS)
+
+
+async def names_by_telegram_id(act: Act, ids: set[int]) -> dict[int, str]:
+    """Names of the leaders who marked or corrected lines (few distinct people)."""
+    names: dict[int, str] = {}
+    for telegram_id in ids:
+        person = await people.person_by_telegram_id(act.session, telegram_id)
+        names[telegram_id] = person_name(act.t, person) if person else str(telegram_id)
+    return names
+
+
+async def roster_reply(act: Act, meeting: Meeting, page: int = 0, note: Html | None = None, *,
+                       showing: int | None = None, new: bool = False) -> Reply:
+    """A page of the roster (the page `showing` a line, if given)."""
+    rows = await store.roster(act.session, meeting.id)
+    names = await names_by_telegram_id(act, {a.marked_by for a, _p in rows
+                                             if a.marked_by is not None})
+    if showing is not None:
+        page = views.page_of(rows, showing)
+    return views.roster(act.t, act.settings.tzinfo, meeting, rows, names, page, act.now(), note,
+                        new=new)
+
+
+async def record_reply(act: Act, meeting: Meeting, note: Html | None = None, *,
+                       new: bool = True) -> Reply:
+    """The frozen record of a closed meeting."""
+    refuse_if_not_closed(meeting)
+    rows = await store.roster(act.session, meeting.id)
+    files = await store.files_of(act.session, meeting.id)
+    closer = "?"
+    if meeting.closed_by is not None:
+        closer = (await names_by_telegram_id(act, {meeting.closed_by}))[meeting.closed_by]
+    return record_views.record(act.t, act.settings.tzinfo, meeting, rows, len(files), closer, note,
+                        new=new)
+
+
+async def show_roster(act: Act, press: ShowRoster) -> Reply:
+    return await roster_reply(act, await led_meeting(act, press.meeting))
+
+
+async def turn_roster_page(act: Act, press: RosterPage) -> Reply:
+    return await roster_reply(act, await led_meeting(act, press.meeting), press.page)
+
+
+async def mark_present(act: Act, press: MarkPresent) -> Reply:
+    """A leader marks someone present by hand (代签)."""
+    attendance = await access_led_line(act, press.attendance)
+    meeting, t = attendance.meeting, act.t
+    name = person_name(t, attendance.membership.person)
+    result = await store.check_in(
+        act.session, meeting, attendance.membership_id, method=CheckinMethod.MANUAL,
+        now=act.now(), by=act.actor.telegram_id, line=attendance,
+    )
+    if result.outcome == "refused":
+        raise refused_checkin(act, meeting, result)
+    await reload_line(act, attendance)
+    logger.info("user %s marked attendance %s present by hand: %s",
+                pseudonym(act.actor.telegram_id), attendance.id, result.outcome)
+    note = (t("{name} was already checked in — nothing changed.", name=name)
+            if result.outcome == "already" else t("✅ {name} marked present by hand.", name=name))
+    return await roster_reply(act, meeting, note=note, showing=attendance.id)
+
+
+async def choose_fix(act: Act, press: ChooseFix) -> Reply:
+    """Which status a line of a closed record should have."""
+    attendance = await access_led_line(act, press.attendance)
+    refuse_if_not_closed(attendance.meeting)
+    return views.fix_choices(act.t, act.settings.tzinfo, attendance)
+
+
+async def show_record(act: Act, press: ShowRecord) -> Reply:
+    return await record_reply(act, await led_meeting(act, press.meeting), new=False)
+
+
+async def confirm_makeup(act: Act, press: ConfirmMakeup) -> Reply:
+    """The absent member confirms the catch-up, once."""
+    attendance = await access_own_line(act, press.attendance)
+    done = await store.confirm_makeup(act.session, attendance, act.now())
+    if done:
+        logger.info("user %s caught up on meeting %s", pseudonym(act.actor.telegram_id),
+                    attendance.meeting_id)
+    return Reply(record_views.makeup_answer(act.t, act.settings.tzinfo, attendance.meeting, done,
+                                     attendance.makeup_done_at))
