@@ -35,3 +35,16 @@ async def access_own_line(act: Act, attendance_id: AttendanceId) -> Attendance:
         act.refuse(STALE_BUTTON)
     act.check(attendance.membership.person.telegram_id == act.actor.telegram_id)
     return attendance
+
+
+async def access_meeting_on_my_list(act: Act, meeting_id: MeetingId) -> Meeting:
+    """A meeting the actor is on the list of, or whose organization they run."""
+    meeting = await store.get_meeting(act.session, meeting_id)
+    if meeting is None:
+        act.refuse(STALE_BUTTON)
+    actor = act.actor
+    on_list = actor.is_member and actor.membership_id is not None and (
+        await store.attendance_of(act.session, meeting.id, actor.membership_id)
+    ) is not None
+    act.check(on_list or can_manage_org(actor, meeting.party_organization_id))
+    return meeting

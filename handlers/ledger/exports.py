@@ -1,0 +1,117 @@
+"""The files the ledger sends: the .xlsx workbook, the monthly chart, a meeting's .ics.
+
+They are built in a worker thread after the update's session is closed."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from datetime import date
+
+from telegram import InputFile, Update
+from telegram.constants import ChatAction
+from telegram.error import TelegramError
+
+from handlers.access.checkin import access_meeting_on_my_list
+from handlers.kit.actions import Act
+from handlers.kit.buttons import MeetingId
+from handlers.kit.chat import Refused, answer, current_actor, reply_chat, send
+from handlers.kit.context import BranchContext
+from handlers.kit.i18n import N_, Translator, plain_text, translator
+from handlers.labels import meeting_kind_labels
+from handlers.ledger import chart
+from handlers.ledger.calendar_file import meeting_ics
+from handlers.ledger.views import CHART_OVERALL, CHART_TITLE, CHART_YLABEL, chart_label, percent
+from handlers.ledger.workbook import WORKBOOK_TEXTS, build_workbook
+from rules.vocabulary import MeetingState
+from storage import ledger as store
+
+logger = logging.getLogger(__name__)
+
+
+async def send_ledger(update: Update, t: Translator, org_id: int, ledger: store.LedgerData,
+                      today: date) -> None:
+    """The workbook, then the chart (both built off the event loop)."""
+    chat = reply_chat(update)
+    try:
+        await chat.send_action(ChatAction.UPLOAD_DOCUMENT)
+    except TelegramError as exc:
+        logger.info("chat action failed: %s", exc)
+    texts = {key: t(message) for key, message in WORKBOOK_TEXTS.items()}
+    workbook = await asyncio.to_thread(build_workbook, ledger, texts, meeting_kind_labels(t))
+    period = ledger.period
+    await chat.send_document(
+        InputFile(io.BytesIO(workbook), filename=f"ledger-{org_id}-{period.label}.xlsx"),
+        caption=t.plural("Ledger of {org}, {period}: {n} closed meeting.",
+                         "Ledger of {org}, {period}: {n} closed meetings.",
+                         len(ledger.meetings), org=ledger.org_name, period=period.label),
+    )
+    if not ledger.meetings:
+        await send(update, t("No meetings were closed in this period, so there is no chart."))
+        return
+    await send_chart(update, t, ledger, today)
+
+
+async def send_chart(update: Update, t: Translator, ledger: store.LedgerData,
+                     today: date) -> None:
+    """Attendance rate per month as a PNG; English labels when no Chinese font is installed."""
+    points = store.monthly_rates(ledger, today)
+    present = sum(m.present for m in ledger.meetings)
+    expected = sum(m.expected for m in ledger.meetings)
+    overall = present / expected if expected else None
+    font = await asyncio.to_thread(chart.cjk_font)
+    org_name = ledger.org_name if font is not None or ledger.org_name.isascii() else ""
+    title = chart_label(t, font, CHART_TITLE) + (f" · {org_name}" if org_name else "")
+    title += f" · {ledger.period.label}"
+    try:
+        png = await asyncio.to_thread(
+            chart.chart_png, points, title=title, ylabel=chart_label(t, font, CHART_YLABEL),
+            overall=overall,
+            overall_label=chart_label(t, font, CHART_OVERALL) + f" {percent(overall)}",
+            font=font,
+        )
+    except Exception:  # the workbook is already sent; a chart failure must not hide that
+        logger.exception("could not draw the attendance chart")
+        await send(update, t("Sorry, the chart could not be drawn this time."))
+        return
+    await reply_chat(update).send_photo(
+        InputFile(io.BytesIO(png), filename="attendance.png"),
+        caption=t("Attendance rate per month, {period}: {rate} overall ({present} of "
+                  "{expected}).", period=ledger.period.label, rate=percent(overall),
+                  present=present, expected=expected),
+    )
+
+
+async def send_ics(update: Update, context: BranchContext, meeting_id: int) -> None:
+    """Send one meeting as an .ics file to someone on its list or a leader of its branch.
+
+    Called by handlers/meetings.py for its "Add to calendar" button; answers the button press
+    itself (a second answer by the caller is harmless). Refusals are raised as Refused.
+    """
+    async with context.db.session() as session:
+        actor = await current_actor(session, update, context)
+        act = Act(update, context, session, actor, translator(actor.language), "calendar")
+        meeting = await access_meeting_on_my_list(act, MeetingId(meeting_id))
+        if meeting.state is MeetingState.CANCELLED:
+            raise Refused(N_("This meeting was cancelled; there is nothing to add."))
+        t = act.t
+        summary = f"{plain_text(meeting_kind_labels(t)[meeting.kind])}: {meeting.topic}"
+        details = []
+        if meeting.host:
+            details.append(t.as_plain("Host: {name}", name=meeting.host))
+        if meeting.lecturer:
+            details.append(t.as_plain("Lecturer: {name}", name=meeting.lecturer))
+        if meeting.party_group is not None:
+            details.append(t.as_plain("Party group: {name}", name=meeting.party_group.name))
+        details.append(meeting.party_organization.name)
+    data = meeting_ics(
+        meeting_id=meeting.id, starts_at=meeting.starts_at, ends_at=meeting.ends_at,
+        summary=summary, location=meeting.place or meeting.online_url,
+        description="\n".join(details), url=meeting.online_url, now=context.now(),
+    )
+    await reply_chat(update).send_document(
+        InputFile(io.BytesIO(data), filename=f"meeting-{meeting.id}.ics"),
+        caption=t("Open this file to add the meeting to your calendar."),
+    )
+    await answer(update)
