@@ -25,8 +25,9 @@ from handlers.checkin.views import (
 from handlers.kit.actions import Reply
 from handlers.kit.buttons import AttendanceId, MeetingId
 from handlers.kit.i18n import BLANK, N_, Html, Translator, escape, html_format, html_join
-from handlers.kit.ui import button, keyboard, person_name
+from handlers.kit.ui import keyboard, person_name
 from handlers.labels import ATTENDANCE_STATUS_LABELS
+from handlers.meetings.views import AskCancel, PostponeMeeting, ShowMeeting
 from rules import meetings as rules
 from rules.vocabulary import AttendanceStatus, MeetingKind
 from storage.models import Attendance, Meeting
@@ -133,10 +134,10 @@ def not_started(t: Translator, tz: ZoneInfo, meeting: Meeting,
              "was held; closing it now would record everyone not checked in as absent. To call "
              "it off, postpone or cancel it.",
              meeting=title(t, tz, meeting), time=clock(tz, meeting.starts_at, now))
-    # handlers/meetings.py's buttons (their families are declared there once it moves)
-    return text, keyboard([[button(t("⏰ Postpone"), "mt", "pp", meeting.id),
-                            button(t("✖ Cancel meeting"), "mt", "cx", meeting.id)],
-                           [button(t("‹ Back"), "mt", "card", meeting.id)]])
+    mid = MeetingId(meeting.id)
+    return text, keyboard([[PostponeMeeting(mid).button(t("⏰ Postpone")),
+                            AskCancel(mid).button(t("✖ Cancel meeting"))],
+                           [ShowMeeting(mid).button(t("‹ Back"))]])
 
 
 def closing(t: Translator, tz: ZoneInfo, meeting: Meeting) -> Html:

@@ -15,6 +15,7 @@ from handlers.kit.buttons import AttendanceId, ButtonData, MeetingId
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_format, html_join
 from handlers.kit.ui import button, keyboard, person_name
 from handlers.labels import ATTENDANCE_STATUS_LABELS, CHECKIN_METHOD_LABELS, MEETING_KIND_LABELS
+from handlers.meetings.views import CloseMeeting, OpenCheckin, ShowRoster
 from rules import meetings as rules
 from rules.validation import Invalid, clean_text
 from rules.vocabulary import AttendanceStatus, CheckinMethod, MeetingState
@@ -61,12 +62,6 @@ MEMBER_FIXES = (AttendanceStatus.PRESENT, AttendanceStatus.ON_LEAVE, AttendanceS
 GUEST_FIXES = (AttendanceStatus.GUEST_PRESENT, AttendanceStatus.GUEST)
 
 
-class OpenCheckin(ButtonData, prefix="ck:open"):
-    """A leader opens check-in: the room code for them, the members told."""
-
-    meeting: MeetingId
-
-
 class RoomCode(ButtonData, prefix="ck:code"):
     """The current room code (edits the code message)."""
 
@@ -85,10 +80,6 @@ class CheckMeIn(ButtonData, prefix="ck:me"):
     meeting: MeetingId
 
 
-class ShowRoster(ButtonData, prefix="ck:roster"):
-    meeting: MeetingId
-
-
 class RosterPage(ButtonData, prefix="ck:rp"):
     meeting: MeetingId
     page: int
@@ -98,12 +89,6 @@ class MarkPresent(ButtonData, prefix="ck:mark"):
     """A leader marks one person present by hand (代签)."""
 
     attendance: AttendanceId
-
-
-class CloseMeeting(ButtonData, prefix="ck:close"):
-    """Close the meeting with minutes and attachments (a flow)."""
-
-    meeting: MeetingId
 
 
 class CloseDone(ButtonData, prefix="ck:done"):

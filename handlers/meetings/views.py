@@ -147,10 +147,14 @@ class CancelWithoutReason(ButtonData, prefix="mt:cx0"):
 
 # Check-in's buttons on a meeting's card: handlers/checkin handles them (and imports these).
 class OpenCheckin(ButtonData, prefix="ck:open"):
+    """A leader opens check-in: the room code for them, the members told."""
+
     meeting: MeetingId
 
 
 class CloseMeeting(ButtonData, prefix="ck:close"):
+    """Close the meeting with minutes and attachments (a flow)."""
+
     meeting: MeetingId
 
 
