@@ -44,7 +44,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.kit.actions import Act, Audience, Command, CommandArgs, Reply, refuse
+from handlers.kit.actions import Act, Action, Audience, Command, CommandArgs, Reply, refuse
 from handlers.kit.buttons import MAX_CALLBACK_BYTES, BadCallback, ButtonData
 from handlers.kit.chat import (
     STALE_BUTTON,
@@ -203,6 +203,8 @@ class Day(Step[F]):
     accept: Callable[[Act, F, Any], Awaitable[Any]] | None = None
     buttons: Callable[[Act, F], Awaitable[Rows]] | None = None
     presses: Presses[F] = ()
+    # Checked against the form once read and echoed: a message refuses it (asked again).
+    verify: Callable[[Act, F, Any], Awaitable[Html | None]] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -251,6 +253,7 @@ class Flow(Generic[F]):
     guard: Callable[[Act, F], Awaitable[object]] | None = None
     back: bool = True  # a "‹ Back" button to the previous step
     cancel: bool = True  # a Cancel button under each question (off where a step's own say how)
+    exits: Sequence[Action[Any]] = ()  # presses and commands that leave the flow, then run
 
     # -- state kept between messages ----------------------------------------------------
 
@@ -360,6 +363,10 @@ class Flow(Generic[F]):
         async def done(update: Update, context: BranchContext, value: Any) -> object:
             async def body(act: Act) -> tuple[_Show | None, object]:
                 form = await self._current(act, step.key)
+                problem = await step.verify(act, form, value) if step.verify else None
+                if problem is not None:
+                    act.say(problem)
+                    return None, step.key
                 outcome = await step.accept(act, form, value) if step.accept else value
                 return await self._answered(act, form, step, outcome, new=True)
 
@@ -585,6 +592,7 @@ class Flow(Generic[F]):
                 CommandHandler("cancel", cancel),
                 CallbackQueryHandler(cancel, pattern=rf"^{CANCEL_DATA}$"),
                 *shared.fallbacks,
+                *[handler for action in self.exits for handler in self._exit(action)],
             ],
             name=self.name,
             persistent=True,
@@ -593,6 +601,17 @@ class Flow(Generic[F]):
         object.__setattr__(self, "_conversation", conversation)  # for dispatch() and _leave()
         _FLOWS[self.name] = self
         return conversation
+
+    def _exit(self, action: Action[Any]) -> list[BaseHandler[Any, Any, Any]]:
+        async def leave(update: Update, context: BranchContext) -> object:
+            await action.perform(update, context)
+            self._drop(context)
+            return END
+
+        if action.command is not None:
+            return action.command.handlers(leave)
+        assert action.button is not None
+        return [CallbackQueryHandler(leave, pattern=action.button.pattern())]
 
     async def dispatch(self, update: Update, context: BranchContext) -> None:
         """Start this flow from outside its conversation (the menu keyboard pressed during

@@ -62,10 +62,15 @@ def paged(
     t: Translator,
     items: Sequence[InlineKeyboardButton],
     page: int,
-    nav: tuple[object, ...],
+    nav: tuple[object, ...] | Callable[[int], ButtonData],
     extra_rows: Sequence[Sequence[InlineKeyboardButton]] = (),
 ) -> InlineKeyboardMarkup:
-    """One button per row, PAGE_SIZE a page, with ‹ › buttons carrying nav + page number."""
+    """One button per row, PAGE_SIZE a page, with ‹ › buttons carrying nav + page number
+    (or nav(page), a button family's press)."""
+
+    def turn(text: str, to: int) -> InlineKeyboardButton:
+        return nav(to).button(text) if callable(nav) else button(text, *nav, to)
+
     pages = max(1, -(-len(items) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     rows: list[list[InlineKeyboardButton]] = [
@@ -74,10 +79,10 @@ def paged(
     if pages > 1:
         nav_row = []
         if page > 0:
-            nav_row.append(button(t("‹ Previous"), *nav, page - 1))
-        nav_row.append(button(f"{page + 1}/{pages}", *nav, page))
+            nav_row.append(turn(t("‹ Previous"), page - 1))
+        nav_row.append(turn(f"{page + 1}/{pages}", page))
         if page < pages - 1:
-            nav_row.append(button(t("Next ›"), *nav, page + 1))
+            nav_row.append(turn(t("Next ›"), page + 1))
         rows.append(nav_row)
     rows.extend(list(r) for r in extra_rows)
     return keyboard(rows)
