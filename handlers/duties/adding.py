@@ -1,0 +1,237 @@
+"""A custom deadline: a branch's leaders add one for their branch (and the branches below),
+admins for every organization. Title, how often, the month and day (or the date, once),
+whom it reminds and how many days before; the planner reminds of it from then on."""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from datetime import date, datetime
+from typing import Any, Literal
+
+from telegram import InlineKeyboardButton, Message
+
+from handlers.access.duties import access_duty_scope
+from handlers.duties import browse, views
+from handlers.duties.editing import parse_leads, parse_number
+from handlers.duties.views import AUDIENCES, ERROR_TEXTS, AddDuty, DefaultLeads, PickMonth
+from handlers.kit.actions import LEADERS, Act, render
+from handlers.kit.buttons import BadCallback, OrgId
+from handlers.kit.flows import (
+    Choose,
+    Confirm,
+    Custom,
+    Day,
+    Entry,
+    Flow,
+    Form,
+    GoBack,
+    Next,
+    Option,
+    Problem,
+    Text,
+)
+from handlers.kit.i18n import N_, Html, Translator
+from handlers.kit.pseudonyms import pseudonym
+from handlers.labels import DUTY_RECURRENCE_LABELS
+from handlers.registration import TEXT_INPUT
+from rules.duties import Recurrence
+from rules.validation import MAX_ORG_NAME, Invalid, clean_text
+from storage import duties as store
+from storage.models import Duty
+
+logger = logging.getLogger(__name__)
+
+MAX_TITLE = MAX_ORG_NAME * 2  # as Duty.title allows (200)
+DEFAULT_LEADS = (7, 1)
+MONTHLY_OR_MORE = (Recurrence.MONTHLY, Recurrence.QUARTERLY, Recurrence.YEARLY)
+WITH_MONTH = (Recurrence.QUARTERLY, Recurrence.YEARLY)
+
+
+class NewDutyForm(Form):
+    org: OrgId  # 0: every organization
+    title: str | None = None
+    recurrence: Recurrence | None = None
+    month: int | None = None
+    day: int | None = None
+    on: date | None = None
+    audience: Literal["s", "m", "sa"] | None = None
+    leads: list[int] | None = None
+
+
+def template_fields(form: NewDutyForm) -> dict[str, Any]:
+    """The form as storage.duties takes a duty's fields."""
+    once = form.recurrence is Recurrence.ONCE
+    return {
+        "recurrence": str(form.recurrence), "day": form.on.day if once and form.on else
+        form.day or 1, "month": form.month if form.recurrence in WITH_MONTH else None,
+        "on": form.on if once else None, "lead_days": list(form.leads or []),
+        "audience": [str(a) for a in AUDIENCES.get(form.audience or "", ())],
+    }
+
+
+def when_of(t: Translator, form: NewDutyForm) -> Html:
+    fields = template_fields(form)
+    return views.when_text(t, Duty(recurrence=fields["recurrence"], day=fields["day"],
+                                   month=fields["month"], on_date=fields["on"]))
+
+
+async def start(act: Act, press: AddDuty) -> NewDutyForm:
+    await access_duty_scope(act, press.org)
+    return NewDutyForm(org=press.org)
+
+
+async def guard(act: Act, form: NewDutyForm) -> Any:
+    return await access_duty_scope(act, form.org)
+
+
+async def ask_title(act: Act, form: NewDutyForm) -> Html:
+    org = await guard(act, form)
+    t = act.t
+    return t("A new deadline for {org}. What is it? Type a short title, for example: Report on "
+             "the theme education.", org=org.name if org else t("every organization"))
+
+
+async def read_title(act: Act, form: NewDutyForm, text: str) -> str | Invalid:
+    return clean_text(text, max_length=MAX_TITLE)
+
+
+async def ask_recurrence(act: Act, form: NewDutyForm) -> Html:
+    return act.t("How often is it due?")
+
+
+async def recurrences(act: Act, form: NewDutyForm) -> list[Option]:
+    return [Option(str(code), act.t(label)) for code, label in DUTY_RECURRENCE_LABELS.items()]
+
+
+def top_month(form: NewDutyForm) -> int:
+    return 12 if form.recurrence is Recurrence.YEARLY else 3
+
+
+async def ask_month(act: Act, form: NewDutyForm
+                    ) -> tuple[Html, list[list[InlineKeyboardButton]]]:
+    t = act.t
+    question = (t("In which month?") if form.recurrence is Recurrence.YEARLY
+                else t("In which month of each quarter (1st, 2nd or 3rd)?"))
+    return question, views.month_buttons(top_month(form))
+
+
+async def pick_month(act: Act, form: NewDutyForm, press: PickMonth) -> Next:
+    if not 1 <= press.month <= top_month(form):
+        raise BadCallback(press.pack())
+    return Next({"month": press.month})
+
+
+async def ask_day(act: Act, form: NewDutyForm) -> Html:
+    return act.t("On which day of the month? Type 1 to 31 (31: the last day of the month).")
+
+
+async def read_day(act: Act, form: NewDutyForm, text: str) -> int | Problem:
+    day = parse_number(text)
+    # A leap year: 29 February is allowed.
+    limit = (calendar.monthrange(2028, form.month)[1]
+             if form.recurrence is Recurrence.YEARLY and form.month else 31)
+    if day is None or not 1 <= day <= limit:
+        return Problem(N_("Please type a day from 1 to {limit}."), limit=limit)
+    return day
+
+
+async def ask_on(act: Act, form: NewDutyForm) -> Html:
+    return act.t("On which day is it due? Type the date as you would say it (for example 5 Dec, "
+                 "next Fri or 2026-12-05) or press a day.")
+
+
+def not_passed(t: Translator, on: date, now: datetime) -> Html | None:
+    return t("That day has passed. Please type a date from today on.") if on < now.date() \
+        else None
+
+
+async def ask_audience(act: Act, form: NewDutyForm) -> Html:
+    return act.t("Whom should it remind?")
+
+
+async def audiences(act: Act, form: NewDutyForm) -> list[Option]:
+    t = act.t
+    options = [Option("s", t("Secretaries and deputies")),
+               Option("m", t("All members of the branch"))]
+    if act.actor.is_admin:
+        options.append(Option("sa", t("Secretaries and the upper level (admins)")))
+    return options
+
+
+async def ask_leads(act: Act, form: NewDutyForm
+                    ) -> tuple[Html, list[list[InlineKeyboardButton]]]:
+    t = act.t
+    return (t("How many days before the deadline should reminders come? Type numbers like "
+              "14, 3, 0 (0: on the day), or take the default."),
+            [[DefaultLeads().button(t("7 and 1 days before"))]])
+
+
+def take_leads(act: Act, form: NewDutyForm, leads: list[int] | None) -> Next:
+    """Reminder days that fit the deadline; else why not, and asked again."""
+    if leads is None:
+        act.say(views.error_text(act.t, "bad_leads"))
+        return Next({}, stay=True)
+    try:
+        store.check_template(**template_fields(form.model_copy(update={"leads": leads})))
+    except store.DutyError as error:
+        act.say(views.error_text(act.t, error.code))
+        return Next({}, stay=True)
+    return Next({"leads": leads})
+
+
+async def default_leads(act: Act, form: NewDutyForm, press: DefaultLeads) -> Next:
+    return take_leads(act, form, list(DEFAULT_LEADS))
+
+
+async def typed_leads(act: Act, form: NewDutyForm, message: Message) -> Next:
+    return take_leads(act, form, parse_leads(message.text))
+
+
+async def summary(act: Act, form: NewDutyForm) -> Html:
+    org = await guard(act, form)
+    fields = template_fields(form)
+    return views.new_duty_summary(act.t, form.title or "", org.name if org else None,
+                                  when_of(act.t, form), fields["lead_days"], fields["audience"])
+
+
+async def save(act: Act, form: NewDutyForm) -> Html:
+    """Stored (audited); the planner reminds of it from now on. The deadlines follow."""
+    org = await guard(act, form)
+    assert form.title is not None
+    try:
+        duty = await store.create_duty(act.session, title=form.title, org_id=form.org or None,
+                                       by=act.actor.telegram_id, now=act.now(),
+                                       **template_fields(form))
+    except store.DutyError as error:
+        raise GoBack("leads", ERROR_TEXTS[error.code]) from None
+    logger.info("user %s added duty %s", pseudonym(act.actor.telegram_id), duty.id)
+    after = (await browse.org_reply(act, org, new=True) if org is not None
+             else await browse.calendar_reply(act, 0, new=True))
+    update = act.update
+    act.after(lambda: render(update, after))
+    return act.t("✅ Saved: {title}.", title=form.title)
+
+
+ADD_DUTY = Flow(
+    name="duty_new",
+    prefix="du",
+    form=NewDutyForm,
+    entry=Entry(AddDuty, LEADERS, start),
+    guard=guard,
+    steps=(
+        Text(key="title", ask=ask_title, read=read_title),
+        Choose(key="recurrence", ask=ask_recurrence, options=recurrences),
+        Custom(key="month", render=ask_month, presses=((PickMonth, pick_month),),
+               when=lambda form: form.recurrence in WITH_MONTH),
+        Text(key="day", ask=ask_day, read=read_day,
+             when=lambda form: form.recurrence in MONTHLY_OR_MORE),
+        Day(key="on", ask=ask_on, prefer="future", check=not_passed,
+            when=lambda form: form.recurrence is Recurrence.ONCE),
+        Choose(key="audience", ask=ask_audience, options=audiences),
+        Custom(key="leads", render=ask_leads, presses=((DefaultLeads, default_leads),),
+               messages=((TEXT_INPUT, typed_leads),)),
+        Confirm(key="save", summary=summary, label=N_("✅ Save"), finish=save),
+    ),
+    exits=browse.EXITS,
+)

@@ -1,0 +1,121 @@
+"""Looking at deadlines: /duties (an admin's duty calendar, a leader's organizations), a
+duty's card and switching it off or on, and the list of terms to renew (/renewal).
+
+"Today" is the one clock's (the courier's), so what is listed agrees with what is sent.
+"""
+
+from __future__ import annotations
+
+from handlers.access.duties import access_calendar_duty, dues_duty
+from handlers.access.orgs import access_led_org
+from handlers.duties import views
+from handlers.duties.views import (
+    AskSwitch,
+    PickOrg,
+    RenewalsPage,
+    ShowCalendar,
+    ShowDuty,
+    ShowOrg,
+    Switch,
+)
+from handlers.kit.actions import ADMINS, LEADERS, Act, Action, Command, CommandArgs, Reply
+from handlers.kit.i18n import BLANK, Html
+from handlers.menu import label_of
+from storage import duties as store
+from storage import orgs as org_store
+from storage.models import Duty, PartyOrganization
+
+
+async def org_reply(act: Act, org: PartyOrganization, *, new: bool = False) -> Reply:
+    """An organization's deadlines (the actor runs it)."""
+    today = act.today()
+    lines = await store.upcoming(act.session, org, today)
+    dues = await dues_duty(act.session, org)
+    return views.org_deadlines(act.t, org, lines, today, dues, admin=act.actor.is_admin,
+                               new=new)
+
+
+async def calendar_reply(act: Act, page: int, *, new: bool = False) -> Reply:
+    """The duty calendar (the actor is an admin)."""
+    await store.ensure_default_duties(act.session, act.now())
+    duties = await store.calendar(act.session, None)
+    names = {row.org.id: row.org.name for row in await org_store.party_tree(act.session, None)}
+    return views.duty_calendar(act.t, duties, names, page, new=new)
+
+
+async def card_reply(act: Act, duty: Duty, note: Html = BLANK, *, new: bool = False) -> Reply:
+    org = (await org_store.get_party_org(act.session, duty.party_organization_id)
+           if duty.party_organization_id else None)
+    return views.duty_card(act.t, duty, org.name if org else None, note, new=new)
+
+
+async def show_duties(act: Act, _: CommandArgs) -> Reply:
+    """/duties: an admin gets the calendar; a leader their organization's deadlines."""
+    if act.actor.is_admin:
+        return await calendar_reply(act, 0, new=True)
+    rows = await org_store.party_tree(act.session, set(act.actor.managed_org_ids))
+    if not rows:
+        return Reply(act.t("There are no branches yet."), new=True)
+    if len(rows) == 1:
+        return await org_reply(act, rows[0].org, new=True)
+    return views.org_picker(act.t, rows, 0, new=True)
+
+
+async def pick_org(act: Act, press: PickOrg) -> Reply:
+    roots = None if act.actor.is_admin else set(act.actor.managed_org_ids)
+    rows = await org_store.party_tree(act.session, roots)
+    return views.org_picker(act.t, rows, press.page, new=False)
+
+
+async def show_org(act: Act, press: ShowOrg) -> Reply:
+    return await org_reply(act, await access_led_org(act, press.org))
+
+
+async def show_calendar(act: Act, press: ShowCalendar) -> Reply:
+    return await calendar_reply(act, press.page)
+
+
+async def show_duty(act: Act, press: ShowDuty) -> Reply:
+    return await card_reply(act, await access_calendar_duty(act, press.duty))
+
+
+async def ask_switch(act: Act, press: AskSwitch) -> Reply:
+    """Confirm switching a duty off (or on)."""
+    return views.switch_question(act.t, await access_calendar_duty(act, press.duty), press.on)
+
+
+async def switch(act: Act, press: Switch) -> Reply:
+    duty = await access_calendar_duty(act, press.duty)
+    await store.edit_duty(act.session, duty, by=act.actor.telegram_id, active=press.on)
+    return await card_reply(act, duty, act.t("Switched on.") if press.on
+                            else act.t("Switched off."))
+
+
+async def show_renewals(act: Act, data: CommandArgs | RenewalsPage) -> Reply:
+    """/renewal: organizations whose committee term ends within 6 months or has ended."""
+    today = act.today()
+    lines = await store.terms_ending(act.session, None, today)
+    page = data.page if isinstance(data, RenewalsPage) else 0
+    return views.renewals(act.t, lines, today, page, new=isinstance(data, CommandArgs))
+
+
+SHOW_ORG = Action(ShowOrg, LEADERS, show_org)
+SHOW_CALENDAR = Action(ShowCalendar, ADMINS, show_calendar)
+SHOW_DUTY = Action(ShowDuty, ADMINS, show_duty)
+RENEWALS_PAGE = Action(RenewalsPage, ADMINS, show_renewals)
+DUTIES = Action(Command("duties", label=label_of("duties")), LEADERS, show_duties)
+RENEWAL = Action(Command("renewal"), ADMINS, show_renewals)
+# Leave a duties flow in progress, as a press of these or the commands did before.
+EXITS = (SHOW_ORG, SHOW_DUTY, SHOW_CALENDAR, RENEWALS_PAGE, DUTIES, RENEWAL)
+
+ACTIONS = (
+    DUTIES,
+    RENEWAL,
+    Action(PickOrg, LEADERS, pick_org),
+    SHOW_ORG,
+    SHOW_CALENDAR,
+    SHOW_DUTY,
+    Action(AskSwitch, ADMINS, ask_switch),
+    Action(Switch, ADMINS, switch),
+    RENEWALS_PAGE,
+)
