@@ -68,13 +68,13 @@ def features() -> tuple[ModuleType, ...]:
         past_meetings,
         profile,
         registration,
-        reminders,
+        reminder_settings,
         training,
     )
 
     return (registration, orgs, members, meetings, notices, checkin, meeting_lists,
-            past_meetings, ledger, makeups, training, duties, overview, dashboard, reminders,
-            profile)
+            past_meetings, ledger, makeups, training, duties, overview, dashboard,
+            reminder_settings, profile)
 
 
 def declared_actions() -> list[Action[Any]]:

@@ -1,0 +1,48 @@
+"""/settings: which reminders a person receives, and a daily digest for leaders."""
+
+from __future__ import annotations
+
+from handlers.kit.actions import ANYONE, Act, Action, Command, CommandArgs, Reply
+from handlers.kit.chat import STALE_BUTTON
+from handlers.reminder_settings.views import NOT_REGISTERED, Toggle, kinds_for, settings_view
+from storage import people
+from storage import reminders as store
+from storage.models import Person
+
+
+async def registered(act: Act) -> Person:
+    person = await people.person_by_telegram_id(act.session, act.actor.telegram_id)
+    if person is None:
+        act.refuse(NOT_REGISTERED)
+    return person
+
+
+async def show_settings(act: Act, _: CommandArgs) -> Reply:
+    """/settings: the person's reminder switches."""
+    person = await people.person_by_telegram_id(act.session, act.actor.telegram_id)
+    if person is None:
+        return Reply(act.t(NOT_REGISTERED), new=True)
+    muted, digest = await store.preferences(act.session, person.id)
+    return settings_view(act.t, act.actor, muted, digest, new=True)
+
+
+async def toggle(act: Act, press: Toggle) -> Reply:
+    """Mute or unmute a kind the person can receive; a leader switches the digest."""
+    person = await registered(act)
+    if press.what == "k" and press.value in kinds_for(act.actor):
+        await store.toggle_muted(act.session, person.id, press.value,
+                                 telegram_id=act.actor.telegram_id)
+    elif press.what == "d" and press.value in ("0", "1") and (
+            act.actor.is_admin or act.actor.leads_a_branch):
+        await store.set_digest(act.session, person.id, press.value == "1")
+    else:
+        act.refuse(STALE_BUTTON)
+    muted, digest = await store.preferences(act.session, person.id)
+    return settings_view(act.t, act.actor, muted, digest, new=False)
+
+
+ACTIONS = (
+    Action(Command("settings"), ANYONE, show_settings),
+    Action(Toggle, ANYONE, toggle),
+)
+FLOWS = ()
