@@ -1,52 +1,15 @@
-"""/overview: the oversight picture for admins: coverage, meeting compliance, renewals,
-overdue reporting duties, secretaries' training, and a chart (issue 7).
-
-No callback data: one command, one text and one picture. The numbers come from
-storage/overview.py, which the web dashboard shows as well.
-"""
+"""Texts and the chart of /overview (pure: no Telegram calls, no database; the chart is
+drawn off the event loop). The web dashboard shows the same numbers."""
 
 from __future__ import annotations
 
 import asyncio
-import io
-import logging
 
-from telegram import InputFile, Update
-from telegram.constants import ChatAction
-from telegram.error import TelegramError
-from telegram.ext import Application, CommandHandler
-
-from handlers.kit.chat import (
-    current_actor,
-    reply_chat,
-    require,
-    send,
-)
-from handlers.kit.context import BranchContext
-from handlers.kit.i18n import (
-    BLANK,
-    N_,
-    Html,
-    Translator,
-    translator,
-)
+from handlers.kit.i18n import BLANK, N_, Html, Translator, translator
 from handlers.labels import APPROXIMATE_NOTE, duty_title, meeting_kind_labels
-from handlers.ledger import (
-    chart,
-    fit,
-    local_today,
-    percent,
-)
-from handlers.menu import (
-    COMMAND_CALLBACKS,
-)
-from rules.meetings import (
-    Period,
-    period_label,
-)
+from handlers.ledger import chart, fit, percent
+from rules.meetings import Period, period_label
 from storage import overview as store
-
-logger = logging.getLogger(__name__)
 
 MAX_LISTED = 10  # branches, renewals and duties listed by name; the dashboard has the rest
 CHART_TITLE = N_("Overview")
@@ -179,44 +142,3 @@ def overview_text(t: Translator, view: store.Overview) -> Html:
         ),
     ]
     return fit(lines)
-
-
-async def show_overview(update: Update, context: BranchContext) -> None:
-    """/overview: the admin's oversight numbers, then the chart."""
-    settings = context.settings
-    tz = settings.tzinfo
-    today = local_today(context)
-    async with context.db.session() as session:
-        actor = await current_actor(session, update, context)
-        require(actor.is_admin, update, "overview")
-        scope = store.scope_of(actor)
-        assert scope is not None
-        view = await store.overview(
-            session, scope, today=today, tz=tz, requirements=settings.requirements,
-            policy=settings.training_policy,
-            inquorate_counts=settings.inquorate_committee_counts,
-        )
-    t = translator(actor.language)
-    await send(update, overview_text(t, view))
-    chat = reply_chat(update)
-    try:
-        await chat.send_action(ChatAction.UPLOAD_PHOTO)
-    except TelegramError as exc:
-        logger.info("chat action failed: %s", exc)
-    try:
-        png = await overview_png(t, view)
-    except Exception:  # the numbers are already sent; a chart failure must not hide that
-        logger.exception("could not draw the overview chart")
-        await send(update, t("Sorry, the chart could not be drawn this time."))
-        return
-    await chat.send_photo(
-        InputFile(io.BytesIO(png), filename="overview.png"),
-        caption=t("Overview {quarter}: coverage, meetings, training and terms.",
-                  quarter=view.quarter.label),
-    )
-
-
-def register(app: Application) -> None:
-    """/overview."""
-    app.add_handler(CommandHandler("overview", show_overview))
-    COMMAND_CALLBACKS.update(overview=show_overview)
