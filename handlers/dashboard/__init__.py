@@ -1,0 +1,26 @@
+"""/dashboard: a one-time sign-in link to the web dashboard (admins, secretaries, deputies).
+
+The link works once, for 10 minutes, and only signs in the person it was sent to (the token
+is tied to their Telegram id and stored as a digest).
+"""
+
+from __future__ import annotations
+
+from handlers.dashboard.views import sign_in_link
+from handlers.kit.actions import Act, Action, Audience, Command, CommandArgs, Reply
+from storage import overview as overview_store
+from storage import web_sessions
+
+# Whoever oversees something: admins, and the leaders of an organization.
+OVERSEERS = Audience("overseers", lambda actor: overview_store.scope_of(actor) is not None)
+
+
+async def send_dashboard_link(act: Act, _: CommandArgs) -> Reply:
+    """A sign-in link for the sender, sent to them only."""
+    token = await web_sessions.create_sign_in(act.session, act.actor.telegram_id, now=act.now())
+    minutes = int(web_sessions.SIGN_IN_TTL.total_seconds() // 60)
+    return sign_in_link(act.t, f"{act.settings.dashboard_url}/login/{token}", minutes)
+
+
+ACTIONS = (Action(Command("dashboard"), OVERSEERS, send_dashboard_link),)
+FLOWS = ()
