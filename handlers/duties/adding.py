@@ -14,7 +14,14 @@ from telegram import InlineKeyboardButton, Message
 from handlers.access.duties import access_duty_scope
 from handlers.duties import browse, views
 from handlers.duties.editing import parse_leads, parse_number
-from handlers.duties.views import AUDIENCES, ERROR_TEXTS, AddDuty, DefaultLeads, PickMonth
+from handlers.duties.views import (
+    AUDIENCES,
+    ERROR_TEXTS,
+    AddDuty,
+    DefaultLeads,
+    PickMonth,
+    asking,
+)
 from handlers.kit.actions import LEADERS, Act, render
 from handlers.kit.buttons import BadCallback, OrgId
 from handlers.kit.flows import (
@@ -38,7 +45,7 @@ from handlers.registration import TEXT_INPUT
 from rules.duties import Recurrence
 from rules.validation import MAX_ORG_NAME, Invalid, clean_text
 from storage import duties as store
-from storage.models import Duty
+from storage.models import Duty, PartyOrganization
 
 logger = logging.getLogger(__name__)
 
@@ -61,11 +68,13 @@ class NewDutyForm(Form):
 
 def template_fields(form: NewDutyForm) -> dict[str, Any]:
     """The form as storage.duties takes a duty's fields."""
-    once = form.recurrence is Recurrence.ONCE
+    on = form.on if form.recurrence is Recurrence.ONCE else None
     return {
-        "recurrence": str(form.recurrence), "day": form.on.day if once and form.on else
-        form.day or 1, "month": form.month if form.recurrence in WITH_MONTH else None,
-        "on": form.on if once else None, "lead_days": list(form.leads or []),
+        "recurrence": str(form.recurrence),
+        "day": on.day if on else form.day or 1,
+        "month": form.month if form.recurrence in WITH_MONTH else None,
+        "on": on,
+        "lead_days": list(form.leads or []),
         "audience": [str(a) for a in AUDIENCES.get(form.audience or "", ())],
     }
 
@@ -81,7 +90,7 @@ async def start(act: Act, press: AddDuty) -> NewDutyForm:
     return NewDutyForm(org=press.org)
 
 
-async def guard(act: Act, form: NewDutyForm) -> Any:
+async def guard(act: Act, form: NewDutyForm) -> PartyOrganization | None:
     return await access_duty_scope(act, form.org)
 
 
@@ -94,10 +103,6 @@ async def ask_title(act: Act, form: NewDutyForm) -> Html:
 
 async def read_title(act: Act, form: NewDutyForm, text: str) -> str | Invalid:
     return clean_text(text, max_length=MAX_TITLE)
-
-
-async def ask_recurrence(act: Act, form: NewDutyForm) -> Html:
-    return act.t("How often is it due?")
 
 
 async def recurrences(act: Act, form: NewDutyForm) -> list[Option]:
@@ -122,10 +127,6 @@ async def pick_month(act: Act, form: NewDutyForm, press: PickMonth) -> Next:
     return Next({"month": press.month})
 
 
-async def ask_day(act: Act, form: NewDutyForm) -> Html:
-    return act.t("On which day of the month? Type 1 to 31 (31: the last day of the month).")
-
-
 async def read_day(act: Act, form: NewDutyForm, text: str) -> int | Problem:
     day = parse_number(text)
     # A leap year: 29 February is allowed.
@@ -136,18 +137,9 @@ async def read_day(act: Act, form: NewDutyForm, text: str) -> int | Problem:
     return day
 
 
-async def ask_on(act: Act, form: NewDutyForm) -> Html:
-    return act.t("On which day is it due? Type the date as you would say it (for example 5 Dec, "
-                 "next Fri or 2026-12-05) or press a day.")
-
-
 def not_passed(t: Translator, on: date, now: datetime) -> Html | None:
     return t("That day has passed. Please type a date from today on.") if on < now.date() \
         else None
-
-
-async def ask_audience(act: Act, form: NewDutyForm) -> Html:
-    return act.t("Whom should it remind?")
 
 
 async def audiences(act: Act, form: NewDutyForm) -> list[Option]:
@@ -221,14 +213,17 @@ ADD_DUTY = Flow(
     guard=guard,
     steps=(
         Text(key="title", ask=ask_title, read=read_title),
-        Choose(key="recurrence", ask=ask_recurrence, options=recurrences),
+        Choose(key="recurrence", ask=asking(N_("How often is it due?")), options=recurrences),
         Custom(key="month", render=ask_month, presses=((PickMonth, pick_month),),
                when=lambda form: form.recurrence in WITH_MONTH),
-        Text(key="day", ask=ask_day, read=read_day,
-             when=lambda form: form.recurrence in MONTHLY_OR_MORE),
-        Day(key="on", ask=ask_on, prefer="future", check=not_passed,
+        Text(key="day", ask=asking(N_("On which day of the month? Type 1 to 31 (31: the last "
+                                      "day of the month).")),
+             read=read_day, when=lambda form: form.recurrence in MONTHLY_OR_MORE),
+        Day(key="on", ask=asking(N_("On which day is it due? Type the date as you would say it "
+                                    "(for example 5 Dec, next Fri or 2026-12-05) or press a "
+                                    "day.")), prefer="future", check=not_passed,
             when=lambda form: form.recurrence is Recurrence.ONCE),
-        Choose(key="audience", ask=ask_audience, options=audiences),
+        Choose(key="audience", ask=asking(N_("Whom should it remind?")), options=audiences),
         Custom(key="leads", render=ask_leads, presses=((DefaultLeads, default_leads),),
                messages=((TEXT_INPUT, typed_leads),)),
         Confirm(key="save", summary=summary, label=N_("✅ Save"), finish=save),

@@ -8,7 +8,6 @@ or "default" for the calendar's day again.
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
 
 from handlers.access.duties import access_dues_duty
 from handlers.duties import browse, views
@@ -18,6 +17,7 @@ from handlers.kit.buttons import OrgId
 from handlers.kit.flows import Confirm, Entry, Flow, Form, Problem, Text
 from handlers.kit.i18n import N_, Html
 from storage import duties as store
+from storage.models import Duty, PartyOrganization
 
 LAST_WORDS = {"last", "lastday", "end", "月末", "最后一天", "月底", "末"}
 DEFAULT_WORDS = {"default", "默认", "reset"}
@@ -47,7 +47,7 @@ async def start(act: Act, press: SetDuesDay) -> DuesDayForm:
     return DuesDayForm(org=press.org)
 
 
-async def guard(act: Act, form: DuesDayForm) -> Any:
+async def guard(act: Act, form: DuesDayForm) -> tuple[PartyOrganization, Duty]:
     return await access_dues_duty(act, form.org)
 
 

@@ -16,6 +16,7 @@ from handlers.kit.i18n import N_, Html
 from handlers.labels import duty_title
 from rules.validation import Invalid, parse_whole, parse_whole_list
 from storage import duties as store
+from storage.models import Duty
 
 
 def parse_leads(text: str | None) -> list[int] | None:
@@ -52,7 +53,7 @@ async def start(act: Act, press: EditDuty) -> EditForm:
     return EditForm(duty=press.duty, field=press.field)
 
 
-async def guard(act: Act, form: EditForm) -> Any:
+async def guard(act: Act, form: EditForm) -> Duty:
     return await access_calendar_duty(act, form.duty)
 
 
@@ -63,17 +64,16 @@ async def ask_value(act: Act, form: EditForm) -> Html:
 async def read_value(act: Act, form: EditForm, text: str) -> Next | Problem:
     """The typed value, checked against the rest of the duty."""
     duty = await guard(act, form)
+    answer = EditForm(duty=form.duty, field=form.field)
     if form.field == "l":
-        leads = parse_leads(text)
-        if leads is None:
+        answer.leads = parse_leads(text)
+        if answer.leads is None:
             return Problem(ERROR_TEXTS["bad_leads"])
-        answer: dict[str, Any] = {"leads": leads}
     else:
-        number = parse_number(text)
-        if number is None:
+        answer.value = parse_number(text)
+        if answer.value is None:
             return Problem(N_("Please type a number."))
-        answer = {"value": number}
-    changes = changes_of(EditForm(duty=form.duty, field=form.field, **answer))
+    changes = changes_of(answer)
     try:
         store.check_template(
             recurrence=duty.recurrence, day=changes.get("day", duty.day),
@@ -82,7 +82,7 @@ async def read_value(act: Act, form: EditForm, text: str) -> Next | Problem:
         )
     except store.DutyError as error:
         return Problem(ERROR_TEXTS[error.code])
-    return Next(answer)
+    return Next({"value": answer.value, "leads": answer.leads})
 
 
 async def summary(act: Act, form: EditForm) -> Html:

@@ -4,9 +4,8 @@ Telegram reports and never downloaded), or none; once confirmed its reminders st
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from telegram import Message
+from telegram import InlineKeyboardButton, Message
 from telegram.ext import filters
 
 from handlers.access.duties import access_occurrence
@@ -21,7 +20,9 @@ from handlers.labels import duty_title
 from handlers.registration import TEXT_INPUT
 from handlers.training import EVIDENCE_TEXTS, _megabytes, evidence_of
 from rules import training as training_rules
+from rules.duties import DutyOccurrence
 from storage import duties as store
+from storage.models import Duty, PartyOrganization
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ async def start(act: Act, press: MarkDone) -> MarkForm:
     return MarkForm(duty=press.duty, org=press.org, occurrence=press.occurrence)
 
 
-async def guard(act: Act, form: MarkForm) -> Any:
+async def guard(act: Act, form: MarkForm) -> tuple[PartyOrganization, Duty, DutyOccurrence]:
     return await access_occurrence(act, form.duty, form.org, form.occurrence)
 
 
@@ -48,7 +49,8 @@ def _limit(act: Act) -> int:
     return act.settings.training_policy.evidence_max_bytes
 
 
-async def ask_file(act: Act, form: MarkForm) -> tuple[Html, Any]:
+async def ask_file(act: Act, form: MarkForm
+                   ) -> tuple[Html, list[list[InlineKeyboardButton]]]:
     org, duty, occurrence = await guard(act, form)
     t = act.t
     text = t("{title} ({occurrence}) for {org}: send the document handed in (a photo or a PDF, "

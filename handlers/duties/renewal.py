@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime
-from typing import Any
 
 from telegram import InlineKeyboardButton
 
@@ -19,18 +18,19 @@ from handlers.duties.views import (
     PickSecretary,
     SecretaryPage,
     StartRenewal,
+    asking,
     error_text,
 )
 from handlers.kit.actions import ADMINS, Act
 from handlers.kit.buttons import OrgId, PersonId
 from handlers.kit.flows import Confirm, Custom, Day, Entry, Flow, Form, GoBack, Next
-from handlers.kit.i18n import Html, Translator
+from handlers.kit.i18n import N_, Html, Translator
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import person_name
 from rules.vocabulary import MembershipState
 from storage import duties as store
 from storage import people
-from storage.models import Membership
+from storage.models import Membership, PartyOrganization
 
 logger = logging.getLogger(__name__)
 # Which answer a refusal of the final check is about.
@@ -52,7 +52,7 @@ async def start(act: Act, press: StartRenewal) -> RenewalForm:
     return RenewalForm(org=press.org)
 
 
-async def guard(act: Act, form: RenewalForm) -> Any:
+async def guard(act: Act, form: RenewalForm) -> tuple[PartyOrganization, store.TermLine]:
     return await access_term(act, form.org)
 
 
@@ -113,11 +113,6 @@ async def pick_deputy(act: Act, form: RenewalForm, press: PickDeputy) -> Next:
     return Next({"deputy": press.person or None})
 
 
-async def ask_approved(act: Act, form: RenewalForm) -> Html:
-    return act.t("On which day did the upper level approve the election? Type the date as you "
-                 "would say it (for example 20 Mar or 2026-03-20) or press a day.")
-
-
 async def verify_approved(act: Act, form: RenewalForm, approved: date) -> Html | None:
     """Not before the election."""
     if form.elected is not None and approved < form.elected:
@@ -168,8 +163,10 @@ RENEWAL = Flow(
                presses=((PickSecretary, pick_secretary), (SecretaryPage, turn_page))),
         Custom(key="deputy", render=ask_deputy,
                presses=((PickDeputy, pick_deputy), (DeputyPage, turn_page))),
-        Day(key="approved", ask=ask_approved, prefer="past", check=not_future,
-            verify=verify_approved),
+        Day(key="approved", ask=asking(N_(
+            "On which day did the upper level approve the election? Type the date as you "
+            "would say it (for example 20 Mar or 2026-03-20) or press a day.")),
+            prefer="past", check=not_future, verify=verify_approved),
         Confirm(key="ok", summary=summary, label=views.CONFIRM, finish=save),
     ),
     exits=browse.EXITS,

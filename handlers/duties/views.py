@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from telegram import InlineKeyboardButton
 
-from handlers.kit.actions import Reply
+from handlers.kit.actions import Act, Reply
 from handlers.kit.buttons import ButtonData, DutyId, OrgId, PersonId
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_format, html_join, plain_text
 from handlers.kit.ui import keyboard, paged, person_name
@@ -162,6 +162,15 @@ class DeputyPage(ButtonData, prefix="rn:dp"):
 
 
 # -- a duty in words ------------------------------------------------------------------------
+
+
+def asking(message: str) -> Callable[[Act, Any], Awaitable[Html]]:
+    """A flow step's question that is always the same (a message id)."""
+
+    async def ask(act: Act, form: Any) -> Html:
+        return act.t(message)
+
+    return ask
 
 
 def error_text(t: Translator, code: str, **values: object) -> Html:
