@@ -58,55 +58,52 @@ def keyboard(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMa
     return InlineKeyboardMarkup([list(r) for r in rows if r])
 
 
-def paged(
+# Where a page button goes: callback data parts before the page number, or a button family.
+PageNav = tuple[object, ...] | Callable[[int], ButtonData]
+
+
+def page_row(t: Translator, page: int, pages: int, nav: PageNav) -> list[InlineKeyboardButton]:
+    """‹ n/m › between pages (nothing for a single page)."""
+    if pages <= 1:
+        return []
+
+    def to(number: int, text: str) -> InlineKeyboardButton:
+        return nav(number).button(text) if callable(nav) else button(text, *nav, number)
+
+    row = [to(page - 1, t("‹ Previous"))] if page > 0 else []
+    row.append(to(page, f"{page + 1}/{pages}"))
+    if page < pages - 1:
+        row.append(to(page + 1, t("Next ›")))
+    return row
+
+
+def paged_rows(
     t: Translator,
     items: Sequence[InlineKeyboardButton],
     page: int,
-    nav: tuple[object, ...] | Callable[[int], ButtonData],
+    nav: PageNav,
     extra_rows: Sequence[Sequence[InlineKeyboardButton]] = (),
-) -> InlineKeyboardMarkup:
-    """One button per row, PAGE_SIZE a page, with ‹ › buttons carrying nav + page number
-    (or nav(page), a button family's press)."""
-
-    def turn(text: str, to: int) -> InlineKeyboardButton:
-        return nav(to).button(text) if callable(nav) else button(text, *nav, to)
-
+) -> list[list[InlineKeyboardButton]]:
+    """One button per row, PAGE_SIZE a page, with ‹ › buttons carrying the page number."""
     pages = max(1, -(-len(items) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     rows: list[list[InlineKeyboardButton]] = [
         [b] for b in items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     ]
-    if pages > 1:
-        nav_row = []
-        if page > 0:
-            nav_row.append(turn(t("‹ Previous"), page - 1))
-        nav_row.append(turn(f"{page + 1}/{pages}", page))
-        if page < pages - 1:
-            nav_row.append(turn(t("Next ›"), page + 1))
-        rows.append(nav_row)
+    rows.append(page_row(t, page, pages, nav))
     rows.extend(list(r) for r in extra_rows)
-    return keyboard(rows)
+    return [row for row in rows if row]
 
 
-def paged_by(
+def paged(
     t: Translator,
     items: Sequence[InlineKeyboardButton],
     page: int,
-    nav: Callable[[int], ButtonData],
+    nav: PageNav,
     extra_rows: Sequence[Sequence[InlineKeyboardButton]] = (),
 ) -> InlineKeyboardMarkup:
-    """Like `paged`, with ‹ › buttons of a button family: `nav(page)` is the press of a page."""
-    pages = max(1, -(-len(items) // PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
-    rows = [[b] for b in items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]]
-    if pages > 1:
-        turn = [nav(page).button(f"{page + 1}/{pages}")]
-        if page > 0:
-            turn.insert(0, nav(page - 1).button(t("‹ Previous")))
-        if page < pages - 1:
-            turn.append(nav(page + 1).button(t("Next ›")))
-        rows.append(turn)
-    return keyboard([*rows, *extra_rows])
+    """paged_rows as a keyboard."""
+    return keyboard(paged_rows(t, items, page, nav, extra_rows))
 
 
 def person_name(t: Translator, person: Any) -> str:

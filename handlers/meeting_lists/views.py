@@ -10,7 +10,7 @@ from telegram import InlineKeyboardMarkup
 
 from handlers.kit.buttons import AttendanceId, ButtonData, MeetingId, MembershipId
 from handlers.kit.i18n import N_, Html, Translator, html_join
-from handlers.kit.ui import paged_by, person_name
+from handlers.kit.ui import paged, person_name
 from handlers.labels import MEETING_KIND_LABELS
 from handlers.meetings import ShowRoster
 from storage.models import Attendance, Meeting, Person
@@ -67,5 +67,5 @@ def list_editor(
         t("➖ takes someone off the list, ➕ puts a member of the branch on it. You are asked "
           "why; the change is logged with your name."),
     ])
-    return text, paged_by(t, items, page, lambda to: EditList(meeting, to),
+    return text, paged(t, items, page, lambda to: EditList(meeting, to),
                        [[ShowRoster(meeting).button(t("‹ Roster"))]])

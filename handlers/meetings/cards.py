@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.kit.buttons import ButtonData, MeetingId, OrgId
 from handlers.kit.i18n import Html, Translator, html_join
-from handlers.kit.ui import keyboard, paged_by, person_name
+from handlers.kit.ui import keyboard, paged, person_name
 from handlers.labels import MEETING_KIND_LABELS, MEETING_STATE_LABELS
 from handlers.meetings.views import (
     GUESTS,
@@ -63,7 +63,7 @@ def branch_meetings(
              [record_past.button(t("📝 Record a past meeting"))]]
     if several:
         extra.append([MeetingsPick(0).button(t("‹ Organizations"))])
-    return title, paged_by(t, items, page, lambda to: ListMeetings(org, to), extra)
+    return title, paged(t, items, page, lambda to: ListMeetings(org, to), extra)
 
 
 def card_text(

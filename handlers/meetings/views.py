@@ -12,7 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.kit.buttons import AttendanceId, ButtonData, MeetingId, OrgId
 from handlers.kit.flows import CANCEL_DATA, Problem
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_format, html_join, plain_text
-from handlers.kit.ui import keyboard, paged_by
+from handlers.kit.ui import keyboard, paged
 from handlers.labels import MEETING_KIND_LABELS, WEEKDAYS
 from rules import meetings as rules
 from rules.vocabulary import AttendanceStatus, MeetingKind, MeetingState
@@ -173,7 +173,7 @@ def org_picker(
 ) -> InlineKeyboardMarkup:
     """The organizations the actor runs, indented by depth, a page at a time."""
     items = [pick(OrgId(row.org.id)).button("· " * row.depth + row.org.name) for row in rows]
-    return paged_by(t, items, page, nav)
+    return paged(t, items, page, nav)
 
 
 def schedule_picker(t: Translator, rows: Sequence[TreeRow], page: int) -> InlineKeyboardMarkup:
