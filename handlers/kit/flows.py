@@ -216,7 +216,15 @@ class Confirm(Step[F]):
     finish: Callable[[Act, F], Awaitable[Html | Reply | None]]
 
 
-AnyStep = Choose[Any] | Text[Any] | Custom[Any] | Day[Any] | Confirm[Any]
+@dataclass(frozen=True, kw_only=True)
+class Finish(Step[F]):
+    """No question: `finish` runs as soon as the step before is answered (a choice that
+    creates at once); it may raise GoBack like a Confirm's."""
+
+    finish: Callable[[Act, F], Awaitable[Html | Reply | None]]
+
+
+AnyStep = Choose[Any] | Text[Any] | Custom[Any] | Day[Any] | Confirm[Any] | Finish[Any]
 
 
 @dataclass(frozen=True)
@@ -303,7 +311,7 @@ class Flow(Generic[F]):
         for step in self.steps[start:]:
             if step.applies(form):
                 return step
-        raise Refused(STALE_BUTTON)  # declared flows end in a Confirm step
+        raise Refused(STALE_BUTTON)  # declared flows end in a Confirm or Finish step
 
     def _before(self, key: str, form: F) -> AnyStep | None:
         keys = [step.key for step in self.steps]
@@ -325,8 +333,10 @@ class Flow(Generic[F]):
     # -- the steps' messages --------------------------------------------------------------
 
     async def _ask(self, act: Act, form: F, step: AnyStep, *, new: bool,
-                   above: Html | None = None) -> tuple[_Show, object]:
+                   above: Html | None = None) -> tuple[_Show | None, object]:
         """Save the form at this step and put its question (with the back and cancel rows)."""
+        if isinstance(step, Finish):  # nothing to ask: done as soon as it is reached
+            return await self._finish(act, form, step, new=new)
         t = act.t
         rows: list[list[InlineKeyboardButton]] = []
         if isinstance(step, Choose):
@@ -507,12 +517,13 @@ class Flow(Generic[F]):
 
         return received
 
-    async def _finish(self, act: Act, form: F, step: Confirm[Any]) -> tuple[_Show | None, object]:
+    async def _finish(self, act: Act, form: F, step: Confirm[Any] | Finish[Any], *,
+                      new: bool = False) -> tuple[_Show | None, object]:
         done = await step.finish(act, form)
         self._drop(act.context)
         if isinstance(done, Reply):
-            return _Show(done.text, done.markup, done.new), END
-        return (_Show(done, None, False) if done is not None else None), END
+            return _Show(done.text, done.markup, new or done.new), END
+        return (_Show(done, None, new) if done is not None else None), END
 
     async def _answered(self, act: Act, form: F, step: AnyStep, outcome: Any, *, new: bool,
                         echo: Callable[[Act, F], Html] | None = None
@@ -563,6 +574,8 @@ class Flow(Generic[F]):
         states: dict[object, list[BaseHandler[Any, Any, Any]]] = {}
         for step in self.steps:
             handlers: list[BaseHandler[Any, Any, Any]] = []
+            if isinstance(step, Finish):
+                continue  # never waited on
             if isinstance(step, Custom | Text | Day):
                 handlers += [CallbackQueryHandler(self._on_press(step), pattern=family.pattern())
                              for family, _handle in step.presses]
