@@ -22,14 +22,12 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import qrcode
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import InlineKeyboardButton, InputFile, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -43,7 +41,6 @@ from handlers.kit.chat import (
     STALE_BUTTON,
     Refused,
     answer,
-    current_actor,
     reply_chat,
     require,
     send,
@@ -64,6 +61,7 @@ from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import button, cb_args, cb_pattern, fmt_date, keyboard, paged, person_name
 from handlers.labels import MEMBER_STATUS_LABELS, MEMBERSHIP_STATE_LABELS, ROLE_LABELS
 from handlers.menu import COMMAND_CALLBACKS, main_keyboard, publish_commands_for
+from handlers.pickers import OrgPicker, leader_actor, open_picker, turn_picker_page
 from handlers.registration import (
     TEXT_INPUT,
     approval_keyboard,
@@ -78,7 +76,6 @@ from storage import invites as invite_store
 from storage import orgs as org_store
 from storage import people
 from storage.models import Invite, Membership, PartyOrganization, utcnow
-from storage.orgs import TreeRow
 
 logger = logging.getLogger(__name__)
 
@@ -103,84 +100,6 @@ NO_BRANCH_INVITES = N_(
 # ---------------------------------------------------------------------------------------
 # Shared helpers
 # ---------------------------------------------------------------------------------------
-
-
-async def leader_actor(
-    session: AsyncSession, update: Update, context: BranchContext, what: str
-) -> Actor:
-    """The sender, refused unless they lead a branch or are an admin."""
-    actor = await current_actor(session, update, context)
-    require(actor.is_admin or actor.leads_a_branch, update, what)
-    return actor
-
-
-async def managed_orgs(
-    session: AsyncSession, actor: Actor, *, member_kinds_only: bool
-) -> list[TreeRow]:
-    """The organizations the actor runs, in tree order (admins: all of them)."""
-    roots = None if actor.is_admin else set(actor.managed_org_ids)
-    rows = await org_store.party_tree(session, roots)
-    if member_kinds_only:
-        rows = [row for row in rows if row.org.kind in MEMBER_KINDS]
-    return rows
-
-
-def org_buttons(
-    rows: list[TreeRow], target: tuple[object, ...], suffix: tuple[object, ...] = ()
-) -> list[InlineKeyboardButton]:
-    """One button per organization, indented by depth; data is target + org id + suffix."""
-    return [
-        button("· " * row.depth + row.org.name, *target, row.org.id, *suffix) for row in rows
-    ]
-
-
-@dataclass(frozen=True)
-class OrgPicker:
-    """A paged choice of the organizations the actor runs (for /invite, /members, ...)."""
-
-    prompt: str  # message id
-    target: tuple[object, ...]  # callback data before the org id
-    nav: tuple[object, ...]  # callback data before the page number
-    suffix: tuple[object, ...] = ()  # callback data after the org id
-    member_kinds_only: bool = True
-
-    def markup(self, t: Translator, rows: list[TreeRow], page: int) -> InlineKeyboardMarkup:
-        return paged(t, org_buttons(rows, self.target, self.suffix), page, self.nav)
-
-
-async def turn_picker_page(
-    update: Update, context: BranchContext, picker: OrgPicker, page: int
-) -> None:
-    """Show one page of an organization picker (after checking the presser leads)."""
-    async with context.db.session() as session:
-        actor = await leader_actor(session, update, context, f"{picker.nav[0]} picker")
-        rows = await managed_orgs(session, actor, member_kinds_only=picker.member_kinds_only)
-    await answer(update)
-    t = translator(actor.language)
-    await show(update, t(picker.prompt), reply_markup=picker.markup(t, rows, page))
-
-
-async def open_picker(
-    update: Update,
-    context: BranchContext,
-    picker: OrgPicker,
-    *,
-    purpose: str,
-    nothing: str,
-    on_one: Callable[[int], Awaitable[object]],
-    page: int = 0,
-) -> None:
-    """A leader's command: no organization says `nothing`, one opens at once, several ask."""
-    async with context.db.session() as session:
-        actor = await leader_actor(session, update, context, purpose)
-        rows = await managed_orgs(session, actor, member_kinds_only=picker.member_kinds_only)
-    t = translator(actor.language)
-    if not rows:
-        await send(update, t(nothing))
-    elif len(rows) == 1:
-        await on_one(rows[0].org.id)
-    else:
-        await show(update, t(picker.prompt), reply_markup=picker.markup(t, rows, page))
 
 
 INVITE_PICKER = OrgPicker(

@@ -35,7 +35,7 @@ from handlers.ledger.views import (
     percent,
 )
 from handlers.ledger.workbook import WORKBOOK_TEXTS
-from handlers.members import OrgPicker, managed_orgs
+from handlers.pickers import OrgPicker, managed_orgs
 from storage import ledger as store
 from storage import meetings as meeting_store
 

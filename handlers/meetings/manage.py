@@ -42,7 +42,7 @@ from handlers.meetings.views import (
     span_text,
     start_text,
 )
-from handlers.members import managed_orgs
+from handlers.pickers import managed_orgs
 from handlers.registration import TEXT_INPUT
 from rules.validation import DEFAULT_MAX_AHEAD, MAX_REASON, Invalid, clean_text
 from rules.vocabulary import MeetingState

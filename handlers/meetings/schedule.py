@@ -64,8 +64,8 @@ from handlers.meetings.views import (
     span_text,
     start_text,
 )
-from handlers.members import managed_orgs
 from handlers.menu import main_keyboard
+from handlers.pickers import managed_orgs
 from handlers.registration import TEXT_INPUT
 from rules import meetings as rules
 from rules.tree import MEMBER_KINDS
