@@ -57,6 +57,7 @@ def features() -> tuple[ModuleType, ...]:
         checkin,
         dashboard,
         duties,
+        invites,
         ledger,
         makeups,
         meeting_lists,
@@ -72,7 +73,7 @@ def features() -> tuple[ModuleType, ...]:
         training,
     )
 
-    return (registration, orgs, members, meetings, notices, checkin, meeting_lists,
+    return (registration, orgs, members, invites, meetings, notices, checkin, meeting_lists,
             past_meetings, ledger, makeups, training, duties, overview, dashboard,
             reminder_settings, profile)
 

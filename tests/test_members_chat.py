@@ -10,7 +10,7 @@ from datetime import date
 from PIL import Image
 from sqlalchemy import func, select
 
-from handlers.members import qr_png
+from handlers.invites import qr_png
 from rules.vocabulary import MemberRole, MembershipState, MemberStatus, PartyOrgKind
 from storage import orgs, people
 from storage.models import AuditEvent, Invite, Membership, Person

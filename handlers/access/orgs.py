@@ -5,9 +5,9 @@ from __future__ import annotations
 from handlers.kit.actions import Act
 from handlers.kit.buttons import OrgId
 from handlers.kit.chat import STALE_BUTTON
-from rules.permissions import can_manage_org
+from rules.permissions import can_edit_tree, can_manage_org
 from storage import orgs as org_store
-from storage.models import PartyOrganization
+from storage.models import PartyOrganization, SocialOrganization
 
 
 async def access_led_org(act: Act, org_id: OrgId) -> PartyOrganization:
@@ -17,3 +17,21 @@ async def access_led_org(act: Act, org_id: OrgId) -> PartyOrganization:
     if org is None:
         act.refuse(STALE_BUTTON)
     return org
+
+
+async def access_tree_org(act: Act, org_id: OrgId) -> PartyOrganization:
+    """A party organization of the tree, for someone who may change the tree (admins)."""
+    act.check(can_edit_tree(act.actor))
+    org = await org_store.get_party_org(act.session, org_id)
+    if org is None:
+        act.refuse(STALE_BUTTON)
+    return org
+
+
+async def access_social_org(act: Act, social_id: int) -> SocialOrganization:
+    """A social organization, for someone who may change the tree (admins)."""
+    act.check(can_edit_tree(act.actor))
+    found = next((s for s in await org_store.social_orgs(act.session) if s.id == social_id), None)
+    if found is None:
+        act.refuse(STALE_BUTTON)
+    return found

@@ -1,0 +1,181 @@
+"""/members: the member lists of the organizations a leader runs, a member's record, and its
+changes (political status, role, 党小组). Every change is audited in storage."""
+
+from __future__ import annotations
+
+import logging
+
+from handlers.access.orgs import access_led_org
+from handlers.access.people import access_editable_member, access_member, may_edit, shown_phone
+from handlers.kit.actions import Act, CommandArgs, Reply
+from handlers.kit.buttons import MembershipId, OrgId
+from handlers.kit.chat import STALE_BUTTON, Refused, deliver
+from handlers.kit.i18n import Html, translator
+from handlers.kit.pseudonyms import pseudonym
+from handlers.labels import MEMBER_STATUS_LABELS, ROLE_LABELS
+from handlers.members import views
+from handlers.members.views import (
+    NOT_ACTIVE,
+    NOTHING,
+    PICK,
+    ROLE_CHOICES,
+    GroupMenu,
+    MemberCard,
+    MemberList,
+    MembersPage,
+    RoleMenu,
+    SetGroup,
+    SetRole,
+    SetStatus,
+    StatusMenu,
+    Transferred,
+    display_name,
+)
+from handlers.menu import main_keyboard, publish_commands_for
+from handlers.pickers import Picker
+from rules.permissions import Actor, can_appoint
+from rules.vocabulary import MemberRole, MembershipState
+from storage import orgs as org_store
+from storage import people
+from storage.models import Membership
+
+logger = logging.getLogger(__name__)
+
+PICKER = Picker(PICK, pick=lambda org: MemberList(org, 0), page=MembersPage,
+                member_kinds_only=False)
+
+
+async def members_menu(act: Act, _: CommandArgs) -> Reply | None:
+    """/members: the list of the leader's branch, or a choice of organizations first."""
+    return await PICKER.open(act, nothing=NOTHING,
+                             on_one=lambda org: member_list(act, org, 0, gone=False))
+
+
+async def turn_page(act: Act, press: MembersPage) -> Reply:
+    return await PICKER.turn(act, press.page)
+
+
+async def member_list(act: Act, org_id: OrgId, page: int, *, gone: bool) -> Reply:
+    org = await access_led_org(act, org_id)
+    states = (MembershipState.TRANSFERRED_OUT,) if gone else (MembershipState.ACTIVE,)
+    members = await people.members_of(act.session, org.id, states)
+    many = act.actor.is_admin or len(act.actor.managed_org_ids) > 1
+    return views.member_list(act.t, act.settings.tzinfo, OrgId(org.id), org.name, members, page,
+                             gone=gone, many_orgs=many)
+
+
+async def show_list(act: Act, press: MemberList) -> Reply:
+    return await member_list(act, press.org, press.page, gone=False)
+
+
+async def show_transferred(act: Act, press: Transferred) -> Reply:
+    """Members who left: their records stay."""
+    return await member_list(act, press.org, press.page, gone=True)
+
+
+def card(act: Act, m: Membership, note: Html | None = None) -> Reply:
+    """The record as this actor may see it, with the buttons they may use."""
+    return views.card(act.t, act.settings.tzinfo, m, shown_phone(act.actor, m),
+                      editable=may_edit(act.actor, m),
+                      may_appoint=can_appoint(act.actor, m.party_organization_id, m.role),
+                      note=note)
+
+
+async def show_card(act: Act, press: MemberCard) -> Reply:
+    return card(act, await access_member(act, press.membership))
+
+
+def require_active(act: Act, m: Membership) -> None:
+    if m.state is not MembershipState.ACTIVE:
+        raise Refused(NOT_ACTIVE, name=display_name(act.t, m))
+
+
+async def active_member(act: Act, membership_id: MembershipId) -> Membership:
+    """A member the actor may change, still active."""
+    m = await access_editable_member(act, membership_id)
+    require_active(act, m)
+    return m
+
+
+async def status_menu(act: Act, press: StatusMenu) -> Reply:
+    """Full / probationary / activist."""
+    return views.status_menu(act.t, await active_member(act, press.membership))
+
+
+async def set_status(act: Act, press: SetStatus) -> Reply:
+    m = await active_member(act, press.membership)
+    if m.status is not press.status:
+        await people.update_member(act.session, m, actor_telegram_id=act.actor.telegram_id,
+                                   status=press.status)
+        logger.info("user %s set status of membership %s to %s",
+                    pseudonym(act.actor.telegram_id), m.id, press.status.value)
+    t = act.t
+    return card(act, m, t("Status changed: {status}.", status=t(MEMBER_STATUS_LABELS[m.status])))
+
+
+async def role_menu(act: Act, press: RoleMenu) -> Reply:
+    """The roles this actor may give (secretaries and deputies are appointed from above)."""
+    m = await access_editable_member(act, press.membership)
+    org_id = m.party_organization_id
+    act.check(can_appoint(act.actor, org_id, m.role))
+    require_active(act, m)
+    roles = [role for role in ROLE_CHOICES if can_appoint(act.actor, org_id, role)]
+    return views.role_menu(act.t, m, roles)
+
+
+async def set_role(act: Act, press: SetRole) -> Reply:
+    """Appoint; everyone whose role changes gets a new menu and is told in their language."""
+    m = await access_editable_member(act, press.membership)
+    org_id, role = m.party_organization_id, press.role
+    act.check(can_appoint(act.actor, org_id, m.role))
+    act.check(can_appoint(act.actor, org_id, role))
+    require_active(act, m)
+    if m.role is not role:
+        previous: list[Membership] = []
+        if role is MemberRole.SECRETARY:  # the previous secretary joins the committee
+            current = await people.members_of(act.session, org_id, (MembershipState.ACTIVE,))
+            previous = [o for o in current if o.role is MemberRole.SECRETARY and o.id != m.id]
+        await people.appoint(act.session, m, role, actor_telegram_id=act.actor.telegram_id)
+        logger.info("user %s set role of membership %s to %s", pseudonym(act.actor.telegram_id),
+                    m.id, role.value)
+        for member in [*previous, m]:
+            tell_role(act, await people.load_actor(
+                act.session, member.person.telegram_id, admins=act.settings.admins,
+                language=member.person.language), m.party_organization.name)
+    return card(act, m, act.t("Role changed: {role}.", role=act.t(ROLE_LABELS[role])))
+
+
+def tell_role(act: Act, member: Actor, branch: str) -> None:
+    """After the reply: the member's command menu follows the role, and they are told."""
+    context, t = act.context, translator(member.language)
+    text = t("Your role in {branch} is now: {role}.", branch=branch,
+             role=t(ROLE_LABELS[member.role or MemberRole.MEMBER]))
+    act.after(lambda: publish_commands_for(context.application, member))
+    act.after(lambda: deliver(context, member.telegram_id, text,
+                              reply_markup=main_keyboard(member)))
+
+
+async def group_menu(act: Act, press: GroupMenu) -> Reply:
+    """The branch's 党小组, and "none"."""
+    m = await access_editable_member(act, press.membership)
+    groups = await org_store.groups_of(act.session, m.party_organization_id)
+    require_active(act, m)
+    return views.group_menu(act.t, m, groups)
+
+
+async def set_group(act: Act, press: SetGroup) -> Reply:
+    """Put the member into one of their branch's groups (0: none)."""
+    m = await active_member(act, press.membership)
+    groups = {g.id: g.name for g in await org_store.groups_of(act.session,
+                                                              m.party_organization_id)}
+    if press.group and press.group not in groups:
+        raise Refused(STALE_BUTTON)  # a group of another branch, or deleted
+    group = press.group or None
+    if m.party_group_id != group:
+        await people.update_member(act.session, m, actor_telegram_id=act.actor.telegram_id,
+                                   party_group_id=group)
+        await act.session.refresh(m, ["party_group"])
+        logger.info("user %s put membership %s into group %s", pseudonym(act.actor.telegram_id),
+                    m.id, group)
+    t = act.t
+    return card(act, m, t("Party group: {group}", group=groups[group] if group else t("none")))
