@@ -1,0 +1,307 @@
+"""Admins add to the tree step by step: a party organization (name, kind, parent), a social
+organization (name, type, who covers it), a term start date, a 党小组. One conversation: a new
+one replaces the step in progress, /cancel leaves nothing behind, and a step's old buttons
+are refused once it is over."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import Any, Literal
+
+from telegram import Message
+
+from handlers.access.orgs import access_tree_org
+from handlers.kit.actions import ADMINS, Act, Action, Reply
+from handlers.kit.buttons import OrgId
+from handlers.kit.chat import STALE_BUTTON, Refused
+from handlers.kit.flows import (
+    Custom,
+    Day,
+    Entry,
+    Finish,
+    Flow,
+    Form,
+    GoBack,
+    Next,
+    Problem,
+    Text,
+    invalid_text,
+)
+from handlers.kit.i18n import N_, Html, Translator
+from handlers.kit.pseudonyms import pseudonym
+from handlers.orgs import views
+from handlers.orgs.browse import card, social_list
+from handlers.orgs.views import (
+    STEP_BUTTONS,
+    TREE_ERRORS,
+    ChooseKind,
+    ChooseType,
+    CoverPage,
+    NewGroup,
+    NewPartyOrg,
+    NewSocialOrg,
+    ParentPage,
+    PickCover,
+    PickParent,
+    SetTermStart,
+)
+from handlers.registration import TEXT_INPUT
+from rules.permissions import can_edit_tree
+from rules.tree import GROUP_KINDS
+from rules.validation import MAX_GROUP_NAME, MAX_ORG_NAME, Invalid, check_term_start, clean_text
+from rules.vocabulary import PartyOrgKind, SocialOrgType
+from storage import orgs as org_store
+
+logger = logging.getLogger(__name__)
+
+REMIND = N_("Please choose with the buttons above, or /cancel.")
+NAME_PROMPTS = {
+    "party": N_("New party organization. Type its full name (at most {limit} characters)."),
+    "social": N_("New social organization. Type its registered name (at most {limit} "
+                 "characters)."),
+}
+TAKEN: dict[str, tuple[str, Callable[[Any, str], Awaitable[object | None]]]] = {
+    "party": ("duplicate_party_org", org_store.party_org_by_name),
+    "social": ("duplicate_social_org", org_store.social_org_by_name),
+}
+
+
+class SetupForm(Form):
+    """What is being added, and the answers so far."""
+
+    what: Literal["party", "social", "term", "group"]
+    org: OrgId | None = None  # the organization a term or a group belongs to
+    name: str | None = None
+    kind: PartyOrgKind | None = None
+    parent: OrgId | None = None  # 0: top level
+    type: SocialOrgType | None = None
+    cover: OrgId | None = None  # 0: not covered yet
+    page: int = 0
+    term: date | None = None
+    group: str | None = None
+
+
+def adding(*what: str) -> Callable[[SetupForm], bool]:
+    return lambda form: form.what in what
+
+
+async def guard(act: Act, form: SetupForm) -> None:
+    act.check(can_edit_tree(act.actor))
+    if form.org is not None:
+        await access_tree_org(act, form.org)
+
+
+# --- entries ------------------------------------------------------------------------------
+
+
+async def start_party(act: Act, _: NewPartyOrg) -> SetupForm:
+    return SetupForm(what="party")
+
+
+async def start_social(act: Act, _: NewSocialOrg) -> SetupForm:
+    return SetupForm(what="social")
+
+
+async def start_term(act: Act, press: SetTermStart) -> SetupForm:
+    await access_tree_org(act, press.org)
+    return SetupForm(what="term", org=press.org)
+
+
+async def start_group(act: Act, press: NewGroup) -> SetupForm:
+    """Party groups only inside a branch."""
+    if (await access_tree_org(act, press.org)).kind not in GROUP_KINDS:
+        raise Refused(TREE_ERRORS["groups_only_in_branches"])
+    return SetupForm(what="group", org=press.org)
+
+
+# --- steps --------------------------------------------------------------------------------
+
+
+async def ask_name(act: Act, form: SetupForm) -> Html:
+    return act.t(NAME_PROMPTS[form.what], limit=MAX_ORG_NAME)
+
+
+async def read_name(act: Act, form: SetupForm, text: str) -> Any:
+    """Valid, and not the name of another organization of the same sort."""
+    name = clean_text(text, max_length=MAX_ORG_NAME)
+    if isinstance(name, Invalid):
+        return name
+    code, taken = TAKEN[form.what]
+    if await taken(act.session, name) is not None:
+        return Problem(TREE_ERRORS[code], name=name)
+    return name
+
+
+async def remind(act: Act, form: SetupForm, message: Message) -> Problem:
+    """Typed text where a button is expected: point at the buttons, stay in the step."""
+    return Problem(REMIND)
+
+
+async def render_kind(act: Act, form: SetupForm) -> Any:
+    assert form.name is not None
+    return views.kind_step(act.t, form.name)
+
+
+async def choose_kind(act: Act, form: SetupForm, press: ChooseKind) -> Next:
+    return Next({"kind": press.kind, "page": 0}, stay=form.kind is not None)
+
+
+async def render_parent(act: Act, form: SetupForm) -> Any:
+    assert form.name is not None and form.kind is not None
+    rows = await org_store.party_tree(act.session)
+    return views.parent_step(act.t, form.name, form.kind, rows, form.page)
+
+
+async def pick_parent(act: Act, form: SetupForm, press: PickParent) -> Next:
+    return Next({"parent": press.parent})
+
+
+async def turn_parents(act: Act, form: SetupForm, press: ParentPage) -> Next:
+    return Next({"page": press.page}, stay=True)
+
+
+async def render_type(act: Act, form: SetupForm) -> Any:
+    assert form.name is not None
+    return views.type_step(act.t, form.name)
+
+
+async def choose_type(act: Act, form: SetupForm, press: ChooseType) -> Next:
+    return Next({"type": press.type, "page": 0}, stay=form.type is not None)
+
+
+async def render_cover(act: Act, form: SetupForm) -> Any:
+    assert form.name is not None and form.type is not None
+    rows = await org_store.party_tree(act.session)
+    return views.cover_step(act.t, form.name, form.type, rows, form.page)
+
+
+async def pick_cover(act: Act, form: SetupForm, press: PickCover) -> Next:
+    return Next({"cover": press.party})
+
+
+async def turn_covers(act: Act, form: SetupForm, press: CoverPage) -> Next:
+    return Next({"page": press.page}, stay=True)
+
+
+async def ask_term(act: Act, form: SetupForm) -> Html:
+    assert form.org is not None
+    org = await access_tree_org(act, form.org)
+    return act.t("When was the committee of {org} elected (the start of its term)? Type the "
+                 "date as you would say it, for example 1 Mar 2024 or 2024-03-01.",
+                 org=org.name)
+
+
+def term_problem(t: Translator, value: date, now: datetime) -> Html | None:
+    checked = check_term_start(value, now.date())
+    return invalid_text(t, checked) if isinstance(checked, Invalid) else None
+
+
+async def ask_group(act: Act, form: SetupForm) -> Html:
+    assert form.org is not None
+    org = await access_tree_org(act, form.org)
+    return act.t("Type the name of the new party group in {org} (at most {limit} characters).",
+                 org=org.name, limit=MAX_GROUP_NAME)
+
+
+async def read_group(act: Act, form: SetupForm, text: str) -> Any:
+    """Valid, and not the name of another group of the organization."""
+    assert form.org is not None
+    name = clean_text(text, max_length=MAX_GROUP_NAME)
+    if isinstance(name, Invalid):
+        return name
+    if any(g.name == name for g in await org_store.groups_of(act.session, form.org)):
+        return Problem(TREE_ERRORS["duplicate_group"], name=name)
+    return name
+
+
+# --- saving -------------------------------------------------------------------------------
+
+
+async def save_party(act: Act, form: SetupForm) -> Reply:
+    assert form.name is not None and form.kind is not None
+    org = await org_store.create_party_org(
+        act.session, name=form.name, kind=form.kind, parent_id=form.parent or None,
+        actor_telegram_id=act.actor.telegram_id,
+    )
+    logger.info("party organization %s created by %s", org.id, pseudonym(act.actor.telegram_id))
+    return await card(act, org, act.t("✅ Created."))
+
+
+async def save_social(act: Act, form: SetupForm) -> Reply:
+    assert form.name is not None and form.type is not None
+    social = await org_store.create_social_org(
+        act.session, name=form.name, org_type=form.type, party_org_id=form.cover or None,
+        actor_telegram_id=act.actor.telegram_id,
+    )
+    logger.info("social organization %s created by %s", social.id,
+                pseudonym(act.actor.telegram_id))
+    return await social_list(act, 0, act.t("✅ Created."))
+
+
+async def save_term(act: Act, form: SetupForm) -> Reply:
+    assert form.org is not None
+    org = await access_tree_org(act, form.org)
+    await org_store.set_term(act.session, org, started_on=form.term, years=org.term_years,
+                             actor_telegram_id=act.actor.telegram_id)
+    return await card(act, org, act.t("✅ Term start saved."))
+
+
+async def save_group(act: Act, form: SetupForm) -> Reply:
+    assert form.org is not None and form.group is not None
+    org = await access_tree_org(act, form.org)
+    await org_store.create_group(act.session, org=org, name=form.group,
+                                 actor_telegram_id=act.actor.telegram_id)
+    return await card(act, org, act.t("✅ Party group created."))
+
+
+SAVES = {"party": save_party, "social": save_social, "term": save_term, "group": save_group}
+# A name taken meanwhile (by another admin) is asked again; the other answers are kept.
+RETYPE = {"duplicate_party_org": "name", "duplicate_social_org": "name",
+          "duplicate_group": "group"}
+
+
+async def save(act: Act, form: SetupForm) -> Reply:
+    try:
+        return await SAVES[form.what](act, form)
+    except org_store.TreeError as exc:
+        if exc.code in RETYPE:
+            raise GoBack(RETYPE[exc.code], TREE_ERRORS[exc.code], name=exc.name) from None
+        raise Refused(TREE_ERRORS.get(exc.code, STALE_BUTTON), name=exc.name) from None
+
+
+async def step_over(act: Act, press: object) -> None:
+    """A step's button after the step is over (or forged): nothing happens."""
+    raise Refused(STALE_BUTTON)
+
+
+BUTTONS_ONLY = ((TEXT_INPUT, remind),)
+ORG_SETUP = Flow(
+    name="org_setup",
+    prefix="org",
+    form=SetupForm,
+    entry=(Entry(NewPartyOrg, ADMINS, start_party), Entry(NewSocialOrg, ADMINS, start_social),
+           Entry(SetTermStart, ADMINS, start_term), Entry(NewGroup, ADMINS, start_group)),
+    guard=guard,
+    back=False,
+    steps=(
+        Text(key="name", ask=ask_name, read=read_name, when=adding("party", "social")),
+        Custom(key="kind", render=render_kind, presses=((ChooseKind, choose_kind),),
+               messages=BUTTONS_ONLY, when=adding("party")),
+        Custom(key="parent", render=render_parent, when=adding("party"), messages=BUTTONS_ONLY,
+               presses=((PickParent, pick_parent), (ParentPage, turn_parents),
+                        (ChooseKind, choose_kind))),
+        Custom(key="type", render=render_type, presses=((ChooseType, choose_type),),
+               messages=BUTTONS_ONLY, when=adding("social")),
+        Custom(key="cover", render=render_cover, when=adding("social"), messages=BUTTONS_ONLY,
+               presses=((PickCover, pick_cover), (CoverPage, turn_covers),
+                        (ChooseType, choose_type))),
+        Day(key="term", ask=ask_term, prefer="past", check=term_problem, quick=False,
+            when=adding("term")),
+        Text(key="group", ask=ask_group, read=read_group, when=adding("group")),
+        Finish(key="save", finish=save),
+    ),
+)
+# Outside their step a step's buttons are stale (and refused to anyone but admins).
+STEP_OVER = tuple(Action(family, ADMINS, step_over) for family in STEP_BUTTONS)
