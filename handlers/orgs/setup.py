@@ -45,6 +45,7 @@ from handlers.orgs.views import (
     ParentPage,
     PickCover,
     PickParent,
+    Rows,
     SetTermStart,
 )
 from handlers.registration import TEXT_INPUT
@@ -139,7 +140,7 @@ async def remind(act: Act, form: SetupForm, message: Message) -> Problem:
     return Problem(REMIND)
 
 
-async def render_kind(act: Act, form: SetupForm) -> Any:
+async def render_kind(act: Act, form: SetupForm) -> tuple[Html, Rows]:
     assert form.name is not None
     return views.kind_step(act.t, form.name)
 
@@ -148,7 +149,7 @@ async def choose_kind(act: Act, form: SetupForm, press: ChooseKind) -> Next:
     return Next({"kind": press.kind, "page": 0}, stay=form.kind is not None)
 
 
-async def render_parent(act: Act, form: SetupForm) -> Any:
+async def render_parent(act: Act, form: SetupForm) -> tuple[Html, Rows]:
     assert form.name is not None and form.kind is not None
     rows = await org_store.party_tree(act.session)
     return views.parent_step(act.t, form.name, form.kind, rows, form.page)
@@ -158,11 +159,7 @@ async def pick_parent(act: Act, form: SetupForm, press: PickParent) -> Next:
     return Next({"parent": press.parent})
 
 
-async def turn_parents(act: Act, form: SetupForm, press: ParentPage) -> Next:
-    return Next({"page": press.page}, stay=True)
-
-
-async def render_type(act: Act, form: SetupForm) -> Any:
+async def render_type(act: Act, form: SetupForm) -> tuple[Html, Rows]:
     assert form.name is not None
     return views.type_step(act.t, form.name)
 
@@ -171,7 +168,7 @@ async def choose_type(act: Act, form: SetupForm, press: ChooseType) -> Next:
     return Next({"type": press.type, "page": 0}, stay=form.type is not None)
 
 
-async def render_cover(act: Act, form: SetupForm) -> Any:
+async def render_cover(act: Act, form: SetupForm) -> tuple[Html, Rows]:
     assert form.name is not None and form.type is not None
     rows = await org_store.party_tree(act.session)
     return views.cover_step(act.t, form.name, form.type, rows, form.page)
@@ -181,7 +178,7 @@ async def pick_cover(act: Act, form: SetupForm, press: PickCover) -> Next:
     return Next({"cover": press.party})
 
 
-async def turn_covers(act: Act, form: SetupForm, press: CoverPage) -> Next:
+async def turn_page(act: Act, form: SetupForm, press: ParentPage | CoverPage) -> Next:
     return Next({"page": press.page}, stay=True)
 
 
@@ -290,12 +287,12 @@ ORG_SETUP = Flow(
         Custom(key="kind", render=render_kind, presses=((ChooseKind, choose_kind),),
                messages=BUTTONS_ONLY, when=adding("party")),
         Custom(key="parent", render=render_parent, when=adding("party"), messages=BUTTONS_ONLY,
-               presses=((PickParent, pick_parent), (ParentPage, turn_parents),
+               presses=((PickParent, pick_parent), (ParentPage, turn_page),
                         (ChooseKind, choose_kind))),
         Custom(key="type", render=render_type, presses=((ChooseType, choose_type),),
                messages=BUTTONS_ONLY, when=adding("social")),
         Custom(key="cover", render=render_cover, when=adding("social"), messages=BUTTONS_ONLY,
-               presses=((PickCover, pick_cover), (CoverPage, turn_covers),
+               presses=((PickCover, pick_cover), (CoverPage, turn_page),
                         (ChooseType, choose_type))),
         Day(key="term", ask=ask_term, prefer="past", check=term_problem, quick=False,
             when=adding("term")),
