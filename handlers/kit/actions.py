@@ -116,6 +116,8 @@ class Act:
     name: str
     notes: list[Html] = field(default_factory=list)
     then: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
+    first: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
+    toast: Html | None = None  # the press is answered with this short text
 
     @property
     def settings(self) -> BranchSettings:
@@ -139,6 +141,10 @@ class Act:
     def after(self, step: Callable[[], Awaitable[object]]) -> None:
         """Something sent after the reply (it opens its own session if it needs one)."""
         self.then.append(step)
+
+    def before(self, step: Callable[[], Awaitable[object]]) -> None:
+        """Something sent after the notes, before the reply (a copy of what will be sent)."""
+        self.first.append(step)
 
     def refuse(self, message: str = NOT_ALLOWED, **values: Any) -> NoReturn:
         """Stop here: the actor is told `message`, the log says who and what."""
@@ -204,9 +210,11 @@ class Action(Generic[D]):
                 refuse(update, self.name)
             act = Act(update, context, session, actor, translator(actor.language), self.name)
             reply = await self.run(act, data)
-        await answer(update)
+        await answer(update, act.toast)
         for note in act.notes:
             await send(update, note)
+        for first in act.first:
+            await first()
         if reply is not None:
             await render(update, reply)
         for then in act.then:

@@ -193,11 +193,12 @@ def first_answer(update: Update) -> bool:
     return True
 
 
-async def answer(update: Update) -> None:
-    """Acknowledge a button press so the client stops its spinner (once per press)."""
+async def answer(update: Update, text: Html | None = None) -> None:
+    """Acknowledge a button press so the client stops its spinner (once per press), with a
+    short `text` shown for a moment if given."""
     if update.callback_query is not None and first_answer(update):
         try:
-            await update.callback_query.answer()
+            await update.callback_query.answer(plain_text(text)[:200] if text else None)
         except TelegramError as exc:
             logger.info("callback answer failed: %s", exc)
 

@@ -34,7 +34,13 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    Update,
+)
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -133,6 +139,7 @@ class Next:
     values: dict[str, Any]
     stay: bool = False
     to: str | None = None
+    new: bool = False  # after a press, a new message asks the next step (not the pressed one)
 
 
 @dataclass(frozen=True)
@@ -152,6 +159,7 @@ class Step(Generic[F]):
     when: Callable[[F], bool] | None = None
     # A reply keyboard sent with the question (a new message) instead of its buttons; not Day.
     keyboard: Callable[[Act, F], ReplyMarkup] | None = None
+    bare: bool = False  # no ‹ Back / Cancel row under its question (/cancel still leaves)
 
     def applies(self, form: F) -> bool:
         return self.when is None or self.when(form)
@@ -182,7 +190,8 @@ class Custom(Step[F]):
     """A step with its own message and buttons: each button family in `presses` is handled
     while the step is current; each gives the step's answer (see the module's docstring)."""
 
-    render: Callable[[Act, F], Awaitable[tuple[Html, Rows]]]
+    # Its message: the text and its buttons, or a reply keyboard (share a contact, a place).
+    render: Callable[[Act, F], Awaitable[tuple[Html, Rows | ReplyKeyboardMarkup]]]
     presses: Presses[F] = ()
     # Messages the step takes (files, a location, typed text): (filter, handler) pairs.
     messages: Sequence[tuple[filters.BaseFilter, Callable[[Act, F, Message], Awaitable[Any]]]] = ()
@@ -262,6 +271,8 @@ class Flow(Generic[F]):
     back: bool = True  # a "‹ Back" button to the previous step
     cancel: bool = True  # a Cancel button under each question (off where a step's own say how)
     exits: Sequence[Action[Any]] = ()  # presses and commands that leave the flow, then run
+    # A flow without a Confirm or Finish step ends when no step is left: `finish` says what then.
+    finish: Callable[[Act, F], Awaitable[Reply | None]] | None = None
 
     # -- state kept between messages ----------------------------------------------------
 
@@ -311,6 +322,8 @@ class Flow(Generic[F]):
         for step in self.steps[start:]:
             if step.applies(form):
                 return step
+        if self.finish is not None:  # no step left: the flow's own finish ends it
+            return Finish(key="finish", finish=self.finish)
         raise Refused(STALE_BUTTON)  # declared flows end in a Confirm or Finish step
 
     def _before(self, key: str, form: F) -> AnyStep | None:
@@ -336,7 +349,7 @@ class Flow(Generic[F]):
                    above: Html | None = None) -> tuple[_Show | None, object]:
         """Save the form at this step and put its question (with the back and cancel rows)."""
         if isinstance(step, Finish):  # nothing to ask: done as soon as it is reached
-            return await self._finish(act, form, step, new=new)
+            return await self._finish(act, form, step, new=new, above=above)
         t = act.t
         rows: list[list[InlineKeyboardButton]] = []
         if isinstance(step, Choose):
@@ -347,7 +360,11 @@ class Flow(Generic[F]):
             text = await step.ask(act, form)
             rows = await step.buttons(act, form) if step.buttons else []
         elif isinstance(step, Custom):
-            text, rows = await step.render(act, form)
+            text, drawn = await step.render(act, form)
+            if isinstance(drawn, ReplyKeyboardMarkup):  # no inline rows beside it; /cancel leaves
+                self._save(act.context, form, step.key)
+                return _Show(text, drawn, True), step.key
+            rows = drawn
         else:
             text = await step.summary(act, form)
             rows = [[self._button(t(step.label), step.key)]]
@@ -355,6 +372,8 @@ class Flow(Generic[F]):
                 if self.cancel else [])
         if self.back and self._before(step.key, form) is not None:
             last.insert(0, self._button(t("‹ Back"), "back"))
+        if step.bare:
+            last = []
         self._save(act.context, form, step.key)
         if above is not None:
             text = html_join("\n", [above, text])
@@ -403,9 +422,11 @@ class Flow(Generic[F]):
                 context.user_data[self._slot]["resume"] = (  # type: ignore[index]
                     current if back.resume else None)
                 shown, state = await self._ask(act, form, self._step(back.step), new=True)
-        await answer(update)
+        await answer(update, act.toast)
         for note in act.notes:
             await send(update, note)
+        for first in act.first:
+            await first()
         if shown is not None:
             await show(update, shown.text, new=shown.new, reply_markup=shown.markup)
         for then in act.then:
@@ -434,8 +455,9 @@ class Flow(Generic[F]):
             if not entry.audience.admits(act.actor):
                 refuse(update, self.name)
             form = await entry.start(act, data)
-            if isinstance(form, Done):
-                return (_Show(form.text, form.markup, not entry.edit) if form.text is not None
+            if isinstance(form, Done | Reply):  # nothing to ask: the entry answered
+                new = form.new if isinstance(form, Reply) else not entry.edit
+                return (_Show(form.text, form.markup, new) if form.text is not None
                         else None), END
             for other in _FLOWS.values():  # one conversation at a time: leave any other
                 if other is not self:
@@ -518,12 +540,15 @@ class Flow(Generic[F]):
         return received
 
     async def _finish(self, act: Act, form: F, step: Confirm[Any] | Finish[Any], *,
-                      new: bool = False) -> tuple[_Show | None, object]:
+                      new: bool = False, above: Html | None = None
+                      ) -> tuple[_Show | None, object]:
         done = await step.finish(act, form)
         self._drop(act.context)
-        if isinstance(done, Reply):
-            return _Show(done.text, done.markup, new or done.new), END
-        return (_Show(done, None, new) if done is not None else None), END
+        text, markup = (done.text, done.markup) if isinstance(done, Reply) else (done, None)
+        if text is None:
+            return None, END
+        text = text if above is None else html_join("\n", [above, text])
+        return _Show(text, markup, new or (isinstance(done, Reply) and done.new)), END
 
     async def _answered(self, act: Act, form: F, step: AnyStep, outcome: Any, *, new: bool,
                         echo: Callable[[Act, F], Html] | None = None
@@ -545,7 +570,8 @@ class Flow(Generic[F]):
         target = (self._step(outcome.to) if isinstance(outcome, Next) and outcome.to
                   else step if isinstance(outcome, Next) and outcome.stay
                   else self._resume(act.context, form, step.key))
-        return await self._ask(act, form, target, new=new,
+        return await self._ask(act, form, target,
+                               new=new or (isinstance(outcome, Next) and outcome.new),
                                above=echo(act, form) if echo else None)
 
     def _leave(self, update: Update, context: BranchContext) -> None:
