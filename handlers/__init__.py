@@ -89,12 +89,11 @@ def declared_flows() -> list[Flow[Any]]:
 
 def register_all(app: Application) -> None:
     """Add every feature's handlers; earlier registrations win within group 0."""
-    from handlers import privacy, registration, throttle
+    from handlers import privacy, throttle
     from handlers.kit.actions import handlers_of
     from handlers.kit.chat import handle_error
     from handlers.kit.flows import Shared
-    from handlers.menu import COMMAND_CALLBACKS, menu_handler
-    from handlers.registration import TEXT_INPUT
+    from handlers.menu import COMMAND_CALLBACKS, TEXT_INPUT, cancel, menu_handler
 
     # Declared commands run from the reply keyboard too, also in the middle of a conversation.
     for action in declared_actions():
@@ -104,7 +103,7 @@ def register_all(app: Application) -> None:
         for entry in flow.entries:
             if isinstance(entry.trigger, Command):
                 COMMAND_CALLBACKS[entry.trigger.name] = flow.dispatch
-    shared = Shared(TEXT_INPUT, fallbacks=[menu_handler()], on_cancel=registration.cancel)
+    shared = Shared(TEXT_INPUT, fallbacks=[menu_handler()], on_cancel=cancel)
     # Before everything (its own group): drop updates of a person who floods the bot.
     throttle.register(app)
     # Then (its own group): group chats get no personal answers; their commands go private.
@@ -117,7 +116,7 @@ def register_all(app: Application) -> None:
             feature.register(app)
     # Keyboard buttons outside conversations, then /cancel with nothing to cancel.
     app.add_handler(menu_handler())
-    app.add_handler(CommandHandler("cancel", registration.cancel))
+    app.add_handler(CommandHandler("cancel", cancel))
     # Last: whatever nobody handled.
     app.add_handler(CallbackQueryHandler(press_unknown_button))
     app.add_handler(MessageHandler(filters.ALL & filters.ChatType.PRIVATE, reply_unknown))

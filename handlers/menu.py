@@ -1,10 +1,12 @@
-"""Menus: the command list per role and language (setMyCommands) and the reply keyboard."""
+"""Menus: the command list per role and language (setMyCommands) and the reply keyboard;
+what every conversation shares because of them (typed answers, leaving with /cancel)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import (
     BotCommand,
@@ -15,9 +17,18 @@ from telegram import (
     Update,
 )
 from telegram.error import TelegramError
-from telegram.ext import Application, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
 
+from handlers.kit.chat import answer, current_actor, send, tr
 from handlers.kit.context import BranchContext
+from handlers.kit.flows import CANCEL_DATA
 from handlers.kit.i18n import LANGUAGES, N_, in_every_language, translator
 from handlers.kit.pseudonyms import pseudonym
 from rules.permissions import Actor
@@ -169,8 +180,6 @@ def command_for_label(text: str) -> str | None:
 
 async def press_menu(update: Update, context: BranchContext) -> int:
     """Run the command behind a reply keyboard button; ends any conversation in progress."""
-    from telegram.ext import ConversationHandler
-
     text = update.effective_message.text if update.effective_message else ""
     command = command_for_label(text or "")
     callback = COMMAND_CALLBACKS.get(command or "")
@@ -182,3 +191,32 @@ async def press_menu(update: Update, context: BranchContext) -> int:
 def menu_handler() -> MessageHandler:
     """Keyboard presses outside conversations; conversations add it as a fallback too."""
     return MessageHandler(filters.TEXT & MENU_LABEL, press_menu)
+
+
+# Typed text that answers a question: neither a command nor a keyboard button.
+TEXT_INPUT = filters.TEXT & ~filters.COMMAND & ~MENU_LABEL
+# What conversations not yet on the flow kit keep in user_data; /cancel drops them (a flow
+# drops its own form).
+DRAFTS = ("transfer", "org_draft")
+
+
+async def cancel(update: Update, context: BranchContext) -> int:
+    """Leave whatever conversation is in progress; drafts of it are dropped."""
+    assert context.user_data is not None
+    t = tr(update, context)
+    for draft in DRAFTS:
+        context.user_data.pop(draft, None)
+    await answer(update)
+    async with context.db.session() as session:
+        actor = await current_actor(session, update, context)
+    await send(update, t("Cancelled."), reply_markup=main_keyboard(actor))
+    return ConversationHandler.END
+
+
+def cancel_handlers() -> list[Any]:
+    """Fallbacks shared by every conversation: /cancel, cancel buttons, the menu keyboard."""
+    return [
+        CommandHandler("cancel", cancel),
+        CallbackQueryHandler(cancel, pattern=rf"^{CANCEL_DATA}$"),
+        menu_handler(),
+    ]

@@ -75,9 +75,8 @@ from handlers.kit.i18n import (
 from handlers.kit.ui import BadCallback, button, cb_args, cb_pattern, keyboard, paged, person_name
 from handlers.labels import MEMBER_STATUS_LABELS, NOTICE_STATE_LABELS, ROLE_LABELS
 from handlers.meetings import drop_buttons, step_fallbacks
-from handlers.menu import COMMAND_CALLBACKS, COMMANDS
+from handlers.menu import COMMAND_CALLBACKS, COMMANDS, TEXT_INPUT
 from handlers.pickers import managed_orgs
-from handlers.registration import TEXT_INPUT
 from rules import notices as rules
 from rules.permissions import Actor
 from rules.vocabulary import MemberRole, MemberStatus, NoticeState

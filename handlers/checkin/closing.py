@@ -19,7 +19,7 @@ from handlers.kit.chat import STALE_BUTTON, Refused, deliver_many
 from handlers.kit.flows import INVALID_MESSAGES, Confirm, Custom, Done, Entry, Flow, Form, Next
 from handlers.kit.i18n import N_, Html, translator
 from handlers.kit.pseudonyms import pseudonym
-from handlers.registration import TEXT_INPUT
+from handlers.menu import TEXT_INPUT
 from rules.validation import Invalid
 from rules.vocabulary import AttendanceStatus
 from storage import meetings as store

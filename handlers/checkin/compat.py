@@ -20,7 +20,7 @@ from handlers.kit.buttons import AttendanceId, MeetingId
 from handlers.kit.chat import current_actor
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import Html, Translator, translator
-from handlers.registration import cancel_handlers
+from handlers.menu import cancel_handlers
 from rules.permissions import Actor
 from storage.models import Attendance, Meeting
 

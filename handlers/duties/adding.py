@@ -41,7 +41,7 @@ from handlers.kit.flows import (
 from handlers.kit.i18n import N_, Html, Translator
 from handlers.kit.pseudonyms import pseudonym
 from handlers.labels import DUTY_RECURRENCE_LABELS
-from handlers.registration import TEXT_INPUT
+from handlers.menu import TEXT_INPUT
 from rules.duties import Recurrence
 from rules.validation import MAX_ORG_NAME, Invalid, clean_text
 from storage import duties as store

@@ -17,7 +17,7 @@ from handlers.kit.flows import Confirm, Custom, Entry, Flow, Form, Next
 from handlers.kit.i18n import Html, html_join
 from handlers.kit.pseudonyms import pseudonym
 from handlers.labels import duty_title
-from handlers.registration import TEXT_INPUT
+from handlers.menu import TEXT_INPUT
 from handlers.training import EVIDENCE_TEXTS, _megabytes, evidence_of
 from rules import training as training_rules
 from rules.duties import DutyOccurrence

@@ -30,7 +30,7 @@ from handlers.meeting_lists.views import (
     meeting_title,
 )
 from handlers.meetings import ShowRoster
-from handlers.registration import TEXT_INPUT
+from handlers.menu import TEXT_INPUT
 from rules.validation import MAX_REASON, Invalid, clean_text
 from rules.vocabulary import MeetingState, MembershipState
 from storage import expected_lists

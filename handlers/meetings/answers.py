@@ -39,7 +39,7 @@ from handlers.meetings.views import (
     member_text,
     span_text,
 )
-from handlers.registration import TEXT_INPUT
+from handlers.menu import TEXT_INPUT
 from rules.validation import MAX_REASON, Invalid, clean_text
 from rules.vocabulary import AttendanceStatus
 from storage import meetings as store

@@ -42,8 +42,8 @@ from handlers.meetings.views import (
     span_text,
     start_text,
 )
+from handlers.menu import TEXT_INPUT
 from handlers.pickers import managed_orgs
-from handlers.registration import TEXT_INPUT
 from rules.validation import DEFAULT_MAX_AHEAD, MAX_REASON, Invalid, clean_text
 from rules.vocabulary import MeetingState
 from storage import meetings as store

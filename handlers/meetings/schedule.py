@@ -64,9 +64,8 @@ from handlers.meetings.views import (
     span_text,
     start_text,
 )
-from handlers.menu import main_keyboard
+from handlers.menu import TEXT_INPUT, main_keyboard
 from handlers.pickers import managed_orgs
-from handlers.registration import TEXT_INPUT
 from rules import meetings as rules
 from rules.tree import MEMBER_KINDS
 from rules.validation import MAX_PERSON, MAX_PLACE, MAX_TOPIC, Invalid, clean_link, clean_text

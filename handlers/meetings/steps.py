@@ -12,8 +12,7 @@ from telegram.ext import ConversationHandler, MessageHandler, filters
 
 from handlers.kit.chat import send, tr
 from handlers.kit.context import BranchContext
-from handlers.menu import COMMAND_CALLBACKS
-from handlers.registration import cancel_handlers
+from handlers.menu import COMMAND_CALLBACKS, cancel_handlers
 
 logger = logging.getLogger(__name__)
 

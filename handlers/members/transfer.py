@@ -25,8 +25,7 @@ from handlers.members.views import (
     to_members,
     transferred_text,
 )
-from handlers.menu import main_keyboard, publish_commands_for
-from handlers.registration import TEXT_INPUT
+from handlers.menu import TEXT_INPUT, main_keyboard, publish_commands_for
 from rules.validation import Invalid, clean_text
 from rules.vocabulary import MembershipState
 from storage import people

@@ -31,6 +31,7 @@ from handlers.kit.flows import (
 )
 from handlers.kit.i18n import N_, Html, Translator
 from handlers.kit.pseudonyms import pseudonym
+from handlers.menu import TEXT_INPUT
 from handlers.orgs import views
 from handlers.orgs.browse import card, social_list
 from handlers.orgs.views import (
@@ -48,7 +49,6 @@ from handlers.orgs.views import (
     Rows,
     SetTermStart,
 )
-from handlers.registration import TEXT_INPUT
 from rules.permissions import can_edit_tree
 from rules.tree import GROUP_KINDS
 from rules.validation import MAX_GROUP_NAME, MAX_ORG_NAME, Invalid, check_term_start, clean_text

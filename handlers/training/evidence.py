@@ -25,7 +25,7 @@ from handlers.kit.chat import reply_chat, send
 from handlers.kit.flows import Custom, Entry, Flow, Form, Next
 from handlers.kit.i18n import N_, Html, Translator
 from handlers.kit.pseudonyms import pseudonym
-from handlers.registration import TEXT_INPUT
+from handlers.menu import TEXT_INPUT
 from handlers.training.views import AddFiles, FilesDone, Rows, SendEvidence, megabytes
 from handlers.training.year import year_reply
 from rules import training as rules

@@ -17,7 +17,7 @@ from handlers.kit.flows import Choose, Custom, Day, Entry, Flow, Next, Option, P
 from handlers.kit.i18n import N_, Html
 from handlers.kit.ui import person_name
 from handlers.labels import training_kind_label
-from handlers.registration import TEXT_INPUT
+from handlers.menu import TEXT_INPUT
 from handlers.training.evidence import MAX_FILES, Heard, checked_file, heard_text, not_a_file
 from handlers.training.log_save import submit, submit_verified
 from handlers.training.log_views import (
