@@ -1,0 +1,162 @@
+"""Leaders decide registrations: each is sent to the branch's leaders (or the admins) with
+approve / reject buttons; rejecting asks for a reason the applicant will see."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from telegram import InlineKeyboardButton, Message, ReplyKeyboardRemove
+
+from handlers.access.registrations import access_registration
+from handlers.kit.actions import LEADERS, Act, Reply
+from handlers.kit.buttons import MembershipId
+from handlers.kit.chat import deliver, show
+from handlers.kit.flows import Custom, Entry, Flow, Next
+from handlers.kit.i18n import Html, translator
+from handlers.menu import TEXT_INPUT, main_keyboard, publish_commands_for
+from handlers.registration import views
+from handlers.registration.views import (
+    Approve,
+    BackToDecision,
+    Reject,
+    RejectionForm,
+    RejectWithoutReason,
+)
+from rules.permissions import Actor, can_see_phone
+from rules.validation import MAX_REASON, Invalid, clean_text
+from rules.vocabulary import MembershipState
+from storage import people
+from storage.models import Membership
+
+
+async def notify_leaders(act: Act, membership_id: int) -> None:
+    """After the reply: the registration to each leader of the member's branch (the phone in
+    full for the branch's own and admins, masked above), or to the admins if it has none."""
+    membership = await people.membership_with_person(act.session, membership_id)
+    assert membership is not None
+    org_id, admins = membership.party_organization_id, act.settings.admins
+    recipients = {leader.telegram_id: (leader.language, led == org_id)
+                  for leader, led in await people.leaders_of(act.session, org_id)}
+    if not recipients:  # no secretary yet: the upper level decides
+        languages = await people.languages_of(act.session, admins)
+        recipients = {admin: (languages.get(admin, act.settings.default_language), True)
+                      for admin in admins}
+    context = act.context
+    for telegram_id, (language, own_branch) in recipients.items():
+        t = translator(language)
+        text = views.approval_text(t, membership, show_phone=own_branch or telegram_id in admins)
+        markup = views.approval_keyboard(t, membership.id)
+        act.after(partial(deliver, context, telegram_id, text, reply_markup=markup))
+
+
+def tell_member(act: Act, membership: Membership, member: Actor | None) -> None:
+    """After the reply: the applicant hears the decision in their language (approved: with
+    their new menu)."""
+    t = translator(membership.person.language)
+    text = views.decision_for_member(t, membership, approved=member is not None)
+    markup = main_keyboard(member) if member is not None else ReplyKeyboardRemove()
+    context, telegram_id = act.context, membership.person.telegram_id
+    act.after(lambda: deliver(context, telegram_id, text, reply_markup=markup))
+
+
+async def approve(act: Act, press: Approve) -> Reply:
+    """Approve once; a second press (or a second leader) is told it is already decided."""
+    await access_registration(act, press.membership)
+    decision = await people.decide_registration(
+        act.session, press.membership, approve=True, decided_by=act.actor.telegram_id)
+    assert decision is not None
+    membership = decision.membership
+    if not decision.applied:
+        return Reply(views.already_decided(act.t, membership))
+    person = membership.person
+    member = await people.load_actor(act.session, person.telegram_id,
+                                     admins=act.settings.admins, language=person.language)
+    tell_member(act, membership, member)
+    application = act.context.application
+    act.after(lambda: publish_commands_for(application, member))
+    return Reply(views.decided_text(act.t, membership))
+
+
+async def reject(act: Act, membership_id: MembershipId, reason: str | None) -> Reply:
+    """Reject once, telling the applicant (with the reason, if one was typed)."""
+    await access_registration(act, membership_id)
+    if act.update.callback_query is not None:  # the pressed question gives way
+        update, rejecting = act.update, act.t("Rejecting…")
+        act.before(lambda: show(update, rejecting))
+    decision = await people.decide_registration(
+        act.session, membership_id, approve=False, decided_by=act.actor.telegram_id,
+        reason=reason)
+    assert decision is not None
+    if not decision.applied:
+        return Reply(views.already_decided(act.t, decision.membership), new=True)
+    tell_member(act, decision.membership, None)
+    return Reply(views.decided_text(act.t, decision.membership), new=True)
+
+
+async def decision_card(act: Act, membership_id: MembershipId) -> Reply:
+    """The registration with its approve / reject buttons again."""
+    membership = await access_registration(act, membership_id)
+    show_phone = can_see_phone(act.actor, membership.party_organization_id,
+                               membership.person_id)
+    return Reply(views.approval_text(act.t, membership, show_phone=show_phone),
+                 views.approval_keyboard(act.t, membership.id))
+
+
+async def reject_without_reason(act: Act, press: RejectWithoutReason) -> Reply:
+    return await reject(act, press.membership, None)
+
+
+async def back_to_decision(act: Act, press: BackToDecision) -> Reply:
+    return await decision_card(act, press.membership)
+
+
+# -- rejecting with a reason: a flow of one step ---------------------------------------------
+
+
+async def start_rejection(act: Act, press: Reject) -> RejectionForm | Reply:
+    membership = await access_registration(act, press.membership)
+    if membership.state is not MembershipState.PENDING:
+        return Reply(views.already_decided(act.t, membership))
+    return RejectionForm(membership=press.membership, name=membership.person.real_name or "")
+
+
+async def ask_reason(
+    act: Act, form: RejectionForm
+) -> tuple[Html, list[list[InlineKeyboardButton]]]:
+    return views.reason_question(act.t, form), views.reason_buttons(act.t, form)
+
+
+async def typed_reason(act: Act, form: RejectionForm, message: Message) -> Any:
+    reason = clean_text(message.text, max_length=MAX_REASON)
+    return reason if isinstance(reason, Invalid) else Next({"reason": reason})
+
+
+async def pressed_without_reason(act: Act, form: RejectionForm, press: RejectWithoutReason
+                                 ) -> Next:
+    return Next({"membership": press.membership, "reason": None})
+
+
+async def pressed_back(act: Act, form: RejectionForm, press: BackToDecision) -> Next:
+    return Next({"membership": press.membership, "back": True})
+
+
+async def finish_rejection(act: Act, form: RejectionForm) -> Reply:
+    if form.back:
+        return await decision_card(act, form.membership)
+    return await reject(act, form.membership, form.reason)
+
+
+REJECTION = Flow(
+    name="rejection",
+    prefix="apv",
+    form=RejectionForm,
+    entry=Entry(Reject, LEADERS, start_rejection),
+    guard=lambda act, form: access_registration(act, form.membership),
+    steps=(Custom(key="reason", render=ask_reason,
+                  presses=((RejectWithoutReason, pressed_without_reason),
+                           (BackToDecision, pressed_back)),
+                  messages=((TEXT_INPUT, typed_reason),)),),
+    finish=finish_rejection,
+    back=False,
+)
