@@ -1,0 +1,50 @@
+"""Everyone's commands: /help (what my role can do), /me (my record), /language."""
+
+from __future__ import annotations
+
+from handlers.kit.actions import ANYONE, Act, Action, Command, CommandArgs, Reply
+from handlers.kit.chat import current_actor, send
+from handlers.kit.i18n import escape, translator
+from handlers.menu import commands_for, label_of, main_keyboard, publish_commands_for
+from handlers.profile import views
+from handlers.profile.views import SetLanguage
+from storage import people
+
+
+async def show_help(act: Act, _: CommandArgs) -> Reply:
+    kind = "member" if act.actor.is_pending else act.actor.kind
+    return Reply(views.help_text(act.t, kind, commands_for(kind)), main_keyboard(act.actor))
+
+
+async def show_profile(act: Act, _: CommandArgs) -> Reply:
+    person = await people.person_by_telegram_id(act.session, act.actor.telegram_id)
+    membership = await people.current_membership(act.session, person.id) if person else None
+    if person is None or membership is None:
+        return Reply(act.t(views.ROLE_INTROS["guest"]), main_keyboard(act.actor))
+    return Reply(views.profile_text(act.t, person, membership), main_keyboard(act.actor))
+
+
+async def ask_language(act: Act, _: CommandArgs) -> Reply:
+    return Reply(escape(views.LANGUAGE_QUESTION), views.language_keyboard())
+
+
+async def set_language(act: Act, press: SetLanguage) -> Reply:
+    """Replies, keyboard and command menu switch to the chosen language."""
+    assert act.context.user_data is not None
+    act.context.user_data["lang"] = press.language
+    if await people.person_by_telegram_id(act.session, act.actor.telegram_id) is not None:
+        await people.set_language(act.session, act.actor.telegram_id, press.language)
+    actor = await current_actor(act.session, act.update, act.context)
+    t, update, application = translator(press.language), act.update, act.context.application
+    act.after(lambda: publish_commands_for(application, actor))
+    act.after(lambda: send(update, t("Done. The menu is below."),
+                           reply_markup=main_keyboard(actor)))
+    return Reply(views.chosen_language(t, press.language))
+
+
+ACTIONS = (
+    Action(Command("help", label=label_of("help")), ANYONE, show_help),
+    Action(Command("me", label=label_of("me")), ANYONE, show_profile),
+    Action(Command("language", label=label_of("language")), ANYONE, ask_language),
+    Action(SetLanguage, ANYONE, set_language),
+)
