@@ -242,7 +242,7 @@ class Entry(Generic[D, F]):
 
     trigger: type[D] | Command
     audience: Audience
-    start: Callable[[Act, D], Awaitable[F | Done]]
+    start: Callable[[Act, D], Awaitable[F | Done | Reply]]
     intro: Callable[[Act, F], Awaitable[Html]] | None = None  # above the first question
     edit: bool = False  # the first question replaces the pressed message
 
