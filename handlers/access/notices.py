@@ -1,0 +1,65 @@
+"""Notices a press points at: for their author, those who oversee them, their recipients."""
+
+from __future__ import annotations
+
+from handlers.kit.actions import Act
+from handlers.kit.buttons import NoticeId, OrgId
+from handlers.kit.i18n import N_
+from rules.permissions import Actor
+from storage import notices as store
+from storage.models import Notice, NoticeRecipient
+
+NOT_A_LEADER = N_("Notices are sent by secretaries and admins.")
+GONE = N_("That notice no longer exists.")
+
+
+def author_scope(act: Act) -> OrgId | None:
+    """The organization the actor addresses: None for an admin (everything), else the
+    branch a secretary leads; anyone else is refused."""
+    if act.actor.is_admin:
+        return None
+    if act.actor.leads_a_branch and act.actor.org_id is not None:
+        return OrgId(act.actor.org_id)
+    act.refuse(NOT_A_LEADER)
+
+
+def can_oversee(actor: Actor, notice: Notice) -> bool:
+    """The author, an admin, or a leader above the notice's organization."""
+    if actor.telegram_id == notice.author_telegram_id or actor.is_admin:
+        return True
+    org = notice.party_organization_id
+    return org is not None and org in actor.subordinate_org_ids
+
+
+async def _notice(act: Act, notice_id: NoticeId) -> Notice:
+    notice = await act.session.get(Notice, notice_id)
+    if notice is None:
+        act.refuse(GONE)
+    return notice
+
+
+async def access_overseen_notice(act: Act, notice_id: NoticeId) -> Notice:
+    """A notice the actor wrote or oversees (its progress, readers, withdrawal)."""
+    notice = await _notice(act, notice_id)
+    act.check(can_oversee(act.actor, notice))
+    return notice
+
+
+async def access_own_notice(act: Act, notice_id: NoticeId) -> Notice:
+    """A notice of the actor's, who may still address its organization (to send it)."""
+    notice = await _notice(act, notice_id)
+    act.check(notice.author_telegram_id == act.actor.telegram_id
+              and author_scope(act) == notice.party_organization_id)
+    return notice
+
+
+async def access_received_notice(act: Act, notice_id: NoticeId) -> tuple[Notice, NoticeRecipient]:
+    """A notice delivered to the actor, with their copy's row."""
+    notice = await act.session.get(Notice, notice_id)
+    person = act.actor.person_id
+    row = (await store.recipient(act.session, notice_id, person)
+           if person is not None and notice is not None else None)
+    delivered = row is not None and await store.was_delivered(act.session, notice_id, person or 0)
+    if notice is None or row is None or not delivered:
+        act.refuse()
+    return notice, row

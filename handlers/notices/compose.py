@@ -1,0 +1,298 @@
+"""/notice: compose (text with its formatting, photos, documents), choose the audience (party
+or social organizations, roles, statuses, read confirmation), preview with the number of
+recipients, then send now or at a chosen time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.ext import filters
+
+from handlers.access.notices import author_scope
+from handlers.kit.actions import ANYONE, Act, Command, Reply
+from handlers.kit.buttons import NoticeId
+from handlers.kit.chat import STALE_BUTTON
+from handlers.kit.flows import Custom, Day, Entry, Flow, Next
+from handlers.kit.i18n import Html, Translator
+from handlers.kit.ui import PAGE_SIZE
+from handlers.meetings import drop_buttons
+from handlers.menu import TEXT_INPUT, label_of
+from handlers.notices import views
+from handlers.notices.follow import confirm, discard_draft, send_notice_copy
+from handlers.notices.views import (
+    ComposeDone,
+    Discard,
+    Everyone,
+    NewNotice,
+    NoticeForm,
+    OpenAudience,
+    PartyPage,
+    PickParty,
+    PickSocial,
+    Preview,
+    Schedule,
+    SendNow,
+    SocialPage,
+    ToggleRead,
+    ToggleRole,
+    ToggleStatus,
+)
+from handlers.pickers import managed_orgs
+from rules import notices as rules
+from storage import notices as store
+from storage import orgs as org_store
+from storage.models import Notice, SocialOrganization
+
+Rows = list[list[InlineKeyboardButton]]
+
+
+async def start(act: Act, _: object) -> NoticeForm:
+    """Secretaries and admins only; the form remembers whom the author may address."""
+    return NoticeForm(scope=author_scope(act))
+
+
+async def check_author(act: Act, form: NoticeForm) -> None:
+    """Still allowed to send notices to the same organizations."""
+    act.check(author_scope(act) == form.scope)
+
+
+# -- composing ------------------------------------------------------------------------------
+
+
+async def render_compose(act: Act, form: NoticeForm) -> tuple[Html, Rows]:
+    return views.compose_text(act.t, form), views.compose_buttons(act.t)
+
+
+def _too_long(text: str) -> bool:
+    return rules.visible_length(text) > rules.MAX_NOTICE_TEXT
+
+
+async def add_text(act: Act, form: NoticeForm, message: Message) -> Next:
+    """Text (as HTML, entities kept) is added to the notice."""
+    text = views.joined(form.text, message.text_html or "")
+    if _too_long(text):
+        return Next({"said": "too_long"}, stay=True)
+    return Next({"text": text, "said": "text"}, stay=True)
+
+
+async def add_file(act: Act, form: NoticeForm, message: Message) -> Next:
+    """A photo or a document is attached; its caption joins the text."""
+    if len(form.files) >= rules.MAX_ATTACHMENTS:
+        return Next({"said": "too_many"}, stay=True)
+    text = views.joined(form.text, message.caption_html or "")
+    if _too_long(text):
+        return Next({"said": "too_long"}, stay=True)
+    if message.photo:
+        attached: dict[str, str | None] = {"type": "photo", "file_id": message.photo[-1].file_id}
+    else:
+        assert message.document is not None
+        attached = {"type": "document", "file_id": message.document.file_id,
+                    "name": message.document.file_name}
+    return Next({"text": text, "files": [*form.files, attached], "said": "file"}, stay=True)
+
+
+async def refuse_kind(act: Act, form: NoticeForm, message: Message) -> Next:
+    """Anything else (video, voice, sticker, location...): only photos and documents."""
+    return Next({"said": "only_files"}, stay=True)
+
+
+async def compose_done(act: Act, form: NoticeForm, press: ComposeDone) -> Next:
+    """An empty notice goes no further; else the audience is chosen."""
+    if not rules.visible_text(form.text).strip() and not form.files:
+        return Next({"said": "empty"}, stay=True, new=True)
+    update = act.update
+    act.before(lambda: drop_buttons(update))
+    return Next({"view": "audience"}, new=True)
+
+
+# -- the audience, its pickers and the preview (one step, several views) ---------------------
+
+
+async def names(act: Act, form: NoticeForm) -> list[str]:
+    found = []
+    for org_id in form.orgs:
+        org = await org_store.get_party_org(act.session, org_id)
+        if org is not None:
+            found.append(org.name)
+    for social_id in form.social:
+        social = await act.session.get(SocialOrganization, social_id)
+        if social is not None:
+            found.append(social.name)
+    return found
+
+
+async def choices(act: Act, form: NoticeForm, *, social: bool) -> list[tuple[int, str]]:
+    """What the author may tick: social organizations covered in their scope; party
+    organizations (admins only) in tree order."""
+    if social:
+        if form.scope is None:
+            return [(s.id, s.name) for s in await org_store.social_orgs(act.session)
+                    if s.party_organization_id is not None]
+        return [(s.id, s.name) for s in await org_store.social_orgs_of(act.session, form.scope)]
+    if not act.actor.is_admin:
+        return []
+    rows = await managed_orgs(act.session, act.actor, member_kinds_only=False)
+    return [(row.org.id, "· " * row.depth + row.org.name) for row in rows]
+
+
+async def render_audience(act: Act, form: NoticeForm) -> tuple[Html, Rows]:
+    t = act.t
+    if form.view in ("party", "social"):
+        social = form.view == "social"
+        return views.picker(t, form, await choices(act, form, social=social))
+    summary = views.audience_text(t, form, await names(act, form))
+    if form.view == "preview":
+        return await render_preview(act, form, summary)
+    return summary, views.audience_buttons(t, form, admin=act.actor.is_admin)
+
+
+async def render_preview(act: Act, form: NoticeForm, summary: Html) -> tuple[Html, Rows]:
+    """The choices, the number of distinct recipients, the cost of a paid broadcast."""
+    notice = await act.session.get(Notice, form.notice) if form.notice is not None else None
+    if notice is None:
+        act.refuse(STALE_BUTTON)
+    scope = await store.scope_orgs(act.session, form.scope)
+    count = await store.count_recipients(act.session, form.audience(), scope,
+                                         act.actor.person_id)
+    parts = len(await store.plan_messages(notice.text_html, notice.attachments))
+    text = views.preview_text(act.t, summary, notice, count, parts,
+                              paid=act.settings.paid_broadcast)
+    return text, views.preview_buttons(act.t, NoticeId(notice.id), count)
+
+
+def _toggled(values: list[Any], value: Any) -> list[Any]:
+    return [v for v in values if v != value] if value in values else [*values, value]
+
+
+async def toggle_role(act: Act, form: NoticeForm, press: ToggleRole) -> Next:
+    return Next({"roles": _toggled(form.roles, press.role), "view": "audience"}, stay=True)
+
+
+async def toggle_status(act: Act, form: NoticeForm, press: ToggleStatus) -> Next:
+    return Next({"statuses": _toggled(form.statuses, press.status), "view": "audience"},
+                stay=True)
+
+
+async def toggle_read(act: Act, form: NoticeForm, press: ToggleRead) -> Next:
+    return Next({"read": not form.read, "view": "audience"}, stay=True)
+
+
+async def everyone(act: Act, form: NoticeForm, press: Everyone) -> Next:
+    return Next({"orgs": [], "social": [], "view": "audience"}, stay=True)
+
+
+async def open_audience(act: Act, form: NoticeForm, press: OpenAudience) -> Next:
+    return Next({"view": "audience"}, stay=True)
+
+
+async def party_page(act: Act, form: NoticeForm, press: PartyPage) -> Next:
+    return Next({"view": "party", "page": press.page}, stay=True)
+
+
+async def social_page(act: Act, form: NoticeForm, press: SocialPage) -> Next:
+    return Next({"view": "social", "page": press.page}, stay=True)
+
+
+async def _pick(act: Act, form: NoticeForm, chosen: int, *, social: bool) -> Next:
+    """Only what the picker offered: a forged id outside the author's scope is refused."""
+    offered = [i for i, _label in await choices(act, form, social=social)]
+    act.check(chosen in offered)
+    field = "social" if social else "orgs"
+    return Next({field: _toggled(getattr(form, field), chosen), "view": "social" if social
+                 else "party", "page": offered.index(chosen) // PAGE_SIZE}, stay=True)
+
+
+async def pick_party(act: Act, form: NoticeForm, press: PickParty) -> Next:
+    return await _pick(act, form, press.org, social=False)
+
+
+async def pick_social(act: Act, form: NoticeForm, press: PickSocial) -> Next:
+    return await _pick(act, form, press.social, social=True)
+
+
+async def preview(act: Act, form: NoticeForm, press: Preview) -> Next:
+    """The draft is saved; the notice as it will look, then the summary."""
+    t = act.t
+    notice = await store.save_draft(
+        act.session, notice_id=form.notice, author_telegram_id=act.actor.telegram_id,
+        scope_org_id=form.scope, draft=form.draft(act.settings.paid_broadcast))
+    steps = await store.plan_messages(notice.text_html, notice.attachments)
+    markup = (InlineKeyboardMarkup.de_json(views.read_markup(t, notice.id), None)
+              if form.read else None)
+    update, context, chat = act.update, act.context, act.actor.telegram_id
+    act.say(t("👀 Preview: this is how the notice will look."))
+    act.before(lambda: drop_buttons(update))
+    act.before(lambda: send_notice_copy(context, chat, steps, markup))
+    return Next({"notice": notice.id, "view": "preview"}, stay=True, new=True)
+
+
+def _previewed(act: Act, form: NoticeForm, notice: int) -> None:
+    if form.view != "preview" or form.notice != notice:
+        act.refuse(STALE_BUTTON)
+
+
+async def send_now(act: Act, form: NoticeForm, press: SendNow) -> Next:
+    _previewed(act, form, press.notice)
+    return Next({"send": "now"})
+
+
+async def schedule(act: Act, form: NoticeForm, press: Schedule) -> Next:
+    _previewed(act, form, press.notice)
+    return Next({"send": "later"}, new=True)
+
+
+async def discard(act: Act, form: NoticeForm, press: Discard) -> Next:
+    return Next({"send": "discard", "notice": press.notice})
+
+
+# -- when to send --------------------------------------------------------------------------
+
+
+async def ask_when(act: Act, form: NoticeForm) -> Html:
+    """The date and time are typed, in the branch's time zone."""
+    example = (act.local(act.now()) + timedelta(days=1)).strftime("%Y-%m-%d") + " 09:00"
+    return act.t("When should it be sent? Type the date and time ({zone}) as you would say "
+                 "it, e.g. tomorrow 9:00 or {example}, or press a day.",
+                 zone=act.settings.timezone, example=example)
+
+
+def too_soon(t: Translator, when: datetime, now: datetime) -> Html | None:
+    """A time less than a minute ahead is refused: send it now instead."""
+    if when - now < timedelta(minutes=1):
+        return t("That is too soon: choose a time at least a minute from now, or send it now.")
+    return None
+
+
+async def finish(act: Act, form: NoticeForm) -> Reply | None:
+    """Send now, at the chosen time, or throw the draft away."""
+    assert form.notice is not None
+    if form.send == "discard":
+        return await discard_draft(act, form.notice)
+    return await confirm(act, form.notice, form.when if form.send == "later" else None)
+
+
+COMPOSE = Flow(
+    name="notices",
+    prefix="nt",
+    form=NoticeForm,
+    entry=(Entry(Command("notice", label=label_of("notice")), ANYONE, start),
+           Entry(NewNotice, ANYONE, start)),
+    guard=check_author,
+    steps=(
+        Custom(key="compose", render=render_compose, presses=((ComposeDone, compose_done),),
+               messages=((filters.PHOTO | filters.Document.ALL, add_file),
+                         (TEXT_INPUT, add_text),
+                         (~filters.COMMAND & ~filters.TEXT, refuse_kind))),
+        Custom(key="audience", render=render_audience, presses=(
+            (ToggleRole, toggle_role), (ToggleStatus, toggle_status), (ToggleRead, toggle_read),
+            (Everyone, everyone), (OpenAudience, open_audience), (PartyPage, party_page),
+            (PickParty, pick_party), (SocialPage, social_page), (PickSocial, pick_social),
+            (Preview, preview), (SendNow, send_now), (Schedule, schedule), (Discard, discard))),
+        Day(key="when", ask=ask_when, moment=True, check=too_soon,
+            when=lambda form: form.send == "later"),
+    ),
+    finish=finish,
+    back=False,
+)

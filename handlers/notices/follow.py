@@ -1,0 +1,309 @@
+"""After composing: sending and discarding a draft, recipients' 已阅 and /notices, authors'
+progress, non-readers, one reminder and withdrawal; the job that keeps progress current.
+
+Progress messages are edited by a JobQueue job (refresh_progress) at most every
+PROGRESS_EVERY per notice, never from an update handler.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from telegram import InlineKeyboardMarkup, Message
+from telegram.error import TelegramError
+from telegram.ext import CallbackContext
+
+from handlers.access.notices import (
+    access_overseen_notice,
+    access_own_notice,
+    access_received_notice,
+)
+from handlers.kit.actions import Act, CommandArgs, Reply
+from handlers.kit.buttons import NoticeId
+from handlers.kit.chat import reply_chat
+from handlers.kit.context import BranchContext, BranchServices
+from handlers.kit.i18n import translator
+from handlers.meetings import drop_buttons
+from handlers.notices import views
+from handlers.notices.views import (
+    AskWithdraw,
+    Discard,
+    MarkRead,
+    OpenReceived,
+    RemindNonReaders,
+    SendNow,
+    ShowNonReaders,
+    ShowProgress,
+    Withdraw,
+)
+from rules import notices as rules
+from rules.vocabulary import NoticeState
+from storage import notices as store
+from storage.models import Person
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_EVERY = timedelta(seconds=3)  # at most one edit of a progress message this often
+RECENT = 10  # notices listed in /notices
+NON_READERS_SHOWN = 50
+
+
+async def send_notice_copy(context: BranchContext, chat_id: int, steps: list[rules.Step],
+                           markup: InlineKeyboardMarkup | None) -> Message | None:
+    """The notice as a recipient sees it (the preview, and /notices opening one again)."""
+    message = None
+    for step in steps:
+        reply_markup = markup if step.with_markup else None
+        if step.kind == "photo":
+            message = await context.bot.send_photo(chat_id, str(step.file_id), caption=step.text,
+                                                   reply_markup=reply_markup)
+        elif step.kind == "document":
+            message = await context.bot.send_document(chat_id, str(step.file_id),
+                                                      caption=step.text, reply_markup=reply_markup)
+        else:
+            message = await context.bot.send_message(chat_id, str(step.text),
+                                                     reply_markup=reply_markup)
+    return message
+
+
+async def confirm(act: Act, notice_id: NoticeId, scheduled_at: datetime | None) -> Reply | None:
+    """Draft -> sending (or scheduled) once; a second press is told it was sent already. The
+    author's live progress message follows."""
+    t, now = act.t, act.now()
+    notice = await access_own_notice(act, notice_id)
+    markups: dict[str, dict[str, object] | None] = {}  # one per language, not per recipient
+
+    def markup_for(r: store.Recipient) -> dict[str, object] | None:
+        if r.language not in markups:
+            t = translator(r.language)
+            markups[r.language] = views.read_markup(t, notice.id) if notice.requires_read else None
+        return markups[r.language]
+
+    result = await store.confirm(
+        act.session, notice, actor_telegram_id=act.actor.telegram_id, now=now,
+        scheduled_at=scheduled_at, markup_for=markup_for, exclude_person=act.actor.person_id)
+    if result.outcome is store.ConfirmOutcome.ALREADY:
+        return Reply(t("This notice was already confirmed; it is not sent again."), new=True)
+    if result.outcome is store.ConfirmOutcome.NOBODY:
+        return Reply(t(views.NOBODY), new=True)
+    figures = (await store.counts(act.session, [notice.id]))[notice.id]
+    await act.session.refresh(notice)
+    text = views.progress_text(t, act.settings.tzinfo, notice, figures)
+    markup = views.progress_markup(t, notice)
+    shown, wake = figures.shown() + notice.state.value, notice.scheduled_at or now
+    update, context = act.update, act.context
+
+    async def post_progress() -> None:
+        message = await reply_chat(update).send_message(text, reply_markup=markup)
+        async with context.db.session() as session:
+            await store.set_progress_message(session, notice_id, message.chat_id,
+                                             message.message_id, shown, now)
+        context.branch_app.wake_courier(wake)
+
+    act.before(lambda: drop_buttons(update))
+    act.after(post_progress)
+    return None
+
+
+async def send_now(act: Act, press: SendNow) -> Reply | None:
+    """nt:go outside the flow: a second press, or an old preview."""
+    return await confirm(act, press.notice, None)
+
+
+async def discard_draft(act: Act, notice_id: NoticeId) -> Reply:
+    """Throw the author's draft away (nothing was sent)."""
+    await store.discard_draft(act.session, notice_id, act.actor.telegram_id)
+    update = act.update
+    act.before(lambda: drop_buttons(update))
+    return Reply(act.t("The notice was discarded."), new=True)
+
+
+async def discard(act: Act, press: Discard) -> Reply:
+    """nt:del outside the flow: an old preview."""
+    return await discard_draft(act, press.notice)
+
+
+# -- recipients --------------------------------------------------------------------------------
+
+
+async def mark_read(act: Act, press: MarkRead) -> None:
+    """已阅: a recipient confirms reading; anyone else's press changes nothing."""
+    outcome = await store.record_read(act.session, press.notice, act.actor.person_id, act.now())
+    if outcome is store.ReadOutcome.NOT_RECIPIENT:
+        act.refuse()
+    act.toast = act.t(views.READ_TEXTS[outcome])
+    if outcome is store.ReadOutcome.RECORDED:
+        query, markup = act.update.callback_query, views.read_confirmed(act.t, press.notice)
+        assert query is not None
+
+        async def looks_pressed() -> None:
+            try:
+                await query.edit_message_reply_markup(reply_markup=markup)
+            except TelegramError as exc:
+                logger.info("could not mark the notice read: %s", exc)
+
+        act.after(looks_pressed)
+
+
+async def list_notices(act: Act, _: CommandArgs) -> Reply:
+    """/notices: recent notices addressed to me; leaders also see the ones they sent."""
+    actor = act.actor
+    received = (await store.received_by(act.session, actor.person_id, limit=RECENT)
+                if actor.person_id is not None else [])
+    sent = await store.list_by_author(act.session, actor.telegram_id, limit=RECENT)
+    text, markup = views.notices_list(act.t, act.settings.tzinfo, received, sent,
+                                      leader=actor.is_admin or actor.leads_a_branch)
+    return Reply(text, markup, new=True)
+
+
+async def open_received(act: Act, press: OpenReceived) -> Reply | None:
+    """A notice I received, again (with 已阅 if still unconfirmed)."""
+    notice, row = await access_received_notice(act, press.notice)
+    if notice.state is NoticeState.WITHDRAWN:
+        return Reply(act.t(views.WITHDRAWN), new=True)
+    markup = None
+    if notice.requires_read and row.read_at is None:
+        markup = InlineKeyboardMarkup.de_json(views.read_markup(act.t, notice.id), None)
+    steps = ([rules.Step.from_json(p) for p in notice.parts] if notice.parts is not None
+             else await store.plan_messages(notice.text_html, notice.attachments))
+    context, chat = act.context, act.actor.telegram_id
+    act.after(lambda: send_notice_copy(context, chat, steps, markup))
+    return None
+
+
+# -- authors (and leaders above) -----------------------------------------------------------
+
+
+async def show_progress(act: Act, press: ShowProgress) -> Reply:
+    """A fresh progress card (the live one is kept up to date by the job)."""
+    notice = await access_overseen_notice(act, press.notice)
+    figures = (await store.counts(act.session, [notice.id]))[notice.id]
+    return Reply(views.progress_text(act.t, act.settings.tzinfo, notice, figures),
+                 views.progress_markup(act.t, notice), new=True)
+
+
+async def list_non_readers(act: Act, press: ShowNonReaders) -> Reply:
+    """Recipients who have not confirmed, with what became of their copy."""
+    notice = await access_overseen_notice(act, press.notice)
+    rows = await store.non_readers(act.session, notice.id, limit=NON_READERS_SHOWN + 1)
+    people = {p.id: p for p in (await act.session.scalars(
+        select(Person).where(Person.id.in_([r.person_id for r in rows]))
+    )).all()}
+    return Reply(views.non_readers_text(act.t, notice, rows, people, NON_READERS_SHOWN),
+                 new=True)
+
+
+async def remind(act: Act, press: RemindNonReaders) -> Reply:
+    """Remind every delivered non-reader, once; a second press is refused."""
+    now, t = act.now(), act.t
+    notice = await access_overseen_notice(act, press.notice)
+    languages = await store.languages_of_recipients(act.session, notice.id)
+    first = views.short(notice.text_html, 80)
+
+    def text_for(r: store.NonReader) -> str:
+        t = translator(languages.get(r.person_id))
+        return t("🔔 Reminder: please read the notice and confirm: {title}", title=first)
+
+    outcome, n = await store.remind_non_readers(
+        act.session, notice, actor_telegram_id=act.actor.telegram_id, now=now,
+        text_for=text_for,
+        markup_for=lambda r: views.read_markup(translator(languages.get(r.person_id)), notice.id),
+    )
+    if outcome is store.RemindOutcome.ALREADY:
+        return Reply(t("Non-readers were already reminded ({when}); a notice is reminded only "
+                       "once.", when=views.local(act.settings.tzinfo, notice.reminded_at)),
+                     new=True)
+    if outcome is store.RemindOutcome.NOT_NEEDED:
+        return Reply(t("Nobody needs a reminder: everyone it reached has read it."), new=True)
+    services = act.context.branch_app
+    act.after(lambda: _wake(services, now))
+    return Reply(t.plural("🔔 {n} person will be reminded.", "🔔 {n} people will be reminded.",
+                          n), new=True)
+
+
+async def ask_withdraw(act: Act, press: AskWithdraw) -> Reply:
+    """Withdrawing needs a confirmation."""
+    notice = await access_overseen_notice(act, press.notice)
+    if notice.state is NoticeState.WITHDRAWN:
+        return Reply(act.t(views.WITHDRAWN), new=True)
+    text, markup = views.withdraw_question(act.t, notice)
+    return Reply(text, markup, new=True)
+
+
+async def withdraw(act: Act, press: Withdraw) -> Reply:
+    """Cancel what is pending, tell who got it; the record stays."""
+    now, t = act.now(), act.t
+    notice = await access_overseen_notice(act, press.notice)
+    languages = await store.languages_of_recipients(act.session, notice.id)
+    first = views.short(notice.text_html, 80)
+
+    def text_for(person_id: int) -> str:
+        t = translator(languages.get(person_id))
+        return views.withdrawn_text(t, first)
+
+    applied, cancelled, told = await store.withdraw(
+        act.session, notice, actor_telegram_id=act.actor.telegram_id, now=now,
+        text_for=text_for)
+    update, services = act.update, act.context.branch_app
+    act.before(lambda: drop_buttons(update))
+    if not applied:
+        return Reply(t(views.WITHDRAWN), new=True)
+    act.after(lambda: _wake(services, now))
+    return Reply(t("↩️ Notice #{id} withdrawn: {cancelled} unsent copies cancelled, {told} "
+                   "recipients told.", id=notice.id, cancelled=cancelled, told=told), new=True)
+
+
+async def _wake(services: BranchServices, at: datetime) -> None:
+    services.wake_courier(at)
+
+
+# -- progress messages (JobQueue) ----------------------------------------------------------
+
+
+async def refresh_progress(application: BranchServices) -> int:
+    """Edit authors' progress messages whose figures changed; returns how many were edited.
+
+    Each message is edited at most every PROGRESS_EVERY (by the courier's clock)."""
+    now = application.now()
+    async with application.database.session() as session:
+        await store.advance(session, now)
+        notices = await store.progress_due(session, now, PROGRESS_EVERY.total_seconds())
+        figures = await store.counts(session, [n.id for n in notices])
+        authors = dict((await session.execute(
+            select(Person.telegram_id, Person.language).where(
+                Person.telegram_id.in_([n.author_telegram_id for n in notices]))
+        )).all())
+    edited = 0
+    shown: list[tuple[int, str]] = []
+    for notice in notices:
+        counts = figures[notice.id]
+        fingerprint = counts.shown() + notice.state.value + ("r" if notice.reminded_at else "")
+        if fingerprint == notice.progress_shown:
+            shown.append((notice.id, fingerprint))
+            continue
+        t = translator(authors.get(notice.author_telegram_id))
+        try:
+            await application.bot.edit_message_text(
+                views.progress_text(t, application.settings.tzinfo, notice, counts),
+                chat_id=notice.progress_chat_id, message_id=notice.progress_message_id,
+                reply_markup=views.progress_markup(t, notice),
+            )
+            edited += 1
+        except TelegramError as exc:
+            if "not modified" not in str(exc):
+                logger.info("could not update the progress of notice %s: %s", notice.id, exc)
+        shown.append((notice.id, fingerprint))
+    if shown:
+        async with application.database.session() as session:
+            for notice_id, fingerprint in shown:
+                await store.mark_shown(session, notice_id, fingerprint, now)
+    return edited
+
+
+async def progress_job(context: CallbackContext) -> None:
+    """JobQueue callback: keep progress messages current."""
+    application: BranchServices = context.application  # type: ignore[assignment]
+    await refresh_progress(application)
+
