@@ -221,10 +221,10 @@ async def preview(act: Act, form: NoticeForm, press: Preview) -> Next:
     steps = await store.plan_messages(notice.text_html, notice.attachments)
     markup = (InlineKeyboardMarkup.de_json(views.read_markup(t, notice.id), None)
               if form.read else None)
-    update, context, chat = act.update, act.context, act.actor.telegram_id
+    update = act.update
     act.say(t("👀 Preview: this is how the notice will look."))
     act.before(lambda: drop_buttons(update))
-    act.before(lambda: send_notice_copy(context, chat, steps, markup))
+    act.before(lambda: send_notice_copy(update, steps, markup))
     return Next({"notice": notice.id, "view": "preview"}, stay=True, new=True)
 
 

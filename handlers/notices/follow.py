@@ -11,7 +11,7 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from telegram import InlineKeyboardMarkup, Message
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackContext
 
@@ -23,7 +23,7 @@ from handlers.access.notices import (
 from handlers.kit.actions import Act, CommandArgs, Reply
 from handlers.kit.buttons import NoticeId
 from handlers.kit.chat import reply_chat
-from handlers.kit.context import BranchContext, BranchServices
+from handlers.kit.context import BranchServices
 from handlers.kit.i18n import translator
 from handlers.meetings import drop_buttons
 from handlers.notices import views
@@ -50,22 +50,19 @@ RECENT = 10  # notices listed in /notices
 NON_READERS_SHOWN = 50
 
 
-async def send_notice_copy(context: BranchContext, chat_id: int, steps: list[rules.Step],
-                           markup: InlineKeyboardMarkup | None) -> Message | None:
-    """The notice as a recipient sees it (the preview, and /notices opening one again)."""
-    message = None
+async def send_notice_copy(update: Update, steps: list[rules.Step],
+                           markup: InlineKeyboardMarkup | None) -> None:
+    """The notice as a recipient sees it, to the actor (the preview, /notices opening one)."""
+    chat = reply_chat(update)
     for step in steps:
         reply_markup = markup if step.with_markup else None
         if step.kind == "photo":
-            message = await context.bot.send_photo(chat_id, str(step.file_id), caption=step.text,
-                                                   reply_markup=reply_markup)
+            await chat.send_photo(str(step.file_id), caption=step.text, reply_markup=reply_markup)
         elif step.kind == "document":
-            message = await context.bot.send_document(chat_id, str(step.file_id),
-                                                      caption=step.text, reply_markup=reply_markup)
+            await chat.send_document(str(step.file_id), caption=step.text,
+                                     reply_markup=reply_markup)
         else:
-            message = await context.bot.send_message(chat_id, str(step.text),
-                                                     reply_markup=reply_markup)
-    return message
+            await chat.send_message(str(step.text), reply_markup=reply_markup)
 
 
 async def confirm(act: Act, notice_id: NoticeId, scheduled_at: datetime | None) -> Reply | None:
@@ -168,8 +165,8 @@ async def open_received(act: Act, press: OpenReceived) -> Reply | None:
         markup = InlineKeyboardMarkup.de_json(views.read_markup(act.t, notice.id), None)
     steps = ([rules.Step.from_json(p) for p in notice.parts] if notice.parts is not None
              else await store.plan_messages(notice.text_html, notice.attachments))
-    context, chat = act.context, act.actor.telegram_id
-    act.after(lambda: send_notice_copy(context, chat, steps, markup))
+    update = act.update
+    act.after(lambda: send_notice_copy(update, steps, markup))
     return None
 
 
