@@ -382,11 +382,11 @@ class Flow(Generic[F]):
         if isinstance(step, Day):
             date_step = self._date_step(step)
             act.context.user_data[DATE_PENDING] = {"step": date_step.key}  # type: ignore[index]
-            markup = (date_step.markup(t, act.context, [*rows, last])
-                      or InlineKeyboardMarkup([last]))
-            return _Show(text, markup, new), step.key
+            rows = [row for row in (*rows, last) if row]
+            return _Show(text, date_step.markup(t, act.context, rows)
+                         or (InlineKeyboardMarkup(rows) if rows else None), new), step.key
         rows = [row for row in (*rows, last) if row]
-        return _Show(text, InlineKeyboardMarkup(rows), new), step.key
+        return _Show(text, InlineKeyboardMarkup(rows) if rows else None, new), step.key
 
     def _date_step(self, step: Day[Any]) -> DateStep[object]:
         async def done(update: Update, context: BranchContext, value: Any) -> object:
