@@ -153,7 +153,7 @@ REJECTION = Flow(
     form=RejectionForm,
     entry=Entry(Reject, LEADERS, start_rejection),
     guard=lambda act, form: access_registration(act, form.membership),
-    steps=(Custom(key="reason", render=ask_reason,
+    steps=(Custom(key="reason", render=ask_reason, bare=True,
                   presses=((RejectWithoutReason, pressed_without_reason),
                            (BackToDecision, pressed_back)),
                   messages=((TEXT_INPUT, typed_reason),)),),

@@ -42,6 +42,7 @@ from rules.validation import Invalid, check_join_date, clean_phone, clean_real_n
 from storage import invites as invite_store
 from storage import orgs as org_store
 from storage import people
+from storage.models import utcnow
 
 
 async def start(act: Act, args: CommandArgs) -> JoinForm | Reply:
@@ -72,7 +73,8 @@ async def start(act: Act, args: CommandArgs) -> JoinForm | Reply:
     if not payload:
         return JoinForm()
     invite = await invite_store.find_invite(act.session, payload)
-    problem = invite_store.invite_problem(invite, act.now())
+    # Storage stamps invites by the wall clock (create_invite), so they expire by it too.
+    problem = invite_store.invite_problem(invite, utcnow())
     if problem is None and invite is not None:
         return JoinForm(invite=InviteId(invite.id), org=OrgId(invite.party_organization_id),
                         org_name=invite.party_organization.name)
@@ -232,13 +234,16 @@ REGISTRATION = Flow(
     prefix="reg",
     form=JoinForm,
     entry=Entry(Command("start", label=label_of("start")), ANYONE, start),
+    # The questions stand alone, as they always did: /cancel leaves, the summary goes back.
     steps=(
-        Custom(key="lang", render=ask_language, presses=((ChooseLanguage, choose_language),)),
-        Text(key="name", ask=ask_name, read=read_name),
-        Custom(key="org", render=ask_branch, when=picks_branch,
+        Custom(key="lang", render=ask_language, presses=((ChooseLanguage, choose_language),),
+               bare=True),
+        Text(key="name", ask=ask_name, read=read_name, bare=True),
+        Custom(key="org", render=ask_branch, when=picks_branch, bare=True,
                presses=((PickBranch, pick_branch), (BranchPage, turn_page))),
-        Choose(key="status", ask=ask_status, options=status_options),
-        Day(key="joined", ask=ask_joined, prefer="past", check=join_problem, quick=False),
+        Choose(key="status", ask=ask_status, options=status_options, bare=True),
+        Day(key="joined", ask=ask_joined, prefer="past", check=join_problem, quick=False,
+            bare=True),
         Custom(key="phone", render=ask_phone,
                messages=((filters.CONTACT, share_phone), (TEXT_INPUT, phone_typed))),
         Confirm(key="submit", summary=ask_summary, label=views.SUBMIT, finish=submit),
