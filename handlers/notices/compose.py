@@ -12,7 +12,7 @@ from telegram.ext import filters
 
 from handlers.access.notices import author_scope
 from handlers.kit.actions import ANYONE, Act, Command, Reply
-from handlers.kit.buttons import NoticeId
+from handlers.kit.buttons import ButtonData, NoticeId
 from handlers.kit.chat import STALE_BUTTON
 from handlers.kit.flows import Custom, Day, Entry, Flow, Next
 from handlers.kit.i18n import Html, Translator
@@ -166,33 +166,23 @@ def _toggled(values: list[Any], value: Any) -> list[Any]:
     return [v for v in values if v != value] if value in values else [*values, value]
 
 
-async def toggle_role(act: Act, form: NoticeForm, press: ToggleRole) -> Next:
-    return Next({"roles": _toggled(form.roles, press.role), "view": "audience"}, stay=True)
-
-
-async def toggle_status(act: Act, form: NoticeForm, press: ToggleStatus) -> Next:
-    return Next({"statuses": _toggled(form.statuses, press.status), "view": "audience"},
-                stay=True)
-
-
-async def toggle_read(act: Act, form: NoticeForm, press: ToggleRead) -> Next:
-    return Next({"read": not form.read, "view": "audience"}, stay=True)
-
-
-async def everyone(act: Act, form: NoticeForm, press: Everyone) -> Next:
-    return Next({"orgs": [], "social": [], "view": "audience"}, stay=True)
-
-
-async def open_audience(act: Act, form: NoticeForm, press: OpenAudience) -> Next:
-    return Next({"view": "audience"}, stay=True)
-
-
-async def party_page(act: Act, form: NoticeForm, press: PartyPage) -> Next:
-    return Next({"view": "party", "page": press.page}, stay=True)
-
-
-async def social_page(act: Act, form: NoticeForm, press: SocialPage) -> Next:
-    return Next({"view": "social", "page": press.page}, stay=True)
+async def change(act: Act, form: NoticeForm, press: ButtonData) -> Next:
+    """One choice of the audience changed, or a move between it and the pickers."""
+    values: dict[str, Any] = {"view": "audience"}
+    match press:
+        case ToggleRole(role=role):
+            values["roles"] = _toggled(form.roles, role)
+        case ToggleStatus(status=status):
+            values["statuses"] = _toggled(form.statuses, status)
+        case ToggleRead():
+            values["read"] = not form.read
+        case Everyone():
+            values.update(orgs=[], social=[])
+        case PartyPage(page=page):
+            values.update(view="party", page=page)
+        case SocialPage(page=page):
+            values.update(view="social", page=page)
+    return Next(values, stay=True)
 
 
 async def _pick(act: Act, form: NoticeForm, chosen: int, *, social: bool) -> Next:
@@ -286,10 +276,10 @@ COMPOSE = Flow(
                          (TEXT_INPUT, add_text),
                          (~filters.COMMAND & ~filters.TEXT, refuse_kind))),
         Custom(key="audience", render=render_audience, presses=(
-            (ToggleRole, toggle_role), (ToggleStatus, toggle_status), (ToggleRead, toggle_read),
-            (Everyone, everyone), (OpenAudience, open_audience), (PartyPage, party_page),
-            (PickParty, pick_party), (SocialPage, social_page), (PickSocial, pick_social),
-            (Preview, preview), (SendNow, send_now), (Schedule, schedule), (Discard, discard))),
+            *((family, change) for family in (ToggleRole, ToggleStatus, ToggleRead, Everyone,
+                                              OpenAudience, PartyPage, SocialPage)),
+            (PickParty, pick_party), (PickSocial, pick_social), (Preview, preview),
+            (SendNow, send_now), (Schedule, schedule), (Discard, discard))),
         Day(key="when", ask=ask_when, moment=True, check=too_soon,
             when=lambda form: form.send == "later"),
     ),
