@@ -6,7 +6,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,12 +32,13 @@ from bot.web.server import WebServer
 from bot.web.tls import certificate_to_upload
 from handlers.kit.context import BranchContext
 from handlers.kit.slots import Slot
-from reminders.delivery import Courier, wake_at
+from reminders.delivery import Courier, schedule_next_wake, wake_at
 from reminders.jobs import start_reminders
 from storage.checkin_queue import CheckinQueue
 from storage.db import Database
 from storage.instances import SharedUpdates
 from storage.migrate import upgrade
+from storage.outbox import Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -160,6 +161,13 @@ class BranchApplication(Application):
 
     def wake_courier(self, at: datetime | None) -> None:
         wake_at(self, at)
+
+    async def deliver_now(self, keys: Sequence[str]) -> dict[str, Outcome]:
+        outcomes = await self.courier.deliver_now(keys)
+        if any(outcome is not Outcome.SENT for outcome in outcomes.values()):
+            # A retry falls due soon, or a blocked person's leaders are to be told.
+            await schedule_next_wake(self)
+        return outcomes
 
     def count_throttled(self) -> None:
         self.metrics.throttled.inc()

@@ -10,6 +10,10 @@ are settled in their own transaction as soon as Telegram answers, so a crash can
 what had no answer yet. A courier is one process start: a random id with a heartbeat in the
 database (`courier_instances`); every courier releases the rows of one whose heartbeat stopped.
 
+The reply lane: a handler that messages another person records the rows and calls
+`deliver_now`, which sends them at once in the handler's task, beside any pass (a member's
+approval never waits behind a broadcast); a transient failure leaves the row to the passes.
+
 Pacing: sends go through the bot's rate limiter as bulk (replies to people go first, see
 bot/ratelimit.py), and two messages to one chat leave at least `chat_interval` apart. Rows of
 one kind to one chat that were missed (due longer ago than a sweep: the bot was down) go as
@@ -20,18 +24,25 @@ further rows fail at claim time (storage/outbox.py) until they write to the bot 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import (
+    Bot,
+    ForceReply,
+    InlineKeyboardMarkup,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 from telegram.ext import CallbackContext, JobQueue
 
@@ -44,10 +55,11 @@ from rules.notices import Step
 from rules.vocabulary import MembershipState
 from storage import notices, outbox
 from storage.db import Database, is_sqlite
-from storage.models import Membership, Person
+from storage.models import Membership, OutboxState, Person
 from storage.outbox import Claimed, Outcome, Planned, Settled
 
 logger = logging.getLogger(__name__)
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
 
 
 class CourierHost(BranchServices, Protocol):
@@ -70,7 +82,11 @@ WAKE_JOB = "outbox-wake"
 _LATE_IS_FINE = {"misfire_grace_time": None}  # a busy loop delays a wake; never drop it
 SWEEP_JOB = "outbox-sweep"
 MISSED_AFTER = SWEEP_EVERY  # due longer ago than this: missed while the bot was down
-NEVER_MERGED = frozenset({"notice"})  # a broadcast is sent as composed, with its read receipt
+# A broadcast is sent as composed, with its read receipt; a handler's message to a person too.
+NEVER_MERGED = frozenset({"notice", outbox.DIRECT_KIND})
+# What deliver_now reports for a row it did not send itself (settled before, or held by a pass).
+_OUTCOME_OF = {OutboxState.SENT: Outcome.SENT, OutboxState.FAILED: Outcome.FAILED,
+               OutboxState.CANCELLED: Outcome.FAILED}
 UNREACHABLE_KIND = "unreachable"
 UNREACHABLE_NOTICE = N_(
     "⚠️ {name} cannot be reached by the bot: they blocked it or never opened it, so reminders "
@@ -120,6 +136,7 @@ class Courier:
         self.chat_interval = chat_interval  # seconds between two of our messages to one chat
         self._last_sent: dict[int, float] = {}  # chat → time.monotonic() of our last send
         self._chat_turns: dict[int, asyncio.Lock] = {}  # one send at a time per chat
+        self._turn_takers: dict[int, int] = {}  # sends holding or waiting for a chat's turn
         self._refused: set[int] = set()  # chats that answered 403 in the current pass
         self._planned: dict[str, list[Step]] = {}  # stored notice parts of claimed rows
         self.sent = 0
@@ -138,7 +155,6 @@ class Courier:
         async with self._running:
             await self.keep_alive()
             self._refused = set()
-            self._chat_turns = {}
             self._planned = {}
             settled = 0
             with bulk_sends():  # the rate limiter lets replies to people go first
@@ -147,6 +163,32 @@ class Courier:
                 while count := await self._pass():
                     settled += count
             return settled
+
+    async def deliver_now(self, keys: Sequence[str]) -> dict[str, Outcome]:
+        """Send these rows at once, in the caller's task and lane (a handler's: replies, not
+        behind a bulk pass), paced per chat, each settled as its answer comes. Every key is
+        answered: SENT (arrived now, or before), FAILED (refused, expired, the person is
+        unreachable), RETRY (a transient failure, or a pass holds the row: the passes send it).
+        """
+        outcomes = dict.fromkeys(keys, Outcome.RETRY)
+        for start in range(0, len(keys), self.batch):
+            async with self.database.session() as session:
+                rows, others = await outbox.claim_keys(
+                    session, keys[start:start + self.batch], self.clock(), lease=self.lease,
+                    courier=self.name,
+                )
+            outcomes.update({key: _OUTCOME_OF.get(state, Outcome.RETRY)
+                             for key, state in others.items()})
+            by_chat: dict[int, list[list[Claimed]]] = {}
+            for row in rows:  # one message per row, as composed
+                by_chat.setdefault(row.chat_id, []).append([row])
+                # Reachable as the database knows (they may have written since a 403 of a pass).
+                self._refused.discard(row.chat_id)
+            for done in await asyncio.gather(
+                *(self._send_chat(chat_id, parcels) for chat_id, parcels in by_chat.items())
+            ):
+                outcomes.update(done)
+        return outcomes
 
     async def keep_alive(self) -> int:
         """Heartbeat (registering this courier the first time) and take over the rows of
@@ -172,14 +214,14 @@ class Courier:
         """Claim batches while rows are due and feed them to at most `concurrency` sends."""
         settled = 0
         senders = asyncio.Semaphore(self.concurrency)
-        running: set[asyncio.Task[int]] = set()
+        running: set[asyncio.Task[dict[str, Outcome]]] = set()
 
-        def finished(task: asyncio.Task[int]) -> None:
+        def finished(task: asyncio.Task[dict[str, Outcome]]) -> None:
             nonlocal settled
             running.discard(task)
             senders.release()
             if not task.cancelled() and task.exception() is None:
-                settled += task.result()
+                settled += len(task.result())
 
         try:
             while True:
@@ -213,12 +255,27 @@ class Courier:
             raise
         return settled
 
-    async def _send_chat(self, chat_id: int, chat_parcels: list[list[Claimed]]) -> int:
-        """One chat's parcels one after the other, paced; each settled as its answer comes."""
+    @contextlib.asynccontextmanager
+    async def _turn(self, chat_id: int) -> AsyncIterator[None]:
+        """One send at a time to a chat, whichever lane it comes from; a chat's lock is
+        forgotten when nobody holds or waits for it."""
         turn = self._chat_turns.setdefault(chat_id, asyncio.Lock())
-        count = 0
+        self._turn_takers[chat_id] = self._turn_takers.get(chat_id, 0) + 1
         try:
             async with turn:
+                yield
+        finally:
+            self._turn_takers[chat_id] -= 1
+            if not self._turn_takers[chat_id]:
+                del self._turn_takers[chat_id], self._chat_turns[chat_id]
+
+    async def _send_chat(self, chat_id: int, chat_parcels: list[list[Claimed]]
+                         ) -> dict[str, Outcome]:
+        """One chat's parcels one after the other, paced; each settled as its answer comes.
+        Returns what became of each row settled."""
+        done: dict[str, Outcome] = {}
+        try:
+            async with self._turn(chat_id):
                 for parcel in chat_parcels:
                     if chat_id in self._refused:  # a 403 a moment ago: do not ask again
                         now = self.clock()
@@ -230,10 +287,11 @@ class Courier:
                         results = await self._send(parcel, self._planned.pop(parcel[0].key, None))
                         self._sent_to(chat_id)
                     await self._settle(chat_id, results)
-                    count += len(results)
+                    for row, result in zip(parcel, results, strict=True):
+                        done[row.key] = result.outcome
         except Exception:
             logger.exception("sending to chat %s failed; its rows stay leased", chat_id)
-        return count
+        return done
 
     async def _settle(self, chat_id: int, results: list[Settled]) -> None:
         """Record one message's outcome at once, in a transaction of its own."""
@@ -289,7 +347,7 @@ class Courier:
                 pseudonym(recovered.chat_id),
             )
         text = "\n\n".join(r.text for r in parcel)
-        markup = InlineKeyboardMarkup.de_json(row.reply_markup) if row.reply_markup else None
+        markup = markup_of(row.reply_markup)
 
         def settled(outcome: Outcome, **values: Any) -> list[Settled]:
             at = values.pop("at", None) or self.clock()
@@ -346,6 +404,20 @@ class Courier:
                            retry_at=now + backoff(row.attempts))
         self.sent += len(ids)
         return settled(Outcome.SENT, telegram_message_id=message.message_id)
+
+
+def markup_of(stored: dict[str, Any] | None) -> Markup | None:
+    """The keyboard a row stores (its to_dict()) as sent: buttons under the message, a reply
+    keyboard (the main menu of someone just appointed), its removal, or a forced reply."""
+    if not stored:
+        return None
+    if "keyboard" in stored:
+        return ReplyKeyboardMarkup.de_json(stored)
+    if "remove_keyboard" in stored:
+        return ReplyKeyboardRemove(selective=stored.get("selective"))
+    if "force_reply" in stored:
+        return ForceReply.de_json(stored)
+    return InlineKeyboardMarkup.de_json(stored)
 
 
 def parcels(rows: list[Claimed], now: datetime | None = None) -> list[list[Claimed]]:

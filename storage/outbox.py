@@ -1,14 +1,15 @@
-"""The outbox: every reminder and notice is a row before it is a Telegram message.
+"""The outbox: every reminder, notice and message to another person is a row before it is sent.
 
 A planner adds rows (`enqueue`, idempotent on the row's key); a courier leases the rows that
-are due (`claim`), sends them and records the outcome (`settle`). A lease that runs out while
-its row is still `sending` means the courier died mid-send: the row is claimed again and may
-reach its person twice, which is the only duplicate allowed (the Bot API has no idempotent
-send). Each row is settled as soon as Telegram answers for it, so only rows whose answer had
-not arrived can come twice. A courier is one process start (a random id in
-`courier_instances` with a heartbeat); when its heartbeat stops, any other courier releases
-its rows at once instead of waiting out the lease. On PostgreSQL several couriers share the
-table through FOR UPDATE SKIP LOCKED; SQLite has one writer at a time anyway.
+are due (`claim`), or a handler's fresh rows by key to send them at once (`claim_keys`), sends
+them and records the outcome (`settle`). A lease that runs out while its row is still
+`sending` means the courier died mid-send: the row is claimed again and may reach its person
+twice, which is the only duplicate allowed (the Bot API has no idempotent send). Each row is
+settled as soon as Telegram answers for it, so only rows whose answer had not arrived can come
+twice. A courier is one process start (a random id in `courier_instances` with a heartbeat);
+when its heartbeat stops, any other courier releases its rows at once instead of waiting out
+the lease. On PostgreSQL several couriers share the table through FOR UPDATE SKIP LOCKED;
+SQLite has one writer at a time anyway.
 
 Claiming also settles what must not be sent: rows past their `expires_at` are cancelled, and
 rows to a person Telegram refused (people.unreachable_since) fail at once with "unreachable"
@@ -75,6 +76,7 @@ async def _known_keys(session: AsyncSession, messages: Sequence[Planned]) -> set
     return known
 UNREACHABLE = "unreachable"  # the error of rows not sent because Telegram refused the person
 EXPIRED = "expired"
+DIRECT_KIND = "direct"  # a handler's message to another person (handlers/kit/chat.py deliver)
 
 
 @dataclass(frozen=True)
@@ -231,28 +233,71 @@ async def claim_batch(
     claimed = []
     dropped = 0
     for row, unreachable_since in found:
-        if row.expires_at is not None and row.expires_at <= now:
-            row.state, row.error, row.lease_until = OutboxState.CANCELLED, EXPIRED, None
+        leased = _lease(row, unreachable_since, now, lease=lease, courier=courier)
+        if leased is None:
             dropped += 1
-            continue
-        if unreachable_since is not None:
-            row.state, row.error, row.lease_until = OutboxState.FAILED, UNREACHABLE, None
-            dropped += 1
-            continue
-        claimed.append(
-            Claimed(
-                id=row.id, key=row.key, kind=row.kind, chat_id=row.chat_id, text=row.text,
-                reply_markup=row.reply_markup, attempts=row.attempts + 1,
-                recovered=row.state is OutboxState.SENDING, bundle=row.bundle, due_at=row.due_at,
-                media=row.media, paid_broadcast=row.paid_broadcast,
-            )
-        )
-        row.state = OutboxState.SENDING
-        row.attempts += 1
-        row.lease_until = now + lease
-        row.leased_by = courier
+        else:
+            claimed.append(leased)
     await session.flush()
     return claimed, dropped
+
+
+async def claim_keys(
+    session: AsyncSession, keys: Sequence[str], now: datetime, *, lease: timedelta, courier: str
+) -> tuple[list[Claimed], dict[str, OutboxState]]:
+    """Lease these rows now, whatever their due_at (the caller sends them at once), by the
+    rules of `claim_batch`: expired rows are cancelled, rows to an unreachable person fail,
+    rows another courier holds (a live lease, or locked this moment) are left alone. Returns
+    the leased rows and the state of every other key found (a key not found is absent)."""
+    claimed: list[Claimed] = []
+    others: dict[str, OutboxState] = {}
+    ordered = sorted(set(keys))
+    for start in range(0, len(ordered), KEY_CHUNK):
+        found = (
+            await session.execute(
+                select(OutboxMessage, Person.unreachable_since)
+                .outerjoin(Person, Person.telegram_id == OutboxMessage.chat_id)
+                .where(OutboxMessage.key.in_(ordered[start:start + KEY_CHUNK]))
+                .order_by(OutboxMessage.id)
+                .with_for_update(skip_locked=True, of=OutboxMessage)
+            )
+        ).all()
+        for row, unreachable_since in found:
+            claimable = row.state is OutboxState.PENDING or (
+                row.state is OutboxState.SENDING and row.lease_until is not None
+                and row.lease_until <= now
+            )
+            leased = (_lease(row, unreachable_since, now, lease=lease, courier=courier)
+                      if claimable else None)
+            if leased is None:
+                others[row.key] = row.state
+            else:
+                claimed.append(leased)
+    await session.flush()
+    return claimed, others
+
+
+def _lease(row: OutboxMessage, unreachable_since: datetime | None, now: datetime, *,
+           lease: timedelta, courier: str) -> Claimed | None:
+    """Lease one claimable row; None when it was settled instead (expired: cancelled; to an
+    unreachable person: failed)."""
+    if row.expires_at is not None and row.expires_at <= now:
+        row.state, row.error, row.lease_until = OutboxState.CANCELLED, EXPIRED, None
+        return None
+    if unreachable_since is not None:
+        row.state, row.error, row.lease_until = OutboxState.FAILED, UNREACHABLE, None
+        return None
+    claimed = Claimed(
+        id=row.id, key=row.key, kind=row.kind, chat_id=row.chat_id, text=row.text,
+        reply_markup=row.reply_markup, attempts=row.attempts + 1,
+        recovered=row.state is OutboxState.SENDING, bundle=row.bundle, due_at=row.due_at,
+        media=row.media, paid_broadcast=row.paid_broadcast,
+    )
+    row.state = OutboxState.SENDING
+    row.attempts += 1
+    row.lease_until = now + lease
+    row.leased_by = courier
+    return claimed
 
 
 async def beat(session: AsyncSession, courier: str, now: datetime, *, host: str, pid: int

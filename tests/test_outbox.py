@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from reminders.delivery import Courier, wake_at
 from storage import outbox
+from storage import people as people_module
 from storage.db import Database
 from storage.models import OutboxMessage, OutboxState
 from storage.outbox import Planned
@@ -255,3 +256,59 @@ async def test_recording_keeps_each_rows_own_values(bot: Bot) -> None:
         assert row.state is OutboxState.PENDING and row.attempts == 0
         assert row.due_at == now and row.created_at is not None
         assert abs(row.created_at - datetime.now(UTC)) < timedelta(minutes=1)
+
+
+async def test_claiming_by_key_follows_the_claim_rules(db: Database) -> None:
+    now = datetime(2030, 1, 7, 2, 0, tzinfo=UTC)
+    lease = timedelta(minutes=5)
+    later = now + timedelta(seconds=30)  # not due: a handler's row is claimed by key anyway
+    async with db.session() as session:
+        gone = await people_module.ensure_person(session, 2, language="en")
+        gone.unreachable_since = now - timedelta(days=1)
+        await outbox.enqueue(session, [
+            Planned(key="fresh", kind="direct", chat_id=1, text="a", due_at=later),
+            Planned(key="gone", kind="direct", chat_id=2, text="b", due_at=later),
+            Planned(key="stale", kind="direct", chat_id=1, text="c", due_at=later,
+                    expires_at=now),
+            Planned(key="held", kind="direct", chat_id=3, text="d", due_at=now),
+            Planned(key="lapsed", kind="direct", chat_id=4, text="e", due_at=now),
+        ])
+        await outbox.claim_keys(session, ["held"], now, lease=lease, courier="other")
+        await outbox.claim_keys(session, ["lapsed"], now - lease, lease=lease, courier="dead")
+    async with db.session() as session:
+        claimed, others = await outbox.claim_keys(
+            session, ["fresh", "gone", "stale", "held", "lapsed", "unknown"], now, lease=lease,
+            courier="me",
+        )
+    assert sorted((c.key, c.recovered, c.attempts) for c in claimed) == [
+        ("fresh", False, 1), ("lapsed", True, 2)]
+    assert others == {"gone": OutboxState.FAILED, "stale": OutboxState.CANCELLED,
+                      "held": OutboxState.SENDING}
+    stored = {r.key: r for r in await rows(db)}
+    assert stored["gone"].error == outbox.UNREACHABLE and stored["stale"].error == outbox.EXPIRED
+    assert stored["fresh"].leased_by == stored["lapsed"].leased_by == "me"
+    assert stored["fresh"].lease_until == now + lease and stored["held"].leased_by == "other"
+
+
+async def test_two_claims_of_the_same_keys_lease_each_row_once(db: Database) -> None:
+    now = datetime(2030, 1, 7, 2, 0, tzinfo=UTC)
+    keys = [f"k{i}" for i in range(50)]
+    async with db.session() as session:
+        await outbox.enqueue(session, [
+            Planned(key=k, kind="direct", chat_id=i, text=k, due_at=now)
+            for i, k in enumerate(keys)
+        ])
+    other = Database(db.url)  # a second process (PostgreSQL: SKIP LOCKED between them)
+
+    async def claim(database: Database, courier: str) -> list[str]:
+        async with database.session() as session:
+            claimed, _others = await outbox.claim_keys(
+                session, keys, now, lease=timedelta(minutes=5), courier=courier)
+            await asyncio.sleep(0.05)  # hold the rows a moment, as a real claim's commit does
+        return [c.key for c in claimed]
+
+    try:
+        first, second = await asyncio.gather(claim(db, "one"), claim(other, "two"))
+    finally:
+        await other.dispose()
+    assert sorted(first + second) == sorted(keys)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,7 +35,7 @@ from handlers.kit.i18n import (
 from handlers.kit.pseudonyms import pseudonym
 from rules.permissions import Actor
 from storage.models import Person
-from storage.outbox import mark_reachable
+from storage.outbox import DIRECT_KIND, Outcome, Planned, enqueue, mark_reachable
 from storage.people import load_actor
 
 logger = logging.getLogger(__name__)
@@ -150,31 +151,49 @@ def draft_id(context: BranchContext, key: str) -> int | None:
     return None
 
 
-NOTIFY_BATCH = 20  # messages handed to the rate limiter at once
+# A fresh row is the sender's to send for this long: the courier's passes (in the bulk lane,
+# behind a broadcast) take it only after, i.e. if the process died before sending it.
+DIRECT_HOLD = timedelta(seconds=30)
+DIRECT_OPTIONS = frozenset({"reply_markup"})  # what a row keeps of send_message's options
 
 
 async def deliver(context: BranchContext, telegram_id: int, text: Html, **kwargs: Any) -> bool:
-    """Message someone else; a blocked bot or a chat never opened is logged, not raised."""
-    try:
-        await context.bot.send_message(telegram_id, text, **kwargs)
-    except TelegramError as exc:
-        logger.warning("could not message %s: %s", pseudonym(telegram_id), exc)
-        return False
-    return True
+    """Message someone else through the outbox: recorded, then sent at once in the reply lane.
+    True if it arrived now; after a transient failure the courier retries it (False now), and a
+    blocked bot or a chat never opened is recorded (the person unreachable), not raised. Call it
+    outside a database session: it commits its own (SQLite has one writer at a time)."""
+    unknown = set(kwargs) - DIRECT_OPTIONS
+    if unknown:
+        raise TypeError(f"deliver() does not keep {sorted(unknown)} in the outbox")
+    return await deliver_many(context, [(telegram_id, text, kwargs.get("reply_markup"))]) == 1
 
 
 async def deliver_many(
     context: BranchContext, messages: Sequence[tuple[int, Html, ReplyMarkup | None]]
 ) -> int:
-    """Send each (chat, text, markup), a batch at a time; returns how many arrived."""
-    delivered = 0
-    for start in range(0, len(messages), NOTIFY_BATCH):
-        batch = messages[start : start + NOTIFY_BATCH]
-        results = await asyncio.gather(
-            *(deliver(context, chat, text, reply_markup=markup) for chat, text, markup in batch)
+    """Send each (chat, text, markup) like `deliver`; returns how many arrived now."""
+    if not messages:
+        return 0
+    due = context.now() + DIRECT_HOLD
+    rows = [
+        Planned(
+            key=f"{DIRECT_KIND}:{uuid.uuid4().hex}", kind=DIRECT_KIND, chat_id=chat,
+            text=str(text), due_at=due, urgent=True,
+            reply_markup=markup.to_dict() if markup is not None else None,
         )
-        delivered += sum(results)
-    return delivered
+        for chat, text, markup in messages
+    ]
+    async with context.db.session() as session:  # committed before anything is sent
+        await enqueue(session, rows)
+    outcomes = await context.branch_app.deliver_now([row.key for row in rows])
+    for row in rows:
+        outcome = outcomes.get(row.key)
+        if outcome is Outcome.RETRY:
+            logger.warning("could not message %s yet; the courier retries",
+                           pseudonym(row.chat_id))
+        elif outcome is not Outcome.SENT:
+            logger.warning("could not message %s", pseudonym(row.chat_id))
+    return sum(1 for row in rows if outcomes.get(row.key) is Outcome.SENT)
 
 
 # Presses answered already, by object identity (the object is kept so its id is not reused).

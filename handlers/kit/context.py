@@ -6,7 +6,7 @@ reminders read them here, so neither imports the wiring that imports them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -16,6 +16,7 @@ from telegram.ext import CallbackContext, ExtBot, JobQueue
 from rules.training import TrainingPolicy
 from storage.checkin_queue import CheckinQueue
 from storage.db import Database
+from storage.outbox import Outcome
 
 
 class BranchSettings(Protocol):
@@ -71,6 +72,11 @@ class BranchServices(Protocol):
 
     def wake_courier(self, at: datetime | None) -> None:
         """Make sure the outbox is looked at by `at` (now if it is past)."""
+        ...
+
+    async def deliver_now(self, keys: Sequence[str]) -> dict[str, Outcome]:
+        """Send these recorded outbox rows at once, in the caller's (reply) lane; what became
+        of each: SENT arrived, RETRY left to the courier's passes, FAILED never will."""
         ...
 
     def count_throttled(self) -> None: ...
