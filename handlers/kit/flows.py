@@ -31,9 +31,9 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -47,10 +47,9 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    filters,
 )
 
-from handlers.kit.actions import Act, Action, Audience, Command, CommandArgs, Reply, refuse
+from handlers.kit.actions import Act, Action, Command, CommandArgs, Reply, refuse
 from handlers.kit.buttons import MAX_CALLBACK_BYTES, BadCallback, ButtonData
 from handlers.kit.chat import (
     STALE_BUTTON,
@@ -64,198 +63,40 @@ from handlers.kit.chat import (
 )
 from handlers.kit.context import BranchContext
 from handlers.kit.date_step import PENDING as DATE_PENDING
-from handlers.kit.date_step import Check as DateCheck
 from handlers.kit.date_step import DateStep, no_check
-from handlers.kit.i18n import N_, Html, Translator, html_join, plain_text, translator
-from rules.dates import Prefer
+from handlers.kit.i18n import Html, html_join, plain_text, translator
+from handlers.kit.steps import (  # noqa: F401  (re-exported: features declare flows from here)
+    CANCEL_DATA,
+    END,
+    INVALID_MESSAGES,
+    AnyStep,
+    Ask,
+    Choose,
+    Confirm,
+    Custom,
+    D,
+    Day,
+    Done,
+    Entry,
+    F,
+    Finish,
+    Form,
+    GoBack,
+    Next,
+    Option,
+    Presses,
+    Problem,
+    Rows,
+    Shared,
+    Step,
+    Text,
+    invalid_text,
+)
 from rules.validation import Invalid
 
 logger = logging.getLogger(__name__)
-
-END = ConversationHandler.END
-CANCEL_DATA = "x:cancel"  # the cancel button of every flow
-# Why typed text was refused (rules.validation.Invalid reasons), for every flow's text steps.
-INVALID_MESSAGES = {
-    "empty": N_("Please type something."),
-    "control_chars": N_("That contains characters that cannot be stored. Please retype it."),
-    "too_long": N_("That is too long (at most {limit} characters)."),
-    "name_chars": N_("A name has only letters (and · or - between parts). Please retype it."),
-    "date_format": N_("Please type a date like 2020-07-01."),
-    "date_invalid": N_("That date does not exist. Please type a date like 2020-07-01."),
-    "date_future": N_("That date is in the future. Please type a past date."),
-    "date_too_early": N_("That date is too early. Please check the year."),
-    "phone_format": N_("That does not look like a phone number (7 to 15 digits, optionally "
-                       "starting with +)."),
-    "number_range": N_("Please type a whole number from {low} to {limit}, in the digits 0-9."),
-    "number_list": N_("Please type one to {limit} numbers, separated by commas or spaces."),
-    "number_format": N_("Please type a number in the digits 0-9, for example 6 or 1.5."),
-    "number_too_large": N_("That number is too large (at most {limit})."),
-}
-
-
-def invalid_text(t: Translator, invalid: Invalid) -> Html:
-    return t(INVALID_MESSAGES[invalid.reason], limit=invalid.limit or 0, low=invalid.low or 0)
-
-
-class Form(BaseModel):
-    """A flow's answers so far (subclass it with optional fields, one per step)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-F = TypeVar("F", bound=Form)
-D = TypeVar("D")
-Ask = Callable[[Act, F], Awaitable[Html]]
-Rows = list[list[InlineKeyboardButton]]
-# A press handled while a step is current: its family, and what it answers (see Next).
-Presses = Sequence[tuple[type[ButtonData], Callable[[Act, F, Any], Awaitable[Any]]]]
 StepHandler = Callable[[Update, BranchContext], Coroutine[Any, Any, object]]
 _FLOWS: dict[str, Flow[Any]] = {}  # the registered flows, by name: a person is in one at a time
-
-
-@dataclass(frozen=True)
-class Option:
-    """One choice of a Choose step: the value stored, the label shown."""
-
-    value: str
-    label: str
-
-
-class GoBack(Exception):
-    """A check found a problem with an earlier answer: say why and ask that step again; once
-    it is answered the flow returns to the step that raised it (`resume`), the rest kept."""
-
-    def __init__(self, step: str, message: str, *, resume: bool = True, **values: Any) -> None:
-        super().__init__(message)
-        self.step, self.message, self.resume, self.values = step, message, resume, values
-
-
-@dataclass(frozen=True)
-class Next:
-    """A step's answer: store `values` in the form, then the next step (or `stay`, or the
-    step named `to`). A step's handler may also answer a Problem or Invalid (said; the step
-    stays) or a Reply (the flow ends with it)."""
-
-    values: dict[str, Any]
-    stay: bool = False
-    to: str | None = None
-    new: bool = False  # after a press, a new message asks the next step (not the pressed one)
-
-
-@dataclass(frozen=True)
-class Done:
-    """A step's answer that ends the flow (the step did its work), or an entry's that answers
-    instead of starting: `text` is shown, if any."""
-
-    text: Html | None = None
-    markup: ReplyMarkup | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class Step(Generic[F]):
-    """What every step has: its key (state name, button word) and when it applies."""
-
-    key: str
-    when: Callable[[F], bool] | None = None
-    # A reply keyboard sent with the question (a new message) instead of its buttons; not Day.
-    keyboard: Callable[[Act, F], ReplyMarkup] | None = None
-    bare: bool = False  # no ‹ Back / Cancel row under its question (/cancel still leaves)
-
-    def applies(self, form: F) -> bool:
-        return self.when is None or self.when(form)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Choose(Step[F]):
-    """Pick one of the options (buttons); stored in the form field named like the step."""
-
-    ask: Ask[F]
-    options: Callable[[Act, F], Awaitable[Sequence[Option]]]
-
-
-@dataclass(frozen=True, kw_only=True)
-class Text(Step[F]):
-    """Typed text, read by `read` into the step's answer (see the module's docstring).
-    `echo` (optional) confirms the reading at the top of the next question."""
-
-    ask: Ask[F]
-    read: Callable[[Act, F, str], Awaitable[Any]]
-    echo: Callable[[Act, F], Html] | None = None
-    buttons: Callable[[Act, F], Awaitable[Rows]] | None = None  # above back and cancel
-    presses: Presses[F] = ()  # the families of those buttons, as in Custom
-
-
-@dataclass(frozen=True, kw_only=True)
-class Custom(Step[F]):
-    """A step with its own message and buttons: each button family in `presses` is handled
-    while the step is current; each gives the step's answer (see the module's docstring)."""
-
-    # Its message: the text and its buttons, or a reply keyboard (share a contact, a place).
-    render: Callable[[Act, F], Awaitable[tuple[Html, Rows | ReplyKeyboardMarkup]]]
-    presses: Presses[F] = ()
-    # Messages the step takes (files, a location, typed text): (filter, handler) pairs.
-    messages: Sequence[tuple[filters.BaseFilter, Callable[[Act, F, Message], Awaitable[Any]]]] = ()
-
-
-@dataclass(frozen=True, kw_only=True)
-class Day(Step[F]):
-    """A day (or a day and a time) typed as people type it or picked with quick buttons,
-    echoed with its weekday (handlers/kit/date_step.py); stored as a date or aware datetime,
-    or what `read` (checks that need the database) makes of it."""
-
-    ask: Ask[F]
-    moment: bool = False
-    prefer: Prefer = "future"
-    check: DateCheck | None = None
-    quick: bool = True
-    # The value read, checked against the form: the value, or an answer as for Next.
-    accept: Callable[[Act, F, Any], Awaitable[Any]] | None = None
-    buttons: Callable[[Act, F], Awaitable[Rows]] | None = None
-    presses: Presses[F] = ()
-    # Checked against the form once read and echoed: a message refuses it (asked again).
-    verify: Callable[[Act, F, Any], Awaitable[Html | None]] | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class Confirm(Step[F]):
-    """The summary and one button that runs `finish` (which may raise GoBack)."""
-
-    summary: Ask[F]
-    label: str  # message id of the button
-    finish: Callable[[Act, F], Awaitable[Html | Reply | None]]
-
-
-@dataclass(frozen=True, kw_only=True)
-class Finish(Step[F]):
-    """No question: `finish` runs as soon as the step before is answered (a choice that
-    creates at once); it may raise GoBack like a Confirm's."""
-
-    finish: Callable[[Act, F], Awaitable[Html | Reply | None]]
-
-
-AnyStep = Choose[Any] | Text[Any] | Custom[Any] | Day[Any] | Confirm[Any] | Finish[Any]
-
-
-@dataclass(frozen=True)
-class Entry(Generic[D, F]):
-    """How a flow starts: a button family or a command, who may, and the new form."""
-
-    trigger: type[D] | Command
-    audience: Audience
-    start: Callable[[Act, D], Awaitable[F | Done | Reply]]
-    intro: Callable[[Act, F], Awaitable[Html]] | None = None  # above the first question
-    edit: bool = False  # the first question replaces the pressed message
-
-
-@dataclass(frozen=True)
-class Shared:
-    """What the registration of every flow passes in: typed text that is an answer (menu
-    labels and commands are not), the fallbacks every conversation shares, and the reply to
-    /cancel (which also shows the menu)."""
-
-    text_input: filters.BaseFilter
-    fallbacks: Sequence[BaseHandler[Any, Any, Any]] = ()
-    on_cancel: Callable[[Update, BranchContext], Awaitable[object]] | None = None
 
 
 @dataclass(frozen=True)
@@ -661,13 +502,6 @@ class Flow(Generic[F]):
         found = conversation.check_update(update)
         if found is not None and found is not False:
             await conversation.handle_update(update, context.application, found, context)
-
-
-class Problem:
-    """Why typed text was refused, as a message id with its values (the step is asked again)."""
-
-    def __init__(self, message: str, **values: Any) -> None:
-        self.message, self.values = message, values
 
 
 @dataclass(frozen=True)
