@@ -241,7 +241,7 @@ class _Writer:
         """executemany on the driver, values converted as Core would convert them.
 
         Core's per-row parameter bookkeeping and its datetime formatting cost more than
-        SQLite itself when loading millions of rows; tests/test_ops_cli.py checks that
+        SQLite itself when loading millions of rows; tests/storage/test_ops_cli.py checks that
         `sqlite_value` writes what Core writes.
         """
         names = list(rows[0])

@@ -1,4 +1,9 @@
-"""Fixtures: a fresh migrated database per test (SQLite, and PostgreSQL when configured)."""
+"""Fixtures: a fresh migrated database per test (SQLite, and PostgreSQL when configured).
+
+Tests live in tiers, each a folder and a marker (`pytest -m unit` runs one tier):
+unit (rules, the chat kit, views: no database, no Telegram), storage (a database, no bot),
+chat (the real bot through the Bot API emulator), browser (the web pages in Chromium).
+"""
 
 from __future__ import annotations
 
@@ -106,6 +111,17 @@ async def db(database_url: str) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.dispose()
+
+
+TIERS = ("unit", "storage", "chat", "browser")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test is marked with its tier, the folder it lives in."""
+    for item in items:
+        tier = item.path.parent.name
+        if tier in TIERS:
+            item.add_marker(getattr(pytest.mark, tier))
 
 
 @pytest.hookimpl(wrapper=True)

@@ -141,7 +141,7 @@ class Translator:
 def translator(language: str | None) -> Translator:
     """The one way to translate, for the sender or a recipient: `t = translator(language)`.
 
-    Always named `t` (tests/test_i18n_calls.py checks), since extraction only sees `t(...)`.
+    Always named `t` (tests/unit/test_i18n_calls.py checks), since extraction only sees `t(...)`.
     """
     return Translator(normalize_language(language))
 

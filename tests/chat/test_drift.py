@@ -1,0 +1,187 @@
+"""Drift warnings (失联, 党章 art. 9): who is warned about, what resets the clock, and the
+six-month case. Planner and courier run on a clock the test moves (tests/chat/test_reminders.py)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from rules.vocabulary import (
+    AttendanceStatus,
+    CheckinMethod,
+    MeetingKind,
+    MemberRole,
+    MemberStatus,
+    PartyOrgKind,
+    ReminderKind,
+)
+from storage import meetings as meeting_store
+from storage import orgs, people
+from storage.models import Attendance, Membership, NotificationPreference, Person
+from tests.chat.test_reminders import ALICE, BOB, SECRETARY, T0, World, reminders_about, world
+from tests.harness import ADMIN_ID, Bot
+
+CAROL, SECRETARY_B = 81_004, 81_005
+DRIFT = "no organizational life for 3 months"
+
+
+async def joined_at(w: World, when: datetime) -> None:
+    """Everyone's membership was decided at `when` (the fixture approves at the wall clock)."""
+    assert w.bot.app is not None
+    async with w.bot.app.database.session() as session:
+        await session.execute(update(Membership).values(decided_at=when, requested_at=when))
+
+
+async def membership_of(w: World, telegram_id: int) -> Membership:
+    assert w.bot.app is not None
+    async with w.bot.app.database.session() as session:
+        found = await session.scalar(
+            select(Membership).join(Person, Person.id == Membership.person_id)
+            .where(Person.telegram_id == telegram_id).order_by(Membership.id.desc())
+        )
+        assert found is not None
+        return found
+
+
+def drift_lines(w: World, fragment: str = DRIFT, to: int = SECRETARY) -> list[str]:
+    return [part for text in w.texts(to) for part in text.split("\n\n") if fragment in part]
+
+
+async def test_activists_are_not_warned_about(bot: Bot) -> None:
+    w = await world(bot)
+    assert bot.app is not None
+    bot.emulator.add_user(CAROL, "Carol", language_code="en").started = True
+    async with bot.app.database.session() as session:
+        membership = await people.submit_registration(
+            session,
+            people.RegistrationForm(
+                telegram_id=CAROL, language="en", real_name="Name 81004", org_id=w.branch,
+                status=MemberStatus.ACTIVIST, joined_party_on=None, phone=None, invite_id=None,
+            ),
+        )
+        await people.decide_registration(session, membership.id, approve=True,
+                                         decided_by=SECRETARY)
+    await joined_at(w, T0)
+    await w.plan(T0 + timedelta(days=95))
+    lines = drift_lines(w)
+    assert any(line.startswith("👥 Name 81002 has") for line in lines)
+    assert not any("Name 81004" in line for line in lines)  # the activist
+
+
+async def test_a_self_confirmed_catch_up_counts_once_the_secretary_accepts_it(bot: Bot) -> None:
+    w = await world(bot)
+    assert bot.app is not None
+    await joined_at(w, T0)
+    starts = T0 + timedelta(days=10)
+    alice = await membership_of(w, ALICE)
+    bob = await membership_of(w, BOB)
+    async with bot.app.database.session() as session:
+        meeting = await meeting_store.schedule(
+            session,
+            meeting_store.MeetingPlan(
+                org_id=w.branch, kind=MeetingKind.ASSEMBLY, starts_at=starts,
+                ends_at=starts + timedelta(hours=2), topic="Study session", place="Room 1",
+            ),
+            created_by=SECRETARY, now=T0,
+        )
+        await meeting_store.check_in(session, meeting, bob.id, method=CheckinMethod.MANUAL,
+                                     now=starts, by=SECRETARY)
+        await meeting_store.close(session, meeting, minutes="notes", by=SECRETARY,
+                                  now=starts + timedelta(hours=2))
+        line = await meeting_store.attendance_of(session, meeting.id, alice.id)
+        assert line is not None and line.status is AttendanceStatus.ABSENT
+        assert await meeting_store.confirm_makeup(session, line, starts + timedelta(days=2))
+    # Three months after joining: Alice's own "I have caught up" has not stopped the clock.
+    await w.plan(T0 + timedelta(days=95))
+    lines = drift_lines(w)
+    assert any(line.startswith("👥 Name 81002 has") for line in lines)
+    assert not any("Name 81003" in line for line in lines)  # Bob was present
+
+    secretary = bot.person(SECRETARY, "Sec", "en")
+    await secretary.say("/makeups")
+    assert "Name 81002: Branch general assembly «Study session»" in secretary.last_text
+    await secretary.tap("✅ Accept: Name 81002, 01-17")
+    assert "No catch-ups are waiting" in secretary.last_text
+    async with bot.app.database.session() as session:
+        accepted = await session.scalar(
+            select(Attendance.makeup_accepted_by).where(Attendance.membership_id == alice.id)
+        )
+    assert accepted == SECRETARY
+    # Accepted: her organizational life is the catch-up of 19 January (three months: 19 April).
+    await w.plan(T0 + timedelta(days=101))  # 18 April
+    assert len([x for x in drift_lines(w) if "Name 81002" in x]) == 1
+    await w.plan(T0 + timedelta(days=102, hours=1))  # 19 April
+    assert [x for x in drift_lines(w) if "Name 81002" in x][-1].endswith(
+        "(last: 2030-01-19). Please get in touch; after 6 months party rules treat a member as "
+        "having left."
+    )
+    # A member cannot accept a catch-up: the button is checked on the server.
+    member = bot.person(ALICE, "Alice", "en")
+    await member.say("/makeups")
+    refusal = member.last_text
+    await member.forge(f"mk:ok:{line.id}")
+    assert member.alerts() or member.last_text == refusal
+
+
+async def test_a_transfer_between_branches_does_not_restart_the_clock(bot: Bot) -> None:
+    w = await world(bot)
+    assert bot.app is not None
+    bot.emulator.add_user(SECRETARY_B, "SecB", language_code="en").started = True
+    await joined_at(w, T0 - timedelta(days=60))
+    alice = await membership_of(w, ALICE)
+    async with bot.app.database.session() as session:
+        branch_b = await orgs.create_party_org(
+            session, name="Branch B", kind=PartyOrgKind.BRANCH, parent_id=w.committee,
+            actor_telegram_id=ADMIN_ID,
+        )
+        await people.appoint_by_telegram_id(
+            session, branch_b, SECRETARY_B, MemberRole.SECRETARY, status=MemberStatus.FULL,
+            actor_telegram_id=ADMIN_ID, language="en",
+        )
+        old = await session.get(Membership, alice.id)
+        assert old is not None
+        assert await people.transfer_out(session, old, to="Branch B",
+                                         actor_telegram_id=SECRETARY)
+        moved = await people.submit_registration(
+            session,
+            people.RegistrationForm(
+                telegram_id=ALICE, language="en", real_name="Name 81002", org_id=branch_b.id,
+                status=MemberStatus.FULL, joined_party_on=date(2015, 7, 1), phone=None,
+                invite_id=None,
+            ),
+        )
+        await people.decide_registration(session, moved.id, approve=True,
+                                         decided_by=SECRETARY_B)
+        # Accepted in Branch B today (T0): the clock still runs from 60 days before.
+        moved.decided_at = T0
+        moved.requested_at = T0
+    await w.plan(T0 + timedelta(days=35))
+    assert any(line.startswith("👥 Name 81002 has") for line in drift_lines(w, to=SECRETARY_B))
+    assert not any("Name 81002" in line for line in drift_lines(w))  # no longer Branch A's
+
+
+async def test_at_six_months_the_secretary_gets_a_case_even_with_drift_muted(bot: Bot) -> None:
+    w = await world(bot)
+    assert bot.app is not None
+    await joined_at(w, T0)
+    async with bot.app.database.session() as session:
+        secretary = await session.scalar(select(Person.id).where(Person.telegram_id == SECRETARY))
+        assert secretary is not None
+        session.add(NotificationPreference(person_id=secretary, muted_kinds=[ReminderKind.DRIFT]))
+    await w.plan(T0 + timedelta(days=170))
+    assert drift_lines(w, "organizational life") == []  # muted: 3 and 5 months
+    await w.plan(T0 + timedelta(days=182))  # 7 July: six months complete
+    cases = drift_lines(w, "Case to handle")
+    assert len(cases) == 3  # Alice, Bob, and the secretary
+    alice = next(c for c in cases if "Name 81002" in c)
+    assert alice == (
+        "⚠️ Case to handle: Name 81002 has taken part in no organizational life for 6 months "
+        "(last: 2030-01-07). Party rules (党章 art. 9) treat a member who, without good reason, "
+        "takes no part for 6 months as having left the party. Please talk with them and decide: "
+        "if they have caught up, accept it in /makeups; if they had good reason, record it with "
+        "the branch; otherwise report the case to the level above."
+    )
+    await w.plan(T0 + timedelta(days=183))
+    assert len(drift_lines(w, "Case to handle")) == 3  # once each
+    assert reminders_about(w.texts(ALICE), "Case to handle") == []
