@@ -11,9 +11,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
-from handlers.access.checkin import access_led_line
+from handlers.access.meetings import access_led_meeting, access_led_meeting_line
 from handlers.checkin import views
-from handlers.checkin.leading import led_meeting
 from handlers.checkin.roster import record_reply, roster_reply
 from handlers.kit.actions import Act, render
 from handlers.kit.buttons import AttendanceId, MeetingId
@@ -35,14 +34,14 @@ async def leader_meeting(session: AsyncSession, update: Update, context: BranchC
                          meeting_id: int, what: str) -> tuple[Actor, Meeting]:
     """The meeting behind a leader's button, after checking the presser runs its branch."""
     act = await act_of(session, update, context, what)
-    return act.actor, await led_meeting(act, MeetingId(meeting_id))
+    return act.actor, await access_led_meeting(act, MeetingId(meeting_id))
 
 
 async def leader_attendance(session: AsyncSession, update: Update, context: BranchContext,
                             attendance_id: int, what: str) -> tuple[Actor, Attendance]:
     """The attendance line behind a leader's button, after the same check on its meeting."""
     act = await act_of(session, update, context, what)
-    return act.actor, await access_led_line(act, AttendanceId(attendance_id))
+    return act.actor, await access_led_meeting_line(act, AttendanceId(attendance_id))
 
 
 def local(context: BranchContext, value: datetime) -> datetime:
@@ -59,7 +58,7 @@ async def render_roster(update: Update, context: BranchContext, meeting_id: int,
     """One page of the roster (a new message, or the pressed one edited)."""
     async with context.db.session() as session:
         act = await act_of(session, update, context, "roster")
-        reply = await roster_reply(act, await led_meeting(act, MeetingId(meeting_id)), page,
+        reply = await roster_reply(act, await access_led_meeting(act, MeetingId(meeting_id)), page,
                                    note, new=new_message)
     await render(update, reply)
 
@@ -69,7 +68,7 @@ async def send_record(update: Update, context: BranchContext, meeting_id: int,
     """The frozen record of a closed meeting, with the roster and minutes buttons."""
     async with context.db.session() as session:
         act = await act_of(session, update, context, "record")
-        reply = await record_reply(act, await led_meeting(act, MeetingId(meeting_id)), note)
+        reply = await record_reply(act, await access_led_meeting(act, MeetingId(meeting_id)), note)
     await render(update, replace(reply, new=not edit))
 
 

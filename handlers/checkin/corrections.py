@@ -8,9 +8,9 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
-from handlers.access.checkin import access_led_line
+from handlers.access.meetings import access_led_meeting, access_led_meeting_line
 from handlers.checkin import record_views, views
-from handlers.checkin.leading import led_meeting, refuse_if_not_closed
+from handlers.checkin.leading import refuse_if_not_closed
 from handlers.checkin.roster import record_reply, roster_reply
 from handlers.checkin.views import EditMinutes, FixTo, clean_minutes
 from handlers.kit.actions import LEADERS, Act, Reply
@@ -43,7 +43,7 @@ def done(reply: Reply) -> Done:
 
 async def start_fix(act: Act, press: FixTo) -> EditForm:
     """A status the line may take; then its reason is asked."""
-    attendance = await access_led_line(act, press.attendance)
+    attendance = await access_led_meeting_line(act, press.attendance)
     refuse_if_not_closed(attendance.meeting)
     allowed = (views.GUEST_FIXES if attendance.status in views.GUEST_LINES
                else views.MEMBER_FIXES)
@@ -53,20 +53,20 @@ async def start_fix(act: Act, press: FixTo) -> EditForm:
 
 
 async def start_minutes(act: Act, press: EditMinutes) -> EditForm:
-    refuse_if_not_closed(await led_meeting(act, press.meeting))
+    refuse_if_not_closed(await access_led_meeting(act, press.meeting))
     return EditForm(meeting=press.meeting)
 
 
 async def guard(act: Act, form: EditForm) -> object:
     if form.attendance is not None:
-        return await access_led_line(act, form.attendance)
+        return await access_led_meeting_line(act, form.attendance)
     assert form.meeting is not None
-    return await led_meeting(act, form.meeting)
+    return await access_led_meeting(act, form.meeting)
 
 
 async def ask_minutes(act: Act, form: EditForm) -> Html:
     assert form.meeting is not None
-    meeting = await led_meeting(act, form.meeting)
+    meeting = await access_led_meeting(act, form.meeting)
     return record_views.ask_new_minutes(act.t, act.settings.tzinfo, meeting)
 
 
@@ -79,7 +79,7 @@ async def ask_reason(act: Act, form: EditForm) -> Html:
         return act.t("Why are the minutes changed? Type the reason; it is kept in the log with "
                      "your name.")
     assert form.status is not None
-    attendance = await access_led_line(act, form.attendance)
+    attendance = await access_led_meeting_line(act, form.attendance)
     return record_views.ask_fix_reason(act.t, attendance, form.status)
 
 
@@ -95,7 +95,7 @@ async def read_reason(act: Act, form: EditForm, text: str) -> Any:
 
 async def correct_line(act: Act, form: EditForm, reason: str) -> Done:
     assert form.attendance is not None and form.status is not None
-    attendance = await access_led_line(act, form.attendance)
+    attendance = await access_led_meeting_line(act, form.attendance)
     refuse_if_not_closed(attendance.meeting)
     before, status = attendance.status, form.status
     name = person_name(act.t, attendance.membership.person)
@@ -112,7 +112,7 @@ async def correct_line(act: Act, form: EditForm, reason: str) -> Done:
 
 async def replace_minutes(act: Act, form: EditForm, reason: str) -> Done:
     assert form.meeting is not None
-    meeting = await led_meeting(act, form.meeting)
+    meeting = await access_led_meeting(act, form.meeting)
     refuse_if_not_closed(meeting)
     if not form.minutes:
         raise Refused(STALE_BUTTON)

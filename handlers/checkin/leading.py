@@ -1,34 +1,22 @@
-"""The meeting behind a leader's press, and what each press needs of its state.
-
-`led_meeting` stands in for handlers/access/meetings.py's `access_led_meeting` until that lands.
-"""
+"""What each leader's press needs of its meeting's state (the meeting itself is loaded by
+handlers/access/meetings.py's `access_led_meeting`)."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
 
+from handlers.access.meetings import access_led_meeting
 from handlers.checkin import views
 from handlers.kit.actions import Act
 from handlers.kit.buttons import MeetingId
-from handlers.kit.chat import STALE_BUTTON, Refused
+from handlers.kit.chat import Refused
 from handlers.kit.pseudonyms import pseudonym
-from rules.permissions import can_manage_org
 from rules.vocabulary import MeetingState
 from storage import meetings as store
 from storage.models import Meeting
 
 logger = logging.getLogger(__name__)
-
-
-async def led_meeting(act: Act, meeting_id: MeetingId) -> Meeting:
-    """A meeting of an organization the actor runs (admins: any)."""
-    meeting = await store.get_meeting(act.session, meeting_id)
-    if meeting is None:
-        act.check(act.actor.is_admin or act.actor.leads_a_branch)
-        act.refuse(STALE_BUTTON)
-    act.check(can_manage_org(act.actor, meeting.party_organization_id))
-    return meeting
 
 
 def refuse_if_not_live(meeting: Meeting) -> None:
@@ -51,7 +39,7 @@ def refuse_if_not_started(meeting: Meeting, now: datetime) -> None:
 
 async def live_meeting(act: Act, meeting_id: MeetingId) -> Meeting:
     """A meeting the actor runs that is neither closed nor cancelled."""
-    meeting = await led_meeting(act, meeting_id)
+    meeting = await access_led_meeting(act, meeting_id)
     refuse_if_not_live(meeting)
     return meeting
 

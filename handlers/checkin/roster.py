@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from handlers.access.checkin import access_led_line, access_own_line
+from handlers.access.checkin import access_own_line
+from handlers.access.meetings import access_led_meeting, access_led_meeting_line
 from handlers.checkin import record_views, views
-from handlers.checkin.leading import led_meeting, refuse_if_not_closed, refused_checkin
+from handlers.checkin.leading import refuse_if_not_closed, refused_checkin
 from handlers.checkin.views import (
     ChooseFix,
     ConfirmMakeup,
@@ -69,16 +70,16 @@ async def record_reply(act: Act, meeting: Meeting, note: Html | None = None, *,
 
 
 async def show_roster(act: Act, press: ShowRoster) -> Reply:
-    return await roster_reply(act, await led_meeting(act, press.meeting))
+    return await roster_reply(act, await access_led_meeting(act, press.meeting))
 
 
 async def turn_roster_page(act: Act, press: RosterPage) -> Reply:
-    return await roster_reply(act, await led_meeting(act, press.meeting), press.page)
+    return await roster_reply(act, await access_led_meeting(act, press.meeting), press.page)
 
 
 async def mark_present(act: Act, press: MarkPresent) -> Reply:
     """A leader marks someone present by hand (代签)."""
-    attendance = await access_led_line(act, press.attendance)
+    attendance = await access_led_meeting_line(act, press.attendance)
     meeting, t = attendance.meeting, act.t
     name = person_name(t, attendance.membership.person)
     result = await store.check_in(
@@ -97,13 +98,13 @@ async def mark_present(act: Act, press: MarkPresent) -> Reply:
 
 async def choose_fix(act: Act, press: ChooseFix) -> Reply:
     """Which status a line of a closed record should have."""
-    attendance = await access_led_line(act, press.attendance)
+    attendance = await access_led_meeting_line(act, press.attendance)
     refuse_if_not_closed(attendance.meeting)
     return views.fix_choices(act.t, act.settings.tzinfo, attendance)
 
 
 async def show_record(act: Act, press: ShowRecord) -> Reply:
-    return await record_reply(act, await led_meeting(act, press.meeting), new=False)
+    return await record_reply(act, await access_led_meeting(act, press.meeting), new=False)
 
 
 async def confirm_makeup(act: Act, press: ConfirmMakeup) -> Reply:
