@@ -1,4 +1,4 @@
-"""Benchmark: a whole demo province (storage/demo.py) on SQLite and, if given, PostgreSQL.
+"""Benchmark: a whole demo province (storage/demo/) on SQLite and, if given, PostgreSQL.
 
 Seeds the province (default 1,000 party organizations, 30,000 members, 5 years of meetings,
 attendance, training and duties) and prints how long that took and how big it is; then times

@@ -2,7 +2,7 @@
 
 Who owes how much, how a record's minutes split over calendar years, the pro-rata target for
 a date, progress for display, and validation of what a member logs. No Telegram, no database:
-storage/training.py and the handlers pass plain values in. Every duration is integer minutes;
+storage/training/ and the handlers pass plain values in. Every duration is integer minutes;
 validation returns a code (a StrEnum) the handlers translate, never a sentence.
 """
 

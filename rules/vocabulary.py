@@ -1,6 +1,6 @@
 """The domain's vocabulary: every kind, role, status and state the rules reason about.
 
-Plain enums, no database: storage/models.py stores them as their string values (VARCHAR, no
+Plain enums, no database: storage/models/ stores them as their string values (VARCHAR, no
 PostgreSQL enum type), so a value here is also what the database holds and must not change.
 The labels users read are in handlers/labels.py.
 """

@@ -36,7 +36,9 @@ from rules.validation import Invalid, parse_date
 from rules.workdays import Source, WorkCalendar, calendar_covers
 from storage.db import Database
 from storage.models import HolidayCalendarDay, HolidayCalendarYear
-from storage.org_import import FILE_ROW, RowError, _FileProblem, _norm, _read_rows, _text
+from storage.org_import.columns import FILE_ROW, cell_text, match_key
+from storage.org_import.reading import FileProblem, read_rows
+from storage.org_import.report import RowError
 
 COLUMNS = {"date": "日期", "kind": "类型", "name": "名称"}
 ALIASES = {"day": "date", "type": "kind", "holiday": "name", "节日": "name", "种类": "kind"}
@@ -51,9 +53,9 @@ MIN_YEAR, MAX_YEAR = 2000, 2099  # the approximate fallback's range (rules/workd
 
 
 def _header(text: str) -> str | None:
-    key = _norm(text)
+    key = match_key(text)
     for canonical, chinese in COLUMNS.items():
-        if key in (canonical, _norm(chinese)) or key.startswith(_norm(chinese) + "_(") or (
+        if key in (canonical, match_key(chinese)) or key.startswith(match_key(chinese) + "_(") or (
                 key.endswith(f"({canonical})")):
             return canonical
     return ALIASES.get(key)
@@ -100,14 +102,14 @@ class CalendarReport:
 
 def parse_rows(report: CalendarReport, rows: Sequence[tuple[int, Sequence[object]]]) -> None:
     """Check every (line number, cells) row into report.years, or report.errors by line."""
-    numbered = [(n, cells) for n, cells in rows if any(_text(c) for c in cells)]
+    numbered = [(n, cells) for n, cells in rows if any(cell_text(c) for c in cells)]
     if not numbered:
         report.errors.append(RowError(FILE_ROW, None, "the file is empty"))
         return
     header_row, header = numbered[0]
     index: dict[str, int] = {}
     for position, cell in enumerate(header):
-        text = _text(cell)
+        text = cell_text(cell)
         if not text:
             continue
         column = _header(text)
@@ -139,10 +141,10 @@ def parse_rows(report: CalendarReport, rows: Sequence[tuple[int, Sequence[object
         elif isinstance(raw_date, date):
             day = raw_date
         else:
-            parsed = parse_date(_text(raw_date))
+            parsed = parse_date(cell_text(raw_date))
             day = None if isinstance(parsed, Invalid) else parsed
         if day is None:
-            report.errors.append(RowError(number, "date", f"'{_text(raw_date)}' is not a date "
+            report.errors.append(RowError(number, "date", f"'{cell_text(raw_date)}' is not a date "
                                           "(YYYY-MM-DD)"))
         elif not MIN_YEAR <= day.year <= MAX_YEAR:
             report.errors.append(RowError(number, "date", f"year {day.year} is out of range"))
@@ -151,12 +153,12 @@ def parse_rows(report: CalendarReport, rows: Sequence[tuple[int, Sequence[object
             report.errors.append(RowError(number, "date", f"{day} is listed twice (also on line "
                                           f"{seen[day]})"))
             day = None
-        kind_text = _text(cell("kind"))
-        working = KINDS.get(_norm(kind_text))
+        kind_text = cell_text(cell("kind"))
+        working = KINDS.get(match_key(kind_text))
         if working is None:
             report.errors.append(RowError(number, "kind", f"'{kind_text}' is neither holiday "
                                           "(休) nor workday (班)"))
-        name = _text(cell("name"))
+        name = cell_text(cell("name"))
         if len(name) > MAX_NAME:
             report.errors.append(RowError(number, "name", f"longer than {MAX_NAME} characters"))
         if day is None or working is None or len(name) > MAX_NAME:
@@ -184,8 +186,8 @@ async def import_calendar_file(database: Database, path: Path, *, dry_run: bool 
     """Load the holiday schedule(s) in a CSV or XLSX file: all or nothing."""
     report = CalendarReport(source=path.name, dry_run=dry_run)
     try:
-        rows = await asyncio.to_thread(_read_rows, path)
-    except _FileProblem as exc:
+        rows = await asyncio.to_thread(read_rows, path)
+    except FileProblem as exc:
         report.errors.append(RowError(FILE_ROW, None, str(exc)))
         return report
     parse_rows(report, rows)

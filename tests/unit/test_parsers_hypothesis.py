@@ -59,6 +59,8 @@ from rules.validation import (
 )
 from rules.vocabulary import MeetingKind, TrainingGroup, TrainingKind
 from storage import org_import
+from storage.org_import.parsing import RowParser
+from storage.org_import.reading import FileProblem, check_header, read_rows
 
 TODAY = date(2026, 11, 23)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -496,26 +498,26 @@ def test_org_import_rows_never_raise_and_errors_name_row_and_column(
     path = WORKDIR / "rows.csv"
     path.write_text(buffer.getvalue(), encoding="utf-8")
     try:
-        read = org_import._read_rows(path)
-    except org_import._FileProblem:
+        read = read_rows(path)
+    except FileProblem:
         return
     report = org_import.ImportReport()
     header_row, header = read[0]
-    index = org_import._check_header(report, header_row, header)
+    index = check_header(report, header_row, header)
     assert index is not None, report.format()
-    importer = org_import._Importer(TODAY, None)
+    parser = RowParser(TODAY)
     for number, cells in read[1:]:
-        importer.parse(number, {c: cells[p] if p < len(cells) else None
+        parser.parse(number, {c: cells[p] if p < len(cells) else None
                                 for c, p in index.items()})
         assert all(len(c) <= org_import.MAX_COLUMNS for _, c in read)
     numbers = {number for number, _ in read[1:]}
-    for error in importer.errors:
+    for error in parser.errors:
         assert error.row in numbers
         assert error.column is None or error.column in org_import.COLUMNS
         assert len(error.message) < 600
-    for member in importer.members:
+    for member in parser.members:
         assert 0 < member.telegram_id < 2**52
-    for party in importer.parties.values():
+    for party in parser.parties.values():
         assert party.term_years is None or 1 <= party.term_years <= 5
         assert clean_text(party.name, max_length=100) == party.name
 

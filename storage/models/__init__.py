@@ -1,0 +1,80 @@
+"""Typed SQLAlchemy models, one module per area, named as the storage module that keeps them:
+the organization tree (orgs), people, memberships and invites (people), meetings, audit,
+conversation persistence, training, the outbox and reminders, duties, notices, the
+dashboard's web sessions, processed updates (instances) and holiday calendars.
+
+Importing this package defines every table on Base.metadata (Alembic's target) and re-exports
+every model, so `from storage.models import X` names any of them.
+"""
+
+from __future__ import annotations
+
+from storage.models.audit import AuditEvent
+from storage.models.base import NAMING, Base, UTCDateTime, utcnow
+from storage.models.duties import Duty, DutyCompletion, TermRenewal
+from storage.models.holiday_calendar import HolidayCalendarDay, HolidayCalendarYear
+from storage.models.instances import ProcessedUpdate
+from storage.models.meetings import Attendance, Meeting, MeetingCount, MeetingFile
+from storage.models.notices import Notice, NoticeRecipient
+from storage.models.orgs import PartyGroup, PartyOrganization, SocialOrganization
+from storage.models.outbox import (
+    CourierInstance,
+    NotificationPreference,
+    OutboxMessage,
+    OutboxState,
+    PlannerWatermark,
+)
+from storage.models.people import CURRENT_STATES, CURRENT_STATES_SQL, Invite, Membership, Person
+from storage.models.persistence import ConversationState, UserData
+from storage.models.training import (
+    TRAINING_OPEN_STATES_SQL,
+    LessonAttendance,
+    TrainingEvidence,
+    TrainingRecord,
+    TrainingRequirement,
+    TrainingYear,
+)
+from storage.models.web_sessions import WebSession, WebSignInToken
+
+__all__ = [
+    "CURRENT_STATES",
+    "CURRENT_STATES_SQL",
+    "NAMING",
+    "TRAINING_OPEN_STATES_SQL",
+    "Attendance",
+    "AuditEvent",
+    "Base",
+    "ConversationState",
+    "CourierInstance",
+    "Duty",
+    "DutyCompletion",
+    "HolidayCalendarDay",
+    "HolidayCalendarYear",
+    "Invite",
+    "LessonAttendance",
+    "Meeting",
+    "MeetingCount",
+    "MeetingFile",
+    "Membership",
+    "Notice",
+    "NoticeRecipient",
+    "NotificationPreference",
+    "OutboxMessage",
+    "OutboxState",
+    "PartyGroup",
+    "PartyOrganization",
+    "Person",
+    "PlannerWatermark",
+    "ProcessedUpdate",
+    "SocialOrganization",
+    "TermRenewal",
+    "TrainingEvidence",
+    "TrainingRecord",
+    "TrainingRequirement",
+    "TrainingYear",
+    "UTCDateTime",
+    "UserData",
+    "WebSession",
+    "WebSignInToken",
+    "utcnow",
+]
