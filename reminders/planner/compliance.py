@@ -1,7 +1,6 @@
 """Compliance reminders: leaders, on the check day of a month, quarter or year, when a required
 kind of meeting has not been held."""
 
-
 from __future__ import annotations
 
 from datetime import date, datetime

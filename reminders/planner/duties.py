@@ -1,7 +1,6 @@
 """Reporting duty reminders: before each deadline to the duty's audience, and weekly after a
 missed one to the branch's leaders and the level above, until it is marked done."""
 
-
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta

@@ -1,7 +1,6 @@
 """Meeting reminders: expected members before the start; leaders when check-in is not open
 at the start or the minutes are still missing a day after the end."""
 
-
 from __future__ import annotations
 
 from datetime import datetime, timedelta

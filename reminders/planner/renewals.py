@@ -1,7 +1,6 @@
 """Term renewal (换届) reminders: the leaders of an organization whose committee term ends soon
 or has ended, and the levels above."""
 
-
 from __future__ import annotations
 
 from datetime import datetime, timedelta

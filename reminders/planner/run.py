@@ -1,7 +1,6 @@
 """One pass: `plan_all` runs every planner over the slice since the watermark, records what is
 due in the outbox and moves the watermark on."""
 
-
 from __future__ import annotations
 
 import logging

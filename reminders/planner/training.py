@@ -1,7 +1,6 @@
 """Training reminders: at quarter starts and monthly in the last quarter, whoever is behind,
 and a summary to their leaders."""
 
-
 from __future__ import annotations
 
 from datetime import date, datetime

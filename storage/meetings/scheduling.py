@@ -166,7 +166,7 @@ async def schedule_series(
 
 
 def _subject(meeting: Meeting) -> str:
-    """What outbox rows about this meeting are filed under (reminders/planner.py)."""
+    """What outbox rows about this meeting are filed under (reminders/planner/meetings.py)."""
     return f"meeting:{meeting.id}"
 
 
