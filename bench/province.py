@@ -3,7 +3,7 @@
 Seeds the province (default 1,000 party organizations, 30,000 members, 5 years of meetings,
 attendance, training and duties) and prints how long that took and how big it is; then times
 the compliance view and the ledger export of the biggest branch (storage/ledger.py, over the
-whole history), the admin overview of the whole province (storage/overview.py); and starts
+whole history), the admin overview of the whole province (storage/overview/); and starts
 `branchbot run` as a subprocess against the Bot API emulator on the demo database to print
 its resident memory (VmRSS from /proc) once idle and after people used a few commands.
 Figures only: this is not a test and asserts nothing.

@@ -2,7 +2,7 @@
 done, the calendar an admin edits (its defaults stored once), custom deadlines, and recording
 a renewal.
 
-Reminders themselves are planned by reminders/planner.py; marking done and recording a
+Reminders themselves are planned by reminders/planner/duties.py; marking done and recording a
 renewal cancel the queued reminders (mark_duty_done, record_renewal). Every change the chat
 makes is audited here, in the same transaction.
 """

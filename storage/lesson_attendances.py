@@ -5,7 +5,7 @@ CLOSED, holding the line's person and the meeting's start and end as stored. `sy
 the rule for some lines by deleting their rows and inserting again those that qualify, so it
 is right whatever the rows were; the writers call it in their own transaction:
 
-- storage/meetings.py when a meeting closes (all its lines) and when a closed line is
+- storage/meetings/closing.py when a meeting closes (all its lines) and when a closed line is
   corrected; storage/past_meetings.py for a meeting recorded afterwards (closed at once);
   storage/expected_lists.py when a line is added to a closed meeting. A deleted line or
   meeting takes its row with it (ON DELETE CASCADE).

@@ -1,7 +1,7 @@
 """补学 a member confirmed themselves, waiting for the secretary to accept it.
 
 Only an accepted catch-up counts as organizational life for the drift warnings
-(reminders/drift.py): a member's own "I have caught up" does not stop the six-month clock.
+(reminders/planner/drift.py): a member's own "I have caught up" does not stop the six-month clock.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """What the verdicts on meetings read: counts per branch, kind, 党小组 and local month, and
 the facts of each branch (creation date, committee, 党小组).
 
-The counts (table meeting_counts) are kept by storage/meetings.py inside the transaction that
-closes a meeting or corrects its record, by increments (INSERT ... ON CONFLICT DO UPDATE, so
-two closings at once both count). Months are local months of the deployment's time zone.
+The counts (table meeting_counts) are kept by storage/meetings/closing.py inside the
+transaction that closes a meeting or corrects its record, by increments (INSERT ... ON CONFLICT
+DO UPDATE, so two closings at once both count). Months are local months of the deployment's
+time zone.
 `rebuild` recomputes the table from the meetings (demo data, benchmarks, a time zone change).
 """
 

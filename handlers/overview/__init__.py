@@ -1,6 +1,6 @@
 """/overview: the oversight picture for admins: coverage, meeting compliance, renewals,
 overdue reporting duties, secretaries' training, and a chart (issue 7). The numbers come from
-storage/overview.py, which the web dashboard shows as well."""
+storage/overview/, which the web dashboard shows as well."""
 
 from __future__ import annotations
 

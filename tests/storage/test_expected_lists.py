@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from rules.vocabulary import AttendanceStatus, MeetingKind, MemberStatus
+from rules.vocabulary import AttendanceStatus, CheckinMethod, MeetingKind, MemberStatus
 from storage import expected_lists, meeting_counts, people
 from storage import meetings as store
 from storage.db import Database
@@ -85,7 +85,7 @@ async def test_a_fixed_list_is_changed_only_by_an_edit_with_who_and_why(db: Data
         meeting = await store.get_meeting(session, committee)
         assert meeting is not None
         for present in (b.secretary, b.committee):
-            await store.check_in(session, meeting, present, method=store.CheckinMethod.TAP,
+            await store.check_in(session, meeting, present, method=CheckinMethod.TAP,
                                  now=T0, by=LEADER)
         await store.close(session, meeting, minutes="m", by=LEADER, now=T0 + timedelta(hours=1))
     month = meeting_counts.month_of(T0, meeting_counts.DEFAULT_TZ)

@@ -1,4 +1,4 @@
-"""When reminders fall due (reminders/rules.py, reminders/duties.py) and the reporting
+"""When reminders fall due (reminders/rules/, reminders/duties.py) and the reporting
 calendar (rules/duties.py).
 
 Times are built in the branch's zone and compared as instants; every Due must come back in

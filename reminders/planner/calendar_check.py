@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.kit.i18n import N_, translator
 from reminders import rules
+from reminders.planner.kit import CHECK_WINDOW, PlanSettings, _admins, _plan, _slice
 from rules.workdays import Source
 
 WARN_FROM_MONTH = 11  # the State Council usually publishes the schedule in Oct–Dec
@@ -25,8 +26,6 @@ CALENDAR_MISSING = N_(
 
 async def plan_calendar_warning(session: AsyncSession, now: datetime, settings: object) -> None:
     """One message per admin and year, on the first 08:00 from 1 November (key per year)."""
-    from reminders.planner import CHECK_WINDOW, PlanSettings, _admins, _plan, _slice
-
     assert isinstance(settings, PlanSettings)
     after, until = _slice(now, settings, fresh=CHECK_WINDOW)
     days = [d for d in rules.day_checks(after, until, settings.tz) if d.month >= WARN_FROM_MONTH]

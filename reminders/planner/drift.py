@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased
 
 from handlers.kit.i18n import translator
 from reminders import rules
-from reminders.planner import CHECK_WINDOW, PlanSettings, _aware, _plan, _slice, leaders
+from reminders.planner.kit import CHECK_WINDOW, PlanSettings, _aware, _plan, _slice, leaders
 from rules.meetings import MEMBER_STATUSES
 from rules.vocabulary import AttendanceStatus, MeetingState, MembershipState, ReminderKind
 from storage.models import Attendance, Meeting, Membership, Person
