@@ -127,7 +127,8 @@ async def time_ledger(database: Database, org_id: int, settings: Settings, years
     from storage import ledger
 
     tz = settings.tzinfo
-    today = ledger.local_today(tz)
+    now = datetime.now(UTC)  # a benchmark of the real thing: the wall clock
+    today = now.astimezone(tz).date()
     t = translator("zh")
     texts = {key: t(message) for key, message in WORKBOOK_TEXTS.items()}
     labels = meeting_kind_labels(t)
@@ -147,7 +148,7 @@ async def time_ledger(database: Database, org_id: int, settings: Settings, years
         async with database.session() as session:
             data = await ledger.ledger_data(
                 session, org_id, "基准测试支部", history, tz=tz,
-                requirements=settings.requirements, today=today,
+                requirements=settings.requirements, today=today, now=now,
             )
         queried = time.perf_counter()
         workbook = build_workbook(data, texts, labels)

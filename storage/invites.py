@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from rules.validation import is_invite_code
 from storage import audit
-from storage.models import Invite, utcnow
+from storage.models import Invite
 
 CODE_BYTES = 9  # 12 url-safe characters: unguessable, and short enough for a QR code
 
@@ -22,10 +22,10 @@ async def create_invite(
     org_id: int,
     created_by: int,
     valid_days: int,
+    now: datetime,
     single_use: bool = False,
 ) -> Invite:
-    """A new code for the branch; a new multi-use link replaces the previous ones."""
-    now = utcnow()
+    """A new code for the branch, made at `now`; a new multi-use link replaces the previous ones."""
     if not single_use:
         await session.execute(
             update(Invite)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import String, case, cast, func, select
@@ -73,10 +73,6 @@ def report_period(code: str, today: date) -> ReportPeriod:
         raise ValueError(f"unknown period code {code!r}")
     first, last = rules.period_of(day, unit)
     return ReportPeriod(code, unit, first, last)
-
-
-def local_today(tz: tzinfo) -> date:
-    return datetime.now(UTC).astimezone(tz).date()
 
 
 def _local(value: datetime, tz: tzinfo) -> datetime:
@@ -242,9 +238,11 @@ async def ledger_data(
     tz: tzinfo,
     requirements: Mapping[MeetingKind, Requirement],
     today: date,
+    now: datetime,
     inquorate_counts: bool = False,
 ) -> LedgerData:
-    """Everything the workbook and the chart show; 8 queries whatever the number of meetings."""
+    """Everything the workbook and the chart show; 8 queries whatever the number of meetings.
+    `now` (the bot's clock) stamps it as generated."""
     start, end = day_bounds(period.first, period.last, tz)
     where = _in_period(org_id, start, end)
     meeting_rows = await session.execute(
@@ -350,7 +348,7 @@ async def ledger_data(
     return LedgerData(
         org_name=org_name,
         period=period,
-        generated_at=datetime.now(UTC).astimezone(tz),
+        generated_at=now.astimezone(tz),
         meetings=result,
         cancelled=cancelled,
         compliance=report,
@@ -434,7 +432,6 @@ __all__ = [
     "ReportPeriod",
     "compliance_report",
     "ledger_data",
-    "local_today",
     "member_record",
     "monthly_rates",
     "report_period",

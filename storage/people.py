@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -206,15 +206,18 @@ async def decide_registration(
     approve: bool,
     decided_by: int,
     reason: str | None = None,
+    now: datetime | None = None,
 ) -> Decision | None:
-    """Approve or reject a pending registration exactly once, even when pressed twice."""
+    """Approve or reject a pending registration exactly once, even when pressed twice.
+    `now`: the bot's clock from a handler; seeding and imports leave it to the wall clock."""
+    now = now or utcnow()
     new_state = MembershipState.ACTIVE if approve else MembershipState.REJECTED
     result = await session.execute(
         update(Membership)
         .where(Membership.id == membership_id, Membership.state == MembershipState.PENDING)
         .values(
             state=new_state,
-            decided_at=utcnow(),
+            decided_at=now,
             decided_by=decided_by,
             reject_reason=None if approve else reason,
         )
@@ -231,7 +234,7 @@ async def decide_registration(
             "membership", membership_id, reason=reason,
         )
         if approve:
-            await _lists_follow(session, membership, decided_by)
+            await _lists_follow(session, membership, decided_by, now)
     return Decision(membership, applied)
 
 
@@ -270,12 +273,13 @@ async def leaders_of(session: AsyncSession, org_id: int) -> list[tuple[Person, i
     return []
 
 
-async def _lists_follow(session: AsyncSession, membership: Membership, by: int | None) -> None:
-    """Upcoming meetings whose check-in has not opened follow the branch's members."""
+async def _lists_follow(
+    session: AsyncSession, membership: Membership, by: int | None, now: datetime
+) -> None:
+    """Upcoming meetings (after `now`) whose check-in has not opened follow the branch's
+    members."""
     await session.flush()
-    await expected_lists.follow_branch(
-        session, membership.party_organization_id, now=utcnow(), by=by
-    )
+    await expected_lists.follow_branch(session, membership.party_organization_id, now=now, by=by)
 
 
 async def update_member(
@@ -286,8 +290,10 @@ async def update_member(
     status: MemberStatus | None = None,
     role: MemberRole | None = None,
     party_group_id: int | bool | None = False,
+    now: datetime | None = None,
 ) -> None:
-    """Change status, role or 党小组 (False: leave the group as it is) with an audit row."""
+    """Change status, role or 党小组 (False: leave the group as it is) with an audit row;
+    `now` as in decide_registration."""
     if membership.state is not MembershipState.ACTIVE:
         raise MembershipError("not_active")
     before = {
@@ -311,19 +317,22 @@ async def update_member(
         before=before, after=after,
     )
     if before != after:
-        await _lists_follow(session, membership, actor_telegram_id)
+        await _lists_follow(session, membership, actor_telegram_id, now or utcnow())
 
 
 async def transfer_out(
-    session: AsyncSession, membership: Membership, *, to: str | None, actor_telegram_id: int
+    session: AsyncSession, membership: Membership, *, to: str | None, actor_telegram_id: int,
+    now: datetime | None = None,
 ) -> bool:
-    """Mark an active member as transferred out (组织关系转出); False if not active any more."""
+    """Mark an active member as transferred out (组织关系转出); False if not active any more.
+    `now` as in decide_registration."""
+    now = now or utcnow()
     result = await session.execute(
         update(Membership)
         .where(Membership.id == membership.id, Membership.state == MembershipState.ACTIVE)
         .values(
             state=MembershipState.TRANSFERRED_OUT,
-            transferred_out_at=utcnow(),
+            transferred_out_at=now,
             transferred_to=to,
             role=MemberRole.MEMBER,
         )
@@ -336,7 +345,7 @@ async def transfer_out(
         session, actor_telegram_id, "membership.transfer_out", "membership", membership.id,
         to=to,
     )
-    await _lists_follow(session, membership, actor_telegram_id)
+    await _lists_follow(session, membership, actor_telegram_id, now)
     return True
 
 
@@ -346,8 +355,10 @@ async def appoint(
     role: MemberRole,
     *,
     actor_telegram_id: int | None,
+    now: datetime | None = None,
 ) -> None:
-    """Give an active member a committee role; a new secretary replaces the previous one."""
+    """Give an active member a committee role; a new secretary replaces the previous one.
+    `now` as in decide_registration."""
     if membership.state is not MembershipState.ACTIVE:
         raise MembershipError("not_active")
     if role is MemberRole.SECRETARY:
@@ -365,7 +376,8 @@ async def appoint(
                 session, actor_telegram_id, "membership.edit", "membership", old.id,
                 before={"role": MemberRole.SECRETARY}, after={"role": old.role},
             )
-    await update_member(session, membership, actor_telegram_id=actor_telegram_id, role=role)
+    await update_member(session, membership, actor_telegram_id=actor_telegram_id, role=role,
+                        now=now)
 
 
 async def appoint_by_telegram_id(
@@ -377,8 +389,11 @@ async def appoint_by_telegram_id(
     status: MemberStatus,
     actor_telegram_id: int | None,
     language: str,
+    now: datetime | None = None,
 ) -> Membership:
-    """Bulk setup: appoint someone who has not registered yet; they complete /me later."""
+    """Bulk setup: appoint someone who has not registered yet; they complete /me later.
+    `now` as in decide_registration."""
+    now = now or utcnow()
     person = await ensure_person(session, telegram_id, language=language)
     membership = await current_membership(session, person.id)
     if membership is not None and membership.party_organization_id != org.id:
@@ -390,17 +405,17 @@ async def appoint_by_telegram_id(
             state=MembershipState.ACTIVE,
             status=status,
             role=MemberRole.MEMBER,
-            decided_at=utcnow(),
+            decided_at=now,
             decided_by=actor_telegram_id,
         )
         session.add(membership)
         await session.flush()
     elif membership.state is MembershipState.PENDING:
         membership.state = MembershipState.ACTIVE
-        membership.decided_at = utcnow()
+        membership.decided_at = now
         membership.decided_by = actor_telegram_id
-    await appoint(session, membership, role, actor_telegram_id=actor_telegram_id)
-    await _lists_follow(session, membership, actor_telegram_id)
+    await appoint(session, membership, role, actor_telegram_id=actor_telegram_id, now=now)
+    await _lists_follow(session, membership, actor_telegram_id, now)
     return membership
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import NotificationPreference, OutboxMessage, OutboxState, utcnow
+from storage.models import NotificationPreference, OutboxMessage, OutboxState
 
 
 async def preferences(session: AsyncSession, person_id: int) -> tuple[frozenset[str], bool]:
@@ -25,7 +27,7 @@ async def _row(session: AsyncSession, person_id: int) -> NotificationPreference:
 
 
 async def toggle_muted(
-    session: AsyncSession, person_id: int, kind: str, *, telegram_id: int
+    session: AsyncSession, person_id: int, kind: str, *, telegram_id: int, now: datetime
 ) -> bool:
     """Mute a kind (or unmute it); muting also cancels what is planned and unsent. Returns
     whether the kind is muted now."""
@@ -34,7 +36,7 @@ async def toggle_muted(
     now_muted = kind not in muted
     muted.symmetric_difference_update({kind})
     row.muted_kinds = sorted(muted)
-    row.updated_at = utcnow()
+    row.updated_at = now
     if now_muted:
         pending = await session.scalars(
             select(OutboxMessage).where(
@@ -49,10 +51,10 @@ async def toggle_muted(
     return now_muted
 
 
-async def set_digest(session: AsyncSession, person_id: int, on: bool) -> None:
+async def set_digest(session: AsyncSession, person_id: int, on: bool, *, now: datetime) -> None:
     """Switch the daily digest; applies to reminders planned from now on."""
     row = await _row(session, person_id)
     row.digest = on
-    row.updated_at = utcnow()
+    row.updated_at = now
     await session.flush()
 

@@ -18,7 +18,7 @@ from bot.config import Settings
 from rules.vocabulary import MemberRole, MemberStatus, PartyOrgKind
 from storage import invites, orgs, people
 from storage.db import Database
-from storage.models import Person
+from storage.models import Person, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ async def seed_demo(database: Database, admin_id: int) -> str | None:
         if secretary_person is not None:
             secretary_person.real_name = "赵书记"
         invite = await invites.create_invite(
-            session, org_id=branch.id, created_by=admin_id, valid_days=365
+            session, org_id=branch.id, created_by=admin_id, valid_days=365, now=utcnow()
         )
         return invite.code
 

@@ -465,7 +465,7 @@ class Dashboard:
         settings = self.settings
         async with self.application.database.session() as session:
             detail = await pages.branch_detail(
-                session, t, org_id, today=self._today(), tz=settings.tzinfo,
+                session, t, org_id, now=self.application.now(), tz=settings.tzinfo,
                 requirements=settings.requirements, policy=settings.training_policy,
                 inquorate_counts=settings.inquorate_committee_counts,
             )

@@ -10,7 +10,7 @@ import html
 import json
 import re
 from collections.abc import Mapping
-from datetime import date, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import String, cast, func, or_, select
@@ -216,13 +216,15 @@ def _hours(minutes: int) -> float:
 
 
 async def branch_detail(
-    session: AsyncSession, t: Translator, org_id: int, *, today: date, tz: tzinfo,
+    session: AsyncSession, t: Translator, org_id: int, *, now: datetime, tz: tzinfo,
     requirements: Mapping[MeetingKind, Requirement], policy: TrainingPolicy,
     inquorate_counts: bool = False,
 ) -> tuple[str, str, list[Table]] | None:
-    """(title, intro HTML, tables) of one organization, or None if there is none."""
+    """(title, intro HTML, tables) of one organization as of `now` (the bot's clock), or None
+    if there is none."""
     from storage import training as training_store
 
+    today = now.astimezone(tz).date()
     org = await get_party_org(session, org_id)
     if org is None:
         return None
@@ -237,7 +239,7 @@ async def branch_detail(
     )
     year = await ledger_store.ledger_data(
         session, org.id, org.name, ledger_store.report_period("ty", today), tz=tz,
-        requirements=requirements, today=today, inquorate_counts=inquorate_counts,
+        requirements=requirements, today=today, now=now, inquorate_counts=inquorate_counts,
     )
     training = await training_store.export_data(
         session, {org.id}, today.year, org_name=org.name, tz=tz, policy=policy, on=today

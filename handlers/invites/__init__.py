@@ -52,7 +52,7 @@ async def invite_org(act: Act, org_id: OrgId) -> PartyOrganization:
 async def new_invite(act: Act, org: PartyOrganization, *, single_use: bool = False) -> Invite:
     return await store.create_invite(
         act.session, org_id=org.id, created_by=act.actor.telegram_id,
-        valid_days=act.settings.invite_valid_days, single_use=single_use,
+        valid_days=act.settings.invite_valid_days, now=act.now(), single_use=single_use,
     )
 
 

@@ -126,7 +126,7 @@ async def export_ledger(act: Act, press: ExportLedger) -> None:
     ledger = await store.ledger_data(
         act.session, press.org, org.name, store.report_period(press.period, today),
         tz=act.settings.tzinfo, requirements=act.settings.requirements, today=today,
-        inquorate_counts=act.settings.inquorate_committee_counts,
+        now=act.now(), inquorate_counts=act.settings.inquorate_committee_counts,
     )
     update, t = act.update, act.t
     act.after(lambda: send_ledger(update, t, press.org, ledger, today))

@@ -106,7 +106,7 @@ async def set_status(act: Act, press: SetStatus) -> Reply:
     m = await active_member(act, press.membership)
     if m.status is not press.status:
         await people.update_member(act.session, m, actor_telegram_id=act.actor.telegram_id,
-                                   status=press.status)
+                                   status=press.status, now=act.now())
         logger.info("user %s set status of membership %s to %s",
                     pseudonym(act.actor.telegram_id), m.id, press.status.value)
     t = act.t
@@ -135,7 +135,8 @@ async def set_role(act: Act, press: SetRole) -> Reply:
         if role is MemberRole.SECRETARY:  # the previous secretary joins the committee
             current = await people.members_of(act.session, org_id, (MembershipState.ACTIVE,))
             previous = [o for o in current if o.role is MemberRole.SECRETARY and o.id != m.id]
-        await people.appoint(act.session, m, role, actor_telegram_id=act.actor.telegram_id)
+        await people.appoint(act.session, m, role, actor_telegram_id=act.actor.telegram_id,
+                             now=act.now())
         logger.info("user %s set role of membership %s to %s", pseudonym(act.actor.telegram_id),
                     m.id, role.value)
         for member in [*previous, m]:
@@ -173,7 +174,7 @@ async def set_group(act: Act, press: SetGroup) -> Reply:
     group = press.group or None
     if m.party_group_id != group:
         await people.update_member(act.session, m, actor_telegram_id=act.actor.telegram_id,
-                                   party_group_id=group)
+                                   party_group_id=group, now=act.now())
         await act.session.refresh(m, ["party_group"])
         logger.info("user %s put membership %s into group %s", pseudonym(act.actor.telegram_id),
                     m.id, group)

@@ -90,7 +90,7 @@ async def transfer(act: Act, form: TransferForm) -> Reply:
     # Read before the transfer, which reloads the row.
     branch, person, name = m.party_organization.name, m.person, display_name(t, m)
     if m.state is not MembershipState.ACTIVE or not await people.transfer_out(
-        act.session, m, to=form.to, actor_telegram_id=act.actor.telegram_id
+        act.session, m, to=form.to, actor_telegram_id=act.actor.telegram_id, now=act.now()
     ):
         return already_transferred(t, m)
     logger.info("user %s transferred membership %s out", pseudonym(act.actor.telegram_id), m.id)

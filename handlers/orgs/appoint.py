@@ -81,7 +81,8 @@ async def appointed(act: Act, m: Membership, role: MemberRole) -> Reply:
     t = act.t
     previous = await sitting_secretaries(act, m, role)
     try:
-        await people.appoint(act.session, m, role, actor_telegram_id=act.actor.telegram_id)
+        await people.appoint(act.session, m, role, actor_telegram_id=act.actor.telegram_id,
+                             now=act.now())
     except people.MembershipError:
         raise Refused(NOT_ACTIVE, name=m.person.real_name or "?") from None
     changed = [await people.load_actor(act.session, o.person.telegram_id,

@@ -64,7 +64,8 @@ async def approve(act: Act, press: Approve) -> Reply:
     """Approve once; a second press (or a second leader) is told it is already decided."""
     await access_registration(act, press.membership)
     decision = await people.decide_registration(
-        act.session, press.membership, approve=True, decided_by=act.actor.telegram_id)
+        act.session, press.membership, approve=True, decided_by=act.actor.telegram_id,
+        now=act.now())
     assert decision is not None
     membership = decision.membership
     if not decision.applied:
@@ -86,7 +87,7 @@ async def reject(act: Act, membership_id: MembershipId, reason: str | None) -> R
         act.before(lambda: show(update, rejecting))
     decision = await people.decide_registration(
         act.session, membership_id, approve=False, decided_by=act.actor.telegram_id,
-        reason=reason)
+        reason=reason, now=act.now())
     assert decision is not None
     if not decision.applied:
         return Reply(views.already_decided(act.t, decision.membership), new=True)

@@ -42,7 +42,6 @@ from rules.validation import Invalid, check_join_date, clean_phone, clean_real_n
 from storage import invites as invite_store
 from storage import orgs as org_store
 from storage import people
-from storage.models import utcnow
 
 
 async def start(act: Act, args: CommandArgs) -> JoinForm | Reply:
@@ -73,8 +72,7 @@ async def start(act: Act, args: CommandArgs) -> JoinForm | Reply:
     if not payload:
         return JoinForm()
     invite = await invite_store.find_invite(act.session, payload)
-    # Storage stamps invites by the wall clock (create_invite), so they expire by it too.
-    problem = invite_store.invite_problem(invite, utcnow())
+    problem = invite_store.invite_problem(invite, act.now())
     if problem is None and invite is not None:
         return JoinForm(invite=InviteId(invite.id), org=OrgId(invite.party_organization_id),
                         org_name=invite.party_organization.name)

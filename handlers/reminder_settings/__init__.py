@@ -31,10 +31,10 @@ async def toggle(act: Act, press: Toggle) -> Reply:
     person = await registered(act)
     if press.what == "k" and press.value in kinds_for(act.actor):
         await store.toggle_muted(act.session, person.id, press.value,
-                                 telegram_id=act.actor.telegram_id)
+                                 telegram_id=act.actor.telegram_id, now=act.now())
     elif press.what == "d" and press.value in ("0", "1") and (
             act.actor.is_admin or act.actor.leads_a_branch):
-        await store.set_digest(act.session, person.id, press.value == "1")
+        await store.set_digest(act.session, person.id, press.value == "1", now=act.now())
     else:
         act.refuse(STALE_BUTTON)
     muted, digest = await store.preferences(act.session, person.id)

@@ -11,7 +11,7 @@ import asyncio
 import io
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -48,6 +48,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 CODE_RE = re.compile(r"🔢 (\d{3}) (\d{3})")
 NOT_ALLOWED = "You are not allowed to do that."
 NOT_ON_LIST = "You are not on the list of this meeting."
+# The bot's clock in these tests: noon in Shanghai; and 00:40 there, the day before in UTC.
+NOON = datetime(2026, 6, 10, 4, 0, tzinfo=UTC)
+AFTER_MIDNIGHT = datetime(2026, 12, 5, 16, 40, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -57,17 +60,23 @@ class World:
     secret: bytes
     starts_at: datetime
     memberships: dict[int, int]  # telegram id -> membership id
+    now: datetime  # the bot's clock when the world was seeded
 
 
 async def seed(
     bot: Bot, *, kind: MeetingKind = MeetingKind.ASSEMBLY,
     starts_in: timedelta = -timedelta(minutes=5), open_checkin: bool = False,
+    now: datetime | None = None,
 ) -> World:
     """Two branches; branch A's meeting starts `starts_in` from now (may be in the past).
 
-    By default it began 5 minutes ago: check-in is open and the meeting may be closed."""
+    By default it began 5 minutes ago: check-in is open and the meeting may be closed.
+    `now` stops the bot's clock there; without it the world is seeded at the bot's clock."""
     assert bot.app is not None
-    now = utcnow()
+    if now is not None:
+        stopped = now
+        bot.app.courier.clock = lambda: stopped
+    now = bot.app.now()
     async with bot.app.database.session() as session:
         top = await orgs.create_party_org(
             session, name="Sunrise Committee", kind=PartyOrgKind.COMMITTEE, parent_id=None,
@@ -123,7 +132,7 @@ async def seed(
         if open_checkin:
             await store.open_checkin(session, meeting, by=SEC, now=now)
         world = World(branches["Branch A"].id, meeting.id, bytes.fromhex(meeting.code_secret),
-                      starts_at, memberships)
+                      starts_at, memberships, now)
     for telegram_id in NAMES:
         bot.person(telegram_id, NAMES[telegram_id], language_code="en")
         bot.emulator.user(telegram_id).started = True  # they have opened the bot before
@@ -202,12 +211,8 @@ async def tap_in_place(who: Any, label: str) -> str:
     return str(who.emu.message(who.user_id, message_id).text)
 
 
-def local_hhmm(value: datetime) -> str:
-    return value.astimezone(SHANGHAI).strftime("%H:%M")
-
-
 async def test_members_check_in_by_tap_code_and_location(bot: Bot) -> None:
-    w = await seed(bot)
+    w = await seed(bot, now=NOON)
     sec, alice, bob, carol, dave, erin, gina, frank = (
         person(bot, i) for i in (SEC, ALICE, BOB, CAROL, DAVE, ERIN, GINA, FRANK)
     )
@@ -219,13 +224,10 @@ async def test_members_check_in_by_tap_code_and_location(bot: Bot) -> None:
     await sec.tap("Open check-in")
     room = sec.last
     assert "Room code for" in room.text and "Valid until" in room.text
-    now = utcnow()
-    expected_codes = {rules.room_code(w.secret, now),
-                      rules.room_code(w.secret, now - rules.DEFAULT_CODE_STEP)}
     code = shown_code(room.text)
-    assert code in expected_codes
-    until = rules.code_valid_until(now.astimezone(SHANGHAI))
-    assert f"Valid until {until:%H:%M}" in room.text or code != rules.room_code(w.secret, now)
+    assert code == rules.room_code(w.secret, NOON)
+    until = rules.code_valid_until(NOON.astimezone(SHANGHAI))
+    assert f"Valid until {until:%H:%M}" in room.text
     assert sec.buttons(room) == [
         "🔄 Refresh code", "📋 Roster", "🏁 Close meeting", "✅ Check me in",
     ]
@@ -237,7 +239,7 @@ async def test_members_check_in_by_tap_code_and_location(bot: Bot) -> None:
 
     await sec.tap("🔄 Refresh code", room.message_id)
     refreshed = bot.emulator.message(SEC, room.message_id)
-    assert shown_code(refreshed.text) == rules.room_code(w.secret, utcnow())
+    assert shown_code(refreshed.text) == code
     assert "Checked in so far: 0 of 6." in refreshed.text
 
     await alice.tap("✅ Check in")
@@ -253,13 +255,12 @@ async def test_members_check_in_by_tap_code_and_location(bot: Bot) -> None:
     await share_location(bot, dave, FAR)
     assert "too far from the meeting place" in dave.last_text
 
-    stale = rules.room_code(w.secret, utcnow() - timedelta(hours=1))
+    stale = rules.room_code(w.secret, NOON - timedelta(hours=1))
     await dave.say(stale)
     assert dave.last_text == (
         "That code is wrong or no longer valid — ask for the current code in the room."
     )
-    await away_from_code_step_edge()
-    rotated = rules.room_code(w.secret, utcnow() - rules.DEFAULT_CODE_STEP)
+    rotated = rules.room_code(w.secret, NOON - rules.DEFAULT_CODE_STEP)
     await dave.say(rotated)  # read off the screen just before it changed: still accepted
     assert "Checked in at" in dave.last_text
 
@@ -289,7 +290,7 @@ async def test_members_check_in_by_tap_code_and_location(bot: Bot) -> None:
 
 
 async def test_mark_close_with_minutes_and_files_catch_up_and_correct(bot: Bot) -> None:
-    w = await seed(bot)
+    w = await seed(bot, now=NOON)
     sec, alice, carol, dave = (person(bot, i) for i in (SEC, ALICE, CAROL, DAVE))
     await sec.say("/checkin")
     await sec.tap("Open check-in")
@@ -401,15 +402,15 @@ async def test_mark_close_with_minutes_and_files_catch_up_and_correct(bot: Bot) 
 
 
 async def test_late_check_in_and_forged_presses_are_refused(bot: Bot) -> None:
-    w = await seed(bot, starts_in=-timedelta(hours=2), open_checkin=True)
+    # Began 10:00, check-in closed 10:30, the same day.
+    w = await seed(bot, starts_in=-timedelta(hours=2), open_checkin=True, now=NOON)
     alice, frank, other_secretary = (person(bot, i) for i in (ALICE, FRANK, SEC_B))
-    closed_at = local_hhmm(w.starts_at + timedelta(minutes=30))
     before = await snapshot(bot)
 
-    await alice.say(rules.room_code(w.secret, utcnow()))
-    assert alice.last_text == f"Check-in closed at {closed_at}."
+    await alice.say(rules.room_code(w.secret, NOON))
+    assert alice.last_text == "Check-in closed at 10:30."
     await alice.forge(f"ck:tap:{w.meeting}")
-    assert alice.alerts()[-1] == f"Check-in closed at {closed_at}."
+    assert alice.alerts()[-1] == "Check-in closed at 10:30."
     await alice.say("/checkin")
     assert alice.last_text == "No meeting is open for check-in now."
 
@@ -434,8 +435,22 @@ async def test_late_check_in_and_forged_presses_are_refused(bot: Bot) -> None:
     assert await snapshot(bot) == before
 
 
+async def test_a_window_that_closed_before_midnight_is_shown_with_its_date(bot: Bot) -> None:
+    # 00:40 on 6 December in Shanghai (16:40 UTC on the 5th): the meeting began 22:40 on the
+    # 5th and check-in closed at 23:10, yesterday for the people in the room.
+    w = await seed(bot, starts_in=-timedelta(hours=2), open_checkin=True, now=AFTER_MIDNIGHT)
+    alice, sec = person(bot, ALICE), person(bot, SEC)
+
+    await alice.say(rules.room_code(w.secret, AFTER_MIDNIGHT))
+    assert alice.last_text == "Check-in closed at 2026-12-05 23:10."
+    await sec.say("/checkin")
+    await sec.tap("🔢 Code")
+    assert "The check-in window closed at 2026-12-05 23:10." in sec.last_text
+    assert "Checked in so far: 0 of 6." in sec.last_text
+
+
 async def test_committee_meeting_without_quorum_still_closes(bot: Bot) -> None:
-    w = await seed(bot, kind=MeetingKind.COMMITTEE)
+    w = await seed(bot, kind=MeetingKind.COMMITTEE, now=NOON)
     sec, carol = person(bot, SEC), person(bot, CAROL)
     await sec.say("/checkin")
     await sec.tap("Open check-in")
@@ -461,12 +476,12 @@ async def test_committee_meeting_without_quorum_still_closes(bot: Bot) -> None:
 
 
 async def test_a_meeting_cannot_be_closed_before_it_starts(bot: Bot) -> None:
-    w = await seed(bot, starts_in=timedelta(minutes=20))
+    w = await seed(bot, starts_in=timedelta(minutes=20), now=NOON)
     sec = person(bot, SEC)
     await sec.say("/checkin")
     await sec.tap("Open check-in")  # the window opens 30 minutes before the start
     before = await snapshot(bot)
-    starts = local_hhmm(w.starts_at)
+    starts = "12:20"  # today, so without the date
 
     await sec.tap("🏁 Close meeting")
     refusal = sec.last

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
+from datetime import date, datetime
 
 import openpyxl
 import pytest
@@ -72,8 +72,9 @@ async def test_an_approximate_overdue_deadline_shows_as_such_on_the_dashboard(bo
             org = await get_party_org(session, w.branch_a)
             assert org is not None
             detail = await pages.branch_detail(
-                session, t, org.id, today=date(2030, 3, 26), tz=settings.tzinfo,
-                requirements=settings.requirements, policy=settings.training_policy,
+                session, t, org.id, now=datetime(2030, 3, 26, 12, tzinfo=settings.tzinfo),
+                tz=settings.tzinfo, requirements=settings.requirements,
+                policy=settings.training_policy,
             )
         assert detail is not None
         duties = next(table for table in detail[2] if table.key == "duties")

@@ -153,10 +153,10 @@ async def seed(database: Database) -> str:
             session, branch, SECRETARY, MemberRole.SECRETARY, status=MemberStatus.FULL,
             actor_telegram_id=ADMIN, language="zh",
         )
+        now = datetime.now(UTC)  # the bots under test run in other processes, on the wall clock
         invite = await invites.create_invite(
-            session, org_id=branch.id, created_by=SECRETARY, valid_days=14
+            session, org_id=branch.id, created_by=SECRETARY, valid_days=14, now=now
         )
-        now = datetime.now(UTC)
         await outbox.enqueue(session, [
             outbox.Planned(key=f"load:{n}", kind="notice", chat_id=FIRST_RECIPIENT + n,
                            text=f"notice {n}", due_at=now)

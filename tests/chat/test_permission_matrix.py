@@ -61,7 +61,8 @@ async def build_world(bot: Bot) -> World:
                 session, org, secretary, MemberRole.SECRETARY, status=MemberStatus.FULL,
                 actor_telegram_id=ADMIN_ID, language="zh",
             )
-            await invites.create_invite(session, org_id=org.id, created_by=ADMIN_ID, valid_days=9)
+            await invites.create_invite(session, org_id=org.id, created_by=ADMIN_ID, valid_days=9,
+                                        now=bot.app.now())
         group = await orgs.create_group(session, org=a, name="第一党小组", actor_telegram_id=None)
         social = await orgs.create_social_org(
             session, name="阳光协会", org_type=SocialOrgType.ASSOCIATION, party_org_id=None,
@@ -339,11 +340,10 @@ async def training_world(bot: Bot) -> tuple[World, int]:
     from rules.training import TrainingDraft
     from rules.vocabulary import TrainingKind
     from storage import training
-    from storage.ledger import local_today
 
     world = await build_world(bot)
     assert bot.app is not None
-    today = local_today(bot.app.settings.tzinfo)
+    today = bot.app.now().astimezone(bot.app.settings.tzinfo).date()
     async with bot.app.database.session() as session:
         membership = await session.get(Membership, world.member_a)
         assert membership is not None
@@ -390,12 +390,11 @@ async def training_snapshot(bot: Bot) -> dict[str, Any]:
 
 async def test_training_actions_are_for_the_branch_leaders(bot: Bot) -> None:
     from rules.vocabulary import TrainingState
-    from storage.ledger import local_today
     from storage.models import TrainingRecord
 
     world, record = await training_world(bot)
     assert bot.app is not None
-    year = local_today(bot.app.settings.tzinfo).year
+    year = bot.app.now().astimezone(bot.app.settings.tzinfo).year
     member = bot.person(MEMBER_A, "甲党员")
     other_secretary = bot.person(SECRETARY_B, "乙书记")
     for person in (member, other_secretary):

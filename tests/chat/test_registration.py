@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import func, select
 
 from rules.vocabulary import MemberRole, MembershipState, MemberStatus, PartyOrgKind
@@ -25,7 +27,7 @@ async def seed_branch(bot: Bot, name: str = "阳光社工服务中心党支部")
             actor_telegram_id=ADMIN_ID, language="zh",
         )
         invite = await invites.create_invite(
-            session, org_id=org.id, created_by=SECRETARY_ID, valid_days=14
+            session, org_id=org.id, created_by=SECRETARY_ID, valid_days=14, now=bot.app.now()
         )
         return org.id, invite.code
 
@@ -166,3 +168,30 @@ async def test_appointed_secretary_completes_their_details_without_approval(bot:
     assert tuple(row) == ("Zhao Min", MembershipState.ACTIVE, MemberRole.SECRETARY)
     await secretary.say("/me")
     assert "Zhao Min" in secretary.last_text and "Secretary" in secretary.last_text
+
+
+async def test_the_invite_and_the_approval_go_by_the_bots_clock(bot: Bot) -> None:
+    assert bot.app is not None
+    made = datetime(2026, 12, 5, 16, 40, tzinfo=UTC)  # 00:40 on 6 December in Shanghai
+    clock = [made]
+    bot.app.courier.clock = lambda: clock[0]
+    _, code = await seed_branch(bot)  # valid for 14 days
+    secretary = bot.person(SECRETARY_ID, "书记")
+    await secretary.say("/start")
+
+    clock[0] = made + timedelta(days=13, hours=23)  # the last hour of the link
+    alice = bot.person(1001, "Alice")
+    await register(bot, alice, code, name="王丽")
+    assert alice.saw("已提交")
+    await secretary.tap("✅ 批准")
+    assert "已批准" in secretary.last_text
+    async with bot.app.database.session() as session:
+        decided_at = await session.scalar(
+            select(Membership.decided_at).join(Person).where(Person.telegram_id == 1001)
+        )
+    assert decided_at == clock[0]
+
+    clock[0] = made + timedelta(days=14)
+    bob = bot.person(1002, "Bob", language_code="en")
+    await bob.say(f"/start {code}")
+    assert bob.saw("This invite link has expired.")

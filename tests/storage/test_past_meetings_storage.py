@@ -54,7 +54,9 @@ async def test_a_past_meeting_is_stored_closed_marked_and_counted(db: Database) 
         data = await ledger.ledger_data(
             session, b.org, "Branch A", ledger.report_period("q", date(2030, 3, 15)), tz=TZ,
             requirements=rules.DEFAULT_REQUIREMENTS, today=date(2030, 3, 15),
+            now=datetime(2030, 3, 15, 12, tzinfo=TZ),
         )
+        assert data.generated_at == datetime(2030, 3, 15, 12, tzinfo=TZ)
         assert [(m.topic, m.entered_afterwards, m.expected, m.absent)
                 for m in data.meetings] == [("Review", True, 5, 1)]
         audit = await session.scalar(select(AuditEvent).where(

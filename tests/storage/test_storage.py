@@ -105,7 +105,8 @@ async def test_single_use_invite_is_counted_atomically(db: Database) -> None:
             session, name="二支部", kind=PartyOrgKind.BRANCH, parent_id=None, actor_telegram_id=1
         )
         invite = await invites.create_invite(
-            session, org_id=branch.id, created_by=1, valid_days=1, single_use=True
+            session, org_id=branch.id, created_by=1, valid_days=1,
+            now=datetime(2030, 3, 15, 4, tzinfo=UTC), single_use=True,
         )
 
     async def register(telegram_id: int) -> str:
