@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from handlers.kit.actions import Act
 from handlers.kit.buttons import NoticeId, OrgId
+from handlers.kit.chat import STALE_BUTTON
 from handlers.kit.i18n import N_
 from rules.permissions import Actor
+from rules.vocabulary import NoticeState
 from storage import notices as store
 from storage.models import Notice, NoticeRecipient
 
@@ -50,6 +52,15 @@ async def access_own_notice(act: Act, notice_id: NoticeId) -> Notice:
     notice = await _notice(act, notice_id)
     act.check(notice.author_telegram_id == act.actor.telegram_id
               and author_scope(act) == notice.party_organization_id)
+    return notice
+
+
+async def access_own_draft(act: Act, notice_id: NoticeId) -> Notice:
+    """A draft of the actor's, nothing sent yet (to throw away); a sent one is stale."""
+    notice = await _notice(act, notice_id)
+    act.check(notice.author_telegram_id == act.actor.telegram_id)
+    if notice.state is not NoticeState.DRAFT:
+        act.refuse(STALE_BUTTON)
     return notice
 
 

@@ -17,6 +17,7 @@ from telegram.ext import CallbackContext
 
 from handlers.access.notices import (
     access_overseen_notice,
+    access_own_draft,
     access_own_notice,
     access_received_notice,
 )
@@ -111,7 +112,8 @@ async def send_now(act: Act, press: SendNow) -> Reply | None:
 
 async def discard_draft(act: Act, notice_id: NoticeId) -> Reply:
     """Throw the author's draft away (nothing was sent)."""
-    await store.discard_draft(act.session, notice_id, act.actor.telegram_id)
+    notice = await access_own_draft(act, notice_id)
+    await store.discard_draft(act.session, notice.id, act.actor.telegram_id)
     update = act.update
     act.before(lambda: drop_buttons(update))
     return Reply(act.t("The notice was discarded."), new=True)
