@@ -23,7 +23,7 @@ from handlers.meetings.manage import (
     turn_list_page,
 )
 from handlers.meetings.schedule import SCHEDULE, choose_org, start_schedule, turn_schedule_page
-from handlers.meetings.steps import drop_buttons, run_command, step_fallbacks
+from handlers.meetings.steps import drop_buttons
 from handlers.meetings.views import (
     ApproveLeave,
     AskCancel,
@@ -53,8 +53,7 @@ __all__ = [
     "ACTIONS", "FLOWS", "AskCancel", "AskLeave", "Attend", "CalendarFile", "CloseMeeting",
     "ListMeetings", "MeetingInfo", "OpenCheckin", "PostponeMeeting", "Recipient",
     "ShowMeeting", "ShowRoster", "details_lines", "drop_buttons", "meeting_info",
-    "member_keyboard", "member_text", "recipients_of", "run_command", "span_text",
-    "step_fallbacks",
+    "member_keyboard", "member_text", "recipients_of", "span_text",
 ]
 
 ACTIONS = (
