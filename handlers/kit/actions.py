@@ -55,16 +55,22 @@ ANYONE = Audience("anyone", lambda actor: True)
 MEMBERS = Audience("members", lambda actor: actor.is_member)
 LEADERS = Audience("leaders", lambda actor: actor.is_admin or actor.leads_a_branch)
 ADMINS = Audience("admins", lambda actor: actor.is_admin)
+# For the menu (Command.shown_to): who has not registered; who has (or waits for approval).
+GUESTS = Audience("guests", lambda actor: actor.kind == "guest" and not actor.is_pending)
+REGISTERED = Audience("registered", lambda actor: actor.kind != "guest" or actor.is_pending)
 
 
 @dataclass(frozen=True)
 class Command:
-    """A slash command as an action's trigger; the action gets its arguments. With a `label`
-    (a message id) the reply keyboard's button of that text runs it too."""
+    """A slash command as an action's trigger; the action gets its arguments. With a
+    `description` (a message id) it is in the command menu (handlers/menu.py) of the roles its
+    audience admits, or those `shown_to` admits; with a `label` (a message id) it is on the
+    reply keyboard too, and the button of that text runs it."""
 
     name: str
     label: str | None = None
-    description: str | None = None  # message id for the command menu
+    description: str | None = None
+    shown_to: Audience | None = None  # who sees it in the menu, where not its whole audience
 
     def handlers(self, callback: Any) -> list[BaseHandler[Update, BranchContext, None]]:
         """The command, and its keyboard button in every language."""
