@@ -107,7 +107,8 @@ def register_all(app: Application) -> None:
         app.add_handlers(handlers_of(getattr(feature, "ACTIONS", ())))
         if hasattr(feature, "register"):
             feature.register(app)
-    # Keyboard buttons outside conversations, then /cancel with nothing to cancel.
+    # Keyboard buttons outside conversations (after them all: one pressed during a flow is the
+    # flow's to leave), then /cancel with nothing to cancel.
     app.add_handler(menu_handler())
     app.add_handler(CommandHandler("cancel", cancel))
     # Last: whatever nobody handled.

@@ -72,11 +72,13 @@ class Command:
     description: str | None = None
     shown_to: Audience | None = None  # who sees it in the menu, where not its whole audience
 
-    def handlers(self, callback: Any) -> list[BaseHandler[Update, BranchContext, None]]:
-        """The command, and its keyboard button in every language."""
+    def handlers(
+        self, callback: Any, *, keyboard: bool = True
+    ) -> list[BaseHandler[Update, BranchContext, None]]:
+        """The command, and (unless `keyboard` is off) its keyboard button in every language."""
         found: list[BaseHandler[Update, BranchContext, None]] = [
             CommandHandler(self.name, callback)]
-        if self.label is not None:
+        if keyboard and self.label is not None:
             labels = "|".join(re.escape(text) for text in in_every_language(self.label))
             found.append(MessageHandler(filters.Regex(f"^({labels})$"), callback))
         return found
@@ -196,9 +198,11 @@ class Action(Generic[D]):
         return self.trigger if isinstance(self.trigger, Command) else None
 
     def handlers(self) -> list[BaseHandler[Update, BranchContext, None]]:
-        """The PTB handlers that route this action's presses, or its command and label."""
+        """The PTB handlers that route this action's presses, or its command."""
         if self.command is not None:
-            return self.command.handlers(self.perform)
+            # Its keyboard button is run by the menu (handlers/menu.py) once every conversation
+            # had its look: one pressed during a flow leaves the flow.
+            return self.command.handlers(self.perform, keyboard=False)
         assert self.button is not None
         return [CallbackQueryHandler(self.perform, pattern=self.button.pattern())]
 
