@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
-from handlers.kit.actions import Action, Command
+from handlers.kit.actions import Action
 from handlers.kit.context import BranchContext
 from handlers.kit.flows import Flow
 
@@ -93,16 +93,9 @@ def register_all(app: Application) -> None:
     from handlers.kit.actions import handlers_of
     from handlers.kit.chat import handle_error
     from handlers.kit.flows import Shared
-    from handlers.menu import COMMAND_CALLBACKS, TEXT_INPUT, cancel, menu_handler
+    from handlers.menu import TEXT_INPUT, cancel, menu_handler
 
-    # Declared commands run from the reply keyboard too, also in the middle of a conversation.
-    for action in declared_actions():
-        if action.command is not None:
-            COMMAND_CALLBACKS[action.command.name] = action.perform
-    for flow in declared_flows():
-        for entry in flow.entries:
-            if isinstance(entry.trigger, Command):
-                COMMAND_CALLBACKS[entry.trigger.name] = flow.dispatch
+    # A keyboard button pressed during a conversation leaves it and runs its command.
     shared = Shared(TEXT_INPUT, fallbacks=[menu_handler()], on_cancel=cancel)
     # Before everything (its own group): drop updates of a person who floods the bot.
     throttle.register(app)
@@ -114,7 +107,8 @@ def register_all(app: Application) -> None:
         app.add_handlers(handlers_of(getattr(feature, "ACTIONS", ())))
         if hasattr(feature, "register"):
             feature.register(app)
-    # Keyboard buttons outside conversations, then /cancel with nothing to cancel.
+    # Keyboard buttons outside conversations (after them all: one pressed during a flow is the
+    # flow's to leave), then /cancel with nothing to cancel.
     app.add_handler(menu_handler())
     app.add_handler(CommandHandler("cancel", cancel))
     # Last: whatever nobody handled.

@@ -1,11 +1,14 @@
-"""Menus: the command list per role and language (setMyCommands) and the reply keyboard;
-what every conversation shares because of them (typed answers, leaving with /cancel)."""
+"""Menus: the command list per role and language (setMyCommands) and the reply keyboard,
+derived from the commands the features declare (their description, label and audience) in the
+order of ORDER; what every conversation shares because of them (typed answers, keyboard
+buttons that leave it, /cancel)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from telegram import (
@@ -13,6 +16,7 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
     KeyboardButton,
+    Message,
     ReplyKeyboardMarkup,
     Update,
 )
@@ -20,107 +24,106 @@ from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
-    CommandHandler,
     ConversationHandler,
     MessageHandler,
     filters,
 )
 
+from handlers.kit.actions import ANYONE, Audience, Command
 from handlers.kit.chat import answer, current_actor, send, tr
 from handlers.kit.context import BranchContext
 from handlers.kit.flows import CANCEL_DATA
 from handlers.kit.i18n import LANGUAGES, N_, in_every_language, translator
 from handlers.kit.pseudonyms import pseudonym
 from rules.permissions import Actor
+from rules.vocabulary import MemberRole, MembershipState
 
 logger = logging.getLogger(__name__)
 
 Callback = Callable[[Update, BranchContext], Awaitable[object]]
 
+# The menu has one version per role (Actor.kind; someone waiting for approval gets the
+# member's): a command is in it if its audience (or its `shown_to`) admits such an actor.
+ROLES: dict[str, Actor] = {
+    "guest": Actor(telegram_id=0, language="zh"),
+    "member": Actor(telegram_id=0, language="zh", state=MembershipState.ACTIVE,
+                    role=MemberRole.MEMBER, org_id=1),
+    "secretary": Actor(telegram_id=0, language="zh", state=MembershipState.ACTIVE,
+                       role=MemberRole.SECRETARY, org_id=1, managed_org_ids=frozenset({1})),
+    "admin": Actor(telegram_id=0, language="zh", is_admin=True),
+}
+
+# The order of the command menu and the keyboard; each command is declared in its feature.
+ORDER = (
+    "start", "orgs", "pending", "members", "invite", "meetings", "checkin", "schedule",
+    "compliance", "ledger", "overview", "dashboard", "record", "training", "verify", "makeups",
+    "behind", "notice", "notices", "duties", "renewal", "me", "settings", "language", "help",
+    "cancel",
+)
+
+CANCEL = Command("cancel", description=N_("Leave the current step"))
+
 
 @dataclass(frozen=True)
 class MenuCommand:
-    command: str
-    label: str  # reply keyboard button (message id)
-    description: str  # command menu description (message id)
-    kinds: frozenset[str]  # actor kinds that see it: guest, member, secretary, admin
-    on_keyboard: bool = True
+    """A declared command, the roles whose menu lists it, and what its keyboard button runs."""
+
+    command: Command
+    roles: frozenset[str]
+    run: Callback
+
+    @property
+    def name(self) -> str:
+        return self.command.name
+
+    @property
+    def description(self) -> str:
+        """Its line in the command menu (a message id)."""
+        return self.command.description or ""
 
 
-ALL = frozenset({"guest", "member", "secretary", "admin"})
-LEADERS = frozenset({"secretary", "admin"})
+def _declared() -> list[tuple[Command, Audience, Callback]]:
+    """Every declared command, its audience and what its keyboard button runs: actions',
+    flows' entries (dispatched, so a flow starts from within another conversation) and
+    /cancel."""
+    from handlers import declared_actions, declared_flows
 
-# Order here is the order in the command menu and on the keyboard.
-COMMANDS: tuple[MenuCommand, ...] = (
-    MenuCommand("start", N_("📝 Register"), N_("Register or return to the start"),
-                frozenset({"guest"})),
-    MenuCommand("orgs", N_("🏛 Organizations"), N_("Organization tree (admins)"),
-                frozenset({"admin"})),
-    MenuCommand("pending", N_("📥 Registrations"), N_("Registrations waiting for approval"),
-                LEADERS),
-    MenuCommand("members", N_("👥 Members"), N_("Branch members"), LEADERS),
-    MenuCommand("invite", N_("🔗 Invite link"), N_("Invite link and QR code for a branch"),
-                LEADERS),
-    MenuCommand("meetings", N_("📅 Meetings"), N_("Meetings: upcoming, answer, leave"),
-                ALL - {"guest"}),
-    MenuCommand("checkin", N_("✅ Check in"), N_("Check in at the meeting now on"),
-                frozenset({"member", "secretary"})),
-    MenuCommand("schedule", N_("🗓 Schedule meeting"), N_("Schedule a meeting (三会一课)"),
-                LEADERS),
-    MenuCommand("compliance", N_("📊 Compliance"), N_("Meetings held against what is required"),
-                LEADERS),
-    MenuCommand("ledger", N_("📒 Ledger"), N_("Export the meeting ledger (台账) as .xlsx"),
-                LEADERS),
-    MenuCommand("overview", N_("🔭 Overview"),
-                N_("Coverage, compliance, renewals, duties and training below me (admins)"),
-                frozenset({"admin"})),
-    MenuCommand("dashboard", N_("🖥 Dashboard"), N_("Sign-in link to the web dashboard"),
-                LEADERS, on_keyboard=False),
-    MenuCommand("record", N_("📈 My attendance"), N_("My attendance record and rate"),
-                frozenset({"member", "secretary"})),
-    MenuCommand("training", N_("📚 Training"),
-                N_("Training hours: my year, log a training; leaders: verify, export"),
-                ALL - {"guest"}),
-    MenuCommand("verify", N_("🎓 Verify training"), N_("Training records waiting for verification"),
-                LEADERS, on_keyboard=False),
-    MenuCommand("makeups", N_("📝 Catch-ups to accept"),
-                N_("Catch-ups (补学) members confirmed, waiting for acceptance"), LEADERS,
-                on_keyboard=False),
-    MenuCommand("behind", N_("⏳ Behind on training"),
-                N_("Who is below the pro-rata training target today"), LEADERS,
-                on_keyboard=False),
-    MenuCommand("notice", N_("📣 Notice"), N_("Send a notice to members"), LEADERS),
-    MenuCommand("notices", N_("📬 Notices"), N_("Notices sent to me"), ALL - {"guest"}),
-    MenuCommand("duties", N_("📋 Deadlines"),
-                N_("Reporting deadlines: mark done; admins: the duty calendar"), LEADERS),
-    MenuCommand("renewal", N_("🗳 Renewal"), N_("Record a committee renewal election (换届)"),
-                frozenset({"admin"}), on_keyboard=False),
-    MenuCommand("me", N_("🪪 My profile"), N_("My profile"), ALL - {"guest"}),
-    MenuCommand("settings", N_("🔔 Reminders"), N_("Which reminders I receive"), ALL - {"guest"},
-                on_keyboard=False),
-    MenuCommand("language", N_("🌐 Language"), N_("Change language / 切换语言"), ALL),
-    MenuCommand("help", N_("❓ Help"), N_("What I can do for you"), ALL),
-    MenuCommand("cancel", N_("Cancel"), N_("Leave the current step"), ALL, on_keyboard=False),
-)
-
-# Filled by each feature's register(): command name -> its callback, for keyboard presses.
-COMMAND_CALLBACKS: dict[str, Callback] = {}
+    found: list[tuple[Command, Audience, Callback]] = [
+        (action.command, action.audience, action.perform)
+        for action in declared_actions() if action.command is not None]
+    found += [(entry.trigger, entry.audience, flow.dispatch) for flow in declared_flows()
+              for entry in flow.entries if isinstance(entry.trigger, Command)]
+    return [*found, (CANCEL, ANYONE, cancel)]
 
 
-def label_of(command: str) -> str:
-    """The keyboard label (message id) of a command in the menu, for its declaration."""
-    return next(c.label for c in COMMANDS if c.command == command)
+@cache  # the declarations are constants: derived once
+def declared_commands() -> tuple[MenuCommand, ...]:
+    """Every declared command and the roles it is shown to."""
+    return tuple(
+        MenuCommand(command, frozenset(role for role, actor in ROLES.items()
+                                       if (command.shown_to or audience).admits(actor)), run)
+        for command, audience, run in _declared())
+
+
+@cache
+def menu() -> tuple[MenuCommand, ...]:
+    """The commands with a description, in ORDER."""
+    described = {c.name: c for c in declared_commands() if c.command.description is not None}
+    if unplaced := sorted(described.keys() - set(ORDER)):
+        raise LookupError(f"commands with a description but no place in menu.ORDER: {unplaced}")
+    return tuple(described[name] for name in ORDER if name in described)
 
 
 def commands_for(kind: str) -> list[MenuCommand]:
-    return [c for c in COMMANDS if kind in c.kinds]
+    """The command menu of a role, in order."""
+    return [c for c in menu() if kind in c.roles]
 
 
 def main_keyboard(actor: Actor) -> ReplyKeyboardMarkup:
     """The reply keyboard for the actor's role, two buttons a row."""
     t = translator(actor.language)
     kind = "member" if actor.is_pending else actor.kind
-    labels = [t.as_plain(c.label) for c in commands_for(kind) if c.on_keyboard]
+    labels = [t.as_plain(c.command.label) for c in commands_for(kind) if c.command.label]
     rows = [
         [KeyboardButton(label) for label in labels[i : i + 2]] for i in range(0, len(labels), 2)
     ]
@@ -129,7 +132,7 @@ def main_keyboard(actor: Actor) -> ReplyKeyboardMarkup:
 
 def _bot_commands(kind: str, language: str) -> list[BotCommand]:
     t = translator(language)
-    return [BotCommand(c.command, t.as_plain(c.description)) for c in commands_for(kind)]
+    return [BotCommand(c.name, t.as_plain(c.description)) for c in commands_for(kind)]
 
 
 async def publish_default_commands(application: Application) -> None:
@@ -159,37 +162,35 @@ async def publish_commands_for(application: Application, actor: Actor) -> None:
         logger.info("no command menu for chat %s: %s", pseudonym(actor.telegram_id), exc)
 
 
-def _label_pattern() -> str:
-    import re
-
-    labels = {
-        label for c in COMMANDS if c.on_keyboard for label in in_every_language(c.label)
-    }
-    return "^(" + "|".join(re.escape(label) for label in sorted(labels)) + ")$"
+@cache
+def _runs_by_label() -> dict[str, Callback]:
+    """What each keyboard button runs, by its text in every language."""
+    return {text: c.run for c in declared_commands() if c.command.label is not None
+            for text in in_every_language(c.command.label)}
 
 
-MENU_LABEL = filters.Regex(_label_pattern())
+class _KeyboardLabel(filters.MessageFilter):
+    """Text that is a keyboard button of a declared command (read when a message comes: the
+    features that declare them import this module)."""
+
+    def filter(self, message: Message) -> bool:
+        return message.text is not None and message.text in _runs_by_label()
 
 
-def command_for_label(text: str) -> str | None:
-    for c in COMMANDS:
-        if text in in_every_language(c.label):
-            return c.command
-    return None
+MENU_LABEL = _KeyboardLabel(name="MENU_LABEL")
 
 
 async def press_menu(update: Update, context: BranchContext) -> int:
     """Run the command behind a reply keyboard button; ends any conversation in progress."""
-    text = update.effective_message.text if update.effective_message else ""
-    command = command_for_label(text or "")
-    callback = COMMAND_CALLBACKS.get(command or "")
-    if callback is not None:
-        await callback(update, context)
+    text = update.effective_message.text if update.effective_message else None
+    run = _runs_by_label().get(text or "")
+    if run is not None:
+        await run(update, context)
     return ConversationHandler.END
 
 
 def menu_handler() -> MessageHandler:
-    """Keyboard presses outside conversations; conversations add it as a fallback too."""
+    """Keyboard presses: after every conversation, and in each conversation's fallbacks."""
     return MessageHandler(filters.TEXT & MENU_LABEL, press_menu)
 
 
@@ -216,7 +217,7 @@ async def cancel(update: Update, context: BranchContext) -> int:
 def cancel_handlers() -> list[Any]:
     """Fallbacks shared by every conversation: /cancel, cancel buttons, the menu keyboard."""
     return [
-        CommandHandler("cancel", cancel),
+        *CANCEL.handlers(cancel),
         CallbackQueryHandler(cancel, pattern=rf"^{CANCEL_DATA}$"),
         menu_handler(),
     ]

@@ -53,10 +53,14 @@ from handlers.checkin.views import (
     TapCheckin,
     clean_minutes,
 )
-from handlers.kit.actions import ANYONE, LEADERS, Action, Command
+from handlers.kit.actions import ANYONE, LEADERS, MEMBERS, Action, Command
+from handlers.kit.i18n import N_
 
 ACTIONS = (
-    Action(Command("checkin"), ANYONE, checkin_command),
+    # Anyone may ask (others are told why not); the menu lists it for those who attend meetings.
+    Action(Command("checkin", label=N_("✅ Check in"),
+                   description=N_("Check in at the meeting now on"), shown_to=MEMBERS),
+           ANYONE, checkin_command),
     Action(OpenCheckin, LEADERS, open_checkin),
     Action(RoomCode, LEADERS, refresh_code),
     Action(TapCheckin, ANYONE, tap_checkin),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from handlers.dashboard.views import sign_in_link
 from handlers.kit.actions import Act, Action, Audience, Command, CommandArgs, Reply
+from handlers.kit.i18n import N_
 from storage import overview as overview_store
 from storage import web_sessions
 
@@ -22,5 +23,8 @@ async def send_dashboard_link(act: Act, _: CommandArgs) -> Reply:
     return sign_in_link(act.t, f"{act.settings.dashboard_url}/login/{token}", minutes)
 
 
-ACTIONS = (Action(Command("dashboard"), OVERSEERS, send_dashboard_link),)
+ACTIONS = (
+    Action(Command("dashboard", description=N_("Sign-in link to the web dashboard")), OVERSEERS,
+           send_dashboard_link),
+)
 FLOWS = ()

@@ -19,8 +19,7 @@ from handlers.duties.views import (
     Switch,
 )
 from handlers.kit.actions import ADMINS, LEADERS, Act, Action, Command, CommandArgs, Reply
-from handlers.kit.i18n import BLANK, Html
-from handlers.menu import label_of
+from handlers.kit.i18n import BLANK, N_, Html
 from storage import duties as store
 from storage import orgs as org_store
 from storage.models import Duty, PartyOrganization
@@ -103,8 +102,10 @@ SHOW_ORG = Action(ShowOrg, LEADERS, show_org)
 SHOW_CALENDAR = Action(ShowCalendar, ADMINS, show_calendar)
 SHOW_DUTY = Action(ShowDuty, ADMINS, show_duty)
 RENEWALS_PAGE = Action(RenewalsPage, ADMINS, show_renewals)
-DUTIES = Action(Command("duties", label=label_of("duties")), LEADERS, show_duties)
-RENEWAL = Action(Command("renewal"), ADMINS, show_renewals)
+DUTIES = Action(Command("duties", label=N_("📋 Deadlines"), description=N_(
+    "Reporting deadlines: mark done; admins: the duty calendar")), LEADERS, show_duties)
+RENEWAL = Action(Command("renewal", description=N_("Record a committee renewal election (换届)")),
+                 ADMINS, show_renewals)
 # Leave a duties flow in progress, as a press of these or the commands did before.
 EXITS = (SHOW_ORG, SHOW_DUTY, SHOW_CALENDAR, RENEWALS_PAGE, DUTIES, RENEWAL)
 

@@ -27,8 +27,8 @@ from handlers.invites.views import (
 from handlers.kit.actions import LEADERS, Act, Action, Command, CommandArgs, Reply
 from handlers.kit.buttons import OrgId
 from handlers.kit.chat import Refused, reply_chat, send
+from handlers.kit.i18n import N_
 from handlers.kit.pseudonyms import pseudonym
-from handlers.menu import label_of
 from handlers.pickers import Picker
 from rules.tree import MEMBER_KINDS
 from storage import invites as store
@@ -124,7 +124,8 @@ async def single_use_invite(act: Act, press: SingleUseInvite) -> None:
 
 
 ACTIONS = (
-    Action(Command("invite", label=label_of("invite")), LEADERS, invite_menu),
+    Action(Command("invite", label=N_("🔗 Invite link"),
+                   description=N_("Invite link and QR code for a branch")), LEADERS, invite_menu),
     Action(InvitePage, LEADERS, turn_page),
     Action(ShowInvite, LEADERS, show_invite),
     Action(AskNewInvite, LEADERS, ask_new_invite),

@@ -55,22 +55,30 @@ ANYONE = Audience("anyone", lambda actor: True)
 MEMBERS = Audience("members", lambda actor: actor.is_member)
 LEADERS = Audience("leaders", lambda actor: actor.is_admin or actor.leads_a_branch)
 ADMINS = Audience("admins", lambda actor: actor.is_admin)
+# For the menu (Command.shown_to): who has not registered; who has (or waits for approval).
+GUESTS = Audience("guests", lambda actor: actor.kind == "guest" and not actor.is_pending)
+REGISTERED = Audience("registered", lambda actor: actor.kind != "guest" or actor.is_pending)
 
 
 @dataclass(frozen=True)
 class Command:
-    """A slash command as an action's trigger; the action gets its arguments. With a `label`
-    (a message id) the reply keyboard's button of that text runs it too."""
+    """A slash command as an action's trigger; the action gets its arguments. With a
+    `description` (a message id) it is in the command menu (handlers/menu.py) of the roles its
+    audience admits, or those `shown_to` admits; with a `label` (a message id) it is on the
+    reply keyboard too, and the button of that text runs it."""
 
     name: str
     label: str | None = None
-    description: str | None = None  # message id for the command menu
+    description: str | None = None
+    shown_to: Audience | None = None  # who sees it in the menu, where not its whole audience
 
-    def handlers(self, callback: Any) -> list[BaseHandler[Update, BranchContext, None]]:
-        """The command, and its keyboard button in every language."""
+    def handlers(
+        self, callback: Any, *, keyboard: bool = True
+    ) -> list[BaseHandler[Update, BranchContext, None]]:
+        """The command, and (unless `keyboard` is off) its keyboard button in every language."""
         found: list[BaseHandler[Update, BranchContext, None]] = [
             CommandHandler(self.name, callback)]
-        if self.label is not None:
+        if keyboard and self.label is not None:
             labels = "|".join(re.escape(text) for text in in_every_language(self.label))
             found.append(MessageHandler(filters.Regex(f"^({labels})$"), callback))
         return found
@@ -190,9 +198,11 @@ class Action(Generic[D]):
         return self.trigger if isinstance(self.trigger, Command) else None
 
     def handlers(self) -> list[BaseHandler[Update, BranchContext, None]]:
-        """The PTB handlers that route this action's presses, or its command and label."""
+        """The PTB handlers that route this action's presses, or its command."""
         if self.command is not None:
-            return self.command.handlers(self.perform)
+            # Its keyboard button is run by the menu (handlers/menu.py) once every conversation
+            # had its look: one pressed during a flow leaves the flow.
+            return self.command.handlers(self.perform, keyboard=False)
         assert self.button is not None
         return [CallbackQueryHandler(self.perform, pattern=self.button.pattern())]
 

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 
 from handlers.access.orgs import access_led_org
-from handlers.kit.actions import ANYONE, LEADERS, Act, Action, Command, CommandArgs, Reply
+from handlers.kit.actions import ANYONE, LEADERS, MEMBERS, Act, Action, Command, CommandArgs, Reply
 from handlers.kit.buttons import BadCallback, OrgId
 from handlers.kit.chat import Refused
 from handlers.kit.context import BranchContext
@@ -160,9 +160,16 @@ async def record_year(act: Act, press: RecordYear) -> Reply:
 
 
 ACTIONS = (
-    Action(Command("compliance"), LEADERS, compliance_menu),
-    Action(Command("ledger"), LEADERS, ledger_menu),
-    Action(Command("record"), ANYONE, my_record),
+    Action(Command("compliance", label=N_("📊 Compliance"),
+                   description=N_("Meetings held against what is required")),
+           LEADERS, compliance_menu),
+    Action(Command("ledger", label=N_("📒 Ledger"),
+                   description=N_("Export the meeting ledger (台账) as .xlsx")),
+           LEADERS, ledger_menu),
+    # Anyone may ask (others are told why not); the menu lists it for those who attend meetings.
+    Action(Command("record", label=N_("📈 My attendance"),
+                   description=N_("My attendance record and rate"), shown_to=MEMBERS),
+           ANYONE, my_record),
     Action(CompliancePickerPage, LEADERS, compliance_picker),
     Action(ShowCompliance, LEADERS, show_compliance),
     Action(MemberPage, LEADERS, turn_member_page),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from handlers.access.attendance import access_led_attendance
 from handlers.kit.actions import LEADERS, Act, Action, Command, CommandArgs, Reply
+from handlers.kit.i18n import N_
 from handlers.makeups.views import AcceptMakeup, awaiting_makeups
 from storage import makeups as store
 
@@ -28,6 +29,8 @@ async def accept_makeup(act: Act, press: AcceptMakeup) -> Reply:
 
 
 ACTIONS = (
-    Action(Command("makeups"), LEADERS, list_makeups),
+    Action(Command("makeups",
+                   description=N_("Catch-ups (补学) members confirmed, waiting for acceptance")),
+           LEADERS, list_makeups),
     Action(AcceptMakeup, LEADERS, accept_makeup),
 )

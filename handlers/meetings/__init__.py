@@ -9,7 +9,8 @@ feature.
 
 from __future__ import annotations
 
-from handlers.kit.actions import ANYONE, LEADERS, MEMBERS, Action, Command
+from handlers.kit.actions import ANYONE, LEADERS, MEMBERS, REGISTERED, Action, Command
+from handlers.kit.i18n import N_
 from handlers.meetings.answers import LEAVE, attend, calendar_file, decide_leave
 from handlers.meetings.loading import Recipient, meeting_info, recipients_of
 from handlers.meetings.manage import (
@@ -23,7 +24,7 @@ from handlers.meetings.manage import (
     turn_list_page,
 )
 from handlers.meetings.schedule import SCHEDULE, choose_org, start_schedule, turn_schedule_page
-from handlers.meetings.steps import drop_buttons, run_command, step_fallbacks
+from handlers.meetings.steps import drop_buttons
 from handlers.meetings.views import (
     ApproveLeave,
     AskCancel,
@@ -47,21 +48,23 @@ from handlers.meetings.views import (
     member_text,
     span_text,
 )
-from handlers.menu import label_of
 
 __all__ = [
     "ACTIONS", "FLOWS", "AskCancel", "AskLeave", "Attend", "CalendarFile", "CloseMeeting",
     "ListMeetings", "MeetingInfo", "OpenCheckin", "PostponeMeeting", "Recipient",
     "ShowMeeting", "ShowRoster", "details_lines", "drop_buttons", "meeting_info",
-    "member_keyboard", "member_text", "recipients_of", "run_command", "span_text",
-    "step_fallbacks",
+    "member_keyboard", "member_text", "recipients_of", "span_text",
 ]
 
 ACTIONS = (
-    Action(Command("schedule", label=label_of("schedule")), LEADERS, start_schedule),
+    Action(Command("schedule", label=N_("🗓 Schedule meeting"),
+                   description=N_("Schedule a meeting (三会一课)")), LEADERS, start_schedule),
     Action(SchedulePick, LEADERS, turn_schedule_page),
     Action(ScheduleFor, LEADERS, choose_org),
-    Action(Command("meetings", label=label_of("meetings")), ANYONE, list_meetings),
+    # Anyone may ask (a guest is told to register first); the menu lists it once registered.
+    Action(Command("meetings", label=N_("📅 Meetings"),
+                   description=N_("Meetings: upcoming, answer, leave"), shown_to=REGISTERED),
+           ANYONE, list_meetings),
     Action(Attend, MEMBERS, attend),
     Action(CalendarFile, ANYONE, calendar_file),
     Action(ApproveLeave, LEADERS, decide_leave),

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from handlers.kit.actions import LEADERS, Action, Command
+from handlers.kit.i18n import N_
 from handlers.members import records
 from handlers.members.pending import list_pending
 from handlers.members.transfer import TRANSFER, old_confirmation
@@ -20,13 +21,14 @@ from handlers.members.views import (
     StatusMenu,
     Transferred,
 )
-from handlers.menu import label_of
 
 __all__ = ["ACTIONS", "FLOWS", "MemberList"]
 
 ACTIONS = (
-    Action(Command("pending", label=label_of("pending")), LEADERS, list_pending),
-    Action(Command("members", label=label_of("members")), LEADERS, records.members_menu),
+    Action(Command("pending", label=N_("📥 Registrations"),
+                   description=N_("Registrations waiting for approval")), LEADERS, list_pending),
+    Action(Command("members", label=N_("👥 Members"), description=N_("Branch members")), LEADERS,
+           records.members_menu),
     Action(MembersPage, LEADERS, records.turn_page),
     Action(MemberList, LEADERS, records.show_list),
     Action(Transferred, LEADERS, records.show_transferred),

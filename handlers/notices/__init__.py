@@ -8,8 +8,8 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from handlers.access.notices import GONE, NOT_A_LEADER
-from handlers.kit.actions import ANYONE, Action, Command
-from handlers.menu import label_of
+from handlers.kit.actions import ANYONE, REGISTERED, Action, Command
+from handlers.kit.i18n import N_
 from handlers.notices.compose import COMPOSE
 from handlers.notices.follow import (
     PROGRESS_EVERY,
@@ -46,7 +46,9 @@ PROGRESS_JOB = "notice-progress"
 
 FLOWS = (COMPOSE,)
 ACTIONS = (
-    Action(Command("notices", label=label_of("notices")), ANYONE, list_notices),
+    # Anyone may ask (a guest is told to register first); the menu lists it once registered.
+    Action(Command("notices", label=N_("📬 Notices"), description=N_("Notices sent to me"),
+                   shown_to=REGISTERED), ANYONE, list_notices),
     Action(SendNow, ANYONE, send_now),  # a second press after the flow ended
     Action(Discard, ANYONE, discard),
     Action(MarkRead, ANYONE, mark_read),

@@ -11,14 +11,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.ext import filters
 
 from handlers.access.notices import author_scope
-from handlers.kit.actions import ANYONE, Act, Command, Reply
+from handlers.kit.actions import ANYONE, LEADERS, Act, Command, Reply
 from handlers.kit.buttons import ButtonData, NoticeId
 from handlers.kit.chat import STALE_BUTTON
 from handlers.kit.flows import Custom, Day, Entry, Flow, Next
-from handlers.kit.i18n import Html, Translator
+from handlers.kit.i18n import N_, Html, Translator
 from handlers.kit.ui import PAGE_SIZE
 from handlers.meetings import drop_buttons
-from handlers.menu import TEXT_INPUT, label_of
+from handlers.menu import TEXT_INPUT
 from handlers.notices import views
 from handlers.notices.follow import confirm, discard_draft, send_notice_copy
 from handlers.notices.views import (
@@ -267,7 +267,10 @@ COMPOSE = Flow(
     name="notices",
     prefix="nt",
     form=NoticeForm,
-    entry=(Entry(Command("notice", label=label_of("notice")), ANYONE, start),
+    # Anyone may start (one not allowed is told why); the menu lists it for leaders.
+    entry=(Entry(Command("notice", label=N_("📣 Notice"),
+                         description=N_("Send a notice to members"), shown_to=LEADERS),
+                 ANYONE, start),
            Entry(NewNotice, ANYONE, start)),
     guard=check_author,
     steps=(

@@ -4,7 +4,7 @@ social organizations and who covers them, terms (start and length) and appointme
 from __future__ import annotations
 
 from handlers.kit.actions import ADMINS, Action, Command
-from handlers.menu import label_of
+from handlers.kit.i18n import N_
 from handlers.orgs import appoint, browse
 from handlers.orgs.setup import ORG_SETUP, STEP_OVER
 from handlers.orgs.views import (
@@ -25,7 +25,8 @@ from handlers.orgs.views import (
 __all__ = ["ACTIONS", "FLOWS"]
 
 ACTIONS = (
-    Action(Command("orgs", label=label_of("orgs")), ADMINS, browse.tree_command),
+    Action(Command("orgs", label=N_("🏛 Organizations"),
+                   description=N_("Organization tree (admins)")), ADMINS, browse.tree_command),
     Action(ShowTree, ADMINS, browse.show_tree),
     Action(ShowCard, ADMINS, browse.show_card),
     Action(ShowSocial, ADMINS, browse.show_social),

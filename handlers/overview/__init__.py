@@ -13,8 +13,7 @@ from telegram.error import TelegramError
 
 from handlers.kit.actions import ADMINS, Act, Action, Command, CommandArgs, Reply
 from handlers.kit.chat import reply_chat, send
-from handlers.kit.i18n import Translator
-from handlers.menu import label_of
+from handlers.kit.i18n import N_, Translator
 from handlers.overview.views import overview_png, overview_text, periods_text
 from storage import overview as store
 
@@ -58,5 +57,9 @@ async def show_overview(act: Act, _: CommandArgs) -> Reply:
     return Reply(overview_text(t, view), new=True)
 
 
-ACTIONS = (Action(Command("overview", label=label_of("overview")), ADMINS, show_overview),)
+ACTIONS = (
+    Action(Command("overview", label=N_("🔭 Overview"), description=N_(
+        "Coverage, compliance, renewals, duties and training below me (admins)")),
+           ADMINS, show_overview),
+)
 FLOWS = ()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from handlers.kit.actions import ANYONE, Act, Action, Command, CommandArgs, Reply
+from handlers.kit.actions import ANYONE, REGISTERED, Act, Action, Command, CommandArgs, Reply
 from handlers.kit.chat import current_actor, send
-from handlers.kit.i18n import escape, translator
-from handlers.menu import commands_for, label_of, main_keyboard, publish_commands_for
+from handlers.kit.i18n import N_, escape, translator
+from handlers.menu import commands_for, main_keyboard, publish_commands_for
 from handlers.profile import views
 from handlers.profile.views import SetLanguage
 from storage import people
@@ -43,8 +43,12 @@ async def set_language(act: Act, press: SetLanguage) -> Reply:
 
 
 ACTIONS = (
-    Action(Command("help", label=label_of("help")), ANYONE, show_help),
-    Action(Command("me", label=label_of("me")), ANYONE, show_profile),
-    Action(Command("language", label=label_of("language")), ANYONE, ask_language),
+    Action(Command("help", label=N_("❓ Help"), description=N_("What I can do for you")), ANYONE,
+           show_help),
+    # Anyone may ask (a guest is told to register first); the menu lists it once registered.
+    Action(Command("me", label=N_("🪪 My profile"), description=N_("My profile"),
+                   shown_to=REGISTERED), ANYONE, show_profile),
+    Action(Command("language", label=N_("🌐 Language"),
+                   description=N_("Change language / 切换语言")), ANYONE, ask_language),
     Action(SetLanguage, ANYONE, set_language),
 )

@@ -39,7 +39,7 @@ def language_keyboard() -> InlineKeyboardMarkup:
 def help_text(t: Translator, kind: str, commands: list[MenuCommand]) -> Html:
     """What the sender's role can do, command by command."""
     lines = [t(ROLE_INTROS[kind]), BLANK]
-    lines += [f"/{c.command} — " + t(c.description) for c in commands]
+    lines += [f"/{c.name} — " + t(c.description) for c in commands]
     lines += [BLANK, t("Every command is also on the keyboard below.")]
     return html_join("\n", lines)
 

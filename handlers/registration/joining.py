@@ -9,7 +9,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from telegram.ext import filters
 
-from handlers.kit.actions import ANYONE, Act, Command, CommandArgs, Reply
+from handlers.kit.actions import ANYONE, GUESTS, Act, Command, CommandArgs, Reply
 from handlers.kit.buttons import InviteId, OrgId
 from handlers.kit.chat import STALE_BUTTON, current_actor, send, show
 from handlers.kit.flows import (
@@ -28,7 +28,7 @@ from handlers.kit.flows import (
 from handlers.kit.i18n import N_, Html, Translator, escape, in_every_language, translator
 from handlers.kit.ui import paged
 from handlers.labels import MEMBER_STATUS_LABELS
-from handlers.menu import TEXT_INPUT, label_of, main_keyboard, publish_commands_for
+from handlers.menu import TEXT_INPUT, main_keyboard, publish_commands_for
 from handlers.registration import views
 from handlers.registration.decisions import notify_leaders
 from handlers.registration.views import (
@@ -231,7 +231,10 @@ REGISTRATION = Flow(
     name="registration",
     prefix="reg",
     form=JoinForm,
-    entry=Entry(Command("start", label=label_of("start")), ANYONE, start),
+    # Anyone may send /start (the registered return to the start); the menu lists it for guests.
+    entry=Entry(Command("start", label=N_("📝 Register"),
+                        description=N_("Register or return to the start"), shown_to=GUESTS),
+                ANYONE, start),
     # The questions stand alone, as they always did: /cancel leaves, the summary goes back.
     steps=(
         Custom(key="lang", render=ask_language, presses=((ChooseLanguage, choose_language),),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from handlers.kit.actions import ANYONE, Act, Action, Command, CommandArgs, Reply
+from handlers.kit.actions import ANYONE, REGISTERED, Act, Action, Command, CommandArgs, Reply
 from handlers.kit.chat import STALE_BUTTON
+from handlers.kit.i18n import N_
 from handlers.reminder_settings.views import NOT_REGISTERED, Toggle, kinds_for, settings_view
 from storage import people
 from storage import reminders as store
@@ -42,7 +43,9 @@ async def toggle(act: Act, press: Toggle) -> Reply:
 
 
 ACTIONS = (
-    Action(Command("settings"), ANYONE, show_settings),
+    # Anyone may ask (a guest is told to register first); the menu lists it once registered.
+    Action(Command("settings", description=N_("Which reminders I receive"), shown_to=REGISTERED),
+           ANYONE, show_settings),
     Action(Toggle, ANYONE, toggle),
 )
 FLOWS = ()

@@ -10,8 +10,8 @@ members are told so, to avoid logging them twice.
 
 from __future__ import annotations
 
-from handlers.kit.actions import ADMINS, ANYONE, LEADERS, Action, Command
-from handlers.menu import label_of
+from handlers.kit.actions import ADMINS, ANYONE, LEADERS, REGISTERED, Action, Command
+from handlers.kit.i18n import N_
 from handlers.training import evidence, panel, requirement, verify, year
 from handlers.training.evidence import EVIDENCE_TEXTS, FILES, evidence_of
 from handlers.training.log_flow import LOG
@@ -39,9 +39,14 @@ from handlers.training.workbook import WORKBOOK_TEXTS, build_workbook
 _megabytes = megabytes  # the name /duties imports
 
 ACTIONS = (
-    Action(Command("training", label=label_of("training")), ANYONE, year.show_training),
-    Action(Command("verify"), LEADERS, verify.verify_command),
-    Action(Command("behind"), LEADERS, panel.behind_command),
+    # Anyone may ask (a guest is told to register first); the menu lists it once registered.
+    Action(Command("training", label=N_("📚 Training"), description=N_(
+        "Training hours: my year, log a training; leaders: verify, export"), shown_to=REGISTERED),
+           ANYONE, year.show_training),
+    Action(Command("verify", description=N_("Training records waiting for verification")),
+           LEADERS, verify.verify_command),
+    Action(Command("behind", description=N_("Who is below the pro-rata training target today")),
+           LEADERS, panel.behind_command),
     Action(ShowYear, ANYONE, year.show_year),
     Action(Withdraw, ANYONE, year.withdraw_record),
     Action(ChoosePanel, LEADERS, panel.choose_panels),

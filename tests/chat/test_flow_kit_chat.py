@@ -116,3 +116,21 @@ async def test_the_final_check_goes_back_to_the_step_it_points_at(bot: Bot) -> N
     assert await _meetings(bot) == 2  # the seeded one and the first past meeting
     await sec.tap("💾 Save the record")
     assert await _meetings(bot) == 3
+
+
+async def test_a_keyboard_label_pressed_during_a_flow_leaves_it_and_runs_its_command(
+        bot: Bot) -> None:
+    sec, _w = await _begin(bot)
+    day = (utcnow().astimezone(ck.SHANGHAI) - timedelta(days=30)).date()
+    # A command of a feature registered before the flow's, one registered after it, a flow.
+    for label, shows in (("👥 Members", "active members"), ("📈 My attendance", "attendance"),
+                         ("📣 Notice", "notice")):
+        await sec.tap("Branch general assembly")
+        assert "On which day was it held?" in sec.last_text
+        await sec.say(label)
+        assert shows in sec.last_text.lower(), (label, sec.last_text)
+        await sec.say(day.isoformat())  # no longer an answer to the flow that was left
+        assert "What was the topic?" not in sec.last_text, label
+        await sec.say("/cancel")
+        await sec.say("/meetings")
+        await sec.tap("📝 Record a past meeting")
