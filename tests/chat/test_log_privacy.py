@@ -70,7 +70,7 @@ async def test_no_telegram_user_id_reaches_the_log(bot: Bot, logged: io.StringIO
 
     output = logged.getvalue()
     assert "refused" in output and "forged or stale callback data" in output
-    assert "could not tell member" in output and "unreachable" in output
+    assert "could not message" in output and "unreachable" in output
     for telegram_id in (ALICE, STRANGER, SECRETARY_ID, ADMIN_ID):
         assert not re.search(rf"(?<!\d){telegram_id}(?!\d)", output), (telegram_id, output)
     assert pseudonym(STRANGER) in output  # lines still tell one person's actions apart
