@@ -56,7 +56,6 @@ from rules.vocabulary import (
     TrainingKind,
 )
 from storage import duties, invites, meetings, notices, orgs, people, training
-from storage.ledger import local_today
 from storage.models import (
     Attendance,
     Base,
@@ -178,7 +177,7 @@ async def build_world(bot: Bot) -> World:
     a = harbour.branches["a"]
     assert bot.app is not None
     now = utcnow()
-    today = local_today(bot.app.settings.tzinfo)
+    today = bot.app.now().astimezone(bot.app.settings.tzinfo).date()
     async with bot.app.database.session() as s:
         org_a = await orgs.get_party_org(s, a)
         assert org_a is not None
@@ -187,7 +186,8 @@ async def build_world(bot: Bot) -> World:
             s, name="Bay Foundation", org_type=SocialOrgType.FOUNDATION, party_org_id=a,
             actor_telegram_id=ADMIN_ID,
         )
-        invite = await invites.create_invite(s, org_id=a, created_by=SEC_A, valid_days=9)
+        invite = await invites.create_invite(s, org_id=a, created_by=SEC_A, valid_days=9,
+                                           now=bot.app.now())
         applicant = await people.submit_registration(s, people.RegistrationForm(
             telegram_id=APPLICANT_A, language="en", real_name=NAMES[APPLICANT_A], org_id=a,
             status=MemberStatus.FULL, joined_party_on=date(2010, 1, 1), phone="+8613900000000",
