@@ -159,8 +159,8 @@ async def test_postpone_typed_in_chinese_moves_the_stored_start(bot: Bot) -> Non
 
 async def test_join_date_typed_in_chinese_is_echoed_and_stored(bot: Bot) -> None:
     assert bot.app is not None
+    bot.app.courier.clock = lambda: NOW  # the invite is made and used by the bot's clock
     _, code = await seed_branch(bot)
-    bot.app.courier.clock = lambda: NOW
     member = bot.person(1501, "Wang")
     await member.say(f"/start {code}")
     await member.tap("中文")
