@@ -7,6 +7,11 @@ the preview's "Send now" does) and the courier is woken as the handler wakes it.
 only: this is not a test and asserts nothing.
 
     .venv/bin/python -m bench.broadcast [--recipients 10000] [--rate 200] [--members 200]
+    .venv/bin/python -m bench.broadcast --paid [--rate 1000]
+
+With --paid the notice is a paid broadcast: the emulator keeps Telegram's free limit (30/s) for
+other sends and counts paid ones in a budget of `--rate`, and the bot paces them at that rate;
+the Stars the emulator charged are printed beside the preview's price.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from bench.common import burst_checkins, p95, scratch_database, seed_checkin_bra
 from bot.application import build_application, polling, prepare_database
 from bot.config import Settings
 from reminders.delivery import schedule_next_wake
+from rules.notices import paid_cost
 from rules.vocabulary import MemberRole, MembershipState, MemberStatus, PartyOrgKind
 from storage import notices as store
 from storage import orgs
@@ -32,6 +38,7 @@ from storage.models import Membership, OutboxMessage, OutboxState, Person
 ADMIN = 4_000_000
 SECRETARY = 4_000_001
 FIRST_RECIPIENT = 7_000_000
+FREE_RATE = 30.0  # Telegram's free broadcast limit, kept for everything but paid sends
 FIRST_MEMBER = 8_000_000  # check-in members: a branch of their own, not among the recipients
 
 
@@ -75,9 +82,10 @@ async def sent_so_far(database: Database, subject: str) -> tuple[int, int, int]:
     return int(rows.get(OutboxState.SENT, 0)), int(rows.get(OutboxState.FAILED, 0)), int(queued)
 
 
-async def main(recipients: int, rate: float, members: int) -> None:
+async def main(recipients: int, rate: float, members: int, paid: bool) -> None:
     async with scratch_database() as url:
-        emulator = await start_emulator(rate)
+        free_rate = FREE_RATE if paid else rate
+        emulator = await start_emulator(free_rate, paid_rate=rate if paid else None)
         try:
             group_a = [FIRST_MEMBER + i for i in range(members)]
             group_b = [FIRST_MEMBER + 100_000 + i for i in range(members)]
@@ -87,7 +95,8 @@ async def main(recipients: int, rate: float, members: int) -> None:
             settings = Settings(
                 token=emulator.token,  # type: ignore[arg-type]
                 api_base_url=emulator.base_url, database_url=url,
-                admins=frozenset({ADMIN}), send_rate_per_second=rate, plan_reminders=False,
+                admins=frozenset({ADMIN}), send_rate_per_second=free_rate, plan_reminders=False,
+                paid_broadcast=paid, paid_broadcast_rate_per_second=rate if paid else 1000,
                 web_port=0, metrics_port=0,  # not measured; never clash with a running bot
             )
             await prepare_database(settings)
@@ -103,7 +112,7 @@ async def main(recipients: int, rate: float, members: int) -> None:
                     notice = await store.save_draft(
                         session, notice_id=None, author_telegram_id=ADMIN, scope_org_id=None,
                         draft=store.Draft("<b>通知</b>：基准测试群发。", [],
-                                          store.Audience(orgs=(big_id,)), True))
+                                          store.Audience(orgs=(big_id,)), True, paid))
                     confirmed_at = time.perf_counter()
                     result = await store.confirm(
                         session, notice, actor_telegram_id=ADMIN, now=datetime.now(UTC),
@@ -124,14 +133,19 @@ async def main(recipients: int, rate: float, members: int) -> None:
                         select(func.min(OutboxMessage.sent_at), func.max(OutboxMessage.sent_at))
                         .where(OutboxMessage.subject == subject))).one()
             courier = application.courier
+            spent = (await emulator.stats())["stars_spent"]
             await database.dispose()
         finally:
             await emulator.stop()
     elapsed = finished - confirmed_at
     steady = (last - first).total_seconds() if first and last else elapsed
     achieved = sent / elapsed
-    print(f"broadcast: {result.recipients} recipients, SQLite, emulator in its own process "
+    kind = f"paid broadcast (free limit {FREE_RATE:g} msg/s for the rest)" if paid else "broadcast"
+    print(f"{kind}: {result.recipients} recipients, SQLite, emulator in its own process "
           f"enforcing {rate:g} msg/s; setup {setup:.0f} s")
+    if paid:
+        print(f"Stars charged by the emulator: {spent}; the preview's price: "
+              f"{paid_cost(result.recipients, 1)}")
     print(f"enqueue (one row per recipient, one transaction): {enqueued * 1000:.0f} ms")
     print(f"sent {sent}, failed {failed} in {elapsed:.1f} s from confirmation: "
           f"{achieved:.1f} msg/s = {achieved / rate:.1%} of the configured {rate:g} msg/s "
@@ -153,5 +167,6 @@ if __name__ == "__main__":
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--members", type=int, default=200)
+    parser.add_argument("--paid", action="store_true", help="a paid broadcast at --rate")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.recipients, arguments.rate, arguments.members))
+    asyncio.run(main(arguments.recipients, arguments.rate, arguments.members, arguments.paid))

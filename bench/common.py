@@ -211,6 +211,13 @@ class RemoteEmulator:
             result: dict[str, object] = await response.json()
             return result
 
+    async def stats(self) -> dict[str, object]:
+        """Flood refusals and the Stars paid broadcasts cost."""
+        async with self.http.get(f"{self.origin}/_emu/api/stats") as response:
+            response.raise_for_status()
+            result: dict[str, object] = await response.json()
+            return result
+
     async def add_user(self, user_id: int) -> None:
         await self._post("/users", {"id": user_id, "first_name": f"u{user_id}"})
         await self._post(f"/users/{user_id}/text", {"text": "hi"})  # they opened the bot
@@ -236,11 +243,14 @@ class RemoteEmulator:
 
 
 async def start_emulator(
-    rate: float | None = None, *, allow_http_webhooks: bool = False
+    rate: float | None = None, *, allow_http_webhooks: bool = False,
+    paid_rate: float | None = None,
 ) -> RemoteEmulator:
     """The emulator in its own process; with `rate`, enforcing Telegram's global limit; with
     `allow_http_webhooks`, pushing updates to bots on this machine over plain http, any port."""
     limit = ["--rate", str(rate)] if rate is not None else []
+    if paid_rate is not None:
+        limit += ["--paid-rate", str(paid_rate)]
     if allow_http_webhooks:
         limit += ["--allow-http-webhooks", "--any-webhook-port"]
     process = await asyncio.create_subprocess_exec(

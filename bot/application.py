@@ -32,7 +32,7 @@ from bot.web.server import WebServer
 from bot.web.tls import certificate_to_upload
 from handlers.kit.context import BranchContext
 from handlers.kit.slots import Slot
-from reminders.delivery import Courier, schedule_next_wake, wake_at
+from reminders.delivery import Courier, schedule_next_wake, senders_for, wake_at
 from reminders.jobs import start_reminders
 from storage.checkin_queue import CheckinQueue
 from storage.db import Database
@@ -218,7 +218,10 @@ def build_application(settings: Settings, *, token: str | None = None) -> Branch
         .defaults(Defaults(tzinfo=settings.tzinfo, parse_mode=ParseMode.HTML))
         .persistence(SqlPersistence(database))
         .context_types(ContextTypes(context=BranchContext))
-        .rate_limiter(PacedRateLimiter(settings.send_rate_per_second, max_retries=5))
+        .rate_limiter(PacedRateLimiter(
+            settings.send_rate_per_second, max_retries=5,
+            paid_rate=settings.paid_broadcast_rate_per_second if settings.paid_broadcast else 0,
+        ))
         # ConversationHandler needs updates of one chat in order: chats run in parallel.
         .concurrent_updates(PerChatUpdateProcessor(settings.max_concurrent_updates))
         .post_init(startup)
@@ -230,6 +233,10 @@ def build_application(settings: Settings, *, token: str | None = None) -> Branch
     application.courier = Courier(
         database, application.bot, chat_interval=settings.send_chat_interval_seconds,
         lease=timedelta(seconds=settings.outbox_lease_seconds),
+        concurrency=senders_for(max(
+            settings.send_rate_per_second,
+            settings.paid_broadcast_rate_per_second if settings.paid_broadcast else 0,
+        )),
         name=take_process_instance(),  # the instance every log line of this process names
     )
     register_all(application)

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     # Notices may use Telegram's paid broadcasts (allow_paid_broadcast: 0.1 Star a message,
     # up to 1000 messages/s); the preview then shows the cost before sending.
     paid_broadcast: bool = False
+    # Paid sends are paced in a budget of their own, not the free one (Telegram: up to 1000/s).
+    paid_broadcast_rate_per_second: float = Field(default=1000.0, gt=0, le=1000)
     # Updates handled at once (one chat's updates always in order).
     max_concurrent_updates: int = Field(default=32, ge=1, le=1024)
     # Meetings: per-kind overrides of the required frequency, e.g. {"lesson": "year:1"}.

@@ -11,7 +11,9 @@ the second has room, and spaced like bulk sends when many wait (a burst released
 reaches Telegram spread by the network and is counted in one second); the courier's bulk
 sends (reminders, notices; marked with `bulk_sends()`)
 evenly spaced, leaving `reserve` sends a second to replies, so a member's command is answered
-at once while a thousand reminders go out.
+at once while a thousand reminders go out. Sends made with `allow_paid_broadcast` (paid
+notices) are not counted in that limit by Telegram but in one of their own (up to 1000/s): they
+are paced by a second limiter at the paid rate, so a paid notice goes out as fast as it is paid.
 """
 
 from __future__ import annotations
@@ -54,9 +56,14 @@ class PacedRateLimiter(BaseRateLimiter[int]):
     """A strict per-second cap; bulk sends evenly spaced below it, replies at once."""
 
     def __init__(
-        self, overall_max_rate: float, *, reserve: int = 1, max_retries: int = 5
+        self, overall_max_rate: float, *, reserve: int = 1, max_retries: int = 5,
+        paid_rate: float = 0,
     ) -> None:
         self.rate = overall_max_rate
+        # Paid broadcasts: all bulk, so nothing of their budget is kept for replies.
+        self.paid = (
+            PacedRateLimiter(paid_rate, reserve=0, max_retries=max_retries) if paid_rate else None
+        )
         # At most this many in any WINDOW: one under the limit, as a margin for jitter.
         self.cap = max(1, math.floor(overall_max_rate * WINDOW) - 1) if overall_max_rate else 0
         # Bulk sends leave `reserve` of those to replies, which then never wait for a slot.
@@ -85,6 +92,8 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         return None
 
     async def shutdown(self) -> None:
+        if self.paid is not None:
+            await self.paid.shutdown()
         if self._dispatcher is not None:
             self._dispatcher.cancel()
             with contextlib.suppress(asyncio.CancelledError, RuntimeError):
@@ -207,6 +216,10 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         chat_id = data.get("chat_id")
         if chat_id is None:  # getUpdates, answerCallbackQuery...: not counted by Telegram
             return await callback(*args, **kwargs)
+        if self.paid is not None and data.get("allow_paid_broadcast"):
+            return await self.paid.process_request(
+                callback, args, kwargs, endpoint, data, rate_limit_args
+            )
         retries = rate_limit_args if rate_limit_args is not None else self.max_retries
         bulk = in_bulk_sends()
         group = self._group(chat_id)

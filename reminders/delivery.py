@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import socket
 import time
@@ -71,6 +72,7 @@ class CourierHost(BranchServices, Protocol):
 SWEEP_EVERY = timedelta(seconds=30)  # also picks up rows another instance planned
 BATCH = 30  # rows claimed at once, sent as senders come free
 CONCURRENT_SENDS = 16  # sends in flight at once: a send that hangs holds only its own
+SEND_ROUND_TRIP = 0.1  # seconds a send may take: enough in flight to keep the rate going
 # Longer than a row can wait in a pass, flood-control waits of the rate limiter included; only
 # rows of a courier that is neither alive nor known wait this long before another takes them.
 LEASE = timedelta(minutes=5)
@@ -98,6 +100,11 @@ UNREACHABLE_NOTICE = N_(
 def backoff(attempts: int) -> timedelta:
     """Wait before retrying after a transient failure: 10 s, 20 s, 40 s ... at most 1 h."""
     return min(timedelta(seconds=10 * 2 ** max(0, attempts - 1)), timedelta(hours=1))
+
+
+def senders_for(rate: float) -> int:
+    """Sends in flight that keep `rate` a second going (a paid broadcast's 1000/s needs 100)."""
+    return max(CONCURRENT_SENDS, math.ceil(rate * SEND_ROUND_TRIP))
 
 
 def courier_name() -> str:

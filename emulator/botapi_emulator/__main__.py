@@ -14,6 +14,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--rate", type=float, default=0, help="global sends/s (0: no limit)")
+    parser.add_argument("--paid-rate", type=float, default=1000,
+                        help="sends/s made with allow_paid_broadcast (Telegram: 1000)")
     parser.add_argument("--window", type=float, default=1.0,
                         help="at most rate × window sends in any window of this many seconds")
     parser.add_argument("--allow-http-webhooks", action="store_true",
@@ -24,7 +26,7 @@ def main(argv: list[str] | None = None) -> None:
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(arguments.host, arguments.port, arguments.rate or None,
                           allow_http_webhooks=arguments.allow_http_webhooks,
-                          window=arguments.window,
+                          window=arguments.window, paid_rate=arguments.paid_rate or None,
                           any_webhook_port=arguments.any_webhook_port))
 
 

@@ -40,6 +40,7 @@ class ControlHttp(Reading):
         app.router.add_get("/_emu/api/users/{user_id}/commands", self._handle_user_commands)
         app.router.add_get("/_emu/api/chats/{chat_id}/messages", self._handle_chat_messages)
         app.router.add_post("/_emu/api/burst", self._handle_burst)
+        app.router.add_get("/_emu/api/stats", self._handle_stats)
 
     async def _handle_page(self, request: web.Request) -> web.StreamResponse:
         return web.FileResponse(STATIC_DIR / "chat.html", headers={"Cache-Control": "no-store"})
@@ -53,6 +54,13 @@ class ControlHttp(Reading):
             safe = re.sub(r"[^A-Za-z0-9._-]", "_", stored.file_name)
             headers["Content-Disposition"] = f'inline; filename="{safe}"'
         return web.Response(body=stored.data, content_type=stored.mime_type, headers=headers)
+
+    async def _handle_stats(self, request: web.Request) -> web.Response:
+        """Flood refusals and what paid broadcasts cost, for benchmarks in another process."""
+        return web.json_response({
+            "flood_refusals": self.flood_refusals, "paid_messages": self.paid_messages,
+            "stars_spent": str(self.stars_spent),
+        })
 
     @staticmethod
     def _control_error(status: int, message: str) -> web.Response:

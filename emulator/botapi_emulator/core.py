@@ -57,6 +57,7 @@ class EmulatorCore:
         bot_first_name: str = "branchbot",
         global_rate_per_second: float | None = 30.0,
         per_chat_rate_per_second: float | None = None,
+        paid_rate_per_second: float | None = 1000.0,
         allow_http_webhooks: bool = False,
         rate_window_seconds: float = 1.0,
         webhook_ports: Collection[int] | None = webhooks.TELEGRAM_WEBHOOK_PORTS,
@@ -113,6 +114,10 @@ class EmulatorCore:
 
         self._global_rate = global_rate_per_second
         self._per_chat_rate = per_chat_rate_per_second
+        # Paid broadcasts (allow_paid_broadcast) skip the global limit for one of their own.
+        self._paid_rate = paid_rate_per_second
+        self._paid_bucket: SlidingWindow | None = None
+        self.paid_messages = 0  # sends made with allow_paid_broadcast, 0.1 Star each
         # Limits are rate × window sends in any window of this many seconds.
         self._rate_window = rate_window_seconds
         self._global_bucket: SlidingWindow | None = None
@@ -158,6 +163,9 @@ class EmulatorCore:
         """Flood windows counted afresh (at start, and when set_rates changes the limits)."""
         self._global_bucket = (
             SlidingWindow(self._global_rate, self._rate_window) if self._global_rate else None
+        )
+        self._paid_bucket = (
+            SlidingWindow(self._paid_rate, self._rate_window) if self._paid_rate else None
         )
         self._chat_buckets = {}
 

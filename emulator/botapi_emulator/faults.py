@@ -7,12 +7,15 @@ import math
 import time
 from collections import deque
 from collections.abc import Collection
+from decimal import Decimal
 from typing import Any
 
 from .core import EmulatorCore
 from .limits import SlidingWindow
 from .public_types import KEEP, Keep
 from .state import ApiError, Failure, parse_chat_id
+
+PAID_MESSAGE_STARS = Decimal("0.1")  # Bot API: allow_paid_broadcast, 0.1 Star a message
 
 
 class LimitsAndFaults(EmulatorCore):
@@ -23,6 +26,7 @@ class LimitsAndFaults(EmulatorCore):
         *,
         global_: float | Keep | None = KEEP,
         per_chat: float | Keep | None = KEEP,
+        paid: float | Keep | None = KEEP,
         window: float | None = None,
     ) -> None:
         """Change flood limits (None disables one; rate × window sends in any `window`
@@ -33,9 +37,16 @@ class LimitsAndFaults(EmulatorCore):
             self._global_rate = global_
         if not isinstance(per_chat, Keep):
             self._per_chat_rate = per_chat
+        if not isinstance(paid, Keep):
+            self._paid_rate = paid
         self._reset_buckets()
 
-    def _check_flood(self, chat_id: int) -> None:
+    @property
+    def stars_spent(self) -> Decimal:
+        """What paid broadcasts cost so far: 0.1 Star a message (Bot API, allow_paid_broadcast)."""
+        return self.paid_messages * PAID_MESSAGE_STARS
+
+    def _check_flood(self, chat_id: int, *, paid: bool = False) -> None:
         now = time.monotonic()
         wait = 0.0
         chat_bucket: SlidingWindow | None = None
@@ -49,8 +60,9 @@ class LimitsAndFaults(EmulatorCore):
                 chat_bucket = SlidingWindow(self._per_chat_rate, self._rate_window)
                 self._chat_buckets[chat_id] = chat_bucket
             wait = max(wait, chat_bucket.wait_time(now))
-        if self._global_bucket is not None:
-            wait = max(wait, self._global_bucket.wait_time(now))
+        overall = self._paid_bucket if paid else self._global_bucket
+        if overall is not None:
+            wait = max(wait, overall.wait_time(now))
         if wait > 0:
             retry_after = max(1, math.ceil(wait))
             self.flood_refusals += 1
@@ -58,8 +70,10 @@ class LimitsAndFaults(EmulatorCore):
             raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
         if chat_bucket is not None:
             chat_bucket.take(now)
-        if self._global_bucket is not None:
-            self._global_bucket.take(now)
+        if overall is not None:
+            overall.take(now)
+        if paid:
+            self.paid_messages += 1
 
     def _note_flood(self, retry_after: int | None) -> None:
         """A 429 went out: sends are expected to pause for retry_after."""

@@ -111,7 +111,7 @@ class Media(Messages):
             size = image_size(photo.data)
             if size is None:
                 raise bad("Bad Request: IMAGE_PROCESS_FAILED")
-        self._check_flood(chat.user_id)
+        self._check_flood(chat.user_id, paid=p.bool_("allow_paid_broadcast"))
         if isinstance(photo, Upload):
             mime = photo.content_type or "image/jpeg"
             if not mime.startswith("image/"):
@@ -146,7 +146,7 @@ class Media(Messages):
         )
         markup = self._parse_markup(p, inline_only=False)
         reply_to = self._reply_to(chat, p)
-        self._check_flood(chat.user_id)
+        self._check_flood(chat.user_id, paid=p.bool_("allow_paid_broadcast"))
         if isinstance(document, Upload):
             name = document.filename or "document"
             mime = (

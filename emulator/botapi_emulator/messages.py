@@ -166,7 +166,7 @@ class Messages(Keyboards):
         )
         markup = self._parse_markup(p, inline_only=False)
         reply_to = self._reply_to(chat, p)
-        self._check_flood(chat.user_id)
+        self._check_flood(chat.user_id, paid=p.bool_("allow_paid_broadcast"))
         msg = self._new_bot_message(
             chat,
             "text",
@@ -191,7 +191,7 @@ class Messages(Keyboards):
             raise bad("Bad Request: wrong longitude specified")
         markup = self._parse_markup(p, inline_only=False)
         reply_to = self._reply_to(chat, p)
-        self._check_flood(chat.user_id)
+        self._check_flood(chat.user_id, paid=p.bool_("allow_paid_broadcast"))
         msg = self._new_bot_message(
             chat,
             "location",

@@ -142,12 +142,12 @@ class BotApiEmulator(ControlHttp):
 
 async def serve(
     host: str, port: int, global_rate: float | None, *, allow_http_webhooks: bool = False,
-    window: float = 1.0, any_webhook_port: bool = False,
+    window: float = 1.0, any_webhook_port: bool = False, paid_rate: float | None = 1000.0,
 ) -> None:
     """Run an emulator alone until interrupted (benchmarks give it its own process)."""
     emulator = BotApiEmulator(
         global_rate_per_second=global_rate, allow_http_webhooks=allow_http_webhooks,
-        rate_window_seconds=window,
+        rate_window_seconds=window, paid_rate_per_second=paid_rate,
         webhook_ports=None if any_webhook_port else webhooks.TELEGRAM_WEBHOOK_PORTS,
     )
     await emulator.start(host=host, port=port)

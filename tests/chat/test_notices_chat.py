@@ -11,6 +11,7 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -467,9 +468,35 @@ async def test_paid_broadcast_shows_its_cost_and_is_off_by_default(database_url:
                  and str(c.params.get("chat_id")) != str(ADMIN_ID)]  # not the preview
         assert calls and all(str(c.params.get("allow_paid_broadcast")).lower() == "true"
                              for c in calls)
+        assert paid_bot.emulator.stars_spent == Decimal("0.7")  # what the preview said
     from bot.config import Settings
 
     assert Settings().paid_broadcast is False
+
+
+async def test_a_paid_notice_goes_out_faster_than_the_free_limit(database_url: str) -> None:
+    """Paid sends are counted by Telegram in a budget of their own: they are not held to the
+    free rate (here 5 a second), and nothing is refused for flooding."""
+    from tests.harness import running_bot
+
+    async for paid_bot in running_bot(database_url, paid_broadcast=True, send_rate_per_second=5,
+                                      paid_broadcast_rate_per_second=200):
+        paid_bot.emulator.set_rates(global_=5)
+        w = await build(paid_bot)
+        admin = who(paid_bot, ADMIN_ID)
+        await compose(admin, "Fast paid notice")
+        await admin.tap(t("Preview ›"))
+        await admin.tap(t("📤 Send now"))
+        await w.deliver()
+        notice = {(m, shown.message_id) for m in (*BRANCH_A, SEC_B, CAROL)
+                  for shown in notices_to(paid_bot, m, "Fast paid notice")}
+        assert len(notice) == 7
+        sent_at = sorted(at for at, chat, message in paid_bot.emulator.answered_sends
+                         if (chat, message) in notice)
+        busiest = max(sum(1 for b in sent_at if a <= b < a + 1.0) for a in sent_at)
+        assert busiest > 5, sent_at  # more in one second than the free limit lets through
+        assert paid_bot.emulator.flood_refusals == 0
+        assert paid_bot.emulator.stars_spent == Decimal("0.7")
 
 
 async def test_the_read_button_looks_pressed_once_pressed_in_both_languages(bot: Bot) -> None:
