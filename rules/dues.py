@@ -13,12 +13,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from enum import StrEnum
 from itertools import pairwise
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from rules.validation import Invalid, fold_full_width, parse_decimal
+from rules.vocabulary import DuesCategory
 
 FEN = Decimal("0.01")
 MAX_BASE = 10_000_000  # yuan a month: a larger base is a typo
@@ -26,17 +26,6 @@ MAX_PAYMENT = 1_000_000  # yuan in one payment: the same
 WARN_TIMES_STANDARD = 10  # a payment above this many times the months' standard asks to confirm
 DEFAULT_MONTHS_AHEAD = 2  # with the branch's consent, a quarter at once: this month and 2 ahead
 MONTH_RE = re.compile(r"^\s*([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*月?\s*$")
-
-
-class DuesCategory(StrEnum):
-    """What a member's dues are reckoned from (2008 规定 arts. 1–4)."""
-
-    EMPLOYED = "employed"  # a share of the monthly base pay, by bracket
-    RETIRED = "retired"  # a share of the monthly pension, by bracket
-    FARMER = "farmer"  # a fixed amount the branch sets within a range
-    STUDENT = "student"
-    UNEMPLOYED = "unemployed"
-    SUBSISTENCE = "subsistence"  # on relief or the local subsistence allowance (低保)
 
 
 class Month(NamedTuple):
@@ -198,6 +187,15 @@ def unpaid_run(since: Month, last_due: Month, paid: Iterable[Month]) -> int:
     while month >= since and month not in done:
         run, month = run + 1, month.plus(-1)
     return run
+
+
+def owing_since(became_member: date | None, on_books: date, books_opened: Month | None
+                ) -> Month | None:
+    """The first month a member owes in the bot: from becoming a (probationary) member, but not
+    before the branch began keeping dues here (its first payment recorded); None until then."""
+    if books_opened is None:
+        return None
+    return max(Month.of(became_member or on_books), books_opened)
 
 
 def parse_month(text: str | None) -> Month | Invalid:

@@ -13,6 +13,9 @@ __all__ = [
     "MUTABLE_REMINDER_KINDS",
     "AttendanceStatus",
     "CheckinMethod",
+    "DuesCategory",
+    "DuesMethod",
+    "DuesPaymentState",
     "MeetingKind",
     "MeetingState",
     "MemberRole",
@@ -140,6 +143,35 @@ class TrainingGroup(enum.StrEnum):
 
     LEADER = "leader"  # 书记, 副书记, 委员 (seed 002 §18)
     MEMBER = "member"  # 正式 and 预备党员
+
+
+# ---------------------------------------------------------------------------------------------
+# Dues (党费)
+# ---------------------------------------------------------------------------------------------
+
+
+class DuesCategory(enum.StrEnum):
+    """What a member's dues are reckoned from (2008 规定; rules/dues.py has the amounts)."""
+
+    EMPLOYED = "employed"  # a share of the monthly base pay, by bracket
+    RETIRED = "retired"  # a share of the monthly pension, by bracket
+    FARMER = "farmer"  # a fixed amount the branch sets within a range
+    STUDENT = "student"
+    UNEMPLOYED = "unemployed"
+    SUBSISTENCE = "subsistence"  # on relief or the local subsistence allowance (低保)
+
+
+class DuesMethod(enum.StrEnum):
+    """How dues were paid: recorded, never processed (the bot handles no money)."""
+
+    CASH = "cash"
+    BANK = "bank"
+    ONLINE = "online"
+
+
+class DuesPaymentState(enum.StrEnum):
+    REPORTED = "reported"  # the member says they paid; the secretary has not confirmed yet
+    CONFIRMED = "confirmed"  # recorded or confirmed by the branch
 
 
 # ---------------------------------------------------------------------------------------------

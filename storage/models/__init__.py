@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models, one module per area, named as the storage module that keeps them:
 the organization tree (orgs), people, memberships and invites (people), meetings, audit,
-conversation persistence, training, the outbox and reminders, duties, notices, the
+conversation persistence, training, dues, the outbox and reminders, duties, notices, the
 dashboard's web sessions, processed updates (instances) and holiday calendars.
 
 Importing this package defines every table on Base.metadata (Alembic's target) and re-exports
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from storage.models.audit import AuditEvent
 from storage.models.base import NAMING, Base, UTCDateTime, utcnow
+from storage.models.dues import DuesPayment, DuesProfile
 from storage.models.duties import Duty, DutyCompletion, TermRenewal
 from storage.models.holiday_calendar import HolidayCalendarDay, HolidayCalendarYear
 from storage.models.instances import ProcessedUpdate
@@ -46,6 +47,8 @@ __all__ = [
     "Base",
     "ConversationState",
     "CourierInstance",
+    "DuesPayment",
+    "DuesProfile",
     "Duty",
     "DutyCompletion",
     "HolidayCalendarDay",

@@ -27,6 +27,8 @@ class PartyOrganization(Base):
     term_years: Mapped[int | None] = mapped_column(Integer)
     # The branch's dues collection day: 1..28, 31 = the last day; None: the calendar's.
     dues_day: Mapped[int | None] = mapped_column(Integer)
+    # Months members may pay ahead (2: a quarter at once); 0 until the branch consents.
+    dues_months_ahead: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[PartyOrganization | None] = relationship(

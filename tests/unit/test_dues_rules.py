@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from rules import dues
 from rules.dues import DEFAULT_STANDARD as STANDARD
-from rules.dues import DuesCategory, Month
+from rules.dues import Month
 from rules.validation import Invalid
+from rules.vocabulary import DuesCategory
 
 
 @pytest.mark.parametrize(("category", "base", "expected"), [
@@ -112,3 +114,10 @@ def test_a_payment_far_above_the_standard_is_a_question_not_a_refusal() -> None:
     assert dues.looks_too_much(Decimal(500), Decimal(15), 3) is True  # > 10 × 45
     assert dues.looks_too_much(Decimal(450), Decimal(15), 3) is False
     assert dues.looks_too_much(Decimal(500), None, 3) is False
+
+
+def test_owing_starts_when_both_the_member_and_the_branchs_books_exist() -> None:
+    assert dues.owing_since(date(1998, 7, 1), date(2025, 3, 9), None) is None
+    assert dues.owing_since(date(1998, 7, 1), date(2025, 3, 9), Month(2026, 1)) == Month(2026, 1)
+    assert dues.owing_since(date(2026, 5, 20), date(2026, 6, 2), Month(2026, 1)) == Month(2026, 5)
+    assert dues.owing_since(None, date(2026, 6, 2), Month(2026, 1)) == Month(2026, 6)

@@ -1,0 +1,247 @@
+"""Dues (党费) kept per member and month: the yearly profile (category and base), payments the
+branch records or a member reports, a branch's members with what they owe, and arrears.
+
+Amounts are integer fen here and Decimal yuan in rules/dues.py (`to_fen`/`to_yuan` between).
+Every write is audited; the base is personal data, so the audit says it changed, not what to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rules import dues as rules
+from rules.dues import Month
+from rules.vocabulary import (
+    DuesCategory,
+    DuesMethod,
+    DuesPaymentState,
+    MembershipState,
+    MemberStatus,
+)
+from storage import audit
+from storage.models import DuesPayment, DuesProfile, Membership, Person
+
+OWING_STATUSES = (MemberStatus.FULL, MemberStatus.PROBATIONARY)  # activists owe no dues
+
+
+def to_fen(yuan: Decimal) -> int:
+    return int((yuan * 100).to_integral_value(ROUND_HALF_UP))
+
+
+def to_yuan(fen: int) -> Decimal:
+    return (Decimal(fen) / 100).quantize(rules.FEN)
+
+
+class DuesError(Exception):
+    """A dues write refused; `code` is a message id the handlers translate."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+async def set_profile(
+    session: AsyncSession, person_id: int, year: int, category: DuesCategory, *,
+    base: Decimal | None, fixed: Decimal | None, by: int, confirmed: bool, now: datetime,
+    standard: rules.DuesStandard = rules.DEFAULT_STANDARD,
+) -> DuesProfile:
+    """The member's category and base for `year` (stated by them, or set by a leader, who then
+    confirms it too); a farmer's fixed amount must lie in the standard's range."""
+    if category is DuesCategory.FARMER and (
+        fixed is None or rules.farmer_amount_ok(standard, fixed) is not None
+    ):
+        raise DuesError("farmer_amount_range")
+    if base is not None and base < 0:
+        raise DuesError("number_format")
+    profile = await session.get(DuesProfile, (person_id, year))
+    if profile is None:
+        profile = DuesProfile(person_id=person_id, year=year)
+        session.add(profile)
+    before = {"category": profile.category, "base_set": profile.base_fen is not None}
+    profile.category = category
+    profile.base_fen = None if base is None or category not in rules.BASED_CATEGORIES \
+        else to_fen(base)
+    profile.fixed_fen = to_fen(fixed) if category is DuesCategory.FARMER and fixed else None
+    profile.stated_by, profile.confirmed_by = by, by if confirmed else None
+    profile.updated_at = now
+    await session.flush()
+    audit.record(session, by, "dues.profile", "person", person_id, year=year, before=before,
+                 after={"category": category, "base_set": profile.base_fen is not None,
+                        "confirmed": confirmed})
+    return profile
+
+
+async def profiles_for(
+    session: AsyncSession, person_ids: Collection[int], year: int
+) -> dict[int, DuesProfile]:
+    """Each person's profile for `year`, or else their latest earlier one (the base is set once
+    a year; until a new one is stated the last one applies)."""
+    if not person_ids:
+        return {}
+    latest = (
+        select(DuesProfile.person_id, func.max(DuesProfile.year).label("year"))
+        .where(DuesProfile.person_id.in_(person_ids), DuesProfile.year <= year)
+        .group_by(DuesProfile.person_id).subquery()
+    )
+    rows = await session.scalars(select(DuesProfile).join(
+        latest, (DuesProfile.person_id == latest.c.person_id) & (DuesProfile.year == latest.c.year)
+    ))
+    return {p.person_id: p for p in rows}
+
+
+def monthly_of(profile: DuesProfile | None,
+               standard: rules.DuesStandard = rules.DEFAULT_STANDARD) -> Decimal | None:
+    """The monthly standard a profile sets; None without a profile or while its base is unset."""
+    if profile is None:
+        return None
+    return rules.monthly_dues(
+        standard, profile.category,
+        None if profile.base_fen is None else to_yuan(profile.base_fen),
+        None if profile.fixed_fen is None else to_yuan(profile.fixed_fen),
+    )
+
+
+def split_fen(total: int, parts: int) -> list[int]:
+    """A payment for several months, month by month: equal, the odd fen to the first ones."""
+    each, rest = divmod(total, parts)
+    return [each + (1 if i < rest else 0) for i in range(parts)]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """Months a payment was recorded for, and months it skipped (already paid or reported)."""
+
+    months: list[Month]
+    already: list[Month]
+
+
+async def record_payment(
+    session: AsyncSession, *, person_id: int, org_id: int, months: Sequence[Month],
+    amount: Decimal, paid_on: date, method: DuesMethod, by: int, now: datetime,
+    paid_by_name: str | None = None, reported: bool = False,
+) -> Recorded:
+    """One payment over `months` (late, current or ahead: the months say which): confirmed when
+    a leader records it, REPORTED when the member does. Months already holding a row are left
+    as they are and returned in `already`; the amount is split over the others."""
+    if not months or amount <= 0:
+        raise DuesError("amount_not_positive")
+    taken = set(await _months_with_rows(session, person_id, months))
+    fresh = [m for m in months if m not in taken]
+    if fresh and to_fen(amount) < len(fresh):
+        raise DuesError("amount_not_positive")  # less than a fen a month
+    for month, fen in zip(fresh, split_fen(to_fen(amount), len(fresh)) if fresh else [],
+                          strict=True):
+        session.add(DuesPayment(
+            person_id=person_id, party_organization_id=org_id, year=month.year,
+            month=month.month, amount_fen=fen, paid_on=paid_on, method=method,
+            paid_by_name=paid_by_name,
+            state=DuesPaymentState.REPORTED if reported else DuesPaymentState.CONFIRMED,
+            recorded_by=by, recorded_at=now, confirmed_by=None if reported else by,
+        ))
+    if fresh:
+        await session.flush()
+        audit.record(session, by, "dues.reported" if reported else "dues.paid", "person",
+                     person_id, months=[str(m) for m in fresh], amount_fen=to_fen(amount),
+                     proxy=paid_by_name is not None)
+    return Recorded(fresh, [m for m in months if m in taken])
+
+
+async def _months_with_rows(
+    session: AsyncSession, person_id: int, months: Sequence[Month]
+) -> list[Month]:
+    rows = await session.execute(
+        select(DuesPayment.year, DuesPayment.month).where(
+            DuesPayment.person_id == person_id,
+            tuple_(DuesPayment.year, DuesPayment.month).in_([(m.year, m.month) for m in months]),
+        )
+    )
+    return [Month(y, m) for y, m in rows]
+
+
+async def decide_reported(
+    session: AsyncSession, person_id: int, months: Sequence[Month], *, accept: bool, by: int
+) -> int:
+    """A leader confirms (or, not accepting, removes) what a member reported for these months;
+    returns how many months changed. Confirmed rows are never touched here."""
+    where = (
+        DuesPayment.person_id == person_id, DuesPayment.state == DuesPaymentState.REPORTED,
+        tuple_(DuesPayment.year, DuesPayment.month).in_([(m.year, m.month) for m in months]),
+    )
+    rows = list(await session.scalars(select(DuesPayment).where(*where)))
+    if accept:
+        for row in rows:
+            row.state, row.confirmed_by = DuesPaymentState.CONFIRMED, by
+    else:
+        await session.execute(delete(DuesPayment).where(*where))
+    if rows:
+        audit.record(session, by, "dues.confirmed" if accept else "dues.returned", "person",
+                     person_id, months=[f"{r.year:04d}-{r.month:02d}" for r in rows])
+    await session.flush()
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class MemberDues:
+    """One member of a branch with their dues through a month."""
+
+    person_id: int
+    name: str
+    monthly: Decimal | None
+    paid: frozenset[Month]  # confirmed
+    reported: frozenset[Month]  # waiting for the secretary
+    owed: tuple[Month, ...]  # neither, from owing_since through the month
+
+
+async def books_opened(session: AsyncSession, org_id: int) -> Month | None:
+    """The first month the branch recorded any dues: before it, nothing is owed in the bot."""
+    row = (await session.execute(
+        select(DuesPayment.year, DuesPayment.month)
+        .where(DuesPayment.party_organization_id == org_id)
+        .order_by(DuesPayment.year, DuesPayment.month).limit(1)
+    )).first()
+    return None if row is None else Month(row[0], row[1])
+
+
+async def branch_dues(
+    session: AsyncSession, org_id: int, through: Month,
+    standard: rules.DuesStandard = rules.DEFAULT_STANDARD,
+) -> list[MemberDues]:
+    """The branch's current party members (activists owe none) with their standard, months
+    paid, reported and owed through `through`, by name."""
+    members = (await session.execute(
+        select(Person.id, Person.real_name, Membership.joined_party_on, Membership.decided_at)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(Membership.party_organization_id == org_id,
+               Membership.state == MembershipState.ACTIVE,
+               Membership.status.in_(OWING_STATUSES))
+        .order_by(Person.real_name, Person.id)
+    )).all()
+    ids = [m.id for m in members]
+    opened = await books_opened(session, org_id)
+    profiles = await profiles_for(session, ids, through.year)
+    rows = (await session.execute(
+        select(DuesPayment.person_id, DuesPayment.year, DuesPayment.month, DuesPayment.state)
+        .where(DuesPayment.person_id.in_(ids))
+    )).all() if ids else []
+    paid: dict[int, set[Month]] = {i: set() for i in ids}
+    reported: dict[int, set[Month]] = {i: set() for i in ids}
+    for person_id, year, month, state in rows:
+        (paid if state is DuesPaymentState.CONFIRMED else reported)[person_id].add(
+            Month(year, month))
+    result = []
+    for member in members:
+        on_books = (member.decided_at or datetime.min).date()
+        since = rules.owing_since(member.joined_party_on, on_books, opened)
+        owed = () if since is None else tuple(rules.months_owed(
+            since, through, paid[member.id] | reported[member.id]))
+        result.append(MemberDues(
+            member.id, member.real_name or "", monthly_of(profiles.get(member.id), standard),
+            frozenset(paid[member.id]), frozenset(reported[member.id]), owed,
+        ))
+    return result
