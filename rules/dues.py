@@ -38,6 +38,11 @@ class Month(NamedTuple):
     def of(cls, day: date) -> Month:
         return cls(day.year, day.month)
 
+    @classmethod
+    def at(cls, index: int) -> Month:
+        """The month numbered `year * 12 + month - 1` (how SQL compares months)."""
+        return cls(index // 12, index % 12 + 1)
+
     def plus(self, months: int) -> Month:
         index = self.year * 12 + self.month - 1 + months
         return Month(index // 12, index % 12 + 1)

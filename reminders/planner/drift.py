@@ -3,7 +3,7 @@ life for months, and at six months get a case to handle (DOMAIN.md, 党章 art. 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,9 +12,17 @@ from sqlalchemy.orm import aliased
 from handlers.kit.i18n import translator
 from reminders import rules
 from reminders.planner.kit import CHECK_WINDOW, PlanSettings, _aware, _plan, _slice, leaders
+from rules import dues
+from rules.dues import Month
 from rules.meetings import MEMBER_STATUSES
-from rules.vocabulary import AttendanceStatus, MeetingState, MembershipState, ReminderKind
-from storage.models import Attendance, Meeting, Membership, Person
+from rules.vocabulary import (
+    AttendanceStatus,
+    DuesPaymentState,
+    MeetingState,
+    MembershipState,
+    ReminderKind,
+)
+from storage.models import Attendance, DuesPayment, Meeting, Membership, Person
 
 
 async def plan_drift(session: AsyncSession, now: datetime, settings: PlanSettings) -> None:
@@ -107,5 +115,81 @@ async def plan_drift(session: AsyncSession, now: datetime, settings: PlanSetting
                         "it in /makeups; if they had good reason, record it with the branch; "
                         "otherwise report the case to the level above.",
                         name=name or "?", last=last_seen.isoformat(),
+                    ),
+                )
+
+
+async def plan_dues_drift(session: AsyncSession, now: datetime, settings: PlanSettings) -> None:
+    """Leaders, when a party member of a branch that keeps dues in the bot has paid none for 3
+    (then 5) months, and at 6 months a case (党章 art. 9: not paying dues is the second trigger).
+
+    The run starts the month after the last month the branch confirmed (a member's own report
+    does not count until confirmed, like a self-confirmed 补学), and never before the member
+    owes: from joining the party, and not before the branch's first recorded payment."""
+    after, until = _slice(now, settings, fresh=CHECK_WINDOW)
+    if not rules.day_checks(after, until, settings.tz):
+        return
+    now = until
+    opened = (
+        select(DuesPayment.party_organization_id.label("org_id"),
+               func.min(DuesPayment.year * 12 + DuesPayment.month - 1).label("first"))
+        .group_by(DuesPayment.party_organization_id).subquery()
+    )
+    last_paid = (
+        select(DuesPayment.person_id.label("person_id"),
+               func.max(DuesPayment.year * 12 + DuesPayment.month - 1).label("last"))
+        .where(DuesPayment.state == DuesPaymentState.CONFIRMED)
+        .group_by(DuesPayment.person_id).subquery()
+    )
+    rows = (await session.execute(
+        select(Membership.id, Membership.party_organization_id, Person.real_name,
+               Membership.joined_party_on, Membership.decided_at, opened.c.first,
+               last_paid.c.last)
+        .join(Person, Person.id == Membership.person_id)
+        .join(opened, opened.c.org_id == Membership.party_organization_id)
+        .outerjoin(last_paid, last_paid.c.person_id == Membership.person_id)
+        .where(Membership.state == MembershipState.ACTIVE,
+               Membership.status.in_(MEMBER_STATUSES))
+    )).all()
+    first_due = min(settings.drift_months)
+    unpaid: list[tuple[int, int, str | None, date]] = []
+    for membership_id, org_id, name, joined, decided, first, last in rows:
+        since = dues.owing_since(joined, (decided or now).date(), Month.at(first))
+        assert since is not None  # the branch's books are open: it has a first payment
+        start = since if last is None else max(since, Month.at(last + 1))
+        if rules.months_absent(start.first_day(), now.astimezone(settings.tz).date()) >= first_due:
+            unpaid.append((membership_id, org_id, name, start.first_day()))
+    by_org = await leaders(session, {org for _m, org, _n, _s in unpaid})
+    for membership_id, org_id, name, since_day in unpaid:
+        alerts = rules.drift_alerts(since_day, now, settings.tz, thresholds=settings.drift_months)
+        case_due = rules.drift_case(since_day, settings.tz)
+        last = Month.of(since_day).plus(-1)
+        for person in by_org.get(org_id, []):
+            t = translator(person.language)
+            for due in alerts:
+                _plan(
+                    settings, person, kind=ReminderKind.DRIFT,
+                    subject=f"membership:{membership_id}",
+                    key=f"dues-drift:{membership_id}:{due.occurrence}", due=due.at,
+                    text=t(
+                        "💰 {name} has paid no party dues for {months} months (paid up to "
+                        "{last}). Please get in touch; after 6 months party rules treat a "
+                        "member as having left.",
+                        name=name or "?", months=due.occurrence.split("m-", 1)[0], last=last,
+                    ),
+                )
+            if case_due.at <= now:
+                _plan(
+                    settings, person, kind=ReminderKind.DRIFT_CASE,
+                    subject=f"membership:{membership_id}",
+                    key=f"dues-drift:{membership_id}:{case_due.occurrence}", due=case_due.at,
+                    text=t(
+                        "⚠️ Case to handle: {name} has paid no party dues for 6 months (paid up "
+                        "to {last}). Party rules (党章 art. 9) treat a member who, without good "
+                        "reason, pays no dues for 6 months as having left the party. Please "
+                        "talk with them and decide: record what they pay; if they had "
+                        "good reason, record it with the branch; otherwise report the case to "
+                        "the level above.",
+                        name=name or "?", last=last,
                     ),
                 )

@@ -3,19 +3,23 @@ six-month case. Planner and courier run on a clock the test moves (tests/chat/te
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select, update
 
+from rules.dues import Month
 from rules.vocabulary import (
     AttendanceStatus,
     CheckinMethod,
+    DuesMethod,
     MeetingKind,
     MemberRole,
     MemberStatus,
     PartyOrgKind,
     ReminderKind,
 )
+from storage import dues as dues_store
 from storage import meetings as meeting_store
 from storage import orgs, people
 from storage.models import Attendance, Membership, NotificationPreference, Person
@@ -185,3 +189,47 @@ async def test_at_six_months_the_secretary_gets_a_case_even_with_drift_muted(bot
     await w.plan(T0 + timedelta(days=183))
     assert len(drift_lines(w, "Case to handle")) == 3  # once each
     assert reminders_about(w.texts(ALICE), "Case to handle") == []
+
+
+async def test_unpaid_dues_warn_at_three_and_five_months_and_open_a_case_at_six(bot: Bot) -> None:
+    """The six-month rule's second trigger: no dues confirmed by the branch (a member's own
+    report does not stop the clock until confirmed); a confirmation restarts the run."""
+    w = await world(bot)
+    assert bot.app is not None
+    await joined_at(w, T0)
+    alice, bob = await membership_of(w, ALICE), await membership_of(w, BOB)
+    async with bot.app.database.session() as session:
+        await dues_store.record_payment(
+            session, person_id=alice.person_id, org_id=w.branch, months=[Month(2030, 1)],
+            amount=Decimal(15), paid_on=date(2030, 1, 7), method=DuesMethod.CASH, by=SECRETARY,
+            now=T0)
+        await dues_store.record_payment(
+            session, person_id=bob.person_id, org_id=w.branch,
+            months=[Month(2030, m) for m in range(1, 7)], amount=Decimal(90),
+            paid_on=date(2030, 1, 7), method=DuesMethod.ONLINE, by=BOB, now=T0, reported=True)
+
+    def dues_lines(name: str) -> list[str]:
+        return [x for x in drift_lines(w, "paid no party dues") if name in x]
+
+    await w.plan(datetime(2030, 4, 1, 2, tzinfo=UTC))  # 10:00 on 1 April in Shanghai
+    assert dues_lines("Name 81003") == [
+        "💰 Name 81003 has paid no party dues for 3 months (paid up to 2029-12). Please get in "
+        "touch; after 6 months party rules treat a member as having left."]
+    assert dues_lines("Name 81002") == []  # January paid: her run starts in February
+    await w.plan(datetime(2030, 5, 1, 2, tzinfo=UTC))
+    assert [x.split(" (")[0] for x in dues_lines("Name 81002")] == [
+        "💰 Name 81002 has paid no party dues for 3 months"]
+    await w.plan(datetime(2030, 7, 1, 2, tzinfo=UTC))
+    bob_lines = dues_lines("Name 81003")
+    assert len(bob_lines) == 3 and "for 5 months" in bob_lines[1]
+    assert bob_lines[2].startswith("⚠️ Case to handle: Name 81003 has paid no party dues for 6")
+    assert "for 5 months (paid up to 2030-01)" in dues_lines("Name 81002")[-1]
+
+    async with bot.app.database.session() as session:  # the secretary confirms Bob's report
+        assert await dues_store.decide_reported(
+            session, bob.person_id, [Month(2030, m) for m in range(1, 7)], accept=True,
+            by=SECRETARY) == 6
+    await w.plan(datetime(2030, 8, 1, 2, tzinfo=UTC))
+    assert len(dues_lines("Name 81003")) == 3  # paid up to June: nothing new for him
+    assert dues_lines("Name 81002")[-1].startswith(
+        "⚠️ Case to handle: Name 81002 has paid no party dues for 6 months (paid up to 2030-01)")
