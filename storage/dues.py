@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import case, delete, extract, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rules import dues as rules
@@ -26,6 +26,7 @@ from rules.vocabulary import (
 )
 from storage import audit
 from storage.models import DuesPayment, DuesProfile, Membership, Person
+from storage.sql_functions import LocalDate
 
 OWING_STATUSES = (MemberStatus.FULL, MemberStatus.PROBATIONARY)  # activists owe no dues
 
@@ -245,3 +246,73 @@ async def branch_dues(
             frozenset(paid[member.id]), frozenset(reported[member.id]), owed,
         ))
     return result
+
+
+@dataclass(frozen=True)
+class Arrears:
+    """A member with at least the asked number of months owed (paid or reported count as not)."""
+
+    org_id: int
+    person_id: int
+    name: str
+    months: int
+
+
+async def arrears(
+    session: AsyncSession, org_ids: Collection[int], through: Month, *, offset_minutes: int,
+    at_least: int = 3,
+) -> list[Arrears]:
+    """Across these branches, current party members owing at least `at_least` months through
+    `through`, most owed first; one query (the admin's view of a province)."""
+    if not org_ids:
+        return []
+    opened = (
+        select(DuesPayment.party_organization_id.label("org_id"),
+               func.min(DuesPayment.year * 12 + DuesPayment.month - 1).label("first"))
+        .where(DuesPayment.party_organization_id.in_(org_ids))
+        .group_by(DuesPayment.party_organization_id).subquery()
+    )
+    became = func.coalesce(Membership.joined_party_on,
+                           LocalDate(Membership.decided_at, offset_minutes))
+    member_since = extract("year", became) * 12 + extract("month", became) - 1
+    since = case((member_since > opened.c.first, member_since), else_=opened.c.first)
+    members = (
+        select(Membership.party_organization_id.label("org_id"), Person.id.label("person_id"),
+               Person.real_name.label("name"), since.label("since"))
+        .join(Person, Person.id == Membership.person_id)
+        .join(opened, opened.c.org_id == Membership.party_organization_id)
+        .where(Membership.state == MembershipState.ACTIVE,
+               Membership.status.in_(OWING_STATUSES))
+        .subquery()
+    )
+    index = DuesPayment.year * 12 + DuesPayment.month - 1
+    last = through.year * 12 + through.month - 1
+    paid = (
+        select(func.count()).where(
+            DuesPayment.person_id == members.c.person_id,
+            index >= members.c.since, index <= last,
+        ).correlate(members).scalar_subquery()
+    )
+    owed = (last - members.c.since + 1 - paid).label("owed")
+    rows = await session.execute(
+        select(members.c.org_id, members.c.person_id, members.c.name, owed)
+        .where(owed >= at_least)
+        .order_by(owed.desc(), members.c.name, members.c.person_id)
+    )
+    return [Arrears(org, person, name or "", int(months)) for org, person, name, months in rows]
+
+
+async def totals_by_month(
+    session: AsyncSession, org_ids: Collection[int], year: int
+) -> dict[tuple[int, int], Decimal]:
+    """Dues confirmed per branch and month of `year` (what a branch hands to the level above)."""
+    if not org_ids:
+        return {}
+    rows = await session.execute(
+        select(DuesPayment.party_organization_id, DuesPayment.month,
+               func.sum(DuesPayment.amount_fen))
+        .where(DuesPayment.party_organization_id.in_(org_ids), DuesPayment.year == year,
+               DuesPayment.state == DuesPaymentState.CONFIRMED)
+        .group_by(DuesPayment.party_organization_id, DuesPayment.month)
+    )
+    return {(org, month): to_yuan(int(fen)) for org, month, fen in rows}

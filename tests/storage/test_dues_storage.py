@@ -115,3 +115,27 @@ async def test_bad_amounts_and_the_base_kept_out_of_the_audit(db: Database) -> N
         profile = (await dues.profiles_for(session, [m1], 2031))[m1]
     assert len(events) == 1 and "12345" not in str(events[0].details)
     assert profile.base_fen == 1_234_567 and dues.monthly_of(profile) == Decimal("246.91")
+
+
+async def test_arrears_and_monthly_totals_across_branches(db: Database) -> None:
+    b = await build_branch(db)
+    m1, m2, m3, stranger = [await person_of(db, m) for m in (b.m1, b.m2, b.m3, b.stranger)]
+    await pay(db, b, m1, Month(2030, 1), 6, "720", date(2030, 1, 10))  # paid up to June
+    await pay(db, b, m2, Month(2030, 1), 2, "0.4", date(2030, 1, 10))  # owes March to June
+    await pay(db, b, m3, Month(2030, 5), 1, "50", date(2030, 5, 3), reported=True)
+    async with db.session() as session:
+        found = await dues.arrears(session, [b.org, b.other_org], Month(2030, 6),
+                                   offset_minutes=480)
+        totals = await dues.totals_by_month(session, [b.org, b.other_org], 2030)
+        lines = {d.person_id: d for d in await dues.branch_dues(session, b.org, Month(2030, 6))}
+    by_person = {a.person_id: a for a in found}
+    assert by_person[m2].months == 4 and by_person[m2].org_id == b.org
+    assert by_person[m3].months == 5  # January–June but the reported May
+    assert m1 not in by_person
+    assert stranger not in by_person  # Branch B keeps no dues in the bot yet
+    secretary = await person_of(db, b.secretary)
+    assert {a.person_id for a in found} == {m2, m3, secretary, await person_of(db, b.committee)}
+    # The same count as the branch's own view.
+    assert all(a.months == len(lines[a.person_id].owed) for a in found)
+    assert totals[(b.org, 1)] == Decimal("120.20") and totals[(b.org, 6)] == Decimal("120.00")
+    assert (b.org, 5) in totals and totals[(b.org, 5)] == Decimal("120.00")  # reported: not yet
