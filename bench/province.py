@@ -11,6 +11,7 @@ Figures only: this is not a test and asserts nothing.
     .venv/bin/python -m bench.province [--orgs 1000] [--members 30000] [--years 5]
     .venv/bin/python -m bench.province --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
     .venv/bin/python -m bench.province --db sqlite+aiosqlite:////tmp/province.db --overview-only
+    .venv/bin/python -m bench.province --db sqlite+aiosqlite:////tmp/province.db --dues-only
 
 With --postgres a scratch database is created on that server (and dropped at the end) and
 ANALYZEd after seeding, as autovacuum would do. With --db URL (a SQLite file or a PostgreSQL
@@ -28,6 +29,7 @@ import os
 import statistics
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +96,41 @@ async def _overview_line(database: Database, settings: Settings) -> str:
     return (f"{'overview (whole province)':<28} {seconds * 1000:8.1f} ms   ({len(view.branches)}"
             f" branches judged, {len(rows)} table rows, {len(view.renewals)} renewals due, "
             f"{len(view.duties)} overdue duties; median of 3 after a warm-up)")
+
+
+async def _dues_lines(database: Database, settings: Settings, org_id: int) -> list[str]:
+    """The dues views (issue 16, goal under 1 s each): the biggest branch's members with
+    what they owe, the province's arrears, and its totals per branch and month."""
+    from rules.dues import Month
+    from storage import dues, overview
+
+    today = overview.local_today(settings.tzinfo)
+    through = Month.of(today)
+    offset = int((settings.tzinfo.utcoffset(datetime.now()) or timedelta()).total_seconds() // 60)
+    async with database.session() as session:
+        branches = list(await session.scalars(select(PartyOrganization.id).where(
+            PartyOrganization.kind.in_((PartyOrgKind.BRANCH, PartyOrgKind.JOINT_BRANCH)))))
+
+    async def branch() -> int:
+        async with database.session() as session:
+            return len(await dues.branch_dues(session, org_id, through))
+
+    async def arrears() -> int:
+        async with database.session() as session:
+            return len(await dues.arrears(session, branches, through, offset_minutes=offset))
+
+    async def totals() -> int:
+        async with database.session() as session:
+            return len(await dues.totals_by_month(session, branches, today.year))
+
+    lines = []
+    for label, action, unit in (("dues of the biggest branch", branch, "members"),
+                                ("dues arrears (whole province)", arrears, "members 3+ months"),
+                                ("dues totals this year", totals, "branch-months")):
+        seconds, count = await median_seconds(action)
+        lines.append(f"{label:<28} {seconds * 1000:8.1f} ms   ({count:,} {unit}; median of 3 "
+                     f"after a warm-up)")
+    return lines
 
 
 def _file_size(path: str) -> int:
@@ -203,15 +240,22 @@ async def run(url: str, arguments: argparse.Namespace) -> None:
     settings = Settings(database_url=url)
     try:
         await _seed(database, url, arguments)
+        if arguments.dues_only:
+            org_id, name, members, people = await _biggest_branch(database)
+            for line in await _dues_lines(database, settings, org_id):
+                print(line)
+            return
         if not arguments.overview_only:
             org_id, name, members, people = await _biggest_branch(database)
             print(f"biggest branch: {name} ({members} members)")
             for line in await time_ledger(database, org_id, settings, arguments.years):
                 print(line)
+            for line in await _dues_lines(database, settings, org_id):
+                print(line)
         print(await _overview_line(database, settings))
     finally:
         await database.dispose()
-    if not arguments.no_bot and not arguments.overview_only:
+    if not (arguments.no_bot or arguments.overview_only or arguments.dues_only):
         for line in await _bot_memory(url, people, arguments.plan_reminders):
             print(line)
 
@@ -257,4 +301,6 @@ if __name__ == "__main__":
                              "(sqlite+aiosqlite:////path.db or postgresql+asyncpg://.../name)")
     parser.add_argument("--overview-only", action="store_true",
                         help="time the overview only (no ledger, no bot)")
+    parser.add_argument("--dues-only", action="store_true",
+                        help="time the dues views only (no ledger, no overview, no bot)")
     asyncio.run(main(parser.parse_args()))

@@ -8,13 +8,13 @@ roles (书记, 副书记, 委员, members, 预备党员, a few activists and pen
 党小组. Over the last Y years every branch holds the meetings the default requirements ask
 for (some branches diligent, some lax), with attendance (mostly present, some on leave or
 absent, some 补学), training records with evidence, committee terms (some ending soon, some
-overdue) and reporting duties with their completions.
+overdue), reporting duties with their completions, and every member's dues month by month.
 
 Everything is written with bulk Core inserts and explicit ids: the same seed and the same
 `today` give the same database. PostgreSQL sequences are moved past the ids afterwards.
 
 The package: province.py (the plan: organizations and people), organizations.py,
-meetings.py, training.py and duties.py (writing each part's rows), writer.py (fast bulk
+meetings.py, training.py, duties.py and dues.py (writing each part's rows), writer.py (fast bulk
 inserts), word_lists.py (the names and topics drawn from).
 """
 
@@ -25,6 +25,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select, text
 
 from storage.db import Database
+from storage.demo.dues import DuesWriting
 from storage.demo.duties import DutiesWriting
 from storage.demo.meetings import MeetingsWriting
 from storage.demo.organizations import OrganizationsWriting
@@ -34,7 +35,9 @@ from storage.demo.writer import DemoCounts, RowWriter, sqlite_converter
 from storage.models import Base
 
 
-class _Generator(OrganizationsWriting, MeetingsWriting, TrainingWriting, DutiesWriting):
+class _Generator(
+    OrganizationsWriting, MeetingsWriting, TrainingWriting, DutiesWriting, DuesWriting
+):
     """The province with every part of its history, written in the order the rows need."""
 
     async def write(self, w: RowWriter) -> None:
@@ -46,6 +49,8 @@ class _Generator(OrganizationsWriting, MeetingsWriting, TrainingWriting, DutiesW
         await w.flush()
         await self._write_training(w)
         await self._write_duties(w)
+        await w.flush()
+        await self._write_dues(w)
         await w.flush()
 
 

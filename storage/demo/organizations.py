@@ -134,6 +134,7 @@ class OrganizationsWriting(Province):
                 joined = self.today - timedelta(days=rng.randint(10, 360))
             else:
                 joined = None
+            person.joined = joined
             moved = bool(branches) and not person.pending and rng.random() < 0.02
             if moved:  # came from another branch: the old membership stays as history
                 old = rng.choice(branches)

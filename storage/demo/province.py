@@ -54,6 +54,7 @@ class PlannedPerson:
     status: MemberStatus
     role: MemberRole
     pending: bool
+    joined: date | None = None  # joined the party (probationary members: within the year)
 
 
 def local_time(day: date, at: time) -> datetime:

@@ -15,14 +15,16 @@ from typing import Any
 import pytest
 from sqlalchemy import func, insert, select
 
+from rules.dues import Month
 from rules.vocabulary import (
     AttendanceStatus,
     MeetingKind,
     MemberRole,
     MembershipState,
     MemberStatus,
+    PartyOrgKind,
 )
-from storage import demo
+from storage import demo, dues
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import (
@@ -261,8 +263,13 @@ async def test_demo_province_has_the_expected_shape_and_is_deterministic(tmp_pat
                 select(func.distinct(Attendance.status)))).all())
             orgs = (await session.scalars(select(PartyOrganization))).all()
             names = (await session.scalars(select(Person.real_name))).all()
+            branch = next(o.id for o in orgs if o.kind is PartyOrgKind.BRANCH)
+            owing = await dues.branch_dues(session, branch, Month.of(TODAY))
     finally:
         await database.dispose()
+    # Every party member has a dues standard and months paid; lax members leave some open.
+    assert owing and all(line.monthly is not None and line.paid for line in owing)
+    assert counts.rows["dues_payments"] > 300 * 12
     assert current == 300  # one current membership per person
     assert roles == set(MemberRole)
     assert statuses == set(MemberStatus)
