@@ -162,6 +162,21 @@ class Act:
         if not allowed:
             self.refuse(message, **values)
 
+    async def settle(
+        self, reply: Reply | None, put: Callable[[Update, Reply], Awaitable[None]]
+    ) -> None:
+        """Once the session is closed: answer the press, say the notes, then what goes before
+        the reply, the reply (by `put`) and what goes after."""
+        await answer(self.update, self.toast)
+        for note in self.notes:
+            await send(self.update, note)
+        for first in self.first:
+            await first()
+        if reply is not None:
+            await put(self.update, reply)
+        for then in self.then:
+            await then()
+
 
 def refuse(update: Update, what: str, message: str = NOT_ALLOWED, **values: Any) -> NoReturn:
     user = update.effective_user
@@ -220,15 +235,7 @@ class Action(Generic[D]):
                 refuse(update, self.name)
             act = Act(update, context, session, actor, translator(actor.language), self.name)
             reply = await self.run(act, data)
-        await answer(update, act.toast)
-        for note in act.notes:
-            await send(update, note)
-        for first in act.first:
-            await first()
-        if reply is not None:
-            await render(update, reply)
-        for then in act.then:
-            await then()
+        await act.settle(reply, render)
 
 
 async def render(update: Update, reply: Reply) -> None:
