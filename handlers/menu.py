@@ -196,17 +196,11 @@ def menu_handler() -> MessageHandler:
 
 # Typed text that answers a question: neither a command nor a keyboard button.
 TEXT_INPUT = filters.TEXT & ~filters.COMMAND & ~MENU_LABEL
-# What conversations not yet on the flow kit keep in user_data; /cancel drops them (a flow
-# drops its own form).
-DRAFTS = ("transfer", "org_draft")
 
 
 async def cancel(update: Update, context: BranchContext) -> int:
-    """Leave whatever conversation is in progress; drafts of it are dropped."""
-    assert context.user_data is not None
+    """Leave whatever conversation is in progress (a flow drops its own form)."""
     t = tr(update, context)
-    for draft in DRAFTS:
-        context.user_data.pop(draft, None)
     await answer(update)
     async with context.db.session() as session:
         actor = await current_actor(session, update, context)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.access import found
 from handlers.access.orgs import access_led_org
 from handlers.kit.actions import Act
 from handlers.kit.buttons import DutyId, OrgId
@@ -18,10 +19,7 @@ from storage.models import Duty, PartyOrganization
 async def access_calendar_duty(act: Act, duty_id: DutyId) -> Duty:
     """A duty of the calendar, which only admins edit."""
     act.check(act.actor.is_admin)
-    duty = await act.session.get(Duty, duty_id)
-    if duty is None:
-        act.refuse(STALE_BUTTON)
-    return duty
+    return found(act, await act.session.get(Duty, duty_id))
 
 
 async def access_occurrence(
@@ -32,11 +30,8 @@ async def access_occurrence(
     duty = await act.session.get(Duty, duty_id)
     if duty is None or duty.id not in {d.id for d in await store.duties_for(act.session, org)}:
         act.refuse(STALE_BUTTON)
-    occurrence = store.occurrence_of(duty, org, key, act.today(),
-                                     await work_calendar(act.session))
-    if occurrence is None:
-        act.refuse(STALE_BUTTON)
-    return org, duty, occurrence
+    calendar = await work_calendar(act.session)
+    return org, duty, found(act, store.occurrence_of(duty, org, key, act.today(), calendar))
 
 
 async def dues_duty(session: AsyncSession, org: PartyOrganization) -> Duty | None:
@@ -47,10 +42,7 @@ async def dues_duty(session: AsyncSession, org: PartyOrganization) -> Duty | Non
 async def access_dues_duty(act: Act, org_id: OrgId) -> tuple[PartyOrganization, Duty]:
     """An organization the actor runs, with the dues duty that falls on it."""
     org = await access_led_org(act, org_id)
-    duty = await dues_duty(act.session, org)
-    if duty is None:
-        act.refuse(STALE_BUTTON)
-    return org, duty
+    return org, found(act, await dues_duty(act.session, org))
 
 
 async def access_duty_scope(act: Act, org_id: OrgId) -> PartyOrganization | None:

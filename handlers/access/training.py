@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.access import found
 from handlers.kit.actions import Act
 from handlers.kit.buttons import OrgId, TrainingId
 from handlers.kit.chat import STALE_BUTTON
@@ -83,10 +84,7 @@ def can_decide(actor: Actor, info: RecordInfo) -> bool:
 
 async def access_record(act: Act, record_id: TrainingId) -> RecordInfo:
     """A record of a member the actor leads."""
-    info = await record_info(act.session, record_id)
-    if info is None:
-        act.check(act.actor.is_admin or act.actor.leads_a_branch)
-        act.refuse(STALE_BUTTON)
+    info = found(act, await record_info(act.session, record_id), leaders=True)
     act.check(leads_member_of(act.actor, info))
     return info
 
@@ -102,9 +100,7 @@ async def access_decided_record(act: Act, record_id: TrainingId) -> RecordInfo:
 
 async def access_own_record(act: Act, record_id: TrainingId) -> RecordInfo:
     """One of the actor's own records."""
-    info = await record_info(act.session, record_id)
-    if info is None:
-        act.refuse(STALE_BUTTON)
+    info = found(act, await record_info(act.session, record_id))
     act.check(act.actor.person_id is not None and act.actor.person_id == info.person_id)
     return info
 
@@ -119,9 +115,7 @@ async def access_open_record(act: Act, record_id: TrainingId) -> RecordInfo:
 
 async def access_evidence(act: Act, record_id: TrainingId) -> RecordInfo:
     """A record whose files the actor may see: their own, or a member's they lead."""
-    info = await record_info(act.session, record_id)
-    if info is None:
-        act.refuse(STALE_BUTTON)
+    info = found(act, await record_info(act.session, record_id))
     own = act.actor.person_id is not None and act.actor.person_id == info.person_id
     act.check(own or leads_member_of(act.actor, info))
     return info

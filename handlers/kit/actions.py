@@ -8,7 +8,7 @@ button is no longer valid"), opens the one database session of the update, loads
 from the database (never from the button), refuses (and logs) anyone outside the audience,
 runs the action, answers the press and renders its Reply after the session is closed.
 The object a press points at is loaded by an `access_*` function that checks the actor may
-see it, so an action cannot forget the check: see handlers/kit/access.py.
+see it, so an action cannot forget the check: see handlers/access/.
 """
 
 from __future__ import annotations
@@ -221,14 +221,8 @@ class Action(Generic[D]):
         assert self.button is not None
         return [CallbackQueryHandler(self.perform, pattern=self.button.pattern())]
 
-    def data_of(self, update: Update, context: BranchContext) -> D:
-        if self.button is not None:
-            query = update.callback_query
-            return self.button.unpack(query.data if query else None)  # type: ignore[return-value]
-        return CommandArgs(tuple(context.args or ())) # type: ignore[return-value]
-
     async def perform(self, update: Update, context: BranchContext) -> None:
-        data = self.data_of(update, context)
+        data = trigger_data(self.trigger, update, context)
         async with context.db.session() as session:
             actor = await current_actor(session, update, context)
             if not self.audience.admits(actor):
@@ -236,6 +230,15 @@ class Action(Generic[D]):
             act = Act(update, context, session, actor, translator(actor.language), self.name)
             reply = await self.run(act, data)
         await act.settle(reply, render)
+
+
+def trigger_data(trigger: type[Any] | Command, update: Update, context: BranchContext) -> Any:
+    """What started an action or a flow: a command's arguments, or the press unpacked (a forged
+    one is BadCallback)."""
+    if isinstance(trigger, Command):
+        return CommandArgs(tuple(context.args or ()))
+    query = update.callback_query
+    return trigger.unpack(query.data if query else None)
 
 
 async def render(update: Update, reply: Reply) -> None:

@@ -91,19 +91,6 @@ async def current_actor(
     return actor
 
 
-def require(allowed: bool, update: Update, what: str = "") -> None:
-    """Refuse (and log) an action the actor is not allowed to take."""
-    if not allowed:
-        user = update.effective_user
-        logger.warning(
-            "refused %s for user %s (data %r)",
-            what or "action",
-            pseudonym(user.id if user else None),
-            update.callback_query.data if update.callback_query else None,
-        )
-        raise Refused(NOT_ALLOWED)
-
-
 def reply_chat(update: Update) -> Chat:
     """Where answers go: the private chat the update came from, else the sender's private chat
     (handlers/privacy.py keeps group updates away; a group action it lets through answers so)."""
@@ -140,15 +127,6 @@ async def show(update: Update, text: Html, *, new: bool = False, **kwargs: Any) 
                 return
             logger.info("could not edit message, sending a new one: %s", exc)
     await send(update, text, **kwargs)
-
-
-def draft_id(context: BranchContext, key: str) -> int | None:
-    """The record id a multi-step flow keeps under user_data[key] (None if the flow is gone)."""
-    assert context.user_data is not None
-    pending = context.user_data.get(key)
-    if isinstance(pending, dict) and isinstance(pending.get("id"), int):
-        return int(pending["id"])
-    return None
 
 
 # A fresh row is the sender's to send for this long: the courier's passes (in the bulk lane,

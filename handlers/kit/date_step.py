@@ -101,15 +101,12 @@ def day_text(language: str, day: date, today: date) -> str:
     return _formatted(language, day, DAY_PATTERN if day.year == today.year else DAY_YEAR_PATTERN)
 
 
-def moment_text(language: str, local: datetime, today: date) -> str:
-    """12月5日 周六 14:30 / Sat 5 Dec 14:30 (a wall time in the deployment's zone)."""
-    return f"{day_text(language, local.date(), today)} {local:%H:%M}"
-
-
 def value_text(language: str, value: date | datetime, tz: Any, today: date) -> str:
-    if isinstance(value, datetime):
-        return moment_text(language, value.astimezone(tz), today)
-    return day_text(language, value, today)
+    """A day, or a start as 12月5日 周六 14:30 / Sat 5 Dec 14:30 (a naive one: a wall time)."""
+    if not isinstance(value, datetime):
+        return day_text(language, value, today)
+    local = value if value.tzinfo is None else value.astimezone(tz)
+    return f"{day_text(language, local.date(), today)} {local:%H:%M}"
 
 
 def quick_days(today: date, prefer: Prefer) -> list[tuple[str, date]]:
@@ -172,10 +169,6 @@ def read_typed(
     return datetime.combine(reading.day, reading.at)
 
 
-def no_check(t: Translator, _value: Any, _now: datetime) -> Html | None:
-    return None
-
-
 @dataclass(frozen=True)
 class DateStep:
     """One date question of a flow: `handlers()` go in its state, `markup` under its question."""
@@ -186,7 +179,7 @@ class DateStep:
     prefer: Prefer  # which way a day without a year (or a bare weekday) is read
     # The flow goes on with the accepted value (aware UTC datetime, or date).
     done: Callable[[Update, BranchContext, Any], Awaitable[object]]
-    check: DateCheck = no_check
+    check: DateCheck | None = None
     quick: bool = True  # days far back (joining the party) get no quick buttons
 
     def handlers(self, text_filter: Any) -> list[BaseHandler[Any, Any, Any]]:
@@ -224,11 +217,11 @@ class DateStep:
         if isinstance(value, datetime) and value.tzinfo is None:
             when = check_when(value, tz, now)
             if isinstance(when, str):
-                return problem_text(t, when, True, moment_text(t.language, value, today))
+                return problem_text(t, when, True, value_text(t.language, value, tz, today))
             value = when
         elif isinstance(value, datetime) and value <= now:  # confirmed a while later
             return problem_text(t, "past", True, value_text(t.language, value, tz, today))
-        problem = self.check(t, value, now.astimezone(tz))
+        problem = self.check(t, value, now.astimezone(tz)) if self.check else None
         return value if problem is None else problem
 
     async def typed(self, update: Update, context: BranchContext) -> object:

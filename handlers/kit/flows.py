@@ -46,8 +46,8 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from handlers.kit.actions import Act, Action, Command, CommandArgs, Reply, refuse
-from handlers.kit.buttons import BadCallback, ButtonData
+from handlers.kit.actions import Act, Action, Command, Reply, refuse, trigger_data
+from handlers.kit.buttons import BadCallback
 from handlers.kit.chat import (
     STALE_BUTTON,
     Refused,
@@ -58,7 +58,7 @@ from handlers.kit.chat import (
 )
 from handlers.kit.context import BranchContext
 from handlers.kit.date_step import PENDING as DATE_PENDING
-from handlers.kit.date_step import DateStep, no_check
+from handlers.kit.date_step import DateStep
 from handlers.kit.i18n import Html, html_join, plain_text, translator
 from handlers.kit.steps import (  # noqa: F401  (re-exported: features declare flows from here)
     CANCEL_DATA,
@@ -146,10 +146,7 @@ class Flow(Generic[F]):
             context.user_data.pop(self._slot, None)
 
     def _step(self, key: str) -> AnyStep:
-        for step in self.steps:
-            if step.key == key:
-                return step
-        raise KeyError(key)
+        return {step.key: step for step in self.steps}[key]
 
     def _after(self, key: str | None, form: F) -> AnyStep:
         keys = [step.key for step in self.steps]
@@ -229,7 +226,7 @@ class Flow(Generic[F]):
 
         return DateStep(key=f"{self.name}.{step.key}", state=step.key,
                         moment=step.moment, prefer=step.prefer, done=done,
-                        check=step.check or no_check, quick=step.quick)
+                        check=step.check, quick=step.quick)
 
     # -- handlers ---------------------------------------------------------------------------
 
@@ -256,12 +253,7 @@ class Flow(Generic[F]):
         return (self.entry,) if isinstance(self.entry, Entry) else tuple(self.entry)
 
     async def _start(self, entry: Entry[Any, F], update: Update, context: BranchContext) -> object:
-        if isinstance(entry.trigger, Command):
-            data: Any = CommandArgs(tuple(context.args or ()))
-        else:
-            assert issubclass(entry.trigger, ButtonData)
-            query = update.callback_query
-            data = entry.trigger.unpack(query.data if query else None)
+        data = trigger_data(entry.trigger, update, context)
 
         async def body(act: Act) -> tuple[Reply | None, object]:
             if not entry.audience.admits(act.actor):

@@ -27,11 +27,6 @@ def cb(*parts: object) -> str:
     return data
 
 
-def cb_pattern(prefix: str) -> str:
-    """Regex for CallbackQueryHandler matching one prefix."""
-    return rf"^{prefix}(:|$)"
-
-
 def cb_args(data: str | None, prefix: str, *kinds: type) -> list[Any]:
     """Split `prefix:a:b` and convert each part to the given type, else BadCallback."""
     parts = (data or "").split(":")
