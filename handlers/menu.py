@@ -139,25 +139,21 @@ async def publish_default_commands(application: Application) -> None:
     """The command menu everyone sees before registering, in each language."""
     for language, locale in LANGUAGES.items():
         await application.bot.set_my_commands(
-            _bot_commands("guest", language),
-            scope=BotCommandScopeAllPrivateChats(),
-            language_code=None if language == "zh" else locale[:2],
-        )
+            _bot_commands("guest", language), scope=BotCommandScopeAllPrivateChats(),
+            language_code=None if language == "zh" else locale[:2])
     # Admins get their menu even before they have talked to the bot, where Telegram allows.
     settings = application.settings  # type: ignore[attr-defined]
     for admin_id in settings.admins:
-        await publish_commands_for(
-            application, Actor(telegram_id=admin_id, language="zh", is_admin=True)
-        )
+        await publish_commands_for(application,
+                                   Actor(telegram_id=admin_id, language="zh", is_admin=True))
 
 
 async def publish_commands_for(application: Application, actor: Actor) -> None:
     """Give one chat the command menu of the actor's role and language."""
     kind = "member" if actor.is_pending else actor.kind
     try:
-        await application.bot.set_my_commands(
-            _bot_commands(kind, actor.language), scope=BotCommandScopeChat(actor.telegram_id)
-        )
+        await application.bot.set_my_commands(_bot_commands(kind, actor.language),
+                                               scope=BotCommandScopeChat(actor.telegram_id))
     except TelegramError as exc:  # e.g. an admin who never opened the bot: "chat not found"
         logger.info("no command menu for chat %s: %s", pseudonym(actor.telegram_id), exc)
 

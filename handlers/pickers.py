@@ -22,9 +22,8 @@ from storage import orgs as org_store
 from storage.orgs import TreeRow
 
 
-async def managed_orgs(
-    session: AsyncSession, actor: Actor, *, member_kinds_only: bool
-) -> list[TreeRow]:
+async def managed_orgs(session: AsyncSession, actor: Actor, *,
+                       member_kinds_only: bool) -> list[TreeRow]:
     """The organizations the actor runs, in tree order (admins: all of them)."""
     roots = None if actor.is_admin else set(actor.managed_org_ids)
     rows = await org_store.party_tree(session, roots)
@@ -55,9 +54,8 @@ class Picker:
         return await managed_orgs(act.session, act.actor,
                                   member_kinds_only=self.member_kinds_only)
 
-    async def open(
-        self, act: Act, *, nothing: str, on_one: Callable[[OrgId], Awaitable[Reply | None]]
-    ) -> Reply | None:
+    async def open(self, act: Act, *, nothing: str,
+                   on_one: Callable[[OrgId], Awaitable[Reply | None]]) -> Reply | None:
         """A command: no organization says `nothing`, one opens at once, several ask."""
         rows = await self.rows(act)
         if not rows:

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from telegram import (
+    Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -119,12 +120,8 @@ def private_copy(update: Update, bot: Any) -> PrivateCopy:
     assert message is not None and message.text is not None and user is not None
     data = update.to_dict()
     body = data["message"]
-    chat: dict[str, Any] = {"id": user.id, "type": ChatType.PRIVATE, "first_name": user.first_name}
-    if user.last_name:
-        chat["last_name"] = user.last_name
-    if user.username:
-        chat["username"] = user.username
-    body["chat"] = chat
+    body["chat"] = Chat(user.id, ChatType.PRIVATE, first_name=user.first_name,
+                        last_name=user.last_name, username=user.username).to_dict()
     for key in ("reply_to_message", "message_thread_id", "is_topic_message", "quote",
                 "external_reply", "is_automatic_forward"):
         body.pop(key, None)
@@ -133,14 +130,12 @@ def private_copy(update: Update, bot: Any) -> PrivateCopy:
     command = message.text[:command_length].split("@", 1)[0]
     cut = command_length - len(command)
     body["text"] = command + message.text[command_length:]
-    entities = []
-    for entity in body.get("entities", []):
+    body["entities"] = body.get("entities", [])
+    for entity in body["entities"]:
         if entity["offset"] == 0:
             entity["length"] = len(command)
         else:
             entity["offset"] -= cut
-        entities.append(entity)
-    body["entities"] = entities
     return PrivateCopy.de_json(data, bot)  # type: ignore[return-value]
 
 
@@ -189,9 +184,8 @@ async def _answer_privately(update: Update, context: BranchContext) -> None:
     await _tell_group(message, t(ANSWERED_PRIVATELY), reply, None)
 
 
-async def _tell_group(
-    message: Message, text: str, reply: ReplyParameters, markup: InlineKeyboardMarkup | None
-) -> None:
+async def _tell_group(message: Message, text: str, reply: ReplyParameters,
+                      markup: InlineKeyboardMarkup | None) -> None:
     try:
         await message.chat.send_message(text, reply_parameters=reply, reply_markup=markup)
     except TelegramError as exc:  # e.g. the bot may no longer write in the group

@@ -22,9 +22,8 @@ async def access_calendar_duty(act: Act, duty_id: DutyId) -> Duty:
     return found(act, await act.session.get(Duty, duty_id))
 
 
-async def access_occurrence(
-    act: Act, duty_id: DutyId, org_id: OrgId, key: str
-) -> tuple[PartyOrganization, Duty, DutyOccurrence]:
+async def access_occurrence(act: Act, duty_id: DutyId, org_id: OrgId,
+                            key: str) -> tuple[PartyOrganization, Duty, DutyOccurrence]:
     """An occurrence of a duty that falls on an organization the actor runs."""
     org = await access_led_org(act, org_id)
     duty = await act.session.get(Duty, duty_id)

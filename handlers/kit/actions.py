@@ -72,9 +72,8 @@ class Command:
     description: str | None = None
     shown_to: Audience | None = None  # who sees it in the menu, where not its whole audience
 
-    def handlers(
-        self, callback: Any, *, keyboard: bool = True
-    ) -> list[BaseHandler[Update, BranchContext, None]]:
+    def handlers(self, callback: Any, *,
+                 keyboard: bool = True) -> list[BaseHandler[Update, BranchContext, None]]:
         """The command, and (unless `keyboard` is off) its keyboard button in every language."""
         found: list[BaseHandler[Update, BranchContext, None]] = [
             CommandHandler(self.name, callback)]
@@ -162,9 +161,8 @@ class Act:
         if not allowed:
             self.refuse(message, **values)
 
-    async def settle(
-        self, reply: Reply | None, put: Callable[[Update, Reply], Awaitable[None]]
-    ) -> None:
+    async def settle(self, reply: Reply | None,
+                     put: Callable[[Update, Reply], Awaitable[None]]) -> None:
         """Once the session is closed: answer the press, say the notes, then what goes before
         the reply, the reply (by `put`) and what goes after."""
         await answer(self.update, self.toast)
@@ -213,13 +211,10 @@ class Action(Generic[D]):
         return self.trigger if isinstance(self.trigger, Command) else None
 
     def handlers(self) -> list[BaseHandler[Update, BranchContext, None]]:
-        """The PTB handlers that route this action's presses, or its command."""
-        if self.command is not None:
-            # Its keyboard button is run by the menu (handlers/menu.py) once every conversation
-            # had its look: one pressed during a flow leaves the flow.
-            return self.command.handlers(self.perform, keyboard=False)
-        assert self.button is not None
-        return [CallbackQueryHandler(self.perform, pattern=self.button.pattern())]
+        """The PTB handlers that route this action's presses, or its command. A command's
+        keyboard button is run by the menu (handlers/menu.py) once every conversation had its
+        look: one pressed during a flow leaves the flow."""
+        return trigger_handlers(self.trigger, self.perform, keyboard=False)
 
     async def perform(self, update: Update, context: BranchContext) -> None:
         data = trigger_data(self.trigger, update, context)
@@ -230,6 +225,15 @@ class Action(Generic[D]):
             act = Act(update, context, session, actor, translator(actor.language), self.name)
             reply = await self.run(act, data)
         await act.settle(reply, render)
+
+
+def trigger_handlers(trigger: type[Any] | Command, callback: Any, *,
+                     keyboard: bool = True) -> list[BaseHandler[Update, BranchContext, None]]:
+    """What routes a trigger to `callback`: a command (see Command.handlers), or the presses of
+    a button family."""
+    if isinstance(trigger, Command):
+        return trigger.handlers(callback, keyboard=keyboard)
+    return [CallbackQueryHandler(callback, pattern=trigger.pattern())]
 
 
 def trigger_data(trigger: type[Any] | Command, update: Update, context: BranchContext) -> Any:

@@ -56,6 +56,14 @@ class BadCallback(Exception):
     """Callback data that our buttons never produce: forged, or from an old version."""
 
 
+def cb(*parts: object) -> str:
+    """Join callback data parts with ':'; fails loudly if Telegram would refuse it."""
+    data = ":".join(str(p) for p in parts)
+    if len(data.encode()) > MAX_CALLBACK_BYTES:
+        raise ValueError(f"callback data too long: {data!r}")
+    return data
+
+
 def callback_int(raw: str, data: str | None = None) -> int:
     """A number from callback data: ASCII digits only (int() takes '١', ' 1', '1_0') and
     within a 32-bit id column, else BadCallback."""
@@ -175,11 +183,7 @@ class ButtonData:
         ButtonData._families[prefix] = cls
 
     def pack(self) -> str:
-        parts = [self.prefix] + [codec.pack(getattr(self, name)) for name, codec in self._codecs]
-        data = ":".join(parts)
-        if len(data.encode()) > MAX_CALLBACK_BYTES:
-            raise ValueError(f"callback data too long: {data!r}")
-        return data
+        return cb(self.prefix, *(codec.pack(getattr(self, name)) for name, codec in self._codecs))
 
     @classmethod
     def unpack(cls, data: str | None) -> Self:

@@ -69,18 +69,12 @@ def tr(update: Update, context: BranchContext) -> Translator:
     return translator(language_of(update, context))
 
 
-async def current_actor(
-    session: AsyncSession, update: Update, context: BranchContext
-) -> Actor:
+async def current_actor(session: AsyncSession, update: Update, context: BranchContext) -> Actor:
     """Load the sender's roles from the database (never from the button they pressed)."""
     user = update.effective_user
     assert user is not None
-    actor = await load_actor(
-        session,
-        user.id,
-        admins=context.settings.admins,
-        language=language_of(update, context),
-    )
+    actor = await load_actor(session, user.id, admins=context.settings.admins,
+                             language=language_of(update, context))
     if context.user_data is not None and context.user_data.get("lang") != actor.language:
         context.user_data["lang"] = actor.language
     if actor.person_id is not None:
@@ -146,9 +140,8 @@ async def deliver(context: BranchContext, telegram_id: int, text: Html, **kwargs
     return await deliver_many(context, [(telegram_id, text, kwargs.get("reply_markup"))]) == 1
 
 
-async def deliver_many(
-    context: BranchContext, messages: Sequence[tuple[int, Html, ReplyMarkup | None]]
-) -> int:
+async def deliver_many(context: BranchContext,
+                       messages: Sequence[tuple[int, Html, ReplyMarkup | None]]) -> int:
     """Send each (chat, text, markup) like `deliver`; returns how many arrived now."""
     if not messages:
         return 0

@@ -134,9 +134,8 @@ def quick_keyboard(
     return keyboard([row[:2], row[2:], *extra_rows])
 
 
-def problem_text(
-    t: Translator, reason: str, moment: bool, when: str = "", prefer: Prefer = "future"
-) -> Html:
+def problem_text(t: Translator, reason: str, moment: bool, when: str = "",
+                 prefer: Prefer = "future") -> Html:
     """What was wrong with a typed date, in the reader's language."""
     if reason in ("empty", "date_format"):
         reason = ("moment_format" if moment
@@ -151,10 +150,8 @@ def unambiguous(text: str | None, moment: bool) -> bool:
     return isinstance(parse_date(text), date)
 
 
-def read_typed(
-    text: str | None, *, moment: bool, today: date, language: str, prefer: Prefer,
-    day: date | None = None,
-) -> date | datetime | str:
+def read_typed(text: str | None, *, moment: bool, today: date, language: str, prefer: Prefer,
+               day: date | None = None) -> date | datetime | str:
     """The reading of typed text: a day, or a naive wall-clock start; else a problem key.
     `day` is a day already pressed, for a time typed alone."""
     if not moment:
@@ -207,9 +204,8 @@ class DateStep:
             pending = context.user_data[PENDING] = {"step": self.key}
         return pending
 
-    def _verified(
-        self, t: Translator, context: BranchContext, value: date | datetime
-    ) -> date | datetime | Html:
+    def _verified(self, t: Translator, context: BranchContext,
+                  value: date | datetime) -> date | datetime | Html:
         """A day, or a start (a wall time made aware: it must exist and lie ahead), passed by
         the step's check; else why not."""
         tz, now = context.settings.tzinfo, context.now()
@@ -316,9 +312,8 @@ class DateStep:
         return await self._take(update, context,
                                 datetime.combine(date.fromisoformat(pressed), offered[raw]))
 
-    async def _accept(
-        self, update: Update, context: BranchContext, value: date | datetime, *, echo_new: bool
-    ) -> object:
+    async def _accept(self, update: Update, context: BranchContext, value: date | datetime, *,
+                      echo_new: bool) -> object:
         """Echo the value with its weekday (in place of the buttons pressed) and move on."""
         assert context.user_data is not None
         t = tr(update, context)

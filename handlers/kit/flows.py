@@ -46,7 +46,7 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from handlers.kit.actions import Act, Action, Command, Reply, refuse, trigger_data
+from handlers.kit.actions import Act, Action, Reply, refuse, trigger_data, trigger_handlers
 from handlers.kit.buttons import BadCallback
 from handlers.kit.chat import (
     STALE_BUTTON,
@@ -327,9 +327,8 @@ class Flow(Generic[F]):
 
         return typed
 
-    def _on_message(
-        self, step: Custom[Any], handle: Callable[[Act, Any, Message], Awaitable[Any]]
-    ) -> StepHandler:
+    def _on_message(self, step: Custom[Any],
+                    handle: Callable[[Act, Any, Message], Awaitable[Any]]) -> StepHandler:
         async def received(update: Update, context: BranchContext) -> object:
             message = update.effective_message
             assert message is not None
@@ -401,9 +400,9 @@ class Flow(Generic[F]):
         back = rf"^{re.escape(self.prefix)}:back$"
         states: dict[object, list[BaseHandler[Any, Any, Any]]] = {}
         for step in self.steps:
-            handlers: list[BaseHandler[Any, Any, Any]] = []
             if isinstance(step, Finish):
                 continue  # never waited on
+            handlers: list[BaseHandler[Any, Any, Any]] = []
             if isinstance(step, Custom | Text | Day):
                 handlers += [CallbackQueryHandler(self._on_press(step), pattern=family.pattern())
                              for family, _handle in step.presses]
@@ -420,24 +419,15 @@ class Flow(Generic[F]):
             if self.back:
                 handlers.append(CallbackQueryHandler(self._on_press(step), pattern=back))
             states[step.key] = handlers
-        entry_points: list[BaseHandler[Any, Any, Any]] = []
-        for entry in self.entries:
-            trigger = entry.trigger
-            begin = partial(self._start, entry)
-            entry_points += (trigger.handlers(begin) if isinstance(trigger, Command)
-                             else [CallbackQueryHandler(begin, pattern=trigger.pattern())])
+        entry_points: list[BaseHandler[Any, Any, Any]] = [
+            handler for entry in self.entries
+            for handler in trigger_handlers(entry.trigger, partial(self._start, entry))]
         conversation: ConversationHandler[Any] = ConversationHandler(
-            entry_points=entry_points,
-            states=states,
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                CallbackQueryHandler(cancel, pattern=rf"^{CANCEL_DATA}$"),
-                *shared.fallbacks,
-                *[handler for action in self.exits for handler in self._exit(action)],
-            ],
-            name=self.name,
-            persistent=True,
-            allow_reentry=True,
+            entry_points=entry_points, states=states,
+            fallbacks=[CommandHandler("cancel", cancel),
+                       CallbackQueryHandler(cancel, pattern=rf"^{CANCEL_DATA}$"), *shared.fallbacks,
+                       *[handler for action in self.exits for handler in self._exit(action)]],
+            name=self.name, persistent=True, allow_reentry=True,
         )
         object.__setattr__(self, "_conversation", conversation)  # for dispatch() and _leave()
         _FLOWS[self.name] = self
@@ -449,10 +439,7 @@ class Flow(Generic[F]):
             self._drop(context)
             return END
 
-        if action.command is not None:
-            return action.command.handlers(leave)
-        assert action.button is not None
-        return [CallbackQueryHandler(leave, pattern=action.button.pattern())]
+        return trigger_handlers(action.trigger, leave)
 
     async def dispatch(self, update: Update, context: BranchContext) -> None:
         """Start this flow from outside its conversation (the menu keyboard pressed during

@@ -11,7 +11,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from handlers.kit.buttons import MAX_CALLBACK_BYTES, BadCallback, ButtonData, callback_int
+from handlers.kit.buttons import BadCallback, ButtonData, callback_int, cb
 from handlers.kit.i18n import Translator, plain_text
 
 logger = logging.getLogger(__name__)
@@ -19,29 +19,16 @@ logger = logging.getLogger(__name__)
 PAGE_SIZE = 8
 
 
-def cb(*parts: object) -> str:
-    """Join callback data parts with ':'; fails loudly if Telegram would refuse it."""
-    data = ":".join(str(p) for p in parts)
-    if len(data.encode()) > MAX_CALLBACK_BYTES:
-        raise ValueError(f"callback data too long: {data!r}")
-    return data
-
-
 def cb_args(data: str | None, prefix: str, *kinds: type) -> list[Any]:
     """Split `prefix:a:b` and convert each part to the given type, else BadCallback."""
     parts = (data or "").split(":")
     if parts[0] != prefix or len(parts) != len(kinds) + 1:
         raise BadCallback(data)
-    values: list[Any] = []
-    for raw, kind in zip(parts[1:], kinds, strict=True):
-        if kind is int:
-            values.append(callback_int(raw, data))
-            continue
-        try:
-            values.append(kind(raw))
-        except ValueError:
-            raise BadCallback(data) from None
-    return values
+    try:
+        return [callback_int(raw, data) if kind is int else kind(raw)
+                for raw, kind in zip(parts[1:], kinds, strict=True)]
+    except ValueError:
+        raise BadCallback(data) from None
 
 
 def button(text: str, *data: object) -> InlineKeyboardButton:
@@ -72,13 +59,9 @@ def page_row(t: Translator, page: int, pages: int, nav: PageNav) -> list[InlineK
     return row
 
 
-def paged_rows(
-    t: Translator,
-    items: Sequence[InlineKeyboardButton],
-    page: int,
-    nav: PageNav,
-    extra_rows: Sequence[Sequence[InlineKeyboardButton]] = (),
-) -> list[list[InlineKeyboardButton]]:
+def paged_rows(t: Translator, items: Sequence[InlineKeyboardButton], page: int, nav: PageNav,
+               extra_rows: Sequence[Sequence[InlineKeyboardButton]] = (),
+               ) -> list[list[InlineKeyboardButton]]:
     """One button per row, PAGE_SIZE a page, with ‹ › buttons carrying the page number."""
     pages = max(1, -(-len(items) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
@@ -90,14 +73,8 @@ def paged_rows(
     return [row for row in rows if row]
 
 
-def paged(
-    t: Translator,
-    items: Sequence[InlineKeyboardButton],
-    page: int,
-    nav: PageNav,
-    extra_rows: Sequence[Sequence[InlineKeyboardButton]] = (),
-) -> InlineKeyboardMarkup:
-    """paged_rows as a keyboard."""
+def paged(t: Translator, items: Sequence[InlineKeyboardButton], page: int, nav: PageNav,
+          extra_rows: Sequence[Sequence[InlineKeyboardButton]] = ()) -> InlineKeyboardMarkup:
     return keyboard(paged_rows(t, items, page, nav, extra_rows))
 
 
