@@ -38,11 +38,8 @@ async def reply_unknown(update: Update, context: BranchContext) -> None:
     async with context.db.session() as session:
         actor = await current_actor(session, update, context)
     t = translator(actor.language)
-    await send(
-        update,
-        t("I did not understand that. Use the menu below or /help."),
-        reply_markup=main_keyboard(actor),
-    )
+    await send(update, t("I did not understand that. Use the menu below or /help."),
+               reply_markup=main_keyboard(actor))
 
 
 # The chat's features in registration order (earlier ones see an update first). A feature

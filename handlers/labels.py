@@ -94,9 +94,7 @@ CHECKIN_METHOD_LABELS = labelled(
 )
 # rules.meetings.ComplianceStatus
 COMPLIANCE_STATUS_LABELS = {
-    "met": N_("met"),
-    "due": N_("due"),
-    "missing": N_("missing"),
+    "met": N_("met"), "due": N_("due"), "missing": N_("missing"),
     "not_required": N_("not required"),
 }
 
@@ -136,9 +134,8 @@ def training_group_labels(t: Translator) -> dict[TrainingGroup, str]:
 # The default calendar of rules/duties.py, by code; custom duties carry their own title.
 DUTY_TITLES = {
     "secretary_report": N_("Secretary's annual report and appraisal"),
-    "inspection_supervisor": N_(
-        "Annual inspection: party-building checklist to the supervising unit"
-    ),
+    "inspection_supervisor": N_("Annual inspection: party-building checklist to the supervising "
+                                "unit"),
     "inspection_registration": N_("Annual inspection: report to the registration authority"),
     "org_life_and_appraisal": N_("Organizational-life meeting and democratic appraisal"),
     "classification_grading": N_("Classification and grading"),
@@ -151,16 +148,13 @@ DUTY_AUDIENCE_LABELS: dict[str, str] = {
     Audience.ADMINS: N_("the upper level (admins)"),
 }
 DUTY_RECURRENCE_LABELS: dict[str, str] = {
-    Recurrence.ONCE: N_("Once"),
-    Recurrence.MONTHLY: N_("Monthly"),
-    Recurrence.QUARTERLY: N_("Quarterly"),
-    Recurrence.YEARLY: N_("Yearly"),
+    Recurrence.ONCE: N_("Once"), Recurrence.MONTHLY: N_("Monthly"),
+    Recurrence.QUARTERLY: N_("Quarterly"), Recurrence.YEARLY: N_("Yearly"),
 }
 # Under a deadline marked "≈" (rules.duties.DutyOccurrence.approximate).
-APPROXIMATE_NOTE = N_(
-    "≈ Approximate: no official holiday schedule is loaded for that year, so holidays are "
-    "estimated from the statutory dates and make-up working days are unknown."
-)
+APPROXIMATE_NOTE = N_("≈ Approximate: no official holiday schedule is loaded for that year, so "
+                      "holidays are estimated from the statutory dates and make-up working days "
+                      "are unknown.")
 
 
 def duty_title(t: Translator, code: str | None, title: str | None) -> Html:

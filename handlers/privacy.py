@@ -52,10 +52,8 @@ from handlers.kit.i18n import N_
 logger = logging.getLogger(__name__)
 
 ANSWERED_PRIVATELY = N_("I've answered you in our private chat.")
-OPEN_PRIVATE_CHAT = N_(
-    "I can only answer this in a private chat. Please open a chat with me, press Start, "
-    "and send the command again there."
-)
+OPEN_PRIVATE_CHAT = N_("I can only answer this in a private chat. Please open a chat with me, "
+                       "press Start, and send the command again there.")
 OPEN_PRIVATE_BUTTON = N_("Open a private chat")
 PRIVATE_ONLY_BUTTON = N_("This button works only in a private chat with me.")
 
@@ -69,9 +67,8 @@ GROUP_ACTIONS: frozenset[str] = frozenset()
 
 def allowed_in_group(data: str | None) -> bool:
     """A button press under a group message that a handler may see (its action is listed)."""
-    return data is not None and any(
-        data == action or data.startswith(action + ":") for action in GROUP_ACTIONS
-    )
+    return data is not None and any(data == action or data.startswith(action + ":")
+                                    for action in GROUP_ACTIONS)
 
 
 class PrivateCopy(Update):
@@ -95,9 +92,7 @@ def _commands_of(handlers: Iterable[BaseHandler[Any, Any, Any]]) -> set[str]:
 
 def registered_commands(app: Application[Any, Any, Any, Any, Any, Any]) -> frozenset[str]:
     """Every command some CommandHandler of the application answers (lower case)."""
-    return frozenset(
-        _commands_of(handler for group in app.handlers.values() for handler in group)
-    )
+    return frozenset(_commands_of(handler for group in app.handlers.values() for handler in group))
 
 
 def our_command(message: Message | None, bot_username: str, known: frozenset[str]) -> bool:
@@ -156,9 +151,8 @@ async def keep_private(update: Update, context: BranchContext) -> None:
         raise ApplicationHandlerStop
     user = update.effective_user
     known = registered_commands(context.application)
-    if user is not None and not user.is_bot and our_command(
-        update.message, context.bot.username, known
-    ):
+    if user is not None and not user.is_bot and our_command(update.message, context.bot.username,
+                                                            known):
         await _answer_privately(update, context)
     raise ApplicationHandlerStop
 

@@ -19,13 +19,11 @@ from storage import orgs as org_store
 from storage import training as store
 from storage.models import PartyOrganization
 
-OWN_RECORD = N_(
-    "You cannot verify or correct your own training; another leader or the level above does."
-)
-LATE_EVIDENCE_CLOSED = N_(
-    "Files can be added only while a record waits for verification. A verified record is "
-    "changed by a leader of your branch; a record not accepted is logged again, corrected."
-)
+OWN_RECORD = N_("You cannot verify or correct your own training; another leader or the level "
+                "above does.")
+LATE_EVIDENCE_CLOSED = N_("Files can be added only while a record waits for verification. A "
+                          "verified record is changed by a leader of your branch; a record not "
+                          "accepted is logged again, corrected.")
 
 
 @dataclass(frozen=True)

@@ -178,10 +178,8 @@ class Act:
 
 def refuse(update: Update, what: str, message: str = NOT_ALLOWED, **values: Any) -> NoReturn:
     user = update.effective_user
-    logger.warning(
-        "refused %s for user %s (data %r)", what, pseudonym(user.id if user else None),
-        update.callback_query.data if update.callback_query else None,
-    )
+    logger.warning("refused %s for user %s (data %r)", what, pseudonym(user.id if user else None),
+                   update.callback_query.data if update.callback_query else None)
     raise Refused(message, **values)
 
 

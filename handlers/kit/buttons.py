@@ -133,12 +133,8 @@ def codec_of(kind: Any) -> Codec:
         if len(members) != 1 or len(typing.get_args(kind)) != 2:
             raise TypeError(f"only `X | None` unions are supported, not {kind!r}")
         inner = codec_of(members[0])
-        return Codec(
-            kind,
-            lambda value: "" if value is None else inner.pack(value),
-            lambda raw: None if raw == "" else inner.unpack(raw),
-            inner.longest,
-        )
+        return Codec(kind, lambda value: "" if value is None else inner.pack(value),
+                     lambda raw: None if raw == "" else inner.unpack(raw), inner.longest)
     if origin is typing.Literal:
         values = typing.get_args(kind)
         if not all(isinstance(v, str) and v and ":" not in v for v in values):

@@ -48,8 +48,7 @@ class Refused(Exception):
 
     def __init__(self, message: str, **values: Any) -> None:
         super().__init__(message)
-        self.message = message
-        self.values = values
+        self.message, self.values = message, values
 
 
 NOT_ALLOWED = N_("You are not allowed to do that.")
@@ -146,14 +145,10 @@ async def deliver_many(context: BranchContext,
     if not messages:
         return 0
     due = context.now() + DIRECT_HOLD
-    rows = [
-        Planned(
-            key=f"{DIRECT_KIND}:{uuid.uuid4().hex}", kind=DIRECT_KIND, chat_id=chat,
-            text=str(text), due_at=due, urgent=True,
-            reply_markup=markup.to_dict() if markup is not None else None,
-        )
-        for chat, text, markup in messages
-    ]
+    rows = [Planned(key=f"{DIRECT_KIND}:{uuid.uuid4().hex}", kind=DIRECT_KIND, chat_id=chat,
+                    text=str(text), due_at=due, urgent=True,
+                    reply_markup=markup.to_dict() if markup is not None else None)
+            for chat, text, markup in messages]
     async with context.db.session() as session:  # committed before anything is sent
         await enqueue(session, rows)
     outcomes = await context.branch_app.deliver_now([row.key for row in rows])
@@ -201,11 +196,9 @@ async def handle_error(update: object, context: BranchContext) -> None:
         return
     t = tr(update, context)
     if isinstance(error, BadCallback):
-        logger.warning(
-            "forged or stale callback data %r from user %s",
-            error.args[0] if error.args else None,
-            pseudonym(update.effective_user.id if update.effective_user else None),
-        )
+        user = update.effective_user
+        logger.warning("forged or stale callback data %r from user %s",
+                       error.args[0] if error.args else None, pseudonym(user.id if user else None))
         text = t(STALE_BUTTON)
     elif isinstance(error, Refused):
         text = t(error.message, **error.values)

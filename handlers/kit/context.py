@@ -46,12 +46,11 @@ class BranchSettings(Protocol):
 class BranchServices(Protocol):
     """The running bot as its handlers see it (bot/application.py's BranchApplication)."""
 
-    @property
-    def database(self) -> Database: ...
+    database: Database
+    checkin_queue: CheckinQueue
+
     @property
     def settings(self) -> BranchSettings: ...
-    @property
-    def checkin_queue(self) -> CheckinQueue: ...
     @property
     def bot(self) -> ExtBot[None]: ...
     @property

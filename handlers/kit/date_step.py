@@ -35,24 +35,17 @@ BUTTON_DAYS_AROUND = timedelta(days=400)  # a pressed day further off was never 
 _BUTTON_DAY = re.compile(r"[0-9]{8}")
 
 PROBLEMS = {
-    "moment_format": N_(
-        "I could not read a date and time in that. Type it as you would say it, for example "
-        "tomorrow 9:00, next Wed 14:30, 5 Dec 14:30, 5/12 14:30 (day/month) or "
-        "2026-12-05 14:30, or press a button."
-    ),
-    "day_format": N_(
-        "I could not read a date in that. Type it as you would say it, for example "
-        "yesterday, last Fri, 5 Dec, 5/12 (day/month) or 2026-12-05."
-    ),
-    "future_day_format": N_(
-        "I could not read a date in that. Type it as you would say it, for example "
-        "tomorrow, next Fri, 5 Dec, 5/12 (day/month) or 2026-12-05."
-    ),
+    "moment_format": N_("I could not read a date and time in that. Type it as you would say it, "
+                        "for example tomorrow 9:00, next Wed 14:30, 5 Dec 14:30, 5/12 14:30 "
+                        "(day/month) or 2026-12-05 14:30, or press a button."),
+    "day_format": N_("I could not read a date in that. Type it as you would say it, for example "
+                     "yesterday, last Fri, 5 Dec, 5/12 (day/month) or 2026-12-05."),
+    "future_day_format": N_("I could not read a date in that. Type it as you would say it, for "
+                            "example tomorrow, next Fri, 5 Dec, 5/12 (day/month) or 2026-12-05."),
     "time_missing": N_("Please add the time of day, for example tomorrow 14:30."),
     "date_invalid": N_("That date does not exist. Please check the day and the month."),
-    "time_invalid": N_(
-        "That time does not exist. Please use hours 0–23 and minutes 0–59, for example 14:30."
-    ),
+    "time_invalid": N_("That time does not exist. Please use hours 0–23 and minutes 0–59, for "
+                       "example 14:30."),
     "invalid": N_("That time does not exist here (the clocks change then). Please choose "
                   "another."),
     "past": N_("{when} is in the past. Please choose a future date and time."),
@@ -118,22 +111,6 @@ def quick_days(today: date, prefer: Prefer) -> list[tuple[str, date]]:
             (N_("Last {weekday}"), today - timedelta(days=7))]
 
 
-def quick_keyboard(
-    t: Translator, today: date, prefer: Prefer,
-    extra_rows: Sequence[Sequence[InlineKeyboardButton]] = (),
-) -> InlineKeyboardMarkup:
-    """Day buttons, labelled with the date and weekday, then the flow's own rows."""
-    weekday = format_date(today, "EEE", locale=_locale(t.language))
-    row = [  # a label that names the weekday gets the short date (12月12日 / 12 Dec)
-        PickDay(day.strftime("%Y%m%d")).button(
-            f"{t.as_plain(label, weekday=weekday)} · "
-            + (_formatted(t.language, day, SHORT_DAY_PATTERN) if "{weekday}" in label
-               else day_text(t.language, day, today)))
-        for label, day in quick_days(today, prefer)
-    ]
-    return keyboard([row[:2], row[2:], *extra_rows])
-
-
 def problem_text(t: Translator, reason: str, moment: bool, when: str = "",
                  prefer: Prefer = "future") -> Html:
     """What was wrong with a typed date, in the reader's language."""
@@ -189,13 +166,22 @@ class DateStep:
     def _today(self, context: BranchContext) -> date:
         return context.now().astimezone(context.settings.tzinfo).date()
 
-    def markup(
-        self, t: Translator, context: BranchContext,
-        extra_rows: Sequence[Sequence[InlineKeyboardButton]] = (),
-    ) -> InlineKeyboardMarkup | None:
+    def markup(self, t: Translator, context: BranchContext,
+               extra_rows: Sequence[Sequence[InlineKeyboardButton]] = (),
+               ) -> InlineKeyboardMarkup | None:
+        """Day buttons, labelled with the date and weekday, then the flow's own rows."""
         if not self.quick:
             return keyboard(extra_rows) if extra_rows else None
-        return quick_keyboard(t, self._today(context), self.prefer, extra_rows)
+        today = self._today(context)
+        weekday = format_date(today, "EEE", locale=_locale(t.language))
+        row = [  # a label that names the weekday gets the short date (12月12日 / 12 Dec)
+            PickDay(day.strftime("%Y%m%d")).button(
+                f"{t.as_plain(label, weekday=weekday)} · "
+                + (_formatted(t.language, day, SHORT_DAY_PATTERN) if "{weekday}" in label
+                   else day_text(t.language, day, today)))
+            for label, day in quick_days(today, self.prefer)
+        ]
+        return keyboard([row[:2], row[2:], *extra_rows])
 
     def _pending(self, context: BranchContext) -> dict[str, Any]:
         assert context.user_data is not None

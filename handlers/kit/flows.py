@@ -112,7 +112,6 @@ class Flow(Generic[F]):
     # A flow without a Confirm or Finish step ends when no step is left: `finish` says what then.
     finish: Callable[[Act, F], Awaitable[Reply | None]] | None = None
 
-    # -- state kept between messages ----------------------------------------------------
 
     @property
     def _slot(self) -> str:
@@ -169,7 +168,6 @@ class Flow(Generic[F]):
         """A step's button: `<prefix>:<step>[:<value>]` (64 bytes at most)."""
         return button(label, self.prefix, step, *value)
 
-    # -- the steps' messages --------------------------------------------------------------
 
     async def _ask(self, act: Act, form: F, step: AnyStep, *, new: bool,
                    above: Html | None = None) -> tuple[Reply | None, object]:
@@ -228,7 +226,6 @@ class Flow(Generic[F]):
                         moment=step.moment, prefer=step.prefer, done=done,
                         check=step.check, quick=step.quick)
 
-    # -- handlers ---------------------------------------------------------------------------
 
     async def _run(self, update: Update, context: BranchContext,
                    body: Callable[[Act], Awaitable[tuple[Reply | None, object]]]) -> object:
