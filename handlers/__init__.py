@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import warnings
 from importlib import import_module
 from types import ModuleType
@@ -20,8 +19,6 @@ from handlers.kit.context import BranchContext
 from handlers.kit.flows import Flow, Shared
 from handlers.kit.i18n import translator
 from handlers.menu import TEXT_INPUT, cancel, main_keyboard, menu_handler
-
-logger = logging.getLogger(__name__)
 
 # Conversations are tracked per chat and user, not per message: a flow spans several
 # messages (text and buttons), so PTB's per_message hint does not apply.

@@ -83,9 +83,8 @@ class MenuCommand:
 
 
 def _declared() -> list[tuple[Command, Audience, Callback]]:
-    """Every declared command, its audience and what its keyboard button runs: actions',
-    flows' entries (dispatched, so a flow starts from within another conversation) and
-    /cancel."""
+    """Every declared command, its audience and what its keyboard button runs: actions', flows'
+    entries (dispatched, so a flow starts from within another conversation) and /cancel."""
     from handlers import declared_actions, declared_flows
 
     found: list[tuple[Command, Audience, Callback]] = [
@@ -124,9 +123,8 @@ def main_keyboard(actor: Actor) -> ReplyKeyboardMarkup:
     t = translator(actor.language)
     kind = "member" if actor.is_pending else actor.kind
     labels = [t.as_plain(c.command.label) for c in commands_for(kind) if c.command.label]
-    rows = [
-        [KeyboardButton(label) for label in labels[i : i + 2]] for i in range(0, len(labels), 2)
-    ]
+    rows = [[KeyboardButton(label) for label in labels[i : i + 2]]
+            for i in range(0, len(labels), 2)]
     return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
 
 

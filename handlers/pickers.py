@@ -51,8 +51,7 @@ class Picker:
         return Reply(t(self.prompt), paged(t, items, page, self.page))
 
     async def rows(self, act: Act) -> list[TreeRow]:
-        return await managed_orgs(act.session, act.actor,
-                                  member_kinds_only=self.member_kinds_only)
+        return await managed_orgs(act.session, act.actor, member_kinds_only=self.member_kinds_only)
 
     async def open(self, act: Act, *, nothing: str,
                    on_one: Callable[[OrgId], Awaitable[Reply | None]]) -> Reply | None:
@@ -65,7 +64,6 @@ class Picker:
         return self.reply(act.t, rows, 0)
 
     async def turn(self, act: Act, page: int) -> Reply:
-        """Another page."""
         return self.reply(act.t, await self.rows(act), page)
 
 

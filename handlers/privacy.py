@@ -83,10 +83,8 @@ def _commands_of(handlers: Iterable[BaseHandler[Any, Any, Any]]) -> set[str]:
         if isinstance(handler, CommandHandler):
             found |= set(handler.commands)
         elif isinstance(handler, ConversationHandler):
-            found |= _commands_of(handler.entry_points)
-            found |= _commands_of(handler.fallbacks)
-            for state in handler.states.values():
-                found |= _commands_of(state)
+            found |= _commands_of([*handler.entry_points, *handler.fallbacks,
+                                   *(h for state in handler.states.values() for h in state)])
     return found
 
 

@@ -56,8 +56,5 @@ async def access_duty_scope(act: Act, org_id: OrgId) -> PartyOrganization | None
 async def access_term(act: Act, org_id: OrgId) -> tuple[PartyOrganization, store.TermLine]:
     """An organization with a recorded term, for an admin to record its renewal."""
     act.check(act.actor.is_admin)
-    org = await org_store.get_party_org(act.session, org_id)
-    line = store.term_line(org) if org is not None else None
-    if org is None or line is None:
-        act.refuse(STALE_BUTTON)
-    return org, line
+    org = found(act, await org_store.get_party_org(act.session, org_id))
+    return org, found(act, store.term_line(org))

@@ -27,9 +27,8 @@ async def access_led_meeting_line(act: Act, attendance_id: AttendanceId) -> Atte
 async def _own_line(act: Act, meeting: Meeting) -> Attendance | None:
     """The actor's line on the meeting's list, if they are a member on it."""
     membership = act.actor.membership_id
-    if membership is None or not act.actor.is_member:
-        return None
-    return await store.attendance_of(act.session, meeting.id, membership)
+    return (await store.attendance_of(act.session, meeting.id, membership)
+            if membership is not None and act.actor.is_member else None)
 
 
 async def access_own_line(act: Act, meeting_id: MeetingId) -> tuple[Meeting, Attendance]:

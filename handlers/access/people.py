@@ -34,6 +34,5 @@ def may_edit(actor: Actor, membership: Membership) -> bool:
 def shown_phone(actor: Actor, membership: Membership) -> str | None:
     """The member's phone as the actor may see it: whole, or masked."""
     phone = membership.person.phone
-    if can_see_phone(actor, membership.party_organization_id, membership.person_id):
-        return phone
-    return mask_phone(phone)
+    seen = can_see_phone(actor, membership.party_organization_id, membership.person_id)
+    return phone if seen else mask_phone(phone)

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.access import found
 from handlers.kit.actions import Act
 from handlers.kit.buttons import OrgId, TrainingId
-from handlers.kit.chat import STALE_BUTTON
 from handlers.kit.i18n import N_
 from rules import training as rules
 from rules.permissions import Actor, can_manage_org
@@ -90,8 +89,7 @@ async def access_record(act: Act, record_id: TrainingId) -> RecordInfo:
 async def access_decided_record(act: Act, record_id: TrainingId) -> RecordInfo:
     """A record the actor may verify, reject or correct: never their own."""
     info = await access_record(act, record_id)
-    if act.actor.person_id is not None and act.actor.person_id == info.person_id:
-        act.refuse(OWN_RECORD)
+    act.check(act.actor.person_id != info.person_id, OWN_RECORD)
     act.check(can_decide(act.actor, info))
     return info
 
@@ -99,7 +97,7 @@ async def access_decided_record(act: Act, record_id: TrainingId) -> RecordInfo:
 async def access_own_record(act: Act, record_id: TrainingId) -> RecordInfo:
     """One of the actor's own records."""
     info = found(act, await record_info(act.session, record_id))
-    act.check(act.actor.person_id is not None and act.actor.person_id == info.person_id)
+    act.check(act.actor.person_id == info.person_id)
     return info
 
 
@@ -114,8 +112,7 @@ async def access_open_record(act: Act, record_id: TrainingId) -> RecordInfo:
 async def access_evidence(act: Act, record_id: TrainingId) -> RecordInfo:
     """A record whose files the actor may see: their own, or a member's they lead."""
     info = found(act, await record_info(act.session, record_id))
-    own = act.actor.person_id is not None and act.actor.person_id == info.person_id
-    act.check(own or leads_member_of(act.actor, info))
+    act.check(act.actor.person_id == info.person_id or leads_member_of(act.actor, info))
     return info
 
 
@@ -125,6 +122,5 @@ async def access_training_scope(act: Act, scope: OrgId) -> set[int] | None:
     if scope == 0:
         return None if act.actor.is_admin else set(act.actor.managed_org_ids)
     act.check(can_manage_org(act.actor, scope))
-    if await org_store.get_party_org(act.session, scope) is None:
-        act.refuse(STALE_BUTTON)
+    found(act, await org_store.get_party_org(act.session, scope))
     return await org_store.descendant_ids(act.session, {scope})

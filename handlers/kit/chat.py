@@ -133,8 +133,7 @@ async def deliver(context: BranchContext, telegram_id: int, text: Html, **kwargs
     True if it arrived now; after a transient failure the courier retries it (False now), and a
     blocked bot or a chat never opened is recorded (the person unreachable), not raised. Call it
     outside a database session: it commits its own (SQLite has one writer at a time)."""
-    unknown = set(kwargs) - DIRECT_OPTIONS
-    if unknown:
+    if unknown := set(kwargs) - DIRECT_OPTIONS:
         raise TypeError(f"deliver() does not keep {sorted(unknown)} in the outbox")
     return await deliver_many(context, [(telegram_id, text, kwargs.get("reply_markup"))]) == 1
 

@@ -58,16 +58,13 @@ class BranchServices(Protocol):
 
     def now(self) -> datetime:
         """The one clock of handlers, reminders and the web (tests set it)."""
-        ...
 
     def wake_courier(self, at: datetime | None) -> None:
         """Make sure the outbox is looked at by `at` (now if it is past)."""
-        ...
 
     async def deliver_now(self, keys: Sequence[str]) -> dict[str, Outcome]:
         """Send these recorded outbox rows at once, in the caller's (reply) lane; what became
         of each: SENT arrived, RETRY left to the courier's passes, FAILED never will."""
-        ...
 
     def count_throttled(self) -> None: ...
 

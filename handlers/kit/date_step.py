@@ -80,13 +80,9 @@ class AskAgain(ButtonData, prefix="dq:re"):
     """It is not: ask again."""
 
 
-def _locale(language: str) -> str:
-    return LANGUAGES.get(language, "zh_CN")
-
-
 def _formatted(language: str, day: date, pattern: str) -> str:
     t = translator(language)
-    return format_date(day, t.as_plain(pattern), locale=_locale(language))
+    return format_date(day, t.as_plain(pattern), locale=LANGUAGES.get(language, "zh_CN"))
 
 
 def day_text(language: str, day: date, today: date) -> str:
@@ -173,7 +169,7 @@ class DateStep:
         if not self.quick:
             return keyboard(extra_rows) if extra_rows else None
         today = self._today(context)
-        weekday = format_date(today, "EEE", locale=_locale(t.language))
+        weekday = format_date(today, "EEE", locale=LANGUAGES.get(t.language, "zh_CN"))
         row = [  # a label that names the weekday gets the short date (12月12日 / 12 Dec)
             PickDay(day.strftime("%Y%m%d")).button(
                 f"{t.as_plain(label, weekday=weekday)} · "
@@ -210,7 +206,6 @@ class DateStep:
         """Typed text: refused with the reason, echoed for a ✅, or taken if unambiguous."""
         assert update.message is not None
         t = tr(update, context)
-        tz = context.settings.tzinfo
         today = self._today(context)
         pending = self._pending(context)
         pending.pop("value", None)  # ✅ confirms only the newest reading
@@ -227,7 +222,8 @@ class DateStep:
         if unambiguous(text, self.moment):
             return await self._accept(update, context, checked, echo_new=True)
         pending["value"] = checked.isoformat()
-        await send(update, t(UNDERSTOOD, when=value_text(t.language, checked, tz, today)),
+        when = value_text(t.language, checked, context.settings.tzinfo, today)
+        await send(update, t(UNDERSTOOD, when=when),
                    reply_markup=keyboard([[ReadingRight().button(t("✅ Yes")),
                                            AskAgain().button(t("✏️ Change"))],
                                           [cancel_button(t)]]))
@@ -303,9 +299,8 @@ class DateStep:
         """Echo the value with its weekday (in place of the buttons pressed) and move on."""
         assert context.user_data is not None
         t = tr(update, context)
-        tz = context.settings.tzinfo
         context.user_data.pop(PENDING, None)
         await answer(update)
-        await show(update, t(CHOSEN, when=value_text(t.language, value, tz, self._today(context))),
-                   new=echo_new)
+        when = value_text(t.language, value, context.settings.tzinfo, self._today(context))
+        await show(update, t(CHOSEN, when=when), new=echo_new)
         return await self.done(update, context, value)

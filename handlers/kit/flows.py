@@ -24,7 +24,6 @@ handlers/kit/steps.py.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
@@ -91,7 +90,6 @@ from handlers.kit.steps import (  # noqa: F401  (re-exported: features declare f
 from handlers.kit.ui import button, keyboard
 from rules.validation import Invalid
 
-logger = logging.getLogger(__name__)
 StepHandler = Callable[[Update, BranchContext], Coroutine[Any, Any, object]]
 _FLOWS: dict[str, Flow[Any]] = {}  # the registered flows, by name: a person is in one at a time
 
@@ -135,10 +133,8 @@ class Flow(Generic[F]):
 
     def _resume(self, context: BranchContext, form: F, answered: str) -> AnyStep:
         """The step after `answered`: the final one if a final check sent the person back."""
-        slot = (context.user_data or {}).get(self._slot) or {}
-        if isinstance(slot.get("resume"), str):
-            return self._step(slot["resume"])
-        return self._after(answered, form)
+        resume = ((context.user_data or {}).get(self._slot) or {}).get("resume")
+        return self._step(resume) if isinstance(resume, str) else self._after(answered, form)
 
     def _drop(self, context: BranchContext) -> None:
         if context.user_data is not None:
@@ -150,19 +146,15 @@ class Flow(Generic[F]):
     def _after(self, key: str | None, form: F) -> AnyStep:
         keys = [step.key for step in self.steps]
         start = 0 if key is None else keys.index(key) + 1
-        for step in self.steps[start:]:
-            if step.applies(form):
-                return step
+        if (found := next((s for s in self.steps[start:] if s.applies(form)), None)) is not None:
+            return found
         if self.finish is not None:  # no step left: the flow's own finish ends it
             return Finish(key="finish", finish=self.finish)
         raise Refused(STALE_BUTTON)  # declared flows end in a Confirm or Finish step
 
     def _before(self, key: str, form: F) -> AnyStep | None:
         keys = [step.key for step in self.steps]
-        for step in reversed(self.steps[: keys.index(key)]):
-            if step.applies(form):
-                return step
-        return None
+        return next((s for s in reversed(self.steps[: keys.index(key)]) if s.applies(form)), None)
 
     def _button(self, label: str, step: str, *value: str) -> InlineKeyboardButton:
         """A step's button: `<prefix>:<step>[:<value>]` (64 bytes at most)."""

@@ -3,7 +3,7 @@ steps, how a flow starts, and a step's answers (Next, Done, Invalid/Problem, GoB
 
 A step's answer (Text/Day `read`, Custom handlers): the value of the field named like the step,
 `Next` (several fields, stay, or another step), `Invalid`/`Problem` (said; the step stays
-current, not asked again) or `Done` (what the step did ends the flow).
+current, not asked again), `Done` (what the step did ends the flow) or a Reply (ends with it).
 """
 
 from __future__ import annotations
@@ -90,8 +90,7 @@ class GoBack(Exception):
 @dataclass(frozen=True)
 class Next:
     """A step's answer: store `values` in the form, then the next step (or `stay`, or the
-    step named `to`). A step's handler may also answer a Problem or Invalid (said; the step
-    stays) or a Reply (the flow ends with it)."""
+    step named `to`)."""
 
     values: dict[str, Any]
     stay: bool = False

@@ -5,7 +5,6 @@ The labels of domain values are in handlers/labels.py.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -13,8 +12,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.kit.buttons import BadCallback, ButtonData, callback_int, cb
 from handlers.kit.i18n import Translator, plain_text
-
-logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 8
 
