@@ -100,7 +100,6 @@ COMPLIANCE_STATUS_LABELS = {
 
 
 def meeting_kind_labels(t: Translator) -> dict[MeetingKind, str]:
-    """Meeting kind names in the reader's language."""
     return {kind: t(MEETING_KIND_LABELS[kind]) for kind in MeetingKind}
 
 
@@ -159,9 +158,7 @@ APPROXIMATE_NOTE = N_("≈ Approximate: no official holiday schedule is loaded f
 
 def duty_title(t: Translator, code: str | None, title: str | None) -> Html:
     """A reporting duty's name in the reader's language."""
-    if code in DUTY_TITLES:
-        return t(DUTY_TITLES[code])
-    return escape(title or "?")
+    return t(DUTY_TITLES[code]) if code in DUTY_TITLES else escape(title or "?")
 
 
 NOTICE_STATE_LABELS = labelled(

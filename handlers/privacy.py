@@ -148,9 +148,8 @@ async def keep_private(update: Update, context: BranchContext) -> None:
             logger.info("could not refuse a button in a group: %s", exc)
         raise ApplicationHandlerStop
     user = update.effective_user
-    known = registered_commands(context.application)
-    if user is not None and not user.is_bot and our_command(update.message, context.bot.username,
-                                                            known):
+    if user is not None and not user.is_bot and our_command(
+            update.message, context.bot.username, registered_commands(context.application)):
         await _answer_privately(update, context)
     raise ApplicationHandlerStop
 

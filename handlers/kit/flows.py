@@ -110,7 +110,6 @@ class Flow(Generic[F]):
     # A flow without a Confirm or Finish step ends when no step is left: `finish` says what then.
     finish: Callable[[Act, F], Awaitable[Reply | None]] | None = None
 
-
     @property
     def _slot(self) -> str:
         return f"flow:{self.name}"
@@ -159,7 +158,6 @@ class Flow(Generic[F]):
     def _button(self, label: str, step: str, *value: str) -> InlineKeyboardButton:
         """A step's button: `<prefix>:<step>[:<value>]` (64 bytes at most)."""
         return button(label, self.prefix, step, *value)
-
 
     async def _ask(self, act: Act, form: F, step: AnyStep, *, new: bool,
                    above: Html | None = None) -> tuple[Reply | None, object]:
@@ -217,7 +215,6 @@ class Flow(Generic[F]):
         return DateStep(key=f"{self.name}.{step.key}", state=step.key,
                         moment=step.moment, prefer=step.prefer, done=done,
                         check=step.check, quick=step.quick)
-
 
     async def _run(self, update: Update, context: BranchContext,
                    body: Callable[[Act], Awaitable[tuple[Reply | None, object]]]) -> object:
