@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 import warnings
+from importlib import import_module
 from types import ModuleType
 from typing import Any
 
@@ -11,11 +11,14 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
-from handlers.kit.actions import Action
+from handlers import privacy, throttle
+from handlers.kit.actions import Action, handlers_of
+from handlers.kit.buttons import BadCallback
+from handlers.kit.chat import current_actor, handle_error, send
 from handlers.kit.context import BranchContext
-from handlers.kit.flows import Flow
-
-logger = logging.getLogger(__name__)
+from handlers.kit.flows import Flow, Shared
+from handlers.kit.i18n import translator
+from handlers.menu import TEXT_INPUT, cancel, main_keyboard, menu_handler
 
 # Conversations are tracked per chat and user, not per message: a flow spans several
 # messages (text and buttons), so PTB's per_message hint does not apply.
@@ -24,58 +27,33 @@ warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTB
 
 async def press_unknown_button(update: Update, context: BranchContext) -> None:
     """A button no handler knows: forged, or left over from an older message."""
-    from handlers.kit.buttons import BadCallback
-
     raise BadCallback(update.callback_query.data if update.callback_query else None)
 
 
 async def reply_unknown(update: Update, context: BranchContext) -> None:
     """Text or a command we do not understand: point at the menu."""
-    from handlers.kit.chat import current_actor, send
-    from handlers.kit.i18n import translator
-    from handlers.menu import main_keyboard
-
     async with context.db.session() as session:
         actor = await current_actor(session, update, context)
     t = translator(actor.language)
-    await send(
-        update,
-        t("I did not understand that. Use the menu below or /help."),
-        reply_markup=main_keyboard(actor),
-    )
+    await send(update, t("I did not understand that. Use the menu below or /help."),
+               reply_markup=main_keyboard(actor))
+
+
+# The chat's features in registration order (earlier ones see an update first). A feature
+# package declares ACTIONS (presses and commands) and FLOWS (conversations); one still written
+# the older way has a register(app). Conversations come first: while one waits for text, it
+# must see that text; notices come before check-in, so a location sent while composing a notice
+# is refused there.
+FEATURES = (
+    "registration", "orgs", "members", "invites", "meetings", "notices", "checkin",
+    "meeting_lists", "past_meetings", "ledger", "makeups", "training", "duties", "overview",
+    "dashboard", "reminder_settings", "profile",
+)
 
 
 def features() -> tuple[ModuleType, ...]:
-    """The chat's features in registration order (earlier ones see an update first).
-
-    A feature package declares ACTIONS (presses and commands) and FLOWS (conversations);
-    one still written the older way has a register(app). Conversations come first: while one
-    waits for text, it must see that text; notices come before check-in, so a location sent
-    while composing a notice is refused there.
-    """
-    from handlers import (
-        checkin,
-        dashboard,
-        duties,
-        invites,
-        ledger,
-        makeups,
-        meeting_lists,
-        meetings,
-        members,
-        notices,
-        orgs,
-        overview,
-        past_meetings,
-        profile,
-        registration,
-        reminder_settings,
-        training,
-    )
-
-    return (registration, orgs, members, invites, meetings, notices, checkin, meeting_lists,
-            past_meetings, ledger, makeups, training, duties, overview, dashboard,
-            reminder_settings, profile)
+    """The feature packages, imported in FEATURES order."""
+    return tuple(import_module(f"handlers.{name}") for name in FEATURES)
 
 
 def declared_actions() -> list[Action[Any]]:
@@ -89,12 +67,6 @@ def declared_flows() -> list[Flow[Any]]:
 
 def register_all(app: Application) -> None:
     """Add every feature's handlers; earlier registrations win within group 0."""
-    from handlers import privacy, throttle
-    from handlers.kit.actions import handlers_of
-    from handlers.kit.chat import handle_error
-    from handlers.kit.flows import Shared
-    from handlers.menu import TEXT_INPUT, cancel, menu_handler
-
     # A keyboard button pressed during a conversation leaves it and runs its command.
     shared = Shared(TEXT_INPUT, fallbacks=[menu_handler()], on_cancel=cancel)
     # Before everything (its own group): drop updates of a person who floods the bot.

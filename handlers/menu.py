@@ -83,9 +83,8 @@ class MenuCommand:
 
 
 def _declared() -> list[tuple[Command, Audience, Callback]]:
-    """Every declared command, its audience and what its keyboard button runs: actions',
-    flows' entries (dispatched, so a flow starts from within another conversation) and
-    /cancel."""
+    """Every declared command, its audience and what its keyboard button runs: actions', flows'
+    entries (dispatched, so a flow starts from within another conversation) and /cancel."""
     from handlers import declared_actions, declared_flows
 
     found: list[tuple[Command, Audience, Callback]] = [
@@ -124,9 +123,8 @@ def main_keyboard(actor: Actor) -> ReplyKeyboardMarkup:
     t = translator(actor.language)
     kind = "member" if actor.is_pending else actor.kind
     labels = [t.as_plain(c.command.label) for c in commands_for(kind) if c.command.label]
-    rows = [
-        [KeyboardButton(label) for label in labels[i : i + 2]] for i in range(0, len(labels), 2)
-    ]
+    rows = [[KeyboardButton(label) for label in labels[i : i + 2]]
+            for i in range(0, len(labels), 2)]
     return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
 
 
@@ -139,25 +137,21 @@ async def publish_default_commands(application: Application) -> None:
     """The command menu everyone sees before registering, in each language."""
     for language, locale in LANGUAGES.items():
         await application.bot.set_my_commands(
-            _bot_commands("guest", language),
-            scope=BotCommandScopeAllPrivateChats(),
-            language_code=None if language == "zh" else locale[:2],
-        )
+            _bot_commands("guest", language), scope=BotCommandScopeAllPrivateChats(),
+            language_code=None if language == "zh" else locale[:2])
     # Admins get their menu even before they have talked to the bot, where Telegram allows.
     settings = application.settings  # type: ignore[attr-defined]
     for admin_id in settings.admins:
-        await publish_commands_for(
-            application, Actor(telegram_id=admin_id, language="zh", is_admin=True)
-        )
+        await publish_commands_for(application,
+                                   Actor(telegram_id=admin_id, language="zh", is_admin=True))
 
 
 async def publish_commands_for(application: Application, actor: Actor) -> None:
     """Give one chat the command menu of the actor's role and language."""
     kind = "member" if actor.is_pending else actor.kind
     try:
-        await application.bot.set_my_commands(
-            _bot_commands(kind, actor.language), scope=BotCommandScopeChat(actor.telegram_id)
-        )
+        await application.bot.set_my_commands(_bot_commands(kind, actor.language),
+                                               scope=BotCommandScopeChat(actor.telegram_id))
     except TelegramError as exc:  # e.g. an admin who never opened the bot: "chat not found"
         logger.info("no command menu for chat %s: %s", pseudonym(actor.telegram_id), exc)
 
@@ -196,17 +190,11 @@ def menu_handler() -> MessageHandler:
 
 # Typed text that answers a question: neither a command nor a keyboard button.
 TEXT_INPUT = filters.TEXT & ~filters.COMMAND & ~MENU_LABEL
-# What conversations not yet on the flow kit keep in user_data; /cancel drops them (a flow
-# drops its own form).
-DRAFTS = ("transfer", "org_draft")
 
 
 async def cancel(update: Update, context: BranchContext) -> int:
-    """Leave whatever conversation is in progress; drafts of it are dropped."""
-    assert context.user_data is not None
+    """Leave whatever conversation is in progress (a flow drops its own form)."""
     t = tr(update, context)
-    for draft in DRAFTS:
-        context.user_data.pop(draft, None)
     await answer(update)
     async with context.db.session() as session:
         actor = await current_actor(session, update, context)

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from telegram import (
+    Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -51,10 +52,8 @@ from handlers.kit.i18n import N_
 logger = logging.getLogger(__name__)
 
 ANSWERED_PRIVATELY = N_("I've answered you in our private chat.")
-OPEN_PRIVATE_CHAT = N_(
-    "I can only answer this in a private chat. Please open a chat with me, press Start, "
-    "and send the command again there."
-)
+OPEN_PRIVATE_CHAT = N_("I can only answer this in a private chat. Please open a chat with me, "
+                       "press Start, and send the command again there.")
 OPEN_PRIVATE_BUTTON = N_("Open a private chat")
 PRIVATE_ONLY_BUTTON = N_("This button works only in a private chat with me.")
 
@@ -68,9 +67,8 @@ GROUP_ACTIONS: frozenset[str] = frozenset()
 
 def allowed_in_group(data: str | None) -> bool:
     """A button press under a group message that a handler may see (its action is listed)."""
-    return data is not None and any(
-        data == action or data.startswith(action + ":") for action in GROUP_ACTIONS
-    )
+    return data is not None and any(data == action or data.startswith(action + ":")
+                                    for action in GROUP_ACTIONS)
 
 
 class PrivateCopy(Update):
@@ -85,18 +83,14 @@ def _commands_of(handlers: Iterable[BaseHandler[Any, Any, Any]]) -> set[str]:
         if isinstance(handler, CommandHandler):
             found |= set(handler.commands)
         elif isinstance(handler, ConversationHandler):
-            found |= _commands_of(handler.entry_points)
-            found |= _commands_of(handler.fallbacks)
-            for state in handler.states.values():
-                found |= _commands_of(state)
+            found |= _commands_of([*handler.entry_points, *handler.fallbacks,
+                                   *(h for state in handler.states.values() for h in state)])
     return found
 
 
 def registered_commands(app: Application[Any, Any, Any, Any, Any, Any]) -> frozenset[str]:
     """Every command some CommandHandler of the application answers (lower case)."""
-    return frozenset(
-        _commands_of(handler for group in app.handlers.values() for handler in group)
-    )
+    return frozenset(_commands_of(handler for group in app.handlers.values() for handler in group))
 
 
 def our_command(message: Message | None, bot_username: str, known: frozenset[str]) -> bool:
@@ -119,12 +113,8 @@ def private_copy(update: Update, bot: Any) -> PrivateCopy:
     assert message is not None and message.text is not None and user is not None
     data = update.to_dict()
     body = data["message"]
-    chat: dict[str, Any] = {"id": user.id, "type": ChatType.PRIVATE, "first_name": user.first_name}
-    if user.last_name:
-        chat["last_name"] = user.last_name
-    if user.username:
-        chat["username"] = user.username
-    body["chat"] = chat
+    body["chat"] = Chat(user.id, ChatType.PRIVATE, first_name=user.first_name,
+                        last_name=user.last_name, username=user.username).to_dict()
     for key in ("reply_to_message", "message_thread_id", "is_topic_message", "quote",
                 "external_reply", "is_automatic_forward"):
         body.pop(key, None)
@@ -133,14 +123,12 @@ def private_copy(update: Update, bot: Any) -> PrivateCopy:
     command = message.text[:command_length].split("@", 1)[0]
     cut = command_length - len(command)
     body["text"] = command + message.text[command_length:]
-    entities = []
-    for entity in body.get("entities", []):
+    body["entities"] = body.get("entities", [])
+    for entity in body["entities"]:
         if entity["offset"] == 0:
             entity["length"] = len(command)
         else:
             entity["offset"] -= cut
-        entities.append(entity)
-    body["entities"] = entities
     return PrivateCopy.de_json(data, bot)  # type: ignore[return-value]
 
 
@@ -160,10 +148,8 @@ async def keep_private(update: Update, context: BranchContext) -> None:
             logger.info("could not refuse a button in a group: %s", exc)
         raise ApplicationHandlerStop
     user = update.effective_user
-    known = registered_commands(context.application)
     if user is not None and not user.is_bot and our_command(
-        update.message, context.bot.username, known
-    ):
+            update.message, context.bot.username, registered_commands(context.application)):
         await _answer_privately(update, context)
     raise ApplicationHandlerStop
 
@@ -189,9 +175,8 @@ async def _answer_privately(update: Update, context: BranchContext) -> None:
     await _tell_group(message, t(ANSWERED_PRIVATELY), reply, None)
 
 
-async def _tell_group(
-    message: Message, text: str, reply: ReplyParameters, markup: InlineKeyboardMarkup | None
-) -> None:
+async def _tell_group(message: Message, text: str, reply: ReplyParameters,
+                      markup: InlineKeyboardMarkup | None) -> None:
     try:
         await message.chat.send_message(text, reply_parameters=reply, reply_markup=markup)
     except TelegramError as exc:  # e.g. the bot may no longer write in the group

@@ -41,13 +41,12 @@ async def check_flood(update: Update, context: BranchContext) -> None:
     settings = context.settings
     buckets: dict[int, Bucket] = context.bot_data.setdefault(BUCKETS_KEY, {})
     now = time.monotonic()
-    decision = take(
-        buckets.get(user.id), now,
-        burst=settings.flood_burst, rate=settings.flood_rate_per_second,
-    )
+    burst, rate = settings.flood_burst, settings.flood_rate_per_second
+    decision = take(buckets.get(user.id), now, burst=burst, rate=rate)
     buckets[user.id] = decision.bucket
-    if len(buckets) > SWEEP_ABOVE:
-        _sweep(buckets, now, burst=settings.flood_burst, rate=settings.flood_rate_per_second)
+    if len(buckets) > SWEEP_ABOVE:  # forget the people whose buckets are full again
+        for user_id in [u for u, b in buckets.items() if idle(b, now, burst=burst, rate=rate)]:
+            del buckets[user_id]
     if decision.allowed:
         return
     context.branch_app.count_throttled()
@@ -63,11 +62,6 @@ async def check_flood(update: Update, context: BranchContext) -> None:
         except TelegramError as exc:  # the warning is a courtesy; dropping is what matters
             logger.info("could not send the slow-down reply: %s", exc)
     raise ApplicationHandlerStop
-
-
-def _sweep(buckets: dict[int, Bucket], now: float, *, burst: int, rate: float) -> None:
-    for user_id in [u for u, b in buckets.items() if idle(b, now, burst=burst, rate=rate)]:
-        del buckets[user_id]
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+from handlers.access import found
 from handlers.kit.actions import Act
 from handlers.kit.buttons import AttendanceId, OrgId
-from handlers.kit.chat import STALE_BUTTON
 from rules.permissions import can_manage_org
 from storage import makeups as makeup_store
 
 
 async def access_led_attendance(act: Act, attendance_id: AttendanceId) -> OrgId:
     """An attendance line of a member of an organization the actor runs; its organization."""
-    org_id = await makeup_store.org_of(act.session, attendance_id)
-    if org_id is None:
-        act.refuse(STALE_BUTTON)
+    org_id = found(act, await makeup_store.org_of(act.session, attendance_id))
     act.check(can_manage_org(act.actor, org_id))
     return OrgId(org_id)

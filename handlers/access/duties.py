@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.access import found
 from handlers.access.orgs import access_led_org
 from handlers.kit.actions import Act
 from handlers.kit.buttons import DutyId, OrgId
@@ -18,25 +19,18 @@ from storage.models import Duty, PartyOrganization
 async def access_calendar_duty(act: Act, duty_id: DutyId) -> Duty:
     """A duty of the calendar, which only admins edit."""
     act.check(act.actor.is_admin)
-    duty = await act.session.get(Duty, duty_id)
-    if duty is None:
-        act.refuse(STALE_BUTTON)
-    return duty
+    return found(act, await act.session.get(Duty, duty_id))
 
 
-async def access_occurrence(
-    act: Act, duty_id: DutyId, org_id: OrgId, key: str
-) -> tuple[PartyOrganization, Duty, DutyOccurrence]:
+async def access_occurrence(act: Act, duty_id: DutyId, org_id: OrgId,
+                            key: str) -> tuple[PartyOrganization, Duty, DutyOccurrence]:
     """An occurrence of a duty that falls on an organization the actor runs."""
     org = await access_led_org(act, org_id)
     duty = await act.session.get(Duty, duty_id)
     if duty is None or duty.id not in {d.id for d in await store.duties_for(act.session, org)}:
         act.refuse(STALE_BUTTON)
-    occurrence = store.occurrence_of(duty, org, key, act.today(),
-                                     await work_calendar(act.session))
-    if occurrence is None:
-        act.refuse(STALE_BUTTON)
-    return org, duty, occurrence
+    calendar = await work_calendar(act.session)
+    return org, duty, found(act, store.occurrence_of(duty, org, key, act.today(), calendar))
 
 
 async def dues_duty(session: AsyncSession, org: PartyOrganization) -> Duty | None:
@@ -47,10 +41,7 @@ async def dues_duty(session: AsyncSession, org: PartyOrganization) -> Duty | Non
 async def access_dues_duty(act: Act, org_id: OrgId) -> tuple[PartyOrganization, Duty]:
     """An organization the actor runs, with the dues duty that falls on it."""
     org = await access_led_org(act, org_id)
-    duty = await dues_duty(act.session, org)
-    if duty is None:
-        act.refuse(STALE_BUTTON)
-    return org, duty
+    return org, found(act, await dues_duty(act.session, org))
 
 
 async def access_duty_scope(act: Act, org_id: OrgId) -> PartyOrganization | None:
@@ -65,8 +56,5 @@ async def access_duty_scope(act: Act, org_id: OrgId) -> PartyOrganization | None
 async def access_term(act: Act, org_id: OrgId) -> tuple[PartyOrganization, store.TermLine]:
     """An organization with a recorded term, for an admin to record its renewal."""
     act.check(act.actor.is_admin)
-    org = await org_store.get_party_org(act.session, org_id)
-    line = store.term_line(org) if org is not None else None
-    if org is None or line is None:
-        act.refuse(STALE_BUTTON)
-    return org, line
+    org = found(act, await org_store.get_party_org(act.session, org_id))
+    return org, found(act, store.term_line(org))

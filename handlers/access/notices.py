@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.access import found
 from handlers.kit.actions import Act
 from handlers.kit.buttons import NoticeId, OrgId
 from handlers.kit.chat import STALE_BUTTON
@@ -33,23 +34,16 @@ def can_oversee(actor: Actor, notice: Notice) -> bool:
     return org is not None and org in actor.subordinate_org_ids
 
 
-async def _notice(act: Act, notice_id: NoticeId) -> Notice:
-    notice = await act.session.get(Notice, notice_id)
-    if notice is None:
-        act.refuse(GONE)
-    return notice
-
-
 async def access_overseen_notice(act: Act, notice_id: NoticeId) -> Notice:
     """A notice the actor wrote or oversees (its progress, readers, withdrawal)."""
-    notice = await _notice(act, notice_id)
+    notice = found(act, await act.session.get(Notice, notice_id), GONE)
     act.check(can_oversee(act.actor, notice))
     return notice
 
 
 async def access_own_notice(act: Act, notice_id: NoticeId) -> Notice:
     """A notice of the actor's, who may still address its organization (to send it)."""
-    notice = await _notice(act, notice_id)
+    notice = found(act, await act.session.get(Notice, notice_id), GONE)
     act.check(notice.author_telegram_id == act.actor.telegram_id
               and author_scope(act) == notice.party_organization_id)
     return notice
@@ -57,7 +51,7 @@ async def access_own_notice(act: Act, notice_id: NoticeId) -> Notice:
 
 async def access_own_draft(act: Act, notice_id: NoticeId) -> Notice:
     """A draft of the actor's, nothing sent yet (to throw away); a sent one is stale."""
-    notice = await _notice(act, notice_id)
+    notice = found(act, await act.session.get(Notice, notice_id), GONE)
     act.check(notice.author_telegram_id == act.actor.telegram_id)
     if notice.state is not NoticeState.DRAFT:
         act.refuse(STALE_BUTTON)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from handlers.access import found
 from handlers.kit.actions import Act
 from handlers.kit.buttons import OrgId
-from handlers.kit.chat import STALE_BUTTON
 from rules.permissions import can_edit_tree, can_manage_org
 from storage import orgs as org_store
 from storage.models import PartyOrganization, SocialOrganization
@@ -13,25 +13,17 @@ from storage.models import PartyOrganization, SocialOrganization
 async def access_led_org(act: Act, org_id: OrgId) -> PartyOrganization:
     """An organization the actor runs (admins: any)."""
     act.check(can_manage_org(act.actor, org_id))
-    org = await org_store.get_party_org(act.session, org_id)
-    if org is None:
-        act.refuse(STALE_BUTTON)
-    return org
+    return found(act, await org_store.get_party_org(act.session, org_id))
 
 
 async def access_tree_org(act: Act, org_id: OrgId) -> PartyOrganization:
     """A party organization of the tree, for someone who may change the tree (admins)."""
     act.check(can_edit_tree(act.actor))
-    org = await org_store.get_party_org(act.session, org_id)
-    if org is None:
-        act.refuse(STALE_BUTTON)
-    return org
+    return found(act, await org_store.get_party_org(act.session, org_id))
 
 
 async def access_social_org(act: Act, social_id: int) -> SocialOrganization:
     """A social organization, for someone who may change the tree (admins)."""
     act.check(can_edit_tree(act.actor))
-    found = next((s for s in await org_store.social_orgs(act.session) if s.id == social_id), None)
-    if found is None:
-        act.refuse(STALE_BUTTON)
-    return found
+    socials = await org_store.social_orgs(act.session)
+    return found(act, next((s for s in socials if s.id == social_id), None))

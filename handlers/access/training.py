@@ -7,9 +7,9 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.access import found
 from handlers.kit.actions import Act
 from handlers.kit.buttons import OrgId, TrainingId
-from handlers.kit.chat import STALE_BUTTON
 from handlers.kit.i18n import N_
 from rules import training as rules
 from rules.permissions import Actor, can_manage_org
@@ -18,13 +18,11 @@ from storage import orgs as org_store
 from storage import training as store
 from storage.models import PartyOrganization
 
-OWN_RECORD = N_(
-    "You cannot verify or correct your own training; another leader or the level above does."
-)
-LATE_EVIDENCE_CLOSED = N_(
-    "Files can be added only while a record waits for verification. A verified record is "
-    "changed by a leader of your branch; a record not accepted is logged again, corrected."
-)
+OWN_RECORD = N_("You cannot verify or correct your own training; another leader or the level "
+                "above does.")
+LATE_EVIDENCE_CLOSED = N_("Files can be added only while a record waits for verification. A "
+                          "verified record is changed by a leader of your branch; a record not "
+                          "accepted is logged again, corrected.")
 
 
 @dataclass(frozen=True)
@@ -83,10 +81,7 @@ def can_decide(actor: Actor, info: RecordInfo) -> bool:
 
 async def access_record(act: Act, record_id: TrainingId) -> RecordInfo:
     """A record of a member the actor leads."""
-    info = await record_info(act.session, record_id)
-    if info is None:
-        act.check(act.actor.is_admin or act.actor.leads_a_branch)
-        act.refuse(STALE_BUTTON)
+    info = found(act, await record_info(act.session, record_id), leaders=True)
     act.check(leads_member_of(act.actor, info))
     return info
 
@@ -94,18 +89,15 @@ async def access_record(act: Act, record_id: TrainingId) -> RecordInfo:
 async def access_decided_record(act: Act, record_id: TrainingId) -> RecordInfo:
     """A record the actor may verify, reject or correct: never their own."""
     info = await access_record(act, record_id)
-    if act.actor.person_id is not None and act.actor.person_id == info.person_id:
-        act.refuse(OWN_RECORD)
+    act.check(act.actor.person_id != info.person_id, OWN_RECORD)
     act.check(can_decide(act.actor, info))
     return info
 
 
 async def access_own_record(act: Act, record_id: TrainingId) -> RecordInfo:
     """One of the actor's own records."""
-    info = await record_info(act.session, record_id)
-    if info is None:
-        act.refuse(STALE_BUTTON)
-    act.check(act.actor.person_id is not None and act.actor.person_id == info.person_id)
+    info = found(act, await record_info(act.session, record_id))
+    act.check(act.actor.person_id == info.person_id)
     return info
 
 
@@ -119,11 +111,8 @@ async def access_open_record(act: Act, record_id: TrainingId) -> RecordInfo:
 
 async def access_evidence(act: Act, record_id: TrainingId) -> RecordInfo:
     """A record whose files the actor may see: their own, or a member's they lead."""
-    info = await record_info(act.session, record_id)
-    if info is None:
-        act.refuse(STALE_BUTTON)
-    own = act.actor.person_id is not None and act.actor.person_id == info.person_id
-    act.check(own or leads_member_of(act.actor, info))
+    info = found(act, await record_info(act.session, record_id))
+    act.check(act.actor.person_id == info.person_id or leads_member_of(act.actor, info))
     return info
 
 
@@ -133,6 +122,5 @@ async def access_training_scope(act: Act, scope: OrgId) -> set[int] | None:
     if scope == 0:
         return None if act.actor.is_admin else set(act.actor.managed_org_ids)
     act.check(can_manage_org(act.actor, scope))
-    if await org_store.get_party_org(act.session, scope) is None:
-        act.refuse(STALE_BUTTON)
+    found(act, await org_store.get_party_org(act.session, scope))
     return await org_store.descendant_ids(act.session, {scope})

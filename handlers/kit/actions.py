@@ -8,7 +8,7 @@ button is no longer valid"), opens the one database session of the update, loads
 from the database (never from the button), refuses (and logs) anyone outside the audience,
 runs the action, answers the press and renders its Reply after the session is closed.
 The object a press points at is loaded by an `access_*` function that checks the actor may
-see it, so an action cannot forget the check: see handlers/kit/access.py.
+see it, so an action cannot forget the check: see handlers/access/.
 """
 
 from __future__ import annotations
@@ -72,9 +72,8 @@ class Command:
     description: str | None = None
     shown_to: Audience | None = None  # who sees it in the menu, where not its whole audience
 
-    def handlers(
-        self, callback: Any, *, keyboard: bool = True
-    ) -> list[BaseHandler[Update, BranchContext, None]]:
+    def handlers(self, callback: Any, *,
+                 keyboard: bool = True) -> list[BaseHandler[Update, BranchContext, None]]:
         """The command, and (unless `keyboard` is off) its keyboard button in every language."""
         found: list[BaseHandler[Update, BranchContext, None]] = [
             CommandHandler(self.name, callback)]
@@ -162,13 +161,25 @@ class Act:
         if not allowed:
             self.refuse(message, **values)
 
+    async def settle(self, reply: Reply | None,
+                     put: Callable[[Update, Reply], Awaitable[None]]) -> None:
+        """Once the session is closed: answer the press, say the notes, then what goes before
+        the reply, the reply (by `put`) and what goes after."""
+        await answer(self.update, self.toast)
+        for note in self.notes:
+            await send(self.update, note)
+        for first in self.first:
+            await first()
+        if reply is not None:
+            await put(self.update, reply)
+        for then in self.then:
+            await then()
+
 
 def refuse(update: Update, what: str, message: str = NOT_ALLOWED, **values: Any) -> NoReturn:
     user = update.effective_user
-    logger.warning(
-        "refused %s for user %s (data %r)", what, pseudonym(user.id if user else None),
-        update.callback_query.data if update.callback_query else None,
-    )
+    logger.warning("refused %s for user %s (data %r)", what, pseudonym(user.id if user else None),
+                   update.callback_query.data if update.callback_query else None)
     raise Refused(message, **values)
 
 
@@ -198,37 +209,38 @@ class Action(Generic[D]):
         return self.trigger if isinstance(self.trigger, Command) else None
 
     def handlers(self) -> list[BaseHandler[Update, BranchContext, None]]:
-        """The PTB handlers that route this action's presses, or its command."""
-        if self.command is not None:
-            # Its keyboard button is run by the menu (handlers/menu.py) once every conversation
-            # had its look: one pressed during a flow leaves the flow.
-            return self.command.handlers(self.perform, keyboard=False)
-        assert self.button is not None
-        return [CallbackQueryHandler(self.perform, pattern=self.button.pattern())]
-
-    def data_of(self, update: Update, context: BranchContext) -> D:
-        if self.button is not None:
-            query = update.callback_query
-            return self.button.unpack(query.data if query else None)  # type: ignore[return-value]
-        return CommandArgs(tuple(context.args or ())) # type: ignore[return-value]
+        """The PTB handlers that route this action's presses, or its command. A command's
+        keyboard button is run by the menu (handlers/menu.py) once every conversation had its
+        look: one pressed during a flow leaves the flow."""
+        return trigger_handlers(self.trigger, self.perform, keyboard=False)
 
     async def perform(self, update: Update, context: BranchContext) -> None:
-        data = self.data_of(update, context)
+        data = trigger_data(self.trigger, update, context)
         async with context.db.session() as session:
             actor = await current_actor(session, update, context)
             if not self.audience.admits(actor):
                 refuse(update, self.name)
             act = Act(update, context, session, actor, translator(actor.language), self.name)
             reply = await self.run(act, data)
-        await answer(update, act.toast)
-        for note in act.notes:
-            await send(update, note)
-        for first in act.first:
-            await first()
-        if reply is not None:
-            await render(update, reply)
-        for then in act.then:
-            await then()
+        await act.settle(reply, render)
+
+
+def trigger_handlers(trigger: type[Any] | Command, callback: Any, *,
+                     keyboard: bool = True) -> list[BaseHandler[Update, BranchContext, None]]:
+    """What routes a trigger to `callback`: a command (see Command.handlers), or the presses of
+    a button family."""
+    if isinstance(trigger, Command):
+        return trigger.handlers(callback, keyboard=keyboard)
+    return [CallbackQueryHandler(callback, pattern=trigger.pattern())]
+
+
+def trigger_data(trigger: type[Any] | Command, update: Update, context: BranchContext) -> Any:
+    """What started an action or a flow: a command's arguments, or the press unpacked (a forged
+    one is BadCallback)."""
+    if isinstance(trigger, Command):
+        return CommandArgs(tuple(context.args or ()))
+    query = update.callback_query
+    return trigger.unpack(query.data if query else None)
 
 
 async def render(update: Update, reply: Reply) -> None:

@@ -56,6 +56,14 @@ class BadCallback(Exception):
     """Callback data that our buttons never produce: forged, or from an old version."""
 
 
+def cb(*parts: object) -> str:
+    """Join callback data parts with ':'; fails loudly if Telegram would refuse it."""
+    data = ":".join(str(p) for p in parts)
+    if len(data.encode()) > MAX_CALLBACK_BYTES:
+        raise ValueError(f"callback data too long: {data!r}")
+    return data
+
+
 def callback_int(raw: str, data: str | None = None) -> int:
     """A number from callback data: ASCII digits only (int() takes '١', ' 1', '1_0') and
     within a 32-bit id column, else BadCallback."""
@@ -69,7 +77,8 @@ def callback_int(raw: str, data: str | None = None) -> int:
 
 @dataclasses.dataclass(frozen=True)
 class Codec:
-    """How one field travels: to text, back (raising ValueError), and its longest text."""
+    """How one field travels: to text, back (raising ValueError or BadCallback), and its
+    longest text."""
 
     kind: Any
     pack: Callable[[Any], str]
@@ -83,23 +92,11 @@ def _int_pack(value: Any) -> str:
     return str(value)
 
 
-def _int_unpack(raw: str) -> int:
-    try:
-        return callback_int(raw)
-    except BadCallback:
-        raise ValueError(raw) from None
-
-
-def _str_pack(value: Any) -> str:
+def _word(value: Any) -> str:
+    """A free word both ways: a part of split data has no ':', so only emptiness is refused."""
     if not isinstance(value, str) or ":" in value or not value:
         raise ValueError(f"not a callback word: {value!r}")
     return value
-
-
-def _str_unpack(raw: str) -> str:
-    if not raw:
-        raise ValueError(raw)
-    return raw
 
 
 def _choice_codec(kind: Any, choices: dict[str, Any]) -> Codec:
@@ -125,12 +122,8 @@ def codec_of(kind: Any) -> Codec:
         if len(members) != 1 or len(typing.get_args(kind)) != 2:
             raise TypeError(f"only `X | None` unions are supported, not {kind!r}")
         inner = codec_of(members[0])
-        return Codec(
-            kind,
-            lambda value: "" if value is None else inner.pack(value),
-            lambda raw: None if raw == "" else inner.unpack(raw),
-            inner.longest,
-        )
+        return Codec(kind, lambda value: "" if value is None else inner.pack(value),
+                     lambda raw: None if raw == "" else inner.unpack(raw), inner.longest)
     if origin is typing.Literal:
         values = typing.get_args(kind)
         if not all(isinstance(v, str) and v and ":" not in v for v in values):
@@ -141,9 +134,9 @@ def codec_of(kind: Any) -> Codec:
     if kind is bool:
         return _choice_codec(kind, {"1": True, "0": False})
     if kind is int or getattr(kind, "__supertype__", None) is int:
-        return Codec(kind, _int_pack, _int_unpack, len(str(MAX_CALLBACK_INT)))
+        return Codec(kind, _int_pack, callback_int, len(str(MAX_CALLBACK_INT)))
     if kind is str:
-        return Codec(kind, _str_pack, _str_unpack, None)
+        return Codec(kind, _word, _word, None)
     raise TypeError(f"unsupported callback field type {kind!r}")
 
 
@@ -175,11 +168,7 @@ class ButtonData:
         ButtonData._families[prefix] = cls
 
     def pack(self) -> str:
-        parts = [self.prefix] + [codec.pack(getattr(self, name)) for name, codec in self._codecs]
-        data = ":".join(parts)
-        if len(data.encode()) > MAX_CALLBACK_BYTES:
-            raise ValueError(f"callback data too long: {data!r}")
-        return data
+        return cb(self.prefix, *(codec.pack(getattr(self, name)) for name, codec in self._codecs))
 
     @classmethod
     def unpack(cls, data: str | None) -> Self:
@@ -193,7 +182,7 @@ class ButtonData:
         for (name, codec), text in zip(cls._codecs, raw, strict=True):
             try:
                 values[name] = codec.unpack(text)
-            except ValueError:
+            except (ValueError, BadCallback):
                 raise BadCallback(data) from None
         return cls(**values)
 

@@ -48,8 +48,7 @@ class Refused(Exception):
 
     def __init__(self, message: str, **values: Any) -> None:
         super().__init__(message)
-        self.message = message
-        self.values = values
+        self.message, self.values = message, values
 
 
 NOT_ALLOWED = N_("You are not allowed to do that.")
@@ -69,18 +68,12 @@ def tr(update: Update, context: BranchContext) -> Translator:
     return translator(language_of(update, context))
 
 
-async def current_actor(
-    session: AsyncSession, update: Update, context: BranchContext
-) -> Actor:
+async def current_actor(session: AsyncSession, update: Update, context: BranchContext) -> Actor:
     """Load the sender's roles from the database (never from the button they pressed)."""
     user = update.effective_user
     assert user is not None
-    actor = await load_actor(
-        session,
-        user.id,
-        admins=context.settings.admins,
-        language=language_of(update, context),
-    )
+    actor = await load_actor(session, user.id, admins=context.settings.admins,
+                             language=language_of(update, context))
     if context.user_data is not None and context.user_data.get("lang") != actor.language:
         context.user_data["lang"] = actor.language
     if actor.person_id is not None:
@@ -89,19 +82,6 @@ async def current_actor(
         if person is not None and await mark_reachable(session, person):
             logger.info("person %s is reachable again", actor.person_id)
     return actor
-
-
-def require(allowed: bool, update: Update, what: str = "") -> None:
-    """Refuse (and log) an action the actor is not allowed to take."""
-    if not allowed:
-        user = update.effective_user
-        logger.warning(
-            "refused %s for user %s (data %r)",
-            what or "action",
-            pseudonym(user.id if user else None),
-            update.callback_query.data if update.callback_query else None,
-        )
-        raise Refused(NOT_ALLOWED)
 
 
 def reply_chat(update: Update) -> Chat:
@@ -142,15 +122,6 @@ async def show(update: Update, text: Html, *, new: bool = False, **kwargs: Any) 
     await send(update, text, **kwargs)
 
 
-def draft_id(context: BranchContext, key: str) -> int | None:
-    """The record id a multi-step flow keeps under user_data[key] (None if the flow is gone)."""
-    assert context.user_data is not None
-    pending = context.user_data.get(key)
-    if isinstance(pending, dict) and isinstance(pending.get("id"), int):
-        return int(pending["id"])
-    return None
-
-
 # A fresh row is the sender's to send for this long: the courier's passes (in the bulk lane,
 # behind a broadcast) take it only after, i.e. if the process died before sending it.
 DIRECT_HOLD = timedelta(seconds=30)
@@ -162,27 +133,21 @@ async def deliver(context: BranchContext, telegram_id: int, text: Html, **kwargs
     True if it arrived now; after a transient failure the courier retries it (False now), and a
     blocked bot or a chat never opened is recorded (the person unreachable), not raised. Call it
     outside a database session: it commits its own (SQLite has one writer at a time)."""
-    unknown = set(kwargs) - DIRECT_OPTIONS
-    if unknown:
+    if unknown := set(kwargs) - DIRECT_OPTIONS:
         raise TypeError(f"deliver() does not keep {sorted(unknown)} in the outbox")
     return await deliver_many(context, [(telegram_id, text, kwargs.get("reply_markup"))]) == 1
 
 
-async def deliver_many(
-    context: BranchContext, messages: Sequence[tuple[int, Html, ReplyMarkup | None]]
-) -> int:
+async def deliver_many(context: BranchContext,
+                       messages: Sequence[tuple[int, Html, ReplyMarkup | None]]) -> int:
     """Send each (chat, text, markup) like `deliver`; returns how many arrived now."""
     if not messages:
         return 0
     due = context.now() + DIRECT_HOLD
-    rows = [
-        Planned(
-            key=f"{DIRECT_KIND}:{uuid.uuid4().hex}", kind=DIRECT_KIND, chat_id=chat,
-            text=str(text), due_at=due, urgent=True,
-            reply_markup=markup.to_dict() if markup is not None else None,
-        )
-        for chat, text, markup in messages
-    ]
+    rows = [Planned(key=f"{DIRECT_KIND}:{uuid.uuid4().hex}", kind=DIRECT_KIND, chat_id=chat,
+                    text=str(text), due_at=due, urgent=True,
+                    reply_markup=markup.to_dict() if markup is not None else None)
+            for chat, text, markup in messages]
     async with context.db.session() as session:  # committed before anything is sent
         await enqueue(session, rows)
     outcomes = await context.branch_app.deliver_now([row.key for row in rows])
@@ -230,11 +195,9 @@ async def handle_error(update: object, context: BranchContext) -> None:
         return
     t = tr(update, context)
     if isinstance(error, BadCallback):
-        logger.warning(
-            "forged or stale callback data %r from user %s",
-            error.args[0] if error.args else None,
-            pseudonym(update.effective_user.id if update.effective_user else None),
-        )
+        user = update.effective_user
+        logger.warning("forged or stale callback data %r from user %s",
+                       error.args[0] if error.args else None, pseudonym(user.id if user else None))
         text = t(STALE_BUTTON)
     elif isinstance(error, Refused):
         text = t(error.message, **error.values)

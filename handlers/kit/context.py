@@ -22,32 +22,23 @@ from storage.outbox import Outcome
 class BranchSettings(Protocol):
     """The settings the chat and the reminders read (bot/config.py's Settings has them all)."""
 
-    @property
-    def admins(self) -> frozenset[int]: ...
-    @property
-    def timezone(self) -> str: ...
+    admins: frozenset[int]
+    timezone: str
+    default_language: str
+    invite_valid_days: int
+    paid_broadcast: bool
+    inquorate_committee_counts: bool
+    checkin_radius_m: float
+    flood_burst: int
+    flood_rate_per_second: float
+    plan_reminders: bool
+
     @property
     def tzinfo(self) -> ZoneInfo: ...
-    @property
-    def default_language(self) -> str: ...
-    @property
-    def invite_valid_days(self) -> int: ...
-    @property
-    def paid_broadcast(self) -> bool: ...
-    @property
-    def inquorate_committee_counts(self) -> bool: ...
-    @property
-    def checkin_radius_m(self) -> float: ...
-    @property
-    def flood_burst(self) -> int: ...
-    @property
-    def flood_rate_per_second(self) -> float: ...
     @property
     def requirements(self) -> Mapping[Any, Any]: ...
     @property
     def training_policy(self) -> TrainingPolicy: ...
-    @property
-    def plan_reminders(self) -> bool: ...
     @property
     def dashboard_url(self) -> str: ...
 
@@ -55,12 +46,11 @@ class BranchSettings(Protocol):
 class BranchServices(Protocol):
     """The running bot as its handlers see it (bot/application.py's BranchApplication)."""
 
-    @property
-    def database(self) -> Database: ...
+    database: Database
+    checkin_queue: CheckinQueue
+
     @property
     def settings(self) -> BranchSettings: ...
-    @property
-    def checkin_queue(self) -> CheckinQueue: ...
     @property
     def bot(self) -> ExtBot[None]: ...
     @property
@@ -68,16 +58,13 @@ class BranchServices(Protocol):
 
     def now(self) -> datetime:
         """The one clock of handlers, reminders and the web (tests set it)."""
-        ...
 
     def wake_courier(self, at: datetime | None) -> None:
         """Make sure the outbox is looked at by `at` (now if it is past)."""
-        ...
 
     async def deliver_now(self, keys: Sequence[str]) -> dict[str, Outcome]:
         """Send these recorded outbox rows at once, in the caller's (reply) lane; what became
         of each: SENT arrived, RETRY left to the courier's passes, FAILED never will."""
-        ...
 
     def count_throttled(self) -> None: ...
 

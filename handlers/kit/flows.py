@@ -18,25 +18,21 @@ re-asking a step after a bad answer, the form kept in the person's chat data as 
 survives a restart), stale presses (a step's button pressed when another step is current is
 "no longer valid"), and `GoBack(step, message)` from the final check, which says why and asks
 that step again. A step's buttons carry `<prefix>:<step>:<value>`; the value is checked
-against what the step offers now, never trusted.
-
-A step's answer (Text/Day `read`, Custom handlers): the value of the field named like the step,
-`Next` (several fields, stay, or another step), `Invalid`/`Problem` (said; the step stays
-current, not asked again) or `Done` (what the step did ends the flow).
+against what the step offers now, never trusted. What a step's handler answers: see
+handlers/kit/steps.py.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Generic
 
 from pydantic import ValidationError
 from telegram import (
     InlineKeyboardButton,
-    InlineKeyboardMarkup,
     Message,
     ReplyKeyboardMarkup,
     Update,
@@ -49,13 +45,11 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from handlers.kit.actions import Act, Action, Command, CommandArgs, Reply, refuse
-from handlers.kit.buttons import MAX_CALLBACK_BYTES, BadCallback, ButtonData
+from handlers.kit.actions import Act, Action, Reply, refuse, trigger_data, trigger_handlers
+from handlers.kit.buttons import BadCallback
 from handlers.kit.chat import (
     STALE_BUTTON,
     Refused,
-    ReplyMarkup,
-    answer,
     current_actor,
     first_answer,
     send,
@@ -63,7 +57,7 @@ from handlers.kit.chat import (
 )
 from handlers.kit.context import BranchContext
 from handlers.kit.date_step import PENDING as DATE_PENDING
-from handlers.kit.date_step import DateStep, no_check
+from handlers.kit.date_step import DateStep
 from handlers.kit.i18n import Html, html_join, plain_text, translator
 from handlers.kit.steps import (  # noqa: F401  (re-exported: features declare flows from here)
     CANCEL_DATA,
@@ -90,11 +84,12 @@ from handlers.kit.steps import (  # noqa: F401  (re-exported: features declare f
     Shared,
     Step,
     Text,
+    cancel_button,
     invalid_text,
 )
+from handlers.kit.ui import button, keyboard
 from rules.validation import Invalid
 
-logger = logging.getLogger(__name__)
 StepHandler = Callable[[Update, BranchContext], Coroutine[Any, Any, object]]
 _FLOWS: dict[str, Flow[Any]] = {}  # the registered flows, by name: a person is in one at a time
 
@@ -114,8 +109,6 @@ class Flow(Generic[F]):
     exits: Sequence[Action[Any]] = ()  # presses and commands that leave the flow, then run
     # A flow without a Confirm or Finish step ends when no step is left: `finish` says what then.
     finish: Callable[[Act, F], Awaitable[Reply | None]] | None = None
-
-    # -- state kept between messages ----------------------------------------------------
 
     @property
     def _slot(self) -> str:
@@ -139,55 +132,35 @@ class Flow(Generic[F]):
 
     def _resume(self, context: BranchContext, form: F, answered: str) -> AnyStep:
         """The step after `answered`: the final one if a final check sent the person back."""
-        slot = (context.user_data or {}).get(self._slot) or {}
-        if isinstance(slot.get("resume"), str):
-            return self._step(slot["resume"])
-        return self._after(answered, form)
+        resume = ((context.user_data or {}).get(self._slot) or {}).get("resume")
+        return self._step(resume) if isinstance(resume, str) else self._after(answered, form)
 
     def _drop(self, context: BranchContext) -> None:
         if context.user_data is not None:
             context.user_data.pop(self._slot, None)
 
     def _step(self, key: str) -> AnyStep:
-        for step in self.steps:
-            if step.key == key:
-                return step
-        raise KeyError(key)
-
-    def _applicable(self, form: F) -> list[AnyStep]:
-        return [step for step in self.steps if step.applies(form)]
+        return {step.key: step for step in self.steps}[key]
 
     def _after(self, key: str | None, form: F) -> AnyStep:
         keys = [step.key for step in self.steps]
         start = 0 if key is None else keys.index(key) + 1
-        for step in self.steps[start:]:
-            if step.applies(form):
-                return step
+        if (found := next((s for s in self.steps[start:] if s.applies(form)), None)) is not None:
+            return found
         if self.finish is not None:  # no step left: the flow's own finish ends it
             return Finish(key="finish", finish=self.finish)
         raise Refused(STALE_BUTTON)  # declared flows end in a Confirm or Finish step
 
     def _before(self, key: str, form: F) -> AnyStep | None:
         keys = [step.key for step in self.steps]
-        for step in reversed(self.steps[: keys.index(key)]):
-            if step.applies(form):
-                return step
-        return None
+        return next((s for s in reversed(self.steps[: keys.index(key)]) if s.applies(form)), None)
 
-    def data(self, step: str, value: str | None = None) -> str:
-        """A step's button data: `<prefix>:<step>[:<value>]` (64 bytes at most)."""
-        data = f"{self.prefix}:{step}" + ("" if value is None else f":{value}")
-        if len(data.encode()) > MAX_CALLBACK_BYTES:
-            raise ValueError(f"callback data too long: {data!r}")
-        return data
-
-    def _button(self, label: str, step: str, value: str | None = None) -> InlineKeyboardButton:
-        return InlineKeyboardButton(plain_text(label), callback_data=self.data(step, value))
-
-    # -- the steps' messages --------------------------------------------------------------
+    def _button(self, label: str, step: str, *value: str) -> InlineKeyboardButton:
+        """A step's button: `<prefix>:<step>[:<value>]` (64 bytes at most)."""
+        return button(label, self.prefix, step, *value)
 
     async def _ask(self, act: Act, form: F, step: AnyStep, *, new: bool,
-                   above: Html | None = None) -> tuple[_Show | None, object]:
+                   above: Html | None = None) -> tuple[Reply | None, object]:
         """Save the form at this step and put its question (with the back and cancel rows)."""
         if isinstance(step, Finish):  # nothing to ask: done as soon as it is reached
             return await self._finish(act, form, step, new=new, above=above)
@@ -204,13 +177,12 @@ class Flow(Generic[F]):
             text, drawn = await step.render(act, form)
             if isinstance(drawn, ReplyKeyboardMarkup):  # no inline rows beside it; /cancel leaves
                 self._save(act.context, form, step.key)
-                return _Show(text, drawn, True), step.key
+                return Reply(text, drawn, True), step.key
             rows = drawn
         else:
             text = await step.summary(act, form)
             rows = [[self._button(t(step.label), step.key)]]
-        last = ([InlineKeyboardButton(plain_text(t("Cancel")), callback_data=CANCEL_DATA)]
-                if self.cancel else [])
+        last = [cancel_button(t)] if self.cancel else []
         if self.back and self._before(step.key, form) is not None:
             last.insert(0, self._button(t("‹ Back"), "back"))
         if step.bare:
@@ -219,19 +191,17 @@ class Flow(Generic[F]):
         if above is not None:
             text = html_join("\n", [above, text])
         if step.keyboard is not None and not isinstance(step, Day):
-            return _Show(text, step.keyboard(act, form), True), step.key
+            return Reply(text, step.keyboard(act, form), True), step.key
+        rows = [row for row in (*rows, last) if row]
         if isinstance(step, Day):
             date_step = self._date_step(step)
             act.context.user_data[DATE_PENDING] = {"step": date_step.key}  # type: ignore[index]
-            rows = [row for row in (*rows, last) if row]
-            return _Show(text, date_step.markup(t, act.context, rows)
-                         or (InlineKeyboardMarkup(rows) if rows else None), new), step.key
-        rows = [row for row in (*rows, last) if row]
-        return _Show(text, InlineKeyboardMarkup(rows) if rows else None, new), step.key
+            return Reply(text, date_step.markup(t, act.context, rows), new), step.key
+        return Reply(text, keyboard(rows) if rows else None, new), step.key
 
-    def _date_step(self, step: Day[Any]) -> DateStep[object]:
+    def _date_step(self, step: Day[Any]) -> DateStep:
         async def done(update: Update, context: BranchContext, value: Any) -> object:
-            async def body(act: Act) -> tuple[_Show | None, object]:
+            async def body(act: Act) -> tuple[Reply | None, object]:
                 form = await self._current(act, step.key)
                 problem = await step.verify(act, form, value) if step.verify else None
                 if problem is not None:
@@ -244,12 +214,10 @@ class Flow(Generic[F]):
 
         return DateStep(key=f"{self.name}.{step.key}", state=step.key,
                         moment=step.moment, prefer=step.prefer, done=done,
-                        check=step.check or no_check, quick=step.quick)
-
-    # -- handlers ---------------------------------------------------------------------------
+                        check=step.check, quick=step.quick)
 
     async def _run(self, update: Update, context: BranchContext,
-                   body: Callable[[Act], Awaitable[tuple[_Show | None, object]]]) -> object:
+                   body: Callable[[Act], Awaitable[tuple[Reply | None, object]]]) -> object:
         """One session for the step; the reply (and what the step queued) after it closes."""
         async with context.db.session() as session:
             actor = await current_actor(session, update, context)
@@ -263,42 +231,23 @@ class Flow(Generic[F]):
                 context.user_data[self._slot]["resume"] = (  # type: ignore[index]
                     current if back.resume else None)
                 shown, state = await self._ask(act, form, self._step(back.step), new=True)
-        await answer(update, act.toast)
-        for note in act.notes:
-            await send(update, note)
-        for first in act.first:
-            await first()
-        if shown is not None:
-            await show(update, shown.text, new=shown.new, reply_markup=shown.markup)
-        for then in act.then:
-            await then()
+        await act.settle(shown, _show)
         return state
 
     @property
     def entries(self) -> tuple[Entry[Any, F], ...]:
         return (self.entry,) if isinstance(self.entry, Entry) else tuple(self.entry)
 
-    def _begin(self, entry: Entry[Any, F]) -> StepHandler:
-        async def begin(update: Update, context: BranchContext) -> object:
-            return await self._start(entry, update, context)
-
-        return begin
-
     async def _start(self, entry: Entry[Any, F], update: Update, context: BranchContext) -> object:
-        if isinstance(entry.trigger, Command):
-            data: Any = CommandArgs(tuple(context.args or ()))
-        else:
-            assert issubclass(entry.trigger, ButtonData)
-            query = update.callback_query
-            data = entry.trigger.unpack(query.data if query else None)
+        data = trigger_data(entry.trigger, update, context)
 
-        async def body(act: Act) -> tuple[_Show | None, object]:
+        async def body(act: Act) -> tuple[Reply | None, object]:
             if not entry.audience.admits(act.actor):
                 refuse(update, self.name)
             form = await entry.start(act, data)
             if isinstance(form, Done | Reply):  # nothing to ask: the entry answered
                 new = form.new if isinstance(form, Reply) else not entry.edit
-                return (_Show(form.text, form.markup, new) if form.text is not None
+                return (Reply(form.text, form.markup, new) if form.text is not None
                         else None), END
             for other in _FLOWS.values():  # one conversation at a time: leave any other
                 if other is not self:
@@ -324,7 +273,7 @@ class Flow(Generic[F]):
             assert query is not None
             word, _, value = (query.data or "").removeprefix(self.prefix + ":").partition(":")
 
-            async def body(act: Act) -> tuple[_Show | None, object]:
+            async def body(act: Act) -> tuple[Reply | None, object]:
                 form = await self._current(act, step.key)
                 if word == "back" and not value:
                     previous = self._before(step.key, form)
@@ -355,7 +304,7 @@ class Flow(Generic[F]):
             assert update.message is not None
             text = update.message.text or ""
 
-            async def body(act: Act) -> tuple[_Show | None, object]:
+            async def body(act: Act) -> tuple[Reply | None, object]:
                 form = await self._current(act, step.key)
                 value = await step.read(act, form, text)
                 return await self._answered(act, form, step, value, new=True, echo=step.echo)
@@ -364,14 +313,13 @@ class Flow(Generic[F]):
 
         return typed
 
-    def _on_message(
-        self, step: Custom[Any], handle: Callable[[Act, Any, Message], Awaitable[Any]]
-    ) -> StepHandler:
+    def _on_message(self, step: Custom[Any],
+                    handle: Callable[[Act, Any, Message], Awaitable[Any]]) -> StepHandler:
         async def received(update: Update, context: BranchContext) -> object:
             message = update.effective_message
             assert message is not None
 
-            async def body(act: Act) -> tuple[_Show | None, object]:
+            async def body(act: Act) -> tuple[Reply | None, object]:
                 form = await self._current(act, step.key)
                 outcome = await handle(act, form, message)
                 return await self._answered(act, form, step, outcome, new=True)
@@ -382,29 +330,27 @@ class Flow(Generic[F]):
 
     async def _finish(self, act: Act, form: F, step: Confirm[Any] | Finish[Any], *,
                       new: bool = False, above: Html | None = None
-                      ) -> tuple[_Show | None, object]:
+                      ) -> tuple[Reply | None, object]:
         done = await step.finish(act, form)
         self._drop(act.context)
         text, markup = (done.text, done.markup) if isinstance(done, Reply) else (done, None)
         if text is None:
             return None, END
         text = text if above is None else html_join("\n", [above, text])
-        return _Show(text, markup, new or (isinstance(done, Reply) and done.new)), END
+        return Reply(text, markup, new or (isinstance(done, Reply) and done.new)), END
 
     async def _answered(self, act: Act, form: F, step: AnyStep, outcome: Any, *, new: bool,
                         echo: Callable[[Act, F], Html] | None = None
-                        ) -> tuple[_Show | None, object]:
+                        ) -> tuple[Reply | None, object]:
         """What a step's answer leads to (see Next): said and stay, the end, or a step."""
         if isinstance(outcome, Invalid | Problem):
             act.say(invalid_text(act.t, outcome) if isinstance(outcome, Invalid)
                     else act.t(outcome.message, **outcome.values))
             return None, step.key
-        if isinstance(outcome, Reply):
+        if isinstance(outcome, Reply | Done):
             self._drop(act.context)
-            return _Show(outcome.text, outcome.markup, outcome.new), END
-        if isinstance(outcome, Done):
-            self._drop(act.context)
-            return (_Show(outcome.text, outcome.markup, new) if outcome.text is not None
+            new = outcome.new if isinstance(outcome, Reply) else new
+            return (Reply(outcome.text, outcome.markup, new) if outcome.text is not None
                     else None), END
         values = outcome.values if isinstance(outcome, Next) else {step.key: outcome}
         form = self._with(form, values)
@@ -440,9 +386,9 @@ class Flow(Generic[F]):
         back = rf"^{re.escape(self.prefix)}:back$"
         states: dict[object, list[BaseHandler[Any, Any, Any]]] = {}
         for step in self.steps:
-            handlers: list[BaseHandler[Any, Any, Any]] = []
             if isinstance(step, Finish):
                 continue  # never waited on
+            handlers: list[BaseHandler[Any, Any, Any]] = []
             if isinstance(step, Custom | Text | Day):
                 handlers += [CallbackQueryHandler(self._on_press(step), pattern=family.pattern())
                              for family, _handle in step.presses]
@@ -459,24 +405,15 @@ class Flow(Generic[F]):
             if self.back:
                 handlers.append(CallbackQueryHandler(self._on_press(step), pattern=back))
             states[step.key] = handlers
-        entry_points: list[BaseHandler[Any, Any, Any]] = []
-        for entry in self.entries:
-            trigger = entry.trigger
-            entry_points += (trigger.handlers(self._begin(entry)) if isinstance(trigger, Command)
-                             else [CallbackQueryHandler(self._begin(entry),
-                                                        pattern=trigger.pattern())])
+        entry_points: list[BaseHandler[Any, Any, Any]] = [
+            handler for entry in self.entries
+            for handler in trigger_handlers(entry.trigger, partial(self._start, entry))]
         conversation: ConversationHandler[Any] = ConversationHandler(
-            entry_points=entry_points,
-            states=states,
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                CallbackQueryHandler(cancel, pattern=rf"^{CANCEL_DATA}$"),
-                *shared.fallbacks,
-                *[handler for action in self.exits for handler in self._exit(action)],
-            ],
-            name=self.name,
-            persistent=True,
-            allow_reentry=True,
+            entry_points=entry_points, states=states,
+            fallbacks=[CommandHandler("cancel", cancel),
+                       CallbackQueryHandler(cancel, pattern=rf"^{CANCEL_DATA}$"), *shared.fallbacks,
+                       *[handler for action in self.exits for handler in self._exit(action)]],
+            name=self.name, persistent=True, allow_reentry=True,
         )
         object.__setattr__(self, "_conversation", conversation)  # for dispatch() and _leave()
         _FLOWS[self.name] = self
@@ -488,10 +425,7 @@ class Flow(Generic[F]):
             self._drop(context)
             return END
 
-        if action.command is not None:
-            return action.command.handlers(leave)
-        assert action.button is not None
-        return [CallbackQueryHandler(leave, pattern=action.button.pattern())]
+        return trigger_handlers(action.trigger, leave)
 
     async def dispatch(self, update: Update, context: BranchContext) -> None:
         """Start this flow from outside its conversation (the menu keyboard pressed during
@@ -504,11 +438,8 @@ class Flow(Generic[F]):
             await conversation.handle_update(update, context.application, found, context)
 
 
-@dataclass(frozen=True)
-class _Show:
-    text: Html
-    markup: ReplyMarkup | None
-    new: bool
+async def _show(update: Update, reply: Reply) -> None:
+    await show(update, reply.text, new=reply.new, reply_markup=reply.markup)
 
 
 async def alert(update: Update, text: Html) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from gettext import NullTranslations
 from pathlib import Path
@@ -108,6 +108,11 @@ def _plain(value: Any) -> Any:
     return value if isinstance(value, int | float) else plain_text(value)
 
 
+def _filled(text: str, values: dict[str, Any], fill: Callable[[Any], Any]) -> str:
+    """The text with each value put in by `fill` (without values: as it is, braces and all)."""
+    return text.format(**{k: fill(v) for k, v in values.items()}) if values else text
+
+
 class Translator:
     """`t("Hello, {name}", name=x)`: translate, then fill in HTML-escaped values (message HTML).
 
@@ -120,21 +125,18 @@ class Translator:
         self._catalog = _catalog(self.language)
 
     def __call__(self, message: str, /, **values: Any) -> Html:
-        text = self._catalog.gettext(message)
-        return Html(text.format(**{k: _escape(v) for k, v in values.items()}) if values else text)
+        return Html(_filled(self._catalog.gettext(message), values, _escape))
 
     def plural(self, singular: str, plural: str, n: int, /, **values: Any) -> Html:
-        text = self._catalog.ngettext(singular, plural, n)
-        return Html(text.format(n=n, **{k: _escape(v) for k, v in values.items()}))
+        return Html(_filled(self._catalog.ngettext(singular, plural, n), {"n": n, **values},
+                            _escape))
 
     def as_plain(self, message: str, /, **values: Any) -> str:
         """The message as plain text: values unescaped, for labels Telegram does not parse."""
-        text = self._catalog.gettext(message)
-        return text.format(**{k: _plain(v) for k, v in values.items()}) if values else text
+        return _filled(self._catalog.gettext(message), values, _plain)
 
     def as_plain_plural(self, singular: str, plural: str, n: int, /, **values: Any) -> str:
-        text = self._catalog.ngettext(singular, plural, n)
-        return text.format(n=n, **{k: _plain(v) for k, v in values.items()})
+        return _filled(self._catalog.ngettext(singular, plural, n), {"n": n, **values}, _plain)
 
 
 @cache

@@ -3,13 +3,14 @@ steps, how a flow starts, and a step's answers (Next, Done, Invalid/Problem, GoB
 
 A step's answer (Text/Day `read`, Custom handlers): the value of the field named like the step,
 `Next` (several fields, stay, or another step), `Invalid`/`Problem` (said; the step stays
-current, not asked again) or `Done` (what the step did ends the flow).
+current, not asked again), `Done` (what the step did ends the flow) or a Reply (ends with it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -20,8 +21,7 @@ from handlers.kit.actions import Act, Audience, Command, Reply
 from handlers.kit.buttons import ButtonData
 from handlers.kit.chat import ReplyMarkup
 from handlers.kit.context import BranchContext
-from handlers.kit.date_step import Check as DateCheck
-from handlers.kit.i18n import N_, Html, Translator
+from handlers.kit.i18n import N_, Html, Translator, plain_text
 from rules.dates import Prefer
 from rules.validation import Invalid
 
@@ -50,6 +50,10 @@ def invalid_text(t: Translator, invalid: Invalid) -> Html:
     return t(INVALID_MESSAGES[invalid.reason], limit=invalid.limit or 0, low=invalid.low or 0)
 
 
+def cancel_button(t: Translator) -> InlineKeyboardButton:
+    return InlineKeyboardButton(plain_text(t("Cancel")), callback_data=CANCEL_DATA)
+
+
 class Form(BaseModel):
     """A flow's answers so far (subclass it with optional fields, one per step)."""
 
@@ -60,6 +64,8 @@ F = TypeVar("F", bound=Form)
 D = TypeVar("D")
 Ask = Callable[[Act, F], Awaitable[Html]]
 Rows = list[list[InlineKeyboardButton]]
+# What a Day step checks once a reading exists: an error message, or None to accept it.
+DateCheck = Callable[[Translator, Any, datetime], Html | None]
 # A press handled while a step is current: its family, and what it answers (see Next).
 Presses = Sequence[tuple[type[ButtonData], Callable[[Act, F, Any], Awaitable[Any]]]]
 
@@ -84,8 +90,7 @@ class GoBack(Exception):
 @dataclass(frozen=True)
 class Next:
     """A step's answer: store `values` in the form, then the next step (or `stay`, or the
-    step named `to`). A step's handler may also answer a Problem or Invalid (said; the step
-    stays) or a Reply (the flow ends with it)."""
+    step named `to`)."""
 
     values: dict[str, Any]
     stay: bool = False

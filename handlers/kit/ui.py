@@ -5,31 +5,15 @@ The labels of domain values are in handlers/labels.py.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from handlers.kit.buttons import MAX_CALLBACK_BYTES, BadCallback, ButtonData, callback_int
+from handlers.kit.buttons import BadCallback, ButtonData, callback_int, cb
 from handlers.kit.i18n import Translator, plain_text
 
-logger = logging.getLogger(__name__)
-
 PAGE_SIZE = 8
-
-
-def cb(*parts: object) -> str:
-    """Join callback data parts with ':'; fails loudly if Telegram would refuse it."""
-    data = ":".join(str(p) for p in parts)
-    if len(data.encode()) > MAX_CALLBACK_BYTES:
-        raise ValueError(f"callback data too long: {data!r}")
-    return data
-
-
-def cb_pattern(prefix: str) -> str:
-    """Regex for CallbackQueryHandler matching one prefix."""
-    return rf"^{prefix}(:|$)"
 
 
 def cb_args(data: str | None, prefix: str, *kinds: type) -> list[Any]:
@@ -37,16 +21,11 @@ def cb_args(data: str | None, prefix: str, *kinds: type) -> list[Any]:
     parts = (data or "").split(":")
     if parts[0] != prefix or len(parts) != len(kinds) + 1:
         raise BadCallback(data)
-    values: list[Any] = []
-    for raw, kind in zip(parts[1:], kinds, strict=True):
-        if kind is int:
-            values.append(callback_int(raw, data))
-            continue
-        try:
-            values.append(kind(raw))
-        except ValueError:
-            raise BadCallback(data) from None
-    return values
+    try:
+        return [callback_int(raw, data) if kind is int else kind(raw)
+                for raw, kind in zip(parts[1:], kinds, strict=True)]
+    except ValueError:
+        raise BadCallback(data) from None
 
 
 def button(text: str, *data: object) -> InlineKeyboardButton:
@@ -77,13 +56,9 @@ def page_row(t: Translator, page: int, pages: int, nav: PageNav) -> list[InlineK
     return row
 
 
-def paged_rows(
-    t: Translator,
-    items: Sequence[InlineKeyboardButton],
-    page: int,
-    nav: PageNav,
-    extra_rows: Sequence[Sequence[InlineKeyboardButton]] = (),
-) -> list[list[InlineKeyboardButton]]:
+def paged_rows(t: Translator, items: Sequence[InlineKeyboardButton], page: int, nav: PageNav,
+               extra_rows: Sequence[Sequence[InlineKeyboardButton]] = (),
+               ) -> list[list[InlineKeyboardButton]]:
     """One button per row, PAGE_SIZE a page, with ‹ › buttons carrying the page number."""
     pages = max(1, -(-len(items) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
@@ -95,14 +70,8 @@ def paged_rows(
     return [row for row in rows if row]
 
 
-def paged(
-    t: Translator,
-    items: Sequence[InlineKeyboardButton],
-    page: int,
-    nav: PageNav,
-    extra_rows: Sequence[Sequence[InlineKeyboardButton]] = (),
-) -> InlineKeyboardMarkup:
-    """paged_rows as a keyboard."""
+def paged(t: Translator, items: Sequence[InlineKeyboardButton], page: int, nav: PageNav,
+          extra_rows: Sequence[Sequence[InlineKeyboardButton]] = ()) -> InlineKeyboardMarkup:
     return keyboard(paged_rows(t, items, page, nav, extra_rows))
 
 
