@@ -96,7 +96,7 @@ async def log_mine(act: Act, form: LogForm, training: TrainingDraft) -> Reply:
     policy, tz, t = act.settings.training_policy, act.settings.tzinfo, act.t
     record = await store.log_training(
         act.session, form.person, training, by=act.actor.telegram_id, today=act.today(),
-        evidence=form.evidence(), policy=policy,
+        now=act.now(), evidence=form.evidence(), policy=policy,
     )
     info = await record_info(act.session, record.id)
     assert info is not None
@@ -142,7 +142,8 @@ async def log_many(act: Act, form: LogForm, training: TrainingDraft, *, verify: 
         raise store.DuplicateTraining(holders)
     result = await store.log_for_many(
         act.session, targets, training, by=act.actor.telegram_id, today=act.today(),
-        verify=verify, skip_duplicates=True, evidence=form.evidence(), policy=policy,
+        now=act.now(), verify=verify, skip_duplicates=True, evidence=form.evidence(),
+        policy=policy,
     )
     info = await record_info(act.session, result.records[0].id)
     assert info is not None

@@ -193,8 +193,8 @@ async def export_year(act: Act, press: ExportYear) -> None:
     org = await access_led_org(act, press.org)
     org_ids = await org_store.descendant_ids(act.session, {press.org})
     exported = await store.export_data(
-        act.session, org_ids, press.year, org_name=org.name, tz=tz, policy=policy,
-        on=today if press.year == today.year else None,
+        act.session, org_ids, press.year, org_name=org.name, tz=tz, now=act.now(),
+        policy=policy, on=today if press.year == today.year else None,
     )
     update, t, name = act.update, act.t, org.name
     act.after(lambda: send_export(update, t, exported, name, press))

@@ -112,7 +112,7 @@ async def verify_record(act: Act, press: VerifyRecord) -> Reply:
     """Verified once; the member is told."""
     info = await access_decided_record(act, press.record)
     if not await store.decide(act.session, press.record, approve=True,
-                              by=act.actor.telegram_id):
+                              by=act.actor.telegram_id, now=act.now()):
         return await card(act, press.record, act.t("This record was already decided or "
                                                    "withdrawn."))
     logger.info("user %s verified training record %s", pseudonym(act.actor.telegram_id),
@@ -162,7 +162,7 @@ async def read_reason(act: Act, form: DecisionForm, text: str) -> Invalid | Repl
         return reason
     info = await access_decided_record(act, form.record)
     if not await store.decide(act.session, form.record, approve=False,
-                              by=act.actor.telegram_id, reason=reason):
+                              by=act.actor.telegram_id, now=act.now(), reason=reason):
         return await card(act, form.record, act.t("This record was already decided or "
                                                   "withdrawn."), new=True)
     logger.info("user %s rejected training record %s", pseudonym(act.actor.telegram_id),
