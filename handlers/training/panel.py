@@ -18,10 +18,10 @@ from handlers.kit.actions import Act, CommandArgs, Reply
 from handlers.kit.buttons import BadCallback, OrgId
 from handlers.kit.chat import reply_chat
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_join
-from handlers.kit.ui import keyboard
+from handlers.kit.ui import keyboard, page_row
 from handlers.labels import training_group_labels, training_kind_labels
 from handlers.ledger import fit
-from handlers.training.standing import behind_lines, leaders_also_owe
+from handlers.pickers import Picker
 from handlers.training.views import (
     ChoosePanel,
     ExportYear,
@@ -32,11 +32,11 @@ from handlers.training.views import (
     ShowPanel,
     ShowQueue,
     ShowRequirement,
+    behind_lines,
     counted_kinds_text,
     duration,
-    nav_row,
+    leaders_also_owe,
     non_empty,
-    paged,
     percent,
 )
 from handlers.training.workbook import WORKBOOK_TEXTS, build_workbook
@@ -50,34 +50,25 @@ from storage.training import TrainingExport
 logger = logging.getLogger(__name__)
 
 QUEUE_LIMIT = 50  # records listed for verification at once (oldest first)
-PANEL_PROMPT = N_("Training of which organization?")
-
-
-async def open_panels(act: Act, page: int) -> Reply | None:
-    """The organizations the leader runs: one goes straight to its panel."""
-    act.check(act.actor.is_admin or act.actor.leads_a_branch)
-    rows = await org_store.party_tree(
-        act.session, None if act.actor.is_admin else set(act.actor.managed_org_ids))
-    if not rows:
-        return Reply(act.t("There are no branches yet."), new=True)
-    if len(rows) == 1:
-        return await panel(act, OrgId(rows[0].org.id))
-    buttons = [ShowPanel(OrgId(row.org.id)).button("· " * row.depth + row.org.name)
-               for row in rows]
-    return Reply(act.t(PANEL_PROMPT), keyboard(paged(act.t, buttons, page, ChoosePanel)))
+PANELS = Picker(N_("Training of which organization?"), ShowPanel, ChoosePanel,
+                member_kinds_only=False)
 
 
 async def choose_panels(act: Act, press: ChoosePanel) -> Reply | None:
-    return await open_panels(act, press.page)
+    """The organizations the leader runs: one goes straight to its panel."""
+    act.check(act.actor.is_admin or act.actor.leads_a_branch)
+    rows = await PANELS.rows(act)
+    if not rows:
+        return Reply(act.t("There are no branches yet."), new=True)
+    if len(rows) == 1:
+        return await show_panel(act, ShowPanel(OrgId(rows[0].org.id)))
+    return PANELS.reply(act.t, rows, press.page)
 
 
 async def show_panel(act: Act, press: ShowPanel) -> Reply:
-    return await panel(act, press.org)
-
-
-async def panel(act: Act, org_id: OrgId) -> Reply:
     """An organization's training at a glance, and what a leader can do about it."""
     tz, policy, today, t = act.settings.tzinfo, act.settings.training_policy, act.today(), act.t
+    org_id = press.org
     org = await access_led_org(act, org_id)
     org_ids = await org_store.descendant_ids(act.session, {org_id})
     waiting = await store.pending_records(act.session, org_ids, limit=QUEUE_LIMIT)
@@ -118,9 +109,10 @@ def back_to_panel(t: Translator, scope: OrgId) -> Rows:
     return [[ShowPanel(scope).button(t("‹ Branch training"))]] if scope else []
 
 
-async def behind(act: Act, scope: OrgId, page: int) -> Reply:
+async def show_behind(act: Act, press: ShowBehind) -> Reply:
     """Members and committee members below the pro-rata target today, biggest gap first."""
     tz, policy, today, t = act.settings.tzinfo, act.settings.training_policy, act.today(), act.t
+    scope, page = press.scope, press.page
     org_ids = await access_training_scope(act, scope)
     rows = await store.behind(act.session, org_ids, today, tz=tz, policy=policy)
     elapsed, total = rules.elapsed_days(today, today.year)
@@ -136,17 +128,13 @@ async def behind(act: Act, scope: OrgId, page: int) -> Reply:
     if not rows:
         text.append(t("Everyone is on track."))
     text += lines
-    nav = nav_row(t, min(max(page, 0), pages - 1), pages, lambda to: ShowBehind(scope, to))
+    nav = page_row(t, min(max(page, 0), pages - 1), pages, lambda to: ShowBehind(scope, to))
     return Reply(fit(text), non_empty(keyboard([nav, *back_to_panel(t, scope)])))
-
-
-async def show_behind(act: Act, press: ShowBehind) -> Reply:
-    return await behind(act, press.scope, press.page)
 
 
 async def behind_command(act: Act, _args: CommandArgs) -> Reply:
     """/behind: everyone below the target in what the leader runs."""
-    return await behind(act, OrgId(0), 0)
+    return await show_behind(act, ShowBehind(OrgId(0), 0))
 
 
 async def show_on_track(act: Act, press: ShowOnTrack) -> Reply:

@@ -21,9 +21,9 @@ from handlers.kit.chat import STALE_BUTTON, deliver
 from handlers.kit.flows import Entry, Flow, Form, Problem, Text
 from handlers.kit.i18n import BLANK, Html, html_join, translator
 from handlers.kit.pseudonyms import pseudonym
-from handlers.kit.ui import keyboard
+from handlers.kit.ui import keyboard, paged_rows
+from handlers.training.log_views import problem_of
 from handlers.training.panel import QUEUE_LIMIT, back_to_panel
-from handlers.training.problems import problem_of
 from handlers.training.views import (
     ERROR_TEXTS,
     TYPE_A_NUMBER,
@@ -40,7 +40,6 @@ from handlers.training.views import (
     duration,
     hours_figure,
     non_empty,
-    paged,
     short,
 )
 from rules import training as rules
@@ -52,9 +51,9 @@ from storage import training as store
 logger = logging.getLogger(__name__)
 
 
-async def queue(act: Act, scope: OrgId, page: int) -> Reply:
+async def show_queue(act: Act, press: ShowQueue) -> Reply:
     """Records waiting for verification in the scope, oldest first."""
-    t, hpd = act.t, act.settings.training_policy.hours_per_day
+    t, hpd, scope = act.t, act.settings.training_policy.hours_per_day, press.scope
     org_ids = await access_training_scope(act, scope)
     waiting = await store.pending_records(act.session, org_ids, limit=QUEUE_LIMIT)
     items = [ShowRecord(TrainingId(line.record.id)).button(
@@ -71,18 +70,14 @@ async def queue(act: Act, scope: OrgId, page: int) -> Reply:
         text.append("· " + t("{name}: {title}, {length}", name=line.name,
                              title=line.record.title,
                              length=duration(t, line.record.minutes, hpd)))
-    rows = paged(t, items, page, lambda number: ShowQueue(scope, number))
-    return Reply(html_join("\n", text),
-                 non_empty(keyboard([*rows, *back_to_panel(t, scope)])))
-
-
-async def show_queue(act: Act, press: ShowQueue) -> Reply:
-    return await queue(act, press.scope, press.page)
+    rows = paged_rows(t, items, press.page, lambda number: ShowQueue(scope, number),
+                      back_to_panel(t, scope))
+    return Reply(html_join("\n", text), non_empty(keyboard(rows)))
 
 
 async def verify_command(act: Act, _args: CommandArgs) -> Reply:
     """/verify: everything the leader may verify."""
-    return await queue(act, OrgId(0), 0)
+    return await show_queue(act, ShowQueue(OrgId(0), 0))
 
 
 async def card(act: Act, record_id: TrainingId, note: Html = BLANK, *, new: bool = False

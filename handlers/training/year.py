@@ -13,8 +13,7 @@ from handlers.kit.i18n import BLANK, Html, Translator, escape
 from handlers.kit.ui import keyboard
 from handlers.labels import TRAINING_GROUP_LABELS, training_kind_label
 from handlers.ledger import fit
-from handlers.training.panel import open_panels
-from handlers.training.standing import other_requirements
+from handlers.training.panel import choose_panels
 from handlers.training.views import (
     LESSONS_COUNT,
     NOT_APPROVED,
@@ -29,6 +28,7 @@ from handlers.training.views import (
     day_span,
     due_duration,
     duration,
+    other_requirements,
     percent,
     short,
 )
@@ -184,7 +184,7 @@ async def year_reply(act: Act, year: int, note: Html = BLANK, *, new: bool = Fal
 async def show_training(act: Act, _args: CommandArgs) -> Reply | None:
     """/training: my year; an admin who is not a member gets the organizations' panel."""
     if not act.actor.is_member and act.actor.is_admin:
-        return await open_panels(act, 0)
+        return await choose_panels(act, ChoosePanel(0))
     return await year_reply(act, act.today().year, new=True)
 
 

@@ -12,8 +12,7 @@ from handlers.access.training import RecordInfo
 from handlers.kit.buttons import BadCallback, OrgId, TrainingId
 from handlers.kit.i18n import translator
 from handlers.training.evidence import Heard, heard_text
-from handlers.training.log_views import LogForm, picker, start_buttons, summary
-from handlers.training.problems import problem_of
+from handlers.training.log_views import LogForm, picker, problem_of, start_buttons, summary
 from handlers.training.views import (
     ShowQueue,
     StartDay,
