@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-from typing import Literal
 
-from pydantic import BaseModel
 from telegram import Message, Update
 from telegram.error import TelegramError
 from telegram.ext import filters
@@ -26,36 +24,22 @@ from handlers.kit.flows import Custom, Entry, Flow, Form, Next
 from handlers.kit.i18n import N_, Html, Translator
 from handlers.kit.pseudonyms import pseudonym
 from handlers.menu import TEXT_INPUT
-from handlers.training.views import AddFiles, FilesDone, Rows, SendEvidence, megabytes
+from handlers.training.views import (
+    MAX_FILES,
+    AddFiles,
+    FilesDone,
+    Heard,
+    Rows,
+    SendEvidence,
+    heard_text,
+    megabytes,
+)
 from handlers.training.year import year_reply
 from rules import training as rules
 from rules.training import EvidenceProblem
 from storage import training as store
 
 logger = logging.getLogger(__name__)
-
-MAX_FILES = 5  # evidence files per record
-EVIDENCE_TEXTS = {
-    EvidenceProblem.NOT_IMAGE_OR_PDF: N_(
-        "That is not a photo or a PDF. Please send a photo of the certificate (JPEG, PNG or "
-        "WebP) or a PDF file."
-    ),
-    EvidenceProblem.TOO_LARGE: N_(
-        "That file is {size} MB; at most {limit} MB is accepted. Please send a smaller photo "
-        "or PDF."
-    ),
-    EvidenceProblem.EMPTY: N_("That file is empty. Please send the photo or PDF again."),
-}
-
-
-class Heard(BaseModel):
-    """What the last message sent while evidence is expected was: the step answers it."""
-
-    kind: Literal["received", "added", "full", "refused", "expected"]
-    name: str | None = None
-    problem: EvidenceProblem | None = None
-    size: int = 0
-
 
 def evidence_of(message: Message) -> store.EvidenceFile | None:
     """A photo (its largest size) or a document, as Telegram describes it; None for anything
@@ -86,22 +70,6 @@ def checked_file(message: Message, count: int, max_bytes: int) -> store.Evidence
         return Heard(kind="refused", problem=problem or EvidenceProblem.NOT_IMAGE_OR_PDF,
                      size=file.size_bytes if file is not None and file.size_bytes else 0)
     return file
-
-
-def heard_text(t: Translator, heard: Heard, max_bytes: int, title: str = "") -> Html:
-    """The answer to a file (or text) sent while evidence is expected."""
-    if heard.kind == "full":
-        return t("At most {n} files per record. Press Done.", n=MAX_FILES)
-    if heard.kind == "refused":
-        return t(EVIDENCE_TEXTS[heard.problem or EvidenceProblem.NOT_IMAGE_OR_PDF],
-                 size=megabytes(heard.size), limit=megabytes(max_bytes))
-    if heard.kind == "expected":
-        return t("Please send a photo or a PDF, or press the button below.")
-    name = heard.name or t("photo")
-    if heard.kind == "added":
-        return t("📎 Added to {title}: {name}. Send another, or press Done.", title=title,
-                 name=name)
-    return t("📎 Received: {name}. Send another, or press Done.", name=name)
 
 
 async def not_a_file(act: Act, form: Form, message: Message) -> Next:

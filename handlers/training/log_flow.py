@@ -23,7 +23,8 @@ from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import keyboard, person_name
 from handlers.labels import training_kind_label
 from handlers.menu import TEXT_INPUT
-from handlers.training.evidence import MAX_FILES, Heard, checked_file, heard_text, not_a_file
+from handlers.training import views
+from handlers.training.evidence import checked_file, not_a_file
 from handlers.training.log_views import (
     FIXED_AT,
     EvidenceItem,
@@ -37,35 +38,7 @@ from handlers.training.log_views import (
     step_problem,
     summary,
 )
-from handlers.training.views import (
-    ERROR_TEXTS,
-    MY_TRAINING,
-    TYPE_A_NUMBER,
-    EvidenceDone,
-    LogForMembers,
-    LogTraining,
-    PickAll,
-    PickDone,
-    PickMember,
-    PickNone,
-    PickPage,
-    RetypeTitle,
-    Rows,
-    SameDay,
-    ShowYear,
-    SkipOrganizer,
-    StartDay,
-    Submit,
-    SubmitVerified,
-    SwitchUnit,
-    WholeSpan,
-    card_keyboard,
-    card_text,
-    duration,
-    logged_for_you_text,
-    megabytes,
-    overlap_note,
-)
+from handlers.training.views import Rows
 from handlers.training.year import counting_year, require_member, year_reply
 from rules import training as rules
 from rules.training import DurationUnit, TrainingDraft, TrainingProblem
@@ -78,13 +51,13 @@ from storage import training as store
 from storage.models import Membership
 
 
-async def start_mine(act: Act, press: LogTraining) -> LogForm:
+async def start_mine(act: Act, press: views.LogTraining) -> LogForm:
     """A member logs a training of theirs that counts in this year or last year."""
     year = counting_year(act, press.year)
     return LogForm(year=year, person=PersonId(require_member(act)))
 
 
-async def start_many(act: Act, press: LogForMembers) -> LogForm:
+async def start_many(act: Act, press: views.LogForMembers) -> LogForm:
     """A leader logs one training for members of a branch; they are picked first."""
     act.check(rules.can_log_for_others(act.actor, press.org))
     org = await org_store.get_party_org(act.session, press.org)
@@ -136,25 +109,27 @@ async def render_pick(act: Act, form: LogForm) -> tuple[Html, Rows]:
     return picker(act.t, await members(act, form), set(form.people), form.page, form.org_name)
 
 
-async def pick(act: Act, form: LogForm, press: PickMember | PickPage | PickAll | PickNone
-               ) -> Next:
+async def pick(
+    act: Act, form: LogForm,
+    press: views.PickMember | views.PickPage | views.PickAll | views.PickNone,
+) -> Next:
     """Tick or untick one, turn the page, all, none."""
     ids = [m.person_id for m in await members(act, form)]
     chosen = [p for p in form.people if p in ids]
-    if isinstance(press, PickMember):
+    if isinstance(press, views.PickMember):
         if press.person not in ids:
             act.refuse(STALE_BUTTON)
         chosen = ([p for p in chosen if p != press.person] if press.person in chosen
                   else [*chosen, press.person])
-    elif isinstance(press, PickAll | PickNone):
-        chosen = ids if isinstance(press, PickAll) else []
-    return Next({"people": chosen, "page": press.page if isinstance(press, PickPage)
+    elif isinstance(press, views.PickAll | views.PickNone):
+        chosen = ids if isinstance(press, views.PickAll) else []
+    return Next({"people": chosen, "page": press.page if isinstance(press, views.PickPage)
                  else form.page}, stay=True)
 
 
-async def picked(act: Act, form: LogForm, press: PickDone) -> Next:
+async def picked(act: Act, form: LogForm, press: views.PickDone) -> Next:
     if not form.people:
-        act.refuse(ERROR_TEXTS["no_members"])
+        act.refuse(views.ERROR_TEXTS["no_members"])
     return Next({})
 
 
@@ -185,10 +160,10 @@ async def ask_organizer(act: Act, form: LogForm) -> Html:
 
 
 async def skip_button(act: Act, form: LogForm) -> Rows:
-    return [[SkipOrganizer().button(act.t("Skip"))]]
+    return [[views.SkipOrganizer().button(act.t("Skip"))]]
 
 
-async def skip_organizer(act: Act, form: LogForm, press: SkipOrganizer) -> Next:
+async def skip_organizer(act: Act, form: LogForm, press: views.SkipOrganizer) -> Next:
     return Next({"organizer": None})
 
 
@@ -221,11 +196,11 @@ async def accept_start(act: Act, form: LogForm, start: date) -> Next | Problem:
                  "retitle": False})
 
 
-async def start_day(act: Act, form: LogForm, press: StartDay) -> Next | Problem:
+async def start_day(act: Act, form: LogForm, press: views.StartDay) -> Next | Problem:
     return await accept_start(act, form, act.today() - timedelta(days=int(press.yesterday)))
 
 
-async def retype_title(act: Act, form: LogForm, press: RetypeTitle) -> Next:
+async def retype_title(act: Act, form: LogForm, press: views.RetypeTitle) -> Next:
     """Logged already under this title: another title, then the first day again."""
     return Next({"retitle": True, "clash": None}, to="title")
 
@@ -237,8 +212,8 @@ async def ask_end(act: Act, form: LogForm) -> Html:
 
 async def same_day_button(act: Act, form: LogForm) -> Rows:
     assert form.start is not None
-    return [[SameDay().button(act.t.as_plain("Same day ({date})",
-                                             date=form.start.isoformat()))]]
+    return [[views.SameDay().button(act.t.as_plain("Same day ({date})",
+                                                         date=form.start.isoformat()))]]
 
 
 async def accept_end(act: Act, form: LogForm, end: date) -> Next | Problem:
@@ -253,7 +228,7 @@ async def accept_end(act: Act, form: LogForm, end: date) -> Next | Problem:
     return problem
 
 
-async def same_day(act: Act, form: LogForm, press: SameDay) -> Next | Problem:
+async def same_day(act: Act, form: LogForm, press: views.SameDay) -> Next | Problem:
     if form.start is None:
         act.refuse(STALE_BUTTON)
     return await accept_end(act, form, form.start)
@@ -276,10 +251,10 @@ async def amount_buttons(act: Act, form: LogForm) -> Rows:
     t, hpd, span = act.t, act.settings.training_policy.hours_per_day, span_days(form)
     days = form.unit is DurationUnit.DAYS
     return [
-        [WholeSpan().button(t.as_plain_plural("{n} day = {hours} h", "{n} days = {hours} h",
-                                              span, hours=span * hpd))],
-        [SwitchUnit("h").button(t("Type hours instead")) if days
-         else SwitchUnit("d").button(t("Type days instead"))],
+        [views.WholeSpan().button(t.as_plain_plural("{n} day = {hours} h", "{n} days = {hours} h",
+                                                          span, hours=span * hpd))],
+        [views.SwitchUnit("h").button(t("Type hours instead")) if days
+         else views.SwitchUnit("d").button(t("Type days instead"))],
     ]
 
 
@@ -291,16 +266,16 @@ def checked_minutes(act: Act, form: LogForm, minutes: int | TrainingProblem) -> 
 
 async def read_amount(act: Act, form: LogForm, text: str) -> Next | Problem:
     minutes = rules.parse_length(text, form.unit, act.settings.training_policy.hours_per_day)
-    return Problem(TYPE_A_NUMBER) if minutes is None else checked_minutes(act, form, minutes)
+    return Problem(views.TYPE_A_NUMBER) if minutes is None else checked_minutes(act, form, minutes)
 
 
-async def whole_span(act: Act, form: LogForm, press: WholeSpan) -> Next | Problem:
+async def whole_span(act: Act, form: LogForm, press: views.WholeSpan) -> Next | Problem:
     """Every day of the span, a full day each."""
     hpd = act.settings.training_policy.hours_per_day
     return checked_minutes(act, form, span_days(form) * hpd * 60)
 
 
-async def switch_unit(act: Act, form: LogForm, press: SwitchUnit) -> Next:
+async def switch_unit(act: Act, form: LogForm, press: views.SwitchUnit) -> Next:
     unit = DurationUnit.DAYS if press.unit == "d" else DurationUnit.HOURS
     return Next({"unit": unit}, stay=True)
 
@@ -310,30 +285,30 @@ async def switch_unit(act: Act, form: LogForm, press: SwitchUnit) -> Next:
 
 async def render_evidence(act: Act, form: LogForm) -> tuple[Html, Rows]:
     t, limit = act.t, act.settings.training_policy.evidence_max_bytes
-    text = (heard_text(t, form.heard, limit) if form.heard is not None
+    text = (views.heard_text(t, form.heard, limit) if form.heard is not None
             else t("Attach evidence: send a photo of the certificate or a PDF (at most {mb} MB "
                    "each, up to {n} files). Press Skip if there is none.",
-                   mb=megabytes(limit), n=MAX_FILES))
+                   mb=views.megabytes(limit), n=views.MAX_FILES))
     count = len(form.files)
     label = t("Skip") if not count else t.plural("Done ({n} file)", "Done ({n} files)", count)
-    return text, [[EvidenceDone().button(label)]]
+    return text, [[views.EvidenceDone().button(label)]]
 
 
 async def add_file(act: Act, form: LogForm, message: Message) -> Next:
     """A photo or a file: checked by the type and size Telegram reports, then kept."""
     limit = act.settings.training_policy.evidence_max_bytes
     file = checked_file(message, len(form.files), limit)
-    if isinstance(file, Heard):
+    if isinstance(file, views.Heard):
         return Next({"heard": file}, stay=True)
     item = EvidenceItem(id=file.telegram_file_id, uid=file.telegram_file_unique_id,
                         mime=rules.canonical_mime(file.mime_type), size=file.size_bytes,
                         name=file.file_name)
-    return Next({"files": [*form.files, item], "heard": Heard(kind="received",
+    return Next({"files": [*form.files, item], "heard": views.Heard(kind="received",
                                                                 name=file.file_name)},
                 stay=True)
 
 
-async def evidence_done(act: Act, form: LogForm, press: EvidenceDone) -> Next:
+async def evidence_done(act: Act, form: LogForm, press: views.EvidenceDone) -> Next:
     return Next({})
 
 
@@ -345,9 +320,9 @@ logger = logging.getLogger(__name__)
 NOBODY_TOLD = N_("Nobody could be told yet; please tell your secretary yourself.")
 
 
-async def submit(act: Act, form: LogForm, press: Submit | SubmitVerified) -> Reply:
+async def submit(act: Act, form: LogForm, press: views.Submit | views.SubmitVerified) -> Reply:
     """Log it: for many, verified at once or later."""
-    verify = isinstance(press, SubmitVerified)
+    verify = isinstance(press, views.SubmitVerified)
     if verify and not form.bulk:
         raise BadCallback(press.pack())
     today = act.today()
@@ -364,9 +339,9 @@ async def submit(act: Act, form: LogForm, press: Submit | SubmitVerified) -> Rep
             return await log_many(act, form, training, verify=verify)
         return await log_mine(act, form, training)
     except store.DuplicateTraining:
-        return Reply(act.t(ERROR_TEXTS["duplicate"]))
+        return Reply(act.t(views.ERROR_TEXTS["duplicate"]))
     except store.TrainingError as error:
-        act.refuse(ERROR_TEXTS.get(error.code, STALE_BUTTON))
+        act.refuse(views.ERROR_TEXTS.get(error.code, STALE_BUTTON))
 
 
 async def verifiers(
@@ -403,20 +378,20 @@ async def log_mine(act: Act, form: LogForm, training: TrainingDraft) -> Reply:
         act.session, form.person, training.kind, training.starts_on, training.ends_on, tz=tz)
     hpd = policy.hours_per_day
     note = t("✅ Logged: {title}, {length}. It counts once a leader of your branch verifies it.",
-             title=info.title, length=duration(t, info.minutes, hpd))
+             title=info.title, length=views.duration(t, info.minutes, hpd))
     if not asked:
         note += "\n" + t(NOBODY_TOLD)
     if repeats is not None:
-        note += "\n" + overlap_note(t, repeats, tz)
+        note += "\n" + views.overlap_note(t, repeats, tz)
     context, update = act.context, act.update
 
     async def ask_to_verify() -> None:
         told = 0
         for telegram_id, language in asked:
             t = translator(language)
-            text = card_text(t, info, hpd, t("📚 <b>Training to verify</b>"))
+            text = views.card_text(t, info, hpd, t("📚 <b>Training to verify</b>"))
             told += await deliver(context, telegram_id, text,
-                                  reply_markup=card_keyboard(t, info, decide=True))
+                                  reply_markup=views.card_keyboard(t, info, decide=True))
         if asked and not told:  # nobody could be reached after all
             await send(update, act.t(NOBODY_TOLD))
 
@@ -432,7 +407,7 @@ async def log_many(act: Act, form: LogForm, training: TrainingDraft, *, verify: 
         act.session, form.org, (MembershipState.ACTIVE,))}
     targets = [pid for pid in form.targets() if pid in members]
     if not targets:
-        act.refuse(ERROR_TEXTS["no_members"])
+        act.refuse(views.ERROR_TEXTS["no_members"])
     holders = await store.already_logged(act.session, targets, training.title,
                                          training.starts_on)
     if set(holders) >= set(targets):
@@ -482,8 +457,10 @@ def told_many(
         if telegram_id == act.actor.telegram_id:
             continue
         t = translator(language)
-        markup = keyboard([[ShowYear(year).button(t(MY_TRAINING))]]) if counted else None
-        messages.append((telegram_id, logged_for_you_text(t, info, hpd, leader, state), markup))
+        markup = (keyboard([[views.ShowYear(year).button(t(views.MY_TRAINING))]]) if counted
+                  else None)
+        messages.append((telegram_id, views.logged_for_you_text(t, info, hpd, leader, state),
+                         markup))
     return messages
 
 
@@ -500,26 +477,29 @@ LOG = Flow(
     name="training",
     prefix="tr",
     form=LogForm,
-    entry=(Entry(LogTraining, ANYONE, start_mine), Entry(LogForMembers, LEADERS, start_many)),
+    entry=(Entry(views.LogTraining, ANYONE, start_mine),
+           Entry(views.LogForMembers, LEADERS, start_many)),
     guard=may_log,
     back=False,
     steps=(
         Custom(key="pick", render=render_pick, when=lambda form: form.bulk, presses=(
-            (PickMember, pick), (PickPage, pick), (PickAll, pick), (PickNone, pick),
-            (PickDone, picked))),
+            (views.PickMember, pick), (views.PickPage, pick), (views.PickAll, pick),
+            (views.PickNone, pick), (views.PickDone, picked))),
         Choose(key="k", ask=ask_kind, options=kinds),
         Text(key="title", ask=ask_title, read=read_title),
         Text(key="organizer", ask=ask_organizer, read=read_organizer, buttons=skip_button,
-             presses=((SkipOrganizer, skip_organizer),), when=lambda form: not form.retitle),
+             presses=((views.SkipOrganizer, skip_organizer),), when=lambda form: not form.retitle),
         Day(key="start", ask=ask_start, prefer="past", quick=False, accept=accept_start,
-            buttons=quick_days, presses=((StartDay, start_day), (RetypeTitle, retype_title))),
+            buttons=quick_days,
+            presses=((views.StartDay, start_day), (views.RetypeTitle, retype_title))),
         Day(key="end", ask=ask_end, prefer="past", quick=False, accept=accept_end,
-            buttons=same_day_button, presses=((SameDay, same_day),)),
+            buttons=same_day_button, presses=((views.SameDay, same_day),)),
         Text(key="amount", ask=ask_amount, read=read_amount, buttons=amount_buttons,
-             presses=((WholeSpan, whole_span), (SwitchUnit, switch_unit))),
-        Custom(key="evidence", render=render_evidence, presses=((EvidenceDone, evidence_done),),
+             presses=((views.WholeSpan, whole_span), (views.SwitchUnit, switch_unit))),
+        Custom(key="evidence", render=render_evidence,
+               presses=((views.EvidenceDone, evidence_done),),
                messages=((filters.ATTACHMENT, add_file), (TEXT_INPUT, not_a_file))),
         Custom(key="go", render=render_summary,
-               presses=((Submit, submit), (SubmitVerified, submit))),
+               presses=((views.Submit, submit), (views.SubmitVerified, submit))),
     ),
 )

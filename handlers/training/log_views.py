@@ -13,21 +13,8 @@ from handlers.kit.flows import Form, Problem
 from handlers.kit.i18n import N_, Html, Translator, html_join
 from handlers.kit.ui import paged_rows, person_name
 from handlers.labels import LIST_SEPARATOR, ROLE_LABELS
-from handlers.training.evidence import Heard
-from handlers.training.views import (
-    LESSONS_COUNT,
-    PickAll,
-    PickDone,
-    PickMember,
-    PickNone,
-    PickPage,
-    RetypeTitle,
-    Rows,
-    StartDay,
-    Submit,
-    SubmitVerified,
-    length_lines,
-)
+from handlers.training import views
+from handlers.training.views import Rows
 from rules import training as rules
 from rules.training import DurationUnit, TrainingDraft, TrainingProblem
 from rules.vocabulary import TrainingKind
@@ -65,7 +52,7 @@ class LogForm(Form):
     unit: DurationUnit = DurationUnit.HOURS
     minutes: int | None = None
     files: list[EvidenceItem] = Field(default_factory=list)
-    heard: Heard | None = None
+    heard: views.Heard | None = None
 
     @property
     def bulk(self) -> bool:
@@ -93,15 +80,15 @@ def picker(
 ) -> tuple[Html, Rows]:
     """Who attended: a tick per member, a page at a time, all, none, and Next."""
     items = [
-        PickMember(PersonId(m.person_id)).button(
+        views.PickMember(PersonId(m.person_id)).button(
             ("☑ " if m.person_id in chosen else "☐ ") + person_name(t, m.person) + " · "
             + t(ROLE_LABELS[m.role]))
         for m in members
     ]
-    rows = paged_rows(t, items, page, PickPage, [
-        [PickAll().button(t("Select all")), PickNone().button(t("Clear"))],
-        [PickDone().button(t.as_plain_plural("Next › ({n} chosen)", "Next › ({n} chosen)",
-                                             len(chosen)))],
+    rows = paged_rows(t, items, page, views.PickPage, [
+        [views.PickAll().button(t("Select all")), views.PickNone().button(t("Clear"))],
+        [views.PickDone().button(t.as_plain_plural("Next › ({n} chosen)", "Next › ({n} chosen)",
+                                                         len(chosen)))],
     ])
     return t("Who attended? Tick the members of {org} to log one training for.", org=org), rows
 
@@ -114,7 +101,7 @@ def kind_question(t: Translator, form: LogForm) -> Html:
         )
     else:
         heading = t("Log a training that counts in {year}.", year=form.year)
-    return heading + "\n" + t(LESSONS_COUNT) + "\n\n" + t("Which kind of training?")
+    return heading + "\n" + t(views.LESSONS_COUNT) + "\n\n" + t("Which kind of training?")
 
 
 def start_question(t: Translator, form: LogForm, today: date) -> Html:
@@ -133,12 +120,12 @@ def start_question(t: Translator, form: LogForm, today: date) -> Html:
 def start_buttons(t: Translator, form: LogForm, today: date) -> Rows:
     """Today and yesterday (logging for this year); after a clash, another title."""
     if form.clash is not None:
-        return [[RetypeTitle().button(t("✏️ Change the title"))]]
+        return [[views.RetypeTitle().button(t("✏️ Change the title"))]]
     if form.year is not None and form.year != today.year:
         return []
-    quick = [StartDay(False).button(t("Today"))]
+    quick = [views.StartDay(False).button(t("Today"))]
     if (today - timedelta(days=1)).year == today.year or form.year is None:
-        quick.append(StartDay(True).button(t("Yesterday")))
+        quick.append(views.StartDay(True).button(t("Yesterday")))
     return [quick]
 
 
@@ -158,13 +145,14 @@ def summary(
     split = rules.split_minutes_by_year(training.starts_on, training.ends_on, training.minutes)
     lines = [
         t("<b>Please check the training:</b>"),
-        *length_lines(t, training.title, training.organizer, training.kind, training.starts_on,
-                      training.ends_on, training.minutes, list(split.items()), hours_per_day),
+        *views.length_lines(t, training.title, training.organizer, training.kind,
+                            training.starts_on, training.ends_on, training.minutes,
+                            list(split.items()), hours_per_day),
         t.plural("Evidence: {n} file", "Evidence: {n} files", len(form.files)),
     ]
     if not form.bulk:
         lines.append(t("A leader of your branch verifies it; then it counts."))
-        return html_join("\n", lines), [[Submit().button(t("✅ Submit"))]]
+        return html_join("\n", lines), [[views.Submit().button(t("✅ Submit"))]]
     dups = set(form.dups)
     chosen = [pid for pid in form.targets() if pid in names]
     new = [names[pid] for pid in chosen if pid not in dups]
@@ -174,8 +162,8 @@ def summary(
     if dups:
         lines.append(t("Already logged, skipped: {names}",
                        names=separator.join(names[p] for p in chosen if p in dups)))
-    return html_join("\n", lines), [[SubmitVerified().button(t("✅ Log and verify"))],
-                                    [Submit().button(t("Log, verify later"))]]
+    return html_join("\n", lines), [[views.SubmitVerified().button(t("✅ Log and verify"))],
+                                    [views.Submit().button(t("Log, verify later"))]]
 
 
 # Why an answer is refused, and which step of logging fixes each problem

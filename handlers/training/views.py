@@ -8,6 +8,7 @@ from datetime import date, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
+from pydantic import BaseModel
 from telegram import InlineKeyboardMarkup
 
 from handlers.access.training import OWN_RECORD, RecordInfo
@@ -23,7 +24,7 @@ from handlers.labels import (
     training_kind_label,
 )
 from rules import training as rules
-from rules.training import Progress, TrainingPolicy
+from rules.training import EvidenceProblem, Progress, TrainingPolicy
 from rules.vocabulary import TrainingGroup, TrainingKind, TrainingState
 from storage.training import BehindRow
 from storage.training_overlap import AttendedLesson
@@ -484,3 +485,44 @@ def behind_lines(
             gap=due_duration(t, row.gap, hours_per_day),
         ) + (study_part(t, row, hours_per_day) or ""))
     return lines, pages
+
+
+# Evidence: what a photo or file sent while evidence is expected is answered
+
+MAX_FILES = 5  # evidence files per record
+EVIDENCE_TEXTS = {
+    EvidenceProblem.NOT_IMAGE_OR_PDF: N_(
+        "That is not a photo or a PDF. Please send a photo of the certificate (JPEG, PNG or "
+        "WebP) or a PDF file."
+    ),
+    EvidenceProblem.TOO_LARGE: N_(
+        "That file is {size} MB; at most {limit} MB is accepted. Please send a smaller photo "
+        "or PDF."
+    ),
+    EvidenceProblem.EMPTY: N_("That file is empty. Please send the photo or PDF again."),
+}
+
+
+class Heard(BaseModel):
+    """What the last message sent while evidence is expected was: the step answers it."""
+
+    kind: Literal["received", "added", "full", "refused", "expected"]
+    name: str | None = None
+    problem: EvidenceProblem | None = None
+    size: int = 0
+
+
+def heard_text(t: Translator, heard: Heard, max_bytes: int, title: str = "") -> Html:
+    """The answer to a file (or text) sent while evidence is expected."""
+    if heard.kind == "full":
+        return t("At most {n} files per record. Press Done.", n=MAX_FILES)
+    if heard.kind == "refused":
+        return t(EVIDENCE_TEXTS[heard.problem or EvidenceProblem.NOT_IMAGE_OR_PDF],
+                 size=megabytes(heard.size), limit=megabytes(max_bytes))
+    if heard.kind == "expected":
+        return t("Please send a photo or a PDF, or press the button below.")
+    name = heard.name or t("photo")
+    if heard.kind == "added":
+        return t("📎 Added to {title}: {name}. Send another, or press Done.", title=title,
+                 name=name)
+    return t("📎 Received: {name}. Send another, or press Done.", name=name)

@@ -13,25 +13,9 @@ from handlers.kit.i18n import BLANK, Html, Translator, escape
 from handlers.kit.ui import keyboard
 from handlers.labels import TRAINING_GROUP_LABELS, training_kind_label
 from handlers.ledger import fit
-from handlers.training.panel import choose_panels
-from handlers.training.views import (
-    LESSONS_COUNT,
-    NOT_APPROVED,
-    NOT_REGISTERED,
-    AddFiles,
-    ChoosePanel,
-    LogTraining,
-    Rows,
-    ShowYear,
-    Withdraw,
-    counted_kinds_text,
-    day_span,
-    due_duration,
-    duration,
-    other_requirements,
-    percent,
-    short,
-)
+from handlers.training import views
+from handlers.training.leaders import choose_panels
+from handlers.training.views import Rows
 from rules import training as rules
 from rules.training import TrainingPolicy
 from rules.vocabulary import TrainingKind, TrainingState
@@ -64,30 +48,31 @@ def year_text(
     else:
         text.append(t("Requirement for {group}: {required} a year",
                       group=t(TRAINING_GROUP_LABELS[mine.group]),
-                      required=duration(t, mine.required, hpd)))
+                      required=views.duration(t, mine.required, hpd)))
         if policy.counted_kinds[mine.group] != frozenset(TrainingKind):
             text.append(t("Counts toward it: {kinds}",
-                          kinds=counted_kinds_text(t, policy, mine.group)))
-        text.append(t("Done and counted: {done}", done=duration(t, mine.counted, hpd)))
+                          kinds=views.counted_kinds_text(t, policy, mine.group)))
+        text.append(t("Done and counted: {done}", done=views.duration(t, mine.counted, hpd)))
         text.append(escape(f"{rules.progress_bar(mine.fraction, BAR_WIDTH)} "
-                           f"{percent(mine.fraction)}"))
+                           f"{views.percent(mine.fraction)}"))
     waiting = sum(mine.pending_by_kind.values())
     if waiting:
-        text.append(t("Waiting for verification: {pending}", pending=duration(t, waiting, hpd)))
+        text.append(t("Waiting for verification: {pending}",
+                      pending=views.duration(t, waiting, hpd)))
     if mine.group is not None:
         text += progress_lines(t, mine.progress, hpd, year=year, this_year=year == today.year)
-    text += other_requirements(t, mine.standing, mine.group, policy, year=year,
-                               this_year=year == today.year)
+    text += views.other_requirements(t, mine.standing, mine.group, policy, year=year,
+                                     this_year=year == today.year)
     text += [BLANK, t("<b>By kind</b> (verified)")]
     for kind in TrainingKind:
         done, pending = mine.done_by_kind.get(kind, 0), mine.pending_by_kind.get(kind, 0)
         if pending:
             text.append(t("· {kind}: {done} (+{pending} waiting)",
-                          kind=training_kind_label(t, kind), done=duration(t, done, hpd),
-                          pending=duration(t, pending, hpd)))
+                          kind=training_kind_label(t, kind), done=views.duration(t, done, hpd),
+                          pending=views.duration(t, pending, hpd)))
         else:
             text.append(t("· {kind}: {done}", kind=training_kind_label(t, kind),
-                          done=duration(t, done, hpd)))
+                          done=views.duration(t, done, hpd)))
     text += [BLANK, t("<b>Records</b>")]
     if not lines:
         text.append(t("Nothing logged for {year} yet.", year=year))
@@ -95,7 +80,7 @@ def year_text(
     if len(shown) < len(lines):
         text.append(t("(only the latest {n} are shown)", n=len(shown)))
     text += [record_line(t, line, hpd) for line in shown]
-    text += [BLANK, t(LESSONS_COUNT)]
+    text += [BLANK, t(views.LESSONS_COUNT)]
     return fit(text)
 
 
@@ -105,24 +90,24 @@ def progress_lines(
     """Met, or what is still to do and (this year) whether it is on track."""
     if progress.met:
         return [t("✅ The requirement for {year} is met.", year=year)]
-    lines = [t("Still to do: {remaining}", remaining=duration(t, progress.remaining, hpd))]
+    lines = [t("Still to do: {remaining}", remaining=views.duration(t, progress.remaining, hpd))]
     if this_year and progress.on_track:
         lines.append(t("Due by today (pro-rata): {due} — ✅ on track",
-                       due=due_duration(t, progress.target, hpd)))
+                       due=views.due_duration(t, progress.target, hpd)))
     elif this_year:
         lines.append(t("Due by today (pro-rata): {due} — ⚠️ {gap} behind",
-                       due=due_duration(t, progress.target, hpd),
-                       gap=due_duration(t, progress.gap, hpd)))
+                       due=views.due_duration(t, progress.target, hpd),
+                       gap=views.due_duration(t, progress.gap, hpd)))
     return lines
 
 
 def record_line(t: Translator, line: store.TrainingLine, hours_per_day: int) -> Html:
     mark = LESSON_MARK if line.source == "lesson" else RECORD_MARKS[line.state]
-    length = duration(t, line.minutes, hours_per_day)
+    length = views.duration(t, line.minutes, hours_per_day)
     if line.total_minutes != line.minutes:
         length = t("{part} of {total}", part=length,
-                   total=duration(t, line.total_minutes, hours_per_day))
-    values = {"mark": mark, "dates": day_span(line.starts_on, line.ends_on),
+                   total=views.duration(t, line.total_minutes, hours_per_day))
+    values = {"mark": mark, "dates": views.day_span(line.starts_on, line.ends_on),
               "kind": training_kind_label(t, line.kind), "title": line.title, "length": length}
     if line.source == "lesson":
         return t("{mark} {dates} · {kind} · {title} · {length} (attendance, counted "
@@ -140,25 +125,25 @@ def year_keyboard(
     t: Translator, year: int, today: date, lines: Sequence[store.TrainingLine], *, leads: bool
 ) -> Rows:
     previous, current = rules.counting_years(today)
-    rows = [[LogTraining(year).button(t("➕ Log a training"))], [
-        ShowYear(y).button(("• " if y == year else "") + label)
+    rows = [[views.LogTraining(year).button(t("➕ Log a training"))], [
+        views.ShowYear(y).button(("• " if y == year else "") + label)
         for y, label in ((current, t("This year")), (previous, t("Last year")))
     ]]
     pending = [line for line in lines
                if line.source == "record" and line.state is TrainingState.PENDING]
     for line in pending[:MAX_WITHDRAW_BUTTONS]:
-        rows.append([Withdraw(TrainingId(line.id)).button(t.as_plain("↩ Withdraw: {title}",
-                                                         title=short(line.title))),
-                     AddFiles(TrainingId(line.id)).button(t("📎 Add a file"))])
+        rows.append([views.Withdraw(TrainingId(line.id)).button(t.as_plain("↩ Withdraw: {title}",
+                                                         title=views.short(line.title))),
+                     views.AddFiles(TrainingId(line.id)).button(t("📎 Add a file"))])
     if leads:
-        rows.append([ChoosePanel(0).button(t("🏢 Branch training"))])
+        rows.append([views.ChoosePanel(0).button(t("🏢 Branch training"))])
     return rows
 
 
 def require_member(act: Act) -> int:
     """The actor's person id: training is for approved members."""
     if not act.actor.is_member or act.actor.person_id is None:
-        act.refuse(NOT_APPROVED if act.actor.is_pending else NOT_REGISTERED)
+        act.refuse(views.NOT_APPROVED if act.actor.is_pending else views.NOT_REGISTERED)
     return act.actor.person_id
 
 
@@ -184,15 +169,15 @@ async def year_reply(act: Act, year: int, note: Html = BLANK, *, new: bool = Fal
 async def show_training(act: Act, _args: CommandArgs) -> Reply | None:
     """/training: my year; an admin who is not a member gets the organizations' panel."""
     if not act.actor.is_member and act.actor.is_admin:
-        return await choose_panels(act, ChoosePanel(0))
+        return await choose_panels(act, views.ChoosePanel(0))
     return await year_reply(act, act.today().year, new=True)
 
 
-async def show_year(act: Act, press: ShowYear) -> Reply:
+async def show_year(act: Act, press: views.ShowYear) -> Reply:
     return await year_reply(act, counting_year(act, press.year))
 
 
-async def withdraw_record(act: Act, press: Withdraw) -> Reply:
+async def withdraw_record(act: Act, press: views.Withdraw) -> Reply:
     """Take back one of my own records while it waits for verification."""
     info = await access_own_record(act, press.record)
     applied = await store.withdraw(act.session, press.record, by=act.actor.telegram_id)

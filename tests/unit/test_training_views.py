@@ -11,9 +11,9 @@ import pytest
 from handlers.access.training import RecordInfo
 from handlers.kit.buttons import BadCallback, OrgId, TrainingId
 from handlers.kit.i18n import translator
-from handlers.training.evidence import Heard, heard_text
 from handlers.training.log_views import LogForm, picker, problem_of, start_buttons, summary
 from handlers.training.views import (
+    Heard,
     ShowQueue,
     StartDay,
     Submit,
@@ -22,6 +22,7 @@ from handlers.training.views import (
     card_keyboard,
     due_duration,
     duration,
+    heard_text,
 )
 from handlers.training.year import year_keyboard
 from rules.training import EvidenceProblem, TrainingDraft, TrainingProblem
