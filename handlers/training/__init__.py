@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from handlers.kit.actions import ADMINS, ANYONE, LEADERS, REGISTERED, Action, Command
 from handlers.kit.i18n import N_
-from handlers.training import evidence, leaders, requirement, views, year
-from handlers.training.evidence import FILES, evidence_of
+from handlers.training import leaders, member, requirement, views
 from handlers.training.log_flow import LOG
+from handlers.training.member import FILES, evidence_of
 from handlers.training.views import EVIDENCE_TEXTS, due_duration, duration, megabytes
 from handlers.training.workbook import WORKBOOK_TEXTS, build_workbook
 
@@ -24,19 +24,19 @@ ACTIONS = (
     # Anyone may ask (a guest is told to register first); the menu lists it once registered.
     Action(Command("training", label=N_("📚 Training"), description=N_(
         "Training hours: my year, log a training; leaders: verify, export"), shown_to=REGISTERED),
-           ANYONE, year.show_training),
+           ANYONE, member.show_training),
     Action(Command("verify", description=N_("Training records waiting for verification")),
            LEADERS, leaders.verify_command),
     Action(Command("behind", description=N_("Who is below the pro-rata training target today")),
            LEADERS, leaders.behind_command),
-    Action(views.ShowYear, ANYONE, year.show_year),
-    Action(views.Withdraw, ANYONE, year.withdraw_record),
+    Action(views.ShowYear, ANYONE, member.show_year),
+    Action(views.Withdraw, ANYONE, member.withdraw_record),
     Action(views.ChoosePanel, LEADERS, leaders.choose_panels),
     Action(views.ShowPanel, LEADERS, leaders.show_panel),
     Action(views.ShowQueue, LEADERS, leaders.show_queue),
     Action(views.ShowRecord, LEADERS, leaders.show_card),
     Action(views.VerifyRecord, LEADERS, leaders.verify_record),
-    Action(views.SendEvidence, ANYONE, evidence.send_evidence),
+    Action(views.SendEvidence, ANYONE, member.send_evidence),
     Action(views.ShowBehind, LEADERS, leaders.show_behind),
     Action(views.ShowOnTrack, LEADERS, leaders.show_on_track),
     Action(views.ExportYear, LEADERS, leaders.export_year),

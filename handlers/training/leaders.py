@@ -18,6 +18,7 @@ from telegram.error import TelegramError
 from handlers.access.orgs import access_led_org
 from handlers.access.training import (
     OWN_RECORD,
+    RecordInfo,
     access_decided_record,
     access_record,
     access_training_scope,
@@ -211,8 +212,6 @@ async def send_export(
 # The records waiting for verification, and the decisions on them
 
 
-
-
 async def show_queue(act: Act, press: views.ShowQueue) -> Reply:
     """Records waiting for verification in the scope, oldest first."""
     t, hpd, scope = act.t, act.settings.training_policy.hours_per_day, press.scope
@@ -266,27 +265,33 @@ async def back_to_card(act: Act, form: Form, press: views.ShowRecord) -> Reply:
 
 
 async def verify_record(act: Act, press: views.VerifyRecord) -> Reply:
-    """Verified once; the member is told."""
-    info = await access_decided_record(act, press.record)
-    if not await store.decide(act.session, press.record, approve=True,
-                              by=act.actor.telegram_id, now=act.now()):
-        return await card(act, press.record, act.t("This record was already decided or "
-                                                   "withdrawn."))
-    logger.info("user %s verified training record %s", pseudonym(act.actor.telegram_id),
-                press.record)
-    await tell_member(act, info.telegram_id, info.language, press.record)
-    return await card(act, press.record, act.t("✅ Verified."))
+    return await decide(act, await access_decided_record(act, press.record))
 
 
-async def tell_member(act: Act, telegram_id: int, language: str, record_id: TrainingId,
-                      *, reason: str | None = None, before: int | None = None) -> None:
+async def decide(act: Act, info: RecordInfo, reason: str | None = None) -> Reply:
+    """Verified (no reason) or rejected once; the member is told."""
+    approve, new = reason is None, reason is not None
+    if not await store.decide(act.session, info.id, approve=approve, by=act.actor.telegram_id,
+                              now=act.now(), reason=reason):
+        return await card(act, info.id, act.t("This record was already decided or withdrawn."),
+                          new=new)
+    logger.info("user %s %s training record %s", pseudonym(act.actor.telegram_id),
+                "verified" if approve else "rejected", info.id)
+    await tell_member(act, info, reason=reason)
+    return await card(act, info.id, act.t("✅ Verified.") if approve
+                      else act.t("❌ Not accepted; {name} was told.", name=info.name), new=new)
+
+
+async def tell_member(act: Act, info: RecordInfo, *, reason: str | None = None,
+                      before: int | None = None) -> None:
     """The member hears of a decision on their record (after the reply)."""
-    fresh = await record_info(act.session, record_id)
+    fresh = await record_info(act.session, info.id)
     assert fresh is not None
-    t, hpd, context = translator(language), act.settings.training_policy.hours_per_day, act.context
+    t, hpd = translator(info.language), act.settings.training_policy.hours_per_day
+    context = act.context
     text = (views.corrected_text(t, fresh, before, hpd) if before is not None
             else views.decided_text(t, fresh, hpd, reason))
-    act.after(lambda: deliver(context, telegram_id, text))
+    act.after(lambda: deliver(context, info.telegram_id, text))
 
 
 class DecisionForm(Form):
@@ -295,10 +300,14 @@ class DecisionForm(Form):
     record: TrainingId
 
 
-async def start_reject(act: Act, press: views.RejectRecord) -> DecisionForm:
+async def start_decision(act: Act, press: views.RejectRecord | views.CorrectLength
+                         ) -> DecisionForm:
+    """A reason is typed while the record waits; a length also once it is verified."""
     info = await access_decided_record(act, press.record)
-    if info.state is not TrainingState.PENDING:
+    if isinstance(press, views.RejectRecord) and info.state is not TrainingState.PENDING:
         act.refuse(views.ERROR_TEXTS["not_pending"])
+    if info.state not in (TrainingState.PENDING, TrainingState.VERIFIED):
+        act.refuse(views.ERROR_TEXTS["not_editable"])
     return DecisionForm(record=press.record)
 
 
@@ -317,23 +326,7 @@ async def read_reason(act: Act, form: DecisionForm, text: str) -> Invalid | Repl
     reason = clean_text(text, max_length=MAX_REASON)
     if isinstance(reason, Invalid):
         return reason
-    info = await access_decided_record(act, form.record)
-    if not await store.decide(act.session, form.record, approve=False,
-                              by=act.actor.telegram_id, now=act.now(), reason=reason):
-        return await card(act, form.record, act.t("This record was already decided or "
-                                                  "withdrawn."), new=True)
-    logger.info("user %s rejected training record %s", pseudonym(act.actor.telegram_id),
-                form.record)
-    await tell_member(act, info.telegram_id, info.language, form.record, reason=reason)
-    return await card(act, form.record, act.t("❌ Not accepted; {name} was told.",
-                                              name=info.name), new=True)
-
-
-async def start_correction(act: Act, press: views.CorrectLength) -> DecisionForm:
-    info = await access_decided_record(act, press.record)
-    if info.state not in (TrainingState.PENDING, TrainingState.VERIFIED):
-        act.refuse(views.ERROR_TEXTS["not_editable"])
-    return DecisionForm(record=press.record)
+    return await decide(act, await access_decided_record(act, form.record), reason)
 
 
 async def ask_length(act: Act, form: DecisionForm) -> Html:
@@ -369,7 +362,7 @@ async def read_length(act: Act, form: DecisionForm, text: str) -> Any:
         return problem_of(problem, today, start=info.starts_on, end=info.ends_on)
     logger.info("user %s corrected training record %s", pseudonym(act.actor.telegram_id),
                 form.record)
-    await tell_member(act, info.telegram_id, info.language, form.record, before=info.minutes)
+    await tell_member(act, info, before=info.minutes)
     fresh = await record_info(act.session, form.record)
     assert fresh is not None
     return await card(act, form.record, t("✏️ Corrected: {before} → {after}.",
@@ -383,13 +376,13 @@ def decided(act: Act, form: DecisionForm) -> Any:
 
 REJECT = Flow(
     name="training_reject", prefix="tr", form=DecisionForm, back=False, guard=decided,
-    entry=Entry(views.RejectRecord, LEADERS, start_reject),
+    entry=Entry(views.RejectRecord, LEADERS, start_decision),
     steps=(Text(key="reason", ask=ask_reason, read=read_reason, buttons=back_button,
                 presses=((views.ShowRecord, back_to_card),)),),
 )
 CORRECT = Flow(
     name="training_length", prefix="tr", form=DecisionForm, back=False, guard=decided,
-    entry=Entry(views.CorrectLength, LEADERS, start_correction),
+    entry=Entry(views.CorrectLength, LEADERS, start_decision),
     steps=(Text(key="hours", ask=ask_length, read=read_length, buttons=back_button,
                 presses=((views.ShowRecord, back_to_card),)),),
 )

@@ -24,7 +24,6 @@ from handlers.kit.ui import keyboard, person_name
 from handlers.labels import training_kind_label
 from handlers.menu import TEXT_INPUT
 from handlers.training import views
-from handlers.training.evidence import checked_file, not_a_file
 from handlers.training.log_views import (
     FIXED_AT,
     EvidenceItem,
@@ -38,8 +37,14 @@ from handlers.training.log_views import (
     step_problem,
     summary,
 )
+from handlers.training.member import (
+    checked_file,
+    counting_year,
+    not_a_file,
+    require_member,
+    year_reply,
+)
 from handlers.training.views import Rows
-from handlers.training.year import counting_year, require_member, year_reply
 from rules import training as rules
 from rules.training import DurationUnit, TrainingDraft, TrainingProblem
 from rules.tree import MEMBER_KINDS
@@ -213,7 +218,7 @@ async def ask_end(act: Act, form: LogForm) -> Html:
 async def same_day_button(act: Act, form: LogForm) -> Rows:
     assert form.start is not None
     return [[views.SameDay().button(act.t.as_plain("Same day ({date})",
-                                                         date=form.start.isoformat()))]]
+                                                   date=form.start.isoformat()))]]
 
 
 async def accept_end(act: Act, form: LogForm, end: date) -> Next | Problem:
@@ -252,7 +257,7 @@ async def amount_buttons(act: Act, form: LogForm) -> Rows:
     days = form.unit is DurationUnit.DAYS
     return [
         [views.WholeSpan().button(t.as_plain_plural("{n} day = {hours} h", "{n} days = {hours} h",
-                                                          span, hours=span * hpd))],
+                                                    span, hours=span * hpd))],
         [views.SwitchUnit("h").button(t("Type hours instead")) if days
          else views.SwitchUnit("d").button(t("Type days instead"))],
     ]
@@ -303,9 +308,8 @@ async def add_file(act: Act, form: LogForm, message: Message) -> Next:
     item = EvidenceItem(id=file.telegram_file_id, uid=file.telegram_file_unique_id,
                         mime=rules.canonical_mime(file.mime_type), size=file.size_bytes,
                         name=file.file_name)
-    return Next({"files": [*form.files, item], "heard": views.Heard(kind="received",
-                                                                name=file.file_name)},
-                stay=True)
+    heard = views.Heard(kind="received", name=file.file_name)
+    return Next({"files": [*form.files, item], "heard": heard}, stay=True)
 
 
 async def evidence_done(act: Act, form: LogForm, press: views.EvidenceDone) -> Next:

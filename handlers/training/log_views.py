@@ -88,7 +88,7 @@ def picker(
     rows = paged_rows(t, items, page, views.PickPage, [
         [views.PickAll().button(t("Select all")), views.PickNone().button(t("Clear"))],
         [views.PickDone().button(t.as_plain_plural("Next › ({n} chosen)", "Next › ({n} chosen)",
-                                                         len(chosen)))],
+                                                   len(chosen)))],
     ])
     return t("Who attended? Tick the members of {org} to log one training for.", org=org), rows
 

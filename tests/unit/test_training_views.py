@@ -12,6 +12,7 @@ from handlers.access.training import RecordInfo
 from handlers.kit.buttons import BadCallback, OrgId, TrainingId
 from handlers.kit.i18n import translator
 from handlers.training.log_views import LogForm, picker, problem_of, start_buttons, summary
+from handlers.training.member import year_keyboard
 from handlers.training.views import (
     Heard,
     ShowQueue,
@@ -24,7 +25,6 @@ from handlers.training.views import (
     duration,
     heard_text,
 )
-from handlers.training.year import year_keyboard
 from rules.training import EvidenceProblem, TrainingDraft, TrainingProblem
 from rules.vocabulary import MemberRole, TrainingKind, TrainingState
 from storage.training import TrainingLine
