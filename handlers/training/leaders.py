@@ -75,8 +75,7 @@ async def show_panel(act: Act, press: views.ShowPanel) -> Reply:
     waiting = await store.pending_records(act.session, org_ids, limit=QUEUE_LIMIT)
     late = await store.behind(act.session, org_ids, today, tz=tz, policy=policy)
     report = await store.secretaries_on_track(act.session, org_id, today, tz=tz, policy=policy)
-    several = act.actor.is_admin or len(await org_store.party_tree(
-        act.session, set(act.actor.managed_org_ids))) > 1
+    several = act.actor.is_admin or len(await PANELS.rows(act)) > 1
     pending = f"{len(waiting)}+" if len(waiting) >= QUEUE_LIMIT else str(len(waiting))
     hpd = policy.hours_per_day
     lines = [

@@ -55,6 +55,9 @@ from storage import people, training_overlap
 from storage import training as store
 from storage.models import Membership
 
+logger = logging.getLogger(__name__)
+NOBODY_TOLD = N_("Nobody could be told yet; please tell your secretary yourself.")
+
 
 async def start_mine(act: Act, press: views.LogTraining) -> LogForm:
     """A member logs a training of theirs that counts in this year or last year."""
@@ -320,10 +323,6 @@ async def evidence_done(act: Act, form: LogForm, press: views.EvidenceDone) -> N
 # (verified at once if the leader says so); whoever it concerns is told.
 
 
-logger = logging.getLogger(__name__)
-NOBODY_TOLD = N_("Nobody could be told yet; please tell your secretary yourself.")
-
-
 async def submit(act: Act, form: LogForm, press: views.Submit | views.SubmitVerified) -> Reply:
     """Log it: for many, verified at once or later."""
     verify = isinstance(press, views.SubmitVerified)
@@ -407,9 +406,8 @@ async def log_many(act: Act, form: LogForm, training: TrainingDraft, *, verify: 
     """One training for the chosen members (those who have it already are skipped)."""
     assert form.org is not None
     t, policy = act.t, act.settings.training_policy
-    members = {m.person_id: m.person for m in await people.members_of(
-        act.session, form.org, (MembershipState.ACTIVE,))}
-    targets = [pid for pid in form.targets() if pid in members]
+    persons = {m.person_id: m.person for m in await members(act, form)}
+    targets = [pid for pid in form.targets() if pid in persons]
     if not targets:
         act.refuse(views.ERROR_TEXTS["no_members"])
     holders = await store.already_logged(act.session, targets, training.title,
@@ -426,7 +424,7 @@ async def log_many(act: Act, form: LogForm, training: TrainingDraft, *, verify: 
     leader = await people.person_by_telegram_id(act.session, act.actor.telegram_id)
     logger.info("user %s logged training batch %s for %d people",
                 pseudonym(act.actor.telegram_id), result.batch_id, len(result.records))
-    logged = [(members[r.person_id].telegram_id, members[r.person_id].language, r.state)
+    logged = [(persons[r.person_id].telegram_id, persons[r.person_id].language, r.state)
               for r in result.records]
     messages = told_many(act, info, logged, leader.real_name if leader and leader.real_name
                          else "")

@@ -83,14 +83,11 @@ def year_text(
                                      this_year=year == today.year)
     text += [BLANK, t("<b>By kind</b> (verified)")]
     for kind in TrainingKind:
-        done, pending = mine.done_by_kind.get(kind, 0), mine.pending_by_kind.get(kind, 0)
-        if pending:
-            text.append(t("· {kind}: {done} (+{pending} waiting)",
-                          kind=training_kind_label(t, kind), done=views.duration(t, done, hpd),
-                          pending=views.duration(t, pending, hpd)))
-        else:
-            text.append(t("· {kind}: {done}", kind=training_kind_label(t, kind),
-                          done=views.duration(t, done, hpd)))
+        pending = mine.pending_by_kind.get(kind, 0)
+        values = {"kind": training_kind_label(t, kind), "pending": views.duration(t, pending, hpd),
+                  "done": views.duration(t, mine.done_by_kind.get(kind, 0), hpd)}
+        text.append(t("· {kind}: {done} (+{pending} waiting)", **values) if pending
+                    else t("· {kind}: {done}", **values))
     text += [BLANK, t("<b>Records</b>")]
     if not lines:
         text.append(t("Nothing logged for {year} yet.", year=year))
