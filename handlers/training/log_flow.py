@@ -85,14 +85,6 @@ async def may_log(act: Act, form: LogForm) -> None:
                   and act.actor.person_id == form.person)
 
 
-def found_at(act: Act, form: LogForm, step: str, **changes: Any) -> TrainingProblem | None:
-    """The problem the answers so far (changes included) have at `step`, if any."""
-    values = {**dict(form), **changes}
-    return step_problem(step, act.today(), year=form.year, title=values["title"],
-                        kind=values["k"], start=values["start"], end=values["end"],
-                        minutes=values["minutes"], organizer=values["organizer"])
-
-
 def said(act: Act, form: LogForm, problem: TrainingProblem, **changes: Any) -> Problem:
     """The problem, with what to do."""
     return problem_of(problem, act.today(), start=form.start,
@@ -101,7 +93,7 @@ def said(act: Act, form: LogForm, problem: TrainingProblem, **changes: Any) -> P
 
 
 def problem_at(act: Act, form: LogForm, step: str, **changes: Any) -> Problem | None:
-    found = found_at(act, form, step, **changes)
+    found = step_problem(step, act.today(), form, **changes)
     return None if found is None else said(act, form, found, **changes)
 
 
@@ -226,7 +218,7 @@ async def same_day_button(act: Act, form: LogForm) -> Rows:
 
 async def accept_end(act: Act, form: LogForm, end: date) -> Next | Problem:
     """A last day the rules take; one outside the years asks the whole range again."""
-    found = found_at(act, form, "end", end=end)
+    found = step_problem("end", act.today(), form, end=end)
     if found is None:
         return Next({"end": end, "unit": DurationUnit.HOURS})
     problem = said(act, form, found, end=end)

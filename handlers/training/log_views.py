@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -255,19 +256,20 @@ def problem_of(
     )
 
 
-def step_problem(
-    step: str, today: date, *, year: int | None, title: str | None, kind: TrainingKind | None,
-    start: date | None, end: date | None, minutes: int | None, organizer: str | None,
-) -> TrainingProblem | None:
-    """What the rules say about the answers so far; the steps not answered yet are filled
-    with values that pass, so only `step`'s problems are returned."""
+def step_problem(step: str, today: date, form: LogForm, **changes: Any
+                 ) -> TrainingProblem | None:
+    """What the rules say about the answers so far (`changes` over the form's); the steps not
+    answered yet are filled with values that pass, so only `step`'s problems are returned."""
+    values = {**dict(form), **changes}
     first_year, _ = rules.counting_years(today)
-    start = start or today
-    end = end or max(start, date(year if year is not None else first_year, 1, 1))
+    start = values["start"] or today
+    end = values["end"] or max(start, date(form.year if form.year is not None else first_year,
+                                           1, 1))
     probe = TrainingDraft(
-        title=title if title is not None else "x", kind=kind or TrainingKind.OTHER,
-        starts_on=start, ends_on=end, minutes=minutes if minutes is not None else 1,
-        organizer=organizer,
+        title=values["title"] if values["title"] is not None else "x",
+        kind=values["k"] or TrainingKind.OTHER, starts_on=start, ends_on=end,
+        minutes=values["minutes"] if values["minutes"] is not None else 1,
+        organizer=values["organizer"],
     )
-    problem = rules.validate_training(probe, today=today, year=year)
+    problem = rules.validate_training(probe, today=today, year=form.year)
     return problem if problem in STEP_PROBLEMS[step] else None

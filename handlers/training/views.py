@@ -13,7 +13,7 @@ from telegram import InlineKeyboardMarkup
 
 from handlers.access.training import OWN_RECORD, RecordInfo
 from handlers.kit.buttons import ButtonData, OrgId, PersonId, TrainingId
-from handlers.kit.chat import NOT_ALLOWED, STALE_BUTTON
+from handlers.kit.chat import NOT_ALLOWED
 from handlers.kit.flows import Rows
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_format, html_join
 from handlers.kit.ui import keyboard
@@ -246,9 +246,7 @@ ERROR_TEXTS = {
     "reason_needed": N_("Please type the reason."),
     "reason_too_long": N_("That reason is too long (at most {limit} characters)."),
     "no_members": N_("Choose at least one member."),
-    "unknown_person": STALE_BUTTON,
-    "not_found": STALE_BUTTON,
-}
+}  # any other code (unknown_person, not_found): STALE_BUTTON
 TYPE_A_NUMBER = N_("Please type a number, for example 6 or 1.5.")
 BUTTON_TITLE = 28  # characters of a title shown on a button
 
