@@ -468,13 +468,9 @@ async def render_summary(act: Act, form: LogForm) -> tuple[Html, Rows]:
 
 
 LOG = Flow(
-    name="training",
-    prefix="tr",
-    form=LogForm,
+    name="training", prefix="tr", form=LogForm, guard=may_log, back=False,
     entry=(Entry(views.LogTraining, ANYONE, start_mine),
            Entry(views.LogForMembers, LEADERS, start_many)),
-    guard=may_log,
-    back=False,
     steps=(
         Custom(key="pick", render=render_pick, when=lambda form: form.bulk, presses=(
             (views.PickMember, pick), (views.PickPage, pick), (views.PickAll, pick),

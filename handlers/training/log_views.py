@@ -222,14 +222,11 @@ STEP_PROBLEMS = {
 }
 # The step that fixes a problem found later (at the last day: the whole date range).
 FIXED_AT = {
-    **{p: "title" for p in STEP_PROBLEMS["title"]},
-    **{p: "organizer" for p in STEP_PROBLEMS["organizer"]},
+    **{p: step for step in ("title", "organizer", "amount") for p in STEP_PROBLEMS[step]},
     TrainingProblem.END_BEFORE_START: "end",
     TrainingProblem.IN_FUTURE: "end",
     TrainingProblem.OUTSIDE_COUNTING_YEARS: "start",
     TrainingProblem.NOT_IN_YEAR: "start",
-    TrainingProblem.NOT_POSITIVE: "amount",
-    TrainingProblem.TOO_MANY_HOURS: "amount",
 }
 
 
@@ -241,18 +238,11 @@ def problem_of(
     first, last = rules.counting_years(today)
     span = (end - start).days + 1 if start is not None and end is not None else 1
     return Problem(
-        PROBLEM_TEXTS[problem],
-        limit=rules.MAX_TITLE if problem is TrainingProblem.TITLE_TOO_LONG
-        else rules.MAX_ORGANIZER,
-        start=start.isoformat() if start else "",
-        end=end.isoformat() if end else "",
-        days=span,
+        PROBLEM_TEXTS[problem], first=first, last=last, year=year or last, days=span,
         max=span * 24,
-        date=(changed or end or start or today).isoformat(),
-        today=today.isoformat(),
-        first=first,
-        last=last,
-        year=year or last,
+        limit=rules.MAX_TITLE if problem is TrainingProblem.TITLE_TOO_LONG else rules.MAX_ORGANIZER,
+        start=start.isoformat() if start else "", end=end.isoformat() if end else "",
+        date=(changed or end or start or today).isoformat(), today=today.isoformat(),
     )
 
 

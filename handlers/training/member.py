@@ -291,12 +291,9 @@ async def files_done(act: Act, form: FilesForm, press: views.FilesDone) -> Reply
 
 
 FILES = Flow(
-    name="training_files",
-    prefix="tr",
-    form=FilesForm,
+    name="training_files", prefix="tr", form=FilesForm, back=False,
     entry=Entry(views.AddFiles, ANYONE, start_files),
     guard=lambda act, form: access_own_record(act, form.record),
-    back=False,
     steps=(
         Custom(key="files", render=render_files, presses=((views.FilesDone, files_done),),
                messages=((filters.ATTACHMENT, add_file), (TEXT_INPUT, not_a_file))),
