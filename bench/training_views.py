@@ -250,7 +250,7 @@ async def measure(database: Database, seeded: Seeded, on: date, repeat: int) -> 
         async with database.session() as session:
             return await training.export_data(
                 session, {seeded.big_branch}, on.year, org_name="big branch", tz=TZ,
-                policy=policy, on=on,
+                now=datetime.now(UTC), policy=policy, on=on,
             )
 
     durations, data = await timed(export, repeat, warm_up=False)

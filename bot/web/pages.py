@@ -242,7 +242,8 @@ async def branch_detail(
         requirements=requirements, today=today, now=now, inquorate_counts=inquorate_counts,
     )
     training = await training_store.export_data(
-        session, {org.id}, today.year, org_name=org.name, tz=tz, policy=policy, on=today
+        session, {org.id}, today.year, org_name=org.name, tz=tz, now=now, policy=policy,
+        on=today,
     )
     duties = await store.duties_of(session, org, today=today, tz=tz)
     w = {key: t(message) for key, message in WORKBOOK_TEXTS.items()}

@@ -12,28 +12,10 @@ from __future__ import annotations
 
 from handlers.kit.actions import ADMINS, ANYONE, LEADERS, REGISTERED, Action, Command
 from handlers.kit.i18n import N_
-from handlers.training import evidence, panel, requirement, verify, year
-from handlers.training.evidence import EVIDENCE_TEXTS, FILES, evidence_of
+from handlers.training import leaders, member, requirement, views
 from handlers.training.log_flow import LOG
-from handlers.training.views import (
-    ChoosePanel,
-    ClearedRequirement,
-    ClearRequirement,
-    ExportYear,
-    SendEvidence,
-    ShowBehind,
-    ShowOnTrack,
-    ShowPanel,
-    ShowQueue,
-    ShowRecord,
-    ShowRequirement,
-    ShowYear,
-    VerifyRecord,
-    Withdraw,
-    due_duration,
-    duration,
-    megabytes,
-)
+from handlers.training.member import FILES, evidence_of
+from handlers.training.views import EVIDENCE_TEXTS, due_duration, duration, megabytes
 from handlers.training.workbook import WORKBOOK_TEXTS, build_workbook
 
 _megabytes = megabytes  # the name /duties imports
@@ -42,27 +24,27 @@ ACTIONS = (
     # Anyone may ask (a guest is told to register first); the menu lists it once registered.
     Action(Command("training", label=N_("📚 Training"), description=N_(
         "Training hours: my year, log a training; leaders: verify, export"), shown_to=REGISTERED),
-           ANYONE, year.show_training),
+           ANYONE, member.show_training),
     Action(Command("verify", description=N_("Training records waiting for verification")),
-           LEADERS, verify.verify_command),
+           LEADERS, leaders.verify_command),
     Action(Command("behind", description=N_("Who is below the pro-rata training target today")),
-           LEADERS, panel.behind_command),
-    Action(ShowYear, ANYONE, year.show_year),
-    Action(Withdraw, ANYONE, year.withdraw_record),
-    Action(ChoosePanel, LEADERS, panel.choose_panels),
-    Action(ShowPanel, LEADERS, panel.show_panel),
-    Action(ShowQueue, LEADERS, verify.show_queue),
-    Action(ShowRecord, LEADERS, verify.show_card),
-    Action(VerifyRecord, LEADERS, verify.verify_record),
-    Action(SendEvidence, ANYONE, evidence.send_evidence),
-    Action(ShowBehind, LEADERS, panel.show_behind),
-    Action(ShowOnTrack, LEADERS, panel.show_on_track),
-    Action(ExportYear, LEADERS, panel.export_year),
-    Action(ShowRequirement, ADMINS, requirement.show_requirement),
-    Action(ClearRequirement, ADMINS, requirement.ask_clear),
-    Action(ClearedRequirement, ADMINS, requirement.clear),
+           LEADERS, leaders.behind_command),
+    Action(views.ShowYear, ANYONE, member.show_year),
+    Action(views.Withdraw, ANYONE, member.withdraw_record),
+    Action(views.ChoosePanel, LEADERS, leaders.choose_panels),
+    Action(views.ShowPanel, LEADERS, leaders.show_panel),
+    Action(views.ShowQueue, LEADERS, leaders.show_queue),
+    Action(views.ShowRecord, LEADERS, leaders.show_card),
+    Action(views.VerifyRecord, LEADERS, leaders.verify_record),
+    Action(views.SendEvidence, ANYONE, member.send_evidence),
+    Action(views.ShowBehind, LEADERS, leaders.show_behind),
+    Action(views.ShowOnTrack, LEADERS, leaders.show_on_track),
+    Action(views.ExportYear, LEADERS, leaders.export_year),
+    Action(views.ShowRequirement, ADMINS, requirement.show_requirement),
+    Action(views.ClearRequirement, ADMINS, requirement.ask_clear),
+    Action(views.ClearedRequirement, ADMINS, requirement.clear),
 )
-FLOWS = (LOG, verify.REJECT, verify.CORRECT, FILES, requirement.REQUIREMENT)
+FLOWS = (LOG, leaders.REJECT, leaders.CORRECT, FILES, requirement.REQUIREMENT)
 
 __all__ = ["ACTIONS", "EVIDENCE_TEXTS", "FLOWS", "WORKBOOK_TEXTS", "_megabytes",
            "build_workbook", "due_duration", "duration", "evidence_of", "megabytes"]

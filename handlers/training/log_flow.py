@@ -4,74 +4,68 @@ rules as it is given, and asked again with the reason."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Collection
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message
 from telegram.ext import filters
 
-from handlers.kit.actions import ANYONE, LEADERS, Act
-from handlers.kit.buttons import PersonId
-from handlers.kit.chat import STALE_BUTTON
-from handlers.kit.flows import Choose, Custom, Day, Entry, Flow, Next, Option, Problem, Text
-from handlers.kit.i18n import N_, Html
-from handlers.kit.ui import person_name
+from handlers.access.training import RecordInfo, record_info
+from handlers.kit.actions import ANYONE, LEADERS, Act, Reply
+from handlers.kit.buttons import BadCallback, PersonId
+from handlers.kit.chat import STALE_BUTTON, ReplyMarkup, deliver, deliver_many, send
+from handlers.kit.flows import Choose, Custom, Day, Entry, Flow, GoBack, Next, Option, Problem, Text
+from handlers.kit.i18n import N_, Html, html_join, translator
+from handlers.kit.pseudonyms import pseudonym
+from handlers.kit.ui import keyboard, person_name
 from handlers.labels import training_kind_label
 from handlers.menu import TEXT_INPUT
-from handlers.training.evidence import MAX_FILES, Heard, checked_file, heard_text, not_a_file
-from handlers.training.log_save import submit, submit_verified
+from handlers.training import views
 from handlers.training.log_views import (
+    FIXED_AT,
     EvidenceItem,
     LogForm,
     amount_question,
     kind_question,
     picker,
+    problem_of,
     start_buttons,
     start_question,
+    step_problem,
     summary,
 )
-from handlers.training.problems import FIXED_AT, problem_of, step_problem
-from handlers.training.views import (
-    ERROR_TEXTS,
-    TYPE_A_NUMBER,
-    EvidenceDone,
-    LogForMembers,
-    LogTraining,
-    PickAll,
-    PickDone,
-    PickMember,
-    PickNone,
-    PickPage,
-    RetypeTitle,
-    Rows,
-    SameDay,
-    SkipOrganizer,
-    StartDay,
-    Submit,
-    SubmitVerified,
-    SwitchUnit,
-    WholeSpan,
-    megabytes,
+from handlers.training.member import (
+    checked_file,
+    counting_year,
+    not_a_file,
+    require_member,
+    year_reply,
 )
-from handlers.training.year import counting_year, require_member
+from handlers.training.views import Rows
 from rules import training as rules
-from rules.training import DurationUnit, TrainingProblem
+from rules.training import DurationUnit, TrainingDraft, TrainingProblem
 from rules.tree import MEMBER_KINDS
 from rules.validation import strip_format_chars
-from rules.vocabulary import MembershipState, TrainingKind
+from rules.vocabulary import MembershipState, TrainingKind, TrainingState
 from storage import orgs as org_store
-from storage import people
+from storage import people, training_overlap
 from storage import training as store
 from storage.models import Membership
 
+logger = logging.getLogger(__name__)
+NOBODY_TOLD = N_("Nobody could be told yet; please tell your secretary yourself.")
 
-async def start_mine(act: Act, press: LogTraining) -> LogForm:
+
+async def start_mine(act: Act, press: views.LogTraining) -> LogForm:
     """A member logs a training of theirs that counts in this year or last year."""
     year = counting_year(act, press.year)
     return LogForm(year=year, person=PersonId(require_member(act)))
 
 
-async def start_many(act: Act, press: LogForMembers) -> LogForm:
+async def start_many(act: Act, press: views.LogForMembers) -> LogForm:
     """A leader logs one training for members of a branch; they are picked first."""
     act.check(rules.can_log_for_others(act.actor, press.org))
     org = await org_store.get_party_org(act.session, press.org)
@@ -91,14 +85,6 @@ async def may_log(act: Act, form: LogForm) -> None:
                   and act.actor.person_id == form.person)
 
 
-def found_at(act: Act, form: LogForm, step: str, **changes: Any) -> TrainingProblem | None:
-    """The problem the answers so far (changes included) have at `step`, if any."""
-    values = {**dict(form), **changes}
-    return step_problem(step, act.today(), year=form.year, title=values["title"],
-                        kind=values["k"], start=values["start"], end=values["end"],
-                        minutes=values["minutes"], organizer=values["organizer"])
-
-
 def said(act: Act, form: LogForm, problem: TrainingProblem, **changes: Any) -> Problem:
     """The problem, with what to do."""
     return problem_of(problem, act.today(), start=form.start,
@@ -107,7 +93,7 @@ def said(act: Act, form: LogForm, problem: TrainingProblem, **changes: Any) -> P
 
 
 def problem_at(act: Act, form: LogForm, step: str, **changes: Any) -> Problem | None:
-    found = found_at(act, form, step, **changes)
+    found = step_problem(step, act.today(), form, **changes)
     return None if found is None else said(act, form, found, **changes)
 
 
@@ -123,25 +109,27 @@ async def render_pick(act: Act, form: LogForm) -> tuple[Html, Rows]:
     return picker(act.t, await members(act, form), set(form.people), form.page, form.org_name)
 
 
-async def pick(act: Act, form: LogForm, press: PickMember | PickPage | PickAll | PickNone
-               ) -> Next:
+async def pick(
+    act: Act, form: LogForm,
+    press: views.PickMember | views.PickPage | views.PickAll | views.PickNone,
+) -> Next:
     """Tick or untick one, turn the page, all, none."""
     ids = [m.person_id for m in await members(act, form)]
     chosen = [p for p in form.people if p in ids]
-    if isinstance(press, PickMember):
+    if isinstance(press, views.PickMember):
         if press.person not in ids:
             act.refuse(STALE_BUTTON)
         chosen = ([p for p in chosen if p != press.person] if press.person in chosen
                   else [*chosen, press.person])
-    elif isinstance(press, PickAll | PickNone):
-        chosen = ids if isinstance(press, PickAll) else []
-    return Next({"people": chosen, "page": press.page if isinstance(press, PickPage)
+    elif isinstance(press, views.PickAll | views.PickNone):
+        chosen = ids if isinstance(press, views.PickAll) else []
+    return Next({"people": chosen, "page": press.page if isinstance(press, views.PickPage)
                  else form.page}, stay=True)
 
 
-async def picked(act: Act, form: LogForm, press: PickDone) -> Next:
+async def picked(act: Act, form: LogForm, press: views.PickDone) -> Next:
     if not form.people:
-        act.refuse(ERROR_TEXTS["no_members"])
+        act.refuse(views.ERROR_TEXTS["no_members"])
     return Next({})
 
 
@@ -172,10 +160,10 @@ async def ask_organizer(act: Act, form: LogForm) -> Html:
 
 
 async def skip_button(act: Act, form: LogForm) -> Rows:
-    return [[SkipOrganizer().button(act.t("Skip"))]]
+    return [[views.SkipOrganizer().button(act.t("Skip"))]]
 
 
-async def skip_organizer(act: Act, form: LogForm, press: SkipOrganizer) -> Next:
+async def skip_organizer(act: Act, form: LogForm, press: views.SkipOrganizer) -> Next:
     return Next({"organizer": None})
 
 
@@ -208,11 +196,11 @@ async def accept_start(act: Act, form: LogForm, start: date) -> Next | Problem:
                  "retitle": False})
 
 
-async def start_day(act: Act, form: LogForm, press: StartDay) -> Next | Problem:
+async def start_day(act: Act, form: LogForm, press: views.StartDay) -> Next | Problem:
     return await accept_start(act, form, act.today() - timedelta(days=int(press.yesterday)))
 
 
-async def retype_title(act: Act, form: LogForm, press: RetypeTitle) -> Next:
+async def retype_title(act: Act, form: LogForm, press: views.RetypeTitle) -> Next:
     """Logged already under this title: another title, then the first day again."""
     return Next({"retitle": True, "clash": None}, to="title")
 
@@ -224,13 +212,13 @@ async def ask_end(act: Act, form: LogForm) -> Html:
 
 async def same_day_button(act: Act, form: LogForm) -> Rows:
     assert form.start is not None
-    return [[SameDay().button(act.t.as_plain("Same day ({date})",
-                                             date=form.start.isoformat()))]]
+    return [[views.SameDay().button(act.t.as_plain("Same day ({date})",
+                                                   date=form.start.isoformat()))]]
 
 
 async def accept_end(act: Act, form: LogForm, end: date) -> Next | Problem:
     """A last day the rules take; one outside the years asks the whole range again."""
-    found = found_at(act, form, "end", end=end)
+    found = step_problem("end", act.today(), form, end=end)
     if found is None:
         return Next({"end": end, "unit": DurationUnit.HOURS})
     problem = said(act, form, found, end=end)
@@ -240,7 +228,7 @@ async def accept_end(act: Act, form: LogForm, end: date) -> Next | Problem:
     return problem
 
 
-async def same_day(act: Act, form: LogForm, press: SameDay) -> Next | Problem:
+async def same_day(act: Act, form: LogForm, press: views.SameDay) -> Next | Problem:
     if form.start is None:
         act.refuse(STALE_BUTTON)
     return await accept_end(act, form, form.start)
@@ -263,10 +251,10 @@ async def amount_buttons(act: Act, form: LogForm) -> Rows:
     t, hpd, span = act.t, act.settings.training_policy.hours_per_day, span_days(form)
     days = form.unit is DurationUnit.DAYS
     return [
-        [WholeSpan().button(t.as_plain_plural("{n} day = {hours} h", "{n} days = {hours} h",
-                                              span, hours=span * hpd))],
-        [SwitchUnit("h").button(t("Type hours instead")) if days
-         else SwitchUnit("d").button(t("Type days instead"))],
+        [views.WholeSpan().button(t.as_plain_plural("{n} day = {hours} h", "{n} days = {hours} h",
+                                                    span, hours=span * hpd))],
+        [views.SwitchUnit("h").button(t("Type hours instead")) if days
+         else views.SwitchUnit("d").button(t("Type days instead"))],
     ]
 
 
@@ -278,16 +266,16 @@ def checked_minutes(act: Act, form: LogForm, minutes: int | TrainingProblem) -> 
 
 async def read_amount(act: Act, form: LogForm, text: str) -> Next | Problem:
     minutes = rules.parse_length(text, form.unit, act.settings.training_policy.hours_per_day)
-    return Problem(TYPE_A_NUMBER) if minutes is None else checked_minutes(act, form, minutes)
+    return Problem(views.TYPE_A_NUMBER) if minutes is None else checked_minutes(act, form, minutes)
 
 
-async def whole_span(act: Act, form: LogForm, press: WholeSpan) -> Next | Problem:
+async def whole_span(act: Act, form: LogForm, press: views.WholeSpan) -> Next | Problem:
     """Every day of the span, a full day each."""
     hpd = act.settings.training_policy.hours_per_day
     return checked_minutes(act, form, span_days(form) * hpd * 60)
 
 
-async def switch_unit(act: Act, form: LogForm, press: SwitchUnit) -> Next:
+async def switch_unit(act: Act, form: LogForm, press: views.SwitchUnit) -> Next:
     unit = DurationUnit.DAYS if press.unit == "d" else DurationUnit.HOURS
     return Next({"unit": unit}, stay=True)
 
@@ -297,31 +285,177 @@ async def switch_unit(act: Act, form: LogForm, press: SwitchUnit) -> Next:
 
 async def render_evidence(act: Act, form: LogForm) -> tuple[Html, Rows]:
     t, limit = act.t, act.settings.training_policy.evidence_max_bytes
-    text = (heard_text(t, form.heard, limit) if form.heard is not None
+    text = (views.heard_text(t, form.heard, limit) if form.heard is not None
             else t("Attach evidence: send a photo of the certificate or a PDF (at most {mb} MB "
                    "each, up to {n} files). Press Skip if there is none.",
-                   mb=megabytes(limit), n=MAX_FILES))
+                   mb=views.megabytes(limit), n=views.MAX_FILES))
     count = len(form.files)
     label = t("Skip") if not count else t.plural("Done ({n} file)", "Done ({n} files)", count)
-    return text, [[EvidenceDone().button(label)]]
+    return text, [[views.EvidenceDone().button(label)]]
 
 
 async def add_file(act: Act, form: LogForm, message: Message) -> Next:
     """A photo or a file: checked by the type and size Telegram reports, then kept."""
     limit = act.settings.training_policy.evidence_max_bytes
     file = checked_file(message, len(form.files), limit)
-    if isinstance(file, Heard):
+    if isinstance(file, views.Heard):
         return Next({"heard": file}, stay=True)
     item = EvidenceItem(id=file.telegram_file_id, uid=file.telegram_file_unique_id,
                         mime=rules.canonical_mime(file.mime_type), size=file.size_bytes,
                         name=file.file_name)
-    return Next({"files": [*form.files, item], "heard": Heard(kind="received",
-                                                                name=file.file_name)},
-                stay=True)
+    heard = views.Heard(kind="received", name=file.file_name)
+    return Next({"files": [*form.files, item], "heard": heard}, stay=True)
 
 
-async def evidence_done(act: Act, form: LogForm, press: EvidenceDone) -> Next:
+async def evidence_done(act: Act, form: LogForm, press: views.EvidenceDone) -> Next:
     return Next({})
+
+
+# Logging it: a member's own (their leaders are asked to verify it) or one for many
+# (verified at once if the leader says so); whoever it concerns is told.
+
+
+async def submit(act: Act, form: LogForm, press: views.Submit | views.SubmitVerified) -> Reply:
+    """Log it: for many, verified at once or later."""
+    verify = isinstance(press, views.SubmitVerified)
+    if verify and not form.bulk:
+        raise BadCallback(press.pack())
+    today = act.today()
+    training = form.training()
+    if training is None:
+        act.refuse(STALE_BUTTON)
+    problem = rules.validate_training(training, today=today, year=form.year)
+    if problem is not None:  # the day changed meanwhile: the step that fixes it is asked again
+        said = problem_of(problem, today, start=form.start, end=form.end, year=form.year)
+        step = FIXED_AT[problem]
+        raise GoBack(step, said.message, resume=step == "amount", **said.values)
+    try:
+        if form.bulk:
+            return await log_many(act, form, training, verify=verify)
+        return await log_mine(act, form, training)
+    except store.DuplicateTraining:
+        return Reply(act.t(views.ERROR_TEXTS["duplicate"]))
+    except store.TrainingError as error:
+        act.refuse(views.ERROR_TEXTS.get(error.code, STALE_BUTTON))
+
+
+async def verifiers(
+    session: AsyncSession, org_id: int | None, owner: int, admins: Collection[int]
+) -> list[tuple[int, str]]:
+    """Who is asked to verify a member's record: the branch's leaders, else the level above,
+    else the configured admins; never the member themselves."""
+    found: list[tuple[int, str]] = []
+    if org_id is not None:
+        for candidate in [org_id, *(await org_store.ancestor_ids(session, org_id))[:1]]:
+            found = [(person.telegram_id, person.language)
+                     for person, _org in await people.leaders_of(session, candidate)
+                     if person.telegram_id != owner]
+            if found:
+                return found
+    languages = await people.languages_of(session, admins)
+    return [(admin, languages.get(admin, "zh")) for admin in sorted(admins) if admin != owner]
+
+
+async def log_mine(act: Act, form: LogForm, training: TrainingDraft) -> Reply:
+    """A member's own record: pending until a leader of theirs verifies it."""
+    assert form.person is not None and form.year is not None
+    policy, tz, t = act.settings.training_policy, act.settings.tzinfo, act.t
+    record = await store.log_training(
+        act.session, form.person, training, by=act.actor.telegram_id, today=act.today(),
+        now=act.now(), evidence=form.evidence(), policy=policy,
+    )
+    info = await record_info(act.session, record.id)
+    assert info is not None
+    asked = await verifiers(act.session, info.org_id, act.actor.telegram_id,
+                            act.settings.admins)
+    logger.info("user %s logged training record %s", pseudonym(act.actor.telegram_id), record.id)
+    repeats = await training_overlap.attended_lesson(
+        act.session, form.person, training.kind, training.starts_on, training.ends_on, tz=tz)
+    hpd = policy.hours_per_day
+    note = t("✅ Logged: {title}, {length}. It counts once a leader of your branch verifies it.",
+             title=info.title, length=views.duration(t, info.minutes, hpd))
+    if not asked:
+        note += "\n" + t(NOBODY_TOLD)
+    if repeats is not None:
+        note += "\n" + views.overlap_note(t, repeats, tz)
+    context, update = act.context, act.update
+
+    async def ask_to_verify() -> None:
+        told = 0
+        for telegram_id, language in asked:
+            t = translator(language)
+            text = views.card_text(t, info, hpd, t("📚 <b>Training to verify</b>"))
+            told += await deliver(context, telegram_id, text,
+                                  reply_markup=views.card_keyboard(t, info, decide=True))
+        if asked and not told:  # nobody could be reached after all
+            await send(update, act.t(NOBODY_TOLD))
+
+    act.after(ask_to_verify)
+    return await year_reply(act, form.year, note)
+
+
+async def log_many(act: Act, form: LogForm, training: TrainingDraft, *, verify: bool) -> Reply:
+    """One training for the chosen members (those who have it already are skipped)."""
+    assert form.org is not None
+    t, policy = act.t, act.settings.training_policy
+    persons = {m.person_id: m.person for m in await members(act, form)}
+    targets = [pid for pid in form.targets() if pid in persons]
+    if not targets:
+        act.refuse(views.ERROR_TEXTS["no_members"])
+    holders = await store.already_logged(act.session, targets, training.title,
+                                         training.starts_on)
+    if set(holders) >= set(targets):
+        raise store.DuplicateTraining(holders)
+    result = await store.log_for_many(
+        act.session, targets, training, by=act.actor.telegram_id, today=act.today(),
+        now=act.now(), verify=verify, skip_duplicates=True, evidence=form.evidence(),
+        policy=policy,
+    )
+    info = await record_info(act.session, result.records[0].id)
+    assert info is not None
+    leader = await people.person_by_telegram_id(act.session, act.actor.telegram_id)
+    logger.info("user %s logged training batch %s for %d people",
+                pseudonym(act.actor.telegram_id), result.batch_id, len(result.records))
+    logged = [(persons[r.person_id].telegram_id, persons[r.person_id].language, r.state)
+              for r in result.records]
+    messages = told_many(act, info, logged, leader.real_name if leader and leader.real_name
+                         else "")
+    context = act.context
+    act.after(lambda: deliver_many(context, messages))
+    verified = sum(1 for _tid, _lang, state in logged if state is TrainingState.VERIFIED)
+    text = [
+        t.plural("✅ Logged for {n} member of {org}.", "✅ Logged for {n} members of {org}.",
+                 len(logged), org=form.org_name),
+        t.plural("{n} record is verified.", "{n} records are verified.", verified),
+    ]
+    own = [state for tid, _lang, state in logged if tid == act.actor.telegram_id]
+    if own and own[0] is TrainingState.PENDING and verified:
+        text.append(t("Your own record waits for another leader or the level above."))
+    if result.skipped:
+        text.append(t.plural("{n} member already had it and was skipped.",
+                             "{n} members already had it and were skipped.",
+                             len(result.skipped)))
+    text.append(t.plural("{n} person was told.", "{n} people were told.", len(messages)))
+    return Reply(html_join("\n", text))
+
+
+def told_many(
+    act: Act, info: RecordInfo, logged: list[tuple[int, str, TrainingState]], leader: str
+) -> list[tuple[int, Html, ReplyMarkup | None]]:
+    """What each member logged for (but the leader) is told, in their language."""
+    hpd = act.settings.training_policy.hours_per_day
+    year = info.ends_on.year
+    counted = year in rules.counting_years(act.today())
+    messages: list[tuple[int, Html, ReplyMarkup | None]] = []
+    for telegram_id, language, state in logged:
+        if telegram_id == act.actor.telegram_id:
+            continue
+        t = translator(language)
+        markup = (keyboard([[views.ShowYear(year).button(t(views.MY_TRAINING))]]) if counted
+                  else None)
+        messages.append((telegram_id, views.logged_for_you_text(t, info, hpd, leader, state),
+                         markup))
+    return messages
 
 
 async def render_summary(act: Act, form: LogForm) -> tuple[Html, Rows]:
@@ -334,29 +468,28 @@ async def render_summary(act: Act, form: LogForm) -> tuple[Html, Rows]:
 
 
 LOG = Flow(
-    name="training",
-    prefix="tr",
-    form=LogForm,
-    entry=(Entry(LogTraining, ANYONE, start_mine), Entry(LogForMembers, LEADERS, start_many)),
-    guard=may_log,
-    back=False,
+    name="training", prefix="tr", form=LogForm, guard=may_log, back=False,
+    entry=(Entry(views.LogTraining, ANYONE, start_mine),
+           Entry(views.LogForMembers, LEADERS, start_many)),
     steps=(
         Custom(key="pick", render=render_pick, when=lambda form: form.bulk, presses=(
-            (PickMember, pick), (PickPage, pick), (PickAll, pick), (PickNone, pick),
-            (PickDone, picked))),
+            (views.PickMember, pick), (views.PickPage, pick), (views.PickAll, pick),
+            (views.PickNone, pick), (views.PickDone, picked))),
         Choose(key="k", ask=ask_kind, options=kinds),
         Text(key="title", ask=ask_title, read=read_title),
         Text(key="organizer", ask=ask_organizer, read=read_organizer, buttons=skip_button,
-             presses=((SkipOrganizer, skip_organizer),), when=lambda form: not form.retitle),
+             presses=((views.SkipOrganizer, skip_organizer),), when=lambda form: not form.retitle),
         Day(key="start", ask=ask_start, prefer="past", quick=False, accept=accept_start,
-            buttons=quick_days, presses=((StartDay, start_day), (RetypeTitle, retype_title))),
+            buttons=quick_days,
+            presses=((views.StartDay, start_day), (views.RetypeTitle, retype_title))),
         Day(key="end", ask=ask_end, prefer="past", quick=False, accept=accept_end,
-            buttons=same_day_button, presses=((SameDay, same_day),)),
+            buttons=same_day_button, presses=((views.SameDay, same_day),)),
         Text(key="amount", ask=ask_amount, read=read_amount, buttons=amount_buttons,
-             presses=((WholeSpan, whole_span), (SwitchUnit, switch_unit))),
-        Custom(key="evidence", render=render_evidence, presses=((EvidenceDone, evidence_done),),
+             presses=((views.WholeSpan, whole_span), (views.SwitchUnit, switch_unit))),
+        Custom(key="evidence", render=render_evidence,
+               presses=((views.EvidenceDone, evidence_done),),
                messages=((filters.ATTACHMENT, add_file), (TEXT_INPUT, not_a_file))),
         Custom(key="go", render=render_summary,
-               presses=((Submit, submit), (SubmitVerified, submit_verified))),
+               presses=((views.Submit, submit), (views.SubmitVerified, submit))),
     ),
 )

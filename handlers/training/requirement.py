@@ -15,17 +15,8 @@ from handlers.kit.i18n import BLANK, N_, Html, Translator, html_join
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import keyboard
 from handlers.labels import TRAINING_GROUP_LABELS
-from handlers.training.views import (
-    ERROR_TEXTS,
-    ClearedRequirement,
-    ClearRequirement,
-    ConfirmRequirement,
-    Rows,
-    SetRequirement,
-    ShowPanel,
-    ShowRequirement,
-    duration,
-)
+from handlers.training import views
+from handlers.training.views import Rows
 from rules import training as rules
 from rules.training import DurationUnit, TrainingProblem
 from rules.vocabulary import TrainingGroup
@@ -55,23 +46,24 @@ async def requirement(act: Act, org_id: OrgId, note: Html = BLANK) -> Reply:
         source = sources[group]
         label = t(TRAINING_GROUP_LABELS[group])
         lines.append(t("{group}: {length} ({source})", group=label,
-                       length=duration(t, source.minutes, policy.hours_per_day),
+                       length=views.duration(t, source.minutes, policy.hours_per_day),
                        source=source_text(t, source, org_id)))
-        row = [SetRequirement(org_id, group).button(t.as_plain("✏️ Set: {group}", group=label))]
+        row = [views.SetRequirement(org_id, group).button(
+            t.as_plain("✏️ Set: {group}", group=label))]
         if source.org_id == org_id:
-            row.append(ClearRequirement(org_id, group).button(
+            row.append(views.ClearRequirement(org_id, group).button(
                 t.as_plain("↩ Clear: {group}", group=label)))
         rows.append(row)
     lines.append(t("A value set here holds for every organization below it that sets none."))
-    rows.append([ShowPanel(org_id).button(t("‹ Branch training"))])
+    rows.append([views.ShowPanel(org_id).button(t("‹ Branch training"))])
     return Reply(html_join("\n", lines), keyboard(rows))
 
 
-async def show_requirement(act: Act, press: ShowRequirement) -> Reply:
+async def show_requirement(act: Act, press: views.ShowRequirement) -> Reply:
     return await requirement(act, press.org)
 
 
-async def ask_clear(act: Act, press: ClearRequirement) -> Reply:
+async def ask_clear(act: Act, press: views.ClearRequirement) -> Reply:
     """Confirm before the override is removed."""
     t = act.t
     org = await access_led_org(act, press.org)
@@ -79,12 +71,12 @@ async def ask_clear(act: Act, press: ClearRequirement) -> Reply:
         t("Remove the yearly requirement of {group} set in {org}? It then follows the level "
           "above (or the deployment default).", group=t(TRAINING_GROUP_LABELS[press.group]),
           org=org.name),
-        keyboard([[ClearedRequirement(press.org, press.group).button(t("↩ Yes, remove it"))],
-                  [ShowRequirement(press.org).button(t("‹ Back"))]]),
+        keyboard([[views.ClearedRequirement(press.org, press.group).button(t("↩ Yes, remove it"))],
+                  [views.ShowRequirement(press.org).button(t("‹ Back"))]]),
     )
 
 
-async def clear(act: Act, press: ClearedRequirement) -> Reply:
+async def clear(act: Act, press: views.ClearedRequirement) -> Reply:
     """Remove the override (audited)."""
     await access_led_org(act, press.org)
     changed = await store.set_requirement(act.session, press.org, press.group, None,
@@ -102,7 +94,7 @@ class RequirementForm(Form):
     minutes: int | None = None
 
 
-async def start(act: Act, press: SetRequirement) -> RequirementForm:
+async def start(act: Act, press: views.SetRequirement) -> RequirementForm:
     await access_led_org(act, press.org)
     return RequirementForm(org=press.org, group=press.group)
 
@@ -125,14 +117,14 @@ async def ask_hours(act: Act, form: RequirementForm) -> Html:
     return t("How much training must {group} of {org} do a year? Now {length}. Type hours, for "
              "example 24, or days like 3 days (a day counts {hours} hours).",
              group=t(TRAINING_GROUP_LABELS[form.group]), org=org.name,
-             length=duration(t, await now_required(act, form), hpd), hours=hpd)
+             length=views.duration(t, await now_required(act, form), hpd), hours=hpd)
 
 
 async def back_button(act: Act, form: RequirementForm) -> Rows:
-    return [[ShowRequirement(form.org).button(act.t("‹ Back"))]]
+    return [[views.ShowRequirement(form.org).button(act.t("‹ Back"))]]
 
 
-async def back_to_requirement(act: Act, form: RequirementForm, press: ShowRequirement
+async def back_to_requirement(act: Act, form: RequirementForm, press: views.ShowRequirement
                               ) -> Reply:
     return await requirement(act, press.org)
 
@@ -149,7 +141,7 @@ async def read_hours(act: Act, form: RequirementForm, text: str) -> Any:
     if isinstance(minutes, TrainingProblem) or minutes > store.MAX_REQUIRED_MINUTES:
         return Problem(N_("That is more than {max} a year; please check the number (hours a "
                           "year, not minutes) and type it again."),
-                       max=duration(act.t, store.MAX_REQUIRED_MINUTES, hpd))
+                       max=views.duration(act.t, store.MAX_REQUIRED_MINUTES, hpd))
     return Next({"minutes": minutes})
 
 
@@ -160,13 +152,13 @@ async def render_confirm(act: Act, form: RequirementForm) -> tuple[Html, Rows]:
         act.refuse(STALE_BUTTON)
     text = t("Set the yearly requirement of {group} in {org} (and below, where nothing else is "
              "set): {before} → {after}?", group=t(TRAINING_GROUP_LABELS[form.group]),
-             org=org.name, before=duration(t, await now_required(act, form), hpd),
-             after=duration(t, form.minutes, hpd))
-    return text, [[ConfirmRequirement().button(t("✅ Confirm"))],
-                  [ShowRequirement(form.org).button(t("‹ Back"))]]
+             org=org.name, before=views.duration(t, await now_required(act, form), hpd),
+             after=views.duration(t, form.minutes, hpd))
+    return text, [[views.ConfirmRequirement().button(t("✅ Confirm"))],
+                  [views.ShowRequirement(form.org).button(t("‹ Back"))]]
 
 
-async def confirm(act: Act, form: RequirementForm, press: ConfirmRequirement) -> Reply:
+async def confirm(act: Act, form: RequirementForm, press: views.ConfirmRequirement) -> Reply:
     """Store the typed requirement (audited)."""
     if form.minutes is None:
         act.refuse(STALE_BUTTON)
@@ -174,7 +166,7 @@ async def confirm(act: Act, form: RequirementForm, press: ConfirmRequirement) ->
         await store.set_requirement(act.session, form.org, form.group, form.minutes,
                                     by=act.actor.telegram_id)
     except store.TrainingError as error:
-        act.refuse(ERROR_TEXTS.get(error.code, STALE_BUTTON))
+        act.refuse(views.ERROR_TEXTS.get(error.code, STALE_BUTTON))
     logger.info("admin %s set the %s requirement of org %s to %s min",
                 pseudonym(act.actor.telegram_id), form.group.value, form.org, form.minutes)
     return await requirement(act, form.org, act.t("✅ Saved."))
@@ -182,11 +174,11 @@ async def confirm(act: Act, form: RequirementForm, press: ConfirmRequirement) ->
 
 REQUIREMENT = Flow(
     name="training_requirement", prefix="tr", form=RequirementForm, back=False, guard=may_set,
-    entry=Entry(SetRequirement, ADMINS, start),
+    entry=Entry(views.SetRequirement, ADMINS, start),
     steps=(
         Text(key="hours", ask=ask_hours, read=read_hours, buttons=back_button,
-             presses=((ShowRequirement, back_to_requirement),)),
+             presses=((views.ShowRequirement, back_to_requirement),)),
         Custom(key="rok", render=render_confirm, presses=(
-            (ConfirmRequirement, confirm), (ShowRequirement, back_to_requirement))),
+            (views.ConfirmRequirement, confirm), (views.ShowRequirement, back_to_requirement))),
     ),
 )

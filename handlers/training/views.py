@@ -1,24 +1,33 @@
-"""Buttons, lengths and a record's card for training (pure: no Telegram calls, no database)."""
+"""Buttons, lengths, a record's card and where people stand, for training (pure: no Telegram
+calls, no database)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import date
+from collections.abc import Mapping, Sequence
+from datetime import date, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from pydantic import BaseModel
+from telegram import InlineKeyboardMarkup
 
 from handlers.access.training import OWN_RECORD, RecordInfo
 from handlers.kit.buttons import ButtonData, OrgId, PersonId, TrainingId
-from handlers.kit.chat import NOT_ALLOWED, STALE_BUTTON
+from handlers.kit.chat import NOT_ALLOWED
 from handlers.kit.flows import Rows
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_format, html_join
-from handlers.kit.ui import PAGE_SIZE, keyboard
-from handlers.labels import LIST_SEPARATOR, TRAINING_STATE_LABELS, training_kind_label
+from handlers.kit.ui import keyboard
+from handlers.labels import (
+    LIST_SEPARATOR,
+    ROLE_LABELS,
+    TRAINING_STATE_LABELS,
+    training_kind_label,
+)
 from rules import training as rules
-from rules.training import TrainingPolicy
+from rules.training import EvidenceProblem, Progress, TrainingPolicy
 from rules.vocabulary import TrainingGroup, TrainingKind, TrainingState
+from storage.training import BehindRow
+from storage.training_overlap import AttendedLesson
 
 # A member's year and records
 
@@ -237,9 +246,7 @@ ERROR_TEXTS = {
     "reason_needed": N_("Please type the reason."),
     "reason_too_long": N_("That reason is too long (at most {limit} characters)."),
     "no_members": N_("Choose at least one member."),
-    "unknown_person": STALE_BUTTON,
-    "not_found": STALE_BUTTON,
-}
+}  # any other code (unknown_person, not_found): STALE_BUTTON
 TYPE_A_NUMBER = N_("Please type a number, for example 6 or 1.5.")
 BUTTON_TITLE = 28  # characters of a title shown on a button
 
@@ -303,31 +310,6 @@ def counted_kinds_text(t: Translator, policy: TrainingPolicy, group: TrainingGro
     return separator.join(training_kind_label(t, k) for k in TrainingKind if k in kinds)
 
 
-def paged(
-    t: Translator, items: Sequence[InlineKeyboardButton], page: int,
-    turn: Callable[[int], ButtonData],
-) -> Rows:
-    """One button a row, PAGE_SIZE a page, and ‹ › buttons pressing `turn(page)`."""
-    pages = max(1, -(-len(items) // PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
-    rows = [[item] for item in items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]]
-    nav = nav_row(t, page, pages, turn)
-    return [*rows, nav] if nav else rows
-
-
-def nav_row(
-    t: Translator, page: int, pages: int, turn: Callable[[int], ButtonData]
-) -> list[InlineKeyboardButton]:
-    """‹ page/pages › (nothing for a single page); `page` is within the pages."""
-    if pages <= 1:
-        return []
-    nav = [turn(page - 1).button(t("‹ Previous"))] if page > 0 else []
-    nav.append(turn(page).button(f"{page + 1}/{pages}"))
-    if page < pages - 1:
-        nav.append(turn(page + 1).button(t("Next ›")))
-    return nav
-
-
 def length_lines(
     t: Translator, title: str, organizer: str | None, kind: TrainingKind, starts_on: date,
     ends_on: date, minutes: int, split: Sequence[tuple[int, int]], hours_per_day: int,
@@ -357,11 +339,8 @@ def details_lines(t: Translator, info: RecordInfo, hours_per_day: int) -> list[H
 
 def card_text(t: Translator, info: RecordInfo, hours_per_day: int, heading: Html = BLANK) -> Html:
     """A record for a leader: whose, what, how long, evidence, state."""
-    lines = [heading] if heading else [t("📚 <b>Training record</b>")]
-    who = t("Member: {name}", name=info.name)
-    if info.org_name:
-        who += " · " + info.org_name
-    lines.append(who)
+    lines = [heading or t("📚 <b>Training record</b>"), t("Member: {name}", name=info.name)
+             + (" · " + info.org_name if info.org_name else "")]
     lines += details_lines(t, info, hours_per_day)
     lines.append(t.plural("Evidence: {n} file", "Evidence: {n} files", len(info.evidence)))
     lines.append(t("State: {state}", state=t(TRAINING_STATE_LABELS[info.state])))
@@ -388,20 +367,21 @@ def card_keyboard(
     return keyboard(rows)
 
 
-def verify_request_text(t: Translator, info: RecordInfo, hours_per_day: int) -> Html:
-    """What a member's leaders are sent when the member logs a training."""
-    return card_text(t, info, hours_per_day, t("📚 <b>Training to verify</b>"))
+def member_note(t: Translator, info: RecordInfo, hours_per_day: int, heading: Html,
+                *more: Html) -> Html:
+    """What a member is told about their record: a heading, the details, and what follows."""
+    return html_join("\n", [heading, *details_lines(t, info, hours_per_day), *more])
 
 
 def logged_for_you_text(
     t: Translator, info: RecordInfo, hours_per_day: int, leader: str, state: TrainingState
 ) -> Html:
     """What a member is told when a leader logs a training for them."""
-    lines = [t("📚 <b>{leader} logged a training for you</b>", leader=leader or t("Your branch")),
-             *details_lines(t, info, hours_per_day)]
-    lines.append(t("✅ Verified: it counts in your year.") if state is TrainingState.VERIFIED
-                 else t("⏳ Waiting for verification."))
-    return html_join("\n", lines)
+    return member_note(
+        t, info, hours_per_day,
+        t("📚 <b>{leader} logged a training for you</b>", leader=leader or t("Your branch")),
+        t("✅ Verified: it counts in your year.") if state is TrainingState.VERIFIED
+        else t("⏳ Waiting for verification."))
 
 
 def decided_text(
@@ -409,21 +389,138 @@ def decided_text(
 ) -> Html:
     """What a member is told when their record is verified, or rejected with a reason."""
     if reason is None:
-        heading = t("✅ <b>Your training was verified</b>; it counts now.")
-        return html_join("\n", [heading, *details_lines(t, info, hours_per_day)])
-    return html_join("\n", [
-        t("❌ <b>Your training was not accepted</b>"),
-        *details_lines(t, info, hours_per_day),
-        t("Reason: {reason}", reason=reason),
-        t("You can log it again, corrected, in 📚 Training."),
-    ])
+        return member_note(t, info, hours_per_day,
+                           t("✅ <b>Your training was verified</b>; it counts now."))
+    return member_note(t, info, hours_per_day, t("❌ <b>Your training was not accepted</b>"),
+                       t("Reason: {reason}", reason=reason),
+                       t("You can log it again, corrected, in 📚 Training."))
 
 
 def corrected_text(t: Translator, info: RecordInfo, before: int, hours_per_day: int) -> Html:
     """What a member is told when a leader corrects the length of their record."""
-    return html_join("\n", [
-        t("✏️ <b>Your training record was corrected</b>"),
-        *details_lines(t, info, hours_per_day),
-        t("Length: {before} → {after}", before=duration(t, before, hours_per_day),
-          after=duration(t, info.minutes, hours_per_day)),
-    ])
+    return member_note(t, info, hours_per_day, t("✏️ <b>Your training record was corrected</b>"),
+                       t("Length: {before} → {after}", before=duration(t, before, hours_per_day),
+                         after=duration(t, info.minutes, hours_per_day)))
+
+
+def overlap_note(t: Translator, lesson: AttendedLesson, tz: tzinfo) -> Html:
+    """A 党课 attended in the bot that the record repeats (storage/training_overlap.py)."""
+    return t(
+        "ℹ️ You attended the party lesson «{topic}» on {date}; it already counts from the "
+        "attendance record, so this entry will not be counted a second time.",
+        topic=lesson.topic, date=lesson.starts_at.astimezone(tz).date().isoformat(),
+    )
+
+
+# Where people stand against the yearly requirements (issue 14: the members' yearly study
+# binds a leader too), and who is behind
+
+BEHIND_PER_PAGE = 25
+
+
+def study_part(t: Translator, row: BehindRow, hours_per_day: int) -> Html | None:
+    """"; yearly study: 20 hours of 30 hours due" for a leader bound by both rows, else None."""
+    if row.group is not TrainingGroup.LEADER or row.study_required <= 0:
+        return None
+    return t("; yearly study: {done} of {due} due", done=duration(t, row.study_counted,
+                                                                  hours_per_day),
+             due=due_duration(t, row.study_target, hours_per_day))
+
+
+def leaders_also_owe(t: Translator, policy: TrainingPolicy) -> Html | None:
+    """The members' yearly study, when it binds leaders too (the default)."""
+    if TrainingGroup.MEMBER not in policy.binding(TrainingGroup.LEADER):
+        return None
+    return t("Like every member, a secretary also owes {required} of {kinds} a year; on track "
+             "means on track on both.",
+             required=duration(t, policy.required_minutes[TrainingGroup.MEMBER],
+                               policy.hours_per_day),
+             kinds=counted_kinds_text(t, policy, TrainingGroup.MEMBER))
+
+
+def other_requirements(t: Translator, standing: Mapping[TrainingGroup, Progress],
+                       own: TrainingGroup | None, policy: TrainingPolicy, *, year: int,
+                       this_year: bool) -> list[Html]:
+    """The requirements binding a person besides their own group's (a leader: the study)."""
+    hpd = policy.hours_per_day
+    lines: list[Html] = []
+    for key, progress in standing.items():
+        if key == own:
+            continue
+        lines.append(t("Also owed, like every member: {required} a year of {kinds}; done and "
+                       "counted: {done}",
+                       required=duration(t, progress.required, hpd),
+                       kinds=counted_kinds_text(t, policy, key),
+                       done=duration(t, progress.counted, hpd)))
+        if progress.met:
+            lines.append(t("✅ This requirement for {year} is met too.", year=year))
+        elif this_year and not progress.on_track:
+            lines.append(t("⚠️ Still to do: {remaining}; {gap} behind the pro-rata share",
+                           remaining=duration(t, progress.remaining, hpd),
+                           gap=due_duration(t, progress.gap, hpd)))
+        else:
+            lines.append(t("Still to do: {remaining}",
+                           remaining=duration(t, progress.remaining, hpd)))
+    return lines
+
+
+def behind_lines(
+    t: Translator, rows: Sequence[BehindRow], page: int, hours_per_day: int,
+    *, with_org: bool,
+) -> tuple[list[Html], int]:
+    """One page of the behind list, numbered, and how many pages there are."""
+    pages = max(1, -(-len(rows) // BEHIND_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    lines = []
+    start = page * BEHIND_PER_PAGE
+    for number, row in enumerate(rows[start : start + BEHIND_PER_PAGE], start=start + 1):
+        name = row.name + (f" ({row.org_name})" if with_org else "")
+        lines.append(t(
+            "{number}. {name} · {role}: {done} of {due} due, {gap} short",
+            number=number, name=name, role=t(ROLE_LABELS[row.role]),
+            done=duration(t, row.counted, hours_per_day),
+            due=due_duration(t, row.target, hours_per_day),
+            gap=due_duration(t, row.gap, hours_per_day),
+        ) + (study_part(t, row, hours_per_day) or ""))
+    return lines, pages
+
+
+# Evidence: what a photo or file sent while evidence is expected is answered
+
+MAX_FILES = 5  # evidence files per record
+EVIDENCE_TEXTS = {
+    EvidenceProblem.NOT_IMAGE_OR_PDF: N_(
+        "That is not a photo or a PDF. Please send a photo of the certificate (JPEG, PNG or "
+        "WebP) or a PDF file."
+    ),
+    EvidenceProblem.TOO_LARGE: N_(
+        "That file is {size} MB; at most {limit} MB is accepted. Please send a smaller photo "
+        "or PDF."
+    ),
+    EvidenceProblem.EMPTY: N_("That file is empty. Please send the photo or PDF again."),
+}
+
+
+class Heard(BaseModel):
+    """What the last message sent while evidence is expected was: the step answers it."""
+
+    kind: Literal["received", "added", "full", "refused", "expected"]
+    name: str | None = None
+    problem: EvidenceProblem | None = None
+    size: int = 0
+
+
+def heard_text(t: Translator, heard: Heard, max_bytes: int, title: str = "") -> Html:
+    """The answer to a file (or text) sent while evidence is expected."""
+    if heard.kind == "full":
+        return t("At most {n} files per record. Press Done.", n=MAX_FILES)
+    if heard.kind == "refused":
+        return t(EVIDENCE_TEXTS[heard.problem or EvidenceProblem.NOT_IMAGE_OR_PDF],
+                 size=megabytes(heard.size), limit=megabytes(max_bytes))
+    if heard.kind == "expected":
+        return t("Please send a photo or a PDF, or press the button below.")
+    name = heard.name or t("photo")
+    if heard.kind == "added":
+        return t("📎 Added to {title}: {name}. Send another, or press Done.", title=title,
+                 name=name)
+    return t("📎 Received: {name}. Send another, or press Done.", name=name)

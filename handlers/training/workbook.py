@@ -69,12 +69,11 @@ def build_workbook(
     sheet = workbook.active
     sheet.title = sheet_title(texts["members_sheet"], taken)
     put(sheet, 1, 1, texts["title"]).font = Font(bold=True, size=14)
-    put(sheet, 2, 1, texts["organization"])
-    put(sheet, 2, 2, data.org_name)
-    put(sheet, 3, 1, texts["year"])
-    put(sheet, 3, 2, data.year)
-    put(sheet, 4, 1, texts["generated"])
-    put(sheet, 4, 2, data.generated_at.strftime("%Y-%m-%d %H:%M"))
+    facts = (("organization", data.org_name), ("year", data.year),
+             ("generated", data.generated_at.strftime("%Y-%m-%d %H:%M")))
+    for line, (key, value) in enumerate(facts, start=2):
+        put(sheet, line, 1, texts[key])
+        put(sheet, line, 2, value)
     kinds = list(TrainingKind)
     labels = [texts["name"], texts["organization"], texts["role_group"], texts["required"],
               texts["counted"], *[kind_labels.get(k, k.value) for k in kinds],
@@ -126,6 +125,3 @@ def build_workbook(
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-__all__ = ["WORKBOOK_TEXTS", "build_workbook"]

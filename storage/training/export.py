@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -94,10 +94,12 @@ async def export_data(
     *,
     org_name: str,
     tz: tzinfo,
+    now: datetime,
     policy: TrainingPolicy = DEFAULT_POLICY,
     on: date | None = None,
 ) -> TrainingExport:
-    """Everything the workbook shows for a year: a line per member, a line per course."""
+    """Everything the workbook shows for a year: a line per member, a line per course;
+    `now` (the bot's clock) stamps it as generated."""
     when = on if on is not None else date(year, 12, 31)
     progress = member_progress(org_ids, year, tz, policy)
     target = sql_pro_rata_target(progress.c.required, when, year)
@@ -170,6 +172,6 @@ async def export_data(
     ]
     courses.sort(key=lambda c: (c.starts_on, c.title, c.source))
     return TrainingExport(
-        org_name=org_name, year=year, on=when, generated_at=datetime.now(UTC).astimezone(tz),
+        org_name=org_name, year=year, on=when, generated_at=now.astimezone(tz),
         hours_per_day=policy.hours_per_day, members=members, courses=courses,
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, select, update
@@ -26,7 +26,6 @@ from storage.models import (
     TrainingEvidence,
     TrainingRecord,
     TrainingYear,
-    utcnow,
 )
 from storage.training.errors import DuplicateTraining, TrainingError
 from storage.training.totals import OPEN_STATES, display_name
@@ -94,9 +93,8 @@ def _draft_details(draft: TrainingDraft) -> dict[str, Any]:
 
 def _new_record(
     person_id: int, draft: TrainingDraft, *, by: int, state: TrainingState,
-    batch_id: str | None, evidence: Sequence[EvidenceFile],
+    batch_id: str | None, evidence: Sequence[EvidenceFile], now: datetime,
 ) -> TrainingRecord:
-    now = utcnow()
     verified = state is TrainingState.VERIFIED
     return TrainingRecord(
         person_id=person_id,
@@ -172,6 +170,7 @@ async def log_training(
     *,
     by: int,
     today: date,
+    now: datetime,
     evidence: Sequence[EvidenceFile] = (),
     policy: TrainingPolicy = DEFAULT_POLICY,
 ) -> TrainingRecord:
@@ -184,7 +183,8 @@ async def log_training(
     if holders:
         raise DuplicateTraining(holders)
     record = _new_record(
-        person_id, draft, by=by, state=TrainingState.PENDING, batch_id=None, evidence=evidence
+        person_id, draft, by=by, state=TrainingState.PENDING, batch_id=None, evidence=evidence,
+        now=now,
     )
     await _flush_new(session, [record])
     audit.record(
@@ -210,6 +210,7 @@ async def log_for_many(
     *,
     by: int,
     today: date,
+    now: datetime,
     verify: bool = False,
     skip_duplicates: bool = False,
     evidence: Sequence[EvidenceFile] = (),
@@ -243,7 +244,7 @@ async def log_for_many(
             pid, draft, by=by,
             state=TrainingState.VERIFIED if verify and telegram_ids[pid] != by
             else TrainingState.PENDING,
-            batch_id=batch_id, evidence=evidence,
+            batch_id=batch_id, evidence=evidence, now=now,
         )
         for pid in wanted
         if pid not in holders
@@ -282,7 +283,8 @@ async def _owner_telegram_id(session: AsyncSession, record_id: int) -> int:
 
 
 async def decide(
-    session: AsyncSession, record_id: int, *, approve: bool, by: int, reason: str | None = None
+    session: AsyncSession, record_id: int, *, approve: bool, by: int, now: datetime,
+    reason: str | None = None,
 ) -> bool:
     """Verify, or reject with a reason, a pending record once; False if no longer pending."""
     if await _owner_telegram_id(session, record_id) == by:
@@ -297,7 +299,7 @@ async def decide(
     result = await session.execute(
         update(TrainingRecord)
         .where(TrainingRecord.id == record_id, TrainingRecord.state == TrainingState.PENDING)
-        .values(state=new_state, decided_by=by, decided_at=utcnow(), reject_reason=cleaned)
+        .values(state=new_state, decided_by=by, decided_at=now, reject_reason=cleaned)
         .execution_options(synchronize_session="fetch")
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]

@@ -208,7 +208,7 @@ async def build_world(bot: Bot) -> World:
             s, harbour.person[MEMBER_A],
             TrainingDraft(title="A course", kind=TrainingKind.ONLINE, starts_on=today,
                           ends_on=today, minutes=120),
-            by=MEMBER_A, today=today,
+            by=MEMBER_A, today=today, now=now,
             evidence=[training.EvidenceFile("photo-a", "uniq-a", "image/jpeg", 1000, None)],
         )
         duty = await duties.create_duty(

@@ -151,7 +151,7 @@ async def seed(bot: Bot) -> Targets:
             s, harbour.person[MEMBER_B],
             TrainingDraft(title="B course", kind=TrainingKind.ONLINE,
                           starts_on=date(2030, 1, 2), ends_on=date(2030, 1, 2), minutes=120),
-            by=MEMBER_B, today=date(2030, 1, 3),
+            by=MEMBER_B, today=date(2030, 1, 3), now=bot.app.now(),
         )
         duty = await duties.create_duty(
             s, title="B report", org_id=branch_b, recurrence="yearly", day=10, month=5,

@@ -160,7 +160,7 @@ async def build_world(bot: Bot, language: str = "en") -> World:
                 TrainingDraft(title=f"Secretaries' course {telegram_id}",
                               kind=TrainingKind.CONCENTRATED, starts_on=first_day, ends_on=now,
                               minutes=480 * days, organizer="County committee"),
-                by=ADMIN_ID, today=now, verify=True,
+                by=ADMIN_ID, today=now, now=bot.app.now(), verify=True,
             )
             # ...and the members' yearly study, which binds secretaries too (issue 14).
             await training_store.log_for_many(
@@ -168,7 +168,7 @@ async def build_world(bot: Bot, language: str = "en") -> World:
                 TrainingDraft(title=f"Online study {telegram_id}", kind=TrainingKind.ONLINE,
                               starts_on=first_day, ends_on=now,
                               minutes=min(32 * 60, 24 * 60 * days), organizer=None),
-                by=ADMIN_ID, today=now, verify=True,
+                by=ADMIN_ID, today=now, now=bot.app.now(), verify=True,
             )
     for telegram_id in NAMES:
         bot.person(telegram_id, NAMES[telegram_id], language_code=language)

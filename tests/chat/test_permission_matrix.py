@@ -351,7 +351,7 @@ async def training_world(bot: Bot) -> tuple[World, int]:
             session, membership.person_id,
             TrainingDraft(title="党史学习", kind=TrainingKind.ONLINE, starts_on=today,
                           ends_on=today, minutes=120),
-            by=MEMBER_A, today=today,
+            by=MEMBER_A, today=today, now=bot.app.now(),
             evidence=[training.EvidenceFile("photo-1", "uniq-1", "image/jpeg", 1000, None)],
         )
     return world, record.id

@@ -156,10 +156,11 @@ async def seed_record(
             s, w.person[telegram_id],
             TrainingDraft(title=title, kind=kind, starts_on=starts_on,
                           ends_on=ends_on or starts_on, minutes=minutes),
-            by=telegram_id, today=today(),
+            by=telegram_id, today=today(), now=bot.app.now(),
         )
         if verify_by is not None:
-            assert await store.decide(s, record.id, approve=True, by=verify_by)
+            assert await store.decide(s, record.id, approve=True, by=verify_by,
+                                      now=bot.app.now())
         return record.id
 
 
@@ -951,7 +952,7 @@ async def test_member_adds_evidence_to_a_pending_record_only(bot: Bot) -> None:
     await press(alice, "📎 Add a file")
     assert bot.app is not None
     async with bot.app.database.session() as s:
-        assert await store.decide(s, pending, approve=True, by=SEC_A)
+        assert await store.decide(s, pending, approve=True, by=SEC_A, now=bot.app.now())
     await send_photo(bot, alice, png())
     assert "only while a record waits for verification" in "\n".join(
         [*alice.alerts(), *alice.texts()[-2:]])
@@ -980,7 +981,7 @@ async def test_logging_a_lesson_already_attended_is_hinted_and_counted_once(bot:
     [record] = await records(bot)
     assert bot.app is not None
     async with bot.app.database.session() as s:
-        assert await store.decide(s, record.id, approve=True, by=SEC_A)
+        assert await store.decide(s, record.id, approve=True, by=SEC_A, now=bot.app.now())
     async with bot.app.database.session() as s:
         year = await store.person_year(s, w.person[ALICE], today().year, tz=TZ)
     assert year.counted == 30  # the lesson once, not 30 + 120

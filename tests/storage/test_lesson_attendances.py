@@ -97,7 +97,8 @@ async def check(db: Database, t: Tree) -> list[tuple[Any, ...]]:
         kept = await _kept(session)
         assert kept == await _rule(session)
         expected = await _done_by_kind(session, 2030)
-        export = await store.export_data(session, None, 2030, org_name="All", tz=TZ, on=ON)
+        export = await store.export_data(session, None, 2030, org_name="All", tz=TZ,
+                                         now=datetime.combine(ON, time(), UTC), on=ON)
         report = await store.secretaries_on_track(session, t.province, ON, tz=TZ)
         other = await store.secretaries_on_track(session, t.other_root, ON, tz=TZ)
         for who in (t.secretary_a, t.committee_a, t.m1, t.m2, t.secretary_b, t.m3):

@@ -39,6 +39,7 @@ from storage.models import AuditEvent, TrainingEvidence, TrainingRecord, Trainin
 
 TZ = ZoneInfo("Asia/Shanghai")
 TODAY = date(2030, 6, 30)
+NOW = datetime(2030, 6, 30, 2, tzinfo=UTC)  # 10:00 on TODAY in Shanghai
 MID_YEAR = date(2030, 7, 2)  # day 183 of 365
 ADMIN = 1
 H = 60  # minutes in an hour
@@ -136,7 +137,7 @@ PDF = store.EvidenceFile("file-2", "uniq-2", "application/pdf", 2_000_000, "cert
 async def log(db: Database, who: Person, d: TrainingDraft, **kwargs: object) -> int:
     async with db.session() as session:
         record = await store.log_training(
-            session, who.person_id, d, by=who.telegram_id, today=TODAY,
+            session, who.person_id, d, by=who.telegram_id, today=TODAY, now=NOW,
             **kwargs,  # type: ignore[arg-type]
         )
         return record.id
@@ -146,7 +147,7 @@ async def decide(db: Database, record_id: int, by: Person, *, approve: bool = Tr
                  reason: str | None = None) -> bool:
     async with db.session() as session:
         return await store.decide(
-            session, record_id, approve=approve, by=by.telegram_id, reason=reason
+            session, record_id, approve=approve, by=by.telegram_id, now=NOW, reason=reason
         )
 
 
@@ -291,7 +292,7 @@ async def test_a_secretary_logs_one_training_for_many_in_one_batch(db: Database)
         async with db.session() as session:
             await store.log_for_many(
                 session, [p.person_id for p in everyone], draft("Branch study day"),
-                by=t.secretary_a.telegram_id, today=TODAY, verify=True,
+                by=t.secretary_a.telegram_id, today=TODAY, now=NOW, verify=True,
             )
     assert refused.value.person_ids == (t.m2.person_id,)
     async with db.session() as session:  # all or nothing: nothing was written
@@ -300,7 +301,7 @@ async def test_a_secretary_logs_one_training_for_many_in_one_batch(db: Database)
     async with db.session() as session:
         result = await store.log_for_many(
             session, [p.person_id for p in everyone], draft("Branch study day"),
-            by=t.secretary_a.telegram_id, today=TODAY, verify=True, skip_duplicates=True,
+            by=t.secretary_a.telegram_id, today=TODAY, now=NOW, verify=True, skip_duplicates=True,
             evidence=[PHOTO],
         )
     assert result.skipped == (t.m2.person_id,)
@@ -330,7 +331,7 @@ async def test_a_secretary_logs_one_training_for_many_in_one_batch(db: Database)
     assert (await year_of(db, t.m1)).counted == 8 * H
     with pytest.raises(store.TrainingError) as nobody:
         async with db.session() as session:
-            await store.log_for_many(session, [], draft("x"), by=1, today=TODAY)
+            await store.log_for_many(session, [], draft("x"), by=1, today=TODAY, now=NOW)
     assert nobody.value.code == "no_members"
 
 
@@ -641,7 +642,7 @@ async def test_share_of_secretaries_on_track_per_branch_and_overall(db: Database
     async with db.session() as session:
         await store.log_for_many(
             session, [t.secretary_a.person_id, t.secretary_b.person_id], course, by=ADMIN,
-            today=TODAY, verify=True,
+            today=TODAY, now=NOW, verify=True,
         )
     # Secretary D did only online study: not on track.
     online = await log(db, d, draft("Online", kind=TrainingKind.ONLINE, minutes=20 * H,
@@ -719,7 +720,8 @@ async def test_progress_totals_equal_a_direct_sql_sum(db: Database) -> None:
             "JOIN training_years y ON y.record_id = r.id "
             "WHERE r.state = 'pending' AND y.year = 2030 GROUP BY r.person_id"
         ))).all())
-        export = await store.export_data(session, None, 2030, org_name="All", tz=TZ)
+        export = await store.export_data(session, None, 2030, org_name="All", tz=TZ,
+                                         now=NOW)
         behind_rows = await store.behind(session, None, date(2030, 12, 31), tz=TZ)
 
     leaders = {t.secretary_a.person_id, t.committee_a.person_id, t.secretary_b.person_id}
@@ -750,13 +752,13 @@ async def test_the_yearly_export_has_a_member_sheet_and_a_course_sheet(db: Datab
     async with db.session() as session:
         await store.log_for_many(
             session, [t.m1.person_id, t.m2.person_id], draft("=Study day", minutes=6 * H),
-            by=t.secretary_a.telegram_id, today=TODAY, verify=True,
+            by=t.secretary_a.telegram_id, today=TODAY, now=NOW, verify=True,
         )
     await hold_lesson(db, t.branch_a, t.secretary_a, [t.m1],
                       datetime(2030, 5, 5, 1, 0, tzinfo=UTC), hours=2)
     async with db.session() as session:
         data = await store.export_data(
-            session, {t.branch_a}, 2030, org_name="Branch A", tz=TZ, on=MID_YEAR
+            session, {t.branch_a}, 2030, org_name="Branch A", tz=TZ, now=NOW, on=MID_YEAR
         )
     assert [(m.name, m.counted) for m in data.members] == [
         ("P100", 0), ("P101", 0), ("P102", 8 * H), ("P103", 6 * H),
@@ -829,7 +831,7 @@ async def test_a_member_adds_evidence_only_while_the_record_is_pending(db: Datab
     record_id = await log(db, t.m1, draft())
     async with db.session() as session:
         assert await store.decide(session, record_id, approve=True,
-                                  by=t.secretary_a.telegram_id)
+                                  by=t.secretary_a.telegram_id, now=NOW)
     async with db.session() as session:
         with pytest.raises(store.TrainingError) as late:
             await store.add_evidence(session, record_id, PHOTO, by=t.m1.telegram_id)
@@ -859,7 +861,8 @@ async def test_a_lesson_attended_and_logged_by_hand_counts_once(db: Database) ->
     async with db.session() as session:
         [row] = [r for r in await store.behind(session, [t.branch_a], date(2030, 12, 31), tz=TZ)
                  if r.person_id == t.m1.person_id]
-        export = await store.export_data(session, [t.branch_a], 2030, org_name="A", tz=TZ)
+        export = await store.export_data(session, [t.branch_a], 2030, org_name="A", tz=TZ,
+                                         now=NOW)
         hint = await store_overlap.attended_lesson(
             session, t.m1.person_id, TrainingKind.LESSON, date(2030, 3, 31), date(2030, 4, 1),
             tz=TZ,
@@ -895,7 +898,8 @@ async def test_a_leader_owes_both_the_concentrated_days_and_the_yearly_study(
     assert list(member.standing) == [TrainingGroup.MEMBER]
     async with db.session() as session:
         rows = await store.behind(session, {t.branch_a}, date(2030, 12, 31), tz=TZ)
-        export = await store.export_data(session, [t.branch_a], 2030, org_name="A", tz=TZ)
+        export = await store.export_data(session, [t.branch_a], 2030, org_name="A", tz=TZ,
+                                         now=NOW)
         report = await store.secretaries_on_track(session, t.province, date(2030, 12, 31),
                                                   tz=TZ)
     secretary = next(r for r in rows if r.person_id == t.secretary_a.person_id)

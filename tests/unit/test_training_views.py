@@ -11,10 +11,10 @@ import pytest
 from handlers.access.training import RecordInfo
 from handlers.kit.buttons import BadCallback, OrgId, TrainingId
 from handlers.kit.i18n import translator
-from handlers.training.evidence import Heard, heard_text
-from handlers.training.log_views import LogForm, picker, start_buttons, summary
-from handlers.training.problems import problem_of
+from handlers.training.log_views import LogForm, picker, problem_of, start_buttons, summary
+from handlers.training.member import year_keyboard
 from handlers.training.views import (
+    Heard,
     ShowQueue,
     StartDay,
     Submit,
@@ -23,8 +23,8 @@ from handlers.training.views import (
     card_keyboard,
     due_duration,
     duration,
+    heard_text,
 )
-from handlers.training.year import year_keyboard
 from rules.training import EvidenceProblem, TrainingDraft, TrainingProblem
 from rules.vocabulary import MemberRole, TrainingKind, TrainingState
 from storage.training import TrainingLine
