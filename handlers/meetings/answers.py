@@ -15,14 +15,14 @@ from handlers.access.meetings import (
 )
 from handlers.kit.actions import MEMBERS, Act, Reply
 from handlers.kit.buttons import MeetingId
-from handlers.kit.chat import STALE_BUTTON, Refused, deliver, deliver_many, send
+from handlers.kit.chat import STALE_BUTTON, Refused, deliver
 from handlers.kit.flows import Custom, Done, Entry, Flow, Form
 from handlers.kit.i18n import N_, Html, translator
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import person_name
 from handlers.labels import MEETING_KIND_LABELS
 from handlers.ledger import send_ics
-from handlers.meetings.loading import meeting_info
+from handlers.meetings.loading import meeting_info, tell_then
 from handlers.meetings.views import (
     ARRIVED,
     GUESTS,
@@ -90,10 +90,9 @@ async def ask_reason(act: Act, form: LeaveForm) -> tuple[Html, list[list[Any]]]:
              when=span_text(t, act.settings.tzinfo, meeting.starts_at, meeting.ends_at)), []
 
 
-async def attend_instead(act: Act, form: LeaveForm, press: Attend) -> Done:
+async def attend_instead(act: Act, form: LeaveForm, press: Attend) -> Reply:
     """"I will attend" while the reason is asked: no leave after all."""
-    reply = await attend(act, press)
-    return Done(reply.text, reply.markup)
+    return await attend(act, press)
 
 
 async def enter_reason(act: Act, form: LeaveForm, message: Message) -> Any:
@@ -119,16 +118,11 @@ async def enter_reason(act: Act, form: LeaveForm, message: Message) -> Any:
         messages.append((telegram_id, leave_request_text(t, tz, info, name, reason),
                          leave_request_keyboard(t, line.id)))
     logger.info("membership %s asked leave from meeting %s", line.membership_id, meeting.id)
-    t, update, context = act.t, act.update, act.context
-    asked = AttendanceStatus.LEAVE_REQUESTED
-
-    async def tell() -> None:
-        text = member_text(t, tz, info, asked)
-        if not await deliver_many(context, messages):
-            text += "\n" + t("Nobody could be told yet; please tell your secretary yourself.")
-        await send(update, text, reply_markup=member_keyboard(t, info.id, asked, info.state))
-
-    act.after(tell)
+    t, asked = act.t, AttendanceStatus.LEAVE_REQUESTED
+    nobody = t("Nobody could be told yet; please tell your secretary yourself.")
+    tell_then(act, messages, lambda told: (
+        member_text(t, tz, info, asked) + ("" if told else "\n" + nobody),
+        member_keyboard(t, info.id, asked, info.state)))
     return Done()
 
 

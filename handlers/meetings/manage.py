@@ -14,15 +14,20 @@ from handlers.access.meetings import access_led_meeting
 from handlers.access.orgs import access_led_org
 from handlers.kit.actions import LEADERS, Act, CommandArgs, Reply, render
 from handlers.kit.buttons import MeetingId, OrgId
-from handlers.kit.chat import STALE_BUTTON, Refused, deliver_many, send
+from handlers.kit.chat import STALE_BUTTON, Refused
 from handlers.kit.flows import Custom, Day, Done, Entry, Flow, Form
-from handlers.kit.i18n import N_, Html, translator
+from handlers.kit.i18n import N_, Html
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import keyboard
 from handlers.labels import MEETING_KIND_LABELS
 from handlers.meetings.cards import branch_meetings, cancel_question, card
-from handlers.meetings.loading import meeting_info, recipients_of
-from handlers.meetings.steps import drop_buttons
+from handlers.meetings.loading import (
+    drop_buttons,
+    list_messages,
+    meeting_info,
+    tell_then,
+    told_text,
+)
 from handlers.meetings.views import (
     MEETING_ERRORS,
     NOT_REGISTERED,
@@ -36,9 +41,9 @@ from handlers.meetings.views import (
     cancelled_text,
     example_when,
     meeting_problem,
-    meetings_picker,
     member_keyboard,
     member_text,
+    org_picker,
     span_text,
     start_text,
 )
@@ -56,28 +61,32 @@ RECENT = timedelta(days=90)  # closed meetings shown in a leader's list
 PICK_ORG = N_("Meetings of which organization?")
 
 
+def picker(act: Act, rows: Any, page: int) -> Reply:
+    return Reply(act.t(PICK_ORG), org_picker(act.t, rows, page, lambda org: ListMeetings(org, 0),
+                                             MeetingsPick))
+
+
 async def list_meetings(act: Act, _: CommandArgs) -> None:
     """/meetings: my upcoming meetings with my answer; leaders also get the branch's list."""
     t, tz, actor = act.t, act.settings.tzinfo, act.actor
     leads = actor.is_admin or actor.leads_a_branch
     if not actor.is_member and not leads:
         raise Refused(NOT_REGISTERED)
-    mine: list[tuple[Html, Any]] = []
+    mine: list[Reply] = []
     if actor.is_member and actor.membership_id is not None:
         for meeting, line in await store.upcoming_for(act.session, actor.membership_id,
                                                       act.now()):
             info = await meeting_info(act.session, meeting)
-            mine.append((member_text(t, tz, info, line.status),
-                         member_keyboard(t, info.id, line.status, info.state)))
+            mine.append(Reply(member_text(t, tz, info, line.status),
+                              member_keyboard(t, info.id, line.status, info.state)))
     orgs = await managed_orgs(act.session, actor, member_kinds_only=True) if leads else []
-    replies = [Reply(t("<b>Your upcoming meetings</b>"))] if mine else []
-    replies += [Reply(text, markup) for text, markup in mine]
+    replies = [Reply(t("<b>Your upcoming meetings</b>")), *mine] if mine else []
     if not mine and not leads:
         replies.append(Reply(t("You have no upcoming meetings.")))
     if len(orgs) == 1:
         replies.append(await branch_list(act, OrgId(orgs[0].org.id), 0))
     elif orgs:
-        replies.append(Reply(t(PICK_ORG), meetings_picker(t, orgs, 0)))
+        replies.append(picker(act, orgs, 0))
     elif leads:
         replies.append(Reply(t("There is no branch to schedule meetings for yet.")))
     update = act.update
@@ -90,8 +99,8 @@ async def list_meetings(act: Act, _: CommandArgs) -> None:
 
 
 async def turn_list_page(act: Act, press: MeetingsPick) -> Reply:
-    orgs = await managed_orgs(act.session, act.actor, member_kinds_only=True)
-    return Reply(act.t(PICK_ORG), meetings_picker(act.t, orgs, press.page))
+    return picker(act, await managed_orgs(act.session, act.actor, member_kinds_only=True),
+                  press.page)
 
 
 async def branch_list(act: Act, org_id: OrgId, page: int) -> Reply:
@@ -118,15 +127,12 @@ async def show_list(act: Act, press: ListMeetings) -> Reply:
     return await branch_list(act, press.org, press.page)
 
 
-async def card_of(act: Act, meeting: Meeting, note: Html | None = None) -> Reply:
-    info = await meeting_info(act.session, meeting)
-    lines = await store.roster(act.session, meeting.id)
-    return Reply(*card(act.t, act.settings.tzinfo, info, lines, note))
-
-
 async def show_card(act: Act, press: ShowMeeting) -> Reply:
     """Details, counts and the leader's buttons."""
-    return await card_of(act, await access_led_meeting(act, press.meeting))
+    meeting = await access_led_meeting(act, press.meeting)
+    info = await meeting_info(act.session, meeting)
+    lines = await store.roster(act.session, meeting.id)
+    return Reply(*card(act.t, act.settings.tzinfo, info, lines))
 
 
 async def live_meeting(act: Act, meeting_id: MeetingId) -> Meeting:
@@ -158,36 +164,25 @@ async def ask_new_time(act: Act, form: ChangeForm) -> Html:
 
 async def postpone(act: Act, form: ChangeForm, start: datetime) -> Any:
     """The new start: postponed (the length stays), everyone on the list told."""
-    meeting, tz = await access_led_meeting(act, form.meeting), act.settings.tzinfo
+    tz, by = act.settings.tzinfo, act.actor.telegram_id
+    meeting = await access_led_meeting(act, form.meeting)
     before = meeting.starts_at
     try:
-        await store.postpone(act.session, meeting, starts_at=start, by=act.actor.telegram_id,
-                             now=act.now())
+        await store.postpone(act.session, meeting, starts_at=start, by=by, now=act.now())
     except MeetingError as error:  # raised before anything is written
         problem = meeting_problem(error, tz)
         if error.code == "not_live":
             return Done(act.t(problem.message, **problem.values))
         return problem
     info = await meeting_info(act.session, meeting)
-    messages = []
-    for recipient in await recipients_of(act.session, meeting.id, skip=act.actor.telegram_id):
-        t = translator(recipient.language)
-        heading = t("⏰ <b>Meeting moved</b> (it was on {when})", when=start_text(tz, before))
-        messages.append((recipient.telegram_id,
-                         member_text(t, tz, info, recipient.status, heading),
-                         member_keyboard(t, info.id, recipient.status, info.state)))
-    logger.info("user %s postponed meeting %s", pseudonym(act.actor.telegram_id), meeting.id)
-    t, update, context = act.t, act.update, act.context
-    lines = await store.roster(act.session, meeting.id)
-
-    async def tell() -> None:
-        told = await deliver_many(context, messages)
-        note = t("Postponed.") + " " + t.plural("{n} person was told.", "{n} people were told.",
-                                                 told)
-        text, markup = card(t, tz, info, lines, note)
-        await send(update, text, reply_markup=markup)
-
-    act.after(tell)
+    messages = await list_messages(act, meeting.id, lambda t, status: (
+        member_text(t, tz, info, status, t("⏰ <b>Meeting moved</b> (it was on {when})",
+                                           when=start_text(tz, before))),
+        member_keyboard(t, info.id, status, info.state)), skip=by)
+    logger.info("user %s postponed meeting %s", pseudonym(by), meeting.id)
+    t, lines = act.t, await store.roster(act.session, meeting.id)
+    tell_then(act, messages, lambda told: card(t, tz, info, lines,
+                                               t("Postponed.") + " " + told_text(t, told)))
     return Done()
 
 
@@ -203,9 +198,7 @@ POSTPONE = Flow(
 
 
 async def ask_cancel(act: Act, press: AskCancel) -> Reply:
-    """Are you sure?"""
-    meeting = await live_meeting(act, press.meeting)
-    info = await meeting_info(act.session, meeting)
+    info = await meeting_info(act.session, await live_meeting(act, press.meeting))
     return Reply(*cancel_question(act.t, act.settings.tzinfo, info))
 
 
@@ -225,28 +218,20 @@ async def ask_cancel_reason(act: Act, form: ChangeForm) -> tuple[Html, list[list
 async def cancel_meeting(act: Act, meeting_id: MeetingId, reason: str | None,
                          shown: Html | None = None) -> Done:
     """Cancelled, and everyone on the list told."""
-    tz = act.settings.tzinfo
+    tz, by = act.settings.tzinfo, act.actor.telegram_id
     meeting = await access_led_meeting(act, meeting_id)
     try:
-        await store.cancel(act.session, meeting, reason=reason, by=act.actor.telegram_id)
+        await store.cancel(act.session, meeting, reason=reason, by=by)
     except MeetingError as error:
         problem = meeting_problem(error, tz)
         return Done(act.t(problem.message, **problem.values))
     info = await meeting_info(act.session, meeting)
-    messages = []
-    for recipient in await recipients_of(act.session, meeting.id, skip=act.actor.telegram_id):
-        t = translator(recipient.language)
-        messages.append((recipient.telegram_id, cancelled_text(t, tz, info, reason), None))
-    logger.info("user %s cancelled meeting %s", pseudonym(act.actor.telegram_id), meeting.id)
-    t, update, context, back = act.t, act.update, act.context, ListMeetings(OrgId(info.org_id), 0)
-
-    async def tell() -> None:
-        told = await deliver_many(context, messages)
-        await send(update, t("Cancelled.") + " " + t.plural(
-            "{n} person was told.", "{n} people were told.", told),
-            reply_markup=keyboard([[back.button(t("‹ Meetings"))]]))
-
-    act.after(tell)
+    messages = await list_messages(
+        act, meeting.id, lambda t, _status: (cancelled_text(t, tz, info, reason), None), skip=by)
+    logger.info("user %s cancelled meeting %s", pseudonym(by), meeting.id)
+    t, back = act.t, ListMeetings(OrgId(info.org_id), 0)
+    tell_then(act, messages, lambda told: (t("Cancelled.") + " " + told_text(t, told),
+                                           keyboard([[back.button(t("‹ Meetings"))]])))
     return Done(shown)
 
 
@@ -263,10 +248,9 @@ async def cancel_without_reason(act: Act, form: ChangeForm, press: CancelWithout
     return await cancel_meeting(act, form.meeting, None, act.t("Cancelling…"))
 
 
-async def keep_meeting(act: Act, form: ChangeForm, press: ShowMeeting) -> Done:
+async def keep_meeting(act: Act, form: ChangeForm, press: ShowMeeting) -> Reply:
     """No, keep it: its card again."""
-    reply = await show_card(act, press)
-    return Done(reply.text, reply.markup)
+    return await show_card(act, press)
 
 
 CANCEL = Flow(
@@ -290,4 +274,3 @@ async def press_old_cancel_button(act: Act, press: CancelWithoutReason) -> Reply
     if meeting.state is not MeetingState.CANCELLED:
         raise Refused(STALE_BUTTON)
     return Reply(act.t("This meeting was already cancelled."))
-

@@ -9,13 +9,13 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from telegram import KeyboardButton, Message, ReplyKeyboardMarkup
+from telegram import InlineKeyboardMarkup, KeyboardButton, Message, ReplyKeyboardMarkup
 from telegram.ext import filters
 
 from handlers.access.orgs import access_led_org
 from handlers.kit.actions import LEADERS, Act, CommandArgs, Reply
 from handlers.kit.buttons import MeetingId, OrgId
-from handlers.kit.chat import STALE_BUTTON, Refused, deliver_many, send, show
+from handlers.kit.chat import STALE_BUTTON, Refused, send, show
 from handlers.kit.flows import (
     Choose,
     Custom,
@@ -29,12 +29,11 @@ from handlers.kit.flows import (
     Problem,
     Text,
 )
-from handlers.kit.i18n import N_, Html, html_join, in_every_language, translator
+from handlers.kit.i18n import N_, Html, Translator, html_join, in_every_language
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import keyboard
 from handlers.labels import MEETING_KIND_LABELS
-from handlers.meetings.loading import meeting_info, recipients_of
-from handlers.meetings.steps import drop_buttons
+from handlers.meetings.loading import list_messages, meeting_info, tell_then, told_text
 from handlers.meetings.views import (
     BAD_LINK,
     CLASH_WITH,
@@ -58,8 +57,8 @@ from handlers.meetings.views import (
     meeting_problem,
     member_keyboard,
     member_text,
+    org_picker,
     repeat_label,
-    schedule_picker,
     series_days,
     span_text,
     start_text,
@@ -69,7 +68,7 @@ from handlers.pickers import managed_orgs
 from rules import meetings as rules
 from rules.tree import MEMBER_KINDS
 from rules.validation import MAX_PERSON, MAX_PLACE, MAX_TOPIC, Invalid, clean_link, clean_text
-from rules.vocabulary import MeetingKind, MeetingState, MembershipState
+from rules.vocabulary import AttendanceStatus, MeetingKind, MeetingState, MembershipState
 from storage import meetings as store
 from storage import orgs as org_store
 from storage import people
@@ -114,12 +113,12 @@ async def start_schedule(act: Act, _: CommandArgs) -> Reply:
         return Reply(act.t("There is no branch to schedule meetings for yet."))
     if len(rows) == 1:
         return Reply(*kind_question(act.t, OrgId(rows[0].org.id), rows[0].org.name))
-    return Reply(act.t(PICK_ORG), schedule_picker(act.t, rows, 0))
+    return Reply(act.t(PICK_ORG), org_picker(act.t, rows, 0, ScheduleFor, SchedulePick))
 
 
 async def turn_schedule_page(act: Act, press: SchedulePick) -> Reply:
     rows = await managed_orgs(act.session, act.actor, member_kinds_only=True)
-    return Reply(act.t(PICK_ORG), schedule_picker(act.t, rows, press.page))
+    return Reply(act.t(PICK_ORG), org_picker(act.t, rows, press.page, ScheduleFor, SchedulePick))
 
 
 async def schedulable_org(act: Act, org_id: OrgId) -> PartyOrganization:
@@ -237,8 +236,7 @@ async def typed_place(act: Act, form: ScheduleForm, message: Message) -> Any:
     """A typed place, or the Online button (then the link is asked)."""
     if (message.text or "").strip() in in_every_language(ONLINE):
         return Next({"online": True, "lat": None, "lon": None})
-    place = clean_text(message.text, max_length=MAX_PLACE)
-    return place if isinstance(place, Invalid) else Next({"place": place, "url": None})
+    return await read_place(act, form, message.text or "")
 
 
 async def shared_location(act: Act, form: ScheduleForm, message: Message) -> Next:
@@ -256,7 +254,7 @@ async def read_link(act: Act, form: ScheduleForm, text: str) -> Any:
 
 async def read_place(act: Act, form: ScheduleForm, text: str) -> Any:
     place = clean_text(text, max_length=MAX_PLACE)
-    return place if isinstance(place, Invalid) else Next({"place": place})
+    return place if isinstance(place, Invalid) else Next({"place": place, "url": None})
 
 
 async def my_name(act: Act) -> str | None:
@@ -379,32 +377,26 @@ async def schedule_it(act: Act, form: ScheduleForm, press: ScheduleIt) -> Any:
                            [cancel_button(t)]])
         act.after(lambda: send(update, text, reply_markup=markup))
         return Next({}, stay=True)  # the summary again: who is expected may have changed
-    first = created[0]
-    info = await meeting_info(act.session, first)
-    heading, also = N_("📅 <b>New meeting</b>"), None
-    if len(created) > 1:
-        heading = N_("📅 <b>New meetings</b> (monthly)")
-        also = ", ".join(start_text(tz, m.starts_at) for m in created[1:])
-    messages = []
-    for recipient in await recipients_of(act.session, first.id):
-        t = translator(recipient.language)
-        text = member_text(t, tz, info, recipient.status, t(heading))
+    info = await meeting_info(act.session, created[0])
+    heading = N_("📅 <b>New meetings</b> (monthly)") if len(created) > 1 else N_(
+        "📅 <b>New meeting</b>")
+    also = ", ".join(start_text(tz, m.starts_at) for m in created[1:])
+
+    def write(t: Translator, status: AttendanceStatus) -> tuple[Html, InlineKeyboardMarkup | None]:
+        text = member_text(t, tz, info, status, t(heading))
         if also:
             text += "\n" + t("Also on: {dates}. Answer for each in 📅 Meetings.", dates=also)
-        messages.append((recipient.telegram_id, text,
-                         member_keyboard(t, info.id, recipient.status, info.state)))
+        return text, member_keyboard(t, info.id, status, info.state)
+
+    messages = await list_messages(act, info.id, write)
     logger.info("user %s scheduled %d %s meeting(s) for org %s", pseudonym(by), len(created),
                 plan.kind.value, plan.org_id)
-    t, update, context, opened = act.t, act.update, act.context, ShowMeeting(MeetingId(first.id))
-
-    async def announce() -> None:
-        told = await deliver_many(context, messages)
-        await drop_buttons(update)  # the summary stays as the record of what was scheduled
-        text = t.plural("{n} meeting scheduled.", "{n} meetings scheduled.", len(created))
-        text += "\n" + t.plural("{n} person was told.", "{n} people were told.", told)
-        await send(update, text, reply_markup=keyboard([[opened.button(t("Open the meeting"))]]))
-
-    act.after(announce)
+    t, opened = act.t, ShowMeeting(MeetingId(info.id))
+    # The summary loses its buttons and stays as the record of what was scheduled.
+    tell_then(act, messages, lambda told: (
+        t.plural("{n} meeting scheduled.", "{n} meetings scheduled.", len(created))
+        + "\n" + told_text(t, told),
+        keyboard([[opened.button(t("Open the meeting"))]])), drop=True)
     return Done()
 
 

@@ -176,14 +176,6 @@ def org_picker(
     return paged(t, items, page, nav)
 
 
-def schedule_picker(t: Translator, rows: Sequence[TreeRow], page: int) -> InlineKeyboardMarkup:
-    return org_picker(t, rows, page, ScheduleFor, SchedulePick)
-
-
-def meetings_picker(t: Translator, rows: Sequence[TreeRow], page: int) -> InlineKeyboardMarkup:
-    return org_picker(t, rows, page, lambda org: ListMeetings(org, 0), MeetingsPick)
-
-
 def kind_question(t: Translator, org: OrgId, branch: str) -> tuple[Html, InlineKeyboardMarkup]:
     rows = [[ChooseKind(org, kind).button(t(label))]
             for kind, label in MEETING_KIND_LABELS.items()]
