@@ -22,23 +22,8 @@ from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import person_name
 from handlers.labels import MEETING_KIND_LABELS
 from handlers.ledger import send_ics
+from handlers.meetings import views
 from handlers.meetings.loading import meeting_info, tell_then
-from handlers.meetings.views import (
-    ARRIVED,
-    GUESTS,
-    MEETING_ERRORS,
-    ApproveLeave,
-    AskLeave,
-    Attend,
-    CalendarFile,
-    RefuseLeave,
-    leave_request_keyboard,
-    leave_request_text,
-    meeting_line,
-    member_keyboard,
-    member_text,
-    span_text,
-)
 from handlers.menu import TEXT_INPUT
 from rules.validation import MAX_REASON, Invalid, clean_text
 from rules.vocabulary import AttendanceStatus
@@ -49,30 +34,30 @@ from storage.meetings import LIVE_STATES, MeetingError
 logger = logging.getLogger(__name__)
 
 
-async def attend(act: Act, press: Attend) -> Reply:
+async def attend(act: Act, press: views.Attend) -> Reply:
     """The member (or guest) will attend: their message shows the answer."""
     meeting, line = await access_own_line(act, press.meeting)
     try:
         await store.answer(act.session, meeting, line.membership_id, attending=True)
     except MeetingError as error:
-        raise Refused(MEETING_ERRORS.get(error.code, STALE_BUTTON)) from None
+        raise Refused(views.MEETING_ERRORS.get(error.code, STALE_BUTTON)) from None
     info = await meeting_info(act.session, meeting)
-    return Reply(member_text(act.t, act.settings.tzinfo, info, line.status),
-                 member_keyboard(act.t, info.id, line.status, info.state))
+    return Reply(views.member_text(act.t, act.settings.tzinfo, info, line.status),
+                 views.member_keyboard(act.t, info.id, line.status, info.state))
 
 
 class LeaveForm(Form):
     meeting: MeetingId
 
 
-async def start_leave(act: Act, press: AskLeave) -> LeaveForm:
+async def start_leave(act: Act, press: views.AskLeave) -> LeaveForm:
     """Only a member expected (or attending) may ask, once."""
     meeting, line = await access_own_line(act, press.meeting)
     if meeting.state not in LIVE_STATES:
-        raise Refused(MEETING_ERRORS["not_live"])
+        raise Refused(views.MEETING_ERRORS["not_live"])
     refusals = {
-        **dict.fromkeys(GUESTS, N_("Guests are not counted, so they need no leave.")),
-        **dict.fromkeys(ARRIVED, MEETING_ERRORS["already_present"]),
+        **dict.fromkeys(views.GUESTS, N_("Guests are not counted, so they need no leave.")),
+        **dict.fromkeys(views.ARRIVED, views.MEETING_ERRORS["already_present"]),
         AttendanceStatus.LEAVE_REQUESTED:
             N_("You have already asked for leave; your secretary will decide."),
         AttendanceStatus.ON_LEAVE: N_("Your leave for this meeting is already approved."),
@@ -87,10 +72,10 @@ async def ask_reason(act: Act, form: LeaveForm) -> tuple[Html, list[list[Any]]]:
     t = act.t
     return t("Ask for leave from {kind}, {when}: why can you not attend? Type the reason; "
              "your secretary will see it.", kind=t(MEETING_KIND_LABELS[meeting.kind]),
-             when=span_text(t, act.settings.tzinfo, meeting.starts_at, meeting.ends_at)), []
+             when=views.span_text(t, act.settings.tzinfo, meeting.starts_at, meeting.ends_at)), []
 
 
-async def attend_instead(act: Act, form: LeaveForm, press: Attend) -> Reply:
+async def attend_instead(act: Act, form: LeaveForm, press: views.Attend) -> Reply:
     """"I will attend" while the reason is asked: no leave after all."""
     return await attend(act, press)
 
@@ -105,7 +90,7 @@ async def enter_reason(act: Act, form: LeaveForm, message: Message) -> Any:
     try:
         await store.answer(session, meeting, line.membership_id, attending=False, reason=reason)
     except MeetingError as error:
-        return Done(act.t(MEETING_ERRORS.get(error.code, STALE_BUTTON)))
+        return Done(act.t(views.MEETING_ERRORS.get(error.code, STALE_BUTTON)))
     info = await meeting_info(session, meeting)
     person = await people.person_by_telegram_id(session, act.actor.telegram_id)
     leaders = [(p.telegram_id, p.language)
@@ -115,14 +100,14 @@ async def enter_reason(act: Act, form: LeaveForm, message: Message) -> Any:
     for telegram_id, language in others or leaders:
         t = translator(language)
         name = person_name(t, person) if person is not None else "?"
-        messages.append((telegram_id, leave_request_text(t, tz, info, name, reason),
-                         leave_request_keyboard(t, line.id)))
+        messages.append((telegram_id, views.leave_request_text(t, tz, info, name, reason),
+                         views.leave_request_keyboard(t, line.id)))
     logger.info("membership %s asked leave from meeting %s", line.membership_id, meeting.id)
     t, asked = act.t, AttendanceStatus.LEAVE_REQUESTED
     nobody = t("Nobody could be told yet; please tell your secretary yourself.")
     tell_then(act, messages, lambda told: (
-        member_text(t, tz, info, asked) + ("" if told else "\n" + nobody),
-        member_keyboard(t, info.id, asked, info.state)))
+        views.member_text(t, tz, info, asked) + ("" if told else "\n" + nobody),
+        views.member_keyboard(t, info.id, asked, info.state)))
     return Done()
 
 
@@ -130,21 +115,21 @@ LEAVE = Flow(
     name="ask_leave",
     prefix="lv",
     form=LeaveForm,
-    entry=Entry(AskLeave, MEMBERS, start_leave),
+    entry=Entry(views.AskLeave, MEMBERS, start_leave),
     guard=lambda act, form: access_own_line(act, form.meeting),
     back=False,
-    steps=(Custom(key="reason", render=ask_reason, presses=((Attend, attend_instead),),
+    steps=(Custom(key="reason", render=ask_reason, presses=((views.Attend, attend_instead),),
                   messages=((TEXT_INPUT, enter_reason),)),),
 )
 
 
-async def decide_leave(act: Act, press: ApproveLeave | RefuseLeave) -> Reply:
+async def decide_leave(act: Act, press: views.ApproveLeave | views.RefuseLeave) -> Reply:
     """Once; a second press says it was decided already."""
-    approve = isinstance(press, ApproveLeave)
+    approve = isinstance(press, views.ApproveLeave)
     line = await access_led_meeting_line(act, press.attendance)
     meeting, person = line.meeting, line.membership.person
     if meeting.state not in LIVE_STATES:
-        raise Refused(MEETING_ERRORS["not_live"])
+        raise Refused(views.MEETING_ERRORS["not_live"])
     info = await meeting_info(act.session, meeting)
     applied = await store.decide_leave(act.session, line, approve=approve,
                                        by=act.actor.telegram_id)
@@ -152,7 +137,7 @@ async def decide_leave(act: Act, press: ApproveLeave | RefuseLeave) -> Reply:
     name = person_name(t, person)
     if not applied:
         return Reply(t("The leave request of {name} was already decided or withdrawn.",
-                       name=name) + "\n" + meeting_line(t, tz, info))
+                       name=name) + "\n" + views.meeting_line(t, tz, info))
     logger.info("user %s %s leave on attendance %s", pseudonym(act.actor.telegram_id),
                 "approved" if approve else "refused", line.id)
     done = (t("✅ Leave approved for {name}.", name=name) if approve
@@ -160,14 +145,14 @@ async def decide_leave(act: Act, press: ApproveLeave | RefuseLeave) -> Reply:
     t = translator(person.language)
     told = (t("✅ Your leave was approved.") if approve
             else t("❌ Your leave request was not approved; you are expected to attend."))
-    text, markup = member_text(t, tz, info, status, told), member_keyboard(t, info.id, status,
-                                                                            info.state)
+    text = views.member_text(t, tz, info, status, told)
+    markup = views.member_keyboard(t, info.id, status, info.state)
     context, telegram_id = act.context, person.telegram_id
     act.after(lambda: deliver(context, telegram_id, text, reply_markup=markup))
-    return Reply(done + "\n" + meeting_line(act.t, tz, info))
+    return Reply(done + "\n" + views.meeting_line(act.t, tz, info))
 
 
-async def calendar_file(act: Act, press: CalendarFile) -> None:
+async def calendar_file(act: Act, press: views.CalendarFile) -> None:
     """The calendar file, for people on the list and the branch's leaders."""
     meeting = await access_seen_meeting(act, press.meeting)
     update, context, meeting_id = act.update, act.context, meeting.id

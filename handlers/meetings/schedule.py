@@ -5,7 +5,7 @@ series; everyone on the list is told. Steps are asked only while their answer is
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -33,36 +33,8 @@ from handlers.kit.i18n import N_, Html, Translator, html_join, in_every_language
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import keyboard
 from handlers.labels import MEETING_KIND_LABELS
+from handlers.meetings import views
 from handlers.meetings.loading import list_messages, meeting_info, tell_then, told_text
-from handlers.meetings.views import (
-    BAD_LINK,
-    CLASH_WITH,
-    DURATIONS,
-    ONLINE,
-    SERIES_COUNTS,
-    SHARE_LOCATION,
-    ChangeWhen,
-    ChooseKind,
-    Duration,
-    Me,
-    MeetingInfo,
-    ScheduleFor,
-    ScheduleIt,
-    SchedulePick,
-    ShowMeeting,
-    cancel_button,
-    details_lines,
-    example_when,
-    kind_question,
-    meeting_problem,
-    member_keyboard,
-    member_text,
-    org_picker,
-    repeat_label,
-    series_days,
-    span_text,
-    start_text,
-)
 from handlers.menu import TEXT_INPUT, main_keyboard
 from handlers.pickers import managed_orgs
 from rules import meetings as rules
@@ -74,6 +46,7 @@ from storage import orgs as org_store
 from storage import people
 from storage.meetings import MeetingError, MeetingPlan
 from storage.models import PartyGroup, PartyOrganization
+from storage.orgs import TreeRow
 
 logger = logging.getLogger(__name__)
 
@@ -112,13 +85,16 @@ async def start_schedule(act: Act, _: CommandArgs) -> Reply:
     if not rows:
         return Reply(act.t("There is no branch to schedule meetings for yet."))
     if len(rows) == 1:
-        return Reply(*kind_question(act.t, OrgId(rows[0].org.id), rows[0].org.name))
-    return Reply(act.t(PICK_ORG), org_picker(act.t, rows, 0, ScheduleFor, SchedulePick))
+        return Reply(*views.kind_question(act.t, OrgId(rows[0].org.id), rows[0].org.name))
+    return await turn_schedule_page(act, views.SchedulePick(0), rows)
 
 
-async def turn_schedule_page(act: Act, press: SchedulePick) -> Reply:
-    rows = await managed_orgs(act.session, act.actor, member_kinds_only=True)
-    return Reply(act.t(PICK_ORG), org_picker(act.t, rows, press.page, ScheduleFor, SchedulePick))
+async def turn_schedule_page(act: Act, press: views.SchedulePick,
+                             rows: Sequence[TreeRow] = ()) -> Reply:
+    """The organizations the actor runs (`rows`: loaded already), a page at a time."""
+    rows = rows or await managed_orgs(act.session, act.actor, member_kinds_only=True)
+    return Reply(act.t(PICK_ORG), views.org_picker(act.t, rows, press.page, views.ScheduleFor,
+                                                   views.SchedulePick))
 
 
 async def schedulable_org(act: Act, org_id: OrgId) -> PartyOrganization:
@@ -128,13 +104,13 @@ async def schedulable_org(act: Act, org_id: OrgId) -> PartyOrganization:
     return org
 
 
-async def choose_org(act: Act, press: ScheduleFor) -> Reply:
+async def choose_org(act: Act, press: views.ScheduleFor) -> Reply:
     """Which kind of meeting, for this organization."""
     org = await schedulable_org(act, press.org)
-    return Reply(*kind_question(act.t, press.org, org.name))
+    return Reply(*views.kind_question(act.t, press.org, org.name))
 
 
-async def start(act: Act, press: ChooseKind) -> ScheduleForm:
+async def start(act: Act, press: views.ChooseKind) -> ScheduleForm:
     """A new meeting of this kind (the kind question then shows what was chosen); a group
     meeting needs one of the branch's groups."""
     org = await schedulable_org(act, press.org)
@@ -177,7 +153,7 @@ async def ask_when(act: Act, form: ScheduleForm) -> Html:
     return act.t(
         "When does it start? Type the date and time as you would say it, for example "
         "tomorrow 9:00, next Wed 14:30 or {example}, or press a day (time zone {zone}).",
-        example=example_when(act.settings.tzinfo, act.now()), zone=act.settings.timezone)
+        example=views.example_when(act.settings.tzinfo, act.now()), zone=act.settings.timezone)
 
 
 async def clash(act: Act, form: ScheduleForm, start: datetime, minutes: int) -> Problem | None:
@@ -186,8 +162,8 @@ async def clash(act: Act, form: ScheduleForm, start: datetime, minutes: int) -> 
     if not found:
         return None
     t, other = act.t, found[0]
-    return Problem(CLASH_WITH, kind=t(MEETING_KIND_LABELS[other.kind]),
-                   when=span_text(t, act.settings.tzinfo, other.starts_at, other.ends_at))
+    return Problem(views.CLASH_WITH, kind=t(MEETING_KIND_LABELS[other.kind]),
+                   when=views.span_text(t, act.settings.tzinfo, other.starts_at, other.ends_at))
 
 
 async def read_when(act: Act, form: ScheduleForm, start: datetime) -> Any:
@@ -196,13 +172,13 @@ async def read_when(act: Act, form: ScheduleForm, start: datetime) -> Any:
 
 
 async def ask_duration(act: Act, form: ScheduleForm) -> tuple[Html, list[list[Any]]]:
-    return act.t("How long is it?"), [[Duration(minutes).button(act.t(label))
-                                       for minutes, label in DURATIONS.items()]]
+    return act.t("How long is it?"), [[views.Duration(minutes).button(act.t(label))
+                                       for minutes, label in views.DURATIONS.items()]]
 
 
-async def choose_duration(act: Act, form: ScheduleForm, press: Duration) -> Next:
+async def choose_duration(act: Act, form: ScheduleForm, press: views.Duration) -> Next:
     """The length; a clash sends the secretary back to the time."""
-    if press.minutes not in DURATIONS or form.when is None:
+    if press.minutes not in views.DURATIONS or form.when is None:
         act.refuse(STALE_BUTTON)
     problem = await clash(act, form, form.when, press.minutes)
     if problem is None:
@@ -214,8 +190,8 @@ async def choose_duration(act: Act, form: ScheduleForm, press: Duration) -> Next
 def place_keyboard(act: Act, form: ScheduleForm) -> ReplyKeyboardMarkup:
     t = act.t
     return ReplyKeyboardMarkup(
-        [[KeyboardButton(t.as_plain(SHARE_LOCATION), request_location=True)],
-         [KeyboardButton(t.as_plain(ONLINE))]],
+        [[KeyboardButton(t.as_plain(views.SHARE_LOCATION), request_location=True)],
+         [KeyboardButton(t.as_plain(views.ONLINE))]],
         resize_keyboard=True, one_time_keyboard=True,
     )
 
@@ -229,12 +205,12 @@ async def ask_place(act: Act, form: ScheduleForm) -> tuple[Html, list[list[Any]]
     t = act.t
     return t("Where is it? Type the place (for example: Room 302, 5 Harbour Road), press "
              "{online} for an online meeting, or share the location with {share} so members "
-             "can check in by location.", online=t(ONLINE), share=t(SHARE_LOCATION)), []
+             "can check in by location.", online=t(views.ONLINE), share=t(views.SHARE_LOCATION)), []
 
 
 async def typed_place(act: Act, form: ScheduleForm, message: Message) -> Any:
     """A typed place, or the Online button (then the link is asked)."""
-    if (message.text or "").strip() in in_every_language(ONLINE):
+    if (message.text or "").strip() in in_every_language(views.ONLINE):
         return Next({"online": True, "lat": None, "lon": None})
     return await read_place(act, form, message.text or "")
 
@@ -249,7 +225,7 @@ async def shared_location(act: Act, form: ScheduleForm, message: Message) -> Nex
 async def read_link(act: Act, form: ScheduleForm, text: str) -> Any:
     """http or https only."""
     link = clean_link(text)
-    return Problem(BAD_LINK) if link is None else Next({"url": link, "place": None})
+    return Problem(views.BAD_LINK) if link is None else Next({"url": link, "place": None})
 
 
 async def read_place(act: Act, form: ScheduleForm, text: str) -> Any:
@@ -267,10 +243,10 @@ def person_step(key: str, question: str) -> Custom[ScheduleForm]:
 
     async def render(act: Act, form: ScheduleForm) -> tuple[Html, list[list[Any]]]:
         me = await my_name(act)
-        rows = [[Me().button(act.t.as_plain("Me ({name})", name=me))]] if me else []
+        rows = [[views.Me().button(act.t.as_plain("Me ({name})", name=me))]] if me else []
         return act.t(question), rows
 
-    async def pressed(act: Act, form: ScheduleForm, press: Me) -> str:
+    async def pressed(act: Act, form: ScheduleForm, press: views.Me) -> str:
         me = await my_name(act)
         if me is None:
             act.refuse(STALE_BUTTON)
@@ -279,18 +255,18 @@ def person_step(key: str, question: str) -> Custom[ScheduleForm]:
     async def typed(act: Act, form: ScheduleForm, message: Message) -> Any:
         return await limited(MAX_PERSON)(act, form, message.text or "")
 
-    return Custom(key=key, render=render, presses=((Me, pressed),),
+    return Custom(key=key, render=render, presses=((views.Me, pressed),),
                   messages=((TEXT_INPUT, typed),), when=lambda f: getattr(f, key) is None)
 
 
 async def repeat_options(act: Act, form: ScheduleForm) -> list[Option]:
     assert form.when is not None
     day = form.when.astimezone(act.settings.tzinfo).date()
-    return [Option("once", act.t("Once")), Option("monthly", repeat_label(act.t, day))]
+    return [Option("once", act.t("Once")), Option("monthly", views.repeat_label(act.t, day))]
 
 
 async def count_options(act: Act, form: ScheduleForm) -> list[Option]:
-    return [Option(str(n), str(n)) for n in SERIES_COUNTS]
+    return [Option(str(n), str(n)) for n in views.SERIES_COUNTS]
 
 
 # -- the summary and scheduling -------------------------------------------------------------
@@ -315,14 +291,14 @@ def starts_of(form: ScheduleForm, tz: Any) -> list[datetime]:
         return [form.when]
     local = form.when.astimezone(tz)
     return [datetime.combine(day, local.time(), tzinfo=tz).astimezone(UTC)
-            for day in series_days(local.date(), form.cnt)]
+            for day in views.series_days(local.date(), form.cnt)]
 
 
-async def draft_info(act: Act, form: ScheduleForm) -> MeetingInfo:
+async def draft_info(act: Act, form: ScheduleForm) -> views.MeetingInfo:
     plan = plan_of(form)
     org = await access_led_org(act, form.org)
     group = await act.session.get(PartyGroup, plan.party_group_id) if plan.party_group_id else None
-    return MeetingInfo(
+    return views.MeetingInfo(
         id=0, org_id=plan.org_id, org_name=org.name, group_name=group.name if group else None,
         kind=plan.kind, state=MeetingState.SCHEDULED, starts_at=plan.starts_at,
         ends_at=plan.ends_at, place=plan.place, online_url=plan.online_url,
@@ -339,7 +315,7 @@ async def summary(act: Act, form: ScheduleForm) -> tuple[Html, list[list[Any]]]:
     expectation = rules.expected_attendees(
         info.kind, [rules.MemberFacts(m.id, m.status, m.role, m.party_group_id) for m in members],
         party_group_id=form.grp)
-    lines = [t("<b>Please check the meeting:</b>"), *details_lines(t, tz, info)]
+    lines = [t("<b>Please check the meeting:</b>"), *views.details_lines(t, tz, info)]
     if info.located:
         lines.append(t("Location check-in: on"))
     lines.append(t.plural("{n} member is expected.", "{n} members are expected.",
@@ -349,18 +325,18 @@ async def summary(act: Act, form: ScheduleForm) -> tuple[Html, list[list[Any]]]:
                               "{n} activists are invited as guests.", len(expectation.guests)))
     starts = starts_of(form, tz)
     if len(starts) > 1:
-        lines.append(repeat_label(t, starts[0].astimezone(tz).date()) + ": "
-                     + ", ".join(start_text(tz, s) for s in starts))
-    return html_join("\n", lines), [[ScheduleIt().button(t("✅ Schedule"))],
-                                    [ChangeWhen().button(t("🕑 Change date and time"))]]
+        lines.append(views.repeat_label(t, starts[0].astimezone(tz).date()) + ": "
+                     + ", ".join(views.start_text(tz, s) for s in starts))
+    return html_join("\n", lines), [[views.ScheduleIt().button(t("✅ Schedule"))],
+                                    [views.ChangeWhen().button(t("🕑 Change date and time"))]]
 
 
-async def change_when(act: Act, form: ScheduleForm, press: ChangeWhen) -> Next:
+async def change_when(act: Act, form: ScheduleForm, press: views.ChangeWhen) -> Next:
     """Type the date and time again; the other answers are kept."""
     return Next({"when": None}, to="when")
 
 
-async def schedule_it(act: Act, form: ScheduleForm, press: ScheduleIt) -> Any:
+async def schedule_it(act: Act, form: ScheduleForm, press: views.ScheduleIt) -> Any:
     """Schedule (all of a series or none) and tell everyone on the list."""
     tz, by, now = act.settings.tzinfo, act.actor.telegram_id, act.now()
     plan, starts = plan_of(form), starts_of(form, tz)
@@ -370,28 +346,28 @@ async def schedule_it(act: Act, form: ScheduleForm, press: ScheduleIt) -> Any:
                    else [await store.schedule(act.session, plan, created_by=by, now=now)])
     except MeetingError as error:  # raised before anything is written
         await act.session.rollback()
-        problem = meeting_problem(error, tz)
+        problem = views.meeting_problem(error, tz)
         t, update = act.t, act.update
         text = t(problem.message, **problem.values)
-        markup = keyboard([[ChangeWhen().button(t("🕑 Change date and time"))],
-                           [cancel_button(t)]])
+        markup = keyboard([[views.ChangeWhen().button(t("🕑 Change date and time"))],
+                           [views.cancel_button(t)]])
         act.after(lambda: send(update, text, reply_markup=markup))
         return Next({}, stay=True)  # the summary again: who is expected may have changed
     info = await meeting_info(act.session, created[0])
     heading = N_("📅 <b>New meetings</b> (monthly)") if len(created) > 1 else N_(
         "📅 <b>New meeting</b>")
-    also = ", ".join(start_text(tz, m.starts_at) for m in created[1:])
+    also = ", ".join(views.start_text(tz, m.starts_at) for m in created[1:])
 
     def write(t: Translator, status: AttendanceStatus) -> tuple[Html, InlineKeyboardMarkup | None]:
-        text = member_text(t, tz, info, status, t(heading))
+        text = views.member_text(t, tz, info, status, t(heading))
         if also:
             text += "\n" + t("Also on: {dates}. Answer for each in 📅 Meetings.", dates=also)
-        return text, member_keyboard(t, info.id, status, info.state)
+        return text, views.member_keyboard(t, info.id, status, info.state)
 
     messages = await list_messages(act, info.id, write)
     logger.info("user %s scheduled %d %s meeting(s) for org %s", pseudonym(by), len(created),
                 plan.kind.value, plan.org_id)
-    t, opened = act.t, ShowMeeting(MeetingId(info.id))
+    t, opened = act.t, views.ShowMeeting(MeetingId(info.id))
     # The summary loses its buttons and stays as the record of what was scheduled.
     tell_then(act, messages, lambda told: (
         t.plural("{n} meeting scheduled.", "{n} meetings scheduled.", len(created))
@@ -404,7 +380,7 @@ SCHEDULE = Flow(
     name="schedule_meeting",
     prefix="ms",
     form=ScheduleForm,
-    entry=Entry(ChooseKind, LEADERS, start),
+    entry=Entry(views.ChooseKind, LEADERS, start),
     guard=lambda act, form: access_led_org(act, form.org),
     back=False,
     steps=(
@@ -412,7 +388,7 @@ SCHEDULE = Flow(
                when=lambda f: f.kind is MeetingKind.GROUP and f.grp is None),
         Day(key="when", ask=ask_when, moment=True, accept=read_when,
             when=lambda f: f.when is None),
-        Custom(key="dur", render=ask_duration, presses=((Duration, choose_duration),),
+        Custom(key="dur", render=ask_duration, presses=((views.Duration, choose_duration),),
                when=lambda f: f.dur is None),
         Custom(key="place", render=ask_place, keyboard=place_keyboard,
                messages=((filters.LOCATION, shared_location), (TEXT_INPUT, typed_place)),
@@ -434,6 +410,6 @@ SCHEDULE = Flow(
         Choose(key="cnt", ask=asking(N_("How many meetings?")), options=count_options,
                when=lambda f: f.rep == "monthly" and f.cnt is None),
         Custom(key="ok", render=summary,
-               presses=((ScheduleIt, schedule_it), (ChangeWhen, change_when))),
+               presses=((views.ScheduleIt, schedule_it), (views.ChangeWhen, change_when))),
     ),
 )
