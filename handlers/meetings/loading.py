@@ -1,10 +1,11 @@
-"""What several topics share: a meeting as plain values, telling everyone on its list, and
-removing the buttons of a pressed message."""
+"""What several topics share: a meeting as plain values, telling everyone on its list, a
+question that is its text only, and removing the buttons of a pressed message."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
@@ -58,6 +59,15 @@ async def list_messages(
         for attendance, person in await store.roster(act.session, meeting_id)
         if person.telegram_id != skip
     ]
+
+
+def asking(message: str, **values: Any) -> Callable[[Act, Any], Awaitable[Html]]:
+    """A question that is its text only (a message id and its values)."""
+
+    async def ask(act: Act, form: Any) -> Html:
+        return act.t(message, **values)
+
+    return ask
 
 
 def told_text(t: Translator, told: int) -> Html:

@@ -34,7 +34,7 @@ from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import keyboard
 from handlers.labels import MEETING_KIND_LABELS
 from handlers.meetings import views
-from handlers.meetings.loading import list_messages, meeting_info, tell_then, told_text
+from handlers.meetings.loading import asking, list_messages, meeting_info, tell_then, told_text
 from handlers.menu import TEXT_INPUT, main_keyboard
 from handlers.pickers import managed_orgs
 from rules import meetings as rules
@@ -125,15 +125,6 @@ async def start(act: Act, press: views.ChooseKind) -> ScheduleForm:
 
 
 # -- the steps ----------------------------------------------------------------------------
-
-
-def asking(message: str) -> Callable[[Act, ScheduleForm], Awaitable[Html]]:
-    """A question that is its text only (a message id)."""
-
-    async def ask(act: Act, form: ScheduleForm) -> Html:
-        return act.t(message)
-
-    return ask
 
 
 def limited(limit: int) -> Callable[[Act, ScheduleForm, str], Awaitable[Any]]:
