@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from handlers.kit.actions import ANYONE, LEADERS, MEMBERS, REGISTERED, Action, Command
 from handlers.kit.i18n import N_
-from handlers.meetings import answers, manage, schedule
+from handlers.meetings import manage, schedule
 from handlers.meetings import views as v
-from handlers.meetings.loading import drop_buttons
+from handlers.meetings.manage import drop_buttons
 from handlers.meetings.views import ShowRoster
 
 __all__ = ["ACTIONS", "FLOWS", "ShowRoster", "drop_buttons"]
@@ -28,10 +28,10 @@ ACTIONS = (
     Action(Command("meetings", label=N_("📅 Meetings"),
                    description=N_("Meetings: upcoming, answer, leave"), shown_to=REGISTERED),
            ANYONE, manage.list_meetings),
-    Action(v.Attend, MEMBERS, answers.attend),
-    Action(v.CalendarFile, ANYONE, answers.calendar_file),
-    Action(v.ApproveLeave, LEADERS, answers.decide_leave),
-    Action(v.RefuseLeave, LEADERS, answers.decide_leave),
+    Action(v.Attend, MEMBERS, manage.attend),
+    Action(v.CalendarFile, ANYONE, manage.calendar_file),
+    Action(v.ApproveLeave, LEADERS, manage.decide_leave),
+    Action(v.RefuseLeave, LEADERS, manage.decide_leave),
     Action(v.MeetingsPick, LEADERS, manage.turn_list_page),
     Action(v.ListMeetings, LEADERS, manage.show_list),
     Action(v.ShowMeeting, LEADERS, manage.show_card),
@@ -39,4 +39,4 @@ ACTIONS = (
     Action(v.CancelWithoutReason, LEADERS, manage.press_old_cancel_button),
 )
 # Leave, postpone and cancel first: each waits for typed text, as the setup does.
-FLOWS = (answers.LEAVE, manage.POSTPONE, manage.CANCEL, schedule.SCHEDULE)
+FLOWS = (manage.LEAVE, manage.POSTPONE, manage.CANCEL, schedule.SCHEDULE)

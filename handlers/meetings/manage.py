@@ -1,48 +1,142 @@
-"""/meetings, and what a branch's leaders do with its meetings: the list, a meeting's card,
-postponing (everyone on the list is told the new time) and cancelling (with a reason or
-without)."""
+"""/meetings and what is done with a meeting once scheduled: members answer for their own line
+(attend, or ask for leave with a reason that the branch's leaders approve or refuse) and get a
+calendar file; a branch's leaders see its list and a meeting's card, postpone it (everyone on
+the list is told the new time) or cancel it (with a reason or without). Also what scheduling
+shares: a meeting as plain values and telling everyone on its list."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Message, Update
+from telegram.error import TelegramError
 
-from handlers.access.meetings import access_led_meeting
-from handlers.access.orgs import access_led_org
-from handlers.kit.actions import LEADERS, Act, CommandArgs, Reply, render
-from handlers.kit.buttons import MeetingId, OrgId
-from handlers.kit.chat import STALE_BUTTON, Refused
-from handlers.kit.flows import Custom, Day, Done, Entry, Flow, Form
-from handlers.kit.i18n import N_, Html
-from handlers.kit.pseudonyms import pseudonym
-from handlers.kit.ui import keyboard
-from handlers.labels import MEETING_KIND_LABELS
-from handlers.meetings import views
-from handlers.meetings.loading import (
-    drop_buttons,
-    list_messages,
-    meeting_info,
-    tell_then,
-    told_text,
+from handlers.access.meetings import (
+    access_led_meeting,
+    access_led_meeting_line,
+    access_own_line,
+    access_seen_meeting,
 )
+from handlers.access.orgs import access_led_org
+from handlers.kit.actions import LEADERS, MEMBERS, Act, CommandArgs, Reply, render
+from handlers.kit.buttons import MeetingId, OrgId
+from handlers.kit.chat import STALE_BUTTON, Refused, ReplyMarkup, deliver, deliver_many, send
+from handlers.kit.flows import Custom, Day, Done, Entry, Flow, Form
+from handlers.kit.i18n import N_, Html, Translator, translator
+from handlers.kit.pseudonyms import pseudonym
+from handlers.kit.ui import keyboard, person_name
+from handlers.labels import MEETING_KIND_LABELS
+from handlers.ledger import send_ics
+from handlers.meetings import views
 from handlers.menu import TEXT_INPUT
 from handlers.pickers import managed_orgs
 from rules.validation import DEFAULT_MAX_AHEAD, MAX_REASON, Invalid, clean_text
-from rules.vocabulary import MeetingState
+from rules.vocabulary import AttendanceStatus, MeetingState
 from storage import meetings as store
+from storage import people
 from storage.meetings import LIVE_STATES, MeetingError
-from storage.models import Meeting
+from storage.models import Meeting, PartyGroup, PartyOrganization
+from storage.orgs import TreeRow
 
 logger = logging.getLogger(__name__)
+Outgoing = tuple[int, Html, ReplyMarkup | None]  # a message to someone else: chat, text, buttons
+
+
+# -- shared with scheduling ---------------------------------------------------------------------
+
+
+async def meeting_info(session: AsyncSession, meeting: Meeting) -> views.MeetingInfo:
+    org = await session.get(PartyOrganization, meeting.party_organization_id)
+    group = (
+        await session.get(PartyGroup, meeting.party_group_id) if meeting.party_group_id else None
+    )
+    return views.MeetingInfo(
+        id=meeting.id,
+        org_id=meeting.party_organization_id,
+        org_name=org.name if org else "?",
+        group_name=group.name if group else None,
+        kind=meeting.kind,
+        state=meeting.state,
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        place=meeting.place,
+        online_url=meeting.online_url,
+        located=meeting.latitude is not None and meeting.longitude is not None,
+        topic=meeting.topic,
+        host=meeting.host,
+        recorder=meeting.recorder,
+        lecturer=meeting.lecturer,
+        cancelled_reason=meeting.cancelled_reason,
+    )
+
+
+async def list_messages(
+    act: Act, meeting_id: int,
+    write: Callable[[Translator, AttendanceStatus], tuple[Html, ReplyMarkup | None]],
+    *, skip: int | None = None,
+) -> list[Outgoing]:
+    """A message to everyone on a meeting's list (guests too) in their language, but `skip`."""
+    return [
+        (person.telegram_id, *write(translator(person.language), attendance.status))
+        for attendance, person in await store.roster(act.session, meeting_id)
+        if person.telegram_id != skip
+    ]
+
+
+def asking(message: str, **values: Any) -> Callable[[Act, Any], Awaitable[Html]]:
+    """A question that is its text only (a message id and its values)."""
+
+    async def ask(act: Act, form: Any) -> Html:
+        return act.t(message, **values)
+
+    return ask
+
+
+def told_text(t: Translator, told: int) -> Html:
+    return t.plural("{n} person was told.", "{n} people were told.", told)
+
+
+def tell_then(
+    act: Act, messages: Sequence[Outgoing],
+    report: Callable[[int], tuple[Html, ReplyMarkup | None]], *, drop: bool = False,
+) -> None:
+    """After the reply: deliver the messages, then tell the presser `report(how many arrived)`
+    (with `drop`, the pressed message loses its buttons first)."""
+    update, context = act.update, act.context
+
+    async def tell() -> None:
+        told = await deliver_many(context, messages)
+        if drop:
+            await drop_buttons(update)
+        text, markup = report(told)
+        await send(update, text, reply_markup=markup)
+
+    act.after(tell)
+
+
+async def drop_buttons(update: Update) -> None:
+    """Remove the buttons of the message whose button was pressed, keeping its text."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except TelegramError as exc:
+        logger.info("could not remove the buttons: %s", exc)
+
+
+# -- /meetings, the card, postponing and cancelling ------------------------------------------
+
 
 RECENT = timedelta(days=90)  # closed meetings shown in a leader's list
 PICK_ORG = N_("Meetings of which organization?")
 
 
-def picker(act: Act, rows: Any, page: int) -> Reply:
+def picker(act: Act, rows: Sequence[TreeRow], page: int) -> Reply:
     return Reply(act.t(PICK_ORG), views.org_picker(
         act.t, rows, page, lambda org: views.ListMeetings(org, 0), views.MeetingsPick))
 
@@ -124,17 +218,17 @@ async def live_meeting(act: Act, meeting_id: MeetingId) -> Meeting:
     return meeting
 
 
-class ChangeForm(Form):
-    """The meeting being postponed or cancelled."""
+class MeetingForm(Form):
+    """The meeting being postponed or cancelled, or asked leave from."""
 
     meeting: MeetingId
 
 
-async def start_postpone(act: Act, press: views.PostponeMeeting) -> ChangeForm:
-    return ChangeForm(meeting=MeetingId((await live_meeting(act, press.meeting)).id))
+async def start_postpone(act: Act, press: views.PostponeMeeting) -> MeetingForm:
+    return MeetingForm(meeting=MeetingId((await live_meeting(act, press.meeting)).id))
 
 
-async def ask_new_time(act: Act, form: ChangeForm) -> Html:
+async def ask_new_time(act: Act, form: MeetingForm) -> Html:
     meeting, t, tz = await access_led_meeting(act, form.meeting), act.t, act.settings.tzinfo
     return t("Postpone {kind} of {when}: type the new date and time as you would say it, for "
              "example tomorrow 9:00, next Wed 14:30 or {example}, or press a day. The length "
@@ -144,7 +238,7 @@ async def ask_new_time(act: Act, form: ChangeForm) -> Html:
              example=views.example_when(tz, act.now()))
 
 
-async def postpone(act: Act, form: ChangeForm, start: datetime) -> Any:
+async def postpone(act: Act, form: MeetingForm, start: datetime) -> Any:
     """The new start: postponed (the length stays), everyone on the list told."""
     tz, by = act.settings.tzinfo, act.actor.telegram_id
     meeting = await access_led_meeting(act, form.meeting)
@@ -171,7 +265,7 @@ async def postpone(act: Act, form: ChangeForm, start: datetime) -> Any:
 POSTPONE = Flow(
     name="postpone_meeting",
     prefix="pp",
-    form=ChangeForm,
+    form=MeetingForm,
     entry=Entry(views.PostponeMeeting, LEADERS, start_postpone),
     guard=lambda act, form: access_led_meeting(act, form.meeting),
     back=False,
@@ -184,13 +278,13 @@ async def ask_cancel(act: Act, press: views.AskCancel) -> Reply:
     return Reply(*views.cancel_question(act.t, act.settings.tzinfo, info))
 
 
-async def start_cancel(act: Act, press: views.ConfirmCancel) -> ChangeForm:
+async def start_cancel(act: Act, press: views.ConfirmCancel) -> MeetingForm:
     update = act.update
     act.after(lambda: drop_buttons(update))  # the question asked above is answered
-    return ChangeForm(meeting=MeetingId((await live_meeting(act, press.meeting)).id))
+    return MeetingForm(meeting=MeetingId((await live_meeting(act, press.meeting)).id))
 
 
-async def ask_cancel_reason(act: Act, form: ChangeForm) -> tuple[Html, list[list[Any]]]:
+async def ask_cancel_reason(act: Act, form: MeetingForm) -> tuple[Html, list[list[Any]]]:
     t, meeting = act.t, form.meeting
     return t("Type the reason members will see, or cancel without a reason."), [
         [views.CancelWithoutReason(meeting).button(t("Cancel without a reason"))],
@@ -218,7 +312,7 @@ async def cancel_meeting(act: Act, meeting_id: MeetingId, reason: str | None,
     return Done(shown)
 
 
-async def enter_cancel_reason(act: Act, form: ChangeForm, message: Message) -> Any:
+async def enter_cancel_reason(act: Act, form: MeetingForm, message: Message) -> Any:
     reason = clean_text(message.text, max_length=MAX_REASON)
     if isinstance(reason, Invalid):
         return reason
@@ -226,14 +320,14 @@ async def enter_cancel_reason(act: Act, form: ChangeForm, message: Message) -> A
 
 
 async def cancel_without_reason(
-    act: Act, form: ChangeForm, press: views.CancelWithoutReason
+    act: Act, form: MeetingForm, press: views.CancelWithoutReason
 ) -> Done:
     if press.meeting != form.meeting:
         raise Refused(STALE_BUTTON)
     return await cancel_meeting(act, form.meeting, None, act.t("Cancelling…"))
 
 
-async def keep_meeting(act: Act, form: ChangeForm, press: views.ShowMeeting) -> Reply:
+async def keep_meeting(act: Act, form: MeetingForm, press: views.ShowMeeting) -> Reply:
     """No, keep it: its card again."""
     return await show_card(act, press)
 
@@ -241,7 +335,7 @@ async def keep_meeting(act: Act, form: ChangeForm, press: views.ShowMeeting) -> 
 CANCEL = Flow(
     name="cancel_meeting",
     prefix="cx",
-    form=ChangeForm,
+    form=MeetingForm,
     entry=Entry(views.ConfirmCancel, LEADERS, start_cancel),
     guard=lambda act, form: access_led_meeting(act, form.meeting),
     back=False,
@@ -259,3 +353,127 @@ async def press_old_cancel_button(act: Act, press: views.CancelWithoutReason) ->
     if meeting.state is not MeetingState.CANCELLED:
         raise Refused(STALE_BUTTON)
     return Reply(act.t("This meeting was already cancelled."))
+
+
+# -- members answer --------------------------------------------------------------------------
+
+
+async def attend(act: Act, press: views.Attend) -> Reply:
+    """The member (or guest) will attend: their message shows the answer."""
+    meeting, line = await access_own_line(act, press.meeting)
+    try:
+        await store.answer(act.session, meeting, line.membership_id, attending=True)
+    except MeetingError as error:
+        raise Refused(views.MEETING_ERRORS.get(error.code, STALE_BUTTON)) from None
+    info = await meeting_info(act.session, meeting)
+    return Reply(views.member_text(act.t, act.settings.tzinfo, info, line.status),
+                 views.member_keyboard(act.t, info.id, line.status, info.state))
+
+
+async def start_leave(act: Act, press: views.AskLeave) -> MeetingForm:
+    """Only a member expected (or attending) may ask, once."""
+    meeting, line = await access_own_line(act, press.meeting)
+    if meeting.state not in LIVE_STATES:
+        raise Refused(views.MEETING_ERRORS["not_live"])
+    refusals = {
+        **dict.fromkeys(views.GUESTS, N_("Guests are not counted, so they need no leave.")),
+        **dict.fromkeys(views.ARRIVED, views.MEETING_ERRORS["already_present"]),
+        AttendanceStatus.LEAVE_REQUESTED:
+            N_("You have already asked for leave; your secretary will decide."),
+        AttendanceStatus.ON_LEAVE: N_("Your leave for this meeting is already approved."),
+    }
+    if line.status in refusals:
+        raise Refused(refusals[line.status])
+    return MeetingForm(meeting=MeetingId(meeting.id))
+
+
+async def ask_reason(act: Act, form: MeetingForm) -> tuple[Html, list[list[Any]]]:
+    meeting, _line = await access_own_line(act, form.meeting)
+    t = act.t
+    return t("Ask for leave from {kind}, {when}: why can you not attend? Type the reason; "
+             "your secretary will see it.", kind=t(MEETING_KIND_LABELS[meeting.kind]),
+             when=views.span_text(t, act.settings.tzinfo, meeting.starts_at, meeting.ends_at)), []
+
+
+async def attend_instead(act: Act, form: MeetingForm, press: views.Attend) -> Reply:
+    """"I will attend" while the reason is asked: no leave after all."""
+    return await attend(act, press)
+
+
+async def enter_reason(act: Act, form: MeetingForm, message: Message) -> Any:
+    """The typed reason: recorded, and the branch's leaders asked to decide."""
+    reason = clean_text(message.text, max_length=MAX_REASON)
+    if isinstance(reason, Invalid):
+        return reason
+    tz, session = act.settings.tzinfo, act.session
+    meeting, line = await access_own_line(act, form.meeting)
+    try:
+        await store.answer(session, meeting, line.membership_id, attending=False, reason=reason)
+    except MeetingError as error:
+        return Done(act.t(views.MEETING_ERRORS.get(error.code, STALE_BUTTON)))
+    info = await meeting_info(session, meeting)
+    person = await people.person_by_telegram_id(session, act.actor.telegram_id)
+    leaders = [(p.telegram_id, p.language)
+               for p, _org in await people.leaders_of(session, meeting.party_organization_id)]
+    others = [leader for leader in leaders if leader[0] != act.actor.telegram_id]
+    messages = []
+    for telegram_id, language in others or leaders:
+        t = translator(language)
+        name = person_name(t, person) if person is not None else "?"
+        messages.append((telegram_id, views.leave_request_text(t, tz, info, name, reason),
+                         views.leave_request_keyboard(t, line.id)))
+    logger.info("membership %s asked leave from meeting %s", line.membership_id, meeting.id)
+    t, asked = act.t, AttendanceStatus.LEAVE_REQUESTED
+    nobody = t("Nobody could be told yet; please tell your secretary yourself.")
+    tell_then(act, messages, lambda told: (
+        views.member_text(t, tz, info, asked) + ("" if told else "\n" + nobody),
+        views.member_keyboard(t, info.id, asked, info.state)))
+    return Done()
+
+
+LEAVE = Flow(
+    name="ask_leave",
+    prefix="lv",
+    form=MeetingForm,
+    entry=Entry(views.AskLeave, MEMBERS, start_leave),
+    guard=lambda act, form: access_own_line(act, form.meeting),
+    back=False,
+    steps=(Custom(key="reason", render=ask_reason, presses=((views.Attend, attend_instead),),
+                  messages=((TEXT_INPUT, enter_reason),)),),
+)
+
+
+async def decide_leave(act: Act, press: views.ApproveLeave | views.RefuseLeave) -> Reply:
+    """Once; a second press says it was decided already."""
+    approve = isinstance(press, views.ApproveLeave)
+    line = await access_led_meeting_line(act, press.attendance)
+    meeting, person = line.meeting, line.membership.person
+    if meeting.state not in LIVE_STATES:
+        raise Refused(views.MEETING_ERRORS["not_live"])
+    info = await meeting_info(act.session, meeting)
+    applied = await store.decide_leave(act.session, line, approve=approve,
+                                       by=act.actor.telegram_id)
+    t, tz, status = act.t, act.settings.tzinfo, line.status
+    name = person_name(t, person)
+    if not applied:
+        return Reply(t("The leave request of {name} was already decided or withdrawn.",
+                       name=name) + "\n" + views.meeting_line(t, tz, info))
+    logger.info("user %s %s leave on attendance %s", pseudonym(act.actor.telegram_id),
+                "approved" if approve else "refused", line.id)
+    done = (t("✅ Leave approved for {name}.", name=name) if approve
+            else t("❌ Leave refused for {name}.", name=name))
+    t = translator(person.language)
+    told = (t("✅ Your leave was approved.") if approve
+            else t("❌ Your leave request was not approved; you are expected to attend."))
+    text = views.member_text(t, tz, info, status, told)
+    markup = views.member_keyboard(t, info.id, status, info.state)
+    context, telegram_id = act.context, person.telegram_id
+    act.after(lambda: deliver(context, telegram_id, text, reply_markup=markup))
+    return Reply(done + "\n" + views.meeting_line(act.t, tz, info))
+
+
+async def calendar_file(act: Act, press: views.CalendarFile) -> None:
+    """The calendar file, for people on the list and the branch's leaders."""
+    meeting = await access_seen_meeting(act, press.meeting)
+    update, context, meeting_id = act.update, act.context, meeting.id
+    act.after(lambda: send_ics(update, context, meeting_id))  # it answers the press itself

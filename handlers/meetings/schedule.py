@@ -34,7 +34,7 @@ from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import keyboard
 from handlers.labels import MEETING_KIND_LABELS
 from handlers.meetings import views
-from handlers.meetings.loading import asking, list_messages, meeting_info, tell_then, told_text
+from handlers.meetings.manage import asking, list_messages, meeting_info, tell_then, told_text
 from handlers.menu import TEXT_INPUT, main_keyboard
 from handlers.pickers import managed_orgs
 from rules import meetings as rules

@@ -39,7 +39,7 @@ from handlers.kit.i18n import N_, Html, Translator, html_join
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import paged_rows, person_name
 from handlers.labels import MEETING_KIND_LABELS, WEEKDAYS
-from handlers.meetings.loading import asking
+from handlers.meetings.manage import asking
 from rules.dates import read_day, read_moment
 from rules.validation import MAX_TOPIC, Invalid, clean_text
 from rules.vocabulary import AttendanceStatus, MeetingKind
