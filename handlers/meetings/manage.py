@@ -25,7 +25,7 @@ from handlers.access.orgs import access_led_org
 from handlers.kit.actions import LEADERS, MEMBERS, Act, CommandArgs, Reply, render
 from handlers.kit.buttons import MeetingId, OrgId
 from handlers.kit.chat import STALE_BUTTON, Refused, ReplyMarkup, deliver, deliver_many, send
-from handlers.kit.flows import Custom, Day, Done, Entry, Flow, Form
+from handlers.kit.flows import AnyStep, Custom, Day, Done, Entry, Flow, Form
 from handlers.kit.i18n import N_, Html, Translator, translator
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import keyboard, person_name
@@ -55,22 +55,13 @@ async def meeting_info(session: AsyncSession, meeting: Meeting) -> views.Meeting
         await session.get(PartyGroup, meeting.party_group_id) if meeting.party_group_id else None
     )
     return views.MeetingInfo(
-        id=meeting.id,
-        org_id=meeting.party_organization_id,
-        org_name=org.name if org else "?",
-        group_name=group.name if group else None,
-        kind=meeting.kind,
-        state=meeting.state,
-        starts_at=meeting.starts_at,
-        ends_at=meeting.ends_at,
-        place=meeting.place,
+        id=meeting.id, org_id=meeting.party_organization_id, org_name=org.name if org else "?",
+        group_name=group.name if group else None, kind=meeting.kind, state=meeting.state,
+        starts_at=meeting.starts_at, ends_at=meeting.ends_at, place=meeting.place,
         online_url=meeting.online_url,
         located=meeting.latitude is not None and meeting.longitude is not None,
-        topic=meeting.topic,
-        host=meeting.host,
-        recorder=meeting.recorder,
-        lecturer=meeting.lecturer,
-        cancelled_reason=meeting.cancelled_reason,
+        topic=meeting.topic, host=meeting.host, recorder=meeting.recorder,
+        lecturer=meeting.lecturer, cancelled_reason=meeting.cancelled_reason,
     )
 
 
@@ -224,6 +215,16 @@ class MeetingForm(Form):
     meeting: MeetingId
 
 
+def one_step_flow(
+    name: str, prefix: str, entry: Entry[Any, MeetingForm], step: AnyStep, *,
+    guard: Callable[[Act, MeetingForm], Awaitable[object]] | None = None, cancel: bool = True,
+) -> Flow[MeetingForm]:
+    """A flow of one step about one meeting (by default one the actor runs), without ‹ Back."""
+    return Flow(name=name, prefix=prefix, form=MeetingForm, entry=entry, steps=(step,),
+                guard=guard or (lambda act, form: access_led_meeting(act, form.meeting)),
+                back=False, cancel=cancel)
+
+
 async def start_postpone(act: Act, press: views.PostponeMeeting) -> MeetingForm:
     return MeetingForm(meeting=MeetingId((await live_meeting(act, press.meeting)).id))
 
@@ -262,15 +263,9 @@ async def postpone(act: Act, form: MeetingForm, start: datetime) -> Any:
     return Done()
 
 
-POSTPONE = Flow(
-    name="postpone_meeting",
-    prefix="pp",
-    form=MeetingForm,
-    entry=Entry(views.PostponeMeeting, LEADERS, start_postpone),
-    guard=lambda act, form: access_led_meeting(act, form.meeting),
-    back=False,
-    steps=(Day(key="when", ask=ask_new_time, moment=True, accept=postpone),),
-)
+POSTPONE = one_step_flow(
+    "postpone_meeting", "pp", Entry(views.PostponeMeeting, LEADERS, start_postpone),
+    Day(key="when", ask=ask_new_time, moment=True, accept=postpone))
 
 
 async def ask_cancel(act: Act, press: views.AskCancel) -> Reply:
@@ -332,19 +327,13 @@ async def keep_meeting(act: Act, form: MeetingForm, press: views.ShowMeeting) ->
     return await show_card(act, press)
 
 
-CANCEL = Flow(
-    name="cancel_meeting",
-    prefix="cx",
-    form=MeetingForm,
-    entry=Entry(views.ConfirmCancel, LEADERS, start_cancel),
-    guard=lambda act, form: access_led_meeting(act, form.meeting),
-    back=False,
-    cancel=False,  # "Cancel" would read as cancelling the meeting: its own buttons say how
-    steps=(Custom(key="reason", render=ask_cancel_reason,
-                  presses=((views.CancelWithoutReason, cancel_without_reason),
-                           (views.ShowMeeting, keep_meeting)),
-                  messages=((TEXT_INPUT, enter_cancel_reason),)),),
-)
+CANCEL = one_step_flow(
+    "cancel_meeting", "cx", Entry(views.ConfirmCancel, LEADERS, start_cancel),
+    Custom(key="reason", render=ask_cancel_reason,
+           presses=((views.CancelWithoutReason, cancel_without_reason),
+                    (views.ShowMeeting, keep_meeting)),
+           messages=((TEXT_INPUT, enter_cancel_reason),)),
+    cancel=False)  # "Cancel" would read as cancelling the meeting: its own buttons say how
 
 
 async def press_old_cancel_button(act: Act, press: views.CancelWithoutReason) -> Reply:
@@ -431,16 +420,11 @@ async def enter_reason(act: Act, form: MeetingForm, message: Message) -> Any:
     return Done()
 
 
-LEAVE = Flow(
-    name="ask_leave",
-    prefix="lv",
-    form=MeetingForm,
-    entry=Entry(views.AskLeave, MEMBERS, start_leave),
-    guard=lambda act, form: access_own_line(act, form.meeting),
-    back=False,
-    steps=(Custom(key="reason", render=ask_reason, presses=((views.Attend, attend_instead),),
-                  messages=((TEXT_INPUT, enter_reason),)),),
-)
+LEAVE = one_step_flow(
+    "ask_leave", "lv", Entry(views.AskLeave, MEMBERS, start_leave),
+    Custom(key="reason", render=ask_reason, presses=((views.Attend, attend_instead),),
+           messages=((TEXT_INPUT, enter_reason),)),
+    guard=lambda act, form: access_own_line(act, form.meeting))
 
 
 async def decide_leave(act: Act, press: views.ApproveLeave | views.RefuseLeave) -> Reply:

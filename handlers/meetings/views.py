@@ -58,12 +58,8 @@ BAD_LINK = N_(
 )
 NOT_REGISTERED = N_("Meetings are for registered members. Register with /start.")
 SORRY = N_("Sorry, something went wrong. Please try again.")
-MARKERS = {
-    MeetingState.SCHEDULED: "🗓",
-    MeetingState.CHECKIN_OPEN: "✅",
-    MeetingState.CLOSED: "🔒",
-    MeetingState.CANCELLED: "✖",
-}
+MARKERS = {MeetingState.SCHEDULED: "🗓", MeetingState.CHECKIN_OPEN: "✅",
+           MeetingState.CLOSED: "🔒", MeetingState.CANCELLED: "✖"}
 
 
 # -- buttons --------------------------------------------------------------------------------
@@ -214,16 +210,12 @@ def series_days(day: date, count: int) -> list[date]:
 def span_text(t: Translator, tz: tzinfo, starts_at: datetime, ends_at: datetime) -> Html:
     """"2026-12-01 (Tuesday) 14:30–16:00" in the branch's time zone."""
     start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
-    weekday = t(WEEKDAYS[start.weekday()])
-    if start.date() == end.date():
-        return t(
-            "{date} ({weekday}) {start}–{end}", date=start.date().isoformat(), weekday=weekday,
-            start=start.strftime("%H:%M"), end=end.strftime("%H:%M"),
-        )
-    return t(
-        "{date} ({weekday}) {start} – {end}", date=start.date().isoformat(), weekday=weekday,
-        start=start.strftime("%H:%M"), end=end.strftime("%Y-%m-%d %H:%M"),
-    )
+    same_day = start.date() == end.date()
+    return t(N_("{date} ({weekday}) {start}–{end}") if same_day
+             else N_("{date} ({weekday}) {start} – {end}"),
+             date=start.date().isoformat(), weekday=t(WEEKDAYS[start.weekday()]),
+             start=start.strftime("%H:%M"), end=end.strftime("%H:%M" if same_day
+                                                             else "%Y-%m-%d %H:%M"))
 
 
 def start_text(tz: tzinfo, starts_at: datetime) -> str:
@@ -280,13 +272,9 @@ def details_lines(t: Translator, tz: tzinfo, info: MeetingInfo) -> list[Html]:
     if info.place:
         lines.append(t("Place: {place}", place=info.place))
     lines.append(t("Topic: {topic}", topic=info.topic))
-    if info.host:
-        lines.append(t("Host: {name}", name=info.host))
-    if info.recorder:
-        lines.append(t("Recorder: {name}", name=info.recorder))
-    if info.lecturer:
-        lines.append(t("Lecturer: {name}", name=info.lecturer))
-    return lines
+    people = ((N_("Host: {name}"), info.host), (N_("Recorder: {name}"), info.recorder),
+              (N_("Lecturer: {name}"), info.lecturer))
+    return lines + [t(label, name=name) for label, name in people if name]
 
 
 def member_keyboard(
@@ -389,25 +377,18 @@ def card_text(
         text.append(t("Location check-in: on"))
     if info.state is MeetingState.CANCELLED and info.cancelled_reason:
         text.append(t("Reason: {reason}", reason=info.cancelled_reason))
-    text.append(
-        t(
-            "Expected {expected} · attending {attending} · leave requested {requested} · "
-            "on leave {on_leave} · present {present}",
-            expected=len(counted),
-            attending=counted.count(AttendanceStatus.ATTENDING),
-            requested=counted.count(AttendanceStatus.LEAVE_REQUESTED),
-            on_leave=counted.count(AttendanceStatus.ON_LEAVE),
-            present=counted.count(AttendanceStatus.PRESENT),
-        )
-    )
+    text.append(t("Expected {expected} · attending {attending} · leave requested {requested} · "
+                  "on leave {on_leave} · present {present}", expected=len(counted),
+                  attending=counted.count(AttendanceStatus.ATTENDING),
+                  requested=counted.count(AttendanceStatus.LEAVE_REQUESTED),
+                  on_leave=counted.count(AttendanceStatus.ON_LEAVE),
+                  present=counted.count(AttendanceStatus.PRESENT)))
     if info.state is MeetingState.CLOSED:
         text.append(t("Absent {absent}", absent=counted.count(AttendanceStatus.ABSENT)))
     guests = [s for s in statuses if s in GUESTS]
     if guests:
-        text.append(
-            t("Guests: {invited} invited, {present} present", invited=len(guests),
-              present=guests.count(AttendanceStatus.GUEST_PRESENT))
-        )
+        text.append(t("Guests: {invited} invited, {present} present", invited=len(guests),
+                      present=guests.count(AttendanceStatus.GUEST_PRESENT)))
     requests = [(a, p) for a, p in lines if a.status is AttendanceStatus.LEAVE_REQUESTED]
     if requests:
         text.append(t("Waiting for a leave decision:"))
