@@ -66,7 +66,6 @@ class AddToList(ButtonData, prefix="ml:add"):
 
 
 def meeting_title(act: Act, meeting: Meeting) -> Html:
-    """Kind, topic and start."""
     t, start = act.t, meeting.starts_at.astimezone(act.settings.tzinfo)
     return t("{kind} «{topic}», {when}", kind=t(MEETING_KIND_LABELS[meeting.kind]),
              topic=meeting.topic, when=start.strftime("%Y-%m-%d %H:%M"))

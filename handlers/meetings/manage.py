@@ -25,7 +25,7 @@ from handlers.access.orgs import access_led_org
 from handlers.kit.actions import LEADERS, MEMBERS, Act, CommandArgs, Reply, render
 from handlers.kit.buttons import MeetingId, OrgId
 from handlers.kit.chat import STALE_BUTTON, Refused, ReplyMarkup, deliver, deliver_many, send
-from handlers.kit.flows import AnyStep, Custom, Day, Done, Entry, Flow, Form
+from handlers.kit.flows import AnyStep, Custom, Day, Done, Entry, Flow, Form, Option
 from handlers.kit.i18n import N_, Html, Translator, translator
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import keyboard, person_name
@@ -37,6 +37,7 @@ from handlers.pickers import managed_orgs
 from rules.validation import DEFAULT_MAX_AHEAD, MAX_REASON, Invalid, clean_text
 from rules.vocabulary import AttendanceStatus, MeetingState
 from storage import meetings as store
+from storage import orgs as org_store
 from storage import people
 from storage.meetings import LIVE_STATES, MeetingError
 from storage.models import Meeting, PartyGroup, PartyOrganization
@@ -85,6 +86,11 @@ def asking(message: str, **values: Any) -> Callable[[Act, Any], Awaitable[Html]]
         return act.t(message, **values)
 
     return ask
+
+
+async def group_options(act: Act, form: Any) -> list[Option]:
+    """The party groups of the form's organization (`form.org`)."""
+    return [Option(str(g.id), g.name) for g in await org_store.groups_of(act.session, form.org)]
 
 
 def told_text(t: Translator, told: int) -> Html:

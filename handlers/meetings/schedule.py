@@ -16,25 +16,14 @@ from handlers.access.orgs import access_led_org
 from handlers.kit.actions import LEADERS, Act, CommandArgs, Reply
 from handlers.kit.buttons import MeetingId, OrgId
 from handlers.kit.chat import STALE_BUTTON, Refused, send, show
-from handlers.kit.flows import (
-    Choose,
-    Custom,
-    Day,
-    Done,
-    Entry,
-    Flow,
-    Form,
-    Next,
-    Option,
-    Problem,
-    Text,
-)
+from handlers.kit.flows import Flow
 from handlers.kit.i18n import N_, Html, Translator, html_join, in_every_language
 from handlers.kit.pseudonyms import pseudonym
+from handlers.kit.steps import Choose, Custom, Day, Done, Entry, Form, Next, Option, Problem, Text
 from handlers.kit.ui import keyboard
 from handlers.labels import MEETING_KIND_LABELS
-from handlers.meetings import views
-from handlers.meetings.manage import asking, list_messages, meeting_info, tell_then, told_text
+from handlers.meetings import manage, views
+from handlers.meetings.manage import asking, group_options
 from handlers.menu import TEXT_INPUT, main_keyboard
 from handlers.pickers import managed_orgs
 from rules import meetings as rules
@@ -105,7 +94,6 @@ async def schedulable_org(act: Act, org_id: OrgId) -> PartyOrganization:
 
 
 async def choose_org(act: Act, press: views.ScheduleFor) -> Reply:
-    """Which kind of meeting, for this organization."""
     org = await schedulable_org(act, press.org)
     return Reply(*views.kind_question(act.t, press.org, org.name))
 
@@ -128,16 +116,11 @@ async def start(act: Act, press: views.ChooseKind) -> ScheduleForm:
 
 
 def limited(limit: int) -> Callable[[Act, ScheduleForm, str], Awaitable[Any]]:
-    """Typed text of at most `limit` characters."""
 
     async def read(act: Act, form: ScheduleForm, text: str) -> Any:
         return clean_text(text, max_length=limit)
 
     return read
-
-
-async def group_options(act: Act, form: ScheduleForm) -> list[Option]:
-    return [Option(str(g.id), g.name) for g in await org_store.groups_of(act.session, form.org)]
 
 
 async def ask_when(act: Act, form: ScheduleForm) -> Html:
@@ -323,7 +306,6 @@ async def summary(act: Act, form: ScheduleForm) -> tuple[Html, list[list[Any]]]:
 
 
 async def change_when(act: Act, form: ScheduleForm, press: views.ChangeWhen) -> Next:
-    """Type the date and time again; the other answers are kept."""
     return Next({"when": None}, to="when")
 
 
@@ -344,7 +326,7 @@ async def schedule_it(act: Act, form: ScheduleForm, press: views.ScheduleIt) -> 
                            [views.cancel_button(t)]])
         act.after(lambda: send(update, text, reply_markup=markup))
         return Next({}, stay=True)  # the summary again: who is expected may have changed
-    info = await meeting_info(act.session, created[0])
+    info = await manage.meeting_info(act.session, created[0])
     heading = N_("📅 <b>New meetings</b> (monthly)") if len(created) > 1 else N_(
         "📅 <b>New meeting</b>")
     also = ", ".join(views.start_text(tz, m.starts_at) for m in created[1:])
@@ -355,14 +337,14 @@ async def schedule_it(act: Act, form: ScheduleForm, press: views.ScheduleIt) -> 
             text += "\n" + t("Also on: {dates}. Answer for each in 📅 Meetings.", dates=also)
         return text, views.member_keyboard(t, info.id, status, info.state)
 
-    messages = await list_messages(act, info.id, write)
+    messages = await manage.list_messages(act, info.id, write)
     logger.info("user %s scheduled %d %s meeting(s) for org %s", pseudonym(by), len(created),
                 plan.kind.value, plan.org_id)
     t, opened = act.t, views.ShowMeeting(MeetingId(info.id))
     # The summary loses its buttons and stays as the record of what was scheduled.
-    tell_then(act, messages, lambda told: (
+    manage.tell_then(act, messages, lambda told: (
         t.plural("{n} meeting scheduled.", "{n} meetings scheduled.", len(created))
-        + "\n" + told_text(t, told),
+        + "\n" + manage.told_text(t, told),
         keyboard([[opened.button(t("Open the meeting"))]])), drop=True)
     return Done()
 

@@ -87,7 +87,7 @@ class Me(ButtonData, prefix="ms:me"):
 
 
 class ScheduleIt(ButtonData, prefix="ms:ok"):
-    """Schedule as summarised."""
+    pass
 
 
 class ChangeWhen(ButtonData, prefix="ms:redate"):

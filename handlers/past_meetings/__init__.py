@@ -39,7 +39,7 @@ from handlers.kit.i18n import N_, Html, Translator, html_join
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import paged_rows, person_name
 from handlers.labels import MEETING_KIND_LABELS, WEEKDAYS
-from handlers.meetings.manage import asking
+from handlers.meetings.manage import asking, group_options
 from rules.dates import read_day, read_moment
 from rules.validation import MAX_TOPIC, Invalid, clean_text
 from rules.vocabulary import AttendanceStatus, MeetingKind
@@ -91,8 +91,6 @@ class PeopleDone(ButtonData, prefix="pm:next"):
 
 
 class PastMeetingForm(Form):
-    """What the secretary has told so far."""
-
     org: OrgId
     kind: MeetingKind | None = None
     group: int | None = None
@@ -124,10 +122,6 @@ async def kind_options(act: Act, form: PastMeetingForm) -> list[Option]:
     groups = await org_store.groups_of(act.session, form.org)
     return [Option(k.value, act.t(MEETING_KIND_LABELS[k])) for k in MeetingKind
             if k is not MeetingKind.GROUP or groups]
-
-
-async def group_options(act: Act, form: PastMeetingForm) -> list[Option]:
-    return [Option(str(g.id), g.name) for g in await org_store.groups_of(act.session, form.org)]
 
 
 async def ask_day(act: Act, form: PastMeetingForm) -> Html:
