@@ -45,6 +45,8 @@ from storage.orgs import TreeRow
 
 logger = logging.getLogger(__name__)
 Outgoing = tuple[int, Html, ReplyMarkup | None]  # a message to someone else: chat, text, buttons
+# The message of one person on a meeting's list, in their language, for their status.
+Writer = Callable[[Translator, AttendanceStatus], tuple[Html, ReplyMarkup | None]]
 
 
 # -- shared with scheduling ---------------------------------------------------------------------
@@ -67,9 +69,7 @@ async def meeting_info(session: AsyncSession, meeting: Meeting) -> views.Meeting
 
 
 async def list_messages(
-    act: Act, meeting_id: int,
-    write: Callable[[Translator, AttendanceStatus], tuple[Html, ReplyMarkup | None]],
-    *, skip: int | None = None,
+    act: Act, meeting_id: int, write: Writer, *, skip: int | None = None
 ) -> list[Outgoing]:
     """A message to everyone on a meeting's list (guests too) in their language, but `skip`."""
     return [
