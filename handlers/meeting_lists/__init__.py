@@ -35,10 +35,8 @@ __all__ = ["ACTIONS", "FLOWS", "AddToList", "EditList", "RemoveFromList"]
 
 CANCELLED = N_("This meeting was cancelled.")
 ERRORS = {
-    "list_follows": N_(
-        "Until check-in opens, the list follows the branch's members by itself: nothing to "
-        "change by hand."
-    ),
+    "list_follows": N_("Until check-in opens, the list follows the branch's members by "
+                       "itself: nothing to change by hand."),
     "already_on_list": N_("{name} is already on the list."),
     "not_in_branch": N_("{name} is not a member of this meeting's branch."),
     "not_live": CANCELLED,

@@ -133,11 +133,6 @@ RECENT = timedelta(days=90)  # closed meetings shown in a leader's list
 PICK_ORG = N_("Meetings of which organization?")
 
 
-def picker(act: Act, rows: Sequence[TreeRow], page: int) -> Reply:
-    return Reply(act.t(PICK_ORG), views.org_picker(
-        act.t, rows, page, lambda org: views.ListMeetings(org, 0), views.MeetingsPick))
-
-
 async def list_meetings(act: Act, _: CommandArgs) -> None:
     """/meetings: my upcoming meetings with my answer; leaders also get the branch's list."""
     t, tz, actor = act.t, act.settings.tzinfo, act.actor
@@ -156,9 +151,9 @@ async def list_meetings(act: Act, _: CommandArgs) -> None:
     if not mine and not leads:
         replies.append(Reply(t("You have no upcoming meetings.")))
     if len(orgs) == 1:
-        replies.append(await branch_list(act, OrgId(orgs[0].org.id), 0))
+        replies.append(await show_list(act, views.ListMeetings(OrgId(orgs[0].org.id), 0)))
     elif orgs:
-        replies.append(picker(act, orgs, 0))
+        replies.append(await turn_list_page(act, views.MeetingsPick(0), orgs))
     elif leads:
         replies.append(Reply(t("There is no branch to schedule meetings for yet.")))
     update = act.update
@@ -170,16 +165,20 @@ async def list_meetings(act: Act, _: CommandArgs) -> None:
     act.after(show_all)
 
 
-async def turn_list_page(act: Act, press: views.MeetingsPick) -> Reply:
-    return picker(act, await managed_orgs(act.session, act.actor, member_kinds_only=True),
-                  press.page)
+async def turn_list_page(act: Act, press: views.MeetingsPick,
+                         rows: Sequence[TreeRow] = ()) -> Reply:
+    """The organizations the actor runs (`rows`: loaded already), a page at a time."""
+    rows = rows or await managed_orgs(act.session, act.actor, member_kinds_only=True)
+    return Reply(act.t(PICK_ORG), views.org_picker(
+        act.t, rows, press.page, lambda org: views.ListMeetings(org, 0), views.MeetingsPick))
 
 
-async def branch_list(act: Act, org_id: OrgId, page: int) -> Reply:
+async def show_list(act: Act, press: views.ListMeetings) -> Reply:
     """A branch's live meetings (soonest first), then those closed recently (latest first)."""
     # Lazily: past meetings (and check-in, which it imports) build on this feature.
     from handlers.past_meetings import RecordPastMeeting
 
+    org_id = press.org
     org = await access_led_org(act, org_id)
     now = act.now()
     found = await store.meetings_between(
@@ -192,12 +191,8 @@ async def branch_list(act: Act, org_id: OrgId, page: int) -> Reply:
     closed = sorted((m for m in found if m.state is MeetingState.CLOSED),
                     key=lambda m: m.starts_at, reverse=True)
     return Reply(*views.branch_meetings(
-        act.t, act.settings.tzinfo, org_id, org.name, live, closed, page, several=several,
+        act.t, act.settings.tzinfo, org_id, org.name, live, closed, press.page, several=several,
         record_past=RecordPastMeeting(org_id)))
-
-
-async def show_list(act: Act, press: views.ListMeetings) -> Reply:
-    return await branch_list(act, press.org, press.page)
 
 
 async def show_card(act: Act, press: views.ShowMeeting) -> Reply:

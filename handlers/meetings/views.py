@@ -49,13 +49,10 @@ MEETING_ERRORS = {
     "not_expected": N_("You are not on the list for this meeting."),
     "already_present": N_("You have already checked in at this meeting."),
 }
-CLASH_WITH = N_(
-    "That time clashes with another meeting of the branch: {kind}, {when}. "
-    "Please type another date and time."
-)
-BAD_LINK = N_(
-    "That is not a web link. Please send the meeting link starting with https:// or http://."
-)
+CLASH_WITH = N_("That time clashes with another meeting of the branch: {kind}, {when}. "
+                "Please type another date and time.")
+BAD_LINK = N_("That is not a web link. Please send the meeting link starting with https:// or "
+              "http://.")
 NOT_REGISTERED = N_("Meetings are for registered members. Register with /start.")
 SORRY = N_("Sorry, something went wrong. Please try again.")
 MARKERS = {MeetingState.SCHEDULED: "🗓", MeetingState.CHECKIN_OPEN: "✅",

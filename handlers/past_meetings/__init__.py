@@ -58,13 +58,10 @@ MARKS = {AttendanceStatus.PRESENT: "✅", AttendanceStatus.ON_LEAVE: "🟡",
          AttendanceStatus.ABSENT: "❌"}
 ERRORS = {
     "in_future": N_("That day is in the future. Schedule a coming meeting with /schedule."),
-    "before_branch": N_(
-        "That day is before the branch existed (it is known from {day}). Please check the "
-        "date."
-    ),
-    "same_day": N_(
-        "A meeting of this kind is already recorded on that day; it is not entered twice."
-    ),
+    "before_branch": N_("That day is before the branch existed (it is known from {day}). "
+                        "Please check the date."),
+    "same_day": N_("A meeting of this kind is already recorded on that day; it is not entered "
+                   "twice."),
     "group_needed": N_("Please choose the party group again."),
     "not_in_branch": N_("The members of the branch changed meanwhile. Please start again."),
 }
