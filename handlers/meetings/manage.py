@@ -23,10 +23,10 @@ from handlers.access.meetings import (
 )
 from handlers.access.orgs import access_led_org
 from handlers.kit.actions import LEADERS, MEMBERS, Act, CommandArgs, Reply, render
-from handlers.kit.buttons import MeetingId, OrgId
+from handlers.kit.buttons import AttendanceId, MeetingId, OrgId
 from handlers.kit.chat import STALE_BUTTON, Refused, ReplyMarkup, deliver, deliver_many, send
 from handlers.kit.flows import AnyStep, Custom, Day, Done, Entry, Flow, Form, Option
-from handlers.kit.i18n import N_, Html, Translator, translator
+from handlers.kit.i18n import BLANK, N_, Html, Translator, translator
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import keyboard, person_name
 from handlers.labels import MEETING_KIND_LABELS
@@ -144,8 +144,7 @@ async def list_meetings(act: Act, _: CommandArgs) -> None:
         for meeting, line in await store.upcoming_for(act.session, actor.membership_id,
                                                       act.now()):
             info = await meeting_info(act.session, meeting)
-            mine.append(Reply(views.member_text(t, tz, info, line.status),
-                              views.member_keyboard(t, info.id, line.status, info.state)))
+            mine.append(Reply(*views.member_message(t, tz, info, line.status)))
     orgs = await managed_orgs(act.session, actor, member_kinds_only=True) if leads else []
     replies = [Reply(t("<b>Your upcoming meetings</b>")), *mine] if mine else []
     if not mine and not leads:
@@ -253,10 +252,9 @@ async def postpone(act: Act, form: MeetingForm, start: datetime) -> Any:
             return Done(act.t(problem.message, **problem.values))
         return problem
     info = await meeting_info(act.session, meeting)
-    messages = await list_messages(act, meeting.id, lambda t, status: (
-        views.member_text(t, tz, info, status, t("⏰ <b>Meeting moved</b> (it was on {when})",
-                                                 when=views.start_text(tz, before))),
-        views.member_keyboard(t, info.id, status, info.state)), skip=by)
+    messages = await list_messages(act, meeting.id, lambda t, status: views.member_message(
+        t, tz, info, status, t("⏰ <b>Meeting moved</b> (it was on {when})",
+                               when=views.start_text(tz, before))), skip=by)
     logger.info("user %s postponed meeting %s", pseudonym(by), meeting.id)
     t, lines = act.t, await store.roster(act.session, meeting.id)
     tell_then(act, messages, lambda told: views.card(
@@ -356,8 +354,7 @@ async def attend(act: Act, press: views.Attend) -> Reply:
     except MeetingError as error:
         raise Refused(views.MEETING_ERRORS.get(error.code, STALE_BUTTON)) from None
     info = await meeting_info(act.session, meeting)
-    return Reply(views.member_text(act.t, act.settings.tzinfo, info, line.status),
-                 views.member_keyboard(act.t, info.id, line.status, info.state))
+    return Reply(*views.member_message(act.t, act.settings.tzinfo, info, line.status))
 
 
 async def start_leave(act: Act, press: views.AskLeave) -> MeetingForm:
@@ -410,14 +407,13 @@ async def enter_reason(act: Act, form: MeetingForm, message: Message) -> Any:
     for telegram_id, language in others or leaders:
         t = translator(language)
         name = person_name(t, person) if person is not None else "?"
-        messages.append((telegram_id, views.leave_request_text(t, tz, info, name, reason),
-                         views.leave_request_keyboard(t, line.id)))
+        messages.append((telegram_id, *views.leave_request(t, tz, info, name, reason,
+                                                           AttendanceId(line.id))))
     logger.info("membership %s asked leave from meeting %s", line.membership_id, meeting.id)
     t, asked = act.t, AttendanceStatus.LEAVE_REQUESTED
     nobody = t("Nobody could be told yet; please tell your secretary yourself.")
-    tell_then(act, messages, lambda told: (
-        views.member_text(t, tz, info, asked) + ("" if told else "\n" + nobody),
-        views.member_keyboard(t, info.id, asked, info.state)))
+    tell_then(act, messages, lambda told: views.member_message(
+        t, tz, info, asked, footer=BLANK if told else nobody))
     return Done()
 
 
@@ -450,8 +446,7 @@ async def decide_leave(act: Act, press: views.ApproveLeave | views.RefuseLeave) 
     t = translator(person.language)
     told = (t("✅ Your leave was approved.") if approve
             else t("❌ Your leave request was not approved; you are expected to attend."))
-    text = views.member_text(t, tz, info, status, told)
-    markup = views.member_keyboard(t, info.id, status, info.state)
+    text, markup = views.member_message(t, tz, info, status, told)
     context, telegram_id = act.context, person.telegram_id
     act.after(lambda: deliver(context, telegram_id, text, reply_markup=markup))
     return Reply(done + "\n" + views.meeting_line(act.t, tz, info))

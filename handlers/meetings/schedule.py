@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from telegram import InlineKeyboardMarkup, KeyboardButton, Message, ReplyKeyboardMarkup
+from telegram import KeyboardButton, Message, ReplyKeyboardMarkup
 from telegram.ext import filters
 
 from handlers.access.orgs import access_led_org
@@ -17,7 +17,7 @@ from handlers.kit.actions import LEADERS, Act, CommandArgs, Reply
 from handlers.kit.buttons import MeetingId, OrgId
 from handlers.kit.chat import STALE_BUTTON, Refused, send, show
 from handlers.kit.flows import Flow
-from handlers.kit.i18n import N_, Html, Translator, html_join, in_every_language
+from handlers.kit.i18n import BLANK, N_, Html, html_join, in_every_language
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.steps import Choose, Custom, Day, Done, Entry, Form, Next, Option, Problem, Text
 from handlers.kit.ui import keyboard
@@ -29,7 +29,7 @@ from handlers.pickers import managed_orgs
 from rules import meetings as rules
 from rules.tree import MEMBER_KINDS
 from rules.validation import MAX_PERSON, MAX_PLACE, MAX_TOPIC, Invalid, clean_link, clean_text
-from rules.vocabulary import AttendanceStatus, MeetingKind, MeetingState, MembershipState
+from rules.vocabulary import MeetingKind, MeetingState, MembershipState
 from storage import meetings as store
 from storage import orgs as org_store
 from storage import people
@@ -331,13 +331,9 @@ async def schedule_it(act: Act, form: ScheduleForm, press: views.ScheduleIt) -> 
         "📅 <b>New meeting</b>")
     also = ", ".join(views.start_text(tz, m.starts_at) for m in created[1:])
 
-    def write(t: Translator, status: AttendanceStatus) -> tuple[Html, InlineKeyboardMarkup | None]:
-        text = views.member_text(t, tz, info, status, t(heading))
-        if also:
-            text += "\n" + t("Also on: {dates}. Answer for each in 📅 Meetings.", dates=also)
-        return text, views.member_keyboard(t, info.id, status, info.state)
-
-    messages = await manage.list_messages(act, info.id, write)
+    messages = await manage.list_messages(act, info.id, lambda t, status: views.member_message(
+        t, tz, info, status, t(heading),
+        t("Also on: {dates}. Answer for each in 📅 Meetings.", dates=also) if also else BLANK))
     logger.info("user %s scheduled %d %s meeting(s) for org %s", pseudonym(by), len(created),
                 plan.kind.value, plan.org_id)
     t, opened = act.t, views.ShowMeeting(MeetingId(info.id))

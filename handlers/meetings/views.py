@@ -289,13 +289,14 @@ def member_keyboard(
     return keyboard([answers, [CalendarFile(meeting).button(t("📆 Add to calendar"))]])
 
 
-def member_text(
-    t: Translator, tz: tzinfo, info: MeetingInfo, status: AttendanceStatus, heading: Html = BLANK
-) -> Html:
-    lines = [heading] if heading else []
-    lines += details_lines(t, tz, info)
-    lines.append(t(ANSWER_LABELS[status]))
-    return html_join("\n", lines)
+def member_message(
+    t: Translator, tz: tzinfo, info: MeetingInfo, status: AttendanceStatus,
+    heading: Html = BLANK, footer: Html = BLANK,
+) -> tuple[Html, InlineKeyboardMarkup | None]:
+    """A member's message about a meeting: the details, their answer and their buttons."""
+    lines = [heading, *details_lines(t, tz, info), t(ANSWER_LABELS[status]), footer]
+    return (html_join("\n", [line for line in lines if line]),
+            member_keyboard(t, info.id, status, info.state))
 
 
 def meeting_line(t: Translator, tz: tzinfo, info: MeetingInfo) -> Html:
@@ -303,20 +304,16 @@ def meeting_line(t: Translator, tz: tzinfo, info: MeetingInfo) -> Html:
              when=span_text(t, tz, info.starts_at, info.ends_at))
 
 
-def leave_request_text(
-    t: Translator, tz: tzinfo, info: MeetingInfo, name: str, reason: str | None
-) -> Html:
+def leave_request(
+    t: Translator, tz: tzinfo, info: MeetingInfo, name: str, reason: str | None, line: AttendanceId
+) -> tuple[Html, InlineKeyboardMarkup]:
+    """What the branch's leaders are asked to decide."""
     return html_join("\n", [
         t("🙋 <b>Leave request</b> from {name}", name=name),
         meeting_line(t, tz, info),
         t("Reason: {reason}", reason=reason or t("not given")),
-    ])
-
-
-def leave_request_keyboard(t: Translator, attendance: int) -> InlineKeyboardMarkup:
-    line = AttendanceId(attendance)
-    return keyboard([[ApproveLeave(line).button(t("✅ Approve leave")),
-                      RefuseLeave(line).button(t("❌ Refuse"))]])
+    ]), keyboard([[ApproveLeave(line).button(t("✅ Approve leave")),
+                   RefuseLeave(line).button(t("❌ Refuse"))]])
 
 
 def cancelled_text(t: Translator, tz: tzinfo, info: MeetingInfo, reason: str | None) -> Html:
@@ -360,16 +357,15 @@ def branch_meetings(
     return title, paged(t, items, page, lambda to: ListMeetings(org, to), extra)
 
 
-def card_text(
-    t: Translator, tz: tzinfo, info: MeetingInfo, lines: Sequence[tuple[Attendance, Person]]
-) -> Html:
+def card(
+    t: Translator, tz: tzinfo, info: MeetingInfo, lines: Sequence[tuple[Attendance, Person]],
+    note: Html | None = None,
+) -> tuple[Html, InlineKeyboardMarkup]:
     """Details, state and the counts of answers; leave requests waiting for a decision."""
     statuses = [a.status for a, _p in lines]
     counted = [s for s in statuses if s not in GUESTS]
-    text = [
-        *details_lines(t, tz, info),
-        t("State: {state}", state=t(MEETING_STATE_LABELS[info.state])),
-    ]
+    text = [*([note, BLANK] if note else []), *details_lines(t, tz, info),
+            t("State: {state}", state=t(MEETING_STATE_LABELS[info.state]))]
     if info.located:
         text.append(t("Location check-in: on"))
     if info.state is MeetingState.CANCELLED and info.cancelled_reason:
@@ -394,7 +390,7 @@ def card_text(
                      reason=a.leave_reason or t("not given"))
             for a, p in requests[:MAX_LEAVE_SHOWN]
         ]
-    return html_join("\n", text)
+    return html_join("\n", text), card_keyboard(t, info)
 
 
 def card_keyboard(t: Translator, info: MeetingInfo) -> InlineKeyboardMarkup:
@@ -415,14 +411,6 @@ def card_keyboard(t: Translator, info: MeetingInfo) -> InlineKeyboardMarkup:
         rows.append([CalendarFile(meeting).button(t("📆 Add to calendar"))])
     rows.append([ListMeetings(OrgId(info.org_id), 0).button(t("‹ Meetings"))])
     return keyboard(rows)
-
-
-def card(
-    t: Translator, tz: tzinfo, info: MeetingInfo, lines: Sequence[tuple[Attendance, Person]],
-    note: Html | None = None,
-) -> tuple[Html, InlineKeyboardMarkup]:
-    text = card_text(t, tz, info, lines)
-    return (note + "\n\n" + text if note else text), card_keyboard(t, info)
 
 
 def cancel_question(
