@@ -116,6 +116,7 @@ async def start(act: Act, press: views.ChooseKind) -> ScheduleForm:
 
 
 def limited(limit: int) -> Callable[[Act, ScheduleForm, str], Awaitable[Any]]:
+    """Typed text of at most `limit` characters."""
 
     async def read(act: Act, form: ScheduleForm, text: str) -> Any:
         return clean_text(text, max_length=limit)

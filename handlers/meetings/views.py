@@ -84,7 +84,7 @@ class Me(ButtonData, prefix="ms:me"):
 
 
 class ScheduleIt(ButtonData, prefix="ms:ok"):
-    pass
+    """Schedule as summarised."""
 
 
 class ChangeWhen(ButtonData, prefix="ms:redate"):
