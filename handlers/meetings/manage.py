@@ -202,11 +202,15 @@ async def show_card(act: Act, press: views.ShowMeeting) -> Reply:
     return Reply(*views.card(act.t, act.settings.tzinfo, info, lines))
 
 
-async def live_meeting(act: Act, meeting_id: MeetingId) -> Meeting:
-    meeting = await access_led_meeting(act, meeting_id)
+def live(meeting: Meeting) -> Meeting:
+    """The meeting, unless it is closed or cancelled (then the actor is told so)."""
     if meeting.state not in LIVE_STATES:
         raise Refused(views.MEETING_ERRORS["not_live"])
     return meeting
+
+
+async def live_meeting(act: Act, meeting_id: MeetingId) -> Meeting:
+    return live(await access_led_meeting(act, meeting_id))
 
 
 class MeetingForm(Form):
@@ -360,8 +364,7 @@ async def attend(act: Act, press: views.Attend) -> Reply:
 async def start_leave(act: Act, press: views.AskLeave) -> MeetingForm:
     """Only a member expected (or attending) may ask, once."""
     meeting, line = await access_own_line(act, press.meeting)
-    if meeting.state not in LIVE_STATES:
-        raise Refused(views.MEETING_ERRORS["not_live"])
+    live(meeting)
     refusals = {
         **dict.fromkeys(views.GUESTS, N_("Guests are not counted, so they need no leave.")),
         **dict.fromkeys(views.ARRIVED, views.MEETING_ERRORS["already_present"]),
@@ -428,9 +431,7 @@ async def decide_leave(act: Act, press: views.ApproveLeave | views.RefuseLeave) 
     """Once; a second press says it was decided already."""
     approve = isinstance(press, views.ApproveLeave)
     line = await access_led_meeting_line(act, press.attendance)
-    meeting, person = line.meeting, line.membership.person
-    if meeting.state not in LIVE_STATES:
-        raise Refused(views.MEETING_ERRORS["not_live"])
+    meeting, person = live(line.meeting), line.membership.person
     info = await meeting_info(act.session, meeting)
     applied = await store.decide_leave(act.session, line, approve=approve,
                                        by=act.actor.telegram_id)
