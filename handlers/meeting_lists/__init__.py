@@ -14,13 +14,21 @@ from telegram import Message
 
 from handlers.access.meetings import access_led_meeting, access_led_meeting_line
 from handlers.kit.actions import LEADERS, Act, Action, Reply
-from handlers.kit.buttons import AttendanceId, ButtonData, MeetingId, MembershipId
+from handlers.kit.buttons import AttendanceId, MeetingId, MembershipId
 from handlers.kit.chat import STALE_BUTTON, Refused
 from handlers.kit.flows import Custom, Done, Entry, Flow, Form
-from handlers.kit.i18n import N_, Html, html_join
+from handlers.kit.i18n import N_, Html
 from handlers.kit.pseudonyms import pseudonym
-from handlers.kit.ui import paged, person_name
-from handlers.labels import MEETING_KIND_LABELS
+from handlers.kit.ui import person_name
+from handlers.meeting_lists.views import (
+    CANCELLED,
+    ERRORS,
+    AddToList,
+    EditList,
+    RemoveFromList,
+    list_editor,
+    meeting_title,
+)
 from handlers.meetings import ShowRoster
 from handlers.menu import TEXT_INPUT
 from rules.validation import MAX_REASON, Invalid, clean_text
@@ -33,42 +41,6 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["ACTIONS", "FLOWS", "AddToList", "EditList", "RemoveFromList"]
 
-CANCELLED = N_("This meeting was cancelled.")
-ERRORS = {
-    "list_follows": N_("Until check-in opens, the list follows the branch's members by "
-                       "itself: nothing to change by hand."),
-    "already_on_list": N_("{name} is already on the list."),
-    "not_in_branch": N_("{name} is not a member of this meeting's branch."),
-    "not_live": CANCELLED,
-}
-
-
-class EditList(ButtonData, prefix="ml:edit"):
-    """Who is on the list (➖) and who could be added (➕), a page at a time."""
-
-    meeting: MeetingId
-    page: int
-
-
-class RemoveFromList(ButtonData, prefix="ml:rm"):
-    """Take this line off the list: the reason is typed next."""
-
-    attendance: AttendanceId
-
-
-class AddToList(ButtonData, prefix="ml:add"):
-    """Put this member on the list: the reason is typed next."""
-
-    meeting: MeetingId
-    membership: MembershipId
-
-
-def meeting_title(act: Act, meeting: Meeting) -> Html:
-    t, start = act.t, meeting.starts_at.astimezone(act.settings.tzinfo)
-    return t("{kind} «{topic}», {when}", kind=t(MEETING_KIND_LABELS[meeting.kind]),
-             topic=meeting.topic, when=start.strftime("%Y-%m-%d %H:%M"))
-
-
 def refuse_unless_fixed(act: Act, meeting: Meeting) -> None:
     if meeting.state is MeetingState.CANCELLED:
         raise Refused(CANCELLED)
@@ -77,8 +49,8 @@ def refuse_unless_fixed(act: Act, meeting: Meeting) -> None:
 
 
 async def show_list_edit(act: Act, press: EditList) -> Reply:
-    """Who is on the list, and the branch's other active members: one button per person."""
-    t, meeting = act.t, await access_led_meeting(act, press.meeting)
+    """Who is on the list, and the branch's other active members."""
+    meeting = await access_led_meeting(act, press.meeting)
     refuse_unless_fixed(act, meeting)
     on_list = await store.roster(act.session, meeting.id)
     listed = {a.membership_id for a, _p in on_list}
@@ -89,17 +61,9 @@ async def show_list_edit(act: Act, press: EditList) -> Reply:
                Membership.state == MembershipState.ACTIVE)
         .order_by(Person.real_name, Membership.id)
     )).all()
-    items = [RemoveFromList(AttendanceId(a.id)).button(
-        t.as_plain("➖ {name}", name=person_name(t, p))) for a, p in on_list]
-    items += [AddToList(press.meeting, MembershipId(mid)).button(
-        t.as_plain("➕ {name}", name=person_name(t, p))) for mid, p in members if mid not in listed]
-    text = html_join("\n", [
-        t("Change the list of {meeting}.", meeting=meeting_title(act, meeting)),
-        t("➖ takes someone off the list, ➕ puts a member of the branch on it. You are asked "
-          "why; the change is logged with your name."),
-    ])
-    return Reply(text, paged(t, items, press.page, lambda to: EditList(press.meeting, to),
-                             [[ShowRoster(press.meeting).button(t("‹ Roster"))]]))
+    others = [(mid, p) for mid, p in members if mid not in listed]
+    title = meeting_title(act.t, act.settings.tzinfo, meeting)
+    return Reply(*list_editor(act.t, title, press.meeting, on_list, others, press.page))
 
 
 class ListForm(Form):
@@ -149,7 +113,7 @@ async def ask_reason(act: Act, form: ListForm) -> tuple[Html, list[list[Any]]]:
     meeting, _who, name = await subject(act, form)
     question = (N_("Take {name} off the list of {meeting}? Type the reason.") if form.op == "rm"
                 else N_("Put {name} on the list of {meeting}? Type the reason."))
-    return t(question, name=name, meeting=meeting_title(act, meeting)), [
+    return t(question, name=name, meeting=meeting_title(t, act.settings.tzinfo, meeting)), [
         [ShowRoster(form.meeting).button(t("‹ Roster"))]]
 
 

@@ -13,13 +13,11 @@ import logging
 from datetime import date, time
 from typing import Any
 
-from pydantic import Field
 from telegram import InlineKeyboardButton
 
 from handlers.access.orgs import access_led_org
 from handlers.checkin import clean_minutes, send_record
 from handlers.kit.actions import LEADERS, Act
-from handlers.kit.buttons import ButtonData, MembershipId, OrgId
 from handlers.kit.chat import STALE_BUTTON
 from handlers.kit.flows import (
     INVALID_MESSAGES,
@@ -28,18 +26,25 @@ from handlers.kit.flows import (
     Custom,
     Entry,
     Flow,
-    Form,
     GoBack,
     Next,
     Option,
     Problem,
     Text,
 )
-from handlers.kit.i18n import N_, Html, Translator, html_join
+from handlers.kit.i18n import N_, Html
 from handlers.kit.pseudonyms import pseudonym
-from handlers.kit.ui import paged_rows, person_name
-from handlers.labels import MEETING_KIND_LABELS, WEEKDAYS
+from handlers.kit.ui import person_name
+from handlers.labels import MEETING_KIND_LABELS
 from handlers.meetings.manage import asking, group_options
+from handlers.past_meetings import views
+from handlers.past_meetings.views import (
+    PastMeetingForm,
+    PeopleDone,
+    PeoplePage,
+    RecordPastMeeting,
+    ToggleAttendance,
+)
 from rules.dates import read_day, read_moment
 from rules.validation import MAX_TOPIC, Invalid, clean_text
 from rules.vocabulary import AttendanceStatus, MeetingKind
@@ -49,56 +54,6 @@ from storage import past_meetings as store
 
 logger = logging.getLogger(__name__)
 
-NEXT_STATUS = {
-    AttendanceStatus.PRESENT: AttendanceStatus.ON_LEAVE,
-    AttendanceStatus.ON_LEAVE: AttendanceStatus.ABSENT,
-    AttendanceStatus.ABSENT: AttendanceStatus.PRESENT,
-}
-MARKS = {AttendanceStatus.PRESENT: "✅", AttendanceStatus.ON_LEAVE: "🟡",
-         AttendanceStatus.ABSENT: "❌"}
-ERRORS = {
-    "in_future": N_("That day is in the future. Schedule a coming meeting with /schedule."),
-    "before_branch": N_("That day is before the branch existed (it is known from {day}). "
-                        "Please check the date."),
-    "same_day": N_("A meeting of this kind is already recorded on that day; it is not entered "
-                   "twice."),
-    "group_needed": N_("Please choose the party group again."),
-    "not_in_branch": N_("The members of the branch changed meanwhile. Please start again."),
-}
-
-
-class RecordPastMeeting(ButtonData, prefix="pm:new"):
-    """A leader starts recording a past meeting of this branch (on the meetings list)."""
-
-    org: OrgId
-
-
-class ToggleAttendance(ButtonData, prefix="pm:t"):
-    """present → on leave → absent → present, for one member on the list."""
-
-    membership: MembershipId
-
-
-class PeoplePage(ButtonData, prefix="pm:pg"):
-    page: int
-
-
-class PeopleDone(ButtonData, prefix="pm:next"):
-    """The attendance is complete: the minutes next."""
-
-
-class PastMeetingForm(Form):
-    org: OrgId
-    kind: MeetingKind | None = None
-    group: int | None = None
-    day: date | None = None
-    at: time | None = None
-    topic: str | None = None
-    people: dict[int, tuple[str, AttendanceStatus]] = Field(default_factory=dict)  # by membership
-    page: int = 0
-    minutes: str | None = None
-
-
 async def start(act: Act, press: RecordPastMeeting) -> PastMeetingForm:
     """A leader of this branch starts; the form remembers which branch."""
     await access_led_org(act, press.org)
@@ -106,13 +61,8 @@ async def start(act: Act, press: RecordPastMeeting) -> PastMeetingForm:
 
 
 async def intro(act: Act, form: PastMeetingForm) -> Html:
-    t, org = act.t, await access_led_org(act, form.org)
-    return html_join("\n", [
-        t("<b>Record a past meeting</b> of {branch}", branch=org.name),
-        t("For a meeting held before the branch used the bot, or while it was down. It is "
-          "marked as entered afterwards, counts for compliance and appears in the ledger. "
-          "Nobody is asked to catch up for it."),
-    ])
+    org = await access_led_org(act, form.org)
+    return views.intro(act.t, org.name)
 
 
 async def kind_options(act: Act, form: PastMeetingForm) -> list[Option]:
@@ -142,26 +92,19 @@ async def read_day_typed(act: Act, form: PastMeetingForm, text: str) -> Any:
     if isinstance(when, Invalid):
         if when.reason in INVALID_MESSAGES and when.reason != "date_format":
             return when
-        return Problem(N_("Please type the day like {example}, optionally with the time (like "
-                          "{example} 14:30)."), example=today.replace(day=1).isoformat())
+        return Problem(views.DATE_HELP, example=today.replace(day=1).isoformat())
     day, at = when
     org = await access_led_org(act, form.org)
     problem = store.check_day(day, org, now=now, tz=tz)
     if problem is None and at is not None and day == today and at > now.astimezone(tz).time():
         problem = "in_future"
     if problem:
-        return Problem(ERRORS[problem], day=store.earliest_day(org, tz).isoformat())
+        return Problem(views.ERRORS[problem], day=store.earliest_day(org, tz).isoformat())
     return Next({"day": day, "at": at})
 
 
-def day_text(t: Translator, form: PastMeetingForm) -> str:
-    assert form.day is not None
-    text = f"{form.day.isoformat()} {t(WEEKDAYS[form.day.weekday()])}"
-    return f"{text} {form.at:%H:%M}" if form.at else text
-
-
 def echo_day(act: Act, form: PastMeetingForm) -> Html:
-    return act.t("Understood: {day}.", day=day_text(act.t, form))
+    return act.t("Understood: {day}.", day=views.day_text(act.t, form))
 
 
 async def read_topic(act: Act, form: PastMeetingForm, text: str) -> Any:
@@ -175,35 +118,17 @@ async def read_topic(act: Act, form: PastMeetingForm, text: str) -> Any:
         mid: (person_name(act.t, p), AttendanceStatus.PRESENT) for mid, p in expected}})
 
 
-def counts(form: PastMeetingForm) -> dict[str, int]:
-    statuses = [status for _name, status in form.people.values()]
-    return {"present": statuses.count(AttendanceStatus.PRESENT),
-            "on_leave": statuses.count(AttendanceStatus.ON_LEAVE),
-            "absent": statuses.count(AttendanceStatus.ABSENT)}
-
-
 async def render_people(
     act: Act, form: PastMeetingForm
 ) -> tuple[Html, list[list[InlineKeyboardButton]]]:
-    """Who was there, a page of name buttons, and Continue."""
-    t = act.t
-    lines = [
-        t("Who was there? Press a name to change it: ✅ present → 🟡 on leave → ❌ absent."),
-        t("Present {present} · on leave {on_leave} · absent {absent}", **counts(form)),
-    ]
-    if not form.people:
-        lines.append(t("Nobody in the branch is expected at this kind of meeting."))
-    names = [ToggleAttendance(MembershipId(mid)).button(f"{MARKS[status]} {name}")
-             for mid, (name, status) in form.people.items()]
-    return html_join("\n", lines), paged_rows(t, names, form.page, PeoplePage,
-                                              [[PeopleDone().button(t("Continue ›"))]])
+    return views.people(act.t, form)
 
 
 async def toggle(act: Act, form: PastMeetingForm, press: ToggleAttendance) -> Next:
     line = form.people.get(press.membership)
     if line is None:
         act.refuse(STALE_BUTTON)
-    people = {**form.people, press.membership: (line[0], NEXT_STATUS[line[1]])}
+    people = {**form.people, press.membership: (line[0], views.NEXT_STATUS[line[1]])}
     return Next({"people": people}, stay=True)
 
 
@@ -220,16 +145,7 @@ async def read_minutes(act: Act, form: PastMeetingForm, text: str) -> Any:
 
 
 async def summary(act: Act, form: PastMeetingForm) -> Html:
-    t = act.t
-    assert form.kind is not None
-    return html_join("\n", [
-        t("Record this meeting as entered afterwards?"),
-        t("{kind} «{topic}», {day}", kind=t(MEETING_KIND_LABELS[form.kind]),
-          topic=form.topic, day=day_text(t, form)),
-        t("Expected {expected} · present {present} · on leave {on_leave} · absent {absent}",
-          expected=len(form.people), **counts(form)),
-        t("It counts for compliance; nobody is asked to catch up for it."),
-    ])
+    return views.summary(act.t, form)
 
 
 async def save(act: Act, form: PastMeetingForm) -> Html:
@@ -247,10 +163,10 @@ async def save(act: Act, form: PastMeetingForm) -> Html:
                                           now=act.now(), tz=tz)
     except meeting_store.MeetingError as error:  # raised before anything is written
         step = {"group_needed": "group", "not_in_branch": "topic"}.get(error.code, "day")
-        if error.code not in ERRORS:
+        if error.code not in views.ERRORS:
             act.refuse(STALE_BUTTON)
         # A new member list is asked for again; a corrected day or group returns here.
-        raise GoBack(step, ERRORS[error.code], resume=step != "topic",
+        raise GoBack(step, views.ERRORS[error.code], resume=step != "topic",
                      day=store.earliest_day(org, tz).isoformat()) from None
     meeting_id = meeting.id
     logger.info("user %s recorded past meeting %s", pseudonym(act.actor.telegram_id), meeting_id)

@@ -10,7 +10,7 @@ import pytest
 
 from handlers.kit.buttons import AttendanceId, BadCallback, MeetingId, MembershipId, OrgId
 from handlers.kit.i18n import translator
-from handlers.meeting_lists import AddToList, EditList, RemoveFromList
+from handlers.meeting_lists.views import AddToList, EditList, RemoveFromList
 from handlers.meetings.views import (
     ApproveLeave,
     ChooseKind,
