@@ -17,7 +17,7 @@ from handlers.kit.actions import LEADERS, Act, Action, Reply
 from handlers.kit.buttons import AttendanceId, MeetingId, MembershipId
 from handlers.kit.chat import STALE_BUTTON, Refused
 from handlers.kit.flows import Custom, Done, Entry, Flow, Form
-from handlers.kit.i18n import Html
+from handlers.kit.i18n import N_, Html
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import person_name
 from handlers.meeting_lists.views import (
@@ -35,12 +35,11 @@ from rules.validation import MAX_REASON, Invalid, clean_text
 from rules.vocabulary import MeetingState, MembershipState
 from storage import expected_lists
 from storage import meetings as store
-from storage.models import Meeting, Membership, Person
+from storage.models import Attendance, Meeting, Membership, Person
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["ACTIONS", "FLOWS", "AddToList", "EditList", "RemoveFromList"]
-
 
 def refuse_unless_fixed(act: Act, meeting: Meeting) -> None:
     if meeting.state is MeetingState.CANCELLED:
@@ -82,14 +81,12 @@ async def start_remove(act: Act, press: RemoveFromList) -> ListForm:
     return ListForm(meeting=MeetingId(line.meeting_id), op="rm", attendance=press.attendance)
 
 
-async def member_of(act: Act, meeting: Meeting, membership_id: MembershipId | None) -> Person:
+async def member_of(act: Act, meeting: Meeting, membership_id: MembershipId | None) -> Membership:
     """A member of the meeting's branch (one of another branch was never offered)."""
     membership = await act.session.get(Membership, membership_id) if membership_id else None
     if membership is None or membership.party_organization_id != meeting.party_organization_id:
         raise Refused(STALE_BUTTON)
-    person = await act.session.get(Person, membership.person_id)
-    assert person is not None
-    return person
+    return membership
 
 
 async def start_add(act: Act, press: AddToList) -> ListForm:
@@ -99,19 +96,25 @@ async def start_add(act: Act, press: AddToList) -> ListForm:
     return ListForm(meeting=press.meeting, op="add", membership=press.membership)
 
 
-async def ask_reason(act: Act, form: ListForm) -> tuple[Html, list[list[Any]]]:
-    t = act.t
+async def subject(act: Act, form: ListForm) -> tuple[Meeting, Attendance | Membership, str]:
+    """The meeting, the line taken off or the member put on, and their name."""
     meeting = await access_led_meeting(act, form.meeting)
-    title = meeting_title(t, act.settings.tzinfo, meeting)
-    back = [[ShowRoster(form.meeting).button(t("‹ Roster"))]]
     if form.op == "rm" and form.attendance is not None:
         line = await access_led_meeting_line(act, form.attendance)
-        name = person_name(t, line.membership.person)
-        return t("Take {name} off the list of {meeting}? Type the reason.", name=name,
-                 meeting=title), back
-    name = person_name(t, await member_of(act, meeting, form.membership))
-    return t("Put {name} on the list of {meeting}? Type the reason.", name=name,
-             meeting=title), back
+        return meeting, line, person_name(act.t, line.membership.person)
+    membership = await member_of(act, meeting, form.membership)
+    person = await act.session.get(Person, membership.person_id)
+    assert person is not None
+    return meeting, membership, person_name(act.t, person)
+
+
+async def ask_reason(act: Act, form: ListForm) -> tuple[Html, list[list[Any]]]:
+    t = act.t
+    meeting, _who, name = await subject(act, form)
+    question = (N_("Take {name} off the list of {meeting}? Type the reason.") if form.op == "rm"
+                else N_("Put {name} on the list of {meeting}? Type the reason."))
+    return t(question, name=name, meeting=meeting_title(t, act.settings.tzinfo, meeting)), [
+        [ShowRoster(form.meeting).button(t("‹ Roster"))]]
 
 
 async def enter_reason(act: Act, form: ListForm, message: Message) -> Any:
@@ -120,23 +123,16 @@ async def enter_reason(act: Act, form: ListForm, message: Message) -> Any:
     if isinstance(reason, Invalid):
         return reason
     t, tz, now, by = act.t, act.settings.tzinfo, act.now(), act.actor.telegram_id
-    meeting = await access_led_meeting(act, form.meeting)
-    name = "?"
+    meeting, who, name = await subject(act, form)
     try:  # raises before anything is written
-        if form.op == "rm" and form.attendance is not None:
-            line = await access_led_meeting_line(act, form.attendance)
-            name = person_name(t, line.membership.person)
-            await expected_lists.remove_line(act.session, line, by=by, reason=reason, now=now,
+        if isinstance(who, Attendance):
+            await expected_lists.remove_line(act.session, who, by=by, reason=reason, now=now,
                                              tz=tz)
             note = t("➖ {name} is off the list. The change and its reason are logged.",
                      name=name)
         else:
-            person = await member_of(act, meeting, form.membership)
-            name = person_name(t, person)
-            membership = await act.session.get(Membership, form.membership)
-            assert membership is not None
-            await expected_lists.add_line(act.session, meeting, membership, by=by,
-                                          reason=reason, now=now, tz=tz)
+            await expected_lists.add_line(act.session, meeting, who, by=by, reason=reason,
+                                          now=now, tz=tz)
             note = t("➕ {name} is on the list. The change and its reason are logged.",
                      name=name)
     except store.MeetingError as error:

@@ -17,10 +17,8 @@ from storage.models import Attendance, Meeting, Person
 
 CANCELLED = N_("This meeting was cancelled.")
 ERRORS = {
-    "list_follows": N_(
-        "Until check-in opens, the list follows the branch's members by itself: nothing to "
-        "change by hand."
-    ),
+    "list_follows": N_("Until check-in opens, the list follows the branch's members by "
+                       "itself: nothing to change by hand."),
     "already_on_list": N_("{name} is already on the list."),
     "not_in_branch": N_("{name} is not a member of this meeting's branch."),
     "not_live": CANCELLED,
@@ -48,7 +46,6 @@ class AddToList(ButtonData, prefix="ml:add"):
 
 
 def meeting_title(t: Translator, tz: tzinfo, meeting: Meeting) -> Html:
-    """Kind, topic and start."""
     return t("{kind} «{topic}», {when}", kind=t(MEETING_KIND_LABELS[meeting.kind]),
              topic=meeting.topic, when=meeting.starts_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
 

@@ -1,56 +1,133 @@
-"""/meetings, and what a branch's leaders do with its meetings: the list, a meeting's card,
-postponing (everyone on the list is told the new time) and cancelling (with a reason or
-without)."""
+"""/meetings and what is done with a meeting once scheduled: members answer for their own line
+(attend, or ask for leave with a reason that the branch's leaders approve or refuse) and get a
+calendar file; a branch's leaders see its list and a meeting's card, postpone it (everyone on
+the list is told the new time) or cancel it (with a reason or without). Also what scheduling
+shares: a meeting as plain values and telling everyone on its list."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Message, Update
+from telegram.error import TelegramError
 
-from handlers.access.meetings import access_led_meeting
-from handlers.access.orgs import access_led_org
-from handlers.kit.actions import LEADERS, Act, CommandArgs, Reply, render
-from handlers.kit.buttons import MeetingId, OrgId
-from handlers.kit.chat import STALE_BUTTON, Refused, deliver_many, send
-from handlers.kit.flows import Custom, Day, Done, Entry, Flow, Form
-from handlers.kit.i18n import N_, Html, translator
-from handlers.kit.pseudonyms import pseudonym
-from handlers.kit.ui import keyboard
-from handlers.labels import MEETING_KIND_LABELS
-from handlers.meetings.cards import branch_meetings, cancel_question, card
-from handlers.meetings.loading import meeting_info, recipients_of
-from handlers.meetings.steps import drop_buttons
-from handlers.meetings.views import (
-    MEETING_ERRORS,
-    NOT_REGISTERED,
-    AskCancel,
-    CancelWithoutReason,
-    ConfirmCancel,
-    ListMeetings,
-    MeetingsPick,
-    PostponeMeeting,
-    ShowMeeting,
-    cancelled_text,
-    example_when,
-    meeting_problem,
-    meetings_picker,
-    member_keyboard,
-    member_text,
-    span_text,
-    start_text,
+from handlers.access.meetings import (
+    access_led_meeting,
+    access_led_meeting_line,
+    access_own_line,
+    access_seen_meeting,
 )
+from handlers.access.orgs import access_led_org
+from handlers.kit.actions import LEADERS, MEMBERS, Act, CommandArgs, Reply, render
+from handlers.kit.buttons import AttendanceId, MeetingId, OrgId
+from handlers.kit.chat import STALE_BUTTON, Refused, ReplyMarkup, deliver, deliver_many, send
+from handlers.kit.flows import AnyStep, Custom, Day, Done, Entry, Flow, Form, Option
+from handlers.kit.i18n import BLANK, N_, Html, Translator, translator
+from handlers.kit.pseudonyms import pseudonym
+from handlers.kit.ui import keyboard, person_name
+from handlers.labels import MEETING_KIND_LABELS
+from handlers.ledger import send_ics
+from handlers.meetings import views
 from handlers.menu import TEXT_INPUT
 from handlers.pickers import managed_orgs
 from rules.validation import DEFAULT_MAX_AHEAD, MAX_REASON, Invalid, clean_text
-from rules.vocabulary import MeetingState
+from rules.vocabulary import AttendanceStatus, MeetingState
 from storage import meetings as store
+from storage import orgs as org_store
+from storage import people
 from storage.meetings import LIVE_STATES, MeetingError
-from storage.models import Meeting
+from storage.models import Meeting, PartyGroup, PartyOrganization
+from storage.orgs import TreeRow
 
 logger = logging.getLogger(__name__)
+Outgoing = tuple[int, Html, ReplyMarkup | None]  # a message to someone else: chat, text, buttons
+# The message of one person on a meeting's list, in their language, for their status.
+Writer = Callable[[Translator, AttendanceStatus], tuple[Html, ReplyMarkup | None]]
+
+
+# -- shared with scheduling ---------------------------------------------------------------------
+
+
+async def meeting_info(session: AsyncSession, meeting: Meeting) -> views.MeetingInfo:
+    org = await session.get(PartyOrganization, meeting.party_organization_id)
+    group = (
+        await session.get(PartyGroup, meeting.party_group_id) if meeting.party_group_id else None
+    )
+    return views.MeetingInfo(
+        id=meeting.id, org_id=meeting.party_organization_id, org_name=org.name if org else "?",
+        group_name=group.name if group else None, kind=meeting.kind, state=meeting.state,
+        starts_at=meeting.starts_at, ends_at=meeting.ends_at, place=meeting.place,
+        online_url=meeting.online_url,
+        located=meeting.latitude is not None and meeting.longitude is not None,
+        topic=meeting.topic, host=meeting.host, recorder=meeting.recorder,
+        lecturer=meeting.lecturer, cancelled_reason=meeting.cancelled_reason,
+    )
+
+
+async def list_messages(
+    act: Act, meeting_id: int, write: Writer, *, skip: int | None = None
+) -> list[Outgoing]:
+    """A message to everyone on a meeting's list (guests too) in their language, but `skip`."""
+    return [
+        (person.telegram_id, *write(translator(person.language), attendance.status))
+        for attendance, person in await store.roster(act.session, meeting_id)
+        if person.telegram_id != skip
+    ]
+
+
+def asking(message: str, **values: Any) -> Callable[[Act, Any], Awaitable[Html]]:
+    """A question that is its text only (a message id and its values)."""
+
+    async def ask(act: Act, form: Any) -> Html:
+        return act.t(message, **values)
+
+    return ask
+
+
+async def group_options(act: Act, form: Any) -> list[Option]:
+    """The party groups of the form's organization (`form.org`)."""
+    return [Option(str(g.id), g.name) for g in await org_store.groups_of(act.session, form.org)]
+
+
+def told_text(t: Translator, told: int) -> Html:
+    return t.plural("{n} person was told.", "{n} people were told.", told)
+
+
+def tell_then(
+    act: Act, messages: Sequence[Outgoing],
+    report: Callable[[int], tuple[Html, ReplyMarkup | None]], *, drop: bool = False,
+) -> None:
+    """After the reply: deliver the messages, then tell the presser `report(how many arrived)`
+    (with `drop`, the pressed message loses its buttons first)."""
+    update, context = act.update, act.context
+
+    async def tell() -> None:
+        told = await deliver_many(context, messages)
+        if drop:
+            await drop_buttons(update)
+        text, markup = report(told)
+        await send(update, text, reply_markup=markup)
+
+    act.after(tell)
+
+
+async def drop_buttons(update: Update) -> None:
+    """Remove the buttons of the message whose button was pressed, keeping its text."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except TelegramError as exc:
+        logger.info("could not remove the buttons: %s", exc)
+
+
+# -- /meetings, the card, postponing and cancelling ------------------------------------------
+
 
 RECENT = timedelta(days=90)  # closed meetings shown in a leader's list
 PICK_ORG = N_("Meetings of which organization?")
@@ -61,23 +138,21 @@ async def list_meetings(act: Act, _: CommandArgs) -> None:
     t, tz, actor = act.t, act.settings.tzinfo, act.actor
     leads = actor.is_admin or actor.leads_a_branch
     if not actor.is_member and not leads:
-        raise Refused(NOT_REGISTERED)
-    mine: list[tuple[Html, Any]] = []
+        raise Refused(views.NOT_REGISTERED)
+    mine: list[Reply] = []
     if actor.is_member and actor.membership_id is not None:
         for meeting, line in await store.upcoming_for(act.session, actor.membership_id,
                                                       act.now()):
             info = await meeting_info(act.session, meeting)
-            mine.append((member_text(t, tz, info, line.status),
-                         member_keyboard(t, info.id, line.status, info.state)))
+            mine.append(Reply(*views.member_message(t, tz, info, line.status)))
     orgs = await managed_orgs(act.session, actor, member_kinds_only=True) if leads else []
-    replies = [Reply(t("<b>Your upcoming meetings</b>"))] if mine else []
-    replies += [Reply(text, markup) for text, markup in mine]
+    replies = [Reply(t("<b>Your upcoming meetings</b>")), *mine] if mine else []
     if not mine and not leads:
         replies.append(Reply(t("You have no upcoming meetings.")))
     if len(orgs) == 1:
-        replies.append(await branch_list(act, OrgId(orgs[0].org.id), 0))
+        replies.append(await show_list(act, views.ListMeetings(OrgId(orgs[0].org.id), 0)))
     elif orgs:
-        replies.append(Reply(t(PICK_ORG), meetings_picker(t, orgs, 0)))
+        replies.append(await turn_list_page(act, views.MeetingsPick(0), orgs))
     elif leads:
         replies.append(Reply(t("There is no branch to schedule meetings for yet.")))
     update = act.update
@@ -89,16 +164,20 @@ async def list_meetings(act: Act, _: CommandArgs) -> None:
     act.after(show_all)
 
 
-async def turn_list_page(act: Act, press: MeetingsPick) -> Reply:
-    orgs = await managed_orgs(act.session, act.actor, member_kinds_only=True)
-    return Reply(act.t(PICK_ORG), meetings_picker(act.t, orgs, press.page))
+async def turn_list_page(act: Act, press: views.MeetingsPick,
+                         rows: Sequence[TreeRow] = ()) -> Reply:
+    """The organizations the actor runs (`rows`: loaded already), a page at a time."""
+    rows = rows or await managed_orgs(act.session, act.actor, member_kinds_only=True)
+    return Reply(act.t(PICK_ORG), views.org_picker(
+        act.t, rows, press.page, lambda org: views.ListMeetings(org, 0), views.MeetingsPick))
 
 
-async def branch_list(act: Act, org_id: OrgId, page: int) -> Reply:
+async def show_list(act: Act, press: views.ListMeetings) -> Reply:
     """A branch's live meetings (soonest first), then those closed recently (latest first)."""
     # Lazily: past meetings (and check-in, which it imports) build on this feature.
     from handlers.past_meetings import RecordPastMeeting
 
+    org_id = press.org
     org = await access_led_org(act, org_id)
     now = act.now()
     found = await store.meetings_between(
@@ -110,184 +189,272 @@ async def branch_list(act: Act, org_id: OrgId, page: int) -> Reply:
     live = [m for m in found if m.state in LIVE_STATES]
     closed = sorted((m for m in found if m.state is MeetingState.CLOSED),
                     key=lambda m: m.starts_at, reverse=True)
-    return Reply(*branch_meetings(act.t, act.settings.tzinfo, org_id, org.name, live, closed,
-                                  page, several=several, record_past=RecordPastMeeting(org_id)))
+    return Reply(*views.branch_meetings(
+        act.t, act.settings.tzinfo, org_id, org.name, live, closed, press.page, several=several,
+        record_past=RecordPastMeeting(org_id)))
 
 
-async def show_list(act: Act, press: ListMeetings) -> Reply:
-    return await branch_list(act, press.org, press.page)
-
-
-async def card_of(act: Act, meeting: Meeting, note: Html | None = None) -> Reply:
+async def show_card(act: Act, press: views.ShowMeeting) -> Reply:
+    """Details, counts and the leader's buttons."""
+    meeting = await access_led_meeting(act, press.meeting)
     info = await meeting_info(act.session, meeting)
     lines = await store.roster(act.session, meeting.id)
-    return Reply(*card(act.t, act.settings.tzinfo, info, lines, note))
+    return Reply(*views.card(act.t, act.settings.tzinfo, info, lines))
 
 
-async def show_card(act: Act, press: ShowMeeting) -> Reply:
-    """Details, counts and the leader's buttons."""
-    return await card_of(act, await access_led_meeting(act, press.meeting))
-
-
-async def live_meeting(act: Act, meeting_id: MeetingId) -> Meeting:
-    meeting = await access_led_meeting(act, meeting_id)
+def live(meeting: Meeting) -> Meeting:
+    """The meeting, unless it is closed or cancelled (then the actor is told so)."""
     if meeting.state not in LIVE_STATES:
-        raise Refused(MEETING_ERRORS["not_live"])
+        raise Refused(views.MEETING_ERRORS["not_live"])
     return meeting
 
 
-class ChangeForm(Form):
-    """The meeting being postponed or cancelled."""
+async def live_meeting(act: Act, meeting_id: MeetingId) -> Meeting:
+    return live(await access_led_meeting(act, meeting_id))
+
+
+class MeetingForm(Form):
+    """The meeting being postponed or cancelled, or asked leave from."""
 
     meeting: MeetingId
 
 
-async def start_postpone(act: Act, press: PostponeMeeting) -> ChangeForm:
-    return ChangeForm(meeting=MeetingId((await live_meeting(act, press.meeting)).id))
+def one_step_flow(
+    name: str, prefix: str, entry: Entry[Any, MeetingForm], step: AnyStep, *,
+    guard: Callable[[Act, MeetingForm], Awaitable[object]] | None = None, cancel: bool = True,
+) -> Flow[MeetingForm]:
+    """A flow of one step about one meeting (by default one the actor runs), without ‹ Back."""
+    return Flow(name=name, prefix=prefix, form=MeetingForm, entry=entry, steps=(step,),
+                guard=guard or (lambda act, form: access_led_meeting(act, form.meeting)),
+                back=False, cancel=cancel)
 
 
-async def ask_new_time(act: Act, form: ChangeForm) -> Html:
+async def start_postpone(act: Act, press: views.PostponeMeeting) -> MeetingForm:
+    return MeetingForm(meeting=MeetingId((await live_meeting(act, press.meeting)).id))
+
+
+async def ask_new_time(act: Act, form: MeetingForm) -> Html:
     meeting, t, tz = await access_led_meeting(act, form.meeting), act.t, act.settings.tzinfo
     return t("Postpone {kind} of {when}: type the new date and time as you would say it, for "
              "example tomorrow 9:00, next Wed 14:30 or {example}, or press a day. The length "
              "stays the same; everyone on the list is told.",
              kind=t(MEETING_KIND_LABELS[meeting.kind]),
-             when=span_text(t, tz, meeting.starts_at, meeting.ends_at),
-             example=example_when(tz, act.now()))
+             when=views.span_text(t, tz, meeting.starts_at, meeting.ends_at),
+             example=views.example_when(tz, act.now()))
 
 
-async def postpone(act: Act, form: ChangeForm, start: datetime) -> Any:
+async def postpone(act: Act, form: MeetingForm, start: datetime) -> Any:
     """The new start: postponed (the length stays), everyone on the list told."""
-    meeting, tz = await access_led_meeting(act, form.meeting), act.settings.tzinfo
+    tz, by = act.settings.tzinfo, act.actor.telegram_id
+    meeting = await access_led_meeting(act, form.meeting)
     before = meeting.starts_at
     try:
-        await store.postpone(act.session, meeting, starts_at=start, by=act.actor.telegram_id,
-                             now=act.now())
+        await store.postpone(act.session, meeting, starts_at=start, by=by, now=act.now())
     except MeetingError as error:  # raised before anything is written
-        problem = meeting_problem(error, tz)
+        problem = views.meeting_problem(error, tz)
         if error.code == "not_live":
             return Done(act.t(problem.message, **problem.values))
         return problem
     info = await meeting_info(act.session, meeting)
-    messages = []
-    for recipient in await recipients_of(act.session, meeting.id, skip=act.actor.telegram_id):
-        t = translator(recipient.language)
-        heading = t("⏰ <b>Meeting moved</b> (it was on {when})", when=start_text(tz, before))
-        messages.append((recipient.telegram_id,
-                         member_text(t, tz, info, recipient.status, heading),
-                         member_keyboard(t, info.id, recipient.status, info.state)))
-    logger.info("user %s postponed meeting %s", pseudonym(act.actor.telegram_id), meeting.id)
-    t, update, context = act.t, act.update, act.context
-    lines = await store.roster(act.session, meeting.id)
-
-    async def tell() -> None:
-        told = await deliver_many(context, messages)
-        note = t("Postponed.") + " " + t.plural("{n} person was told.", "{n} people were told.",
-                                                 told)
-        text, markup = card(t, tz, info, lines, note)
-        await send(update, text, reply_markup=markup)
-
-    act.after(tell)
+    messages = await list_messages(act, meeting.id, lambda t, status: views.member_message(
+        t, tz, info, status, t("⏰ <b>Meeting moved</b> (it was on {when})",
+                               when=views.start_text(tz, before))), skip=by)
+    logger.info("user %s postponed meeting %s", pseudonym(by), meeting.id)
+    t, lines = act.t, await store.roster(act.session, meeting.id)
+    tell_then(act, messages, lambda told: views.card(
+        t, tz, info, lines, t("Postponed.") + " " + told_text(t, told)))
     return Done()
 
 
-POSTPONE = Flow(
-    name="postpone_meeting",
-    prefix="pp",
-    form=ChangeForm,
-    entry=Entry(PostponeMeeting, LEADERS, start_postpone),
-    guard=lambda act, form: access_led_meeting(act, form.meeting),
-    back=False,
-    steps=(Day(key="when", ask=ask_new_time, moment=True, accept=postpone),),
-)
+POSTPONE = one_step_flow(
+    "postpone_meeting", "pp", Entry(views.PostponeMeeting, LEADERS, start_postpone),
+    Day(key="when", ask=ask_new_time, moment=True, accept=postpone))
 
 
-async def ask_cancel(act: Act, press: AskCancel) -> Reply:
-    """Are you sure?"""
-    meeting = await live_meeting(act, press.meeting)
-    info = await meeting_info(act.session, meeting)
-    return Reply(*cancel_question(act.t, act.settings.tzinfo, info))
+async def ask_cancel(act: Act, press: views.AskCancel) -> Reply:
+    info = await meeting_info(act.session, await live_meeting(act, press.meeting))
+    return Reply(*views.cancel_question(act.t, act.settings.tzinfo, info))
 
 
-async def start_cancel(act: Act, press: ConfirmCancel) -> ChangeForm:
+async def start_cancel(act: Act, press: views.ConfirmCancel) -> MeetingForm:
     update = act.update
     act.after(lambda: drop_buttons(update))  # the question asked above is answered
-    return ChangeForm(meeting=MeetingId((await live_meeting(act, press.meeting)).id))
+    return MeetingForm(meeting=MeetingId((await live_meeting(act, press.meeting)).id))
 
 
-async def ask_cancel_reason(act: Act, form: ChangeForm) -> tuple[Html, list[list[Any]]]:
+async def ask_cancel_reason(act: Act, form: MeetingForm) -> tuple[Html, list[list[Any]]]:
     t, meeting = act.t, form.meeting
     return t("Type the reason members will see, or cancel without a reason."), [
-        [CancelWithoutReason(meeting).button(t("Cancel without a reason"))],
-        [ShowMeeting(meeting).button(t("No, keep the meeting"))]]
+        [views.CancelWithoutReason(meeting).button(t("Cancel without a reason"))],
+        [views.ShowMeeting(meeting).button(t("No, keep the meeting"))]]
 
 
 async def cancel_meeting(act: Act, meeting_id: MeetingId, reason: str | None,
                          shown: Html | None = None) -> Done:
     """Cancelled, and everyone on the list told."""
-    tz = act.settings.tzinfo
+    tz, by = act.settings.tzinfo, act.actor.telegram_id
     meeting = await access_led_meeting(act, meeting_id)
     try:
-        await store.cancel(act.session, meeting, reason=reason, by=act.actor.telegram_id)
+        await store.cancel(act.session, meeting, reason=reason, by=by)
     except MeetingError as error:
-        problem = meeting_problem(error, tz)
+        problem = views.meeting_problem(error, tz)
         return Done(act.t(problem.message, **problem.values))
     info = await meeting_info(act.session, meeting)
-    messages = []
-    for recipient in await recipients_of(act.session, meeting.id, skip=act.actor.telegram_id):
-        t = translator(recipient.language)
-        messages.append((recipient.telegram_id, cancelled_text(t, tz, info, reason), None))
-    logger.info("user %s cancelled meeting %s", pseudonym(act.actor.telegram_id), meeting.id)
-    t, update, context, back = act.t, act.update, act.context, ListMeetings(OrgId(info.org_id), 0)
-
-    async def tell() -> None:
-        told = await deliver_many(context, messages)
-        await send(update, t("Cancelled.") + " " + t.plural(
-            "{n} person was told.", "{n} people were told.", told),
-            reply_markup=keyboard([[back.button(t("‹ Meetings"))]]))
-
-    act.after(tell)
+    messages = await list_messages(
+        act, meeting.id, lambda t, _status: (views.cancelled_text(t, tz, info, reason), None),
+        skip=by)
+    logger.info("user %s cancelled meeting %s", pseudonym(by), meeting.id)
+    t, back = act.t, views.ListMeetings(OrgId(info.org_id), 0)
+    tell_then(act, messages, lambda told: (t("Cancelled.") + " " + told_text(t, told),
+                                           keyboard([[back.button(t("‹ Meetings"))]])))
     return Done(shown)
 
 
-async def enter_cancel_reason(act: Act, form: ChangeForm, message: Message) -> Any:
+async def enter_cancel_reason(act: Act, form: MeetingForm, message: Message) -> Any:
     reason = clean_text(message.text, max_length=MAX_REASON)
     if isinstance(reason, Invalid):
         return reason
     return await cancel_meeting(act, form.meeting, reason)
 
 
-async def cancel_without_reason(act: Act, form: ChangeForm, press: CancelWithoutReason) -> Done:
+async def cancel_without_reason(
+    act: Act, form: MeetingForm, press: views.CancelWithoutReason
+) -> Done:
     if press.meeting != form.meeting:
         raise Refused(STALE_BUTTON)
     return await cancel_meeting(act, form.meeting, None, act.t("Cancelling…"))
 
 
-async def keep_meeting(act: Act, form: ChangeForm, press: ShowMeeting) -> Done:
+async def keep_meeting(act: Act, form: MeetingForm, press: views.ShowMeeting) -> Reply:
     """No, keep it: its card again."""
-    reply = await show_card(act, press)
-    return Done(reply.text, reply.markup)
+    return await show_card(act, press)
 
 
-CANCEL = Flow(
-    name="cancel_meeting",
-    prefix="cx",
-    form=ChangeForm,
-    entry=Entry(ConfirmCancel, LEADERS, start_cancel),
-    guard=lambda act, form: access_led_meeting(act, form.meeting),
-    back=False,
-    cancel=False,  # "Cancel" would read as cancelling the meeting: its own buttons say how
-    steps=(Custom(key="reason", render=ask_cancel_reason,
-                  presses=((CancelWithoutReason, cancel_without_reason),
-                           (ShowMeeting, keep_meeting)),
-                  messages=((TEXT_INPUT, enter_cancel_reason),)),),
-)
+CANCEL = one_step_flow(
+    "cancel_meeting", "cx", Entry(views.ConfirmCancel, LEADERS, start_cancel),
+    Custom(key="reason", render=ask_cancel_reason,
+           presses=((views.CancelWithoutReason, cancel_without_reason),
+                    (views.ShowMeeting, keep_meeting)),
+           messages=((TEXT_INPUT, enter_cancel_reason),)),
+    cancel=False)  # "Cancel" would read as cancelling the meeting: its own buttons say how
 
 
-async def press_old_cancel_button(act: Act, press: CancelWithoutReason) -> Reply:
+async def press_old_cancel_button(act: Act, press: views.CancelWithoutReason) -> Reply:
     """Cancel without a reason outside its step (pressed twice, or after /cancel)."""
     meeting = await access_led_meeting(act, press.meeting)
     if meeting.state is not MeetingState.CANCELLED:
         raise Refused(STALE_BUTTON)
     return Reply(act.t("This meeting was already cancelled."))
 
+
+# -- members answer --------------------------------------------------------------------------
+
+
+async def attend(act: Act, press: views.Attend) -> Reply:
+    """The member (or guest) will attend: their message shows the answer."""
+    meeting, line = await access_own_line(act, press.meeting)
+    try:
+        await store.answer(act.session, meeting, line.membership_id, attending=True)
+    except MeetingError as error:
+        raise Refused(views.MEETING_ERRORS.get(error.code, STALE_BUTTON)) from None
+    info = await meeting_info(act.session, meeting)
+    return Reply(*views.member_message(act.t, act.settings.tzinfo, info, line.status))
+
+
+async def start_leave(act: Act, press: views.AskLeave) -> MeetingForm:
+    """Only a member expected (or attending) may ask, once."""
+    meeting, line = await access_own_line(act, press.meeting)
+    live(meeting)
+    refusals = {
+        **dict.fromkeys(views.GUESTS, N_("Guests are not counted, so they need no leave.")),
+        **dict.fromkeys(views.ARRIVED, views.MEETING_ERRORS["already_present"]),
+        AttendanceStatus.LEAVE_REQUESTED:
+            N_("You have already asked for leave; your secretary will decide."),
+        AttendanceStatus.ON_LEAVE: N_("Your leave for this meeting is already approved."),
+    }
+    if line.status in refusals:
+        raise Refused(refusals[line.status])
+    return MeetingForm(meeting=MeetingId(meeting.id))
+
+
+async def ask_reason(act: Act, form: MeetingForm) -> tuple[Html, list[list[Any]]]:
+    meeting, _line = await access_own_line(act, form.meeting)
+    t = act.t
+    return t("Ask for leave from {kind}, {when}: why can you not attend? Type the reason; "
+             "your secretary will see it.", kind=t(MEETING_KIND_LABELS[meeting.kind]),
+             when=views.span_text(t, act.settings.tzinfo, meeting.starts_at, meeting.ends_at)), []
+
+
+async def attend_instead(act: Act, form: MeetingForm, press: views.Attend) -> Reply:
+    """"I will attend" while the reason is asked: no leave after all."""
+    return await attend(act, press)
+
+
+async def enter_reason(act: Act, form: MeetingForm, message: Message) -> Any:
+    """The typed reason: recorded, and the branch's leaders asked to decide."""
+    reason = clean_text(message.text, max_length=MAX_REASON)
+    if isinstance(reason, Invalid):
+        return reason
+    tz, session = act.settings.tzinfo, act.session
+    meeting, line = await access_own_line(act, form.meeting)
+    try:
+        await store.answer(session, meeting, line.membership_id, attending=False, reason=reason)
+    except MeetingError as error:
+        return Done(act.t(views.MEETING_ERRORS.get(error.code, STALE_BUTTON)))
+    info = await meeting_info(session, meeting)
+    person = await people.person_by_telegram_id(session, act.actor.telegram_id)
+    leaders = [(p.telegram_id, p.language)
+               for p, _org in await people.leaders_of(session, meeting.party_organization_id)]
+    others = [leader for leader in leaders if leader[0] != act.actor.telegram_id]
+    messages = []
+    for telegram_id, language in others or leaders:
+        t = translator(language)
+        name = person_name(t, person) if person is not None else "?"
+        messages.append((telegram_id, *views.leave_request(t, tz, info, name, reason,
+                                                           AttendanceId(line.id))))
+    logger.info("membership %s asked leave from meeting %s", line.membership_id, meeting.id)
+    t, asked = act.t, AttendanceStatus.LEAVE_REQUESTED
+    nobody = t("Nobody could be told yet; please tell your secretary yourself.")
+    tell_then(act, messages, lambda told: views.member_message(
+        t, tz, info, asked, footer=BLANK if told else nobody))
+    return Done()
+
+
+LEAVE = one_step_flow(
+    "ask_leave", "lv", Entry(views.AskLeave, MEMBERS, start_leave),
+    Custom(key="reason", render=ask_reason, presses=((views.Attend, attend_instead),),
+           messages=((TEXT_INPUT, enter_reason),)),
+    guard=lambda act, form: access_own_line(act, form.meeting))
+
+
+async def decide_leave(act: Act, press: views.ApproveLeave | views.RefuseLeave) -> Reply:
+    """Once; a second press says it was decided already."""
+    approve = isinstance(press, views.ApproveLeave)
+    line = await access_led_meeting_line(act, press.attendance)
+    meeting, person = live(line.meeting), line.membership.person
+    info = await meeting_info(act.session, meeting)
+    applied = await store.decide_leave(act.session, line, approve=approve,
+                                       by=act.actor.telegram_id)
+    t, tz, status = act.t, act.settings.tzinfo, line.status
+    name = person_name(t, person)
+    if not applied:
+        return Reply(t("The leave request of {name} was already decided or withdrawn.",
+                       name=name) + "\n" + views.meeting_line(t, tz, info))
+    logger.info("user %s %s leave on attendance %s", pseudonym(act.actor.telegram_id),
+                "approved" if approve else "refused", line.id)
+    done = (t("✅ Leave approved for {name}.", name=name) if approve
+            else t("❌ Leave refused for {name}.", name=name))
+    t = translator(person.language)
+    told = (t("✅ Your leave was approved.") if approve
+            else t("❌ Your leave request was not approved; you are expected to attend."))
+    text, markup = views.member_message(t, tz, info, status, told)
+    context, telegram_id = act.context, person.telegram_id
+    act.after(lambda: deliver(context, telegram_id, text, reply_markup=markup))
+    return Reply(done + "\n" + views.meeting_line(act.t, tz, info))
+
+
+async def calendar_file(act: Act, press: views.CalendarFile) -> None:
+    """The calendar file, for people on the list and the branch's leaders."""
+    meeting = await access_seen_meeting(act, press.meeting)
+    update, context, meeting_id = act.update, act.context, meeting.id
+    act.after(lambda: send_ics(update, context, meeting_id))  # it answers the press itself

@@ -5,7 +5,7 @@ series; everyone on the list is told. Steps are asked only while their answer is
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -15,55 +15,15 @@ from telegram.ext import filters
 from handlers.access.orgs import access_led_org
 from handlers.kit.actions import LEADERS, Act, CommandArgs, Reply
 from handlers.kit.buttons import MeetingId, OrgId
-from handlers.kit.chat import STALE_BUTTON, Refused, deliver_many, send, show
-from handlers.kit.flows import (
-    Choose,
-    Custom,
-    Day,
-    Done,
-    Entry,
-    Flow,
-    Form,
-    Next,
-    Option,
-    Problem,
-    Text,
-)
-from handlers.kit.i18n import N_, Html, html_join, in_every_language, translator
+from handlers.kit.chat import STALE_BUTTON, Refused, send, show
+from handlers.kit.flows import Flow
+from handlers.kit.i18n import BLANK, N_, Html, html_join, in_every_language
 from handlers.kit.pseudonyms import pseudonym
+from handlers.kit.steps import Choose, Custom, Day, Done, Entry, Form, Next, Option, Problem, Text
 from handlers.kit.ui import keyboard
 from handlers.labels import MEETING_KIND_LABELS
-from handlers.meetings.loading import meeting_info, recipients_of
-from handlers.meetings.steps import drop_buttons
-from handlers.meetings.views import (
-    BAD_LINK,
-    CLASH_WITH,
-    DURATIONS,
-    ONLINE,
-    SERIES_COUNTS,
-    SHARE_LOCATION,
-    ChangeWhen,
-    ChooseKind,
-    Duration,
-    Me,
-    MeetingInfo,
-    ScheduleFor,
-    ScheduleIt,
-    SchedulePick,
-    ShowMeeting,
-    cancel_button,
-    details_lines,
-    example_when,
-    kind_question,
-    meeting_problem,
-    member_keyboard,
-    member_text,
-    repeat_label,
-    schedule_picker,
-    series_days,
-    span_text,
-    start_text,
-)
+from handlers.meetings import manage, views
+from handlers.meetings.manage import asking, group_options
 from handlers.menu import TEXT_INPUT, main_keyboard
 from handlers.pickers import managed_orgs
 from rules import meetings as rules
@@ -75,6 +35,7 @@ from storage import orgs as org_store
 from storage import people
 from storage.meetings import MeetingError, MeetingPlan
 from storage.models import PartyGroup, PartyOrganization
+from storage.orgs import TreeRow
 
 logger = logging.getLogger(__name__)
 
@@ -113,13 +74,16 @@ async def start_schedule(act: Act, _: CommandArgs) -> Reply:
     if not rows:
         return Reply(act.t("There is no branch to schedule meetings for yet."))
     if len(rows) == 1:
-        return Reply(*kind_question(act.t, OrgId(rows[0].org.id), rows[0].org.name))
-    return Reply(act.t(PICK_ORG), schedule_picker(act.t, rows, 0))
+        return Reply(*views.kind_question(act.t, OrgId(rows[0].org.id), rows[0].org.name))
+    return await turn_schedule_page(act, views.SchedulePick(0), rows)
 
 
-async def turn_schedule_page(act: Act, press: SchedulePick) -> Reply:
-    rows = await managed_orgs(act.session, act.actor, member_kinds_only=True)
-    return Reply(act.t(PICK_ORG), schedule_picker(act.t, rows, press.page))
+async def turn_schedule_page(act: Act, press: views.SchedulePick,
+                             rows: Sequence[TreeRow] = ()) -> Reply:
+    """The organizations the actor runs (`rows`: loaded already), a page at a time."""
+    rows = rows or await managed_orgs(act.session, act.actor, member_kinds_only=True)
+    return Reply(act.t(PICK_ORG), views.org_picker(act.t, rows, press.page, views.ScheduleFor,
+                                                   views.SchedulePick))
 
 
 async def schedulable_org(act: Act, org_id: OrgId) -> PartyOrganization:
@@ -129,13 +93,12 @@ async def schedulable_org(act: Act, org_id: OrgId) -> PartyOrganization:
     return org
 
 
-async def choose_org(act: Act, press: ScheduleFor) -> Reply:
-    """Which kind of meeting, for this organization."""
+async def choose_org(act: Act, press: views.ScheduleFor) -> Reply:
     org = await schedulable_org(act, press.org)
-    return Reply(*kind_question(act.t, press.org, org.name))
+    return Reply(*views.kind_question(act.t, press.org, org.name))
 
 
-async def start(act: Act, press: ChooseKind) -> ScheduleForm:
+async def start(act: Act, press: views.ChooseKind) -> ScheduleForm:
     """A new meeting of this kind (the kind question then shows what was chosen); a group
     meeting needs one of the branch's groups."""
     org = await schedulable_org(act, press.org)
@@ -152,15 +115,6 @@ async def start(act: Act, press: ChooseKind) -> ScheduleForm:
 # -- the steps ----------------------------------------------------------------------------
 
 
-def asking(message: str) -> Callable[[Act, ScheduleForm], Awaitable[Html]]:
-    """A question that is its text only (a message id)."""
-
-    async def ask(act: Act, form: ScheduleForm) -> Html:
-        return act.t(message)
-
-    return ask
-
-
 def limited(limit: int) -> Callable[[Act, ScheduleForm, str], Awaitable[Any]]:
     """Typed text of at most `limit` characters."""
 
@@ -170,15 +124,11 @@ def limited(limit: int) -> Callable[[Act, ScheduleForm, str], Awaitable[Any]]:
     return read
 
 
-async def group_options(act: Act, form: ScheduleForm) -> list[Option]:
-    return [Option(str(g.id), g.name) for g in await org_store.groups_of(act.session, form.org)]
-
-
 async def ask_when(act: Act, form: ScheduleForm) -> Html:
     return act.t(
         "When does it start? Type the date and time as you would say it, for example "
         "tomorrow 9:00, next Wed 14:30 or {example}, or press a day (time zone {zone}).",
-        example=example_when(act.settings.tzinfo, act.now()), zone=act.settings.timezone)
+        example=views.example_when(act.settings.tzinfo, act.now()), zone=act.settings.timezone)
 
 
 async def clash(act: Act, form: ScheduleForm, start: datetime, minutes: int) -> Problem | None:
@@ -187,8 +137,8 @@ async def clash(act: Act, form: ScheduleForm, start: datetime, minutes: int) -> 
     if not found:
         return None
     t, other = act.t, found[0]
-    return Problem(CLASH_WITH, kind=t(MEETING_KIND_LABELS[other.kind]),
-                   when=span_text(t, act.settings.tzinfo, other.starts_at, other.ends_at))
+    return Problem(views.CLASH_WITH, kind=t(MEETING_KIND_LABELS[other.kind]),
+                   when=views.span_text(t, act.settings.tzinfo, other.starts_at, other.ends_at))
 
 
 async def read_when(act: Act, form: ScheduleForm, start: datetime) -> Any:
@@ -197,13 +147,13 @@ async def read_when(act: Act, form: ScheduleForm, start: datetime) -> Any:
 
 
 async def ask_duration(act: Act, form: ScheduleForm) -> tuple[Html, list[list[Any]]]:
-    return act.t("How long is it?"), [[Duration(minutes).button(act.t(label))
-                                       for minutes, label in DURATIONS.items()]]
+    return act.t("How long is it?"), [[views.Duration(minutes).button(act.t(label))
+                                       for minutes, label in views.DURATIONS.items()]]
 
 
-async def choose_duration(act: Act, form: ScheduleForm, press: Duration) -> Next:
+async def choose_duration(act: Act, form: ScheduleForm, press: views.Duration) -> Next:
     """The length; a clash sends the secretary back to the time."""
-    if press.minutes not in DURATIONS or form.when is None:
+    if press.minutes not in views.DURATIONS or form.when is None:
         act.refuse(STALE_BUTTON)
     problem = await clash(act, form, form.when, press.minutes)
     if problem is None:
@@ -215,8 +165,8 @@ async def choose_duration(act: Act, form: ScheduleForm, press: Duration) -> Next
 def place_keyboard(act: Act, form: ScheduleForm) -> ReplyKeyboardMarkup:
     t = act.t
     return ReplyKeyboardMarkup(
-        [[KeyboardButton(t.as_plain(SHARE_LOCATION), request_location=True)],
-         [KeyboardButton(t.as_plain(ONLINE))]],
+        [[KeyboardButton(t.as_plain(views.SHARE_LOCATION), request_location=True)],
+         [KeyboardButton(t.as_plain(views.ONLINE))]],
         resize_keyboard=True, one_time_keyboard=True,
     )
 
@@ -230,15 +180,14 @@ async def ask_place(act: Act, form: ScheduleForm) -> tuple[Html, list[list[Any]]
     t = act.t
     return t("Where is it? Type the place (for example: Room 302, 5 Harbour Road), press "
              "{online} for an online meeting, or share the location with {share} so members "
-             "can check in by location.", online=t(ONLINE), share=t(SHARE_LOCATION)), []
+             "can check in by location.", online=t(views.ONLINE), share=t(views.SHARE_LOCATION)), []
 
 
 async def typed_place(act: Act, form: ScheduleForm, message: Message) -> Any:
     """A typed place, or the Online button (then the link is asked)."""
-    if (message.text or "").strip() in in_every_language(ONLINE):
+    if (message.text or "").strip() in in_every_language(views.ONLINE):
         return Next({"online": True, "lat": None, "lon": None})
-    place = clean_text(message.text, max_length=MAX_PLACE)
-    return place if isinstance(place, Invalid) else Next({"place": place, "url": None})
+    return await read_place(act, form, message.text or "")
 
 
 async def shared_location(act: Act, form: ScheduleForm, message: Message) -> Next:
@@ -251,12 +200,12 @@ async def shared_location(act: Act, form: ScheduleForm, message: Message) -> Nex
 async def read_link(act: Act, form: ScheduleForm, text: str) -> Any:
     """http or https only."""
     link = clean_link(text)
-    return Problem(BAD_LINK) if link is None else Next({"url": link, "place": None})
+    return Problem(views.BAD_LINK) if link is None else Next({"url": link, "place": None})
 
 
 async def read_place(act: Act, form: ScheduleForm, text: str) -> Any:
     place = clean_text(text, max_length=MAX_PLACE)
-    return place if isinstance(place, Invalid) else Next({"place": place})
+    return place if isinstance(place, Invalid) else Next({"place": place, "url": None})
 
 
 async def my_name(act: Act) -> str | None:
@@ -269,10 +218,10 @@ def person_step(key: str, question: str) -> Custom[ScheduleForm]:
 
     async def render(act: Act, form: ScheduleForm) -> tuple[Html, list[list[Any]]]:
         me = await my_name(act)
-        rows = [[Me().button(act.t.as_plain("Me ({name})", name=me))]] if me else []
+        rows = [[views.Me().button(act.t.as_plain("Me ({name})", name=me))]] if me else []
         return act.t(question), rows
 
-    async def pressed(act: Act, form: ScheduleForm, press: Me) -> str:
+    async def pressed(act: Act, form: ScheduleForm, press: views.Me) -> str:
         me = await my_name(act)
         if me is None:
             act.refuse(STALE_BUTTON)
@@ -281,18 +230,18 @@ def person_step(key: str, question: str) -> Custom[ScheduleForm]:
     async def typed(act: Act, form: ScheduleForm, message: Message) -> Any:
         return await limited(MAX_PERSON)(act, form, message.text or "")
 
-    return Custom(key=key, render=render, presses=((Me, pressed),),
+    return Custom(key=key, render=render, presses=((views.Me, pressed),),
                   messages=((TEXT_INPUT, typed),), when=lambda f: getattr(f, key) is None)
 
 
 async def repeat_options(act: Act, form: ScheduleForm) -> list[Option]:
     assert form.when is not None
     day = form.when.astimezone(act.settings.tzinfo).date()
-    return [Option("once", act.t("Once")), Option("monthly", repeat_label(act.t, day))]
+    return [Option("once", act.t("Once")), Option("monthly", views.repeat_label(act.t, day))]
 
 
 async def count_options(act: Act, form: ScheduleForm) -> list[Option]:
-    return [Option(str(n), str(n)) for n in SERIES_COUNTS]
+    return [Option(str(n), str(n)) for n in views.SERIES_COUNTS]
 
 
 # -- the summary and scheduling -------------------------------------------------------------
@@ -317,14 +266,14 @@ def starts_of(form: ScheduleForm, tz: Any) -> list[datetime]:
         return [form.when]
     local = form.when.astimezone(tz)
     return [datetime.combine(day, local.time(), tzinfo=tz).astimezone(UTC)
-            for day in series_days(local.date(), form.cnt)]
+            for day in views.series_days(local.date(), form.cnt)]
 
 
-async def draft_info(act: Act, form: ScheduleForm) -> MeetingInfo:
+async def draft_info(act: Act, form: ScheduleForm) -> views.MeetingInfo:
     plan = plan_of(form)
     org = await access_led_org(act, form.org)
     group = await act.session.get(PartyGroup, plan.party_group_id) if plan.party_group_id else None
-    return MeetingInfo(
+    return views.MeetingInfo(
         id=0, org_id=plan.org_id, org_name=org.name, group_name=group.name if group else None,
         kind=plan.kind, state=MeetingState.SCHEDULED, starts_at=plan.starts_at,
         ends_at=plan.ends_at, place=plan.place, online_url=plan.online_url,
@@ -341,7 +290,7 @@ async def summary(act: Act, form: ScheduleForm) -> tuple[Html, list[list[Any]]]:
     expectation = rules.expected_attendees(
         info.kind, [rules.MemberFacts(m.id, m.status, m.role, m.party_group_id) for m in members],
         party_group_id=form.grp)
-    lines = [t("<b>Please check the meeting:</b>"), *details_lines(t, tz, info)]
+    lines = [t("<b>Please check the meeting:</b>"), *views.details_lines(t, tz, info)]
     if info.located:
         lines.append(t("Location check-in: on"))
     lines.append(t.plural("{n} member is expected.", "{n} members are expected.",
@@ -351,18 +300,17 @@ async def summary(act: Act, form: ScheduleForm) -> tuple[Html, list[list[Any]]]:
                               "{n} activists are invited as guests.", len(expectation.guests)))
     starts = starts_of(form, tz)
     if len(starts) > 1:
-        lines.append(repeat_label(t, starts[0].astimezone(tz).date()) + ": "
-                     + ", ".join(start_text(tz, s) for s in starts))
-    return html_join("\n", lines), [[ScheduleIt().button(t("✅ Schedule"))],
-                                    [ChangeWhen().button(t("🕑 Change date and time"))]]
+        lines.append(views.repeat_label(t, starts[0].astimezone(tz).date()) + ": "
+                     + ", ".join(views.start_text(tz, s) for s in starts))
+    return html_join("\n", lines), [[views.ScheduleIt().button(t("✅ Schedule"))],
+                                    [views.ChangeWhen().button(t("🕑 Change date and time"))]]
 
 
-async def change_when(act: Act, form: ScheduleForm, press: ChangeWhen) -> Next:
-    """Type the date and time again; the other answers are kept."""
+async def change_when(act: Act, form: ScheduleForm, press: views.ChangeWhen) -> Next:
     return Next({"when": None}, to="when")
 
 
-async def schedule_it(act: Act, form: ScheduleForm, press: ScheduleIt) -> Any:
+async def schedule_it(act: Act, form: ScheduleForm, press: views.ScheduleIt) -> Any:
     """Schedule (all of a series or none) and tell everyone on the list."""
     tz, by, now = act.settings.tzinfo, act.actor.telegram_id, act.now()
     plan, starts = plan_of(form), starts_of(form, tz)
@@ -372,39 +320,29 @@ async def schedule_it(act: Act, form: ScheduleForm, press: ScheduleIt) -> Any:
                    else [await store.schedule(act.session, plan, created_by=by, now=now)])
     except MeetingError as error:  # raised before anything is written
         await act.session.rollback()
-        problem = meeting_problem(error, tz)
+        problem = views.meeting_problem(error, tz)
         t, update = act.t, act.update
         text = t(problem.message, **problem.values)
-        markup = keyboard([[ChangeWhen().button(t("🕑 Change date and time"))],
-                           [cancel_button(t)]])
+        markup = keyboard([[views.ChangeWhen().button(t("🕑 Change date and time"))],
+                           [views.cancel_button(t)]])
         act.after(lambda: send(update, text, reply_markup=markup))
         return Next({}, stay=True)  # the summary again: who is expected may have changed
-    first = created[0]
-    info = await meeting_info(act.session, first)
-    heading, also = N_("📅 <b>New meeting</b>"), None
-    if len(created) > 1:
-        heading = N_("📅 <b>New meetings</b> (monthly)")
-        also = ", ".join(start_text(tz, m.starts_at) for m in created[1:])
-    messages = []
-    for recipient in await recipients_of(act.session, first.id):
-        t = translator(recipient.language)
-        text = member_text(t, tz, info, recipient.status, t(heading))
-        if also:
-            text += "\n" + t("Also on: {dates}. Answer for each in 📅 Meetings.", dates=also)
-        messages.append((recipient.telegram_id, text,
-                         member_keyboard(t, info.id, recipient.status, info.state)))
+    info = await manage.meeting_info(act.session, created[0])
+    heading = N_("📅 <b>New meetings</b> (monthly)") if len(created) > 1 else N_(
+        "📅 <b>New meeting</b>")
+    also = ", ".join(views.start_text(tz, m.starts_at) for m in created[1:])
+
+    messages = await manage.list_messages(act, info.id, lambda t, status: views.member_message(
+        t, tz, info, status, t(heading),
+        t("Also on: {dates}. Answer for each in 📅 Meetings.", dates=also) if also else BLANK))
     logger.info("user %s scheduled %d %s meeting(s) for org %s", pseudonym(by), len(created),
                 plan.kind.value, plan.org_id)
-    t, update, context, opened = act.t, act.update, act.context, ShowMeeting(MeetingId(first.id))
-
-    async def announce() -> None:
-        told = await deliver_many(context, messages)
-        await drop_buttons(update)  # the summary stays as the record of what was scheduled
-        text = t.plural("{n} meeting scheduled.", "{n} meetings scheduled.", len(created))
-        text += "\n" + t.plural("{n} person was told.", "{n} people were told.", told)
-        await send(update, text, reply_markup=keyboard([[opened.button(t("Open the meeting"))]]))
-
-    act.after(announce)
+    t, opened = act.t, views.ShowMeeting(MeetingId(info.id))
+    # The summary loses its buttons and stays as the record of what was scheduled.
+    manage.tell_then(act, messages, lambda told: (
+        t.plural("{n} meeting scheduled.", "{n} meetings scheduled.", len(created))
+        + "\n" + manage.told_text(t, told),
+        keyboard([[opened.button(t("Open the meeting"))]])), drop=True)
     return Done()
 
 
@@ -412,7 +350,7 @@ SCHEDULE = Flow(
     name="schedule_meeting",
     prefix="ms",
     form=ScheduleForm,
-    entry=Entry(ChooseKind, LEADERS, start),
+    entry=Entry(views.ChooseKind, LEADERS, start),
     guard=lambda act, form: access_led_org(act, form.org),
     back=False,
     steps=(
@@ -420,7 +358,7 @@ SCHEDULE = Flow(
                when=lambda f: f.kind is MeetingKind.GROUP and f.grp is None),
         Day(key="when", ask=ask_when, moment=True, accept=read_when,
             when=lambda f: f.when is None),
-        Custom(key="dur", render=ask_duration, presses=((Duration, choose_duration),),
+        Custom(key="dur", render=ask_duration, presses=((views.Duration, choose_duration),),
                when=lambda f: f.dur is None),
         Custom(key="place", render=ask_place, keyboard=place_keyboard,
                messages=((filters.LOCATION, shared_location), (TEXT_INPUT, typed_place)),
@@ -442,6 +380,6 @@ SCHEDULE = Flow(
         Choose(key="cnt", ask=asking(N_("How many meetings?")), options=count_options,
                when=lambda f: f.rep == "monthly" and f.cnt is None),
         Custom(key="ok", render=summary,
-               presses=((ScheduleIt, schedule_it), (ChangeWhen, change_when))),
+               presses=((views.ScheduleIt, schedule_it), (views.ChangeWhen, change_when))),
     ),
 )

@@ -1,4 +1,5 @@
-"""Buttons, texts and keyboards of meetings (pure: no Telegram calls, no database)."""
+"""Buttons, texts and keyboards of meetings, and what a branch's leaders see: its meetings and
+a meeting's card (pure: no Telegram calls, no database)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.kit.buttons import AttendanceId, ButtonData, MeetingId, OrgId
 from handlers.kit.flows import CANCEL_DATA, Problem
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_format, html_join, plain_text
-from handlers.kit.ui import keyboard, paged
-from handlers.labels import MEETING_KIND_LABELS, WEEKDAYS
+from handlers.kit.ui import keyboard, paged, person_name
+from handlers.labels import MEETING_KIND_LABELS, MEETING_STATE_LABELS, WEEKDAYS
 from rules import meetings as rules
 from rules.vocabulary import AttendanceStatus, MeetingKind, MeetingState
 from storage.meetings import LIVE_STATES, MeetingError
+from storage.models import Attendance, Meeting, Person
 from storage.orgs import TreeRow
 
 logger = logging.getLogger(__name__)
@@ -47,21 +49,14 @@ MEETING_ERRORS = {
     "not_expected": N_("You are not on the list for this meeting."),
     "already_present": N_("You have already checked in at this meeting."),
 }
-CLASH_WITH = N_(
-    "That time clashes with another meeting of the branch: {kind}, {when}. "
-    "Please type another date and time."
-)
-BAD_LINK = N_(
-    "That is not a web link. Please send the meeting link starting with https:// or http://."
-)
+CLASH_WITH = N_("That time clashes with another meeting of the branch: {kind}, {when}. "
+                "Please type another date and time.")
+BAD_LINK = N_("That is not a web link. Please send the meeting link starting with https:// or "
+              "http://.")
 NOT_REGISTERED = N_("Meetings are for registered members. Register with /start.")
 SORRY = N_("Sorry, something went wrong. Please try again.")
-MARKERS = {
-    MeetingState.SCHEDULED: "🗓",
-    MeetingState.CHECKIN_OPEN: "✅",
-    MeetingState.CLOSED: "🔒",
-    MeetingState.CANCELLED: "✖",
-}
+MARKERS = {MeetingState.SCHEDULED: "🗓", MeetingState.CHECKIN_OPEN: "✅",
+           MeetingState.CLOSED: "🔒", MeetingState.CANCELLED: "✖"}
 
 
 # -- buttons --------------------------------------------------------------------------------
@@ -176,14 +171,6 @@ def org_picker(
     return paged(t, items, page, nav)
 
 
-def schedule_picker(t: Translator, rows: Sequence[TreeRow], page: int) -> InlineKeyboardMarkup:
-    return org_picker(t, rows, page, ScheduleFor, SchedulePick)
-
-
-def meetings_picker(t: Translator, rows: Sequence[TreeRow], page: int) -> InlineKeyboardMarkup:
-    return org_picker(t, rows, page, lambda org: ListMeetings(org, 0), MeetingsPick)
-
-
 def kind_question(t: Translator, org: OrgId, branch: str) -> tuple[Html, InlineKeyboardMarkup]:
     rows = [[ChooseKind(org, kind).button(t(label))]
             for kind, label in MEETING_KIND_LABELS.items()]
@@ -220,16 +207,12 @@ def series_days(day: date, count: int) -> list[date]:
 def span_text(t: Translator, tz: tzinfo, starts_at: datetime, ends_at: datetime) -> Html:
     """"2026-12-01 (Tuesday) 14:30–16:00" in the branch's time zone."""
     start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
-    weekday = t(WEEKDAYS[start.weekday()])
-    if start.date() == end.date():
-        return t(
-            "{date} ({weekday}) {start}–{end}", date=start.date().isoformat(), weekday=weekday,
-            start=start.strftime("%H:%M"), end=end.strftime("%H:%M"),
-        )
-    return t(
-        "{date} ({weekday}) {start} – {end}", date=start.date().isoformat(), weekday=weekday,
-        start=start.strftime("%H:%M"), end=end.strftime("%Y-%m-%d %H:%M"),
-    )
+    same_day = start.date() == end.date()
+    return t(N_("{date} ({weekday}) {start}–{end}") if same_day
+             else N_("{date} ({weekday}) {start} – {end}"),
+             date=start.date().isoformat(), weekday=t(WEEKDAYS[start.weekday()]),
+             start=start.strftime("%H:%M"), end=end.strftime("%H:%M" if same_day
+                                                             else "%Y-%m-%d %H:%M"))
 
 
 def start_text(tz: tzinfo, starts_at: datetime) -> str:
@@ -286,13 +269,9 @@ def details_lines(t: Translator, tz: tzinfo, info: MeetingInfo) -> list[Html]:
     if info.place:
         lines.append(t("Place: {place}", place=info.place))
     lines.append(t("Topic: {topic}", topic=info.topic))
-    if info.host:
-        lines.append(t("Host: {name}", name=info.host))
-    if info.recorder:
-        lines.append(t("Recorder: {name}", name=info.recorder))
-    if info.lecturer:
-        lines.append(t("Lecturer: {name}", name=info.lecturer))
-    return lines
+    people = ((N_("Host: {name}"), info.host), (N_("Recorder: {name}"), info.recorder),
+              (N_("Lecturer: {name}"), info.lecturer))
+    return lines + [t(label, name=name) for label, name in people if name]
 
 
 def member_keyboard(
@@ -310,13 +289,14 @@ def member_keyboard(
     return keyboard([answers, [CalendarFile(meeting).button(t("📆 Add to calendar"))]])
 
 
-def member_text(
-    t: Translator, tz: tzinfo, info: MeetingInfo, status: AttendanceStatus, heading: Html = BLANK
-) -> Html:
-    lines = [heading] if heading else []
-    lines += details_lines(t, tz, info)
-    lines.append(t(ANSWER_LABELS[status]))
-    return html_join("\n", lines)
+def member_message(
+    t: Translator, tz: tzinfo, info: MeetingInfo, status: AttendanceStatus,
+    heading: Html = BLANK, footer: Html = BLANK,
+) -> tuple[Html, InlineKeyboardMarkup | None]:
+    """A member's message about a meeting: the details, their answer and their buttons."""
+    lines = [heading, *details_lines(t, tz, info), t(ANSWER_LABELS[status]), footer]
+    return (html_join("\n", [line for line in lines if line]),
+            member_keyboard(t, info.id, status, info.state))
 
 
 def meeting_line(t: Translator, tz: tzinfo, info: MeetingInfo) -> Html:
@@ -324,20 +304,16 @@ def meeting_line(t: Translator, tz: tzinfo, info: MeetingInfo) -> Html:
              when=span_text(t, tz, info.starts_at, info.ends_at))
 
 
-def leave_request_text(
-    t: Translator, tz: tzinfo, info: MeetingInfo, name: str, reason: str | None
-) -> Html:
+def leave_request(
+    t: Translator, tz: tzinfo, info: MeetingInfo, name: str, reason: str | None, line: AttendanceId
+) -> tuple[Html, InlineKeyboardMarkup]:
+    """What the branch's leaders are asked to decide."""
     return html_join("\n", [
         t("🙋 <b>Leave request</b> from {name}", name=name),
         meeting_line(t, tz, info),
         t("Reason: {reason}", reason=reason or t("not given")),
-    ])
-
-
-def leave_request_keyboard(t: Translator, attendance: int) -> InlineKeyboardMarkup:
-    line = AttendanceId(attendance)
-    return keyboard([[ApproveLeave(line).button(t("✅ Approve leave")),
-                      RefuseLeave(line).button(t("❌ Refuse"))]])
+    ]), keyboard([[ApproveLeave(line).button(t("✅ Approve leave")),
+                   RefuseLeave(line).button(t("❌ Refuse"))]])
 
 
 def cancelled_text(t: Translator, tz: tzinfo, info: MeetingInfo, reason: str | None) -> Html:
@@ -345,3 +321,106 @@ def cancelled_text(t: Translator, tz: tzinfo, info: MeetingInfo, reason: str | N
     if reason:
         lines.append(t("Reason: {reason}", reason=reason))
     return html_join("\n", lines)
+
+
+# -- what a branch's leaders see ---------------------------------------------------------------
+
+
+MAX_LEAVE_SHOWN = 10  # leave requests listed on a card
+
+
+def meeting_label(t: Translator, tz: tzinfo, meeting: Meeting) -> str:
+    """One meeting as a button of the branch's list."""
+    kind = t(MEETING_KIND_LABELS[meeting.kind])
+    text = f"{MARKERS[meeting.state]} {start_text(tz, meeting.starts_at)} · {kind}"
+    text += f" · {meeting.party_group.name}" if meeting.party_group is not None else ""
+    return text + (" · 📝 " + t("entered afterwards") if meeting.entered_afterwards else "")
+
+
+def branch_meetings(
+    t: Translator, tz: tzinfo, org: OrgId, branch: str, live: Sequence[Meeting],
+    closed: Sequence[Meeting], page: int, *, several: bool, record_past: ButtonData,
+) -> tuple[Html, InlineKeyboardMarkup]:
+    """A branch's live meetings, then those closed recently; schedule or record one."""
+    items = [ShowMeeting(MeetingId(m.id)).button(meeting_label(t, tz, m))
+             for m in [*live, *closed]]
+    title = t("<b>{branch}</b>: meetings", branch=branch) + "\n" + t(
+        "Upcoming or not yet closed: {live} · closed in the last 90 days: {closed}",
+        live=len(live), closed=len(closed),
+    )
+    if not items:
+        title += "\n" + t("Schedule one with /schedule.")
+    extra = [[ScheduleFor(org).button(t("🗓 Schedule meeting"))],
+             [record_past.button(t("📝 Record a past meeting"))]]
+    if several:
+        extra.append([MeetingsPick(0).button(t("‹ Organizations"))])
+    return title, paged(t, items, page, lambda to: ListMeetings(org, to), extra)
+
+
+def card(
+    t: Translator, tz: tzinfo, info: MeetingInfo, lines: Sequence[tuple[Attendance, Person]],
+    note: Html | None = None,
+) -> tuple[Html, InlineKeyboardMarkup]:
+    """Details, state and the counts of answers; leave requests waiting for a decision."""
+    statuses = [a.status for a, _p in lines]
+    counted = [s for s in statuses if s not in GUESTS]
+    text = [*([note, BLANK] if note else []), *details_lines(t, tz, info),
+            t("State: {state}", state=t(MEETING_STATE_LABELS[info.state]))]
+    if info.located:
+        text.append(t("Location check-in: on"))
+    if info.state is MeetingState.CANCELLED and info.cancelled_reason:
+        text.append(t("Reason: {reason}", reason=info.cancelled_reason))
+    text.append(t("Expected {expected} · attending {attending} · leave requested {requested} · "
+                  "on leave {on_leave} · present {present}", expected=len(counted),
+                  attending=counted.count(AttendanceStatus.ATTENDING),
+                  requested=counted.count(AttendanceStatus.LEAVE_REQUESTED),
+                  on_leave=counted.count(AttendanceStatus.ON_LEAVE),
+                  present=counted.count(AttendanceStatus.PRESENT)))
+    if info.state is MeetingState.CLOSED:
+        text.append(t("Absent {absent}", absent=counted.count(AttendanceStatus.ABSENT)))
+    guests = [s for s in statuses if s in GUESTS]
+    if guests:
+        text.append(t("Guests: {invited} invited, {present} present", invited=len(guests),
+                      present=guests.count(AttendanceStatus.GUEST_PRESENT)))
+    requests = [(a, p) for a, p in lines if a.status is AttendanceStatus.LEAVE_REQUESTED]
+    if requests:
+        text.append(t("Waiting for a leave decision:"))
+        text += [
+            "· " + t("{name}: {reason}", name=person_name(t, p),
+                     reason=a.leave_reason or t("not given"))
+            for a, p in requests[:MAX_LEAVE_SHOWN]
+        ]
+    return html_join("\n", text), card_keyboard(t, info)
+
+
+def card_keyboard(t: Translator, info: MeetingInfo) -> InlineKeyboardMarkup:
+    meeting = MeetingId(info.id)
+    rows: list[list[InlineKeyboardButton]] = []
+    live = info.state in LIVE_STATES
+    if live:
+        opened = info.state is MeetingState.CHECKIN_OPEN
+        rows.append([
+            OpenCheckin(meeting).button(t("✅ Check-in (open)") if opened
+                                        else t("✅ Open check-in")),
+            CloseMeeting(meeting).button(t("🔒 Close meeting")),
+        ])
+    rows.append([ShowRoster(meeting).button(t("👥 Roster"))])
+    if live:
+        rows.append([PostponeMeeting(meeting).button(t("⏰ Postpone")),
+                     AskCancel(meeting).button(t("✖ Cancel meeting"))])
+        rows.append([CalendarFile(meeting).button(t("📆 Add to calendar"))])
+    rows.append([ListMeetings(OrgId(info.org_id), 0).button(t("‹ Meetings"))])
+    return keyboard(rows)
+
+
+def cancel_question(
+    t: Translator, tz: tzinfo, info: MeetingInfo
+) -> tuple[Html, InlineKeyboardMarkup]:
+    meeting = MeetingId(info.id)
+    return (
+        t("Cancel {kind} of {when}? Everyone on the list will be told.",
+          kind=t(MEETING_KIND_LABELS[info.kind]),
+          when=span_text(t, tz, info.starts_at, info.ends_at)),
+        keyboard([[ConfirmCancel(meeting).button(t("Yes, cancel the meeting"))],
+                  [ShowMeeting(meeting).button(t("No, keep it"))]]),
+    )

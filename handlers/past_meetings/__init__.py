@@ -13,10 +13,14 @@ import logging
 from datetime import date, time
 from typing import Any
 
+from telegram import InlineKeyboardButton
+
 from handlers.access.orgs import access_led_org
 from handlers.checkin import clean_minutes, send_record
 from handlers.kit.actions import LEADERS, Act
+from handlers.kit.chat import STALE_BUTTON
 from handlers.kit.flows import (
+    INVALID_MESSAGES,
     Choose,
     Confirm,
     Custom,
@@ -28,13 +32,13 @@ from handlers.kit.flows import (
     Problem,
     Text,
 )
-from handlers.kit.i18n import Html
+from handlers.kit.i18n import N_, Html
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import person_name
 from handlers.labels import MEETING_KIND_LABELS
+from handlers.meetings.manage import asking, group_options
 from handlers.past_meetings import views
 from handlers.past_meetings.views import (
-    ERRORS,
     PastMeetingForm,
     PeopleDone,
     PeoplePage,
@@ -50,7 +54,6 @@ from storage import past_meetings as store
 
 logger = logging.getLogger(__name__)
 
-
 async def start(act: Act, press: RecordPastMeeting) -> PastMeetingForm:
     """A leader of this branch starts; the form remembers which branch."""
     await access_led_org(act, press.org)
@@ -62,22 +65,10 @@ async def intro(act: Act, form: PastMeetingForm) -> Html:
     return views.intro(act.t, org.name)
 
 
-async def ask_kind(act: Act, form: PastMeetingForm) -> Html:
-    return act.t("Which kind of meeting was it?")
-
-
 async def kind_options(act: Act, form: PastMeetingForm) -> list[Option]:
     groups = await org_store.groups_of(act.session, form.org)
     return [Option(k.value, act.t(MEETING_KIND_LABELS[k])) for k in MeetingKind
             if k is not MeetingKind.GROUP or groups]
-
-
-async def ask_group(act: Act, form: PastMeetingForm) -> Html:
-    return act.t("Which party group met?")
-
-
-async def group_options(act: Act, form: PastMeetingForm) -> list[Option]:
-    return [Option(str(g.id), g.name) for g in await org_store.groups_of(act.session, form.org)]
 
 
 async def ask_day(act: Act, form: PastMeetingForm) -> Html:
@@ -99,7 +90,7 @@ async def read_day_typed(act: Act, form: PastMeetingForm, text: str) -> Any:
     tz, now, today = act.settings.tzinfo, act.now(), act.today()
     when = read_when(text, today, act.actor.language)
     if isinstance(when, Invalid):
-        if when.reason in views.INVALID_REASONS and when.reason != "date_format":
+        if when.reason in INVALID_MESSAGES and when.reason != "date_format":
             return when
         return Problem(views.DATE_HELP, example=today.replace(day=1).isoformat())
     day, at = when
@@ -108,16 +99,12 @@ async def read_day_typed(act: Act, form: PastMeetingForm, text: str) -> Any:
     if problem is None and at is not None and day == today and at > now.astimezone(tz).time():
         problem = "in_future"
     if problem:
-        return Problem(ERRORS[problem], day=store.earliest_day(org, tz).isoformat())
+        return Problem(views.ERRORS[problem], day=store.earliest_day(org, tz).isoformat())
     return Next({"day": day, "at": at})
 
 
 def echo_day(act: Act, form: PastMeetingForm) -> Html:
     return act.t("Understood: {day}.", day=views.day_text(act.t, form))
-
-
-async def ask_topic(act: Act, form: PastMeetingForm) -> Html:
-    return act.t("What was the topic?")
 
 
 async def read_topic(act: Act, form: PastMeetingForm, text: str) -> Any:
@@ -131,14 +118,16 @@ async def read_topic(act: Act, form: PastMeetingForm, text: str) -> Any:
         mid: (person_name(act.t, p), AttendanceStatus.PRESENT) for mid, p in expected}})
 
 
-async def render_people(act: Act, form: PastMeetingForm) -> Any:
+async def render_people(
+    act: Act, form: PastMeetingForm
+) -> tuple[Html, list[list[InlineKeyboardButton]]]:
     return views.people(act.t, form)
 
 
 async def toggle(act: Act, form: PastMeetingForm, press: ToggleAttendance) -> Next:
     line = form.people.get(press.membership)
     if line is None:
-        act.refuse(views.STALE)
+        act.refuse(STALE_BUTTON)
     people = {**form.people, press.membership: (line[0], views.NEXT_STATUS[line[1]])}
     return Next({"people": people}, stay=True)
 
@@ -149,11 +138,6 @@ async def turn_page(act: Act, form: PastMeetingForm, press: PeoplePage) -> Next:
 
 async def people_done(act: Act, form: PastMeetingForm, press: PeopleDone) -> Next:
     return Next({})
-
-
-async def ask_minutes(act: Act, form: PastMeetingForm) -> Html:
-    return act.t("Type the minutes: what was discussed and decided (at most {limit} "
-                 "characters).", limit=4000)
 
 
 async def read_minutes(act: Act, form: PastMeetingForm, text: str) -> Any:
@@ -179,10 +163,10 @@ async def save(act: Act, form: PastMeetingForm) -> Html:
                                           now=act.now(), tz=tz)
     except meeting_store.MeetingError as error:  # raised before anything is written
         step = {"group_needed": "group", "not_in_branch": "topic"}.get(error.code, "day")
-        if error.code not in ERRORS:
-            act.refuse(views.STALE)
+        if error.code not in views.ERRORS:
+            act.refuse(STALE_BUTTON)
         # A new member list is asked for again; a corrected day or group returns here.
-        raise GoBack(step, ERRORS[error.code], resume=step != "topic",
+        raise GoBack(step, views.ERRORS[error.code], resume=step != "topic",
                      day=store.earliest_day(org, tz).isoformat()) from None
     meeting_id = meeting.id
     logger.info("user %s recorded past meeting %s", pseudonym(act.actor.telegram_id), meeting_id)
@@ -198,15 +182,17 @@ PAST_MEETING = Flow(
     entry=Entry(RecordPastMeeting, LEADERS, start, intro),
     guard=lambda act, form: access_led_org(act, form.org),
     steps=(
-        Choose(key="kind", ask=ask_kind, options=kind_options),
-        Choose(key="group", ask=ask_group, options=group_options,
+        Choose(key="kind", ask=asking(N_("Which kind of meeting was it?")), options=kind_options),
+        Choose(key="group", ask=asking(N_("Which party group met?")), options=group_options,
                when=lambda form: form.kind is MeetingKind.GROUP),
         Text(key="day", ask=ask_day, read=read_day_typed, echo=echo_day),
-        Text(key="topic", ask=ask_topic, read=read_topic),
+        Text(key="topic", ask=asking(N_("What was the topic?")), read=read_topic),
         Custom(key="people", render=render_people, presses=(
             (ToggleAttendance, toggle), (PeoplePage, turn_page), (PeopleDone, people_done))),
-        Text(key="minutes", ask=ask_minutes, read=read_minutes),
-        Confirm(key="save", summary=summary, label=views.SAVE, finish=save),
+        Text(key="minutes", ask=asking(N_("Type the minutes: what was discussed and decided (at "
+                                          "most {limit} characters)."), limit=4000),
+             read=read_minutes),
+        Confirm(key="save", summary=summary, label=N_("💾 Save the record"), finish=save),
     ),
 )
 

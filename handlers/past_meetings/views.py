@@ -8,13 +8,12 @@ from pydantic import Field
 from telegram import InlineKeyboardButton
 
 from handlers.kit.buttons import ButtonData, MembershipId, OrgId
-from handlers.kit.chat import STALE_BUTTON
-from handlers.kit.flows import INVALID_MESSAGES, Form
+from handlers.kit.flows import Form
 from handlers.kit.i18n import N_, Html, Translator, html_join
+from handlers.kit.ui import paged_rows
 from handlers.labels import MEETING_KIND_LABELS, WEEKDAYS
 from rules.vocabulary import AttendanceStatus, MeetingKind
 
-PAGE = 8  # members a page
 NEXT_STATUS = {
     AttendanceStatus.PRESENT: AttendanceStatus.ON_LEAVE,
     AttendanceStatus.ON_LEAVE: AttendanceStatus.ABSENT,
@@ -24,19 +23,13 @@ MARKS = {AttendanceStatus.PRESENT: "✅", AttendanceStatus.ON_LEAVE: "🟡",
          AttendanceStatus.ABSENT: "❌"}
 ERRORS = {
     "in_future": N_("That day is in the future. Schedule a coming meeting with /schedule."),
-    "before_branch": N_(
-        "That day is before the branch existed (it is known from {day}). Please check the "
-        "date."
-    ),
-    "same_day": N_(
-        "A meeting of this kind is already recorded on that day; it is not entered twice."
-    ),
+    "before_branch": N_("That day is before the branch existed (it is known from {day}). "
+                        "Please check the date."),
+    "same_day": N_("A meeting of this kind is already recorded on that day; it is not entered "
+                   "twice."),
     "group_needed": N_("Please choose the party group again."),
     "not_in_branch": N_("The members of the branch changed meanwhile. Please start again."),
 }
-SAVE = N_("💾 Save the record")
-STALE = STALE_BUTTON
-INVALID_REASONS = frozenset(INVALID_MESSAGES)
 DATE_HELP = N_(
     "Please type the day like {example}, optionally with the time (like {example} 14:30)."
 )
@@ -63,8 +56,6 @@ class PeopleDone(ButtonData, prefix="pm:next"):
 
 
 class PastMeetingForm(Form):
-    """What the secretary has told so far."""
-
     org: OrgId
     kind: MeetingKind | None = None
     group: int | None = None
@@ -100,30 +91,16 @@ def counts(form: PastMeetingForm) -> dict[str, int]:
 
 def people(t: Translator, form: PastMeetingForm) -> tuple[Html, list[list[InlineKeyboardButton]]]:
     """Who was there, a page of name buttons, and Continue."""
-    ids = list(form.people)
-    pages = max(1, -(-len(ids) // PAGE))
-    page = min(max(form.page, 0), pages - 1)
     lines = [
         t("Who was there? Press a name to change it: ✅ present → 🟡 on leave → ❌ absent."),
         t("Present {present} · on leave {on_leave} · absent {absent}", **counts(form)),
     ]
-    if not ids:
+    if not form.people:
         lines.append(t("Nobody in the branch is expected at this kind of meeting."))
-    rows = [
-        [ToggleAttendance(MembershipId(mid)).button(
-            f"{MARKS[form.people[mid][1]]} {form.people[mid][0]}")]
-        for mid in ids[page * PAGE : (page + 1) * PAGE]
-    ]
-    if pages > 1:
-        nav = []
-        if page > 0:
-            nav.append(PeoplePage(page - 1).button(t("‹ Previous")))
-        nav.append(PeoplePage(page).button(f"{page + 1}/{pages}"))
-        if page < pages - 1:
-            nav.append(PeoplePage(page + 1).button(t("Next ›")))
-        rows.append(nav)
-    rows.append([PeopleDone().button(t("Continue ›"))])
-    return html_join("\n", lines), rows
+    names = [ToggleAttendance(MembershipId(mid)).button(f"{MARKS[status]} {name}")
+             for mid, (name, status) in form.people.items()]
+    return html_join("\n", lines), paged_rows(t, names, form.page, PeoplePage,
+                                              [[PeopleDone().button(t("Continue ›"))]])
 
 
 def summary(t: Translator, form: PastMeetingForm) -> Html:

@@ -11,13 +11,13 @@ import pytest
 from handlers.kit.buttons import AttendanceId, BadCallback, MeetingId, MembershipId, OrgId
 from handlers.kit.i18n import translator
 from handlers.meeting_lists.views import AddToList, EditList, RemoveFromList
-from handlers.meetings.cards import card_keyboard
 from handlers.meetings.views import (
     ApproveLeave,
     ChooseKind,
     ListMeetings,
     MeetingInfo,
     ShowMeeting,
+    card_keyboard,
     kind_question,
     member_keyboard,
     nth_weekday,
