@@ -13,7 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.kit.actions import Reply
 from handlers.kit.buttons import AttendanceId, ButtonData, MeetingId
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_format, html_join
-from handlers.kit.ui import button, keyboard, person_name
+from handlers.kit.ui import button, keyboard, page_row, person_name
 from handlers.labels import ATTENDANCE_STATUS_LABELS, CHECKIN_METHOD_LABELS, MEETING_KIND_LABELS
 from handlers.meetings.views import CloseMeeting, OpenCheckin, ShowRoster
 from rules import meetings as rules
@@ -375,14 +375,7 @@ def roster(t: Translator, tz: ZoneInfo, meeting: Meeting, rows: Rows, names: dic
         elif meeting.state in LIVE_STATES and attendance.status not in ARRIVED:
             buttons.append([MarkPresent(line).button(
                 t.as_plain("Mark present: {name}", name=name))])
-    if pages > 1:
-        nav = []
-        if page > 0:
-            nav.append(RosterPage(mid, page - 1).button(t("‹ Previous")))
-        nav.append(RosterPage(mid, page).button(f"{page + 1}/{pages}"))
-        if page < pages - 1:
-            nav.append(RosterPage(mid, page + 1).button(t("Next ›")))
-        buttons.append(nav)
+    buttons.append(page_row(t, page, pages, lambda number: RosterPage(mid, number)))
     if meeting.state is not MeetingState.CANCELLED and not list_follows(meeting, now):
         # handlers/meeting_lists.py's button (its family is declared there once it moves)
         buttons.append([button(t("✏️ Change the list"), "ml", "edit", meeting.id, 0)])
