@@ -22,7 +22,7 @@ from handlers.duties.views import (
     PickMonth,
     asking,
 )
-from handlers.kit.actions import LEADERS, Act, render
+from handlers.kit.actions import LEADERS, Act
 from handlers.kit.buttons import BadCallback, OrgId
 from handlers.kit.flows import (
     Choose,
@@ -198,10 +198,8 @@ async def save(act: Act, form: NewDutyForm) -> Html:
     except store.DutyError as error:
         raise GoBack("leads", ERROR_TEXTS[error.code]) from None
     logger.info("user %s added duty %s", pseudonym(act.actor.telegram_id), duty.id)
-    after = (await browse.org_reply(act, org, new=True) if org is not None
-             else await browse.calendar_reply(act, 0, new=True))
-    update = act.update
-    act.after(lambda: render(update, after))
+    browse.follow(act, await browse.org_reply(act, org, new=True) if org is not None
+                  else await browse.calendar_reply(act, 0, new=True))
     return act.t("✅ Saved: {title}.", title=form.title)
 
 

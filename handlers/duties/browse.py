@@ -18,11 +18,17 @@ from handlers.duties.views import (
     ShowOrg,
     Switch,
 )
-from handlers.kit.actions import ADMINS, LEADERS, Act, Action, Command, CommandArgs, Reply
+from handlers.kit.actions import ADMINS, LEADERS, Act, Action, Command, CommandArgs, Reply, render
 from handlers.kit.i18n import BLANK, N_, Html
 from storage import duties as store
 from storage import orgs as org_store
 from storage.models import Duty, PartyOrganization
+
+
+def follow(act: Act, reply: Reply) -> None:
+    """What a flow's last answer is followed by (a new message once the flow is done)."""
+    update = act.update
+    act.after(lambda: render(update, reply))
 
 
 async def org_reply(act: Act, org: PartyOrganization, *, new: bool = False) -> Reply:

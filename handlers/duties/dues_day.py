@@ -12,7 +12,7 @@ import unicodedata
 from handlers.access.duties import access_dues_duty
 from handlers.duties import browse, views
 from handlers.duties.views import SetDuesDay, day_words
-from handlers.kit.actions import LEADERS, Act, render
+from handlers.kit.actions import LEADERS, Act
 from handlers.kit.buttons import OrgId
 from handlers.kit.flows import Confirm, Entry, Flow, Form, Problem, Text
 from handlers.kit.i18n import N_, Html
@@ -82,9 +82,7 @@ async def save(act: Act, form: DuesDayForm) -> Html:
     assert form.day is not None
     changed = await store.set_dues_day(act.session, org, None if form.day == DEFAULT
                                        else form.day, by=act.actor.telegram_id)
-    deadlines = await browse.org_reply(act, org, new=True)
-    update = act.update
-    act.after(lambda: render(update, deadlines))
+    browse.follow(act, await browse.org_reply(act, org, new=True))
     t = act.t
     return (t("✅ Dues collection day set: {day}.", day=day_words(t, org.dues_day, duty.day))
             if changed else t("Nothing changed."))

@@ -8,7 +8,7 @@ from typing import Any
 from handlers.access.duties import access_calendar_duty
 from handlers.duties import browse, views
 from handlers.duties.views import ERROR_TEXTS, FIELD_NAMES, EditDuty, Field, leads_text
-from handlers.kit.actions import ADMINS, Act, render
+from handlers.kit.actions import ADMINS, Act
 from handlers.kit.buttons import DutyId
 from handlers.kit.chat import STALE_BUTTON
 from handlers.kit.flows import Confirm, Entry, Flow, Form, GoBack, Next, Problem, Text
@@ -102,9 +102,7 @@ async def save(act: Act, form: EditForm) -> Html:
         await store.edit_duty(act.session, duty, by=act.actor.telegram_id, **changes_of(form))
     except store.DutyError as error:
         raise GoBack("value", ERROR_TEXTS[error.code]) from None
-    card = await browse.card_reply(act, duty, new=True)
-    update = act.update
-    act.after(lambda: render(update, card))
+    browse.follow(act, await browse.card_reply(act, duty, new=True))
     return act.t("✅ Saved.")
 
 

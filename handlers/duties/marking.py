@@ -11,7 +11,7 @@ from telegram.ext import filters
 from handlers.access.duties import access_occurrence
 from handlers.duties import browse, views
 from handlers.duties.views import MarkDone, NoDocument
-from handlers.kit.actions import LEADERS, Act, render
+from handlers.kit.actions import LEADERS, Act
 from handlers.kit.buttons import DutyId, OrgId
 from handlers.kit.flows import Confirm, Custom, Entry, Flow, Form, Next
 from handlers.kit.i18n import Html, html_join
@@ -104,9 +104,7 @@ async def save(act: Act, form: MarkForm) -> Html:
     )
     logger.info("user %s marked duty %s %s done for org %s", pseudonym(act.actor.telegram_id),
                 duty.id, occurrence.key, org.id)
-    deadlines = await browse.org_reply(act, org, new=True)
-    update = act.update
-    act.after(lambda: render(update, deadlines))
+    browse.follow(act, await browse.org_reply(act, org, new=True))
     t = act.t
     return (t("✅ Marked done: {title} ({occurrence}).",
               title=duty_title(t, duty.code, duty.title), occurrence=occurrence.key)
