@@ -26,7 +26,7 @@ ACTIONS = (
     Action(views.OpenCheckin, LEADERS, room.open_checkin),
     Action(views.RoomCode, LEADERS, room.refresh_code),
     Action(views.TapCheckin, ANYONE, room.tap_checkin),
-    Action(views.CheckMeIn, ANYONE, room.tap_checkin_on_code),
+    Action(views.CheckMeIn, ANYONE, room.tap_checkin),
     Action(views.ShowRoster, LEADERS, roster.show_roster),
     Action(views.RosterPage, LEADERS, roster.show_roster),
     Action(views.MarkPresent, LEADERS, roster.mark_present),

@@ -4,7 +4,7 @@ record is frozen and the absent are asked to catch up (补学)."""
 from __future__ import annotations
 
 import logging
-from typing import Literal, NoReturn
+from typing import Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.ext import filters
@@ -16,7 +16,7 @@ from handlers.checkin.views import CloseDone, CloseMeeting, clean_minutes, short
 from handlers.kit.actions import LEADERS, Act, render
 from handlers.kit.buttons import AttendanceId, MeetingId
 from handlers.kit.chat import STALE_BUTTON, Refused, deliver_many
-from handlers.kit.flows import INVALID_MESSAGES, Confirm, Custom, Done, Entry, Flow, Form, Next
+from handlers.kit.flows import Confirm, Custom, Done, Entry, Flow, Form, Next, Problem
 from handlers.kit.i18n import N_, Html, translator
 from handlers.kit.pseudonyms import pseudonym
 from handlers.menu import TEXT_INPUT
@@ -35,15 +35,6 @@ class CloseForm(Form):
     minutes: str | None = None
     files: int = 0
     prompt: Literal["noted", "attached", "waiting"] = "noted"  # what the last message was
-
-
-def stay(message: str, **values: object) -> NoReturn:
-    """Say why, and keep the step as it is (its question is not asked again)."""
-    raise Refused(message, **values)
-
-
-def invalid(reason: Invalid) -> NoReturn:
-    stay(INVALID_MESSAGES[reason.reason], limit=reason.limit or 0, low=reason.low or 0)
 
 
 async def meeting_of(act: Act, form: CloseForm) -> Meeting:
@@ -71,16 +62,13 @@ async def render_minutes(act: Act, form: CloseForm) -> tuple[Html,
     return record_views.ask_minutes(act.t), []
 
 
-async def read_minutes(act: Act, form: CloseForm, message: Message) -> Next:
-    minutes = clean_minutes(message.text)
-    if isinstance(minutes, Invalid):
-        invalid(minutes)
-    return Next({"minutes": minutes})
+async def read_minutes(act: Act, form: CloseForm, message: Message) -> str | Invalid:
+    return clean_minutes(message.text)
 
 
-async def minutes_first(act: Act, form: CloseForm, message: Message) -> Next:
+async def minutes_first(act: Act, form: CloseForm, message: Message) -> Problem:
     """A photo or document before the minutes."""
-    stay(N_("Please type the minutes first; photos and documents come next."))
+    return Problem(N_("Please type the minutes first; photos and documents come next."))
 
 
 async def render_files(act: Act, form: CloseForm) -> tuple[Html,
@@ -109,7 +97,7 @@ async def files_or_done(act: Act, form: CloseForm, message: Message) -> Next:
 
 async def done(act: Act, form: CloseForm, press: CloseDone) -> Next:
     if press.meeting != form.meeting:
-        stay(STALE_BUTTON)
+        raise Refused(STALE_BUTTON)
     return Next({})
 
 
@@ -123,7 +111,7 @@ async def summary(act: Act, form: CloseForm) -> Html:
 async def freeze(act: Act, form: CloseForm) -> Html:
     """Close, freeze the record, ask the absent to catch up."""
     if not form.minutes:
-        stay(STALE_BUTTON)  # the minutes are required; this flow lost them
+        raise Refused(STALE_BUTTON)  # the minutes are required; this flow lost them
     meeting, now, tz = await meeting_of(act, form), act.now(), act.settings.tzinfo
     try:
         counts = await store.close(act.session, meeting, minutes=form.minutes,

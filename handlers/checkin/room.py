@@ -82,10 +82,10 @@ async def refresh_code(act: Act, press: RoomCode) -> Reply:
     return await code_reply(act, await live_meeting(act, press.meeting))
 
 
-async def check_in_by_tap(
-    act: Act, meeting: Meeting
-) -> tuple[store.CheckinResult, Attendance | None]:
-    """Check the presser in at the meeting; a refusal is raised as an alert."""
+async def tap_checkin(act: Act, press: TapCheckin | CheckMeIn) -> Reply:
+    """The member checks themselves in with one tap; a refusal is raised as an alert. The
+    leader showing the code (CheckMeIn) keeps the code message, with the answer above it."""
+    meeting = await access_meeting_to_check_in(act, press.meeting)
     line = None
     if act.actor.membership_id is None:
         result = store.CheckinResult("refused", "not_expected")
@@ -97,25 +97,10 @@ async def check_in_by_tap(
         )
     if result.outcome == "refused":
         raise refused_checkin(act, meeting, result)
-    return result, line
-
-
-async def tap_checkin(act: Act, press: TapCheckin) -> Reply:
-    """The member checks themselves in with one tap."""
-    meeting = await access_meeting_to_check_in(act, press.meeting)
-    result, _line = await check_in_by_tap(act, meeting)
-    return Reply(views.result_text(act.t, act.settings.tzinfo, act.settings.checkin_radius_m,
-                                   meeting, result, act.now()))
-
-
-async def tap_checkin_on_code(act: Act, press: CheckMeIn) -> Reply:
-    """The leader showing the code checks themselves in; the code stays."""
-    meeting = await access_meeting_to_check_in(act, press.meeting)
-    result, line = await check_in_by_tap(act, meeting)
     tz, radius, now = act.settings.tzinfo, act.settings.checkin_radius_m, act.now()
-    if can_manage_org(act.actor, meeting.party_organization_id) and (
-        meeting.state is MeetingState.CHECKIN_OPEN
-    ):
+    if isinstance(press, CheckMeIn) and can_manage_org(
+        act.actor, meeting.party_organization_id
+    ) and meeting.state is MeetingState.CHECKIN_OPEN:
         if line is not None:
             await reload_line(act, line)
         note = views.result_text(act.t, tz, radius, meeting, result, now, first_line=True)
