@@ -12,7 +12,6 @@ from telegram.ext import filters
 from handlers.checkin import record_views, views
 from handlers.checkin.leading import live_meeting, refuse_if_not_started
 from handlers.checkin.roster import record_reply
-from handlers.checkin.views import CloseDone, CloseMeeting, clean_minutes, shorten
 from handlers.kit.actions import LEADERS, Act, render
 from handlers.kit.buttons import AttendanceId, MeetingId
 from handlers.kit.chat import STALE_BUTTON, Refused, deliver_many
@@ -44,7 +43,7 @@ async def meeting_of(act: Act, form: CloseForm) -> Meeting:
     return meeting
 
 
-async def start(act: Act, press: CloseMeeting) -> CloseForm | Done:
+async def start(act: Act, press: views.CloseMeeting) -> CloseForm | Done:
     """Begin closing; a meeting that has not started is postponed or cancelled instead."""
     meeting = await live_meeting(act, press.meeting)
     now = act.now()
@@ -63,7 +62,7 @@ async def render_minutes(act: Act, form: CloseForm) -> tuple[Html,
 
 
 async def read_minutes(act: Act, form: CloseForm, message: Message) -> str | Invalid:
-    return clean_minutes(message.text)
+    return views.clean_minutes(message.text)
 
 
 async def minutes_first(act: Act, form: CloseForm, message: Message) -> Problem:
@@ -86,7 +85,7 @@ async def attach(act: Act, form: CloseForm, message: Message) -> Next:
         file_name = message.document.file_name
     await store.add_file(
         act.session, await meeting_of(act, form), telegram_file_id=file_id, kind=kind,
-        file_name=shorten(file_name, 200) if file_name else None, by=act.actor.telegram_id,
+        file_name=views.shorten(file_name, 200) if file_name else None, by=act.actor.telegram_id,
     )
     return Next({"files": form.files + 1, "prompt": "attached"}, stay=True)
 
@@ -95,7 +94,7 @@ async def files_or_done(act: Act, form: CloseForm, message: Message) -> Next:
     return Next({"prompt": "waiting"}, stay=True)
 
 
-async def done(act: Act, form: CloseForm, press: CloseDone) -> Next:
+async def done(act: Act, form: CloseForm, press: views.CloseDone) -> Next:
     if press.meeting != form.meeting:
         raise Refused(STALE_BUTTON)
     return Next({})
@@ -146,13 +145,13 @@ CLOSE_MEETING = Flow(
     name="meeting_close",
     prefix="ck",
     form=CloseForm,
-    entry=Entry(CloseMeeting, LEADERS, start, intro),
+    entry=Entry(views.CloseMeeting, LEADERS, start, intro),
     guard=lambda act, form: live_meeting(act, form.meeting),
     back=False,
     steps=(
         Custom(key="minutes", render=render_minutes,
                messages=((TEXT_INPUT, read_minutes), (ATTACHMENTS, minutes_first))),
-        Custom(key="files", render=render_files, presses=((CloseDone, done),),
+        Custom(key="files", render=render_files, presses=((views.CloseDone, done),),
                messages=((ATTACHMENTS, attach), (TEXT_INPUT, files_or_done))),
         Confirm(key="freeze", summary=summary, label=record_views.CLOSE_AND_FREEZE,
                 finish=freeze),

@@ -12,7 +12,6 @@ from handlers.access.meetings import access_led_meeting, access_led_meeting_line
 from handlers.checkin import record_views, views
 from handlers.checkin.leading import refuse_if_not_closed
 from handlers.checkin.roster import record_reply, roster_reply
-from handlers.checkin.views import EditMinutes, FixTo, clean_minutes
 from handlers.kit.actions import LEADERS, Act, Reply
 from handlers.kit.buttons import AttendanceId, MeetingId
 from handlers.kit.chat import STALE_BUTTON, Refused
@@ -41,7 +40,7 @@ def done(reply: Reply) -> Done:
     return Done(reply.text, reply.markup)
 
 
-async def start_fix(act: Act, press: FixTo) -> EditForm:
+async def start_fix(act: Act, press: views.FixTo) -> EditForm:
     """A status the line may take; then its reason is asked."""
     attendance = await access_led_meeting_line(act, press.attendance)
     refuse_if_not_closed(attendance.meeting)
@@ -52,7 +51,7 @@ async def start_fix(act: Act, press: FixTo) -> EditForm:
     return EditForm(attendance=press.attendance, status=press.status)
 
 
-async def start_minutes(act: Act, press: EditMinutes) -> EditForm:
+async def start_minutes(act: Act, press: views.EditMinutes) -> EditForm:
     refuse_if_not_closed(await access_led_meeting(act, press.meeting))
     return EditForm(meeting=press.meeting)
 
@@ -71,7 +70,7 @@ async def ask_minutes(act: Act, form: EditForm) -> Html:
 
 
 async def read_minutes(act: Act, form: EditForm, text: str) -> Any:
-    return clean_minutes(text)
+    return views.clean_minutes(text)
 
 
 async def ask_reason(act: Act, form: EditForm) -> Html:
@@ -128,7 +127,8 @@ EDIT_RECORD = Flow(
     name="meeting_edit",
     prefix="ck",
     form=EditForm,
-    entry=(Entry(FixTo, LEADERS, start_fix, edit=True), Entry(EditMinutes, LEADERS, start_minutes)),
+    entry=(Entry(views.FixTo, LEADERS, start_fix, edit=True),
+           Entry(views.EditMinutes, LEADERS, start_minutes)),
     guard=guard,
     back=False,
     steps=(

@@ -16,7 +16,6 @@ from handlers.access.checkin import access_meeting_to_check_in
 from handlers.checkin import views
 from handlers.checkin.leading import live_meeting, refused_checkin
 from handlers.checkin.roster import reload_line
-from handlers.checkin.views import CheckMeIn, OpenCheckin, RoomCode, TapCheckin
 from handlers.kit.actions import Act, CommandArgs, Reply
 from handlers.kit.chat import Refused, deliver_many, language_of, send
 from handlers.kit.context import BranchContext
@@ -35,7 +34,7 @@ logger = logging.getLogger(__name__)
 CANDIDATE_SPAN = timedelta(days=1)  # meetings looked at around now
 
 
-async def open_checkin(act: Act, press: OpenCheckin) -> Reply:
+async def open_checkin(act: Act, press: views.OpenCheckin) -> Reply:
     """Open check-in, show the room code and tell the expected members."""
     meeting = await live_meeting(act, press.meeting)
     now, tz = act.now(), act.settings.tzinfo
@@ -78,13 +77,13 @@ async def code_reply(act: Act, meeting: Meeting, note: Html | None = None) -> Re
                               act.actor.telegram_id, note)
 
 
-async def refresh_code(act: Act, press: RoomCode) -> Reply:
+async def refresh_code(act: Act, press: views.RoomCode) -> Reply:
     return await code_reply(act, await live_meeting(act, press.meeting))
 
 
-async def tap_checkin(act: Act, press: TapCheckin | CheckMeIn) -> Reply:
+async def tap_checkin(act: Act, press: views.TapCheckin | views.CheckMeIn) -> Reply:
     """The member checks themselves in with one tap; a refusal is raised as an alert. The
-    leader showing the code (CheckMeIn) keeps the code message, with the answer above it."""
+    leader showing the code (views.CheckMeIn) keeps the code message, with the answer above it."""
     meeting = await access_meeting_to_check_in(act, press.meeting)
     line = None
     if act.actor.membership_id is None:
@@ -98,7 +97,7 @@ async def tap_checkin(act: Act, press: TapCheckin | CheckMeIn) -> Reply:
     if result.outcome == "refused":
         raise refused_checkin(act, meeting, result)
     tz, radius, now = act.settings.tzinfo, act.settings.checkin_radius_m, act.now()
-    if isinstance(press, CheckMeIn) and can_manage_org(
+    if isinstance(press, views.CheckMeIn) and can_manage_org(
         act.actor, meeting.party_organization_id
     ) and meeting.state is MeetingState.CHECKIN_OPEN:
         if line is not None:

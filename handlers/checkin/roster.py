@@ -12,14 +12,6 @@ from handlers.access.checkin import access_own_line
 from handlers.access.meetings import access_led_meeting, access_led_meeting_line
 from handlers.checkin import record_views, views
 from handlers.checkin.leading import refuse_if_not_closed, refused_checkin
-from handlers.checkin.views import (
-    ChooseFix,
-    ConfirmMakeup,
-    MarkPresent,
-    RosterPage,
-    ShowRecord,
-    ShowRoster,
-)
 from handlers.kit.actions import Act, Reply, render
 from handlers.kit.buttons import MeetingId
 from handlers.kit.chat import current_actor
@@ -76,12 +68,12 @@ async def record_reply(act: Act, meeting: Meeting, note: Html | None = None, *,
                         new=new)
 
 
-async def show_roster(act: Act, press: ShowRoster | RosterPage) -> Reply:
-    page = press.page if isinstance(press, RosterPage) else 0
+async def show_roster(act: Act, press: views.ShowRoster | views.RosterPage) -> Reply:
+    page = press.page if isinstance(press, views.RosterPage) else 0
     return await roster_reply(act, await access_led_meeting(act, press.meeting), page)
 
 
-async def mark_present(act: Act, press: MarkPresent) -> Reply:
+async def mark_present(act: Act, press: views.MarkPresent) -> Reply:
     """A leader marks someone present by hand (代签)."""
     attendance = await access_led_meeting_line(act, press.attendance)
     meeting, t = attendance.meeting, act.t
@@ -100,18 +92,18 @@ async def mark_present(act: Act, press: MarkPresent) -> Reply:
     return await roster_reply(act, meeting, note=note, showing=attendance.id)
 
 
-async def choose_fix(act: Act, press: ChooseFix) -> Reply:
+async def choose_fix(act: Act, press: views.ChooseFix) -> Reply:
     """Which status a line of a closed record should have."""
     attendance = await access_led_meeting_line(act, press.attendance)
     refuse_if_not_closed(attendance.meeting)
     return views.fix_choices(act.t, act.settings.tzinfo, attendance)
 
 
-async def show_record(act: Act, press: ShowRecord) -> Reply:
+async def show_record(act: Act, press: views.ShowRecord) -> Reply:
     return await record_reply(act, await access_led_meeting(act, press.meeting), new=False)
 
 
-async def confirm_makeup(act: Act, press: ConfirmMakeup) -> Reply:
+async def confirm_makeup(act: Act, press: views.ConfirmMakeup) -> Reply:
     """The absent member confirms the catch-up, once."""
     attendance = await access_own_line(act, press.attendance)
     done = await store.confirm_makeup(act.session, attendance, act.now())
