@@ -233,12 +233,16 @@ def code_text(t: Translator, tz: ZoneInfo, meeting: Meeting, now: datetime, rows
     return html_join("\n", lines)
 
 
+def roster_and_close(t: Translator, meeting: MeetingId) -> list[InlineKeyboardButton]:
+    return [ShowRoster(meeting).button(t("📋 Roster")),
+            CloseMeeting(meeting).button(t("🏁 Close meeting"))]
+
+
 def code_keyboard(t: Translator, meeting: MeetingId, *, self_tap: bool) -> InlineKeyboardMarkup:
     """Refresh, roster, close; and a check-in button when the leader is on the list too."""
     return keyboard([
         [RoomCode(meeting).button(t("🔄 Refresh code"))],
-        [ShowRoster(meeting).button(t("📋 Roster")),
-         CloseMeeting(meeting).button(t("🏁 Close meeting"))],
+        roster_and_close(t, meeting),
         [CheckMeIn(meeting).button(t("✅ Check me in"))] if self_tap else [],
     ])
 
@@ -257,8 +261,7 @@ def too_late_to_open(t: Translator, tz: ZoneInfo, meeting: Meeting, now: datetim
         t("The check-in window of {meeting} closed at {time}; members can no longer check in "
           "themselves. Mark who came from the roster, then close the meeting.",
           meeting=title(t, tz, meeting), time=clock(tz, window_closes(meeting), now)),
-        keyboard([[ShowRoster(MeetingId(meeting.id)).button(t("📋 Roster")),
-                   CloseMeeting(MeetingId(meeting.id)).button(t("🏁 Close meeting"))]]),
+        keyboard([roster_and_close(t, MeetingId(meeting.id))]),
         new=True,
     )
 
@@ -289,8 +292,7 @@ def checkin_list(t: Translator, tz: ZoneInfo, now: datetime, led: Sequence[Meeti
         if meeting.state is MeetingState.CHECKIN_OPEN:
             lines.append(t("• {meeting}: check-in is open", meeting=title(t, tz, meeting)))
             rows.append([RoomCode(mid).button(t.as_plain("🔢 Code {meeting}", meeting=label))])
-            rows.append([ShowRoster(mid).button(t("📋 Roster")),
-                         CloseMeeting(mid).button(t("🏁 Close meeting"))])
+            rows.append(roster_and_close(t, mid))
         else:
             lines.append(t("• {meeting}: scheduled", meeting=title(t, tz, meeting)))
             rows.append([OpenCheckin(mid).button(
@@ -382,11 +384,10 @@ def roster(t: Translator, tz: ZoneInfo, meeting: Meeting, rows: Rows, names: dic
     if closed:
         buttons.append([ShowRecord(mid).button(t("📄 Record")),
                         EditMinutes(mid).button(t("✏️ Edit minutes"))])
-    elif meeting.state is MeetingState.CHECKIN_OPEN:
-        buttons.append([RoomCode(mid).button(t("🔢 Room code")),
-                        CloseMeeting(mid).button(t("🏁 Close meeting"))])
-    elif meeting.state is MeetingState.SCHEDULED:
-        buttons.append([OpenCheckin(mid).button(t("Open check-in")),
+    elif meeting.state in LIVE_STATES:
+        buttons.append([RoomCode(mid).button(t("🔢 Room code"))
+                        if meeting.state is MeetingState.CHECKIN_OPEN
+                        else OpenCheckin(mid).button(t("Open check-in")),
                         CloseMeeting(mid).button(t("🏁 Close meeting"))])
     return Reply(html_join("\n", lines), keyboard(buttons), new=new)
 
