@@ -57,7 +57,6 @@ async def roster_reply(act: Act, meeting: Meeting, page: int = 0, note: Html | N
 
 async def record_reply(act: Act, meeting: Meeting, note: Html | None = None, *,
                        new: bool = True) -> Reply:
-    """The frozen record of a closed meeting."""
     refuse_if_not_closed(meeting)
     rows = await store.roster(act.session, meeting.id)
     files = await store.files_of(act.session, meeting.id)
