@@ -98,8 +98,6 @@ class CloseDone(ButtonData, prefix="ck:done"):
 
 
 class ShowRecord(ButtonData, prefix="ck:rec"):
-    """The frozen record of a closed meeting."""
-
     meeting: MeetingId
 
 
@@ -340,7 +338,6 @@ def status_text(t: Translator, tz: ZoneInfo, attendance: Attendance, names: dict
 
 
 def page_of(rows: Rows, attendance_id: int) -> int:
-    """The roster page showing this line."""
     index = next((i for i, (a, _p) in enumerate(rows) if a.id == attendance_id), 0)
     return index // ROSTER_PAGE
 

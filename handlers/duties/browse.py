@@ -76,7 +76,6 @@ async def show_duty(act: Act, press: views.ShowDuty) -> Reply:
 
 
 async def ask_switch(act: Act, press: views.AskSwitch) -> Reply:
-    """Confirm switching a duty off (or on)."""
     return views.switch_question(act.t, await access_calendar_duty(act, press.duty), press.on)
 
 

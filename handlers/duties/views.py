@@ -59,8 +59,6 @@ class PickOrg(ButtonData, prefix="du:pick"):
 
 
 class ShowOrg(ButtonData, prefix="du:l"):
-    """An organization's deadlines."""
-
     org: OrgId
 
 
@@ -89,8 +87,6 @@ class ShowCalendar(ButtonData, prefix="du:cal"):
 
 
 class ShowDuty(ButtonData, prefix="du:d"):
-    """One duty of the calendar (admins)."""
-
     duty: DutyId
 
 
@@ -138,8 +134,6 @@ class RenewalsPage(ButtonData, prefix="rn:pick"):
 
 
 class StartRenewal(ButtonData, prefix="rn:o"):
-    """Record an organization's renewal."""
-
     org: OrgId
 
 
