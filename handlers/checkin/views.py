@@ -19,8 +19,8 @@ from handlers.meetings.views import CloseMeeting, OpenCheckin, ShowRoster
 from rules import meetings as rules
 from rules.validation import Invalid, clean_text
 from rules.vocabulary import AttendanceStatus, CheckinMethod, MeetingState
-from storage.expected_lists import list_follows
-from storage.meetings import LIVE_STATES, CheckinResult, window_of
+from storage.expected_lists import GUEST_LINES, list_follows
+from storage.meetings import ARRIVED, LIVE_STATES, CheckinResult, window_of
 from storage.models import Attendance, Meeting, Person
 
 Rows = Sequence[tuple[Attendance, Person]]
@@ -55,8 +55,6 @@ NOT_STARTED = N_(
 # Who is told that check-in is open: everyone on the list who may still check in.
 NOTIFIED = frozenset({AttendanceStatus.EXPECTED, AttendanceStatus.ATTENDING,
                       AttendanceStatus.LEAVE_REQUESTED, AttendanceStatus.GUEST})
-ARRIVED = frozenset({AttendanceStatus.PRESENT, AttendanceStatus.GUEST_PRESENT})
-GUEST_LINES = frozenset({AttendanceStatus.GUEST, AttendanceStatus.GUEST_PRESENT})
 # What a closed record's line may be corrected to.
 MEMBER_FIXES = (AttendanceStatus.PRESENT, AttendanceStatus.ON_LEAVE, AttendanceStatus.ABSENT)
 GUEST_FIXES = (AttendanceStatus.GUEST_PRESENT, AttendanceStatus.GUEST)
