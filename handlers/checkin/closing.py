@@ -6,17 +6,17 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import InlineKeyboardButton, Message
 from telegram.ext import filters
 
 from handlers.checkin import record_views, views
-from handlers.checkin.leading import live_meeting, refuse_if_not_started
+from handlers.checkin.leading import live_meeting, refuse_if_not_started, tell_after
 from handlers.checkin.roster import record_reply
 from handlers.kit.actions import LEADERS, Act, render
 from handlers.kit.buttons import AttendanceId, MeetingId
-from handlers.kit.chat import STALE_BUTTON, Refused, deliver_many
+from handlers.kit.chat import STALE_BUTTON, Refused
 from handlers.kit.flows import Confirm, Custom, Done, Entry, Flow, Form, Next, Problem
-from handlers.kit.i18n import N_, Html, translator
+from handlers.kit.i18n import N_, Html
 from handlers.kit.pseudonyms import pseudonym
 from handlers.menu import TEXT_INPUT
 from rules.validation import Invalid
@@ -118,26 +118,17 @@ async def freeze(act: Act, form: CloseForm) -> Html:
     except store.MeetingError as error:
         refuse_if_not_started(meeting, now)
         raise Refused(views.REFUSALS["closed"]) from error
-    catch_up: list[tuple[int, Html, InlineKeyboardMarkup | None]] = []
     # close() updates the loaded lines; the roster reads them back from the session.
-    for attendance, person in await store.roster(act.session, meeting.id):
-        if attendance.status is AttendanceStatus.ABSENT:
-            t = translator(person.language)
-            catch_up.append((person.telegram_id, record_views.catch_up_text(t, tz, meeting),
-                             record_views.catch_up_keyboard(t, AttendanceId(attendance.id))))
+    absent = [(attendance, person) for attendance, person
+              in await store.roster(act.session, meeting.id)
+              if attendance.status is AttendanceStatus.ABSENT]
     logger.info("user %s closed meeting %s: %s", pseudonym(act.actor.telegram_id), meeting.id,
                 counts)
-    update, context, meeting_id = act.update, act.context, meeting.id
-    record = await record_reply(act, meeting)
-
-    async def ask_to_catch_up() -> None:
-        delivered = await deliver_many(context, catch_up)
-        logger.info("meeting %s: %s of %s absent members asked to catch up", meeting_id,
-                    delivered, len(catch_up))
-
+    update, record = act.update, await record_reply(act, meeting)
     act.after(lambda: render(update, record))
-    if catch_up:
-        act.after(ask_to_catch_up)
+    tell_after(act, meeting, absent, "absent members asked to catch up", lambda t, line: (
+        record_views.catch_up_text(t, tz, meeting),
+        record_views.catch_up_keyboard(t, AttendanceId(line.id))))
     return act.t("🔒 Closed. The record is frozen.")
 
 

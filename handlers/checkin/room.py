@@ -10,14 +10,14 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 
 from handlers.access.checkin import access_meeting_to_check_in
 from handlers.checkin import views
-from handlers.checkin.leading import live_meeting, refused_checkin
+from handlers.checkin.leading import live_meeting, refused_checkin, tell_after
 from handlers.checkin.roster import reload_line
 from handlers.kit.actions import Act, CommandArgs, Reply
-from handlers.kit.chat import Refused, deliver_many, language_of, send
+from handlers.kit.chat import Refused, language_of, send
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import N_, Html, translator
 from handlers.kit.pseudonyms import pseudonym
@@ -48,21 +48,11 @@ async def open_checkin(act: Act, press: views.OpenCheckin) -> Reply:
     await store.open_checkin(act.session, meeting, by=act.actor.telegram_id, now=now)
     rows = await store.roster(act.session, meeting.id)
     if not was_open:
-        notices: list[tuple[int, Html, InlineKeyboardMarkup | None]] = []
-        for attendance, person in rows:
-            if attendance.status in views.NOTIFIED and person.telegram_id != act.actor.telegram_id:
-                t = translator(person.language)
-                notices.append((person.telegram_id, views.open_notice(t, tz, meeting),
-                                views.open_notice_keyboard(t, press.meeting)))
-        context, meeting_id = act.context, meeting.id
-
-        async def tell() -> None:
-            delivered = await deliver_many(context, notices)
-            logger.info("check-in of meeting %s: %s of %s told", meeting_id, delivered,
-                        len(notices))
-
-        if notices:
-            act.after(tell)
+        expected = [(attendance, person) for attendance, person in rows
+                    if attendance.status in views.NOTIFIED
+                    and person.telegram_id != act.actor.telegram_id]
+        tell_after(act, meeting, expected, "told check-in is open", lambda t, _line: (
+            views.open_notice(t, tz, meeting), views.open_notice_keyboard(t, press.meeting)))
     logger.info("user %s opened check-in of meeting %s", pseudonym(act.actor.telegram_id),
                 meeting.id)
     return views.code_message(act.t, tz, meeting, now, rows, act.actor.telegram_id, new=True)
