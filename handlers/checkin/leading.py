@@ -21,6 +21,8 @@ from storage import meetings as store
 from storage.models import Attendance, Meeting
 
 logger = logging.getLogger(__name__)
+# A line's notice (text and buttons) in its person's language.
+Notice = Callable[[Translator, Attendance], tuple[Html, InlineKeyboardMarkup]]
 
 
 def refuse_if_not_live(meeting: Meeting) -> None:
@@ -57,9 +59,7 @@ def refused_checkin(act: Act, meeting: Meeting, result: store.CheckinResult) -> 
         act.settings.tzinfo, act.settings.checkin_radius_m, meeting, act.now()))
 
 
-def tell_after(act: Act, meeting: Meeting, rows: views.Rows, told: str,
-               notice: Callable[[Translator, Attendance], tuple[Html, InlineKeyboardMarkup]]
-               ) -> None:
+def tell_after(act: Act, meeting: Meeting, rows: views.Rows, told: str, notice: Notice) -> None:
     """After the reply, each line of `rows` gets its notice in the person's language; the log
     says how many were delivered."""
     notices = [(person.telegram_id, *notice(translator(person.language), attendance))
