@@ -10,49 +10,11 @@ from __future__ import annotations
 
 from telegram.ext import Application, MessageHandler, filters
 
+from handlers.checkin import room, roster, views
 from handlers.checkin.closing import CLOSE_MEETING
-from handlers.checkin.compat import (
-    leader_attendance,
-    leader_meeting,
-    local,
-    meeting_title,
-    own_cancel_handlers,
-    render_roster,
-    send_record,
-)
 from handlers.checkin.corrections import EDIT_RECORD
-from handlers.checkin.room import (
-    checkin_command,
-    open_checkin,
-    refresh_code,
-    share_location,
-    tap_checkin,
-    tap_checkin_on_code,
-    type_code,
-)
-from handlers.checkin.roster import (
-    choose_fix,
-    confirm_makeup,
-    mark_present,
-    show_record,
-    show_roster,
-    turn_roster_page,
-)
-from handlers.checkin.views import (
-    REFUSALS,
-    CheckMeIn,
-    ChooseFix,
-    CloseMeeting,
-    ConfirmMakeup,
-    MarkPresent,
-    OpenCheckin,
-    RoomCode,
-    RosterPage,
-    ShowRecord,
-    ShowRoster,
-    TapCheckin,
-    clean_minutes,
-)
+from handlers.checkin.roster import render_roster, send_record
+from handlers.checkin.views import clean_minutes
 from handlers.kit.actions import ANYONE, LEADERS, MEMBERS, Action, Command
 from handlers.kit.i18n import N_
 
@@ -60,17 +22,17 @@ ACTIONS = (
     # Anyone may ask (others are told why not); the menu lists it for those who attend meetings.
     Action(Command("checkin", label=N_("✅ Check in"),
                    description=N_("Check in at the meeting now on"), shown_to=MEMBERS),
-           ANYONE, checkin_command),
-    Action(OpenCheckin, LEADERS, open_checkin),
-    Action(RoomCode, LEADERS, refresh_code),
-    Action(TapCheckin, ANYONE, tap_checkin),
-    Action(CheckMeIn, ANYONE, tap_checkin_on_code),
-    Action(ShowRoster, LEADERS, show_roster),
-    Action(RosterPage, LEADERS, turn_roster_page),
-    Action(MarkPresent, LEADERS, mark_present),
-    Action(ShowRecord, LEADERS, show_record),
-    Action(ConfirmMakeup, ANYONE, confirm_makeup),
-    Action(ChooseFix, LEADERS, choose_fix),
+           ANYONE, room.checkin_command),
+    Action(views.OpenCheckin, LEADERS, room.open_checkin),
+    Action(views.RoomCode, LEADERS, room.refresh_code),
+    Action(views.TapCheckin, ANYONE, room.tap_checkin),
+    Action(views.CheckMeIn, ANYONE, room.tap_checkin),
+    Action(views.ShowRoster, LEADERS, roster.show_roster),
+    Action(views.RosterPage, LEADERS, roster.show_roster),
+    Action(views.MarkPresent, LEADERS, roster.mark_present),
+    Action(views.ShowRecord, LEADERS, roster.show_record),
+    Action(views.ConfirmMakeup, ANYONE, roster.confirm_makeup),
+    Action(views.ChooseFix, LEADERS, roster.choose_fix),
 )
 FLOWS = (CLOSE_MEETING, EDIT_RECORD)
 
@@ -82,13 +44,9 @@ def register(app: Application) -> None:
     types the code at once (no session or actor load per message; see room.py)."""
     private_new = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     app.add_handler(
-        MessageHandler(private_new & filters.TEXT & ~filters.COMMAND & CODE_TEXT, type_code)
+        MessageHandler(private_new & filters.TEXT & ~filters.COMMAND & CODE_TEXT, room.type_code)
     )
-    app.add_handler(MessageHandler(private_new & filters.LOCATION, share_location))
+    app.add_handler(MessageHandler(private_new & filters.LOCATION, room.share_location))
 
 
-__all__ = [
-    "ACTIONS", "FLOWS", "REFUSALS", "CloseMeeting", "OpenCheckin", "ShowRoster",
-    "clean_minutes", "leader_attendance", "leader_meeting", "local", "meeting_title",
-    "own_cancel_handlers", "register", "render_roster", "send_record",
-]
+__all__ = ["ACTIONS", "FLOWS", "clean_minutes", "register", "render_roster", "send_record"]

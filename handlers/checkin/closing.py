@@ -4,20 +4,19 @@ record is frozen and the absent are asked to catch up (补学)."""
 from __future__ import annotations
 
 import logging
-from typing import Literal, NoReturn
+from typing import Literal
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import InlineKeyboardButton, Message
 from telegram.ext import filters
 
 from handlers.checkin import record_views, views
-from handlers.checkin.leading import live_meeting, refuse_if_not_started
+from handlers.checkin.leading import live_meeting, refuse_if_not_started, tell_after
 from handlers.checkin.roster import record_reply
-from handlers.checkin.views import CloseDone, CloseMeeting, clean_minutes, shorten
 from handlers.kit.actions import LEADERS, Act, render
 from handlers.kit.buttons import AttendanceId, MeetingId
-from handlers.kit.chat import STALE_BUTTON, Refused, deliver_many
-from handlers.kit.flows import INVALID_MESSAGES, Confirm, Custom, Done, Entry, Flow, Form, Next
-from handlers.kit.i18n import N_, Html, translator
+from handlers.kit.chat import STALE_BUTTON, Refused
+from handlers.kit.flows import Confirm, Custom, Done, Entry, Flow, Form, Next, Problem
+from handlers.kit.i18n import N_, Html
 from handlers.kit.pseudonyms import pseudonym
 from handlers.menu import TEXT_INPUT
 from rules.validation import Invalid
@@ -37,15 +36,6 @@ class CloseForm(Form):
     prompt: Literal["noted", "attached", "waiting"] = "noted"  # what the last message was
 
 
-def stay(message: str, **values: object) -> NoReturn:
-    """Say why, and keep the step as it is (its question is not asked again)."""
-    raise Refused(message, **values)
-
-
-def invalid(reason: Invalid) -> NoReturn:
-    stay(INVALID_MESSAGES[reason.reason], limit=reason.limit or 0, low=reason.low or 0)
-
-
 async def meeting_of(act: Act, form: CloseForm) -> Meeting:
     """The meeting being closed (the guard loaded it: no query)."""
     meeting = await act.session.get(Meeting, form.meeting)
@@ -53,7 +43,7 @@ async def meeting_of(act: Act, form: CloseForm) -> Meeting:
     return meeting
 
 
-async def start(act: Act, press: CloseMeeting) -> CloseForm | Done:
+async def start(act: Act, press: views.CloseMeeting) -> CloseForm | Done:
     """Begin closing; a meeting that has not started is postponed or cancelled instead."""
     meeting = await live_meeting(act, press.meeting)
     now = act.now()
@@ -71,16 +61,13 @@ async def render_minutes(act: Act, form: CloseForm) -> tuple[Html,
     return record_views.ask_minutes(act.t), []
 
 
-async def read_minutes(act: Act, form: CloseForm, message: Message) -> Next:
-    minutes = clean_minutes(message.text)
-    if isinstance(minutes, Invalid):
-        invalid(minutes)
-    return Next({"minutes": minutes})
+async def read_minutes(act: Act, form: CloseForm, message: Message) -> str | Invalid:
+    return views.clean_minutes(message.text)
 
 
-async def minutes_first(act: Act, form: CloseForm, message: Message) -> Next:
+async def minutes_first(act: Act, form: CloseForm, message: Message) -> Problem:
     """A photo or document before the minutes."""
-    stay(N_("Please type the minutes first; photos and documents come next."))
+    return Problem(N_("Please type the minutes first; photos and documents come next."))
 
 
 async def render_files(act: Act, form: CloseForm) -> tuple[Html,
@@ -98,7 +85,7 @@ async def attach(act: Act, form: CloseForm, message: Message) -> Next:
         file_name = message.document.file_name
     await store.add_file(
         act.session, await meeting_of(act, form), telegram_file_id=file_id, kind=kind,
-        file_name=shorten(file_name, 200) if file_name else None, by=act.actor.telegram_id,
+        file_name=views.shorten(file_name, 200) if file_name else None, by=act.actor.telegram_id,
     )
     return Next({"files": form.files + 1, "prompt": "attached"}, stay=True)
 
@@ -107,9 +94,9 @@ async def files_or_done(act: Act, form: CloseForm, message: Message) -> Next:
     return Next({"prompt": "waiting"}, stay=True)
 
 
-async def done(act: Act, form: CloseForm, press: CloseDone) -> Next:
+async def done(act: Act, form: CloseForm, press: views.CloseDone) -> Next:
     if press.meeting != form.meeting:
-        stay(STALE_BUTTON)
+        raise Refused(STALE_BUTTON)
     return Next({})
 
 
@@ -123,7 +110,7 @@ async def summary(act: Act, form: CloseForm) -> Html:
 async def freeze(act: Act, form: CloseForm) -> Html:
     """Close, freeze the record, ask the absent to catch up."""
     if not form.minutes:
-        stay(STALE_BUTTON)  # the minutes are required; this flow lost them
+        raise Refused(STALE_BUTTON)  # the minutes are required; this flow lost them
     meeting, now, tz = await meeting_of(act, form), act.now(), act.settings.tzinfo
     try:
         counts = await store.close(act.session, meeting, minutes=form.minutes,
@@ -131,26 +118,17 @@ async def freeze(act: Act, form: CloseForm) -> Html:
     except store.MeetingError as error:
         refuse_if_not_started(meeting, now)
         raise Refused(views.REFUSALS["closed"]) from error
-    catch_up: list[tuple[int, Html, InlineKeyboardMarkup | None]] = []
     # close() updates the loaded lines; the roster reads them back from the session.
-    for attendance, person in await store.roster(act.session, meeting.id):
-        if attendance.status is AttendanceStatus.ABSENT:
-            t = translator(person.language)
-            catch_up.append((person.telegram_id, record_views.catch_up_text(t, tz, meeting),
-                             record_views.catch_up_keyboard(t, AttendanceId(attendance.id))))
+    absent = [(attendance, person) for attendance, person
+              in await store.roster(act.session, meeting.id)
+              if attendance.status is AttendanceStatus.ABSENT]
     logger.info("user %s closed meeting %s: %s", pseudonym(act.actor.telegram_id), meeting.id,
                 counts)
-    update, context, meeting_id = act.update, act.context, meeting.id
-    record = await record_reply(act, meeting)
-
-    async def ask_to_catch_up() -> None:
-        delivered = await deliver_many(context, catch_up)
-        logger.info("meeting %s: %s of %s absent members asked to catch up", meeting_id,
-                    delivered, len(catch_up))
-
+    update, record = act.update, await record_reply(act, meeting)
     act.after(lambda: render(update, record))
-    if catch_up:
-        act.after(ask_to_catch_up)
+    tell_after(act, meeting, absent, "absent members asked to catch up", lambda t, line: (
+        record_views.catch_up_text(t, tz, meeting),
+        record_views.catch_up_keyboard(t, AttendanceId(line.id))))
     return act.t("🔒 Closed. The record is frozen.")
 
 
@@ -158,13 +136,13 @@ CLOSE_MEETING = Flow(
     name="meeting_close",
     prefix="ck",
     form=CloseForm,
-    entry=Entry(CloseMeeting, LEADERS, start, intro),
+    entry=Entry(views.CloseMeeting, LEADERS, start, intro),
     guard=lambda act, form: live_meeting(act, form.meeting),
     back=False,
     steps=(
         Custom(key="minutes", render=render_minutes,
                messages=((TEXT_INPUT, read_minutes), (ATTACHMENTS, minutes_first))),
-        Custom(key="files", render=render_files, presses=((CloseDone, done),),
+        Custom(key="files", render=render_files, presses=((views.CloseDone, done),),
                messages=((ATTACHMENTS, attach), (TEXT_INPUT, files_or_done))),
         Confirm(key="freeze", summary=summary, label=record_views.CLOSE_AND_FREEZE,
                 finish=freeze),

@@ -6,17 +6,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import InlineKeyboardMarkup
-
 from handlers.access.meetings import access_led_meeting, access_led_meeting_line
 from handlers.checkin import record_views, views
 from handlers.checkin.leading import refuse_if_not_closed
 from handlers.checkin.roster import record_reply, roster_reply
-from handlers.checkin.views import EditMinutes, FixTo, clean_minutes
 from handlers.kit.actions import LEADERS, Act, Reply
 from handlers.kit.buttons import AttendanceId, MeetingId
 from handlers.kit.chat import STALE_BUTTON, Refused
-from handlers.kit.flows import Done, Entry, Flow, Form, Text
+from handlers.kit.flows import Entry, Flow, Form, Text
 from handlers.kit.i18n import Html
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import person_name
@@ -36,12 +33,7 @@ class EditForm(Form):
     minutes: str | None = None
 
 
-def done(reply: Reply) -> Done:
-    assert reply.markup is None or isinstance(reply.markup, InlineKeyboardMarkup)
-    return Done(reply.text, reply.markup)
-
-
-async def start_fix(act: Act, press: FixTo) -> EditForm:
+async def start_fix(act: Act, press: views.FixTo) -> EditForm:
     """A status the line may take; then its reason is asked."""
     attendance = await access_led_meeting_line(act, press.attendance)
     refuse_if_not_closed(attendance.meeting)
@@ -52,7 +44,7 @@ async def start_fix(act: Act, press: FixTo) -> EditForm:
     return EditForm(attendance=press.attendance, status=press.status)
 
 
-async def start_minutes(act: Act, press: EditMinutes) -> EditForm:
+async def start_minutes(act: Act, press: views.EditMinutes) -> EditForm:
     refuse_if_not_closed(await access_led_meeting(act, press.meeting))
     return EditForm(meeting=press.meeting)
 
@@ -71,7 +63,7 @@ async def ask_minutes(act: Act, form: EditForm) -> Html:
 
 
 async def read_minutes(act: Act, form: EditForm, text: str) -> Any:
-    return clean_minutes(text)
+    return views.clean_minutes(text)
 
 
 async def ask_reason(act: Act, form: EditForm) -> Html:
@@ -93,7 +85,7 @@ async def read_reason(act: Act, form: EditForm, text: str) -> Any:
     return await replace_minutes(act, form, reason)
 
 
-async def correct_line(act: Act, form: EditForm, reason: str) -> Done:
+async def correct_line(act: Act, form: EditForm, reason: str) -> Reply:
     assert form.attendance is not None and form.status is not None
     attendance = await access_led_meeting_line(act, form.attendance)
     refuse_if_not_closed(attendance.meeting)
@@ -106,11 +98,11 @@ async def correct_line(act: Act, form: EditForm, reason: str) -> Done:
     logger.info("user %s corrected attendance %s: %s -> %s", pseudonym(act.actor.telegram_id),
                 attendance.id, before.value, status.value)
     note = record_views.fixed(act.t, name, before, status)
-    return done(await roster_reply(act, attendance.meeting, note=note, showing=attendance.id,
-                                   new=True))
+    return await roster_reply(act, attendance.meeting, note=note, showing=attendance.id,
+                              new=True)
 
 
-async def replace_minutes(act: Act, form: EditForm, reason: str) -> Done:
+async def replace_minutes(act: Act, form: EditForm, reason: str) -> Reply:
     assert form.meeting is not None
     meeting = await access_led_meeting(act, form.meeting)
     refuse_if_not_closed(meeting)
@@ -121,14 +113,15 @@ async def replace_minutes(act: Act, form: EditForm, reason: str) -> Done:
     logger.info("user %s edited the minutes of closed meeting %s",
                 pseudonym(act.actor.telegram_id), meeting.id)
     note = act.t("✏️ Minutes changed. The change and its reason are logged.")
-    return done(await record_reply(act, meeting, note))
+    return await record_reply(act, meeting, note)
 
 
 EDIT_RECORD = Flow(
     name="meeting_edit",
     prefix="ck",
     form=EditForm,
-    entry=(Entry(FixTo, LEADERS, start_fix, edit=True), Entry(EditMinutes, LEADERS, start_minutes)),
+    entry=(Entry(views.FixTo, LEADERS, start_fix, edit=True),
+           Entry(views.EditMinutes, LEADERS, start_minutes)),
     guard=guard,
     back=False,
     steps=(

@@ -4,19 +4,25 @@ handlers/access/meetings.py's `access_led_meeting`)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
+
+from telegram import InlineKeyboardMarkup
 
 from handlers.access.meetings import access_led_meeting
 from handlers.checkin import views
 from handlers.kit.actions import Act
 from handlers.kit.buttons import MeetingId
-from handlers.kit.chat import Refused
+from handlers.kit.chat import Refused, deliver_many
+from handlers.kit.i18n import Html, Translator, translator
 from handlers.kit.pseudonyms import pseudonym
 from rules.vocabulary import MeetingState
 from storage import meetings as store
-from storage.models import Meeting
+from storage.models import Attendance, Meeting
 
 logger = logging.getLogger(__name__)
+# A line's notice (text and buttons) in its person's language.
+Notice = Callable[[Translator, Attendance], tuple[Html, InlineKeyboardMarkup]]
 
 
 def refuse_if_not_live(meeting: Meeting) -> None:
@@ -51,3 +57,18 @@ def refused_checkin(act: Act, meeting: Meeting, result: store.CheckinResult) -> 
     message = views.REFUSALS.get(result.reason or "", views.NO_MEETING_OPEN)
     return Refused(message, **views.refusal_values(
         act.settings.tzinfo, act.settings.checkin_radius_m, meeting, act.now()))
+
+
+def tell_after(act: Act, meeting: Meeting, rows: views.Rows, told: str, notice: Notice) -> None:
+    """After the reply, each line of `rows` gets its notice in the person's language; the log
+    says how many were delivered."""
+    notices = [(person.telegram_id, *notice(translator(person.language), attendance))
+               for attendance, person in rows]
+    context, meeting_id = act.context, meeting.id
+
+    async def tell() -> None:
+        delivered = await deliver_many(context, notices)
+        logger.info("meeting %s: %s of %s %s", meeting_id, delivered, len(notices), told)
+
+    if notices:
+        act.after(tell)

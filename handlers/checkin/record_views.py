@@ -8,20 +8,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from handlers.checkin.views import (
-    MAX_MINUTES,
-    MINUTES_SHOWN,
-    NAMES_SHOWN,
-    CloseDone,
-    ConfirmMakeup,
-    EditMinutes,
-    Rows,
-    ShowRoster,
-    clock,
-    counts_line,
-    shorten,
-    title,
-)
+from handlers.checkin import views
 from handlers.kit.actions import Reply
 from handlers.kit.buttons import AttendanceId, MeetingId
 from handlers.kit.i18n import BLANK, N_, Html, Translator, escape, html_format, html_join
@@ -45,18 +32,23 @@ def quorum_line(t: Translator, meeting: Meeting, counts: rules.LedgerCounts) -> 
              "half is needed.", present=counts.present, size=counts.expected)
 
 
+def minutes_text(meeting: Meeting) -> Html:
+    """The minutes, escaped and shortened for a message."""
+    return escape(views.shorten(meeting.minutes or "", views.MINUTES_SHOWN))
+
+
 def name_list(t: Translator, names: list[Html]) -> Html:
-    shown = html_join(", ", names[:NAMES_SHOWN])
-    if len(names) > NAMES_SHOWN:
-        shown = html_join(" ", [shown, t("and {n} more", n=len(names) - NAMES_SHOWN)])
+    shown = html_join(", ", names[:views.NAMES_SHOWN])
+    if len(names) > views.NAMES_SHOWN:
+        shown = html_join(" ", [shown, t("and {n} more", n=len(names) - views.NAMES_SHOWN)])
     return shown
 
 
-def record_text(t: Translator, tz: ZoneInfo, meeting: Meeting, rows: Rows, files: int,
+def record_text(t: Translator, tz: ZoneInfo, meeting: Meeting, rows: views.Rows, files: int,
                 closer: str) -> Html:
     """The frozen record: 应到 / 实到 / 请假 / 缺席, minutes and attachments."""
     counts = rules.ledger_counts({a.id: a.status for a, _p in rows})
-    lines = [t("<b>Record</b> of {meeting}", meeting=title(t, tz, meeting))]
+    lines = [t("<b>Record</b> of {meeting}", meeting=views.title(t, tz, meeting))]
     if meeting.place:
         lines.append(t("Place: {place}", place=meeting.place))
     for label, value in ((N_("Host: {name}"), meeting.host),
@@ -64,7 +56,7 @@ def record_text(t: Translator, tz: ZoneInfo, meeting: Meeting, rows: Rows, files
                          (N_("Lecturer: {name}"), meeting.lecturer)):
         if value:
             lines.append(t(label, name=value))
-    lines.append(counts_line(t, counts))
+    lines.append(views.counts_line(t, counts))
     quorum = quorum_line(t, meeting, counts)
     if quorum:
         lines.append(quorum)
@@ -84,38 +76,38 @@ def record_text(t: Translator, tz: ZoneInfo, meeting: Meeting, rows: Rows, files
     elif meeting.closed_at is not None:
         lines.append(t("Closed by {name} at {time}.", name=closer,
                        time=meeting.closed_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")))
-    lines += [BLANK, t("<b>Minutes</b>"), escape(shorten(meeting.minutes or "", MINUTES_SHOWN)),
+    lines += [BLANK, t("<b>Minutes</b>"), minutes_text(meeting),
               t("Attachments: {n}", n=files)]
     return html_join("\n", lines)
 
 
-def record(t: Translator, tz: ZoneInfo, meeting: Meeting, rows: Rows, files: int, closer: str,
+def record(t: Translator, tz: ZoneInfo, meeting: Meeting, rows: views.Rows, files: int, closer: str,
            note: Html | None = None, *, new: bool = True) -> Reply:
     """The record with the roster and minutes buttons (a note above it)."""
     text = record_text(t, tz, meeting, rows, files, closer)
     mid = MeetingId(meeting.id)
     return Reply(note + "\n\n" + text if note else text,
-                 keyboard([[ShowRoster(mid).button(t("📋 Roster")),
-                            EditMinutes(mid).button(t("✏️ Edit minutes"))]]), new=new)
+                 keyboard([[views.ShowRoster(mid).button(t("📋 Roster")),
+                            views.EditMinutes(mid).button(t("✏️ Edit minutes"))]]), new=new)
 
 
 def catch_up_text(t: Translator, tz: ZoneInfo, meeting: Meeting) -> Html:
-    lines = [t("You were absent from {meeting}.", meeting=title(t, tz, meeting)),
+    lines = [t("You were absent from {meeting}.", meeting=views.title(t, tz, meeting)),
              t("Please catch up (补学): read the minutes below, ask your secretary for the "
                "materials, then press the button.")]
     if meeting.minutes:
-        lines += [BLANK, t("<b>Minutes</b>"), escape(shorten(meeting.minutes, MINUTES_SHOWN))]
+        lines += [BLANK, t("<b>Minutes</b>"), minutes_text(meeting)]
     return html_join("\n", lines)
 
 
 def catch_up_keyboard(t: Translator, attendance: AttendanceId) -> InlineKeyboardMarkup:
-    return keyboard([[ConfirmMakeup(attendance).button(t("✅ I have caught up"))]])
+    return keyboard([[views.ConfirmMakeup(attendance).button(t("✅ I have caught up"))]])
 
 
 def makeup_answer(t: Translator, tz: ZoneInfo, meeting: Meeting, done: bool,
                   already: datetime | None) -> Html:
     """What the member reads after "I have caught up"."""
-    about = title(t, tz, meeting)
+    about = views.title(t, tz, meeting)
     if done:
         return t("✅ Thank you. Your catch-up of {meeting} is recorded.", meeting=about)
     if already is not None:
@@ -133,7 +125,7 @@ def not_started(t: Translator, tz: ZoneInfo, meeting: Meeting,
     text = t("{meeting} has not started yet (it starts at {time}). A meeting is closed after it "
              "was held; closing it now would record everyone not checked in as absent. To call "
              "it off, postpone or cancel it.",
-             meeting=title(t, tz, meeting), time=clock(tz, meeting.starts_at, now))
+             meeting=views.title(t, tz, meeting), time=views.clock(tz, meeting.starts_at, now))
     mid = MeetingId(meeting.id)
     return text, keyboard([[PostponeMeeting(mid).button(t("⏰ Postpone")),
                             AskCancel(mid).button(t("✖ Cancel meeting"))],
@@ -141,12 +133,12 @@ def not_started(t: Translator, tz: ZoneInfo, meeting: Meeting,
 
 
 def closing(t: Translator, tz: ZoneInfo, meeting: Meeting) -> Html:
-    return t("Closing {meeting}.", meeting=title(t, tz, meeting))
+    return t("Closing {meeting}.", meeting=views.title(t, tz, meeting))
 
 
 def ask_minutes(t: Translator) -> Html:
     return t("Type the minutes: what was discussed and decided (at most {limit} characters).",
-             limit=MAX_MINUTES)
+             limit=views.MAX_MINUTES)
 
 
 def attachments(t: Translator, meeting: MeetingId, files: int,
@@ -160,15 +152,16 @@ def attachments(t: Translator, meeting: MeetingId, files: int,
     else:
         text = t("Minutes noted. Now send photos or documents of the meeting (sign-in sheet, "
                  "materials), one per message, or press Done.")
-    return text, [[CloseDone(meeting).button(t("Done"))]]
+    return text, [[views.CloseDone(meeting).button(t("Done"))]]
 
 
-def confirm_close(t: Translator, tz: ZoneInfo, meeting: Meeting, rows: Rows, files: int) -> Html:
+def confirm_close(t: Translator, tz: ZoneInfo, meeting: Meeting, rows: views.Rows,
+                  files: int) -> Html:
     """The counts the record will freeze, before closing."""
     counts = rules.ledger_counts({a.id: a.status for a, _p in rows})
     lines = [
-        t("Close {meeting} and freeze its record?", meeting=title(t, tz, meeting)),
-        counts_line(t, counts),
+        t("Close {meeting} and freeze its record?", meeting=views.title(t, tz, meeting)),
+        views.counts_line(t, counts),
         t("Everyone not checked in and without approved leave is recorded absent."),
         t.plural("{n} attachment.", "{n} attachments.", files),
     ]
@@ -197,6 +190,7 @@ def fixed(t: Translator, name: str, before: AttendanceStatus, after: AttendanceS
 
 def ask_new_minutes(t: Translator, tz: ZoneInfo, meeting: Meeting) -> Html:
     """The minutes now, and the question for the corrected text."""
-    return (t("Minutes of {meeting} now:", meeting=title(t, tz, meeting)) + "\n"
-            + escape(shorten(meeting.minutes or "", MINUTES_SHOWN)) + "\n\n"
-            + t("Type the corrected minutes (at most {limit} characters).", limit=MAX_MINUTES))
+    return (t("Minutes of {meeting} now:", meeting=views.title(t, tz, meeting)) + "\n"
+            + minutes_text(meeting) + "\n\n"
+            + t("Type the corrected minutes (at most {limit} characters).",
+                limit=views.MAX_MINUTES))

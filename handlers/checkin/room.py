@@ -10,15 +10,14 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 
 from handlers.access.checkin import access_meeting_to_check_in
 from handlers.checkin import views
-from handlers.checkin.leading import live_meeting, refused_checkin
+from handlers.checkin.leading import live_meeting, refused_checkin, tell_after
 from handlers.checkin.roster import reload_line
-from handlers.checkin.views import CheckMeIn, OpenCheckin, RoomCode, TapCheckin
 from handlers.kit.actions import Act, CommandArgs, Reply
-from handlers.kit.chat import Refused, deliver_many, language_of, send
+from handlers.kit.chat import Refused, language_of, send
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import N_, Html, translator
 from handlers.kit.pseudonyms import pseudonym
@@ -35,7 +34,7 @@ logger = logging.getLogger(__name__)
 CANDIDATE_SPAN = timedelta(days=1)  # meetings looked at around now
 
 
-async def open_checkin(act: Act, press: OpenCheckin) -> Reply:
+async def open_checkin(act: Act, press: views.OpenCheckin) -> Reply:
     """Open check-in, show the room code and tell the expected members."""
     meeting = await live_meeting(act, press.meeting)
     now, tz = act.now(), act.settings.tzinfo
@@ -49,21 +48,11 @@ async def open_checkin(act: Act, press: OpenCheckin) -> Reply:
     await store.open_checkin(act.session, meeting, by=act.actor.telegram_id, now=now)
     rows = await store.roster(act.session, meeting.id)
     if not was_open:
-        notices: list[tuple[int, Html, InlineKeyboardMarkup | None]] = []
-        for attendance, person in rows:
-            if attendance.status in views.NOTIFIED and person.telegram_id != act.actor.telegram_id:
-                t = translator(person.language)
-                notices.append((person.telegram_id, views.open_notice(t, tz, meeting),
-                                views.open_notice_keyboard(t, press.meeting)))
-        context, meeting_id = act.context, meeting.id
-
-        async def tell() -> None:
-            delivered = await deliver_many(context, notices)
-            logger.info("check-in of meeting %s: %s of %s told", meeting_id, delivered,
-                        len(notices))
-
-        if notices:
-            act.after(tell)
+        expected = [(attendance, person) for attendance, person in rows
+                    if attendance.status in views.NOTIFIED
+                    and person.telegram_id != act.actor.telegram_id]
+        tell_after(act, meeting, expected, "told check-in is open", lambda t, _line: (
+            views.open_notice(t, tz, meeting), views.open_notice_keyboard(t, press.meeting)))
     logger.info("user %s opened check-in of meeting %s", pseudonym(act.actor.telegram_id),
                 meeting.id)
     return views.code_message(act.t, tz, meeting, now, rows, act.actor.telegram_id, new=True)
@@ -78,14 +67,14 @@ async def code_reply(act: Act, meeting: Meeting, note: Html | None = None) -> Re
                               act.actor.telegram_id, note)
 
 
-async def refresh_code(act: Act, press: RoomCode) -> Reply:
+async def refresh_code(act: Act, press: views.RoomCode) -> Reply:
     return await code_reply(act, await live_meeting(act, press.meeting))
 
 
-async def check_in_by_tap(
-    act: Act, meeting: Meeting
-) -> tuple[store.CheckinResult, Attendance | None]:
-    """Check the presser in at the meeting; a refusal is raised as an alert."""
+async def tap_checkin(act: Act, press: views.TapCheckin | views.CheckMeIn) -> Reply:
+    """The member checks themselves in with one tap; a refusal is raised as an alert. The
+    leader showing the code (views.CheckMeIn) keeps the code message, with the answer above it."""
+    meeting = await access_meeting_to_check_in(act, press.meeting)
     line = None
     if act.actor.membership_id is None:
         result = store.CheckinResult("refused", "not_expected")
@@ -97,25 +86,10 @@ async def check_in_by_tap(
         )
     if result.outcome == "refused":
         raise refused_checkin(act, meeting, result)
-    return result, line
-
-
-async def tap_checkin(act: Act, press: TapCheckin) -> Reply:
-    """The member checks themselves in with one tap."""
-    meeting = await access_meeting_to_check_in(act, press.meeting)
-    result, _line = await check_in_by_tap(act, meeting)
-    return Reply(views.result_text(act.t, act.settings.tzinfo, act.settings.checkin_radius_m,
-                                   meeting, result, act.now()))
-
-
-async def tap_checkin_on_code(act: Act, press: CheckMeIn) -> Reply:
-    """The leader showing the code checks themselves in; the code stays."""
-    meeting = await access_meeting_to_check_in(act, press.meeting)
-    result, line = await check_in_by_tap(act, meeting)
     tz, radius, now = act.settings.tzinfo, act.settings.checkin_radius_m, act.now()
-    if can_manage_org(act.actor, meeting.party_organization_id) and (
-        meeting.state is MeetingState.CHECKIN_OPEN
-    ):
+    if isinstance(press, views.CheckMeIn) and can_manage_org(
+        act.actor, meeting.party_organization_id
+    ) and meeting.state is MeetingState.CHECKIN_OPEN:
         if line is not None:
             await reload_line(act, line)
         note = views.result_text(act.t, tz, radius, meeting, result, now, first_line=True)

@@ -1,23 +1,22 @@
-"""The roster (marking by hand, 代签; picking a correction), the frozen record, catching up."""
+"""The roster (marking by hand, 代签; picking a correction), the frozen record, catching up;
+and both rendered for other features (handlers/meeting_lists, handlers/past_meetings)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
 
 from handlers.access.checkin import access_own_line
 from handlers.access.meetings import access_led_meeting, access_led_meeting_line
 from handlers.checkin import record_views, views
 from handlers.checkin.leading import refuse_if_not_closed, refused_checkin
-from handlers.checkin.views import (
-    ChooseFix,
-    ConfirmMakeup,
-    MarkPresent,
-    RosterPage,
-    ShowRecord,
-    ShowRoster,
-)
-from handlers.kit.actions import Act, Reply
-from handlers.kit.i18n import Html
+from handlers.kit.actions import Act, Reply, render
+from handlers.kit.buttons import MeetingId
+from handlers.kit.chat import current_actor
+from handlers.kit.context import BranchContext
+from handlers.kit.i18n import Html, translator
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import person_name
 from rules.vocabulary import CheckinMethod
@@ -58,7 +57,6 @@ async def roster_reply(act: Act, meeting: Meeting, page: int = 0, note: Html | N
 
 async def record_reply(act: Act, meeting: Meeting, note: Html | None = None, *,
                        new: bool = True) -> Reply:
-    """The frozen record of a closed meeting."""
     refuse_if_not_closed(meeting)
     rows = await store.roster(act.session, meeting.id)
     files = await store.files_of(act.session, meeting.id)
@@ -69,15 +67,12 @@ async def record_reply(act: Act, meeting: Meeting, note: Html | None = None, *,
                         new=new)
 
 
-async def show_roster(act: Act, press: ShowRoster) -> Reply:
-    return await roster_reply(act, await access_led_meeting(act, press.meeting))
+async def show_roster(act: Act, press: views.ShowRoster | views.RosterPage) -> Reply:
+    page = press.page if isinstance(press, views.RosterPage) else 0
+    return await roster_reply(act, await access_led_meeting(act, press.meeting), page)
 
 
-async def turn_roster_page(act: Act, press: RosterPage) -> Reply:
-    return await roster_reply(act, await access_led_meeting(act, press.meeting), press.page)
-
-
-async def mark_present(act: Act, press: MarkPresent) -> Reply:
+async def mark_present(act: Act, press: views.MarkPresent) -> Reply:
     """A leader marks someone present by hand (代签)."""
     attendance = await access_led_meeting_line(act, press.attendance)
     meeting, t = attendance.meeting, act.t
@@ -96,18 +91,18 @@ async def mark_present(act: Act, press: MarkPresent) -> Reply:
     return await roster_reply(act, meeting, note=note, showing=attendance.id)
 
 
-async def choose_fix(act: Act, press: ChooseFix) -> Reply:
+async def choose_fix(act: Act, press: views.ChooseFix) -> Reply:
     """Which status a line of a closed record should have."""
     attendance = await access_led_meeting_line(act, press.attendance)
     refuse_if_not_closed(attendance.meeting)
     return views.fix_choices(act.t, act.settings.tzinfo, attendance)
 
 
-async def show_record(act: Act, press: ShowRecord) -> Reply:
+async def show_record(act: Act, press: views.ShowRecord) -> Reply:
     return await record_reply(act, await access_led_meeting(act, press.meeting), new=False)
 
 
-async def confirm_makeup(act: Act, press: ConfirmMakeup) -> Reply:
+async def confirm_makeup(act: Act, press: views.ConfirmMakeup) -> Reply:
     """The absent member confirms the catch-up, once."""
     attendance = await access_own_line(act, press.attendance)
     done = await store.confirm_makeup(act.session, attendance, act.now())
@@ -116,3 +111,27 @@ async def confirm_makeup(act: Act, press: ConfirmMakeup) -> Reply:
                     attendance.meeting_id)
     return Reply(record_views.makeup_answer(act.t, act.settings.tzinfo, attendance.meeting, done,
                                      attendance.makeup_done_at))
+
+
+async def render_led(update: Update, context: BranchContext, meeting_id: int, what: str,
+                     reply_of: Callable[[Act, Meeting], Awaitable[Reply]]) -> None:
+    """A reply about a meeting the presser runs, for a feature outside the kit's actions."""
+    async with context.db.session() as session:
+        actor = await current_actor(session, update, context)
+        act = Act(update, context, session, actor, translator(actor.language), what)
+        reply = await reply_of(act, await access_led_meeting(act, MeetingId(meeting_id)))
+    await render(update, reply)
+
+
+async def render_roster(update: Update, context: BranchContext, meeting_id: int, page: int,
+                        note: Html | None = None, *, new_message: bool = False) -> None:
+    """One page of the roster (a new message, or the pressed one edited)."""
+    await render_led(update, context, meeting_id, "roster", lambda act, meeting: roster_reply(
+        act, meeting, page, note, new=new_message))
+
+
+async def send_record(update: Update, context: BranchContext, meeting_id: int,
+                      note: Html | None = None, *, edit: bool = False) -> None:
+    """The frozen record of a closed meeting, with the roster and minutes buttons."""
+    await render_led(update, context, meeting_id, "record", lambda act, meeting: record_reply(
+        act, meeting, note, new=not edit))

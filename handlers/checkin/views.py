@@ -13,14 +13,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.kit.actions import Reply
 from handlers.kit.buttons import AttendanceId, ButtonData, MeetingId
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_format, html_join
-from handlers.kit.ui import button, keyboard, person_name
+from handlers.kit.ui import button, keyboard, page_row, person_name
 from handlers.labels import ATTENDANCE_STATUS_LABELS, CHECKIN_METHOD_LABELS, MEETING_KIND_LABELS
 from handlers.meetings.views import CloseMeeting, OpenCheckin, ShowRoster
 from rules import meetings as rules
 from rules.validation import Invalid, clean_text
 from rules.vocabulary import AttendanceStatus, CheckinMethod, MeetingState
-from storage.expected_lists import list_follows
-from storage.meetings import LIVE_STATES, CheckinResult, window_of
+from storage.expected_lists import GUEST_LINES, list_follows
+from storage.meetings import ARRIVED, LIVE_STATES, CheckinResult, window_of
 from storage.models import Attendance, Meeting, Person
 
 Rows = Sequence[tuple[Attendance, Person]]
@@ -55,8 +55,6 @@ NOT_STARTED = N_(
 # Who is told that check-in is open: everyone on the list who may still check in.
 NOTIFIED = frozenset({AttendanceStatus.EXPECTED, AttendanceStatus.ATTENDING,
                       AttendanceStatus.LEAVE_REQUESTED, AttendanceStatus.GUEST})
-ARRIVED = frozenset({AttendanceStatus.PRESENT, AttendanceStatus.GUEST_PRESENT})
-GUEST_LINES = frozenset({AttendanceStatus.GUEST, AttendanceStatus.GUEST_PRESENT})
 # What a closed record's line may be corrected to.
 MEMBER_FIXES = (AttendanceStatus.PRESENT, AttendanceStatus.ON_LEAVE, AttendanceStatus.ABSENT)
 GUEST_FIXES = (AttendanceStatus.GUEST_PRESENT, AttendanceStatus.GUEST)
@@ -98,8 +96,6 @@ class CloseDone(ButtonData, prefix="ck:done"):
 
 
 class ShowRecord(ButtonData, prefix="ck:rec"):
-    """The frozen record of a closed meeting."""
-
     meeting: MeetingId
 
 
@@ -233,12 +229,16 @@ def code_text(t: Translator, tz: ZoneInfo, meeting: Meeting, now: datetime, rows
     return html_join("\n", lines)
 
 
+def roster_and_close(t: Translator, meeting: MeetingId) -> list[InlineKeyboardButton]:
+    return [ShowRoster(meeting).button(t("📋 Roster")),
+            CloseMeeting(meeting).button(t("🏁 Close meeting"))]
+
+
 def code_keyboard(t: Translator, meeting: MeetingId, *, self_tap: bool) -> InlineKeyboardMarkup:
     """Refresh, roster, close; and a check-in button when the leader is on the list too."""
     return keyboard([
         [RoomCode(meeting).button(t("🔄 Refresh code"))],
-        [ShowRoster(meeting).button(t("📋 Roster")),
-         CloseMeeting(meeting).button(t("🏁 Close meeting"))],
+        roster_and_close(t, meeting),
         [CheckMeIn(meeting).button(t("✅ Check me in"))] if self_tap else [],
     ])
 
@@ -257,8 +257,7 @@ def too_late_to_open(t: Translator, tz: ZoneInfo, meeting: Meeting, now: datetim
         t("The check-in window of {meeting} closed at {time}; members can no longer check in "
           "themselves. Mark who came from the roster, then close the meeting.",
           meeting=title(t, tz, meeting), time=clock(tz, window_closes(meeting), now)),
-        keyboard([[ShowRoster(MeetingId(meeting.id)).button(t("📋 Roster")),
-                   CloseMeeting(MeetingId(meeting.id)).button(t("🏁 Close meeting"))]]),
+        keyboard([roster_and_close(t, MeetingId(meeting.id))]),
         new=True,
     )
 
@@ -289,8 +288,7 @@ def checkin_list(t: Translator, tz: ZoneInfo, now: datetime, led: Sequence[Meeti
         if meeting.state is MeetingState.CHECKIN_OPEN:
             lines.append(t("• {meeting}: check-in is open", meeting=title(t, tz, meeting)))
             rows.append([RoomCode(mid).button(t.as_plain("🔢 Code {meeting}", meeting=label))])
-            rows.append([ShowRoster(mid).button(t("📋 Roster")),
-                         CloseMeeting(mid).button(t("🏁 Close meeting"))])
+            rows.append(roster_and_close(t, mid))
         else:
             lines.append(t("• {meeting}: scheduled", meeting=title(t, tz, meeting)))
             rows.append([OpenCheckin(mid).button(
@@ -338,7 +336,6 @@ def status_text(t: Translator, tz: ZoneInfo, attendance: Attendance, names: dict
 
 
 def page_of(rows: Rows, attendance_id: int) -> int:
-    """The roster page showing this line."""
     index = next((i for i, (a, _p) in enumerate(rows) if a.id == attendance_id), 0)
     return index // ROSTER_PAGE
 
@@ -375,25 +372,17 @@ def roster(t: Translator, tz: ZoneInfo, meeting: Meeting, rows: Rows, names: dic
         elif meeting.state in LIVE_STATES and attendance.status not in ARRIVED:
             buttons.append([MarkPresent(line).button(
                 t.as_plain("Mark present: {name}", name=name))])
-    if pages > 1:
-        nav = []
-        if page > 0:
-            nav.append(RosterPage(mid, page - 1).button(t("‹ Previous")))
-        nav.append(RosterPage(mid, page).button(f"{page + 1}/{pages}"))
-        if page < pages - 1:
-            nav.append(RosterPage(mid, page + 1).button(t("Next ›")))
-        buttons.append(nav)
+    buttons.append(page_row(t, page, pages, lambda number: RosterPage(mid, number)))
     if meeting.state is not MeetingState.CANCELLED and not list_follows(meeting, now):
         # handlers/meeting_lists.py's button (its family is declared there once it moves)
         buttons.append([button(t("✏️ Change the list"), "ml", "edit", meeting.id, 0)])
     if closed:
         buttons.append([ShowRecord(mid).button(t("📄 Record")),
                         EditMinutes(mid).button(t("✏️ Edit minutes"))])
-    elif meeting.state is MeetingState.CHECKIN_OPEN:
-        buttons.append([RoomCode(mid).button(t("🔢 Room code")),
-                        CloseMeeting(mid).button(t("🏁 Close meeting"))])
-    elif meeting.state is MeetingState.SCHEDULED:
-        buttons.append([OpenCheckin(mid).button(t("Open check-in")),
+    elif meeting.state in LIVE_STATES:
+        buttons.append([RoomCode(mid).button(t("🔢 Room code"))
+                        if meeting.state is MeetingState.CHECKIN_OPEN
+                        else OpenCheckin(mid).button(t("Open check-in")),
                         CloseMeeting(mid).button(t("🏁 Close meeting"))])
     return Reply(html_join("\n", lines), keyboard(buttons), new=new)
 

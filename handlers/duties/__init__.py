@@ -6,13 +6,10 @@ duty or switch it off; leaders add custom deadlines; /renewal records a 换届.
 
 from __future__ import annotations
 
-from handlers.duties.adding import ADD_DUTY
+from handlers.duties import adding, dues_day, editing, marking, renewal
 from handlers.duties.browse import ACTIONS
-from handlers.duties.dues_day import DUES_DAY
-from handlers.duties.editing import EDIT_DUTY
-from handlers.duties.marking import MARK_DONE
-from handlers.duties.renewal import RENEWAL
 
-FLOWS = (MARK_DONE, DUES_DAY, EDIT_DUTY, ADD_DUTY, RENEWAL)
+FLOWS = (marking.MARK_DONE, dues_day.DUES_DAY, editing.EDIT_DUTY, adding.ADD_DUTY,
+         renewal.RENEWAL)
 
 __all__ = ["ACTIONS", "FLOWS"]

@@ -14,15 +14,7 @@ from telegram import InlineKeyboardButton, Message
 from handlers.access.duties import access_duty_scope
 from handlers.duties import browse, views
 from handlers.duties.editing import parse_leads, parse_number
-from handlers.duties.views import (
-    AUDIENCES,
-    ERROR_TEXTS,
-    AddDuty,
-    DefaultLeads,
-    PickMonth,
-    asking,
-)
-from handlers.kit.actions import LEADERS, Act, render
+from handlers.kit.actions import LEADERS, Act
 from handlers.kit.buttons import BadCallback, OrgId
 from handlers.kit.flows import (
     Choose,
@@ -75,7 +67,7 @@ def template_fields(form: NewDutyForm) -> dict[str, Any]:
         "month": form.month if form.recurrence in WITH_MONTH else None,
         "on": on,
         "lead_days": list(form.leads or []),
-        "audience": [str(a) for a in AUDIENCES.get(form.audience or "", ())],
+        "audience": [str(a) for a in views.AUDIENCES.get(form.audience or "", ())],
     }
 
 
@@ -85,7 +77,7 @@ def when_of(t: Translator, form: NewDutyForm) -> Html:
                                    month=fields["month"], on_date=fields["on"]))
 
 
-async def start(act: Act, press: AddDuty) -> NewDutyForm:
+async def start(act: Act, press: views.AddDuty) -> NewDutyForm:
     await access_duty_scope(act, press.org)
     return NewDutyForm(org=press.org)
 
@@ -121,7 +113,7 @@ async def ask_month(act: Act, form: NewDutyForm
     return question, views.month_buttons(top_month(form))
 
 
-async def pick_month(act: Act, form: NewDutyForm, press: PickMonth) -> Next:
+async def pick_month(act: Act, form: NewDutyForm, press: views.PickMonth) -> Next:
     if not 1 <= press.month <= top_month(form):
         raise BadCallback(press.pack())
     return Next({"month": press.month})
@@ -156,7 +148,7 @@ async def ask_leads(act: Act, form: NewDutyForm
     t = act.t
     return (t("How many days before the deadline should reminders come? Type numbers like "
               "14, 3, 0 (0: on the day), or take the default."),
-            [[DefaultLeads().button(t("7 and 1 days before"))]])
+            [[views.DefaultLeads().button(t("7 and 1 days before"))]])
 
 
 def take_leads(act: Act, form: NewDutyForm, leads: list[int] | None) -> Next:
@@ -172,7 +164,7 @@ def take_leads(act: Act, form: NewDutyForm, leads: list[int] | None) -> Next:
     return Next({"leads": leads})
 
 
-async def default_leads(act: Act, form: NewDutyForm, press: DefaultLeads) -> Next:
+async def default_leads(act: Act, form: NewDutyForm, press: views.DefaultLeads) -> Next:
     return take_leads(act, form, list(DEFAULT_LEADS))
 
 
@@ -196,12 +188,10 @@ async def save(act: Act, form: NewDutyForm) -> Html:
                                        by=act.actor.telegram_id, now=act.now(),
                                        **template_fields(form))
     except store.DutyError as error:
-        raise GoBack("leads", ERROR_TEXTS[error.code]) from None
+        raise GoBack("leads", views.ERROR_TEXTS[error.code]) from None
     logger.info("user %s added duty %s", pseudonym(act.actor.telegram_id), duty.id)
-    after = (await browse.org_reply(act, org, new=True) if org is not None
-             else await browse.calendar_reply(act, 0, new=True))
-    update = act.update
-    act.after(lambda: render(update, after))
+    browse.follow(act, await browse.org_reply(act, org, new=True) if org is not None
+                  else await browse.calendar_reply(act, 0, new=True))
     return act.t("✅ Saved: {title}.", title=form.title)
 
 
@@ -209,22 +199,22 @@ ADD_DUTY = Flow(
     name="duty_new",
     prefix="du",
     form=NewDutyForm,
-    entry=Entry(AddDuty, LEADERS, start),
+    entry=Entry(views.AddDuty, LEADERS, start),
     guard=guard,
     steps=(
         Text(key="title", ask=ask_title, read=read_title),
-        Choose(key="recurrence", ask=asking(N_("How often is it due?")), options=recurrences),
-        Custom(key="month", render=ask_month, presses=((PickMonth, pick_month),),
+        Choose(key="recurrence", ask=views.asking(N_("How often is it due?")), options=recurrences),
+        Custom(key="month", render=ask_month, presses=((views.PickMonth, pick_month),),
                when=lambda form: form.recurrence in WITH_MONTH),
-        Text(key="day", ask=asking(N_("On which day of the month? Type 1 to 31 (31: the last "
-                                      "day of the month).")),
+        Text(key="day", ask=views.asking(N_(
+            "On which day of the month? Type 1 to 31 (31: the last day of the month).")),
              read=read_day, when=lambda form: form.recurrence in MONTHLY_OR_MORE),
-        Day(key="on", ask=asking(N_("On which day is it due? Type the date as you would say it "
-                                    "(for example 5 Dec, next Fri or 2026-12-05) or press a "
-                                    "day.")), prefer="future", check=not_passed,
+        Day(key="on", ask=views.asking(N_(
+            "On which day is it due? Type the date as you would say it (for example 5 Dec, next "
+            "Fri or 2026-12-05) or press a day.")), prefer="future", check=not_passed,
             when=lambda form: form.recurrence is Recurrence.ONCE),
-        Choose(key="audience", ask=asking(N_("Whom should it remind?")), options=audiences),
-        Custom(key="leads", render=ask_leads, presses=((DefaultLeads, default_leads),),
+        Choose(key="audience", ask=views.asking(N_("Whom should it remind?")), options=audiences),
+        Custom(key="leads", render=ask_leads, presses=((views.DefaultLeads, default_leads),),
                messages=((TEXT_INPUT, typed_leads),)),
         Confirm(key="save", summary=summary, label=N_("✅ Save"), finish=save),
     ),

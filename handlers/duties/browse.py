@@ -9,20 +9,17 @@ from __future__ import annotations
 from handlers.access.duties import access_calendar_duty, dues_duty
 from handlers.access.orgs import access_led_org
 from handlers.duties import views
-from handlers.duties.views import (
-    AskSwitch,
-    PickOrg,
-    RenewalsPage,
-    ShowCalendar,
-    ShowDuty,
-    ShowOrg,
-    Switch,
-)
-from handlers.kit.actions import ADMINS, LEADERS, Act, Action, Command, CommandArgs, Reply
+from handlers.kit.actions import ADMINS, LEADERS, Act, Action, Command, CommandArgs, Reply, render
 from handlers.kit.i18n import BLANK, N_, Html
 from storage import duties as store
 from storage import orgs as org_store
 from storage.models import Duty, PartyOrganization
+
+
+def follow(act: Act, reply: Reply) -> None:
+    """What a flow's last answer is followed by (a new message once the flow is done)."""
+    update = act.update
+    act.after(lambda: render(update, reply))
 
 
 async def org_reply(act: Act, org: PartyOrganization, *, new: bool = False) -> Reply:
@@ -60,48 +57,47 @@ async def show_duties(act: Act, _: CommandArgs) -> Reply:
     return views.org_picker(act.t, rows, 0, new=True)
 
 
-async def pick_org(act: Act, press: PickOrg) -> Reply:
+async def pick_org(act: Act, press: views.PickOrg) -> Reply:
     roots = None if act.actor.is_admin else set(act.actor.managed_org_ids)
     rows = await org_store.party_tree(act.session, roots)
     return views.org_picker(act.t, rows, press.page, new=False)
 
 
-async def show_org(act: Act, press: ShowOrg) -> Reply:
+async def show_org(act: Act, press: views.ShowOrg) -> Reply:
     return await org_reply(act, await access_led_org(act, press.org))
 
 
-async def show_calendar(act: Act, press: ShowCalendar) -> Reply:
+async def show_calendar(act: Act, press: views.ShowCalendar) -> Reply:
     return await calendar_reply(act, press.page)
 
 
-async def show_duty(act: Act, press: ShowDuty) -> Reply:
+async def show_duty(act: Act, press: views.ShowDuty) -> Reply:
     return await card_reply(act, await access_calendar_duty(act, press.duty))
 
 
-async def ask_switch(act: Act, press: AskSwitch) -> Reply:
-    """Confirm switching a duty off (or on)."""
+async def ask_switch(act: Act, press: views.AskSwitch) -> Reply:
     return views.switch_question(act.t, await access_calendar_duty(act, press.duty), press.on)
 
 
-async def switch(act: Act, press: Switch) -> Reply:
+async def switch(act: Act, press: views.Switch) -> Reply:
     duty = await access_calendar_duty(act, press.duty)
     await store.edit_duty(act.session, duty, by=act.actor.telegram_id, active=press.on)
     return await card_reply(act, duty, act.t("Switched on.") if press.on
                             else act.t("Switched off."))
 
 
-async def show_renewals(act: Act, data: CommandArgs | RenewalsPage) -> Reply:
+async def show_renewals(act: Act, data: CommandArgs | views.RenewalsPage) -> Reply:
     """/renewal: organizations whose committee term ends within 6 months or has ended."""
     today = act.today()
     lines = await store.terms_ending(act.session, None, today)
-    page = data.page if isinstance(data, RenewalsPage) else 0
+    page = data.page if isinstance(data, views.RenewalsPage) else 0
     return views.renewals(act.t, lines, today, page, new=isinstance(data, CommandArgs))
 
 
-SHOW_ORG = Action(ShowOrg, LEADERS, show_org)
-SHOW_CALENDAR = Action(ShowCalendar, ADMINS, show_calendar)
-SHOW_DUTY = Action(ShowDuty, ADMINS, show_duty)
-RENEWALS_PAGE = Action(RenewalsPage, ADMINS, show_renewals)
+SHOW_ORG = Action(views.ShowOrg, LEADERS, show_org)
+SHOW_CALENDAR = Action(views.ShowCalendar, ADMINS, show_calendar)
+SHOW_DUTY = Action(views.ShowDuty, ADMINS, show_duty)
+RENEWALS_PAGE = Action(views.RenewalsPage, ADMINS, show_renewals)
 DUTIES = Action(Command("duties", label=N_("📋 Deadlines"), description=N_(
     "Reporting deadlines: mark done; admins: the duty calendar")), LEADERS, show_duties)
 RENEWAL = Action(Command("renewal", description=N_("Record a committee renewal election (换届)")),
@@ -112,11 +108,11 @@ EXITS = (SHOW_ORG, SHOW_DUTY, SHOW_CALENDAR, RENEWALS_PAGE, DUTIES, RENEWAL)
 ACTIONS = (
     DUTIES,
     RENEWAL,
-    Action(PickOrg, LEADERS, pick_org),
+    Action(views.PickOrg, LEADERS, pick_org),
     SHOW_ORG,
     SHOW_CALENDAR,
     SHOW_DUTY,
-    Action(AskSwitch, ADMINS, ask_switch),
-    Action(Switch, ADMINS, switch),
+    Action(views.AskSwitch, ADMINS, ask_switch),
+    Action(views.Switch, ADMINS, switch),
     RENEWALS_PAGE,
 )

@@ -11,8 +11,7 @@ import unicodedata
 
 from handlers.access.duties import access_dues_duty
 from handlers.duties import browse, views
-from handlers.duties.views import SetDuesDay, day_words
-from handlers.kit.actions import LEADERS, Act, render
+from handlers.kit.actions import LEADERS, Act
 from handlers.kit.buttons import OrgId
 from handlers.kit.flows import Confirm, Entry, Flow, Form, Problem, Text
 from handlers.kit.i18n import N_, Html
@@ -42,7 +41,7 @@ class DuesDayForm(Form):
     day: int | None = None
 
 
-async def start(act: Act, press: SetDuesDay) -> DuesDayForm:
+async def start(act: Act, press: views.SetDuesDay) -> DuesDayForm:
     await access_dues_duty(act, press.org)
     return DuesDayForm(org=press.org)
 
@@ -56,7 +55,7 @@ async def ask_day(act: Act, form: DuesDayForm) -> Html:
     t = act.t
     return t("On which day of the month does {org} collect party dues? Type 1 to 28, or “last” "
              "for the last day of the month (“default” goes back to day {default}). Now: {now}.",
-             org=org.name, default=duty.day, now=day_words(t, org.dues_day, duty.day))
+             org=org.name, default=duty.day, now=views.day_words(t, org.dues_day, duty.day))
 
 
 async def read_day(act: Act, form: DuesDayForm, text: str) -> int | Problem:
@@ -73,7 +72,8 @@ async def summary(act: Act, form: DuesDayForm) -> Html:
     new = None if form.day == DEFAULT else form.day
     return t("Change the dues collection day of {org}: {before} → {after}? Dues reminders "
              "follow it from now on.", org=org.name,
-             before=day_words(t, org.dues_day, duty.day), after=day_words(t, new, duty.day))
+             before=views.day_words(t, org.dues_day, duty.day),
+             after=views.day_words(t, new, duty.day))
 
 
 async def save(act: Act, form: DuesDayForm) -> Html:
@@ -82,11 +82,9 @@ async def save(act: Act, form: DuesDayForm) -> Html:
     assert form.day is not None
     changed = await store.set_dues_day(act.session, org, None if form.day == DEFAULT
                                        else form.day, by=act.actor.telegram_id)
-    deadlines = await browse.org_reply(act, org, new=True)
-    update = act.update
-    act.after(lambda: render(update, deadlines))
+    browse.follow(act, await browse.org_reply(act, org, new=True))
     t = act.t
-    return (t("✅ Dues collection day set: {day}.", day=day_words(t, org.dues_day, duty.day))
+    return (t("✅ Dues collection day set: {day}.", day=views.day_words(t, org.dues_day, duty.day))
             if changed else t("Nothing changed."))
 
 
@@ -94,7 +92,7 @@ DUES_DAY = Flow(
     name="dues_day",
     prefix="du",
     form=DuesDayForm,
-    entry=Entry(SetDuesDay, LEADERS, start),
+    entry=Entry(views.SetDuesDay, LEADERS, start),
     guard=guard,
     steps=(
         Text(key="day", ask=ask_day, read=read_day),

@@ -7,8 +7,7 @@ from typing import Any
 
 from handlers.access.duties import access_calendar_duty
 from handlers.duties import browse, views
-from handlers.duties.views import ERROR_TEXTS, FIELD_NAMES, EditDuty, Field, leads_text
-from handlers.kit.actions import ADMINS, Act, render
+from handlers.kit.actions import ADMINS, Act
 from handlers.kit.buttons import DutyId
 from handlers.kit.chat import STALE_BUTTON
 from handlers.kit.flows import Confirm, Entry, Flow, Form, GoBack, Next, Problem, Text
@@ -34,7 +33,7 @@ def parse_number(text: str | None) -> int | None:
 
 class EditForm(Form):
     duty: DutyId
-    field: Field
+    field: views.Field
     value: int | None = None  # the new day or month
     leads: list[int] | None = None  # the new reminder days
 
@@ -45,7 +44,7 @@ def changes_of(form: EditForm) -> dict[str, Any]:
     return {"day" if form.field == "d" else "month": form.value}
 
 
-async def start(act: Act, press: EditDuty) -> EditForm:
+async def start(act: Act, press: views.EditDuty) -> EditForm:
     duty = await access_calendar_duty(act, press.duty)
     if (press.field == "m" and duty.recurrence not in ("yearly", "quarterly")) or (
             press.field == "d" and duty.recurrence == "once"):
@@ -68,7 +67,7 @@ async def read_value(act: Act, form: EditForm, text: str) -> Next | Problem:
     if form.field == "l":
         answer.leads = parse_leads(text)
         if answer.leads is None:
-            return Problem(ERROR_TEXTS["bad_leads"])
+            return Problem(views.ERROR_TEXTS["bad_leads"])
     else:
         answer.value = parse_number(text)
         if answer.value is None:
@@ -81,17 +80,17 @@ async def read_value(act: Act, form: EditForm, text: str) -> Next | Problem:
             lead_days=changes.get("lead_days", duty.lead_days), audience=duty.audience,
         )
     except store.DutyError as error:
-        return Problem(ERROR_TEXTS[error.code])
+        return Problem(views.ERROR_TEXTS[error.code])
     return Next({"value": answer.value, "leads": answer.leads})
 
 
 async def summary(act: Act, form: EditForm) -> Html:
     duty = await guard(act, form)
     t = act.t
-    before = {"d": duty.day, "m": duty.month, "l": leads_text(duty.lead_days)}[form.field]
-    after = leads_text(form.leads or []) if form.field == "l" else form.value
+    before = {"d": duty.day, "m": duty.month, "l": views.leads_text(duty.lead_days)}[form.field]
+    after = views.leads_text(form.leads or []) if form.field == "l" else form.value
     return t("Change the {field} of {title}: {before} → {after}?",
-             field=t(FIELD_NAMES[form.field]), title=duty_title(t, duty.code, duty.title),
+             field=t(views.FIELD_NAMES[form.field]), title=duty_title(t, duty.code, duty.title),
              before=before, after=after)
 
 
@@ -101,10 +100,8 @@ async def save(act: Act, form: EditForm) -> Html:
     try:
         await store.edit_duty(act.session, duty, by=act.actor.telegram_id, **changes_of(form))
     except store.DutyError as error:
-        raise GoBack("value", ERROR_TEXTS[error.code]) from None
-    card = await browse.card_reply(act, duty, new=True)
-    update = act.update
-    act.after(lambda: render(update, card))
+        raise GoBack("value", views.ERROR_TEXTS[error.code]) from None
+    browse.follow(act, await browse.card_reply(act, duty, new=True))
     return act.t("✅ Saved.")
 
 
@@ -112,7 +109,7 @@ EDIT_DUTY = Flow(
     name="duty_edit",
     prefix="du",
     form=EditForm,
-    entry=Entry(EditDuty, ADMINS, start),
+    entry=Entry(views.EditDuty, ADMINS, start),
     guard=guard,
     steps=(
         Text(key="value", ask=ask_value, read=read_value),

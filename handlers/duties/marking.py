@@ -10,8 +10,7 @@ from telegram.ext import filters
 
 from handlers.access.duties import access_occurrence
 from handlers.duties import browse, views
-from handlers.duties.views import MarkDone, NoDocument
-from handlers.kit.actions import LEADERS, Act, render
+from handlers.kit.actions import LEADERS, Act
 from handlers.kit.buttons import DutyId, OrgId
 from handlers.kit.flows import Confirm, Custom, Entry, Flow, Form, Next
 from handlers.kit.i18n import Html, html_join
@@ -35,7 +34,7 @@ class MarkForm(Form):
     file_name: str | None = None
 
 
-async def start(act: Act, press: MarkDone) -> MarkForm:
+async def start(act: Act, press: views.MarkDone) -> MarkForm:
     """The presser runs the organization, and the duty has that occurrence for it."""
     await access_occurrence(act, press.duty, press.org, press.occurrence)
     return MarkForm(duty=press.duty, org=press.org, occurrence=press.occurrence)
@@ -57,10 +56,10 @@ async def ask_file(act: Act, form: MarkForm
              "at most {mb} MB), or press Done without a document.",
              title=duty_title(t, duty.code, duty.title), occurrence=occurrence.key,
              org=org.name, mb=_megabytes(_limit(act)))
-    return text, [[NoDocument().button(t("Done without a document"))]]
+    return text, [[views.NoDocument().button(t("Done without a document"))]]
 
 
-async def without_file(act: Act, form: MarkForm, press: NoDocument) -> Next:
+async def without_file(act: Act, form: MarkForm, press: views.NoDocument) -> Next:
     return Next({"file_id": None, "file_name": None})
 
 
@@ -104,9 +103,7 @@ async def save(act: Act, form: MarkForm) -> Html:
     )
     logger.info("user %s marked duty %s %s done for org %s", pseudonym(act.actor.telegram_id),
                 duty.id, occurrence.key, org.id)
-    deadlines = await browse.org_reply(act, org, new=True)
-    update = act.update
-    act.after(lambda: render(update, deadlines))
+    browse.follow(act, await browse.org_reply(act, org, new=True))
     t = act.t
     return (t("✅ Marked done: {title} ({occurrence}).",
               title=duty_title(t, duty.code, duty.title), occurrence=occurrence.key)
@@ -117,10 +114,10 @@ MARK_DONE = Flow(
     name="duty_done",
     prefix="du",
     form=MarkForm,
-    entry=Entry(MarkDone, LEADERS, start),
+    entry=Entry(views.MarkDone, LEADERS, start),
     guard=guard,
     steps=(
-        Custom(key="file", render=ask_file, presses=((NoDocument, without_file),),
+        Custom(key="file", render=ask_file, presses=((views.NoDocument, without_file),),
                messages=((filters.ATTACHMENT, take_file), (TEXT_INPUT, text_instead))),
         Confirm(key="ok", summary=summary, label=views.CONFIRM, finish=save),
     ),

@@ -11,16 +11,6 @@ from telegram import InlineKeyboardButton
 
 from handlers.access.duties import access_term
 from handlers.duties import browse, views
-from handlers.duties.views import (
-    ERROR_TEXTS,
-    DeputyPage,
-    PickDeputy,
-    PickSecretary,
-    SecretaryPage,
-    StartRenewal,
-    asking,
-    error_text,
-)
 from handlers.kit.actions import ADMINS, Act
 from handlers.kit.buttons import OrgId, PersonId
 from handlers.kit.flows import Confirm, Custom, Day, Entry, Flow, Form, GoBack, Next
@@ -47,7 +37,7 @@ class RenewalForm(Form):
     approved: date | None = None
 
 
-async def start(act: Act, press: StartRenewal) -> RenewalForm:
+async def start(act: Act, press: views.StartRenewal) -> RenewalForm:
     await access_term(act, press.org)
     return RenewalForm(org=press.org)
 
@@ -61,7 +51,7 @@ async def members(act: Act, form: RenewalForm) -> list[Membership]:
 
 
 def not_future(t: Translator, day: date, now: datetime) -> Html | None:
-    return error_text(t, "date_future") if day > now.date() else None
+    return views.error_text(t, "date_future") if day > now.date() else None
 
 
 async def ask_elected(act: Act, form: RenewalForm) -> Html:
@@ -76,7 +66,7 @@ async def verify_elected(act: Act, form: RenewalForm, elected: date) -> Html | N
     """After the current term began."""
     _org, line = await guard(act, form)
     if elected <= line.started_on:
-        return error_text(act.t, "elected_before_term", start=line.started_on.isoformat())
+        return views.error_text(act.t, "elected_before_term", start=line.started_on.isoformat())
     return None
 
 
@@ -87,13 +77,14 @@ async def ask_secretary(act: Act, form: RenewalForm
             views.people(act.t, await members(act, form), form.page, deputy=False))
 
 
-async def pick_secretary(act: Act, form: RenewalForm, press: PickSecretary) -> Next:
+async def pick_secretary(act: Act, form: RenewalForm, press: views.PickSecretary) -> Next:
     if press.person not in {m.person_id for m in await members(act, form)}:
-        act.refuse(ERROR_TEXTS["not_member"])
+        act.refuse(views.ERROR_TEXTS["not_member"])
     return Next({"secretary": press.person, "page": 0})
 
 
-async def turn_page(act: Act, form: RenewalForm, press: SecretaryPage | DeputyPage) -> Next:
+async def turn_page(act: Act, form: RenewalForm,
+                    press: views.SecretaryPage | views.DeputyPage) -> Next:
     return Next({"page": press.page}, stay=True)
 
 
@@ -104,19 +95,19 @@ async def ask_deputy(act: Act, form: RenewalForm
             views.people(act.t, others, form.page, deputy=True))
 
 
-async def pick_deputy(act: Act, form: RenewalForm, press: PickDeputy) -> Next:
+async def pick_deputy(act: Act, form: RenewalForm, press: views.PickDeputy) -> Next:
     """Another active member, or nobody (0)."""
     if press.person == form.secretary:
-        act.refuse(ERROR_TEXTS["same_person"])
+        act.refuse(views.ERROR_TEXTS["same_person"])
     if press.person and press.person not in {m.person_id for m in await members(act, form)}:
-        act.refuse(ERROR_TEXTS["not_member"])
+        act.refuse(views.ERROR_TEXTS["not_member"])
     return Next({"deputy": press.person or None})
 
 
 async def verify_approved(act: Act, form: RenewalForm, approved: date) -> Html | None:
     """Not before the election."""
     if form.elected is not None and approved < form.elected:
-        return error_text(act.t, "approved_before_elected")
+        return views.error_text(act.t, "approved_before_elected")
     return None
 
 
@@ -140,7 +131,7 @@ async def save(act: Act, form: RenewalForm) -> Html:
             by=act.actor.telegram_id, today=act.today(),
         )
     except store.DutyError as error:
-        raise GoBack(STEP_OF_ERROR.get(error.code, "elected"), ERROR_TEXTS[error.code],
+        raise GoBack(STEP_OF_ERROR.get(error.code, "elected"), views.ERROR_TEXTS[error.code],
                      start=line.started_on.isoformat()) from None
     logger.info("admin %s recorded the renewal of org %s", pseudonym(act.actor.telegram_id),
                 org.id)
@@ -154,16 +145,16 @@ RENEWAL = Flow(
     name="renewal",
     prefix="rn",
     form=RenewalForm,
-    entry=Entry(StartRenewal, ADMINS, start),
+    entry=Entry(views.StartRenewal, ADMINS, start),
     guard=guard,
     steps=(
         Day(key="elected", ask=ask_elected, prefer="past", check=not_future,
             verify=verify_elected),
         Custom(key="secretary", render=ask_secretary,
-               presses=((PickSecretary, pick_secretary), (SecretaryPage, turn_page))),
+               presses=((views.PickSecretary, pick_secretary), (views.SecretaryPage, turn_page))),
         Custom(key="deputy", render=ask_deputy,
-               presses=((PickDeputy, pick_deputy), (DeputyPage, turn_page))),
-        Day(key="approved", ask=asking(N_(
+               presses=((views.PickDeputy, pick_deputy), (views.DeputyPage, turn_page))),
+        Day(key="approved", ask=views.asking(N_(
             "On which day did the upper level approve the election? Type the date as you "
             "would say it (for example 20 Mar or 2026-03-20) or press a day.")),
             prefer="past", check=not_future, verify=verify_approved),

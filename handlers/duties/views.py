@@ -11,7 +11,7 @@ from telegram import InlineKeyboardButton
 from handlers.kit.actions import Act, Reply
 from handlers.kit.buttons import ButtonData, DutyId, OrgId, PersonId
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_format, html_join, plain_text
-from handlers.kit.ui import keyboard, paged, person_name
+from handlers.kit.ui import keyboard, paged, paged_rows, person_name
 from handlers.labels import (
     APPROXIMATE_NOTE,
     DUTY_AUDIENCE_LABELS,
@@ -59,8 +59,6 @@ class PickOrg(ButtonData, prefix="du:pick"):
 
 
 class ShowOrg(ButtonData, prefix="du:l"):
-    """An organization's deadlines."""
-
     org: OrgId
 
 
@@ -89,8 +87,6 @@ class ShowCalendar(ButtonData, prefix="du:cal"):
 
 
 class ShowDuty(ButtonData, prefix="du:d"):
-    """One duty of the calendar (admins)."""
-
     duty: DutyId
 
 
@@ -138,8 +134,6 @@ class RenewalsPage(ButtonData, prefix="rn:pick"):
 
 
 class StartRenewal(ButtonData, prefix="rn:o"):
-    """Record an organization's renewal."""
-
     org: OrgId
 
 
@@ -370,16 +364,10 @@ def renewals(t: Translator, lines: Sequence[store.TermLine], today: date, page: 
 def people(t: Translator, members: Sequence[Membership], page: int, *, deputy: bool
            ) -> list[list[InlineKeyboardButton]]:
     """The members as buttons, a page at a time: the secretary, or the deputy (or none)."""
-    if deputy:
-        items = [PickDeputy(PersonId(m.person_id)).button(person_name(t, m.person))
-                 for m in members]
-        extra = [[PickDeputy(PersonId(0)).button(t("No deputy"))]]
-        markup = paged(t, items, page, DeputyPage, extra)
-    else:
-        items = [PickSecretary(PersonId(m.person_id)).button(person_name(t, m.person))
-                 for m in members]
-        markup = paged(t, items, page, SecretaryPage)
-    return [list(row) for row in markup.inline_keyboard]
+    pick, turn = (PickDeputy, DeputyPage) if deputy else (PickSecretary, SecretaryPage)
+    items = [pick(PersonId(m.person_id)).button(person_name(t, m.person)) for m in members]
+    extra = [[PickDeputy(PersonId(0)).button(t("No deputy"))]] if deputy else []
+    return paged_rows(t, items, page, turn, extra)
 
 
 def renewal_summary(t: Translator, org: str, elected: date, approved: date, secretary: str,

@@ -46,6 +46,15 @@ class CheckinResult:
     reason: str | None = None
 
 
+def ended_refusal(meeting: Meeting) -> CheckinResult | None:
+    """The refusal of a check-in at a cancelled or closed meeting."""
+    if meeting.state is MeetingState.CANCELLED:
+        return CheckinResult("refused", "cancelled")
+    if meeting.state is MeetingState.CLOSED:
+        return CheckinResult("refused", "closed")
+    return None
+
+
 def assess_checkin(
     meeting: Meeting,
     attendance: Attendance,
@@ -57,10 +66,9 @@ def assess_checkin(
     radius_m: float = 300.0,
 ) -> CheckinResult | None:
     """Why a check-in is refused or needs nothing (already there); None when it may be stored."""
-    if meeting.state is MeetingState.CANCELLED:
-        return CheckinResult("refused", "cancelled")
-    if meeting.state is MeetingState.CLOSED:
-        return CheckinResult("refused", "closed")
+    ended = ended_refusal(meeting)
+    if ended is not None:
+        return ended
     if attendance.status in ARRIVED:
         return CheckinResult("already")
     if method is CheckinMethod.MANUAL:
@@ -100,10 +108,6 @@ async def check_in(
     `line` is the member's attendance line when the caller has just loaded it (saves a query
     on the hot path of a room checking in at once).
     """
-    if meeting.state is MeetingState.CANCELLED:
-        return CheckinResult("refused", "cancelled")
-    if meeting.state is MeetingState.CLOSED:
-        return CheckinResult("refused", "closed")
     attendance = (
         line
         if line is not None and line.meeting_id == meeting.id
@@ -111,6 +115,13 @@ async def check_in(
         else await attendance_of(session, meeting.id, membership_id)
     )
     if attendance is None:
+        # Only the meeting's own organization hears that it ended: another branch's member
+        # gets the same refusal whatever its state (its business is not theirs).
+        membership = await session.get(Membership, membership_id)
+        if membership is not None and (
+            membership.party_organization_id == meeting.party_organization_id
+        ):
+            return ended_refusal(meeting) or CheckinResult("refused", "not_expected")
         return CheckinResult("refused", "not_expected")
     refusal = assess_checkin(
         meeting, attendance, method=method, now=now, code=code, location=location,

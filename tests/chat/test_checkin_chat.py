@@ -501,3 +501,35 @@ async def test_a_meeting_cannot_be_closed_before_it_starts(bot: Bot) -> None:
     await sec.tap("⏰ Postpone")
     assert "Postpone" in sec.last_text and "type the new date and time" in sec.last_text
     assert not any("You were absent from" in t for tid in NAMES for t in person(bot, tid).texts())
+
+
+async def test_an_outsider_is_told_only_that_they_are_not_on_the_list(bot: Bot) -> None:
+    # A member of another branch learns nothing of the meeting's state: the same refusal
+    # whether it is open, cancelled or closed. The branch's own members are told its state.
+    w = await seed(bot, now=NOON)
+    alice, bob, frank = person(bot, ALICE), person(bot, BOB), person(bot, FRANK)
+    assert bot.app is not None
+    async with bot.app.database.session() as session:  # Bob, of the branch, walks in
+        bob_line = await store.attendance_of(session, w.meeting, w.memberships[BOB])
+        assert bob_line is not None
+        await session.delete(bob_line)
+    for who in (frank, alice, bob):
+        await who.say("/checkin")
+    for data in (f"ck:tap:{w.meeting}", f"ck:me:{w.meeting}"):
+        for who in (frank, bob):
+            await who.forge(data)
+            assert who.alerts()[-1] == NOT_ON_LIST, (who.name, data)
+    for state, told in ((MeetingState.CANCELLED, "This meeting was cancelled."),
+                        (MeetingState.CLOSED, "This meeting is already closed.")):
+        async with bot.app.database.session() as session:
+            meeting = await session.get(Meeting, w.meeting)
+            assert meeting is not None
+            meeting.state = state
+        before = await snapshot(bot)
+        for data in (f"ck:tap:{w.meeting}", f"ck:me:{w.meeting}"):
+            await frank.forge(data)
+            assert frank.alerts()[-1] == NOT_ON_LIST, (state, data)
+            for who in (alice, bob):
+                await who.forge(data)
+                assert who.alerts()[-1] == told, (who.name, state, data)
+        assert await snapshot(bot) == before
