@@ -8,32 +8,15 @@ calendar_file.py; handlers/meetings.py's "Add to calendar" button calls send_ics
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
 
 from handlers.access.orgs import access_led_org
 from handlers.kit.actions import ANYONE, LEADERS, MEMBERS, Act, Action, Command, CommandArgs, Reply
 from handlers.kit.buttons import BadCallback, OrgId
 from handlers.kit.chat import Refused
-from handlers.kit.context import BranchContext
 from handlers.kit.i18n import N_
 from handlers.ledger import chart, views
 from handlers.ledger.exports import send_ics, send_ledger
-from handlers.ledger.views import (
-    CHART_OVERALL,
-    CHART_TITLE,
-    CHART_YLABEL,
-    NO_BRANCHES,
-    CompliancePeriod,
-    CompliancePickerPage,
-    ExportLedger,
-    LedgerPeriods,
-    LedgerPickerPage,
-    MemberPage,
-    RecordYear,
-    ShowCompliance,
-    fit,
-    percent,
-)
+from handlers.ledger.views import CHART_OVERALL, CHART_TITLE, CHART_YLABEL, fit, percent
 from handlers.ledger.workbook import WORKBOOK_TEXTS
 from handlers.pickers import OrgPicker, managed_orgs
 from storage import ledger as store
@@ -45,32 +28,30 @@ COMPLIANCE_PICKER = OrgPicker(
 LEDGER_PICKER = OrgPicker(N_("Ledger of which organization?"), ("lg", "lorg"), ("lg", "lpick"))
 
 
-def local_today(context: BranchContext) -> date:
-    """Today in the deployment's zone by the bot's clock (the wall clock; tests move it)."""
-    return context.now().astimezone(context.settings.tzinfo).date()
-
-
 def several(act: Act) -> bool:
     """Whether the actor picks among organizations (then a way back to the choice)."""
     return act.actor.is_admin or len(act.actor.managed_org_ids) > 1
 
 
-async def picker(act: Act, choice: OrgPicker, page: int = 0) -> Reply:
+async def pick(act: Act, choice: OrgPicker, one: Callable[[OrgId], Awaitable[Reply]] | None,
+               page: int = 0) -> Reply:
+    """A page of organizations to pick; for a leader's command (`one`): no organization says
+    so, one opens at once."""
     rows = await managed_orgs(act.session, act.actor, member_kinds_only=choice.member_kinds_only)
+    if one is not None and not rows:
+        return Reply(act.t(views.NO_BRANCHES))
+    if one is not None and len(rows) == 1:
+        return await one(OrgId(rows[0].org.id))
     return Reply(act.t(choice.prompt), choice.markup(act.t, rows, page))
 
 
-async def pick(act: Act, choice: OrgPicker, one: Callable[[OrgId], Awaitable[Reply]]) -> Reply:
-    """A leader's command: no organization says so, one opens at once, several ask."""
-    rows = await managed_orgs(act.session, act.actor, member_kinds_only=choice.member_kinds_only)
-    if not rows:
-        return Reply(act.t(NO_BRANCHES))
-    if len(rows) == 1:
-        return await one(OrgId(rows[0].org.id))
-    return Reply(act.t(choice.prompt), choice.markup(act.t, rows, 0))
+async def turn_picker(act: Act, press: views.CompliancePickerPage | views.LedgerPickerPage
+                      ) -> Reply:
+    compliance = isinstance(press, views.CompliancePickerPage)
+    return await pick(act, COMPLIANCE_PICKER if compliance else LEDGER_PICKER, None, press.page)
 
 
-async def compliance(act: Act, org_id: OrgId, code: CompliancePeriod, page: int) -> Reply:
+async def compliance(act: Act, org_id: OrgId, code: views.CompliancePeriod, page: int) -> Reply:
     """Held vs required per kind and each member's rate, with the period buttons."""
     org = await access_led_org(act, org_id)
     today = act.today()
@@ -89,16 +70,9 @@ async def compliance_menu(act: Act, _: CommandArgs) -> Reply:
     return await pick(act, COMPLIANCE_PICKER, lambda org: compliance(act, org, "q", 0))
 
 
-async def compliance_picker(act: Act, press: CompliancePickerPage) -> Reply:
-    return await picker(act, COMPLIANCE_PICKER, press.page)
-
-
-async def show_compliance(act: Act, press: ShowCompliance) -> Reply:
-    return await compliance(act, press.org, press.period, 0)
-
-
-async def turn_member_page(act: Act, press: MemberPage) -> Reply:
-    return await compliance(act, press.org, press.period, press.page)
+async def show_compliance(act: Act, press: views.ShowCompliance | views.MemberPage) -> Reply:
+    page = press.page if isinstance(press, views.MemberPage) else 0
+    return await compliance(act, press.org, press.period, page)
 
 
 async def ledger_periods(act: Act, org_id: OrgId) -> Reply:
@@ -111,15 +85,11 @@ async def ledger_menu(act: Act, _: CommandArgs) -> Reply:
     return await pick(act, LEDGER_PICKER, lambda org: ledger_periods(act, org))
 
 
-async def ledger_picker(act: Act, press: LedgerPickerPage) -> Reply:
-    return await picker(act, LEDGER_PICKER, press.page)
-
-
-async def choose_ledger_period(act: Act, press: LedgerPeriods) -> Reply:
+async def choose_ledger_period(act: Act, press: views.LedgerPeriods) -> Reply:
     return await ledger_periods(act, press.org)
 
 
-async def export_ledger(act: Act, press: ExportLedger) -> None:
+async def export_ledger(act: Act, press: views.ExportLedger) -> None:
     """The workbook, then the chart: sent after the session is closed."""
     org = await access_led_org(act, press.org)
     today = act.today()
@@ -151,7 +121,7 @@ async def my_record(act: Act, _: CommandArgs) -> Reply:
     return await record(act, act.today().year)
 
 
-async def record_year(act: Act, press: RecordYear) -> Reply:
+async def record_year(act: Act, press: views.RecordYear) -> Reply:
     """This year or last year only."""
     this_year = act.today().year
     if press.year not in (this_year, this_year - 1):
@@ -170,16 +140,16 @@ ACTIONS = (
     Action(Command("record", label=N_("📈 My attendance"),
                    description=N_("My attendance record and rate"), shown_to=MEMBERS),
            ANYONE, my_record),
-    Action(CompliancePickerPage, LEADERS, compliance_picker),
-    Action(ShowCompliance, LEADERS, show_compliance),
-    Action(MemberPage, LEADERS, turn_member_page),
-    Action(LedgerPickerPage, LEADERS, ledger_picker),
-    Action(LedgerPeriods, LEADERS, choose_ledger_period),
-    Action(ExportLedger, LEADERS, export_ledger),
-    Action(RecordYear, ANYONE, record_year),
+    Action(views.CompliancePickerPage, LEADERS, turn_picker),
+    Action(views.ShowCompliance, LEADERS, show_compliance),
+    Action(views.MemberPage, LEADERS, show_compliance),
+    Action(views.LedgerPickerPage, LEADERS, turn_picker),
+    Action(views.LedgerPeriods, LEADERS, choose_ledger_period),
+    Action(views.ExportLedger, LEADERS, export_ledger),
+    Action(views.RecordYear, ANYONE, record_year),
 )
 
 __all__ = [
     "ACTIONS", "CHART_OVERALL", "CHART_TITLE", "CHART_YLABEL", "WORKBOOK_TEXTS", "chart", "fit",
-    "local_today", "percent", "send_ics",
+    "percent", "send_ics",
 ]

@@ -21,24 +21,7 @@ from handlers.meetings import drop_buttons
 from handlers.menu import TEXT_INPUT
 from handlers.notices import views
 from handlers.notices.follow import confirm, discard_draft, send_notice_copy
-from handlers.notices.views import (
-    ComposeDone,
-    Discard,
-    Everyone,
-    NewNotice,
-    NoticeForm,
-    OpenAudience,
-    PartyPage,
-    PickParty,
-    PickSocial,
-    Preview,
-    Schedule,
-    SendNow,
-    SocialPage,
-    ToggleRead,
-    ToggleRole,
-    ToggleStatus,
-)
+from handlers.notices.views import NoticeForm
 from handlers.pickers import managed_orgs
 from rules import notices as rules
 from storage import notices as store
@@ -98,7 +81,7 @@ async def refuse_kind(act: Act, form: NoticeForm, message: Message) -> Next:
     return Next({"said": "only_files"}, stay=True)
 
 
-async def compose_done(act: Act, form: NoticeForm, press: ComposeDone) -> Next:
+async def compose_done(act: Act, form: NoticeForm, press: views.ComposeDone) -> Next:
     """An empty notice goes no further; else the audience is chosen."""
     if not rules.visible_text(form.text).strip() and not form.files:
         return Next({"said": "empty"}, stay=True, new=True)
@@ -170,17 +153,17 @@ async def change(act: Act, form: NoticeForm, press: ButtonData) -> Next:
     """One choice of the audience changed, or a move between it and the pickers."""
     values: dict[str, Any] = {"view": "audience"}
     match press:
-        case ToggleRole(role=role):
+        case views.ToggleRole(role=role):
             values["roles"] = _toggled(form.roles, role)
-        case ToggleStatus(status=status):
+        case views.ToggleStatus(status=status):
             values["statuses"] = _toggled(form.statuses, status)
-        case ToggleRead():
+        case views.ToggleRead():
             values["read"] = not form.read
-        case Everyone():
+        case views.Everyone():
             values.update(orgs=[], social=[])
-        case PartyPage(page=page):
+        case views.PartyPage(page=page):
             values.update(view="party", page=page)
-        case SocialPage(page=page):
+        case views.SocialPage(page=page):
             values.update(view="social", page=page)
     return Next(values, stay=True)
 
@@ -194,15 +177,15 @@ async def _pick(act: Act, form: NoticeForm, chosen: int, *, social: bool) -> Nex
                  else "party", "page": offered.index(chosen) // PAGE_SIZE}, stay=True)
 
 
-async def pick_party(act: Act, form: NoticeForm, press: PickParty) -> Next:
+async def pick_party(act: Act, form: NoticeForm, press: views.PickParty) -> Next:
     return await _pick(act, form, press.org, social=False)
 
 
-async def pick_social(act: Act, form: NoticeForm, press: PickSocial) -> Next:
+async def pick_social(act: Act, form: NoticeForm, press: views.PickSocial) -> Next:
     return await _pick(act, form, press.social, social=True)
 
 
-async def preview(act: Act, form: NoticeForm, press: Preview) -> Next:
+async def preview(act: Act, form: NoticeForm, press: views.Preview) -> Next:
     """The draft is saved; the notice as it will look, then the summary."""
     t = act.t
     notice = await store.save_draft(
@@ -223,17 +206,17 @@ def _previewed(act: Act, form: NoticeForm, notice: int) -> None:
         act.refuse(STALE_BUTTON)
 
 
-async def send_now(act: Act, form: NoticeForm, press: SendNow) -> Next:
+async def send_now(act: Act, form: NoticeForm, press: views.SendNow) -> Next:
     _previewed(act, form, press.notice)
     return Next({"send": "now"})
 
 
-async def schedule(act: Act, form: NoticeForm, press: Schedule) -> Next:
+async def schedule(act: Act, form: NoticeForm, press: views.Schedule) -> Next:
     _previewed(act, form, press.notice)
     return Next({"send": "later"}, new=True)
 
 
-async def discard(act: Act, form: NoticeForm, press: Discard) -> Next:
+async def discard(act: Act, form: NoticeForm, press: views.Discard) -> Next:
     return Next({"send": "discard", "notice": press.notice})
 
 
@@ -271,18 +254,20 @@ COMPOSE = Flow(
     entry=(Entry(Command("notice", label=N_("📣 Notice"),
                          description=N_("Send a notice to members"), shown_to=LEADERS),
                  ANYONE, start),
-           Entry(NewNotice, ANYONE, start)),
+           Entry(views.NewNotice, ANYONE, start)),
     guard=check_author,
     steps=(
-        Custom(key="compose", render=render_compose, presses=((ComposeDone, compose_done),),
+        Custom(key="compose", render=render_compose, presses=((views.ComposeDone, compose_done),),
                messages=((filters.PHOTO | filters.Document.ALL, add_file),
                          (TEXT_INPUT, add_text),
                          (~filters.COMMAND & ~filters.TEXT, refuse_kind))),
         Custom(key="audience", render=render_audience, presses=(
-            *((family, change) for family in (ToggleRole, ToggleStatus, ToggleRead, Everyone,
-                                              OpenAudience, PartyPage, SocialPage)),
-            (PickParty, pick_party), (PickSocial, pick_social), (Preview, preview),
-            (SendNow, send_now), (Schedule, schedule), (Discard, discard))),
+            *((family, change) for family in (
+                views.ToggleRole, views.ToggleStatus, views.ToggleRead, views.Everyone,
+                views.OpenAudience, views.PartyPage, views.SocialPage)),
+            (views.PickParty, pick_party), (views.PickSocial, pick_social),
+            (views.Preview, preview),
+            (views.SendNow, send_now), (views.Schedule, schedule), (views.Discard, discard))),
         Day(key="when", ask=ask_when, moment=True, check=too_soon,
             when=lambda form: form.send == "later"),
     ),

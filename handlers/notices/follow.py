@@ -28,17 +28,6 @@ from handlers.kit.context import BranchServices
 from handlers.kit.i18n import translator
 from handlers.meetings import drop_buttons
 from handlers.notices import views
-from handlers.notices.views import (
-    AskWithdraw,
-    Discard,
-    MarkRead,
-    OpenReceived,
-    RemindNonReaders,
-    SendNow,
-    ShowNonReaders,
-    ShowProgress,
-    Withdraw,
-)
 from rules import notices as rules
 from rules.vocabulary import NoticeState
 from storage import notices as store
@@ -105,7 +94,7 @@ async def confirm(act: Act, notice_id: NoticeId, scheduled_at: datetime | None) 
     return None
 
 
-async def send_now(act: Act, press: SendNow) -> Reply | None:
+async def send_now(act: Act, press: views.SendNow) -> Reply | None:
     """nt:go outside the flow: a second press, or an old preview."""
     return await confirm(act, press.notice, None)
 
@@ -119,7 +108,7 @@ async def discard_draft(act: Act, notice_id: NoticeId) -> Reply:
     return Reply(act.t("The notice was discarded."), new=True)
 
 
-async def discard(act: Act, press: Discard) -> Reply:
+async def discard(act: Act, press: views.Discard) -> Reply:
     """nt:del outside the flow: an old preview."""
     return await discard_draft(act, press.notice)
 
@@ -127,7 +116,7 @@ async def discard(act: Act, press: Discard) -> Reply:
 # -- recipients --------------------------------------------------------------------------------
 
 
-async def mark_read(act: Act, press: MarkRead) -> None:
+async def mark_read(act: Act, press: views.MarkRead) -> None:
     """已阅: a recipient confirms reading; anyone else's press changes nothing."""
     outcome = await store.record_read(act.session, press.notice, act.actor.person_id, act.now())
     if outcome is store.ReadOutcome.NOT_RECIPIENT:
@@ -157,7 +146,7 @@ async def list_notices(act: Act, _: CommandArgs) -> Reply:
     return Reply(text, markup, new=True)
 
 
-async def open_received(act: Act, press: OpenReceived) -> Reply | None:
+async def open_received(act: Act, press: views.OpenReceived) -> Reply | None:
     """A notice I received, again (with 已阅 if still unconfirmed)."""
     notice, row = await access_received_notice(act, press.notice)
     if notice.state is NoticeState.WITHDRAWN:
@@ -175,7 +164,7 @@ async def open_received(act: Act, press: OpenReceived) -> Reply | None:
 # -- authors (and leaders above) -----------------------------------------------------------
 
 
-async def show_progress(act: Act, press: ShowProgress) -> Reply:
+async def show_progress(act: Act, press: views.ShowProgress) -> Reply:
     """A fresh progress card (the live one is kept up to date by the job)."""
     notice = await access_overseen_notice(act, press.notice)
     figures = (await store.counts(act.session, [notice.id]))[notice.id]
@@ -183,7 +172,7 @@ async def show_progress(act: Act, press: ShowProgress) -> Reply:
                  views.progress_markup(act.t, notice), new=True)
 
 
-async def list_non_readers(act: Act, press: ShowNonReaders) -> Reply:
+async def list_non_readers(act: Act, press: views.ShowNonReaders) -> Reply:
     """Recipients who have not confirmed, with what became of their copy."""
     notice = await access_overseen_notice(act, press.notice)
     rows = await store.non_readers(act.session, notice.id, limit=NON_READERS_SHOWN + 1)
@@ -194,7 +183,7 @@ async def list_non_readers(act: Act, press: ShowNonReaders) -> Reply:
                  new=True)
 
 
-async def remind(act: Act, press: RemindNonReaders) -> Reply:
+async def remind(act: Act, press: views.RemindNonReaders) -> Reply:
     """Remind every delivered non-reader, once; a second press is refused."""
     now, t = act.now(), act.t
     notice = await access_overseen_notice(act, press.notice)
@@ -222,7 +211,7 @@ async def remind(act: Act, press: RemindNonReaders) -> Reply:
                           n), new=True)
 
 
-async def ask_withdraw(act: Act, press: AskWithdraw) -> Reply:
+async def ask_withdraw(act: Act, press: views.AskWithdraw) -> Reply:
     """Withdrawing needs a confirmation."""
     notice = await access_overseen_notice(act, press.notice)
     if notice.state is NoticeState.WITHDRAWN:
@@ -231,7 +220,7 @@ async def ask_withdraw(act: Act, press: AskWithdraw) -> Reply:
     return Reply(text, markup, new=True)
 
 
-async def withdraw(act: Act, press: Withdraw) -> Reply:
+async def withdraw(act: Act, press: views.Withdraw) -> Reply:
     """Cancel what is pending, tell who got it; the record stays."""
     now, t = act.now(), act.t
     notice = await access_overseen_notice(act, press.notice)
