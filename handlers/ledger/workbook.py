@@ -127,6 +127,25 @@ def _join(items: Sequence[str]) -> str:
     return "; ".join(items)
 
 
+def _table(ws: Any, row: int, title: str, labels: Sequence[str],
+           rows: Sequence[Sequence[object]], *, none: str | None = None,
+           widths: Sequence[int] | None = None, formats: Mapping[int, str] | None = None) -> int:
+    """A titled table of the summary sheet from `row` on (`none` when empty): its last row."""
+    from openpyxl.styles import Font
+
+    put(ws, row, 1, title).font = Font(bold=True, size=12)
+    row += 1
+    header(ws, row, labels, widths)
+    for values in rows:
+        row += 1
+        for column, value in enumerate(values, start=1):
+            put(ws, row, column, value, number_format=(formats or {}).get(column))
+    if not rows and none is not None:
+        row += 1
+        put(ws, row, 1, none)
+    return row
+
+
 def build_workbook(
     data: LedgerData, texts: Mapping[str, str], kind_labels: Mapping[MeetingKind, str]
 ) -> bytes:
@@ -146,72 +165,39 @@ def build_workbook(
 
     # Summary: heading, compliance per kind, attendance per member, cancelled meetings.
     put(summary, 1, 1, texts["title"]).font = Font(bold=True, size=14)
-    put(summary, 2, 1, texts["organization"])
-    put(summary, 2, 2, data.org_name)
-    put(summary, 3, 1, texts["period"])
-    put(summary, 3, 2, f"{period.label} ({period.first.isoformat()} – {period.last.isoformat()})")
-    put(summary, 4, 1, texts["generated"])
-    put(summary, 4, 2, data.generated_at.strftime("%Y-%m-%d %H:%M"))
-    row = 6
-    put(summary, row, 1, texts["compliance_title"]).font = Font(bold=True, size=12)
-    row += 1
-    header(summary, row, [texts["kind"], texts["group"], texts["period"], texts["required"],
-                           texts["held"], texts["inquorate"], texts["status"]],
-            [28, 18, 14, 10, 10, 12, 16])
+    for line, (key, value) in enumerate([
+        ("organization", data.org_name),
+        ("period", f"{period.label} ({period.first.isoformat()} – {period.last.isoformat()})"),
+        ("generated", data.generated_at.strftime("%Y-%m-%d %H:%M")),
+    ], start=2):
+        put(summary, line, 1, texts[key])
+        put(summary, line, 2, value)
+    compliance: list[list[object]] = []
     for item in data.compliance.kinds:
         label = kind_labels.get(item.kind, item.kind.value)
         if item.not_applicable:
-            row += 1
-            for column, value in enumerate(
-                [label, item.group_name or "", "", item.requirement.minimum, "", "",
-                 texts[item.not_applicable]], start=1
-            ):
-                put(summary, row, column, value)
+            compliance.append([label, item.group_name or "", "", item.requirement.minimum, "", "",
+                               texts[item.not_applicable]])
             continue
-        for compliance_row in item.rows:
-            row += 1
-            cells: list[object] = [
-                label, item.group_name or "", compliance_row.period_label,
-                compliance_row.required, compliance_row.held,
-                compliance_row.inquorate if item.kind is MeetingKind.COMMITTEE else "",
-                texts[compliance_row.status],
-            ]
-            for column, value in enumerate(cells, start=1):
-                put(summary, row, column, value)
-
-    row += 2
-    put(summary, row, 1, texts["members_title"]).font = Font(bold=True, size=12)
-    row += 1
-    header(summary, row, [texts["name"], texts["expected"], texts["present"], texts["on_leave"],
-                           texts["absent"], texts["rate"]])
-    for member in data.compliance.members:
-        row += 1
-        for column, value in enumerate(
-            [member.name, member.expected, member.present, member.on_leave, member.absent],
-            start=1,
-        ):
-            put(summary, row, column, value)
-        if member.rate is not None:
-            put(summary, row, 6, member.rate, number_format="0.0%")
-    if not data.compliance.members:
-        row += 1
-        put(summary, row, 1, texts["none"])
-
-    row += 2
-    put(summary, row, 1, texts["cancelled_title"]).font = Font(bold=True, size=12)
-    row += 1
-    header(summary, row, [texts["date"], texts["time"], texts["kind"], texts["topic"],
-                           texts["reason"]])
-    for gone in data.cancelled:
-        row += 1
-        put(summary, row, 1, gone.starts_at.date(), number_format="yyyy-mm-dd")
-        put(summary, row, 2, gone.starts_at.strftime("%H:%M"))
-        put(summary, row, 3, kind_labels.get(gone.kind, gone.kind.value))
-        put(summary, row, 4, gone.topic)
-        put(summary, row, 5, gone.reason or "")
-    if not data.cancelled:
-        row += 1
-        put(summary, row, 1, texts["none"])
+        compliance += [[label, item.group_name or "", r.period_label, r.required, r.held,
+                        r.inquorate if item.kind is MeetingKind.COMMITTEE else "",
+                        texts[r.status]] for r in item.rows]
+    row = _table(summary, 6, texts["compliance_title"],
+                 [texts[key] for key in ("kind", "group", "period", "required", "held",
+                                         "inquorate", "status")],
+                 compliance, widths=[28, 18, 14, 10, 10, 12, 16])
+    row = _table(summary, row + 2, texts["members_title"],
+                 [texts[key] for key in ("name", "expected", "present", "on_leave", "absent",
+                                         "rate")],
+                 [[m.name, m.expected, m.present, m.on_leave, m.absent,
+                   "" if m.rate is None else m.rate] for m in data.compliance.members],
+                 none=texts["none"], formats={6: "0.0%"})
+    _table(summary, row + 2, texts["cancelled_title"],
+           [texts[key] for key in ("date", "time", "kind", "topic", "reason")],
+           [[gone.starts_at.date(), gone.starts_at.strftime("%H:%M"),
+             kind_labels.get(gone.kind, gone.kind.value), gone.topic, gone.reason or ""]
+            for gone in data.cancelled],
+           none=texts["none"], formats={1: "yyyy-mm-dd"})
 
     # One sheet per kind that has closed meetings, in MeetingKind order.
     for kind in MeetingKind:

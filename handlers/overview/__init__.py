@@ -4,42 +4,24 @@ storage/overview/, which the web dashboard shows as well."""
 
 from __future__ import annotations
 
-import io
-import logging
-
-from telegram import InputFile, Update
+from telegram import Update
 from telegram.constants import ChatAction
-from telegram.error import TelegramError
 
 from handlers.kit.actions import ADMINS, Act, Action, Command, CommandArgs, Reply
-from handlers.kit.chat import reply_chat, send
 from handlers.kit.i18n import N_, Translator
+from handlers.ledger.exports import busy, send_png
 from handlers.overview.views import overview_png, overview_text, periods_text
 from storage import overview as store
-
-logger = logging.getLogger(__name__)
 
 __all__ = ["ACTIONS", "overview_png", "periods_text"]
 
 
 async def send_chart(update: Update, t: Translator, view: store.Overview) -> None:
-    """The chart after the numbers; a chart that fails must not hide them."""
-    chat = reply_chat(update)
-    try:
-        await chat.send_action(ChatAction.UPLOAD_PHOTO)
-    except TelegramError as exc:
-        logger.info("chat action failed: %s", exc)
-    try:
-        png = await overview_png(t, view)
-    except Exception:
-        logger.exception("could not draw the overview chart")
-        await send(update, t("Sorry, the chart could not be drawn this time."))
-        return
-    await chat.send_photo(
-        InputFile(io.BytesIO(png), filename="overview.png"),
-        caption=t("Overview {quarter}: coverage, meetings, training and terms.",
-                  quarter=view.quarter.label),
-    )
+    """The chart after the numbers."""
+    await busy(update, ChatAction.UPLOAD_PHOTO)
+    await send_png(update, t, lambda: overview_png(t, view), "overview.png",
+                   t("Overview {quarter}: coverage, meetings, training and terms.",
+                     quarter=view.quarter.label))
 
 
 async def show_overview(act: Act, _: CommandArgs) -> Reply:
