@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.kit.buttons import ButtonData, OrgId
 from handlers.kit.i18n import BLANK, N_, Html, Translator, escape, html_join, translator
-from handlers.kit.ui import keyboard
+from handlers.kit.ui import keyboard, page_row
 from handlers.labels import meeting_kind_labels
 from rules.meetings import Period
 from rules.vocabulary import AttendanceStatus
@@ -192,14 +192,7 @@ def compliance_keyboard(t: Translator, org: OrgId, code: CompliancePeriod, page:
 
     choices: tuple[tuple[CompliancePeriod, ...], ...] = (("m", "q", "y"), ("lq", "ly"))
     rows = [[period_button(c) for c in row] for row in choices]
-    if pages > 1:
-        nav = []
-        if page > 0:
-            nav.append(MemberPage(org, code, page - 1).button(t("‹ Previous")))
-        nav.append(MemberPage(org, code, page).button(f"{page + 1}/{pages}"))
-        if page < pages - 1:
-            nav.append(MemberPage(org, code, page + 1).button(t("Next ›")))
-        rows.append(nav)
+    rows.append(page_row(t, page, pages, lambda number: MemberPage(org, code, number)))
     if several:
         rows.append([CompliancePickerPage(0).button(t("‹ Organizations"))])
     return keyboard(rows)

@@ -45,7 +45,8 @@ async def check_author(act: Act, form: NoticeForm) -> None:
 
 
 async def render_compose(act: Act, form: NoticeForm) -> tuple[Html, Rows]:
-    return views.compose_text(act.t, form), views.compose_buttons(act.t)
+    done = views.ComposeDone().button(act.t("Next: audience ›"))
+    return views.compose_text(act.t, form), [[done]]
 
 
 def _too_long(text: str) -> bool:
@@ -168,21 +169,15 @@ async def change(act: Act, form: NoticeForm, press: ButtonData) -> Next:
     return Next(values, stay=True)
 
 
-async def _pick(act: Act, form: NoticeForm, chosen: int, *, social: bool) -> Next:
+async def pick(act: Act, form: NoticeForm, press: views.PickParty | views.PickSocial) -> Next:
     """Only what the picker offered: a forged id outside the author's scope is refused."""
+    social = isinstance(press, views.PickSocial)
+    chosen = press.social if isinstance(press, views.PickSocial) else press.org
     offered = [i for i, _label in await choices(act, form, social=social)]
     act.check(chosen in offered)
     field = "social" if social else "orgs"
     return Next({field: _toggled(getattr(form, field), chosen), "view": "social" if social
                  else "party", "page": offered.index(chosen) // PAGE_SIZE}, stay=True)
-
-
-async def pick_party(act: Act, form: NoticeForm, press: views.PickParty) -> Next:
-    return await _pick(act, form, press.org, social=False)
-
-
-async def pick_social(act: Act, form: NoticeForm, press: views.PickSocial) -> Next:
-    return await _pick(act, form, press.social, social=True)
 
 
 async def preview(act: Act, form: NoticeForm, press: views.Preview) -> Next:
@@ -201,18 +196,12 @@ async def preview(act: Act, form: NoticeForm, press: views.Preview) -> Next:
     return Next({"notice": notice.id, "view": "preview"}, stay=True, new=True)
 
 
-def _previewed(act: Act, form: NoticeForm, notice: int) -> None:
-    if form.view != "preview" or form.notice != notice:
+async def send(act: Act, form: NoticeForm, press: views.SendNow | views.Schedule) -> Next:
+    """Send the previewed notice now, or ask when (a press under an older preview is stale)."""
+    if form.view != "preview" or form.notice != press.notice:
         act.refuse(STALE_BUTTON)
-
-
-async def send_now(act: Act, form: NoticeForm, press: views.SendNow) -> Next:
-    _previewed(act, form, press.notice)
-    return Next({"send": "now"})
-
-
-async def schedule(act: Act, form: NoticeForm, press: views.Schedule) -> Next:
-    _previewed(act, form, press.notice)
+    if isinstance(press, views.SendNow):
+        return Next({"send": "now"})
     return Next({"send": "later"}, new=True)
 
 
@@ -265,9 +254,8 @@ COMPOSE = Flow(
             *((family, change) for family in (
                 views.ToggleRole, views.ToggleStatus, views.ToggleRead, views.Everyone,
                 views.OpenAudience, views.PartyPage, views.SocialPage)),
-            (views.PickParty, pick_party), (views.PickSocial, pick_social),
-            (views.Preview, preview),
-            (views.SendNow, send_now), (views.Schedule, schedule), (views.Discard, discard))),
+            (views.PickParty, pick), (views.PickSocial, pick), (views.Preview, preview),
+            (views.SendNow, send), (views.Schedule, send), (views.Discard, discard))),
         Day(key="when", ask=ask_when, moment=True, check=too_soon,
             when=lambda form: form.send == "later"),
     ),

@@ -26,6 +26,7 @@ from handlers.kit.buttons import NoticeId
 from handlers.kit.chat import reply_chat
 from handlers.kit.context import BranchServices
 from handlers.kit.i18n import translator
+from handlers.kit.ui import keyboard
 from handlers.meetings import drop_buttons
 from handlers.notices import views
 from rules import notices as rules
@@ -123,7 +124,8 @@ async def mark_read(act: Act, press: views.MarkRead) -> None:
         act.refuse()
     act.toast = act.t(views.READ_TEXTS[outcome])
     if outcome is store.ReadOutcome.RECORDED:
-        query, markup = act.update.callback_query, views.read_confirmed(act.t, press.notice)
+        query = act.update.callback_query
+        markup = keyboard([[press.button(act.t("✅ Read, confirmed"))]])
         assert query is not None
 
         async def looks_pressed() -> None:

@@ -13,7 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.kit.buttons import ButtonData, NoticeId, OrgId
 from handlers.kit.flows import Form
 from handlers.kit.i18n import BLANK, N_, Html, Translator, escape, html_format, html_join
-from handlers.kit.ui import keyboard, paged, person_name
+from handlers.kit.ui import keyboard, paged_rows, person_name
 from handlers.labels import MEMBER_STATUS_LABELS, NOTICE_STATE_LABELS, ROLE_LABELS
 from rules import notices as rules
 from rules.vocabulary import MemberRole, MemberStatus, NoticeState
@@ -188,21 +188,13 @@ def compose_text(t: Translator, form: NoticeForm) -> Html:
         last = form.files[-1]
         name = last.get("name") or (t("photo") if last["type"] == "photo" else t("document"))
         return t("📎 Attached: {name}. Send more, or press Next.", name=name)
-    if form.said == "too_long":
-        return t(TOO_LONG, limit=rules.MAX_NOTICE_TEXT)
-    if form.said == "too_many":
-        return t(TOO_MANY_FILES, n=rules.MAX_ATTACHMENTS)
-    if form.said == "only_files":
-        return t(ONLY_FILES)
-    if form.said == "empty":
-        return t(EMPTY)
+    refused = {"too_long": TOO_LONG, "too_many": TOO_MANY_FILES, "only_files": ONLY_FILES,
+               "empty": EMPTY}
+    if form.said in refused:
+        return t(refused[form.said], limit=rules.MAX_NOTICE_TEXT, n=rules.MAX_ATTACHMENTS)
     return t("📣 New notice. Type its text: bold, italics and links are kept. You may also "
              "send photos or documents (up to {n}). Press Next when it is complete.",
              n=rules.MAX_ATTACHMENTS)
-
-
-def compose_buttons(t: Translator) -> list[list[InlineKeyboardButton]]:
-    return [[ComposeDone().button(t("Next: audience ›"))]]
 
 
 def _mark(on: bool) -> str:
@@ -252,11 +244,9 @@ def picker(t: Translator, form: NoticeForm, choices: Sequence[tuple[int, str]]
     chosen = set(form.social if social else form.orgs)
     items = [(PickSocial(i) if social else PickParty(OrgId(i))).button(_mark(i in chosen) + label)
              for i, label in choices]
-    turn = SocialPage.prefix if social else PartyPage.prefix
-    markup = paged(t, items, form.page, (turn,), extra_rows=[back])
     prompt = (t("Choose social organizations (members of the branch covering each):") if social
               else t("Choose party organizations (each with everything below it):"))
-    return prompt, [list(row) for row in markup.inline_keyboard]
+    return prompt, paged_rows(t, items, form.page, SocialPage if social else PartyPage, [back])
 
 
 def preview_text(t: Translator, summary: Html, notice: Notice, count: int, parts: int,
@@ -287,10 +277,6 @@ def read_markup(t: Translator, notice_id: int) -> dict[str, Any]:
     """The 已阅 button under a notice (stored with each outbox row)."""
     button = MarkRead(NoticeId(notice_id)).button(t("📖 Mark as read (已阅)"))
     return keyboard([[button]]).to_dict()
-
-
-def read_confirmed(t: Translator, notice_id: int) -> InlineKeyboardMarkup:
-    return keyboard([[MarkRead(NoticeId(notice_id)).button(t("✅ Read, confirmed"))]])
 
 
 def local(tz: ZoneInfo, value: datetime | None) -> str:

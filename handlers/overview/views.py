@@ -5,18 +5,13 @@ from __future__ import annotations
 
 import asyncio
 
-from handlers.kit.i18n import BLANK, N_, Html, Translator, translator
+from handlers.kit.i18n import BLANK, Html, Translator, translator
 from handlers.labels import APPROXIMATE_NOTE, duty_title, meeting_kind_labels
 from handlers.ledger import chart, fit, percent
 from rules.meetings import Period, period_label
 from storage import overview as store
 
 MAX_LISTED = 10  # branches, renewals and duties listed by name; the dashboard has the rest
-CHART_TITLE = N_("Overview")
-CHART_COVERAGE = N_("Coverage")
-CHART_COMPLIANCE = N_("Meetings on schedule")
-CHART_TRAINING = N_("Secretaries on track")
-CHART_TERMS = N_("Terms not due")
 
 
 def periods_text(t: Translator, view: store.Overview) -> Html:
@@ -47,11 +42,12 @@ def chart_bars(t: Translator, view: store.Overview, branches: int) -> list[
     branch_ids = {b.org_id for b in view.branches}
     terms_ok = branches - sum(1 for r in view.renewals if r.org_id in branch_ids)
     return [
-        (t(CHART_COVERAGE), cover.rate, f"{covered} / {cover.total}"),
-        (t(CHART_COMPLIANCE), view.compliance_share, f"{view.compliant} / {len(view.branches)}"),
-        (t(CHART_TRAINING), view.training_share,
+        (t("Coverage"), cover.rate, f"{covered} / {cover.total}"),
+        (t("Meetings on schedule"), view.compliance_share,
+         f"{view.compliant} / {len(view.branches)}"),
+        (t("Secretaries on track"), view.training_share,
          f"{view.secretaries_on_track} / {view.secretaries}"),
-        (t(CHART_TERMS), terms_ok / branches if branches else None, f"{terms_ok} / {branches}"),
+        (t("Terms not due"), terms_ok / branches if branches else None, f"{terms_ok} / {branches}"),
     ]
 
 
@@ -60,7 +56,7 @@ async def overview_png(t: Translator, view: store.Overview) -> bytes:
     font = await asyncio.to_thread(chart.cjk_font)
     t = t if font is not None else translator("en")
     bars = chart_bars(t, view, len(view.branches))
-    title = f"{t(CHART_TITLE)} · {view.quarter.label}"
+    title = t("Overview") + f" · {view.quarter.label}"
     return await asyncio.to_thread(chart.overview_chart_png, bars, title=title, font=font)
 
 
@@ -88,14 +84,13 @@ def overview_text(t: Translator, view: store.Overview) -> Html:
     ]
     behind = [b for b in view.branches if b.behind]  # worst first
     for branch in behind[:MAX_LISTED]:
-        mark = "❌"
         missing = ", ".join(
             f"{labels[s.kind]}{' · ' + s.group_name if s.group_name else ''} {s.period_label}"
             for s in branch.shortfalls if s.status == "missing"
         )
         line = t(
             "{mark} {name}: {missing} missing, {due} still due",
-            mark=mark, name=branch.name, missing=branch.missing, due=branch.due,
+            mark="❌", name=branch.name, missing=branch.missing, due=branch.due,
         )
         if missing:
             line += f" ({missing})"
@@ -106,12 +101,9 @@ def overview_text(t: Translator, view: store.Overview) -> Html:
     lines += [BLANK, t("<b>Committee terms</b> ending within 6 months or overdue: {n}",
                     n=len(view.renewals))]
     for renewal in view.renewals[:MAX_LISTED]:
-        if renewal.overdue:
-            lines.append(t("🗳 {name}: ended on {date}, renewal overdue",
-                           name=renewal.name, date=renewal.ends_on.isoformat()))
-        else:
-            lines.append(t("🗳 {name}: ends on {date}",
-                           name=renewal.name, date=renewal.ends_on.isoformat()))
+        lines.append(t("🗳 {name}: ended on {date}, renewal overdue" if renewal.overdue
+                       else "🗳 {name}: ends on {date}",
+                       name=renewal.name, date=renewal.ends_on.isoformat()))
     if len(view.renewals) > MAX_LISTED:
         lines.append(t("… and more: see /dashboard."))
     if view.terms_unknown:
