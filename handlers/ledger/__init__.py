@@ -51,42 +51,35 @@ async def turn_picker(act: Act, press: views.CompliancePickerPage | views.Ledger
     return await pick(act, COMPLIANCE_PICKER if compliance else LEDGER_PICKER, None, press.page)
 
 
-async def compliance(act: Act, org_id: OrgId, code: views.CompliancePeriod, page: int) -> Reply:
+async def compliance_menu(act: Act, _: CommandArgs) -> Reply:
+    """/compliance: this quarter of the leader's branch, or a choice of organizations."""
+    return await pick(act, COMPLIANCE_PICKER,
+                      lambda org: show_compliance(act, views.ShowCompliance(org, "q")))
+
+
+async def show_compliance(act: Act, press: views.ShowCompliance | views.MemberPage) -> Reply:
     """Held vs required per kind and each member's rate, with the period buttons."""
-    org = await access_led_org(act, org_id)
+    page = press.page if isinstance(press, views.MemberPage) else 0
+    org = await access_led_org(act, press.org)
     today = act.today()
     report = await store.compliance_report(
-        act.session, org_id, store.report_period(code, today), tz=act.settings.tzinfo,
+        act.session, press.org, store.report_period(press.period, today), tz=act.settings.tzinfo,
         requirements=act.settings.requirements, today=today,
         inquorate_counts=act.settings.inquorate_committee_counts,
     )
     text, pages = views.compliance_text(act.t, org.name, report, page)
-    return Reply(text, views.compliance_keyboard(act.t, org_id, code, page, pages,
+    return Reply(text, views.compliance_keyboard(act.t, press.org, press.period, page, pages,
                                                  several=several(act)))
-
-
-async def compliance_menu(act: Act, _: CommandArgs) -> Reply:
-    """/compliance: this quarter of the leader's branch, or a choice of organizations."""
-    return await pick(act, COMPLIANCE_PICKER, lambda org: compliance(act, org, "q", 0))
-
-
-async def show_compliance(act: Act, press: views.ShowCompliance | views.MemberPage) -> Reply:
-    page = press.page if isinstance(press, views.MemberPage) else 0
-    return await compliance(act, press.org, press.period, page)
-
-
-async def ledger_periods(act: Act, org_id: OrgId) -> Reply:
-    org = await access_led_org(act, org_id)
-    return Reply(*views.ledger_periods(act.t, org_id, org.name, several=several(act)))
 
 
 async def ledger_menu(act: Act, _: CommandArgs) -> Reply:
     """/ledger: the period choice for the leader's branch, or a choice of organizations."""
-    return await pick(act, LEDGER_PICKER, lambda org: ledger_periods(act, org))
+    return await pick(act, LEDGER_PICKER, lambda org: ledger_periods(act, views.LedgerPeriods(org)))
 
 
-async def choose_ledger_period(act: Act, press: views.LedgerPeriods) -> Reply:
-    return await ledger_periods(act, press.org)
+async def ledger_periods(act: Act, press: views.LedgerPeriods) -> Reply:
+    org = await access_led_org(act, press.org)
+    return Reply(*views.ledger_periods(act.t, press.org, org.name, several=several(act)))
 
 
 async def export_ledger(act: Act, press: views.ExportLedger) -> None:
@@ -102,31 +95,26 @@ async def export_ledger(act: Act, press: views.ExportLedger) -> None:
     act.after(lambda: send_ledger(update, t, press.org, ledger, today))
 
 
-async def record(act: Act, year: int) -> Reply:
-    """My closed meetings in a year, my status at each and my rate."""
-    actor, tz = act.actor, act.settings.tzinfo
+async def my_record(act: Act, _: CommandArgs) -> Reply:
+    """/record: this year."""
+    return await record(act, views.RecordYear(act.today().year))
+
+
+async def record(act: Act, press: views.RecordYear) -> Reply:
+    """My closed meetings in a year (this year or last year only), my status at each and my
+    rate."""
+    actor, tz, this_year = act.actor, act.settings.tzinfo, act.today().year
+    if press.year not in (this_year, this_year - 1):
+        raise BadCallback(press.pack())
     if not actor.is_member or actor.membership_id is None or actor.org_id is None:
         raise Refused(N_("Only members of a branch have an attendance record."))
-    first, last = store.year_bounds(year)
+    first, last = store.year_bounds(press.year)
     lines = await store.member_record(act.session, actor.membership_id, first, last, tz)
     start, end = meeting_store.day_bounds(first, last, tz)
     totals = await meeting_store.member_attendance(
         act.session, actor.org_id, start, end, membership_id=actor.membership_id
     )
-    return Reply(*views.record(act.t, year, act.today().year, totals, lines))
-
-
-async def my_record(act: Act, _: CommandArgs) -> Reply:
-    """/record: this year."""
-    return await record(act, act.today().year)
-
-
-async def record_year(act: Act, press: views.RecordYear) -> Reply:
-    """This year or last year only."""
-    this_year = act.today().year
-    if press.year not in (this_year, this_year - 1):
-        raise BadCallback(press.pack())
-    return await record(act, press.year)
+    return Reply(*views.record(act.t, press.year, this_year, totals, lines))
 
 
 ACTIONS = (
@@ -144,9 +132,9 @@ ACTIONS = (
     Action(views.ShowCompliance, LEADERS, show_compliance),
     Action(views.MemberPage, LEADERS, show_compliance),
     Action(views.LedgerPickerPage, LEADERS, turn_picker),
-    Action(views.LedgerPeriods, LEADERS, choose_ledger_period),
+    Action(views.LedgerPeriods, LEADERS, ledger_periods),
     Action(views.ExportLedger, LEADERS, export_ledger),
-    Action(views.RecordYear, ANYONE, record_year),
+    Action(views.RecordYear, ANYONE, record),
 )
 
 __all__ = [

@@ -67,6 +67,15 @@ WORKBOOK_TEXTS: Mapping[str, str] = {
 }
 MAX_CELL = 32_000  # Excel's limit is 32,767 characters
 SHEET_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
+# A kind's sheet: (text key, width, the one kind it is for, if only one).
+COLUMNS: tuple[tuple[str, int, MeetingKind | None], ...] = (
+    ("date", 12, None), ("time", 13, None), ("place", 22, None), ("topic", 30, None),
+    ("host", 12, None), ("recorder", 12, None), ("group", 14, MeetingKind.GROUP),
+    ("lecturer", 12, MeetingKind.LESSON), ("expected", 8, None), ("present", 8, None),
+    ("on_leave", 8, None), ("absent", 8, None), ("quorum", 10, MeetingKind.COMMITTEE),
+    ("leave_names", 28, None), ("absent_names", 24, None), ("guests", 18, None),
+    ("minutes", 50, None), ("attachments", 10, None), ("entered_afterwards", 12, None),
+)
 
 
 def clean(value: str) -> str:
@@ -121,10 +130,6 @@ def sheet_title(label: str, taken: set[str]) -> str:
         n += 1
     taken.add(title.lower())
     return title
-
-
-def _join(items: Sequence[str]) -> str:
-    return "; ".join(items)
 
 
 def _table(ws: Any, row: int, title: str, labels: Sequence[str],
@@ -205,20 +210,7 @@ def build_workbook(
         if not rows:
             continue
         sheet = workbook.create_sheet(sheet_title(kind_labels.get(kind, kind.value), taken))
-        columns: list[tuple[str, int]] = [
-            ("date", 12), ("time", 13), ("place", 22), ("topic", 30), ("host", 12),
-            ("recorder", 12),
-        ]
-        if kind is MeetingKind.GROUP:
-            columns.append(("group", 14))
-        if kind is MeetingKind.LESSON:
-            columns.append(("lecturer", 12))
-        columns += [
-            ("expected", 8), ("present", 8), ("on_leave", 8), ("absent", 8),
-            *([("quorum", 10)] if kind is MeetingKind.COMMITTEE else []),
-            ("leave_names", 28), ("absent_names", 24), ("guests", 18), ("minutes", 50),
-            ("attachments", 10), ("entered_afterwards", 12),
-        ]
+        columns = [(key, width) for key, width, only in COLUMNS if only in (None, kind)]
         header(sheet, 1, [texts[key] for key, _ in columns], [w for _, w in columns])
         sheet.freeze_panes = "A2"
         for line, meeting in enumerate(rows, start=2):
@@ -236,14 +228,11 @@ def build_workbook(
                 "on_leave": meeting.on_leave,
                 "absent": meeting.absent,
                 "quorum": texts["yes"] if meeting.quorate else texts["no"],
-                "leave_names": _join(
-                    [f"{name} ({reason})" if reason else name for name, reason in meeting.leave]
-                ),
-                "absent_names": _join(
-                    [texts["caught_up"].format(name=name) if done else name
-                     for name, done in meeting.absentees]
-                ),
-                "guests": _join(meeting.guests),
+                "leave_names": "; ".join(
+                    f"{name} ({reason})" if reason else name for name, reason in meeting.leave),
+                "absent_names": "; ".join(texts["caught_up"].format(name=name) if done else name
+                                          for name, done in meeting.absentees),
+                "guests": "; ".join(meeting.guests),
                 "minutes": meeting.minutes or "",
                 "attachments": meeting.attachments,
                 "entered_afterwards": texts["yes"] if meeting.entered_afterwards else "",
