@@ -7,28 +7,25 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import InlineKeyboardMarkup, Message
 from telegram.ext import filters
 
 from handlers.access.notices import author_scope
 from handlers.kit.actions import ANYONE, LEADERS, Act, Command, Reply
 from handlers.kit.buttons import ButtonData, NoticeId
 from handlers.kit.chat import STALE_BUTTON
-from handlers.kit.flows import Custom, Day, Entry, Flow, Next
+from handlers.kit.flows import Custom, Day, Entry, Flow, Next, Rows
 from handlers.kit.i18n import N_, Html, Translator
 from handlers.kit.ui import PAGE_SIZE
 from handlers.meetings import drop_buttons
 from handlers.menu import TEXT_INPUT
-from handlers.notices import views
-from handlers.notices.follow import confirm, discard_draft, send_notice_copy
+from handlers.notices import follow, views
 from handlers.notices.views import NoticeForm
 from handlers.pickers import managed_orgs
 from rules import notices as rules
 from storage import notices as store
 from storage import orgs as org_store
 from storage.models import Notice, SocialOrganization
-
-Rows = list[list[InlineKeyboardButton]]
 
 
 async def start(act: Act, _: object) -> NoticeForm:
@@ -124,8 +121,7 @@ async def choices(act: Act, form: NoticeForm, *, social: bool) -> list[tuple[int
 async def render_audience(act: Act, form: NoticeForm) -> tuple[Html, Rows]:
     t = act.t
     if form.view in ("party", "social"):
-        social = form.view == "social"
-        return views.picker(t, form, await choices(act, form, social=social))
+        return views.picker(t, form, await choices(act, form, social=form.view == "social"))
     summary = views.audience_text(t, form, await names(act, form))
     if form.view == "preview":
         return await render_preview(act, form, summary)
@@ -192,7 +188,7 @@ async def preview(act: Act, form: NoticeForm, press: views.Preview) -> Next:
     update = act.update
     act.say(t("👀 Preview: this is how the notice will look."))
     act.before(lambda: drop_buttons(update))
-    act.before(lambda: send_notice_copy(update, steps, markup))
+    act.before(lambda: follow.send_notice_copy(update, steps, markup))
     return Next({"notice": notice.id, "view": "preview"}, stay=True, new=True)
 
 
@@ -231,8 +227,8 @@ async def finish(act: Act, form: NoticeForm) -> Reply | None:
     """Send now, at the chosen time, or throw the draft away."""
     assert form.notice is not None
     if form.send == "discard":
-        return await discard_draft(act, form.notice)
-    return await confirm(act, form.notice, form.when if form.send == "later" else None)
+        return await follow.discard(act, views.Discard(form.notice))
+    return await follow.confirm(act, form.notice, form.when if form.send == "later" else None)
 
 
 COMPOSE = Flow(

@@ -15,12 +15,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackContext
 
-from handlers.access.notices import (
-    access_overseen_notice,
-    access_own_draft,
-    access_own_notice,
-    access_received_notice,
-)
+from handlers.access import notices as access
 from handlers.kit.actions import Act, CommandArgs, Reply
 from handlers.kit.buttons import NoticeId
 from handlers.kit.chat import reply_chat
@@ -47,11 +42,9 @@ async def send_notice_copy(update: Update, steps: list[rules.Step],
     chat = reply_chat(update)
     for step in steps:
         reply_markup = markup if step.with_markup else None
-        if step.kind == "photo":
-            await chat.send_photo(str(step.file_id), caption=step.text, reply_markup=reply_markup)
-        elif step.kind == "document":
-            await chat.send_document(str(step.file_id), caption=step.text,
-                                     reply_markup=reply_markup)
+        if step.kind in ("photo", "document"):
+            send_file = chat.send_photo if step.kind == "photo" else chat.send_document
+            await send_file(str(step.file_id), caption=step.text, reply_markup=reply_markup)
         else:
             await chat.send_message(str(step.text), reply_markup=reply_markup)
 
@@ -60,7 +53,7 @@ async def confirm(act: Act, notice_id: NoticeId, scheduled_at: datetime | None) 
     """Draft -> sending (or scheduled) once; a second press is told it was sent already. The
     author's live progress message follows."""
     t, now = act.t, act.now()
-    notice = await access_own_notice(act, notice_id)
+    notice = await access.access_own_notice(act, notice_id)
     markups: dict[str, dict[str, object] | None] = {}  # one per language, not per recipient
 
     def markup_for(r: store.Recipient) -> dict[str, object] | None:
@@ -100,18 +93,13 @@ async def send_now(act: Act, press: views.SendNow) -> Reply | None:
     return await confirm(act, press.notice, None)
 
 
-async def discard_draft(act: Act, notice_id: NoticeId) -> Reply:
+async def discard(act: Act, press: views.Discard) -> Reply:
     """Throw the author's draft away (nothing was sent)."""
-    notice = await access_own_draft(act, notice_id)
+    notice = await access.access_own_draft(act, press.notice)
     await store.discard_draft(act.session, notice.id, act.actor.telegram_id)
     update = act.update
     act.before(lambda: drop_buttons(update))
     return Reply(act.t("The notice was discarded."), new=True)
-
-
-async def discard(act: Act, press: views.Discard) -> Reply:
-    """nt:del outside the flow: an old preview."""
-    return await discard_draft(act, press.notice)
 
 
 # -- recipients --------------------------------------------------------------------------------
@@ -150,7 +138,7 @@ async def list_notices(act: Act, _: CommandArgs) -> Reply:
 
 async def open_received(act: Act, press: views.OpenReceived) -> Reply | None:
     """A notice I received, again (with 已阅 if still unconfirmed)."""
-    notice, row = await access_received_notice(act, press.notice)
+    notice, row = await access.access_received_notice(act, press.notice)
     if notice.state is NoticeState.WITHDRAWN:
         return Reply(act.t(views.WITHDRAWN), new=True)
     markup = None
@@ -168,7 +156,7 @@ async def open_received(act: Act, press: views.OpenReceived) -> Reply | None:
 
 async def show_progress(act: Act, press: views.ShowProgress) -> Reply:
     """A fresh progress card (the live one is kept up to date by the job)."""
-    notice = await access_overseen_notice(act, press.notice)
+    notice = await access.access_overseen_notice(act, press.notice)
     figures = (await store.counts(act.session, [notice.id]))[notice.id]
     return Reply(views.progress_text(act.t, act.settings.tzinfo, notice, figures),
                  views.progress_markup(act.t, notice), new=True)
@@ -176,7 +164,7 @@ async def show_progress(act: Act, press: views.ShowProgress) -> Reply:
 
 async def list_non_readers(act: Act, press: views.ShowNonReaders) -> Reply:
     """Recipients who have not confirmed, with what became of their copy."""
-    notice = await access_overseen_notice(act, press.notice)
+    notice = await access.access_overseen_notice(act, press.notice)
     rows = await store.non_readers(act.session, notice.id, limit=NON_READERS_SHOWN + 1)
     people = {p.id: p for p in (await act.session.scalars(
         select(Person).where(Person.id.in_([r.person_id for r in rows]))
@@ -188,7 +176,7 @@ async def list_non_readers(act: Act, press: views.ShowNonReaders) -> Reply:
 async def remind(act: Act, press: views.RemindNonReaders) -> Reply:
     """Remind every delivered non-reader, once; a second press is refused."""
     now, t = act.now(), act.t
-    notice = await access_overseen_notice(act, press.notice)
+    notice = await access.access_overseen_notice(act, press.notice)
     languages = await store.languages_of_recipients(act.session, notice.id)
     first = views.short(notice.text_html, 80)
 
@@ -215,7 +203,7 @@ async def remind(act: Act, press: views.RemindNonReaders) -> Reply:
 
 async def ask_withdraw(act: Act, press: views.AskWithdraw) -> Reply:
     """Withdrawing needs a confirmation."""
-    notice = await access_overseen_notice(act, press.notice)
+    notice = await access.access_overseen_notice(act, press.notice)
     if notice.state is NoticeState.WITHDRAWN:
         return Reply(act.t(views.WITHDRAWN), new=True)
     text, markup = views.withdraw_question(act.t, notice)
@@ -225,7 +213,7 @@ async def ask_withdraw(act: Act, press: views.AskWithdraw) -> Reply:
 async def withdraw(act: Act, press: views.Withdraw) -> Reply:
     """Cancel what is pending, tell who got it; the record stays."""
     now, t = act.now(), act.t
-    notice = await access_overseen_notice(act, press.notice)
+    notice = await access.access_overseen_notice(act, press.notice)
     languages = await store.languages_of_recipients(act.session, notice.id)
     first = views.short(notice.text_html, 80)
 
