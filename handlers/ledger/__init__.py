@@ -2,7 +2,7 @@
 
 No rankings or leaderboards (national rules against formalism): members are listed by name.
 The files are built from storage.ledger's plain data in workbook.py, chart.py and
-calendar_file.py; handlers/meetings.py's "Add to calendar" button calls send_ics.
+exports.py; handlers/meetings.py's "Add to calendar" button calls send_ics.
 """
 
 from __future__ import annotations

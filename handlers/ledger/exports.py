@@ -1,4 +1,5 @@
-"""The files the ledger sends: the .xlsx workbook, the monthly chart, a meeting's .ics.
+"""The files the ledger sends: the .xlsx workbook, the monthly chart, a meeting's .ics
+(RFC 5545).
 
 They are built in a worker thread after the update's session is closed."""
 
@@ -8,7 +9,7 @@ import asyncio
 import io
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import UTC, date
 
 from telegram import InputFile, Update
 from telegram.constants import ChatAction
@@ -22,7 +23,6 @@ from handlers.kit.context import BranchContext
 from handlers.kit.i18n import N_, Html, Translator, plain_text, translator
 from handlers.labels import meeting_kind_labels
 from handlers.ledger import chart
-from handlers.ledger.calendar_file import meeting_ics
 from handlers.ledger.views import CHART_OVERALL, CHART_TITLE, CHART_YLABEL, chart_label, percent
 from handlers.ledger.workbook import WORKBOOK_TEXTS, build_workbook
 from rules.vocabulary import MeetingState
@@ -108,11 +108,23 @@ async def send_ics(update: Update, context: BranchContext, meeting_id: int) -> N
         if meeting.party_group is not None:
             details.append(t.as_plain("Party group: {name}", name=meeting.party_group.name))
         details.append(meeting.party_organization.name)
-    data = meeting_ics(
-        meeting_id=meeting.id, starts_at=meeting.starts_at, ends_at=meeting.ends_at,
-        summary=summary, location=meeting.place or meeting.online_url,
-        description="\n".join(details), url=meeting.online_url, now=context.now(),
-    )
+    # One VEVENT with a stable UID, times in UTC: importing it again updates the entry.
+    from icalendar import Calendar, Event  # imported when a file is built
+
+    calendar, event = Calendar(), Event()
+    calendar.add("prodid", "-//branchbot//meetings//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    for key, value in {
+        "uid": f"meeting-{meeting.id}@branchbot", "dtstamp": context.now().astimezone(UTC),
+        "dtstart": meeting.starts_at.astimezone(UTC), "dtend": meeting.ends_at.astimezone(UTC),
+        "summary": summary, "location": meeting.place or meeting.online_url,
+        "description": "\n".join(details), "url": meeting.online_url,
+    }.items():
+        if value:
+            event.add(key, value)
+    calendar.add_component(event)
+    data = bytes(calendar.to_ical())
     await reply_chat(update).send_document(
         InputFile(io.BytesIO(data), filename=f"meeting-{meeting.id}.ics"),
         caption=t("Open this file to add the meeting to your calendar."),
