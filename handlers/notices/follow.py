@@ -206,8 +206,11 @@ async def ask_withdraw(act: Act, press: views.AskWithdraw) -> Reply:
     notice = await access.access_overseen_notice(act, press.notice)
     if notice.state is NoticeState.WITHDRAWN:
         return Reply(act.t(views.WITHDRAWN), new=True)
-    text, markup = views.withdraw_question(act.t, notice)
-    return Reply(text, markup, new=True)
+    t = act.t
+    return Reply(t("Withdraw notice #{id}? Copies not sent yet are cancelled and those who "
+                   "received it are told it was withdrawn.", id=notice.id),
+                 keyboard([[views.Withdraw(press.notice).button(t("↩️ Yes, withdraw")),
+                            views.ShowProgress(press.notice).button(t("Keep it"))]]), new=True)
 
 
 async def withdraw(act: Act, press: views.Withdraw) -> Reply:
@@ -219,7 +222,8 @@ async def withdraw(act: Act, press: views.Withdraw) -> Reply:
 
     def text_for(person_id: int) -> str:
         t = translator(languages.get(person_id))
-        return views.withdrawn_text(t, first)
+        return t("↩️ The notice “{title}” was withdrawn by its sender. Please disregard it.",
+                 title=first)
 
     applied, cancelled, told = await store.withdraw(
         act.session, notice, actor_telegram_id=act.actor.telegram_id, now=now,

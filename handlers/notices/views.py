@@ -354,16 +354,3 @@ def non_readers_text(t: Translator, notice: Notice, rows: Sequence[store.NonRead
         lines.append(t("… and more."))
     lines.append(t("📨 delivered · ⏳ queued · ⚠️ could not be delivered"))
     return html_join("\n", lines)
-
-
-def withdraw_question(t: Translator, notice: Notice) -> tuple[Html, InlineKeyboardMarkup]:
-    notice_id = NoticeId(notice.id)
-    return (t("Withdraw notice #{id}? Copies not sent yet are cancelled and those who received "
-              "it are told it was withdrawn.", id=notice.id),
-            keyboard([[Withdraw(notice_id).button(t("↩️ Yes, withdraw")),
-                       ShowProgress(notice_id).button(t("Keep it"))]]))
-
-
-def withdrawn_text(t: Translator, title: str) -> Html:
-    return t("↩️ The notice “{title}” was withdrawn by its sender. Please disregard it.",
-             title=title)

@@ -24,21 +24,17 @@ MAX_LISTED = 10  # branches, renewals and duties listed by name; the dashboard h
 
 def periods_text(t: Translator, view: store.Overview) -> Html:
     """Which periods the meeting verdicts cover: per unit, the last completed and this one."""
-    spans = view.periods
     parts = {}
     for unit in (Period.MONTH, Period.QUARTER, Period.YEAR):
-        if len(spans.get(unit, ())) == 2:
-            (last, _), (current, _) = spans[unit]
-            parts[unit.value] = (period_label(last, unit), period_label(current, unit))
-    if len(parts) < 3:
+        if len(view.periods.get(unit, ())) == 2:
+            (last, _), (current, _) = view.periods[unit]
+            parts[f"{unit.value}_last"] = period_label(last, unit)
+            parts[f"{unit.value}_now"] = period_label(current, unit)
+    if len(parts) < 6:
         return BLANK
-    return t(
-        "Judged: monthly kinds {month_last} (completed) and {month_now} (running); quarterly "
-        "{quarter_last} and {quarter_now}; yearly {year_last} and {year_now}.",
-        month_last=parts["month"][0], month_now=parts["month"][1],
-        quarter_last=parts["quarter"][0], quarter_now=parts["quarter"][1],
-        year_last=parts["year"][0], year_now=parts["year"][1],
-    )
+    return t("Judged: monthly kinds {month_last} (completed) and {month_now} (running); "
+             "quarterly {quarter_last} and {quarter_now}; yearly {year_last} and {year_now}.",
+             **parts)
 
 
 def chart_bars(t: Translator, view: store.Overview, branches: int) -> list[
@@ -109,9 +105,9 @@ def overview_text(t: Translator, view: store.Overview) -> Html:
     lines += [BLANK, t("<b>Committee terms</b> ending within 6 months or overdue: {n}",
                     n=len(view.renewals))]
     for renewal in view.renewals[:MAX_LISTED]:
-        lines.append(t("🗳 {name}: ended on {date}, renewal overdue" if renewal.overdue
-                       else "🗳 {name}: ends on {date}",
-                       name=renewal.name, date=renewal.ends_on.isoformat()))
+        values = {"name": renewal.name, "date": renewal.ends_on.isoformat()}
+        lines.append(t("🗳 {name}: ended on {date}, renewal overdue", **values) if renewal.overdue
+                     else t("🗳 {name}: ends on {date}", **values))
     if len(view.renewals) > MAX_LISTED:
         lines.append(t("… and more: see /dashboard."))
     if view.terms_unknown:
