@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import select
 from telegram import InlineKeyboardMarkup, Update
@@ -27,6 +28,7 @@ from handlers.notices import views
 from rules import notices as rules
 from rules.vocabulary import NoticeState
 from storage import notices as store
+from storage import people
 from storage.models import Person
 
 logger = logging.getLogger(__name__)
@@ -54,17 +56,15 @@ async def confirm(act: Act, notice_id: NoticeId, scheduled_at: datetime | None) 
     author's live progress message follows."""
     t, now = act.t, act.now()
     notice = await access.access_own_notice(act, notice_id)
-    markups: dict[str, dict[str, object] | None] = {}  # one per language, not per recipient
 
-    def markup_for(r: store.Recipient) -> dict[str, object] | None:
-        if r.language not in markups:
-            t = translator(r.language)
-            markups[r.language] = views.read_markup(t, notice.id) if notice.requires_read else None
-        return markups[r.language]
+    @cache  # one per language, not per recipient
+    def markup_in(language: str) -> dict[str, object] | None:
+        return views.read_markup(translator(language), notice.id) if notice.requires_read else None
 
     result = await store.confirm(
         act.session, notice, actor_telegram_id=act.actor.telegram_id, now=now,
-        scheduled_at=scheduled_at, markup_for=markup_for, exclude_person=act.actor.person_id)
+        scheduled_at=scheduled_at, markup_for=lambda r: markup_in(r.language),
+        exclude_person=act.actor.person_id)
     if result.outcome is store.ConfirmOutcome.ALREADY:
         return Reply(t("This notice was already confirmed; it is not sent again."), new=True)
     if result.outcome is store.ConfirmOutcome.NOBODY:
@@ -253,10 +253,7 @@ async def refresh_progress(application: BranchServices) -> int:
         await store.advance(session, now)
         notices = await store.progress_due(session, now, PROGRESS_EVERY.total_seconds())
         figures = await store.counts(session, [n.id for n in notices])
-        authors = dict((await session.execute(
-            select(Person.telegram_id, Person.language).where(
-                Person.telegram_id.in_([n.author_telegram_id for n in notices]))
-        )).all())
+        authors = await people.languages_of(session, [n.author_telegram_id for n in notices])
     edited = 0
     shown: list[tuple[int, str]] = []
     for notice in notices:

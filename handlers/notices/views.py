@@ -109,8 +109,6 @@ class Schedule(ButtonData, prefix="nt:sch"):
 
 
 class Discard(ButtonData, prefix="nt:del"):
-    """Throw the draft away."""
-
     notice: NoticeId
 
 
@@ -133,8 +131,6 @@ class ShowNonReaders(ButtonData, prefix="nt:ur"):
 
 
 class RemindNonReaders(ButtonData, prefix="nt:rm"):
-    """Remind non-readers, once."""
-
     notice: NoticeId
 
 
