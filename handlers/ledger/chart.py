@@ -80,15 +80,8 @@ def _png(figure: Any, axes: Any, prop: Any, title: str) -> bytes:
     return buffer.getvalue()
 
 
-def chart_png(
-    points: Sequence[tuple[str, float | None, int]],
-    *,
-    title: str,
-    ylabel: str,
-    overall: float | None,
-    overall_label: str,
-    font: str | None,
-) -> bytes:
+def chart_png(points: Sequence[tuple[str, float | None, int]], *, title: str, ylabel: str,
+              overall: float | None, overall_label: str, font: str | None) -> bytes:
     """A bar chart of the attendance rate per month as PNG bytes (months without meetings
     are marked with a dash). Pass only ASCII text when `font` is None."""
     figure, axes, prop = _canvas(4.5, font)
@@ -98,14 +91,11 @@ def chart_png(
     bars = axes.bar(positions, values, color="#c0392b", width=0.6)
     for bar, (_, rate, _held) in zip(bars, points, strict=True):
         text = "–" if rate is None else f"{rate * 100:.0f}%"
-        axes.text(
-            bar.get_x() + bar.get_width() / 2, bar.get_height() + 1.5, text,
-            ha="center", va="bottom", fontsize=10, fontproperties=prop,
-        )
+        axes.text(bar.get_x() + bar.get_width() / 2, bar.get_height() + 1.5, text,
+                  ha="center", va="bottom", fontsize=10, fontproperties=prop)
     if overall is not None:
-        axes.axhline(
-            overall * 100, color="#555555", linestyle="--", linewidth=1, label=overall_label
-        )
+        axes.axhline(overall * 100, color="#555555", linestyle="--", linewidth=1,
+                     label=overall_label)
         axes.legend(loc="upper left", prop=prop, frameon=False)
     axes.set_xticks(positions, labels, fontproperties=prop)
     if len(points) > 6:
@@ -118,9 +108,8 @@ def chart_png(
     return _png(figure, axes, prop, title)
 
 
-def overview_chart_png(
-    bars: Sequence[tuple[str, float | None, str]], *, title: str, font: str | None
-) -> bytes:
+def overview_chart_png(bars: Sequence[tuple[str, float | None, str]], *, title: str,
+                       font: str | None) -> bytes:
     """Horizontal bars of shares (label, share or None, caption like "12 / 20") as PNG bytes.
     Pass only ASCII text when `font` is None."""
     figure, axes, prop = _canvas(0.9 * len(bars) + 1.4, font)

@@ -125,9 +125,8 @@ def _table(ws: Any, row: int, title: str, labels: Sequence[str],
     return row
 
 
-def build_workbook(
-    data: LedgerData, texts: Mapping[str, str], kind_labels: Mapping[MeetingKind, str]
-) -> bytes:
+def build_workbook(data: LedgerData, texts: Mapping[str, str],
+                   kind_labels: Mapping[MeetingKind, str]) -> bytes:
     """The .xlsx: a summary sheet, then one sheet per kind with closed meetings."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
