@@ -259,8 +259,8 @@ async def refresh_progress(application: BranchServices) -> int:
     for notice in notices:
         counts = figures[notice.id]
         fingerprint = counts.shown() + notice.state.value + ("r" if notice.reminded_at else "")
+        shown.append((notice.id, fingerprint))
         if fingerprint == notice.progress_shown:
-            shown.append((notice.id, fingerprint))
             continue
         t = translator(authors.get(notice.author_telegram_id))
         try:
@@ -273,7 +273,6 @@ async def refresh_progress(application: BranchServices) -> int:
         except TelegramError as exc:
             if "not modified" not in str(exc):
                 logger.info("could not update the progress of notice %s: %s", notice.id, exc)
-        shown.append((notice.id, fingerprint))
     if shown:
         async with application.database.session() as session:
             for notice_id, fingerprint in shown:
