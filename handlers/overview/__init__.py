@@ -72,30 +72,23 @@ def overview_text(t: Translator, view: store.Overview) -> Html:
         t("🔭 <b>Overview</b> on {today}", today=view.today.isoformat()),
         BLANK,
         t("<b>Party organization coverage</b>"),
-        t(
-            "{covered} of {total} social organizations covered ({rate}): own party "
-            "organization {own}, joint branch {joint}, not covered {none}.",
-            covered=cover.own + cover.joint, total=cover.total, rate=percent(cover.rate),
-            own=cover.own, joint=cover.joint, none=cover.none,
-        ),
+        t("{covered} of {total} social organizations covered ({rate}): own party "
+          "organization {own}, joint branch {joint}, not covered {none}.",
+          covered=cover.own + cover.joint, total=cover.total, rate=percent(cover.rate),
+          own=cover.own, joint=cover.joint, none=cover.none),
         BLANK,
         t("<b>Meetings</b>: last completed and running periods"),
         periods_text(t, view),
-        t(
-            "{ok} of {n} branches on schedule, {behind} behind.",
-            ok=view.compliant, n=len(view.branches), behind=view.behind,
-        ),
+        t("{ok} of {n} branches on schedule, {behind} behind.", ok=view.compliant,
+          n=len(view.branches), behind=view.behind),
     ]
     behind = [b for b in view.branches if b.behind]  # worst first
     for branch in behind[:MAX_LISTED]:
         missing = ", ".join(
             f"{labels[s.kind]}{' · ' + s.group_name if s.group_name else ''} {s.period_label}"
-            for s in branch.shortfalls if s.status == "missing"
-        )
-        line = t(
-            "{mark} {name}: {missing} missing, {due} still due",
-            mark="❌", name=branch.name, missing=branch.missing, due=branch.due,
-        )
+            for s in branch.shortfalls if s.status == "missing")
+        line = t("{mark} {name}: {missing} missing, {due} still due", mark="❌", name=branch.name,
+                 missing=branch.missing, due=branch.due)
         if missing:
             line += f" ({missing})"
         lines.append(line)
@@ -115,27 +108,19 @@ def overview_text(t: Translator, view: store.Overview) -> Html:
 
     lines += [BLANK, t("<b>Reporting duties overdue</b>: {n}", n=len(view.duties))]
     for duty in view.duties[:MAX_LISTED]:
-        name = duty_title(t, duty.code, duty.title)
-        lines.append(
-            t.plural(
-                "📋 {title} ({occurrence}, deadline {date}): {n} organization has not handed "
-                "it in",
-                "📋 {title} ({occurrence}, deadline {date}): {n} organizations have not handed "
-                "it in",
-                duty.organizations, title=name,
-                occurrence=duty.occurrence,
-                date=("≈" if duty.approximate else "") + duty.deadline.isoformat(),
-            )
-        )
+        lines.append(t.plural(
+            "📋 {title} ({occurrence}, deadline {date}): {n} organization has not handed it in",
+            "📋 {title} ({occurrence}, deadline {date}): {n} organizations have not handed it in",
+            duty.organizations, title=duty_title(t, duty.code, duty.title),
+            occurrence=duty.occurrence,
+            date=("≈" if duty.approximate else "") + duty.deadline.isoformat()))
     if any(duty.approximate for duty in view.duties[:MAX_LISTED]):
         lines.append(t(APPROXIMATE_NOTE))
     lines += [
         BLANK,
         t("<b>Training</b> (secretaries: 3 days a year, and the yearly study of every member)"),
-        t(
-            "Secretaries on track today: {ok} of {n} ({rate}).",
-            ok=view.secretaries_on_track, n=view.secretaries, rate=percent(view.training_share),
-        ),
+        t("Secretaries on track today: {ok} of {n} ({rate}).", ok=view.secretaries_on_track,
+          n=view.secretaries, rate=percent(view.training_share)),
     ]
     return fit(lines)
 
@@ -153,11 +138,10 @@ async def show_overview(act: Act, _: CommandArgs) -> Reply:
     settings = act.settings
     scope = store.scope_of(act.actor)
     assert scope is not None
-    view = await store.overview(
-        act.session, scope, today=act.today(), tz=settings.tzinfo,
-        requirements=settings.requirements, policy=settings.training_policy,
-        inquorate_counts=settings.inquorate_committee_counts,
-    )
+    view = await store.overview(act.session, scope, today=act.today(), tz=settings.tzinfo,
+                                requirements=settings.requirements,
+                                policy=settings.training_policy,
+                                inquorate_counts=settings.inquorate_committee_counts)
     update, t = act.update, act.t
     act.after(lambda: send_chart(update, t, view))
     return Reply(overview_text(t, view), new=True)
