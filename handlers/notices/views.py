@@ -21,20 +21,14 @@ from storage import notices as store
 from storage.models import Notice, OutboxState, Person
 
 BUTTON_TEXT = 30  # characters of a notice shown on a button
-ONLY_FILES = N_(
-    "Only photos and documents can be attached to a notice. Please send a photo or a file, "
-    "or type the text."
-)
+ONLY_FILES = N_("Only photos and documents can be attached to a notice. Please send a photo or "
+                "a file, or type the text.")
 EMPTY = N_("The notice is empty. Please type its text (or send a photo or document) first.")
-TOO_LONG = N_(
-    "The notice is too long: at most {limit} characters of text. It was not changed; "
-    "please send a shorter text."
-)
+TOO_LONG = N_("The notice is too long: at most {limit} characters of text. It was not changed; "
+              "please send a shorter text.")
 TOO_MANY_FILES = N_("At most {n} attachments per notice.")
-CAPTION_TOO_LONG = N_(
-    "The text is longer than a caption may be ({limit} characters), so it will follow the "
-    "attachment as a separate message."
-)
+CAPTION_TOO_LONG = N_("The text is longer than a caption may be ({limit} characters), so it "
+                      "will follow the attachment as a separate message.")
 WITHDRAWN = N_("This notice was withdrawn.")
 NOBODY = N_("Nobody matches this audience. Please change it.")
 READ_TEXTS = {

@@ -108,11 +108,11 @@ def overview_text(t: Translator, view: store.Overview) -> Html:
 
     lines += [BLANK, t("<b>Reporting duties overdue</b>: {n}", n=len(view.duties))]
     for duty in view.duties[:MAX_LISTED]:
+        name = duty_title(t, duty.code, duty.title)
         lines.append(t.plural(
             "📋 {title} ({occurrence}, deadline {date}): {n} organization has not handed it in",
             "📋 {title} ({occurrence}, deadline {date}): {n} organizations have not handed it in",
-            duty.organizations, title=duty_title(t, duty.code, duty.title),
-            occurrence=duty.occurrence,
+            duty.organizations, title=name, occurrence=duty.occurrence,
             date=("≈" if duty.approximate else "") + duty.deadline.isoformat()))
     if any(duty.approximate for duty in view.duties[:MAX_LISTED]):
         lines.append(t(APPROXIMATE_NOTE))
