@@ -6,7 +6,6 @@ is tied to their Telegram id and stored as a digest).
 
 from __future__ import annotations
 
-from handlers.dashboard.views import sign_in_link
 from handlers.kit.actions import Act, Action, Audience, Command, CommandArgs, Reply
 from handlers.kit.i18n import N_
 from storage import overview as overview_store
@@ -17,10 +16,14 @@ OVERSEERS = Audience("overseers", lambda actor: overview_store.scope_of(actor) i
 
 
 async def send_dashboard_link(act: Act, _: CommandArgs) -> Reply:
-    """A sign-in link for the sender, sent to them only."""
+    """A sign-in link for the sender, sent to them only, without a preview (which would fetch
+    it, and use it up)."""
     token = await web_sessions.create_sign_in(act.session, act.actor.telegram_id, now=act.now())
     minutes = int(web_sessions.SIGN_IN_TTL.total_seconds() // 60)
-    return sign_in_link(act.t, f"{act.settings.dashboard_url}/login/{token}", minutes)
+    url = f"{act.settings.dashboard_url}/login/{token}"
+    return Reply(act.t("🖥 Your sign-in link to the dashboard:\n{url}\n\nIt works once, for "
+                       "{minutes} minutes, and only for you: do not forward it.", url=url,
+                       minutes=minutes), new=True)
 
 
 ACTIONS = (

@@ -2,38 +2,21 @@
 
 No rankings or leaderboards (national rules against formalism): members are listed by name.
 The files are built from storage.ledger's plain data in workbook.py, chart.py and
-calendar_file.py; handlers/meetings.py's "Add to calendar" button calls send_ics.
+exports.py; handlers/meetings.py's "Add to calendar" button calls send_ics.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
 
 from handlers.access.orgs import access_led_org
 from handlers.kit.actions import ANYONE, LEADERS, MEMBERS, Act, Action, Command, CommandArgs, Reply
 from handlers.kit.buttons import BadCallback, OrgId
 from handlers.kit.chat import Refused
-from handlers.kit.context import BranchContext
 from handlers.kit.i18n import N_
 from handlers.ledger import chart, views
 from handlers.ledger.exports import send_ics, send_ledger
-from handlers.ledger.views import (
-    CHART_OVERALL,
-    CHART_TITLE,
-    CHART_YLABEL,
-    NO_BRANCHES,
-    CompliancePeriod,
-    CompliancePickerPage,
-    ExportLedger,
-    LedgerPeriods,
-    LedgerPickerPage,
-    MemberPage,
-    RecordYear,
-    ShowCompliance,
-    fit,
-    percent,
-)
+from handlers.ledger.views import CHART_OVERALL, CHART_TITLE, CHART_YLABEL, fit, percent
 from handlers.ledger.workbook import WORKBOOK_TEXTS
 from handlers.pickers import OrgPicker, managed_orgs
 from storage import ledger as store
@@ -45,81 +28,61 @@ COMPLIANCE_PICKER = OrgPicker(
 LEDGER_PICKER = OrgPicker(N_("Ledger of which organization?"), ("lg", "lorg"), ("lg", "lpick"))
 
 
-def local_today(context: BranchContext) -> date:
-    """Today in the deployment's zone by the bot's clock (the wall clock; tests move it)."""
-    return context.now().astimezone(context.settings.tzinfo).date()
-
-
 def several(act: Act) -> bool:
     """Whether the actor picks among organizations (then a way back to the choice)."""
     return act.actor.is_admin or len(act.actor.managed_org_ids) > 1
 
 
-async def picker(act: Act, choice: OrgPicker, page: int = 0) -> Reply:
+async def pick(act: Act, choice: OrgPicker, one: Callable[[OrgId], Awaitable[Reply]] | None,
+               page: int = 0) -> Reply:
+    """A page of organizations to pick; for a leader's command (`one`): no organization says
+    so, one opens at once."""
     rows = await managed_orgs(act.session, act.actor, member_kinds_only=choice.member_kinds_only)
+    if one is not None and not rows:
+        return Reply(act.t(views.NO_BRANCHES))
+    if one is not None and len(rows) == 1:
+        return await one(OrgId(rows[0].org.id))
     return Reply(act.t(choice.prompt), choice.markup(act.t, rows, page))
 
 
-async def pick(act: Act, choice: OrgPicker, one: Callable[[OrgId], Awaitable[Reply]]) -> Reply:
-    """A leader's command: no organization says so, one opens at once, several ask."""
-    rows = await managed_orgs(act.session, act.actor, member_kinds_only=choice.member_kinds_only)
-    if not rows:
-        return Reply(act.t(NO_BRANCHES))
-    if len(rows) == 1:
-        return await one(OrgId(rows[0].org.id))
-    return Reply(act.t(choice.prompt), choice.markup(act.t, rows, 0))
-
-
-async def compliance(act: Act, org_id: OrgId, code: CompliancePeriod, page: int) -> Reply:
-    """Held vs required per kind and each member's rate, with the period buttons."""
-    org = await access_led_org(act, org_id)
-    today = act.today()
-    report = await store.compliance_report(
-        act.session, org_id, store.report_period(code, today), tz=act.settings.tzinfo,
-        requirements=act.settings.requirements, today=today,
-        inquorate_counts=act.settings.inquorate_committee_counts,
-    )
-    text, pages = views.compliance_text(act.t, org.name, report, page)
-    return Reply(text, views.compliance_keyboard(act.t, org_id, code, page, pages,
-                                                 several=several(act)))
+async def turn_picker(act: Act, press: views.CompliancePickerPage | views.LedgerPickerPage
+                      ) -> Reply:
+    compliance = isinstance(press, views.CompliancePickerPage)
+    return await pick(act, COMPLIANCE_PICKER if compliance else LEDGER_PICKER, None, press.page)
 
 
 async def compliance_menu(act: Act, _: CommandArgs) -> Reply:
     """/compliance: this quarter of the leader's branch, or a choice of organizations."""
-    return await pick(act, COMPLIANCE_PICKER, lambda org: compliance(act, org, "q", 0))
+    return await pick(act, COMPLIANCE_PICKER,
+                      lambda org: show_compliance(act, views.ShowCompliance(org, "q")))
 
 
-async def compliance_picker(act: Act, press: CompliancePickerPage) -> Reply:
-    return await picker(act, COMPLIANCE_PICKER, press.page)
-
-
-async def show_compliance(act: Act, press: ShowCompliance) -> Reply:
-    return await compliance(act, press.org, press.period, 0)
-
-
-async def turn_member_page(act: Act, press: MemberPage) -> Reply:
-    return await compliance(act, press.org, press.period, press.page)
-
-
-async def ledger_periods(act: Act, org_id: OrgId) -> Reply:
-    org = await access_led_org(act, org_id)
-    return Reply(*views.ledger_periods(act.t, org_id, org.name, several=several(act)))
+async def show_compliance(act: Act, press: views.ShowCompliance | views.MemberPage) -> Reply:
+    """Held vs required per kind and each member's rate, with the period buttons."""
+    page = press.page if isinstance(press, views.MemberPage) else 0
+    org = await access_led_org(act, press.org)
+    today = act.today()
+    report = await store.compliance_report(
+        act.session, press.org, store.report_period(press.period, today), tz=act.settings.tzinfo,
+        requirements=act.settings.requirements, today=today,
+        inquorate_counts=act.settings.inquorate_committee_counts,
+    )
+    text, pages = views.compliance_text(act.t, org.name, report, page)
+    return Reply(text, views.compliance_keyboard(act.t, press.org, press.period, page, pages,
+                                                 several=several(act)))
 
 
 async def ledger_menu(act: Act, _: CommandArgs) -> Reply:
     """/ledger: the period choice for the leader's branch, or a choice of organizations."""
-    return await pick(act, LEDGER_PICKER, lambda org: ledger_periods(act, org))
+    return await pick(act, LEDGER_PICKER, lambda org: ledger_periods(act, views.LedgerPeriods(org)))
 
 
-async def ledger_picker(act: Act, press: LedgerPickerPage) -> Reply:
-    return await picker(act, LEDGER_PICKER, press.page)
+async def ledger_periods(act: Act, press: views.LedgerPeriods) -> Reply:
+    org = await access_led_org(act, press.org)
+    return Reply(*views.ledger_periods(act.t, press.org, org.name, several=several(act)))
 
 
-async def choose_ledger_period(act: Act, press: LedgerPeriods) -> Reply:
-    return await ledger_periods(act, press.org)
-
-
-async def export_ledger(act: Act, press: ExportLedger) -> None:
+async def export_ledger(act: Act, press: views.ExportLedger) -> None:
     """The workbook, then the chart: sent after the session is closed."""
     org = await access_led_org(act, press.org)
     today = act.today()
@@ -132,31 +95,26 @@ async def export_ledger(act: Act, press: ExportLedger) -> None:
     act.after(lambda: send_ledger(update, t, press.org, ledger, today))
 
 
-async def record(act: Act, year: int) -> Reply:
-    """My closed meetings in a year, my status at each and my rate."""
-    actor, tz = act.actor, act.settings.tzinfo
+async def my_record(act: Act, _: CommandArgs) -> Reply:
+    """/record: this year."""
+    return await record(act, views.RecordYear(act.today().year))
+
+
+async def record(act: Act, press: views.RecordYear) -> Reply:
+    """My closed meetings in a year (this year or last year only), my status at each and my
+    rate."""
+    actor, tz, this_year = act.actor, act.settings.tzinfo, act.today().year
+    if press.year not in (this_year, this_year - 1):
+        raise BadCallback(press.pack())
     if not actor.is_member or actor.membership_id is None or actor.org_id is None:
         raise Refused(N_("Only members of a branch have an attendance record."))
-    first, last = store.year_bounds(year)
+    first, last = store.year_bounds(press.year)
     lines = await store.member_record(act.session, actor.membership_id, first, last, tz)
     start, end = meeting_store.day_bounds(first, last, tz)
     totals = await meeting_store.member_attendance(
         act.session, actor.org_id, start, end, membership_id=actor.membership_id
     )
-    return Reply(*views.record(act.t, year, act.today().year, totals, lines))
-
-
-async def my_record(act: Act, _: CommandArgs) -> Reply:
-    """/record: this year."""
-    return await record(act, act.today().year)
-
-
-async def record_year(act: Act, press: RecordYear) -> Reply:
-    """This year or last year only."""
-    this_year = act.today().year
-    if press.year not in (this_year, this_year - 1):
-        raise BadCallback(press.pack())
-    return await record(act, press.year)
+    return Reply(*views.record(act.t, press.year, this_year, totals, lines))
 
 
 ACTIONS = (
@@ -170,16 +128,16 @@ ACTIONS = (
     Action(Command("record", label=N_("📈 My attendance"),
                    description=N_("My attendance record and rate"), shown_to=MEMBERS),
            ANYONE, my_record),
-    Action(CompliancePickerPage, LEADERS, compliance_picker),
-    Action(ShowCompliance, LEADERS, show_compliance),
-    Action(MemberPage, LEADERS, turn_member_page),
-    Action(LedgerPickerPage, LEADERS, ledger_picker),
-    Action(LedgerPeriods, LEADERS, choose_ledger_period),
-    Action(ExportLedger, LEADERS, export_ledger),
-    Action(RecordYear, ANYONE, record_year),
+    Action(views.CompliancePickerPage, LEADERS, turn_picker),
+    Action(views.ShowCompliance, LEADERS, show_compliance),
+    Action(views.MemberPage, LEADERS, show_compliance),
+    Action(views.LedgerPickerPage, LEADERS, turn_picker),
+    Action(views.LedgerPeriods, LEADERS, ledger_periods),
+    Action(views.ExportLedger, LEADERS, export_ledger),
+    Action(views.RecordYear, ANYONE, record),
 )
 
 __all__ = [
     "ACTIONS", "CHART_OVERALL", "CHART_TITLE", "CHART_YLABEL", "WORKBOOK_TEXTS", "chart", "fit",
-    "local_today", "percent", "send_ics",
+    "percent", "send_ics",
 ]

@@ -1,4 +1,5 @@
-"""The files the ledger sends: the .xlsx workbook, the monthly chart, a meeting's .ics.
+"""The files the ledger sends: the .xlsx workbook, the monthly chart, a meeting's .ics
+(RFC 5545).
 
 They are built in a worker thread after the update's session is closed."""
 
@@ -7,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from datetime import date
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date
 
 from telegram import InputFile, Update
 from telegram.constants import ChatAction
@@ -18,10 +20,9 @@ from handlers.kit.actions import Act
 from handlers.kit.buttons import MeetingId
 from handlers.kit.chat import Refused, answer, current_actor, reply_chat, send
 from handlers.kit.context import BranchContext
-from handlers.kit.i18n import N_, Translator, plain_text, translator
+from handlers.kit.i18n import N_, Html, Translator, plain_text, translator
 from handlers.labels import meeting_kind_labels
 from handlers.ledger import chart
-from handlers.ledger.calendar_file import meeting_ics
 from handlers.ledger.views import CHART_OVERALL, CHART_TITLE, CHART_YLABEL, chart_label, percent
 from handlers.ledger.workbook import WORKBOOK_TEXTS, build_workbook
 from rules.vocabulary import MeetingState
@@ -30,18 +31,35 @@ from storage import ledger as store
 logger = logging.getLogger(__name__)
 
 
+async def busy(update: Update, action: ChatAction) -> None:
+    """"Sending a file…" while one is built (a failure only loses the hint)."""
+    try:
+        await reply_chat(update).send_action(action)
+    except TelegramError as exc:
+        logger.info("chat action failed: %s", exc)
+
+
+async def send_png(update: Update, t: Translator, draw: Callable[[], Awaitable[bytes]],
+                   filename: str, caption: Html) -> None:
+    """A chart drawn after a message or file, which its failure must not hide."""
+    try:
+        png = await draw()
+    except Exception:
+        logger.exception("could not draw the chart %s", filename)
+        await send(update, t("Sorry, the chart could not be drawn this time."))
+        return
+    await reply_chat(update).send_photo(InputFile(io.BytesIO(png), filename=filename),
+                                        caption=caption)
+
+
 async def send_ledger(update: Update, t: Translator, org_id: int, ledger: store.LedgerData,
                       today: date) -> None:
     """The workbook, then the chart (both built off the event loop)."""
-    chat = reply_chat(update)
-    try:
-        await chat.send_action(ChatAction.UPLOAD_DOCUMENT)
-    except TelegramError as exc:
-        logger.info("chat action failed: %s", exc)
+    await busy(update, ChatAction.UPLOAD_DOCUMENT)
     texts = {key: t(message) for key, message in WORKBOOK_TEXTS.items()}
     workbook = await asyncio.to_thread(build_workbook, ledger, texts, meeting_kind_labels(t))
     period = ledger.period
-    await chat.send_document(
+    await reply_chat(update).send_document(
         InputFile(io.BytesIO(workbook), filename=f"ledger-{org_id}-{period.label}.xlsx"),
         caption=t.plural("Ledger of {org}, {period}: {n} closed meeting.",
                          "Ledger of {org}, {period}: {n} closed meetings.",
@@ -50,12 +68,7 @@ async def send_ledger(update: Update, t: Translator, org_id: int, ledger: store.
     if not ledger.meetings:
         await send(update, t("No meetings were closed in this period, so there is no chart."))
         return
-    await send_chart(update, t, ledger, today)
-
-
-async def send_chart(update: Update, t: Translator, ledger: store.LedgerData,
-                     today: date) -> None:
-    """Attendance rate per month as a PNG; English labels when no Chinese font is installed."""
+    # Attendance rate per month; English labels when no Chinese font is installed.
     points = store.monthly_rates(ledger, today)
     present = sum(m.present for m in ledger.meetings)
     expected = sum(m.expected for m in ledger.meetings)
@@ -63,24 +76,14 @@ async def send_chart(update: Update, t: Translator, ledger: store.LedgerData,
     font = await asyncio.to_thread(chart.cjk_font)
     org_name = ledger.org_name if font is not None or ledger.org_name.isascii() else ""
     title = chart_label(t, font, CHART_TITLE) + (f" · {org_name}" if org_name else "")
-    title += f" · {ledger.period.label}"
-    try:
-        png = await asyncio.to_thread(
-            chart.chart_png, points, title=title, ylabel=chart_label(t, font, CHART_YLABEL),
-            overall=overall,
-            overall_label=chart_label(t, font, CHART_OVERALL) + f" {percent(overall)}",
-            font=font,
-        )
-    except Exception:  # the workbook is already sent; a chart failure must not hide that
-        logger.exception("could not draw the attendance chart")
-        await send(update, t("Sorry, the chart could not be drawn this time."))
-        return
-    await reply_chat(update).send_photo(
-        InputFile(io.BytesIO(png), filename="attendance.png"),
-        caption=t("Attendance rate per month, {period}: {rate} overall ({present} of "
-                  "{expected}).", period=ledger.period.label, rate=percent(overall),
-                  present=present, expected=expected),
-    )
+    title += f" · {period.label}"
+    caption = t("Attendance rate per month, {period}: {rate} overall ({present} of {expected}).",
+                period=period.label, rate=percent(overall), present=present, expected=expected)
+    await send_png(update, t, lambda: asyncio.to_thread(
+        chart.chart_png, points, title=title, ylabel=chart_label(t, font, CHART_YLABEL),
+        overall=overall, overall_label=chart_label(t, font, CHART_OVERALL) + f" {percent(overall)}",
+        font=font,
+    ), "attendance.png", caption)
 
 
 async def send_ics(update: Update, context: BranchContext, meeting_id: int) -> None:
@@ -105,11 +108,23 @@ async def send_ics(update: Update, context: BranchContext, meeting_id: int) -> N
         if meeting.party_group is not None:
             details.append(t.as_plain("Party group: {name}", name=meeting.party_group.name))
         details.append(meeting.party_organization.name)
-    data = meeting_ics(
-        meeting_id=meeting.id, starts_at=meeting.starts_at, ends_at=meeting.ends_at,
-        summary=summary, location=meeting.place or meeting.online_url,
-        description="\n".join(details), url=meeting.online_url, now=context.now(),
-    )
+    # One VEVENT with a stable UID, times in UTC: importing it again updates the entry.
+    from icalendar import Calendar, Event  # imported when a file is built
+
+    calendar, event = Calendar(), Event()
+    calendar.add("prodid", "-//branchbot//meetings//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    for key, value in {
+        "uid": f"meeting-{meeting.id}@branchbot", "dtstamp": context.now().astimezone(UTC),
+        "dtstart": meeting.starts_at.astimezone(UTC), "dtend": meeting.ends_at.astimezone(UTC),
+        "summary": summary, "location": meeting.place or meeting.online_url,
+        "description": "\n".join(details), "url": meeting.online_url,
+    }.items():
+        if value:
+            event.add(key, value)
+    calendar.add_component(event)
+    data = bytes(calendar.to_ical())
     await reply_chat(update).send_document(
         InputFile(io.BytesIO(data), filename=f"meeting-{meeting.id}.ics"),
         caption=t("Open this file to add the meeting to your calendar."),

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.kit.buttons import ButtonData, OrgId
 from handlers.kit.i18n import BLANK, N_, Html, Translator, escape, html_join, translator
-from handlers.kit.ui import keyboard
+from handlers.kit.ui import keyboard, page_row
 from handlers.labels import meeting_kind_labels
 from rules.meetings import Period
 from rules.vocabulary import AttendanceStatus
@@ -26,13 +26,8 @@ MAX_RECORD_LINES = 80
 MAX_MESSAGE = 4096
 
 PERIOD_BUTTONS = {
-    "m": N_("This month"),
-    "q": N_("This quarter"),
-    "y": N_("This year"),
-    "lq": N_("Last quarter"),
-    "ly": N_("Last year"),
-    "tq": N_("This quarter"),
-    "ty": N_("This year"),
+    "m": N_("This month"), "q": N_("This quarter"), "y": N_("This year"), "lq": N_("Last quarter"),
+    "ly": N_("Last year"), "tq": N_("This quarter"), "ty": N_("This year"),
 }
 REQUIREMENT_TEXT = {
     Period.MONTH: N_("at least {n} a month"),
@@ -61,14 +56,10 @@ NOT_APPLICABLE = {
 
 
 class CompliancePickerPage(ButtonData, prefix="lg:cpick"):
-    """A page of the organizations to pick for /compliance."""
-
     page: int
 
 
 class ShowCompliance(ButtonData, prefix="lg:comp"):
-    """Compliance of one organization for a period."""
-
     org: OrgId
     period: CompliancePeriod
 
@@ -82,8 +73,6 @@ class MemberPage(ButtonData, prefix="lg:cpg"):
 
 
 class LedgerPickerPage(ButtonData, prefix="lg:lpick"):
-    """A page of the organizations to pick for /ledger."""
-
     page: int
 
 
@@ -101,8 +90,6 @@ class ExportLedger(ButtonData, prefix="lg:xlsx"):
 
 
 class RecordYear(ButtonData, prefix="lg:rec"):
-    """My own record for this year or last year."""
-
     year: int
 
 
@@ -123,9 +110,8 @@ def fit(lines: list[Html]) -> Html:
     return html_join("\n", kept)
 
 
-def compliance_text(
-    t: Translator, org_name: str, report: store.ComplianceReport, page: int
-) -> tuple[Html, int]:
+def compliance_text(t: Translator, org_name: str, report: store.ComplianceReport,
+                    page: int) -> tuple[Html, int]:
     """The message and the number of member pages."""
     labels = meeting_kind_labels(t)
     period = report.period
@@ -136,18 +122,15 @@ def compliance_text(
         BLANK,
     ]
     for item in report.kinds:
-        label = labels[item.kind]
-        if item.group_name:
-            label = label + " · " + item.group_name
+        label = labels[item.kind] + (" · " + item.group_name if item.group_name else "")
         mark = STATUS_MARKS[item.status]
         if item.not_applicable:
             lines.append(t(NOT_APPLICABLE[item.not_applicable], mark=mark, kind=label,
                            date=report.created_on.isoformat() if report.created_on else "?"))
             continue
         if item.requirement.minimum == 0:
-            lines.append(
-                t("{mark} {kind}: not required (held {n})", mark=mark, kind=label, n=item.held)
-            )
+            lines.append(t("{mark} {kind}: not required (held {n})", mark=mark, kind=label,
+                           n=item.held))
             continue
         rule = t(REQUIREMENT_TEXT[item.requirement.period], n=item.requirement.minimum)
         lines.append(t("{mark} <b>{kind}</b> ({rule})", mark=mark, kind=label, rule=rule))
@@ -192,14 +175,7 @@ def compliance_keyboard(t: Translator, org: OrgId, code: CompliancePeriod, page:
 
     choices: tuple[tuple[CompliancePeriod, ...], ...] = (("m", "q", "y"), ("lq", "ly"))
     rows = [[period_button(c) for c in row] for row in choices]
-    if pages > 1:
-        nav = []
-        if page > 0:
-            nav.append(MemberPage(org, code, page - 1).button(t("‹ Previous")))
-        nav.append(MemberPage(org, code, page).button(f"{page + 1}/{pages}"))
-        if page < pages - 1:
-            nav.append(MemberPage(org, code, page + 1).button(t("Next ›")))
-        rows.append(nav)
+    rows.append(page_row(t, page, pages, lambda number: MemberPage(org, code, number)))
     if several:
         rows.append([CompliancePickerPage(0).button(t("‹ Organizations"))])
     return keyboard(rows)
@@ -239,7 +215,8 @@ def record(t: Translator, year: int, this_year: int, totals: Sequence[MemberAtte
     shown = lines[-MAX_RECORD_LINES:]
     if len(shown) < len(lines):
         text.append(t("(only the latest {n} are shown)", n=len(shown)))
-    pending = 0
+    pending = sum(1 for line in shown if line.status is AttendanceStatus.ABSENT
+                  and not line.caught_up)
     if lines:
         text.append(BLANK)
     for line in shown:
@@ -250,11 +227,8 @@ def record(t: Translator, year: int, this_year: int, totals: Sequence[MemberAtte
         if line.entered_afterwards:
             entry += " · 📝 " + t("entered afterwards")
         if line.status is AttendanceStatus.ABSENT:
-            if line.caught_up:
-                entry += " " + t("(caught up ✔)")
-            else:
-                entry += " " + t("⏳ not caught up yet (补学)")
-                pending += 1
+            entry += " " + (t("(caught up ✔)") if line.caught_up
+                            else t("⏳ not caught up yet (补学)"))
         text.append(entry)
     if pending:
         text += [BLANK, t("Absences to catch up (补学): {n}.", n=pending)]

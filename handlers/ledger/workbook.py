@@ -18,55 +18,38 @@ from storage.ledger import LedgerData
 
 # Column headers and other texts of the workbook: the handler passes them translated.
 WORKBOOK_TEXTS: Mapping[str, str] = {
-    "summary": N_("Summary"),
-    "title": N_("Meeting ledger (三会一课)"),
-    "organization": N_("Organization"),
-    "period": N_("Period"),
-    "generated": N_("Generated"),
+    "summary": N_("Summary"), "title": N_("Meeting ledger (三会一课)"),
+    "organization": N_("Organization"), "period": N_("Period"), "generated": N_("Generated"),
     "compliance_title": N_("Meetings held against requirements"),
-    "members_title": N_("Attendance per member"),
-    "cancelled_title": N_("Cancelled meetings"),
-    "none": N_("None"),
-    "date": N_("Date"),
-    "time": N_("Time"),
-    "place": N_("Place"),
-    "topic": N_("Topic"),
-    "host": N_("Host"),
-    "recorder": N_("Recorder"),
-    "lecturer": N_("Lecturer"),
-    "group": N_("Party group"),
-    "expected": N_("Expected (应到)"),
-    "present": N_("Present (实到)"),
-    "on_leave": N_("On leave (请假)"),
-    "absent": N_("Absent (缺席)"),
-    "leave_names": N_("On leave: names and reasons"),
-    "absent_names": N_("Absent: names"),
-    "guests": N_("Guests present (列席)"),
-    "minutes": N_("Minutes"),
-    "attachments": N_("Attachments"),
-    "kind": N_("Meeting kind"),
-    "required": N_("Required"),
-    "held": N_("Held"),
-    "status": N_("Compliance status"),
-    "name": N_("Name"),
-    "rate": N_("Attendance rate"),
-    "reason": N_("Reason"),
-    "caught_up": N_("{name} (caught up)"),
-    "met": N_("met"),
-    "due": N_("due"),
-    "missing": N_("missing"),
-    "not_required": N_("not required"),
+    "members_title": N_("Attendance per member"), "cancelled_title": N_("Cancelled meetings"),
+    "none": N_("None"), "date": N_("Date"), "time": N_("Time"), "place": N_("Place"),
+    "topic": N_("Topic"), "host": N_("Host"), "recorder": N_("Recorder"),
+    "lecturer": N_("Lecturer"), "group": N_("Party group"), "expected": N_("Expected (应到)"),
+    "present": N_("Present (实到)"), "on_leave": N_("On leave (请假)"),
+    "absent": N_("Absent (缺席)"), "leave_names": N_("On leave: names and reasons"),
+    "absent_names": N_("Absent: names"), "guests": N_("Guests present (列席)"),
+    "minutes": N_("Minutes"), "attachments": N_("Attachments"), "kind": N_("Meeting kind"),
+    "required": N_("Required"), "held": N_("Held"), "status": N_("Compliance status"),
+    "name": N_("Name"), "rate": N_("Attendance rate"), "reason": N_("Reason"),
+    "caught_up": N_("{name} (caught up)"), "met": N_("met"), "due": N_("due"),
+    "missing": N_("missing"), "not_required": N_("not required"),
     "no_groups": N_("no party groups"),
     "no_committee": N_("no committee (fewer than 7 full members)"),
     "before_creation": N_("not judged: before the branch was created"),
-    "inquorate": N_("Without quorum"),
-    "quorum": N_("Quorum (more than half)"),
-    "yes": N_("yes"),
-    "no": N_("no"),
-    "entered_afterwards": N_("Entered afterwards"),
+    "inquorate": N_("Without quorum"), "quorum": N_("Quorum (more than half)"), "yes": N_("yes"),
+    "no": N_("no"), "entered_afterwards": N_("Entered afterwards"),
 }
 MAX_CELL = 32_000  # Excel's limit is 32,767 characters
 SHEET_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
+# A kind's sheet: (text key, width, the one kind it is for, if only one).
+COLUMNS: tuple[tuple[str, int, MeetingKind | None], ...] = (
+    ("date", 12, None), ("time", 13, None), ("place", 22, None), ("topic", 30, None),
+    ("host", 12, None), ("recorder", 12, None), ("group", 14, MeetingKind.GROUP),
+    ("lecturer", 12, MeetingKind.LESSON), ("expected", 8, None), ("present", 8, None),
+    ("on_leave", 8, None), ("absent", 8, None), ("quorum", 10, MeetingKind.COMMITTEE),
+    ("leave_names", 28, None), ("absent_names", 24, None), ("guests", 18, None),
+    ("minutes", 50, None), ("attachments", 10, None), ("entered_afterwards", 12, None),
+)
 
 
 def clean(value: str) -> str:
@@ -123,13 +106,27 @@ def sheet_title(label: str, taken: set[str]) -> str:
     return title
 
 
-def _join(items: Sequence[str]) -> str:
-    return "; ".join(items)
+def _table(ws: Any, row: int, title: str, labels: Sequence[str],
+           rows: Sequence[Sequence[object]], *, none: str | None = None,
+           widths: Sequence[int] | None = None, formats: Mapping[int, str] | None = None) -> int:
+    """A titled table of the summary sheet from `row` on (`none` when empty): its last row."""
+    from openpyxl.styles import Font
+
+    put(ws, row, 1, title).font = Font(bold=True, size=12)
+    row += 1
+    header(ws, row, labels, widths)
+    for values in rows:
+        row += 1
+        for column, value in enumerate(values, start=1):
+            put(ws, row, column, value, number_format=(formats or {}).get(column))
+    if not rows and none is not None:
+        row += 1
+        put(ws, row, 1, none)
+    return row
 
 
-def build_workbook(
-    data: LedgerData, texts: Mapping[str, str], kind_labels: Mapping[MeetingKind, str]
-) -> bytes:
+def build_workbook(data: LedgerData, texts: Mapping[str, str],
+                   kind_labels: Mapping[MeetingKind, str]) -> bytes:
     """The .xlsx: a summary sheet, then one sheet per kind with closed meetings."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
@@ -146,72 +143,39 @@ def build_workbook(
 
     # Summary: heading, compliance per kind, attendance per member, cancelled meetings.
     put(summary, 1, 1, texts["title"]).font = Font(bold=True, size=14)
-    put(summary, 2, 1, texts["organization"])
-    put(summary, 2, 2, data.org_name)
-    put(summary, 3, 1, texts["period"])
-    put(summary, 3, 2, f"{period.label} ({period.first.isoformat()} – {period.last.isoformat()})")
-    put(summary, 4, 1, texts["generated"])
-    put(summary, 4, 2, data.generated_at.strftime("%Y-%m-%d %H:%M"))
-    row = 6
-    put(summary, row, 1, texts["compliance_title"]).font = Font(bold=True, size=12)
-    row += 1
-    header(summary, row, [texts["kind"], texts["group"], texts["period"], texts["required"],
-                           texts["held"], texts["inquorate"], texts["status"]],
-            [28, 18, 14, 10, 10, 12, 16])
+    for line, (key, value) in enumerate([
+        ("organization", data.org_name),
+        ("period", f"{period.label} ({period.first.isoformat()} – {period.last.isoformat()})"),
+        ("generated", data.generated_at.strftime("%Y-%m-%d %H:%M")),
+    ], start=2):
+        put(summary, line, 1, texts[key])
+        put(summary, line, 2, value)
+    compliance: list[list[object]] = []
     for item in data.compliance.kinds:
         label = kind_labels.get(item.kind, item.kind.value)
         if item.not_applicable:
-            row += 1
-            for column, value in enumerate(
-                [label, item.group_name or "", "", item.requirement.minimum, "", "",
-                 texts[item.not_applicable]], start=1
-            ):
-                put(summary, row, column, value)
+            compliance.append([label, item.group_name or "", "", item.requirement.minimum, "", "",
+                               texts[item.not_applicable]])
             continue
-        for compliance_row in item.rows:
-            row += 1
-            cells: list[object] = [
-                label, item.group_name or "", compliance_row.period_label,
-                compliance_row.required, compliance_row.held,
-                compliance_row.inquorate if item.kind is MeetingKind.COMMITTEE else "",
-                texts[compliance_row.status],
-            ]
-            for column, value in enumerate(cells, start=1):
-                put(summary, row, column, value)
-
-    row += 2
-    put(summary, row, 1, texts["members_title"]).font = Font(bold=True, size=12)
-    row += 1
-    header(summary, row, [texts["name"], texts["expected"], texts["present"], texts["on_leave"],
-                           texts["absent"], texts["rate"]])
-    for member in data.compliance.members:
-        row += 1
-        for column, value in enumerate(
-            [member.name, member.expected, member.present, member.on_leave, member.absent],
-            start=1,
-        ):
-            put(summary, row, column, value)
-        if member.rate is not None:
-            put(summary, row, 6, member.rate, number_format="0.0%")
-    if not data.compliance.members:
-        row += 1
-        put(summary, row, 1, texts["none"])
-
-    row += 2
-    put(summary, row, 1, texts["cancelled_title"]).font = Font(bold=True, size=12)
-    row += 1
-    header(summary, row, [texts["date"], texts["time"], texts["kind"], texts["topic"],
-                           texts["reason"]])
-    for gone in data.cancelled:
-        row += 1
-        put(summary, row, 1, gone.starts_at.date(), number_format="yyyy-mm-dd")
-        put(summary, row, 2, gone.starts_at.strftime("%H:%M"))
-        put(summary, row, 3, kind_labels.get(gone.kind, gone.kind.value))
-        put(summary, row, 4, gone.topic)
-        put(summary, row, 5, gone.reason or "")
-    if not data.cancelled:
-        row += 1
-        put(summary, row, 1, texts["none"])
+        compliance += [[label, item.group_name or "", r.period_label, r.required, r.held,
+                        r.inquorate if item.kind is MeetingKind.COMMITTEE else "",
+                        texts[r.status]] for r in item.rows]
+    row = _table(summary, 6, texts["compliance_title"],
+                 [texts[key] for key in ("kind", "group", "period", "required", "held",
+                                         "inquorate", "status")],
+                 compliance, widths=[28, 18, 14, 10, 10, 12, 16])
+    row = _table(summary, row + 2, texts["members_title"],
+                 [texts[key] for key in ("name", "expected", "present", "on_leave", "absent",
+                                         "rate")],
+                 [[m.name, m.expected, m.present, m.on_leave, m.absent,
+                   "" if m.rate is None else m.rate] for m in data.compliance.members],
+                 none=texts["none"], formats={6: "0.0%"})
+    _table(summary, row + 2, texts["cancelled_title"],
+           [texts[key] for key in ("date", "time", "kind", "topic", "reason")],
+           [[gone.starts_at.date(), gone.starts_at.strftime("%H:%M"),
+             kind_labels.get(gone.kind, gone.kind.value), gone.topic, gone.reason or ""]
+            for gone in data.cancelled],
+           none=texts["none"], formats={1: "yyyy-mm-dd"})
 
     # One sheet per kind that has closed meetings, in MeetingKind order.
     for kind in MeetingKind:
@@ -219,20 +183,7 @@ def build_workbook(
         if not rows:
             continue
         sheet = workbook.create_sheet(sheet_title(kind_labels.get(kind, kind.value), taken))
-        columns: list[tuple[str, int]] = [
-            ("date", 12), ("time", 13), ("place", 22), ("topic", 30), ("host", 12),
-            ("recorder", 12),
-        ]
-        if kind is MeetingKind.GROUP:
-            columns.append(("group", 14))
-        if kind is MeetingKind.LESSON:
-            columns.append(("lecturer", 12))
-        columns += [
-            ("expected", 8), ("present", 8), ("on_leave", 8), ("absent", 8),
-            *([("quorum", 10)] if kind is MeetingKind.COMMITTEE else []),
-            ("leave_names", 28), ("absent_names", 24), ("guests", 18), ("minutes", 50),
-            ("attachments", 10), ("entered_afterwards", 12),
-        ]
+        columns = [(key, width) for key, width, only in COLUMNS if only in (None, kind)]
         header(sheet, 1, [texts[key] for key, _ in columns], [w for _, w in columns])
         sheet.freeze_panes = "A2"
         for line, meeting in enumerate(rows, start=2):
@@ -250,14 +201,11 @@ def build_workbook(
                 "on_leave": meeting.on_leave,
                 "absent": meeting.absent,
                 "quorum": texts["yes"] if meeting.quorate else texts["no"],
-                "leave_names": _join(
-                    [f"{name} ({reason})" if reason else name for name, reason in meeting.leave]
-                ),
-                "absent_names": _join(
-                    [texts["caught_up"].format(name=name) if done else name
-                     for name, done in meeting.absentees]
-                ),
-                "guests": _join(meeting.guests),
+                "leave_names": "; ".join(
+                    f"{name} ({reason})" if reason else name for name, reason in meeting.leave),
+                "absent_names": "; ".join(texts["caught_up"].format(name=name) if done else name
+                                          for name, done in meeting.absentees),
+                "guests": "; ".join(meeting.guests),
                 "minutes": meeting.minutes or "",
                 "attachments": meeting.attachments,
                 "entered_afterwards": texts["yes"] if meeting.entered_afterwards else "",

@@ -10,37 +10,10 @@ from telegram.ext import Application
 from handlers.access.notices import GONE, NOT_A_LEADER
 from handlers.kit.actions import ANYONE, REGISTERED, Action, Command
 from handlers.kit.i18n import N_
+from handlers.notices import follow, views
 from handlers.notices.compose import COMPOSE
-from handlers.notices.follow import (
-    PROGRESS_EVERY,
-    ask_withdraw,
-    discard,
-    list_non_readers,
-    list_notices,
-    mark_read,
-    open_received,
-    progress_job,
-    refresh_progress,
-    remind,
-    send_now,
-    show_progress,
-    withdraw,
-)
-from handlers.notices.views import (
-    CAPTION_TOO_LONG,
-    EMPTY,
-    ONLY_FILES,
-    TOO_LONG,
-    AskWithdraw,
-    Discard,
-    MarkRead,
-    OpenReceived,
-    RemindNonReaders,
-    SendNow,
-    ShowNonReaders,
-    ShowProgress,
-    Withdraw,
-)
+from handlers.notices.follow import refresh_progress
+from handlers.notices.views import CAPTION_TOO_LONG, EMPTY, ONLY_FILES, TOO_LONG
 
 PROGRESS_JOB = "notice-progress"
 
@@ -48,16 +21,16 @@ FLOWS = (COMPOSE,)
 ACTIONS = (
     # Anyone may ask (a guest is told to register first); the menu lists it once registered.
     Action(Command("notices", label=N_("📬 Notices"), description=N_("Notices sent to me"),
-                   shown_to=REGISTERED), ANYONE, list_notices),
-    Action(SendNow, ANYONE, send_now),  # a second press after the flow ended
-    Action(Discard, ANYONE, discard),
-    Action(MarkRead, ANYONE, mark_read),
-    Action(OpenReceived, ANYONE, open_received),
-    Action(ShowProgress, ANYONE, show_progress),
-    Action(ShowNonReaders, ANYONE, list_non_readers),
-    Action(RemindNonReaders, ANYONE, remind),
-    Action(AskWithdraw, ANYONE, ask_withdraw),
-    Action(Withdraw, ANYONE, withdraw),
+                   shown_to=REGISTERED), ANYONE, follow.list_notices),
+    Action(views.SendNow, ANYONE, follow.send_now),  # a second press after the flow ended
+    Action(views.Discard, ANYONE, follow.discard),
+    Action(views.MarkRead, ANYONE, follow.mark_read),
+    Action(views.OpenReceived, ANYONE, follow.open_received),
+    Action(views.ShowProgress, ANYONE, follow.show_progress),
+    Action(views.ShowNonReaders, ANYONE, follow.list_non_readers),
+    Action(views.RemindNonReaders, ANYONE, follow.remind),
+    Action(views.AskWithdraw, ANYONE, follow.ask_withdraw),
+    Action(views.Withdraw, ANYONE, follow.withdraw),
 )
 
 
@@ -65,7 +38,8 @@ def register(app: Application) -> None:
     """The progress job (the rest is declared above)."""
     if app.job_queue is not None:
         app.job_queue.run_repeating(
-            progress_job, interval=PROGRESS_EVERY, first=PROGRESS_EVERY, name=PROGRESS_JOB,
+            follow.progress_job, interval=follow.PROGRESS_EVERY, first=follow.PROGRESS_EVERY,
+            name=PROGRESS_JOB,
             job_kwargs={"max_instances": 1, "coalesce": True},
         )
 

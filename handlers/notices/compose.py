@@ -7,45 +7,25 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import InlineKeyboardMarkup, Message
 from telegram.ext import filters
 
 from handlers.access.notices import author_scope
 from handlers.kit.actions import ANYONE, LEADERS, Act, Command, Reply
 from handlers.kit.buttons import ButtonData, NoticeId
 from handlers.kit.chat import STALE_BUTTON
-from handlers.kit.flows import Custom, Day, Entry, Flow, Next
+from handlers.kit.flows import Custom, Day, Entry, Flow, Next, Rows
 from handlers.kit.i18n import N_, Html, Translator
 from handlers.kit.ui import PAGE_SIZE
 from handlers.meetings import drop_buttons
 from handlers.menu import TEXT_INPUT
-from handlers.notices import views
-from handlers.notices.follow import confirm, discard_draft, send_notice_copy
-from handlers.notices.views import (
-    ComposeDone,
-    Discard,
-    Everyone,
-    NewNotice,
-    NoticeForm,
-    OpenAudience,
-    PartyPage,
-    PickParty,
-    PickSocial,
-    Preview,
-    Schedule,
-    SendNow,
-    SocialPage,
-    ToggleRead,
-    ToggleRole,
-    ToggleStatus,
-)
+from handlers.notices import follow, views
+from handlers.notices.views import NoticeForm
 from handlers.pickers import managed_orgs
 from rules import notices as rules
 from storage import notices as store
 from storage import orgs as org_store
 from storage.models import Notice, SocialOrganization
-
-Rows = list[list[InlineKeyboardButton]]
 
 
 async def start(act: Act, _: object) -> NoticeForm:
@@ -62,7 +42,8 @@ async def check_author(act: Act, form: NoticeForm) -> None:
 
 
 async def render_compose(act: Act, form: NoticeForm) -> tuple[Html, Rows]:
-    return views.compose_text(act.t, form), views.compose_buttons(act.t)
+    done = views.ComposeDone().button(act.t("Next: audience ›"))
+    return views.compose_text(act.t, form), [[done]]
 
 
 def _too_long(text: str) -> bool:
@@ -98,7 +79,7 @@ async def refuse_kind(act: Act, form: NoticeForm, message: Message) -> Next:
     return Next({"said": "only_files"}, stay=True)
 
 
-async def compose_done(act: Act, form: NoticeForm, press: ComposeDone) -> Next:
+async def compose_done(act: Act, form: NoticeForm, press: views.ComposeDone) -> Next:
     """An empty notice goes no further; else the audience is chosen."""
     if not rules.visible_text(form.text).strip() and not form.files:
         return Next({"said": "empty"}, stay=True, new=True)
@@ -140,8 +121,7 @@ async def choices(act: Act, form: NoticeForm, *, social: bool) -> list[tuple[int
 async def render_audience(act: Act, form: NoticeForm) -> tuple[Html, Rows]:
     t = act.t
     if form.view in ("party", "social"):
-        social = form.view == "social"
-        return views.picker(t, form, await choices(act, form, social=social))
+        return views.picker(t, form, await choices(act, form, social=form.view == "social"))
     summary = views.audience_text(t, form, await names(act, form))
     if form.view == "preview":
         return await render_preview(act, form, summary)
@@ -170,23 +150,25 @@ async def change(act: Act, form: NoticeForm, press: ButtonData) -> Next:
     """One choice of the audience changed, or a move between it and the pickers."""
     values: dict[str, Any] = {"view": "audience"}
     match press:
-        case ToggleRole(role=role):
+        case views.ToggleRole(role=role):
             values["roles"] = _toggled(form.roles, role)
-        case ToggleStatus(status=status):
+        case views.ToggleStatus(status=status):
             values["statuses"] = _toggled(form.statuses, status)
-        case ToggleRead():
+        case views.ToggleRead():
             values["read"] = not form.read
-        case Everyone():
+        case views.Everyone():
             values.update(orgs=[], social=[])
-        case PartyPage(page=page):
+        case views.PartyPage(page=page):
             values.update(view="party", page=page)
-        case SocialPage(page=page):
+        case views.SocialPage(page=page):
             values.update(view="social", page=page)
     return Next(values, stay=True)
 
 
-async def _pick(act: Act, form: NoticeForm, chosen: int, *, social: bool) -> Next:
+async def pick(act: Act, form: NoticeForm, press: views.PickParty | views.PickSocial) -> Next:
     """Only what the picker offered: a forged id outside the author's scope is refused."""
+    social = isinstance(press, views.PickSocial)
+    chosen = press.social if isinstance(press, views.PickSocial) else press.org
     offered = [i for i, _label in await choices(act, form, social=social)]
     act.check(chosen in offered)
     field = "social" if social else "orgs"
@@ -194,15 +176,7 @@ async def _pick(act: Act, form: NoticeForm, chosen: int, *, social: bool) -> Nex
                  else "party", "page": offered.index(chosen) // PAGE_SIZE}, stay=True)
 
 
-async def pick_party(act: Act, form: NoticeForm, press: PickParty) -> Next:
-    return await _pick(act, form, press.org, social=False)
-
-
-async def pick_social(act: Act, form: NoticeForm, press: PickSocial) -> Next:
-    return await _pick(act, form, press.social, social=True)
-
-
-async def preview(act: Act, form: NoticeForm, press: Preview) -> Next:
+async def preview(act: Act, form: NoticeForm, press: views.Preview) -> Next:
     """The draft is saved; the notice as it will look, then the summary."""
     t = act.t
     notice = await store.save_draft(
@@ -214,26 +188,20 @@ async def preview(act: Act, form: NoticeForm, press: Preview) -> Next:
     update = act.update
     act.say(t("👀 Preview: this is how the notice will look."))
     act.before(lambda: drop_buttons(update))
-    act.before(lambda: send_notice_copy(update, steps, markup))
+    act.before(lambda: follow.send_notice_copy(update, steps, markup))
     return Next({"notice": notice.id, "view": "preview"}, stay=True, new=True)
 
 
-def _previewed(act: Act, form: NoticeForm, notice: int) -> None:
-    if form.view != "preview" or form.notice != notice:
+async def send(act: Act, form: NoticeForm, press: views.SendNow | views.Schedule) -> Next:
+    """Send the previewed notice now, or ask when (a press under an older preview is stale)."""
+    if form.view != "preview" or form.notice != press.notice:
         act.refuse(STALE_BUTTON)
-
-
-async def send_now(act: Act, form: NoticeForm, press: SendNow) -> Next:
-    _previewed(act, form, press.notice)
-    return Next({"send": "now"})
-
-
-async def schedule(act: Act, form: NoticeForm, press: Schedule) -> Next:
-    _previewed(act, form, press.notice)
+    if isinstance(press, views.SendNow):
+        return Next({"send": "now"})
     return Next({"send": "later"}, new=True)
 
 
-async def discard(act: Act, form: NoticeForm, press: Discard) -> Next:
+async def discard(act: Act, form: NoticeForm, press: views.Discard) -> Next:
     return Next({"send": "discard", "notice": press.notice})
 
 
@@ -259,8 +227,8 @@ async def finish(act: Act, form: NoticeForm) -> Reply | None:
     """Send now, at the chosen time, or throw the draft away."""
     assert form.notice is not None
     if form.send == "discard":
-        return await discard_draft(act, form.notice)
-    return await confirm(act, form.notice, form.when if form.send == "later" else None)
+        return await follow.discard(act, views.Discard(form.notice))
+    return await follow.confirm(act, form.notice, form.when if form.send == "later" else None)
 
 
 COMPOSE = Flow(
@@ -271,18 +239,19 @@ COMPOSE = Flow(
     entry=(Entry(Command("notice", label=N_("📣 Notice"),
                          description=N_("Send a notice to members"), shown_to=LEADERS),
                  ANYONE, start),
-           Entry(NewNotice, ANYONE, start)),
+           Entry(views.NewNotice, ANYONE, start)),
     guard=check_author,
     steps=(
-        Custom(key="compose", render=render_compose, presses=((ComposeDone, compose_done),),
+        Custom(key="compose", render=render_compose, presses=((views.ComposeDone, compose_done),),
                messages=((filters.PHOTO | filters.Document.ALL, add_file),
                          (TEXT_INPUT, add_text),
                          (~filters.COMMAND & ~filters.TEXT, refuse_kind))),
         Custom(key="audience", render=render_audience, presses=(
-            *((family, change) for family in (ToggleRole, ToggleStatus, ToggleRead, Everyone,
-                                              OpenAudience, PartyPage, SocialPage)),
-            (PickParty, pick_party), (PickSocial, pick_social), (Preview, preview),
-            (SendNow, send_now), (Schedule, schedule), (Discard, discard))),
+            *((family, change) for family in (
+                views.ToggleRole, views.ToggleStatus, views.ToggleRead, views.Everyone,
+                views.OpenAudience, views.PartyPage, views.SocialPage)),
+            (views.PickParty, pick), (views.PickSocial, pick), (views.Preview, preview),
+            (views.SendNow, send), (views.Schedule, send), (views.Discard, discard))),
         Day(key="when", ask=ask_when, moment=True, check=too_soon,
             when=lambda form: form.send == "later"),
     ),

@@ -9,39 +9,26 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import select
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackContext
 
-from handlers.access.notices import (
-    access_overseen_notice,
-    access_own_draft,
-    access_own_notice,
-    access_received_notice,
-)
+from handlers.access import notices as access
 from handlers.kit.actions import Act, CommandArgs, Reply
 from handlers.kit.buttons import NoticeId
 from handlers.kit.chat import reply_chat
 from handlers.kit.context import BranchServices
 from handlers.kit.i18n import translator
+from handlers.kit.ui import keyboard
 from handlers.meetings import drop_buttons
 from handlers.notices import views
-from handlers.notices.views import (
-    AskWithdraw,
-    Discard,
-    MarkRead,
-    OpenReceived,
-    RemindNonReaders,
-    SendNow,
-    ShowNonReaders,
-    ShowProgress,
-    Withdraw,
-)
 from rules import notices as rules
 from rules.vocabulary import NoticeState
 from storage import notices as store
+from storage import people
 from storage.models import Person
 
 logger = logging.getLogger(__name__)
@@ -57,11 +44,9 @@ async def send_notice_copy(update: Update, steps: list[rules.Step],
     chat = reply_chat(update)
     for step in steps:
         reply_markup = markup if step.with_markup else None
-        if step.kind == "photo":
-            await chat.send_photo(str(step.file_id), caption=step.text, reply_markup=reply_markup)
-        elif step.kind == "document":
-            await chat.send_document(str(step.file_id), caption=step.text,
-                                     reply_markup=reply_markup)
+        if step.kind in ("photo", "document"):
+            send_file = chat.send_photo if step.kind == "photo" else chat.send_document
+            await send_file(str(step.file_id), caption=step.text, reply_markup=reply_markup)
         else:
             await chat.send_message(str(step.text), reply_markup=reply_markup)
 
@@ -70,18 +55,16 @@ async def confirm(act: Act, notice_id: NoticeId, scheduled_at: datetime | None) 
     """Draft -> sending (or scheduled) once; a second press is told it was sent already. The
     author's live progress message follows."""
     t, now = act.t, act.now()
-    notice = await access_own_notice(act, notice_id)
-    markups: dict[str, dict[str, object] | None] = {}  # one per language, not per recipient
+    notice = await access.access_own_notice(act, notice_id)
 
-    def markup_for(r: store.Recipient) -> dict[str, object] | None:
-        if r.language not in markups:
-            t = translator(r.language)
-            markups[r.language] = views.read_markup(t, notice.id) if notice.requires_read else None
-        return markups[r.language]
+    @cache  # one per language, not per recipient
+    def markup_in(language: str) -> dict[str, object] | None:
+        return views.read_markup(translator(language), notice.id) if notice.requires_read else None
 
     result = await store.confirm(
         act.session, notice, actor_telegram_id=act.actor.telegram_id, now=now,
-        scheduled_at=scheduled_at, markup_for=markup_for, exclude_person=act.actor.person_id)
+        scheduled_at=scheduled_at, markup_for=lambda r: markup_in(r.language),
+        exclude_person=act.actor.person_id)
     if result.outcome is store.ConfirmOutcome.ALREADY:
         return Reply(t("This notice was already confirmed; it is not sent again."), new=True)
     if result.outcome is store.ConfirmOutcome.NOBODY:
@@ -105,36 +88,32 @@ async def confirm(act: Act, notice_id: NoticeId, scheduled_at: datetime | None) 
     return None
 
 
-async def send_now(act: Act, press: SendNow) -> Reply | None:
+async def send_now(act: Act, press: views.SendNow) -> Reply | None:
     """nt:go outside the flow: a second press, or an old preview."""
     return await confirm(act, press.notice, None)
 
 
-async def discard_draft(act: Act, notice_id: NoticeId) -> Reply:
+async def discard(act: Act, press: views.Discard) -> Reply:
     """Throw the author's draft away (nothing was sent)."""
-    notice = await access_own_draft(act, notice_id)
+    notice = await access.access_own_draft(act, press.notice)
     await store.discard_draft(act.session, notice.id, act.actor.telegram_id)
     update = act.update
     act.before(lambda: drop_buttons(update))
     return Reply(act.t("The notice was discarded."), new=True)
 
 
-async def discard(act: Act, press: Discard) -> Reply:
-    """nt:del outside the flow: an old preview."""
-    return await discard_draft(act, press.notice)
-
-
 # -- recipients --------------------------------------------------------------------------------
 
 
-async def mark_read(act: Act, press: MarkRead) -> None:
+async def mark_read(act: Act, press: views.MarkRead) -> None:
     """已阅: a recipient confirms reading; anyone else's press changes nothing."""
     outcome = await store.record_read(act.session, press.notice, act.actor.person_id, act.now())
     if outcome is store.ReadOutcome.NOT_RECIPIENT:
         act.refuse()
     act.toast = act.t(views.READ_TEXTS[outcome])
     if outcome is store.ReadOutcome.RECORDED:
-        query, markup = act.update.callback_query, views.read_confirmed(act.t, press.notice)
+        query = act.update.callback_query
+        markup = keyboard([[press.button(act.t("✅ Read, confirmed"))]])
         assert query is not None
 
         async def looks_pressed() -> None:
@@ -157,9 +136,9 @@ async def list_notices(act: Act, _: CommandArgs) -> Reply:
     return Reply(text, markup, new=True)
 
 
-async def open_received(act: Act, press: OpenReceived) -> Reply | None:
+async def open_received(act: Act, press: views.OpenReceived) -> Reply | None:
     """A notice I received, again (with 已阅 if still unconfirmed)."""
-    notice, row = await access_received_notice(act, press.notice)
+    notice, row = await access.access_received_notice(act, press.notice)
     if notice.state is NoticeState.WITHDRAWN:
         return Reply(act.t(views.WITHDRAWN), new=True)
     markup = None
@@ -175,17 +154,17 @@ async def open_received(act: Act, press: OpenReceived) -> Reply | None:
 # -- authors (and leaders above) -----------------------------------------------------------
 
 
-async def show_progress(act: Act, press: ShowProgress) -> Reply:
+async def show_progress(act: Act, press: views.ShowProgress) -> Reply:
     """A fresh progress card (the live one is kept up to date by the job)."""
-    notice = await access_overseen_notice(act, press.notice)
+    notice = await access.access_overseen_notice(act, press.notice)
     figures = (await store.counts(act.session, [notice.id]))[notice.id]
     return Reply(views.progress_text(act.t, act.settings.tzinfo, notice, figures),
                  views.progress_markup(act.t, notice), new=True)
 
 
-async def list_non_readers(act: Act, press: ShowNonReaders) -> Reply:
+async def list_non_readers(act: Act, press: views.ShowNonReaders) -> Reply:
     """Recipients who have not confirmed, with what became of their copy."""
-    notice = await access_overseen_notice(act, press.notice)
+    notice = await access.access_overseen_notice(act, press.notice)
     rows = await store.non_readers(act.session, notice.id, limit=NON_READERS_SHOWN + 1)
     people = {p.id: p for p in (await act.session.scalars(
         select(Person).where(Person.id.in_([r.person_id for r in rows]))
@@ -194,10 +173,10 @@ async def list_non_readers(act: Act, press: ShowNonReaders) -> Reply:
                  new=True)
 
 
-async def remind(act: Act, press: RemindNonReaders) -> Reply:
+async def remind(act: Act, press: views.RemindNonReaders) -> Reply:
     """Remind every delivered non-reader, once; a second press is refused."""
     now, t = act.now(), act.t
-    notice = await access_overseen_notice(act, press.notice)
+    notice = await access.access_overseen_notice(act, press.notice)
     languages = await store.languages_of_recipients(act.session, notice.id)
     first = views.short(notice.text_html, 80)
 
@@ -222,25 +201,29 @@ async def remind(act: Act, press: RemindNonReaders) -> Reply:
                           n), new=True)
 
 
-async def ask_withdraw(act: Act, press: AskWithdraw) -> Reply:
+async def ask_withdraw(act: Act, press: views.AskWithdraw) -> Reply:
     """Withdrawing needs a confirmation."""
-    notice = await access_overseen_notice(act, press.notice)
+    notice = await access.access_overseen_notice(act, press.notice)
     if notice.state is NoticeState.WITHDRAWN:
         return Reply(act.t(views.WITHDRAWN), new=True)
-    text, markup = views.withdraw_question(act.t, notice)
-    return Reply(text, markup, new=True)
+    t = act.t
+    return Reply(t("Withdraw notice #{id}? Copies not sent yet are cancelled and those who "
+                   "received it are told it was withdrawn.", id=notice.id),
+                 keyboard([[views.Withdraw(press.notice).button(t("↩️ Yes, withdraw")),
+                            views.ShowProgress(press.notice).button(t("Keep it"))]]), new=True)
 
 
-async def withdraw(act: Act, press: Withdraw) -> Reply:
+async def withdraw(act: Act, press: views.Withdraw) -> Reply:
     """Cancel what is pending, tell who got it; the record stays."""
     now, t = act.now(), act.t
-    notice = await access_overseen_notice(act, press.notice)
+    notice = await access.access_overseen_notice(act, press.notice)
     languages = await store.languages_of_recipients(act.session, notice.id)
     first = views.short(notice.text_html, 80)
 
     def text_for(person_id: int) -> str:
         t = translator(languages.get(person_id))
-        return views.withdrawn_text(t, first)
+        return t("↩️ The notice “{title}” was withdrawn by its sender. Please disregard it.",
+                 title=first)
 
     applied, cancelled, told = await store.withdraw(
         act.session, notice, actor_telegram_id=act.actor.telegram_id, now=now,
@@ -270,17 +253,14 @@ async def refresh_progress(application: BranchServices) -> int:
         await store.advance(session, now)
         notices = await store.progress_due(session, now, PROGRESS_EVERY.total_seconds())
         figures = await store.counts(session, [n.id for n in notices])
-        authors = dict((await session.execute(
-            select(Person.telegram_id, Person.language).where(
-                Person.telegram_id.in_([n.author_telegram_id for n in notices]))
-        )).all())
+        authors = await people.languages_of(session, [n.author_telegram_id for n in notices])
     edited = 0
     shown: list[tuple[int, str]] = []
     for notice in notices:
         counts = figures[notice.id]
         fingerprint = counts.shown() + notice.state.value + ("r" if notice.reminded_at else "")
+        shown.append((notice.id, fingerprint))
         if fingerprint == notice.progress_shown:
-            shown.append((notice.id, fingerprint))
             continue
         t = translator(authors.get(notice.author_telegram_id))
         try:
@@ -293,7 +273,6 @@ async def refresh_progress(application: BranchServices) -> int:
         except TelegramError as exc:
             if "not modified" not in str(exc):
                 logger.info("could not update the progress of notice %s: %s", notice.id, exc)
-        shown.append((notice.id, fingerprint))
     if shown:
         async with application.database.session() as session:
             for notice_id, fingerprint in shown:

@@ -13,7 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.kit.buttons import ButtonData, NoticeId, OrgId
 from handlers.kit.flows import Form
 from handlers.kit.i18n import BLANK, N_, Html, Translator, escape, html_format, html_join
-from handlers.kit.ui import keyboard, paged, person_name
+from handlers.kit.ui import keyboard, paged_rows, person_name
 from handlers.labels import MEMBER_STATUS_LABELS, NOTICE_STATE_LABELS, ROLE_LABELS
 from rules import notices as rules
 from rules.vocabulary import MemberRole, MemberStatus, NoticeState
@@ -21,20 +21,14 @@ from storage import notices as store
 from storage.models import Notice, OutboxState, Person
 
 BUTTON_TEXT = 30  # characters of a notice shown on a button
-ONLY_FILES = N_(
-    "Only photos and documents can be attached to a notice. Please send a photo or a file, "
-    "or type the text."
-)
+ONLY_FILES = N_("Only photos and documents can be attached to a notice. Please send a photo or "
+                "a file, or type the text.")
 EMPTY = N_("The notice is empty. Please type its text (or send a photo or document) first.")
-TOO_LONG = N_(
-    "The notice is too long: at most {limit} characters of text. It was not changed; "
-    "please send a shorter text."
-)
+TOO_LONG = N_("The notice is too long: at most {limit} characters of text. It was not changed; "
+              "please send a shorter text.")
 TOO_MANY_FILES = N_("At most {n} attachments per notice.")
-CAPTION_TOO_LONG = N_(
-    "The text is longer than a caption may be ({limit} characters), so it will follow the "
-    "attachment as a separate message."
-)
+CAPTION_TOO_LONG = N_("The text is longer than a caption may be ({limit} characters), so it "
+                      "will follow the attachment as a separate message.")
 WITHDRAWN = N_("This notice was withdrawn.")
 NOBODY = N_("Nobody matches this audience. Please change it.")
 READ_TEXTS = {
@@ -109,8 +103,6 @@ class Schedule(ButtonData, prefix="nt:sch"):
 
 
 class Discard(ButtonData, prefix="nt:del"):
-    """Throw the draft away."""
-
     notice: NoticeId
 
 
@@ -133,8 +125,6 @@ class ShowNonReaders(ButtonData, prefix="nt:ur"):
 
 
 class RemindNonReaders(ButtonData, prefix="nt:rm"):
-    """Remind non-readers, once."""
-
     notice: NoticeId
 
 
@@ -188,21 +178,13 @@ def compose_text(t: Translator, form: NoticeForm) -> Html:
         last = form.files[-1]
         name = last.get("name") or (t("photo") if last["type"] == "photo" else t("document"))
         return t("📎 Attached: {name}. Send more, or press Next.", name=name)
-    if form.said == "too_long":
-        return t(TOO_LONG, limit=rules.MAX_NOTICE_TEXT)
-    if form.said == "too_many":
-        return t(TOO_MANY_FILES, n=rules.MAX_ATTACHMENTS)
-    if form.said == "only_files":
-        return t(ONLY_FILES)
-    if form.said == "empty":
-        return t(EMPTY)
+    refused = {"too_long": TOO_LONG, "too_many": TOO_MANY_FILES, "only_files": ONLY_FILES,
+               "empty": EMPTY}
+    if form.said in refused:
+        return t(refused[form.said], limit=rules.MAX_NOTICE_TEXT, n=rules.MAX_ATTACHMENTS)
     return t("📣 New notice. Type its text: bold, italics and links are kept. You may also "
              "send photos or documents (up to {n}). Press Next when it is complete.",
              n=rules.MAX_ATTACHMENTS)
-
-
-def compose_buttons(t: Translator) -> list[list[InlineKeyboardButton]]:
-    return [[ComposeDone().button(t("Next: audience ›"))]]
 
 
 def _mark(on: bool) -> str:
@@ -252,11 +234,9 @@ def picker(t: Translator, form: NoticeForm, choices: Sequence[tuple[int, str]]
     chosen = set(form.social if social else form.orgs)
     items = [(PickSocial(i) if social else PickParty(OrgId(i))).button(_mark(i in chosen) + label)
              for i, label in choices]
-    turn = SocialPage.prefix if social else PartyPage.prefix
-    markup = paged(t, items, form.page, (turn,), extra_rows=[back])
     prompt = (t("Choose social organizations (members of the branch covering each):") if social
               else t("Choose party organizations (each with everything below it):"))
-    return prompt, [list(row) for row in markup.inline_keyboard]
+    return prompt, paged_rows(t, items, form.page, SocialPage if social else PartyPage, [back])
 
 
 def preview_text(t: Translator, summary: Html, notice: Notice, count: int, parts: int,
@@ -287,10 +267,6 @@ def read_markup(t: Translator, notice_id: int) -> dict[str, Any]:
     """The 已阅 button under a notice (stored with each outbox row)."""
     button = MarkRead(NoticeId(notice_id)).button(t("📖 Mark as read (已阅)"))
     return keyboard([[button]]).to_dict()
-
-
-def read_confirmed(t: Translator, notice_id: int) -> InlineKeyboardMarkup:
-    return keyboard([[MarkRead(NoticeId(notice_id)).button(t("✅ Read, confirmed"))]])
 
 
 def local(tz: ZoneInfo, value: datetime | None) -> str:
@@ -368,16 +344,3 @@ def non_readers_text(t: Translator, notice: Notice, rows: Sequence[store.NonRead
         lines.append(t("… and more."))
     lines.append(t("📨 delivered · ⏳ queued · ⚠️ could not be delivered"))
     return html_join("\n", lines)
-
-
-def withdraw_question(t: Translator, notice: Notice) -> tuple[Html, InlineKeyboardMarkup]:
-    notice_id = NoticeId(notice.id)
-    return (t("Withdraw notice #{id}? Copies not sent yet are cancelled and those who received "
-              "it are told it was withdrawn.", id=notice.id),
-            keyboard([[Withdraw(notice_id).button(t("↩️ Yes, withdraw")),
-                       ShowProgress(notice_id).button(t("Keep it"))]]))
-
-
-def withdrawn_text(t: Translator, title: str) -> Html:
-    return t("↩️ The notice “{title}” was withdrawn by its sender. Please disregard it.",
-             title=title)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers.kit.actions import ANYONE, REGISTERED, Act, Action, Command, CommandArgs, Reply
 from handlers.kit.chat import current_actor, send
 from handlers.kit.i18n import N_, escape, translator
+from handlers.kit.ui import keyboard
 from handlers.menu import commands_for, main_keyboard, publish_commands_for
 from handlers.profile import views
 from handlers.profile.views import SetLanguage
@@ -25,7 +26,8 @@ async def show_profile(act: Act, _: CommandArgs) -> Reply:
 
 
 async def ask_language(act: Act, _: CommandArgs) -> Reply:
-    return Reply(escape(views.LANGUAGE_QUESTION), views.language_keyboard())
+    return Reply(escape(views.LANGUAGE_QUESTION), keyboard([[SetLanguage("zh").button("中文"),
+                                                             SetLanguage("en").button("English")]]))
 
 
 async def set_language(act: Act, press: SetLanguage) -> Reply:
@@ -39,7 +41,7 @@ async def set_language(act: Act, press: SetLanguage) -> Reply:
     act.after(lambda: publish_commands_for(application, actor))
     act.after(lambda: send(update, t("Done. The menu is below."),
                            reply_markup=main_keyboard(actor)))
-    return Reply(views.chosen_language(t, press.language))
+    return Reply(t("Language: English") if press.language == "en" else t("Language: Chinese"))
 
 
 ACTIONS = (

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from telegram import InlineKeyboardMarkup
-
 from handlers.kit.buttons import ButtonData
 from handlers.kit.i18n import BLANK, N_, Html, Translator, escape, html_join
-from handlers.kit.ui import fmt_date, keyboard
+from handlers.kit.ui import fmt_date
 from handlers.labels import MEMBER_STATUS_LABELS, MEMBERSHIP_STATE_LABELS, ROLE_LABELS
 from handlers.menu import MenuCommand
 from rules.vocabulary import MembershipState
@@ -30,10 +28,6 @@ ROLE_INTROS = {
 
 class SetLanguage(ButtonData, prefix="lang"):
     language: Literal["zh", "en"]
-
-
-def language_keyboard() -> InlineKeyboardMarkup:
-    return keyboard([[SetLanguage("zh").button("中文"), SetLanguage("en").button("English")]])
 
 
 def help_text(t: Translator, kind: str, commands: list[MenuCommand]) -> Html:
@@ -64,7 +58,3 @@ def profile_text(t: Translator, person: Person, membership: Membership) -> Html:
         lines += [escape(""),
                   t("You were appointed before registering; send /start to add your details.")]
     return html_join("\n", lines)
-
-
-def chosen_language(t: Translator, language: str) -> Html:
-    return t("Language: English") if language == "en" else t("Language: Chinese")
