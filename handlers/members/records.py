@@ -123,6 +123,25 @@ async def role_menu(act: Act, press: RoleMenu) -> Reply:
     return views.role_menu(act.t, m, roles)
 
 
+async def sitting_secretaries(act: Act, m: Membership) -> list[Membership]:
+    """The organization's secretaries other than `m`."""
+    members = await people.members_of(act.session, m.party_organization_id,
+                                      (MembershipState.ACTIVE,))
+    return [o for o in members if o.role is MemberRole.SECRETARY and o.id != m.id]
+
+
+async def appoint(act: Act, m: Membership, role: MemberRole) -> tuple[Actor, list[Actor]]:
+    """Appoint (a new secretary makes the sitting one a committee member): the appointee and
+    the others whose role changed, as actors, for their menus."""
+    previous = await sitting_secretaries(act, m) if role is MemberRole.SECRETARY else []
+    await people.appoint(act.session, m, role, actor_telegram_id=act.actor.telegram_id,
+                         now=act.now())
+    changed = [await people.load_actor(act.session, o.person.telegram_id,
+                                       admins=act.settings.admins, language=o.person.language)
+               for o in [m, *previous]]
+    return changed[0], changed[1:]
+
+
 async def set_role(act: Act, press: SetRole) -> Reply:
     """Appoint; everyone whose role changes gets a new menu and is told in their language."""
     m = await access_editable_member(act, press.membership)
@@ -131,18 +150,11 @@ async def set_role(act: Act, press: SetRole) -> Reply:
     act.check(can_appoint(act.actor, org_id, role))
     require_active(act, m)
     if m.role is not role:
-        previous: list[Membership] = []
-        if role is MemberRole.SECRETARY:  # the previous secretary joins the committee
-            current = await people.members_of(act.session, org_id, (MembershipState.ACTIVE,))
-            previous = [o for o in current if o.role is MemberRole.SECRETARY and o.id != m.id]
-        await people.appoint(act.session, m, role, actor_telegram_id=act.actor.telegram_id,
-                             now=act.now())
+        appointee, previous = await appoint(act, m, role)
         logger.info("user %s set role of membership %s to %s", pseudonym(act.actor.telegram_id),
                     m.id, role.value)
-        for member in [*previous, m]:
-            tell_role(act, await people.load_actor(
-                act.session, member.person.telegram_id, admins=act.settings.admins,
-                language=member.person.language), m.party_organization.name)
+        for member in [*previous, appointee]:
+            tell_role(act, member, m.party_organization.name)
     return card(act, m, act.t("Role changed: {role}.", role=act.t(ROLE_LABELS[role])))
 
 

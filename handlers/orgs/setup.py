@@ -6,7 +6,7 @@ are refused once it is over."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -34,21 +34,7 @@ from handlers.kit.pseudonyms import pseudonym
 from handlers.menu import TEXT_INPUT
 from handlers.orgs import views
 from handlers.orgs.browse import card, social_list
-from handlers.orgs.views import (
-    STEP_BUTTONS,
-    TREE_ERRORS,
-    ChooseKind,
-    ChooseType,
-    CoverPage,
-    NewGroup,
-    NewPartyOrg,
-    NewSocialOrg,
-    ParentPage,
-    PickCover,
-    PickParent,
-    Rows,
-    SetTermStart,
-)
+from handlers.orgs.views import TREE_ERRORS, Rows
 from rules.permissions import can_edit_tree
 from rules.tree import GROUP_KINDS
 from rules.validation import MAX_GROUP_NAME, MAX_ORG_NAME, Invalid, check_term_start, clean_text
@@ -63,10 +49,8 @@ NAME_PROMPTS = {
     "social": N_("New social organization. Type its registered name (at most {limit} "
                  "characters)."),
 }
-TAKEN: dict[str, tuple[str, Callable[[Any, str], Awaitable[object | None]]]] = {
-    "party": ("duplicate_party_org", org_store.party_org_by_name),
-    "social": ("duplicate_social_org", org_store.social_org_by_name),
-}
+TAKEN = {"party": "duplicate_party_org", "social": "duplicate_social_org",
+         "group": "duplicate_group"}
 
 
 class SetupForm(Form):
@@ -97,22 +81,16 @@ async def guard(act: Act, form: SetupForm) -> None:
 # --- entries ------------------------------------------------------------------------------
 
 
-async def start_party(act: Act, _: NewPartyOrg) -> SetupForm:
-    return SetupForm(what="party")
+async def start_new(act: Act, press: views.NewPartyOrg | views.NewSocialOrg) -> SetupForm:
+    return SetupForm(what="party" if isinstance(press, views.NewPartyOrg) else "social")
 
 
-async def start_social(act: Act, _: NewSocialOrg) -> SetupForm:
-    return SetupForm(what="social")
-
-
-async def start_term(act: Act, press: SetTermStart) -> SetupForm:
-    await access_tree_org(act, press.org)
-    return SetupForm(what="term", org=press.org)
-
-
-async def start_group(act: Act, press: NewGroup) -> SetupForm:
-    """Party groups only inside a branch."""
-    if (await access_tree_org(act, press.org)).kind not in GROUP_KINDS:
+async def start_for_org(act: Act, press: views.SetTermStart | views.NewGroup) -> SetupForm:
+    """A term start, or a party group (only inside a branch)."""
+    org = await access_tree_org(act, press.org)
+    if isinstance(press, views.SetTermStart):
+        return SetupForm(what="term", org=press.org)
+    if org.kind not in GROUP_KINDS:
         raise Refused(TREE_ERRORS["groups_only_in_branches"])
     return SetupForm(what="group", org=press.org)
 
@@ -124,14 +102,24 @@ async def ask_name(act: Act, form: SetupForm) -> Html:
     return act.t(NAME_PROMPTS[form.what], limit=MAX_ORG_NAME)
 
 
+async def taken(act: Act, form: SetupForm, name: str) -> bool:
+    if form.what == "party":
+        return await org_store.party_org_by_name(act.session, name) is not None
+    if form.what == "social":
+        return await org_store.social_org_by_name(act.session, name) is not None
+    assert form.org is not None
+    return any(g.name == name for g in await org_store.groups_of(act.session, form.org))
+
+
 async def read_name(act: Act, form: SetupForm, text: str) -> Any:
-    """Valid, and not the name of another organization of the same sort."""
-    name = clean_text(text, max_length=MAX_ORG_NAME)
+    """Valid, and not the name of another organization of the same sort (or another group
+    of the organization)."""
+    limit = MAX_GROUP_NAME if form.what == "group" else MAX_ORG_NAME
+    name = clean_text(text, max_length=limit)
     if isinstance(name, Invalid):
         return name
-    code, taken = TAKEN[form.what]
-    if await taken(act.session, name) is not None:
-        return Problem(TREE_ERRORS[code], name=name)
+    if await taken(act, form, name):
+        return Problem(TREE_ERRORS[TAKEN[form.what]], name=name)
     return name
 
 
@@ -140,45 +128,39 @@ async def remind(act: Act, form: SetupForm, message: Message) -> Problem:
     return Problem(REMIND)
 
 
-async def render_kind(act: Act, form: SetupForm) -> tuple[Html, Rows]:
+async def render_sort(act: Act, form: SetupForm) -> tuple[Html, Rows]:
+    """The kind of a party organization, or the type of a social one."""
     assert form.name is not None
-    return views.kind_step(act.t, form.name)
+    return (views.kind_step if form.what == "party" else views.type_step)(act.t, form.name)
 
 
-async def choose_kind(act: Act, form: SetupForm, press: ChooseKind) -> Next:
-    return Next({"kind": press.kind, "page": 0}, stay=form.kind is not None)
-
-
-async def render_parent(act: Act, form: SetupForm) -> tuple[Html, Rows]:
-    assert form.name is not None and form.kind is not None
-    rows = await org_store.party_tree(act.session)
-    return views.parent_step(act.t, form.name, form.kind, rows, form.page)
-
-
-async def pick_parent(act: Act, form: SetupForm, press: PickParent) -> Next:
-    return Next({"parent": press.parent})
-
-
-async def render_type(act: Act, form: SetupForm) -> tuple[Html, Rows]:
-    assert form.name is not None
-    return views.type_step(act.t, form.name)
-
-
-async def choose_type(act: Act, form: SetupForm, press: ChooseType) -> Next:
+async def choose_sort(act: Act, form: SetupForm, press: views.ChooseKind | views.ChooseType
+                      ) -> Next:
+    """Pressed again from the next step, it changes and the next step stays."""
+    if isinstance(press, views.ChooseKind):
+        return Next({"kind": press.kind, "page": 0}, stay=form.kind is not None)
     return Next({"type": press.type, "page": 0}, stay=form.type is not None)
 
 
-async def render_cover(act: Act, form: SetupForm) -> tuple[Html, Rows]:
-    assert form.name is not None and form.type is not None
+async def render_place(act: Act, form: SetupForm) -> tuple[Html, Rows]:
+    """The parent of a party organization, or who covers a social one."""
+    assert form.name is not None
     rows = await org_store.party_tree(act.session)
+    if form.kind is not None:
+        return views.parent_step(act.t, form.name, form.kind, rows, form.page)
+    assert form.type is not None
     return views.cover_step(act.t, form.name, form.type, rows, form.page)
 
 
-async def pick_cover(act: Act, form: SetupForm, press: PickCover) -> Next:
+async def pick_place(act: Act, form: SetupForm, press: views.PickParent | views.PickCover
+                     ) -> Next:
+    if isinstance(press, views.PickParent):
+        return Next({"parent": press.parent})
     return Next({"cover": press.party})
 
 
-async def turn_page(act: Act, form: SetupForm, press: ParentPage | CoverPage) -> Next:
+async def turn_page(act: Act, form: SetupForm, press: views.ParentPage | views.CoverPage
+                    ) -> Next:
     return Next({"page": press.page}, stay=True)
 
 
@@ -200,17 +182,6 @@ async def ask_group(act: Act, form: SetupForm) -> Html:
     org = await access_tree_org(act, form.org)
     return act.t("Type the name of the new party group in {org} (at most {limit} characters).",
                  org=org.name, limit=MAX_GROUP_NAME)
-
-
-async def read_group(act: Act, form: SetupForm, text: str) -> Any:
-    """Valid, and not the name of another group of the organization."""
-    assert form.org is not None
-    name = clean_text(text, max_length=MAX_GROUP_NAME)
-    if isinstance(name, Invalid):
-        return name
-    if any(g.name == name for g in await org_store.groups_of(act.session, form.org)):
-        return Problem(TREE_ERRORS["duplicate_group"], name=name)
-    return name
 
 
 # --- saving -------------------------------------------------------------------------------
@@ -278,27 +249,29 @@ ORG_SETUP = Flow(
     name="org_setup",
     prefix="org",
     form=SetupForm,
-    entry=(Entry(NewPartyOrg, ADMINS, start_party), Entry(NewSocialOrg, ADMINS, start_social),
-           Entry(SetTermStart, ADMINS, start_term), Entry(NewGroup, ADMINS, start_group)),
+    entry=(Entry(views.NewPartyOrg, ADMINS, start_new),
+           Entry(views.NewSocialOrg, ADMINS, start_new),
+           Entry(views.SetTermStart, ADMINS, start_for_org),
+           Entry(views.NewGroup, ADMINS, start_for_org)),
     guard=guard,
     back=False,
     steps=(
         Text(key="name", ask=ask_name, read=read_name, when=adding("party", "social")),
-        Custom(key="kind", render=render_kind, presses=((ChooseKind, choose_kind),),
+        Custom(key="kind", render=render_sort, presses=((views.ChooseKind, choose_sort),),
                messages=BUTTONS_ONLY, when=adding("party")),
-        Custom(key="parent", render=render_parent, when=adding("party"), messages=BUTTONS_ONLY,
-               presses=((PickParent, pick_parent), (ParentPage, turn_page),
-                        (ChooseKind, choose_kind))),
-        Custom(key="type", render=render_type, presses=((ChooseType, choose_type),),
+        Custom(key="parent", render=render_place, when=adding("party"), messages=BUTTONS_ONLY,
+               presses=((views.PickParent, pick_place), (views.ParentPage, turn_page),
+                        (views.ChooseKind, choose_sort))),
+        Custom(key="type", render=render_sort, presses=((views.ChooseType, choose_sort),),
                messages=BUTTONS_ONLY, when=adding("social")),
-        Custom(key="cover", render=render_cover, when=adding("social"), messages=BUTTONS_ONLY,
-               presses=((PickCover, pick_cover), (CoverPage, turn_page),
-                        (ChooseType, choose_type))),
+        Custom(key="cover", render=render_place, when=adding("social"), messages=BUTTONS_ONLY,
+               presses=((views.PickCover, pick_place), (views.CoverPage, turn_page),
+                        (views.ChooseType, choose_sort))),
         Day(key="term", ask=ask_term, prefer="past", check=term_problem, quick=False,
             when=adding("term")),
-        Text(key="group", ask=ask_group, read=read_group, when=adding("group")),
+        Text(key="group", ask=ask_group, read=read_name, when=adding("group")),
         Finish(key="save", finish=save),
     ),
 )
 # Outside their step a step's buttons are stale (and refused to anyone but admins).
-STEP_OVER = tuple(Action(family, ADMINS, step_over) for family in STEP_BUTTONS)
+STEP_OVER = tuple(Action(family, ADMINS, step_over) for family in views.STEP_BUTTONS)
