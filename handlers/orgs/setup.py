@@ -44,10 +44,13 @@ from storage import orgs as org_store
 logger = logging.getLogger(__name__)
 
 REMIND = N_("Please choose with the buttons above, or /cancel.")
-NAME_PROMPTS = {
+PROMPTS = {
     "party": N_("New party organization. Type its full name (at most {limit} characters)."),
     "social": N_("New social organization. Type its registered name (at most {limit} "
                  "characters)."),
+    "term": N_("When was the committee of {org} elected (the start of its term)? Type the "
+               "date as you would say it, for example 1 Mar 2024 or 2024-03-01."),
+    "group": N_("Type the name of the new party group in {org} (at most {limit} characters)."),
 }
 TAKEN = {"party": "duplicate_party_org", "social": "duplicate_social_org",
          "group": "duplicate_group"}
@@ -98,8 +101,14 @@ async def start_for_org(act: Act, press: views.SetTermStart | views.NewGroup) ->
 # --- steps --------------------------------------------------------------------------------
 
 
-async def ask_name(act: Act, form: SetupForm) -> Html:
-    return act.t(NAME_PROMPTS[form.what], limit=MAX_ORG_NAME)
+def name_limit(form: SetupForm) -> int:
+    return MAX_GROUP_NAME if form.what == "group" else MAX_ORG_NAME
+
+
+async def ask(act: Act, form: SetupForm) -> Html:
+    """The name of what is added, or the term start (of the organization it belongs to)."""
+    org = await access_tree_org(act, form.org) if form.org is not None else None
+    return act.t(PROMPTS[form.what], org=org.name if org else "", limit=name_limit(form))
 
 
 async def taken(act: Act, form: SetupForm, name: str) -> bool:
@@ -114,8 +123,7 @@ async def taken(act: Act, form: SetupForm, name: str) -> bool:
 async def read_name(act: Act, form: SetupForm, text: str) -> Any:
     """Valid, and not the name of another organization of the same sort (or another group
     of the organization)."""
-    limit = MAX_GROUP_NAME if form.what == "group" else MAX_ORG_NAME
-    name = clean_text(text, max_length=limit)
+    name = clean_text(text, max_length=name_limit(form))
     if isinstance(name, Invalid):
         return name
     if await taken(act, form, name):
@@ -164,24 +172,9 @@ async def turn_page(act: Act, form: SetupForm, press: views.ParentPage | views.C
     return Next({"page": press.page}, stay=True)
 
 
-async def ask_term(act: Act, form: SetupForm) -> Html:
-    assert form.org is not None
-    org = await access_tree_org(act, form.org)
-    return act.t("When was the committee of {org} elected (the start of its term)? Type the "
-                 "date as you would say it, for example 1 Mar 2024 or 2024-03-01.",
-                 org=org.name)
-
-
 def term_problem(t: Translator, value: date, now: datetime) -> Html | None:
     checked = check_term_start(value, now.date())
     return invalid_text(t, checked) if isinstance(checked, Invalid) else None
-
-
-async def ask_group(act: Act, form: SetupForm) -> Html:
-    assert form.org is not None
-    org = await access_tree_org(act, form.org)
-    return act.t("Type the name of the new party group in {org} (at most {limit} characters).",
-                 org=org.name, limit=MAX_GROUP_NAME)
 
 
 # --- saving -------------------------------------------------------------------------------
@@ -208,23 +201,20 @@ async def save_social(act: Act, form: SetupForm) -> Reply:
     return await social_list(act, 0, act.t("✅ Created."))
 
 
-async def save_term(act: Act, form: SetupForm) -> Reply:
+async def save_in_org(act: Act, form: SetupForm) -> Reply:
+    """The organization's term start, or its new party group."""
     assert form.org is not None
-    org = await access_tree_org(act, form.org)
-    await org_store.set_term(act.session, org, started_on=form.term, years=org.term_years,
-                             actor_telegram_id=act.actor.telegram_id)
-    return await card(act, org, act.t("✅ Term start saved."))
-
-
-async def save_group(act: Act, form: SetupForm) -> Reply:
-    assert form.org is not None and form.group is not None
-    org = await access_tree_org(act, form.org)
-    await org_store.create_group(act.session, org=org, name=form.group,
-                                 actor_telegram_id=act.actor.telegram_id)
+    org, by = await access_tree_org(act, form.org), act.actor.telegram_id
+    if form.what == "term":
+        await org_store.set_term(act.session, org, started_on=form.term, years=org.term_years,
+                                 actor_telegram_id=by)
+        return await card(act, org, act.t("✅ Term start saved."))
+    assert form.group is not None
+    await org_store.create_group(act.session, org=org, name=form.group, actor_telegram_id=by)
     return await card(act, org, act.t("✅ Party group created."))
 
 
-SAVES = {"party": save_party, "social": save_social, "term": save_term, "group": save_group}
+SAVES = {"party": save_party, "social": save_social, "term": save_in_org, "group": save_in_org}
 # A name taken meanwhile (by another admin) is asked again; the other answers are kept.
 RETYPE = {"duplicate_party_org": "name", "duplicate_social_org": "name",
           "duplicate_group": "group"}
@@ -256,7 +246,7 @@ ORG_SETUP = Flow(
     guard=guard,
     back=False,
     steps=(
-        Text(key="name", ask=ask_name, read=read_name, when=adding("party", "social")),
+        Text(key="name", ask=ask, read=read_name, when=adding("party", "social")),
         Custom(key="kind", render=render_sort, presses=((views.ChooseKind, choose_sort),),
                messages=BUTTONS_ONLY, when=adding("party")),
         Custom(key="parent", render=render_place, when=adding("party"), messages=BUTTONS_ONLY,
@@ -267,9 +257,9 @@ ORG_SETUP = Flow(
         Custom(key="cover", render=render_place, when=adding("social"), messages=BUTTONS_ONLY,
                presses=((views.PickCover, pick_place), (views.CoverPage, turn_page),
                         (views.ChooseType, choose_sort))),
-        Day(key="term", ask=ask_term, prefer="past", check=term_problem, quick=False,
+        Day(key="term", ask=ask, prefer="past", check=term_problem, quick=False,
             when=adding("term")),
-        Text(key="group", ask=ask_group, read=read_name, when=adding("group")),
+        Text(key="group", ask=ask, read=read_name, when=adding("group")),
         Finish(key="save", finish=save),
     ),
 )
