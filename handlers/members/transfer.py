@@ -42,14 +42,12 @@ async def ask_destination(act: Act, form: TransferForm) -> tuple[Html, Rows]:
         [SkipDestination(form.membership).button(t("Skip"))]]
 
 
-def same_member(form: TransferForm, pressed: int) -> None:
-    if pressed != form.membership:  # a button of another transfer
+async def pressed(act: Act, form: TransferForm, press: SkipDestination | ConfirmTransfer
+                  ) -> Next:
+    """Skip the destination, or confirm; a button of another transfer is stale."""
+    if press.membership != form.membership:
         raise Refused(STALE_BUTTON)
-
-
-async def skip(act: Act, form: TransferForm, press: SkipDestination) -> Next:
-    same_member(form, press.membership)
-    return Next({"to": None})
+    return Next({"to": None} if isinstance(press, SkipDestination) else {"confirmed": True})
 
 
 async def read_destination(act: Act, form: TransferForm, message: Message) -> Next | Invalid:
@@ -64,11 +62,6 @@ async def ask_confirmation(act: Act, form: TransferForm) -> tuple[Html, Rows]:
         t("Transferred to: {to}", to=form.to or t("not given")),
     ])
     return text, [[ConfirmTransfer(form.membership).button(t("✅ Transfer out"))]]
-
-
-async def confirm(act: Act, form: TransferForm, press: ConfirmTransfer) -> Next:
-    same_member(form, press.membership)
-    return Next({"confirmed": True})
 
 
 async def transfer(act: Act, form: TransferForm) -> Reply:
@@ -109,9 +102,9 @@ TRANSFER = Flow(
     guard=guard,
     back=False,
     steps=(
-        Custom(key="to", render=ask_destination, presses=((SkipDestination, skip),),
+        Custom(key="to", render=ask_destination, presses=((SkipDestination, pressed),),
                messages=((TEXT_INPUT, read_destination),)),
-        Custom(key="confirm", render=ask_confirmation, presses=((ConfirmTransfer, confirm),)),
+        Custom(key="confirm", render=ask_confirmation, presses=((ConfirmTransfer, pressed),)),
         Finish(key="save", finish=transfer),
     ),
 )
