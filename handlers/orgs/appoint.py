@@ -46,7 +46,6 @@ async def appointable(act: Act, membership_id: MembershipId,
 
 
 async def choose_appointee(act: Act, press: views.ChooseAppointee) -> Reply:
-    """The roles for the chosen member."""
     return views.roles_for(act.t, await appointable(act, press.membership, None))
 
 

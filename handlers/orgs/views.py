@@ -341,14 +341,16 @@ def cover_list(t: Translator, org: PartyOrganization, socials: Sequence[SocialOr
                  paged(t, items, page, lambda to: CoverList(org_id, to), [back]))
 
 
+def ask_first(t: Translator, text: Html, yes: InlineKeyboardButton, org_id: int) -> Reply:
+    """A question before a change: Yes, or No back to the organization's card."""
+    return Reply(text, keyboard([[yes], [ShowCard(OrgId(org_id)).button(t("No"))]]))
+
+
 def move_cover(t: Translator, org: PartyOrganization, social: SocialOrganization,
                current: PartyOrganization) -> Reply:
-    org_id = OrgId(org.id)
-    return Reply(t("{social} is covered by {current} now. Move it to {org}?",
-                   social=social.name, current=current.name, org=org.name), keyboard([
-        [ConfirmCover(org_id, social.id).button(t("Yes, move it"))],
-        [ShowCard(org_id).button(t("No"))],
-    ]))
+    return ask_first(t, t("{social} is covered by {current} now. Move it to {org}?",
+                          social=social.name, current=current.name, org=org.name),
+                     ConfirmCover(OrgId(org.id), social.id).button(t("Yes, move it")), org.id)
 
 
 def appointees(t: Translator, org: PartyOrganization, members: Sequence[Membership],
@@ -367,7 +369,6 @@ def appointees(t: Translator, org: PartyOrganization, members: Sequence[Membersh
 
 
 def roles_for(t: Translator, m: Membership) -> Reply:
-    """The roles to appoint a member to."""
     mid = MembershipId(m.id)
     text = html_join("\n", [
         t("Appoint {name} in {org} as:", name=person_name(t, m.person),
@@ -383,16 +384,11 @@ def replace_secretary(t: Translator, m: Membership, sitting: Sequence[Membership
                       role: MemberRole) -> Reply:
     """Ask before a new secretary demotes the sitting one."""
     current = ", ".join(person_name(t, s.person) for s in sitting)
-    return Reply(
-        t("{current} is the secretary of {org}. Appoint {name} instead? "
-          "{current} will become a committee member.", current=current,
-          org=m.party_organization.name, name=person_name(t, m.person)),
-        keyboard([
-            [ConfirmAppointment(MembershipId(m.id), role).button(
-                t("Yes, replace the secretary"))],
-            [ShowCard(OrgId(m.party_organization_id)).button(t("No"))],
-        ]))
-
+    return ask_first(t, t("{current} is the secretary of {org}. Appoint {name} instead? "
+                          "{current} will become a committee member.", current=current,
+                          org=m.party_organization.name, name=person_name(t, m.person)),
+                     ConfirmAppointment(MembershipId(m.id), role).button(
+                         t("Yes, replace the secretary")), m.party_organization_id)
 
 
 def appointed_text(t: Translator, role: MemberRole, org: str) -> Html:

@@ -11,7 +11,6 @@ from storage import reminders as store
 
 
 async def show_settings(act: Act, _: CommandArgs) -> Reply:
-    """/settings: the person's reminder switches."""
     person = await people.person_by_telegram_id(act.session, act.actor.telegram_id)
     if person is None:
         return Reply(act.t(NOT_REGISTERED), new=True)
