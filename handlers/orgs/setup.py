@@ -215,17 +215,16 @@ async def save_in_org(act: Act, form: SetupForm) -> Reply:
 
 
 SAVES = {"party": save_party, "social": save_social, "term": save_in_org, "group": save_in_org}
-# A name taken meanwhile (by another admin) is asked again; the other answers are kept.
-RETYPE = {"duplicate_party_org": "name", "duplicate_social_org": "name",
-          "duplicate_group": "group"}
 
 
 async def save(act: Act, form: SetupForm) -> Reply:
+    """A name taken meanwhile (by another admin) is asked again; the other answers are kept."""
     try:
         return await SAVES[form.what](act, form)
     except org_store.TreeError as exc:
-        if exc.code in RETYPE:
-            raise GoBack(RETYPE[exc.code], TREE_ERRORS[exc.code], name=exc.name) from None
+        if exc.code == TAKEN.get(form.what):
+            step = "group" if form.what == "group" else "name"
+            raise GoBack(step, TREE_ERRORS[exc.code], name=exc.name) from None
         raise Refused(TREE_ERRORS.get(exc.code, STALE_BUTTON), name=exc.name) from None
 
 

@@ -11,7 +11,6 @@ from telegram import InlineKeyboardButton
 from handlers.invites import ShowInvite
 from handlers.kit.actions import Reply
 from handlers.kit.buttons import ButtonData, MembershipId, OrgId
-from handlers.kit.chat import STALE_BUTTON
 from handlers.kit.i18n import BLANK, N_, Html, Translator, escape, html_format, html_join
 from handlers.kit.steps import Rows
 from handlers.kit.ui import PAGE_SIZE, fmt_date, keyboard, page_row, paged, paged_rows, person_name
@@ -25,19 +24,16 @@ from storage.orgs import TreeRow
 
 APPOINTABLE_ROLES = (MemberRole.SECRETARY, MemberRole.DEPUTY_SECRETARY, MemberRole.COMMITTEE_MEMBER)
 NOT_ACTIVE = N_("{name} is no longer an active member.")
+# What storage's TreeError codes say (any other: the button is stale).
 TREE_ERRORS = {
-    "duplicate_party_org": N_(
-        "A party organization named {name} already exists. Please type another name."
-    ),
-    "duplicate_social_org": N_(
-        "A social organization named {name} already exists. Please type another name."
-    ),
+    "duplicate_party_org": N_("A party organization named {name} already exists. "
+                              "Please type another name."),
+    "duplicate_social_org": N_("A social organization named {name} already exists. "
+                               "Please type another name."),
     "duplicate_group": N_("This organization already has a party group named {name}. "
                           "Please type another name."),
     "bad_parent_kind": N_("{name} cannot be the parent of this kind of organization."),
     "groups_only_in_branches": N_("Party groups are formed only inside a branch or joint branch."),
-    "unknown_parent": STALE_BUTTON,
-    "bad_term_years": STALE_BUTTON,
 }
 
 
