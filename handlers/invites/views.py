@@ -55,7 +55,6 @@ def invite_link(bot_username: str, code: str) -> str:
 
 
 def qr_png(data: str) -> bytes:
-    """A QR code of data as PNG bytes."""
     image = qrcode.make(data, box_size=8, border=4)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")

@@ -5,22 +5,10 @@ from __future__ import annotations
 
 from handlers.kit.actions import LEADERS, Action, Command
 from handlers.kit.i18n import N_
-from handlers.members import records
+from handlers.members import records, views
 from handlers.members.pending import list_pending
 from handlers.members.transfer import TRANSFER, old_confirmation
-from handlers.members.views import (
-    ConfirmTransfer,
-    GroupMenu,
-    MemberCard,
-    MemberList,
-    MembersPage,
-    RoleMenu,
-    SetGroup,
-    SetRole,
-    SetStatus,
-    StatusMenu,
-    Transferred,
-)
+from handlers.members.views import MemberList
 
 __all__ = ["ACTIONS", "FLOWS", "MemberList"]
 
@@ -29,17 +17,17 @@ ACTIONS = (
                    description=N_("Registrations waiting for approval")), LEADERS, list_pending),
     Action(Command("members", label=N_("👥 Members"), description=N_("Branch members")), LEADERS,
            records.members_menu),
-    Action(MembersPage, LEADERS, records.turn_page),
-    Action(MemberList, LEADERS, records.show_list),
-    Action(Transferred, LEADERS, records.show_transferred),
-    Action(MemberCard, LEADERS, records.show_card),
-    Action(StatusMenu, LEADERS, records.status_menu),
-    Action(SetStatus, LEADERS, records.set_status),
-    Action(RoleMenu, LEADERS, records.role_menu),
-    Action(SetRole, LEADERS, records.set_role),
-    Action(GroupMenu, LEADERS, records.group_menu),
-    Action(SetGroup, LEADERS, records.set_group),
+    Action(views.MembersPage, LEADERS, records.turn_page),
+    Action(views.MemberList, LEADERS, records.show_list),
+    Action(views.Transferred, LEADERS, records.show_list),
+    Action(views.MemberCard, LEADERS, records.show_card),
+    Action(views.StatusMenu, LEADERS, records.status_menu),
+    Action(views.SetStatus, LEADERS, records.set_status),
+    Action(views.RoleMenu, LEADERS, records.role_menu),
+    Action(views.SetRole, LEADERS, records.set_role),
+    Action(views.GroupMenu, LEADERS, records.group_menu),
+    Action(views.SetGroup, LEADERS, records.set_group),
     # The transfer's confirmation outside its flow (pressed twice, after Cancel).
-    Action(ConfirmTransfer, LEADERS, old_confirmation),
+    Action(views.ConfirmTransfer, LEADERS, old_confirmation),
 )
 FLOWS = (TRANSFER,)

@@ -3,27 +3,19 @@ approve and reject buttons (the decisions are the registration feature's)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from telegram import Update
+from functools import partial
 
 from handlers.kit.actions import Act, CommandArgs, Reply
-from handlers.kit.chat import ReplyMarkup, send
-from handlers.kit.i18n import Html
+from handlers.kit.chat import send
 from handlers.members.views import MAX_PENDING_SHOWN
 from handlers.registration import approval_keyboard, approval_text
 from rules.permissions import can_see_phone
 from storage import people
 
 
-def sending(update: Update, text: Html, markup: ReplyMarkup | None = None
-            ) -> Callable[[], Awaitable[object]]:
-    return lambda: send(update, text, reply_markup=markup)
-
-
 async def list_pending(act: Act, _: CommandArgs) -> Reply:
     """The count first, then one message per registration (at most MAX_PENDING_SHOWN)."""
-    t, actor = act.t, act.actor
+    t, actor, update = act.t, act.actor, act.update
     scope = None if actor.is_admin else set(actor.managed_org_ids)
     waiting = await people.pending_registrations(act.session, scope, limit=MAX_PENDING_SHOWN + 1)
     if not waiting:
@@ -31,10 +23,10 @@ async def list_pending(act: Act, _: CommandArgs) -> Reply:
     shown = waiting[:MAX_PENDING_SHOWN]
     for membership in shown:
         visible = can_see_phone(actor, membership.party_organization_id, membership.person_id)
-        act.after(sending(act.update, approval_text(t, membership, show_phone=visible),
-                          approval_keyboard(t, membership.id)))
+        act.after(partial(send, update, approval_text(t, membership, show_phone=visible),
+                          reply_markup=approval_keyboard(t, membership.id)))
     if len(waiting) > len(shown):
-        act.after(sending(act.update, t("There are more. Decide these, then send /pending "
-                                        "again.")))
+        act.after(partial(send, update, t("There are more. Decide these, then send /pending "
+                                          "again.")))
     return Reply(t.plural("{n} registration is waiting for approval:",
                           "{n} registrations are waiting for approval:", len(shown)))

@@ -12,25 +12,10 @@ from handlers.kit.buttons import MembershipId, OrgId
 from handlers.kit.chat import STALE_BUTTON, Refused, deliver
 from handlers.kit.i18n import Html, translator
 from handlers.kit.pseudonyms import pseudonym
+from handlers.kit.ui import person_name
 from handlers.labels import MEMBER_STATUS_LABELS, ROLE_LABELS
 from handlers.members import views
-from handlers.members.views import (
-    NOT_ACTIVE,
-    NOTHING,
-    PICK,
-    ROLE_CHOICES,
-    GroupMenu,
-    MemberCard,
-    MemberList,
-    MembersPage,
-    RoleMenu,
-    SetGroup,
-    SetRole,
-    SetStatus,
-    StatusMenu,
-    Transferred,
-    display_name,
-)
+from handlers.members.views import NOT_ACTIVE
 from handlers.menu import main_keyboard, publish_commands_for
 from handlers.pickers import Picker
 from rules.permissions import Actor, can_appoint
@@ -41,17 +26,17 @@ from storage.models import Membership
 
 logger = logging.getLogger(__name__)
 
-PICKER = Picker(PICK, pick=lambda org: MemberList(org, 0), page=MembersPage,
+PICKER = Picker(views.PICK, pick=lambda org: views.MemberList(org, 0), page=views.MembersPage,
                 member_kinds_only=False)
 
 
 async def members_menu(act: Act, _: CommandArgs) -> Reply | None:
     """/members: the list of the leader's branch, or a choice of organizations first."""
-    return await PICKER.open(act, nothing=NOTHING,
+    return await PICKER.open(act, nothing=views.NOTHING,
                              on_one=lambda org: member_list(act, org, 0, gone=False))
 
 
-async def turn_page(act: Act, press: MembersPage) -> Reply:
+async def turn_page(act: Act, press: views.MembersPage) -> Reply:
     return await PICKER.turn(act, press.page)
 
 
@@ -64,13 +49,10 @@ async def member_list(act: Act, org_id: OrgId, page: int, *, gone: bool) -> Repl
                              gone=gone, many_orgs=many)
 
 
-async def show_list(act: Act, press: MemberList) -> Reply:
-    return await member_list(act, press.org, press.page, gone=False)
-
-
-async def show_transferred(act: Act, press: Transferred) -> Reply:
-    """Members who left: their records stay."""
-    return await member_list(act, press.org, press.page, gone=True)
+async def show_list(act: Act, press: views.MemberList | views.Transferred) -> Reply:
+    """Active members, or those who left (their records stay)."""
+    return await member_list(act, press.org, press.page,
+                             gone=isinstance(press, views.Transferred))
 
 
 def card(act: Act, m: Membership, note: Html | None = None) -> Reply:
@@ -81,13 +63,13 @@ def card(act: Act, m: Membership, note: Html | None = None) -> Reply:
                       note=note)
 
 
-async def show_card(act: Act, press: MemberCard) -> Reply:
+async def show_card(act: Act, press: views.MemberCard) -> Reply:
     return card(act, await access_member(act, press.membership))
 
 
 def require_active(act: Act, m: Membership) -> None:
     if m.state is not MembershipState.ACTIVE:
-        raise Refused(NOT_ACTIVE, name=display_name(act.t, m))
+        raise Refused(NOT_ACTIVE, name=person_name(act.t, m.person))
 
 
 async def active_member(act: Act, membership_id: MembershipId) -> Membership:
@@ -97,12 +79,12 @@ async def active_member(act: Act, membership_id: MembershipId) -> Membership:
     return m
 
 
-async def status_menu(act: Act, press: StatusMenu) -> Reply:
+async def status_menu(act: Act, press: views.StatusMenu) -> Reply:
     """Full / probationary / activist."""
     return views.status_menu(act.t, await active_member(act, press.membership))
 
 
-async def set_status(act: Act, press: SetStatus) -> Reply:
+async def set_status(act: Act, press: views.SetStatus) -> Reply:
     m = await active_member(act, press.membership)
     if m.status is not press.status:
         await people.update_member(act.session, m, actor_telegram_id=act.actor.telegram_id,
@@ -113,17 +95,36 @@ async def set_status(act: Act, press: SetStatus) -> Reply:
     return card(act, m, t("Status changed: {status}.", status=t(MEMBER_STATUS_LABELS[m.status])))
 
 
-async def role_menu(act: Act, press: RoleMenu) -> Reply:
+async def role_menu(act: Act, press: views.RoleMenu) -> Reply:
     """The roles this actor may give (secretaries and deputies are appointed from above)."""
     m = await access_editable_member(act, press.membership)
     org_id = m.party_organization_id
     act.check(can_appoint(act.actor, org_id, m.role))
     require_active(act, m)
-    roles = [role for role in ROLE_CHOICES if can_appoint(act.actor, org_id, role)]
+    roles = [role for role in views.ROLE_CHOICES if can_appoint(act.actor, org_id, role)]
     return views.role_menu(act.t, m, roles)
 
 
-async def set_role(act: Act, press: SetRole) -> Reply:
+async def sitting_secretaries(act: Act, m: Membership) -> list[Membership]:
+    """The organization's secretaries other than `m`."""
+    members = await people.members_of(act.session, m.party_organization_id,
+                                      (MembershipState.ACTIVE,))
+    return [o for o in members if o.role is MemberRole.SECRETARY and o.id != m.id]
+
+
+async def appoint(act: Act, m: Membership, role: MemberRole) -> tuple[Actor, list[Actor]]:
+    """Appoint (a new secretary makes the sitting one a committee member): the appointee and
+    the others whose role changed, as actors, for their menus."""
+    previous = await sitting_secretaries(act, m) if role is MemberRole.SECRETARY else []
+    await people.appoint(act.session, m, role, actor_telegram_id=act.actor.telegram_id,
+                         now=act.now())
+    changed = [await people.load_actor(act.session, o.person.telegram_id,
+                                       admins=act.settings.admins, language=o.person.language)
+               for o in [m, *previous]]
+    return changed[0], changed[1:]
+
+
+async def set_role(act: Act, press: views.SetRole) -> Reply:
     """Appoint; everyone whose role changes gets a new menu and is told in their language."""
     m = await access_editable_member(act, press.membership)
     org_id, role = m.party_organization_id, press.role
@@ -131,18 +132,11 @@ async def set_role(act: Act, press: SetRole) -> Reply:
     act.check(can_appoint(act.actor, org_id, role))
     require_active(act, m)
     if m.role is not role:
-        previous: list[Membership] = []
-        if role is MemberRole.SECRETARY:  # the previous secretary joins the committee
-            current = await people.members_of(act.session, org_id, (MembershipState.ACTIVE,))
-            previous = [o for o in current if o.role is MemberRole.SECRETARY and o.id != m.id]
-        await people.appoint(act.session, m, role, actor_telegram_id=act.actor.telegram_id,
-                             now=act.now())
+        appointee, previous = await appoint(act, m, role)
         logger.info("user %s set role of membership %s to %s", pseudonym(act.actor.telegram_id),
                     m.id, role.value)
-        for member in [*previous, m]:
-            tell_role(act, await people.load_actor(
-                act.session, member.person.telegram_id, admins=act.settings.admins,
-                language=member.person.language), m.party_organization.name)
+        for member in [*previous, appointee]:
+            tell_role(act, member, m.party_organization.name)
     return card(act, m, act.t("Role changed: {role}.", role=act.t(ROLE_LABELS[role])))
 
 
@@ -156,15 +150,14 @@ def tell_role(act: Act, member: Actor, branch: str) -> None:
                               reply_markup=main_keyboard(member)))
 
 
-async def group_menu(act: Act, press: GroupMenu) -> Reply:
+async def group_menu(act: Act, press: views.GroupMenu) -> Reply:
     """The branch's 党小组, and "none"."""
-    m = await access_editable_member(act, press.membership)
+    m = await active_member(act, press.membership)
     groups = await org_store.groups_of(act.session, m.party_organization_id)
-    require_active(act, m)
     return views.group_menu(act.t, m, groups)
 
 
-async def set_group(act: Act, press: SetGroup) -> Reply:
+async def set_group(act: Act, press: views.SetGroup) -> Reply:
     """Put the member into one of their branch's groups (0: none)."""
     m = await active_member(act, press.membership)
     groups = {g.id: g.name for g in await org_store.groups_of(act.session,

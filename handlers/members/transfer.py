@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, Message
+from telegram import Message
 
 from handlers.access.people import access_editable_member
 from handlers.kit.actions import LEADERS, Act, Reply
@@ -13,29 +13,21 @@ from handlers.kit.chat import STALE_BUTTON, Refused, deliver
 from handlers.kit.flows import Custom, Entry, Finish, Flow, Next
 from handlers.kit.i18n import Html, html_join, translator
 from handlers.kit.pseudonyms import pseudonym
-from handlers.members.records import require_active
-from handlers.members.views import (
-    MAX_DESTINATION,
-    ConfirmTransfer,
-    SkipDestination,
-    TransferForm,
-    TransferOut,
-    already_transferred,
-    display_name,
-    to_members,
-    transferred_text,
-)
+from handlers.kit.steps import Rows
+from handlers.kit.ui import person_name
+from handlers.members import views
+from handlers.members.records import active_member
+from handlers.members.views import ConfirmTransfer, SkipDestination, TransferForm
 from handlers.menu import TEXT_INPUT, main_keyboard, publish_commands_for
 from rules.validation import Invalid, clean_text
 from rules.vocabulary import MembershipState
 from storage import people
 
 logger = logging.getLogger(__name__)
-Rows = list[list[InlineKeyboardButton]]
 
 
-async def start(act: Act, press: TransferOut) -> TransferForm:
-    require_active(act, await access_editable_member(act, press.membership))
+async def start(act: Act, press: views.TransferOut) -> TransferForm:
+    await active_member(act, press.membership)
     return TransferForm(membership=press.membership)
 
 
@@ -44,43 +36,32 @@ async def guard(act: Act, form: TransferForm) -> None:
 
 
 async def ask_destination(act: Act, form: TransferForm) -> tuple[Html, Rows]:
-    m = await access_editable_member(act, form.membership)
-    require_active(act, m)
-    t = act.t
+    m, t = await active_member(act, form.membership), act.t
     return t("Transfer out {name}: type the party organization that receives the membership, "
-             "or press Skip if it is not known.", name=display_name(t, m)), [
+             "or press Skip if it is not known.", name=person_name(t, m.person)), [
         [SkipDestination(form.membership).button(t("Skip"))]]
 
 
-def same_member(form: TransferForm, pressed: int) -> None:
-    if pressed != form.membership:  # a button of another transfer
+async def pressed(act: Act, form: TransferForm, press: SkipDestination | ConfirmTransfer
+                  ) -> Next:
+    """Skip the destination, or confirm; a button of another transfer is stale."""
+    if press.membership != form.membership:
         raise Refused(STALE_BUTTON)
-
-
-async def skip(act: Act, form: TransferForm, press: SkipDestination) -> Next:
-    same_member(form, press.membership)
-    return Next({"to": None})
+    return Next({"to": None} if isinstance(press, SkipDestination) else {"confirmed": True})
 
 
 async def read_destination(act: Act, form: TransferForm, message: Message) -> Next | Invalid:
-    to = clean_text(message.text, max_length=MAX_DESTINATION)
+    to = clean_text(message.text, max_length=views.MAX_DESTINATION)
     return to if isinstance(to, Invalid) else Next({"to": to})
 
 
 async def ask_confirmation(act: Act, form: TransferForm) -> tuple[Html, Rows]:
-    m = await access_editable_member(act, form.membership)
-    require_active(act, m)
-    t = act.t
+    m, t = await active_member(act, form.membership), act.t
     text = html_join("\n", [
-        t("Transfer out {name}? This keeps their history.", name=display_name(t, m)),
+        t("Transfer out {name}? This keeps their history.", name=person_name(t, m.person)),
         t("Transferred to: {to}", to=form.to or t("not given")),
     ])
     return text, [[ConfirmTransfer(form.membership).button(t("✅ Transfer out"))]]
-
-
-async def confirm(act: Act, form: TransferForm, press: ConfirmTransfer) -> Next:
-    same_member(form, press.membership)
-    return Next({"confirmed": True})
 
 
 async def transfer(act: Act, form: TransferForm) -> Reply:
@@ -88,19 +69,21 @@ async def transfer(act: Act, form: TransferForm) -> Reply:
     t = act.t
     m = await access_editable_member(act, form.membership)
     # Read before the transfer, which reloads the row.
-    branch, person, name = m.party_organization.name, m.person, display_name(t, m)
+    branch, person, name = m.party_organization.name, m.person, person_name(t, m.person)
     if m.state is not MembershipState.ACTIVE or not await people.transfer_out(
         act.session, m, to=form.to, actor_telegram_id=act.actor.telegram_id, now=act.now()
     ):
-        return already_transferred(t, m)
+        return views.already_transferred(t, m)
     logger.info("user %s transferred membership %s out", pseudonym(act.actor.telegram_id), m.id)
     member = await people.load_actor(act.session, person.telegram_id,
                                      admins=act.settings.admins, language=person.language)
-    context, text = act.context, transferred_text(translator(member.language), branch, form.to)
+    context = act.context
+    text = views.transferred_text(translator(member.language), branch, form.to)
     act.after(lambda: publish_commands_for(context.application, member))
     act.after(lambda: deliver(context, person.telegram_id, text,
                               reply_markup=main_keyboard(member)))
-    return to_members(t, t("{name} was transferred out. Their history is kept.", name=name), m)
+    return views.to_members(t, t("{name} was transferred out. Their history is kept.",
+                                 name=name), m)
 
 
 async def old_confirmation(act: Act, press: ConfirmTransfer) -> Reply:
@@ -108,20 +91,20 @@ async def old_confirmation(act: Act, press: ConfirmTransfer) -> Reply:
     m = await access_editable_member(act, press.membership)
     if m.state is MembershipState.ACTIVE:
         raise Refused(STALE_BUTTON)
-    return already_transferred(act.t, m)
+    return views.already_transferred(act.t, m)
 
 
 TRANSFER = Flow(
     name="transfer_out",
     prefix="mem",
     form=TransferForm,
-    entry=Entry(TransferOut, LEADERS, start),
+    entry=Entry(views.TransferOut, LEADERS, start),
     guard=guard,
     back=False,
     steps=(
-        Custom(key="to", render=ask_destination, presses=((SkipDestination, skip),),
+        Custom(key="to", render=ask_destination, presses=((SkipDestination, pressed),),
                messages=((TEXT_INPUT, read_destination),)),
-        Custom(key="confirm", render=ask_confirmation, presses=((ConfirmTransfer, confirm),)),
+        Custom(key="confirm", render=ask_confirmation, presses=((ConfirmTransfer, pressed),)),
         Finish(key="save", finish=transfer),
     ),
 )

@@ -106,11 +106,6 @@ class TransferForm(Form):
     confirmed: bool = False
 
 
-def display_name(t: Translator, membership: Membership) -> str:
-    """The member's real name, or a placeholder for someone appointed before registering."""
-    return person_name(t, membership.person)
-
-
 def local_date(tz: ZoneInfo, value: datetime | None) -> str | None:
     return value.astimezone(tz).date().isoformat() if value is not None else None
 
@@ -118,7 +113,7 @@ def local_date(tz: ZoneInfo, value: datetime | None) -> str | None:
 def member_label(t: Translator, membership: Membership) -> str:
     """Button text: name · status · role (plain text, buttons are not HTML)."""
     return " · ".join([
-        display_name(t, membership),
+        person_name(t, membership.person),
         t(MEMBER_STATUS_LABELS[membership.status]),
         t(ROLE_LABELS[membership.role]),
     ])
@@ -135,7 +130,7 @@ def member_list(
                          "<b>{branch}</b>: {n} members transferred out",
                          len(members), branch=branch)
         items = [MemberCard(MembershipId(m.id)).button(
-            f"{display_name(t, m)} · {local_date(tz, m.transferred_out_at) or '?'}")
+            f"{person_name(t, m.person)} · {local_date(tz, m.transferred_out_at) or '?'}")
             for m in members]
         extra = [[MemberList(org_id, 0).button(t("‹ Active members"))]]
     else:
@@ -159,7 +154,7 @@ def card_text(t: Translator, tz: ZoneInfo, m: Membership, phone: str | None) -> 
         else t("Joined the party: {date}", date=fmt_date(t, m.joined_party_on))
     )
     lines = [
-        html_format("<b>{name}</b>", name=display_name(t, m)),
+        html_format("<b>{name}</b>", name=person_name(t, m.person)),
         t("Branch: {branch}", branch=m.party_organization.name),
         t("Registration: {state}", state=t(MEMBERSHIP_STATE_LABELS[m.state])),
         t("Status: {status}", status=t(MEMBER_STATUS_LABELS[m.status])),
@@ -204,28 +199,28 @@ def card(
     return Reply(text, keyboard(rows))
 
 
-def back_to_card(t: Translator, mid: MembershipId) -> list[InlineKeyboardButton]:
-    return [MemberCard(mid).button(t("‹ Back"))]
-
-
 def mark(chosen: bool) -> str:
     return "✓ " if chosen else ""
 
 
+def menu(t: Translator, m: Membership, text: Html, rows: list[list[InlineKeyboardButton]]
+         ) -> Reply:
+    """A choice about the member, with the way back to their record."""
+    return Reply(text, keyboard([*rows, [MemberCard(MembershipId(m.id)).button(t("‹ Back"))]]))
+
+
 def status_menu(t: Translator, m: Membership) -> Reply:
     mid = MembershipId(m.id)
-    rows = [[SetStatus(mid, status).button(mark(status is m.status) + t(label))]
-            for status, label in MEMBER_STATUS_LABELS.items()]
-    rows.append(back_to_card(t, mid))
-    return Reply(t("New status of {name}:", name=display_name(t, m)), keyboard(rows))
+    return menu(t, m, t("New status of {name}:", name=person_name(t, m.person)), [
+        [SetStatus(mid, status).button(mark(status is m.status) + t(label))]
+        for status, label in MEMBER_STATUS_LABELS.items()])
 
 
 def role_menu(t: Translator, m: Membership, roles: Sequence[MemberRole]) -> Reply:
     mid = MembershipId(m.id)
-    rows = [[SetRole(mid, role).button(mark(role is m.role) + t(ROLE_LABELS[role]))]
-            for role in roles]
-    rows.append(back_to_card(t, mid))
-    return Reply(t("New role of {name}:", name=display_name(t, m)), keyboard(rows))
+    return menu(t, m, t("New role of {name}:", name=person_name(t, m.person)), [
+        [SetRole(mid, role).button(mark(role is m.role) + t(ROLE_LABELS[role]))]
+        for role in roles])
 
 
 def group_menu(t: Translator, m: Membership, groups: Sequence[PartyGroup]) -> Reply:
@@ -233,12 +228,11 @@ def group_menu(t: Translator, m: Membership, groups: Sequence[PartyGroup]) -> Re
     rows = [[SetGroup(mid, g.id).button(mark(g.id == m.party_group_id) + g.name)]
             for g in groups]
     rows.append([SetGroup(mid, 0).button(mark(m.party_group_id is None) + t("No party group"))])
-    rows.append(back_to_card(t, mid))
-    text = t("Party group of {name}:", name=display_name(t, m))
+    text = t("Party group of {name}:", name=person_name(t, m.person))
     if not groups:
         text = html_join("\n", [text, t("{branch} has no party groups yet.",
                                          branch=m.party_organization.name)])
-    return Reply(text, keyboard(rows))
+    return menu(t, m, text, rows)
 
 
 def to_members(t: Translator, text: Html, m: Membership) -> Reply:
@@ -249,7 +243,7 @@ def to_members(t: Translator, text: Html, m: Membership) -> Reply:
 
 def already_transferred(t: Translator, m: Membership) -> Reply:
     return to_members(t, t("{name} was already transferred out; nothing changed.",
-                           name=display_name(t, m)), m)
+                           name=person_name(t, m.person)), m)
 
 
 def transferred_text(t: Translator, branch: str, to: str | None) -> Html:

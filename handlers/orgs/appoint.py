@@ -3,6 +3,8 @@ a new secretary makes the sitting one a committee member (asked first)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from handlers.access.orgs import access_tree_org
 from handlers.access.people import access_member
 from handlers.kit.actions import Act, Reply
@@ -11,18 +13,12 @@ from handlers.kit.chat import STALE_BUTTON, Refused, deliver
 from handlers.kit.i18n import translator
 from handlers.kit.ui import person_name
 from handlers.labels import ROLE_LABELS
+from handlers.members import records
 from handlers.menu import main_keyboard, publish_commands_for
 from handlers.orgs import views
 from handlers.orgs.browse import card
-from handlers.orgs.views import (
-    APPOINTABLE_ROLES,
-    NOT_ACTIVE,
-    Appoint,
-    Appointees,
-    ChooseAppointee,
-    ConfirmAppointment,
-)
-from rules.permissions import COMMITTEE_ROLES, Actor, can_appoint
+from handlers.orgs.views import APPOINTABLE_ROLES, NOT_ACTIVE, Appoint, ConfirmAppointment
+from rules.permissions import COMMITTEE_ROLES, can_appoint
 from rules.vocabulary import MemberRole, MembershipState
 from storage import people
 from storage.models import Membership
@@ -30,7 +26,7 @@ from storage.models import Membership
 ACTIVE = (MembershipState.ACTIVE,)
 
 
-async def list_appointees(act: Act, press: Appointees) -> Reply:
+async def list_appointees(act: Act, press: views.Appointees) -> Reply:
     org = await access_tree_org(act, press.org)
     members = await people.members_of(act.session, org.id, ACTIVE)
     return views.appointees(act.t, org, members, press.page)
@@ -49,57 +45,28 @@ async def appointable(act: Act, membership_id: MembershipId,
     return membership
 
 
-async def choose_appointee(act: Act, press: ChooseAppointee) -> Reply:
-    """The roles for the chosen member."""
+async def choose_appointee(act: Act, press: views.ChooseAppointee) -> Reply:
     return views.roles_for(act.t, await appointable(act, press.membership, None))
 
 
-async def sitting_secretaries(act: Act, m: Membership, role: MemberRole) -> list[Membership]:
-    if role is not MemberRole.SECRETARY:
-        return []
-    members = await people.members_of(act.session, m.party_organization_id, ACTIVE)
-    return [o for o in members if o.role is MemberRole.SECRETARY and o.id != m.id]
-
-
-async def appoint(act: Act, press: Appoint) -> Reply:
-    """Appoint; replacing a sitting secretary asks first."""
-    m = await appointable(act, press.membership, press.role)
-    sitting = await sitting_secretaries(act, m, press.role)
-    if sitting:
-        return views.replace_secretary(act.t, m, sitting, press.role)
-    return await appointed(act, m, press.role)
-
-
-async def confirm_appointment(act: Act, press: ConfirmAppointment) -> Reply:
-    m = await appointable(act, press.membership, press.role)
-    return await appointed(act, m, press.role)
-
-
-async def appointed(act: Act, m: Membership, role: MemberRole) -> Reply:
-    """Appoint; after the reply, the menus of those whose role changed follow and the
-    appointee is told."""
-    t = act.t
-    previous = await sitting_secretaries(act, m, role)
+async def appoint(act: Act, press: Appoint | ConfirmAppointment) -> Reply:
+    """Appoint (replacing a sitting secretary asks first); after the reply, the menus of those
+    whose role changed follow and the appointee is told."""
+    t, context, role = act.t, act.context, press.role
+    m = await appointable(act, press.membership, role)
+    if isinstance(press, Appoint) and role is MemberRole.SECRETARY:
+        sitting = await records.sitting_secretaries(act, m)
+        if sitting:
+            return views.replace_secretary(t, m, sitting, role)
     try:
-        await people.appoint(act.session, m, role, actor_telegram_id=act.actor.telegram_id,
-                             now=act.now())
+        who, previous = await records.appoint(act, m, role)
     except people.MembershipError:
         raise Refused(NOT_ACTIVE, name=m.person.real_name or "?") from None
-    changed = [await people.load_actor(act.session, o.person.telegram_id,
-                                       admins=act.settings.admins, language=o.person.language)
-               for o in [m, *previous]]
     org = m.party_organization
-    for actor in changed:
-        follow(act, actor)
-    who, context = changed[0], act.context
+    for actor in [who, *previous]:
+        act.after(partial(publish_commands_for, context.application, actor))
     told = views.appointed_text(translator(who.language), role, org.name)
     act.after(lambda: deliver(context, who.telegram_id, told, reply_markup=main_keyboard(who)))
     return await card(act, org, t("✅ {name} is now {role} of {org}.",
                                   name=person_name(t, m.person), role=t(ROLE_LABELS[role]),
                                   org=org.name))
-
-
-def follow(act: Act, actor: Actor) -> None:
-    """After the reply: the command menu follows the new role."""
-    application = act.context.application
-    act.after(lambda: publish_commands_for(application, actor))

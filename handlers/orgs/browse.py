@@ -7,27 +7,19 @@ from handlers.kit.actions import Act, CommandArgs, Reply
 from handlers.kit.chat import STALE_BUTTON, Refused
 from handlers.kit.i18n import Html
 from handlers.orgs import views
-from handlers.orgs.views import (
-    ConfirmCover,
-    Cover,
-    CoverList,
-    SetTermLength,
-    ShowCard,
-    ShowSocial,
-    ShowTree,
-    TermLength,
-)
 from rules.terms import MAX_TERM_YEARS, MIN_TERM_YEARS
 from rules.vocabulary import MembershipState
 from storage import orgs as org_store
 from storage import people
-from storage.models import PartyOrganization, SocialOrganization
+from storage.models import PartyOrganization
 
 
-async def tree(act: Act, page: int) -> Reply:
+async def show_tree(act: Act, press: views.ShowTree | CommandArgs) -> Reply:
+    """A page of the tree (/orgs and its keyboard button: the first)."""
     rows = await org_store.party_tree(act.session)
     socials = await org_store.social_orgs(act.session)
     covered = sum(1 for s in socials if s.party_organization_id is not None)
+    page = press.page if isinstance(press, views.ShowTree) else 0
     return views.tree(act.t, rows, covered, len(socials), page, act.today())
 
 
@@ -49,28 +41,19 @@ async def social_list(act: Act, page: int, note: Html | None = None) -> Reply:
     return views.social_list(act.t, socials, await party_names(act), page, note)
 
 
-async def tree_command(act: Act, _: CommandArgs) -> Reply:
-    """/orgs and its keyboard button."""
-    return await tree(act, 0)
-
-
-async def show_tree(act: Act, press: ShowTree) -> Reply:
-    return await tree(act, press.page)
-
-
-async def show_card(act: Act, press: ShowCard) -> Reply:
+async def show_card(act: Act, press: views.ShowCard) -> Reply:
     return await card(act, await access_tree_org(act, press.org))
 
 
-async def show_social(act: Act, press: ShowSocial) -> Reply:
+async def show_social(act: Act, press: views.ShowSocial) -> Reply:
     return await social_list(act, press.page)
 
 
-async def term_length(act: Act, press: TermLength) -> Reply:
+async def term_length(act: Act, press: views.TermLength) -> Reply:
     return views.term_length_menu(act.t, await access_tree_org(act, press.org))
 
 
-async def set_term_length(act: Act, press: SetTermLength) -> Reply:
+async def set_term_length(act: Act, press: views.SetTermLength) -> Reply:
     """Store the term length override (0: back to the default)."""
     if press.years != 0 and not MIN_TERM_YEARS <= press.years <= MAX_TERM_YEARS:
         raise Refused(STALE_BUTTON)
@@ -80,33 +63,24 @@ async def set_term_length(act: Act, press: SetTermLength) -> Reply:
     return await card(act, org, act.t("✅ Term length saved."))
 
 
-async def cover_list(act: Act, press: CoverList) -> Reply:
+async def cover_list(act: Act, press: views.CoverList) -> Reply:
     org = await access_tree_org(act, press.org)
     socials = await org_store.social_orgs(act.session)
     return views.cover_list(act.t, org, socials, await party_names(act), press.page)
 
 
-async def covered(act: Act, org: PartyOrganization, social: SocialOrganization) -> Reply:
-    await org_store.set_coverage(act.session, social, org.id, act.actor.telegram_id)
-    return await card(act, org, act.t("✅ {org} now covers {social}.", org=org.name,
-                                      social=social.name))
-
-
-async def cover(act: Act, press: Cover) -> Reply:
-    """Cover a social organization; one covered by another organization asks first."""
+async def cover(act: Act, press: views.Cover | views.ConfirmCover) -> Reply:
+    """Cover a social organization; one covered by another organization asks first (then
+    confirmed, it is taken from there)."""
     org = await access_tree_org(act, press.org)
     social = await access_social_org(act, press.social)
     current = (await org_store.get_party_org(act.session, social.party_organization_id)
                if social.party_organization_id is not None else None)
-    if current is None:
-        return await covered(act, org, social)
-    if current.id == org.id:
-        return await card(act, org, act.t("{org} already covers {social}.", org=org.name,
-                                          social=social.name))
-    return views.move_cover(act.t, org, social, current)
-
-
-async def confirm_cover(act: Act, press: ConfirmCover) -> Reply:
-    """Cover it, taking it from its previous party organization."""
-    org = await access_tree_org(act, press.org)
-    return await covered(act, org, await access_social_org(act, press.social))
+    if isinstance(press, views.Cover) and current is not None:
+        if current.id == org.id:
+            return await card(act, org, act.t("{org} already covers {social}.", org=org.name,
+                                              social=social.name))
+        return views.move_cover(act.t, org, social, current)
+    await org_store.set_coverage(act.session, social, org.id, act.actor.telegram_id)
+    return await card(act, org, act.t("✅ {org} now covers {social}.", org=org.name,
+                                      social=social.name))

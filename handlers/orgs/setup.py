@@ -6,7 +6,7 @@ are refused once it is over."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -34,21 +34,7 @@ from handlers.kit.pseudonyms import pseudonym
 from handlers.menu import TEXT_INPUT
 from handlers.orgs import views
 from handlers.orgs.browse import card, social_list
-from handlers.orgs.views import (
-    STEP_BUTTONS,
-    TREE_ERRORS,
-    ChooseKind,
-    ChooseType,
-    CoverPage,
-    NewGroup,
-    NewPartyOrg,
-    NewSocialOrg,
-    ParentPage,
-    PickCover,
-    PickParent,
-    Rows,
-    SetTermStart,
-)
+from handlers.orgs.views import TREE_ERRORS, Rows
 from rules.permissions import can_edit_tree
 from rules.tree import GROUP_KINDS
 from rules.validation import MAX_GROUP_NAME, MAX_ORG_NAME, Invalid, check_term_start, clean_text
@@ -58,15 +44,16 @@ from storage import orgs as org_store
 logger = logging.getLogger(__name__)
 
 REMIND = N_("Please choose with the buttons above, or /cancel.")
-NAME_PROMPTS = {
+PROMPTS = {
     "party": N_("New party organization. Type its full name (at most {limit} characters)."),
     "social": N_("New social organization. Type its registered name (at most {limit} "
                  "characters)."),
+    "term": N_("When was the committee of {org} elected (the start of its term)? Type the "
+               "date as you would say it, for example 1 Mar 2024 or 2024-03-01."),
+    "group": N_("Type the name of the new party group in {org} (at most {limit} characters)."),
 }
-TAKEN: dict[str, tuple[str, Callable[[Any, str], Awaitable[object | None]]]] = {
-    "party": ("duplicate_party_org", org_store.party_org_by_name),
-    "social": ("duplicate_social_org", org_store.social_org_by_name),
-}
+TAKEN = {"party": "duplicate_party_org", "social": "duplicate_social_org",
+         "group": "duplicate_group"}
 
 
 class SetupForm(Form):
@@ -97,22 +84,16 @@ async def guard(act: Act, form: SetupForm) -> None:
 # --- entries ------------------------------------------------------------------------------
 
 
-async def start_party(act: Act, _: NewPartyOrg) -> SetupForm:
-    return SetupForm(what="party")
+async def start_new(act: Act, press: views.NewPartyOrg | views.NewSocialOrg) -> SetupForm:
+    return SetupForm(what="party" if isinstance(press, views.NewPartyOrg) else "social")
 
 
-async def start_social(act: Act, _: NewSocialOrg) -> SetupForm:
-    return SetupForm(what="social")
-
-
-async def start_term(act: Act, press: SetTermStart) -> SetupForm:
-    await access_tree_org(act, press.org)
-    return SetupForm(what="term", org=press.org)
-
-
-async def start_group(act: Act, press: NewGroup) -> SetupForm:
-    """Party groups only inside a branch."""
-    if (await access_tree_org(act, press.org)).kind not in GROUP_KINDS:
+async def start_for_org(act: Act, press: views.SetTermStart | views.NewGroup) -> SetupForm:
+    """A term start, or a party group (only inside a branch)."""
+    org = await access_tree_org(act, press.org)
+    if isinstance(press, views.SetTermStart):
+        return SetupForm(what="term", org=press.org)
+    if org.kind not in GROUP_KINDS:
         raise Refused(TREE_ERRORS["groups_only_in_branches"])
     return SetupForm(what="group", org=press.org)
 
@@ -120,18 +101,33 @@ async def start_group(act: Act, press: NewGroup) -> SetupForm:
 # --- steps --------------------------------------------------------------------------------
 
 
-async def ask_name(act: Act, form: SetupForm) -> Html:
-    return act.t(NAME_PROMPTS[form.what], limit=MAX_ORG_NAME)
+def name_limit(form: SetupForm) -> int:
+    return MAX_GROUP_NAME if form.what == "group" else MAX_ORG_NAME
+
+
+async def ask(act: Act, form: SetupForm) -> Html:
+    """The name of what is added, or the term start (of the organization it belongs to)."""
+    org = await access_tree_org(act, form.org) if form.org is not None else None
+    return act.t(PROMPTS[form.what], org=org.name if org else "", limit=name_limit(form))
+
+
+async def taken(act: Act, form: SetupForm, name: str) -> bool:
+    if form.what == "party":
+        return await org_store.party_org_by_name(act.session, name) is not None
+    if form.what == "social":
+        return await org_store.social_org_by_name(act.session, name) is not None
+    assert form.org is not None
+    return any(g.name == name for g in await org_store.groups_of(act.session, form.org))
 
 
 async def read_name(act: Act, form: SetupForm, text: str) -> Any:
-    """Valid, and not the name of another organization of the same sort."""
-    name = clean_text(text, max_length=MAX_ORG_NAME)
+    """Valid, and not the name of another organization of the same sort (or another group
+    of the organization)."""
+    name = clean_text(text, max_length=name_limit(form))
     if isinstance(name, Invalid):
         return name
-    code, taken = TAKEN[form.what]
-    if await taken(act.session, name) is not None:
-        return Problem(TREE_ERRORS[code], name=name)
+    if await taken(act, form, name):
+        return Problem(TREE_ERRORS[TAKEN[form.what]], name=name)
     return name
 
 
@@ -140,77 +136,45 @@ async def remind(act: Act, form: SetupForm, message: Message) -> Problem:
     return Problem(REMIND)
 
 
-async def render_kind(act: Act, form: SetupForm) -> tuple[Html, Rows]:
+async def render_sort(act: Act, form: SetupForm) -> tuple[Html, Rows]:
+    """The kind of a party organization, or the type of a social one."""
     assert form.name is not None
-    return views.kind_step(act.t, form.name)
+    return (views.kind_step if form.what == "party" else views.type_step)(act.t, form.name)
 
 
-async def choose_kind(act: Act, form: SetupForm, press: ChooseKind) -> Next:
-    return Next({"kind": press.kind, "page": 0}, stay=form.kind is not None)
-
-
-async def render_parent(act: Act, form: SetupForm) -> tuple[Html, Rows]:
-    assert form.name is not None and form.kind is not None
-    rows = await org_store.party_tree(act.session)
-    return views.parent_step(act.t, form.name, form.kind, rows, form.page)
-
-
-async def pick_parent(act: Act, form: SetupForm, press: PickParent) -> Next:
-    return Next({"parent": press.parent})
-
-
-async def render_type(act: Act, form: SetupForm) -> tuple[Html, Rows]:
-    assert form.name is not None
-    return views.type_step(act.t, form.name)
-
-
-async def choose_type(act: Act, form: SetupForm, press: ChooseType) -> Next:
+async def choose_sort(act: Act, form: SetupForm, press: views.ChooseKind | views.ChooseType
+                      ) -> Next:
+    """Pressed again from the next step, it changes and the next step stays."""
+    if isinstance(press, views.ChooseKind):
+        return Next({"kind": press.kind, "page": 0}, stay=form.kind is not None)
     return Next({"type": press.type, "page": 0}, stay=form.type is not None)
 
 
-async def render_cover(act: Act, form: SetupForm) -> tuple[Html, Rows]:
-    assert form.name is not None and form.type is not None
+async def render_place(act: Act, form: SetupForm) -> tuple[Html, Rows]:
+    """The parent of a party organization, or who covers a social one."""
+    assert form.name is not None
     rows = await org_store.party_tree(act.session)
+    if form.kind is not None:
+        return views.parent_step(act.t, form.name, form.kind, rows, form.page)
+    assert form.type is not None
     return views.cover_step(act.t, form.name, form.type, rows, form.page)
 
 
-async def pick_cover(act: Act, form: SetupForm, press: PickCover) -> Next:
+async def pick_place(act: Act, form: SetupForm, press: views.PickParent | views.PickCover
+                     ) -> Next:
+    if isinstance(press, views.PickParent):
+        return Next({"parent": press.parent})
     return Next({"cover": press.party})
 
 
-async def turn_page(act: Act, form: SetupForm, press: ParentPage | CoverPage) -> Next:
+async def turn_page(act: Act, form: SetupForm, press: views.ParentPage | views.CoverPage
+                    ) -> Next:
     return Next({"page": press.page}, stay=True)
-
-
-async def ask_term(act: Act, form: SetupForm) -> Html:
-    assert form.org is not None
-    org = await access_tree_org(act, form.org)
-    return act.t("When was the committee of {org} elected (the start of its term)? Type the "
-                 "date as you would say it, for example 1 Mar 2024 or 2024-03-01.",
-                 org=org.name)
 
 
 def term_problem(t: Translator, value: date, now: datetime) -> Html | None:
     checked = check_term_start(value, now.date())
     return invalid_text(t, checked) if isinstance(checked, Invalid) else None
-
-
-async def ask_group(act: Act, form: SetupForm) -> Html:
-    assert form.org is not None
-    org = await access_tree_org(act, form.org)
-    return act.t("Type the name of the new party group in {org} (at most {limit} characters).",
-                 org=org.name, limit=MAX_GROUP_NAME)
-
-
-async def read_group(act: Act, form: SetupForm, text: str) -> Any:
-    """Valid, and not the name of another group of the organization."""
-    assert form.org is not None
-    name = clean_text(text, max_length=MAX_GROUP_NAME)
-    if isinstance(name, Invalid):
-        return name
-    if any(g.name == name for g in await org_store.groups_of(act.session, form.org)):
-        return Problem(TREE_ERRORS["duplicate_group"], name=name)
-    return name
 
 
 # --- saving -------------------------------------------------------------------------------
@@ -237,34 +201,30 @@ async def save_social(act: Act, form: SetupForm) -> Reply:
     return await social_list(act, 0, act.t("✅ Created."))
 
 
-async def save_term(act: Act, form: SetupForm) -> Reply:
+async def save_in_org(act: Act, form: SetupForm) -> Reply:
+    """The organization's term start, or its new party group."""
     assert form.org is not None
-    org = await access_tree_org(act, form.org)
-    await org_store.set_term(act.session, org, started_on=form.term, years=org.term_years,
-                             actor_telegram_id=act.actor.telegram_id)
-    return await card(act, org, act.t("✅ Term start saved."))
-
-
-async def save_group(act: Act, form: SetupForm) -> Reply:
-    assert form.org is not None and form.group is not None
-    org = await access_tree_org(act, form.org)
-    await org_store.create_group(act.session, org=org, name=form.group,
-                                 actor_telegram_id=act.actor.telegram_id)
+    org, by = await access_tree_org(act, form.org), act.actor.telegram_id
+    if form.what == "term":
+        await org_store.set_term(act.session, org, started_on=form.term, years=org.term_years,
+                                 actor_telegram_id=by)
+        return await card(act, org, act.t("✅ Term start saved."))
+    assert form.group is not None
+    await org_store.create_group(act.session, org=org, name=form.group, actor_telegram_id=by)
     return await card(act, org, act.t("✅ Party group created."))
 
 
-SAVES = {"party": save_party, "social": save_social, "term": save_term, "group": save_group}
-# A name taken meanwhile (by another admin) is asked again; the other answers are kept.
-RETYPE = {"duplicate_party_org": "name", "duplicate_social_org": "name",
-          "duplicate_group": "group"}
+SAVES = {"party": save_party, "social": save_social, "term": save_in_org, "group": save_in_org}
 
 
 async def save(act: Act, form: SetupForm) -> Reply:
+    """A name taken meanwhile (by another admin) is asked again; the other answers are kept."""
     try:
         return await SAVES[form.what](act, form)
     except org_store.TreeError as exc:
-        if exc.code in RETYPE:
-            raise GoBack(RETYPE[exc.code], TREE_ERRORS[exc.code], name=exc.name) from None
+        if exc.code == TAKEN.get(form.what):
+            step = "group" if form.what == "group" else "name"
+            raise GoBack(step, TREE_ERRORS[exc.code], name=exc.name) from None
         raise Refused(TREE_ERRORS.get(exc.code, STALE_BUTTON), name=exc.name) from None
 
 
@@ -278,27 +238,29 @@ ORG_SETUP = Flow(
     name="org_setup",
     prefix="org",
     form=SetupForm,
-    entry=(Entry(NewPartyOrg, ADMINS, start_party), Entry(NewSocialOrg, ADMINS, start_social),
-           Entry(SetTermStart, ADMINS, start_term), Entry(NewGroup, ADMINS, start_group)),
+    entry=(Entry(views.NewPartyOrg, ADMINS, start_new),
+           Entry(views.NewSocialOrg, ADMINS, start_new),
+           Entry(views.SetTermStart, ADMINS, start_for_org),
+           Entry(views.NewGroup, ADMINS, start_for_org)),
     guard=guard,
     back=False,
     steps=(
-        Text(key="name", ask=ask_name, read=read_name, when=adding("party", "social")),
-        Custom(key="kind", render=render_kind, presses=((ChooseKind, choose_kind),),
+        Text(key="name", ask=ask, read=read_name, when=adding("party", "social")),
+        Custom(key="kind", render=render_sort, presses=((views.ChooseKind, choose_sort),),
                messages=BUTTONS_ONLY, when=adding("party")),
-        Custom(key="parent", render=render_parent, when=adding("party"), messages=BUTTONS_ONLY,
-               presses=((PickParent, pick_parent), (ParentPage, turn_page),
-                        (ChooseKind, choose_kind))),
-        Custom(key="type", render=render_type, presses=((ChooseType, choose_type),),
+        Custom(key="parent", render=render_place, when=adding("party"), messages=BUTTONS_ONLY,
+               presses=((views.PickParent, pick_place), (views.ParentPage, turn_page),
+                        (views.ChooseKind, choose_sort))),
+        Custom(key="type", render=render_sort, presses=((views.ChooseType, choose_sort),),
                messages=BUTTONS_ONLY, when=adding("social")),
-        Custom(key="cover", render=render_cover, when=adding("social"), messages=BUTTONS_ONLY,
-               presses=((PickCover, pick_cover), (CoverPage, turn_page),
-                        (ChooseType, choose_type))),
-        Day(key="term", ask=ask_term, prefer="past", check=term_problem, quick=False,
+        Custom(key="cover", render=render_place, when=adding("social"), messages=BUTTONS_ONLY,
+               presses=((views.PickCover, pick_place), (views.CoverPage, turn_page),
+                        (views.ChooseType, choose_sort))),
+        Day(key="term", ask=ask, prefer="past", check=term_problem, quick=False,
             when=adding("term")),
-        Text(key="group", ask=ask_group, read=read_group, when=adding("group")),
+        Text(key="group", ask=ask, read=read_name, when=adding("group")),
         Finish(key="save", finish=save),
     ),
 )
 # Outside their step a step's buttons are stale (and refused to anyone but admins).
-STEP_OVER = tuple(Action(family, ADMINS, step_over) for family in STEP_BUTTONS)
+STEP_OVER = tuple(Action(family, ADMINS, step_over) for family in views.STEP_BUTTONS)

@@ -11,17 +11,9 @@ from telegram import InlineKeyboardButton
 from handlers.invites import ShowInvite
 from handlers.kit.actions import Reply
 from handlers.kit.buttons import ButtonData, MembershipId, OrgId
-from handlers.kit.chat import STALE_BUTTON
 from handlers.kit.i18n import BLANK, N_, Html, Translator, escape, html_format, html_join
-from handlers.kit.ui import (
-    PAGE_SIZE,
-    fmt_date,
-    keyboard,
-    page_row,
-    paged,
-    paged_rows,
-    person_name,
-)
+from handlers.kit.steps import Rows
+from handlers.kit.ui import PAGE_SIZE, fmt_date, keyboard, page_row, paged, paged_rows, person_name
 from handlers.labels import PARTY_KIND_LABELS, ROLE_LABELS, SOCIAL_TYPE_LABELS
 from handlers.members import MemberList
 from rules.terms import MAX_TERM_YEARS, MIN_TERM_YEARS, term_ends_on, term_years
@@ -32,19 +24,16 @@ from storage.orgs import TreeRow
 
 APPOINTABLE_ROLES = (MemberRole.SECRETARY, MemberRole.DEPUTY_SECRETARY, MemberRole.COMMITTEE_MEMBER)
 NOT_ACTIVE = N_("{name} is no longer an active member.")
+# What storage's TreeError codes say (any other: the button is stale).
 TREE_ERRORS = {
-    "duplicate_party_org": N_(
-        "A party organization named {name} already exists. Please type another name."
-    ),
-    "duplicate_social_org": N_(
-        "A social organization named {name} already exists. Please type another name."
-    ),
+    "duplicate_party_org": N_("A party organization named {name} already exists. "
+                              "Please type another name."),
+    "duplicate_social_org": N_("A social organization named {name} already exists. "
+                               "Please type another name."),
     "duplicate_group": N_("This organization already has a party group named {name}. "
                           "Please type another name."),
     "bad_parent_kind": N_("{name} cannot be the parent of this kind of organization."),
     "groups_only_in_branches": N_("Party groups are formed only inside a branch or joint branch."),
-    "unknown_parent": STALE_BUTTON,
-    "bad_term_years": STALE_BUTTON,
 }
 
 
@@ -174,11 +163,23 @@ def term_line(t: Translator, org: PartyOrganization, today: date, *, card: bool)
     """When the term ends (overdue if past), as the tree or the card says it."""
     if org.term_started_on is None:
         return None
-    ends = term_ends_on(org.term_started_on, org.kind, org.term_years).isoformat()
-    if term_ends_on(org.term_started_on, org.kind, org.term_years) < today:
+    ends_on = term_ends_on(org.term_started_on, org.kind, org.term_years)
+    ends = ends_on.isoformat()
+    if ends_on < today:
         return (t("Term ends: {date} (overdue)", date=ends) if card
                 else t("term ended {date} (overdue)", date=ends))
     return t("Term ends: {date}", date=ends) if card else t("term ends {date}", date=ends)
+
+
+def with_note(note: Html | None, text: Html) -> Html:
+    """A screen's text under what was just done."""
+    return html_join("\n\n", [note, text]) if note else text
+
+
+def org_button(family: type[PickParent | PickCover | ShowCard], row: TreeRow
+               ) -> InlineKeyboardButton:
+    """An organization of the tree, indented by its depth."""
+    return family(OrgId(row.org.id)).button(branch_mark(row.depth) + row.org.name)
 
 
 def branch_mark(depth: int) -> str:
@@ -213,8 +214,7 @@ def tree(t: Translator, rows: Sequence[TreeRow], covered: int, socials: int, pag
                                  name=org.name, parts=html_join(" · ", parts)))
     lines += [BLANK, t("Social organizations covered: {covered} of {total}",
                        covered=covered, total=socials)]
-    items = [ShowCard(OrgId(row.org.id)).button(branch_mark(row.depth) + row.org.name)
-             for row in rows]
+    items = [org_button(ShowCard, row) for row in rows]
     extra = [
         [NewPartyOrg().button(t("➕ Party organization")),
          NewSocialOrg().button(t("➕ Social organization"))],
@@ -265,7 +265,7 @@ def card(t: Translator, org: PartyOrganization, parent: PartyOrganization | None
         [ShowTree(0).button(t("Back"))],
     ]
     text = html_join("\n", [line for line in lines if line is not None])
-    return Reply(html_join("\n\n", [note, text]) if note else text, keyboard(rows))
+    return Reply(with_note(note, text), keyboard(rows))
 
 
 def social_list(t: Translator, socials: Sequence[SocialOrganization],
@@ -291,8 +291,7 @@ def social_list(t: Translator, socials: Sequence[SocialOrganization],
     rows = [page_row(t, page, pages, ShowSocial),
             [NewSocialOrg().button(t("➕ Social organization"))],
             [ShowTree(0).button(t("Back"))]]
-    text = html_join("\n", lines)
-    return Reply(html_join("\n\n", [note, text]) if note else text, keyboard(rows))
+    return Reply(with_note(note, html_join("\n", lines)), keyboard(rows))
 
 
 def term_length_menu(t: Translator, org: PartyOrganization) -> Reply:
@@ -338,14 +337,16 @@ def cover_list(t: Translator, org: PartyOrganization, socials: Sequence[SocialOr
                  paged(t, items, page, lambda to: CoverList(org_id, to), [back]))
 
 
+def ask_first(t: Translator, text: Html, yes: InlineKeyboardButton, org_id: int) -> Reply:
+    """A question before a change: Yes, or No back to the organization's card."""
+    return Reply(text, keyboard([[yes], [ShowCard(OrgId(org_id)).button(t("No"))]]))
+
+
 def move_cover(t: Translator, org: PartyOrganization, social: SocialOrganization,
                current: PartyOrganization) -> Reply:
-    org_id = OrgId(org.id)
-    return Reply(t("{social} is covered by {current} now. Move it to {org}?",
-                   social=social.name, current=current.name, org=org.name), keyboard([
-        [ConfirmCover(org_id, social.id).button(t("Yes, move it"))],
-        [ShowCard(org_id).button(t("No"))],
-    ]))
+    return ask_first(t, t("{social} is covered by {current} now. Move it to {org}?",
+                          social=social.name, current=current.name, org=org.name),
+                     ConfirmCover(OrgId(org.id), social.id).button(t("Yes, move it")), org.id)
 
 
 def appointees(t: Translator, org: PartyOrganization, members: Sequence[Membership],
@@ -364,7 +365,6 @@ def appointees(t: Translator, org: PartyOrganization, members: Sequence[Membersh
 
 
 def roles_for(t: Translator, m: Membership) -> Reply:
-    """The roles to appoint a member to."""
     mid = MembershipId(m.id)
     text = html_join("\n", [
         t("Appoint {name} in {org} as:", name=person_name(t, m.person),
@@ -380,16 +380,11 @@ def replace_secretary(t: Translator, m: Membership, sitting: Sequence[Membership
                       role: MemberRole) -> Reply:
     """Ask before a new secretary demotes the sitting one."""
     current = ", ".join(person_name(t, s.person) for s in sitting)
-    return Reply(
-        t("{current} is the secretary of {org}. Appoint {name} instead? "
-          "{current} will become a committee member.", current=current,
-          org=m.party_organization.name, name=person_name(t, m.person)),
-        keyboard([
-            [ConfirmAppointment(MembershipId(m.id), role).button(
-                t("Yes, replace the secretary"))],
-            [ShowCard(OrgId(m.party_organization_id)).button(t("No"))],
-        ]))
-
+    return ask_first(t, t("{current} is the secretary of {org}. Appoint {name} instead? "
+                          "{current} will become a committee member.", current=current,
+                          org=m.party_organization.name, name=person_name(t, m.person)),
+                     ConfirmAppointment(MembershipId(m.id), role).button(
+                         t("Yes, replace the secretary")), m.party_organization_id)
 
 
 def appointed_text(t: Translator, role: MemberRole, org: str) -> Html:
@@ -398,29 +393,11 @@ def appointed_text(t: Translator, role: MemberRole, org: str) -> Html:
 
 # --- the steps of a new organization ------------------------------------------------------
 
-Rows = list[list[InlineKeyboardButton]]
-
 
 def kind_step(t: Translator, name: str) -> tuple[Html, Rows]:
     return html_join("\n\n", [t("Name: {name}", name=name),
                               t("What kind of party organization is it?")]), [
         [ChooseKind(kind).button(t(label))] for kind, label in PARTY_KIND_LABELS.items()]
-
-
-def parent_step(t: Translator, name: str, kind: PartyOrgKind, rows: Sequence[TreeRow],
-                page: int) -> tuple[Html, Rows]:
-    """Where the new party organization goes: top level or an allowed parent."""
-    items = [PickParent(OrgId(0)).button(t("Top level"))] + [
-        PickParent(OrgId(r.org.id)).button(branch_mark(r.depth) + r.org.name)
-        for r in rows if can_be_parent(kind, r.org.kind)
-    ]
-    text = html_join("\n", [
-        t("Name: {name}", name=name),
-        t("Kind: {kind}", kind=t(PARTY_KIND_LABELS[kind])),
-        BLANK,
-        t("Which organization is it directly under?"),
-    ])
-    return text, paged_rows(t, items, page, ParentPage)
 
 
 def type_step(t: Translator, name: str) -> tuple[Html, Rows]:
@@ -429,15 +406,27 @@ def type_step(t: Translator, name: str) -> tuple[Html, Rows]:
         [ChooseType(kind).button(t(label))] for kind, label in SOCIAL_TYPE_LABELS.items()]
 
 
+def place_step(t: Translator, name: str, sort: Html, question: Html,
+               items: Sequence[InlineKeyboardButton], page: int,
+               nav: type[ParentPage | CoverPage]) -> tuple[Html, Rows]:
+    """Where the new organization goes in the tree, a page of choices at a time."""
+    text = html_join("\n", [t("Name: {name}", name=name), sort, BLANK, question])
+    return text, paged_rows(t, items, page, nav)
+
+
+def parent_step(t: Translator, name: str, kind: PartyOrgKind, rows: Sequence[TreeRow],
+                page: int) -> tuple[Html, Rows]:
+    """Where the new party organization goes: top level or an allowed parent."""
+    items = [PickParent(OrgId(0)).button(t("Top level"))] + [
+        org_button(PickParent, r) for r in rows if can_be_parent(kind, r.org.kind)]
+    return place_step(t, name, t("Kind: {kind}", kind=t(PARTY_KIND_LABELS[kind])),
+                      t("Which organization is it directly under?"), items, page, ParentPage)
+
+
 def cover_step(t: Translator, name: str, org_type: SocialOrgType, rows: Sequence[TreeRow],
                page: int) -> tuple[Html, Rows]:
     """Which party organization covers the new social organization, if any yet."""
     items = [PickCover(OrgId(0)).button(t("Not covered yet"))] + [
-        PickCover(OrgId(r.org.id)).button(branch_mark(r.depth) + r.org.name) for r in rows]
-    text = html_join("\n", [
-        t("Name: {name}", name=name),
-        t("Type: {type}", type=t(SOCIAL_TYPE_LABELS[org_type])),
-        BLANK,
-        t("Which party organization covers it?"),
-    ])
-    return text, paged_rows(t, items, page, CoverPage)
+        org_button(PickCover, r) for r in rows]
+    return place_step(t, name, t("Type: {type}", type=t(SOCIAL_TYPE_LABELS[org_type])),
+                      t("Which party organization covers it?"), items, page, CoverPage)

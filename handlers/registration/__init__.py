@@ -4,27 +4,16 @@ the admins) approve or reject, with a reason the applicant sees."""
 from __future__ import annotations
 
 from handlers.kit.actions import LEADERS, Action
-from handlers.registration.decisions import (
-    REJECTION,
-    approve,
-    back_to_decision,
-    reject_without_reason,
-)
+from handlers.registration import decisions, views
 from handlers.registration.joining import REGISTRATION
-from handlers.registration.views import (
-    Approve,
-    BackToDecision,
-    RejectWithoutReason,
-    approval_keyboard,
-    approval_text,
-)
+from handlers.registration.views import approval_keyboard, approval_text
 
-FLOWS = (REGISTRATION, REJECTION)
+FLOWS = (REGISTRATION, decisions.REJECTION)
 # Outside the rejection flow too: a second leader, or a press after /cancel.
 ACTIONS = (
-    Action(Approve, LEADERS, approve),
-    Action(RejectWithoutReason, LEADERS, reject_without_reason),
-    Action(BackToDecision, LEADERS, back_to_decision),
+    Action(views.Approve, LEADERS, decisions.decide_press),
+    Action(views.RejectWithoutReason, LEADERS, decisions.decide_press),
+    Action(views.BackToDecision, LEADERS, decisions.back_to_decision),
 )
 
 __all__ = ["ACTIONS", "FLOWS", "approval_keyboard", "approval_text"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from telegram import InlineKeyboardButton, Message, ReplyKeyboardRemove
+from telegram import Message, ReplyKeyboardRemove
 
 from handlers.access.registrations import access_registration
 from handlers.kit.actions import LEADERS, Act, Reply
@@ -14,20 +14,14 @@ from handlers.kit.buttons import MembershipId
 from handlers.kit.chat import deliver, show
 from handlers.kit.flows import Custom, Entry, Flow, Next
 from handlers.kit.i18n import Html, translator
+from handlers.kit.steps import Rows
 from handlers.menu import TEXT_INPUT, main_keyboard, publish_commands_for
 from handlers.registration import views
-from handlers.registration.views import (
-    Approve,
-    BackToDecision,
-    Reject,
-    RejectionForm,
-    RejectWithoutReason,
-)
-from rules.permissions import Actor, can_see_phone
+from handlers.registration.views import Approve, BackToDecision, RejectionForm, RejectWithoutReason
+from rules.permissions import can_see_phone
 from rules.validation import MAX_REASON, Invalid, clean_text
 from rules.vocabulary import MembershipState
 from storage import people
-from storage.models import Membership
 
 
 async def notify_leaders(act: Act, membership_id: int) -> None:
@@ -50,49 +44,35 @@ async def notify_leaders(act: Act, membership_id: int) -> None:
         act.after(partial(deliver, context, telegram_id, text, reply_markup=markup))
 
 
-def tell_member(act: Act, membership: Membership, member: Actor | None) -> None:
-    """After the reply: the applicant hears the decision in their language (approved: with
-    their new menu)."""
-    t = translator(membership.person.language)
-    text = views.decision_for_member(t, membership, approved=member is not None)
-    markup = main_keyboard(member) if member is not None else ReplyKeyboardRemove()
-    context, telegram_id = act.context, membership.person.telegram_id
-    act.after(lambda: deliver(context, telegram_id, text, reply_markup=markup))
-
-
-async def approve(act: Act, press: Approve) -> Reply:
-    """Approve once; a second press (or a second leader) is told it is already decided."""
-    await access_registration(act, press.membership)
-    decision = await people.decide_registration(
-        act.session, press.membership, approve=True, decided_by=act.actor.telegram_id,
-        now=act.now())
-    assert decision is not None
-    membership = decision.membership
-    if not decision.applied:
-        return Reply(views.already_decided(act.t, membership))
-    person = membership.person
-    member = await people.load_actor(act.session, person.telegram_id,
-                                     admins=act.settings.admins, language=person.language)
-    tell_member(act, membership, member)
-    application = act.context.application
-    act.after(lambda: publish_commands_for(application, member))
-    return Reply(views.decided_text(act.t, membership))
-
-
-async def reject(act: Act, membership_id: MembershipId, reason: str | None) -> Reply:
-    """Reject once, telling the applicant (with the reason, if one was typed)."""
+async def decide(act: Act, membership_id: MembershipId, *, approve: bool,
+                 reason: str | None = None) -> Reply:
+    """Decide once (a second press, or a second leader, is told it is already decided); after
+    the reply the applicant hears it in their language (rejected: with the reason, if one was
+    typed; approved: with their new menu)."""
     await access_registration(act, membership_id)
-    if act.update.callback_query is not None:  # the pressed question gives way
+    if not approve and act.update.callback_query is not None:  # the pressed question gives way
         update, rejecting = act.update, act.t("Rejecting…")
         act.before(lambda: show(update, rejecting))
     decision = await people.decide_registration(
-        act.session, membership_id, approve=False, decided_by=act.actor.telegram_id,
+        act.session, membership_id, approve=approve, decided_by=act.actor.telegram_id,
         reason=reason, now=act.now())
     assert decision is not None
+    membership, person, context = decision.membership, decision.membership.person, act.context
     if not decision.applied:
-        return Reply(views.already_decided(act.t, decision.membership), new=True)
-    tell_member(act, decision.membership, None)
-    return Reply(views.decided_text(act.t, decision.membership), new=True)
+        return Reply(views.already_decided(act.t, membership), new=not approve)
+    member = (await people.load_actor(act.session, person.telegram_id, admins=act.settings.admins,
+                                      language=person.language) if approve else None)
+    t = translator(person.language)
+    told = views.decision_for_member(t, membership, approved=member is not None)
+    markup = main_keyboard(member) if member is not None else ReplyKeyboardRemove()
+    act.after(partial(deliver, context, person.telegram_id, told, reply_markup=markup))
+    if member is not None:
+        act.after(partial(publish_commands_for, context.application, member))
+    return Reply(views.decided_text(act.t, membership), new=not approve)
+
+
+async def decide_press(act: Act, press: Approve | RejectWithoutReason) -> Reply:
+    return await decide(act, press.membership, approve=isinstance(press, Approve))
 
 
 async def decision_card(act: Act, membership_id: MembershipId) -> Reply:
@@ -104,10 +84,6 @@ async def decision_card(act: Act, membership_id: MembershipId) -> Reply:
                  views.approval_keyboard(act.t, membership.id))
 
 
-async def reject_without_reason(act: Act, press: RejectWithoutReason) -> Reply:
-    return await reject(act, press.membership, None)
-
-
 async def back_to_decision(act: Act, press: BackToDecision) -> Reply:
     return await decision_card(act, press.membership)
 
@@ -115,16 +91,14 @@ async def back_to_decision(act: Act, press: BackToDecision) -> Reply:
 # -- rejecting with a reason: a flow of one step ---------------------------------------------
 
 
-async def start_rejection(act: Act, press: Reject) -> RejectionForm | Reply:
+async def start_rejection(act: Act, press: views.Reject) -> RejectionForm | Reply:
     membership = await access_registration(act, press.membership)
     if membership.state is not MembershipState.PENDING:
         return Reply(views.already_decided(act.t, membership))
     return RejectionForm(membership=press.membership, name=membership.person.real_name or "")
 
 
-async def ask_reason(
-    act: Act, form: RejectionForm
-) -> tuple[Html, list[list[InlineKeyboardButton]]]:
+async def ask_reason(act: Act, form: RejectionForm) -> tuple[Html, Rows]:
     return views.reason_question(act.t, form), views.reason_buttons(act.t, form)
 
 
@@ -133,30 +107,27 @@ async def typed_reason(act: Act, form: RejectionForm, message: Message) -> Any:
     return reason if isinstance(reason, Invalid) else Next({"reason": reason})
 
 
-async def pressed_without_reason(act: Act, form: RejectionForm, press: RejectWithoutReason
-                                 ) -> Next:
-    return Next({"membership": press.membership, "reason": None})
-
-
-async def pressed_back(act: Act, form: RejectionForm, press: BackToDecision) -> Next:
-    return Next({"membership": press.membership, "back": True})
+async def pressed(act: Act, form: RejectionForm, press: RejectWithoutReason | BackToDecision
+                  ) -> Next:
+    """Rejected without a reason, or back to the approve / reject buttons."""
+    return Next({"membership": press.membership, "reason": None,
+                 "back": isinstance(press, BackToDecision)})
 
 
 async def finish_rejection(act: Act, form: RejectionForm) -> Reply:
     if form.back:
         return await decision_card(act, form.membership)
-    return await reject(act, form.membership, form.reason)
+    return await decide(act, form.membership, approve=False, reason=form.reason)
 
 
 REJECTION = Flow(
     name="rejection",
     prefix="apv",
     form=RejectionForm,
-    entry=Entry(Reject, LEADERS, start_rejection),
+    entry=Entry(views.Reject, LEADERS, start_rejection),
     guard=lambda act, form: access_registration(act, form.membership),
     steps=(Custom(key="reason", render=ask_reason, bare=True,
-                  presses=((RejectWithoutReason, pressed_without_reason),
-                           (BackToDecision, pressed_back)),
+                  presses=((RejectWithoutReason, pressed), (BackToDecision, pressed)),
                   messages=((TEXT_INPUT, typed_reason),)),),
     finish=finish_rejection,
     back=False,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from telegram import InlineKeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from telegram import Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from telegram.ext import filters
 
 from handlers.kit.actions import ANYONE, GUESTS, Act, Command, CommandArgs, Reply
@@ -26,7 +26,8 @@ from handlers.kit.flows import (
     invalid_text,
 )
 from handlers.kit.i18n import N_, Html, Translator, escape, in_every_language, translator
-from handlers.kit.ui import paged
+from handlers.kit.steps import Rows
+from handlers.kit.ui import paged_rows
 from handlers.labels import MEMBER_STATUS_LABELS
 from handlers.menu import TEXT_INPUT, main_keyboard, publish_commands_for
 from handlers.registration import views
@@ -81,9 +82,10 @@ async def start(act: Act, args: CommandArgs) -> JoinForm | Reply:
     return JoinForm()
 
 
-async def ask_language(act: Act, form: JoinForm) -> tuple[Html, list[list[InlineKeyboardButton]]]:
+async def ask_language(act: Act, form: JoinForm) -> tuple[Html, Rows]:
     """The first question, asked in both languages."""
-    return escape(views.LANGUAGE_QUESTION), views.language_buttons()
+    return escape(views.LANGUAGE_QUESTION), [
+        [ChooseLanguage("zh").button("中文"), ChooseLanguage("en").button("English")]]
 
 
 async def choose_language(act: Act, form: JoinForm, press: ChooseLanguage) -> Next:
@@ -115,16 +117,15 @@ def picks_branch(form: JoinForm) -> bool:
     return form.invite is None and not form.complete
 
 
-async def ask_branch(act: Act, form: JoinForm) -> tuple[Html, list[list[InlineKeyboardButton]]]:
+async def ask_branch(act: Act, form: JoinForm) -> tuple[Html, Rows]:
     """The branches to pick from, a page at a time."""
     t = act.t
     orgs = await org_store.member_orgs(act.session)
     if not orgs:
         return t("No branch has been set up yet. Ask your secretary for an invite link, then "
                  "open it to continue."), []
-    markup = paged(t, [PickBranch(OrgId(o.id)).button(o.name) for o in orgs], form.page,
-                   (BranchPage.prefix,))
-    return t("Which branch do you belong to?"), [list(row) for row in markup.inline_keyboard]
+    return t("Which branch do you belong to?"), paged_rows(
+        t, [PickBranch(OrgId(o.id)).button(o.name) for o in orgs], form.page, (BranchPage.prefix,))
 
 
 async def turn_page(act: Act, form: JoinForm, press: BranchPage) -> Next:
@@ -191,10 +192,18 @@ async def ask_summary(act: Act, form: JoinForm) -> Html:
     return views.summary(act.t, form)
 
 
+async def menu_after(act: Act, text: Html) -> None:
+    """After the reply: the menus follow the registration, `text` comes with the new one."""
+    update, context = act.update, act.context
+    actor = await current_actor(act.session, update, context)
+    act.after(lambda: publish_commands_for(context.application, actor))
+    act.after(lambda: send(update, text, reply_markup=main_keyboard(actor)))
+
+
 async def submit(act: Act, form: JoinForm) -> Html:
     """Store the registration and ask the branch's leaders to decide (or, completing an
     appointment, store the details at once)."""
-    t, update, context = act.t, act.update, act.context
+    t = act.t
     if not (form.name and form.org and form.status and form.joined):
         return t(views.MISSING)
     language = form.lang or act.actor.language
@@ -204,10 +213,7 @@ async def submit(act: Act, form: JoinForm) -> Html:
             status=form.status, joined_party_on=form.joined, phone=form.phone)
         if not saved:
             return t(views.MISSING)
-        actor = await current_actor(act.session, update, context)
-        act.after(lambda: publish_commands_for(context.application, actor))
-        act.after(lambda: send(update, t("Done. The menu is below."),
-                               reply_markup=main_keyboard(actor)))
+        await menu_after(act, t("Done. The menu is below."))
         return t("Your details are saved.")
     registration = people.RegistrationForm(
         telegram_id=act.actor.telegram_id, language=language, real_name=form.name,
@@ -218,10 +224,7 @@ async def submit(act: Act, form: JoinForm) -> Html:
         membership = await people.submit_registration(act.session, registration)
     except people.MembershipError as exc:
         return t(INVITE_PROBLEMS.get(exc.code) or views.ALREADY_REGISTERED)
-    actor = await current_actor(act.session, update, context)
-    act.after(lambda: publish_commands_for(context.application, actor))
-    act.after(lambda: send(update, t("You can look at your profile with /me."),
-                           reply_markup=main_keyboard(actor)))
+    await menu_after(act, t("You can look at your profile with /me."))
     await notify_leaders(act, membership.id)
     return views.summary(t, form, heading=False) + "\n\n" + t(
         "Submitted. Your secretary will review it; I will tell you the result.")

@@ -6,12 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
-)
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
 from handlers.kit.buttons import ButtonData, InviteId, MembershipId, OrgId
 from handlers.kit.flows import Form
@@ -89,10 +84,6 @@ class RejectionForm(Form):
     name: str
     reason: str | None = None
     back: bool = False  # the leader went back to the approve / reject buttons
-
-
-def language_buttons() -> list[list[InlineKeyboardButton]]:
-    return [[ChooseLanguage("zh").button("中文"), ChooseLanguage("en").button("English")]]
 
 
 def phone_keyboard(t: Translator) -> ReplyKeyboardMarkup:

@@ -8,18 +8,9 @@ from handlers.kit.i18n import N_
 from handlers.reminder_settings.views import NOT_REGISTERED, Toggle, kinds_for, settings_view
 from storage import people
 from storage import reminders as store
-from storage.models import Person
-
-
-async def registered(act: Act) -> Person:
-    person = await people.person_by_telegram_id(act.session, act.actor.telegram_id)
-    if person is None:
-        act.refuse(NOT_REGISTERED)
-    return person
 
 
 async def show_settings(act: Act, _: CommandArgs) -> Reply:
-    """/settings: the person's reminder switches."""
     person = await people.person_by_telegram_id(act.session, act.actor.telegram_id)
     if person is None:
         return Reply(act.t(NOT_REGISTERED), new=True)
@@ -29,7 +20,9 @@ async def show_settings(act: Act, _: CommandArgs) -> Reply:
 
 async def toggle(act: Act, press: Toggle) -> Reply:
     """Mute or unmute a kind the person can receive; a leader switches the digest."""
-    person = await registered(act)
+    person = await people.person_by_telegram_id(act.session, act.actor.telegram_id)
+    if person is None:
+        act.refuse(NOT_REGISTERED)
     if press.what == "k" and press.value in kinds_for(act.actor):
         await store.toggle_muted(act.session, person.id, press.value,
                                  telegram_id=act.actor.telegram_id, now=act.now())
