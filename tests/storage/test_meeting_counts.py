@@ -194,3 +194,25 @@ async def test_kept_counts_equal_a_recount_and_a_rebuild(db: Database) -> None:
         buckets = await meeting_counts.rebuild(connection, TZ)
     assert buckets == len(before)
     assert await kept(db) == before == await recount(db)
+
+
+async def test_a_meeting_is_not_closed_before_it_starts(db: Database) -> None:
+    """Closing marks everyone not checked in absent: refused before the start, with nothing
+    stored (not closed, nobody absent, nothing counted); allowed from the start on."""
+    b: Branch = await build_branch(db)
+    starts = local(date(2030, 1, 7), 9)
+    meeting_id = await schedule(db, b.org, MeetingKind.ASSEMBLY, starts)
+    for early in (starts - timedelta(days=1), starts - timedelta(seconds=1)):
+        with pytest.raises(store.MeetingError) as refused:
+            await close(db, meeting_id, early)
+        assert refused.value.code == "not_started"
+    async with db.session() as session:
+        meeting = await store.get_meeting(session, meeting_id)
+        assert meeting is not None
+        assert meeting.state is MeetingState.SCHEDULED and meeting.closed_at is None
+        statuses = set((await session.scalars(select(Attendance.status).where(
+            Attendance.meeting_id == meeting_id))).all())
+    assert AttendanceStatus.ABSENT not in statuses and AttendanceStatus.EXPECTED in statuses
+    assert await kept(db) == {}
+    await close(db, meeting_id, starts)
+    assert (await agree(db)) == {(b.org, MeetingKind.ASSEMBLY, 0, date(2030, 1, 1)): (1, 0)}
