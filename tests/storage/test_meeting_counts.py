@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -216,3 +217,42 @@ async def test_a_meeting_is_not_closed_before_it_starts(db: Database) -> None:
     assert await kept(db) == {}
     await close(db, meeting_id, starts)
     assert (await agree(db)) == {(b.org, MeetingKind.ASSEMBLY, 0, date(2030, 1, 1)): (1, 0)}
+
+
+async def test_the_migration_backfills_the_counts_from_the_meetings(db: Database) -> None:
+    """A database from before the counts (migration 0013) upgraded: 0015 fills the table with
+    what a recount of its meetings gives, and the later migrations keep every line (on SQLite
+    0016 copies the meetings table: with foreign keys on, that deleted all attendances)."""
+    from alembic import command
+
+    from storage.db import create_engine
+    from storage.migrate import alembic_config, upgrade
+
+    b: Branch = await build_branch(db)
+    jan, feb = date(2030, 1, 7), date(2030, 2, 4)
+    short = await hold(db, b.org, MeetingKind.COMMITTEE, local(jan, 9), [b.secretary])
+    await hold(db, b.org, MeetingKind.COMMITTEE, local(feb, 9), [b.secretary, b.committee])
+    await hold(db, b.org, MeetingKind.GROUP, local(jan, 14), [b.m1], group=b.group)
+    await hold(db, b.org, MeetingKind.ASSEMBLY, local(date(2030, 2, 1), 0, 30), [b.m3])
+    await hold(db, b.other_org, MeetingKind.THEME_DAY, local(jan, 9), [b.stranger])
+    await correct(db, short, b.secretary, L)  # 0 of 2 present: still no quorum
+    counted = await agree(db)
+    await db.dispose()
+
+    def downgrade(connection: Any) -> None:
+        config = alembic_config(db.url)
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0013")
+
+    # As storage/migrate.py upgrades: SQLite copies altered tables, no cascades on the drop.
+    engine = create_engine(db.url, foreign_keys=False)
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(downgrade)
+            await connection.commit()
+    finally:
+        await engine.dispose()
+    await upgrade(db.url)
+    assert await kept(db) == counted == await recount(db)
+    assert counted[(b.org, MeetingKind.COMMITTEE, 0, date(2030, 1, 1))] == (1, 1)
+    assert counted[(b.org, MeetingKind.ASSEMBLY, 0, date(2030, 2, 1))] == (1, 0)
