@@ -26,7 +26,9 @@ def alembic_config(url: str) -> Config:
 async def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at url to revision."""
     config = alembic_config(url)
-    engine = create_engine(url)
+    # SQLite alters a table by copying it and dropping the old one: with foreign keys on, the
+    # drop would cascade (altering meetings deleted every attendance line).
+    engine = create_engine(url, foreign_keys=False)
 
     def _upgrade(connection: Connection) -> None:
         if connection.dialect.name == "postgresql":

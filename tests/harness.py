@@ -9,14 +9,22 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from botapi_emulator import BotApiEmulator
 
 from bot.application import BranchApplication, build_application, prepare_database, serving
 from bot.config import Settings
 from rules.vocabulary import MemberRole, MemberStatus, PartyOrgKind
 from storage import orgs, people
+from storage.db import Database
+from tests.english_leaks import english_leaks
 
 ADMIN_ID = 900_001
+
+# Whether the test running now has failed (tests/conftest.py records it): its leaks are not news.
+FAILED = pytest.StashKey[bool]()
+# The test running now (tests/conftest.py sets it): every bot it starts checks its language.
+current_test: list[pytest.Item] = []
 
 
 @dataclass
@@ -254,9 +262,30 @@ async def running_bot(
         await bot.start()
         try:
             yield bot
+            await assert_no_english_reached_chinese_readers(bot)
         finally:
             if bot.app is not None:
                 await bot.stop()
+
+
+async def assert_no_english_reached_chinese_readers(bot: Bot) -> None:
+    """Nothing from the catalog reached a Chinese reader in English (run when a bot of a test
+    stops, unless the test failed); a test that stores English names the bot shows back lists
+    them with `@pytest.mark.english(...)`."""
+    item = current_test[-1] if current_test else None
+    if item is None or item.stash.get(FAILED, False):
+        return
+    marker = item.get_closest_marker("english")
+    allowed = tuple(marker.args) if marker else ()
+    if bot.app is not None:
+        leaks = await english_leaks(bot.emulator, bot.app.database, allowed=allowed)
+    else:  # the test stopped the bot: read who reads Chinese from the database itself
+        database = Database(bot.settings.database_url)
+        try:
+            leaks = await english_leaks(bot.emulator, database, allowed=allowed)
+        finally:
+            await database.dispose()
+    assert not leaks, "English reached a Chinese reader:\n" + "\n".join(leaks)
 
 
 @dataclass

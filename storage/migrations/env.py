@@ -26,7 +26,7 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async(url: str) -> None:
-    engine = create_engine(url)
+    engine = create_engine(url, foreign_keys=False)  # SQLite copies tables: no cascades
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)

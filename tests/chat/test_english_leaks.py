@@ -40,3 +40,29 @@ async def test_the_check_sees_a_leak_in_a_real_chat(bot: Bot) -> None:
                                                       "or /cancel."))
     leaks = await english_leaks(bot.emulator, bot.app.database)
     assert len(leaks) == 1 and "Please choose with the buttons above" in leaks[0]
+
+
+async def test_a_bot_started_inside_a_test_is_checked_when_it_stops(database_url: str) -> None:
+    """Not only the `bot` fixture: a bot a test starts itself (webhook, throttle, paid
+    broadcast…) is checked as it stops, and the `english` mark does not hide other leaks."""
+    from tests.harness import running_bot
+
+    with pytest.raises(AssertionError, match="English reached a Chinese reader"):
+        async for started in running_bot(database_url):
+            assert started.app is not None
+            reader = started.person(771_002, "王丽")
+            await reader.say("/start")
+            await started.app.bot.send_message(reader.user_id, en("✅ Approve leave"))
+
+
+@pytest.mark.english("Please choose with the buttons above, or /cancel.")
+async def test_a_bot_started_inside_a_test_reads_the_english_mark(database_url: str) -> None:
+    from tests.harness import running_bot
+
+    async for started in running_bot(database_url):
+        assert started.app is not None
+        reader = started.person(771_003, "王丽")
+        await reader.say("/start")
+        await started.app.bot.send_message(
+            reader.user_id, en("Please choose with the buttons above, or /cancel.")
+        )
