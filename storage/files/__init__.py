@@ -23,6 +23,7 @@ from storage.files.records import (
 from storage.files.stores import (
     DATABASE,
     DIRECTORY,
+    SHA256,
     STORE_KINDS,
     DatabaseStore,
     DirectoryStore,
@@ -37,6 +38,7 @@ __all__ = [
     "DATABASE",
     "DIRECTORY",
     "MAX_ATTEMPTS",
+    "SHA256",
     "STORE_KINDS",
     "TELEGRAM_DOWNLOAD_LIMIT",
     "Claimed",
