@@ -145,4 +145,4 @@ async def counts(session: AsyncSession) -> dict[FileState, int]:
     found = await session.execute(
         select(StoredFile.state, func.count()).group_by(StoredFile.state)
     )
-    return {state: count for state, count in found.tuples()}
+    return {state: count for state, count in found.all()}
