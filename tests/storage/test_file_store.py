@@ -168,6 +168,43 @@ async def test_the_fetcher_stores_by_hash_and_settles_every_row(
             FileState.STORED: 3, FileState.TOO_BIG: 1, FileState.FAILED: 1}
 
 
+class DownStore:
+    """A store that is briefly down (a full disk, a database that does not answer)."""
+
+    def __init__(self, inner: files.FileStore, failures: int) -> None:
+        self.inner, self.failures = inner, failures
+
+    async def put(self, sha256: str, data: bytes) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise OSError(28, "No space left on device")
+        await self.inner.put(sha256, data)
+
+    async def get(self, sha256: str) -> bytes | None:
+        return await self.inner.get(sha256)
+
+
+async def test_a_store_that_is_down_is_retried(db: Database, tmp_path: Path) -> None:
+    async with db.session() as session:
+        await files.remember_file(session, "doc", file_name="minutes.pdf")
+    store = DownStore(files.DirectoryStore(tmp_path / "files"), failures=2)
+    now = [NOW]
+    fetch = fetcher(db, FakeBot({"doc": b"%PDF minutes"}), store, now)
+    await fetch.fetch_due()
+    [row] = await rows(db)
+    assert row.state is FileState.PENDING and "No space left" in (row.last_error or "")
+    now[0] = NOW + timedelta(seconds=10)
+    await fetch.fetch_due()
+    [row] = await rows(db)
+    assert row.state is FileState.PENDING and row.attempts == 2
+    assert row.next_attempt_at == now[0] + timedelta(seconds=20)  # backing off
+    now[0] += timedelta(seconds=20)
+    await fetch.fetch_due()
+    [row] = await rows(db)
+    assert row.state is FileState.STORED and row.stored_at == now[0] and row.attempts == 3
+    assert row.last_error is None and row.mime_type == "application/pdf"
+
+
 async def test_who_may_see_a_file(db: Database) -> None:
     tree = await build_tree(db)
     await log(db, tree.m1, draft(), evidence=[PDF])
