@@ -312,3 +312,34 @@ async def test_the_move_to_postgres_carries_the_file_tables(
         assert await files.DatabaseStore(target).get(sha256) == data
     finally:
         await target.dispose()
+
+
+async def test_files_recorded_before_the_migration_become_pending(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    await upgrade(url, "0018")
+    with closing(sqlite3.connect(path)) as connection, connection:  # foreign keys off here
+        connection.executemany(
+            "INSERT INTO meeting_files (meeting_id, telegram_file_id, kind, file_name, added_by,"
+            " added_at) VALUES (1, ?, ?, ?, 1, '2026-01-01 00:00:00')",
+            [("m1", "photo", None), ("m2", "document", "a.pdf"), ("shared", "document", None)],
+        )
+        connection.execute(
+            "INSERT INTO training_evidence (record_id, telegram_file_id, telegram_file_unique_id,"
+            " mime_type, size_bytes, file_name, added_by, added_at) VALUES"
+            " (1, 'shared', 'u1', 'application/pdf', 10, 'c.pdf', 1, '2026-01-01 00:00:00')")
+        connection.execute(
+            "INSERT INTO duty_completions (duty_id, party_organization_id, occurrence, done_at,"
+            " done_by, file_id, file_name) VALUES"
+            " (1, 1, '2026', '2026-01-01 00:00:00', 1, 'd1', 'r.pdf'),"
+            " (1, 2, '2026', '2026-01-01 00:00:00', 1, NULL, NULL)")
+    await upgrade(url)
+    database = Database(url)
+    try:
+        found = {r.telegram_file_id: r for r in await rows(database)}
+    finally:
+        await database.dispose()
+    assert sorted(found) == ["d1", "m1", "m2", "shared"]
+    assert all(r.state is FileState.PENDING and r.next_attempt_at is None
+               for r in found.values())
+    assert (found["m2"].file_name, found["d1"].file_name) == ("a.pdf", "r.pdf")
