@@ -6,7 +6,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,9 +33,11 @@ from bot.web.tls import certificate_to_upload
 from handlers.kit.context import BranchContext
 from handlers.kit.slots import Slot
 from reminders.delivery import Courier, schedule_next_wake, senders_for, wake_at
+from reminders.files import FileFetcher, start_fetcher
 from reminders.jobs import start_reminders
 from storage.checkin_queue import CheckinQueue
 from storage.db import Database
+from storage.files import open_store
 from storage.instances import SharedUpdates
 from storage.migrate import upgrade
 from storage.outbox import Outcome
@@ -111,6 +113,10 @@ class BranchApplication(Application):
         self.settings = settings
         self.checkin_queue = CheckinQueue(database)
         self.courier: Courier = None  # type: ignore[assignment]  # set once the bot exists
+        # The project's own copy of every file handed in (issue 19), and its downloader.
+        self.file_store = open_store(settings.file_store, database, settings.file_directory)
+        self.file_fetcher: FileFetcher = None  # type: ignore[assignment]  # needs the bot
+        self._stop_file_wakes: Callable[[], None] | None = None
         self.updates_in_flight = 0
         self.metrics = Metrics()  # its own registry: applications in one process never mix
         # Several instances on one PostgreSQL database (bot/instances.py); no-op on SQLite.
@@ -239,6 +245,9 @@ def build_application(settings: Settings, *, token: str | None = None) -> Branch
         )),
         name=take_process_instance(),  # the instance every log line of this process names
     )
+    application.file_fetcher = FileFetcher(
+        database, application.bot, application.file_store, clock=application.now
+    )
     register_all(application)
     return application
 
@@ -251,6 +260,8 @@ async def startup(application: Application) -> None:
     await publish_default_commands(application)
     if application.job_queue is not None:
         start_reminders(application.job_queue, plan=application.settings.plan_reminders)
+        if application.settings.fetching_files:
+            application._stop_file_wakes = start_fetcher(application.job_queue)
     application.web = WebServer(application)
     await application.web.start()
     settings = application.settings
@@ -270,6 +281,9 @@ async def startup(application: Application) -> None:
 async def shutdown(application: Application) -> None:
     """After shutdown() (persistence flushed): stop the web server, release the database."""
     assert isinstance(application, BranchApplication)
+    if application._stop_file_wakes is not None:
+        application._stop_file_wakes()
+        application._stop_file_wakes = None
     if application.web is not None:
         await application.web.stop()
         application.web = None

@@ -8,10 +8,15 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from storage.backup import FilesCopied
 
 logger = logging.getLogger("branchbot")
 
@@ -165,13 +170,15 @@ async def _calendar(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _backup(settings: Settings, file: Path, force: bool) -> int:
-    from storage.backup import BackupError, backup, pg_dump_command
+    from storage.backup import BackupError, backup, backup_files, pg_dump_command
     from storage.db import is_sqlite
 
     if not is_sqlite(settings.database_url):
+        files = (f"; and copy the file store: rsync -a {settings.file_directory}/ {file}.files/"
+                 if settings.file_store == "directory" else "")
         return _fail(
             "backup copies SQLite only; for PostgreSQL run: "
-            + pg_dump_command(settings.database_url, str(file))
+            + pg_dump_command(settings.database_url, str(file)) + files
         )
     try:
         done = backup(settings.database_url, file, force=force)
@@ -179,11 +186,39 @@ def _backup(settings: Settings, file: Path, force: bool) -> int:
         return _fail(str(exc))
     print(f"backed up to {done.path} ({done.size:,} bytes, migration {done.revision}, "
           "integrity ok)")
-    return 0
+    return _report_files(settings, backup_files, settings.file_directory, file)
+
+
+def _report_files(settings: Settings, copy: Callable[[Path, Path], FilesCopied | None],
+                  *paths: Path) -> int:
+    """The directory store's part of a backup or restore (the database store's files are in
+    the database); 1 when files are missing or damaged."""
+    if settings.file_store != "directory":
+        print("files: kept in the database (BRANCHBOT_FILE_STORE=database), included above")
+        return 0
+    done = copy(*paths)
+    if done is None:
+        print("files: the backup has no .files folder beside it; the file store is unchanged")
+        return 0
+    print(f"files: {done.copied:,} copied ({done.bytes:,} bytes), {done.present:,} already in"
+          f" {done.folder}")
+    for name in done.bad:
+        print(f"files: {name} does not match its hash: skipped", file=sys.stderr)
+    if done.missing:
+        print(f"files: {len(done.missing):,} stored files are missing (first: "
+              f"{done.missing[0]}); the fetcher does not download them again", file=sys.stderr)
+    return 1 if done.bad or done.missing else 0
 
 
 def _restore(settings: Settings, file: Path, yes: bool) -> int:
-    from storage.backup import BackupError, check_file, pg_restore_command, restore, sqlite_path
+    from storage.backup import (
+        BackupError,
+        check_file,
+        pg_restore_command,
+        restore,
+        restore_files,
+        sqlite_path,
+    )
     from storage.db import is_sqlite
     from storage.migrate import upgrade
 
@@ -213,7 +248,7 @@ def _restore(settings: Settings, file: Path, yes: bool) -> int:
     kept_note = f"; the previous database is kept as {kept}" if kept else ""
     print(f"restored {file} (migration {checked.revision}) into {target}, migrations applied"
           + kept_note)
-    return 0
+    return _report_files(settings, restore_files, file, settings.file_directory)
 
 
 async def _migrate_to_postgres(settings: Settings, source: str | None, target: str) -> int:
@@ -228,6 +263,12 @@ async def _migrate_to_postgres(settings: Settings, source: str | None, target: s
     except DBAPIError as exc:  # the main handler would name BRANCHBOT_DATABASE_URL's backend
         return _fail(f"database error during the copy: {exc.orig}")
     print(report.format())
+    if settings.file_store == "directory":
+        from storage.files import default_file_dir
+
+        folder = settings.file_dir or default_file_dir(source or settings.database_url)
+        print(f"files: the directory store stays in {folder.resolve()}; with PostgreSQL set"
+              f" BRANCHBOT_FILE_DIR={folder.resolve()} (or move the folder and set that)")
     return 0 if report.ok else 1
 
 

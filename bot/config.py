@@ -110,6 +110,12 @@ class Settings(BaseSettings):
     # Reach Telegram through a proxy (http://, https://, socks5://, socks5h://, socks4://);
     # unset: the standard HTTPS_PROXY / ALL_PROXY / NO_PROXY variables apply.
     proxy_url: SecretStr | None = None
+    # The file store (issue 19): every file people hand in is downloaded and kept, in a folder
+    # (default: `files` next to the SQLite database) or in the database (shared by instances).
+    file_store: str = "directory"
+    file_dir: Path | None = None
+    # Download accepted files in the background; unset: as plan_reminders (tests drive it).
+    fetch_files: bool | None = None
     # Sandbox: where the local chat page and emulator listen.
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = Field(default=8080, ge=0, le=65535)
@@ -189,6 +195,29 @@ class Settings(BaseSettings):
 
         url = value.get_secret_value().strip() if value is not None else ""
         return SecretStr(check_proxy_url(url)) if url else None
+
+    @field_validator("file_store")
+    @classmethod
+    def _known_file_store(cls, value: str) -> str:
+        if value not in ("directory", "database"):
+            raise ValueError("must be directory or database")
+        return value
+
+    @field_validator("file_dir", mode="before")
+    @classmethod
+    def _blank_file_dir(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def file_directory(self) -> Path:
+        """Where the directory store keeps files (BRANCHBOT_FILE_DIR or its default)."""
+        from storage.files import default_file_dir
+
+        return self.file_dir or default_file_dir(self.database_url)
+
+    @property
+    def fetching_files(self) -> bool:
+        return self.plan_reminders if self.fetch_files is None else self.fetch_files
 
     @field_validator("log_format")
     @classmethod

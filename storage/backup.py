@@ -11,6 +11,12 @@ by the backup API, so its WAL content is included), writes the file's pages into
 database through the backup API (never by replacing files under a running process), and
 then applies the migrations. Stop the bot before restoring.
 
+The directory file store (storage/files) goes beside the backup: FILE.files/, laid out as
+the store (ab/cd/<sha256>). Files are named by their hash, so a backup taken again with
+--force copies only the new ones, and each copied file is checked against its name. A restore
+copies into the store the files it lacks (it deletes none: a file the restored database does
+not know is harmless). With the database store the files are inside FILE already.
+
 PostgreSQL is backed up with its own tools (printed by `branchbot backup` as a hint)::
 
     pg_dump --format=custom --file=FILE 'postgresql://USER@HOST:PORT/DB'
@@ -19,6 +25,7 @@ PostgreSQL is backed up with its own tools (printed by `branchbot backup` as a h
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -191,3 +198,101 @@ def restore(url: str, file: Path) -> tuple[Checked, Path | None]:
     except sqlite3.Error as exc:
         raise BackupError(f"restore failed: {exc}") from None
     return checked, kept
+
+
+@dataclass(frozen=True)
+class FilesCopied:
+    """The file store's part of a backup or restore."""
+
+    folder: Path
+    copied: int  # files written now
+    present: int  # files that were there already
+    bytes: int  # of the files written now
+    bad: tuple[str, ...] = ()  # names whose content does not match (skipped)
+    missing: tuple[str, ...] = ()  # stored in the database, in neither folder
+
+
+def files_folder(file: Path) -> Path:
+    """Where a backup FILE keeps the directory store's files: FILE.files/ beside it."""
+    return file.with_name(f"{file.name}.files")
+
+
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def copy_files(source: Path, target: Path) -> FilesCopied:
+    """Copy the content-addressed files of `source` that `target` lacks, each checked against
+    its hash, written under a temporary name and renamed."""
+    from storage.files import SHA256, path_in
+
+    copied = present = size = 0
+    bad: list[str] = []
+    if not source.is_dir():
+        return FilesCopied(target, 0, 0, 0)
+    for path in sorted(source.glob("??/??/*")):
+        if not (path.is_file() and SHA256.fullmatch(path.name)):
+            continue
+        destination = path_in(target, path.name)
+        if destination.is_file():
+            present += 1
+            continue
+        if _hash_file(path) != path.name:
+            bad.append(path.name)
+            continue
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        partial = destination.with_name(f".{path.name}.partial-{os.getpid()}")
+        try:
+            with open(path, "rb") as reader, open(partial, "wb") as writer:
+                for chunk in iter(lambda: reader.read(1 << 20), b""):
+                    writer.write(chunk)
+                writer.flush()
+                os.fsync(writer.fileno())
+            os.replace(partial, destination)
+        finally:
+            partial.unlink(missing_ok=True)
+        copied += 1
+        size += destination.stat().st_size
+    return FilesCopied(target, copied, present, size, tuple(bad))
+
+
+def stored_hashes(database: Path) -> set[str]:
+    """The hashes a SQLite database lists as stored (none before migration 0020)."""
+    connection = _connect(database, existing=True)
+    try:
+        tables = {row[0] for row in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "stored_files" not in tables:
+            return set()
+        return {row[0] for row in connection.execute(
+            "SELECT DISTINCT sha256 FROM stored_files WHERE state = 'stored'"
+            " AND sha256 IS NOT NULL")}
+    finally:
+        connection.close()
+
+
+def backup_files(store: Path, file: Path) -> FilesCopied:
+    """After `backup`: the directory store's files into FILE.files/, and which files the
+    backed-up database lists that neither the store nor FILE.files/ has."""
+    from storage.files import path_in
+
+    done = copy_files(store, files_folder(file))
+    missing = sorted(h for h in stored_hashes(file) if not path_in(done.folder, h).is_file())
+    return FilesCopied(done.folder, done.copied, done.present, done.bytes, done.bad,
+                       tuple(missing))
+
+
+def restore_files(file: Path, store: Path) -> FilesCopied | None:
+    """After `restore`: the files of FILE.files/ the store lacks (None: no such folder)."""
+    from storage.files import path_in
+
+    folder = files_folder(file)
+    if not folder.is_dir():
+        return None
+    done = copy_files(folder, store)
+    missing = sorted(h for h in stored_hashes(file) if not path_in(store, h).is_file())
+    return FilesCopied(store, done.copied, done.present, done.bytes, done.bad, tuple(missing))

@@ -21,6 +21,7 @@ from rules import terms
 from rules.vocabulary import MembershipState, PartyOrgKind
 from rules.workdays import WorkCalendar
 from storage import audit, outbox
+from storage.files import remember_file
 from storage.holiday_calendar import work_calendar
 from storage.models import Duty, DutyCompletion, Membership, PartyOrganization, TermRenewal
 from storage.orgs import ancestor_ids
@@ -173,6 +174,8 @@ async def mark_duty_done(
         DutyCompletion(duty_id=duty.id, party_organization_id=org_id, occurrence=occurrence,
                        done_by=by, file_id=file_id, file_name=file_name)
     )
+    if file_id is not None:  # the file store keeps a copy (storage/files)
+        await remember_file(session, file_id, file_name=file_name)
     await outbox.cancel(session, subject=f"duty:{duty.id}:{org_id}", reason="done")
     await session.flush()
     return True

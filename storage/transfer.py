@@ -8,6 +8,10 @@ batches through SQLAlchemy Core, so every column goes through its type in both d
 transaction: a failure leaves the target empty. PostgreSQL sequences are then moved past the
 highest id, and the result is verified: row counts per table, and a random sample of rows
 per table compared column by column.
+
+The file store (issue 19) moves with it: stored_files, and stored_file_contents (the bytes of
+the database store, copied a few rows at a time). A directory store's files stay where they
+are: the command names the folder, for BRANCHBOT_FILE_DIR once the database is PostgreSQL.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, text, tuple_
+from sqlalchemy import LargeBinary, Table, func, insert, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import create_engine, is_sqlite
@@ -24,7 +28,9 @@ from storage.migrate import upgrade
 from storage.models import Base
 
 BATCH = 5_000
+BLOB_BATCH = 10  # rows of a table holding files (up to 20 MB each) copied at once
 SAMPLE = 25  # random rows per table compared column by column (plus the first and the last)
+BLOB_SAMPLE = 3
 
 
 class TransferError(Exception):
@@ -64,6 +70,10 @@ class TransferReport:
         summary = (f"copied {total:,} rows in {len(self.tables)} tables; verified"
                    if not bad else f"verification FAILED for: {', '.join(bad)}")
         return "\n".join([*(t.line() for t in self.tables), summary])
+
+
+def _holds_files(table: Table) -> bool:
+    return any(isinstance(column.type, LargeBinary) for column in table.columns)
 
 
 def _primary_key(table: Table) -> list[Any]:
@@ -138,8 +148,9 @@ async def _copy_table(source: AsyncConnection, target: AsyncConnection, table: T
             await target.execute(insert(table), rows[start:start + BATCH])
         return len(rows)
     copied = 0
-    result = await source.stream(query.execution_options(yield_per=BATCH))
-    async for partition in result.mappings().partitions(BATCH):
+    batch = BLOB_BATCH if _holds_files(table) else BATCH
+    result = await source.stream(query.execution_options(yield_per=batch))
+    async for partition in result.mappings().partitions(batch):
         await target.execute(insert(table), [dict(r) for r in partition])
         copied += len(partition)
     return copied
@@ -163,7 +174,8 @@ async def _verify(
     for query in (
         select(table).order_by(*key).limit(1),
         select(table).order_by(*(c.desc() for c in key)).limit(1),
-        select(table).order_by(func.random()).limit(SAMPLE),
+        select(table).order_by(func.random()).limit(
+            BLOB_SAMPLE if _holds_files(table) else SAMPLE),
     ):
         sampled.extend(dict(r) for r in (await source.execute(query)).mappings())
     wanted = {tuple(row[c.name] for c in key): row for row in sampled}

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rules import meetings as rules
 from rules.vocabulary import AttendanceStatus, MeetingKind, MeetingState
 from storage import audit, lesson_attendances, meeting_counts, outbox
+from storage.files import remember_file
 from storage.meetings.scheduling import MeetingError, _subject
 from storage.models import Attendance, Meeting, MeetingFile
 
@@ -101,6 +102,9 @@ async def add_file(
     )
     session.add(attachment)
     await session.flush()
+    # A Telegram photo is always a JPEG; a document's type is learnt when it is downloaded.
+    await remember_file(session, telegram_file_id, file_name=file_name,
+                        mime_type="image/jpeg" if kind == "photo" else None)
     return attachment
 
 

@@ -1,7 +1,8 @@
 """Typed SQLAlchemy models, one module per area, named as the storage module that keeps them:
 the organization tree (orgs), people, memberships and invites (people), meetings, audit,
 conversation persistence, training, dues, the outbox and reminders, duties, notices, the
-dashboard's web sessions, processed updates (instances) and holiday calendars.
+dashboard's web sessions, processed updates (instances), holiday calendars and the file
+store (files).
 
 Importing this package defines every table on Base.metadata (Alembic's target) and re-exports
 every model, so `from storage.models import X` names any of them.
@@ -13,6 +14,7 @@ from storage.models.audit import AuditEvent
 from storage.models.base import NAMING, Base, UTCDateTime, utcnow
 from storage.models.dues import DuesPayment, DuesProfile
 from storage.models.duties import Duty, DutyCompletion, TermRenewal
+from storage.models.files import FileState, StoredFile, StoredFileContent
 from storage.models.holiday_calendar import HolidayCalendarDay, HolidayCalendarYear
 from storage.models.instances import ProcessedUpdate
 from storage.models.meetings import Attendance, Meeting, MeetingCount, MeetingFile
@@ -51,6 +53,7 @@ __all__ = [
     "DuesProfile",
     "Duty",
     "DutyCompletion",
+    "FileState",
     "HolidayCalendarDay",
     "HolidayCalendarYear",
     "Invite",
@@ -70,6 +73,8 @@ __all__ = [
     "PlannerWatermark",
     "ProcessedUpdate",
     "SocialOrganization",
+    "StoredFile",
+    "StoredFileContent",
     "TermRenewal",
     "TrainingEvidence",
     "TrainingRecord",

@@ -19,6 +19,7 @@ from rules.training import DEFAULT_POLICY, TrainingDraft, TrainingPolicy
 from rules.validation import MAX_REASON, Invalid, clean_text
 from rules.vocabulary import MembershipState, TrainingState
 from storage import audit
+from storage.files import remember_file
 from storage.models import (
     Membership,
     PartyOrganization,
@@ -161,6 +162,16 @@ async def _flush_new(session: AsyncSession, records: Sequence[TrainingRecord]) -
             await session.flush()
     except IntegrityError:
         raise DuplicateTraining(()) from None
+    for row in {e.telegram_file_id: e for r in records for e in r.evidence}.values():
+        await _remember(session, row)
+
+
+async def _remember(session: AsyncSession, row: TrainingEvidence) -> None:
+    """The file store keeps a copy (storage/files): pending in this transaction."""
+    await remember_file(
+        session, row.telegram_file_id, unique_id=row.telegram_file_unique_id,
+        mime_type=row.mime_type, file_name=row.file_name, size_bytes=row.size_bytes,
+    )
 
 
 async def log_training(
@@ -416,6 +427,7 @@ async def add_evidence(
     row.record_id = record_id
     session.add(row)
     await session.flush()
+    await _remember(session, row)
     audit.record(
         session, by, "training.evidence_add", "training_record", record_id,
         evidence_id=row.id, mime_type=row.mime_type, size_bytes=row.size_bytes,

@@ -1,0 +1,171 @@
+"""The file store through the chat (issue 19, "keep the evidence"): a member hands in a
+certificate photo and a PDF, the fetcher downloads both in the background into the directory
+store with their hash; a download that fails is retried while the chat goes on; the dashboard
+serves a file to the people allowed to see it and a 404 to everyone else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select
+
+from bot.web.dashboard import COOKIE
+from bot.web.files import file_url, setup_files
+from storage import web_sessions
+from storage.files import path_in
+from storage.models import FileState, StoredFile, TrainingEvidence
+from tests.chat.test_training_chat import (
+    ALICE,
+    BOB,
+    PDF,
+    SEC_A,
+    SEC_B,
+    build_world,
+    joined,
+    png,
+    press,
+    say,
+    send_document,
+    send_photo,
+    today,
+    who,
+)
+from tests.harness import ADMIN_ID, Bot, running_bot
+
+STRANGER = 750_999  # signed in, but nobody in any branch
+
+
+@pytest.fixture
+async def filebot(database_url: str, tmp_path: Path) -> AsyncIterator[Bot]:
+    """The bot with its file fetcher running (tests elsewhere leave it to the planner's
+    switch, off) and the directory store in this test's folder."""
+    async for running in running_bot(database_url, fetch_files=True,
+                                     file_dir=tmp_path / "files"):
+        yield running
+
+
+async def log_with_evidence(bot: Bot) -> list[str]:
+    """Alice logs a training with a photo and a PDF; returns the two Telegram file ids."""
+    alice = who(bot, ALICE)
+    await say(alice, "/training")
+    await press(alice, "➕ Log a training")
+    await press(alice, "Concentrated training")
+    await say(alice, "Party history course")
+    await say(alice, "District Party School")
+    await press(alice, "Today")
+    assert "How many hours" in await press(alice, f"Same day ({today().isoformat()})")
+    assert "Attach evidence" in await say(alice, "6")
+    assert "Received: photo" in joined(await send_photo(bot, alice, png()))
+    assert "Received: certificate.pdf" in joined(
+        await send_document(bot, alice, PDF, "certificate.pdf"))
+    await press(alice, "Done (2 files)")
+    assert "Logged: Party history course" in await press(alice, "✅ Submit")
+    assert bot.app is not None
+    async with bot.app.database.session() as s:
+        return list((await s.scalars(
+            select(TrainingEvidence.telegram_file_id).order_by(TrainingEvidence.id))).all())
+
+
+async def stored_rows(bot: Bot) -> list[StoredFile]:
+    assert bot.app is not None
+    async with bot.app.database.session() as s:
+        return list((await s.scalars(select(StoredFile).order_by(StoredFile.id))).all())
+
+
+async def until_settled(bot: Bot, states: set[FileState], limit: float = 15.0) -> list[StoredFile]:
+    """The rows once every one is in `states` (the fetcher runs as a job: wait for it)."""
+    deadline = asyncio.get_running_loop().time() + limit
+    while True:
+        rows = await stored_rows(bot)
+        if rows and all(r.state in states for r in rows):
+            return rows
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError([(r.state, r.last_error) for r in rows])
+        await asyncio.sleep(0.1)
+
+
+async def test_evidence_is_downloaded_and_stored_with_its_hash(
+    filebot: Bot, tmp_path: Path
+) -> None:
+    bot = filebot
+    await build_world(bot)
+    file_ids = await log_with_evidence(bot)
+    rows = await until_settled(bot, {FileState.STORED})
+    assert [r.telegram_file_id for r in rows] == file_ids
+    for row in rows:
+        data = bot.emulator.file_bytes(row.telegram_file_id)
+        assert row.sha256 == hashlib.sha256(data).hexdigest()
+        assert row.size_bytes == len(data) and row.stored_at is not None
+        assert path_in(tmp_path / "files", row.sha256).read_bytes() == data
+    assert [r.mime_type for r in rows] == ["image/jpeg", "application/pdf"]
+    assert bot.emulator.call_count("getFile") == 2
+    # Fetched once: a later pass finds nothing to do.
+    assert bot.app is not None
+    assert await bot.app.file_fetcher.fetch_due() == 0
+
+
+async def test_a_failed_download_is_retried_and_the_chat_goes_on(filebot: Bot) -> None:
+    bot = filebot
+    assert bot.app is not None
+    await build_world(bot)
+    bot.emulator.inject_failure("getFile", status=500, times=2)
+    await log_with_evidence(bot)
+    rows = await stored_rows(bot)
+    for _ in range(150):  # the wake after the submit has run (at most 15 s)
+        if any(r.last_error for r in rows):
+            break
+        await asyncio.sleep(0.1)
+        rows = await stored_rows(bot)
+    # The chat answers as ever while the files wait for their retry.
+    assert "My training in" in await say(who(bot, ALICE), "/training")
+    failed = [r for r in rows if r.state is FileState.PENDING]
+    assert failed and all(r.attempts == 1 and r.next_attempt_at is not None for r in failed)
+    # The retry falls due by the bot's clock (the courier's, which tests move).
+    later = bot.app.now() + timedelta(minutes=5)
+    bot.app.courier.clock = lambda: later
+    await bot.app.file_fetcher.fetch_due()
+    rows = await until_settled(bot, {FileState.STORED})
+    assert all(r.stored_at == later or r.attempts == 1 for r in rows)
+    assert bot.app.file_fetcher.retried >= 1
+
+
+async def test_files_are_served_only_to_the_allowed(filebot: Bot) -> None:
+    bot = filebot
+    assert bot.app is not None
+    await build_world(bot)
+    await log_with_evidence(bot)
+    photo, pdf = await until_settled(bot, {FileState.STORED})
+    app = web.Application()
+    setup_files(app, bot.app)
+    async with TestClient(TestServer(app)) as client:
+
+        async def fetch(telegram_id: int | None, stored_id: int) -> tuple[int, bytes, str]:
+            client.session.cookie_jar.clear()
+            if telegram_id is not None:
+                assert bot.app is not None
+                async with bot.app.database.session() as s:
+                    raw = await web_sessions.start_session(s, telegram_id, now=bot.app.now())
+                client.session.cookie_jar.update_cookies({COOKIE: raw})
+            response = await client.get(file_url(stored_id))
+            return response.status, await response.read(), response.content_type
+
+        for allowed in (ADMIN_ID, SEC_A, ALICE):  # an admin, her secretary, herself
+            status, body, kind = await fetch(allowed, pdf.id)
+            assert (status, body, kind) == (200, PDF, "application/pdf"), allowed
+        status, body, kind = await fetch(SEC_A, photo.id)
+        assert status == 200 and kind == "image/jpeg"
+        assert body == bot.emulator.file_bytes(photo.telegram_file_id)
+        # Another branch's secretary, a member of her own branch, a stranger, nobody: 404.
+        for refused in (SEC_B, BOB, STRANGER, None):
+            status, _body, _kind = await fetch(refused, pdf.id)
+            assert status == 404, refused
+        assert (await fetch(ADMIN_ID, pdf.id + 100))[0] == 404  # no such file
+        assert (await fetch(ADMIN_ID, 99999999999))[0] == 404  # not even an id
