@@ -230,7 +230,7 @@ async def test_a_missed_deadline_is_reminded_weekly_until_marked_done(bot: Bot) 
     assert len(w.texts(SEC_A, "❗ Census report")) == 5
     view = await say(sec, "/duties")
     assert "· Census report (2030-01-15): due ≈2030-01-15 — ❗ 70 days overdue" in view
-    # The overview counts the same open occurrence (the chat's /overview reads the wall clock).
+    # The overview's storage counts the same open occurrence (test_overdue_duties.py: the chat).
     assert [(d.title, d.occurrence, d.deadline, d.organizations, d.approximate)
             for d in await overdue(w, date(2030, 3, 26))] == [
         ("Census report", "2030-01-15", date(2030, 1, 15), 1, True)]
