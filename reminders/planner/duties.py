@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.kit.i18n import translator
@@ -27,10 +27,18 @@ from reminders.planner.kit import (
     leaders,
 )
 from rules import duties as duty_rules
+from rules.meetings import MEMBER_STATUSES
 from rules.vocabulary import MembershipState, PartyOrgKind, ReminderKind
 from rules.workdays import WorkCalendar
 from storage.duties import template_of
-from storage.models import Duty, DutyCompletion, Membership, PartyOrganization, Person
+from storage.models import (
+    DuesPayment,
+    Duty,
+    DutyCompletion,
+    Membership,
+    PartyOrganization,
+    Person,
+)
 
 
 async def plan_duties(session: AsyncSession, now: datetime, settings: PlanSettings) -> None:
@@ -143,13 +151,12 @@ async def _plan_duty_group(
                     ) + approximate_note(t, occ),
                 )
         if "members" in audience:
+            owing = [Membership.state == MembershipState.ACTIVE,
+                     Membership.party_organization_id.in_(open_orgs)]
+            if duty.code == "dues":
+                owing += _dues_owing(occurrence)
             members = await _recipients(session, [
-                Person.id.in_(
-                    select(Membership.person_id).where(
-                        Membership.state == MembershipState.ACTIVE,
-                        Membership.party_organization_id.in_(open_orgs),
-                    )
-                )
+                Person.id.in_(select(Membership.person_id).where(*owing))
             ])
             for person, _person_id in members:
                 t = translator(person.language)
@@ -160,6 +167,16 @@ async def _plan_duty_group(
                            title=duty_title(t, duty.code, duty.title), occurrence=occurrence,
                            deadline=deadline_text(occ)) + approximate_note(t, occ),
                 )
+
+
+def _dues_owing(occurrence: str) -> list[ColumnElement[bool]]:
+    """The dues reminder goes to party members only (activists owe none), and not to those
+    whose dues for the month are already recorded or reported (a quarter: its first month)."""
+    year, _, part = occurrence.partition("-")
+    month = (int(part[1:]) - 1) * 3 + 1 if part.startswith("Q") else int(part)
+    paid = select(DuesPayment.person_id).where(
+        DuesPayment.year == int(year), DuesPayment.month == month)
+    return [Membership.status.in_(MEMBER_STATUSES), Membership.person_id.not_in(paid)]
 
 
 def _plan_overdue(
