@@ -3,13 +3,15 @@ life for months, and at six months get a case to handle (DOMAIN.md, 党章 art. 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from handlers.kit.i18n import translator
+from handlers.kit.i18n import N_, translator
 from reminders import rules
 from reminders.planner.kit import CHECK_WINDOW, PlanSettings, _aware, _plan, _slice, leaders
 from rules import dues
@@ -81,42 +83,25 @@ async def plan_drift(session: AsyncSession, now: datetime, settings: PlanSetting
             anchor < oldest,
         )
     )
-    drifting = rows.all()
-    by_org = await leaders(session, {org for _m, org, _n, _l in drifting})
-    for membership_id, org_id, name, last in drifting:
-        last_seen = _aware(last).astimezone(settings.tz).date()
-        alerts = rules.drift_alerts(last_seen, now, settings.tz, thresholds=settings.drift_months)
-        case_due = rules.drift_case(last_seen, settings.tz)
-        for person in by_org.get(org_id, []):
-            t = translator(person.language)
-            for due in alerts:
-                _plan(
-                    settings, person, kind=ReminderKind.DRIFT,
-                    subject=f"membership:{membership_id}",
-                    key=f"drift:{membership_id}:{due.occurrence}", due=due.at,
-                    text=t(
-                        "👥 {name} has taken part in no organizational life for {months} months "
-                        "(last: {last}). Please get in touch; after 6 months party rules treat "
-                        "a member as having left.",
-                        name=name or "?", months=due.occurrence.split("m-", 1)[0],
-                        last=last_seen.isoformat(),
-                    ),
-                )
-            if case_due.at <= now:
-                _plan(
-                    settings, person, kind=ReminderKind.DRIFT_CASE,
-                    subject=f"membership:{membership_id}",
-                    key=f"drift:{membership_id}:{case_due.occurrence}", due=case_due.at,
-                    text=t(
-                        "⚠️ Case to handle: {name} has taken part in no organizational life for "
-                        "6 months (last: {last}). Party rules (党章 art. 9) treat a member who, "
-                        "without good reason, takes no part for 6 months as having left the "
-                        "party. Please talk with them and decide: if they have caught up, accept "
-                        "it in /makeups; if they had good reason, record it with the branch; "
-                        "otherwise report the case to the level above.",
-                        name=name or "?", last=last_seen.isoformat(),
-                    ),
-                )
+    drifting = [Drifting(m, org, name or "?", _aware(last).astimezone(settings.tz).date())
+                for m, org, name, last in rows.all()]
+    await _warn_leaders(
+        session, settings, now, drifting, key="drift",
+        warning=N_(
+            "👥 {name} has taken part in no organizational life for {months} months "
+            "(last: {last}). Please get in touch; after 6 months party rules treat "
+            "a member as having left."
+        ),
+        case=N_(
+            "⚠️ Case to handle: {name} has taken part in no organizational life for "
+            "6 months (last: {last}). Party rules (党章 art. 9) treat a member who, "
+            "without good reason, takes no part for 6 months as having left the "
+            "party. Please talk with them and decide: if they have caught up, accept "
+            "it in /makeups; if they had good reason, record it with the branch; "
+            "otherwise report the case to the level above."
+        ),
+        last=lambda d: d.since.isoformat(),
+    )
 
 
 async def plan_dues_drift(session: AsyncSession, now: datetime, settings: PlanSettings) -> None:
@@ -152,44 +137,63 @@ async def plan_dues_drift(session: AsyncSession, now: datetime, settings: PlanSe
                Membership.status.in_(MEMBER_STATUSES))
     )).all()
     first_due = min(settings.drift_months)
-    unpaid: list[tuple[int, int, str | None, date]] = []
+    unpaid: list[Drifting] = []
     for membership_id, org_id, name, joined, decided, first, last in rows:
         since = dues.owing_since(joined, (decided or now).date(), Month.at(first))
         assert since is not None  # the branch's books are open: it has a first payment
         start = since if last is None else max(since, Month.at(last + 1))
         if rules.months_absent(start.first_day(), now.astimezone(settings.tz).date()) >= first_due:
-            unpaid.append((membership_id, org_id, name, start.first_day()))
-    by_org = await leaders(session, {org for _m, org, _n, _s in unpaid})
-    for membership_id, org_id, name, since_day in unpaid:
-        alerts = rules.drift_alerts(since_day, now, settings.tz, thresholds=settings.drift_months)
-        case_due = rules.drift_case(since_day, settings.tz)
-        last = Month.of(since_day).plus(-1)
-        for person in by_org.get(org_id, []):
+            unpaid.append(Drifting(membership_id, org_id, name or "?", start.first_day()))
+    await _warn_leaders(
+        session, settings, now, unpaid, key="dues-drift",
+        warning=N_(
+            "💰 {name} has paid no party dues for {months} months (paid up to "
+            "{last}). Please get in touch; after 6 months party rules treat a "
+            "member as having left."
+        ),
+        case=N_(
+            "⚠️ Case to handle: {name} has paid no party dues for 6 months (paid up "
+            "to {last}). Party rules (党章 art. 9) treat a member who, without good "
+            "reason, pays no dues for 6 months as having left the party. Please "
+            "talk with them and decide: record what they pay; if they had "
+            "good reason, record it with the branch; otherwise report the case to "
+            "the level above."
+        ),
+        last=lambda d: str(Month.of(d.since).plus(-1)),
+    )
+
+
+@dataclass(frozen=True)
+class Drifting:
+    """A member to warn about: `since` is the last organizational life, or the first month
+    without dues; the warnings fall due whole months after it."""
+
+    membership_id: int
+    org_id: int
+    name: str
+    since: date
+
+
+async def _warn_leaders(
+    session: AsyncSession, settings: PlanSettings, now: datetime, drifting: list[Drifting], *,
+    key: str, warning: str, case: str, last: Callable[[Drifting], str],
+) -> None:
+    """The branch leaders' warnings at the thresholds crossed, and the six-month case (which
+    cannot be muted), each planned once by its key; `last` says when the member last took
+    part (or paid) in the messages."""
+    by_org = await leaders(session, {d.org_id for d in drifting})
+    for d in drifting:
+        alerts = rules.drift_alerts(d.since, now, settings.tz, thresholds=settings.drift_months)
+        case_due = rules.drift_case(d.since, settings.tz)
+        for person in by_org.get(d.org_id, []):
             t = translator(person.language)
+            subject = f"membership:{d.membership_id}"
             for due in alerts:
-                _plan(
-                    settings, person, kind=ReminderKind.DRIFT,
-                    subject=f"membership:{membership_id}",
-                    key=f"dues-drift:{membership_id}:{due.occurrence}", due=due.at,
-                    text=t(
-                        "💰 {name} has paid no party dues for {months} months (paid up to "
-                        "{last}). Please get in touch; after 6 months party rules treat a "
-                        "member as having left.",
-                        name=name or "?", months=due.occurrence.split("m-", 1)[0], last=last,
-                    ),
-                )
+                _plan(settings, person, kind=ReminderKind.DRIFT, subject=subject,
+                      key=f"{key}:{d.membership_id}:{due.occurrence}", due=due.at,
+                      text=t(warning, name=d.name, months=due.occurrence.split("m-", 1)[0],
+                             last=last(d)))
             if case_due.at <= now:
-                _plan(
-                    settings, person, kind=ReminderKind.DRIFT_CASE,
-                    subject=f"membership:{membership_id}",
-                    key=f"dues-drift:{membership_id}:{case_due.occurrence}", due=case_due.at,
-                    text=t(
-                        "⚠️ Case to handle: {name} has paid no party dues for 6 months (paid up "
-                        "to {last}). Party rules (党章 art. 9) treat a member who, without good "
-                        "reason, pays no dues for 6 months as having left the party. Please "
-                        "talk with them and decide: record what they pay; if they had "
-                        "good reason, record it with the branch; otherwise report the case to "
-                        "the level above.",
-                        name=name or "?", last=last,
-                    ),
-                )
+                _plan(settings, person, kind=ReminderKind.DRIFT_CASE, subject=subject,
+                      key=f"{key}:{d.membership_id}:{case_due.occurrence}", due=case_due.at,
+                      text=t(case, name=d.name, last=last(d)))
