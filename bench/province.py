@@ -14,9 +14,10 @@ Figures only: this is not a test and asserts nothing.
     .venv/bin/python -m bench.province --db sqlite+aiosqlite:////tmp/province.db --dues-only
 
 With --postgres a scratch database is created on that server (and dropped at the end) and
-ANALYZEd after seeding, as autovacuum would do. With --db URL (a SQLite file or a PostgreSQL
-database, created if missing) the province is seeded only when that database is empty, and the
-database is kept, so later runs skip the seeding; --overview-only times the overview alone.
+vacuumed and analyzed after seeding, as autovacuum would do. With --db URL (a SQLite file or a
+PostgreSQL database, created if missing) the province is seeded only when that database is
+empty, and the database is kept, so later runs skip the seeding; --overview-only times the
+overview alone.
 The bot runs with BRANCHBOT_PLAN_REMINDERS off unless --plan-reminders is given (the planner
 would send thousands of reminders to people the emulator does not know).
 """
@@ -220,11 +221,14 @@ async def _seed(database: Database, url: str, arguments: argparse.Namespace) -> 
         seed=arguments.seed,
     )
     seeding = time.perf_counter() - started
+    if not is_sqlite(url):  # as autovacuum would: statistics, and the visibility map
+        async with database.engine.connect() as connection:  # that index-only scans need
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text("VACUUM ANALYZE"))
     async with database.session() as session:
         if is_sqlite(url):
             size = _file_size(make_url(url).database or "")
         else:
-            await session.execute(text("ANALYZE"))
             size = int(await session.scalar(text(
                 "SELECT pg_database_size(current_database())")) or 0)
     total = sum(counts.rows.values())

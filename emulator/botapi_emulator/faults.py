@@ -100,6 +100,13 @@ class LimitsAndFaults(EmulatorCore):
         for _ in range(times):
             queue.append(Failure(status, description, retry_after, delay))
 
+    def forget_file(self, file_id: str) -> None:
+        """Telegram no longer serves this file (deleted on its side, or the bot's token
+        changed): a send by its id is "wrong file identifier", getFile "invalid file_id"."""
+        stored = self._files.pop(file_id, None)
+        if stored is not None:
+            self._files_by_path.pop(stored.file_path, None)
+
     def inject_random_failures(
         self,
         method: str,

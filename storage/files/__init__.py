@@ -5,7 +5,7 @@ them."""
 
 from __future__ import annotations
 
-from storage.files.access import may_see, owners, visible_file
+from storage.files.access import kept_copy, may_see, owners, visible_file
 from storage.files.records import (
     MAX_ATTEMPTS,
     TELEGRAM_DOWNLOAD_LIMIT,
@@ -49,6 +49,7 @@ __all__ = [
     "claim_due",
     "counts",
     "default_file_dir",
+    "kept_copy",
     "mark_given_up",
     "mark_retry",
     "mark_stored",

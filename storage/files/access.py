@@ -59,3 +59,13 @@ async def visible_file(session: AsyncSession, stored_id: int, actor: Actor) -> S
         return None
     orgs, people = await owners(session, row.telegram_file_id)
     return row if may_see(actor, orgs, people) else None
+
+
+async def kept_copy(session: AsyncSession, telegram_file_id: str) -> StoredFile | None:
+    """The stored row of a Telegram file if its bytes are kept (the chat's fallback when
+    Telegram no longer serves the file id); the caller has checked the actor may see it."""
+    row = await session.scalar(
+        select(StoredFile).where(StoredFile.telegram_file_id == telegram_file_id))
+    if row is None or row.state is not FileState.STORED or row.sha256 is None:
+        return None
+    return row
