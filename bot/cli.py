@@ -254,7 +254,7 @@ def _restore(settings: Settings, file: Path, yes: bool) -> int:
 async def _migrate_to_postgres(settings: Settings, source: str | None, target: str) -> int:
     from sqlalchemy.exc import DBAPIError
 
-    from storage.transfer import TransferError, migrate_sqlite_to_postgres
+    from storage.to_postgres import TransferError, migrate_sqlite_to_postgres
 
     try:
         report = await migrate_sqlite_to_postgres(source or settings.database_url, target)

@@ -109,7 +109,7 @@ async def generate(
         counts.add("lesson_attendances", await lesson_attendances.rebuild(connection))
         await connection.commit()
         if connection.dialect.name == "postgresql":
-            from storage.transfer import reset_sequences
+            from storage.to_postgres import reset_sequences
 
             await reset_sequences(connection)
             await connection.commit()
