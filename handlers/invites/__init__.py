@@ -59,24 +59,21 @@ def send_invite(act: Act, org: PartyOrganization, invite: Invite) -> None:
     act.after(lambda: send(update, message.text, reply_markup=message.markup))
 
 
-async def present(act: Act, org_id: OrgId) -> None:
+async def show_invite(act: Act, press: ShowInvite) -> None:
     """The organization's current link (a new one if none is valid) and its QR code."""
-    org = await invite_org(act, org_id)
+    org = await invite_org(act, press.org)
     invite = await store.current_invite(act.session, org.id, act.now())
     send_invite(act, org, invite or await new_invite(act, org, "made the first invite"))
 
 
 async def invite_menu(act: Act, _: CommandArgs) -> Reply | None:
     """/invite: the link of the leader's branch, or a choice of organizations first."""
-    return await PICKER.open(act, nothing=views.NOTHING, on_one=lambda org: present(act, org))
+    return await PICKER.open(act, nothing=views.NOTHING,
+                             on_one=lambda org: show_invite(act, ShowInvite(org)))
 
 
 async def turn_page(act: Act, press: views.InvitePage) -> Reply:
     return await PICKER.turn(act, press.page)
-
-
-async def show_invite(act: Act, press: ShowInvite) -> None:
-    await present(act, press.org)
 
 
 async def ask_new_invite(act: Act, press: views.AskNewInvite) -> Reply:

@@ -7,25 +7,24 @@ exports.py; handlers/meetings.py's "Add to calendar" button calls send_ics.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from handlers.access.orgs import access_led_org
 from handlers.kit.actions import ANYONE, LEADERS, MEMBERS, Act, Action, Command, CommandArgs, Reply
-from handlers.kit.buttons import BadCallback, OrgId
+from handlers.kit.buttons import BadCallback
 from handlers.kit.chat import Refused
 from handlers.kit.i18n import N_
 from handlers.ledger import chart, views
 from handlers.ledger.exports import send_ics, send_ledger
 from handlers.ledger.views import CHART_OVERALL, CHART_TITLE, CHART_YLABEL, fit, percent
 from handlers.ledger.workbook import WORKBOOK_TEXTS
-from handlers.pickers import OrgPicker, managed_orgs
+from handlers.pickers import Picker
 from storage import ledger as store
 from storage import meetings as meeting_store
 
-COMPLIANCE_PICKER = OrgPicker(
-    N_("Compliance of which organization?"), ("lg", "comp"), ("lg", "cpick"), suffix=("q",)
-)
-LEDGER_PICKER = OrgPicker(N_("Ledger of which organization?"), ("lg", "lorg"), ("lg", "lpick"))
+COMPLIANCE_PICKER = Picker(N_("Compliance of which organization?"),
+                           pick=lambda org: views.ShowCompliance(org, "q"),
+                           page=views.CompliancePickerPage)
+LEDGER_PICKER = Picker(N_("Ledger of which organization?"), pick=views.LedgerPeriods,
+                       page=views.LedgerPickerPage)
 
 
 def several(act: Act) -> bool:
@@ -33,28 +32,17 @@ def several(act: Act) -> bool:
     return act.actor.is_admin or len(act.actor.managed_org_ids) > 1
 
 
-async def pick(act: Act, choice: OrgPicker, one: Callable[[OrgId], Awaitable[Reply]] | None,
-               page: int = 0) -> Reply:
-    """A page of organizations to pick; for a leader's command (`one`): no organization says
-    so, one opens at once."""
-    rows = await managed_orgs(act.session, act.actor, member_kinds_only=choice.member_kinds_only)
-    if one is not None and not rows:
-        return Reply(act.t(views.NO_BRANCHES))
-    if one is not None and len(rows) == 1:
-        return await one(OrgId(rows[0].org.id))
-    return Reply(act.t(choice.prompt), choice.markup(act.t, rows, page))
-
-
 async def turn_picker(act: Act, press: views.CompliancePickerPage | views.LedgerPickerPage
                       ) -> Reply:
     compliance = isinstance(press, views.CompliancePickerPage)
-    return await pick(act, COMPLIANCE_PICKER if compliance else LEDGER_PICKER, None, press.page)
+    return await (COMPLIANCE_PICKER if compliance else LEDGER_PICKER).turn(act, press.page)
 
 
-async def compliance_menu(act: Act, _: CommandArgs) -> Reply:
+async def compliance_menu(act: Act, _: CommandArgs) -> Reply | None:
     """/compliance: this quarter of the leader's branch, or a choice of organizations."""
-    return await pick(act, COMPLIANCE_PICKER,
-                      lambda org: show_compliance(act, views.ShowCompliance(org, "q")))
+    return await COMPLIANCE_PICKER.open(
+        act, nothing=views.NO_BRANCHES,
+        on_one=lambda org: show_compliance(act, views.ShowCompliance(org, "q")))
 
 
 async def show_compliance(act: Act, press: views.ShowCompliance | views.MemberPage) -> Reply:
@@ -72,9 +60,11 @@ async def show_compliance(act: Act, press: views.ShowCompliance | views.MemberPa
                                                  several=several(act)))
 
 
-async def ledger_menu(act: Act, _: CommandArgs) -> Reply:
+async def ledger_menu(act: Act, _: CommandArgs) -> Reply | None:
     """/ledger: the period choice for the leader's branch, or a choice of organizations."""
-    return await pick(act, LEDGER_PICKER, lambda org: ledger_periods(act, views.LedgerPeriods(org)))
+    return await LEDGER_PICKER.open(
+        act, nothing=views.NO_BRANCHES,
+        on_one=lambda org: ledger_periods(act, views.LedgerPeriods(org)))
 
 
 async def ledger_periods(act: Act, press: views.LedgerPeriods) -> Reply:

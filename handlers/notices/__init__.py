@@ -22,7 +22,7 @@ ACTIONS = (
     # Anyone may ask (a guest is told to register first); the menu lists it once registered.
     Action(Command("notices", label=N_("📬 Notices"), description=N_("Notices sent to me"),
                    shown_to=REGISTERED), ANYONE, follow.list_notices),
-    Action(views.SendNow, ANYONE, follow.send_now),  # a second press after the flow ended
+    Action(views.SendNow, ANYONE, follow.confirm),  # a second press after the flow ended
     Action(views.Discard, ANYONE, follow.discard),
     Action(views.MarkRead, ANYONE, follow.mark_read),
     Action(views.OpenReceived, ANYONE, follow.open_received),

@@ -228,7 +228,8 @@ async def finish(act: Act, form: NoticeForm) -> Reply | None:
     assert form.notice is not None
     if form.send == "discard":
         return await follow.discard(act, views.Discard(form.notice))
-    return await follow.confirm(act, form.notice, form.when if form.send == "later" else None)
+    return await follow.confirm(act, views.SendNow(form.notice),
+                                form.when if form.send == "later" else None)
 
 
 COMPOSE = Flow(

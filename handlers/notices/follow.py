@@ -18,7 +18,6 @@ from telegram.ext import CallbackContext
 
 from handlers.access import notices as access
 from handlers.kit.actions import Act, CommandArgs, Reply
-from handlers.kit.buttons import NoticeId
 from handlers.kit.chat import reply_chat
 from handlers.kit.context import BranchServices
 from handlers.kit.i18n import translator
@@ -51,10 +50,11 @@ async def send_notice_copy(update: Update, steps: list[rules.Step],
             await chat.send_message(str(step.text), reply_markup=reply_markup)
 
 
-async def confirm(act: Act, notice_id: NoticeId, scheduled_at: datetime | None) -> Reply | None:
-    """Draft -> sending (or scheduled) once; a second press is told it was sent already. The
-    author's live progress message follows."""
-    t, now = act.t, act.now()
+async def confirm(act: Act, press: views.SendNow, scheduled_at: datetime | None = None
+                  ) -> Reply | None:
+    """Draft -> sending (or scheduled) once; a second press (also outside the flow, or under
+    an old preview) is told it was sent already. The author's live progress message follows."""
+    t, now, notice_id = act.t, act.now(), press.notice
     notice = await access.access_own_notice(act, notice_id)
 
     @cache  # one per language, not per recipient
@@ -86,11 +86,6 @@ async def confirm(act: Act, notice_id: NoticeId, scheduled_at: datetime | None) 
     act.before(lambda: drop_buttons(update))
     act.after(post_progress)
     return None
-
-
-async def send_now(act: Act, press: views.SendNow) -> Reply | None:
-    """nt:go outside the flow: a second press, or an old preview."""
-    return await confirm(act, press.notice, None)
 
 
 async def discard(act: Act, press: views.Discard) -> Reply:
