@@ -53,12 +53,14 @@ async def start(act: Act, press: views.CloseMeeting) -> CloseForm | Done:
 
 
 async def intro(act: Act, form: CloseForm) -> Html:
-    return record_views.closing(act.t, act.settings.tzinfo, await meeting_of(act, form))
+    meeting = await meeting_of(act, form)
+    return act.t("Closing {meeting}.", meeting=views.title(act.t, act.settings.tzinfo, meeting))
 
 
 async def render_minutes(act: Act, form: CloseForm) -> tuple[Html,
                                                              list[list[InlineKeyboardButton]]]:
-    return record_views.ask_minutes(act.t), []
+    return act.t("Type the minutes: what was discussed and decided (at most {limit} "
+                 "characters).", limit=views.MAX_MINUTES), []
 
 
 async def read_minutes(act: Act, form: CloseForm, message: Message) -> str | Invalid:

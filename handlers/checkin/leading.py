@@ -25,13 +25,6 @@ logger = logging.getLogger(__name__)
 Notice = Callable[[Translator, Attendance], tuple[Html, InlineKeyboardMarkup]]
 
 
-def refuse_if_not_live(meeting: Meeting) -> None:
-    if meeting.state is MeetingState.CLOSED:
-        raise Refused(views.REFUSALS["closed"])
-    if meeting.state is MeetingState.CANCELLED:
-        raise Refused(views.REFUSALS["cancelled"])
-
-
 def refuse_if_not_closed(meeting: Meeting) -> None:
     if meeting.state is not MeetingState.CLOSED:
         raise Refused(views.NOT_CLOSED)
@@ -46,7 +39,8 @@ def refuse_if_not_started(meeting: Meeting, now: datetime) -> None:
 async def live_meeting(act: Act, meeting_id: MeetingId) -> Meeting:
     """A meeting the actor runs that is neither closed nor cancelled."""
     meeting = await access_led_meeting(act, meeting_id)
-    refuse_if_not_live(meeting)
+    if meeting.state in (MeetingState.CLOSED, MeetingState.CANCELLED):
+        raise Refused(views.REFUSALS[meeting.state.value])
     return meeting
 
 

@@ -132,15 +132,6 @@ def not_started(t: Translator, tz: ZoneInfo, meeting: Meeting,
                            [ShowMeeting(mid).button(t("‹ Back"))]])
 
 
-def closing(t: Translator, tz: ZoneInfo, meeting: Meeting) -> Html:
-    return t("Closing {meeting}.", meeting=views.title(t, tz, meeting))
-
-
-def ask_minutes(t: Translator) -> Html:
-    return t("Type the minutes: what was discussed and decided (at most {limit} characters).",
-             limit=views.MAX_MINUTES)
-
-
 def attachments(t: Translator, meeting: MeetingId, files: int,
                 prompt: str) -> tuple[Html, list[list[InlineKeyboardButton]]]:
     """What the attachments step says after the minutes, a file, or text."""

@@ -149,8 +149,7 @@ def title(t: Translator, tz: ZoneInfo, meeting: Meeting) -> Html:
 
 def button_label(tz: ZoneInfo, meeting: Meeting) -> str:
     """Start time and topic for a button (plain text, kept short)."""
-    topic = meeting.topic if len(meeting.topic) <= 24 else meeting.topic[:23] + "…"
-    return f"{meeting.starts_at.astimezone(tz).strftime('%H:%M')} {topic}"
+    return f"{meeting.starts_at.astimezone(tz).strftime('%H:%M')} {shorten(meeting.topic, 24)}"
 
 
 def window_state(meeting: Meeting, now: datetime) -> rules.CheckinState:

@@ -154,12 +154,12 @@ async def ask_leads(act: Act, form: NewDutyForm
 def take_leads(act: Act, form: NewDutyForm, leads: list[int] | None) -> Next:
     """Reminder days that fit the deadline; else why not, and asked again."""
     if leads is None:
-        act.say(views.error_text(act.t, "bad_leads"))
+        act.say(act.t(views.ERROR_TEXTS["bad_leads"]))
         return Next({}, stay=True)
     try:
         store.check_template(**template_fields(form.model_copy(update={"leads": leads})))
     except store.DutyError as error:
-        act.say(views.error_text(act.t, error.code))
+        act.say(act.t(views.ERROR_TEXTS[error.code]))
         return Next({}, stay=True)
     return Next({"leads": leads})
 

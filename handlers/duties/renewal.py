@@ -51,7 +51,7 @@ async def members(act: Act, form: RenewalForm) -> list[Membership]:
 
 
 def not_future(t: Translator, day: date, now: datetime) -> Html | None:
-    return views.error_text(t, "date_future") if day > now.date() else None
+    return t(views.ERROR_TEXTS["date_future"]) if day > now.date() else None
 
 
 async def ask_elected(act: Act, form: RenewalForm) -> Html:
@@ -66,7 +66,8 @@ async def verify_elected(act: Act, form: RenewalForm, elected: date) -> Html | N
     """After the current term began."""
     _org, line = await guard(act, form)
     if elected <= line.started_on:
-        return views.error_text(act.t, "elected_before_term", start=line.started_on.isoformat())
+        return act.t(views.ERROR_TEXTS["elected_before_term"],
+                     start=line.started_on.isoformat())
     return None
 
 
@@ -107,7 +108,7 @@ async def pick_deputy(act: Act, form: RenewalForm, press: views.PickDeputy) -> N
 async def verify_approved(act: Act, form: RenewalForm, approved: date) -> Html | None:
     """Not before the election."""
     if form.elected is not None and approved < form.elected:
-        return views.error_text(act.t, "approved_before_elected")
+        return act.t(views.ERROR_TEXTS["approved_before_elected"])
     return None
 
 

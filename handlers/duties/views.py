@@ -167,10 +167,6 @@ def asking(message: str) -> Callable[[Act, Any], Awaitable[Html]]:
     return ask
 
 
-def error_text(t: Translator, code: str, **values: object) -> Html:
-    return t(ERROR_TEXTS[code], **values)
-
-
 def when_text(t: Translator, duty: Duty) -> Html:
     """How often and on which day, in words."""
     if duty.recurrence == "once":

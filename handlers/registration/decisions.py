@@ -75,17 +75,13 @@ async def decide_press(act: Act, press: Approve | RejectWithoutReason) -> Reply:
     return await decide(act, press.membership, approve=isinstance(press, Approve))
 
 
-async def decision_card(act: Act, membership_id: MembershipId) -> Reply:
+async def back_to_decision(act: Act, press: BackToDecision) -> Reply:
     """The registration with its approve / reject buttons again."""
-    membership = await access_registration(act, membership_id)
+    membership = await access_registration(act, press.membership)
     show_phone = can_see_phone(act.actor, membership.party_organization_id,
                                membership.person_id)
     return Reply(views.approval_text(act.t, membership, show_phone=show_phone),
                  views.approval_keyboard(act.t, membership.id))
-
-
-async def back_to_decision(act: Act, press: BackToDecision) -> Reply:
-    return await decision_card(act, press.membership)
 
 
 # -- rejecting with a reason: a flow of one step ---------------------------------------------
@@ -116,7 +112,7 @@ async def pressed(act: Act, form: RejectionForm, press: RejectWithoutReason | Ba
 
 async def finish_rejection(act: Act, form: RejectionForm) -> Reply:
     if form.back:
-        return await decision_card(act, form.membership)
+        return await back_to_decision(act, BackToDecision(form.membership))
     return await decide(act, form.membership, approve=False, reason=form.reason)
 
 
