@@ -16,6 +16,7 @@ from telegram.ext import CallbackContext, ExtBot, JobQueue
 from rules.training import TrainingPolicy
 from storage.checkin_queue import CheckinQueue
 from storage.db import Database
+from storage.files import FileStore
 from storage.outbox import Outcome
 
 
@@ -48,6 +49,7 @@ class BranchServices(Protocol):
 
     database: Database
     checkin_queue: CheckinQueue
+    file_store: FileStore  # the kept copies of files handed in (issue 19)
 
     @property
     def settings(self) -> BranchSettings: ...

@@ -24,6 +24,8 @@ from handlers.access.training import (
 from handlers.kit.actions import ANYONE, Act, CommandArgs, Reply
 from handlers.kit.buttons import BadCallback, TrainingId
 from handlers.kit.chat import reply_chat, send
+from handlers.kit.context import BranchContext
+from handlers.kit.files import send_kept_file
 from handlers.kit.flows import Custom, Entry, Flow, Form, Next
 from handlers.kit.i18n import BLANK, N_, Html, Translator, escape
 from handlers.kit.pseudonyms import pseudonym
@@ -307,19 +309,18 @@ FILES = Flow(
 async def send_evidence(act: Act, press: views.SendEvidence) -> None:
     """The record's photos and files, sent after the session."""
     info = await access_evidence(act, press.record)
-    update, t = act.update, act.t
-    act.after(lambda: send_files(update, t, info))
+    update, context, t = act.update, act.context, act.t
+    act.after(lambda: send_files(update, context, t, info))
 
 
-async def send_files(update: Update, t: Translator, info: RecordInfo) -> None:
+async def send_files(update: Update, context: BranchContext, t: Translator,
+                     info: RecordInfo) -> None:
     chat = reply_chat(update)
     caption = t("Evidence of {title} ({name})", title=info.title, name=info.name)
     for file_id, mime, name in info.evidence:
-        try:
-            if name is None and mime.startswith("image/"):
-                await chat.send_photo(file_id, caption=caption)
-            else:
-                await chat.send_document(file_id, caption=caption)
+        try:  # the kept copy if Telegram lost the file
+            await send_kept_file(context, chat, file_id, caption=caption,
+                                 photo=name is None and mime.startswith("image/"))
         except TelegramError as exc:
             logger.warning("could not send evidence of record %s: %s", info.id, exc)
             await send(update, t("Sorry, a file could not be sent: {name}.",

@@ -30,6 +30,7 @@ from tests.chat.test_training_chat import (
     SEC_B,
     build_world,
     joined,
+    newest,
     png,
     press,
     say,
@@ -169,3 +170,39 @@ async def test_files_are_served_only_to_the_allowed(filebot: Bot) -> None:
             assert status == 404, refused
         assert (await fetch(ADMIN_ID, pdf.id + 100))[0] == 404  # no such file
         assert (await fetch(ADMIN_ID, 99999999999))[0] == 404  # not even an id
+
+
+async def test_the_chat_sends_the_kept_copy_when_telegram_lost_the_file(filebot: Bot) -> None:
+    """Telegram no longer serves the evidence (deleted on its side, or a new token): the
+    secretary who opens it gets the bytes kept in the store, uploaded afresh."""
+    bot = filebot
+    await build_world(bot)
+    photo_id, pdf_id = await log_with_evidence(bot)
+    await until_settled(bot, {FileState.STORED})
+    photo_bytes = bot.emulator.file_bytes(photo_id)
+    bot.emulator.forget_file(photo_id)
+    bot.emulator.forget_file(pdf_id)
+    sec = who(bot, SEC_A)
+    card = newest(sec, "Training to verify")
+    replies = await sec.tap("📎 Evidence (2 files)", card.message_id)
+    files = sorted((r for r in replies if r.kind != "text"), key=lambda r: r.kind)
+    assert [f.kind for f in files] == ["document", "photo"]
+    assert {f.file_id for f in files}.isdisjoint({photo_id, pdf_id})  # uploaded again
+    assert bot.emulator.file_bytes(files[0].file_id) == PDF
+    assert bot.emulator.file_bytes(files[1].file_id) == photo_bytes
+    assert all("Evidence of Party history course" in f.text for f in files)
+    assert not [r for r in replies if "could not be sent" in r.text]
+
+
+async def test_a_lost_file_not_yet_kept_is_reported_not_raised(database_url: str) -> None:
+    """Without a kept copy (the fetcher has not run), the secretary is told which file could
+    not be sent; the other one arrives."""
+    async for bot in running_bot(database_url):  # the fetcher off: nothing is stored
+        await build_world(bot)
+        photo_id, _pdf_id = await log_with_evidence(bot)
+        bot.emulator.forget_file(photo_id)
+        sec = who(bot, SEC_A)
+        card = newest(sec, "Training to verify")
+        replies = await sec.tap("📎 Evidence (2 files)", card.message_id)
+        assert [r.kind for r in replies if r.kind != "text"] == ["document"]
+        assert any("a file could not be sent: photo" in r.text for r in replies)
