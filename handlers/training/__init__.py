@@ -44,7 +44,7 @@ ACTIONS = (
     Action(views.ClearRequirement, ADMINS, requirement.ask_clear),
     Action(views.ClearedRequirement, ADMINS, requirement.clear),
 )
-FLOWS = (LOG, leaders.REJECT, leaders.CORRECT, FILES, requirement.REQUIREMENT)
+FLOWS = (LOG, leaders.DECIDE, FILES, requirement.REQUIREMENT)
 
 __all__ = ["ACTIONS", "EVIDENCE_TEXTS", "FLOWS", "WORKBOOK_TEXTS", "_megabytes",
            "build_workbook", "due_duration", "duration", "evidence_of", "megabytes"]

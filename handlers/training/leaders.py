@@ -26,7 +26,7 @@ from handlers.access.training import (
     record_info,
 )
 from handlers.kit.actions import LEADERS, Act, CommandArgs, Reply
-from handlers.kit.buttons import BadCallback, OrgId, TrainingId
+from handlers.kit.buttons import OrgId, TrainingId
 from handlers.kit.chat import STALE_BUTTON, deliver, reply_chat
 from handlers.kit.flows import Entry, Flow, Form, Problem, Text
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_join, translator
@@ -57,7 +57,6 @@ PANELS = Picker(N_("Training of which organization?"), views.ShowPanel, views.Ch
 
 async def choose_panels(act: Act, press: views.ChoosePanel) -> Reply | None:
     """The organizations the leader runs: one goes straight to its panel."""
-    act.check(act.actor.is_admin or act.actor.leads_a_branch)
     rows = await PANELS.rows(act)
     if not rows:
         return Reply(act.t("There are no branches yet."), new=True)
@@ -139,10 +138,8 @@ async def behind_command(act: Act, _args: CommandArgs) -> Reply:
 
 async def show_on_track(act: Act, press: views.ShowOnTrack) -> Reply:
     """Secretaries whose counted training reaches the pro-rata target."""
-    if press.year not in rules.counting_years(act.today()):
-        raise BadCallback(press.pack())
     tz, policy, today, t = act.settings.tzinfo, act.settings.training_policy, act.today(), act.t
-    year, org_id = press.year, press.org
+    year, org_id = views.counting_year(today, press.year), press.org
     on = today if year == today.year else date(year, 12, 31)
     org = await access_led_org(act, org_id)
     report = await store.secretaries_on_track(act.session, org_id, on, tz=tz, policy=policy)
@@ -175,15 +172,13 @@ async def show_on_track(act: Act, press: views.ShowOnTrack) -> Reply:
 
 async def export_year(act: Act, press: views.ExportYear) -> None:
     """The year's record per member and per course, as .xlsx (sent after the session)."""
-    if press.year not in rules.counting_years(act.today()):
-        raise BadCallback(press.pack())
     tz, policy, today = act.settings.tzinfo, act.settings.training_policy, act.today()
+    year = views.counting_year(today, press.year)
     org = await access_led_org(act, press.org)
     org_ids = await org_store.descendant_ids(act.session, {press.org})
-    exported = await store.export_data(
-        act.session, org_ids, press.year, org_name=org.name, tz=tz, now=act.now(),
-        policy=policy, on=today if press.year == today.year else None,
-    )
+    exported = await store.export_data(act.session, org_ids, year, org_name=org.name, tz=tz,
+                                       now=act.now(), policy=policy,
+                                       on=today if year == today.year else None)
     update, t, name = act.update, act.t, org.name
     act.after(lambda: send_export(update, t, exported, name, press))
 
@@ -294,9 +289,10 @@ async def tell_member(act: Act, info: RecordInfo, *, reason: str | None = None,
 
 
 class DecisionForm(Form):
-    """The record a reason or a length is typed for."""
+    """The record a reason (to reject it) or a length (to correct it) is typed for."""
 
     record: TrainingId
+    reject: bool
 
 
 async def start_decision(act: Act, press: views.RejectRecord | views.CorrectLength
@@ -307,7 +303,7 @@ async def start_decision(act: Act, press: views.RejectRecord | views.CorrectLeng
         act.refuse(views.ERROR_TEXTS["not_pending"])
     if info.state not in (TrainingState.PENDING, TrainingState.VERIFIED):
         act.refuse(views.ERROR_TEXTS["not_editable"])
-    return DecisionForm(record=press.record)
+    return DecisionForm(record=press.record, reject=isinstance(press, views.RejectRecord))
 
 
 async def ask_reason(act: Act, form: DecisionForm) -> Html:
@@ -369,19 +365,13 @@ async def read_length(act: Act, form: DecisionForm, text: str) -> Any:
                                           after=views.duration(t, fresh.minutes, hpd)), new=True)
 
 
-def decided(act: Act, form: DecisionForm) -> Any:
-    return access_decided_record(act, form.record)
-
-
-REJECT = Flow(
-    name="training_reject", prefix="tr", form=DecisionForm, back=False, guard=decided,
-    entry=Entry(views.RejectRecord, LEADERS, start_decision),
+DECIDE = Flow(
+    name="training_decision", prefix="tr", form=DecisionForm, back=False,
+    guard=lambda act, form: access_decided_record(act, form.record),
+    entry=(Entry(views.RejectRecord, LEADERS, start_decision),
+           Entry(views.CorrectLength, LEADERS, start_decision)),
     steps=(Text(key="reason", ask=ask_reason, read=read_reason, buttons=back_button,
-                presses=((views.ShowRecord, back_to_card),)),),
-)
-CORRECT = Flow(
-    name="training_length", prefix="tr", form=DecisionForm, back=False, guard=decided,
-    entry=Entry(views.CorrectLength, LEADERS, start_decision),
-    steps=(Text(key="hours", ask=ask_length, read=read_length, buttons=back_button,
-                presses=((views.ShowRecord, back_to_card),)),),
+                presses=((views.ShowRecord, back_to_card),), when=lambda form: form.reject),
+           Text(key="hours", ask=ask_length, read=read_length, buttons=back_button,
+                presses=((views.ShowRecord, back_to_card),), when=lambda form: not form.reject)),
 )

@@ -87,35 +87,11 @@ def picker(
         for m in members
     ]
     rows = paged_rows(t, items, page, views.PickPage, [
-        [views.PickAll().button(t("Select all")), views.PickNone().button(t("Clear"))],
+        [views.PickAll(True).button(t("Select all")), views.PickAll(False).button(t("Clear"))],
         [views.PickDone().button(t.as_plain_plural("Next › ({n} chosen)", "Next › ({n} chosen)",
                                                    len(chosen)))],
     ])
     return t("Who attended? Tick the members of {org} to log one training for.", org=org), rows
-
-
-def kind_question(t: Translator, form: LogForm) -> Html:
-    if form.bulk:
-        heading = t.plural(
-            "Log a training for {n} member of {org}.", "Log a training for {n} members of {org}.",
-            len(form.people), org=form.org_name,
-        )
-    else:
-        heading = t("Log a training that counts in {year}.", year=form.year)
-    return heading + "\n" + t(views.LESSONS_COUNT) + "\n\n" + t("Which kind of training?")
-
-
-def start_question(t: Translator, form: LogForm, today: date) -> Html:
-    if form.clash is None:
-        example = today if form.year is None or form.year == today.year else date(form.year, 12, 1)
-        return t("On which day did it start? Type the date as you would say it, for example "
-                 "{example}, 5 Mar or last Fri.", example=example.isoformat())
-    title, day = form.title or "", form.clash.isoformat()
-    text = (t("All the chosen members already have {title} starting on {date} logged.",
-              title=title, date=day) if form.bulk
-            else t("You have already logged {title} starting on {date}.", title=title, date=day))
-    return text + "\n" + t("If this is another course, type its first day again or change "
-                           "the title; otherwise press Cancel.")
 
 
 def start_buttons(t: Translator, form: LogForm, today: date) -> Rows:
@@ -128,14 +104,6 @@ def start_buttons(t: Translator, form: LogForm, today: date) -> Rows:
     if (today - timedelta(days=1)).year == today.year or form.year is None:
         quick.append(views.StartDay(True).button(t("Yesterday")))
     return [quick]
-
-
-def amount_question(t: Translator, form: LogForm, hours_per_day: int) -> Html:
-    if form.unit is DurationUnit.DAYS:
-        return t("How many days did it last? Type a number, for example 2 or 0.5 (a day counts "
-                 "{hours} hours).", hours=hours_per_day)
-    return t("How many hours did it last? Type a number, for example 6 or 1.5 (a day counts "
-             "{hours} hours).", hours=hours_per_day)
 
 
 def summary(

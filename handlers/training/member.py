@@ -22,7 +22,7 @@ from handlers.access.training import (
     access_own_record,
 )
 from handlers.kit.actions import ANYONE, Act, CommandArgs, Reply
-from handlers.kit.buttons import BadCallback, TrainingId
+from handlers.kit.buttons import TrainingId
 from handlers.kit.chat import reply_chat, send
 from handlers.kit.flows import Custom, Entry, Flow, Form, Next
 from handlers.kit.i18n import BLANK, N_, Html, Translator, escape
@@ -162,13 +162,6 @@ def require_member(act: Act) -> int:
     return act.actor.person_id
 
 
-def counting_year(act: Act, year: int) -> int:
-    """This year or last year; any other came from no button of ours."""
-    if year not in rules.counting_years(act.today()):
-        raise BadCallback(str(year))
-    return year
-
-
 async def year_reply(act: Act, year: int, note: Html = BLANK, *, new: bool = False) -> Reply:
     """My year: what is done, pending and due, by kind, and every record."""
     person = require_member(act)
@@ -189,7 +182,7 @@ async def show_training(act: Act, _args: CommandArgs) -> Reply | None:
 
 
 async def show_year(act: Act, press: views.ShowYear) -> Reply:
-    return await year_reply(act, counting_year(act, press.year))
+    return await year_reply(act, views.counting_year(act.today(), press.year))
 
 
 async def withdraw_record(act: Act, press: views.Withdraw) -> Reply:

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from telegram import InlineKeyboardMarkup
 
 from handlers.access.training import OWN_RECORD, RecordInfo
-from handlers.kit.buttons import ButtonData, OrgId, PersonId, TrainingId
+from handlers.kit.buttons import BadCallback, ButtonData, OrgId, PersonId, TrainingId
 from handlers.kit.chat import NOT_ALLOWED
 from handlers.kit.flows import Rows
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_format, html_join
@@ -72,11 +72,9 @@ class PickPage(ButtonData, prefix="tr:pp"):
 
 
 class PickAll(ButtonData, prefix="tr:pa"):
-    """Tick every member."""
+    """Tick every member (or, `ticked` off, untick everyone)."""
 
-
-class PickNone(ButtonData, prefix="tr:pn"):
-    """Untick everyone."""
+    ticked: bool
 
 
 class PickDone(ButtonData, prefix="tr:pd"):
@@ -251,10 +249,15 @@ TYPE_A_NUMBER = N_("Please type a number, for example 6 or 1.5.")
 BUTTON_TITLE = 28  # characters of a title shown on a button
 
 
+def figure(value: Decimal, step: str) -> str:
+    """A number rounded to `step` ("0.01"), without trailing zeros: 1.50 -> 1.5, 24.00 -> 24."""
+    rounded = value.quantize(Decimal(step), rounding=ROUND_HALF_UP)
+    return format(rounded, "f").rstrip("0").rstrip(".") or "0"
+
+
 def hours_figure(minutes: int) -> str:
     """Minutes as a number of hours: 90 -> 1.5, 1440 -> 24, 100 -> 1.67."""
-    value = (Decimal(minutes) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return format(value, "f").rstrip("0").rstrip(".") or "0"
+    return figure(Decimal(minutes) / 60, "0.01")
 
 
 def duration(t: Translator, minutes: int, hours_per_day: int) -> Html:
@@ -281,8 +284,14 @@ def due_duration(t: Translator, minutes: int, hours_per_day: int) -> str:
 
 
 def megabytes(size: int) -> str:
-    value = (Decimal(size) / (1024 * 1024)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return format(value, "f").rstrip("0").rstrip(".")
+    return figure(Decimal(size) / (1024 * 1024), "0.1")
+
+
+def counting_year(today: date, year: int) -> int:
+    """This year or last year; any other came from no button of ours."""
+    if year not in rules.counting_years(today):
+        raise BadCallback(str(year))
+    return year
 
 
 def non_empty(markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup | None:
