@@ -108,9 +108,11 @@ def back_to_panel(t: Translator, scope: OrgId) -> Rows:
     return [[views.ShowPanel(scope).button(t("‹ Branch training"))]] if scope else []
 
 
-async def show_behind(act: Act, press: views.ShowBehind) -> Reply:
-    """Members and committee members below the pro-rata target today, biggest gap first."""
+async def show_behind(act: Act, press: views.ShowBehind | CommandArgs) -> Reply:
+    """Members and committee members below the pro-rata target today, biggest gap first
+    (/behind: everyone in what the leader runs)."""
     tz, policy, today, t = act.settings.tzinfo, act.settings.training_policy, act.today(), act.t
+    press = press if isinstance(press, views.ShowBehind) else views.ShowBehind(OrgId(0), 0)
     scope, page = press.scope, press.page
     org_ids = await access_training_scope(act, scope)
     rows = await store.behind(act.session, org_ids, today, tz=tz, policy=policy)
@@ -129,11 +131,6 @@ async def show_behind(act: Act, press: views.ShowBehind) -> Reply:
     text += lines
     nav = page_row(t, min(max(page, 0), pages - 1), pages, lambda to: views.ShowBehind(scope, to))
     return Reply(fit(text), views.non_empty(keyboard([nav, *back_to_panel(t, scope)])))
-
-
-async def behind_command(act: Act, _args: CommandArgs) -> Reply:
-    """/behind: everyone below the target in what the leader runs."""
-    return await show_behind(act, views.ShowBehind(OrgId(0), 0))
 
 
 async def show_on_track(act: Act, press: views.ShowOnTrack) -> Reply:
@@ -206,8 +203,10 @@ async def send_export(
 # The records waiting for verification, and the decisions on them
 
 
-async def show_queue(act: Act, press: views.ShowQueue) -> Reply:
-    """Records waiting for verification in the scope, oldest first."""
+async def show_queue(act: Act, press: views.ShowQueue | CommandArgs) -> Reply:
+    """Records waiting for verification in the scope, oldest first (/verify: everything the
+    leader may verify)."""
+    press = press if isinstance(press, views.ShowQueue) else views.ShowQueue(OrgId(0), 0)
     t, hpd, scope = act.t, act.settings.training_policy.hours_per_day, press.scope
     org_ids = await access_training_scope(act, scope)
     waiting = await store.pending_records(act.session, org_ids, limit=QUEUE_LIMIT)
@@ -228,11 +227,6 @@ async def show_queue(act: Act, press: views.ShowQueue) -> Reply:
     rows = paged_rows(t, items, press.page, lambda number: views.ShowQueue(scope, number),
                       back_to_panel(t, scope))
     return Reply(html_join("\n", text), views.non_empty(keyboard(rows)))
-
-
-async def verify_command(act: Act, _args: CommandArgs) -> Reply:
-    """/verify: everything the leader may verify."""
-    return await show_queue(act, views.ShowQueue(OrgId(0), 0))
 
 
 async def card(act: Act, record_id: TrainingId, note: Html = BLANK, *, new: bool = False
@@ -339,30 +333,26 @@ async def read_length(act: Act, form: DecisionForm, text: str) -> Any:
     if minutes is None:
         return Problem(views.TYPE_A_NUMBER)
     info = await access_decided_record(act, form.record)
-    problem = minutes if isinstance(minutes, TrainingProblem) else None
-    if problem is None:
-        try:
-            await store.edit_training(
-                act.session, form.record,
-                TrainingDraft(title=info.title, kind=info.kind, starts_on=info.starts_on,
-                              ends_on=info.ends_on, minutes=int(minutes),
-                              organizer=info.organizer),
-                by=act.actor.telegram_id, today=today, reason="length corrected by a leader",
-            )
-        except store.TrainingError as error:
-            if error.code not in set(TrainingProblem):
-                act.refuse(views.ERROR_TEXTS.get(error.code, STALE_BUTTON))
-            problem = TrainingProblem(error.code)
-    if problem is not None:
-        return problem_of(problem, today, start=info.starts_on, end=info.ends_on)
+    if isinstance(minutes, TrainingProblem):
+        return problem_of(minutes, today, start=info.starts_on, end=info.ends_on)
+    try:
+        await store.edit_training(
+            act.session, form.record,
+            TrainingDraft(title=info.title, kind=info.kind, starts_on=info.starts_on,
+                          ends_on=info.ends_on, minutes=minutes, organizer=info.organizer),
+            by=act.actor.telegram_id, today=today, reason="length corrected by a leader",
+        )
+    except store.TrainingError as error:
+        if error.code not in set(TrainingProblem):
+            act.refuse(views.ERROR_TEXTS.get(error.code, STALE_BUTTON))
+        return problem_of(TrainingProblem(error.code), today, start=info.starts_on,
+                          end=info.ends_on)
     logger.info("user %s corrected training record %s", pseudonym(act.actor.telegram_id),
                 form.record)
     await tell_member(act, info, before=info.minutes)
-    fresh = await record_info(act.session, form.record)
-    assert fresh is not None
     return await card(act, form.record, t("✏️ Corrected: {before} → {after}.",
                                           before=views.duration(t, info.minutes, hpd),
-                                          after=views.duration(t, fresh.minutes, hpd)), new=True)
+                                          after=views.duration(t, minutes, hpd)), new=True)
 
 
 DECIDE = Flow(

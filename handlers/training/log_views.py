@@ -114,9 +114,7 @@ def summary(
     split = rules.split_minutes_by_year(training.starts_on, training.ends_on, training.minutes)
     lines = [
         t("<b>Please check the training:</b>"),
-        *views.length_lines(t, training.title, training.organizer, training.kind,
-                            training.starts_on, training.ends_on, training.minutes,
-                            list(split.items()), hours_per_day),
+        *views.length_lines(t, training, list(split.items()), hours_per_day),
         t.plural("Evidence: {n} file", "Evidence: {n} files", len(form.files)),
     ]
     if not form.bulk:

@@ -24,7 +24,7 @@ from handlers.labels import (
     training_kind_label,
 )
 from rules import training as rules
-from rules.training import EvidenceProblem, Progress, TrainingPolicy
+from rules.training import EvidenceProblem, Progress, TrainingDraft, TrainingPolicy
 from rules.vocabulary import TrainingGroup, TrainingKind, TrainingState
 from storage.training import BehindRow
 from storage.training_overlap import AttendedLesson
@@ -319,19 +319,17 @@ def counted_kinds_text(t: Translator, policy: TrainingPolicy, group: TrainingGro
     return separator.join(training_kind_label(t, k) for k in TrainingKind if k in kinds)
 
 
-def length_lines(
-    t: Translator, title: str, organizer: str | None, kind: TrainingKind, starts_on: date,
-    ends_on: date, minutes: int, split: Sequence[tuple[int, int]], hours_per_day: int,
-) -> list[Html]:
+def length_lines(t: Translator, training: TrainingDraft | RecordInfo,
+                 split: Sequence[tuple[int, int]], hours_per_day: int) -> list[Html]:
     """Title, organizer, kind, dates, length and (across New Year) the share of each year."""
-    days = (ends_on - starts_on).days + 1
+    days = (training.ends_on - training.starts_on).days + 1
     lines = [
-        t("Title: {title}", title=title),
-        t("Organizer: {organizer}", organizer=organizer or t("not given")),
-        t("Kind: {kind}", kind=training_kind_label(t, kind)),
+        t("Title: {title}", title=training.title),
+        t("Organizer: {organizer}", organizer=training.organizer or t("not given")),
+        t("Kind: {kind}", kind=training_kind_label(t, training.kind)),
         t.plural("Dates: {dates} ({n} day)", "Dates: {dates} ({n} days)", days,
-                 dates=day_span(starts_on, ends_on)),
-        t("Length: {length}", length=duration(t, minutes, hours_per_day)),
+                 dates=day_span(training.starts_on, training.ends_on)),
+        t("Length: {length}", length=duration(t, training.minutes, hours_per_day)),
     ]
     if len(split) > 1:
         lines.append(t("Counted per year: {split}", split=html_join(" · ", (
@@ -341,16 +339,11 @@ def length_lines(
     return lines
 
 
-def details_lines(t: Translator, info: RecordInfo, hours_per_day: int) -> list[Html]:
-    return length_lines(t, info.title, info.organizer, info.kind, info.starts_on, info.ends_on,
-                        info.minutes, info.years, hours_per_day)
-
-
 def card_text(t: Translator, info: RecordInfo, hours_per_day: int, heading: Html = BLANK) -> Html:
     """A record for a leader: whose, what, how long, evidence, state."""
     lines = [heading or t("📚 <b>Training record</b>"), t("Member: {name}", name=info.name)
              + (" · " + info.org_name if info.org_name else "")]
-    lines += details_lines(t, info, hours_per_day)
+    lines += length_lines(t, info, info.years, hours_per_day)
     lines.append(t.plural("Evidence: {n} file", "Evidence: {n} files", len(info.evidence)))
     lines.append(t("State: {state}", state=t(TRAINING_STATE_LABELS[info.state])))
     if info.state is TrainingState.REJECTED and info.reject_reason:
@@ -379,7 +372,7 @@ def card_keyboard(
 def member_note(t: Translator, info: RecordInfo, hours_per_day: int, heading: Html,
                 *more: Html) -> Html:
     """What a member is told about their record: a heading, the details, and what follows."""
-    return html_join("\n", [heading, *details_lines(t, info, hours_per_day), *more])
+    return html_join("\n", [heading, *length_lines(t, info, info.years, hours_per_day), *more])
 
 
 def logged_for_you_text(
