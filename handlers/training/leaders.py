@@ -147,11 +147,15 @@ async def show_on_track(act: Act, press: views.ShowOnTrack) -> Reply:
           "otherwise); on track means at least the pro-rata share by {date}.",
           required=views.duration(t, policy.required_minutes[TrainingGroup.LEADER], hpd),
           kinds=views.counted_kinds_text(t, policy, TrainingGroup.LEADER), date=on.isoformat()),
-        *[line for line in [views.leaders_also_owe(t, policy)] if line is not None],
-        t("On track: {on_track} of {total} secretaries ({share})", on_track=report.on_track,
-          total=report.secretaries, share=views.percent(report.share)),
-        BLANK,
     ]
+    if TrainingGroup.MEMBER in policy.binding(TrainingGroup.LEADER):  # the default
+        text.append(t("Like every member, a secretary also owes {required} of {kinds} a year; "
+                      "on track means on track on both.",
+                      required=views.duration(t, policy.required_minutes[TrainingGroup.MEMBER],
+                                              hpd),
+                      kinds=views.counted_kinds_text(t, policy, TrainingGroup.MEMBER)))
+    text += [t("On track: {on_track} of {total} secretaries ({share})", on_track=report.on_track,
+               total=report.secretaries, share=views.percent(report.share)), BLANK]
     if not report.rows:
         text.append(t("No secretaries yet."))
     for row in report.rows:
@@ -272,13 +276,22 @@ async def decide(act: Act, info: RecordInfo, reason: str | None = None) -> Reply
 
 async def tell_member(act: Act, info: RecordInfo, *, reason: str | None = None,
                       before: int | None = None) -> None:
-    """The member hears of a decision on their record (after the reply)."""
+    """The member hears of a decision on their record, or of its corrected length (after the
+    reply)."""
     fresh = await record_info(act.session, info.id)
     assert fresh is not None
     t, hpd = translator(info.language), act.settings.training_policy.hours_per_day
-    context = act.context
-    text = (views.corrected_text(t, fresh, before, hpd) if before is not None
-            else views.decided_text(t, fresh, hpd, reason))
+    if before is not None:
+        heading = t("✏️ <b>Your training record was corrected</b>")
+        more = [t("Length: {before} → {after}", before=views.duration(t, before, hpd),
+                  after=views.duration(t, fresh.minutes, hpd))]
+    elif reason is None:
+        heading, more = t("✅ <b>Your training was verified</b>; it counts now."), []
+    else:
+        heading = t("❌ <b>Your training was not accepted</b>")
+        more = [t("Reason: {reason}", reason=reason),
+                t("You can log it again, corrected, in 📚 Training.")]
+    context, text = act.context, views.member_note(t, fresh, hpd, heading, *more)
     act.after(lambda: deliver(context, info.telegram_id, text))
 
 

@@ -396,8 +396,11 @@ async def log_mine(act: Act, form: LogForm, training: TrainingDraft) -> Reply:
              title=info.title, length=views.duration(t, info.minutes, hpd))
     if not asked:
         note += "\n" + t(NOBODY_TOLD)
-    if repeats is not None:
-        note += "\n" + views.overlap_note(t, repeats, tz)
+    if repeats is not None:  # a 党课 attended in the bot counts already
+        note += "\n" + t("ℹ️ You attended the party lesson «{topic}» on {date}; it already "
+                         "counts from the attendance record, so this entry will not be counted "
+                         "a second time.", topic=repeats.topic,
+                         date=repeats.starts_at.astimezone(tz).date().isoformat())
     context, update = act.context, act.update
 
     async def ask_to_verify() -> None:
@@ -473,8 +476,11 @@ def told_many(
         t = translator(language)
         markup = (keyboard([[views.ShowYear(year).button(t(views.MY_TRAINING))]]) if counted
                   else None)
-        messages.append((telegram_id, views.logged_for_you_text(t, info, hpd, leader, state),
-                         markup))
+        heading = t("📚 <b>{leader} logged a training for you</b>",
+                    leader=leader or t("Your branch"))
+        messages.append((telegram_id, views.member_note(
+            t, info, hpd, heading, t("✅ Verified: it counts in your year.")
+            if state is TrainingState.VERIFIED else t("⏳ Waiting for verification.")), markup))
     return messages
 
 

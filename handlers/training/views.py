@@ -4,7 +4,7 @@ calls, no database)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, tzinfo
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
@@ -27,7 +27,6 @@ from rules import training as rules
 from rules.training import EvidenceProblem, Progress, TrainingDraft, TrainingPolicy
 from rules.vocabulary import TrainingGroup, TrainingKind, TrainingState
 from storage.training import BehindRow
-from storage.training_overlap import AttendedLesson
 
 # A member's year and records
 
@@ -375,45 +374,6 @@ def member_note(t: Translator, info: RecordInfo, hours_per_day: int, heading: Ht
     return html_join("\n", [heading, *length_lines(t, info, info.years, hours_per_day), *more])
 
 
-def logged_for_you_text(
-    t: Translator, info: RecordInfo, hours_per_day: int, leader: str, state: TrainingState
-) -> Html:
-    """What a member is told when a leader logs a training for them."""
-    return member_note(
-        t, info, hours_per_day,
-        t("📚 <b>{leader} logged a training for you</b>", leader=leader or t("Your branch")),
-        t("✅ Verified: it counts in your year.") if state is TrainingState.VERIFIED
-        else t("⏳ Waiting for verification."))
-
-
-def decided_text(
-    t: Translator, info: RecordInfo, hours_per_day: int, reason: str | None = None
-) -> Html:
-    """What a member is told when their record is verified, or rejected with a reason."""
-    if reason is None:
-        return member_note(t, info, hours_per_day,
-                           t("✅ <b>Your training was verified</b>; it counts now."))
-    return member_note(t, info, hours_per_day, t("❌ <b>Your training was not accepted</b>"),
-                       t("Reason: {reason}", reason=reason),
-                       t("You can log it again, corrected, in 📚 Training."))
-
-
-def corrected_text(t: Translator, info: RecordInfo, before: int, hours_per_day: int) -> Html:
-    """What a member is told when a leader corrects the length of their record."""
-    return member_note(t, info, hours_per_day, t("✏️ <b>Your training record was corrected</b>"),
-                       t("Length: {before} → {after}", before=duration(t, before, hours_per_day),
-                         after=duration(t, info.minutes, hours_per_day)))
-
-
-def overlap_note(t: Translator, lesson: AttendedLesson, tz: tzinfo) -> Html:
-    """A 党课 attended in the bot that the record repeats (storage/training_overlap.py)."""
-    return t(
-        "ℹ️ You attended the party lesson «{topic}» on {date}; it already counts from the "
-        "attendance record, so this entry will not be counted a second time.",
-        topic=lesson.topic, date=lesson.starts_at.astimezone(tz).date().isoformat(),
-    )
-
-
 # Where people stand against the yearly requirements (issue 14: the members' yearly study
 # binds a leader too), and who is behind
 
@@ -427,17 +387,6 @@ def study_part(t: Translator, row: BehindRow, hours_per_day: int) -> Html | None
     return t("; yearly study: {done} of {due} due", done=duration(t, row.study_counted,
                                                                   hours_per_day),
              due=due_duration(t, row.study_target, hours_per_day))
-
-
-def leaders_also_owe(t: Translator, policy: TrainingPolicy) -> Html | None:
-    """The members' yearly study, when it binds leaders too (the default)."""
-    if TrainingGroup.MEMBER not in policy.binding(TrainingGroup.LEADER):
-        return None
-    return t("Like every member, a secretary also owes {required} of {kinds} a year; on track "
-             "means on track on both.",
-             required=duration(t, policy.required_minutes[TrainingGroup.MEMBER],
-                               policy.hours_per_day),
-             kinds=counted_kinds_text(t, policy, TrainingGroup.MEMBER))
 
 
 def other_requirements(t: Translator, standing: Mapping[TrainingGroup, Progress],
