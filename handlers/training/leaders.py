@@ -11,7 +11,7 @@ import logging
 from datetime import date
 from typing import Any
 
-from telegram import InputFile, Update
+from telegram import InputFile
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
@@ -46,7 +46,6 @@ from rules.validation import MAX_REASON, Invalid, clean_text
 from rules.vocabulary import TrainingGroup, TrainingState
 from storage import orgs as org_store
 from storage import training as store
-from storage.training import TrainingExport
 
 logger = logging.getLogger(__name__)
 
@@ -180,28 +179,26 @@ async def export_year(act: Act, press: views.ExportYear) -> None:
     exported = await store.export_data(act.session, org_ids, year, org_name=org.name, tz=tz,
                                        now=act.now(), policy=policy,
                                        on=today if year == today.year else None)
-    update, t, name = act.update, act.t, org.name
-    act.after(lambda: send_export(update, t, exported, name, press))
+    update, t, org_name = act.update, act.t, org.name  # read before the session closes
 
+    async def send_export() -> None:
+        chat = reply_chat(update)
+        try:
+            await chat.send_action(ChatAction.UPLOAD_DOCUMENT)
+        except TelegramError as exc:
+            logger.info("chat action failed: %s", exc)
+        texts = {key: t(message) for key, message in WORKBOOK_TEXTS.items()}
+        workbook = await asyncio.to_thread(
+            build_workbook, exported, texts, training_kind_labels(t), training_group_labels(t)
+        )
+        await chat.send_document(
+            InputFile(io.BytesIO(workbook), filename=f"training-{press.org}-{year}.xlsx"),
+            caption=t("Training record of {org}, {year}: {members} members, {courses} courses.",
+                      org=org_name, year=year, members=len(exported.members),
+                      courses=len(exported.courses)),
+        )
 
-async def send_export(
-    update: Update, t: Translator, exported: TrainingExport, org_name: str, press: views.ExportYear
-) -> None:
-    chat = reply_chat(update)
-    try:
-        await chat.send_action(ChatAction.UPLOAD_DOCUMENT)
-    except TelegramError as exc:
-        logger.info("chat action failed: %s", exc)
-    texts = {key: t(message) for key, message in WORKBOOK_TEXTS.items()}
-    workbook = await asyncio.to_thread(
-        build_workbook, exported, texts, training_kind_labels(t), training_group_labels(t)
-    )
-    await chat.send_document(
-        InputFile(io.BytesIO(workbook), filename=f"training-{press.org}-{press.year}.xlsx"),
-        caption=t("Training record of {org}, {year}: {members} members, {courses} courses.",
-                  org=org_name, year=press.year, members=len(exported.members),
-                  courses=len(exported.courses)),
-    )
+    act.after(send_export)
 
 
 # The records waiting for verification, and the decisions on them

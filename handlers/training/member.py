@@ -11,12 +11,11 @@ import mimetypes
 from collections.abc import Sequence
 from datetime import date
 
-from telegram import Message, Update
+from telegram import Message
 from telegram.error import TelegramError
 from telegram.ext import filters
 
 from handlers.access.training import (
-    RecordInfo,
     access_evidence,
     access_open_record,
     access_own_record,
@@ -301,19 +300,19 @@ async def send_evidence(act: Act, press: views.SendEvidence) -> None:
     """The record's photos and files, sent after the session."""
     info = await access_evidence(act, press.record)
     update, t = act.update, act.t
-    act.after(lambda: send_files(update, t, info))
-
-
-async def send_files(update: Update, t: Translator, info: RecordInfo) -> None:
-    chat = reply_chat(update)
     caption = t("Evidence of {title} ({name})", title=info.title, name=info.name)
-    for file_id, mime, name in info.evidence:
-        try:
-            if name is None and mime.startswith("image/"):
-                await chat.send_photo(file_id, caption=caption)
-            else:
-                await chat.send_document(file_id, caption=caption)
-        except TelegramError as exc:
-            logger.warning("could not send evidence of record %s: %s", info.id, exc)
-            await send(update, t("Sorry, a file could not be sent: {name}.",
-                                 name=name or t("photo")))
+
+    async def send_files() -> None:
+        chat = reply_chat(update)
+        for file_id, mime, name in info.evidence:
+            try:
+                if name is None and mime.startswith("image/"):
+                    await chat.send_photo(file_id, caption=caption)
+                else:
+                    await chat.send_document(file_id, caption=caption)
+            except TelegramError as exc:
+                logger.warning("could not send evidence of record %s: %s", info.id, exc)
+                await send(update, t("Sorry, a file could not be sent: {name}.",
+                                     name=name or t("photo")))
+
+    act.after(send_files)

@@ -11,7 +11,7 @@ from handlers.kit.actions import ADMINS, Act, Reply
 from handlers.kit.buttons import OrgId
 from handlers.kit.chat import STALE_BUTTON
 from handlers.kit.flows import Custom, Entry, Flow, Form, Next, Problem, Text
-from handlers.kit.i18n import BLANK, N_, Html, Translator, html_join
+from handlers.kit.i18n import BLANK, N_, Html, html_join
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import keyboard
 from handlers.labels import TRAINING_GROUP_LABELS
@@ -23,14 +23,6 @@ from rules.vocabulary import TrainingGroup
 from storage import training as store
 
 logger = logging.getLogger(__name__)
-
-
-def source_text(t: Translator, source: store.RequirementSource, org_id: int) -> Html:
-    if source.org_id is None:
-        return t("default of this deployment")
-    if source.org_id == org_id:
-        return t("set here")
-    return t("inherited from {org}", org=source.org_name or "")
 
 
 async def requirement(act: Act, org_id: OrgId, note: Html = BLANK) -> Reply:
@@ -45,9 +37,12 @@ async def requirement(act: Act, org_id: OrgId, note: Html = BLANK) -> Reply:
     for group in TrainingGroup:
         source = sources[group]
         label = t(TRAINING_GROUP_LABELS[group])
+        where = (t("default of this deployment") if source.org_id is None
+                 else t("set here") if source.org_id == org_id
+                 else t("inherited from {org}", org=source.org_name or ""))
         lines.append(t("{group}: {length} ({source})", group=label,
                        length=views.duration(t, source.minutes, policy.hours_per_day),
-                       source=source_text(t, source, org_id)))
+                       source=where))
         row = [views.SetRequirement(org_id, group).button(
             t.as_plain("✏️ Set: {group}", group=label))]
         if source.org_id == org_id:

@@ -380,15 +380,6 @@ def member_note(t: Translator, info: RecordInfo, hours_per_day: int, heading: Ht
 BEHIND_PER_PAGE = 25
 
 
-def study_part(t: Translator, row: BehindRow, hours_per_day: int) -> Html | None:
-    """"; yearly study: 20 hours of 30 hours due" for a leader bound by both rows, else None."""
-    if row.group is not TrainingGroup.LEADER or row.study_required <= 0:
-        return None
-    return t("; yearly study: {done} of {due} due", done=duration(t, row.study_counted,
-                                                                  hours_per_day),
-             due=due_duration(t, row.study_target, hours_per_day))
-
-
 def other_requirements(t: Translator, standing: Mapping[TrainingGroup, Progress],
                        own: TrainingGroup | None, policy: TrainingPolicy, *, year: int,
                        this_year: bool) -> list[Html]:
@@ -426,13 +417,16 @@ def behind_lines(
     start = page * BEHIND_PER_PAGE
     for number, row in enumerate(rows[start : start + BEHIND_PER_PAGE], start=start + 1):
         name = row.name + (f" ({row.org_name})" if with_org else "")
-        lines.append(t(
-            "{number}. {name} · {role}: {done} of {due} due, {gap} short",
-            number=number, name=name, role=t(ROLE_LABELS[row.role]),
-            done=duration(t, row.counted, hours_per_day),
-            due=due_duration(t, row.target, hours_per_day),
-            gap=due_duration(t, row.gap, hours_per_day),
-        ) + (study_part(t, row, hours_per_day) or ""))
+        line = t("{number}. {name} · {role}: {done} of {due} due, {gap} short",
+                 number=number, name=name, role=t(ROLE_LABELS[row.role]),
+                 done=duration(t, row.counted, hours_per_day),
+                 due=due_duration(t, row.target, hours_per_day),
+                 gap=due_duration(t, row.gap, hours_per_day))
+        if row.group is TrainingGroup.LEADER and row.study_required > 0:  # bound by both rows
+            line += t("; yearly study: {done} of {due} due",
+                      done=duration(t, row.study_counted, hours_per_day),
+                      due=due_duration(t, row.study_target, hours_per_day))
+        lines.append(line)
     return lines, pages
 
 
