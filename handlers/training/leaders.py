@@ -230,11 +230,11 @@ async def show_queue(act: Act, press: views.ShowQueue | CommandArgs) -> Reply:
     return Reply(html_join("\n", text), views.non_empty(keyboard(rows)))
 
 
-async def card(act: Act, record_id: TrainingId, note: Html = BLANK, *, new: bool = False
-               ) -> Reply:
+async def show_card(act: Act, press: views.ShowRecord, note: Html = BLANK, *,
+                    new: bool = False) -> Reply:
     """One record for its member's leaders, with what they may do about it."""
     t = act.t
-    info = await access_record(act, record_id)
+    info = await access_record(act, press.record)
     text = views.card_text(t, info, act.settings.training_policy.hours_per_day)
     decide = can_decide(act.actor, info)
     if not decide and info.person_id == act.actor.person_id:
@@ -244,13 +244,9 @@ async def card(act: Act, record_id: TrainingId, note: Html = BLANK, *, new: bool
     return Reply(text, views.card_keyboard(t, info, decide=decide, back=info.org_id), new=new)
 
 
-async def show_card(act: Act, press: views.ShowRecord) -> Reply:
-    return await card(act, press.record)
-
-
 async def back_to_card(act: Act, form: Form, press: views.ShowRecord) -> Reply:
     """‹ Back while a reason or a length is asked: the card, and nothing is typed."""
-    return await card(act, press.record)
+    return await show_card(act, press)
 
 
 async def verify_record(act: Act, press: views.VerifyRecord) -> Reply:
@@ -262,13 +258,14 @@ async def decide(act: Act, info: RecordInfo, reason: str | None = None) -> Reply
     approve, new = reason is None, reason is not None
     if not await store.decide(act.session, info.id, approve=approve, by=act.actor.telegram_id,
                               now=act.now(), reason=reason):
-        return await card(act, info.id, act.t("This record was already decided or withdrawn."),
-                          new=new)
+        return await show_card(act, views.ShowRecord(info.id),
+                               act.t("This record was already decided or withdrawn."), new=new)
     logger.info("user %s %s training record %s", pseudonym(act.actor.telegram_id),
                 "verified" if approve else "rejected", info.id)
     await tell_member(act, info, reason=reason)
-    return await card(act, info.id, act.t("✅ Verified.") if approve
-                      else act.t("❌ Not accepted; {name} was told.", name=info.name), new=new)
+    note = (act.t("✅ Verified.") if approve
+            else act.t("❌ Not accepted; {name} was told.", name=info.name))
+    return await show_card(act, views.ShowRecord(info.id), note, new=new)
 
 
 async def tell_member(act: Act, info: RecordInfo, *, reason: str | None = None,
@@ -360,9 +357,9 @@ async def read_length(act: Act, form: DecisionForm, text: str) -> Any:
     logger.info("user %s corrected training record %s", pseudonym(act.actor.telegram_id),
                 form.record)
     await tell_member(act, info, before=info.minutes)
-    return await card(act, form.record, t("✏️ Corrected: {before} → {after}.",
-                                          before=views.duration(t, info.minutes, hpd),
-                                          after=views.duration(t, minutes, hpd)), new=True)
+    note = t("✏️ Corrected: {before} → {after}.", before=views.duration(t, info.minutes, hpd),
+             after=views.duration(t, minutes, hpd))
+    return await show_card(act, views.ShowRecord(form.record), note, new=True)
 
 
 DECIDE = Flow(

@@ -25,10 +25,10 @@ from storage import training as store
 logger = logging.getLogger(__name__)
 
 
-async def requirement(act: Act, org_id: OrgId, note: Html = BLANK) -> Reply:
+async def show_requirement(act: Act, press: views.ShowRequirement, note: Html = BLANK) -> Reply:
     """What each group owes a year in the organization, where that is set, and buttons to
     change it."""
-    t, policy = act.t, act.settings.training_policy
+    t, policy, org_id = act.t, act.settings.training_policy, press.org
     org = await access_led_org(act, org_id)
     sources = await store.requirement_sources(act.session, org_id, policy=policy)
     lines = [note, BLANK] if note else []
@@ -54,10 +54,6 @@ async def requirement(act: Act, org_id: OrgId, note: Html = BLANK) -> Reply:
     return Reply(html_join("\n", lines), keyboard(rows))
 
 
-async def show_requirement(act: Act, press: views.ShowRequirement) -> Reply:
-    return await requirement(act, press.org)
-
-
 async def ask_clear(act: Act, press: views.ClearRequirement) -> Reply:
     """Confirm before the override is removed."""
     t = act.t
@@ -76,8 +72,8 @@ async def clear(act: Act, press: views.ClearedRequirement) -> Reply:
     await access_led_org(act, press.org)
     changed = await store.set_requirement(act.session, press.org, press.group, None,
                                           by=act.actor.telegram_id)
-    return await requirement(act, press.org,
-                             act.t("↩ Removed.") if changed else act.t("Nothing was set here."))
+    note = act.t("↩ Removed.") if changed else act.t("Nothing was set here.")
+    return await show_requirement(act, views.ShowRequirement(press.org), note)
 
 
 # Setting it: the yearly hours typed, then confirmed
@@ -121,7 +117,7 @@ async def back_button(act: Act, form: RequirementForm) -> Rows:
 
 async def back_to_requirement(act: Act, form: RequirementForm, press: views.ShowRequirement
                               ) -> Reply:
-    return await requirement(act, press.org)
+    return await show_requirement(act, press)
 
 
 async def read_hours(act: Act, form: RequirementForm, text: str) -> Any:
@@ -164,7 +160,7 @@ async def confirm(act: Act, form: RequirementForm, press: views.ConfirmRequireme
         act.refuse(views.ERROR_TEXTS.get(error.code, STALE_BUTTON))
     logger.info("admin %s set the %s requirement of org %s to %s min",
                 pseudonym(act.actor.telegram_id), form.group.value, form.org, form.minutes)
-    return await requirement(act, form.org, act.t("✅ Saved."))
+    return await show_requirement(act, views.ShowRequirement(form.org), act.t("✅ Saved."))
 
 
 REQUIREMENT = Flow(
