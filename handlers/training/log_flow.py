@@ -4,6 +4,7 @@ rules as it is given, and asked again with the reason."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Collection
 from datetime import date, timedelta
@@ -26,7 +27,6 @@ from handlers.menu import TEXT_INPUT
 from handlers.training import views
 from handlers.training.log_views import (
     FIXED_AT,
-    EvidenceItem,
     LogForm,
     picker,
     problem_of,
@@ -320,9 +320,7 @@ async def add_file(act: Act, form: LogForm, message: Message) -> Next:
     file = checked_file(message, len(form.files), limit)
     if isinstance(file, views.Heard):
         return Next({"heard": file}, stay=True)
-    item = EvidenceItem(id=file.telegram_file_id, uid=file.telegram_file_unique_id,
-                        mime=rules.canonical_mime(file.mime_type), size=file.size_bytes,
-                        name=file.file_name)
+    item = dataclasses.replace(file, mime_type=rules.canonical_mime(file.mime_type))
     heard = views.Heard(kind="received", name=file.file_name)
     return Next({"files": [*form.files, item], "heard": heard}, stay=True)
 
@@ -382,7 +380,7 @@ async def log_mine(act: Act, form: LogForm, training: TrainingDraft) -> Reply:
     policy, tz, t = act.settings.training_policy, act.settings.tzinfo, act.t
     record = await store.log_training(
         act.session, form.person, training, by=act.actor.telegram_id, today=act.today(),
-        now=act.now(), evidence=form.evidence(), policy=policy,
+        now=act.now(), evidence=form.files, policy=policy,
     )
     info = await record_info(act.session, record.id)
     assert info is not None
@@ -431,7 +429,7 @@ async def log_many(act: Act, form: LogForm, training: TrainingDraft, *, verify: 
         raise store.DuplicateTraining(holders)
     result = await store.log_for_many(
         act.session, targets, training, by=act.actor.telegram_id, today=act.today(),
-        now=act.now(), verify=verify, skip_duplicates=True, evidence=form.evidence(),
+        now=act.now(), verify=verify, skip_duplicates=True, evidence=form.files,
         policy=policy,
     )
     info = await record_info(act.session, result.records[0].id)

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from handlers.kit.buttons import OrgId, PersonId
 from handlers.kit.flows import Form, Problem
@@ -21,16 +21,6 @@ from rules.training import DurationUnit, TrainingDraft, TrainingProblem
 from rules.vocabulary import TrainingKind
 from storage import training as store
 from storage.models import Membership
-
-
-class EvidenceItem(BaseModel):
-    """A file received for the training being logged (kept as Telegram's ids)."""
-
-    id: str
-    uid: str
-    mime: str
-    size: int | None = None
-    name: str | None = None
 
 
 class LogForm(Form):
@@ -52,7 +42,7 @@ class LogForm(Form):
     end: date | None = None
     unit: DurationUnit = DurationUnit.HOURS
     minutes: int | None = None
-    files: list[EvidenceItem] = Field(default_factory=list)
+    files: list[store.EvidenceFile] = Field(default_factory=list)  # as Telegram describes them
     heard: views.Heard | None = None
 
     @property
@@ -69,11 +59,6 @@ class LogForm(Form):
         return TrainingDraft(title=self.title or "", kind=self.k or TrainingKind.OTHER,
                              starts_on=self.start, ends_on=self.end, minutes=self.minutes,
                              organizer=self.organizer)
-
-    def evidence(self) -> list[store.EvidenceFile]:
-        return [store.EvidenceFile(telegram_file_id=f.id, telegram_file_unique_id=f.uid,
-                                   mime_type=f.mime, size_bytes=f.size, file_name=f.name)
-                for f in self.files]
 
 
 def picker(
