@@ -32,7 +32,7 @@ from handlers.kit.flows import Entry, Flow, Form, Problem, Text
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_join, translator
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import keyboard, page_row, paged_rows
-from handlers.labels import training_group_labels, training_kind_labels
+from handlers.labels import ROLE_LABELS, training_group_labels, training_kind_labels
 from handlers.ledger import fit
 from handlers.pickers import Picker
 from handlers.training import views
@@ -50,6 +50,7 @@ from storage import training as store
 logger = logging.getLogger(__name__)
 
 QUEUE_LIMIT = 50  # records listed for verification at once (oldest first)
+BEHIND_PER_PAGE = 25
 PANELS = Picker(N_("Training of which organization?"), views.ShowPanel, views.ChoosePanel,
                 member_kinds_only=False)
 
@@ -112,12 +113,10 @@ async def show_behind(act: Act, press: views.ShowBehind | CommandArgs) -> Reply:
     (/behind: everyone in what the leader runs)."""
     tz, policy, today, t = act.settings.tzinfo, act.settings.training_policy, act.today(), act.t
     press = press if isinstance(press, views.ShowBehind) else views.ShowBehind(OrgId(0), 0)
-    scope, page = press.scope, press.page
+    scope, hpd = press.scope, policy.hours_per_day
     org_ids = await access_training_scope(act, scope)
     rows = await store.behind(act.session, org_ids, today, tz=tz, policy=policy)
     elapsed, total = rules.elapsed_days(today, today.year)
-    lines, pages = views.behind_lines(t, rows, page, policy.hours_per_day,
-                                      with_org=len({row.org_id for row in rows}) > 1)
     text: list[Html] = [
         t("⚠️ <b>Below the pro-rata training target on {date}</b>", date=today.isoformat()),
         t("Due by today is the yearly requirement × {share} of the year gone; biggest gap "
@@ -127,8 +126,22 @@ async def show_behind(act: Act, press: views.ShowBehind | CommandArgs) -> Reply:
     ]
     if not rows:
         text.append(t("Everyone is on track."))
-    text += lines
-    nav = page_row(t, min(max(page, 0), pages - 1), pages, lambda to: views.ShowBehind(scope, to))
+    pages = max(1, -(-len(rows) // BEHIND_PER_PAGE))
+    page = min(max(press.page, 0), pages - 1)
+    start, with_org = page * BEHIND_PER_PAGE, len({row.org_id for row in rows}) > 1
+    for number, row in enumerate(rows[start : start + BEHIND_PER_PAGE], start=start + 1):
+        name = row.name + (f" ({row.org_name})" if with_org else "")
+        line = t("{number}. {name} · {role}: {done} of {due} due, {gap} short",
+                 number=number, name=name, role=t(ROLE_LABELS[row.role]),
+                 done=views.duration(t, row.counted, hpd),
+                 due=views.due_duration(t, row.target, hpd),
+                 gap=views.due_duration(t, row.gap, hpd))
+        if row.group is TrainingGroup.LEADER and row.study_required > 0:  # bound by both rows
+            line += t("; yearly study: {done} of {due} due",
+                      done=views.duration(t, row.study_counted, hpd),
+                      due=views.due_duration(t, row.study_target, hpd))
+        text.append(line)
+    nav = page_row(t, page, pages, lambda to: views.ShowBehind(scope, to))
     return Reply(fit(text), views.non_empty(keyboard([nav, *back_to_panel(t, scope)])))
 
 

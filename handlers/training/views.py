@@ -19,14 +19,12 @@ from handlers.kit.i18n import BLANK, N_, Html, Translator, html_format, html_joi
 from handlers.kit.ui import keyboard
 from handlers.labels import (
     LIST_SEPARATOR,
-    ROLE_LABELS,
     TRAINING_STATE_LABELS,
     training_kind_label,
 )
 from rules import training as rules
 from rules.training import EvidenceProblem, Progress, TrainingDraft, TrainingPolicy
 from rules.vocabulary import TrainingGroup, TrainingKind, TrainingState
-from storage.training import BehindRow
 
 # A member's year and records
 
@@ -375,9 +373,7 @@ def member_note(t: Translator, info: RecordInfo, hours_per_day: int, heading: Ht
 
 
 # Where people stand against the yearly requirements (issue 14: the members' yearly study
-# binds a leader too), and who is behind
-
-BEHIND_PER_PAGE = 25
+# binds a leader too)
 
 
 def other_requirements(t: Translator, standing: Mapping[TrainingGroup, Progress],
@@ -404,30 +400,6 @@ def other_requirements(t: Translator, standing: Mapping[TrainingGroup, Progress]
             lines.append(t("Still to do: {remaining}",
                            remaining=duration(t, progress.remaining, hpd)))
     return lines
-
-
-def behind_lines(
-    t: Translator, rows: Sequence[BehindRow], page: int, hours_per_day: int,
-    *, with_org: bool,
-) -> tuple[list[Html], int]:
-    """One page of the behind list, numbered, and how many pages there are."""
-    pages = max(1, -(-len(rows) // BEHIND_PER_PAGE))
-    page = min(max(page, 0), pages - 1)
-    lines = []
-    start = page * BEHIND_PER_PAGE
-    for number, row in enumerate(rows[start : start + BEHIND_PER_PAGE], start=start + 1):
-        name = row.name + (f" ({row.org_name})" if with_org else "")
-        line = t("{number}. {name} · {role}: {done} of {due} due, {gap} short",
-                 number=number, name=name, role=t(ROLE_LABELS[row.role]),
-                 done=duration(t, row.counted, hours_per_day),
-                 due=due_duration(t, row.target, hours_per_day),
-                 gap=due_duration(t, row.gap, hours_per_day))
-        if row.group is TrainingGroup.LEADER and row.study_required > 0:  # bound by both rows
-            line += t("; yearly study: {done} of {due} due",
-                      done=duration(t, row.study_counted, hours_per_day),
-                      due=due_duration(t, row.study_target, hours_per_day))
-        lines.append(line)
-    return lines, pages
 
 
 # Evidence: what a photo or file sent while evidence is expected is answered
