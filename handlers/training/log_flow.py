@@ -34,12 +34,7 @@ from handlers.training.log_views import (
     step_problem,
     summary,
 )
-from handlers.training.member import (
-    checked_file,
-    not_a_file,
-    require_member,
-    year_reply,
-)
+from handlers.training.member import checked_file, not_a_file, require_member, year_reply
 from handlers.training.views import Rows
 from rules import training as rules
 from rules.training import DurationUnit, TrainingDraft, TrainingProblem

@@ -15,11 +15,7 @@ from telegram import Message
 from telegram.error import TelegramError
 from telegram.ext import filters
 
-from handlers.access.training import (
-    access_evidence,
-    access_open_record,
-    access_own_record,
-)
+from handlers.access.training import access_evidence, access_open_record, access_own_record
 from handlers.kit.actions import ANYONE, Act, CommandArgs, Reply
 from handlers.kit.buttons import TrainingId
 from handlers.kit.chat import reply_chat, send

@@ -17,11 +17,7 @@ from handlers.kit.chat import NOT_ALLOWED
 from handlers.kit.flows import Rows
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_format, html_join
 from handlers.kit.ui import keyboard
-from handlers.labels import (
-    LIST_SEPARATOR,
-    TRAINING_STATE_LABELS,
-    training_kind_label,
-)
+from handlers.labels import LIST_SEPARATOR, TRAINING_STATE_LABELS, training_kind_label
 from rules import training as rules
 from rules.training import EvidenceProblem, Progress, TrainingDraft, TrainingPolicy
 from rules.vocabulary import TrainingGroup, TrainingKind, TrainingState
