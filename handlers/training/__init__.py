@@ -15,10 +15,9 @@ from handlers.kit.i18n import N_
 from handlers.training import leaders, member, requirement, views
 from handlers.training.log_flow import LOG
 from handlers.training.member import FILES, evidence_of
-from handlers.training.views import EVIDENCE_TEXTS, due_duration, duration, megabytes
+from handlers.training.views import EVIDENCE_TEXTS, due_duration, duration
+from handlers.training.views import megabytes as _megabytes  # the name /duties imports
 from handlers.training.workbook import WORKBOOK_TEXTS, build_workbook
-
-_megabytes = megabytes  # the name /duties imports
 
 ACTIONS = (
     # Anyone may ask (a guest is told to register first); the menu lists it once registered.
@@ -26,9 +25,9 @@ ACTIONS = (
         "Training hours: my year, log a training; leaders: verify, export"), shown_to=REGISTERED),
            ANYONE, member.show_training),
     Action(Command("verify", description=N_("Training records waiting for verification")),
-           LEADERS, leaders.verify_command),
+           LEADERS, leaders.show_queue),
     Action(Command("behind", description=N_("Who is below the pro-rata training target today")),
-           LEADERS, leaders.behind_command),
+           LEADERS, leaders.show_behind),
     Action(views.ShowYear, ANYONE, member.show_year),
     Action(views.Withdraw, ANYONE, member.withdraw_record),
     Action(views.ChoosePanel, LEADERS, leaders.choose_panels),
@@ -44,7 +43,7 @@ ACTIONS = (
     Action(views.ClearRequirement, ADMINS, requirement.ask_clear),
     Action(views.ClearedRequirement, ADMINS, requirement.clear),
 )
-FLOWS = (LOG, leaders.REJECT, leaders.CORRECT, FILES, requirement.REQUIREMENT)
+FLOWS = (LOG, leaders.DECIDE, FILES, requirement.REQUIREMENT)
 
 __all__ = ["ACTIONS", "EVIDENCE_TEXTS", "FLOWS", "WORKBOOK_TEXTS", "_megabytes",
-           "build_workbook", "due_duration", "duration", "evidence_of", "megabytes"]
+           "build_workbook", "due_duration", "duration", "evidence_of"]

@@ -11,7 +11,7 @@ import logging
 from datetime import date
 from typing import Any
 
-from telegram import InputFile, Update
+from telegram import InputFile
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
@@ -26,13 +26,13 @@ from handlers.access.training import (
     record_info,
 )
 from handlers.kit.actions import LEADERS, Act, CommandArgs, Reply
-from handlers.kit.buttons import BadCallback, OrgId, TrainingId
+from handlers.kit.buttons import OrgId, TrainingId
 from handlers.kit.chat import STALE_BUTTON, deliver, reply_chat
 from handlers.kit.flows import Entry, Flow, Form, Problem, Text
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_join, translator
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import keyboard, page_row, paged_rows
-from handlers.labels import training_group_labels, training_kind_labels
+from handlers.labels import ROLE_LABELS, training_group_labels, training_kind_labels
 from handlers.ledger import fit
 from handlers.pickers import Picker
 from handlers.training import views
@@ -46,18 +46,17 @@ from rules.validation import MAX_REASON, Invalid, clean_text
 from rules.vocabulary import TrainingGroup, TrainingState
 from storage import orgs as org_store
 from storage import training as store
-from storage.training import TrainingExport
 
 logger = logging.getLogger(__name__)
 
 QUEUE_LIMIT = 50  # records listed for verification at once (oldest first)
+BEHIND_PER_PAGE = 25
 PANELS = Picker(N_("Training of which organization?"), views.ShowPanel, views.ChoosePanel,
                 member_kinds_only=False)
 
 
 async def choose_panels(act: Act, press: views.ChoosePanel) -> Reply | None:
     """The organizations the leader runs: one goes straight to its panel."""
-    act.check(act.actor.is_admin or act.actor.leads_a_branch)
     rows = await PANELS.rows(act)
     if not rows:
         return Reply(act.t("There are no branches yet."), new=True)
@@ -109,15 +108,15 @@ def back_to_panel(t: Translator, scope: OrgId) -> Rows:
     return [[views.ShowPanel(scope).button(t("‹ Branch training"))]] if scope else []
 
 
-async def show_behind(act: Act, press: views.ShowBehind) -> Reply:
-    """Members and committee members below the pro-rata target today, biggest gap first."""
+async def show_behind(act: Act, press: views.ShowBehind | CommandArgs) -> Reply:
+    """Members and committee members below the pro-rata target today, biggest gap first
+    (/behind: everyone in what the leader runs)."""
     tz, policy, today, t = act.settings.tzinfo, act.settings.training_policy, act.today(), act.t
-    scope, page = press.scope, press.page
+    press = press if isinstance(press, views.ShowBehind) else views.ShowBehind(OrgId(0), 0)
+    scope, hpd = press.scope, policy.hours_per_day
     org_ids = await access_training_scope(act, scope)
     rows = await store.behind(act.session, org_ids, today, tz=tz, policy=policy)
     elapsed, total = rules.elapsed_days(today, today.year)
-    lines, pages = views.behind_lines(t, rows, page, policy.hours_per_day,
-                                      with_org=len({row.org_id for row in rows}) > 1)
     text: list[Html] = [
         t("⚠️ <b>Below the pro-rata training target on {date}</b>", date=today.isoformat()),
         t("Due by today is the yearly requirement × {share} of the year gone; biggest gap "
@@ -127,22 +126,29 @@ async def show_behind(act: Act, press: views.ShowBehind) -> Reply:
     ]
     if not rows:
         text.append(t("Everyone is on track."))
-    text += lines
-    nav = page_row(t, min(max(page, 0), pages - 1), pages, lambda to: views.ShowBehind(scope, to))
+    pages = max(1, -(-len(rows) // BEHIND_PER_PAGE))
+    page = min(max(press.page, 0), pages - 1)
+    start, with_org = page * BEHIND_PER_PAGE, len({row.org_id for row in rows}) > 1
+    for number, row in enumerate(rows[start : start + BEHIND_PER_PAGE], start=start + 1):
+        name = row.name + (f" ({row.org_name})" if with_org else "")
+        line = t("{number}. {name} · {role}: {done} of {due} due, {gap} short",
+                 number=number, name=name, role=t(ROLE_LABELS[row.role]),
+                 done=views.duration(t, row.counted, hpd),
+                 due=views.due_duration(t, row.target, hpd),
+                 gap=views.due_duration(t, row.gap, hpd))
+        if row.group is TrainingGroup.LEADER and row.study_required > 0:  # bound by both rows
+            line += t("; yearly study: {done} of {due} due",
+                      done=views.duration(t, row.study_counted, hpd),
+                      due=views.due_duration(t, row.study_target, hpd))
+        text.append(line)
+    nav = page_row(t, page, pages, lambda to: views.ShowBehind(scope, to))
     return Reply(fit(text), views.non_empty(keyboard([nav, *back_to_panel(t, scope)])))
-
-
-async def behind_command(act: Act, _args: CommandArgs) -> Reply:
-    """/behind: everyone below the target in what the leader runs."""
-    return await show_behind(act, views.ShowBehind(OrgId(0), 0))
 
 
 async def show_on_track(act: Act, press: views.ShowOnTrack) -> Reply:
     """Secretaries whose counted training reaches the pro-rata target."""
-    if press.year not in rules.counting_years(act.today()):
-        raise BadCallback(press.pack())
     tz, policy, today, t = act.settings.tzinfo, act.settings.training_policy, act.today(), act.t
-    year, org_id = press.year, press.org
+    year, org_id = views.counting_year(today, press.year), press.org
     on = today if year == today.year else date(year, 12, 31)
     org = await access_led_org(act, org_id)
     report = await store.secretaries_on_track(act.session, org_id, on, tz=tz, policy=policy)
@@ -153,11 +159,15 @@ async def show_on_track(act: Act, press: views.ShowOnTrack) -> Reply:
           "otherwise); on track means at least the pro-rata share by {date}.",
           required=views.duration(t, policy.required_minutes[TrainingGroup.LEADER], hpd),
           kinds=views.counted_kinds_text(t, policy, TrainingGroup.LEADER), date=on.isoformat()),
-        *[line for line in [views.leaders_also_owe(t, policy)] if line is not None],
-        t("On track: {on_track} of {total} secretaries ({share})", on_track=report.on_track,
-          total=report.secretaries, share=views.percent(report.share)),
-        BLANK,
     ]
+    if TrainingGroup.MEMBER in policy.binding(TrainingGroup.LEADER):  # the default
+        text.append(t("Like every member, a secretary also owes {required} of {kinds} a year; "
+                      "on track means on track on both.",
+                      required=views.duration(t, policy.required_minutes[TrainingGroup.MEMBER],
+                                              hpd),
+                      kinds=views.counted_kinds_text(t, policy, TrainingGroup.MEMBER)))
+    text += [t("On track: {on_track} of {total} secretaries ({share})", on_track=report.on_track,
+               total=report.secretaries, share=views.percent(report.share)), BLANK]
     if not report.rows:
         text.append(t("No secretaries yet."))
     for row in report.rows:
@@ -175,44 +185,42 @@ async def show_on_track(act: Act, press: views.ShowOnTrack) -> Reply:
 
 async def export_year(act: Act, press: views.ExportYear) -> None:
     """The year's record per member and per course, as .xlsx (sent after the session)."""
-    if press.year not in rules.counting_years(act.today()):
-        raise BadCallback(press.pack())
     tz, policy, today = act.settings.tzinfo, act.settings.training_policy, act.today()
+    year = views.counting_year(today, press.year)
     org = await access_led_org(act, press.org)
     org_ids = await org_store.descendant_ids(act.session, {press.org})
-    exported = await store.export_data(
-        act.session, org_ids, press.year, org_name=org.name, tz=tz, now=act.now(),
-        policy=policy, on=today if press.year == today.year else None,
-    )
-    update, t, name = act.update, act.t, org.name
-    act.after(lambda: send_export(update, t, exported, name, press))
+    exported = await store.export_data(act.session, org_ids, year, org_name=org.name, tz=tz,
+                                       now=act.now(), policy=policy,
+                                       on=today if year == today.year else None)
+    update, t, org_name = act.update, act.t, org.name  # read before the session closes
 
+    async def send_export() -> None:
+        chat = reply_chat(update)
+        try:
+            await chat.send_action(ChatAction.UPLOAD_DOCUMENT)
+        except TelegramError as exc:
+            logger.info("chat action failed: %s", exc)
+        texts = {key: t(message) for key, message in WORKBOOK_TEXTS.items()}
+        workbook = await asyncio.to_thread(
+            build_workbook, exported, texts, training_kind_labels(t), training_group_labels(t)
+        )
+        await chat.send_document(
+            InputFile(io.BytesIO(workbook), filename=f"training-{press.org}-{year}.xlsx"),
+            caption=t("Training record of {org}, {year}: {members} members, {courses} courses.",
+                      org=org_name, year=year, members=len(exported.members),
+                      courses=len(exported.courses)),
+        )
 
-async def send_export(
-    update: Update, t: Translator, exported: TrainingExport, org_name: str, press: views.ExportYear
-) -> None:
-    chat = reply_chat(update)
-    try:
-        await chat.send_action(ChatAction.UPLOAD_DOCUMENT)
-    except TelegramError as exc:
-        logger.info("chat action failed: %s", exc)
-    texts = {key: t(message) for key, message in WORKBOOK_TEXTS.items()}
-    workbook = await asyncio.to_thread(
-        build_workbook, exported, texts, training_kind_labels(t), training_group_labels(t)
-    )
-    await chat.send_document(
-        InputFile(io.BytesIO(workbook), filename=f"training-{press.org}-{press.year}.xlsx"),
-        caption=t("Training record of {org}, {year}: {members} members, {courses} courses.",
-                  org=org_name, year=press.year, members=len(exported.members),
-                  courses=len(exported.courses)),
-    )
+    act.after(send_export)
 
 
 # The records waiting for verification, and the decisions on them
 
 
-async def show_queue(act: Act, press: views.ShowQueue) -> Reply:
-    """Records waiting for verification in the scope, oldest first."""
+async def show_queue(act: Act, press: views.ShowQueue | CommandArgs) -> Reply:
+    """Records waiting for verification in the scope, oldest first (/verify: everything the
+    leader may verify)."""
+    press = press if isinstance(press, views.ShowQueue) else views.ShowQueue(OrgId(0), 0)
     t, hpd, scope = act.t, act.settings.training_policy.hours_per_day, press.scope
     org_ids = await access_training_scope(act, scope)
     waiting = await store.pending_records(act.session, org_ids, limit=QUEUE_LIMIT)
@@ -235,16 +243,11 @@ async def show_queue(act: Act, press: views.ShowQueue) -> Reply:
     return Reply(html_join("\n", text), views.non_empty(keyboard(rows)))
 
 
-async def verify_command(act: Act, _args: CommandArgs) -> Reply:
-    """/verify: everything the leader may verify."""
-    return await show_queue(act, views.ShowQueue(OrgId(0), 0))
-
-
-async def card(act: Act, record_id: TrainingId, note: Html = BLANK, *, new: bool = False
-               ) -> Reply:
+async def show_card(act: Act, press: views.ShowRecord, note: Html = BLANK, *,
+                    new: bool = False) -> Reply:
     """One record for its member's leaders, with what they may do about it."""
     t = act.t
-    info = await access_record(act, record_id)
+    info = await access_record(act, press.record)
     text = views.card_text(t, info, act.settings.training_policy.hours_per_day)
     decide = can_decide(act.actor, info)
     if not decide and info.person_id == act.actor.person_id:
@@ -254,13 +257,9 @@ async def card(act: Act, record_id: TrainingId, note: Html = BLANK, *, new: bool
     return Reply(text, views.card_keyboard(t, info, decide=decide, back=info.org_id), new=new)
 
 
-async def show_card(act: Act, press: views.ShowRecord) -> Reply:
-    return await card(act, press.record)
-
-
 async def back_to_card(act: Act, form: Form, press: views.ShowRecord) -> Reply:
     """‹ Back while a reason or a length is asked: the card, and nothing is typed."""
-    return await card(act, press.record)
+    return await show_card(act, press)
 
 
 async def verify_record(act: Act, press: views.VerifyRecord) -> Reply:
@@ -272,31 +271,42 @@ async def decide(act: Act, info: RecordInfo, reason: str | None = None) -> Reply
     approve, new = reason is None, reason is not None
     if not await store.decide(act.session, info.id, approve=approve, by=act.actor.telegram_id,
                               now=act.now(), reason=reason):
-        return await card(act, info.id, act.t("This record was already decided or withdrawn."),
-                          new=new)
+        return await show_card(act, views.ShowRecord(info.id),
+                               act.t("This record was already decided or withdrawn."), new=new)
     logger.info("user %s %s training record %s", pseudonym(act.actor.telegram_id),
                 "verified" if approve else "rejected", info.id)
     await tell_member(act, info, reason=reason)
-    return await card(act, info.id, act.t("✅ Verified.") if approve
-                      else act.t("❌ Not accepted; {name} was told.", name=info.name), new=new)
+    note = (act.t("✅ Verified.") if approve
+            else act.t("❌ Not accepted; {name} was told.", name=info.name))
+    return await show_card(act, views.ShowRecord(info.id), note, new=new)
 
 
 async def tell_member(act: Act, info: RecordInfo, *, reason: str | None = None,
                       before: int | None = None) -> None:
-    """The member hears of a decision on their record (after the reply)."""
+    """The member hears of a decision on their record, or of its corrected length (after the
+    reply)."""
     fresh = await record_info(act.session, info.id)
     assert fresh is not None
     t, hpd = translator(info.language), act.settings.training_policy.hours_per_day
-    context = act.context
-    text = (views.corrected_text(t, fresh, before, hpd) if before is not None
-            else views.decided_text(t, fresh, hpd, reason))
+    if before is not None:
+        heading = t("✏️ <b>Your training record was corrected</b>")
+        more = [t("Length: {before} → {after}", before=views.duration(t, before, hpd),
+                  after=views.duration(t, fresh.minutes, hpd))]
+    elif reason is None:
+        heading, more = t("✅ <b>Your training was verified</b>; it counts now."), []
+    else:
+        heading = t("❌ <b>Your training was not accepted</b>")
+        more = [t("Reason: {reason}", reason=reason),
+                t("You can log it again, corrected, in 📚 Training.")]
+    context, text = act.context, views.member_note(t, fresh, hpd, heading, *more)
     act.after(lambda: deliver(context, info.telegram_id, text))
 
 
 class DecisionForm(Form):
-    """The record a reason or a length is typed for."""
+    """The record a reason (to reject it) or a length (to correct it) is typed for."""
 
     record: TrainingId
+    reject: bool
 
 
 async def start_decision(act: Act, press: views.RejectRecord | views.CorrectLength
@@ -307,7 +317,7 @@ async def start_decision(act: Act, press: views.RejectRecord | views.CorrectLeng
         act.refuse(views.ERROR_TEXTS["not_pending"])
     if info.state not in (TrainingState.PENDING, TrainingState.VERIFIED):
         act.refuse(views.ERROR_TEXTS["not_editable"])
-    return DecisionForm(record=press.record)
+    return DecisionForm(record=press.record, reject=isinstance(press, views.RejectRecord))
 
 
 async def ask_reason(act: Act, form: DecisionForm) -> Html:
@@ -343,45 +353,35 @@ async def read_length(act: Act, form: DecisionForm, text: str) -> Any:
     if minutes is None:
         return Problem(views.TYPE_A_NUMBER)
     info = await access_decided_record(act, form.record)
-    problem = minutes if isinstance(minutes, TrainingProblem) else None
-    if problem is None:
-        try:
-            await store.edit_training(
-                act.session, form.record,
-                TrainingDraft(title=info.title, kind=info.kind, starts_on=info.starts_on,
-                              ends_on=info.ends_on, minutes=int(minutes),
-                              organizer=info.organizer),
-                by=act.actor.telegram_id, today=today, reason="length corrected by a leader",
-            )
-        except store.TrainingError as error:
-            if error.code not in set(TrainingProblem):
-                act.refuse(views.ERROR_TEXTS.get(error.code, STALE_BUTTON))
-            problem = TrainingProblem(error.code)
-    if problem is not None:
-        return problem_of(problem, today, start=info.starts_on, end=info.ends_on)
+    if isinstance(minutes, TrainingProblem):
+        return problem_of(minutes, today, start=info.starts_on, end=info.ends_on)
+    try:
+        await store.edit_training(
+            act.session, form.record,
+            TrainingDraft(title=info.title, kind=info.kind, starts_on=info.starts_on,
+                          ends_on=info.ends_on, minutes=minutes, organizer=info.organizer),
+            by=act.actor.telegram_id, today=today, reason="length corrected by a leader",
+        )
+    except store.TrainingError as error:
+        if error.code not in set(TrainingProblem):
+            act.refuse(views.ERROR_TEXTS.get(error.code, STALE_BUTTON))
+        return problem_of(TrainingProblem(error.code), today, start=info.starts_on,
+                          end=info.ends_on)
     logger.info("user %s corrected training record %s", pseudonym(act.actor.telegram_id),
                 form.record)
     await tell_member(act, info, before=info.minutes)
-    fresh = await record_info(act.session, form.record)
-    assert fresh is not None
-    return await card(act, form.record, t("✏️ Corrected: {before} → {after}.",
-                                          before=views.duration(t, info.minutes, hpd),
-                                          after=views.duration(t, fresh.minutes, hpd)), new=True)
+    note = t("✏️ Corrected: {before} → {after}.", before=views.duration(t, info.minutes, hpd),
+             after=views.duration(t, minutes, hpd))
+    return await show_card(act, views.ShowRecord(form.record), note, new=True)
 
 
-def decided(act: Act, form: DecisionForm) -> Any:
-    return access_decided_record(act, form.record)
-
-
-REJECT = Flow(
-    name="training_reject", prefix="tr", form=DecisionForm, back=False, guard=decided,
-    entry=Entry(views.RejectRecord, LEADERS, start_decision),
+DECIDE = Flow(
+    name="training_decision", prefix="tr", form=DecisionForm, back=False,
+    guard=lambda act, form: access_decided_record(act, form.record),
+    entry=(Entry(views.RejectRecord, LEADERS, start_decision),
+           Entry(views.CorrectLength, LEADERS, start_decision)),
     steps=(Text(key="reason", ask=ask_reason, read=read_reason, buttons=back_button,
-                presses=((views.ShowRecord, back_to_card),)),),
-)
-CORRECT = Flow(
-    name="training_length", prefix="tr", form=DecisionForm, back=False, guard=decided,
-    entry=Entry(views.CorrectLength, LEADERS, start_decision),
-    steps=(Text(key="hours", ask=ask_length, read=read_length, buttons=back_button,
-                presses=((views.ShowRecord, back_to_card),)),),
+                presses=((views.ShowRecord, back_to_card),), when=lambda form: form.reject),
+           Text(key="hours", ask=ask_length, read=read_length, buttons=back_button,
+                presses=((views.ShowRecord, back_to_card),), when=lambda form: not form.reject)),
 )

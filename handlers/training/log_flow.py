@@ -4,6 +4,7 @@ rules as it is given, and asked again with the reason."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Collection
 from datetime import date, timedelta
@@ -26,24 +27,14 @@ from handlers.menu import TEXT_INPUT
 from handlers.training import views
 from handlers.training.log_views import (
     FIXED_AT,
-    EvidenceItem,
     LogForm,
-    amount_question,
-    kind_question,
     picker,
     problem_of,
     start_buttons,
-    start_question,
     step_problem,
     summary,
 )
-from handlers.training.member import (
-    checked_file,
-    counting_year,
-    not_a_file,
-    require_member,
-    year_reply,
-)
+from handlers.training.member import checked_file, not_a_file, require_member, year_reply
 from handlers.training.views import Rows
 from rules import training as rules
 from rules.training import DurationUnit, TrainingDraft, TrainingProblem
@@ -61,7 +52,7 @@ NOBODY_TOLD = N_("Nobody could be told yet; please tell your secretary yourself.
 
 async def start_mine(act: Act, press: views.LogTraining) -> LogForm:
     """A member logs a training of theirs that counts in this year or last year."""
-    year = counting_year(act, press.year)
+    year = views.counting_year(act.today(), press.year)
     return LogForm(year=year, person=PersonId(require_member(act)))
 
 
@@ -111,7 +102,7 @@ async def render_pick(act: Act, form: LogForm) -> tuple[Html, Rows]:
 
 async def pick(
     act: Act, form: LogForm,
-    press: views.PickMember | views.PickPage | views.PickAll | views.PickNone,
+    press: views.PickMember | views.PickPage | views.PickAll,
 ) -> Next:
     """Tick or untick one, turn the page, all, none."""
     ids = [m.person_id for m in await members(act, form)]
@@ -121,8 +112,8 @@ async def pick(
             act.refuse(STALE_BUTTON)
         chosen = ([p for p in chosen if p != press.person] if press.person in chosen
                   else [*chosen, press.person])
-    elif isinstance(press, views.PickAll | views.PickNone):
-        chosen = ids if isinstance(press, views.PickAll) else []
+    elif isinstance(press, views.PickAll):
+        chosen = ids if press.ticked else []
     return Next({"people": chosen, "page": press.page if isinstance(press, views.PickPage)
                  else form.page}, stay=True)
 
@@ -137,7 +128,15 @@ async def picked(act: Act, form: LogForm, press: views.PickDone) -> Next:
 
 
 async def ask_kind(act: Act, form: LogForm) -> Html:
-    return kind_question(act.t, form)
+    t = act.t
+    if form.bulk:
+        heading = t.plural(
+            "Log a training for {n} member of {org}.", "Log a training for {n} members of {org}.",
+            len(form.people), org=form.org_name,
+        )
+    else:
+        heading = t("Log a training that counts in {year}.", year=form.year)
+    return heading + "\n" + t(views.LESSONS_COUNT) + "\n\n" + t("Which kind of training?")
 
 
 async def kinds(act: Act, form: LogForm) -> list[Option]:
@@ -159,6 +158,11 @@ async def ask_organizer(act: Act, form: LogForm) -> Html:
                  "school), or press Skip.")
 
 
+async def read_organizer(act: Act, form: LogForm, text: str) -> Any:
+    organizer = strip_format_chars(text).strip()
+    return problem_at(act, form, "organizer", organizer=organizer) or organizer
+
+
 async def skip_button(act: Act, form: LogForm) -> Rows:
     return [[views.SkipOrganizer().button(act.t("Skip"))]]
 
@@ -167,16 +171,22 @@ async def skip_organizer(act: Act, form: LogForm, press: views.SkipOrganizer) ->
     return Next({"organizer": None})
 
 
-async def read_organizer(act: Act, form: LogForm, text: str) -> Any:
-    organizer = strip_format_chars(text).strip()
-    return problem_at(act, form, "organizer", organizer=organizer) or organizer
-
-
 # The first and last day
 
 
 async def ask_start(act: Act, form: LogForm) -> Html:
-    return start_question(act.t, form, act.today())
+    """The first day; after a clash, why it is asked again."""
+    t, today = act.t, act.today()
+    if form.clash is None:
+        example = today if form.year is None or form.year == today.year else date(form.year, 12, 1)
+        return t("On which day did it start? Type the date as you would say it, for example "
+                 "{example}, 5 Mar or last Fri.", example=example.isoformat())
+    title, day = form.title or "", form.clash.isoformat()
+    text = (t("All the chosen members already have {title} starting on {date} logged.",
+              title=title, date=day) if form.bulk
+            else t("You have already logged {title} starting on {date}.", title=title, date=day))
+    return text + "\n" + t("If this is another course, type its first day again or change "
+                           "the title; otherwise press Cancel.")
 
 
 async def quick_days(act: Act, form: LogForm) -> Rows:
@@ -244,7 +254,12 @@ def span_days(form: LogForm) -> int:
 
 
 async def ask_amount(act: Act, form: LogForm) -> Html:
-    return amount_question(act.t, form, act.settings.training_policy.hours_per_day)
+    hours = act.settings.training_policy.hours_per_day
+    if form.unit is DurationUnit.DAYS:
+        return act.t("How many days did it last? Type a number, for example 2 or 0.5 (a day "
+                     "counts {hours} hours).", hours=hours)
+    return act.t("How many hours did it last? Type a number, for example 6 or 1.5 (a day counts "
+                 "{hours} hours).", hours=hours)
 
 
 async def amount_buttons(act: Act, form: LogForm) -> Rows:
@@ -300,9 +315,7 @@ async def add_file(act: Act, form: LogForm, message: Message) -> Next:
     file = checked_file(message, len(form.files), limit)
     if isinstance(file, views.Heard):
         return Next({"heard": file}, stay=True)
-    item = EvidenceItem(id=file.telegram_file_id, uid=file.telegram_file_unique_id,
-                        mime=rules.canonical_mime(file.mime_type), size=file.size_bytes,
-                        name=file.file_name)
+    item = dataclasses.replace(file, mime_type=rules.canonical_mime(file.mime_type))
     heard = views.Heard(kind="received", name=file.file_name)
     return Next({"files": [*form.files, item], "heard": heard}, stay=True)
 
@@ -362,7 +375,7 @@ async def log_mine(act: Act, form: LogForm, training: TrainingDraft) -> Reply:
     policy, tz, t = act.settings.training_policy, act.settings.tzinfo, act.t
     record = await store.log_training(
         act.session, form.person, training, by=act.actor.telegram_id, today=act.today(),
-        now=act.now(), evidence=form.evidence(), policy=policy,
+        now=act.now(), evidence=form.files, policy=policy,
     )
     info = await record_info(act.session, record.id)
     assert info is not None
@@ -376,8 +389,11 @@ async def log_mine(act: Act, form: LogForm, training: TrainingDraft) -> Reply:
              title=info.title, length=views.duration(t, info.minutes, hpd))
     if not asked:
         note += "\n" + t(NOBODY_TOLD)
-    if repeats is not None:
-        note += "\n" + views.overlap_note(t, repeats, tz)
+    if repeats is not None:  # a 党课 attended in the bot counts already
+        note += "\n" + t("ℹ️ You attended the party lesson «{topic}» on {date}; it already "
+                         "counts from the attendance record, so this entry will not be counted "
+                         "a second time.", topic=repeats.topic,
+                         date=repeats.starts_at.astimezone(tz).date().isoformat())
     context, update = act.context, act.update
 
     async def ask_to_verify() -> None:
@@ -408,7 +424,7 @@ async def log_many(act: Act, form: LogForm, training: TrainingDraft, *, verify: 
         raise store.DuplicateTraining(holders)
     result = await store.log_for_many(
         act.session, targets, training, by=act.actor.telegram_id, today=act.today(),
-        now=act.now(), verify=verify, skip_duplicates=True, evidence=form.evidence(),
+        now=act.now(), verify=verify, skip_duplicates=True, evidence=form.files,
         policy=policy,
     )
     info = await record_info(act.session, result.records[0].id)
@@ -453,8 +469,11 @@ def told_many(
         t = translator(language)
         markup = (keyboard([[views.ShowYear(year).button(t(views.MY_TRAINING))]]) if counted
                   else None)
-        messages.append((telegram_id, views.logged_for_you_text(t, info, hpd, leader, state),
-                         markup))
+        heading = t("📚 <b>{leader} logged a training for you</b>",
+                    leader=leader or t("Your branch"))
+        messages.append((telegram_id, views.member_note(
+            t, info, hpd, heading, t("✅ Verified: it counts in your year.")
+            if state is TrainingState.VERIFIED else t("⏳ Waiting for verification.")), markup))
     return messages
 
 
@@ -474,7 +493,7 @@ LOG = Flow(
     steps=(
         Custom(key="pick", render=render_pick, when=lambda form: form.bulk, presses=(
             (views.PickMember, pick), (views.PickPage, pick), (views.PickAll, pick),
-            (views.PickNone, pick), (views.PickDone, picked))),
+            (views.PickDone, picked))),
         Choose(key="k", ask=ask_kind, options=kinds),
         Text(key="title", ask=ask_title, read=read_title),
         Text(key="organizer", ask=ask_organizer, read=read_organizer, buttons=skip_button,

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from handlers.kit.buttons import OrgId, PersonId
 from handlers.kit.flows import Form, Problem
@@ -21,16 +21,6 @@ from rules.training import DurationUnit, TrainingDraft, TrainingProblem
 from rules.vocabulary import TrainingKind
 from storage import training as store
 from storage.models import Membership
-
-
-class EvidenceItem(BaseModel):
-    """A file received for the training being logged (kept as Telegram's ids)."""
-
-    id: str
-    uid: str
-    mime: str
-    size: int | None = None
-    name: str | None = None
 
 
 class LogForm(Form):
@@ -52,7 +42,7 @@ class LogForm(Form):
     end: date | None = None
     unit: DurationUnit = DurationUnit.HOURS
     minutes: int | None = None
-    files: list[EvidenceItem] = Field(default_factory=list)
+    files: list[store.EvidenceFile] = Field(default_factory=list)  # as Telegram describes them
     heard: views.Heard | None = None
 
     @property
@@ -70,11 +60,6 @@ class LogForm(Form):
                              starts_on=self.start, ends_on=self.end, minutes=self.minutes,
                              organizer=self.organizer)
 
-    def evidence(self) -> list[store.EvidenceFile]:
-        return [store.EvidenceFile(telegram_file_id=f.id, telegram_file_unique_id=f.uid,
-                                   mime_type=f.mime, size_bytes=f.size, file_name=f.name)
-                for f in self.files]
-
 
 def picker(
     t: Translator, members: Sequence[Membership], chosen: set[int], page: int, org: str
@@ -87,35 +72,11 @@ def picker(
         for m in members
     ]
     rows = paged_rows(t, items, page, views.PickPage, [
-        [views.PickAll().button(t("Select all")), views.PickNone().button(t("Clear"))],
+        [views.PickAll(True).button(t("Select all")), views.PickAll(False).button(t("Clear"))],
         [views.PickDone().button(t.as_plain_plural("Next › ({n} chosen)", "Next › ({n} chosen)",
                                                    len(chosen)))],
     ])
     return t("Who attended? Tick the members of {org} to log one training for.", org=org), rows
-
-
-def kind_question(t: Translator, form: LogForm) -> Html:
-    if form.bulk:
-        heading = t.plural(
-            "Log a training for {n} member of {org}.", "Log a training for {n} members of {org}.",
-            len(form.people), org=form.org_name,
-        )
-    else:
-        heading = t("Log a training that counts in {year}.", year=form.year)
-    return heading + "\n" + t(views.LESSONS_COUNT) + "\n\n" + t("Which kind of training?")
-
-
-def start_question(t: Translator, form: LogForm, today: date) -> Html:
-    if form.clash is None:
-        example = today if form.year is None or form.year == today.year else date(form.year, 12, 1)
-        return t("On which day did it start? Type the date as you would say it, for example "
-                 "{example}, 5 Mar or last Fri.", example=example.isoformat())
-    title, day = form.title or "", form.clash.isoformat()
-    text = (t("All the chosen members already have {title} starting on {date} logged.",
-              title=title, date=day) if form.bulk
-            else t("You have already logged {title} starting on {date}.", title=title, date=day))
-    return text + "\n" + t("If this is another course, type its first day again or change "
-                           "the title; otherwise press Cancel.")
 
 
 def start_buttons(t: Translator, form: LogForm, today: date) -> Rows:
@@ -130,14 +91,6 @@ def start_buttons(t: Translator, form: LogForm, today: date) -> Rows:
     return [quick]
 
 
-def amount_question(t: Translator, form: LogForm, hours_per_day: int) -> Html:
-    if form.unit is DurationUnit.DAYS:
-        return t("How many days did it last? Type a number, for example 2 or 0.5 (a day counts "
-                 "{hours} hours).", hours=hours_per_day)
-    return t("How many hours did it last? Type a number, for example 6 or 1.5 (a day counts "
-             "{hours} hours).", hours=hours_per_day)
-
-
 def summary(
     t: Translator, form: LogForm, training: TrainingDraft, hours_per_day: int,
     names: Mapping[int, str],
@@ -146,9 +99,7 @@ def summary(
     split = rules.split_minutes_by_year(training.starts_on, training.ends_on, training.minutes)
     lines = [
         t("<b>Please check the training:</b>"),
-        *views.length_lines(t, training.title, training.organizer, training.kind,
-                            training.starts_on, training.ends_on, training.minutes,
-                            list(split.items()), hours_per_day),
+        *views.length_lines(t, training, list(split.items()), hours_per_day),
         t.plural("Evidence: {n} file", "Evidence: {n} files", len(form.files)),
     ]
     if not form.bulk:

@@ -11,20 +11,14 @@ import mimetypes
 from collections.abc import Sequence
 from datetime import date
 
-from telegram import Message, Update
+from telegram import Message
 from telegram.error import TelegramError
 from telegram.ext import filters
 
-from handlers.access.training import (
-    RecordInfo,
-    access_evidence,
-    access_open_record,
-    access_own_record,
-)
+from handlers.access.training import access_evidence, access_open_record, access_own_record
 from handlers.kit.actions import ANYONE, Act, CommandArgs, Reply
-from handlers.kit.buttons import BadCallback, TrainingId
+from handlers.kit.buttons import TrainingId
 from handlers.kit.chat import reply_chat, send
-from handlers.kit.context import BranchContext
 from handlers.kit.files import send_kept_file
 from handlers.kit.flows import Custom, Entry, Flow, Form, Next
 from handlers.kit.i18n import BLANK, N_, Html, Translator, escape
@@ -164,13 +158,6 @@ def require_member(act: Act) -> int:
     return act.actor.person_id
 
 
-def counting_year(act: Act, year: int) -> int:
-    """This year or last year; any other came from no button of ours."""
-    if year not in rules.counting_years(act.today()):
-        raise BadCallback(str(year))
-    return year
-
-
 async def year_reply(act: Act, year: int, note: Html = BLANK, *, new: bool = False) -> Reply:
     """My year: what is done, pending and due, by kind, and every record."""
     person = require_member(act)
@@ -191,7 +178,7 @@ async def show_training(act: Act, _args: CommandArgs) -> Reply | None:
 
 
 async def show_year(act: Act, press: views.ShowYear) -> Reply:
-    return await year_reply(act, counting_year(act, press.year))
+    return await year_reply(act, views.counting_year(act.today(), press.year))
 
 
 async def withdraw_record(act: Act, press: views.Withdraw) -> Reply:
@@ -310,18 +297,17 @@ async def send_evidence(act: Act, press: views.SendEvidence) -> None:
     """The record's photos and files, sent after the session."""
     info = await access_evidence(act, press.record)
     update, context, t = act.update, act.context, act.t
-    act.after(lambda: send_files(update, context, t, info))
-
-
-async def send_files(update: Update, context: BranchContext, t: Translator,
-                     info: RecordInfo) -> None:
-    chat = reply_chat(update)
     caption = t("Evidence of {title} ({name})", title=info.title, name=info.name)
-    for file_id, mime, name in info.evidence:
-        try:  # the kept copy if Telegram lost the file
-            await send_kept_file(context, chat, file_id, caption=caption,
-                                 photo=name is None and mime.startswith("image/"))
-        except TelegramError as exc:
-            logger.warning("could not send evidence of record %s: %s", info.id, exc)
-            await send(update, t("Sorry, a file could not be sent: {name}.",
-                                 name=name or t("photo")))
+
+    async def send_files() -> None:
+        chat = reply_chat(update)
+        for file_id, mime, name in info.evidence:
+            try:  # the kept copy if Telegram lost the file
+                await send_kept_file(context, chat, file_id, caption=caption,
+                                     photo=name is None and mime.startswith("image/"))
+            except TelegramError as exc:
+                logger.warning("could not send evidence of record %s: %s", info.id, exc)
+                await send(update, t("Sorry, a file could not be sent: {name}.",
+                                     name=name or t("photo")))
+
+    act.after(send_files)

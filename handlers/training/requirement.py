@@ -11,7 +11,7 @@ from handlers.kit.actions import ADMINS, Act, Reply
 from handlers.kit.buttons import OrgId
 from handlers.kit.chat import STALE_BUTTON
 from handlers.kit.flows import Custom, Entry, Flow, Form, Next, Problem, Text
-from handlers.kit.i18n import BLANK, N_, Html, Translator, html_join
+from handlers.kit.i18n import BLANK, N_, Html, html_join
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import keyboard
 from handlers.labels import TRAINING_GROUP_LABELS
@@ -25,18 +25,10 @@ from storage import training as store
 logger = logging.getLogger(__name__)
 
 
-def source_text(t: Translator, source: store.RequirementSource, org_id: int) -> Html:
-    if source.org_id is None:
-        return t("default of this deployment")
-    if source.org_id == org_id:
-        return t("set here")
-    return t("inherited from {org}", org=source.org_name or "")
-
-
-async def requirement(act: Act, org_id: OrgId, note: Html = BLANK) -> Reply:
+async def show_requirement(act: Act, press: views.ShowRequirement, note: Html = BLANK) -> Reply:
     """What each group owes a year in the organization, where that is set, and buttons to
     change it."""
-    t, policy = act.t, act.settings.training_policy
+    t, policy, org_id = act.t, act.settings.training_policy, press.org
     org = await access_led_org(act, org_id)
     sources = await store.requirement_sources(act.session, org_id, policy=policy)
     lines = [note, BLANK] if note else []
@@ -45,9 +37,12 @@ async def requirement(act: Act, org_id: OrgId, note: Html = BLANK) -> Reply:
     for group in TrainingGroup:
         source = sources[group]
         label = t(TRAINING_GROUP_LABELS[group])
+        where = (t("default of this deployment") if source.org_id is None
+                 else t("set here") if source.org_id == org_id
+                 else t("inherited from {org}", org=source.org_name or ""))
         lines.append(t("{group}: {length} ({source})", group=label,
                        length=views.duration(t, source.minutes, policy.hours_per_day),
-                       source=source_text(t, source, org_id)))
+                       source=where))
         row = [views.SetRequirement(org_id, group).button(
             t.as_plain("✏️ Set: {group}", group=label))]
         if source.org_id == org_id:
@@ -57,10 +52,6 @@ async def requirement(act: Act, org_id: OrgId, note: Html = BLANK) -> Reply:
     lines.append(t("A value set here holds for every organization below it that sets none."))
     rows.append([views.ShowPanel(org_id).button(t("‹ Branch training"))])
     return Reply(html_join("\n", lines), keyboard(rows))
-
-
-async def show_requirement(act: Act, press: views.ShowRequirement) -> Reply:
-    return await requirement(act, press.org)
 
 
 async def ask_clear(act: Act, press: views.ClearRequirement) -> Reply:
@@ -81,8 +72,8 @@ async def clear(act: Act, press: views.ClearedRequirement) -> Reply:
     await access_led_org(act, press.org)
     changed = await store.set_requirement(act.session, press.org, press.group, None,
                                           by=act.actor.telegram_id)
-    return await requirement(act, press.org,
-                             act.t("↩ Removed.") if changed else act.t("Nothing was set here."))
+    note = act.t("↩ Removed.") if changed else act.t("Nothing was set here.")
+    return await show_requirement(act, views.ShowRequirement(press.org), note)
 
 
 # Setting it: the yearly hours typed, then confirmed
@@ -126,7 +117,7 @@ async def back_button(act: Act, form: RequirementForm) -> Rows:
 
 async def back_to_requirement(act: Act, form: RequirementForm, press: views.ShowRequirement
                               ) -> Reply:
-    return await requirement(act, press.org)
+    return await show_requirement(act, press)
 
 
 async def read_hours(act: Act, form: RequirementForm, text: str) -> Any:
@@ -169,7 +160,7 @@ async def confirm(act: Act, form: RequirementForm, press: views.ConfirmRequireme
         act.refuse(views.ERROR_TEXTS.get(error.code, STALE_BUTTON))
     logger.info("admin %s set the %s requirement of org %s to %s min",
                 pseudonym(act.actor.telegram_id), form.group.value, form.org, form.minutes)
-    return await requirement(act, form.org, act.t("✅ Saved."))
+    return await show_requirement(act, views.ShowRequirement(form.org), act.t("✅ Saved."))
 
 
 REQUIREMENT = Flow(

@@ -4,7 +4,7 @@ calls, no database)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, tzinfo
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
@@ -12,22 +12,15 @@ from pydantic import BaseModel
 from telegram import InlineKeyboardMarkup
 
 from handlers.access.training import OWN_RECORD, RecordInfo
-from handlers.kit.buttons import ButtonData, OrgId, PersonId, TrainingId
+from handlers.kit.buttons import BadCallback, ButtonData, OrgId, PersonId, TrainingId
 from handlers.kit.chat import NOT_ALLOWED
 from handlers.kit.flows import Rows
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_format, html_join
 from handlers.kit.ui import keyboard
-from handlers.labels import (
-    LIST_SEPARATOR,
-    ROLE_LABELS,
-    TRAINING_STATE_LABELS,
-    training_kind_label,
-)
+from handlers.labels import LIST_SEPARATOR, TRAINING_STATE_LABELS, training_kind_label
 from rules import training as rules
-from rules.training import EvidenceProblem, Progress, TrainingPolicy
+from rules.training import EvidenceProblem, Progress, TrainingDraft, TrainingPolicy
 from rules.vocabulary import TrainingGroup, TrainingKind, TrainingState
-from storage.training import BehindRow
-from storage.training_overlap import AttendedLesson
 
 # A member's year and records
 
@@ -72,11 +65,9 @@ class PickPage(ButtonData, prefix="tr:pp"):
 
 
 class PickAll(ButtonData, prefix="tr:pa"):
-    """Tick every member."""
+    """Tick every member (or, `ticked` off, untick everyone)."""
 
-
-class PickNone(ButtonData, prefix="tr:pn"):
-    """Untick everyone."""
+    ticked: bool
 
 
 class PickDone(ButtonData, prefix="tr:pd"):
@@ -251,10 +242,15 @@ TYPE_A_NUMBER = N_("Please type a number, for example 6 or 1.5.")
 BUTTON_TITLE = 28  # characters of a title shown on a button
 
 
+def figure(value: Decimal, step: str) -> str:
+    """A number rounded to `step` ("0.01"), without trailing zeros: 1.50 -> 1.5, 24.00 -> 24."""
+    rounded = value.quantize(Decimal(step), rounding=ROUND_HALF_UP)
+    return format(rounded, "f").rstrip("0").rstrip(".") or "0"
+
+
 def hours_figure(minutes: int) -> str:
     """Minutes as a number of hours: 90 -> 1.5, 1440 -> 24, 100 -> 1.67."""
-    value = (Decimal(minutes) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return format(value, "f").rstrip("0").rstrip(".") or "0"
+    return figure(Decimal(minutes) / 60, "0.01")
 
 
 def duration(t: Translator, minutes: int, hours_per_day: int) -> Html:
@@ -281,8 +277,14 @@ def due_duration(t: Translator, minutes: int, hours_per_day: int) -> str:
 
 
 def megabytes(size: int) -> str:
-    value = (Decimal(size) / (1024 * 1024)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return format(value, "f").rstrip("0").rstrip(".")
+    return figure(Decimal(size) / (1024 * 1024), "0.1")
+
+
+def counting_year(today: date, year: int) -> int:
+    """This year or last year; any other came from no button of ours."""
+    if year not in rules.counting_years(today):
+        raise BadCallback(str(year))
+    return year
 
 
 def non_empty(markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup | None:
@@ -310,19 +312,17 @@ def counted_kinds_text(t: Translator, policy: TrainingPolicy, group: TrainingGro
     return separator.join(training_kind_label(t, k) for k in TrainingKind if k in kinds)
 
 
-def length_lines(
-    t: Translator, title: str, organizer: str | None, kind: TrainingKind, starts_on: date,
-    ends_on: date, minutes: int, split: Sequence[tuple[int, int]], hours_per_day: int,
-) -> list[Html]:
+def length_lines(t: Translator, training: TrainingDraft | RecordInfo,
+                 split: Sequence[tuple[int, int]], hours_per_day: int) -> list[Html]:
     """Title, organizer, kind, dates, length and (across New Year) the share of each year."""
-    days = (ends_on - starts_on).days + 1
+    days = (training.ends_on - training.starts_on).days + 1
     lines = [
-        t("Title: {title}", title=title),
-        t("Organizer: {organizer}", organizer=organizer or t("not given")),
-        t("Kind: {kind}", kind=training_kind_label(t, kind)),
+        t("Title: {title}", title=training.title),
+        t("Organizer: {organizer}", organizer=training.organizer or t("not given")),
+        t("Kind: {kind}", kind=training_kind_label(t, training.kind)),
         t.plural("Dates: {dates} ({n} day)", "Dates: {dates} ({n} days)", days,
-                 dates=day_span(starts_on, ends_on)),
-        t("Length: {length}", length=duration(t, minutes, hours_per_day)),
+                 dates=day_span(training.starts_on, training.ends_on)),
+        t("Length: {length}", length=duration(t, training.minutes, hours_per_day)),
     ]
     if len(split) > 1:
         lines.append(t("Counted per year: {split}", split=html_join(" · ", (
@@ -332,16 +332,11 @@ def length_lines(
     return lines
 
 
-def details_lines(t: Translator, info: RecordInfo, hours_per_day: int) -> list[Html]:
-    return length_lines(t, info.title, info.organizer, info.kind, info.starts_on, info.ends_on,
-                        info.minutes, info.years, hours_per_day)
-
-
 def card_text(t: Translator, info: RecordInfo, hours_per_day: int, heading: Html = BLANK) -> Html:
     """A record for a leader: whose, what, how long, evidence, state."""
     lines = [heading or t("📚 <b>Training record</b>"), t("Member: {name}", name=info.name)
              + (" · " + info.org_name if info.org_name else "")]
-    lines += details_lines(t, info, hours_per_day)
+    lines += length_lines(t, info, info.years, hours_per_day)
     lines.append(t.plural("Evidence: {n} file", "Evidence: {n} files", len(info.evidence)))
     lines.append(t("State: {state}", state=t(TRAINING_STATE_LABELS[info.state])))
     if info.state is TrainingState.REJECTED and info.reject_reason:
@@ -370,72 +365,11 @@ def card_keyboard(
 def member_note(t: Translator, info: RecordInfo, hours_per_day: int, heading: Html,
                 *more: Html) -> Html:
     """What a member is told about their record: a heading, the details, and what follows."""
-    return html_join("\n", [heading, *details_lines(t, info, hours_per_day), *more])
-
-
-def logged_for_you_text(
-    t: Translator, info: RecordInfo, hours_per_day: int, leader: str, state: TrainingState
-) -> Html:
-    """What a member is told when a leader logs a training for them."""
-    return member_note(
-        t, info, hours_per_day,
-        t("📚 <b>{leader} logged a training for you</b>", leader=leader or t("Your branch")),
-        t("✅ Verified: it counts in your year.") if state is TrainingState.VERIFIED
-        else t("⏳ Waiting for verification."))
-
-
-def decided_text(
-    t: Translator, info: RecordInfo, hours_per_day: int, reason: str | None = None
-) -> Html:
-    """What a member is told when their record is verified, or rejected with a reason."""
-    if reason is None:
-        return member_note(t, info, hours_per_day,
-                           t("✅ <b>Your training was verified</b>; it counts now."))
-    return member_note(t, info, hours_per_day, t("❌ <b>Your training was not accepted</b>"),
-                       t("Reason: {reason}", reason=reason),
-                       t("You can log it again, corrected, in 📚 Training."))
-
-
-def corrected_text(t: Translator, info: RecordInfo, before: int, hours_per_day: int) -> Html:
-    """What a member is told when a leader corrects the length of their record."""
-    return member_note(t, info, hours_per_day, t("✏️ <b>Your training record was corrected</b>"),
-                       t("Length: {before} → {after}", before=duration(t, before, hours_per_day),
-                         after=duration(t, info.minutes, hours_per_day)))
-
-
-def overlap_note(t: Translator, lesson: AttendedLesson, tz: tzinfo) -> Html:
-    """A 党课 attended in the bot that the record repeats (storage/training_overlap.py)."""
-    return t(
-        "ℹ️ You attended the party lesson «{topic}» on {date}; it already counts from the "
-        "attendance record, so this entry will not be counted a second time.",
-        topic=lesson.topic, date=lesson.starts_at.astimezone(tz).date().isoformat(),
-    )
+    return html_join("\n", [heading, *length_lines(t, info, info.years, hours_per_day), *more])
 
 
 # Where people stand against the yearly requirements (issue 14: the members' yearly study
-# binds a leader too), and who is behind
-
-BEHIND_PER_PAGE = 25
-
-
-def study_part(t: Translator, row: BehindRow, hours_per_day: int) -> Html | None:
-    """"; yearly study: 20 hours of 30 hours due" for a leader bound by both rows, else None."""
-    if row.group is not TrainingGroup.LEADER or row.study_required <= 0:
-        return None
-    return t("; yearly study: {done} of {due} due", done=duration(t, row.study_counted,
-                                                                  hours_per_day),
-             due=due_duration(t, row.study_target, hours_per_day))
-
-
-def leaders_also_owe(t: Translator, policy: TrainingPolicy) -> Html | None:
-    """The members' yearly study, when it binds leaders too (the default)."""
-    if TrainingGroup.MEMBER not in policy.binding(TrainingGroup.LEADER):
-        return None
-    return t("Like every member, a secretary also owes {required} of {kinds} a year; on track "
-             "means on track on both.",
-             required=duration(t, policy.required_minutes[TrainingGroup.MEMBER],
-                               policy.hours_per_day),
-             kinds=counted_kinds_text(t, policy, TrainingGroup.MEMBER))
+# binds a leader too)
 
 
 def other_requirements(t: Translator, standing: Mapping[TrainingGroup, Progress],
@@ -462,27 +396,6 @@ def other_requirements(t: Translator, standing: Mapping[TrainingGroup, Progress]
             lines.append(t("Still to do: {remaining}",
                            remaining=duration(t, progress.remaining, hpd)))
     return lines
-
-
-def behind_lines(
-    t: Translator, rows: Sequence[BehindRow], page: int, hours_per_day: int,
-    *, with_org: bool,
-) -> tuple[list[Html], int]:
-    """One page of the behind list, numbered, and how many pages there are."""
-    pages = max(1, -(-len(rows) // BEHIND_PER_PAGE))
-    page = min(max(page, 0), pages - 1)
-    lines = []
-    start = page * BEHIND_PER_PAGE
-    for number, row in enumerate(rows[start : start + BEHIND_PER_PAGE], start=start + 1):
-        name = row.name + (f" ({row.org_name})" if with_org else "")
-        lines.append(t(
-            "{number}. {name} · {role}: {done} of {due} due, {gap} short",
-            number=number, name=name, role=t(ROLE_LABELS[row.role]),
-            done=duration(t, row.counted, hours_per_day),
-            due=due_duration(t, row.target, hours_per_day),
-            gap=due_duration(t, row.gap, hours_per_day),
-        ) + (study_part(t, row, hours_per_day) or ""))
-    return lines, pages
 
 
 # Evidence: what a photo or file sent while evidence is expected is answered

@@ -7,7 +7,8 @@ with every text already translated; it writes cells as the ledger's workbook doe
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from handlers.kit.i18n import N_
 from handlers.ledger.workbook import header, put, sheet_title
@@ -46,8 +47,17 @@ WORKBOOK_TEXTS: Mapping[str, str] = {
 }
 
 
+HOURS_FORMAT = "0.0#"
+
+
 def _hours(minutes: int) -> float:
     return round(minutes / 60, 2)
+
+
+def _put_row(sheet: Any, row: int, cells: Sequence[tuple[object, str | None]]) -> None:
+    """One row of cells, each with its number format (or none), from the first column."""
+    for column, (value, number_format) in enumerate(cells, start=1):
+        put(sheet, row, column, value, number_format=number_format)
 
 
 def build_workbook(
@@ -63,7 +73,6 @@ def build_workbook(
     missing = [key for key in WORKBOOK_TEXTS if key not in texts]
     if missing:
         raise ValueError(f"texts missing: {missing}")
-    hours_format = "0.0#"
     workbook = Workbook()
     taken: set[str] = set()
     sheet = workbook.active
@@ -80,46 +89,38 @@ def build_workbook(
               texts["pending"], texts["remaining"], texts["progress"], texts["on_track"],
               texts["study_required"], texts["study_counted"]]
     widths = [14, 24, 10, 10, 10, *[10 for _ in kinds], 10, 10, 10, 10, 12, 12]
-    row = 6
-    header(sheet, row, labels, widths)
-    sheet.freeze_panes = sheet.cell(row=row + 1, column=2)
-    for member in data.members:
-        row += 1
-        progress = member.progress
-        values: list[object] = [
-            member.name, member.org_name, group_labels.get(member.group, member.group.value),
-            _hours(member.required), _hours(member.counted),
-            *[_hours(member.done_by_kind.get(k, 0)) for k in kinds],
-            _hours(member.pending), _hours(progress.remaining),
-        ]
-        for column, value in enumerate(values, start=1):
-            put(sheet, row, column, value,
-                 number_format=hours_format if isinstance(value, float) else None)
-        put(sheet, row, len(values) + 1, progress.fraction, number_format="0%")
-        put(sheet, row, len(values) + 2, texts["yes"] if member.on_track else texts["no"])
-        put(sheet, row, len(values) + 3, _hours(member.study_required),
-             number_format=hours_format)
-        put(sheet, row, len(values) + 4, _hours(member.study_counted),
-             number_format=hours_format)
+    header(sheet, 6, labels, widths)
+    sheet.freeze_panes = sheet.cell(row=7, column=2)
+    for row, member in enumerate(data.members, start=7):
+        hours = [member.required, member.counted, *[member.done_by_kind.get(k, 0) for k in kinds],
+                 member.pending, member.progress.remaining]
+        _put_row(sheet, row, [
+            (member.name, None), (member.org_name, None),
+            (group_labels.get(member.group, member.group.value), None),
+            *[(_hours(minutes), HOURS_FORMAT) for minutes in hours],
+            (member.progress.fraction, "0%"),
+            (texts["yes"] if member.on_track else texts["no"], None),
+            (_hours(member.study_required), HOURS_FORMAT),
+            (_hours(member.study_counted), HOURS_FORMAT),
+        ])
     if not data.members:
-        put(sheet, row + 1, 1, texts["none"])
+        put(sheet, 7, 1, texts["none"])
 
     courses = workbook.create_sheet(sheet_title(texts["courses_sheet"], taken))
     header(courses, 1, [texts["course"], texts["organizer"], texts["kind"], texts["starts_on"],
                          texts["ends_on"], texts["participants"], texts["hours"]],
             [36, 24, 12, 12, 12, 10, 10])
     courses.freeze_panes = "A2"
-    for line, course in enumerate(data.courses, start=2):
+    for row, course in enumerate(data.courses, start=2):
         organizer = course.organizer or ""
         if course.source == "lesson":
             organizer = texts["lesson_source"] + (f" ({organizer})" if organizer else "")
-        put(courses, line, 1, course.title)
-        put(courses, line, 2, organizer)
-        put(courses, line, 3, kind_labels.get(course.kind, course.kind.value))
-        put(courses, line, 4, course.starts_on, number_format="yyyy-mm-dd")
-        put(courses, line, 5, course.ends_on, number_format="yyyy-mm-dd")
-        put(courses, line, 6, course.participants)
-        put(courses, line, 7, _hours(course.minutes), number_format=hours_format)
+        _put_row(courses, row, [
+            (course.title, None), (organizer, None),
+            (kind_labels.get(course.kind, course.kind.value), None),
+            (course.starts_on, "yyyy-mm-dd"), (course.ends_on, "yyyy-mm-dd"),
+            (course.participants, None), (_hours(course.minutes), HOURS_FORMAT),
+        ])
     if not data.courses:
         put(courses, 2, 1, texts["none"])
     buffer = io.BytesIO()
