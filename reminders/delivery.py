@@ -297,7 +297,8 @@ class Courier:
                     for row, result in zip(parcel, results, strict=True):
                         done[row.key] = result.outcome
         except Exception:
-            logger.exception("sending to chat %s failed; its rows stay leased", chat_id)
+            logger.exception("sending to chat %s failed; its rows stay leased",
+                             pseudonym(chat_id))
         return done
 
     async def _settle(self, chat_id: int, results: list[Settled]) -> None:
