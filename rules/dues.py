@@ -203,6 +203,17 @@ def owing_since(became_member: date | None, on_books: date, books_opened: Month 
     return max(Month.of(became_member or on_books), books_opened)
 
 
+def paid_through(since: Month | None, paid: Iterable[Month]) -> Month | None:
+    """The month dues are paid to (a transfer letter states it): the last of the unbroken run
+    of paid months from `since`, the first month owed; None if that month is open too."""
+    if since is None:
+        return None
+    months, month = set(paid), since
+    while month in months:
+        month = month.plus(1)
+    return None if month == since else month.plus(-1)
+
+
 def parse_month(text: str | None) -> Month | Invalid:
     """A month typed as 2026-11, 2026/11, 2026.11 or 2026年11月 (full-width digits too)."""
     match = MONTH_RE.match(fold_full_width(text or ""))

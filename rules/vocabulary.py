@@ -175,6 +175,25 @@ class DuesPaymentState(enum.StrEnum):
 
 
 # ---------------------------------------------------------------------------------------------
+# Membership transfers (组织关系转接)
+# ---------------------------------------------------------------------------------------------
+
+
+class TransferKind(enum.StrEnum):
+    BETWEEN = "between"  # from one branch in the bot to another: the receiver accepts
+    OUT = "out"  # to an organization the bot does not hold: the membership ends at once
+    IN = "in"  # from outside: the member registers with the letter; the secretary accepts
+
+
+class TransferState(enum.StrEnum):
+    WAITING = "waiting"  # the letter is out; the receiving branch has not answered
+    ACCEPTED = "accepted"  # the membership moved (for OUT: ended; for IN: began)
+    RETURNED = "returned"  # the receiving branch sent it back, with a reason
+    EXPIRED = "expired"  # unanswered while the letter was valid: back to the sender
+    WITHDRAWN = "withdrawn"  # the sender took it back before an answer
+
+
+# ---------------------------------------------------------------------------------------------
 # Notices and reminders
 # ---------------------------------------------------------------------------------------------
 

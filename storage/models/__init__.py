@@ -2,7 +2,7 @@
 the organization tree (orgs), people, memberships and invites (people), meetings, audit,
 conversation persistence, training, dues, the outbox and reminders, duties, notices, the
 dashboard's web sessions, processed updates (instances), holiday calendars and the file
-store (files).
+store (files), membership transfers (transfers).
 
 Importing this package defines every table on Base.metadata (Alembic's target) and re-exports
 every model, so `from storage.models import X` names any of them.
@@ -37,6 +37,7 @@ from storage.models.training import (
     TrainingRequirement,
     TrainingYear,
 )
+from storage.models.transfers import MembershipTransfer
 from storage.models.web_sessions import WebSession, WebSignInToken
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "MeetingCount",
     "MeetingFile",
     "Membership",
+    "MembershipTransfer",
     "Notice",
     "NoticeRecipient",
     "NotificationPreference",
