@@ -12,9 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from rules.permissions import LEADING_ROLES, Actor
-from rules.vocabulary import MemberRole, MembershipState, MemberStatus
+from rules.vocabulary import MemberRole, MembershipState, MemberStatus, TransferKind, TransferState
 from storage import audit, expected_lists
-from storage.models import CURRENT_STATES, Invite, Membership, PartyOrganization, Person, utcnow
+from storage.models import (
+    CURRENT_STATES,
+    Invite,
+    Membership,
+    MembershipTransfer,
+    PartyOrganization,
+    Person,
+    utcnow,
+)
 from storage.orgs import ancestor_ids, descendant_ids
 
 
@@ -233,9 +241,24 @@ async def decide_registration(
             session, decided_by, "membership.approve" if approve else "membership.reject",
             "membership", membership_id, reason=reason,
         )
+        await _settle_arrival(session, membership_id, approve, decided_by, now, reason)
         if approve:
             await _lists_follow(session, membership, decided_by, now)
     return Decision(membership, applied)
+
+
+async def _settle_arrival(session: AsyncSession, membership_id: int, accepted: bool,
+                          by: int, now: datetime, reason: str | None) -> None:
+    """A letter from outside (storage.transfers.record_arrival) is decided with the
+    registration it came with: approved accepts it, rejected returns it."""
+    await session.execute(
+        update(MembershipTransfer)
+        .where(MembershipTransfer.to_membership_id == membership_id,
+               MembershipTransfer.kind == TransferKind.IN,
+               MembershipTransfer.state == TransferState.WAITING)
+        .values(state=TransferState.ACCEPTED if accepted else TransferState.RETURNED,
+                decided_at=now, decided_by=by, reason=None if accepted else reason)
+        .execution_options(synchronize_session=False))
 
 
 async def members_of(

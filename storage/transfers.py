@@ -158,7 +158,7 @@ async def record_arrival(
     valid_days: int = rules.VALID_DAYS_BEYOND,
 ) -> MembershipTransfer:
     """A letter from outside the bot, handed in with a pending registration: the branch's
-    approval of the registration accepts it, a rejection returns it (settle_arrival)."""
+    approval of the registration accepts it, a rejection returns it (people.decide_registration)."""
     membership = await session.get(Membership, membership_id)
     if membership is None or membership.state is not MembershipState.PENDING:
         raise TransferError("not_pending")
@@ -174,19 +174,6 @@ async def record_arrival(
     await session.flush()
     audit.record(session, by, "transfer.in", "transfer", row.id, membership=membership.id)
     return row
-
-
-async def settle_arrival(session: AsyncSession, membership_id: int, *, accepted: bool,
-                         by: int, now: datetime, reason: str | None = None) -> None:
-    """The registration a letter from outside came with was decided: so is the letter."""
-    await session.execute(
-        update(MembershipTransfer)
-        .where(MembershipTransfer.to_membership_id == membership_id,
-               MembershipTransfer.kind == TransferKind.IN,
-               MembershipTransfer.state == TransferState.WAITING)
-        .values(state=TransferState.ACCEPTED if accepted else TransferState.RETURNED,
-                decided_at=now, decided_by=by, reason=None if accepted else reason)
-        .execution_options(synchronize_session=False))
 
 
 async def _answer(session: AsyncSession, transfer_id: int, state: TransferState, *,

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from rules.dues import Month
 from rules.vocabulary import DuesMethod, MembershipState, TransferKind, TransferState
-from storage import dues, transfers
+from storage import dues, people, transfers
 from storage.db import Database
 from storage.models import DuesPayment, Membership, MembershipTransfer
 from storage.transfers import TransferError
@@ -154,9 +154,24 @@ async def test_a_letter_to_outside_ends_the_membership_and_one_from_outside_wait
         arriving = await transfers.record_arrival(
             session, b.pending, number="〔2030〕第12号", origin="Tianjin Binhai Branch",
             dues_paid_to=Month(2030, 5), by=LEADER, now=NOW, today=TODAY)
-        await transfers.settle_arrival(session, b.pending, accepted=True, by=LEADER, now=NOW)
+        await people.decide_registration(session, b.pending, approve=True, decided_by=LEADER,
+                                         now=NOW)
     async with db.session() as session:
         row = await session.get(MembershipTransfer, arriving.id)
         assert row is not None
     assert row.state is TransferState.ACCEPTED and row.kind is TransferKind.IN
     assert (row.dues_paid_year, row.dues_paid_month) == (2030, 5)
+
+
+async def test_a_rejected_registration_returns_the_letter_it_came_with(db: Database) -> None:
+    b = await build_branch(db)
+    async with db.session() as session:
+        arriving = await transfers.record_arrival(
+            session, b.pending, number="〔2030〕第13号", origin="Tianjin Binhai Branch",
+            dues_paid_to=None, by=LEADER, now=NOW, today=TODAY)
+        await people.decide_registration(session, b.pending, approve=False, decided_by=LEADER,
+                                         reason="not ours", now=NOW)
+    async with db.session() as session:
+        row = await session.get(MembershipTransfer, arriving.id)
+        assert row is not None
+    assert (row.state, row.reason, row.decided_by) == (TransferState.RETURNED, "not ours", LEADER)
