@@ -38,9 +38,18 @@ def is_expired(until: date, today: date) -> bool:
     return today > until
 
 
-def reminder_due(last_reminded: datetime | None, issued: datetime, now: datetime) -> bool:
-    """An unanswered letter reminds the receiving secretary every REMIND_EVERY."""
-    return now - (last_reminded or issued) >= REMIND_EVERY
+def reminders_between(issued: datetime, last_day_ends: datetime, after: datetime,
+                      until: datetime) -> list[tuple[int, datetime]]:
+    """The reminders (number, when) an unanswered letter owes its receiving secretary in
+    (after, until]: every REMIND_EVERY after it was issued, while it may still be accepted."""
+    first = max(1, (after - issued) // REMIND_EVERY)
+    found = []
+    number = first
+    while (at := issued + number * REMIND_EVERY) <= min(until, last_day_ends):
+        if at > after:
+            found.append((number, at))
+        number += 1
+    return found
 
 
 def parse_outside_letter_number(text: str | None) -> str | Invalid:

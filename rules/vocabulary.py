@@ -218,6 +218,7 @@ class ReminderKind:
     DUTY = "duty"  # reporting deadlines
     COMPLIANCE = "compliance"  # to leaders: a required meeting not held yet this period
     TRAINING = "training"  # behind the yearly training requirement
+    TRANSFER = "transfer"  # a transfer letter waits for an answer, or expired (not mutable)
 
 
 MUTABLE_REMINDER_KINDS = (

@@ -287,21 +287,6 @@ async def letters(session: AsyncSession, *, ids: Collection[int] | None = None,
     ) for row, name, from_name, to_name in await session.execute(query)]
 
 
-async def reminders_due(session: AsyncSession, now: datetime) -> list[int]:
-    """Waiting letters between branches whose receiving secretary is due a reminder."""
-    rows = await session.execute(
-        select(MembershipTransfer.id, MembershipTransfer.issued_at, MembershipTransfer.reminded_at)
-        .where(MembershipTransfer.kind == TransferKind.BETWEEN,
-               MembershipTransfer.state == TransferState.WAITING))
-    return [i for i, issued, reminded in rows if rules.reminder_due(reminded, issued, now)]
-
-
-async def mark_reminded(session: AsyncSession, transfer_id: int, now: datetime) -> None:
-    await session.execute(update(MembershipTransfer)
-                          .where(MembershipTransfer.id == transfer_id)
-                          .values(reminded_at=now))
-
-
 async def moves_in_year(session: AsyncSession, org_ids: Collection[int],
                         year_start: datetime, year_end: datetime) -> dict[int, tuple[int, int]]:
     """Per branch, the members who arrived and left by accepted letters in [start, end)."""

@@ -13,7 +13,8 @@ is still undone (check-in not opened, minutes missing, a duty not done, a renewa
 recorded) are cancelled by storage when it is done (storage/meetings/, storage/duties.py).
 
 One module per kind of reminder: `meetings`, `renewals`, `duties`, `compliance`, `training`,
-`drift` (members without organizational life), `calendar_check` (no holiday schedule for next
+`drift` (members without organizational life), `transfers` (letters unanswered or expired),
+`calendar_check` (no holiday schedule for next
 year yet); `kit` holds what they share (the settings, the slice, recipients, `_plan`), `run`
 the pass itself (`plan_all`, the watermark). Import the names from here.
 """
@@ -43,6 +44,7 @@ from reminders.planner.meetings import (
 from reminders.planner.renewals import plan_renewals
 from reminders.planner.run import PLANNERS, WATERMARK, plan_all, plan_calendar_check
 from reminders.planner.training import plan_training
+from reminders.planner.transfers import plan_transfers
 
 __all__ = [
     "BRANCH_KINDS",
@@ -70,5 +72,6 @@ __all__ = [
     "plan_meetings",
     "plan_renewals",
     "plan_training",
+    "plan_transfers",
     "rules_period_bounds",
 ]

@@ -52,4 +52,3 @@ class MembershipTransfer(Base):
     decided_at: Mapped[datetime | None]
     decided_by: Mapped[int | None] = mapped_column(BigInteger)
     reason: Mapped[str | None] = mapped_column(String(200))  # why it was returned
-    reminded_at: Mapped[datetime | None]  # the receiving secretary's last reminder

@@ -23,11 +23,17 @@ def test_a_letter_is_numbered_by_year_and_valid_through_its_last_day() -> None:
 
 
 def test_the_receiving_secretary_is_reminded_every_three_days() -> None:
-    issued = datetime(2026, 12, 1, tzinfo=UTC)
-    assert not transfers.reminder_due(None, issued, issued + timedelta(days=2, hours=23))
-    assert transfers.reminder_due(None, issued, issued + timedelta(days=3))
-    reminded = issued + timedelta(days=3)
-    assert not transfers.reminder_due(reminded, issued, reminded + timedelta(days=2))
+    issued = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    ends = datetime(2026, 12, 31, tzinfo=UTC)
+    day = timedelta(days=1)
+    assert transfers.reminders_between(issued, ends, issued, issued + 2 * day) == []
+    assert transfers.reminders_between(issued, ends, issued, issued + 7 * day) == [
+        (1, issued + 3 * day), (2, issued + 6 * day)]
+    # A pass sees each reminder once: the next slice starts where this one ended.
+    assert transfers.reminders_between(issued, ends, issued + 6 * day, issued + 9 * day) == [
+        (3, issued + 9 * day)]
+    # None once the letter's last day is over.
+    assert transfers.reminders_between(issued, ends, ends, ends + 10 * day) == []
 
 
 def test_an_outside_letters_number_is_kept_as_printed() -> None:

@@ -43,7 +43,6 @@ def upgrade() -> None:
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("decided_by", sa.BigInteger(), nullable=True),
         sa.Column("reason", sa.String(length=200), nullable=True),
-        sa.Column("reminded_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint("dues_paid_month IS NULL OR dues_paid_month BETWEEN 1 AND 12",
                            name=op.f("ck_transfers_dues_month_real")),
         sa.ForeignKeyConstraint(["person_id"], ["people.id"], ondelete="RESTRICT",
