@@ -45,7 +45,7 @@ async def reply_unknown(update: Update, context: BranchContext) -> None:
 # must see that text; notices come before check-in, so a location sent while composing a notice
 # is refused there.
 FEATURES = (
-    "registration", "orgs", "members", "invites", "meetings", "notices", "checkin",
+    "registration", "orgs", "members", "transfers", "invites", "meetings", "notices", "checkin",
     "meeting_lists", "past_meetings", "ledger", "makeups", "training", "duties", "overview",
     "dashboard", "reminder_settings", "profile",
 )

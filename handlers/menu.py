@@ -57,8 +57,8 @@ ROLES: dict[str, Actor] = {
 ORDER = (
     "start", "orgs", "pending", "members", "invite", "meetings", "checkin", "schedule",
     "compliance", "ledger", "overview", "dashboard", "record", "training", "verify", "makeups",
-    "behind", "notice", "notices", "duties", "renewal", "me", "settings", "language", "help",
-    "cancel",
+    "behind", "notice", "notices", "duties", "renewal", "transfer", "me", "settings", "language",
+    "help", "cancel",
 )
 
 CANCEL = Command("cancel", description=N_("Leave the current step"))

@@ -119,6 +119,21 @@ async def member_orgs(session: AsyncSession) -> list[PartyOrganization]:
     return list(result.all())
 
 
+async def find_member_orgs(session: AsyncSession, words: str, *, limit: int,
+                           exclude: int | None = None) -> list[PartyOrganization]:
+    """Organizations people can belong to whose name holds `words` (a transfer's destination
+    in a province of thousands: typed, not paged through), by name."""
+    result = await session.scalars(
+        select(PartyOrganization)
+        .where(PartyOrganization.kind.in_(MEMBER_KINDS),
+               PartyOrganization.name.icontains(words, autoescape=True),
+               PartyOrganization.id != (exclude or 0))
+        .order_by(PartyOrganization.name, PartyOrganization.id)
+        .limit(limit)
+    )
+    return list(result.all())
+
+
 async def create_party_org(
     session: AsyncSession,
     *,

@@ -25,6 +25,7 @@ from rules.vocabulary import (
     DuesPaymentState,
     MemberRole,
     MembershipState,
+    MemberStatus,
     TransferKind,
     TransferState,
 )
@@ -67,6 +68,7 @@ class Letter:
     issued_at: datetime
     valid_until: date
     reason: str | None
+    status: MemberStatus | None  # the member's status in the sending branch
 
 
 async def dues_paid_to(session: AsyncSession, membership: Membership) -> Month | None:
@@ -257,22 +259,29 @@ async def expire_due(session: AsyncSession, *, today: date, now: datetime) -> li
 
 
 async def letters(session: AsyncSession, *, ids: Collection[int] | None = None,
-                  org_id: int | None = None, person_id: int | None = None,
-                  states: Collection[TransferState] | None = None) -> list[Letter]:
-    """Letters by id, to or from a branch, or of a person; newest first."""
+                  org_id: int | None = None, org_ids: Collection[int] | None = None,
+                  person_id: int | None = None, states: Collection[TransferState] | None = None,
+                  limit: int | None = None) -> list[Letter]:
+    """Letters by id, to or from a branch (or any of `org_ids`), or of a person; newest
+    first."""
     sender, receiver = aliased(PartyOrganization), aliased(PartyOrganization)
     query = (
-        select(MembershipTransfer, Person.real_name, sender.name, receiver.name)
+        select(MembershipTransfer, Person.real_name, sender.name, receiver.name,
+               Membership.status)
         .join(Person, Person.id == MembershipTransfer.person_id)
         .outerjoin(sender, sender.id == MembershipTransfer.from_organization_id)
         .outerjoin(receiver, receiver.id == MembershipTransfer.to_organization_id)
+        .outerjoin(Membership, Membership.id == MembershipTransfer.from_membership_id)
         .order_by(MembershipTransfer.issued_at.desc(), MembershipTransfer.id.desc())
+        .limit(limit)
     )
     if ids is not None:
         query = query.where(MembershipTransfer.id.in_(ids))
     if org_id is not None:
-        query = query.where((MembershipTransfer.from_organization_id == org_id)
-                            | (MembershipTransfer.to_organization_id == org_id))
+        org_ids = [org_id]
+    if org_ids is not None:
+        query = query.where(MembershipTransfer.from_organization_id.in_(org_ids)
+                            | MembershipTransfer.to_organization_id.in_(org_ids))
     if person_id is not None:
         query = query.where(MembershipTransfer.person_id == person_id)
     if states is not None:
@@ -283,8 +292,8 @@ async def letters(session: AsyncSession, *, ids: Collection[int] | None = None,
         row.outside_organization,
         Month(row.dues_paid_year, row.dues_paid_month)
         if row.dues_paid_year and row.dues_paid_month else None,
-        row.issued_at, row.valid_until, row.reason,
-    ) for row, name, from_name, to_name in await session.execute(query)]
+        row.issued_at, row.valid_until, row.reason, status,
+    ) for row, name, from_name, to_name, status in await session.execute(query)]
 
 
 async def moves_in_year(session: AsyncSession, org_ids: Collection[int],

@@ -252,8 +252,13 @@ async def render(update: Update, reply: Reply) -> None:
         await show(update, reply.text, **options)
     else:
         await send(update, reply.text, **options)
+    await send_files(update, reply.files)
+
+
+async def send_files(update: Update, files: Sequence[Document]) -> None:
+    """A reply's files, after its text."""
     chat = reply_chat(update)
-    for document in reply.files:
+    for document in files:
         upload = InputFile(document.content, filename=document.filename)
         if document.photo:
             await chat.send_photo(upload, caption=document.caption)

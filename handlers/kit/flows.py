@@ -45,7 +45,15 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from handlers.kit.actions import Act, Action, Reply, refuse, trigger_data, trigger_handlers
+from handlers.kit.actions import (
+    Act,
+    Action,
+    Reply,
+    refuse,
+    send_files,
+    trigger_data,
+    trigger_handlers,
+)
 from handlers.kit.buttons import BadCallback
 from handlers.kit.chat import (
     STALE_BUTTON,
@@ -337,7 +345,9 @@ class Flow(Generic[F]):
         if text is None:
             return None, END
         text = text if above is None else html_join("\n", [above, text])
-        return Reply(text, markup, new or (isinstance(done, Reply) and done.new)), END
+        files = done.files if isinstance(done, Reply) else ()
+        return Reply(text, markup, new or (isinstance(done, Reply) and done.new),
+                     files=files), END
 
     async def _answered(self, act: Act, form: F, step: AnyStep, outcome: Any, *, new: bool,
                         echo: Callable[[Act, F], Html] | None = None
@@ -350,8 +360,9 @@ class Flow(Generic[F]):
         if isinstance(outcome, Reply | Done):
             self._drop(act.context)
             new = outcome.new if isinstance(outcome, Reply) else new
-            return (Reply(outcome.text, outcome.markup, new) if outcome.text is not None
-                    else None), END
+            files = outcome.files if isinstance(outcome, Reply) else ()
+            return (Reply(outcome.text, outcome.markup, new, files=files)
+                    if outcome.text is not None else None), END
         values = outcome.values if isinstance(outcome, Next) else {step.key: outcome}
         form = self._with(form, values)
         target = (self._step(outcome.to) if isinstance(outcome, Next) and outcome.to
@@ -440,6 +451,7 @@ class Flow(Generic[F]):
 
 async def _show(update: Update, reply: Reply) -> None:
     await show(update, reply.text, new=reply.new, reply_markup=reply.markup)
+    await send_files(update, reply.files)
 
 
 async def alert(update: Update, text: Html) -> None:
