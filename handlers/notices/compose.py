@@ -22,7 +22,7 @@ from handlers.meetings import drop_buttons
 from handlers.menu import TEXT_INPUT
 from handlers.notices import follow, views
 from handlers.notices.views import NoticeForm
-from handlers.pickers import managed_orgs
+from handlers.pickers import managed_orgs, org_label
 from rules import notices as rules
 from storage import notices as store
 from storage import orgs as org_store
@@ -115,7 +115,7 @@ async def choices(act: Act, form: NoticeForm, *, social: bool) -> list[tuple[int
     if not act.actor.is_admin:
         return []
     rows = await managed_orgs(act.session, act.actor, member_kinds_only=False)
-    return [(row.org.id, "· " * row.depth + row.org.name) for row in rows]
+    return [(row.org.id, org_label(row)) for row in rows]
 
 
 async def render_audience(act: Act, form: NoticeForm) -> tuple[Html, Rows]:
