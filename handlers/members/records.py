@@ -4,6 +4,7 @@ changes (political status, role, 党小组). Every change is audited in storage.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from handlers.access.orgs import access_led_org
 from handlers.access.people import access_editable_member, access_member, may_edit, shown_phone
@@ -67,15 +68,15 @@ async def show_card(act: Act, press: views.MemberCard) -> Reply:
     return card(act, await access_member(act, press.membership))
 
 
-def require_active(act: Act, m: Membership) -> None:
+async def active_member(act: Act, membership_id: MembershipId, *,
+                        giving: Sequence[MemberRole] | None = None) -> Membership:
+    """A member the actor may change, still active; `giving` (a role change): the actor may
+    give the member's present role and each of these."""
+    m = await access_editable_member(act, membership_id)
+    for role in [m.role, *giving] if giving is not None else []:
+        act.check(can_appoint(act.actor, m.party_organization_id, role))
     if m.state is not MembershipState.ACTIVE:
         raise Refused(NOT_ACTIVE, name=person_name(act.t, m.person))
-
-
-async def active_member(act: Act, membership_id: MembershipId) -> Membership:
-    """A member the actor may change, still active."""
-    m = await access_editable_member(act, membership_id)
-    require_active(act, m)
     return m
 
 
@@ -97,11 +98,9 @@ async def set_status(act: Act, press: views.SetStatus) -> Reply:
 
 async def role_menu(act: Act, press: views.RoleMenu) -> Reply:
     """The roles this actor may give (secretaries and deputies are appointed from above)."""
-    m = await access_editable_member(act, press.membership)
-    org_id = m.party_organization_id
-    act.check(can_appoint(act.actor, org_id, m.role))
-    require_active(act, m)
-    roles = [role for role in views.ROLE_CHOICES if can_appoint(act.actor, org_id, role)]
+    m = await active_member(act, press.membership, giving=())
+    roles = [role for role in views.ROLE_CHOICES
+             if can_appoint(act.actor, m.party_organization_id, role)]
     return views.role_menu(act.t, m, roles)
 
 
@@ -126,28 +125,28 @@ async def appoint(act: Act, m: Membership, role: MemberRole) -> tuple[Actor, lis
 
 async def set_role(act: Act, press: views.SetRole) -> Reply:
     """Appoint; everyone whose role changes gets a new menu and is told in their language."""
-    m = await access_editable_member(act, press.membership)
-    org_id, role = m.party_organization_id, press.role
-    act.check(can_appoint(act.actor, org_id, m.role))
-    act.check(can_appoint(act.actor, org_id, role))
-    require_active(act, m)
+    role = press.role
+    m = await active_member(act, press.membership, giving=[role])
     if m.role is not role:
         appointee, previous = await appoint(act, m, role)
         logger.info("user %s set role of membership %s to %s", pseudonym(act.actor.telegram_id),
                     m.id, role.value)
         for member in [*previous, appointee]:
-            tell_role(act, member, m.party_organization.name)
+            t = translator(member.language)
+            new_menu(act, member, t("Your role in {branch} is now: {role}.",
+                                    branch=m.party_organization.name,
+                                    role=t(ROLE_LABELS[member.role or MemberRole.MEMBER])))
     return card(act, m, act.t("Role changed: {role}.", role=act.t(ROLE_LABELS[role])))
 
 
-def tell_role(act: Act, member: Actor, branch: str) -> None:
-    """After the reply: the member's command menu follows the role, and they are told."""
-    context, t = act.context, translator(member.language)
-    text = t("Your role in {branch} is now: {role}.", branch=branch,
-             role=t(ROLE_LABELS[member.role or MemberRole.MEMBER]))
+def new_menu(act: Act, member: Actor, text: Html | None = None) -> None:
+    """After the reply: the member's command menu follows their role; `text` tells them why,
+    with their new keyboard."""
+    context = act.context
     act.after(lambda: publish_commands_for(context.application, member))
-    act.after(lambda: deliver(context, member.telegram_id, text,
-                              reply_markup=main_keyboard(member)))
+    if text is not None:
+        act.after(lambda: deliver(context, member.telegram_id, text,
+                                  reply_markup=main_keyboard(member)))
 
 
 async def group_menu(act: Act, press: views.GroupMenu) -> Reply:

@@ -9,16 +9,16 @@ from telegram import Message
 
 from handlers.access.people import access_editable_member
 from handlers.kit.actions import LEADERS, Act, Reply
-from handlers.kit.chat import STALE_BUTTON, Refused, deliver
+from handlers.kit.chat import STALE_BUTTON, Refused
 from handlers.kit.flows import Custom, Entry, Finish, Flow, Next
 from handlers.kit.i18n import Html, html_join, translator
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.steps import Rows
 from handlers.kit.ui import person_name
 from handlers.members import views
-from handlers.members.records import active_member
+from handlers.members.records import active_member, new_menu
 from handlers.members.views import ConfirmTransfer, SkipDestination, TransferForm
-from handlers.menu import TEXT_INPUT, main_keyboard, publish_commands_for
+from handlers.menu import TEXT_INPUT
 from rules.validation import Invalid, clean_text
 from rules.vocabulary import MembershipState
 from storage import people
@@ -77,11 +77,7 @@ async def transfer(act: Act, form: TransferForm) -> Reply:
     logger.info("user %s transferred membership %s out", pseudonym(act.actor.telegram_id), m.id)
     member = await people.load_actor(act.session, person.telegram_id,
                                      admins=act.settings.admins, language=person.language)
-    context = act.context
-    text = views.transferred_text(translator(member.language), branch, form.to)
-    act.after(lambda: publish_commands_for(context.application, member))
-    act.after(lambda: deliver(context, person.telegram_id, text,
-                              reply_markup=main_keyboard(member)))
+    new_menu(act, member, views.transferred_text(translator(member.language), branch, form.to))
     return views.to_members(t, t("{name} was transferred out. Their history is kept.",
                                  name=name), m)
 

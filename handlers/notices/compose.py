@@ -5,6 +5,7 @@ recipients, then send now or at a chosen time."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message
@@ -21,7 +22,7 @@ from handlers.meetings import drop_buttons
 from handlers.menu import TEXT_INPUT
 from handlers.notices import follow, views
 from handlers.notices.views import NoticeForm
-from handlers.pickers import managed_orgs
+from handlers.pickers import managed_orgs, org_label
 from rules import notices as rules
 from storage import notices as store
 from storage import orgs as org_store
@@ -83,8 +84,7 @@ async def compose_done(act: Act, form: NoticeForm, press: views.ComposeDone) -> 
     """An empty notice goes no further; else the audience is chosen."""
     if not rules.visible_text(form.text).strip() and not form.files:
         return Next({"said": "empty"}, stay=True, new=True)
-    update = act.update
-    act.before(lambda: drop_buttons(update))
+    act.before(partial(drop_buttons, act.update))
     return Next({"view": "audience"}, new=True)
 
 
@@ -115,7 +115,7 @@ async def choices(act: Act, form: NoticeForm, *, social: bool) -> list[tuple[int
     if not act.actor.is_admin:
         return []
     rows = await managed_orgs(act.session, act.actor, member_kinds_only=False)
-    return [(row.org.id, "· " * row.depth + row.org.name) for row in rows]
+    return [(row.org.id, org_label(row)) for row in rows]
 
 
 async def render_audience(act: Act, form: NoticeForm) -> tuple[Html, Rows]:
@@ -185,10 +185,9 @@ async def preview(act: Act, form: NoticeForm, press: views.Preview) -> Next:
     steps = await store.plan_messages(notice.text_html, notice.attachments)
     markup = (InlineKeyboardMarkup.de_json(views.read_markup(t, notice.id), None)
               if form.read else None)
-    update = act.update
     act.say(t("👀 Preview: this is how the notice will look."))
-    act.before(lambda: drop_buttons(update))
-    act.before(lambda: follow.send_notice_copy(update, steps, markup))
+    act.before(partial(drop_buttons, act.update))
+    act.before(partial(follow.send_notice_copy, act.update, steps, markup))
     return Next({"notice": notice.id, "view": "preview"}, stay=True, new=True)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, partial
 
 from sqlalchemy import select
 from telegram import InlineKeyboardMarkup, Update
@@ -92,8 +92,7 @@ async def discard(act: Act, press: views.Discard) -> Reply:
     """Throw the author's draft away (nothing was sent)."""
     notice = await access.access_own_draft(act, press.notice)
     await store.discard_draft(act.session, notice.id, act.actor.telegram_id)
-    update = act.update
-    act.before(lambda: drop_buttons(update))
+    act.before(partial(drop_buttons, act.update))
     return Reply(act.t("The notice was discarded."), new=True)
 
 
@@ -141,8 +140,7 @@ async def open_received(act: Act, press: views.OpenReceived) -> Reply | None:
         markup = InlineKeyboardMarkup.de_json(views.read_markup(act.t, notice.id), None)
     steps = ([rules.Step.from_json(p) for p in notice.parts] if notice.parts is not None
              else await store.plan_messages(notice.text_html, notice.attachments))
-    update = act.update
-    act.after(lambda: send_notice_copy(update, steps, markup))
+    act.after(partial(send_notice_copy, act.update, steps, markup))
     return None
 
 
@@ -190,8 +188,7 @@ async def remind(act: Act, press: views.RemindNonReaders) -> Reply:
                      new=True)
     if outcome is store.RemindOutcome.NOT_NEEDED:
         return Reply(t("Nobody needs a reminder: everyone it reached has read it."), new=True)
-    services = act.context.branch_app
-    act.after(lambda: _wake(services, now))
+    act.after(partial(_wake, act.context.branch_app, now))
     return Reply(t.plural("🔔 {n} person will be reminded.", "🔔 {n} people will be reminded.",
                           n), new=True)
 
@@ -223,11 +220,10 @@ async def withdraw(act: Act, press: views.Withdraw) -> Reply:
     applied, cancelled, told = await store.withdraw(
         act.session, notice, actor_telegram_id=act.actor.telegram_id, now=now,
         text_for=text_for)
-    update, services = act.update, act.context.branch_app
-    act.before(lambda: drop_buttons(update))
+    act.before(partial(drop_buttons, act.update))
     if not applied:
         return Reply(t(views.WITHDRAWN), new=True)
-    act.after(lambda: _wake(services, now))
+    act.after(partial(_wake, act.context.branch_app, now))
     return Reply(t("↩️ Notice #{id} withdrawn: {cancelled} unsent copies cancelled, {told} "
                    "recipients told.", id=notice.id, cancelled=cancelled, told=told), new=True)
 

@@ -3,18 +3,15 @@ a new secretary makes the sitting one a committee member (asked first)."""
 
 from __future__ import annotations
 
-from functools import partial
-
 from handlers.access.orgs import access_tree_org
 from handlers.access.people import access_member
 from handlers.kit.actions import Act, Reply
 from handlers.kit.buttons import MembershipId
-from handlers.kit.chat import STALE_BUTTON, Refused, deliver
+from handlers.kit.chat import STALE_BUTTON, Refused
 from handlers.kit.i18n import translator
 from handlers.kit.ui import person_name
 from handlers.labels import ROLE_LABELS
 from handlers.members import records
-from handlers.menu import main_keyboard, publish_commands_for
 from handlers.orgs import views
 from handlers.orgs.browse import card
 from handlers.orgs.views import APPOINTABLE_ROLES, NOT_ACTIVE, Appoint, ConfirmAppointment
@@ -52,7 +49,7 @@ async def choose_appointee(act: Act, press: views.ChooseAppointee) -> Reply:
 async def appoint(act: Act, press: Appoint | ConfirmAppointment) -> Reply:
     """Appoint (replacing a sitting secretary asks first); after the reply, the menus of those
     whose role changed follow and the appointee is told."""
-    t, context, role = act.t, act.context, press.role
+    t, role = act.t, press.role
     m = await appointable(act, press.membership, role)
     if isinstance(press, Appoint) and role is MemberRole.SECRETARY:
         sitting = await records.sitting_secretaries(act, m)
@@ -63,10 +60,9 @@ async def appoint(act: Act, press: Appoint | ConfirmAppointment) -> Reply:
     except people.MembershipError:
         raise Refused(NOT_ACTIVE, name=m.person.real_name or "?") from None
     org = m.party_organization
-    for actor in [who, *previous]:
-        act.after(partial(publish_commands_for, context.application, actor))
-    told = views.appointed_text(translator(who.language), role, org.name)
-    act.after(lambda: deliver(context, who.telegram_id, told, reply_markup=main_keyboard(who)))
+    for actor in previous:
+        records.new_menu(act, actor)
+    records.new_menu(act, who, views.appointed_text(translator(who.language), role, org.name))
     return await card(act, org, t("✅ {name} is now {role} of {org}.",
                                   name=person_name(t, m.person), role=t(ROLE_LABELS[role]),
                                   org=org.name))

@@ -139,7 +139,7 @@ async def remind(act: Act, form: SetupForm, message: Message) -> Problem:
 async def render_sort(act: Act, form: SetupForm) -> tuple[Html, Rows]:
     """The kind of a party organization, or the type of a social one."""
     assert form.name is not None
-    return (views.kind_step if form.what == "party" else views.type_step)(act.t, form.name)
+    return views.sort_step(act.t, form.name, social=form.what == "social")
 
 
 async def choose_sort(act: Act, form: SetupForm, press: views.ChooseKind | views.ChooseType

@@ -394,16 +394,14 @@ def appointed_text(t: Translator, role: MemberRole, org: str) -> Html:
 # --- the steps of a new organization ------------------------------------------------------
 
 
-def kind_step(t: Translator, name: str) -> tuple[Html, Rows]:
-    return html_join("\n\n", [t("Name: {name}", name=name),
-                              t("What kind of party organization is it?")]), [
-        [ChooseKind(kind).button(t(label))] for kind, label in PARTY_KIND_LABELS.items()]
-
-
-def type_step(t: Translator, name: str) -> tuple[Html, Rows]:
-    return html_join("\n\n", [t("Name: {name}", name=name),
-                              t("What type of social organization is it?")]), [
-        [ChooseType(kind).button(t(label))] for kind, label in SOCIAL_TYPE_LABELS.items()]
+def sort_step(t: Translator, name: str, *, social: bool) -> tuple[Html, Rows]:
+    """The kind of a new party organization, or the type of a new social one."""
+    question = (t("What type of social organization is it?") if social
+                else t("What kind of party organization is it?"))
+    choices = ([ChooseType(kind).button(t(label)) for kind, label in SOCIAL_TYPE_LABELS.items()]
+               if social else
+               [ChooseKind(kind).button(t(label)) for kind, label in PARTY_KIND_LABELS.items()])
+    return html_join("\n\n", [t("Name: {name}", name=name), question]), [[c] for c in choices]
 
 
 def place_step(t: Translator, name: str, sort: Html, question: Html,
