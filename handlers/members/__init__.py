@@ -1,5 +1,6 @@
 """Leaders run their branch's membership: /members (lists, a member's record, status, role,
-党小组, transfer out) and /pending (registrations waiting for a decision)."""
+党小组; its transfer button opens handlers/transfers/) and /pending (registrations waiting for
+a decision)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ from handlers.kit.actions import LEADERS, Action, Command
 from handlers.kit.i18n import N_
 from handlers.members import records, views
 from handlers.members.pending import list_pending
-from handlers.members.transfer import TRANSFER, old_confirmation
 from handlers.members.views import MemberList
 
-__all__ = ["ACTIONS", "FLOWS", "MemberList"]
+__all__ = ["ACTIONS", "MemberList"]
 
 ACTIONS = (
     Action(Command("pending", label=N_("📥 Registrations"),
@@ -27,7 +27,4 @@ ACTIONS = (
     Action(views.SetRole, LEADERS, records.set_role),
     Action(views.GroupMenu, LEADERS, records.group_menu),
     Action(views.SetGroup, LEADERS, records.set_group),
-    # The transfer's confirmation outside its flow (pressed twice, after Cancel).
-    Action(views.ConfirmTransfer, LEADERS, old_confirmation),
 )
-FLOWS = (TRANSFER,)

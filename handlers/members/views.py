@@ -10,14 +10,13 @@ from telegram import InlineKeyboardButton
 
 from handlers.kit.actions import Reply
 from handlers.kit.buttons import ButtonData, MembershipId, OrgId
-from handlers.kit.flows import Form
 from handlers.kit.i18n import N_, Html, Translator, html_format, html_join
 from handlers.kit.ui import fmt_date, keyboard, paged, person_name
 from handlers.labels import MEMBER_STATUS_LABELS, MEMBERSHIP_STATE_LABELS, ROLE_LABELS
+from handlers.transfers import StartTransfer
 from rules.vocabulary import MemberRole, MembershipState, MemberStatus
 from storage.models import Membership, PartyGroup
 
-MAX_DESTINATION = 100  # Membership.transferred_to is String(100)
 MAX_PENDING_SHOWN = 20
 # Roles offered in the role menu, in this order (each only when the actor may appoint it).
 ROLE_CHOICES = (
@@ -82,28 +81,6 @@ class SetGroup(ButtonData, prefix="mem:setgp"):
 
     membership: MembershipId
     group: int
-
-
-class TransferOut(ButtonData, prefix="mem:out"):
-    """Begin a transfer out (组织关系转出): the destination is asked."""
-
-    membership: MembershipId
-
-
-class SkipDestination(ButtonData, prefix="mem:outskip"):
-    membership: MembershipId
-
-
-class ConfirmTransfer(ButtonData, prefix="mem:outok"):
-    """Transfer out, as confirmed (outside the flow: pressed twice or after Cancel)."""
-
-    membership: MembershipId
-
-
-class TransferForm(Form):
-    membership: MembershipId
-    to: str | None = None
-    confirmed: bool = False
 
 
 def local_date(tz: ZoneInfo, value: datetime | None) -> str | None:
@@ -191,7 +168,7 @@ def card(
             first.append(RoleMenu(mid).button(t("Role")))
         rows.append(first)
         rows.append([GroupMenu(mid).button(t("Party group")),
-                     TransferOut(mid).button(t("Transfer out"))])
+                     StartTransfer(mid).button(t("📨 Transfer"))])
     org_id = OrgId(m.party_organization_id)
     gone = m.state is MembershipState.TRANSFERRED_OUT
     back = Transferred(org_id, 0) if gone else MemberList(org_id, 0)
@@ -233,23 +210,3 @@ def group_menu(t: Translator, m: Membership, groups: Sequence[PartyGroup]) -> Re
         text = html_join("\n", [text, t("{branch} has no party groups yet.",
                                          branch=m.party_organization.name)])
     return menu(t, m, text, rows)
-
-
-def to_members(t: Translator, text: Html, m: Membership) -> Reply:
-    """`text` with the way back to the branch's members."""
-    org_id = OrgId(m.party_organization_id)
-    return Reply(text, keyboard([[MemberList(org_id, 0).button(t("‹ Members"))]]))
-
-
-def already_transferred(t: Translator, m: Membership) -> Reply:
-    return to_members(t, t("{name} was already transferred out; nothing changed.",
-                           name=person_name(t, m.person)), m)
-
-
-def transferred_text(t: Translator, branch: str, to: str | None) -> Html:
-    """What the member is told (in their language)."""
-    text = (t("Your party membership in {branch} was transferred out to {to}.",
-              branch=branch, to=to) if to
-            else t("Your party membership in {branch} was transferred out.", branch=branch))
-    return html_join("\n", [text, t(
-        "Your records are kept. To join another branch, open its invite link or send /start.")])

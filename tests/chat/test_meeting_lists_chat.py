@@ -51,10 +51,11 @@ async def test_the_list_follows_the_branch_until_check_in_opens(bot: Bot) -> Non
     assert hank.saw("Study the constitution")
     await sec.say("/members")
     await sec.tap(f"mem:card:{w.memberships[ck.BOB]}")
-    await sec.tap("Transfer out")
+    await sec.tap("📨 Transfer")
+    await sec.tap("An organization outside the bot")
     await sec.say("Riverside Street Committee")
-    await sec.tap("✅ Transfer out")
-    assert "Bob Brown was transferred out" in sec.last_text
+    await sec.tap("📨 Issue the letter")
+    assert sec.saw("📨 The letter was issued.")
     # Bob is off the list (no reminders, no 补学 request later); Hank is on it.
     card = await card_of(sec)
     assert "Expected 6 · " in card

@@ -259,7 +259,7 @@ async def test_member_list_and_card_mask_phone_for_upper_leaders(bot: Bot) -> No
     await secretary.tap("Alice Wang · Full member · Member")
     card = secretary.last_text
     assert "Alice Wang" in card and ALICE_PHONE in card and "Registered:" in card
-    assert {"Political status", "Role", "Party group", "Transfer out", "‹ Back"} <= set(
+    assert {"Political status", "Role", "Party group", "📨 Transfer", "‹ Back"} <= set(
         secretary.buttons()
     )
 
@@ -330,8 +330,10 @@ async def test_transfer_out_keeps_history_and_member_can_register_elsewhere(bot:
     await bob.say("/start")
     await secretary.say("/members")
     await secretary.tap(f"mem:card:{s.bob}")
-    await secretary.tap("Transfer out")
-    assert "type the party organization" in secretary.last_text
+    await secretary.tap("📨 Transfer")
+    await secretary.tap("An organization outside the bot")
+    assert "Type the name of the organization that receives the membership" in (
+        secretary.last_text)
 
     await secretary.say("x" * 101)
     assert "too long" in secretary.last_text
@@ -340,11 +342,12 @@ async def test_transfer_out_keeps_history_and_member_can_register_elsewhere(bot:
     await secretary.say("Bad\x07name")
     assert "cannot be stored" in secretary.last_text
     await secretary.say("Riverside Street Committee")
-    assert "Transfer out Bob Li? This keeps their history." in secretary.last_text
+    assert "Issue a transfer letter for Bob Li?" in secretary.last_text
+    assert "To: Riverside Street Committee" in secretary.last_text
     assert (await membership(bot, s.bob)).state is MembershipState.ACTIVE  # not yet
-    confirm = secretary.message_with_button("✅ Transfer out")
-    await secretary.tap("✅ Transfer out")
-    assert "Bob Li was transferred out" in secretary.last_text
+    confirm = secretary.message_with_button("📨 Issue the letter")
+    await secretary.tap("📨 Issue the letter")
+    assert secretary.saw("📨 The letter was issued.")
     assert "transferred out to Riverside Street Committee" in bob.last_text
 
     stored = await membership(bot, s.bob)
@@ -354,12 +357,12 @@ async def test_transfer_out_keeps_history_and_member_can_register_elsewhere(bot:
     events = await count(bot, AuditEvent)
 
     # Pressing the confirmation again changes nothing.
-    await secretary.forge(f"mem:outok:{s.bob}", message_id=confirm)
-    assert "already transferred out; nothing changed" in secretary.last_text
+    await secretary.forge("tfi:confirm", message_id=confirm)
+    assert any("no longer valid" in a for a in secretary.alerts())
     assert await count(bot, AuditEvent) == events
 
     # The history stays visible.
-    await secretary.tap(f"mem:list:{s.branch_a}:0")
+    await secretary.say("/members")
     assert "2 active members" in secretary.last_text
     await secretary.tap("Transferred out")
     await secretary.tap(f"mem:card:{s.bob}")
@@ -395,13 +398,13 @@ async def test_cancelled_transfer_cannot_be_confirmed_later(bot: Bot) -> None:
     secretary = bot.person(SEC_A, "Sec A", language_code="en")
     await secretary.say("/members")
     await secretary.tap(f"mem:card:{s.bob}")
-    await secretary.tap("Transfer out")
-    await secretary.tap("Skip")
-    assert "Transferred to: not given" in secretary.last_text
-    confirm = secretary.message_with_button("✅ Transfer out")
+    await secretary.tap("📨 Transfer")
+    await secretary.tap("An organization outside the bot")
+    await secretary.say("Riverside Street Committee")
+    confirm = secretary.message_with_button("📨 Issue the letter")
     await secretary.tap("Cancel")
     assert "Cancelled." in secretary.last_text
-    await secretary.tap("✅ Transfer out", message_id=confirm)
+    await secretary.forge("tfi:confirm", message_id=confirm)
     assert any("no longer valid" in a for a in secretary.alerts())
     assert (await membership(bot, s.bob)).state is MembershipState.ACTIVE
 
@@ -433,8 +436,7 @@ async def test_forged_buttons_of_another_branch_change_nothing(bot: Bot) -> None
         f"mem:list:{s.branch_b}:0",
         f"mem:setst:{s.carol}:activist",
         f"mem:setrl:{s.carol}:committee_member",
-        f"mem:out:{s.carol}",
-        f"mem:outok:{s.carol}",
+        f"tf:new:{s.carol}",
         f"inv:show:{s.branch_b}",
         f"inv:new:{s.branch_b}",
         f"inv:renew:{s.branch_b}",
