@@ -15,7 +15,7 @@ from handlers.access.transfers import (
 )
 from handlers.kit.actions import Act, CommandArgs, Reply
 from handlers.kit.chat import ReplyMarkup, deliver_many
-from handlers.kit.i18n import Html, Translator, translator
+from handlers.kit.i18n import Html, Translator, html_join, translator
 from handlers.menu import main_keyboard, publish_commands_for
 from handlers.transfers import views
 from handlers.transfers.letter import letter_file
@@ -53,7 +53,7 @@ async def show_letter(act: Act, press: views.ShowLetter) -> Reply:
 
 def letter_reply(act: Act, letter: Letter, head: Html | None = None) -> Reply:
     text = views.letter_text(act.t, letter, act.settings.tzinfo)
-    return Reply(Html(f"{head}\n\n{text}") if head else text, views.letter_markup(
+    return Reply(html_join("\n\n", [head, text]) if head else text, views.letter_markup(
         act.t, letter, answer=runs_receiver(act, letter), withdraw=runs_sender(act, letter)))
 
 

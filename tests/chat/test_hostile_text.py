@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -64,7 +64,10 @@ async def test_custom_deadline_title_reaches_admins_and_buttons_literally(bot: B
     sec = bot.person(sec_id, "Sam", language_code="en")
     admin = bot.person(ADMIN_ID, "Admin", language_code="en")
     title = hostile("deadline")
-    due = (date.today() + timedelta(days=20)).isoformat()
+    # The bot's clock: a Monday in March (no holiday moves the due day, a Monday too).
+    assert bot.app is not None
+    bot.app.courier.clock = lambda: datetime(2026, 3, 2, 2, tzinfo=UTC)
+    due = "2026-03-23"
 
     await sec.say("/duties")
     await sec.tap("➕ Add a deadline")
@@ -362,12 +365,14 @@ async def test_transfer_destination_is_literal(bot: Bot) -> None:
     destination = hostile("to")
     await secretary.say("/members")
     await secretary.tap(f"mem:card:{s.bob}")
-    await secretary.tap("Transfer out")
+    await secretary.tap("📨 Transfer")
+    await secretary.tap("An organization outside the bot")
     await secretary.say(destination)
-    assert f"Transferred to: {destination}" in secretary.last_text
-    await secretary.tap("✅ Transfer out")
+    assert f"To: {destination}" in secretary.last_text
+    await secretary.tap("📨 Issue the letter")
+    assert secretary.saw(f"To: {destination}")
     assert f"transferred out to {destination}" in bob.last_text
-    await secretary.tap(f"mem:list:{s.branch_a}:0")
+    await secretary.say("/members")
     await secretary.tap("Transferred out")
     await secretary.tap(f"mem:card:{s.bob}")
     assert destination in secretary.last_text
