@@ -141,8 +141,9 @@ async def show_behind(act: Act, press: views.ShowBehind | CommandArgs) -> Reply:
                       done=views.duration(t, row.study_counted, hpd),
                       due=views.due_duration(t, row.study_target, hpd))
         text.append(line)
-    nav = page_row(t, page, pages, lambda to: views.ShowBehind(scope, to))
-    return Reply(fit(text), views.non_empty(keyboard([nav, *back_to_panel(t, scope)])))
+    nav = [row for row in (page_row(t, page, pages, lambda to: views.ShowBehind(scope, to)),
+                           *back_to_panel(t, scope)) if row]
+    return Reply(fit(text), keyboard(nav) if nav else None)
 
 
 async def show_on_track(act: Act, press: views.ShowOnTrack) -> Reply:
@@ -240,7 +241,7 @@ async def show_queue(act: Act, press: views.ShowQueue | CommandArgs) -> Reply:
                              length=views.duration(t, line.record.minutes, hpd)))
     rows = paged_rows(t, items, press.page, lambda number: views.ShowQueue(scope, number),
                       back_to_panel(t, scope))
-    return Reply(html_join("\n", text), views.non_empty(keyboard(rows)))
+    return Reply(html_join("\n", text), keyboard(rows) if rows else None)
 
 
 async def show_card(act: Act, press: views.ShowRecord, note: Html = BLANK, *,

@@ -287,11 +287,6 @@ def counting_year(today: date, year: int) -> int:
     return year
 
 
-def non_empty(markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup | None:
-    """Telegram refuses an inline keyboard without buttons: send none instead."""
-    return markup if any(markup.inline_keyboard) else None
-
-
 def percent(fraction: float | None) -> str:
     return "–" if fraction is None else f"{int(fraction * 100 + 1e-9)}%"
 
