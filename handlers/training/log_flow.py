@@ -331,15 +331,14 @@ async def submit(act: Act, form: LogForm, press: views.Submit | views.SubmitVeri
     verify = isinstance(press, views.SubmitVerified)
     if verify and not form.bulk:
         raise BadCallback(press.pack())
-    today = act.today()
     training = form.training()
     if training is None:
         act.refuse(STALE_BUTTON)
-    problem = rules.validate_training(training, today=today, year=form.year)
+    problem = rules.validate_training(training, today=act.today(), year=form.year)
     if problem is not None:  # the day changed meanwhile: the step that fixes it is asked again
-        said = problem_of(problem, today, start=form.start, end=form.end, year=form.year)
+        told = said(act, form, problem)
         step = FIXED_AT[problem]
-        raise GoBack(step, said.message, resume=step == "amount", **said.values)
+        raise GoBack(step, told.message, resume=step == "amount", **told.values)
     try:
         if form.bulk:
             return await log_many(act, form, training, verify=verify)

@@ -3,13 +3,13 @@ calls, no database)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from pydantic import BaseModel
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.access.training import OWN_RECORD, RecordInfo
 from handlers.kit.buttons import BadCallback, ButtonData, OrgId, PersonId, TrainingId
@@ -285,6 +285,14 @@ def counting_year(today: date, year: int) -> int:
     if year not in rules.counting_years(today):
         raise BadCallback(str(year))
     return year
+
+
+def year_row(t: Translator, today: date, year: int,
+             to: Callable[[int], ButtonData]) -> list[InlineKeyboardButton]:
+    """This year and last year, the one shown marked."""
+    previous, current = rules.counting_years(today)
+    return [to(y).button(("• " if y == year else "") + label)
+            for y, label in ((current, t("This year")), (previous, t("Last year")))]
 
 
 def percent(fraction: float | None) -> str:
