@@ -4,7 +4,6 @@ rules as it is given, and asked again with the reason."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from datetime import date, timedelta
 from typing import Any
@@ -313,9 +312,8 @@ async def add_file(act: Act, form: LogForm, message: Message) -> Next:
     file = checked_file(message, len(form.files), limit)
     if isinstance(file, views.Heard):
         return Next({"heard": file}, stay=True)
-    item = dataclasses.replace(file, mime_type=rules.canonical_mime(file.mime_type))
     heard = views.Heard(kind="received", name=file.file_name)
-    return Next({"files": [*form.files, item], "heard": heard}, stay=True)
+    return Next({"files": [*form.files, file], "heard": heard}, stay=True)
 
 
 async def evidence_done(act: Act, form: LogForm, press: views.EvidenceDone) -> Next:
