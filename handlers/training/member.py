@@ -135,11 +135,8 @@ def record_line(t: Translator, line: store.TrainingLine, hours_per_day: int) -> 
 def year_keyboard(
     t: Translator, year: int, today: date, lines: Sequence[store.TrainingLine], *, leads: bool
 ) -> Rows:
-    previous, current = rules.counting_years(today)
-    rows = [[views.LogTraining(year).button(t("➕ Log a training"))], [
-        views.ShowYear(y).button(("• " if y == year else "") + label)
-        for y, label in ((current, t("This year")), (previous, t("Last year")))
-    ]]
+    rows = [[views.LogTraining(year).button(t("➕ Log a training"))],
+            views.year_row(t, today, year, views.ShowYear)]
     pending = [line for line in lines
                if line.source == "record" and line.state is TrainingState.PENDING]
     for line in pending[:MAX_WITHDRAW_BUTTONS]:
