@@ -128,9 +128,8 @@ async def freeze(act: Act, form: CloseForm) -> Html:
                 counts)
     update, record = act.update, await record_reply(act, meeting)
     act.after(lambda: render(update, record))
-    tell_after(act, meeting, absent, "absent members asked to catch up", lambda t, line: (
-        record_views.catch_up_text(t, tz, meeting),
-        record_views.catch_up_keyboard(t, AttendanceId(line.id))))
+    tell_after(act, meeting, absent, "absent members asked to catch up",
+               lambda t, line: record_views.catch_up(t, tz, meeting, AttendanceId(line.id)))
     return act.t("🔒 Closed. The record is frozen.")
 
 

@@ -233,21 +233,16 @@ def roster_and_close(t: Translator, meeting: MeetingId) -> list[InlineKeyboardBu
             CloseMeeting(meeting).button(t("🏁 Close meeting"))]
 
 
-def code_keyboard(t: Translator, meeting: MeetingId, *, self_tap: bool) -> InlineKeyboardMarkup:
-    """Refresh, roster, close; and a check-in button when the leader is on the list too."""
-    return keyboard([
-        [RoomCode(meeting).button(t("🔄 Refresh code"))],
-        roster_and_close(t, meeting),
-        [CheckMeIn(meeting).button(t("✅ Check me in"))] if self_tap else [],
-    ])
-
-
 def code_message(t: Translator, tz: ZoneInfo, meeting: Meeting, now: datetime, rows: Rows,
-              telegram_id: int, note: Html | None = None, *, new: bool = False) -> Reply:
-    """The code message of the leader `telegram_id`."""
-    return Reply(code_text(t, tz, meeting, now, rows, note),
-                 code_keyboard(t, MeetingId(meeting.id),
-                               self_tap=may_check_in(rows, telegram_id)), new=new)
+                 telegram_id: int, note: Html | None = None, *, new: bool = False) -> Reply:
+    """The code message of the leader `telegram_id`: refresh, roster, close; and a check-in
+    button when the leader is on the list too."""
+    mid = MeetingId(meeting.id)
+    return Reply(code_text(t, tz, meeting, now, rows, note), keyboard([
+        [RoomCode(mid).button(t("🔄 Refresh code"))],
+        roster_and_close(t, mid),
+        [CheckMeIn(mid).button(t("✅ Check me in"))] if may_check_in(rows, telegram_id) else [],
+    ]), new=new)
 
 
 def too_late_to_open(t: Translator, tz: ZoneInfo, meeting: Meeting, now: datetime) -> Reply:
@@ -261,7 +256,9 @@ def too_late_to_open(t: Translator, tz: ZoneInfo, meeting: Meeting, now: datetim
     )
 
 
-def open_notice(t: Translator, tz: ZoneInfo, meeting: Meeting) -> Html:
+def open_notice(t: Translator, tz: ZoneInfo, meeting: Meeting) -> tuple[Html,
+                                                                          InlineKeyboardMarkup]:
+    """What the expected are told when check-in opens, with the button to check in."""
     lines = [t("✅ Check-in is open for {meeting}.", meeting=title(t, tz, meeting))]
     if meeting.place:
         lines.append(t("Place: {place}", place=meeting.place))
@@ -270,11 +267,8 @@ def open_notice(t: Translator, tz: ZoneInfo, meeting: Meeting) -> Html:
                        "sharing your location there."))
     else:
         lines.append(t("Check in with the button or by typing the code shown in the room."))
-    return html_join("\n", lines)
-
-
-def open_notice_keyboard(t: Translator, meeting: MeetingId) -> InlineKeyboardMarkup:
-    return keyboard([[TapCheckin(meeting).button(t("✅ Check in"))]])
+    return html_join("\n", lines), keyboard([[TapCheckin(MeetingId(meeting.id)).button(
+        t("✅ Check in"))]])
 
 
 def checkin_list(t: Translator, tz: ZoneInfo, now: datetime, led: Sequence[Meeting],
