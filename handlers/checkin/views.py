@@ -13,8 +13,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.kit.actions import Reply
 from handlers.kit.buttons import AttendanceId, ButtonData, MeetingId
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_format, html_join
-from handlers.kit.ui import button, keyboard, page_row, person_name
+from handlers.kit.ui import keyboard, page_row, person_name
 from handlers.labels import ATTENDANCE_STATUS_LABELS, CHECKIN_METHOD_LABELS, MEETING_KIND_LABELS
+from handlers.meeting_lists.views import EditList
 from handlers.meetings.views import CloseMeeting, OpenCheckin, ShowRoster
 from rules import meetings as rules
 from rules.validation import Invalid, clean_text
@@ -194,10 +195,11 @@ def may_check_in(rows: Rows, telegram_id: int) -> bool:
     return any(p.telegram_id == telegram_id and a.status in NOTIFIED for a, p in rows)
 
 
-def count_present(rows: Rows) -> tuple[int, int]:
-    """Present and expected (guests apart) among a meeting's lines."""
+def so_far(t: Translator, rows: Rows) -> Html:
+    """How many of a meeting's lines (guests apart) have checked in."""
     counted = [a for a, _p in rows if a.status not in GUEST_LINES]
-    return sum(a.status is AttendanceStatus.PRESENT for a in counted), len(counted)
+    return t("Checked in so far: {present} of {expected}.", expected=len(counted),
+             present=sum(a.status is AttendanceStatus.PRESENT for a in counted))
 
 
 # -- the room code ------------------------------------------------------------------------
@@ -209,7 +211,6 @@ def code_text(t: Translator, tz: ZoneInfo, meeting: Meeting, now: datetime, rows
     code = rules.room_code(bytes.fromhex(meeting.code_secret), now)
     until = rules.code_valid_until(now.astimezone(tz))
     spaced = f"{code[:3]} {code[3:]}" if len(code) == 6 else code
-    present, expected = count_present(rows)
     lines = [
         t("Room code for {meeting}:", meeting=title(t, tz, meeting)),
         BLANK,
@@ -218,7 +219,7 @@ def code_text(t: Translator, tz: ZoneInfo, meeting: Meeting, now: datetime, rows
         t("Valid until {time}.", time=until.strftime("%H:%M")),
         t("Members type it in their chat with me. It changes every few minutes, so a code "
           "passed on later no longer works."),
-        t("Checked in so far: {present} of {expected}.", present=present, expected=expected),
+        so_far(t, rows),
     ]
     if window_state(meeting, now) == "late":
         lines.append(t("The check-in window closed at {time}.",
@@ -348,9 +349,7 @@ def roster(t: Translator, tz: ZoneInfo, meeting: Meeting, rows: Rows, names: dic
     elif meeting.state is MeetingState.CANCELLED:
         lines.append(t(REFUSALS["cancelled"]))
     else:
-        present, expected = count_present(rows)
-        lines.append(t("Checked in so far: {present} of {expected}.", present=present,
-                       expected=expected))
+        lines.append(so_far(t, rows))
     if not rows:
         lines.append(t("Nobody is on the list of this meeting."))
     buttons: list[list[InlineKeyboardButton]] = []
@@ -367,8 +366,7 @@ def roster(t: Translator, tz: ZoneInfo, meeting: Meeting, rows: Rows, names: dic
                 t.as_plain("Mark present: {name}", name=name))])
     buttons.append(page_row(t, page, pages, lambda number: RosterPage(mid, number)))
     if meeting.state is not MeetingState.CANCELLED and not list_follows(meeting, now):
-        # handlers/meeting_lists.py's button (its family is declared there once it moves)
-        buttons.append([button(t("✏️ Change the list"), "ml", "edit", meeting.id, 0)])
+        buttons.append([EditList(mid, 0).button(t("✏️ Change the list"))])
     if closed:
         buttons.append([ShowRecord(mid).button(t("📄 Record")),
                         EditMinutes(mid).button(t("✏️ Edit minutes"))])
