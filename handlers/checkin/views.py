@@ -257,8 +257,8 @@ def too_late_to_open(t: Translator, tz: ZoneInfo, meeting: Meeting, now: datetim
     )
 
 
-def open_notice(t: Translator, tz: ZoneInfo, meeting: Meeting) -> tuple[Html,
-                                                                          InlineKeyboardMarkup]:
+def open_notice(t: Translator, tz: ZoneInfo,
+                meeting: Meeting) -> tuple[Html, InlineKeyboardMarkup]:
     """What the expected are told when check-in opens, with the button to check in."""
     lines = [t("✅ Check-in is open for {meeting}.", meeting=title(t, tz, meeting))]
     if meeting.place:
