@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from handlers.checkin import views
 from handlers.kit.actions import Reply
 from handlers.kit.buttons import AttendanceId, MeetingId
 from handlers.kit.i18n import BLANK, N_, Html, Translator, escape, html_format, html_join
+from handlers.kit.steps import Rows
 from handlers.kit.ui import keyboard, person_name
 from handlers.meetings.views import AskCancel, PostponeMeeting, ShowMeeting
 from rules import meetings as rules
@@ -130,8 +131,7 @@ def not_started(t: Translator, tz: ZoneInfo, meeting: Meeting,
                            [ShowMeeting(mid).button(t("‹ Back"))]])
 
 
-def attachments(t: Translator, meeting: MeetingId, files: int,
-                prompt: str) -> tuple[Html, list[list[InlineKeyboardButton]]]:
+def attachments(t: Translator, meeting: MeetingId, files: int, prompt: str) -> tuple[Html, Rows]:
     """What the attachments step says after the minutes, a file, or text."""
     if prompt == "attached":
         text = t.plural("Attached ({n} file so far). Send more or press Done.",
