@@ -130,8 +130,7 @@ async def render_roster(update: Update, context: BranchContext, meeting_id: int,
         act, meeting, page, note, new=new_message))
 
 
-async def send_record(update: Update, context: BranchContext, meeting_id: int,
-                      note: Html | None = None, *, edit: bool = False) -> None:
-    """The frozen record of a closed meeting, with the roster and minutes buttons."""
-    await render_led(update, context, meeting_id, "record", lambda act, meeting: record_reply(
-        act, meeting, note, new=not edit))
+async def send_record(update: Update, context: BranchContext, meeting_id: int) -> None:
+    """The frozen record of a closed meeting in a new message, with the roster and minutes
+    buttons."""
+    await render_led(update, context, meeting_id, "record", record_reply)

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from handlers.kit.i18n import N_
+from handlers.labels import COMPLIANCE_STATUS_LABELS
 from rules.meetings import MeetingKind
 from storage.ledger import LedgerData
 
@@ -31,8 +32,7 @@ WORKBOOK_TEXTS: Mapping[str, str] = {
     "minutes": N_("Minutes"), "attachments": N_("Attachments"), "kind": N_("Meeting kind"),
     "required": N_("Required"), "held": N_("Held"), "status": N_("Compliance status"),
     "name": N_("Name"), "rate": N_("Attendance rate"), "reason": N_("Reason"),
-    "caught_up": N_("{name} (caught up)"), "met": N_("met"), "due": N_("due"),
-    "missing": N_("missing"), "not_required": N_("not required"),
+    "caught_up": N_("{name} (caught up)"), **COMPLIANCE_STATUS_LABELS,
     "no_groups": N_("no party groups"),
     "no_committee": N_("no committee (fewer than 7 full members)"),
     "before_creation": N_("not judged: before the branch was created"),
