@@ -14,7 +14,18 @@ from handlers.access.transfers import access_answerable_letter
 from handlers.kit.actions import LEADERS, MEMBERS, Act, Audience, Reply
 from handlers.kit.buttons import MembershipId, OrgId
 from handlers.kit.chat import STALE_BUTTON, Refused
-from handlers.kit.flows import Choose, Confirm, Custom, Entry, Flow, Next, Option, Rows, Text
+from handlers.kit.flows import (
+    Choose,
+    Confirm,
+    Custom,
+    Entry,
+    Flow,
+    Next,
+    Option,
+    Problem,
+    Rows,
+    Text,
+)
 from handlers.kit.i18n import N_, Html, html_join
 from handlers.kit.ui import person_name
 from handlers.menu import TEXT_INPUT
@@ -29,6 +40,7 @@ from handlers.transfers.letters import (
 )
 from handlers.transfers.views import ArrivalForm, AskForm, IssueForm, ReturnForm
 from rules import transfers as rules
+from rules.dues import Month, parse_month
 from rules.tree import MEMBER_KINDS
 from rules.validation import Invalid, clean_text
 from rules.vocabulary import MembershipState, TransferKind
@@ -111,7 +123,8 @@ async def summary(act: Act, form: IssueForm) -> Html:
     t, m = act.t, await member(act, form)
     inside = form.where == "inside"
     to = (await orgs.get_party_org(act.session, form.to_org or 0) if inside else None)
-    days = rules.VALID_DAYS_WITHIN if inside else rules.VALID_DAYS_BEYOND
+    settings = act.settings
+    days = settings.transfer_valid_days if inside else settings.transfer_valid_days_outside
     return html_join("\n", [
         t("Issue a transfer letter for {name}?", name=person_name(t, m.person)),
         t("From: {org}", org=m.party_organization.name),
@@ -128,11 +141,13 @@ async def issue(act: Act, form: IssueForm) -> Reply:
     by, now, today = act.actor.telegram_id, act.now(), act.today()
     try:
         if form.where == "inside":
-            row = await transfers.issue_between(act.session, m.id, form.to_org or 0, by=by,
-                                                now=now, today=today)
+            row = await transfers.issue_between(
+                act.session, m.id, form.to_org or 0, by=by, now=now, today=today,
+                valid_days=act.settings.transfer_valid_days)
         else:
-            row = await transfers.issue_out(act.session, m.id, form.outside or "", by=by,
-                                            now=now, today=today)
+            row = await transfers.issue_out(
+                act.session, m.id, form.outside or "", by=by, now=now, today=today,
+                valid_days=act.settings.transfer_valid_days_outside)
     except TransferError as refused:
         await act.session.rollback()
         return Reply(act.t(views.REFUSALS[refused.code]))
@@ -306,11 +321,28 @@ async def read_number(act: Act, form: ArrivalForm, text: str) -> str | Invalid:
     return rules.parse_outside_letter_number(text)
 
 
+async def read_paid_to(act: Act, form: ArrivalForm, text: str) -> str | Problem:
+    month = parse_month(text)
+    if isinstance(month, Invalid) or month > Month.of(act.today()).plus(12):
+        return Problem(N_("Please type the month like 2026-05."))
+    return str(month)
+
+
+async def paid_to_unknown(act: Act, form: ArrivalForm, press: views.PaidToUnknown) -> Next:
+    return Next({"paid_to": None})
+
+
+async def unknown_button(act: Act, form: ArrivalForm) -> Rows:
+    return [[views.PaidToUnknown().button(act.t("The letter does not say"))]]
+
+
 async def arrival_summary(act: Act, form: ArrivalForm) -> Html:
     return html_join("\n", [
         act.t("Tell your secretary about this letter?"),
         act.t("From: {org}", org=form.origin or ""),
         act.t("No. {number}", number=form.number or ""),
+        act.t("Party dues paid up to: {month}", month=form.paid_to)
+        if form.paid_to else act.t("Party dues paid up to: none recorded"),
         act.t("Hand the paper letter to your secretary too: it is accepted when your "
               "registration is approved."),
     ])
@@ -318,10 +350,12 @@ async def arrival_summary(act: Act, form: ArrivalForm) -> Html:
 
 async def record_arrival(act: Act, form: ArrivalForm) -> Html:
     membership = await pending_membership(act)
+    paid_to = parse_month(form.paid_to) if form.paid_to else None
     try:
         await transfers.record_arrival(
             act.session, membership.id, number=form.number or "", origin=form.origin or "",
-            dues_paid_to=None, by=act.actor.telegram_id, now=act.now(), today=act.today())
+            dues_paid_to=paid_to if isinstance(paid_to, Month) else None,
+            by=act.actor.telegram_id, now=act.now(), today=act.today())
     except TransferError as refused:
         await act.session.rollback()
         return act.t(views.REFUSALS[refused.code])
@@ -345,6 +379,10 @@ ARRIVE = Flow(
              read=read_origin),
         Text(key="number", ask=asking(N_(
             "What is the letter's number (for example 〔2026〕第12号)?")), read=read_number),
+        Text(key="paid_to", ask=asking(N_(
+            "To which month does the letter say your Party dues are paid? Type it like 2026-05.")),
+             read=read_paid_to, buttons=unknown_button,
+             presses=((views.PaidToUnknown, paid_to_unknown),)),
         Confirm(key="confirm", summary=arrival_summary, label=N_("📨 Tell my secretary"),
                 finish=record_arrival),
     ),

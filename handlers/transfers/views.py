@@ -107,6 +107,11 @@ class AskForm(Form):
 class ArrivalForm(Form):
     origin: str | None = None
     number: str | None = None
+    paid_to: str | None = None  # the month the letter says dues are paid to (2026-05)
+
+
+class PaidToUnknown(ButtonData, prefix="tf:nopaid"):
+    """The letter does not say to which month dues are paid."""
 
 
 def destination(t: Translator, letter: Letter) -> str:

@@ -195,7 +195,11 @@ async def test_a_registration_brings_a_letter_from_outside_accepted_with_it(bot:
     await dave.tap("📨 I bring a letter from another organization")
     await dave.say("Tianjin Binhai Branch")
     await dave.say("〔2026〕第 12 号")
+    await dave.say("May")
+    assert "Please type the month like 2026-05." in dave.last_text
+    await dave.say("2026年5月")
     assert "No. 〔2026〕第12号" in dave.last_text
+    assert "Party dues paid up to: 2026-05" in dave.last_text
     await dave.tap("📨 Tell my secretary")
     assert "Your secretary was told about the letter." in dave.last_text
     assert "Dave Sun, whose registration waits for approval, brings a transfer letter" in (
@@ -207,3 +211,7 @@ async def test_a_registration_brings_a_letter_from_outside_accepted_with_it(bot:
     await sec_a.tap("✅ Approve", sec_a.message_with_button("✅ Approve"))
     assert await letter_states(bot) == [TransferState.ACCEPTED]
     assert await memberships(bot, DAVE) == [(str(s.branch_a), MembershipState.ACTIVE)]
+    async with bot.app.database.session() as session:  # type: ignore[union-attr]
+        paid = (await session.execute(select(MembershipTransfer.dues_paid_year,
+                                             MembershipTransfer.dues_paid_month))).one()
+    assert tuple(paid) == (2026, 5)
