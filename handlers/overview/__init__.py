@@ -122,7 +122,21 @@ def overview_text(t: Translator, view: store.Overview) -> Html:
         t("Secretaries on track today: {ok} of {n} ({rate}).", ok=view.secretaries_on_track,
           n=view.secretaries, rate=percent(view.training_share)),
     ]
-    return fit(lines)
+    return fit(lines + moves_lines(t, view))
+
+
+def moves_lines(t: Translator, view: store.Overview) -> list[Html]:
+    """This year's transfers per branch (组织关系转接), the busiest first."""
+    names = {b.org_id: b.name for b in view.branches}
+    moved = sorted(view.moves.items(), key=lambda item: (-sum(item[1]), names.get(item[0], "")))
+    lines = [BLANK, t("<b>Transfers</b> accepted in {year}: {arrived} in, {left} out.",
+                      year=view.today.year, arrived=sum(a for a, _ in view.moves.values()),
+                      left=sum(left for _, left in view.moves.values()))]
+    lines += [t("📨 {name}: {arrived} in, {left} out", name=names.get(org, ""), arrived=arrived,
+                left=left) for org, (arrived, left) in moved[:MAX_LISTED]]
+    if len(moved) > MAX_LISTED:
+        lines.append(t("… and more."))
+    return lines
 
 
 async def send_chart(update: Update, t: Translator, view: store.Overview) -> None:
