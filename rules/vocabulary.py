@@ -61,6 +61,16 @@ class MemberStatus(enum.StrEnum):
     ACTIVIST = "activist"  # 入党积极分子
 
 
+class ExcuseReason(enum.StrEnum):
+    """Why the branch excused a member from organizational life (党员教育管理工作条例): while
+    excused, the six-month rule's warnings about them wait."""
+
+    ILL = "ill"
+    ABROAD = "abroad"
+    ELDERLY = "elderly"
+    OTHER = "other"
+
+
 class MemberRole(enum.StrEnum):
     MEMBER = "member"
     SECRETARY = "secretary"  # 书记

@@ -19,6 +19,7 @@ from handlers.members import views
 from handlers.members.views import NOT_ACTIVE
 from handlers.menu import main_keyboard, publish_commands_for
 from handlers.pickers import Picker
+from rules.dates import add_months
 from rules.permissions import Actor, can_appoint
 from rules.vocabulary import MemberRole, MembershipState
 from storage import orgs as org_store
@@ -94,6 +95,30 @@ async def set_status(act: Act, press: views.SetStatus) -> Reply:
                     pseudonym(act.actor.telegram_id), m.id, press.status.value)
     t = act.t
     return card(act, m, t("Status changed: {status}.", status=t(MEMBER_STATUS_LABELS[m.status])))
+
+
+async def excuse_menu(act: Act, press: views.ExcuseMenu) -> Reply:
+    return views.excuse_menu(act.t, await active_member(act, press.membership))
+
+
+async def excuse_length(act: Act, press: views.ExcuseFor) -> Reply:
+    return views.excuse_length_menu(act.t, await active_member(act, press.membership),
+                                    press.reason)
+
+
+async def set_excuse(act: Act, press: views.SetExcuse | views.EndExcuse) -> Reply:
+    """Excuse the member (the six-month rule's warnings wait), or end the excuse."""
+    m, t = await active_member(act, press.membership), act.t
+    if isinstance(press, views.EndExcuse):
+        await people.excuse(act.session, m, None, None, actor_telegram_id=act.actor.telegram_id)
+        return card(act, m, t("The excuse ended: warnings about {name} resume.",
+                              name=person_name(t, m.person)))
+    act.check(press.months in views.EXCUSE_MONTHS)
+    until = add_months(act.today(), press.months) if press.months else None
+    await people.excuse(act.session, m, press.reason, until,
+                        actor_telegram_id=act.actor.telegram_id)
+    return card(act, m, t("{name} is excused from organizational life.",
+                          name=person_name(t, m.person)))
 
 
 async def role_menu(act: Act, press: views.RoleMenu) -> Reply:

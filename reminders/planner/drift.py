@@ -25,6 +25,7 @@ from rules.vocabulary import (
     ReminderKind,
 )
 from storage.models import Attendance, DuesPayment, Meeting, Membership, Person
+from storage.people import not_excused
 
 
 async def plan_drift(session: AsyncSession, now: datetime, settings: PlanSettings) -> None:
@@ -34,7 +35,8 @@ async def plan_drift(session: AsyncSession, now: datetime, settings: PlanSetting
     Organizational life is presence at a closed meeting, or a 补学 the secretary accepted
     (dated when it was done); a self-confirmed one does not count until accepted. The clock
     follows the person, not the membership: a transfer to another branch in the bot does not
-    restart it. Activists are not party members and are never warned about.
+    restart it. Activists are not party members and are never warned about, nor is a member
+    the branch excused from organizational life (ill, abroad, elderly) while the excuse lasts.
 
     Alerts fall due at 08:00 local: only the pass whose slice holds a day's 08:00 looks (and
     then at every alert due by the end of the slice, each recorded once by its key)."""
@@ -80,6 +82,7 @@ async def plan_drift(session: AsyncSession, now: datetime, settings: PlanSetting
         .where(
             Membership.state == MembershipState.ACTIVE,
             Membership.status.in_(MEMBER_STATUSES),
+            not_excused(now.astimezone(settings.tz).date()),
             anchor < oldest,
         )
     )
@@ -134,7 +137,8 @@ async def plan_dues_drift(session: AsyncSession, now: datetime, settings: PlanSe
         .join(opened, opened.c.org_id == Membership.party_organization_id)
         .outerjoin(last_paid, last_paid.c.person_id == Membership.person_id)
         .where(Membership.state == MembershipState.ACTIVE,
-               Membership.status.in_(MEMBER_STATUSES))
+               Membership.status.in_(MEMBER_STATUSES),
+               not_excused(now.astimezone(settings.tz).date()))
     )).all()
     first_due = min(settings.drift_months)
     unpaid: list[Drifting] = []

@@ -233,3 +233,29 @@ async def test_unpaid_dues_warn_at_three_and_five_months_and_open_a_case_at_six(
     assert len(dues_lines("Name 81003")) == 3  # paid up to June: nothing new for him
     assert dues_lines("Name 81002")[-1].startswith(
         "⚠️ Case to handle: Name 81002 has paid no party dues for 6 months (paid up to 2030-01)")
+
+
+async def test_a_member_the_branch_excused_is_not_warned_about_while_excused(bot: Bot) -> None:
+    """党员教育管理工作条例: a member excused from organizational life (ill, abroad, elderly) is
+    not drifting; the secretary records it on the member's card, and warnings resume after."""
+    w = await world(bot)
+    assert bot.app is not None
+    await joined_at(w, T0)
+    bob = await membership_of(w, BOB)
+    secretary = bot.person(SECRETARY, "Sec", language_code="en")
+    await secretary.say("/members")
+    await secretary.tap(f"mem:card:{bob.id}")
+    await secretary.tap("🕊 Excuse from organizational life")
+    assert set(secretary.buttons()) >= {"Ill", "Abroad", "Elderly", "Another good reason"}
+    await secretary.tap("Abroad")
+    await secretary.tap("6 months")
+    assert "Name 81003 is excused from organizational life." in secretary.last_text
+    assert "Excused from organizational life (Abroad) until 2030-07-07" in secretary.last_text
+    assert "End the excuse" in secretary.buttons()
+
+    await w.plan(T0 + timedelta(days=95))
+    assert any(line.startswith("👥 Name 81002 has") for line in drift_lines(w))
+    assert not any("Name 81003" in line for line in drift_lines(w))
+
+    await w.plan(datetime(2030, 7, 8, 2, tzinfo=UTC))  # the excuse ended on 7 July
+    assert any("Name 81003" in line for line in drift_lines(w, "organizational life"))
