@@ -100,8 +100,9 @@ async def plan_drift(session: AsyncSession, now: datetime, settings: PlanSetting
             "6 months (last: {last}). Party rules (党章 art. 9) treat a member who, "
             "without good reason, takes no part for 6 months as having left the "
             "party. Please talk with them and decide: if they have caught up, accept "
-            "it in /makeups; if they had good reason, record it with the branch; "
-            "otherwise report the case to the level above."
+            "it in /makeups; if they have good reason (ill, abroad, elderly), excuse "
+            "them on their card in /members; otherwise report the case to the level "
+            "above."
         ),
         last=lambda d: d.since.isoformat(),
     )
@@ -159,9 +160,9 @@ async def plan_dues_drift(session: AsyncSession, now: datetime, settings: PlanSe
             "⚠️ Case to handle: {name} has paid no party dues for 6 months (paid up "
             "to {last}). Party rules (党章 art. 9) treat a member who, without good "
             "reason, pays no dues for 6 months as having left the party. Please "
-            "talk with them and decide: record what they pay; if they had "
-            "good reason, record it with the branch; otherwise report the case to "
-            "the level above."
+            "talk with them and decide: record what they pay; if they have good "
+            "reason (ill, abroad, elderly), excuse them on their card in /members; "
+            "otherwise report the case to the level above."
         ),
         last=lambda d: str(Month.of(d.since).plus(-1)),
     )

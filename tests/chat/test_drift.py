@@ -183,8 +183,9 @@ async def test_at_six_months_the_secretary_gets_a_case_even_with_drift_muted(bot
         "⚠️ Case to handle: Name 81002 has taken part in no organizational life for 6 months "
         "(last: 2030-01-07). Party rules (党章 art. 9) treat a member who, without good reason, "
         "takes no part for 6 months as having left the party. Please talk with them and decide: "
-        "if they have caught up, accept it in /makeups; if they had good reason, record it with "
-        "the branch; otherwise report the case to the level above."
+        "if they have caught up, accept it in /makeups; if they have good reason (ill, abroad, "
+        "elderly), excuse them on their card in /members; otherwise report the case to the level "
+        "above."
     )
     await w.plan(T0 + timedelta(days=183))
     assert len(drift_lines(w, "Case to handle")) == 3  # once each
