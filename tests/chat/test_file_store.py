@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import shutil
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -136,6 +137,36 @@ async def test_a_failed_download_is_retried_and_the_chat_goes_on(filebot: Bot) -
     rows = await until_settled(bot, {FileState.STORED})
     assert all(r.stored_at == later or r.attempts == 1 for r in rows)
     assert bot.app.file_fetcher.retried >= 1
+
+
+async def test_a_file_store_that_is_down_delays_nothing_in_the_chat(
+    filebot: Bot, tmp_path: Path
+) -> None:
+    """The store's folder is unusable (a plain file stands where it should be): every step of
+    logging a training answers as ever, the files wait with the error, and once the folder is
+    back the next pass keeps them."""
+    bot = filebot
+    assert bot.app is not None
+    await build_world(bot)
+    folder = tmp_path / "files"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.write_bytes(b"not a folder")
+    await log_with_evidence(bot)  # asserts every reply on the way
+    assert "My training in" in await say(who(bot, ALICE), "/training")
+    rows = await until_settled(bot, {FileState.PENDING})
+    for _ in range(150):  # the fetcher's wake after the submit (a job, not the chat)
+        if all(r.last_error for r in rows):
+            break
+        await asyncio.sleep(0.1)
+        rows = await stored_rows(bot)
+    assert all(r.last_error and r.next_attempt_at for r in rows), [r.last_error for r in rows]
+
+    folder.unlink()  # the store is back
+    later = bot.app.now() + timedelta(minutes=5)
+    bot.app.courier.clock = lambda: later
+    await bot.app.file_fetcher.fetch_due()
+    rows = await until_settled(bot, {FileState.STORED})
+    assert all(path_in(folder, r.sha256).is_file() for r in rows if r.sha256)
 
 
 async def test_files_are_served_only_to_the_allowed(filebot: Bot) -> None:
