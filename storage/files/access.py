@@ -3,17 +3,22 @@ meeting's, the duty's, or the training member's branch); the member whose traini
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rules.permissions import Actor
 from storage.models import (
     CURRENT_STATES,
+    Duty,
     DutyCompletion,
     FileState,
     Meeting,
     MeetingFile,
     Membership,
+    Person,
     StoredFile,
     TrainingEvidence,
     TrainingRecord,
@@ -69,3 +74,51 @@ async def kept_copy(session: AsyncSession, telegram_file_id: str) -> StoredFile 
     if row is None or row.state is not FileState.STORED or row.sha256 is None:
         return None
     return row
+
+
+@dataclass(frozen=True)
+class BranchFile:
+    """A kept file of a branch: what it is evidence of, and when."""
+
+    stored_id: int
+    kind: str  # minutes | duty | training
+    at: datetime
+    about: str  # the meeting's topic, the duty's own title, the training and its member
+    file_name: str | None
+    duty_code: str | None = None  # a built-in duty: its label is translated from the code
+
+
+async def branch_files(session: AsyncSession, org_id: int, start: datetime, end: datetime,
+                       *, limit: int = 200) -> list[BranchFile]:
+    """The branch's kept files from [start, end): meeting files, duty documents and its current
+    members' training evidence, newest first (leaders and admins see them: may_see)."""
+    kept = (StoredFile.state == FileState.STORED, StoredFile.sha256.is_not(None))
+    minutes = await session.execute(
+        select(StoredFile.id, Meeting.starts_at, Meeting.topic, StoredFile.file_name)
+        .join(MeetingFile, MeetingFile.telegram_file_id == StoredFile.telegram_file_id)
+        .join(Meeting, Meeting.id == MeetingFile.meeting_id)
+        .where(*kept, Meeting.party_organization_id == org_id, Meeting.starts_at >= start,
+               Meeting.starts_at < end))
+    duties = await session.execute(
+        select(StoredFile.id, DutyCompletion.done_at, Duty.title, Duty.code,
+               StoredFile.file_name)
+        .join(DutyCompletion, DutyCompletion.file_id == StoredFile.telegram_file_id)
+        .join(Duty, Duty.id == DutyCompletion.duty_id)
+        .where(*kept, DutyCompletion.party_organization_id == org_id,
+               DutyCompletion.done_at >= start, DutyCompletion.done_at < end))
+    training = await session.execute(
+        select(StoredFile.id, TrainingEvidence.added_at, TrainingRecord.title, Person.real_name,
+               StoredFile.file_name)
+        .join(TrainingEvidence, TrainingEvidence.telegram_file_id == StoredFile.telegram_file_id)
+        .join(TrainingRecord, TrainingRecord.id == TrainingEvidence.record_id)
+        .join(Person, Person.id == TrainingRecord.person_id)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(*kept, Membership.party_organization_id == org_id,
+               Membership.state.in_(CURRENT_STATES), TrainingEvidence.added_at >= start,
+               TrainingEvidence.added_at < end))
+    found = [BranchFile(i, "minutes", at, topic, name) for i, at, topic, name in minutes]
+    found += [BranchFile(i, "duty", at, title or "", name, code)
+              for i, at, title, code, name in duties]
+    found += [BranchFile(i, "training", at, f"{title} · {who or ''}", name)
+              for i, at, title, who, name in training]
+    return sorted(found, key=lambda f: (f.at, f.stored_id), reverse=True)[:limit]

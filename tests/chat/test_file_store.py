@@ -18,8 +18,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from bot.web.dashboard import COOKIE
-from bot.web.files import file_url, setup_files
+from bot.web.dashboard import COOKIE, setup_dashboard
+from bot.web.files import setup_files
+from bot.web.tables import file_url
 from storage import web_sessions
 from storage.files import path_in
 from storage.models import FileState, StoredFile, TrainingEvidence
@@ -172,11 +173,12 @@ async def test_a_file_store_that_is_down_delays_nothing_in_the_chat(
 async def test_files_are_served_only_to_the_allowed(filebot: Bot) -> None:
     bot = filebot
     assert bot.app is not None
-    await build_world(bot)
+    world = await build_world(bot)
     await log_with_evidence(bot)
     photo, pdf = await until_settled(bot, {FileState.STORED})
     app = web.Application()
     setup_files(app, bot.app)
+    setup_dashboard(app, bot.app)
     async with TestClient(TestServer(app)) as client:
 
         async def fetch(telegram_id: int | None, stored_id: int) -> tuple[int, bytes, str]:
@@ -201,6 +203,13 @@ async def test_files_are_served_only_to_the_allowed(filebot: Bot) -> None:
             assert status == 404, refused
         assert (await fetch(ADMIN_ID, pdf.id + 100))[0] == 404  # no such file
         assert (await fetch(ADMIN_ID, 99999999999))[0] == 404  # not even an id
+
+        # The branch's page on the dashboard links both, as evidence of Alice's training.
+        await fetch(SEC_A, pdf.id)  # signs her in
+        page = await (await client.get(f"/dashboard/branch/{world.branch_a}")).text()
+        for kept in (photo, pdf):
+            assert f'href="{file_url(kept.id)}"' in page
+        assert "certificate.pdf" in page and "Party history course" in page
 
 
 async def test_the_chat_sends_the_kept_copy_when_telegram_lost_the_file(filebot: Bot) -> None:
