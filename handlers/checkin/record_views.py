@@ -86,9 +86,12 @@ def record(t: Translator, tz: ZoneInfo, meeting: Meeting, rows: views.Rows, file
     """The record with the roster and minutes buttons (a note above it)."""
     text = record_text(t, tz, meeting, rows, files, closer)
     mid = MeetingId(meeting.id)
+    files_row = [views.ShowAttachments(mid).button(
+        t.plural("📎 {n} attachment", "📎 {n} attachments", files))] if files else []
     return Reply(note + "\n\n" + text if note else text,
                  keyboard([[views.ShowRoster(mid).button(t("📋 Roster")),
-                            views.EditMinutes(mid).button(t("✏️ Edit minutes"))]]), new=new)
+                            views.EditMinutes(mid).button(t("✏️ Edit minutes"))], files_row]),
+                 new=new)
 
 
 def catch_up(t: Translator, tz: ZoneInfo, meeting: Meeting,

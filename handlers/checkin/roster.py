@@ -16,6 +16,7 @@ from handlers.kit.actions import Act, Reply, render
 from handlers.kit.buttons import MeetingId
 from handlers.kit.chat import current_actor
 from handlers.kit.context import BranchContext
+from handlers.kit.files import KeptFile, send_kept_files
 from handlers.kit.i18n import Html, translator
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import person_name
@@ -100,6 +101,18 @@ async def choose_fix(act: Act, press: views.ChooseFix) -> Reply:
 
 async def show_record(act: Act, press: views.ShowRecord) -> Reply:
     return await record_reply(act, await access_led_meeting(act, press.meeting), new=False)
+
+
+async def show_attachments(act: Act, press: views.ShowAttachments) -> None:
+    """The minutes' photos and documents, sent after the session (kept copies if Telegram lost
+    any)."""
+    meeting = await access_led_meeting(act, press.meeting)
+    files = [KeptFile(f.telegram_file_id, f.file_name, f.kind == "photo")
+             for f in await store.files_of(act.session, meeting.id)]
+    update, context, t = act.update, act.context, act.t
+    caption = t("Attached to the minutes of {meeting}",
+                meeting=views.title(t, act.settings.tzinfo, meeting))
+    act.after(lambda: send_kept_files(context, update, t, files, caption))
 
 
 async def confirm_makeup(act: Act, press: views.ConfirmMakeup) -> Reply:

@@ -119,6 +119,12 @@ class FixTo(ButtonData, prefix="ck:fixto"):
     status: AttendanceStatus
 
 
+class ShowAttachments(ButtonData, prefix="ck:files"):
+    """The photos and documents attached to a closed meeting's minutes, sent into the chat."""
+
+    meeting: MeetingId
+
+
 class EditMinutes(ButtonData, prefix="ck:minutes"):
     """Replace the minutes of a closed meeting, with a reason (a flow)."""
 
