@@ -71,6 +71,20 @@ class ExcuseReason(enum.StrEnum):
     OTHER = "other"
 
 
+class DriftTrigger(enum.StrEnum):
+    """Which of the six-month rule's triggers the bot saw (党章 art. 9)."""
+
+    ABSENCE = "absence"  # no organizational life
+    DUES = "dues"  # no dues paid
+
+
+class CaseOutcome(enum.StrEnum):
+    """How the branch settled a six-month case."""
+
+    EXCUSED = "excused"  # a good reason recorded: excused from organizational life
+    REPORTED = "reported"  # reported to the level above
+
+
 class MemberRole(enum.StrEnum):
     MEMBER = "member"
     SECRETARY = "secretary"  # 书记

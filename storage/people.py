@@ -356,7 +356,7 @@ async def excuse(
     until: date | None, *, actor_telegram_id: int,
 ) -> None:
     """Excuse an active member from organizational life (reason None: the excuse ends); the
-    six-month rule's warnings about them wait while it lasts (rules.drift.is_excused)."""
+    six-month rule's warnings about them wait while it lasts (see `not_excused`)."""
     if membership.state is not MembershipState.ACTIVE:
         raise MembershipError("not_active")
     before = {"excused": membership.excused_reason, "until": membership.excused_until}

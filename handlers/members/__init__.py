@@ -27,6 +27,7 @@ ACTIONS = (
     Action(views.ExcuseFor, LEADERS, records.excuse_length),
     Action(views.SetExcuse, LEADERS, records.set_excuse),
     Action(views.EndExcuse, LEADERS, records.set_excuse),
+    Action(views.ReportCase, LEADERS, records.report_case),
     Action(views.RoleMenu, LEADERS, records.role_menu),
     Action(views.SetRole, LEADERS, records.set_role),
     Action(views.GroupMenu, LEADERS, records.group_menu),

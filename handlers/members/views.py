@@ -19,8 +19,14 @@ from handlers.labels import (
     ROLE_LABELS,
 )
 from handlers.transfers import StartTransfer
-from rules.vocabulary import ExcuseReason, MemberRole, MembershipState, MemberStatus
-from storage.models import Membership, PartyGroup
+from rules.vocabulary import (
+    DriftTrigger,
+    ExcuseReason,
+    MemberRole,
+    MembershipState,
+    MemberStatus,
+)
+from storage.models import DriftCase, Membership, PartyGroup
 
 MAX_PENDING_SHOWN = 20
 # Roles offered in the role menu, in this order (each only when the actor may appoint it).
@@ -91,6 +97,18 @@ class SetExcuse(ButtonData, prefix="mem:exset"):
 
 class EndExcuse(ButtonData, prefix="mem:exend"):
     membership: MembershipId
+
+
+class ReportCase(ButtonData, prefix="mem:case"):
+    """The six-month case was reported to the level above (党章 art. 9)."""
+
+    membership: MembershipId
+
+
+CASE_TEXTS = {
+    DriftTrigger.ABSENCE: N_("⚠️ Six-month case: no organizational life since {date}."),
+    DriftTrigger.DUES: N_("⚠️ Six-month case: no party dues since {date}."),
+}
 
 
 EXCUSE_MONTHS = (3, 6, 12, 0)  # the lengths offered; 0: no end date
@@ -190,11 +208,15 @@ def card_text(t: Translator, tz: ZoneInfo, m: Membership, phone: str | None) -> 
 
 def card(
     t: Translator, tz: ZoneInfo, m: Membership, phone: str | None, *, editable: bool,
-    may_appoint: bool, note: Html | None = None,
+    may_appoint: bool, note: Html | None = None, cases: Sequence[DriftCase] = (),
 ) -> Reply:
-    """The record with the buttons the reader may use (`note` above it)."""
+    """The record with the buttons the reader may use (`note` above it), and the member's open
+    six-month cases, which a leader settles: excusing them (a good reason) or reporting it."""
     mid, active = MembershipId(m.id), m.state is MembershipState.ACTIVE
     text = card_text(t, tz, m, phone)
+    if cases:
+        text = html_join("\n\n", [text, html_join("\n", [
+            t(CASE_TEXTS[case.trigger], date=case.since.isoformat()) for case in cases])])
     if active and not editable:
         text = html_join("\n\n", [text, t(
             "You cannot change your own record here; the upper level does that.")])
@@ -210,6 +232,8 @@ def card(
                      StartTransfer(mid).button(t("📨 Transfer"))])
         rows.append([EndExcuse(mid).button(t("End the excuse")) if m.excused_reason else
                      ExcuseMenu(mid).button(t("🕊 Excuse from organizational life"))])
+        if cases:
+            rows.append([ReportCase(mid).button(t("📤 Reported to the level above"))])
     org_id = OrgId(m.party_organization_id)
     gone = m.state is MembershipState.TRANSFERRED_OUT
     back = Transferred(org_id, 0) if gone else MemberList(org_id, 0)

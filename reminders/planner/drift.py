@@ -19,11 +19,13 @@ from rules.dues import Month
 from rules.meetings import MEMBER_STATUSES
 from rules.vocabulary import (
     AttendanceStatus,
+    DriftTrigger,
     DuesPaymentState,
     MeetingState,
     MembershipState,
     ReminderKind,
 )
+from storage import drift_cases
 from storage.models import Attendance, DuesPayment, Meeting, Membership, Person
 from storage.people import not_excused
 
@@ -89,7 +91,7 @@ async def plan_drift(session: AsyncSession, now: datetime, settings: PlanSetting
     drifting = [Drifting(m, org, name or "?", _aware(last).astimezone(settings.tz).date())
                 for m, org, name, last in rows.all()]
     await _warn_leaders(
-        session, settings, now, drifting, key="drift",
+        session, settings, now, drifting, key="drift", trigger=DriftTrigger.ABSENCE,
         warning=N_(
             "👥 {name} has taken part in no organizational life for {months} months "
             "(last: {last}). Please get in touch; after 6 months party rules treat "
@@ -150,7 +152,7 @@ async def plan_dues_drift(session: AsyncSession, now: datetime, settings: PlanSe
         if rules.months_absent(start.first_day(), now.astimezone(settings.tz).date()) >= first_due:
             unpaid.append(Drifting(membership_id, org_id, name or "?", start.first_day()))
     await _warn_leaders(
-        session, settings, now, unpaid, key="dues-drift",
+        session, settings, now, unpaid, key="dues-drift", trigger=DriftTrigger.DUES,
         warning=N_(
             "💰 {name} has paid no party dues for {months} months (paid up to "
             "{last}). Please get in touch; after 6 months party rules treat a "
@@ -181,15 +183,18 @@ class Drifting:
 
 async def _warn_leaders(
     session: AsyncSession, settings: PlanSettings, now: datetime, drifting: list[Drifting], *,
-    key: str, warning: str, case: str, last: Callable[[Drifting], str],
+    key: str, trigger: DriftTrigger, warning: str, case: str, last: Callable[[Drifting], str],
 ) -> None:
-    """The branch leaders' warnings at the thresholds crossed, and the six-month case (which
-    cannot be muted), each planned once by its key; `last` says when the member last took
-    part (or paid) in the messages."""
+    """The branch leaders' warnings at the thresholds crossed, and the six-month case (opened
+    for the branch to settle on the member's card; its message cannot be muted), each planned
+    once by its key; `last` says when the member last took part (or paid) in the messages."""
     by_org = await leaders(session, {d.org_id for d in drifting})
+    cases: list[tuple[int, DriftTrigger, date]] = []
     for d in drifting:
         alerts = rules.drift_alerts(d.since, now, settings.tz, thresholds=settings.drift_months)
         case_due = rules.drift_case(d.since, settings.tz)
+        if case_due.at <= now:
+            cases.append((d.membership_id, trigger, d.since))
         for person in by_org.get(d.org_id, []):
             t = translator(person.language)
             subject = f"membership:{d.membership_id}"
@@ -202,3 +207,4 @@ async def _warn_leaders(
                 _plan(settings, person, kind=ReminderKind.DRIFT_CASE, subject=subject,
                       key=f"{key}:{d.membership_id}:{case_due.occurrence}", due=case_due.at,
                       text=t(case, name=d.name, last=last(d)))
+    await drift_cases.open_cases(session, cases, now)

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from rules.dues import Month
 from rules.vocabulary import (
     AttendanceStatus,
+    CaseOutcome,
     CheckinMethod,
     DuesMethod,
     MeetingKind,
@@ -22,7 +23,7 @@ from rules.vocabulary import (
 from storage import dues as dues_store
 from storage import meetings as meeting_store
 from storage import orgs, people
-from storage.models import Attendance, Membership, NotificationPreference, Person
+from storage.models import Attendance, DriftCase, Membership, NotificationPreference, Person
 from tests.chat.test_reminders import ALICE, BOB, SECRETARY, T0, World, reminders_about, world
 from tests.harness import ADMIN_ID, Bot
 
@@ -190,6 +191,31 @@ async def test_at_six_months_the_secretary_gets_a_case_even_with_drift_muted(bot
     await w.plan(T0 + timedelta(days=183))
     assert len(drift_lines(w, "Case to handle")) == 3  # once each
     assert reminders_about(w.texts(ALICE), "Case to handle") == []
+
+    # The cases wait on the members' cards: Alice's is reported, Bob is excused (a good reason).
+    alice_m, bob_m = await membership_of(w, ALICE), await membership_of(w, BOB)
+    sec = bot.person(SECRETARY, "Sec", language_code="en")
+    await sec.say("/members")
+    await sec.tap(f"mem:card:{alice_m.id}")
+    assert "⚠️ Six-month case: no organizational life since 2030-01-07." in sec.last_text
+    await sec.tap("📤 Reported to the level above")
+    assert "Recorded: the case was reported to the level above." in sec.last_text
+    assert "Six-month case" not in sec.last_text
+    await sec.say("/members")
+    await sec.tap(f"mem:card:{bob_m.id}")
+    await sec.tap("🕊 Excuse from organizational life")
+    await sec.tap("Ill")
+    await sec.tap("Until the branch ends it")
+    assert "Six-month case" not in sec.last_text
+    await sec.forge(f"mem:case:{bob_m.id}")  # settled already: nothing to report
+    assert "No case of this member is open any more." in sec.last_text
+    await w.plan(T0 + timedelta(days=190))  # the same runs open no second case
+    async with bot.app.database.session() as session:
+        settled = (await session.execute(
+            select(DriftCase.membership_id, DriftCase.outcome).order_by(DriftCase.membership_id)
+            .where(DriftCase.membership_id.in_((alice_m.id, bob_m.id))))).all()
+    assert [tuple(row) for row in settled] == [
+        (alice_m.id, CaseOutcome.REPORTED), (bob_m.id, CaseOutcome.EXCUSED)]
 
 
 async def test_unpaid_dues_warn_at_three_and_five_months_and_open_a_case_at_six(bot: Bot) -> None:
