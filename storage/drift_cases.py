@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rules.vocabulary import CaseOutcome, DriftTrigger
+from rules.vocabulary import CaseOutcome, DriftTrigger, MembershipState
 from storage import audit
-from storage.models import DriftCase
+from storage.models import DriftCase, Membership
 
 
 async def open_cases(session: AsyncSession, found: Collection[tuple[int, DriftTrigger, date]],
@@ -50,3 +50,16 @@ async def settle(session: AsyncSession, membership_id: int, outcome: CaseOutcome
         audit.record(session, by, "drift.settled", "membership", membership_id,
                      outcome=outcome.value, cases=count)
     return count
+
+
+async def open_by_org(session: AsyncSession, org_ids: Collection[int]) -> dict[int, int]:
+    """Per branch, its current members' cases not settled yet (the upper level's view)."""
+    if not org_ids:
+        return {}
+    rows = await session.execute(
+        select(Membership.party_organization_id, func.count(DriftCase.id))
+        .join(Membership, Membership.id == DriftCase.membership_id)
+        .where(DriftCase.outcome.is_(None), Membership.state == MembershipState.ACTIVE,
+               Membership.party_organization_id.in_(org_ids))
+        .group_by(Membership.party_organization_id))
+    return {org: int(n) for org, n in rows}

@@ -59,8 +59,8 @@ def may_see(actor: Actor, orgs: set[int], people: set[int]) -> bool:
 
 async def visible_file(session: AsyncSession, stored_id: int, actor: Actor) -> StoredFile | None:
     """The stored file if `actor` may see it and its bytes are kept; else None (a 404)."""
-    row = await session.get(StoredFile, stored_id)
-    if row is None or row.state is not FileState.STORED or row.sha256 is None:
+    row = kept(await session.get(StoredFile, stored_id))
+    if row is None:
         return None
     orgs, people = await owners(session, row.telegram_file_id)
     return row if may_see(actor, orgs, people) else None
@@ -69,11 +69,13 @@ async def visible_file(session: AsyncSession, stored_id: int, actor: Actor) -> S
 async def kept_copy(session: AsyncSession, telegram_file_id: str) -> StoredFile | None:
     """The stored row of a Telegram file if its bytes are kept (the chat's fallback when
     Telegram no longer serves the file id); the caller has checked the actor may see it."""
-    row = await session.scalar(
-        select(StoredFile).where(StoredFile.telegram_file_id == telegram_file_id))
-    if row is None or row.state is not FileState.STORED or row.sha256 is None:
-        return None
-    return row
+    return kept(await session.scalar(
+        select(StoredFile).where(StoredFile.telegram_file_id == telegram_file_id)))
+
+
+def kept(row: StoredFile | None) -> StoredFile | None:
+    """The row if its bytes are in the store."""
+    return row if row is not None and row.state is FileState.STORED and row.sha256 else None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from rules.meetings import Period, Requirement
 from rules.training import DEFAULT_POLICY, TrainingPolicy
 from rules.verdicts import recent_periods
 from rules.vocabulary import MeetingKind
+from storage.drift_cases import open_by_org
 from storage.ledger import ReportPeriod
 from storage.meetings import day_bounds
 from storage.overview.compliance import BranchCompliance, branch_compliance
@@ -40,6 +41,8 @@ class Overview:
     periods: Mapping[Period, Sequence[tuple[date, date]]] = field(default_factory=dict)
     # Per branch, members who arrived and left by accepted transfer letters this year.
     moves: Mapping[int, tuple[int, int]] = field(default_factory=dict)
+    # Per branch, six-month cases (党章 art. 9) its leaders have not settled yet.
+    open_cases: Mapping[int, int] = field(default_factory=dict)
 
     @property
     def compliant(self) -> int:
@@ -80,12 +83,14 @@ async def overview(
         session, scope, today=today, tz=tz, policy=policy
     )
     year_start, year_end = day_bounds(date(today.year, 1, 1), date(today.year, 12, 31), tz)
-    moves = await moves_in_year(session, [b.org_id for b in branches], year_start, year_end)
+    branch_ids = [b.org_id for b in branches]
+    moves = await moves_in_year(session, branch_ids, year_start, year_end)
+    cases = await open_by_org(session, branch_ids)
     return Overview(
         today=today, quarter=quarter, coverage=cover, branches=tuple(branches),
         renewals=tuple(due_terms), terms_unknown=unknown, duties=tuple(duties),
         overdue_by_org=per_org, secretaries=secretaries, secretaries_on_track=on_track,
-        on_track_by_org=by_org, periods=recent_periods(today), moves=moves,
+        on_track_by_org=by_org, periods=recent_periods(today), moves=moves, open_cases=cases,
     )
 
 

@@ -20,6 +20,7 @@ from rules import terms
 from rules.meetings import Period, period_of
 from rules.training import TrainingDraft
 from rules.vocabulary import (
+    DriftTrigger,
     MeetingKind,
     MemberRole,
     MembershipState,
@@ -28,7 +29,7 @@ from rules.vocabulary import (
     SocialOrgType,
     TrainingKind,
 )
-from storage import meetings, orgs, people, transfers
+from storage import drift_cases, meetings, orgs, people, transfers
 from storage import training as training_store
 from storage.models import Duty, DutyCompletion, Membership, PartyOrganization, Person
 from storage.overview import add_months
@@ -189,6 +190,11 @@ async def test_admin_sees_the_overview_of_the_seeded_world(bot: Bot) -> None:
                                                today=now.astimezone(TZ).date())
         await transfers.accept(session, letter.id, org_id=world.joint, by=SEC_J, now=now,
                                today=now.astimezone(TZ).date())
+        carol = await session.scalar(select(Membership.id).join(Person).where(  # a case open
+            Person.telegram_id == CAROL, Membership.state == MembershipState.ACTIVE))
+        assert carol is not None
+        await drift_cases.open_cases(
+            session, [(carol, DriftTrigger.ABSENCE, now.date() - timedelta(days=190))], now)
     admin = bot.person(ADMIN_ID, "Admin", language_code="en")
     replies = await admin.say("/overview")
     text = "\n".join(m.text for m in replies)
@@ -214,6 +220,8 @@ async def test_admin_sees_the_overview_of_the_seeded_world(bot: Bot) -> None:
     year = datetime.now(TZ).year
     assert f"Transfers accepted in {year}: 1 in, 1 out." in text
     assert "📨 Branch A: 0 in, 1 out" in text and "📨 Joint Branch: 1 in, 0 out" in text
+    assert "Six-month cases not settled by their branch: 1" in text
+    assert "⚠️ Branch C: 1" in text
     photos = [m for m in replies if m.kind == "photo"]
     assert len(photos) == 1
     assert photos[0].text.startswith("Overview ")
