@@ -82,7 +82,7 @@ async def save(act: Act, form: DuesDayForm) -> Html:
     assert form.day is not None
     changed = await store.set_dues_day(act.session, org, None if form.day == DEFAULT
                                        else form.day, by=act.actor.telegram_id)
-    browse.follow(act, await browse.org_reply(act, org, new=True))
+    act.follow(await browse.org_reply(act, org))
     t = act.t
     return (t("✅ Dues collection day set: {day}.", day=views.day_words(t, org.dues_day, duty.day))
             if changed else t("Nothing changed."))

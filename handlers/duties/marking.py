@@ -103,7 +103,7 @@ async def save(act: Act, form: MarkForm) -> Html:
     )
     logger.info("user %s marked duty %s %s done for org %s", pseudonym(act.actor.telegram_id),
                 duty.id, occurrence.key, org.id)
-    browse.follow(act, await browse.org_reply(act, org, new=True))
+    act.follow(await browse.org_reply(act, org))
     t = act.t
     return (t("✅ Marked done: {title} ({occurrence}).",
               title=duty_title(t, duty.code, duty.title), occurrence=occurrence.key)

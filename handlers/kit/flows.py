@@ -84,8 +84,11 @@ from handlers.kit.steps import (  # noqa: F401  (re-exported: features declare f
     Shared,
     Step,
     Text,
+    asking,
     cancel_button,
+    cleaned,
     invalid_text,
+    turn_page,
 )
 from handlers.kit.ui import button, keyboard
 from rules.validation import Invalid
@@ -395,8 +398,9 @@ class Flow(Generic[F]):
             if isinstance(step, Text):
                 handlers.append(MessageHandler(shared.text_input, self._on_text(step)))
             elif isinstance(step, Custom):
+                typed = [(shared.text_input, _typed(step.read))] if step.read else []
                 handlers += [MessageHandler(accepts, self._on_message(step, handle))
-                             for accepts, handle in step.messages]
+                             for accepts, handle in (*step.messages, *typed)]
             elif isinstance(step, Day):
                 handlers += self._date_step(step).handlers(shared.text_input)
             else:
@@ -436,6 +440,16 @@ class Flow(Generic[F]):
         found = conversation.check_update(update)
         if found is not None and found is not False:
             await conversation.handle_update(update, context.application, found, context)
+
+
+def _typed(read: Callable[[Act, Any, str], Awaitable[Any]]
+           ) -> Callable[[Act, Any, Message], Awaitable[Any]]:
+    """A Custom step's `read` as the handler of a typed message."""
+
+    async def handle(act: Act, form: Any, message: Message) -> Any:
+        return await read(act, form, message.text or "")
+
+    return handle
 
 
 async def _show(update: Update, reply: Reply) -> None:
