@@ -78,11 +78,6 @@ def when_of(t: Translator, form: NewDutyForm) -> Html:
                                    month=fields["month"], on_date=fields["on"]))
 
 
-async def start(act: Act, press: views.AddDuty) -> NewDutyForm:
-    await access_duty_scope(act, press.org)
-    return NewDutyForm(org=press.org)
-
-
 async def guard(act: Act, form: NewDutyForm) -> PartyOrganization | None:
     return await access_duty_scope(act, form.org)
 
@@ -196,7 +191,7 @@ ADD_DUTY = Flow(
     name="duty_new",
     prefix="du",
     form=NewDutyForm,
-    entry=Entry(views.AddDuty, LEADERS, start),
+    entry=Entry(views.AddDuty, LEADERS),
     guard=guard,
     steps=(
         Text(key="title", ask=ask_title, read=cleaned(MAX_TITLE)),

@@ -41,11 +41,6 @@ class DuesDayForm(Form):
     day: int | None = None
 
 
-async def start(act: Act, press: views.SetDuesDay) -> DuesDayForm:
-    await access_dues_duty(act, press.org)
-    return DuesDayForm(org=press.org)
-
-
 async def guard(act: Act, form: DuesDayForm) -> tuple[PartyOrganization, Duty]:
     return await access_dues_duty(act, form.org)
 
@@ -92,7 +87,7 @@ DUES_DAY = Flow(
     name="dues_day",
     prefix="du",
     form=DuesDayForm,
-    entry=Entry(views.SetDuesDay, LEADERS, start),
+    entry=Entry(views.SetDuesDay, LEADERS),
     guard=guard,
     steps=(
         Text(key="day", ask=ask_day, read=read_day),

@@ -34,13 +34,8 @@ class MarkForm(Form):
     file_name: str | None = None
 
 
-async def start(act: Act, press: views.MarkDone) -> MarkForm:
-    """The presser runs the organization, and the duty has that occurrence for it."""
-    await access_occurrence(act, press.duty, press.org, press.occurrence)
-    return MarkForm(duty=press.duty, org=press.org, occurrence=press.occurrence)
-
-
 async def guard(act: Act, form: MarkForm) -> tuple[PartyOrganization, Duty, DutyOccurrence]:
+    """The presser runs the organization, and the duty has that occurrence for it."""
     return await access_occurrence(act, form.duty, form.org, form.occurrence)
 
 
@@ -114,7 +109,7 @@ MARK_DONE = Flow(
     name="duty_done",
     prefix="du",
     form=MarkForm,
-    entry=Entry(views.MarkDone, LEADERS, start),
+    entry=Entry(views.MarkDone, LEADERS),
     guard=guard,
     steps=(
         Custom(key="file", render=ask_file, presses=((views.NoDocument, without_file),),

@@ -38,11 +38,6 @@ class RenewalForm(Form):
     approved: date | None = None
 
 
-async def start(act: Act, press: views.StartRenewal) -> RenewalForm:
-    await access_term(act, press.org)
-    return RenewalForm(org=press.org)
-
-
 async def guard(act: Act, form: RenewalForm) -> tuple[PartyOrganization, store.TermLine]:
     return await access_term(act, form.org)
 
@@ -142,7 +137,7 @@ RENEWAL = Flow(
     name="renewal",
     prefix="rn",
     form=RenewalForm,
-    entry=Entry(views.StartRenewal, ADMINS, start),
+    entry=Entry(views.StartRenewal, ADMINS),
     guard=guard,
     steps=(
         Day(key="elected", ask=ask_elected, prefer="past", check=not_future,

@@ -24,6 +24,7 @@ handlers/kit/steps.py.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
@@ -247,7 +248,12 @@ class Flow(Generic[F]):
         async def body(act: Act) -> tuple[Reply | None, object]:
             if not entry.audience.admits(act.actor):
                 refuse(update, self.name)
-            form = await entry.start(act, data)
+            if entry.start is not None:
+                form = await entry.start(act, data)
+            else:  # the press's fields are the form
+                form = self.form.model_validate(dataclasses.asdict(data))
+                if self.guard is not None:
+                    await self.guard(act, form)
             if isinstance(form, Done | Reply):  # nothing to ask: the entry answered
                 new = form.new if isinstance(form, Reply) else not entry.edit
                 return (Reply(form.text, form.markup, new) if form.text is not None

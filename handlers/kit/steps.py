@@ -224,11 +224,12 @@ AnyStep = Choose[Any] | Text[Any] | Custom[Any] | Day[Any] | Confirm[Any] | Fini
 
 @dataclass(frozen=True)
 class Entry(Generic[D, F]):
-    """How a flow starts: a button family or a command, who may, and the new form."""
+    """How a flow starts: a button family or a command, who may, and the new form (without
+    `start`: the press's fields, checked by the flow's guard)."""
 
     trigger: type[D] | Command
     audience: Audience
-    start: Callable[[Act, D], Awaitable[F | Done | Reply]]
+    start: Callable[[Act, D], Awaitable[F | Done | Reply]] | None = None
     intro: Callable[[Act, F], Awaitable[Html]] | None = None  # above the first question
     edit: bool = False  # the first question replaces the pressed message
 

@@ -36,7 +36,7 @@ from rules.vocabulary import AttendanceStatus, MeetingState
 from storage import meetings as store
 from storage import orgs as org_store
 from storage import people
-from storage.meetings import LIVE_STATES, MeetingError
+from storage.meetings import LIVE_STATES, MeetingError, MeetingPlan
 from storage.models import Meeting, PartyGroup, PartyOrganization
 
 logger = logging.getLogger(__name__)
@@ -47,19 +47,26 @@ Writer = Callable[[Translator, AttendanceStatus], tuple[Html, ReplyMarkup | None
 # -- shared with scheduling ---------------------------------------------------------------------
 
 
-async def meeting_info(session: AsyncSession, meeting: Meeting) -> views.MeetingInfo:
-    org = await session.get(PartyOrganization, meeting.party_organization_id)
+async def meeting_info(session: AsyncSession, meeting: Meeting | MeetingPlan
+                       ) -> views.MeetingInfo:
+    """A meeting as plain values; a plan (being scheduled) as the meeting it will be."""
+    if isinstance(meeting, MeetingPlan):
+        meeting_id, org_id, state, reason = 0, meeting.org_id, MeetingState.SCHEDULED, None
+    else:
+        meeting_id, org_id, state, reason = (meeting.id, meeting.party_organization_id,
+                                             meeting.state, meeting.cancelled_reason)
+    org = await session.get(PartyOrganization, org_id)
     group = (
         await session.get(PartyGroup, meeting.party_group_id) if meeting.party_group_id else None
     )
     return views.MeetingInfo(
-        id=meeting.id, org_id=meeting.party_organization_id, org_name=org.name if org else "?",
-        group_name=group.name if group else None, kind=meeting.kind, state=meeting.state,
+        id=meeting_id, org_id=org_id, org_name=org.name if org else "?",
+        group_name=group.name if group else None, kind=meeting.kind, state=state,
         starts_at=meeting.starts_at, ends_at=meeting.ends_at, place=meeting.place,
         online_url=meeting.online_url,
         located=meeting.latitude is not None and meeting.longitude is not None,
         topic=meeting.topic, host=meeting.host, recorder=meeting.recorder,
-        lecturer=meeting.lecturer, cancelled_reason=meeting.cancelled_reason,
+        lecturer=meeting.lecturer, cancelled_reason=reason,
     )
 
 

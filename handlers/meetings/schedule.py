@@ -28,12 +28,12 @@ from handlers.pickers import Picker
 from rules import meetings as rules
 from rules.tree import MEMBER_KINDS
 from rules.validation import MAX_PERSON, MAX_PLACE, MAX_TOPIC, Invalid, clean_link, clean_text
-from rules.vocabulary import MeetingKind, MeetingState, MembershipState
+from rules.vocabulary import MeetingKind, MembershipState
 from storage import meetings as store
 from storage import orgs as org_store
 from storage import people
 from storage.meetings import MeetingError, MeetingPlan
-from storage.models import PartyGroup, PartyOrganization
+from storage.models import PartyOrganization
 
 logger = logging.getLogger(__name__)
 
@@ -244,23 +244,10 @@ def starts_of(form: ScheduleForm, tz: Any) -> list[datetime]:
             for day in views.series_days(local.date(), form.cnt)]
 
 
-async def draft_info(act: Act, form: ScheduleForm) -> views.MeetingInfo:
-    plan = plan_of(form)
-    org = await access_led_org(act, form.org)
-    group = await act.session.get(PartyGroup, plan.party_group_id) if plan.party_group_id else None
-    return views.MeetingInfo(
-        id=0, org_id=plan.org_id, org_name=org.name, group_name=group.name if group else None,
-        kind=plan.kind, state=MeetingState.SCHEDULED, starts_at=plan.starts_at,
-        ends_at=plan.ends_at, place=plan.place, online_url=plan.online_url,
-        located=plan.latitude is not None, topic=plan.topic, host=plan.host,
-        recorder=plan.recorder, lecturer=plan.lecturer,
-    )
-
-
 async def summary(act: Act, form: ScheduleForm) -> tuple[Html, list[list[Any]]]:
     """Everything entered, who is expected (as storage will find them), the dates of a series."""
     t, tz = act.t, act.settings.tzinfo
-    info = await draft_info(act, form)
+    info = await manage.meeting_info(act.session, plan_of(form))
     members = await people.members_of(act.session, form.org, (MembershipState.ACTIVE,))
     expectation = rules.expected_attendees(
         info.kind, [rules.MemberFacts(m.id, m.status, m.role, m.party_group_id) for m in members],

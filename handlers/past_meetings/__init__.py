@@ -55,11 +55,6 @@ from storage import past_meetings as store
 
 logger = logging.getLogger(__name__)
 
-async def start(act: Act, press: RecordPastMeeting) -> PastMeetingForm:
-    """A leader of this branch starts; the form remembers which branch."""
-    await access_led_org(act, press.org)
-    return PastMeetingForm(org=press.org)
-
 
 async def intro(act: Act, form: PastMeetingForm) -> Html:
     org = await access_led_org(act, form.org)
@@ -173,7 +168,7 @@ PAST_MEETING = Flow(
     name="past_meeting",
     prefix="pm",
     form=PastMeetingForm,
-    entry=Entry(RecordPastMeeting, LEADERS, start, intro),
+    entry=Entry(RecordPastMeeting, LEADERS, intro=intro),
     guard=lambda act, form: access_led_org(act, form.org),
     steps=(
         Choose(key="kind", ask=asking(N_("Which kind of meeting was it?")), options=kind_options),
