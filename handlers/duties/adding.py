@@ -9,7 +9,7 @@ import logging
 from datetime import date, datetime
 from typing import Any, Literal
 
-from telegram import InlineKeyboardButton, Message
+from telegram import InlineKeyboardButton
 
 from handlers.access.duties import access_duty_scope
 from handlers.duties import browse, views
@@ -34,7 +34,6 @@ from handlers.kit.i18n import N_, Html, Translator
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.steps import asking, cleaned
 from handlers.labels import DUTY_RECURRENCE_LABELS
-from handlers.menu import TEXT_INPUT
 from rules.duties import Recurrence
 from rules.validation import MAX_ORG_NAME
 from storage import duties as store
@@ -160,8 +159,8 @@ async def default_leads(act: Act, form: NewDutyForm, press: views.DefaultLeads) 
     return take_leads(act, form, list(DEFAULT_LEADS))
 
 
-async def typed_leads(act: Act, form: NewDutyForm, message: Message) -> Next:
-    return take_leads(act, form, parse_leads(message.text))
+async def typed_leads(act: Act, form: NewDutyForm, text: str) -> Next:
+    return take_leads(act, form, parse_leads(text))
 
 
 async def summary(act: Act, form: NewDutyForm) -> Html:
@@ -183,7 +182,7 @@ async def save(act: Act, form: NewDutyForm) -> Html:
         raise GoBack("leads", views.ERROR_TEXTS[error.code]) from None
     logger.info("user %s added duty %s", pseudonym(act.actor.telegram_id), duty.id)
     act.follow(await browse.org_reply(act, org) if org is not None
-               else await browse.calendar_reply(act, 0))
+               else await browse.show_calendar(act, views.ShowCalendar(0)))
     return act.t("✅ Saved: {title}.", title=form.title)
 
 
@@ -207,7 +206,7 @@ ADD_DUTY = Flow(
             when=lambda form: form.recurrence is Recurrence.ONCE),
         Choose(key="audience", ask=asking(N_("Whom should it remind?")), options=audiences),
         Custom(key="leads", render=ask_leads, presses=((views.DefaultLeads, default_leads),),
-               messages=((TEXT_INPUT, typed_leads),)),
+               read=typed_leads),
         Confirm(key="save", summary=summary, label=N_("✅ Save"), finish=save),
     ),
     exits=browse.EXITS,

@@ -28,12 +28,12 @@ async def org_reply(act: Act, org: PartyOrganization) -> Reply:
     return views.org_deadlines(act.t, org, lines, today, dues, admin=act.actor.is_admin)
 
 
-async def calendar_reply(act: Act, page: int) -> Reply:
-    """The duty calendar (the actor is an admin)."""
+async def show_calendar(act: Act, press: views.ShowCalendar) -> Reply:
+    """The duty calendar (the actor is an admin), at the page pressed."""
     await store.ensure_default_duties(act.session, act.now())
     duties = await store.calendar(act.session, None)
     names = {row.org.id: row.org.name for row in await org_store.party_tree(act.session, None)}
-    return views.duty_calendar(act.t, duties, names, page)
+    return views.duty_calendar(act.t, duties, names, press.page)
 
 
 async def card_reply(act: Act, duty: Duty, note: Html = BLANK) -> Reply:
@@ -45,17 +45,13 @@ async def card_reply(act: Act, duty: Duty, note: Html = BLANK) -> Reply:
 async def show_duties(act: Act, _: CommandArgs) -> Reply | None:
     """/duties: an admin gets the calendar; a leader their organization's deadlines."""
     if act.actor.is_admin:
-        return await calendar_reply(act, 0)
+        return await show_calendar(act, views.ShowCalendar(0))
     return await PICKER.open(act, nothing=N_("There are no branches yet."),
                              on_one=lambda org: show_org(act, views.ShowOrg(org)))
 
 
 async def show_org(act: Act, press: views.ShowOrg) -> Reply:
     return await org_reply(act, await access_led_org(act, press.org))
-
-
-async def show_calendar(act: Act, press: views.ShowCalendar) -> Reply:
-    return await calendar_reply(act, press.page)
 
 
 async def show_duty(act: Act, press: views.ShowDuty) -> Reply:

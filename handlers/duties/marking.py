@@ -16,7 +16,6 @@ from handlers.kit.flows import Confirm, Custom, Entry, Flow, Form, Next
 from handlers.kit.i18n import Html, html_join
 from handlers.kit.pseudonyms import pseudonym
 from handlers.labels import duty_title
-from handlers.menu import TEXT_INPUT
 from handlers.training import EVIDENCE_TEXTS, _megabytes, evidence_of
 from rules import training as training_rules
 from rules.duties import DutyOccurrence
@@ -73,7 +72,7 @@ async def take_file(act: Act, form: MarkForm, message: Message) -> Next:
                  "file_name": file.file_name or act.t.as_plain("photo")})
 
 
-async def text_instead(act: Act, form: MarkForm, message: Message) -> Next:
+async def text_instead(act: Act, form: MarkForm, text: str) -> Next:
     act.say(act.t("Please send a photo or a PDF, or press the button below."))
     return Next({}, stay=True)
 
@@ -113,7 +112,7 @@ MARK_DONE = Flow(
     guard=guard,
     steps=(
         Custom(key="file", render=ask_file, presses=((views.NoDocument, without_file),),
-               messages=((filters.ATTACHMENT, take_file), (TEXT_INPUT, text_instead))),
+               messages=((filters.ATTACHMENT, take_file),), read=text_instead),
         Confirm(key="ok", summary=summary, label=views.CONFIRM, finish=save),
     ),
     exits=browse.EXITS,

@@ -110,18 +110,16 @@ async def list_meetings(act: Act, _: CommandArgs) -> None:
                                                       act.now()):
             info = await meeting_info(act.session, meeting)
             mine.append(Reply(*views.member_message(t, tz, info, line.status)))
-    orgs = await managed_orgs(act.session, actor, member_kinds_only=True) if leads else []
-    replies = [Reply(t("<b>Your upcoming meetings</b>")), *mine] if mine else []
+    replies: list[Reply | None] = [Reply(t("<b>Your upcoming meetings</b>")), *mine] if mine else []
     if not mine and not leads:
         replies.append(Reply(t("You have no upcoming meetings.")))
-    if len(orgs) == 1:
-        replies.append(await show_list(act, views.ListMeetings(OrgId(orgs[0].org.id), 0)))
-    elif orgs:
-        replies.append(PICKER.reply(t, orgs, 0))
-    elif leads:
-        replies.append(Reply(t("There is no branch to schedule meetings for yet.")))
+    if leads:  # the branch's list, or a choice of organizations first
+        replies.append(await PICKER.open(
+            act, nothing=views.NO_BRANCH,
+            on_one=lambda org: show_list(act, views.ListMeetings(org, 0))))
     for reply in replies:
-        act.follow(reply)
+        if reply is not None:
+            act.follow(reply)
 
 
 async def show_list(act: Act, press: views.ListMeetings) -> Reply:
@@ -258,7 +256,7 @@ async def cancel_meeting(act: Act, form: MeetingForm, reason: str | None,
     logger.info("user %s cancelled meeting %s", pseudonym(by), meeting.id)
     t, back = act.t, views.ListMeetings(OrgId(info.org_id), 0)
     act.deliver(messages, lambda told: (t("Cancelled.") + " " + told_text(t, told),
-                                             keyboard([[back.button(t("‹ Meetings"))]])))
+                                        keyboard([[back.button(t("‹ Meetings"))]])))
     return Done(shown)
 
 

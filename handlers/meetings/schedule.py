@@ -69,7 +69,7 @@ class ScheduleForm(Form):
 
 async def start_schedule(act: Act, _: CommandArgs) -> Reply | None:
     """/schedule: pick the organization (if several), then the kind of meeting."""
-    return await PICKER.open(act, nothing=N_("There is no branch to schedule meetings for yet."),
+    return await PICKER.open(act, nothing=views.NO_BRANCH,
                              on_one=lambda org: choose_org(act, views.ScheduleFor(org)))
 
 

@@ -52,6 +52,7 @@ CLASH_WITH = N_("That time clashes with another meeting of the branch: {kind}, {
                 "Please type another date and time.")
 BAD_LINK = N_("That is not a web link. Please send the meeting link starting with https:// or "
               "http://.")
+NO_BRANCH = N_("There is no branch to schedule meetings for yet.")
 NOT_REGISTERED = N_("Meetings are for registered members. Register with /start.")
 SORRY = N_("Sorry, something went wrong. Please try again.")
 MARKERS = {MeetingState.SCHEDULED: "🗓", MeetingState.CHECKIN_OPEN: "✅",
