@@ -69,4 +69,3 @@ class Picker:
     async def turn_page(self, act: Act, press: Any) -> Reply:
         """An action's run: the page a page button (a family with a `page`) points at."""
         return await self.turn(act, press.page)
-

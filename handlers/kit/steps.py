@@ -63,13 +63,13 @@ def asking(message: str, **values: Any) -> Callable[[Act, Any], Awaitable[Html]]
     return ask
 
 
-def cleaned(limit: int, then: Callable[[Act, Any, str], Awaitable[Any]] | None = None, *,
-            multiline: bool = False) -> Callable[[Act, Any, str], Awaitable[Any]]:
-    """A typed-text read: the text as stored, at most `limit` characters (Invalid says why
+def cleaned(limit: int, then: Callable[[Act, Any, str], Awaitable[Any]] | None = None
+            ) -> Callable[[Act, Any, str], Awaitable[Any]]:
+    """A typed-text read: one line as stored, at most `limit` characters (Invalid says why
     not), or what `then` answers with it."""
 
     async def read(act: Act, form: Any, text: str) -> Any:
-        value = clean_text(text, max_length=limit, multiline=multiline)
+        value = clean_text(text, max_length=limit)
         if isinstance(value, Invalid) or then is None:
             return value
         return await then(act, form, value)
