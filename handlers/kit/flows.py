@@ -205,8 +205,7 @@ class Flow(Generic[F]):
 
     def _date_step(self, step: Day[Any]) -> DateStep:
         async def done(update: Update, context: BranchContext, value: Any) -> object:
-            async def body(act: Act) -> tuple[Reply | None, object]:
-                form = await self._current(act, step.key)
+            async def accept(act: Act, form: F) -> tuple[Reply | None, object]:
                 problem = await step.verify(act, form, value) if step.verify else None
                 if problem is not None:
                     act.say(problem)
@@ -214,7 +213,7 @@ class Flow(Generic[F]):
                 outcome = await step.accept(act, form, value) if step.accept else value
                 return await self._answered(act, form, step, outcome, new=True)
 
-            return await self._run(update, context, body)
+            return await self._handler(step, accept)(update, context)
 
         return DateStep(key=f"{self.name}.{step.key}", state=step.key,
                         moment=step.moment, prefer=step.prefer, done=done,
@@ -276,66 +275,63 @@ class Flow(Generic[F]):
             await self.guard(act, form)
         return form
 
+    def _handler(self, step: AnyStep,
+                 answer: Callable[[Act, F], Awaitable[tuple[Reply | None, object]]]
+                 ) -> StepHandler:
+        """What handles the step's updates: `answer` gets the form (the guard checked again)."""
+
+        async def handle(update: Update, context: BranchContext) -> object:
+            async def body(act: Act) -> tuple[Reply | None, object]:
+                return await answer(act, await self._current(act, step.key))
+
+            return await self._run(update, context, body)
+
+        return handle
+
     def _on_press(self, step: AnyStep) -> StepHandler:
-        async def pressed(update: Update, context: BranchContext) -> object:
-            query = update.callback_query
+        async def pressed(act: Act, form: F) -> tuple[Reply | None, object]:
+            query = act.update.callback_query
             assert query is not None
             word, _, value = (query.data or "").removeprefix(self.prefix + ":").partition(":")
+            if word == "back" and not value:
+                previous = self._before(step.key, form)
+                if previous is None:
+                    raise Refused(STALE_BUTTON)
+                return await self._ask(act, form, previous, new=False)
+            if isinstance(step, Choose) and word == step.key:
+                if value not in {o.value for o in await step.options(act, form)}:
+                    raise Refused(STALE_BUTTON)
+                return await self._answered(act, form, step, value, new=False)
+            if isinstance(step, Custom | Text | Day):
+                family, handle = next(((f, h) for f, h in step.presses
+                                       if re.match(f.pattern(), str(query.data))), (None, None))
+                if family is None or handle is None:
+                    raise BadCallback(query.data)
+                outcome = await handle(act, form, family.unpack(query.data))
+                return await self._answered(act, form, step, outcome, new=False)
+            if isinstance(step, Confirm) and word == step.key and not value:
+                return await self._finish(act, form, step)
+            raise BadCallback(query.data)
 
-            async def body(act: Act) -> tuple[Reply | None, object]:
-                form = await self._current(act, step.key)
-                if word == "back" and not value:
-                    previous = self._before(step.key, form)
-                    if previous is None:
-                        raise Refused(STALE_BUTTON)
-                    return await self._ask(act, form, previous, new=False)
-                if isinstance(step, Choose) and word == step.key:
-                    if value not in {o.value for o in await step.options(act, form)}:
-                        raise Refused(STALE_BUTTON)
-                    return await self._answered(act, form, step, value, new=False)
-                if isinstance(step, Custom | Text | Day):
-                    family, handle = next(((f, h) for f, h in step.presses
-                                           if re.match(f.pattern(), str(query.data))), (None, None))
-                    if family is None or handle is None:
-                        raise BadCallback(query.data)
-                    outcome = await handle(act, form, family.unpack(query.data))
-                    return await self._answered(act, form, step, outcome, new=False)
-                if isinstance(step, Confirm) and word == step.key and not value:
-                    return await self._finish(act, form, step)
-                raise BadCallback(query.data)
-
-            return await self._run(update, context, body)
-
-        return pressed
+        return self._handler(step, pressed)
 
     def _on_text(self, step: Text[Any]) -> StepHandler:
-        async def typed(update: Update, context: BranchContext) -> object:
-            assert update.message is not None
-            text = update.message.text or ""
+        async def typed(act: Act, form: F) -> tuple[Reply | None, object]:
+            assert act.update.message is not None
+            value = await step.read(act, form, act.update.message.text or "")
+            return await self._answered(act, form, step, value, new=True, echo=step.echo)
 
-            async def body(act: Act) -> tuple[Reply | None, object]:
-                form = await self._current(act, step.key)
-                value = await step.read(act, form, text)
-                return await self._answered(act, form, step, value, new=True, echo=step.echo)
-
-            return await self._run(update, context, body)
-
-        return typed
+        return self._handler(step, typed)
 
     def _on_message(self, step: Custom[Any],
                     handle: Callable[[Act, Any, Message], Awaitable[Any]]) -> StepHandler:
-        async def received(update: Update, context: BranchContext) -> object:
-            message = update.effective_message
+        async def received(act: Act, form: F) -> tuple[Reply | None, object]:
+            message = act.update.effective_message
             assert message is not None
+            outcome = await handle(act, form, message)
+            return await self._answered(act, form, step, outcome, new=True)
 
-            async def body(act: Act) -> tuple[Reply | None, object]:
-                form = await self._current(act, step.key)
-                outcome = await handle(act, form, message)
-                return await self._answered(act, form, step, outcome, new=True)
-
-            return await self._run(update, context, body)
-
-        return received
+        return self._handler(step, received)
 
     async def _finish(self, act: Act, form: F, step: Confirm[Any] | Finish[Any], *,
                       new: bool = False, above: Html | None = None

@@ -12,6 +12,8 @@ from typing import Any, Literal
 from sqlalchemy import select
 
 from handlers.access.meetings import access_led_meeting, access_led_meeting_line
+from handlers.checkin import render_roster
+from handlers.checkin.views import title as meeting_title
 from handlers.kit.actions import LEADERS, Act, Action, Reply
 from handlers.kit.buttons import AttendanceId, MeetingId, MembershipId
 from handlers.kit.chat import STALE_BUTTON, Refused
@@ -26,7 +28,6 @@ from handlers.meeting_lists.views import (
     EditList,
     RemoveFromList,
     list_editor,
-    meeting_title,
 )
 from handlers.meetings import ShowRoster
 from rules.validation import MAX_REASON
@@ -134,9 +135,6 @@ async def enter_reason(act: Act, form: ListForm, reason: str) -> Done:
         return Done(t(ERRORS.get(error.code, STALE_BUTTON), name=name))
     logger.info("user %s changed the list of meeting %s (%s)", pseudonym(by), meeting.id,
                 form.op)
-    # Lazily: check-in (whose roster this returns to) shows this feature's button.
-    from handlers.checkin import render_roster
-
     update, context, meeting_id = act.update, act.context, meeting.id
     act.after(lambda: render_roster(update, context, meeting_id, 0, note, new_message=True))
     return Done()
