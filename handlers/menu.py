@@ -9,7 +9,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 from telegram import (
     BotCommand,
@@ -23,7 +22,6 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
-    CallbackQueryHandler,
     ConversationHandler,
     MessageHandler,
     filters,
@@ -32,7 +30,6 @@ from telegram.ext import (
 from handlers.kit.actions import ANYONE, Audience, Command
 from handlers.kit.chat import answer, current_actor, send, tr
 from handlers.kit.context import BranchContext
-from handlers.kit.flows import CANCEL_DATA
 from handlers.kit.i18n import LANGUAGES, N_, in_every_language, translator
 from handlers.kit.pseudonyms import pseudonym
 from rules.permissions import Actor
@@ -201,11 +198,3 @@ async def cancel(update: Update, context: BranchContext) -> int:
     await send(update, t("Cancelled."), reply_markup=main_keyboard(actor))
     return ConversationHandler.END
 
-
-def cancel_handlers() -> list[Any]:
-    """Fallbacks shared by every conversation: /cancel, cancel buttons, the menu keyboard."""
-    return [
-        *CANCEL.handlers(cancel),
-        CallbackQueryHandler(cancel, pattern=rf"^{CANCEL_DATA}$"),
-        menu_handler(),
-    ]

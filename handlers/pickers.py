@@ -1,21 +1,21 @@
 """The organization picker many commands share: a paged choice of the organizations the actor
 runs (admins: all of them); no organization says so, one opens at once, several ask.
 
-`Picker` carries button families (handlers/kit/buttons.py); `OrgPicker` callback data parts.
+`Picker` carries button families (handlers/kit/buttons.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardMarkup
 
 from handlers.kit.actions import Act, Reply
 from handlers.kit.buttons import ButtonData, OrgId
 from handlers.kit.i18n import Translator
-from handlers.kit.ui import button, paged
+from handlers.kit.ui import paged
 from rules.permissions import Actor
 from rules.tree import MEMBER_KINDS
 from storage import orgs as org_store
@@ -66,17 +66,6 @@ class Picker:
     async def turn(self, act: Act, page: int) -> Reply:
         return self.reply(act.t, await self.rows(act), page)
 
-
-@dataclass(frozen=True)
-class OrgPicker:
-    """A picker whose buttons are callback data parts (target + org id + suffix)."""
-
-    prompt: str  # message id
-    target: tuple[object, ...]  # callback data before the org id
-    nav: tuple[object, ...]  # callback data before the page number
-    suffix: tuple[object, ...] = ()  # callback data after the org id
-    member_kinds_only: bool = True
-
-    def markup(self, t: Translator, rows: list[TreeRow], page: int) -> InlineKeyboardMarkup:
-        items = [button(org_label(row), *self.target, row.org.id, *self.suffix) for row in rows]
-        return paged(t, items, page, self.nav)
+    async def turn_page(self, act: Act, press: Any) -> Reply:
+        """An action's run: the page a page button (a family with a `page`) points at."""
+        return await self.turn(act, press.page)

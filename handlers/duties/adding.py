@@ -9,7 +9,7 @@ import logging
 from datetime import date, datetime
 from typing import Any, Literal
 
-from telegram import InlineKeyboardButton, Message
+from telegram import InlineKeyboardButton
 
 from handlers.access.duties import access_duty_scope
 from handlers.duties import browse, views
@@ -32,10 +32,10 @@ from handlers.kit.flows import (
 )
 from handlers.kit.i18n import N_, Html, Translator
 from handlers.kit.pseudonyms import pseudonym
+from handlers.kit.steps import asking, cleaned
 from handlers.labels import DUTY_RECURRENCE_LABELS
-from handlers.menu import TEXT_INPUT
 from rules.duties import Recurrence
-from rules.validation import MAX_ORG_NAME, Invalid, clean_text
+from rules.validation import MAX_ORG_NAME
 from storage import duties as store
 from storage.models import Duty, PartyOrganization
 
@@ -77,11 +77,6 @@ def when_of(t: Translator, form: NewDutyForm) -> Html:
                                    month=fields["month"], on_date=fields["on"]))
 
 
-async def start(act: Act, press: views.AddDuty) -> NewDutyForm:
-    await access_duty_scope(act, press.org)
-    return NewDutyForm(org=press.org)
-
-
 async def guard(act: Act, form: NewDutyForm) -> PartyOrganization | None:
     return await access_duty_scope(act, form.org)
 
@@ -91,10 +86,6 @@ async def ask_title(act: Act, form: NewDutyForm) -> Html:
     t = act.t
     return t("A new deadline for {org}. What is it? Type a short title, for example: Report on "
              "the theme education.", org=org.name if org else t("every organization"))
-
-
-async def read_title(act: Act, form: NewDutyForm, text: str) -> str | Invalid:
-    return clean_text(text, max_length=MAX_TITLE)
 
 
 async def recurrences(act: Act, form: NewDutyForm) -> list[Option]:
@@ -168,8 +159,8 @@ async def default_leads(act: Act, form: NewDutyForm, press: views.DefaultLeads) 
     return take_leads(act, form, list(DEFAULT_LEADS))
 
 
-async def typed_leads(act: Act, form: NewDutyForm, message: Message) -> Next:
-    return take_leads(act, form, parse_leads(message.text))
+async def typed_leads(act: Act, form: NewDutyForm, text: str) -> Next:
+    return take_leads(act, form, parse_leads(text))
 
 
 async def summary(act: Act, form: NewDutyForm) -> Html:
@@ -190,8 +181,8 @@ async def save(act: Act, form: NewDutyForm) -> Html:
     except store.DutyError as error:
         raise GoBack("leads", views.ERROR_TEXTS[error.code]) from None
     logger.info("user %s added duty %s", pseudonym(act.actor.telegram_id), duty.id)
-    browse.follow(act, await browse.org_reply(act, org, new=True) if org is not None
-                  else await browse.calendar_reply(act, 0, new=True))
+    act.follow(await browse.org_reply(act, org) if org is not None
+               else await browse.show_calendar(act, views.ShowCalendar(0)))
     return act.t("✅ Saved: {title}.", title=form.title)
 
 
@@ -199,23 +190,23 @@ ADD_DUTY = Flow(
     name="duty_new",
     prefix="du",
     form=NewDutyForm,
-    entry=Entry(views.AddDuty, LEADERS, start),
+    entry=Entry(views.AddDuty, LEADERS),
     guard=guard,
     steps=(
-        Text(key="title", ask=ask_title, read=read_title),
-        Choose(key="recurrence", ask=views.asking(N_("How often is it due?")), options=recurrences),
+        Text(key="title", ask=ask_title, read=cleaned(MAX_TITLE)),
+        Choose(key="recurrence", ask=asking(N_("How often is it due?")), options=recurrences),
         Custom(key="month", render=ask_month, presses=((views.PickMonth, pick_month),),
                when=lambda form: form.recurrence in WITH_MONTH),
-        Text(key="day", ask=views.asking(N_(
+        Text(key="day", ask=asking(N_(
             "On which day of the month? Type 1 to 31 (31: the last day of the month).")),
              read=read_day, when=lambda form: form.recurrence in MONTHLY_OR_MORE),
-        Day(key="on", ask=views.asking(N_(
+        Day(key="on", ask=asking(N_(
             "On which day is it due? Type the date as you would say it (for example 5 Dec, next "
             "Fri or 2026-12-05) or press a day.")), prefer="future", check=not_passed,
             when=lambda form: form.recurrence is Recurrence.ONCE),
-        Choose(key="audience", ask=views.asking(N_("Whom should it remind?")), options=audiences),
+        Choose(key="audience", ask=asking(N_("Whom should it remind?")), options=audiences),
         Custom(key="leads", render=ask_leads, presses=((views.DefaultLeads, default_leads),),
-               messages=((TEXT_INPUT, typed_leads),)),
+               read=typed_leads),
         Confirm(key="save", summary=summary, label=N_("✅ Save"), finish=save),
     ),
     exits=browse.EXITS,

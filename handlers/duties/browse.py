@@ -9,66 +9,49 @@ from __future__ import annotations
 from handlers.access.duties import access_calendar_duty, dues_duty
 from handlers.access.orgs import access_led_org
 from handlers.duties import views
-from handlers.kit.actions import ADMINS, LEADERS, Act, Action, Command, CommandArgs, Reply, render
+from handlers.kit.actions import ADMINS, LEADERS, Act, Action, Command, CommandArgs, Reply
 from handlers.kit.i18n import BLANK, N_, Html
+from handlers.pickers import Picker
 from storage import duties as store
 from storage import orgs as org_store
 from storage.models import Duty, PartyOrganization
 
-
-def follow(act: Act, reply: Reply) -> None:
-    """What a flow's last answer is followed by (a new message once the flow is done)."""
-    update = act.update
-    act.after(lambda: render(update, reply))
+PICKER = Picker(N_("Deadlines of which organization?"), views.ShowOrg, views.PickOrg,
+                member_kinds_only=False)
 
 
-async def org_reply(act: Act, org: PartyOrganization, *, new: bool = False) -> Reply:
+async def org_reply(act: Act, org: PartyOrganization) -> Reply:
     """An organization's deadlines (the actor runs it)."""
     today = act.today()
     lines = await store.upcoming(act.session, org, today)
     dues = await dues_duty(act.session, org)
-    return views.org_deadlines(act.t, org, lines, today, dues, admin=act.actor.is_admin,
-                               new=new)
+    return views.org_deadlines(act.t, org, lines, today, dues, admin=act.actor.is_admin)
 
 
-async def calendar_reply(act: Act, page: int, *, new: bool = False) -> Reply:
-    """The duty calendar (the actor is an admin)."""
+async def show_calendar(act: Act, press: views.ShowCalendar) -> Reply:
+    """The duty calendar (the actor is an admin), at the page pressed."""
     await store.ensure_default_duties(act.session, act.now())
     duties = await store.calendar(act.session, None)
     names = {row.org.id: row.org.name for row in await org_store.party_tree(act.session, None)}
-    return views.duty_calendar(act.t, duties, names, page, new=new)
+    return views.duty_calendar(act.t, duties, names, press.page)
 
 
-async def card_reply(act: Act, duty: Duty, note: Html = BLANK, *, new: bool = False) -> Reply:
+async def card_reply(act: Act, duty: Duty, note: Html = BLANK) -> Reply:
     org = (await org_store.get_party_org(act.session, duty.party_organization_id)
            if duty.party_organization_id else None)
-    return views.duty_card(act.t, duty, org.name if org else None, note, new=new)
+    return views.duty_card(act.t, duty, org.name if org else None, note)
 
 
-async def show_duties(act: Act, _: CommandArgs) -> Reply:
+async def show_duties(act: Act, _: CommandArgs) -> Reply | None:
     """/duties: an admin gets the calendar; a leader their organization's deadlines."""
     if act.actor.is_admin:
-        return await calendar_reply(act, 0, new=True)
-    rows = await org_store.party_tree(act.session, set(act.actor.managed_org_ids))
-    if not rows:
-        return Reply(act.t("There are no branches yet."), new=True)
-    if len(rows) == 1:
-        return await org_reply(act, rows[0].org, new=True)
-    return views.org_picker(act.t, rows, 0, new=True)
-
-
-async def pick_org(act: Act, press: views.PickOrg) -> Reply:
-    roots = None if act.actor.is_admin else set(act.actor.managed_org_ids)
-    rows = await org_store.party_tree(act.session, roots)
-    return views.org_picker(act.t, rows, press.page, new=False)
+        return await show_calendar(act, views.ShowCalendar(0))
+    return await PICKER.open(act, nothing=N_("There are no branches yet."),
+                             on_one=lambda org: show_org(act, views.ShowOrg(org)))
 
 
 async def show_org(act: Act, press: views.ShowOrg) -> Reply:
     return await org_reply(act, await access_led_org(act, press.org))
-
-
-async def show_calendar(act: Act, press: views.ShowCalendar) -> Reply:
-    return await calendar_reply(act, press.page)
 
 
 async def show_duty(act: Act, press: views.ShowDuty) -> Reply:
@@ -91,7 +74,7 @@ async def show_renewals(act: Act, data: CommandArgs | views.RenewalsPage) -> Rep
     today = act.today()
     lines = await store.terms_ending(act.session, None, today)
     page = data.page if isinstance(data, views.RenewalsPage) else 0
-    return views.renewals(act.t, lines, today, page, new=isinstance(data, CommandArgs))
+    return views.renewals(act.t, lines, today, page)
 
 
 SHOW_ORG = Action(views.ShowOrg, LEADERS, show_org)
@@ -108,7 +91,7 @@ EXITS = (SHOW_ORG, SHOW_DUTY, SHOW_CALENDAR, RENEWALS_PAGE, DUTIES, RENEWAL)
 ACTIONS = (
     DUTIES,
     RENEWAL,
-    Action(views.PickOrg, LEADERS, pick_org),
+    Action(views.PickOrg, LEADERS, PICKER.turn_page),
     SHOW_ORG,
     SHOW_CALENDAR,
     SHOW_DUTY,

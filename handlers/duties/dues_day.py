@@ -41,11 +41,6 @@ class DuesDayForm(Form):
     day: int | None = None
 
 
-async def start(act: Act, press: views.SetDuesDay) -> DuesDayForm:
-    await access_dues_duty(act, press.org)
-    return DuesDayForm(org=press.org)
-
-
 async def guard(act: Act, form: DuesDayForm) -> tuple[PartyOrganization, Duty]:
     return await access_dues_duty(act, form.org)
 
@@ -82,7 +77,7 @@ async def save(act: Act, form: DuesDayForm) -> Html:
     assert form.day is not None
     changed = await store.set_dues_day(act.session, org, None if form.day == DEFAULT
                                        else form.day, by=act.actor.telegram_id)
-    browse.follow(act, await browse.org_reply(act, org, new=True))
+    act.follow(await browse.org_reply(act, org))
     t = act.t
     return (t("✅ Dues collection day set: {day}.", day=views.day_words(t, org.dues_day, duty.day))
             if changed else t("Nothing changed."))
@@ -92,7 +87,7 @@ DUES_DAY = Flow(
     name="dues_day",
     prefix="du",
     form=DuesDayForm,
-    entry=Entry(views.SetDuesDay, LEADERS, start),
+    entry=Entry(views.SetDuesDay, LEADERS),
     guard=guard,
     steps=(
         Text(key="day", ask=ask_day, read=read_day),

@@ -101,7 +101,7 @@ async def save(act: Act, form: EditForm) -> Html:
         await store.edit_duty(act.session, duty, by=act.actor.telegram_id, **changes_of(form))
     except store.DutyError as error:
         raise GoBack("value", views.ERROR_TEXTS[error.code]) from None
-    browse.follow(act, await browse.card_reply(act, duty, new=True))
+    act.follow(await browse.card_reply(act, duty))
     return act.t("✅ Saved.")
 
 

@@ -16,7 +16,6 @@ from handlers.kit.flows import Confirm, Custom, Entry, Flow, Form, Next
 from handlers.kit.i18n import Html, html_join
 from handlers.kit.pseudonyms import pseudonym
 from handlers.labels import duty_title
-from handlers.menu import TEXT_INPUT
 from handlers.training import EVIDENCE_TEXTS, _megabytes, evidence_of
 from rules import training as training_rules
 from rules.duties import DutyOccurrence
@@ -34,13 +33,8 @@ class MarkForm(Form):
     file_name: str | None = None
 
 
-async def start(act: Act, press: views.MarkDone) -> MarkForm:
-    """The presser runs the organization, and the duty has that occurrence for it."""
-    await access_occurrence(act, press.duty, press.org, press.occurrence)
-    return MarkForm(duty=press.duty, org=press.org, occurrence=press.occurrence)
-
-
 async def guard(act: Act, form: MarkForm) -> tuple[PartyOrganization, Duty, DutyOccurrence]:
+    """The presser runs the organization, and the duty has that occurrence for it."""
     return await access_occurrence(act, form.duty, form.org, form.occurrence)
 
 
@@ -78,7 +72,7 @@ async def take_file(act: Act, form: MarkForm, message: Message) -> Next:
                  "file_name": file.file_name or act.t.as_plain("photo")})
 
 
-async def text_instead(act: Act, form: MarkForm, message: Message) -> Next:
+async def text_instead(act: Act, form: MarkForm, text: str) -> Next:
     act.say(act.t("Please send a photo or a PDF, or press the button below."))
     return Next({}, stay=True)
 
@@ -103,7 +97,7 @@ async def save(act: Act, form: MarkForm) -> Html:
     )
     logger.info("user %s marked duty %s %s done for org %s", pseudonym(act.actor.telegram_id),
                 duty.id, occurrence.key, org.id)
-    browse.follow(act, await browse.org_reply(act, org, new=True))
+    act.follow(await browse.org_reply(act, org))
     t = act.t
     return (t("✅ Marked done: {title} ({occurrence}).",
               title=duty_title(t, duty.code, duty.title), occurrence=occurrence.key)
@@ -114,11 +108,11 @@ MARK_DONE = Flow(
     name="duty_done",
     prefix="du",
     form=MarkForm,
-    entry=Entry(views.MarkDone, LEADERS, start),
+    entry=Entry(views.MarkDone, LEADERS),
     guard=guard,
     steps=(
         Custom(key="file", render=ask_file, presses=((views.NoDocument, without_file),),
-               messages=((filters.ATTACHMENT, take_file), (TEXT_INPUT, text_instead))),
+               messages=((filters.ATTACHMENT, take_file),), read=text_instead),
         Confirm(key="ok", summary=summary, label=views.CONFIRM, finish=save),
     ),
     exits=browse.EXITS,

@@ -16,6 +16,7 @@ from handlers.kit.buttons import OrgId, PersonId
 from handlers.kit.flows import Confirm, Custom, Day, Entry, Flow, Form, GoBack, Next
 from handlers.kit.i18n import N_, Html, Translator
 from handlers.kit.pseudonyms import pseudonym
+from handlers.kit.steps import asking, turn_page
 from handlers.kit.ui import person_name
 from rules.vocabulary import MembershipState
 from storage import duties as store
@@ -35,11 +36,6 @@ class RenewalForm(Form):
     deputy: PersonId | None = None  # None: no deputy
     page: int = 0
     approved: date | None = None
-
-
-async def start(act: Act, press: views.StartRenewal) -> RenewalForm:
-    await access_term(act, press.org)
-    return RenewalForm(org=press.org)
 
 
 async def guard(act: Act, form: RenewalForm) -> tuple[PartyOrganization, store.TermLine]:
@@ -82,11 +78,6 @@ async def pick_secretary(act: Act, form: RenewalForm, press: views.PickSecretary
     if press.person not in {m.person_id for m in await members(act, form)}:
         act.refuse(views.ERROR_TEXTS["not_member"])
     return Next({"secretary": press.person, "page": 0})
-
-
-async def turn_page(act: Act, form: RenewalForm,
-                    press: views.SecretaryPage | views.DeputyPage) -> Next:
-    return Next({"page": press.page}, stay=True)
 
 
 async def ask_deputy(act: Act, form: RenewalForm
@@ -146,7 +137,7 @@ RENEWAL = Flow(
     name="renewal",
     prefix="rn",
     form=RenewalForm,
-    entry=Entry(views.StartRenewal, ADMINS, start),
+    entry=Entry(views.StartRenewal, ADMINS),
     guard=guard,
     steps=(
         Day(key="elected", ask=ask_elected, prefer="past", check=not_future,
@@ -155,7 +146,7 @@ RENEWAL = Flow(
                presses=((views.PickSecretary, pick_secretary), (views.SecretaryPage, turn_page))),
         Custom(key="deputy", render=ask_deputy,
                presses=((views.PickDeputy, pick_deputy), (views.DeputyPage, turn_page))),
-        Day(key="approved", ask=views.asking(N_(
+        Day(key="approved", ask=asking(N_(
             "On which day did the upper level approve the election? Type the date as you "
             "would say it (for example 20 Mar or 2026-03-20) or press a day.")),
             prefer="past", check=not_future, verify=verify_approved),

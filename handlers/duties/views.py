@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
 from telegram import InlineKeyboardButton
 
-from handlers.kit.actions import Act, Reply
+from handlers.kit.actions import Reply
 from handlers.kit.buttons import ButtonData, DutyId, OrgId, PersonId
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_format, html_join, plain_text
 from handlers.kit.ui import keyboard, paged, paged_rows, person_name
-from handlers.labels import (
-    APPROXIMATE_NOTE,
-    DUTY_AUDIENCE_LABELS,
-    duty_title,
-)
+from handlers.labels import APPROXIMATE_NOTE, DUTY_AUDIENCE_LABELS, duty_title
 from handlers.ledger import fit
 from rules.duties import Audience
 from storage import duties as store
 from storage.models import Duty, Membership, PartyOrganization
-from storage.orgs import TreeRow
 
 Field = Literal["d", "m", "l"]  # a duty's day of the month, month, or reminder days
 AUDIENCES: dict[str, tuple[Audience, ...]] = {
@@ -158,15 +153,6 @@ class DeputyPage(ButtonData, prefix="rn:dp"):
 # -- a duty in words ------------------------------------------------------------------------
 
 
-def asking(message: str) -> Callable[[Act, Any], Awaitable[Html]]:
-    """A flow step's question that is always the same (a message id)."""
-
-    async def ask(act: Act, form: Any) -> Html:
-        return act.t(message)
-
-    return ask
-
-
 def when_text(t: Translator, duty: Duty) -> Html:
     """How often and on which day, in words."""
     if duty.recurrence == "once":
@@ -214,12 +200,6 @@ def day_words(t: Translator, day: int | None, default: int) -> str:
 # -- a branch's deadlines -------------------------------------------------------------------
 
 
-def org_picker(t: Translator, rows: Sequence[TreeRow], page: int, *, new: bool) -> Reply:
-    """The organizations a leader runs, indented by depth."""
-    items = [ShowOrg(OrgId(row.org.id)).button("· " * row.depth + row.org.name) for row in rows]
-    return Reply(t("Deadlines of which organization?"), paged(t, items, page, PickOrg), new=new)
-
-
 def line_text(t: Translator, line: store.DutyLine, today: date) -> Html:
     title = duty_title(t, line.code, line.title)
     due = ("≈" if line.approximate else "") + line.deadline.isoformat()
@@ -240,7 +220,7 @@ def line_text(t: Translator, line: store.DutyLine, today: date) -> Html:
 
 def org_deadlines(
     t: Translator, org: PartyOrganization, lines: Sequence[store.DutyLine], today: date,
-    dues: Duty | None, *, admin: bool, new: bool,
+    dues: Duty | None, *, admin: bool,
 ) -> Reply:
     """An organization's deadlines: overdue, done and the next of each duty, by date."""
     text = [t("📋 <b>Deadlines · {org}</b> (today {today})", org=org.name,
@@ -266,14 +246,14 @@ def org_deadlines(
     rows.append([AddDuty(org_id).button(t("➕ Add a deadline"))])
     if admin:
         rows.append([ShowCalendar(0).button(t("‹ Duty calendar"))])
-    return Reply(html_join("\n", text), keyboard(rows), new=new)
+    return Reply(html_join("\n", text), keyboard(rows))
 
 
 # -- the calendar (admins) ------------------------------------------------------------------
 
 
-def duty_calendar(t: Translator, duties: Sequence[Duty], names: dict[int, str], page: int, *,
-                  new: bool) -> Reply:
+def duty_calendar(t: Translator, duties: Sequence[Duty], names: dict[int, str], page: int
+                  ) -> Reply:
     """Every duty with its dates and reminders; one button each."""
     text = [t("📅 <b>Duty calendar</b>: deadlines on a rest day move to the next working day.")]
     for duty in duties:
@@ -283,11 +263,10 @@ def duty_calendar(t: Translator, duties: Sequence[Duty], names: dict[int, str], 
         for d in duties]
     extra = [[AddDuty(OrgId(0)).button(t("➕ Add a deadline for everyone"))],
              [PickOrg(0).button(t("🏢 A branch's deadlines"))]]
-    return Reply(fit(text), paged(t, items, page, ShowCalendar, extra), new=new)
+    return Reply(fit(text), paged(t, items, page, ShowCalendar, extra))
 
 
-def duty_card(t: Translator, duty: Duty, org_name: str | None, note: Html = BLANK, *,
-              new: bool = False) -> Reply:
+def duty_card(t: Translator, duty: Duty, org_name: str | None, note: Html = BLANK) -> Reply:
     """One duty: edit its day, month and reminder days, switch it off or on."""
     duty_id = DutyId(duty.id)
     rows = ([[EditDuty(duty_id, "d").button(t("✏️ Day"))]] if duty.recurrence != "once"
@@ -299,8 +278,7 @@ def duty_card(t: Translator, duty: Duty, org_name: str | None, note: Html = BLAN
                  else AskSwitch(duty_id, True).button(t("▶ Switch on"))])
     rows.append([ShowCalendar(0).button(t("‹ Duty calendar"))])
     text = [note, BLANK] if note else []
-    return Reply(html_join("\n", [*text, duty_summary(t, duty, org_name)]), keyboard(rows),
-                 new=new)
+    return Reply(html_join("\n", [*text, duty_summary(t, duty, org_name)]), keyboard(rows))
 
 
 def switch_question(t: Translator, duty: Duty, on: bool) -> Reply:
@@ -345,16 +323,15 @@ def new_duty_summary(t: Translator, title: str, org_name: str | None, when: Html
 # -- renewals ---------------------------------------------------------------------------------
 
 
-def renewals(t: Translator, lines: Sequence[store.TermLine], today: date, page: int, *,
-             new: bool) -> Reply:
+def renewals(t: Translator, lines: Sequence[store.TermLine], today: date, page: int) -> Reply:
     """Organizations whose committee term ends within 6 months or has ended."""
     if not lines:
-        return Reply(t("No committee term ends within six months or is overdue."), new=new)
+        return Reply(t("No committee term ends within six months or is overdue."))
     items = [StartRenewal(OrgId(line.org_id)).button(
         t.as_plain("{org} · term ends {date}", org=line.name, date=line.ends_on.isoformat())
         + (" ❗" if line.ends_on < today else "")) for line in lines]
     return Reply(t("🗳 <b>Renewals</b>: whose renewal election do you record?"),
-                 paged(t, items, page, RenewalsPage), new=new)
+                 paged(t, items, page, RenewalsPage))
 
 
 def people(t: Translator, members: Sequence[Membership], page: int, *, deputy: bool

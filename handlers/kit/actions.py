@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Generic, NoReturn, TypeVar
 
@@ -27,10 +27,13 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 from handlers.kit.buttons import ButtonData
 from handlers.kit.chat import (
     NOT_ALLOWED,
+    Outgoing,
     Refused,
     ReplyMarkup,
     answer,
     current_actor,
+    deliver_many,
+    drop_buttons,
     reply_chat,
     send,
     show,
@@ -152,6 +155,28 @@ class Act:
     def before(self, step: Callable[[], Awaitable[object]]) -> None:
         """Something sent after the notes, before the reply (a copy of what will be sent)."""
         self.first.append(step)
+
+    def follow(self, reply: Reply) -> None:
+        """A further reply after this one, in a new message (a list after a flow's end)."""
+        update = self.update
+        self.after(lambda: render(update, replace(reply, new=True)))
+
+    def deliver(self, messages: Sequence[Outgoing],
+                report: Callable[[int], tuple[Html, ReplyMarkup | None]] | None = None, *,
+                drop: bool = False) -> None:
+        """After the reply: message others through the outbox, then tell the actor
+        `report(how many arrived)` (with `drop`, the pressed message loses its buttons first)."""
+        update, context = self.update, self.context
+
+        async def tell() -> None:
+            told = await deliver_many(context, messages)
+            if drop:
+                await drop_buttons(update)
+            if report is not None:
+                text, markup = report(told)
+                await send(update, text, reply_markup=markup)
+
+        self.after(tell)
 
     def refuse(self, message: str = NOT_ALLOWED, **values: Any) -> NoReturn:
         """Stop here: the actor is told `message`, the log says who and what."""

@@ -41,6 +41,7 @@ from storage.people import load_actor
 logger = logging.getLogger(__name__)
 
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+Outgoing = tuple[int, Html, ReplyMarkup | None]  # a message to someone else: chat, text, buttons
 
 
 class Refused(Exception):
@@ -122,6 +123,17 @@ async def show(update: Update, text: Html, *, new: bool = False, **kwargs: Any) 
     await send(update, text, **kwargs)
 
 
+async def drop_buttons(update: Update) -> None:
+    """Remove the buttons of the message whose button was pressed, keeping its text."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except TelegramError as exc:
+        logger.info("could not remove the buttons: %s", exc)
+
+
 # A fresh row is the sender's to send for this long: the courier's passes (in the bulk lane,
 # behind a broadcast) take it only after, i.e. if the process died before sending it.
 DIRECT_HOLD = timedelta(seconds=30)
@@ -138,8 +150,7 @@ async def deliver(context: BranchContext, telegram_id: int, text: Html, **kwargs
     return await deliver_many(context, [(telegram_id, text, kwargs.get("reply_markup"))]) == 1
 
 
-async def deliver_many(context: BranchContext,
-                       messages: Sequence[tuple[int, Html, ReplyMarkup | None]]) -> int:
+async def deliver_many(context: BranchContext, messages: Sequence[Outgoing]) -> int:
     """Send each (chat, text, markup) like `deliver`; returns how many arrived now."""
     if not messages:
         return 0

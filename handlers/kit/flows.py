@@ -24,6 +24,7 @@ handlers/kit/steps.py.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
@@ -92,8 +93,11 @@ from handlers.kit.steps import (  # noqa: F401  (re-exported: features declare f
     Shared,
     Step,
     Text,
+    asking,
     cancel_button,
+    cleaned,
     invalid_text,
+    turn_page,
 )
 from handlers.kit.ui import button, keyboard
 from rules.validation import Invalid
@@ -209,8 +213,7 @@ class Flow(Generic[F]):
 
     def _date_step(self, step: Day[Any]) -> DateStep:
         async def done(update: Update, context: BranchContext, value: Any) -> object:
-            async def body(act: Act) -> tuple[Reply | None, object]:
-                form = await self._current(act, step.key)
+            async def accept(act: Act, form: F) -> tuple[Reply | None, object]:
                 problem = await step.verify(act, form, value) if step.verify else None
                 if problem is not None:
                     act.say(problem)
@@ -218,7 +221,7 @@ class Flow(Generic[F]):
                 outcome = await step.accept(act, form, value) if step.accept else value
                 return await self._answered(act, form, step, outcome, new=True)
 
-            return await self._run(update, context, body)
+            return await self._handler(step, accept)(update, context)
 
         return DateStep(key=f"{self.name}.{step.key}", state=step.key,
                         moment=step.moment, prefer=step.prefer, done=done,
@@ -252,7 +255,12 @@ class Flow(Generic[F]):
         async def body(act: Act) -> tuple[Reply | None, object]:
             if not entry.audience.admits(act.actor):
                 refuse(update, self.name)
-            form = await entry.start(act, data)
+            if entry.start is not None:
+                form = await entry.start(act, data)
+            else:  # the press's fields are the form
+                form = self.form.model_validate(dataclasses.asdict(data))
+                if self.guard is not None:
+                    await self.guard(act, form)
             if isinstance(form, Done | Reply):  # nothing to ask: the entry answered
                 new = form.new if isinstance(form, Reply) else not entry.edit
                 return (Reply(form.text, form.markup, new) if form.text is not None
@@ -275,66 +283,63 @@ class Flow(Generic[F]):
             await self.guard(act, form)
         return form
 
+    def _handler(self, step: AnyStep,
+                 answer: Callable[[Act, F], Awaitable[tuple[Reply | None, object]]]
+                 ) -> StepHandler:
+        """What handles the step's updates: `answer` gets the form (the guard checked again)."""
+
+        async def handle(update: Update, context: BranchContext) -> object:
+            async def body(act: Act) -> tuple[Reply | None, object]:
+                return await answer(act, await self._current(act, step.key))
+
+            return await self._run(update, context, body)
+
+        return handle
+
     def _on_press(self, step: AnyStep) -> StepHandler:
-        async def pressed(update: Update, context: BranchContext) -> object:
-            query = update.callback_query
+        async def pressed(act: Act, form: F) -> tuple[Reply | None, object]:
+            query = act.update.callback_query
             assert query is not None
             word, _, value = (query.data or "").removeprefix(self.prefix + ":").partition(":")
+            if word == "back" and not value:
+                previous = self._before(step.key, form)
+                if previous is None:
+                    raise Refused(STALE_BUTTON)
+                return await self._ask(act, form, previous, new=False)
+            if isinstance(step, Choose) and word == step.key:
+                if value not in {o.value for o in await step.options(act, form)}:
+                    raise Refused(STALE_BUTTON)
+                return await self._answered(act, form, step, value, new=False)
+            if isinstance(step, Custom | Text | Day):
+                family, handle = next(((f, h) for f, h in step.presses
+                                       if re.match(f.pattern(), str(query.data))), (None, None))
+                if family is None or handle is None:
+                    raise BadCallback(query.data)
+                outcome = await handle(act, form, family.unpack(query.data))
+                return await self._answered(act, form, step, outcome, new=False)
+            if isinstance(step, Confirm) and word == step.key and not value:
+                return await self._finish(act, form, step)
+            raise BadCallback(query.data)
 
-            async def body(act: Act) -> tuple[Reply | None, object]:
-                form = await self._current(act, step.key)
-                if word == "back" and not value:
-                    previous = self._before(step.key, form)
-                    if previous is None:
-                        raise Refused(STALE_BUTTON)
-                    return await self._ask(act, form, previous, new=False)
-                if isinstance(step, Choose) and word == step.key:
-                    if value not in {o.value for o in await step.options(act, form)}:
-                        raise Refused(STALE_BUTTON)
-                    return await self._answered(act, form, step, value, new=False)
-                if isinstance(step, Custom | Text | Day):
-                    family, handle = next(((f, h) for f, h in step.presses
-                                           if re.match(f.pattern(), str(query.data))), (None, None))
-                    if family is None or handle is None:
-                        raise BadCallback(query.data)
-                    outcome = await handle(act, form, family.unpack(query.data))
-                    return await self._answered(act, form, step, outcome, new=False)
-                if isinstance(step, Confirm) and word == step.key and not value:
-                    return await self._finish(act, form, step)
-                raise BadCallback(query.data)
-
-            return await self._run(update, context, body)
-
-        return pressed
+        return self._handler(step, pressed)
 
     def _on_text(self, step: Text[Any]) -> StepHandler:
-        async def typed(update: Update, context: BranchContext) -> object:
-            assert update.message is not None
-            text = update.message.text or ""
+        async def typed(act: Act, form: F) -> tuple[Reply | None, object]:
+            assert act.update.message is not None
+            value = await step.read(act, form, act.update.message.text or "")
+            return await self._answered(act, form, step, value, new=True, echo=step.echo)
 
-            async def body(act: Act) -> tuple[Reply | None, object]:
-                form = await self._current(act, step.key)
-                value = await step.read(act, form, text)
-                return await self._answered(act, form, step, value, new=True, echo=step.echo)
-
-            return await self._run(update, context, body)
-
-        return typed
+        return self._handler(step, typed)
 
     def _on_message(self, step: Custom[Any],
                     handle: Callable[[Act, Any, Message], Awaitable[Any]]) -> StepHandler:
-        async def received(update: Update, context: BranchContext) -> object:
-            message = update.effective_message
+        async def received(act: Act, form: F) -> tuple[Reply | None, object]:
+            message = act.update.effective_message
             assert message is not None
+            outcome = await handle(act, form, message)
+            return await self._answered(act, form, step, outcome, new=True)
 
-            async def body(act: Act) -> tuple[Reply | None, object]:
-                form = await self._current(act, step.key)
-                outcome = await handle(act, form, message)
-                return await self._answered(act, form, step, outcome, new=True)
-
-            return await self._run(update, context, body)
-
-        return received
+        return self._handler(step, received)
 
     async def _finish(self, act: Act, form: F, step: Confirm[Any] | Finish[Any], *,
                       new: bool = False, above: Html | None = None
@@ -406,8 +411,9 @@ class Flow(Generic[F]):
             if isinstance(step, Text):
                 handlers.append(MessageHandler(shared.text_input, self._on_text(step)))
             elif isinstance(step, Custom):
+                typed = [(shared.text_input, _typed(step.read))] if step.read else []
                 handlers += [MessageHandler(accepts, self._on_message(step, handle))
-                             for accepts, handle in step.messages]
+                             for accepts, handle in (*step.messages, *typed)]
             elif isinstance(step, Day):
                 handlers += self._date_step(step).handlers(shared.text_input)
             else:
@@ -447,6 +453,16 @@ class Flow(Generic[F]):
         found = conversation.check_update(update)
         if found is not None and found is not False:
             await conversation.handle_update(update, context.application, found, context)
+
+
+def _typed(read: Callable[[Act, Any, str], Awaitable[Any]]
+           ) -> Callable[[Act, Any, Message], Awaitable[Any]]:
+    """A Custom step's `read` as the handler of a typed message."""
+
+    async def handle(act: Act, form: Any, message: Message) -> Any:
+        return await read(act, form, message.text or "")
+
+    return handle
 
 
 async def _show(update: Update, reply: Reply) -> None:

@@ -23,7 +23,7 @@ from handlers.kit.chat import ReplyMarkup
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import N_, Html, Translator, plain_text
 from rules.dates import Prefer
-from rules.validation import Invalid
+from rules.validation import Invalid, clean_text
 
 END = ConversationHandler.END
 CANCEL_DATA = "x:cancel"  # the cancel button of every flow
@@ -52,6 +52,35 @@ def invalid_text(t: Translator, invalid: Invalid) -> Html:
 
 def cancel_button(t: Translator) -> InlineKeyboardButton:
     return InlineKeyboardButton(plain_text(t("Cancel")), callback_data=CANCEL_DATA)
+
+
+def asking(message: str, **values: Any) -> Callable[[Act, Any], Awaitable[Html]]:
+    """A step's question that is its text only (a message id and its values)."""
+
+    async def ask(act: Act, form: Any) -> Html:
+        return act.t(message, **values)
+
+    return ask
+
+
+def cleaned(limit: int, then: Callable[[Act, Any, str], Awaitable[Any]] | None = None
+            ) -> Callable[[Act, Any, str], Awaitable[Any]]:
+    """A typed-text read: one line as stored, at most `limit` characters (Invalid says why
+    not), or what `then` answers with it."""
+
+    async def read(act: Act, form: Any, text: str) -> Any:
+        value = clean_text(text, max_length=limit)
+        if isinstance(value, Invalid) or then is None:
+            return value
+        return await then(act, form, value)
+
+    return read
+
+
+async def turn_page(act: Act, form: Any, press: Any) -> Next:
+    """A page button of a step (any family with a `page`) pressed: the form's `page`, the
+    step asked again."""
+    return Next({"page": press.page}, stay=True)
 
 
 class Form(BaseModel):
@@ -149,8 +178,9 @@ class Custom(Step[F]):
     # Its message: the text and its buttons, or a reply keyboard (share a contact, a place).
     render: Callable[[Act, F], Awaitable[tuple[Html, Rows | ReplyKeyboardMarkup]]]
     presses: Presses[F] = ()
-    # Messages the step takes (files, a location, typed text): (filter, handler) pairs.
+    # Messages the step takes (files, a location): (filter, handler) pairs.
     messages: Sequence[tuple[filters.BaseFilter, Callable[[Act, F, Message], Awaitable[Any]]]] = ()
+    read: Callable[[Act, F, str], Awaitable[Any]] | None = None  # typed text, as in Text
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -194,11 +224,12 @@ AnyStep = Choose[Any] | Text[Any] | Custom[Any] | Day[Any] | Confirm[Any] | Fini
 
 @dataclass(frozen=True)
 class Entry(Generic[D, F]):
-    """How a flow starts: a button family or a command, who may, and the new form."""
+    """How a flow starts: a button family or a command, who may, and the new form (without
+    `start`: the press's fields, checked by the flow's guard)."""
 
     trigger: type[D] | Command
     audience: Audience
-    start: Callable[[Act, D], Awaitable[F | Done | Reply]]
+    start: Callable[[Act, D], Awaitable[F | Done | Reply]] | None = None
     intro: Callable[[Act, F], Awaitable[Html]] | None = None  # above the first question
     edit: bool = False  # the first question replaces the pressed message
 

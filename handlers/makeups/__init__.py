@@ -16,7 +16,7 @@ async def list_makeups(act: Act, _: CommandArgs | AcceptMakeup) -> Reply:
     """/makeups: the self-confirmed catch-ups of the branches the actor leads."""
     scope = None if act.actor.is_admin else act.actor.managed_org_ids
     items = await store.awaiting(act.session, scope)
-    return awaiting_makeups(act.t, act.settings.tzinfo, items, new=isinstance(_, CommandArgs))
+    return awaiting_makeups(act.t, act.settings.tzinfo, items)
 
 
 async def accept_makeup(act: Act, press: AcceptMakeup) -> Reply:

@@ -28,12 +28,10 @@ def makeup_line(t: Translator, tz: ZoneInfo, item: AwaitingMakeup) -> Html:
     )
 
 
-def awaiting_makeups(
-    t: Translator, tz: ZoneInfo, items: Sequence[AwaitingMakeup], *, new: bool
-) -> Reply:
+def awaiting_makeups(t: Translator, tz: ZoneInfo, items: Sequence[AwaitingMakeup]) -> Reply:
     """The catch-ups waiting for acceptance, one Accept button each."""
     if not items:
-        return Reply(t("No catch-ups are waiting for you to accept."), new=new)
+        return Reply(t("No catch-ups are waiting for you to accept."))
     text = html_join("\n", [
         t("<b>Catch-ups (补学) members confirmed</b>: accept those that were done; only an "
           "accepted one counts as organizational life."),
@@ -43,4 +41,4 @@ def awaiting_makeups(
         t.as_plain("✅ Accept: {name}, {when}", name=item.name,
                    when=item.starts_at.astimezone(tz).strftime("%m-%d")),
     )] for item in items]
-    return Reply(text, keyboard(buttons), new=new)
+    return Reply(text, keyboard(buttons))

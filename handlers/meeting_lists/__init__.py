@@ -10,13 +10,14 @@ import logging
 from typing import Any, Literal
 
 from sqlalchemy import select
-from telegram import Message
 
 from handlers.access.meetings import access_led_meeting, access_led_meeting_line
+from handlers.checkin import render_roster
+from handlers.checkin.views import title as meeting_title
 from handlers.kit.actions import LEADERS, Act, Action, Reply
 from handlers.kit.buttons import AttendanceId, MeetingId, MembershipId
 from handlers.kit.chat import STALE_BUTTON, Refused
-from handlers.kit.flows import Custom, Done, Entry, Flow, Form
+from handlers.kit.flows import Custom, Done, Entry, Flow, Form, cleaned
 from handlers.kit.i18n import N_, Html
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import person_name
@@ -27,11 +28,9 @@ from handlers.meeting_lists.views import (
     EditList,
     RemoveFromList,
     list_editor,
-    meeting_title,
 )
 from handlers.meetings import ShowRoster
-from handlers.menu import TEXT_INPUT
-from rules.validation import MAX_REASON, Invalid, clean_text
+from rules.validation import MAX_REASON
 from rules.vocabulary import MeetingState, MembershipState
 from storage import expected_lists
 from storage import meetings as store
@@ -117,11 +116,8 @@ async def ask_reason(act: Act, form: ListForm) -> tuple[Html, list[list[Any]]]:
         [ShowRoster(form.meeting).button(t("‹ Roster"))]]
 
 
-async def enter_reason(act: Act, form: ListForm, message: Message) -> Any:
+async def enter_reason(act: Act, form: ListForm, reason: str) -> Done:
     """The typed reason: the change is made and logged with who and why."""
-    reason = clean_text(message.text, max_length=MAX_REASON)
-    if isinstance(reason, Invalid):
-        return reason
     t, tz, now, by = act.t, act.settings.tzinfo, act.now(), act.actor.telegram_id
     meeting, who, name = await subject(act, form)
     try:  # raises before anything is written
@@ -139,9 +135,6 @@ async def enter_reason(act: Act, form: ListForm, message: Message) -> Any:
         return Done(t(ERRORS.get(error.code, STALE_BUTTON), name=name))
     logger.info("user %s changed the list of meeting %s (%s)", pseudonym(by), meeting.id,
                 form.op)
-    # Lazily: check-in (whose roster this returns to) shows this feature's button.
-    from handlers.checkin import render_roster
-
     update, context, meeting_id = act.update, act.context, meeting.id
     act.after(lambda: render_roster(update, context, meeting_id, 0, note, new_message=True))
     return Done()
@@ -154,7 +147,7 @@ CHANGE_LIST = Flow(
     entry=(Entry(RemoveFromList, LEADERS, start_remove), Entry(AddToList, LEADERS, start_add)),
     guard=lambda act, form: access_led_meeting(act, form.meeting),
     back=False,
-    steps=(Custom(key="reason", render=ask_reason, messages=((TEXT_INPUT, enter_reason),)),),
+    steps=(Custom(key="reason", render=ask_reason, read=cleaned(MAX_REASON, enter_reason)),),
 )
 
 ACTIONS = (Action(EditList, LEADERS, show_list_edit),)

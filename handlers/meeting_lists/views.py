@@ -4,16 +4,14 @@ database)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import tzinfo
 
 from telegram import InlineKeyboardMarkup
 
 from handlers.kit.buttons import AttendanceId, ButtonData, MeetingId, MembershipId
 from handlers.kit.i18n import N_, Html, Translator, html_join
 from handlers.kit.ui import paged, person_name
-from handlers.labels import MEETING_KIND_LABELS
 from handlers.meetings import ShowRoster
-from storage.models import Attendance, Meeting, Person
+from storage.models import Attendance, Person
 
 CANCELLED = N_("This meeting was cancelled.")
 ERRORS = {
@@ -43,11 +41,6 @@ class AddToList(ButtonData, prefix="ml:add"):
 
     meeting: MeetingId
     membership: MembershipId
-
-
-def meeting_title(t: Translator, tz: tzinfo, meeting: Meeting) -> Html:
-    return t("{kind} «{topic}», {when}", kind=t(MEETING_KIND_LABELS[meeting.kind]),
-             topic=meeting.topic, when=meeting.starts_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
 
 
 def list_editor(

@@ -10,10 +10,10 @@ feature.
 from __future__ import annotations
 
 from handlers.kit.actions import ANYONE, LEADERS, MEMBERS, REGISTERED, Action, Command
+from handlers.kit.chat import drop_buttons
 from handlers.kit.i18n import N_
 from handlers.meetings import manage, schedule
 from handlers.meetings import views as v
-from handlers.meetings.manage import drop_buttons
 from handlers.meetings.views import ShowRoster
 
 __all__ = ["ACTIONS", "FLOWS", "ShowRoster", "drop_buttons"]
@@ -22,7 +22,7 @@ ACTIONS = (
     Action(Command("schedule", label=N_("🗓 Schedule meeting"),
                    description=N_("Schedule a meeting (三会一课)")),
            LEADERS, schedule.start_schedule),
-    Action(v.SchedulePick, LEADERS, schedule.turn_schedule_page),
+    Action(v.SchedulePick, LEADERS, schedule.PICKER.turn_page),
     Action(v.ScheduleFor, LEADERS, schedule.choose_org),
     # Anyone may ask (a guest is told to register first); the menu lists it once registered.
     Action(Command("meetings", label=N_("📅 Meetings"),
@@ -32,7 +32,7 @@ ACTIONS = (
     Action(v.CalendarFile, ANYONE, manage.calendar_file),
     Action(v.ApproveLeave, LEADERS, manage.decide_leave),
     Action(v.RefuseLeave, LEADERS, manage.decide_leave),
-    Action(v.MeetingsPick, LEADERS, manage.turn_list_page),
+    Action(v.MeetingsPick, LEADERS, manage.PICKER.turn_page),
     Action(v.ListMeetings, LEADERS, manage.show_list),
     Action(v.ShowMeeting, LEADERS, manage.show_card),
     Action(v.AskCancel, LEADERS, manage.ask_cancel),

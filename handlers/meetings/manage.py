@@ -7,13 +7,11 @@ shares: a meeting as plain values and telling everyone on its list."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Message, Update
-from telegram.error import TelegramError
 
 from handlers.access.meetings import (
     access_led_meeting,
@@ -22,29 +20,26 @@ from handlers.access.meetings import (
     access_seen_meeting,
 )
 from handlers.access.orgs import access_led_org
-from handlers.kit.actions import LEADERS, MEMBERS, Act, CommandArgs, Reply, render
+from handlers.kit.actions import LEADERS, MEMBERS, Act, CommandArgs, Reply
 from handlers.kit.buttons import AttendanceId, MeetingId, OrgId
-from handlers.kit.chat import STALE_BUTTON, Refused, ReplyMarkup, deliver, deliver_many, send
-from handlers.kit.flows import AnyStep, Custom, Day, Done, Entry, Flow, Form, Option
+from handlers.kit.chat import STALE_BUTTON, Outgoing, Refused, ReplyMarkup, drop_buttons
+from handlers.kit.flows import AnyStep, Custom, Day, Done, Entry, Flow, Form, Option, cleaned
 from handlers.kit.i18n import BLANK, N_, Html, Translator, translator
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import keyboard, person_name
 from handlers.labels import MEETING_KIND_LABELS
 from handlers.ledger import send_ics
 from handlers.meetings import views
-from handlers.menu import TEXT_INPUT
-from handlers.pickers import managed_orgs
-from rules.validation import DEFAULT_MAX_AHEAD, MAX_REASON, Invalid, clean_text
+from handlers.pickers import Picker, managed_orgs
+from rules.validation import DEFAULT_MAX_AHEAD, MAX_REASON
 from rules.vocabulary import AttendanceStatus, MeetingState
 from storage import meetings as store
 from storage import orgs as org_store
 from storage import people
-from storage.meetings import LIVE_STATES, MeetingError
+from storage.meetings import LIVE_STATES, MeetingError, MeetingPlan
 from storage.models import Meeting, PartyGroup, PartyOrganization
-from storage.orgs import TreeRow
 
 logger = logging.getLogger(__name__)
-Outgoing = tuple[int, Html, ReplyMarkup | None]  # a message to someone else: chat, text, buttons
 # The message of one person on a meeting's list, in their language, for their status.
 Writer = Callable[[Translator, AttendanceStatus], tuple[Html, ReplyMarkup | None]]
 
@@ -52,19 +47,26 @@ Writer = Callable[[Translator, AttendanceStatus], tuple[Html, ReplyMarkup | None
 # -- shared with scheduling ---------------------------------------------------------------------
 
 
-async def meeting_info(session: AsyncSession, meeting: Meeting) -> views.MeetingInfo:
-    org = await session.get(PartyOrganization, meeting.party_organization_id)
+async def meeting_info(session: AsyncSession, meeting: Meeting | MeetingPlan
+                       ) -> views.MeetingInfo:
+    """A meeting as plain values; a plan (being scheduled) as the meeting it will be."""
+    if isinstance(meeting, MeetingPlan):
+        meeting_id, org_id, state, reason = 0, meeting.org_id, MeetingState.SCHEDULED, None
+    else:
+        meeting_id, org_id, state, reason = (meeting.id, meeting.party_organization_id,
+                                             meeting.state, meeting.cancelled_reason)
+    org = await session.get(PartyOrganization, org_id)
     group = (
         await session.get(PartyGroup, meeting.party_group_id) if meeting.party_group_id else None
     )
     return views.MeetingInfo(
-        id=meeting.id, org_id=meeting.party_organization_id, org_name=org.name if org else "?",
-        group_name=group.name if group else None, kind=meeting.kind, state=meeting.state,
+        id=meeting_id, org_id=org_id, org_name=org.name if org else "?",
+        group_name=group.name if group else None, kind=meeting.kind, state=state,
         starts_at=meeting.starts_at, ends_at=meeting.ends_at, place=meeting.place,
         online_url=meeting.online_url,
         located=meeting.latitude is not None and meeting.longitude is not None,
         topic=meeting.topic, host=meeting.host, recorder=meeting.recorder,
-        lecturer=meeting.lecturer, cancelled_reason=meeting.cancelled_reason,
+        lecturer=meeting.lecturer, cancelled_reason=reason,
     )
 
 
@@ -79,15 +81,6 @@ async def list_messages(
     ]
 
 
-def asking(message: str, **values: Any) -> Callable[[Act, Any], Awaitable[Html]]:
-    """A question that is its text only (a message id and its values)."""
-
-    async def ask(act: Act, form: Any) -> Html:
-        return act.t(message, **values)
-
-    return ask
-
-
 async def group_options(act: Act, form: Any) -> list[Option]:
     """The party groups of the form's organization (`form.org`)."""
     return [Option(str(g.id), g.name) for g in await org_store.groups_of(act.session, form.org)]
@@ -97,40 +90,12 @@ def told_text(t: Translator, told: int) -> Html:
     return t.plural("{n} person was told.", "{n} people were told.", told)
 
 
-def tell_then(
-    act: Act, messages: Sequence[Outgoing],
-    report: Callable[[int], tuple[Html, ReplyMarkup | None]], *, drop: bool = False,
-) -> None:
-    """After the reply: deliver the messages, then tell the presser `report(how many arrived)`
-    (with `drop`, the pressed message loses its buttons first)."""
-    update, context = act.update, act.context
-
-    async def tell() -> None:
-        told = await deliver_many(context, messages)
-        if drop:
-            await drop_buttons(update)
-        text, markup = report(told)
-        await send(update, text, reply_markup=markup)
-
-    act.after(tell)
-
-
-async def drop_buttons(update: Update) -> None:
-    """Remove the buttons of the message whose button was pressed, keeping its text."""
-    query = update.callback_query
-    if query is None or query.message is None:
-        return
-    try:
-        await query.edit_message_reply_markup(reply_markup=None)
-    except TelegramError as exc:
-        logger.info("could not remove the buttons: %s", exc)
-
-
 # -- /meetings, the card, postponing and cancelling ------------------------------------------
 
 
 RECENT = timedelta(days=90)  # closed meetings shown in a leader's list
-PICK_ORG = N_("Meetings of which organization?")
+PICKER = Picker(N_("Meetings of which organization?"), lambda org: views.ListMeetings(org, 0),
+                views.MeetingsPick)
 
 
 async def list_meetings(act: Act, _: CommandArgs) -> None:
@@ -145,31 +110,16 @@ async def list_meetings(act: Act, _: CommandArgs) -> None:
                                                       act.now()):
             info = await meeting_info(act.session, meeting)
             mine.append(Reply(*views.member_message(t, tz, info, line.status)))
-    orgs = await managed_orgs(act.session, actor, member_kinds_only=True) if leads else []
-    replies = [Reply(t("<b>Your upcoming meetings</b>")), *mine] if mine else []
+    replies: list[Reply | None] = [Reply(t("<b>Your upcoming meetings</b>")), *mine] if mine else []
     if not mine and not leads:
         replies.append(Reply(t("You have no upcoming meetings.")))
-    if len(orgs) == 1:
-        replies.append(await show_list(act, views.ListMeetings(OrgId(orgs[0].org.id), 0)))
-    elif orgs:
-        replies.append(await turn_list_page(act, views.MeetingsPick(0), orgs))
-    elif leads:
-        replies.append(Reply(t("There is no branch to schedule meetings for yet.")))
-    update = act.update
-
-    async def show_all() -> None:
-        for reply in replies:
-            await render(update, reply)
-
-    act.after(show_all)
-
-
-async def turn_list_page(act: Act, press: views.MeetingsPick,
-                         rows: Sequence[TreeRow] = ()) -> Reply:
-    """The organizations the actor runs (`rows`: loaded already), a page at a time."""
-    rows = rows or await managed_orgs(act.session, act.actor, member_kinds_only=True)
-    return Reply(act.t(PICK_ORG), views.org_picker(
-        act.t, rows, press.page, lambda org: views.ListMeetings(org, 0), views.MeetingsPick))
+    if leads:  # the branch's list, or a choice of organizations first
+        replies.append(await PICKER.open(
+            act, nothing=views.NO_BRANCH,
+            on_one=lambda org: show_list(act, views.ListMeetings(org, 0))))
+    for reply in replies:
+        if reply is not None:
+            act.follow(reply)
 
 
 async def show_list(act: Act, press: views.ListMeetings) -> Reply:
@@ -261,7 +211,7 @@ async def postpone(act: Act, form: MeetingForm, start: datetime) -> Any:
                                when=views.start_text(tz, before))), skip=by)
     logger.info("user %s postponed meeting %s", pseudonym(by), meeting.id)
     t, lines = act.t, await store.roster(act.session, meeting.id)
-    tell_then(act, messages, lambda told: views.card(
+    act.deliver(messages, lambda told: views.card(
         t, tz, info, lines, t("Postponed.") + " " + told_text(t, told)))
     return Done()
 
@@ -289,11 +239,11 @@ async def ask_cancel_reason(act: Act, form: MeetingForm) -> tuple[Html, list[lis
         [views.ShowMeeting(meeting).button(t("No, keep the meeting"))]]
 
 
-async def cancel_meeting(act: Act, meeting_id: MeetingId, reason: str | None,
+async def cancel_meeting(act: Act, form: MeetingForm, reason: str | None,
                          shown: Html | None = None) -> Done:
     """Cancelled, and everyone on the list told."""
     tz, by = act.settings.tzinfo, act.actor.telegram_id
-    meeting = await access_led_meeting(act, meeting_id)
+    meeting = await access_led_meeting(act, form.meeting)
     try:
         await store.cancel(act.session, meeting, reason=reason, by=by)
     except MeetingError as error:
@@ -305,16 +255,9 @@ async def cancel_meeting(act: Act, meeting_id: MeetingId, reason: str | None,
         skip=by)
     logger.info("user %s cancelled meeting %s", pseudonym(by), meeting.id)
     t, back = act.t, views.ListMeetings(OrgId(info.org_id), 0)
-    tell_then(act, messages, lambda told: (t("Cancelled.") + " " + told_text(t, told),
-                                           keyboard([[back.button(t("‹ Meetings"))]])))
+    act.deliver(messages, lambda told: (t("Cancelled.") + " " + told_text(t, told),
+                                        keyboard([[back.button(t("‹ Meetings"))]])))
     return Done(shown)
-
-
-async def enter_cancel_reason(act: Act, form: MeetingForm, message: Message) -> Any:
-    reason = clean_text(message.text, max_length=MAX_REASON)
-    if isinstance(reason, Invalid):
-        return reason
-    return await cancel_meeting(act, form.meeting, reason)
 
 
 async def cancel_without_reason(
@@ -322,7 +265,7 @@ async def cancel_without_reason(
 ) -> Done:
     if press.meeting != form.meeting:
         raise Refused(STALE_BUTTON)
-    return await cancel_meeting(act, form.meeting, None, act.t("Cancelling…"))
+    return await cancel_meeting(act, form, None, act.t("Cancelling…"))
 
 
 async def keep_meeting(act: Act, form: MeetingForm, press: views.ShowMeeting) -> Reply:
@@ -335,7 +278,7 @@ CANCEL = one_step_flow(
     Custom(key="reason", render=ask_cancel_reason,
            presses=((views.CancelWithoutReason, cancel_without_reason),
                     (views.ShowMeeting, keep_meeting)),
-           messages=((TEXT_INPUT, enter_cancel_reason),)),
+           read=cleaned(MAX_REASON, cancel_meeting)),
     cancel=False)  # "Cancel" would read as cancelling the meeting: its own buttons say how
 
 
@@ -390,11 +333,8 @@ async def attend_instead(act: Act, form: MeetingForm, press: views.Attend) -> Re
     return await attend(act, press)
 
 
-async def enter_reason(act: Act, form: MeetingForm, message: Message) -> Any:
+async def enter_reason(act: Act, form: MeetingForm, reason: str) -> Done:
     """The typed reason: recorded, and the branch's leaders asked to decide."""
-    reason = clean_text(message.text, max_length=MAX_REASON)
-    if isinstance(reason, Invalid):
-        return reason
     tz, session = act.settings.tzinfo, act.session
     meeting, line = await access_own_line(act, form.meeting)
     try:
@@ -415,7 +355,7 @@ async def enter_reason(act: Act, form: MeetingForm, message: Message) -> Any:
     logger.info("membership %s asked leave from meeting %s", line.membership_id, meeting.id)
     t, asked = act.t, AttendanceStatus.LEAVE_REQUESTED
     nobody = t("Nobody could be told yet; please tell your secretary yourself.")
-    tell_then(act, messages, lambda told: views.member_message(
+    act.deliver(messages, lambda told: views.member_message(
         t, tz, info, asked, footer=BLANK if told else nobody))
     return Done()
 
@@ -423,7 +363,7 @@ async def enter_reason(act: Act, form: MeetingForm, message: Message) -> Any:
 LEAVE = one_step_flow(
     "ask_leave", "lv", Entry(views.AskLeave, MEMBERS, start_leave),
     Custom(key="reason", render=ask_reason, presses=((views.Attend, attend_instead),),
-           messages=((TEXT_INPUT, enter_reason),)),
+           read=cleaned(MAX_REASON, enter_reason)),
     guard=lambda act, form: access_own_line(act, form.meeting))
 
 
@@ -448,8 +388,7 @@ async def decide_leave(act: Act, press: views.ApproveLeave | views.RefuseLeave) 
     told = (t("✅ Your leave was approved.") if approve
             else t("❌ Your leave request was not approved; you are expected to attend."))
     text, markup = views.member_message(t, tz, info, status, told)
-    context, telegram_id = act.context, person.telegram_id
-    act.after(lambda: deliver(context, telegram_id, text, reply_markup=markup))
+    act.deliver([(person.telegram_id, text, markup)])
     return Reply(done + "\n" + views.meeting_line(act.t, tz, info))
 
 

@@ -5,7 +5,6 @@ series; everyone on the list is told. Steps are asked only while their answer is
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -16,30 +15,30 @@ from handlers.access.orgs import access_led_org
 from handlers.kit.actions import LEADERS, Act, CommandArgs, Reply
 from handlers.kit.buttons import MeetingId, OrgId
 from handlers.kit.chat import STALE_BUTTON, Refused, send, show
-from handlers.kit.flows import Flow
+from handlers.kit.flows import Flow, asking, cancel_button, cleaned
 from handlers.kit.i18n import BLANK, N_, Html, html_join, in_every_language
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.steps import Choose, Custom, Day, Done, Entry, Form, Next, Option, Problem, Text
 from handlers.kit.ui import keyboard
 from handlers.labels import MEETING_KIND_LABELS
 from handlers.meetings import manage, views
-from handlers.meetings.manage import asking, group_options
-from handlers.menu import TEXT_INPUT, main_keyboard
-from handlers.pickers import managed_orgs
+from handlers.meetings.manage import group_options
+from handlers.menu import main_keyboard
+from handlers.pickers import Picker
 from rules import meetings as rules
 from rules.tree import MEMBER_KINDS
 from rules.validation import MAX_PERSON, MAX_PLACE, MAX_TOPIC, Invalid, clean_link, clean_text
-from rules.vocabulary import MeetingKind, MeetingState, MembershipState
+from rules.vocabulary import MeetingKind, MembershipState
 from storage import meetings as store
 from storage import orgs as org_store
 from storage import people
 from storage.meetings import MeetingError, MeetingPlan
-from storage.models import PartyGroup, PartyOrganization
-from storage.orgs import TreeRow
+from storage.models import PartyOrganization
 
 logger = logging.getLogger(__name__)
 
-PICK_ORG = N_("Schedule a meeting for which organization?")
+PICKER = Picker(N_("Schedule a meeting for which organization?"), views.ScheduleFor,
+                views.SchedulePick)
 PLACE_NAME = N_("Location saved for check-in. Now type the name of the place as members should "
                 "see it (for example: Room 302, 5 Harbour Road).")
 
@@ -68,22 +67,10 @@ class ScheduleForm(Form):
 # -- before the setup: /schedule, the organization, the kind --------------------------------
 
 
-async def start_schedule(act: Act, _: CommandArgs) -> Reply:
+async def start_schedule(act: Act, _: CommandArgs) -> Reply | None:
     """/schedule: pick the organization (if several), then the kind of meeting."""
-    rows = await managed_orgs(act.session, act.actor, member_kinds_only=True)
-    if not rows:
-        return Reply(act.t("There is no branch to schedule meetings for yet."))
-    if len(rows) == 1:
-        return Reply(*views.kind_question(act.t, OrgId(rows[0].org.id), rows[0].org.name))
-    return await turn_schedule_page(act, views.SchedulePick(0), rows)
-
-
-async def turn_schedule_page(act: Act, press: views.SchedulePick,
-                             rows: Sequence[TreeRow] = ()) -> Reply:
-    """The organizations the actor runs (`rows`: loaded already), a page at a time."""
-    rows = rows or await managed_orgs(act.session, act.actor, member_kinds_only=True)
-    return Reply(act.t(PICK_ORG), views.org_picker(act.t, rows, press.page, views.ScheduleFor,
-                                                   views.SchedulePick))
+    return await PICKER.open(act, nothing=views.NO_BRANCH,
+                             on_one=lambda org: choose_org(act, views.ScheduleFor(org)))
 
 
 async def schedulable_org(act: Act, org_id: OrgId) -> PartyOrganization:
@@ -113,15 +100,6 @@ async def start(act: Act, press: views.ChooseKind) -> ScheduleForm:
 
 
 # -- the steps ----------------------------------------------------------------------------
-
-
-def limited(limit: int) -> Callable[[Act, ScheduleForm, str], Awaitable[Any]]:
-    """Typed text of at most `limit` characters."""
-
-    async def read(act: Act, form: ScheduleForm, text: str) -> Any:
-        return clean_text(text, max_length=limit)
-
-    return read
 
 
 async def ask_when(act: Act, form: ScheduleForm) -> Html:
@@ -183,11 +161,11 @@ async def ask_place(act: Act, form: ScheduleForm) -> tuple[Html, list[list[Any]]
              "can check in by location.", online=t(views.ONLINE), share=t(views.SHARE_LOCATION)), []
 
 
-async def typed_place(act: Act, form: ScheduleForm, message: Message) -> Any:
+async def typed_place(act: Act, form: ScheduleForm, text: str) -> Any:
     """A typed place, or the Online button (then the link is asked)."""
-    if (message.text or "").strip() in in_every_language(views.ONLINE):
+    if text.strip() in in_every_language(views.ONLINE):
         return Next({"online": True, "lat": None, "lon": None})
-    return await read_place(act, form, message.text or "")
+    return await read_place(act, form, text)
 
 
 async def shared_location(act: Act, form: ScheduleForm, message: Message) -> Next:
@@ -227,11 +205,8 @@ def person_step(key: str, question: str) -> Custom[ScheduleForm]:
             act.refuse(STALE_BUTTON)
         return me
 
-    async def typed(act: Act, form: ScheduleForm, message: Message) -> Any:
-        return await limited(MAX_PERSON)(act, form, message.text or "")
-
     return Custom(key=key, render=render, presses=((views.Me, pressed),),
-                  messages=((TEXT_INPUT, typed),), when=lambda f: getattr(f, key) is None)
+                  read=cleaned(MAX_PERSON), when=lambda f: getattr(f, key) is None)
 
 
 async def repeat_options(act: Act, form: ScheduleForm) -> list[Option]:
@@ -269,23 +244,10 @@ def starts_of(form: ScheduleForm, tz: Any) -> list[datetime]:
             for day in views.series_days(local.date(), form.cnt)]
 
 
-async def draft_info(act: Act, form: ScheduleForm) -> views.MeetingInfo:
-    plan = plan_of(form)
-    org = await access_led_org(act, form.org)
-    group = await act.session.get(PartyGroup, plan.party_group_id) if plan.party_group_id else None
-    return views.MeetingInfo(
-        id=0, org_id=plan.org_id, org_name=org.name, group_name=group.name if group else None,
-        kind=plan.kind, state=MeetingState.SCHEDULED, starts_at=plan.starts_at,
-        ends_at=plan.ends_at, place=plan.place, online_url=plan.online_url,
-        located=plan.latitude is not None, topic=plan.topic, host=plan.host,
-        recorder=plan.recorder, lecturer=plan.lecturer,
-    )
-
-
 async def summary(act: Act, form: ScheduleForm) -> tuple[Html, list[list[Any]]]:
     """Everything entered, who is expected (as storage will find them), the dates of a series."""
     t, tz = act.t, act.settings.tzinfo
-    info = await draft_info(act, form)
+    info = await manage.meeting_info(act.session, plan_of(form))
     members = await people.members_of(act.session, form.org, (MembershipState.ACTIVE,))
     expectation = rules.expected_attendees(
         info.kind, [rules.MemberFacts(m.id, m.status, m.role, m.party_group_id) for m in members],
@@ -324,7 +286,7 @@ async def schedule_it(act: Act, form: ScheduleForm, press: views.ScheduleIt) -> 
         t, update = act.t, act.update
         text = t(problem.message, **problem.values)
         markup = keyboard([[views.ChangeWhen().button(t("🕑 Change date and time"))],
-                           [views.cancel_button(t)]])
+                           [cancel_button(t)]])
         act.after(lambda: send(update, text, reply_markup=markup))
         return Next({}, stay=True)  # the summary again: who is expected may have changed
     info = await manage.meeting_info(act.session, created[0])
@@ -339,7 +301,7 @@ async def schedule_it(act: Act, form: ScheduleForm, press: views.ScheduleIt) -> 
                 plan.kind.value, plan.org_id)
     t, opened = act.t, views.ShowMeeting(MeetingId(info.id))
     # The summary loses its buttons and stays as the record of what was scheduled.
-    manage.tell_then(act, messages, lambda told: (
+    act.deliver(messages, lambda told: (
         t.plural("{n} meeting scheduled.", "{n} meetings scheduled.", len(created))
         + "\n" + manage.told_text(t, told),
         keyboard([[opened.button(t("Open the meeting"))]])), drop=True)
@@ -361,19 +323,19 @@ SCHEDULE = Flow(
         Custom(key="dur", render=ask_duration, presses=((views.Duration, choose_duration),),
                when=lambda f: f.dur is None),
         Custom(key="place", render=ask_place, keyboard=place_keyboard,
-               messages=((filters.LOCATION, shared_location), (TEXT_INPUT, typed_place)),
+               messages=((filters.LOCATION, shared_location),), read=typed_place,
                when=lambda f: f.place is None and not f.online and f.lat is None),
         Text(key="link", ask=asking(N_("Send the link of the online meeting (starting with "
                                         "https://).")),
              read=read_link, keyboard=menu_keyboard, when=lambda f: f.online and f.url is None),
         Text(key="place_name", ask=asking(PLACE_NAME), read=read_place, keyboard=menu_keyboard,
              when=lambda f: f.lat is not None and f.place is None),
-        Text(key="topic", ask=asking(N_("What is the topic?")), read=limited(MAX_TOPIC),
+        Text(key="topic", ask=asking(N_("What is the topic?")), read=cleaned(MAX_TOPIC),
              keyboard=menu_keyboard, when=lambda f: f.topic is None),
         person_step("host", N_("Who hosts the meeting? Type the name, or press Me.")),
         person_step("rec", N_("Who keeps the record? Type the name, or press Me.")),
         Text(key="lect", ask=asking(N_("Who gives the lesson? Type the lecturer's name.")),
-             read=limited(MAX_PERSON),
+             read=cleaned(MAX_PERSON),
              when=lambda f: f.kind is MeetingKind.LESSON and f.lect is None),
         Choose(key="rep", ask=asking(N_("Once, or every month?")), options=repeat_options,
                when=lambda f: f.rep is None),

@@ -4,22 +4,21 @@ a meeting's card (pure: no Telegram calls, no database)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.kit.buttons import AttendanceId, ButtonData, MeetingId, OrgId
-from handlers.kit.flows import CANCEL_DATA, Problem
-from handlers.kit.i18n import BLANK, N_, Html, Translator, html_format, html_join, plain_text
+from handlers.kit.flows import Problem, cancel_button
+from handlers.kit.i18n import BLANK, N_, Html, Translator, html_format, html_join
 from handlers.kit.ui import keyboard, paged, person_name
 from handlers.labels import MEETING_KIND_LABELS, MEETING_STATE_LABELS, WEEKDAYS
 from rules import meetings as rules
 from rules.vocabulary import AttendanceStatus, MeetingKind, MeetingState
 from storage.meetings import LIVE_STATES, MeetingError
 from storage.models import Attendance, Meeting, Person
-from storage.orgs import TreeRow
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +52,7 @@ CLASH_WITH = N_("That time clashes with another meeting of the branch: {kind}, {
                 "Please type another date and time.")
 BAD_LINK = N_("That is not a web link. Please send the meeting link starting with https:// or "
               "http://.")
+NO_BRANCH = N_("There is no branch to schedule meetings for yet.")
 NOT_REGISTERED = N_("Meetings are for registered members. Register with /start.")
 SORRY = N_("Sorry, something went wrong. Please try again.")
 MARKERS = {MeetingState.SCHEDULED: "🗓", MeetingState.CHECKIN_OPEN: "✅",
@@ -155,20 +155,6 @@ class CloseMeeting(ButtonData, prefix="ck:close"):
 
 class ShowRoster(ButtonData, prefix="ck:roster"):
     meeting: MeetingId
-
-
-def cancel_button(t: Translator) -> InlineKeyboardButton:
-    """The Cancel every flow has (it ends whatever conversation is going on)."""
-    return InlineKeyboardButton(plain_text(t("Cancel")), callback_data=CANCEL_DATA)
-
-
-def org_picker(
-    t: Translator, rows: Sequence[TreeRow], page: int, pick: Callable[[OrgId], ButtonData],
-    nav: Callable[[int], ButtonData],
-) -> InlineKeyboardMarkup:
-    """The organizations the actor runs, indented by depth, a page at a time."""
-    items = [pick(OrgId(row.org.id)).button("· " * row.depth + row.org.name) for row in rows]
-    return paged(t, items, page, nav)
 
 
 def kind_question(t: Translator, org: OrgId, branch: str) -> tuple[Html, InlineKeyboardMarkup]:

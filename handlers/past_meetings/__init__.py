@@ -34,9 +34,10 @@ from handlers.kit.flows import (
 )
 from handlers.kit.i18n import N_, Html
 from handlers.kit.pseudonyms import pseudonym
+from handlers.kit.steps import asking, cleaned, turn_page
 from handlers.kit.ui import person_name
 from handlers.labels import MEETING_KIND_LABELS
-from handlers.meetings.manage import asking, group_options
+from handlers.meetings.manage import group_options
 from handlers.past_meetings import views
 from handlers.past_meetings.views import (
     PastMeetingForm,
@@ -46,18 +47,13 @@ from handlers.past_meetings.views import (
     ToggleAttendance,
 )
 from rules.dates import read_day, read_moment
-from rules.validation import MAX_TOPIC, Invalid, clean_text
+from rules.validation import MAX_TOPIC, Invalid
 from rules.vocabulary import AttendanceStatus, MeetingKind
 from storage import meetings as meeting_store
 from storage import orgs as org_store
 from storage import past_meetings as store
 
 logger = logging.getLogger(__name__)
-
-async def start(act: Act, press: RecordPastMeeting) -> PastMeetingForm:
-    """A leader of this branch starts; the form remembers which branch."""
-    await access_led_org(act, press.org)
-    return PastMeetingForm(org=press.org)
 
 
 async def intro(act: Act, form: PastMeetingForm) -> Html:
@@ -107,11 +103,8 @@ def echo_day(act: Act, form: PastMeetingForm) -> Html:
     return act.t("Understood: {day}.", day=views.day_text(act.t, form))
 
 
-async def read_topic(act: Act, form: PastMeetingForm, text: str) -> Any:
+async def read_topic(act: Act, form: PastMeetingForm, topic: str) -> Next:
     """The topic; everyone expected starts present."""
-    topic = clean_text(text, max_length=MAX_TOPIC)
-    if isinstance(topic, Invalid):
-        return topic
     assert form.kind is not None
     expected = await store.who_was_expected(act.session, form.org, form.kind, form.group)
     return Next({"topic": topic, "page": 0, "people": {
@@ -130,10 +123,6 @@ async def toggle(act: Act, form: PastMeetingForm, press: ToggleAttendance) -> Ne
         act.refuse(STALE_BUTTON)
     people = {**form.people, press.membership: (line[0], views.NEXT_STATUS[line[1]])}
     return Next({"people": people}, stay=True)
-
-
-async def turn_page(act: Act, form: PastMeetingForm, press: PeoplePage) -> Next:
-    return Next({"page": press.page}, stay=True)
 
 
 async def people_done(act: Act, form: PastMeetingForm, press: PeopleDone) -> Next:
@@ -179,14 +168,15 @@ PAST_MEETING = Flow(
     name="past_meeting",
     prefix="pm",
     form=PastMeetingForm,
-    entry=Entry(RecordPastMeeting, LEADERS, start, intro),
+    entry=Entry(RecordPastMeeting, LEADERS, intro=intro),
     guard=lambda act, form: access_led_org(act, form.org),
     steps=(
         Choose(key="kind", ask=asking(N_("Which kind of meeting was it?")), options=kind_options),
         Choose(key="group", ask=asking(N_("Which party group met?")), options=group_options,
                when=lambda form: form.kind is MeetingKind.GROUP),
         Text(key="day", ask=ask_day, read=read_day_typed, echo=echo_day),
-        Text(key="topic", ask=asking(N_("What was the topic?")), read=read_topic),
+        Text(key="topic", ask=asking(N_("What was the topic?")),
+             read=cleaned(MAX_TOPIC, read_topic)),
         Custom(key="people", render=render_people, presses=(
             (ToggleAttendance, toggle), (PeoplePage, turn_page), (PeopleDone, people_done))),
         Text(key="minutes", ask=asking(N_("Type the minutes: what was discussed and decided (at "

@@ -64,7 +64,7 @@ def test_the_deadlines_offer_marking_the_open_ones_done() -> None:
     org = PartyOrganization(id=2, name="Branch A", dues_day=None)
     dues = Duty(code="dues", day=10)
     reply = org_deadlines(t, org, [line(date(2030, 1, 31)), line(date(2030, 1, 10), done=True)],
-                          TODAY, dues, admin=False, new=True)
+                          TODAY, dues, admin=False)
     assert "💰 Dues collection day: day 10 (default)" in reply.text
     assert reply.markup is not None
     data = [b.callback_data for row in reply.markup.inline_keyboard for b in row]
@@ -102,11 +102,11 @@ def test_months_six_a_row_and_renewals_marked_overdue() -> None:
     assert [len(row) for row in month_buttons(3)] == [3]
     lines = [TermLine(2, "Branch A", date(2027, 1, 10), date(2030, 1, 10)),
              TermLine(3, "Branch B", date(2027, 5, 1), date(2030, 5, 1))]
-    reply = renewals(t, lines, TODAY, 0, new=True)
+    reply = renewals(t, lines, TODAY, 0)
     assert reply.markup is not None
     assert [b.text for row in reply.markup.inline_keyboard for b in row] == [
         "Branch A · term ends 2030-01-10 ❗", "Branch B · term ends 2030-05-01"]
-    assert "No committee term" in renewals(t, [], TODAY, 0, new=True).text
+    assert "No committee term" in renewals(t, [], TODAY, 0).text
 
 
 def test_settings_offer_leaders_their_kinds_and_the_digest() -> None:
