@@ -4,9 +4,6 @@ reason, and a member asks their secretary for one."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
 from telegram import Message
 
 from handlers.access.people import access_editable_member
@@ -25,6 +22,7 @@ from handlers.kit.flows import (
     Problem,
     Rows,
     Text,
+    asking,
 )
 from handlers.kit.i18n import N_, Html, html_join
 from handlers.kit.ui import person_name
@@ -52,15 +50,6 @@ PENDING = Audience("waiting for approval", lambda actor: actor.is_pending)
 
 
 # -- a secretary issues a letter -------------------------------------------------------------
-
-
-def asking(message: str) -> Callable[[Act, Any], Awaitable[Html]]:
-    """A step's question that is always the same (a message id)."""
-
-    async def ask(act: Act, form: Any) -> Html:
-        return act.t(message)
-
-    return ask
 
 
 async def member(act: Act, form: IssueForm) -> Membership:

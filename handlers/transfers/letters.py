@@ -14,7 +14,7 @@ from handlers.access.transfers import (
     runs_sender,
 )
 from handlers.kit.actions import Act, CommandArgs, Reply
-from handlers.kit.chat import ReplyMarkup, deliver_many
+from handlers.kit.chat import Outgoing, ReplyMarkup
 from handlers.kit.i18n import Html, Translator, html_join, translator
 from handlers.menu import main_keyboard, publish_commands_for
 from handlers.transfers import views
@@ -26,7 +26,6 @@ from storage.transfers import Letter, TransferError
 
 Said = Callable[[Translator], Html]  # a message in the recipient's language
 Buttons = Callable[[Translator], ReplyMarkup]
-Message = tuple[int, Html, ReplyMarkup | None]
 
 
 async def show_letters(act: Act, _: CommandArgs | views.ShowLetters) -> Reply:
@@ -142,10 +141,9 @@ async def tell_member(act: Act, letter: Letter, said: Said, *, menu: bool = Fals
     member = await people.load_actor(act.session, person.telegram_id,
                                      admins=act.settings.admins, language=person.language)
     markup = main_keyboard(member) if menu else None
-    message: Message = (person.telegram_id, said(translator(member.language)), markup)
     if menu:
         act.after(lambda: publish_commands_for(context.application, member))
-    act.after(lambda: deliver_many(context, [message]))
+    act.deliver([(person.telegram_id, said(translator(member.language)), markup)])
 
 
 async def tell_leaders(act: Act, org_id: int | None, said: Said,
@@ -153,11 +151,10 @@ async def tell_leaders(act: Act, org_id: int | None, said: Said,
     """The secretaries (else the nearest leaders above) of an organization are told."""
     if org_id is None:
         return
-    messages: list[Message] = []
+    messages: list[Outgoing] = []
     for person, _ in await people.leaders_of(act.session, org_id):
         if person.telegram_id == act.actor.telegram_id:
             continue
         t = translator(person.language or "zh")
         messages.append((person.telegram_id, said(t), buttons(t) if buttons else None))
-    context = act.context
-    act.after(lambda: deliver_many(context, messages))
+    act.deliver(messages)
