@@ -15,8 +15,7 @@ from handlers.kit.buttons import AttendanceId, ButtonData, MeetingId
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_format, html_join
 from handlers.kit.ui import keyboard, page_row, person_name
 from handlers.labels import ATTENDANCE_STATUS_LABELS, CHECKIN_METHOD_LABELS, MEETING_KIND_LABELS
-from handlers.meeting_lists.views import EditList
-from handlers.meetings.views import CloseMeeting, OpenCheckin, ShowRoster
+from handlers.meetings.views import CloseMeeting, EditList, OpenCheckin, ShowRoster
 from rules import meetings as rules
 from rules.validation import Invalid, clean_text
 from rules.vocabulary import AttendanceStatus, CheckinMethod, MeetingState

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardMarkup
 from handlers.kit.buttons import AttendanceId, ButtonData, MeetingId, MembershipId
 from handlers.kit.i18n import N_, Html, Translator, html_join
 from handlers.kit.ui import paged, person_name
-from handlers.meetings import ShowRoster
+from handlers.meetings import EditList, ShowRoster
 from storage.models import Attendance, Person
 
 CANCELLED = N_("This meeting was cancelled.")
@@ -21,13 +21,6 @@ ERRORS = {
     "not_in_branch": N_("{name} is not a member of this meeting's branch."),
     "not_live": CANCELLED,
 }
-
-
-class EditList(ButtonData, prefix="ml:edit"):
-    """Who is on the list (➖) and who could be added (➕), a page at a time."""
-
-    meeting: MeetingId
-    page: int
 
 
 class RemoveFromList(ButtonData, prefix="ml:rm"):

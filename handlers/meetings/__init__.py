@@ -3,8 +3,8 @@ list; members answer, ask for leave and get a calendar file; /meetings shows my 
 meetings and, to a branch's leaders, its meetings, each with a card to postpone or cancel it.
 
 Check-in, the roster and closing a meeting are handlers/checkin's; the card shows their
-buttons, declared here (OpenCheckin, CloseMeeting, ShowRoster) since check-in builds on this
-feature.
+buttons, declared here (OpenCheckin, CloseMeeting, ShowRoster, and the expected list's
+EditList) since check-in and the lists build on this feature.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from handlers.kit.chat import drop_buttons
 from handlers.kit.i18n import N_
 from handlers.meetings import manage, schedule
 from handlers.meetings import views as v
-from handlers.meetings.views import ShowRoster
+from handlers.meetings.views import EditList, ShowRoster
 
-__all__ = ["ACTIONS", "FLOWS", "ShowRoster", "drop_buttons"]
+__all__ = ["ACTIONS", "FLOWS", "EditList", "ShowRoster", "drop_buttons"]
 
 ACTIONS = (
     Action(Command("schedule", label=N_("🗓 Schedule meeting"),

@@ -157,6 +157,14 @@ class ShowRoster(ButtonData, prefix="ck:roster"):
     meeting: MeetingId
 
 
+class EditList(ButtonData, prefix="ml:edit"):
+    """A meeting's expected list (handlers/meeting_lists/): who is on it (➖) and who could be
+    added (➕), a page at a time; the roster shows it too."""
+
+    meeting: MeetingId
+    page: int
+
+
 def kind_question(t: Translator, org: OrgId, branch: str) -> tuple[Html, InlineKeyboardMarkup]:
     rows = [[ChooseKind(org, kind).button(t(label))]
             for kind, label in MEETING_KIND_LABELS.items()]
