@@ -78,6 +78,20 @@ async def set_profile(
     return profile
 
 
+async def confirm_profile(
+    session: AsyncSession, person_id: int, year: int, *, by: int, now: datetime
+) -> DuesProfile | None:
+    """A leader confirms the profile a member stated for `year` as it stands; None if there is
+    none or it was confirmed already."""
+    profile = await session.get(DuesProfile, (person_id, year))
+    if profile is None or profile.confirmed_by is not None:
+        return None
+    profile.confirmed_by, profile.updated_at = by, now
+    await session.flush()
+    audit.record(session, by, "dues.profile_confirmed", "person", person_id, year=year)
+    return profile
+
+
 async def profiles_for(
     session: AsyncSession, person_ids: Collection[int], year: int
 ) -> dict[int, DuesProfile]:

@@ -23,6 +23,7 @@ ACTIONS = (
     Action(views.DuesBranches, LEADERS, branch.turn),
     Action(views.BranchDues, LEADERS, branch.show_branch),
     Action(views.DecideReported, LEADERS, branch.decide),
+    Action(views.ConfirmBase, LEADERS, branch.confirm_base),
     Action(views.DuesLedger, LEADERS, branch.send_ledger),
     Action(views.AdminDues, ADMINS, branch.show_admin),
 )

@@ -46,12 +46,39 @@ async def branch_reply(act: Act, org_id: OrgId, head: Html | None = None, *,
     org = await access_dues_branch(act, org_id)
     through = payment.current(act)
     members = await dues.branch_dues(act.session, org.id, through)
+    profiles = await dues.profiles_for(act.session, [m.person_id for m in members], through.year)
+    stated = [views.StatedBase(m.person_id, m.name, p.category, m.monthly) for m in members
+              if (p := profiles.get(m.person_id)) is not None and p.year == through.year
+              and p.confirmed_by is None]
     several = act.actor.is_admin or len(await PICKER.rows(act)) > 1
-    text = views.branch_text(act.t, org.name, through, members)
+    text = views.branch_text(act.t, org.name, through, members, stated)
     return Reply(html_join("\n\n", [head, text]) if head else text,
                  views.branch_markup(act.t, org.id, through.year, members,
-                                     own=act.actor.is_member,
+                                     own=act.actor.is_member, stated=stated,
                                      back=views.DuesBranches(0) if back and several else None))
+
+
+async def confirm_base(act: Act, press: views.ConfirmBase) -> Reply:
+    """Confirm the standard a member stated for this year, as it stands; the member is told."""
+    membership = await access_dues_member(act, press.person)
+    org_id = OrgId(membership.party_organization_id)
+    year = payment.current(act).year
+    name = membership.person.real_name or ""
+    done = await dues.confirm_profile(act.session, press.person, year,
+                                      by=act.actor.telegram_id, now=act.now())
+    if done is None:
+        return await branch_reply(act, org_id, act.t("Nothing from {name} waits any more.",
+                                                     name=name), back=False)
+    t = translator(membership.person.language or "zh")
+    monthly = dues.monthly_of(done)
+    told = (t("✅ Your secretary confirmed your Party dues standard for {year}: {amount} yuan "
+              "a month.", year=year, amount=views.yuan(monthly)) if monthly is not None
+            else t("✅ Your secretary confirmed your Party dues category for {year}.",
+                   year=year))
+    context, chat = act.context, membership.person.telegram_id
+    act.after(lambda: deliver_many(context, [(chat, told, None)]))
+    return await branch_reply(act, org_id, act.t("✅ Standard confirmed for {name}.", name=name),
+                              back=False)
 
 
 async def decide(act: Act, press: views.DecideReported) -> Reply:

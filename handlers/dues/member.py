@@ -25,6 +25,9 @@ from storage.models import Person
 
 # -- the member's page -----------------------------------------------------------------------
 
+NO_DUES = N_("💴 Activists pay no Party dues: they begin in the month they become "
+             "probationary members.")
+
 
 async def member_reply(act: Act, head: Html | None = None) -> Reply:
     """The member's own dues through this month (branch-local)."""
@@ -39,8 +42,18 @@ async def member_reply(act: Act, head: Html | None = None) -> Reply:
         confirmed=profile is not None and profile.confirmed_by is not None)
     text = views.member_text(act.t, standard, mine, through.year)
     leader = act.actor.is_admin or act.actor.leads_a_branch
+    back = views.DuesBranches(0) if leader else None
+    if mine is None:  # an activist: no dues until they become a probationary member
+        text = act.t(NO_DUES)
     return Reply(html_join("\n\n", [head, text]) if head else text,
-                 views.member_markup(act.t, back=views.DuesBranches(0) if leader else None))
+                 views.member_markup(act.t, back=back, owes=mine is not None))
+
+
+async def owes_dues(act: Act) -> bool:
+    """Whether the actor is a (full or probationary) member who owes dues."""
+    org_id = own_membership(act)
+    return any(m.person_id == act.actor.person_id
+               for m in await dues.branch_dues(act.session, org_id, payment.current(act)))
 
 
 async def show_mine(act: Act, _: views.MyDues) -> Reply:
@@ -56,8 +69,9 @@ async def own_standard(act: Act, form: object) -> Decimal | None:
     return dues.monthly_of(profiles.get(person_id))
 
 
-async def start_report(act: Act, _: views.ReportPayment) -> ReportForm:
-    own_membership(act)
+async def start_report(act: Act, _: views.ReportPayment) -> ReportForm | Reply:
+    if not await owes_dues(act):
+        return Reply(act.t(NO_DUES))
     return ReportForm()
 
 
@@ -125,8 +139,9 @@ REPORT = Flow(
 # -- stating the base ------------------------------------------------------------------------
 
 
-async def start_base(act: Act, _: views.StateBase) -> BaseForm:
-    own_membership(act)
+async def start_base(act: Act, _: views.StateBase) -> BaseForm | Reply:
+    if not await owes_dues(act):
+        return Reply(act.t(NO_DUES))
     return BaseForm()
 
 

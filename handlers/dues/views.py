@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -71,6 +72,12 @@ class DecideReported(ButtonData, prefix="fee:dec"):
     accept: bool
 
 
+class ConfirmBase(ButtonData, prefix="fee:cb"):
+    """A secretary confirms the category and base a member stated for this year."""
+
+    person: PersonId
+
+
 class StartRecord(ButtonData, prefix="fee:rec"):
     """A secretary records a payment for a member of the branch (a flow)."""
 
@@ -98,6 +105,16 @@ class MemberPage(ButtonData, prefix="fee:pg"):
 
 class UseStandard(ButtonData, prefix="fee:std"):
     """The amount the standard sets for the months chosen."""
+
+
+@dataclass(frozen=True)
+class StatedBase:
+    """A member's standard for the year as they stated it, not confirmed by the branch yet."""
+
+    person_id: int
+    name: str
+    category: DuesCategory
+    monthly: Decimal | None
 
 
 class PaymentForm(Form):
@@ -193,16 +210,17 @@ def member_text(t: Translator, standard: Html, dues: MemberDues | None, year: in
     return html_join("\n", lines)
 
 
-def member_markup(t: Translator, *, back: ButtonData | None = None) -> InlineKeyboardMarkup:
+def member_markup(t: Translator, *, back: ButtonData | None = None,
+                  owes: bool = True) -> InlineKeyboardMarkup | None:
     rows = [[ReportPayment().button(t("🧾 Report a payment"))],
-            [StateBase().button(t("📝 State my dues base"))]]
+            [StateBase().button(t("📝 State my dues base"))]] if owes else []
     if back is not None:
         rows.append([back.button(t("‹ Back"))])
-    return keyboard(rows)
+    return keyboard(rows) if rows else None
 
 
-def branch_text(t: Translator, org_name: str, through: Month,
-                members: Sequence[MemberDues]) -> Html:
+def branch_text(t: Translator, org_name: str, through: Month, members: Sequence[MemberDues],
+                stated: Sequence[StatedBase] = ()) -> Html:
     """A branch's dues through a month: who owes which months, who reported what."""
     owing = [m for m in members if m.owed]
     waiting = [m for m in members if m.reported]
@@ -221,7 +239,18 @@ def branch_text(t: Translator, org_name: str, through: Month,
         lines += [BLANK, t("<b>Reported, waiting for you</b>")]
         lines += [t("• {name}: {months}", name=named(t, m.name, m.person_id),
                     months=months_text(m.reported)) for m in waiting[:SHOWN_MEMBERS]]
+    if stated:
+        lines += [BLANK, t("<b>Standards stated, waiting for you</b>")]
+        lines += [stated_line(t, base) for base in stated[:SHOWN_MEMBERS]]
     return html_join("\n", lines)
+
+
+def stated_line(t: Translator, base: StatedBase) -> Html:
+    name, category = named(t, base.name, base.person_id), t(CATEGORY_LABELS[base.category])
+    if base.monthly is None:
+        return t("• {name}: {category}", name=name, category=category)
+    return t("• {name}: {category}, {amount} yuan a month", name=name, category=category,
+             amount=yuan(base.monthly))
 
 
 def owed_line(t: Translator, member: MemberDues) -> Html:
@@ -231,12 +260,16 @@ def owed_line(t: Translator, member: MemberDues) -> Html:
 
 
 def branch_markup(t: Translator, org_id: int, year: int, members: Sequence[MemberDues], *,
-                  own: bool, back: ButtonData | None) -> InlineKeyboardMarkup:
+                  own: bool, back: ButtonData | None,
+                  stated: Sequence[StatedBase] = ()) -> InlineKeyboardMarkup:
     rows: list[list[InlineKeyboardButton]] = [
         [DecideReported(PersonId(m.person_id), True).button(
             t("✅ {name}", name=named(t, m.name, m.person_id))),
          DecideReported(PersonId(m.person_id), False).button(t("↩️ Return"))]
         for m in members if m.reported][:SHOWN_MEMBERS]
+    rows += [[ConfirmBase(PersonId(base.person_id)).button(t(
+        "✅ Standard: {name}", name=named(t, base.name, base.person_id)))]
+        for base in stated[:SHOWN_MEMBERS]]
     rows += [[StartRecord(OrgId(org_id)).button(t("✍️ Record a payment"))],
              [DuesLedger(OrgId(org_id), year).button(t("📊 Dues ledger (.xlsx)"))]]
     if own:

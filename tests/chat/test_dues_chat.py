@@ -11,16 +11,17 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from rules.dues import Month
-from rules.vocabulary import DuesMethod, DuesPaymentState
-from storage import dues
-from storage.models import DuesPayment, Membership
+from rules.vocabulary import DuesMethod, DuesPaymentState, MemberStatus
+from storage import dues, people
+from storage.models import DuesPayment, Membership, Person
 from tests.chat.test_members_chat import ALICE, BOB, SEC_A, SEC_B, Seed, seed
 from tests.harness import ADMIN_ID, Bot
 
 NOW = datetime(2030, 3, 10, 2, 0, tzinfo=UTC)
+ACTIVIST = 724_001
 
 
 async def fixed(bot: Bot) -> Seed:
@@ -72,6 +73,14 @@ async def test_a_member_reports_and_the_secretary_confirms(bot: Bot) -> None:
     await alice.tap("📝 Save")
     assert "Your dues base for 2030 was saved." in alice.last_text
     assert "90.00 yuan a month" in alice.last_text and "not confirmed" in alice.last_text
+    await sec_a.say("/dues")
+    assert ("• Alice Wang: Employed (share of the monthly base pay), 90.00 yuan a month"
+            in sec_a.last_text)
+    await sec_a.tap("✅ Standard: Alice Wang")
+    assert "Standard confirmed for Alice Wang." in sec_a.last_text
+    assert "Standards stated" not in sec_a.last_text
+    assert ("Your secretary confirmed your Party dues standard for 2030: 90.00 yuan a month."
+            in alice.last_text)
 
     await alice.tap("🧾 Report a payment")
     assert "Which month does the payment begin with?" in alice.last_text
@@ -188,15 +197,67 @@ async def test_an_admin_sees_arrears_and_totals(bot: Bot) -> None:
             session, person_id=bob_person, org_id=s.branch_a,
             months=[Month(2029, 11), Month(2029, 12), Month(2030, 1)], amount=Decimal(45),
             paid_on=date(2030, 1, 5), method=DuesMethod.CASH, by=SEC_A, now=NOW)
+        activist = await people.submit_registration(session, people.RegistrationForm(
+            telegram_id=ACTIVIST, language="en", real_name="Activist Ma", org_id=s.branch_a,
+            status=MemberStatus.ACTIVIST, joined_party_on=None, phone=None, invite_id=None))
+        await people.decide_registration(session, activist.id, approve=True, decided_by=SEC_A)
+    ma = bot.person(ACTIVIST, "Ma", language_code="en")
+    await ma.say("/dues")  # activists owe none, and cannot report any
+    assert "Activists pay no Party dues" in ma.last_text and ma.buttons() == []
+    await ma.forge("fee:rep")
+    assert "Activists pay no Party dues" in ma.last_text
     admin = bot.person(ADMIN_ID, "Admin", language_code="en")
     await admin.say("/dues")
     text = admin.last_text
     assert "Members with 3 or more months unpaid" in text
     assert "• Alice Wang: 5 months" in text  # 2029-11 through 2030-03
+    assert "Activist" not in text
     assert "Bob Li" not in text  # 2 months behind
     assert "Branch A: 01: 15.00; year 15.00 yuan" in text
 
     await admin.tap("🏢 A branch's dues")
     await admin.tap("Branch A")
     assert "Party dues of Branch A through 2030-03" in admin.last_text
+    bot.assert_all_accepted()
+
+
+async def test_the_dues_chat_reads_chinese(bot: Bot) -> None:
+    """Chinese readers (the default) go through a report, its confirmation and the overview;
+    the harness fails the test on any English they are shown."""
+    s = await fixed(bot)
+    assert bot.app is not None
+    async with bot.app.database.session() as session:
+        await session.execute(update(Person).values(language="zh"))
+    alice = bot.person(ALICE, "Alice")
+    sec_a = bot.person(SEC_A, "Sec A")
+    admin = bot.person(ADMIN_ID, "Admin")
+    await bot.person(BOB, "Bob").say("/dues")
+    await sec_a.say("/dues")
+    assert "Branch A党费情况" in sec_a.last_text
+    await alice.say("/dues")
+    assert "您的党费" in alice.last_text
+    await alice.tap("🧾 报缴党费")
+    await alice.say("2030-02")
+    await alice.say("2")
+    await alice.say("40")
+    await alice.tap("现金")
+    await alice.say("2030-03-08")
+    await alice.tap("🧾 报缴")
+    assert "已报缴2030-02–2030-03的党费，待书记确认。" in alice.last_text
+    assert "Alice Wang报缴了2030-02–2030-03的党费：40.00元" in sec_a.last_text
+    await sec_a.tap("✅ 确认")
+    assert "已确认Alice Wang的党费" in sec_a.last_text
+    await sec_a.tap("✍️ 登记党费")
+    await sec_a.tap("Bob Li")
+    await sec_a.say("2030-02")
+    await sec_a.say("2")
+    await sec_a.say("abc")
+    await sec_a.say("30")
+    await sec_a.tap("网上缴纳")
+    await sec_a.say("2030-03-09")
+    await sec_a.tap("✅ 登记")
+    assert "已登记2030-02–2030-03的党费" in sec_a.last_text
+    await admin.say("/dues")
+    assert "Branch A：02: 35.00 · 03: 35.00；全年70.00元" in admin.last_text
+    assert s.branch_a
     bot.assert_all_accepted()
