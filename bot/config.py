@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     default_language: str = "zh"
     # How long a branch invite link stays valid.
     invite_valid_days: int = Field(default=14, ge=1, le=365)
+    # How long a transfer letter (介绍信) may be accepted: to a branch in the bot (one
+    # deployment: one province), and to an organization outside it (DOMAIN.md: 30 and 90).
+    transfer_valid_days: int = Field(default=30, ge=1, le=365)
+    transfer_valid_days_outside: int = Field(default=90, ge=1, le=365)
     # Client-side cap on Bot API sends per second (Telegram's bulk limit is about 30);
     # 0 turns the cap off and leaves only the retries after a 429.
     send_rate_per_second: float = Field(default=30.0, ge=0, le=1000)

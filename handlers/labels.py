@@ -16,6 +16,7 @@ from rules.duties import Audience, Recurrence
 from rules.vocabulary import (
     AttendanceStatus,
     CheckinMethod,
+    ExcuseReason,
     MeetingKind,
     MeetingState,
     MemberRole,
@@ -56,6 +57,10 @@ ROLE_LABELS = labelled(
 MEMBERSHIP_STATE_LABELS = labelled(
     MembershipState, PENDING=N_("Waiting for approval"), ACTIVE=N_("Active"),
     REJECTED=N_("Rejected"), TRANSFERRED_OUT=N_("Transferred out"),
+)
+EXCUSE_REASON_LABELS = labelled(
+    ExcuseReason, ILL=N_("Ill"), ABROAD=N_("Abroad"), ELDERLY=N_("Elderly"),
+    OTHER=N_("Another good reason"),
 )
 PARTY_KIND_LABELS = labelled(
     PartyOrgKind, COMMITTEE=N_("Party committee"), GENERAL_BRANCH=N_("General branch"),

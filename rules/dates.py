@@ -6,6 +6,7 @@ dateparser was tried first: it misses 12月5日, 下午2点半 and 下周三, so
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -161,7 +162,7 @@ def _find_day(
         day = int(match.group(1))
         month_start = today.replace(day=1)
         for months in ((0, 1) if prefer == "future" else (0, -1)):
-            month_first = _add_months(month_start, months)
+            month_first = add_months(month_start, months)
             candidate = _make(month_first.year, month_first.month, day)
             if isinstance(candidate, date) and _on_side(candidate, today, prefer):
                 return candidate, _cut(value, match)
@@ -169,9 +170,12 @@ def _find_day(
     return None, value
 
 
-def _add_months(first: date, months: int) -> date:
-    index = first.year * 12 + first.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (earlier if negative), clamped to the end of short months."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _cut(value: str, match: re.Match[str]) -> str:

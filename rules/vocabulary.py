@@ -61,6 +61,30 @@ class MemberStatus(enum.StrEnum):
     ACTIVIST = "activist"  # 入党积极分子
 
 
+class ExcuseReason(enum.StrEnum):
+    """Why the branch excused a member from organizational life (党员教育管理工作条例): while
+    excused, the six-month rule's warnings about them wait."""
+
+    ILL = "ill"
+    ABROAD = "abroad"
+    ELDERLY = "elderly"
+    OTHER = "other"
+
+
+class DriftTrigger(enum.StrEnum):
+    """Which of the six-month rule's triggers the bot saw (党章 art. 9)."""
+
+    ABSENCE = "absence"  # no organizational life
+    DUES = "dues"  # no dues paid
+
+
+class CaseOutcome(enum.StrEnum):
+    """How the branch settled a six-month case."""
+
+    EXCUSED = "excused"  # a good reason recorded: excused from organizational life
+    REPORTED = "reported"  # reported to the level above
+
+
 class MemberRole(enum.StrEnum):
     MEMBER = "member"
     SECRETARY = "secretary"  # 书记

@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rules import meetings as rules
 from rules.meetings import Period, Requirement
 from rules.verdicts import BranchFacts, KindVerdict, Spans, judge_branch, report_periods
-from rules.vocabulary import AttendanceStatus, MeetingKind, MeetingState
+from rules.vocabulary import AttendanceStatus, MeetingKind, MeetingState, TransferState
+from storage import transfers
 from storage.meeting_counts import counts_of, facts_of, inquorate
 from storage.meetings import MemberAttendance, day_bounds, member_attendance
 from storage.models import (
@@ -208,6 +209,19 @@ class CancelledMeeting:
 
 
 @dataclass(frozen=True)
+class LedgerMove:
+    """A transfer letter to or from the branch issued in the period (组织关系转接)."""
+
+    issued_on: date  # local
+    number: str
+    name: str
+    arrived: bool  # into the branch (else out of it)
+    from_org: str
+    to_org: str
+    state: TransferState
+
+
+@dataclass(frozen=True)
 class LedgerData:
     org_name: str
     period: ReportPeriod
@@ -215,6 +229,7 @@ class LedgerData:
     meetings: list[LedgerMeeting]
     cancelled: list[CancelledMeeting]
     compliance: ComplianceReport
+    moves: list[LedgerMove] = field(default_factory=list)
 
 
 def _in_period(org_id: int, start: datetime, end: datetime) -> list[Any]:
@@ -345,6 +360,13 @@ async def ledger_data(
         session, org_id, period, tz=tz, requirements=requirements, today=today,
         inquorate_counts=inquorate_counts,
     )
+    moves = [
+        LedgerMove(letter.issued_at.astimezone(tz).date(), letter.number or "", letter.name,
+                   letter.to_org_id == org_id, letter.from_org or letter.outside or "",
+                   letter.to_org or letter.outside or "", letter.state)
+        for letter in reversed(await transfers.letters(session, org_id=org_id))
+        if start <= letter.issued_at < end
+    ]
     return LedgerData(
         org_name=org_name,
         period=period,
@@ -352,6 +374,7 @@ async def ledger_data(
         meetings=result,
         cancelled=cancelled,
         compliance=report,
+        moves=moves,
     )
 
 

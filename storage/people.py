@@ -5,14 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from rules.permissions import LEADING_ROLES, Actor
-from rules.vocabulary import MemberRole, MembershipState, MemberStatus, TransferKind, TransferState
+from rules.vocabulary import (
+    ExcuseReason,
+    MemberRole,
+    MembershipState,
+    MemberStatus,
+    TransferKind,
+    TransferState,
+)
 from storage import audit, expected_lists
 from storage.models import (
     CURRENT_STATES,
@@ -341,6 +349,28 @@ async def update_member(
     )
     if before != after:
         await _lists_follow(session, membership, actor_telegram_id, now or utcnow())
+
+
+async def excuse(
+    session: AsyncSession, membership: Membership, reason: ExcuseReason | None,
+    until: date | None, *, actor_telegram_id: int,
+) -> None:
+    """Excuse an active member from organizational life (reason None: the excuse ends); the
+    six-month rule's warnings about them wait while it lasts (see `not_excused`)."""
+    if membership.state is not MembershipState.ACTIVE:
+        raise MembershipError("not_active")
+    before = {"excused": membership.excused_reason, "until": membership.excused_until}
+    membership.excused_reason = reason
+    membership.excused_until = until if reason is not None else None
+    audit.record(session, actor_telegram_id, "membership.excuse", "membership", membership.id,
+                 before=before, after={"excused": reason, "until": membership.excused_until})
+    await session.flush()
+
+
+def not_excused(today: date) -> Any:
+    """SQL: a membership whose excuse (if any) has ended before `today`."""
+    return or_(Membership.excused_reason.is_(None),
+               and_(Membership.excused_until.is_not(None), Membership.excused_until < today))
 
 
 async def transfer_out(

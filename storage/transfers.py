@@ -296,6 +296,19 @@ async def letters(session: AsyncSession, *, ids: Collection[int] | None = None,
     ) for row, name, from_name, to_name, status in await session.execute(query)]
 
 
+async def arrivals(session: AsyncSession, membership_ids: Collection[int]) -> dict[int, Letter]:
+    """The letter from outside each of these pending registrations came with, if any."""
+    if not membership_ids:
+        return {}
+    rows = (await session.execute(
+        select(MembershipTransfer.id, MembershipTransfer.to_membership_id)
+        .where(MembershipTransfer.to_membership_id.in_(membership_ids),
+               MembershipTransfer.kind == TransferKind.IN,
+               MembershipTransfer.state == TransferState.WAITING))).all()
+    by_id = {letter.id: letter for letter in await letters(session, ids=[i for i, _ in rows])}
+    return {membership: by_id[i] for i, membership in rows if membership is not None}
+
+
 async def moves_in_year(session: AsyncSession, org_ids: Collection[int],
                         year_start: datetime, year_end: datetime) -> dict[int, tuple[int, int]]:
     """Per branch, the members who arrived and left by accepted letters in [start, end)."""

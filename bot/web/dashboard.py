@@ -24,7 +24,7 @@ from aiohttp import web
 
 from bot.web import pages
 from bot.web.pages import STATUS_LABELS
-from bot.web.tables import Table, esc, link, render_table, workbook
+from bot.web.tables import PREFIX, Table, esc, link, render_table, workbook
 from handlers.kit.i18n import N_, Translator, language_from_telegram, translator
 from handlers.overview import overview_png
 from rules.permissions import Actor
@@ -43,7 +43,6 @@ LOGIN_COOKIE = "branchbot_login"  # binds the sign-in confirmation form to this 
 LOGIN_NONCE = re.compile(r"[A-Za-z0-9_-]{32,64}")
 MAX_ROW_ID = 2**31 - 1  # organization ids are 32-bit integer columns
 _ASCII_NUMBER = re.compile(r"[0-9]{1,10}")
-PREFIX = "/dashboard"
 BRANCHES_PER_PAGE = 200
 AUDIT_PER_PAGE = 100
 AUDIT_EXPORT_LIMIT = 5000

@@ -15,7 +15,8 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.web.dashboard import COOKIE, MAX_ROW_ID, PREFIX, ascii_number
+from bot.web.dashboard import COOKIE, MAX_ROW_ID, ascii_number
+from bot.web.tables import FILE_PATH
 from storage import files, web_sessions
 from storage.people import load_actor
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-PATH = PREFIX + "/files/{file_id}"
+PATH = FILE_PATH
 # The browser shows the file as its own document: no scripts, nothing loaded, no framing.
 HEADERS = {
     "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline';"
@@ -35,11 +36,6 @@ HEADERS = {
     "X-Frame-Options": "DENY",
 }
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
-
-
-def file_url(stored_id: int) -> str:
-    """Where a stored file is served (relative to the dashboard's address)."""
-    return PATH.replace("{file_id}", str(stored_id))
 
 
 def disposition(name: str | None, stored_id: int) -> str:

@@ -10,13 +10,13 @@ import html
 import json
 import re
 from collections.abc import Mapping
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.web.tables import Cell, Column, Table, esc
+from bot.web.tables import Cell, Column, Table, esc, file_url
 from handlers.kit.i18n import N_, Translator
 from handlers.labels import (
     APPROXIMATE_NOTE,
@@ -36,6 +36,8 @@ from rules.verdicts import recent_periods
 from rules.vocabulary import MeetingKind
 from storage import ledger as ledger_store
 from storage import overview as store
+from storage.files import branch_files
+from storage.meetings import day_bounds
 from storage.models import AuditEvent, Person
 from storage.orgs import get_party_org, social_orgs_of
 
@@ -345,11 +347,23 @@ async def branch_detail(
     ], empty=t("None"),
         note=t(APPROXIMATE_NOTE)
         if any(d.next_approximate or d.overdue_approximate for d in duties) else "")
+    year_start, year_end = day_bounds(date(today.year, 1, 1), date(today.year, 12, 31), tz)
+    kept = await branch_files(session, org.id, year_start, year_end)
+    what = {"minutes": t("Meeting"), "duty": t("Reporting duty"), "training": t("Training")}
+    files_table = Table("files", t("Files handed in, {year} (kept by the bot)", year=today.year), [
+        Column("date", w["date"]), Column("what", t("Evidence of")),
+        Column("about", t("About")), Column("file", t("File")),
+    ], [
+        [Cell(f.at.astimezone(tz).date()), Cell(what[f.kind]),
+         Cell(duty_title(t, f.duty_code, f.about) if f.kind == "duty" else f.about),
+         Cell(f.file_name or t("photo"), href=file_url(f.stored_id))]
+        for f in kept
+    ], empty=t("None"))
     kind_label = t(PARTY_KIND_LONG_LABELS[org.kind])
     intro = f"<p>{esc(kind_label)}" + (
         f" · {esc(parent.name)}" if parent else "") + "</p>"
     return org.name, intro, [facts, compliance, meetings, attendance, training_table,
-                             duty_table]
+                             duty_table, files_table]
 
 
 # ---------------------------------------------------------------------------------------------

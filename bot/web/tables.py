@@ -60,6 +60,15 @@ def cell_text(value: Value, percent: bool = False) -> str:
     return str(value)
 
 
+PREFIX = "/dashboard"  # where the dashboard is served
+FILE_PATH = PREFIX + "/files/{file_id}"  # a kept file (bot/web/files.py serves it)
+
+
+def file_url(stored_id: int) -> str:
+    """Where a stored file is served (relative to the dashboard's address)."""
+    return FILE_PATH.replace("{file_id}", str(stored_id))
+
+
 def link(path: str, query: Mapping[str, str] | None = None) -> str:
     """A path with a query string (empty values left out)."""
     params = {k: v for k, v in (query or {}).items() if v not in ("", None)}

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from handlers.access import found
-from handlers.access.meetings import access_seen_meeting
 from handlers.kit.actions import Act
 from handlers.kit.buttons import AttendanceId, MeetingId
 from storage import meetings as store
 from storage.models import Attendance, Meeting
-
-# A meeting the actor is on the list of, or whose organization they run.
-access_meeting_on_my_list = access_seen_meeting
 
 
 async def access_meeting_to_check_in(act: Act, meeting_id: MeetingId) -> Meeting:

@@ -31,6 +31,7 @@ ACTIONS = (
     Action(views.RosterPage, LEADERS, roster.show_roster),
     Action(views.MarkPresent, LEADERS, roster.mark_present),
     Action(views.ShowRecord, LEADERS, roster.show_record),
+    Action(views.ShowAttachments, LEADERS, roster.show_attachments),
     Action(views.ConfirmMakeup, ANYONE, roster.confirm_makeup),
     Action(views.ChooseFix, LEADERS, roster.choose_fix),
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from telegram import InlineKeyboardButton, Message
+from telegram import Message
 from telegram.ext import filters
 
 from handlers.checkin import record_views, views
@@ -15,7 +15,7 @@ from handlers.checkin.roster import record_reply
 from handlers.kit.actions import LEADERS, Act, render
 from handlers.kit.buttons import AttendanceId, MeetingId
 from handlers.kit.chat import STALE_BUTTON, Refused
-from handlers.kit.flows import Confirm, Custom, Done, Entry, Flow, Form, Next, Problem
+from handlers.kit.flows import Confirm, Custom, Done, Entry, Flow, Form, Next, Problem, Rows
 from handlers.kit.i18n import N_, Html
 from handlers.kit.pseudonyms import pseudonym
 from handlers.menu import TEXT_INPUT
@@ -57,8 +57,7 @@ async def intro(act: Act, form: CloseForm) -> Html:
     return act.t("Closing {meeting}.", meeting=views.title(act.t, act.settings.tzinfo, meeting))
 
 
-async def render_minutes(act: Act, form: CloseForm) -> tuple[Html,
-                                                             list[list[InlineKeyboardButton]]]:
+async def render_minutes(act: Act, form: CloseForm) -> tuple[Html, Rows]:
     return act.t("Type the minutes: what was discussed and decided (at most {limit} "
                  "characters).", limit=views.MAX_MINUTES), []
 
@@ -72,8 +71,7 @@ async def minutes_first(act: Act, form: CloseForm, message: Message) -> Problem:
     return Problem(N_("Please type the minutes first; photos and documents come next."))
 
 
-async def render_files(act: Act, form: CloseForm) -> tuple[Html,
-                                                           list[list[InlineKeyboardButton]]]:
+async def render_files(act: Act, form: CloseForm) -> tuple[Html, Rows]:
     return record_views.attachments(act.t, form.meeting, form.files, form.prompt)
 
 
@@ -128,9 +126,8 @@ async def freeze(act: Act, form: CloseForm) -> Html:
                 counts)
     update, record = act.update, await record_reply(act, meeting)
     act.after(lambda: render(update, record))
-    tell_after(act, meeting, absent, "absent members asked to catch up", lambda t, line: (
-        record_views.catch_up_text(t, tz, meeting),
-        record_views.catch_up_keyboard(t, AttendanceId(line.id))))
+    tell_after(act, meeting, absent, "absent members asked to catch up",
+               lambda t, line: record_views.catch_up(t, tz, meeting, AttendanceId(line.id)))
     return act.t("🔒 Closed. The record is frozen.")
 
 

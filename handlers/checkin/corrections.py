@@ -17,6 +17,7 @@ from handlers.kit.flows import Entry, Flow, Form, Text
 from handlers.kit.i18n import Html
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import person_name
+from handlers.labels import ATTENDANCE_STATUS_LABELS
 from rules.validation import MAX_REASON, Invalid, clean_text
 from rules.vocabulary import AttendanceStatus
 from storage import meetings as store
@@ -58,8 +59,11 @@ async def guard(act: Act, form: EditForm) -> object:
 
 async def ask_minutes(act: Act, form: EditForm) -> Html:
     assert form.meeting is not None
-    meeting = await access_led_meeting(act, form.meeting)
-    return record_views.ask_new_minutes(act.t, act.settings.tzinfo, meeting)
+    meeting, t = await access_led_meeting(act, form.meeting), act.t
+    return (t("Minutes of {meeting} now:", meeting=views.title(t, act.settings.tzinfo, meeting))
+            + "\n" + record_views.minutes_text(meeting) + "\n\n"
+            + t("Type the corrected minutes (at most {limit} characters).",
+                limit=views.MAX_MINUTES))
 
 
 async def read_minutes(act: Act, form: EditForm, text: str) -> Any:
@@ -72,7 +76,10 @@ async def ask_reason(act: Act, form: EditForm) -> Html:
                      "your name.")
     assert form.status is not None
     attendance = await access_led_meeting_line(act, form.attendance)
-    return record_views.ask_fix_reason(act.t, attendance, form.status)
+    return act.t("Change {name} from {before} to {after}. Type the reason; it is kept in the "
+                 "log with your name.", name=person_name(act.t, attendance.membership.person),
+                 before=act.t(ATTENDANCE_STATUS_LABELS[attendance.status]),
+                 after=act.t(ATTENDANCE_STATUS_LABELS[form.status]))
 
 
 async def read_reason(act: Act, form: EditForm, text: str) -> Any:
@@ -97,7 +104,9 @@ async def correct_line(act: Act, form: EditForm, reason: str) -> Reply:
                                        tz=act.settings.tzinfo)
     logger.info("user %s corrected attendance %s: %s -> %s", pseudonym(act.actor.telegram_id),
                 attendance.id, before.value, status.value)
-    note = record_views.fixed(act.t, name, before, status)
+    note = act.t("✏️ {name}: {before} → {after}. The change and its reason are logged.",
+                 name=name, before=act.t(ATTENDANCE_STATUS_LABELS[before]),
+                 after=act.t(ATTENDANCE_STATUS_LABELS[status]))
     return await roster_reply(act, attendance.meeting, note=note, showing=attendance.id,
                               new=True)
 

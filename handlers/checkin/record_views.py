@@ -1,4 +1,4 @@
-"""Texts and keyboards of closing a meeting, its frozen record, catching up and corrections
+"""Texts and keyboards of closing a meeting, its frozen record and catching up
 (pure: no Telegram calls, no database)."""
 
 from __future__ import annotations
@@ -6,18 +6,18 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from handlers.checkin import views
 from handlers.kit.actions import Reply
 from handlers.kit.buttons import AttendanceId, MeetingId
 from handlers.kit.i18n import BLANK, N_, Html, Translator, escape, html_format, html_join
+from handlers.kit.steps import Rows
 from handlers.kit.ui import keyboard, person_name
-from handlers.labels import ATTENDANCE_STATUS_LABELS
 from handlers.meetings.views import AskCancel, PostponeMeeting, ShowMeeting
 from rules import meetings as rules
 from rules.vocabulary import AttendanceStatus, MeetingKind
-from storage.models import Attendance, Meeting
+from storage.models import Meeting
 
 CLOSE_AND_FREEZE = N_("🔒 Close and freeze")
 
@@ -86,22 +86,24 @@ def record(t: Translator, tz: ZoneInfo, meeting: Meeting, rows: views.Rows, file
     """The record with the roster and minutes buttons (a note above it)."""
     text = record_text(t, tz, meeting, rows, files, closer)
     mid = MeetingId(meeting.id)
+    files_row = [views.ShowAttachments(mid).button(
+        t.plural("📎 {n} attachment", "📎 {n} attachments", files))] if files else []
     return Reply(note + "\n\n" + text if note else text,
                  keyboard([[views.ShowRoster(mid).button(t("📋 Roster")),
-                            views.EditMinutes(mid).button(t("✏️ Edit minutes"))]]), new=new)
+                            views.EditMinutes(mid).button(t("✏️ Edit minutes"))], files_row]),
+                 new=new)
 
 
-def catch_up_text(t: Translator, tz: ZoneInfo, meeting: Meeting) -> Html:
+def catch_up(t: Translator, tz: ZoneInfo, meeting: Meeting,
+             attendance: AttendanceId) -> tuple[Html, InlineKeyboardMarkup]:
+    """What an absent member is asked, with the button to confirm the catch-up."""
     lines = [t("You were absent from {meeting}.", meeting=views.title(t, tz, meeting)),
              t("Please catch up (补学): read the minutes below, ask your secretary for the "
                "materials, then press the button.")]
     if meeting.minutes:
         lines += [BLANK, t("<b>Minutes</b>"), minutes_text(meeting)]
-    return html_join("\n", lines)
-
-
-def catch_up_keyboard(t: Translator, attendance: AttendanceId) -> InlineKeyboardMarkup:
-    return keyboard([[views.ConfirmMakeup(attendance).button(t("✅ I have caught up"))]])
+    return html_join("\n", lines), keyboard([[views.ConfirmMakeup(attendance).button(
+        t("✅ I have caught up"))]])
 
 
 def makeup_answer(t: Translator, tz: ZoneInfo, meeting: Meeting, done: bool,
@@ -132,8 +134,7 @@ def not_started(t: Translator, tz: ZoneInfo, meeting: Meeting,
                            [ShowMeeting(mid).button(t("‹ Back"))]])
 
 
-def attachments(t: Translator, meeting: MeetingId, files: int,
-                prompt: str) -> tuple[Html, list[list[InlineKeyboardButton]]]:
+def attachments(t: Translator, meeting: MeetingId, files: int, prompt: str) -> tuple[Html, Rows]:
     """What the attachments step says after the minutes, a file, or text."""
     if prompt == "attached":
         text = t.plural("Attached ({n} file so far). Send more or press Done.",
@@ -160,28 +161,3 @@ def confirm_close(t: Translator, tz: ZoneInfo, meeting: Meeting, rows: views.Row
     if quorum:
         lines.append(quorum + " " + t("The meeting is still recorded, with this noted."))
     return html_join("\n", lines)
-
-
-# -- corrections after closing ------------------------------------------------------------------
-
-
-def ask_fix_reason(t: Translator, attendance: Attendance, status: AttendanceStatus) -> Html:
-    return t("Change {name} from {before} to {after}. Type the reason; it is kept in the log "
-             "with your name.",
-             name=person_name(t, attendance.membership.person),
-             before=t(ATTENDANCE_STATUS_LABELS[attendance.status]),
-             after=t(ATTENDANCE_STATUS_LABELS[status]))
-
-
-def fixed(t: Translator, name: str, before: AttendanceStatus, after: AttendanceStatus) -> Html:
-    return t("✏️ {name}: {before} → {after}. The change and its reason are logged.",
-             name=name, before=t(ATTENDANCE_STATUS_LABELS[before]),
-             after=t(ATTENDANCE_STATUS_LABELS[after]))
-
-
-def ask_new_minutes(t: Translator, tz: ZoneInfo, meeting: Meeting) -> Html:
-    """The minutes now, and the question for the corrected text."""
-    return (t("Minutes of {meeting} now:", meeting=views.title(t, tz, meeting)) + "\n"
-            + minutes_text(meeting) + "\n\n"
-            + t("Type the corrected minutes (at most {limit} characters).",
-                limit=views.MAX_MINUTES))

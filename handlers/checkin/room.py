@@ -51,8 +51,8 @@ async def open_checkin(act: Act, press: views.OpenCheckin) -> Reply:
         expected = [(attendance, person) for attendance, person in rows
                     if attendance.status in views.NOTIFIED
                     and person.telegram_id != act.actor.telegram_id]
-        tell_after(act, meeting, expected, "told check-in is open", lambda t, _line: (
-            views.open_notice(t, tz, meeting), views.open_notice_keyboard(t, press.meeting)))
+        tell_after(act, meeting, expected, "told check-in is open",
+                   lambda t, _line: views.open_notice(t, tz, meeting))
     logger.info("user %s opened check-in of meeting %s", pseudonym(act.actor.telegram_id),
                 meeting.id)
     return views.code_message(act.t, tz, meeting, now, rows, act.actor.telegram_id, new=True)

@@ -16,6 +16,7 @@ from handlers.kit.actions import Act, Reply, render
 from handlers.kit.buttons import MeetingId
 from handlers.kit.chat import current_actor
 from handlers.kit.context import BranchContext
+from handlers.kit.files import KeptFile, send_kept_files
 from handlers.kit.i18n import Html, translator
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import person_name
@@ -102,6 +103,18 @@ async def show_record(act: Act, press: views.ShowRecord) -> Reply:
     return await record_reply(act, await access_led_meeting(act, press.meeting), new=False)
 
 
+async def show_attachments(act: Act, press: views.ShowAttachments) -> None:
+    """The minutes' photos and documents, sent after the session (kept copies if Telegram lost
+    any)."""
+    meeting = await access_led_meeting(act, press.meeting)
+    files = [KeptFile(f.telegram_file_id, f.file_name, f.kind == "photo")
+             for f in await store.files_of(act.session, meeting.id)]
+    update, context, t = act.update, act.context, act.t
+    caption = t("Attached to the minutes of {meeting}",
+                meeting=views.title(t, act.settings.tzinfo, meeting))
+    act.after(lambda: send_kept_files(context, update, t, files, caption))
+
+
 async def confirm_makeup(act: Act, press: views.ConfirmMakeup) -> Reply:
     """The absent member confirms the catch-up, once."""
     attendance = await access_own_line(act, press.attendance)
@@ -130,8 +143,7 @@ async def render_roster(update: Update, context: BranchContext, meeting_id: int,
         act, meeting, page, note, new=new_message))
 
 
-async def send_record(update: Update, context: BranchContext, meeting_id: int,
-                      note: Html | None = None, *, edit: bool = False) -> None:
-    """The frozen record of a closed meeting, with the roster and minutes buttons."""
-    await render_led(update, context, meeting_id, "record", lambda act, meeting: record_reply(
-        act, meeting, note, new=not edit))
+async def send_record(update: Update, context: BranchContext, meeting_id: int) -> None:
+    """The frozen record of a closed meeting in a new message, with the roster and minutes
+    buttons."""
+    await render_led(update, context, meeting_id, "record", record_reply)

@@ -13,8 +13,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.kit.actions import Reply
 from handlers.kit.buttons import AttendanceId, ButtonData, MeetingId
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_format, html_join
-from handlers.kit.ui import button, keyboard, page_row, person_name
+from handlers.kit.ui import keyboard, page_row, person_name
 from handlers.labels import ATTENDANCE_STATUS_LABELS, CHECKIN_METHOD_LABELS, MEETING_KIND_LABELS
+from handlers.meeting_lists.views import EditList
 from handlers.meetings.views import CloseMeeting, OpenCheckin, ShowRoster
 from rules import meetings as rules
 from rules.validation import Invalid, clean_text
@@ -118,6 +119,12 @@ class FixTo(ButtonData, prefix="ck:fixto"):
     status: AttendanceStatus
 
 
+class ShowAttachments(ButtonData, prefix="ck:files"):
+    """The photos and documents attached to a closed meeting's minutes, sent into the chat."""
+
+    meeting: MeetingId
+
+
 class EditMinutes(ButtonData, prefix="ck:minutes"):
     """Replace the minutes of a closed meeting, with a reason (a flow)."""
 
@@ -194,10 +201,11 @@ def may_check_in(rows: Rows, telegram_id: int) -> bool:
     return any(p.telegram_id == telegram_id and a.status in NOTIFIED for a, p in rows)
 
 
-def count_present(rows: Rows) -> tuple[int, int]:
-    """Present and expected (guests apart) among a meeting's lines."""
+def so_far(t: Translator, rows: Rows) -> Html:
+    """How many of a meeting's lines (guests apart) have checked in."""
     counted = [a for a, _p in rows if a.status not in GUEST_LINES]
-    return sum(a.status is AttendanceStatus.PRESENT for a in counted), len(counted)
+    return t("Checked in so far: {present} of {expected}.", expected=len(counted),
+             present=sum(a.status is AttendanceStatus.PRESENT for a in counted))
 
 
 # -- the room code ------------------------------------------------------------------------
@@ -209,7 +217,6 @@ def code_text(t: Translator, tz: ZoneInfo, meeting: Meeting, now: datetime, rows
     code = rules.room_code(bytes.fromhex(meeting.code_secret), now)
     until = rules.code_valid_until(now.astimezone(tz))
     spaced = f"{code[:3]} {code[3:]}" if len(code) == 6 else code
-    present, expected = count_present(rows)
     lines = [
         t("Room code for {meeting}:", meeting=title(t, tz, meeting)),
         BLANK,
@@ -218,7 +225,7 @@ def code_text(t: Translator, tz: ZoneInfo, meeting: Meeting, now: datetime, rows
         t("Valid until {time}.", time=until.strftime("%H:%M")),
         t("Members type it in their chat with me. It changes every few minutes, so a code "
           "passed on later no longer works."),
-        t("Checked in so far: {present} of {expected}.", present=present, expected=expected),
+        so_far(t, rows),
     ]
     if window_state(meeting, now) == "late":
         lines.append(t("The check-in window closed at {time}.",
@@ -233,21 +240,16 @@ def roster_and_close(t: Translator, meeting: MeetingId) -> list[InlineKeyboardBu
             CloseMeeting(meeting).button(t("🏁 Close meeting"))]
 
 
-def code_keyboard(t: Translator, meeting: MeetingId, *, self_tap: bool) -> InlineKeyboardMarkup:
-    """Refresh, roster, close; and a check-in button when the leader is on the list too."""
-    return keyboard([
-        [RoomCode(meeting).button(t("🔄 Refresh code"))],
-        roster_and_close(t, meeting),
-        [CheckMeIn(meeting).button(t("✅ Check me in"))] if self_tap else [],
-    ])
-
-
 def code_message(t: Translator, tz: ZoneInfo, meeting: Meeting, now: datetime, rows: Rows,
-              telegram_id: int, note: Html | None = None, *, new: bool = False) -> Reply:
-    """The code message of the leader `telegram_id`."""
-    return Reply(code_text(t, tz, meeting, now, rows, note),
-                 code_keyboard(t, MeetingId(meeting.id),
-                               self_tap=may_check_in(rows, telegram_id)), new=new)
+                 telegram_id: int, note: Html | None = None, *, new: bool = False) -> Reply:
+    """The code message of the leader `telegram_id`: refresh, roster, close; and a check-in
+    button when the leader is on the list too."""
+    mid = MeetingId(meeting.id)
+    return Reply(code_text(t, tz, meeting, now, rows, note), keyboard([
+        [RoomCode(mid).button(t("🔄 Refresh code"))],
+        roster_and_close(t, mid),
+        [CheckMeIn(mid).button(t("✅ Check me in"))] if may_check_in(rows, telegram_id) else [],
+    ]), new=new)
 
 
 def too_late_to_open(t: Translator, tz: ZoneInfo, meeting: Meeting, now: datetime) -> Reply:
@@ -261,7 +263,9 @@ def too_late_to_open(t: Translator, tz: ZoneInfo, meeting: Meeting, now: datetim
     )
 
 
-def open_notice(t: Translator, tz: ZoneInfo, meeting: Meeting) -> Html:
+def open_notice(t: Translator, tz: ZoneInfo,
+                meeting: Meeting) -> tuple[Html, InlineKeyboardMarkup]:
+    """What the expected are told when check-in opens, with the button to check in."""
     lines = [t("✅ Check-in is open for {meeting}.", meeting=title(t, tz, meeting))]
     if meeting.place:
         lines.append(t("Place: {place}", place=meeting.place))
@@ -270,11 +274,8 @@ def open_notice(t: Translator, tz: ZoneInfo, meeting: Meeting) -> Html:
                        "sharing your location there."))
     else:
         lines.append(t("Check in with the button or by typing the code shown in the room."))
-    return html_join("\n", lines)
-
-
-def open_notice_keyboard(t: Translator, meeting: MeetingId) -> InlineKeyboardMarkup:
-    return keyboard([[TapCheckin(meeting).button(t("✅ Check in"))]])
+    return html_join("\n", lines), keyboard([[TapCheckin(MeetingId(meeting.id)).button(
+        t("✅ Check in"))]])
 
 
 def checkin_list(t: Translator, tz: ZoneInfo, now: datetime, led: Sequence[Meeting],
@@ -354,9 +355,7 @@ def roster(t: Translator, tz: ZoneInfo, meeting: Meeting, rows: Rows, names: dic
     elif meeting.state is MeetingState.CANCELLED:
         lines.append(t(REFUSALS["cancelled"]))
     else:
-        present, expected = count_present(rows)
-        lines.append(t("Checked in so far: {present} of {expected}.", present=present,
-                       expected=expected))
+        lines.append(so_far(t, rows))
     if not rows:
         lines.append(t("Nobody is on the list of this meeting."))
     buttons: list[list[InlineKeyboardButton]] = []
@@ -373,8 +372,7 @@ def roster(t: Translator, tz: ZoneInfo, meeting: Meeting, rows: Rows, names: dic
                 t.as_plain("Mark present: {name}", name=name))])
     buttons.append(page_row(t, page, pages, lambda number: RosterPage(mid, number)))
     if meeting.state is not MeetingState.CANCELLED and not list_follows(meeting, now):
-        # handlers/meeting_lists.py's button (its family is declared there once it moves)
-        buttons.append([button(t("✏️ Change the list"), "ml", "edit", meeting.id, 0)])
+        buttons.append([EditList(mid, 0).button(t("✏️ Change the list"))])
     if closed:
         buttons.append([ShowRecord(mid).button(t("📄 Record")),
                         EditMinutes(mid).button(t("✏️ Edit minutes"))])

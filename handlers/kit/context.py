@@ -27,6 +27,8 @@ class BranchSettings(Protocol):
     timezone: str
     default_language: str
     invite_valid_days: int
+    transfer_valid_days: int
+    transfer_valid_days_outside: int
     paid_broadcast: bool
     inquorate_committee_counts: bool
     checkin_radius_m: float

@@ -4,11 +4,15 @@ copy in the project's file store when Telegram no longer serves the id."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from telegram import Chat, InputFile
-from telegram.error import BadRequest
+from telegram import Chat, InputFile, Update
+from telegram.error import BadRequest, TelegramError
 
+from handlers.kit.chat import reply_chat, send
 from handlers.kit.context import BranchContext
+from handlers.kit.i18n import Html, Translator
 from storage.files import kept_copy
 
 logger = logging.getLogger(__name__)
@@ -31,3 +35,27 @@ async def send_kept_file(context: BranchContext, chat: Chat, telegram_file_id: s
         logger.info("Telegram lost file %s: sending the kept copy", row.id)
     await send(InputFile(data, filename=row.file_name or ("photo.jpg" if photo else "file")),
                caption=caption)
+
+
+@dataclass(frozen=True)
+class KeptFile:
+    """A file handed in, to send again: its Telegram id, and its name (None: a photo)."""
+
+    telegram_file_id: str
+    name: str | None
+    photo: bool
+
+
+async def send_kept_files(context: BranchContext, update: Update, t: Translator,
+                          files: Sequence[KeptFile], caption: Html | None = None) -> None:
+    """Each file into the chat (the kept copy where Telegram lost one); one that cannot be
+    sent at all is said by its name, the others still go."""
+    chat = reply_chat(update)
+    for file in files:
+        try:
+            await send_kept_file(context, chat, file.telegram_file_id, photo=file.photo,
+                                 caption=caption or file.name)
+        except TelegramError as exc:
+            logger.warning("could not send a kept file: %s", exc)
+            await send(update, t("Sorry, a file could not be sent: {name}.",
+                                 name=file.name or t("photo")))

@@ -15,7 +15,7 @@ from telegram import InputFile, Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
-from handlers.access.checkin import access_meeting_on_my_list
+from handlers.access.meetings import access_seen_meeting
 from handlers.kit.actions import Act
 from handlers.kit.buttons import MeetingId
 from handlers.kit.chat import Refused, answer, current_actor, reply_chat, send
@@ -95,7 +95,7 @@ async def send_ics(update: Update, context: BranchContext, meeting_id: int) -> N
     async with context.db.session() as session:
         actor = await current_actor(session, update, context)
         act = Act(update, context, session, actor, translator(actor.language), "calendar")
-        meeting = await access_meeting_on_my_list(act, MeetingId(meeting_id))
+        meeting = await access_seen_meeting(act, MeetingId(meeting_id))
         if meeting.state is MeetingState.CANCELLED:
             raise Refused(N_("This meeting was cancelled; there is nothing to add."))
         t = act.t

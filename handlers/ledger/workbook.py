@@ -13,9 +13,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from handlers.kit.i18n import N_
+from handlers.labels import COMPLIANCE_STATUS_LABELS
 from rules.meetings import MeetingKind
+from rules.vocabulary import TransferState
 from storage.ledger import LedgerData
 
+MOVE_STATES = {
+    TransferState.WAITING: N_("Waiting for an answer"), TransferState.ACCEPTED: N_("Accepted"),
+    TransferState.RETURNED: N_("Returned"), TransferState.EXPIRED: N_("Expired"),
+    TransferState.WITHDRAWN: N_("Withdrawn"),
+}
 # Column headers and other texts of the workbook: the handler passes them translated.
 WORKBOOK_TEXTS: Mapping[str, str] = {
     "summary": N_("Summary"), "title": N_("Meeting ledger (三会一课)"),
@@ -31,13 +38,16 @@ WORKBOOK_TEXTS: Mapping[str, str] = {
     "minutes": N_("Minutes"), "attachments": N_("Attachments"), "kind": N_("Meeting kind"),
     "required": N_("Required"), "held": N_("Held"), "status": N_("Compliance status"),
     "name": N_("Name"), "rate": N_("Attendance rate"), "reason": N_("Reason"),
-    "caught_up": N_("{name} (caught up)"), "met": N_("met"), "due": N_("due"),
-    "missing": N_("missing"), "not_required": N_("not required"),
+    "caught_up": N_("{name} (caught up)"), **COMPLIANCE_STATUS_LABELS,
     "no_groups": N_("no party groups"),
     "no_committee": N_("no committee (fewer than 7 full members)"),
     "before_creation": N_("not judged: before the branch was created"),
     "inquorate": N_("Without quorum"), "quorum": N_("Quorum (more than half)"), "yes": N_("yes"),
     "no": N_("no"), "entered_afterwards": N_("Entered afterwards"),
+    "moves_title": N_("Membership transfers (组织关系转接)"), "letter": N_("Letter number"),
+    "direction": N_("Direction"), "in": N_("In"), "out": N_("Out"), "from": N_("Transferred from"),
+    "to": N_("Transferred to"), "where": N_("Where it stands"),
+    **{f"move_{state.value}": label for state, label in MOVE_STATES.items()},
 }
 MAX_CELL = 32_000  # Excel's limit is 32,767 characters
 SHEET_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
@@ -170,11 +180,17 @@ def build_workbook(data: LedgerData, texts: Mapping[str, str],
                  [[m.name, m.expected, m.present, m.on_leave, m.absent,
                    "" if m.rate is None else m.rate] for m in data.compliance.members],
                  none=texts["none"], formats={6: "0.0%"})
-    _table(summary, row + 2, texts["cancelled_title"],
-           [texts[key] for key in ("date", "time", "kind", "topic", "reason")],
-           [[gone.starts_at.date(), gone.starts_at.strftime("%H:%M"),
-             kind_labels.get(gone.kind, gone.kind.value), gone.topic, gone.reason or ""]
-            for gone in data.cancelled],
+    row = _table(summary, row + 2, texts["cancelled_title"],
+                 [texts[key] for key in ("date", "time", "kind", "topic", "reason")],
+                 [[gone.starts_at.date(), gone.starts_at.strftime("%H:%M"),
+                   kind_labels.get(gone.kind, gone.kind.value), gone.topic, gone.reason or ""]
+                  for gone in data.cancelled],
+                 none=texts["none"], formats={1: "yyyy-mm-dd"})
+    _table(summary, row + 2, texts["moves_title"],
+           [texts[key] for key in ("date", "letter", "name", "direction", "from", "to", "where")],
+           [[move.issued_on, move.number, move.name, texts["in" if move.arrived else "out"],
+             move.from_org, move.to_org, texts[f"move_{move.state.value}"]]
+            for move in data.moves],
            none=texts["none"], formats={1: "yyyy-mm-dd"})
 
     # One sheet per kind that has closed meetings, in MeetingKind order.

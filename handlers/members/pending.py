@@ -10,7 +10,7 @@ from handlers.kit.chat import send
 from handlers.members.views import MAX_PENDING_SHOWN
 from handlers.registration import approval_keyboard, approval_text
 from rules.permissions import can_see_phone
-from storage import people
+from storage import people, transfers
 
 
 async def list_pending(act: Act, _: CommandArgs) -> Reply:
@@ -21,10 +21,11 @@ async def list_pending(act: Act, _: CommandArgs) -> Reply:
     if not waiting:
         return Reply(t("No registrations are waiting."))
     shown = waiting[:MAX_PENDING_SHOWN]
+    letters = await transfers.arrivals(act.session, [m.id for m in shown])
     for membership in shown:
         visible = can_see_phone(actor, membership.party_organization_id, membership.person_id)
-        act.after(partial(send, update, approval_text(t, membership, show_phone=visible),
-                          reply_markup=approval_keyboard(t, membership.id)))
+        text = approval_text(t, membership, show_phone=visible, arrival=letters.get(membership.id))
+        act.after(partial(send, update, text, reply_markup=approval_keyboard(t, membership.id)))
     if len(waiting) > len(shown):
         act.after(partial(send, update, t("There are more. Decide these, then send /pending "
                                           "again.")))

@@ -19,10 +19,11 @@ from handlers.members import views
 from handlers.members.views import NOT_ACTIVE
 from handlers.menu import main_keyboard, publish_commands_for
 from handlers.pickers import Picker
+from rules.dates import add_months
 from rules.permissions import Actor, can_appoint
-from rules.vocabulary import MemberRole, MembershipState
+from rules.vocabulary import CaseOutcome, MemberRole, MembershipState
+from storage import drift_cases, people
 from storage import orgs as org_store
-from storage import people
 from storage.models import Membership
 
 logger = logging.getLogger(__name__)
@@ -56,16 +57,17 @@ async def show_list(act: Act, press: views.MemberList | views.Transferred) -> Re
                              gone=isinstance(press, views.Transferred))
 
 
-def card(act: Act, m: Membership, note: Html | None = None) -> Reply:
-    """The record as this actor may see it, with the buttons they may use."""
+async def card(act: Act, m: Membership, note: Html | None = None) -> Reply:
+    """The record as this actor may see it (with its open six-month cases), with the buttons
+    they may use."""
     return views.card(act.t, act.settings.tzinfo, m, shown_phone(act.actor, m),
                       editable=may_edit(act.actor, m),
                       may_appoint=can_appoint(act.actor, m.party_organization_id, m.role),
-                      note=note)
+                      note=note, cases=await drift_cases.open_cases_of(act.session, m.id))
 
 
 async def show_card(act: Act, press: views.MemberCard) -> Reply:
-    return card(act, await access_member(act, press.membership))
+    return await card(act, await access_member(act, press.membership))
 
 
 async def active_member(act: Act, membership_id: MembershipId, *,
@@ -93,7 +95,43 @@ async def set_status(act: Act, press: views.SetStatus) -> Reply:
         logger.info("user %s set status of membership %s to %s",
                     pseudonym(act.actor.telegram_id), m.id, press.status.value)
     t = act.t
-    return card(act, m, t("Status changed: {status}.", status=t(MEMBER_STATUS_LABELS[m.status])))
+    return await card(act, m, t("Status changed: {status}.",
+                                status=t(MEMBER_STATUS_LABELS[m.status])))
+
+
+async def excuse_menu(act: Act, press: views.ExcuseMenu) -> Reply:
+    return views.excuse_menu(act.t, await active_member(act, press.membership))
+
+
+async def excuse_length(act: Act, press: views.ExcuseFor) -> Reply:
+    return views.excuse_length_menu(act.t, await active_member(act, press.membership),
+                                    press.reason)
+
+
+async def set_excuse(act: Act, press: views.SetExcuse | views.EndExcuse) -> Reply:
+    """Excuse the member (the six-month rule's warnings wait), or end the excuse."""
+    m, t = await active_member(act, press.membership), act.t
+    if isinstance(press, views.EndExcuse):
+        await people.excuse(act.session, m, None, None, actor_telegram_id=act.actor.telegram_id)
+        return await card(act, m, t("The excuse ended: warnings about {name} resume.",
+                              name=person_name(t, m.person)))
+    act.check(press.months in views.EXCUSE_MONTHS)
+    until = add_months(act.today(), press.months) if press.months else None
+    await people.excuse(act.session, m, press.reason, until,
+                        actor_telegram_id=act.actor.telegram_id)
+    await drift_cases.settle(act.session, m.id, CaseOutcome.EXCUSED,
+                             by=act.actor.telegram_id, now=act.now())
+    return await card(act, m, t("{name} is excused from organizational life.",
+                          name=person_name(t, m.person)))
+
+
+async def report_case(act: Act, press: views.ReportCase) -> Reply:
+    """The branch reported the member's six-month case to the level above: it is settled."""
+    m, t = await active_member(act, press.membership), act.t
+    settled = await drift_cases.settle(act.session, m.id, CaseOutcome.REPORTED,
+                                       by=act.actor.telegram_id, now=act.now())
+    return await card(act, m, t("Recorded: the case was reported to the level above.")
+                      if settled else t("No case of this member is open any more."))
 
 
 async def role_menu(act: Act, press: views.RoleMenu) -> Reply:
@@ -136,7 +174,7 @@ async def set_role(act: Act, press: views.SetRole) -> Reply:
             new_menu(act, member, t("Your role in {branch} is now: {role}.",
                                     branch=m.party_organization.name,
                                     role=t(ROLE_LABELS[member.role or MemberRole.MEMBER])))
-    return card(act, m, act.t("Role changed: {role}.", role=act.t(ROLE_LABELS[role])))
+    return await card(act, m, act.t("Role changed: {role}.", role=act.t(ROLE_LABELS[role])))
 
 
 def new_menu(act: Act, member: Actor, text: Html | None = None) -> None:
@@ -171,4 +209,5 @@ async def set_group(act: Act, press: views.SetGroup) -> Reply:
         logger.info("user %s put membership %s into group %s", pseudonym(act.actor.telegram_id),
                     m.id, group)
     t = act.t
-    return card(act, m, t("Party group: {group}", group=groups[group] if group else t("none")))
+    return await card(act, m, t("Party group: {group}",
+                                group=groups[group] if group else t("none")))

@@ -12,10 +12,21 @@ from handlers.kit.actions import Reply
 from handlers.kit.buttons import ButtonData, MembershipId, OrgId
 from handlers.kit.i18n import N_, Html, Translator, html_format, html_join
 from handlers.kit.ui import fmt_date, keyboard, paged, person_name
-from handlers.labels import MEMBER_STATUS_LABELS, MEMBERSHIP_STATE_LABELS, ROLE_LABELS
+from handlers.labels import (
+    EXCUSE_REASON_LABELS,
+    MEMBER_STATUS_LABELS,
+    MEMBERSHIP_STATE_LABELS,
+    ROLE_LABELS,
+)
 from handlers.transfers import StartTransfer
-from rules.vocabulary import MemberRole, MembershipState, MemberStatus
-from storage.models import Membership, PartyGroup
+from rules.vocabulary import (
+    DriftTrigger,
+    ExcuseReason,
+    MemberRole,
+    MembershipState,
+    MemberStatus,
+)
+from storage.models import DriftCase, Membership, PartyGroup
 
 MAX_PENDING_SHOWN = 20
 # Roles offered in the role menu, in this order (each only when the actor may appoint it).
@@ -61,6 +72,46 @@ class StatusMenu(ButtonData, prefix="mem:st"):
 class SetStatus(ButtonData, prefix="mem:setst"):
     membership: MembershipId
     status: MemberStatus
+
+
+class ExcuseMenu(ButtonData, prefix="mem:ex"):
+    """Excuse from organizational life: why (党员教育管理工作条例: ill, abroad, elderly)."""
+
+    membership: MembershipId
+
+
+class ExcuseFor(ButtonData, prefix="mem:exfor"):
+    """For how long (the reason chosen)."""
+
+    membership: MembershipId
+    reason: ExcuseReason
+
+
+class SetExcuse(ButtonData, prefix="mem:exset"):
+    """Excused for `months` months (0: until the branch ends it)."""
+
+    membership: MembershipId
+    reason: ExcuseReason
+    months: int
+
+
+class EndExcuse(ButtonData, prefix="mem:exend"):
+    membership: MembershipId
+
+
+class ReportCase(ButtonData, prefix="mem:case"):
+    """The six-month case was reported to the level above (党章 art. 9)."""
+
+    membership: MembershipId
+
+
+CASE_TEXTS = {
+    DriftTrigger.ABSENCE: N_("⚠️ Six-month case: no organizational life since {date}."),
+    DriftTrigger.DUES: N_("⚠️ Six-month case: no party dues since {date}."),
+}
+
+
+EXCUSE_MONTHS = (3, 6, 12, 0)  # the lengths offered; 0: no end date
 
 
 class RoleMenu(ButtonData, prefix="mem:rl"):
@@ -143,6 +194,12 @@ def card_text(t: Translator, tz: ZoneInfo, m: Membership, phone: str | None) -> 
     ]
     if m.decided_at is not None:
         lines.append(t("Decided: {date}", date=local_date(tz, m.decided_at) or ""))
+    if m.excused_reason is not None:
+        reason = t(EXCUSE_REASON_LABELS[m.excused_reason])
+        lines.append(t("Excused from organizational life ({reason}) until {date}",
+                       reason=reason, date=m.excused_until.isoformat()) if m.excused_until else
+                     t("Excused from organizational life ({reason}), no end date",
+                       reason=reason))
     if m.state is MembershipState.TRANSFERRED_OUT:
         lines.append(t("Transferred out: {date}", date=local_date(tz, m.transferred_out_at) or "?"))
         lines.append(t("Transferred to: {to}", to=m.transferred_to or t("not given")))
@@ -151,11 +208,15 @@ def card_text(t: Translator, tz: ZoneInfo, m: Membership, phone: str | None) -> 
 
 def card(
     t: Translator, tz: ZoneInfo, m: Membership, phone: str | None, *, editable: bool,
-    may_appoint: bool, note: Html | None = None,
+    may_appoint: bool, note: Html | None = None, cases: Sequence[DriftCase] = (),
 ) -> Reply:
-    """The record with the buttons the reader may use (`note` above it)."""
+    """The record with the buttons the reader may use (`note` above it), and the member's open
+    six-month cases, which a leader settles: excusing them (a good reason) or reporting it."""
     mid, active = MembershipId(m.id), m.state is MembershipState.ACTIVE
     text = card_text(t, tz, m, phone)
+    if cases:
+        text = html_join("\n\n", [text, html_join("\n", [
+            t(CASE_TEXTS[case.trigger], date=case.since.isoformat()) for case in cases])])
     if active and not editable:
         text = html_join("\n\n", [text, t(
             "You cannot change your own record here; the upper level does that.")])
@@ -169,6 +230,10 @@ def card(
         rows.append(first)
         rows.append([GroupMenu(mid).button(t("Party group")),
                      StartTransfer(mid).button(t("📨 Transfer"))])
+        rows.append([EndExcuse(mid).button(t("End the excuse")) if m.excused_reason else
+                     ExcuseMenu(mid).button(t("🕊 Excuse from organizational life"))])
+        if cases:
+            rows.append([ReportCase(mid).button(t("📤 Reported to the level above"))])
     org_id = OrgId(m.party_organization_id)
     gone = m.state is MembershipState.TRANSFERRED_OUT
     back = Transferred(org_id, 0) if gone else MemberList(org_id, 0)
@@ -198,6 +263,23 @@ def role_menu(t: Translator, m: Membership, roles: Sequence[MemberRole]) -> Repl
     return menu(t, m, t("New role of {name}:", name=person_name(t, m.person)), [
         [SetRole(mid, role).button(mark(role is m.role) + t(ROLE_LABELS[role]))]
         for role in roles])
+
+
+def excuse_menu(t: Translator, m: Membership) -> Reply:
+    mid = MembershipId(m.id)
+    return menu(t, m, t("Why is {name} excused from organizational life? While excused, you "
+                        "get no warnings about their absence or dues.",
+                        name=person_name(t, m.person)), [
+        [ExcuseFor(mid, reason).button(t(label))]
+        for reason, label in EXCUSE_REASON_LABELS.items()])
+
+
+def excuse_length_menu(t: Translator, m: Membership, reason: ExcuseReason) -> Reply:
+    mid = MembershipId(m.id)
+    return menu(t, m, t("Excused ({reason}) for how long?", reason=t(EXCUSE_REASON_LABELS[reason])),
+                [[SetExcuse(mid, reason, months).button(
+                    t.plural("{n} month", "{n} months", months) if months
+                    else t("Until the branch ends it"))] for months in EXCUSE_MONTHS])
 
 
 def group_menu(t: Translator, m: Membership, groups: Sequence[PartyGroup]) -> Reply:

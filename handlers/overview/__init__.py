@@ -5,6 +5,8 @@ storage/overview/, which the web dashboard shows as well (its texts and chart fr
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 from telegram import Update
 from telegram.constants import ChatAction
@@ -19,6 +21,7 @@ from storage import overview as store
 
 __all__ = ["ACTIONS", "overview_png", "periods_text"]
 
+V = TypeVar("V")
 MAX_LISTED = 10  # branches, renewals and duties listed by name; the dashboard has the rest
 
 
@@ -122,7 +125,34 @@ def overview_text(t: Translator, view: store.Overview) -> Html:
         t("Secretaries on track today: {ok} of {n} ({rate}).", ok=view.secretaries_on_track,
           n=view.secretaries, rate=percent(view.training_share)),
     ]
-    return fit(lines)
+    return fit(lines + cases_lines(t, view) + moves_lines(t, view))
+
+
+def by_branch(t: Translator, view: store.Overview, values: Mapping[int, V],
+              weight: Callable[[V], int], line: Callable[[str, V], Html]) -> list[Html]:
+    """One line per branch, the heaviest first, at most MAX_LISTED."""
+    names = {b.org_id: b.name for b in view.branches}
+    ranked = sorted(values.items(), key=lambda item: (-weight(item[1]), names.get(item[0], "")))
+    lines = [line(names.get(org, ""), value) for org, value in ranked[:MAX_LISTED]]
+    return [*lines, t("… and more.")] if len(ranked) > MAX_LISTED else lines
+
+
+def cases_lines(t: Translator, view: store.Overview) -> list[Html]:
+    """Six-month cases (党章 art. 9) the branches have not settled, the most first."""
+    return [BLANK, t("<b>Six-month cases</b> not settled by their branch: {n}",
+                     n=sum(view.open_cases.values())),
+            *by_branch(t, view, view.open_cases, lambda n: n,
+                       lambda name, n: t("⚠️ {name}: {n}", name=name, n=n))]
+
+
+def moves_lines(t: Translator, view: store.Overview) -> list[Html]:
+    """This year's transfers per branch (组织关系转接), the busiest first."""
+    return [BLANK, t("<b>Transfers</b> accepted in {year}: {arrived} in, {left} out.",
+                     year=view.today.year, arrived=sum(a for a, _ in view.moves.values()),
+                     left=sum(left for _, left in view.moves.values())),
+            *by_branch(t, view, view.moves, sum, lambda name, moved: t(
+                "📨 {name}: {arrived} in, {left} out", name=name, arrived=moved[0],
+                left=moved[1]))]
 
 
 async def send_chart(update: Update, t: Translator, view: store.Overview) -> None:

@@ -25,7 +25,15 @@ from handlers.kit.flows import (
     Text,
     invalid_text,
 )
-from handlers.kit.i18n import N_, Html, Translator, escape, in_every_language, translator
+from handlers.kit.i18n import (
+    N_,
+    Html,
+    Translator,
+    escape,
+    html_join,
+    in_every_language,
+    translator,
+)
 from handlers.kit.steps import Rows
 from handlers.kit.ui import paged_rows
 from handlers.labels import MEMBER_STATUS_LABELS
@@ -226,8 +234,9 @@ async def submit(act: Act, form: JoinForm) -> Html:
         return t(INVITE_PROBLEMS.get(exc.code) or views.ALREADY_REGISTERED)
     await menu_after(act, t("You can look at your profile with /me."))
     await notify_leaders(act, membership.id)
-    return views.summary(t, form, heading=False) + "\n\n" + t(
-        "Submitted. Your secretary will review it; I will tell you the result.")
+    return html_join("\n\n", [views.summary(t, form, heading=False), html_join("\n", [
+        t("Submitted. Your secretary will review it; I will tell you the result."),
+        t("Bringing a transfer letter from another organization? Enter it with /transfer.")])])
 
 
 REGISTRATION = Flow(

@@ -16,6 +16,7 @@ from handlers.labels import MEMBER_STATUS_LABELS
 from rules.validation import mask_phone
 from rules.vocabulary import MembershipState, MemberStatus
 from storage.models import Membership
+from storage.transfers import Letter
 
 LANGUAGE_QUESTION = "请选择语言 / Choose your language"  # both languages: none is chosen yet
 SUBMIT = N_("✅ Submit")
@@ -116,17 +117,23 @@ def summary(t: Translator, form: JoinForm, *, heading: bool = True) -> Html:
     return html_join("\n", lines[0 if heading else 1 :])
 
 
-def approval_text(t: Translator, membership: Membership, *, show_phone: bool) -> Html:
-    """A registration as its leaders see it (the phone masked for leaders above)."""
+def approval_text(t: Translator, membership: Membership, *, show_phone: bool,
+                  arrival: Letter | None = None) -> Html:
+    """A registration as its leaders see it (the phone masked for leaders above), with the
+    transfer letter from outside it brings, if any."""
     person = membership.person
     phone = person.phone if show_phone else mask_phone(person.phone)
-    return html_join("\n", [
+    lines = [
         t("New registration for {branch}:", branch=membership.party_organization.name),
         t("Name: {name}", name=person.real_name or "?"),
         t("Status: {status}", status=t(MEMBER_STATUS_LABELS[membership.status])),
         t("Date: {date}", date=membership.joined_party_on or "?"),
         t("Phone: {phone}", phone=phone or t("not given")),
-    ])
+    ]
+    if arrival is not None:
+        lines.append(t("Brings a transfer letter ({number}) from {org}: approving accepts it.",
+                       number=arrival.number or "", org=arrival.outside or ""))
+    return html_join("\n", lines)
 
 
 def approval_keyboard(t: Translator, membership_id: int) -> InlineKeyboardMarkup:

@@ -13,7 +13,6 @@ from typing import Any
 
 from telegram import InputFile
 from telegram.constants import ChatAction
-from telegram.error import TelegramError
 
 from handlers.access.orgs import access_led_org
 from handlers.access.training import (
@@ -34,6 +33,7 @@ from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import keyboard, page_row, paged_rows
 from handlers.labels import ROLE_LABELS, training_group_labels, training_kind_labels
 from handlers.ledger import fit
+from handlers.ledger.exports import busy
 from handlers.pickers import Picker
 from handlers.training import views
 from handlers.training.log_views import problem_of
@@ -141,8 +141,9 @@ async def show_behind(act: Act, press: views.ShowBehind | CommandArgs) -> Reply:
                       done=views.duration(t, row.study_counted, hpd),
                       due=views.due_duration(t, row.study_target, hpd))
         text.append(line)
-    nav = page_row(t, page, pages, lambda to: views.ShowBehind(scope, to))
-    return Reply(fit(text), views.non_empty(keyboard([nav, *back_to_panel(t, scope)])))
+    nav = [row for row in (page_row(t, page, pages, lambda to: views.ShowBehind(scope, to)),
+                           *back_to_panel(t, scope)) if row]
+    return Reply(fit(text), keyboard(nav) if nav else None)
 
 
 async def show_on_track(act: Act, press: views.ShowOnTrack) -> Reply:
@@ -174,12 +175,8 @@ async def show_on_track(act: Act, press: views.ShowOnTrack) -> Reply:
         mark = "✅" if row.on_track == row.secretaries else "⚠️"
         text.append(t("{mark} {org}: {on_track} of {total}", mark=mark, org=row.org_name,
                       on_track=row.on_track, total=row.secretaries))
-    previous, current = rules.counting_years(today)
-    rows = [
-        [views.ShowOnTrack(org_id, y).button(("• " if y == year else "") + label)
-         for y, label in ((current, t("This year")), (previous, t("Last year")))],
-        *back_to_panel(t, org_id),
-    ]
+    rows = [views.year_row(t, today, year, lambda y: views.ShowOnTrack(org_id, y)),
+            *back_to_panel(t, org_id)]
     return Reply(fit(text), keyboard(rows))
 
 
@@ -195,16 +192,12 @@ async def export_year(act: Act, press: views.ExportYear) -> None:
     update, t, org_name = act.update, act.t, org.name  # read before the session closes
 
     async def send_export() -> None:
-        chat = reply_chat(update)
-        try:
-            await chat.send_action(ChatAction.UPLOAD_DOCUMENT)
-        except TelegramError as exc:
-            logger.info("chat action failed: %s", exc)
+        await busy(update, ChatAction.UPLOAD_DOCUMENT)
         texts = {key: t(message) for key, message in WORKBOOK_TEXTS.items()}
         workbook = await asyncio.to_thread(
             build_workbook, exported, texts, training_kind_labels(t), training_group_labels(t)
         )
-        await chat.send_document(
+        await reply_chat(update).send_document(
             InputFile(io.BytesIO(workbook), filename=f"training-{press.org}-{year}.xlsx"),
             caption=t("Training record of {org}, {year}: {members} members, {courses} courses.",
                       org=org_name, year=year, members=len(exported.members),
@@ -240,7 +233,7 @@ async def show_queue(act: Act, press: views.ShowQueue | CommandArgs) -> Reply:
                              length=views.duration(t, line.record.minutes, hpd)))
     rows = paged_rows(t, items, press.page, lambda number: views.ShowQueue(scope, number),
                       back_to_panel(t, scope))
-    return Reply(html_join("\n", text), views.non_empty(keyboard(rows)))
+    return Reply(html_join("\n", text), keyboard(rows) if rows else None)
 
 
 async def show_card(act: Act, press: views.ShowRecord, note: Html = BLANK, *,

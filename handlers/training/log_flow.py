@@ -4,20 +4,17 @@ rules as it is given, and asked again with the reason."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-from collections.abc import Collection
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message
 from telegram.ext import filters
 
 from handlers.access.training import RecordInfo, record_info
 from handlers.kit.actions import ANYONE, LEADERS, Act, Reply
 from handlers.kit.buttons import BadCallback, PersonId
-from handlers.kit.chat import STALE_BUTTON, ReplyMarkup, deliver, deliver_many, send
+from handlers.kit.chat import STALE_BUTTON, ReplyMarkup, deliver_many, send
 from handlers.kit.flows import Choose, Custom, Day, Entry, Flow, GoBack, Next, Option, Problem, Text
 from handlers.kit.i18n import N_, Html, html_join, translator
 from handlers.kit.pseudonyms import pseudonym
@@ -315,9 +312,8 @@ async def add_file(act: Act, form: LogForm, message: Message) -> Next:
     file = checked_file(message, len(form.files), limit)
     if isinstance(file, views.Heard):
         return Next({"heard": file}, stay=True)
-    item = dataclasses.replace(file, mime_type=rules.canonical_mime(file.mime_type))
     heard = views.Heard(kind="received", name=file.file_name)
-    return Next({"files": [*form.files, item], "heard": heard}, stay=True)
+    return Next({"files": [*form.files, file], "heard": heard}, stay=True)
 
 
 async def evidence_done(act: Act, form: LogForm, press: views.EvidenceDone) -> Next:
@@ -333,15 +329,14 @@ async def submit(act: Act, form: LogForm, press: views.Submit | views.SubmitVeri
     verify = isinstance(press, views.SubmitVerified)
     if verify and not form.bulk:
         raise BadCallback(press.pack())
-    today = act.today()
     training = form.training()
     if training is None:
         act.refuse(STALE_BUTTON)
-    problem = rules.validate_training(training, today=today, year=form.year)
+    problem = rules.validate_training(training, today=act.today(), year=form.year)
     if problem is not None:  # the day changed meanwhile: the step that fixes it is asked again
-        said = problem_of(problem, today, start=form.start, end=form.end, year=form.year)
+        told = said(act, form, problem)
         step = FIXED_AT[problem]
-        raise GoBack(step, said.message, resume=step == "amount", **said.values)
+        raise GoBack(step, told.message, resume=step == "amount", **told.values)
     try:
         if form.bulk:
             return await log_many(act, form, training, verify=verify)
@@ -350,23 +345,6 @@ async def submit(act: Act, form: LogForm, press: views.Submit | views.SubmitVeri
         return Reply(act.t(views.ERROR_TEXTS["duplicate"]))
     except store.TrainingError as error:
         act.refuse(views.ERROR_TEXTS.get(error.code, STALE_BUTTON))
-
-
-async def verifiers(
-    session: AsyncSession, org_id: int | None, owner: int, admins: Collection[int]
-) -> list[tuple[int, str]]:
-    """Who is asked to verify a member's record: the branch's leaders, else the level above,
-    else the configured admins; never the member themselves."""
-    found: list[tuple[int, str]] = []
-    if org_id is not None:
-        for candidate in [org_id, *(await org_store.ancestor_ids(session, org_id))[:1]]:
-            found = [(person.telegram_id, person.language)
-                     for person, _org in await people.leaders_of(session, candidate)
-                     if person.telegram_id != owner]
-            if found:
-                return found
-    languages = await people.languages_of(session, admins)
-    return [(admin, languages.get(admin, "zh")) for admin in sorted(admins) if admin != owner]
 
 
 async def log_mine(act: Act, form: LogForm, training: TrainingDraft) -> Reply:
@@ -379,8 +357,8 @@ async def log_mine(act: Act, form: LogForm, training: TrainingDraft) -> Reply:
     )
     info = await record_info(act.session, record.id)
     assert info is not None
-    asked = await verifiers(act.session, info.org_id, act.actor.telegram_id,
-                            act.settings.admins)
+    asked = await store.verifiers(act.session, info.org_id, act.actor.telegram_id,
+                                  act.settings.admins)
     logger.info("user %s logged training record %s", pseudonym(act.actor.telegram_id), record.id)
     repeats = await training_overlap.attended_lesson(
         act.session, form.person, training.kind, training.starts_on, training.ends_on, tz=tz)
@@ -395,15 +373,14 @@ async def log_mine(act: Act, form: LogForm, training: TrainingDraft) -> Reply:
                          "a second time.", topic=repeats.topic,
                          date=repeats.starts_at.astimezone(tz).date().isoformat())
     context, update = act.context, act.update
+    messages: list[tuple[int, Html, ReplyMarkup | None]] = []
+    for telegram_id, language in asked:  # each in their language
+        t = translator(language)
+        text = views.card_text(t, info, hpd, t("📚 <b>Training to verify</b>"))
+        messages.append((telegram_id, text, views.card_keyboard(t, info, decide=True)))
 
     async def ask_to_verify() -> None:
-        told = 0
-        for telegram_id, language in asked:
-            t = translator(language)
-            text = views.card_text(t, info, hpd, t("📚 <b>Training to verify</b>"))
-            told += await deliver(context, telegram_id, text,
-                                  reply_markup=views.card_keyboard(t, info, decide=True))
-        if asked and not told:  # nobody could be reached after all
+        if asked and not await deliver_many(context, messages):  # nobody could be reached
             await send(update, act.t(NOBODY_TOLD))
 
     act.after(ask_to_verify)

@@ -12,14 +12,12 @@ from collections.abc import Sequence
 from datetime import date
 
 from telegram import Message
-from telegram.error import TelegramError
 from telegram.ext import filters
 
 from handlers.access.training import access_evidence, access_open_record, access_own_record
 from handlers.kit.actions import ANYONE, Act, CommandArgs, Reply
 from handlers.kit.buttons import TrainingId
-from handlers.kit.chat import reply_chat, send
-from handlers.kit.files import send_kept_file
+from handlers.kit.files import KeptFile, send_kept_files
 from handlers.kit.flows import Custom, Entry, Flow, Form, Next
 from handlers.kit.i18n import BLANK, N_, Html, Translator, escape
 from handlers.kit.pseudonyms import pseudonym
@@ -135,11 +133,8 @@ def record_line(t: Translator, line: store.TrainingLine, hours_per_day: int) -> 
 def year_keyboard(
     t: Translator, year: int, today: date, lines: Sequence[store.TrainingLine], *, leads: bool
 ) -> Rows:
-    previous, current = rules.counting_years(today)
-    rows = [[views.LogTraining(year).button(t("➕ Log a training"))], [
-        views.ShowYear(y).button(("• " if y == year else "") + label)
-        for y, label in ((current, t("This year")), (previous, t("Last year")))
-    ]]
+    rows = [[views.LogTraining(year).button(t("➕ Log a training"))],
+            views.year_row(t, today, year, views.ShowYear)]
     pending = [line for line in lines
                if line.source == "record" and line.state is TrainingState.PENDING]
     for line in pending[:MAX_WITHDRAW_BUTTONS]:
@@ -298,16 +293,6 @@ async def send_evidence(act: Act, press: views.SendEvidence) -> None:
     info = await access_evidence(act, press.record)
     update, context, t = act.update, act.context, act.t
     caption = t("Evidence of {title} ({name})", title=info.title, name=info.name)
-
-    async def send_files() -> None:
-        chat = reply_chat(update)
-        for file_id, mime, name in info.evidence:
-            try:  # the kept copy if Telegram lost the file
-                await send_kept_file(context, chat, file_id, caption=caption,
-                                     photo=name is None and mime.startswith("image/"))
-            except TelegramError as exc:
-                logger.warning("could not send evidence of record %s: %s", info.id, exc)
-                await send(update, t("Sorry, a file could not be sent: {name}.",
-                                     name=name or t("photo")))
-
-    act.after(send_files)
+    files = [KeptFile(file_id, name, name is None and mime.startswith("image/"))
+             for file_id, mime, name in info.evidence]
+    act.after(lambda: send_kept_files(context, update, t, files, caption))

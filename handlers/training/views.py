@@ -3,13 +3,13 @@ calls, no database)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from pydantic import BaseModel
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.access.training import OWN_RECORD, RecordInfo
 from handlers.kit.buttons import BadCallback, ButtonData, OrgId, PersonId, TrainingId
@@ -287,9 +287,12 @@ def counting_year(today: date, year: int) -> int:
     return year
 
 
-def non_empty(markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup | None:
-    """Telegram refuses an inline keyboard without buttons: send none instead."""
-    return markup if any(markup.inline_keyboard) else None
+def year_row(t: Translator, today: date, year: int,
+             to: Callable[[int], ButtonData]) -> list[InlineKeyboardButton]:
+    """This year and last year, the one shown marked."""
+    previous, current = rules.counting_years(today)
+    return [to(y).button(("• " if y == year else "") + label)
+            for y, label in ((current, t("This year")), (previous, t("Last year")))]
 
 
 def percent(fraction: float | None) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from handlers.kit.actions import LEADERS, Action, Audience, Command
 from handlers.kit.i18n import N_
 from handlers.transfers import letters, views
-from handlers.transfers.flows import ASK, ISSUE, RETURN
+from handlers.transfers.flows import ARRIVE, ASK, ISSUE, RETURN
 from handlers.transfers.views import StartTransfer
 
 __all__ = ["ACTIONS", "FLOWS", "StartTransfer"]
@@ -29,4 +29,4 @@ ACTIONS = (
     Action(views.WithdrawLetter, LEADERS, letters.ask_withdraw),
     Action(views.ConfirmWithdraw, LEADERS, letters.withdraw),
 )
-FLOWS = (ISSUE, RETURN, ASK)
+FLOWS = (ISSUE, RETURN, ASK, ARRIVE)

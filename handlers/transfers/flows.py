@@ -11,10 +11,21 @@ from telegram import Message
 
 from handlers.access.people import access_editable_member
 from handlers.access.transfers import access_answerable_letter
-from handlers.kit.actions import LEADERS, MEMBERS, Act, Reply
+from handlers.kit.actions import LEADERS, MEMBERS, Act, Audience, Reply
 from handlers.kit.buttons import MembershipId, OrgId
 from handlers.kit.chat import STALE_BUTTON, Refused
-from handlers.kit.flows import Choose, Confirm, Custom, Entry, Flow, Next, Option, Rows, Text
+from handlers.kit.flows import (
+    Choose,
+    Confirm,
+    Custom,
+    Entry,
+    Flow,
+    Next,
+    Option,
+    Problem,
+    Rows,
+    Text,
+)
 from handlers.kit.i18n import N_, Html, html_join
 from handlers.kit.ui import person_name
 from handlers.menu import TEXT_INPUT
@@ -27,14 +38,18 @@ from handlers.transfers.letters import (
     tell_leaders,
     tell_member,
 )
-from handlers.transfers.views import AskForm, IssueForm, ReturnForm
+from handlers.transfers.views import ArrivalForm, AskForm, IssueForm, ReturnForm
 from rules import transfers as rules
+from rules.dues import Month, parse_month
 from rules.tree import MEMBER_KINDS
 from rules.validation import Invalid, clean_text
 from rules.vocabulary import MembershipState, TransferKind
 from storage import orgs, people, transfers
 from storage.models import Membership
 from storage.transfers import TransferError
+
+PENDING = Audience("waiting for approval", lambda actor: actor.is_pending)
+
 
 # -- a secretary issues a letter -------------------------------------------------------------
 
@@ -108,7 +123,8 @@ async def summary(act: Act, form: IssueForm) -> Html:
     t, m = act.t, await member(act, form)
     inside = form.where == "inside"
     to = (await orgs.get_party_org(act.session, form.to_org or 0) if inside else None)
-    days = rules.VALID_DAYS_WITHIN if inside else rules.VALID_DAYS_BEYOND
+    settings = act.settings
+    days = settings.transfer_valid_days if inside else settings.transfer_valid_days_outside
     return html_join("\n", [
         t("Issue a transfer letter for {name}?", name=person_name(t, m.person)),
         t("From: {org}", org=m.party_organization.name),
@@ -125,11 +141,13 @@ async def issue(act: Act, form: IssueForm) -> Reply:
     by, now, today = act.actor.telegram_id, act.now(), act.today()
     try:
         if form.where == "inside":
-            row = await transfers.issue_between(act.session, m.id, form.to_org or 0, by=by,
-                                                now=now, today=today)
+            row = await transfers.issue_between(
+                act.session, m.id, form.to_org or 0, by=by, now=now, today=today,
+                valid_days=act.settings.transfer_valid_days)
         else:
-            row = await transfers.issue_out(act.session, m.id, form.outside or "", by=by,
-                                            now=now, today=today)
+            row = await transfers.issue_out(
+                act.session, m.id, form.outside or "", by=by, now=now, today=today,
+                valid_days=act.settings.transfer_valid_days_outside)
     except TransferError as refused:
         await act.session.rollback()
         return Reply(act.t(views.REFUSALS[refused.code]))
@@ -274,5 +292,98 @@ ASK = Flow(
              read=read_destination),
         Confirm(key="confirm", summary=ask_summary, label=N_("📨 Ask my secretary"),
                 finish=send_request),
+    ),
+)
+
+
+# -- someone waiting for approval brings a letter from outside -------------------------------
+
+
+async def start_arrival(act: Act, press: views.BringLetter) -> ArrivalForm:
+    await pending_membership(act)
+    return ArrivalForm()
+
+
+async def pending_membership(act: Act, _: object = None) -> Membership:
+    """The actor's own registration, still waiting for its decision."""
+    membership = await people.membership_with_person(
+        act.session, MembershipId(act.actor.membership_id or 0))
+    if membership is None or membership.state is not MembershipState.PENDING:
+        raise Refused(STALE_BUTTON)
+    return membership
+
+
+async def read_origin(act: Act, form: ArrivalForm, text: str) -> str | Invalid:
+    return rules.parse_outside_org(text)
+
+
+async def read_number(act: Act, form: ArrivalForm, text: str) -> str | Invalid:
+    return rules.parse_outside_letter_number(text)
+
+
+async def read_paid_to(act: Act, form: ArrivalForm, text: str) -> str | Problem:
+    month = parse_month(text)
+    if isinstance(month, Invalid) or month > Month.of(act.today()).plus(12):
+        return Problem(N_("Please type the month like 2026-05."))
+    return str(month)
+
+
+async def paid_to_unknown(act: Act, form: ArrivalForm, press: views.PaidToUnknown) -> Next:
+    return Next({"paid_to": None})
+
+
+async def unknown_button(act: Act, form: ArrivalForm) -> Rows:
+    return [[views.PaidToUnknown().button(act.t("The letter does not say"))]]
+
+
+async def arrival_summary(act: Act, form: ArrivalForm) -> Html:
+    return html_join("\n", [
+        act.t("Tell your secretary about this letter?"),
+        act.t("From: {org}", org=form.origin or ""),
+        act.t("No. {number}", number=form.number or ""),
+        act.t("Party dues paid up to: {month}", month=form.paid_to)
+        if form.paid_to else act.t("Party dues paid up to: none recorded"),
+        act.t("Hand the paper letter to your secretary too: it is accepted when your "
+              "registration is approved."),
+    ])
+
+
+async def record_arrival(act: Act, form: ArrivalForm) -> Html:
+    membership = await pending_membership(act)
+    paid_to = parse_month(form.paid_to) if form.paid_to else None
+    try:
+        await transfers.record_arrival(
+            act.session, membership.id, number=form.number or "", origin=form.origin or "",
+            dues_paid_to=paid_to if isinstance(paid_to, Month) else None,
+            by=act.actor.telegram_id, now=act.now(), today=act.today())
+    except TransferError as refused:
+        await act.session.rollback()
+        return act.t(views.REFUSALS[refused.code])
+    name = person_name(act.t, membership.person)
+    await tell_leaders(act, membership.party_organization_id, lambda t: t(
+        "📨 {name}, whose registration waits for approval, brings a transfer letter ({number}) "
+        "from {org}. Check the paper letter when you decide (/pending).", name=name,
+        number=form.number or "", org=form.origin or ""))
+    return act.t("Your secretary was told about the letter.")
+
+
+ARRIVE = Flow(
+    name="transfer_arrive",
+    prefix="tfin",
+    form=ArrivalForm,
+    entry=Entry(views.BringLetter, PENDING, start_arrival),
+    guard=pending_membership,
+    steps=(
+        Text(key="origin", ask=asking(N_(
+            "Which organization issued the letter? Type its name as printed.")),
+             read=read_origin),
+        Text(key="number", ask=asking(N_(
+            "What is the letter's number (for example 〔2026〕第12号)?")), read=read_number),
+        Text(key="paid_to", ask=asking(N_(
+            "To which month does the letter say your Party dues are paid? Type it like 2026-05.")),
+             read=read_paid_to, buttons=unknown_button,
+             presses=((views.PaidToUnknown, paid_to_unknown),)),
+        Confirm(key="confirm", summary=arrival_summary, label=N_("📨 Tell my secretary"),
+                finish=record_arrival),
     ),
 )

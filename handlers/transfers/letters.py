@@ -40,10 +40,10 @@ async def show_letters(act: Act, _: CommandArgs | views.ShowLetters) -> Reply:
                                           states=set(TransferState) - waiting)]
     else:
         found = await transfers.letters(act.session, person_id=act.actor.person_id, limit=10)
-    may_ask = (act.actor.is_member and not leader
-               and not any(letter.state is TransferState.WAITING for letter in found))
-    return Reply(views.letters_text(act.t, found, leader=leader),
-                 views.letters_markup(act.t, found, may_ask=may_ask))
+    free = not any(letter.state is TransferState.WAITING for letter in found)
+    return Reply(views.letters_text(act.t, found, leader=leader), views.letters_markup(
+        act.t, found, may_ask=act.actor.is_member and not leader and free,
+        may_bring=act.actor.is_pending and free))
 
 
 async def show_letter(act: Act, press: views.ShowLetter) -> Reply:

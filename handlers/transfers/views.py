@@ -39,6 +39,10 @@ class AskTransfer(ButtonData, prefix="tf:ask"):
     """A member asks their secretary for a letter."""
 
 
+class BringLetter(ButtonData, prefix="tf:in"):
+    """Someone waiting for approval enters the letter they bring from outside the bot."""
+
+
 class ShowLetters(ButtonData, prefix="tf:all"):
     """Back to /transfer's list."""
 
@@ -100,6 +104,16 @@ class AskForm(Form):
     to: str | None = None
 
 
+class ArrivalForm(Form):
+    origin: str | None = None
+    number: str | None = None
+    paid_to: str | None = None  # the month the letter says dues are paid to (2026-05)
+
+
+class PaidToUnknown(ButtonData, prefix="tf:nopaid"):
+    """The letter does not say to which month dues are paid."""
+
+
 def destination(t: Translator, letter: Letter) -> str:
     return letter.to_org or letter.outside or t("not given")
 
@@ -150,19 +164,22 @@ def letters_text(t: Translator, letters: Sequence[Letter], *, leader: bool) -> H
         return (t("📨 No transfer letters of your branches yet. A letter is issued from a "
                   "member's card in /members.") if leader else
                 t("📨 You have no transfer letters. To move your membership to another "
-                  "organization, ask your secretary here."))
+                  "organization, ask your secretary here; if you bring a letter from another "
+                  "organization while your registration waits, enter it here."))
     waiting = sum(letter.state is TransferState.WAITING for letter in letters)
     return t("📨 Transfer letters: {waiting} waiting for an answer. Pick one to see it.",
              waiting=waiting)
 
 
-def letters_markup(t: Translator, letters: Sequence[Letter], *,
-                   may_ask: bool) -> InlineKeyboardMarkup | None:
+def letters_markup(t: Translator, letters: Sequence[Letter], *, may_ask: bool,
+                   may_bring: bool = False) -> InlineKeyboardMarkup | None:
     rows = [[ShowLetter(letter.id).button(
         f"{letter.number or ''} · {letter.name} → {destination(t, letter)} · "
         f"{t(STATE_LABELS[letter.state])}")] for letter in letters]
     if may_ask:
         rows.append([AskTransfer().button(t("📨 Ask for a transfer"))])
+    if may_bring:
+        rows.append([BringLetter().button(t("📨 I bring a letter from another organization"))])
     return keyboard(rows) if rows else None
 
 

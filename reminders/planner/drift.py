@@ -19,12 +19,15 @@ from rules.dues import Month
 from rules.meetings import MEMBER_STATUSES
 from rules.vocabulary import (
     AttendanceStatus,
+    DriftTrigger,
     DuesPaymentState,
     MeetingState,
     MembershipState,
     ReminderKind,
 )
+from storage import drift_cases
 from storage.models import Attendance, DuesPayment, Meeting, Membership, Person
+from storage.people import not_excused
 
 
 async def plan_drift(session: AsyncSession, now: datetime, settings: PlanSettings) -> None:
@@ -34,7 +37,8 @@ async def plan_drift(session: AsyncSession, now: datetime, settings: PlanSetting
     Organizational life is presence at a closed meeting, or a 补学 the secretary accepted
     (dated when it was done); a self-confirmed one does not count until accepted. The clock
     follows the person, not the membership: a transfer to another branch in the bot does not
-    restart it. Activists are not party members and are never warned about.
+    restart it. Activists are not party members and are never warned about, nor is a member
+    the branch excused from organizational life (ill, abroad, elderly) while the excuse lasts.
 
     Alerts fall due at 08:00 local: only the pass whose slice holds a day's 08:00 looks (and
     then at every alert due by the end of the slice, each recorded once by its key)."""
@@ -80,13 +84,14 @@ async def plan_drift(session: AsyncSession, now: datetime, settings: PlanSetting
         .where(
             Membership.state == MembershipState.ACTIVE,
             Membership.status.in_(MEMBER_STATUSES),
+            not_excused(now.astimezone(settings.tz).date()),
             anchor < oldest,
         )
     )
     drifting = [Drifting(m, org, name or "?", _aware(last).astimezone(settings.tz).date())
                 for m, org, name, last in rows.all()]
     await _warn_leaders(
-        session, settings, now, drifting, key="drift",
+        session, settings, now, drifting, key="drift", trigger=DriftTrigger.ABSENCE,
         warning=N_(
             "👥 {name} has taken part in no organizational life for {months} months "
             "(last: {last}). Please get in touch; after 6 months party rules treat "
@@ -97,8 +102,9 @@ async def plan_drift(session: AsyncSession, now: datetime, settings: PlanSetting
             "6 months (last: {last}). Party rules (党章 art. 9) treat a member who, "
             "without good reason, takes no part for 6 months as having left the "
             "party. Please talk with them and decide: if they have caught up, accept "
-            "it in /makeups; if they had good reason, record it with the branch; "
-            "otherwise report the case to the level above."
+            "it in /makeups; if they have good reason (ill, abroad, elderly), excuse "
+            "them on their card in /members; otherwise report the case to the level "
+            "above."
         ),
         last=lambda d: d.since.isoformat(),
     )
@@ -134,7 +140,8 @@ async def plan_dues_drift(session: AsyncSession, now: datetime, settings: PlanSe
         .join(opened, opened.c.org_id == Membership.party_organization_id)
         .outerjoin(last_paid, last_paid.c.person_id == Membership.person_id)
         .where(Membership.state == MembershipState.ACTIVE,
-               Membership.status.in_(MEMBER_STATUSES))
+               Membership.status.in_(MEMBER_STATUSES),
+               not_excused(now.astimezone(settings.tz).date()))
     )).all()
     first_due = min(settings.drift_months)
     unpaid: list[Drifting] = []
@@ -145,7 +152,7 @@ async def plan_dues_drift(session: AsyncSession, now: datetime, settings: PlanSe
         if rules.months_absent(start.first_day(), now.astimezone(settings.tz).date()) >= first_due:
             unpaid.append(Drifting(membership_id, org_id, name or "?", start.first_day()))
     await _warn_leaders(
-        session, settings, now, unpaid, key="dues-drift",
+        session, settings, now, unpaid, key="dues-drift", trigger=DriftTrigger.DUES,
         warning=N_(
             "💰 {name} has paid no party dues for {months} months (paid up to "
             "{last}). Please get in touch; after 6 months party rules treat a "
@@ -155,9 +162,9 @@ async def plan_dues_drift(session: AsyncSession, now: datetime, settings: PlanSe
             "⚠️ Case to handle: {name} has paid no party dues for 6 months (paid up "
             "to {last}). Party rules (党章 art. 9) treat a member who, without good "
             "reason, pays no dues for 6 months as having left the party. Please "
-            "talk with them and decide: record what they pay; if they had "
-            "good reason, record it with the branch; otherwise report the case to "
-            "the level above."
+            "talk with them and decide: record what they pay; if they have good "
+            "reason (ill, abroad, elderly), excuse them on their card in /members; "
+            "otherwise report the case to the level above."
         ),
         last=lambda d: str(Month.of(d.since).plus(-1)),
     )
@@ -176,15 +183,18 @@ class Drifting:
 
 async def _warn_leaders(
     session: AsyncSession, settings: PlanSettings, now: datetime, drifting: list[Drifting], *,
-    key: str, warning: str, case: str, last: Callable[[Drifting], str],
+    key: str, trigger: DriftTrigger, warning: str, case: str, last: Callable[[Drifting], str],
 ) -> None:
-    """The branch leaders' warnings at the thresholds crossed, and the six-month case (which
-    cannot be muted), each planned once by its key; `last` says when the member last took
-    part (or paid) in the messages."""
+    """The branch leaders' warnings at the thresholds crossed, and the six-month case (opened
+    for the branch to settle on the member's card; its message cannot be muted), each planned
+    once by its key; `last` says when the member last took part (or paid) in the messages."""
     by_org = await leaders(session, {d.org_id for d in drifting})
+    cases: list[tuple[int, DriftTrigger, date]] = []
     for d in drifting:
         alerts = rules.drift_alerts(d.since, now, settings.tz, thresholds=settings.drift_months)
         case_due = rules.drift_case(d.since, settings.tz)
+        if case_due.at <= now:
+            cases.append((d.membership_id, trigger, d.since))
         for person in by_org.get(d.org_id, []):
             t = translator(person.language)
             subject = f"membership:{d.membership_id}"
@@ -197,3 +207,4 @@ async def _warn_leaders(
                 _plan(settings, person, kind=ReminderKind.DRIFT_CASE, subject=subject,
                       key=f"{key}:{d.membership_id}:{case_due.occurrence}", due=case_due.at,
                       text=t(case, name=d.name, last=last(d)))
+    await drift_cases.open_cases(session, cases, now)

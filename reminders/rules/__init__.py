@@ -34,7 +34,7 @@ from reminders.rules.drift import (
     months_absent,
     presumed_left_on,
 )
-from reminders.rules.dues import DEFAULT_DAY_TIME, Due, add_months, day_checks, local_to_utc
+from reminders.rules.dues import DEFAULT_DAY_TIME, Due, day_checks, local_to_utc
 from reminders.rules.meetings import (
     DEFAULT_CHECKIN_GRACE,
     DEFAULT_LATE_GRACE,
@@ -61,6 +61,7 @@ from reminders.rules.renewals import (
     renewal_dues,
 )
 from reminders.rules.training import TrainingCheck, next_training_check, training_checks
+from rules.dates import add_months
 
 __all__ = [
     "DEFAULT_CHECKIN_GRACE",

@@ -10,9 +10,9 @@ from reminders.rules.dues import (
     Due,
     _check_distinct_positive,
     _utc,
-    add_months,
     local_to_utc,
 )
+from rules.dates import add_months
 
 # 党章 art. 9; 党员教育管理工作条例 2019 art. 31 (DOMAIN.md): 6 months → treated as having left.
 LEFT_AFTER_MONTHS = 6

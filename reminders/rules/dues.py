@@ -3,7 +3,6 @@ instants, months added to a date, and the days whose 08:00 a planner pass covers
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -52,14 +51,6 @@ def local_to_utc(day: date, clock: time, tz: tzinfo) -> datetime:
     if clock.tzinfo is not None:
         raise ValueError("clock must be a naive local time")
     return datetime.combine(day, clock, tzinfo=tz).astimezone(UTC)
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later (earlier if negative), clamped to the end of short months."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _check_distinct_positive(values: Iterable[int], name: str) -> list[int]:

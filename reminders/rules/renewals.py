@@ -11,9 +11,9 @@ from reminders.rules.dues import (
     _check_distinct_positive,
     _local_date,
     _utc,
-    add_months,
     local_to_utc,
 )
+from rules.dates import add_months
 
 # 关于党的基层组织任期的意见 (2018) via DOMAIN.md: renew on schedule; product choice of leads.
 DEFAULT_RENEWAL_LEAD_MONTHS: tuple[int, ...] = (6, 3, 1)

@@ -5,7 +5,14 @@ them."""
 
 from __future__ import annotations
 
-from storage.files.access import kept_copy, may_see, owners, visible_file
+from storage.files.access import (
+    BranchFile,
+    branch_files,
+    kept_copy,
+    may_see,
+    owners,
+    visible_file,
+)
 from storage.files.records import (
     MAX_ATTEMPTS,
     TELEGRAM_DOWNLOAD_LIMIT,
@@ -41,11 +48,13 @@ __all__ = [
     "SHA256",
     "STORE_KINDS",
     "TELEGRAM_DOWNLOAD_LIMIT",
+    "BranchFile",
     "Claimed",
     "DatabaseStore",
     "DirectoryStore",
     "FileStore",
     "any_due_now",
+    "branch_files",
     "claim_due",
     "counts",
     "default_file_dir",

@@ -2,7 +2,7 @@
 the organization tree (orgs), people, memberships and invites (people), meetings, audit,
 conversation persistence, training, dues, the outbox and reminders, duties, notices, the
 dashboard's web sessions, processed updates (instances), holiday calendars and the file
-store (files), membership transfers (transfers).
+store (files), membership transfers (transfers), six-month cases (drift).
 
 Importing this package defines every table on Base.metadata (Alembic's target) and re-exports
 every model, so `from storage.models import X` names any of them.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from storage.models.audit import AuditEvent
 from storage.models.base import NAMING, Base, UTCDateTime, utcnow
+from storage.models.drift import DriftCase
 from storage.models.dues import DuesPayment, DuesProfile
 from storage.models.duties import Duty, DutyCompletion, TermRenewal
 from storage.models.files import FileState, StoredFile, StoredFileContent
@@ -50,6 +51,7 @@ __all__ = [
     "Base",
     "ConversationState",
     "CourierInstance",
+    "DriftCase",
     "DuesPayment",
     "DuesProfile",
     "Duty",

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from rules.vocabulary import MemberRole, MembershipState, MemberStatus
+from rules.vocabulary import ExcuseReason, MemberRole, MembershipState, MemberStatus
 from storage.models.base import Base, string_enum, utcnow
 from storage.models.orgs import PartyGroup, PartyOrganization
 
@@ -70,6 +70,10 @@ class Membership(Base):
     reject_reason: Mapped[str | None] = mapped_column(String(200))
     transferred_out_at: Mapped[datetime | None]
     transferred_to: Mapped[str | None] = mapped_column(String(100))
+    # Excused from organizational life by the branch (ill, abroad, elderly), until a day or
+    # open-ended: the six-month rule's warnings wait meanwhile.
+    excused_reason: Mapped[ExcuseReason | None] = mapped_column(string_enum(ExcuseReason))
+    excused_until: Mapped[date | None] = mapped_column(Date)
 
     person: Mapped[Person] = relationship(back_populates="memberships")
     party_organization: Mapped[PartyOrganization] = relationship()

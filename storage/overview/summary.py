@@ -12,13 +12,16 @@ from rules.meetings import Period, Requirement
 from rules.training import DEFAULT_POLICY, TrainingPolicy
 from rules.verdicts import recent_periods
 from rules.vocabulary import MeetingKind
+from storage.drift_cases import open_by_org
 from storage.ledger import ReportPeriod
+from storage.meetings import day_bounds
 from storage.overview.compliance import BranchCompliance, branch_compliance
 from storage.overview.duties import OverdueDuty, overdue_duties
 from storage.overview.scope import Scope
 from storage.overview.social_coverage import Coverage, coverage
 from storage.overview.term_renewals import Renewal, renewals
 from storage.overview.training import training_on_track
+from storage.transfers import moves_in_year
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,10 @@ class Overview:
     on_track_by_org: Mapping[int, tuple[int, int]] = field(default_factory=dict)
     # The periods meeting compliance was judged on: per unit, the last completed and this one.
     periods: Mapping[Period, Sequence[tuple[date, date]]] = field(default_factory=dict)
+    # Per branch, members who arrived and left by accepted transfer letters this year.
+    moves: Mapping[int, tuple[int, int]] = field(default_factory=dict)
+    # Per branch, six-month cases (党章 art. 9) its leaders have not settled yet.
+    open_cases: Mapping[int, int] = field(default_factory=dict)
 
     @property
     def compliant(self) -> int:
@@ -75,11 +82,15 @@ async def overview(
     secretaries, on_track, by_org = await training_on_track(
         session, scope, today=today, tz=tz, policy=policy
     )
+    year_start, year_end = day_bounds(date(today.year, 1, 1), date(today.year, 12, 31), tz)
+    branch_ids = [b.org_id for b in branches]
+    moves = await moves_in_year(session, branch_ids, year_start, year_end)
+    cases = await open_by_org(session, branch_ids)
     return Overview(
         today=today, quarter=quarter, coverage=cover, branches=tuple(branches),
         renewals=tuple(due_terms), terms_unknown=unknown, duties=tuple(duties),
         overdue_by_org=per_org, secretaries=secretaries, secretaries_on_track=on_track,
-        on_track_by_org=by_org, periods=recent_periods(today),
+        on_track_by_org=by_org, periods=recent_periods(today), moves=moves, open_cases=cases,
     )
 
 

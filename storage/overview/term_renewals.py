@@ -3,7 +3,6 @@ organization's term."""
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -12,6 +11,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rules import terms
+from rules.dates import add_months
 from rules.vocabulary import PartyOrgKind
 from storage.models import PartyOrganization
 from storage.overview.scope import Scope
@@ -27,14 +27,6 @@ class Renewal:
     started_on: date
     ends_on: date
     overdue: bool
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, clamped to the month's end."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _term_years_sql() -> Any:

@@ -43,6 +43,7 @@ from storage.training.records import (
     log_for_many,
     log_training,
     pending_records,
+    verifiers,
     withdraw,
 )
 from storage.training.requirement import (
@@ -101,5 +102,6 @@ __all__ = [
     "requirement_sources",
     "secretaries_on_track",
     "set_requirement",
+    "verifiers",
     "withdraw",
 ]

@@ -18,7 +18,8 @@ from rules import training as rules
 from rules.training import DEFAULT_POLICY, TrainingDraft, TrainingPolicy
 from rules.validation import MAX_REASON, Invalid, clean_text
 from rules.vocabulary import MembershipState, TrainingState
-from storage import audit
+from storage import audit, people
+from storage import orgs as org_store
 from storage.files import remember_file
 from storage.models import (
     Membership,
@@ -443,6 +444,23 @@ async def current_org_id(session: AsyncSession, person_id: int) -> int | None:
             Membership.person_id == person_id, Membership.state == MembershipState.ACTIVE
         )
     )
+
+
+async def verifiers(
+    session: AsyncSession, org_id: int | None, owner: int, admins: Collection[int]
+) -> list[tuple[int, str]]:
+    """Who is asked to verify a member's record, as (Telegram id, language): the branch's
+    leaders, else the level above, else the configured admins; never the member themselves."""
+    found: list[tuple[int, str]] = []
+    if org_id is not None:
+        for candidate in [org_id, *(await org_store.ancestor_ids(session, org_id))[:1]]:
+            found = [(person.telegram_id, person.language)
+                     for person, _org in await people.leaders_of(session, candidate)
+                     if person.telegram_id != owner]
+            if found:
+                return found
+    languages = await people.languages_of(session, admins)
+    return [(admin, languages.get(admin, "zh")) for admin in sorted(admins) if admin != owner]
 
 
 @dataclass(frozen=True)

@@ -344,6 +344,14 @@ async def test_mark_close_with_minutes_and_files_catch_up_and_correct(bot: Bot) 
         ("photo", sent[0].file_id, None), ("document", sent[1].file_id, "sign-in.pdf"),
     ]
     assert bot.emulator.file_bytes(files[0].telegram_file_id) == photo
+    # The record's attachments come back into the chat on request; another member may not.
+    replies = await sec.tap("📎 2 attachments")
+    sent_back = [r for r in replies if r.kind in ("photo", "document")]
+    assert [(r.kind, r.file_id) for r in sent_back] == [
+        ("photo", files[0].telegram_file_id), ("document", files[1].telegram_file_id)]
+    assert all(r.text.startswith("Attached to the minutes of ") for r in sent_back)
+    await dave.forge(f"ck:files:{w.meeting}")
+    assert dave.alerts()[-1] == NOT_ALLOWED
     frozen = await lines(bot, w.meeting)
     statuses = {tid: frozen[w.memberships[tid]].status for tid in (SEC, CAROL, ERIN, GINA)}
     assert statuses[CAROL] is AttendanceStatus.ABSENT and statuses[SEC] is AttendanceStatus.ABSENT

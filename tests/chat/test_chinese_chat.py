@@ -119,10 +119,12 @@ async def test_role_change_and_transfer_read_chinese(bot: Bot) -> None:
     assert "您在Branch A的职务现为：" in alice.last_text
     await secretary.say("/members")
     await secretary.tap(f"mem:card:{s.bob}")
-    await secretary.tap("Transfer out")
+    await secretary.tap("📨 Transfer")
+    await secretary.tap("An organization outside the bot")
     await secretary.say("Riverside Street Committee")
-    await secretary.tap("✅ Transfer out")
-    assert "您在Branch A的组织关系已转出至Riverside Street Committee。" in bob.last_text
+    await secretary.tap("📨 Issue the letter")
+    assert "你的组织关系已凭介绍信" in bob.last_text
+    assert "转往Riverside Street Committee" in bob.last_text
 
 
 async def test_check_in_and_catch_up_read_chinese(bot: Bot) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from rules.dues import Month
 from rules.vocabulary import (
     AttendanceStatus,
+    CaseOutcome,
     CheckinMethod,
     DuesMethod,
     MeetingKind,
@@ -22,7 +23,7 @@ from rules.vocabulary import (
 from storage import dues as dues_store
 from storage import meetings as meeting_store
 from storage import orgs, people
-from storage.models import Attendance, Membership, NotificationPreference, Person
+from storage.models import Attendance, DriftCase, Membership, NotificationPreference, Person
 from tests.chat.test_reminders import ALICE, BOB, SECRETARY, T0, World, reminders_about, world
 from tests.harness import ADMIN_ID, Bot
 
@@ -183,12 +184,38 @@ async def test_at_six_months_the_secretary_gets_a_case_even_with_drift_muted(bot
         "⚠️ Case to handle: Name 81002 has taken part in no organizational life for 6 months "
         "(last: 2030-01-07). Party rules (党章 art. 9) treat a member who, without good reason, "
         "takes no part for 6 months as having left the party. Please talk with them and decide: "
-        "if they have caught up, accept it in /makeups; if they had good reason, record it with "
-        "the branch; otherwise report the case to the level above."
+        "if they have caught up, accept it in /makeups; if they have good reason (ill, abroad, "
+        "elderly), excuse them on their card in /members; otherwise report the case to the level "
+        "above."
     )
     await w.plan(T0 + timedelta(days=183))
     assert len(drift_lines(w, "Case to handle")) == 3  # once each
     assert reminders_about(w.texts(ALICE), "Case to handle") == []
+
+    # The cases wait on the members' cards: Alice's is reported, Bob is excused (a good reason).
+    alice_m, bob_m = await membership_of(w, ALICE), await membership_of(w, BOB)
+    sec = bot.person(SECRETARY, "Sec", language_code="en")
+    await sec.say("/members")
+    await sec.tap(f"mem:card:{alice_m.id}")
+    assert "⚠️ Six-month case: no organizational life since 2030-01-07." in sec.last_text
+    await sec.tap("📤 Reported to the level above")
+    assert "Recorded: the case was reported to the level above." in sec.last_text
+    assert "Six-month case" not in sec.last_text
+    await sec.say("/members")
+    await sec.tap(f"mem:card:{bob_m.id}")
+    await sec.tap("🕊 Excuse from organizational life")
+    await sec.tap("Ill")
+    await sec.tap("Until the branch ends it")
+    assert "Six-month case" not in sec.last_text
+    await sec.forge(f"mem:case:{bob_m.id}")  # settled already: nothing to report
+    assert "No case of this member is open any more." in sec.last_text
+    await w.plan(T0 + timedelta(days=190))  # the same runs open no second case
+    async with bot.app.database.session() as session:
+        settled = (await session.execute(
+            select(DriftCase.membership_id, DriftCase.outcome).order_by(DriftCase.membership_id)
+            .where(DriftCase.membership_id.in_((alice_m.id, bob_m.id))))).all()
+    assert [tuple(row) for row in settled] == [
+        (alice_m.id, CaseOutcome.REPORTED), (bob_m.id, CaseOutcome.EXCUSED)]
 
 
 async def test_unpaid_dues_warn_at_three_and_five_months_and_open_a_case_at_six(bot: Bot) -> None:
@@ -233,3 +260,29 @@ async def test_unpaid_dues_warn_at_three_and_five_months_and_open_a_case_at_six(
     assert len(dues_lines("Name 81003")) == 3  # paid up to June: nothing new for him
     assert dues_lines("Name 81002")[-1].startswith(
         "⚠️ Case to handle: Name 81002 has paid no party dues for 6 months (paid up to 2030-01)")
+
+
+async def test_a_member_the_branch_excused_is_not_warned_about_while_excused(bot: Bot) -> None:
+    """党员教育管理工作条例: a member excused from organizational life (ill, abroad, elderly) is
+    not drifting; the secretary records it on the member's card, and warnings resume after."""
+    w = await world(bot)
+    assert bot.app is not None
+    await joined_at(w, T0)
+    bob = await membership_of(w, BOB)
+    secretary = bot.person(SECRETARY, "Sec", language_code="en")
+    await secretary.say("/members")
+    await secretary.tap(f"mem:card:{bob.id}")
+    await secretary.tap("🕊 Excuse from organizational life")
+    assert set(secretary.buttons()) >= {"Ill", "Abroad", "Elderly", "Another good reason"}
+    await secretary.tap("Abroad")
+    await secretary.tap("6 months")
+    assert "Name 81003 is excused from organizational life." in secretary.last_text
+    assert "Excused from organizational life (Abroad) until 2030-07-07" in secretary.last_text
+    assert "End the excuse" in secretary.buttons()
+
+    await w.plan(T0 + timedelta(days=95))
+    assert any(line.startswith("👥 Name 81002 has") for line in drift_lines(w))
+    assert not any("Name 81003" in line for line in drift_lines(w))
+
+    await w.plan(datetime(2030, 7, 8, 2, tzinfo=UTC))  # the excuse ended on 7 July
+    assert any("Name 81003" in line for line in drift_lines(w, "organizational life"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import shutil
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -17,8 +18,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from bot.web.dashboard import COOKIE
-from bot.web.files import file_url, setup_files
+from bot.web.dashboard import COOKIE, setup_dashboard
+from bot.web.files import setup_files
+from bot.web.tables import file_url
 from storage import web_sessions
 from storage.files import path_in
 from storage.models import FileState, StoredFile, TrainingEvidence
@@ -138,14 +140,45 @@ async def test_a_failed_download_is_retried_and_the_chat_goes_on(filebot: Bot) -
     assert bot.app.file_fetcher.retried >= 1
 
 
-async def test_files_are_served_only_to_the_allowed(filebot: Bot) -> None:
+async def test_a_file_store_that_is_down_delays_nothing_in_the_chat(
+    filebot: Bot, tmp_path: Path
+) -> None:
+    """The store's folder is unusable (a plain file stands where it should be): every step of
+    logging a training answers as ever, the files wait with the error, and once the folder is
+    back the next pass keeps them."""
     bot = filebot
     assert bot.app is not None
     await build_world(bot)
+    folder = tmp_path / "files"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.write_bytes(b"not a folder")
+    await log_with_evidence(bot)  # asserts every reply on the way
+    assert "My training in" in await say(who(bot, ALICE), "/training")
+    rows = await until_settled(bot, {FileState.PENDING})
+    for _ in range(150):  # the fetcher's wake after the submit (a job, not the chat)
+        if all(r.last_error for r in rows):
+            break
+        await asyncio.sleep(0.1)
+        rows = await stored_rows(bot)
+    assert all(r.last_error and r.next_attempt_at for r in rows), [r.last_error for r in rows]
+
+    folder.unlink()  # the store is back
+    later = bot.app.now() + timedelta(minutes=5)
+    bot.app.courier.clock = lambda: later
+    await bot.app.file_fetcher.fetch_due()
+    rows = await until_settled(bot, {FileState.STORED})
+    assert all(path_in(folder, r.sha256).is_file() for r in rows if r.sha256)
+
+
+async def test_files_are_served_only_to_the_allowed(filebot: Bot) -> None:
+    bot = filebot
+    assert bot.app is not None
+    world = await build_world(bot)
     await log_with_evidence(bot)
     photo, pdf = await until_settled(bot, {FileState.STORED})
     app = web.Application()
     setup_files(app, bot.app)
+    setup_dashboard(app, bot.app)
     async with TestClient(TestServer(app)) as client:
 
         async def fetch(telegram_id: int | None, stored_id: int) -> tuple[int, bytes, str]:
@@ -170,6 +203,13 @@ async def test_files_are_served_only_to_the_allowed(filebot: Bot) -> None:
             assert status == 404, refused
         assert (await fetch(ADMIN_ID, pdf.id + 100))[0] == 404  # no such file
         assert (await fetch(ADMIN_ID, 99999999999))[0] == 404  # not even an id
+
+        # The branch's page on the dashboard links both, as evidence of Alice's training.
+        await fetch(SEC_A, pdf.id)  # signs her in
+        page = await (await client.get(f"/dashboard/branch/{world.branch_a}")).text()
+        for kept in (photo, pdf):
+            assert f'href="{file_url(kept.id)}"' in page
+        assert "certificate.pdf" in page and "Party history course" in page
 
 
 async def test_the_chat_sends_the_kept_copy_when_telegram_lost_the_file(filebot: Bot) -> None:

@@ -37,7 +37,7 @@ from rules.vocabulary import (
     MemberStatus,
     PartyOrgKind,
 )
-from storage import meetings, orgs, people
+from storage import meetings, orgs, people, transfers
 from storage.models import Attendance, Meeting, PartyOrganization
 from tests.harness import ADMIN_ID, Bot
 
@@ -270,6 +270,11 @@ async def sql_counts(bot: Bot, world: World) -> dict[MeetingKind, list[tuple[int
 
 async def test_ledger_workbook_and_chart(bot: Bot) -> None:
     world = await build_world(bot)
+    assert bot.app is not None
+    async with bot.app.database.session() as s:  # a transfer letter issued in the quarter
+        issued = datetime.combine(world.first + timedelta(days=5), time(10), TZ)
+        await transfers.issue_between(s, world.ids["alice"], world.branch_b, by=SEC_A,
+                                      now=issued, today=issued.date())
     secretary = bot.person(SEC_A, "Sam", language_code="en")
     await secretary.say("/ledger")
     assert {"This quarter", "Last quarter", "This year", "Last year"} <= set(secretary.buttons())
@@ -317,6 +322,8 @@ async def test_ledger_workbook_and_chart(bot: Bot) -> None:
             1, 0, "missing"] in summary
     assert ["Bob Li", 12, 8, 1, 3, 8 / 12] in summary
     assert any("typhoon" in r for r in summary)
+    assert [r[3:] for r in summary if "Branch B" in r] == [
+        ["Out", "Branch A", "Branch B", "Waiting for an answer"]]
     cells = " ".join(str(c) for r in summary for c in r)
     assert "Tom" not in cells and "Cathy" not in cells
 

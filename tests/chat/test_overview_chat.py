@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from handlers.kit.chat import NOT_ALLOWED
 from handlers.kit.i18n import translator
@@ -20,16 +20,18 @@ from rules import terms
 from rules.meetings import Period, period_of
 from rules.training import TrainingDraft
 from rules.vocabulary import (
+    DriftTrigger,
     MeetingKind,
     MemberRole,
+    MembershipState,
     MemberStatus,
     PartyOrgKind,
     SocialOrgType,
     TrainingKind,
 )
-from storage import meetings, orgs, people
+from storage import drift_cases, meetings, orgs, people, transfers
 from storage import training as training_store
-from storage.models import Duty, DutyCompletion, PartyOrganization
+from storage.models import Duty, DutyCompletion, Membership, PartyOrganization, Person
 from storage.overview import add_months
 from tests.harness import ADMIN_ID, Bot
 
@@ -178,6 +180,21 @@ async def build_world(bot: Bot, language: str = "en") -> World:
 
 async def test_admin_sees_the_overview_of_the_seeded_world(bot: Bot) -> None:
     world = await build_world(bot)
+    assert bot.app is not None
+    async with bot.app.database.session() as session:  # Alice moves to the joint branch
+        alice = await session.scalar(select(Membership.id).join(Person).where(
+            Person.telegram_id == ALICE, Membership.state == MembershipState.ACTIVE))
+        assert alice is not None
+        now = bot.app.now()
+        letter = await transfers.issue_between(session, alice, world.joint, by=SEC_A, now=now,
+                                               today=now.astimezone(TZ).date())
+        await transfers.accept(session, letter.id, org_id=world.joint, by=SEC_J, now=now,
+                               today=now.astimezone(TZ).date())
+        carol = await session.scalar(select(Membership.id).join(Person).where(  # a case open
+            Person.telegram_id == CAROL, Membership.state == MembershipState.ACTIVE))
+        assert carol is not None
+        await drift_cases.open_cases(
+            session, [(carol, DriftTrigger.ABSENCE, now.date() - timedelta(days=190))], now)
     admin = bot.person(ADMIN_ID, "Admin", language_code="en")
     replies = await admin.say("/overview")
     text = "\n".join(m.text for m in replies)
@@ -200,6 +217,11 @@ async def test_admin_sees_the_overview_of_the_seeded_world(bot: Bot) -> None:
     assert f"📋 Party-building annual report ({world.duty_occurrence}, deadline" in text
     assert "1 organization has not handed it in" in text
     assert t("Secretaries on track today: {ok} of {n} ({rate}).", ok=2, n=3, rate="67%") in text
+    year = datetime.now(TZ).year
+    assert f"Transfers accepted in {year}: 1 in, 1 out." in text
+    assert "📨 Branch A: 0 in, 1 out" in text and "📨 Joint Branch: 1 in, 0 out" in text
+    assert "Six-month cases not settled by their branch: 1" in text
+    assert "⚠️ Branch C: 1" in text
     photos = [m for m in replies if m.kind == "photo"]
     assert len(photos) == 1
     assert photos[0].text.startswith("Overview ")

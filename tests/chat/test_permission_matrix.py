@@ -14,12 +14,20 @@ from sqlalchemy import func, select
 
 from handlers.kit.chat import NOT_ALLOWED, STALE_BUTTON
 from handlers.kit.i18n import translator
-from rules.vocabulary import MemberRole, MembershipState, MemberStatus, PartyOrgKind, SocialOrgType
+from rules.vocabulary import (
+    MemberRole,
+    MembershipState,
+    MemberStatus,
+    PartyOrgKind,
+    SocialOrgType,
+    TransferState,
+)
 from storage import invites, orgs, people
 from storage.models import (
     AuditEvent,
     Invite,
     Membership,
+    MembershipTransfer,
     PartyGroup,
     PartyOrganization,
     SocialOrganization,
@@ -93,8 +101,9 @@ def buttons(w: World) -> list[str]:
         # member records
         f"mem:list:{a}:0", f"mem:gone:{a}:0", f"mem:card:{m}", f"mem:st:{m}",
         f"mem:setst:{m}:probationary", f"mem:rl:{m}", f"mem:setrl:{m}:committee_member",
-        f"mem:gp:{m}", f"mem:setgp:{m}:{w.group_a}", f"mem:out:{m}", f"mem:outskip:{m}",
-        f"mem:outok:{m}",
+        f"mem:gp:{m}", f"mem:setgp:{m}:{w.group_a}",
+        # a transfer letter to branch B: begun from the card, the branch picked, confirmed
+        f"tf:new:{m}", "tfi:where:inside", f"tf:to:{w.branch_b}", "tfi:confirm",
         # invites
         f"inv:show:{a}", f"inv:new:{a}", f"inv:renew:{a}", f"inv:keep:{a}", f"inv:one:{a}",
         # organization tree (admins only)
@@ -116,6 +125,12 @@ async def snapshot(bot: Bot) -> dict[str, Any]:
                         Membership.id, Membership.state, Membership.status, Membership.role,
                         Membership.party_group_id,
                     ).order_by(Membership.id)
+                )
+            ).all(),
+            "transfers": (
+                await session.execute(
+                    select(MembershipTransfer.from_membership_id, MembershipTransfer.state)
+                    .order_by(MembershipTransfer.id)
                 )
             ).all(),
             "invites": (
@@ -201,13 +216,14 @@ async def test_secretary_may_run_own_branch_but_not_the_tree(bot: Bot) -> None:
     assert not [k for k, v in branch.items() if v == t(NOT_ALLOWED)], branch
     after = await snapshot(bot)
     # The secretary's own-branch presses took effect: approval, status, role, group, and
-    # finally the transfer out (out -> skip destination -> confirm), which resets the role.
+    # finally a transfer letter to branch B, which waits for B's answer.
     member_row = next(r for r in after["memberships"] if r.id == world.member_a)
     applicant_row = next(r for r in after["memberships"] if r.id == world.applicant_a)
     assert applicant_row.state is MembershipState.ACTIVE
     assert member_row.status is MemberStatus.PROBATIONARY
     assert member_row.party_group_id == world.group_a
-    assert member_row.state is MembershipState.TRANSFERRED_OUT
+    assert member_row.state is MembershipState.ACTIVE
+    assert [tuple(r) for r in after["transfers"]] == [(world.member_a, TransferState.WAITING)]
     async with bot.app.database.session() as session:  # type: ignore[union-attr]
         edits = (
             await session.scalars(

@@ -1,18 +1,24 @@
 """Reaching Telegram through a proxy: every Bot API client of the bot (polling, sends, the
-startup check) goes through BRANCHBOT_PROXY_URL or the standard proxy variables.
+startup check, the file fetcher's downloads) goes through BRANCHBOT_PROXY_URL or the standard
+proxy variables.
 
 The emulator is given a host name that never resolves, so the bot only reaches it through a
 proxy that knows the name (tests/proxies.py)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from botapi_emulator import BotApiEmulator
 from pydantic import ValidationError
+from sqlalchemy import select
 
 from bot.cli import _check_bot_api
 from bot.config import Settings
 from bot.transport import proxy_for
+from storage import files
+from storage.models import FileState, StoredFile
 from tests.harness import Bot
 from tests.proxies import FAKE_HOST, http_proxy, socks5_proxy
 
@@ -22,7 +28,8 @@ def _unresolvable(base_url: str) -> str:
 
 
 @pytest.mark.parametrize("kind", ["http", "socks5h"])
-async def test_the_bot_works_end_to_end_through_a_proxy(database_url: str, kind: str) -> None:
+async def test_the_bot_works_end_to_end_through_a_proxy(database_url: str, kind: str,
+                                                         tmp_path: Path) -> None:
     opened = http_proxy() if kind == "http" else socks5_proxy()
     async with opened as (proxy, carried):
         async with BotApiEmulator() as emulator:
@@ -31,6 +38,7 @@ async def test_the_bot_works_end_to_end_through_a_proxy(database_url: str, kind:
                 api_base_url=_unresolvable(emulator.base_url),
                 database_url=database_url, proxy_url=proxy,  # type: ignore[arg-type]
                 plan_reminders=False, web_port=0, metrics_port=0, flood_burst=10_000,
+                file_dir=tmp_path / "files",
             )
             bot = Bot(emulator, settings)
             await bot.start()
@@ -38,12 +46,26 @@ async def test_the_bot_works_end_to_end_through_a_proxy(database_url: str, kind:
                 person = bot.person(5_100_001, "Lin", language_code="en")
                 replies = await person.say("/help")
                 assert replies and "/start" in replies[-1].text, [r.text for r in replies]
+                # The file fetcher downloads through it too (getFile, then the file's URL).
+                assert bot.app is not None
+                bot.emulator.send_photo(person.user_id, b"evidence bytes")
+                [sent] = [m for m in bot.emulator.messages(person.user_id)
+                          if not m.from_bot and m.kind == "photo"]
+                async with bot.app.database.session() as session:
+                    await files.remember_file(session, sent.file_id)
+                await bot.app.file_fetcher.fetch_due()
+                async with bot.app.database.session() as session:
+                    kept = await session.scalar(select(StoredFile))
+                assert kept is not None and kept.state is FileState.STORED, kept
+                assert kept.sha256 == files.sha256_of(b"evidence bytes")
             finally:
                 await bot.stop()
             assert carried, "nothing went through the proxy"
             if kind == "http":
                 assert any(path.endswith("/getUpdates") for path in carried)
                 assert any(path.endswith("/sendMessage") for path in carried)
+                assert any(path.endswith("/getFile") for path in carried)
+                assert any("/file/bot" in path for path in carried)
             else:
                 assert set(carried) == {FAKE_HOST}
 

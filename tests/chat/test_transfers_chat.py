@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from rules.vocabulary import MembershipState, TransferState
 from storage.models import Membership, MembershipTransfer, Person
-from tests.chat.test_members_chat import ALICE, BOB, SEC_A, SEC_B, Seed, seed
+from tests.chat.test_members_chat import ALICE, BOB, DAVE, SEC_A, SEC_B, Seed, seed
 from tests.harness import Bot
 from tests.harness import Person as Someone
 
@@ -184,3 +184,34 @@ async def test_a_letter_to_an_organization_outside_the_bot_ends_the_membership_a
     assert "👥 Members" not in alice.keyboard()
     await alice.say("/transfer")
     assert "Shanghai Pudong Branch" in " ".join(alice.buttons())
+
+
+async def test_a_registration_brings_a_letter_from_outside_accepted_with_it(bot: Bot) -> None:
+    s = await seed(bot, pending=True)
+    dave = bot.person(DAVE, "Dave", language_code="en")
+    sec_a = bot.person(SEC_A, "Sec A", language_code="en")
+    await sec_a.say("/transfer")
+    await dave.say("/transfer")
+    await dave.tap("📨 I bring a letter from another organization")
+    await dave.say("Tianjin Binhai Branch")
+    await dave.say("〔2026〕第 12 号")
+    await dave.say("May")
+    assert "Please type the month like 2026-05." in dave.last_text
+    await dave.say("2026年5月")
+    assert "No. 〔2026〕第12号" in dave.last_text
+    assert "Party dues paid up to: 2026-05" in dave.last_text
+    await dave.tap("📨 Tell my secretary")
+    assert "Your secretary was told about the letter." in dave.last_text
+    assert "Dave Sun, whose registration waits for approval, brings a transfer letter" in (
+        sec_a.last_text)
+
+    await sec_a.say("/pending")
+    request = next(text for text in sec_a.texts() if "Name: Dave Sun" in text)
+    assert "Brings a transfer letter (〔2026〕第12号) from Tianjin Binhai Branch" in request
+    await sec_a.tap("✅ Approve", sec_a.message_with_button("✅ Approve"))
+    assert await letter_states(bot) == [TransferState.ACCEPTED]
+    assert await memberships(bot, DAVE) == [(str(s.branch_a), MembershipState.ACTIVE)]
+    async with bot.app.database.session() as session:  # type: ignore[union-attr]
+        paid = (await session.execute(select(MembershipTransfer.dues_paid_year,
+                                             MembershipTransfer.dues_paid_month))).one()
+    assert tuple(paid) == (2026, 5)

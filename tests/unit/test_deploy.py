@@ -101,3 +101,16 @@ def test_lock_files_pin_every_dependency_with_hashes(extra: str) -> None:
         assert requirement.specifier.contains(pins[name]), (name, pins[name], "run scripts/lock")
     blocks = re.split(r"\n(?=[A-Za-z0-9])", lock.read_text())
     assert all("--hash=sha256:" in block for block in blocks if "==" in block)
+
+
+def test_the_image_and_the_tests_install_the_same_versions() -> None:
+    """The image installs base.lock, CI test.lock: every package both hold has one version."""
+    base, test = _pins(ROOT / "requirements/base.lock"), _pins(ROOT / "requirements/test.lock")
+    assert base.keys() <= test.keys()
+    assert {name: version for name, version in base.items() if test[name] != version} == {}
+
+
+def test_the_build_backend_is_pinned() -> None:
+    """`pip install .` in the image builds with it: pinned like the dependencies."""
+    build = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]
+    assert all("==" in requirement for requirement in build["requires"]), build["requires"]

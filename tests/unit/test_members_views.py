@@ -67,7 +67,8 @@ def test_a_card_offers_edits_only_to_who_may_make_them() -> None:
     alice = member(1, "Alice Wang", phone="+8613800001234")
     editable = card(t, TZ, alice, "+8613800001234", editable=True, may_appoint=True)
     assert "Phone: +8613800001234" in editable.text and "Registered: 2024-03-02" in editable.text
-    assert data(editable) == ["mem:st:1", "mem:rl:1", "mem:gp:1", "tf:new:1", "mem:list:7:0"]
+    assert data(editable) == [
+        "mem:st:1", "mem:rl:1", "mem:gp:1", "tf:new:1", "mem:ex:1", "mem:list:7:0"]
     own = card(t, TZ, alice, "+86138****1234", editable=False, may_appoint=False,
                note=t("Status changed: {status}.", status="x"))
     assert own.text.startswith("Status changed: x.")
