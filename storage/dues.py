@@ -78,6 +78,20 @@ async def set_profile(
     return profile
 
 
+async def confirm_profile(
+    session: AsyncSession, person_id: int, year: int, *, by: int, now: datetime
+) -> DuesProfile | None:
+    """A leader confirms the profile a member stated for `year` as it stands; None if there is
+    none or it was confirmed already."""
+    profile = await session.get(DuesProfile, (person_id, year))
+    if profile is None or profile.confirmed_by is not None:
+        return None
+    profile.confirmed_by, profile.updated_at = by, now
+    await session.flush()
+    audit.record(session, by, "dues.profile_confirmed", "person", person_id, year=year)
+    return profile
+
+
 async def profiles_for(
     session: AsyncSession, person_ids: Collection[int], year: int
 ) -> dict[int, DuesProfile]:
@@ -316,3 +330,32 @@ async def totals_by_month(
         .group_by(DuesPayment.party_organization_id, DuesPayment.month)
     )
     return {(org, month): to_yuan(int(fen)) for org, month, fen in rows}
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    """One month's dues paid to a branch (confirmed or reported), for its ledger."""
+
+    person_id: int
+    name: str
+    month: Month
+    amount: Decimal
+    paid_on: date
+    method: DuesMethod
+    state: DuesPaymentState
+
+
+async def payments_in(session: AsyncSession, org_id: int, year: int) -> list[PaymentRow]:
+    """Every month of `year` paid to this branch (also by members who left it since), by
+    month and name."""
+    rows = await session.execute(
+        select(DuesPayment.person_id, Person.real_name, DuesPayment.month,
+               DuesPayment.amount_fen, DuesPayment.paid_on, DuesPayment.method,
+               DuesPayment.state)
+        .join(Person, Person.id == DuesPayment.person_id)
+        .where(DuesPayment.party_organization_id == org_id, DuesPayment.year == year)
+        .order_by(DuesPayment.month, Person.real_name, DuesPayment.person_id)
+    )
+    return [PaymentRow(person, name or "", Month(year, month), to_yuan(fen), paid_on, method,
+                       state)
+            for person, name, month, fen, paid_on, method, state in rows]

@@ -43,6 +43,14 @@ INVALID_MESSAGES = {
     "number_list": N_("Please type one to {limit} numbers, separated by commas or spaces."),
     "number_format": N_("Please type a number in the digits 0-9, for example 6 or 1.5."),
     "number_too_large": N_("That number is too large (at most {limit})."),
+    # Party dues (rules/dues.py)
+    "month_format": N_("Please type a month like 2026-11."),
+    "months_count": N_("Please type a number of months from {low} to {limit}."),
+    "months_too_far_ahead": N_("That pays too far ahead: at most {limit} months after this "
+                               "month, with the branch's consent."),
+    "amount_not_positive": N_("The amount must be more than zero."),
+    "farmer_amount_range": N_("A farmer's monthly dues lie within the range the standard sets "
+                              "(0.20 to 1 yuan)."),
 }
 
 

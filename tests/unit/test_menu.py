@@ -18,13 +18,14 @@ EVERYONE = ["language", "help", "cancel"]
 REGISTERED = ["me", "settings", *EVERYONE]
 MENUS = {
     "guest": ["start", *EVERYONE],
-    "member": ["meetings", "checkin", "record", "training", "notices", "transfer", *REGISTERED],
+    "member": ["meetings", "checkin", "dues", "record", "training", "notices", "transfer",
+               *REGISTERED],
     "secretary": ["pending", "members", "invite", "meetings", "checkin", "schedule", "compliance",
-                  "ledger", "dashboard", "record", "training", "verify", "makeups", "behind",
-                  "notice", "notices", "duties", "transfer", *REGISTERED],
+                  "ledger", "dues", "dashboard", "record", "training", "verify", "makeups",
+                  "behind", "notice", "notices", "duties", "transfer", *REGISTERED],
     "admin": ["orgs", "pending", "members", "invite", "meetings", "schedule", "compliance",
-              "ledger", "overview", "dashboard", "training", "verify", "makeups", "behind",
-              "notice", "notices", "duties", "renewal", "transfer", *REGISTERED],
+              "ledger", "dues", "overview", "dashboard", "training", "verify", "makeups",
+              "behind", "notice", "notices", "duties", "renewal", "transfer", *REGISTERED],
 }
 KEYBOARDS = {
     "guest": [["📝 Register", "🌐 Language"], ["❓ Help"]],
