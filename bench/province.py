@@ -101,7 +101,10 @@ async def _overview_line(database: Database, settings: Settings) -> str:
 
 async def _dues_lines(database: Database, settings: Settings, org_id: int) -> list[str]:
     """The dues views (issue 16, goal under 1 s each): the biggest branch's members with
-    what they owe, the province's arrears, and its totals per branch and month."""
+    what they owe, its dues ledger (.xlsx, queries and workbook), the province's arrears, and
+    its totals per branch and month."""
+    from handlers.dues.workbook import LEDGER_TEXTS, build_dues_workbook
+    from handlers.kit.i18n import translator
     from rules.dues import Month
     from storage import dues, overview
 
@@ -116,6 +119,17 @@ async def _dues_lines(database: Database, settings: Settings, org_id: int) -> li
         async with database.session() as session:
             return len(await dues.branch_dues(session, org_id, through))
 
+    t = translator("zh")
+    texts = {key: t(message) for key, message in LEDGER_TEXTS.items()}
+
+    async def ledger() -> int:
+        async with database.session() as session:
+            members = await dues.branch_dues(session, org_id, through)
+            paid = await dues.payments_in(session, org_id, today.year)
+        workbook = build_dues_workbook("bench", today.year, through, members, paid, texts,
+                                       datetime.now())
+        return len(workbook) // 1024
+
     async def arrears() -> int:
         async with database.session() as session:
             return len(await dues.arrears(session, branches, through, offset_minutes=offset))
@@ -126,6 +140,7 @@ async def _dues_lines(database: Database, settings: Settings, org_id: int) -> li
 
     lines = []
     for label, action, unit in (("dues of the biggest branch", branch, "members"),
+                                ("dues ledger .xlsx (same)", ledger, "KiB"),
                                 ("dues arrears (whole province)", arrears, "members 3+ months"),
                                 ("dues totals this year", totals, "branch-months")):
         seconds, count = await median_seconds(action)
