@@ -6,6 +6,7 @@ ledger; an admin sees arrears across the tree and the totals per branch and mont
 from __future__ import annotations
 
 from handlers.dues import branch, member, views
+from handlers.dues.many import RECORD_MANY
 from handlers.dues.member import BASE, REPORT
 from handlers.dues.record import RECORD
 from handlers.kit.actions import ADMINS, LEADERS, MEMBERS, Action, Audience, Command
@@ -27,4 +28,4 @@ ACTIONS = (
     Action(views.DuesLedger, LEADERS, branch.send_ledger),
     Action(views.AdminDues, ADMINS, branch.show_admin),
 )
-FLOWS = (REPORT, BASE, RECORD)
+FLOWS = (REPORT, BASE, RECORD, RECORD_MANY)

@@ -13,7 +13,7 @@ from handlers.dues import views
 from handlers.dues.views import PaymentForm
 from handlers.kit.actions import Act
 from handlers.kit.flows import INVALID_MESSAGES, Choose, Day, Next, Option, Rows, Text
-from handlers.kit.i18n import Html, Translator
+from handlers.kit.i18n import Html, Translator, translator
 from rules import dues as rules
 from rules.dues import Month
 from rules.validation import Invalid, parse_whole
@@ -142,3 +142,10 @@ def months_of(act: Act, form: PaymentForm) -> list[Month]:
     """The months the form covers, checked again (the clock may have moved since)."""
     months = rules.payment_months(views.first_month(form), form.count or 1, current(act))
     return views.covered(form) if isinstance(months, Invalid) else months
+
+
+def thanks(language: str | None, months: list[Month]) -> Html:
+    """What a member whose payment the branch recorded reads, in their language."""
+    t = translator(language or "zh")
+    return t("✅ Your branch recorded your Party dues for {months}: thank you.",
+             months=views.months_text(months))

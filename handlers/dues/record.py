@@ -12,9 +12,9 @@ from handlers.dues.branch import branch_reply
 from handlers.dues.views import RecordForm
 from handlers.kit.actions import LEADERS, Act, Reply
 from handlers.kit.buttons import PersonId
-from handlers.kit.chat import STALE_BUTTON, Refused, deliver_many
+from handlers.kit.chat import STALE_BUTTON, Refused
 from handlers.kit.flows import Confirm, Custom, Entry, Flow, Next, Rows
-from handlers.kit.i18n import N_, Html, html_join, translator
+from handlers.kit.i18n import N_, Html, html_join
 from handlers.kit.ui import paged_rows
 from rules.vocabulary import DuesMethod
 from storage import dues
@@ -88,11 +88,8 @@ async def save(act: Act, form: RecordForm) -> Reply:
         return await branch_reply(act, form.org, act.t(views.REFUSALS[refused.code]),
                                   back=False)
     if done.months and m.person.telegram_id != act.actor.telegram_id:
-        t = translator(m.person.language or "zh")
-        told = t("✅ Your branch recorded your Party dues for {months}: thank you.",
-                 months=views.months_text(done.months))
-        context, chat = act.context, m.person.telegram_id
-        act.after(lambda: deliver_many(context, [(chat, told, None)]))
+        act.deliver([(m.person.telegram_id, payment.thanks(m.person.language, done.months),
+                      None)])
     head = html_join("\n", [act.t("{name}:", name=m.person.real_name or ""),
                             views.recorded_text(act.t, done.months, done.already,
                                                 reported=False)])

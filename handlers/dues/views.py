@@ -95,6 +95,24 @@ class AdminDues(ButtonData, prefix="fee:adm"):
     """An admin's view: arrears and totals across the tree."""
 
 
+class StartMany(ButtonData, prefix="fee:many"):
+    """A secretary records one month for many members at once (a flow)."""
+
+    org: OrgId
+
+
+class TogglePaid(ButtonData, prefix="fee:tick"):
+    person: PersonId
+
+
+class ManyPage(ButtonData, prefix="fee:mpg"):
+    page: int
+
+
+class ManyDone(ButtonData, prefix="fee:mdone"):
+    """The members are ticked: on to the month."""
+
+
 class PickMember(ButtonData, prefix="fee:pm"):
     person: PersonId
 
@@ -137,6 +155,15 @@ class RecordForm(PaymentForm):
     org: OrgId
     page: int = 0
     person: PersonId | None = None
+
+
+class ManyForm(Form):
+    org: OrgId
+    page: int = 0
+    picked: tuple[int, ...] = ()  # person ids ticked
+    month: str | None = None  # "2026-11"
+    method: str | None = None
+    paid_on: date | None = None
 
 
 class BaseForm(Form):
@@ -270,7 +297,8 @@ def branch_markup(t: Translator, org_id: int, year: int, members: Sequence[Membe
     rows += [[ConfirmBase(PersonId(base.person_id)).button(t(
         "✅ Standard: {name}", name=named(t, base.name, base.person_id)))]
         for base in stated[:SHOWN_MEMBERS]]
-    rows += [[StartRecord(OrgId(org_id)).button(t("✍️ Record a payment"))],
+    rows += [[StartRecord(OrgId(org_id)).button(t("✍️ Record a payment")),
+              StartMany(OrgId(org_id)).button(t("👥 One month for many"))],
              [DuesLedger(OrgId(org_id), year).button(t("📊 Dues ledger (.xlsx)"))]]
     if own:
         rows.append([MyDues().button(t("💴 My own dues"))])

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from rules.dues import Month
-from rules.vocabulary import DuesMethod, DuesPaymentState, MemberStatus
+from rules.vocabulary import DuesCategory, DuesMethod, DuesPaymentState, MemberStatus
 from storage import dues, people
 from storage.models import DuesPayment, Membership, Person
 from tests.chat.test_members_chat import ALICE, BOB, SEC_A, SEC_B, Seed, seed
@@ -261,3 +261,44 @@ async def test_the_dues_chat_reads_chinese(bot: Bot) -> None:
     assert "Branch A：02: 35.00 · 03: 35.00；全年70.00元" in admin.last_text
     assert s.branch_a
     bot.assert_all_accepted()
+
+
+async def test_the_secretary_records_one_month_for_many(bot: Bot) -> None:
+    """"These paid 2030-02 in full": each at their own standard; one already recorded stays as
+    it was, one without a standard is left out and said."""
+    s = await fixed(bot)
+    alice_person, bob_person = await person_of(bot, s.alice), await person_of(bot, s.bob)
+    assert bot.app is not None
+    async with bot.app.database.session() as session:
+        await dues.set_profile(session, alice_person, 2030, DuesCategory.EMPLOYED,
+                               base=Decimal(6000), fixed=None, by=SEC_A, confirmed=True, now=NOW)
+        await dues.set_profile(session, bob_person, 2030, DuesCategory.STUDENT, base=None,
+                               fixed=None, by=SEC_A, confirmed=True, now=NOW)
+        await dues.record_payment(session, person_id=bob_person, org_id=s.branch_a,
+                                  months=[Month(2030, 2)], amount=Decimal("0.2"),
+                                  paid_on=date(2030, 2, 3), method=DuesMethod.CASH, by=SEC_A,
+                                  now=NOW)
+    sec_a = bot.person(SEC_A, "Sec A", language_code="en")
+    alice = bot.person(ALICE, "Alice", language_code="en")
+    await alice.say("/dues")
+    await sec_a.say("/dues")
+    await sec_a.tap("👥 One month for many")
+    assert "Who paid the month in full?" in sec_a.last_text
+    await sec_a.tap("Next (0 ticked) ›")
+    assert "Tick at least one member first." in sec_a.texts()[-1]
+    for name in ("Alice Wang", "Bob Li", "Member without a name"):
+        await sec_a.tap(name)
+    await sec_a.tap("Next (3 ticked) ›")
+    await sec_a.say("2030-02")
+    await sec_a.tap("Cash")
+    await sec_a.say("2030-03-05")
+    assert "Record 2030-02 in full for 2 members, each at their monthly standard?" in (
+        sec_a.last_text)
+    assert "Alice Wang (90.00 yuan), Bob Li (0.20 yuan)" in sec_a.last_text
+    assert "Left out, no standard stated yet: Member without a name" in sec_a.last_text
+    await sec_a.tap("✅ Record them")
+    assert "2030-02 recorded for 1 member." in sec_a.last_text
+    assert "Already recorded before, left as they were: Bob Li" in sec_a.last_text
+    assert await payments(bot, alice_person) == [("2030-02", 9000, DuesPaymentState.CONFIRMED)]
+    assert await payments(bot, bob_person) == [("2030-02", 20, DuesPaymentState.CONFIRMED)]
+    assert "Your branch recorded your Party dues for 2030-02" in alice.last_text
