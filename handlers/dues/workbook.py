@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from handlers.kit.i18n import N_
-from handlers.ledger.workbook import header, put, sheet_title
+from handlers.ledger.workbook import header, put, require_texts, sheet_title
 from rules.dues import Month
 from rules.vocabulary import DuesMethod, DuesPaymentState
 from storage.dues import MemberDues, PaymentRow
@@ -36,9 +36,7 @@ def build_dues_workbook(org_name: str, year: int, through: Month, members: Seque
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    missing = [key for key in LEDGER_TEXTS if key not in texts]
-    if missing:
-        raise ValueError(f"texts missing: {missing}")
+    require_texts(LEDGER_TEXTS, texts)
     workbook = Workbook()
     taken: set[str] = set()
     first = workbook.active

@@ -62,6 +62,13 @@ COLUMNS: tuple[tuple[str, int, MeetingKind | None], ...] = (
 )
 
 
+def require_texts(wanted: Mapping[str, str], texts: Mapping[str, str]) -> None:
+    """A workbook's texts come translated from the handler: every one it writes is there."""
+    missing = [key for key in wanted if key not in texts]
+    if missing:
+        raise ValueError(f"texts missing: {missing}")
+
+
 def clean(value: str) -> str:
     """Text a cell can hold: no control characters, at most MAX_CELL characters."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -141,9 +148,7 @@ def build_workbook(data: LedgerData, texts: Mapping[str, str],
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    missing = [k for k in WORKBOOK_TEXTS if k not in texts]
-    if missing:
-        raise ValueError(f"texts missing: {missing}")
+    require_texts(WORKBOOK_TEXTS, texts)
     wrap = Alignment(wrap_text=True, vertical="top")
     workbook = Workbook()
     summary = workbook.active

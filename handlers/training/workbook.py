@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from handlers.kit.i18n import N_
-from handlers.ledger.workbook import header, put, sheet_title
+from handlers.ledger.workbook import header, put, require_texts, sheet_title
 from rules.training import TrainingGroup, TrainingKind
 from storage.training import TrainingExport
 
@@ -70,9 +70,7 @@ def build_workbook(
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    missing = [key for key in WORKBOOK_TEXTS if key not in texts]
-    if missing:
-        raise ValueError(f"texts missing: {missing}")
+    require_texts(WORKBOOK_TEXTS, texts)
     workbook = Workbook()
     taken: set[str] = set()
     sheet = workbook.active
