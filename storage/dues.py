@@ -225,18 +225,21 @@ async def books_opened(session: AsyncSession, org_id: int) -> Month | None:
 
 async def branch_dues(
     session: AsyncSession, org_id: int, through: Month,
-    standard: rules.DuesStandard = rules.DEFAULT_STANDARD,
+    standard: rules.DuesStandard = rules.DEFAULT_STANDARD, *, person_id: int | None = None,
 ) -> list[MemberDues]:
     """The branch's current party members (activists owe none) with their standard, months
-    paid, reported and owed through `through`, by name."""
-    members = (await session.execute(
+    paid, reported and owed through `through`, by name; only `person_id` if given."""
+    query = (
         select(Person.id, Person.real_name, Membership.joined_party_on, Membership.decided_at)
         .join(Membership, Membership.person_id == Person.id)
         .where(Membership.party_organization_id == org_id,
                Membership.state == MembershipState.ACTIVE,
                Membership.status.in_(OWING_STATUSES))
         .order_by(Person.real_name, Person.id)
-    )).all()
+    )
+    if person_id is not None:
+        query = query.where(Person.id == person_id)
+    members = (await session.execute(query)).all()
     ids = [m.id for m in members]
     opened = await books_opened(session, org_id)
     profiles = await profiles_for(session, ids, through.year)
@@ -343,6 +346,13 @@ class PaymentRow:
     paid_on: date
     method: DuesMethod
     state: DuesPaymentState
+
+
+async def member_dues(session: AsyncSession, org_id: int, person_id: int,
+                      through: Month) -> MemberDues | None:
+    """One member's dues in their branch (None: not a member who owes dues there)."""
+    found = await branch_dues(session, org_id, through, person_id=person_id)
+    return found[0] if found else None
 
 
 async def payments_in(session: AsyncSession, org_id: int, year: int) -> list[PaymentRow]:

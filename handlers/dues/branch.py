@@ -86,8 +86,7 @@ async def decide(act: Act, press: views.DecideReported) -> Reply:
     membership = await access_dues_member(act, press.person)
     org_id = OrgId(membership.party_organization_id)
     through = payment.current(act)
-    mine = next((m for m in await dues.branch_dues(act.session, org_id, through)
-                 if m.person_id == press.person), None)
+    mine = await dues.member_dues(act.session, org_id, press.person, through)
     months = sorted(mine.reported) if mine else []
     name = membership.person.real_name or ""
     if not months:

@@ -5,6 +5,8 @@ left as they are; each member recorded is told."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from handlers.access.dues import access_dues_branch
 from handlers.dues import payment, views
 from handlers.dues.branch import branch_reply
@@ -105,6 +107,8 @@ async def save(act: Act, form: ManyForm) -> Reply:
     recorded: list[str] = []
     already: list[str] = []
     told: list[Outgoing] = []
+    people = {p.id: p for p in await act.session.scalars(
+        select(Person).where(Person.id.in_([m.person_id for m in paying])))}
     for member in paying:
         assert member.monthly is not None
         done = await dues.record_payment(
@@ -113,7 +117,7 @@ async def save(act: Act, form: ManyForm) -> Reply:
             method=DuesMethod(form.method or "cash"), by=act.actor.telegram_id, now=act.now())
         name = views.named(t, member.name, member.person_id)
         (recorded if done.months else already).append(name)
-        person = await act.session.get(Person, member.person_id)
+        person = people.get(member.person_id)
         if done.months and person is not None and person.telegram_id != act.actor.telegram_id:
             told.append((person.telegram_id, payment.thanks(person.language, done.months),
                          None))

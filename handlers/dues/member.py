@@ -34,8 +34,7 @@ async def member_reply(act: Act, head: Html | None = None) -> Reply:
     org_id = own_membership(act)
     person_id = act.actor.person_id or 0
     through = payment.current(act)
-    mine = next((m for m in await dues.branch_dues(act.session, org_id, through)
-                 if m.person_id == person_id), None)
+    mine = await dues.member_dues(act.session, org_id, person_id, through)
     profile = (await dues.profiles_for(act.session, [person_id], through.year)).get(person_id)
     standard = views.standard_text(
         act.t, profile.category if profile else None, dues.monthly_of(profile),
@@ -52,8 +51,8 @@ async def member_reply(act: Act, head: Html | None = None) -> Reply:
 async def owes_dues(act: Act) -> bool:
     """Whether the actor is a (full or probationary) member who owes dues."""
     org_id = own_membership(act)
-    return any(m.person_id == act.actor.person_id
-               for m in await dues.branch_dues(act.session, org_id, payment.current(act)))
+    return await dues.member_dues(act.session, org_id, act.actor.person_id or 0,
+                                  payment.current(act)) is not None
 
 
 async def show_mine(act: Act, _: views.MyDues) -> Reply:
