@@ -13,6 +13,7 @@ __all__ = [
     "MUTABLE_REMINDER_KINDS",
     "AttendanceStatus",
     "CheckinMethod",
+    "DevelopmentStage",
     "DuesCategory",
     "DuesMethod",
     "DuesPaymentState",
@@ -59,6 +60,16 @@ class MemberStatus(enum.StrEnum):
     FULL = "full"  # 正式党员
     PROBATIONARY = "probationary"  # 预备党员
     ACTIVIST = "activist"  # 入党积极分子
+
+
+class DevelopmentStage(enum.StrEnum):
+    """Member development (发展党员), in order: the last two are MemberStatus's members."""
+
+    APPLICANT = "applicant"  # 入党申请人
+    ACTIVIST = "activist"  # 入党积极分子
+    CANDIDATE = "candidate"  # 发展对象
+    PROBATIONARY = "probationary"  # 预备党员
+    FULL = "full"  # 正式党员
 
 
 class ExcuseReason(enum.StrEnum):
