@@ -21,7 +21,7 @@ from rules.vocabulary import (
     TransferKind,
     TransferState,
 )
-from storage import audit, expected_lists
+from storage import audit, development, expected_lists
 from storage.models import (
     CURRENT_STATES,
     Invite,
@@ -252,6 +252,7 @@ async def decide_registration(
         await _settle_arrival(session, membership_id, approve, decided_by, now, reason)
         if approve:
             await _lists_follow(session, membership, decided_by, now)
+            await development.follow_membership(session, membership, now)
     return Decision(membership, applied)
 
 

@@ -29,7 +29,7 @@ from rules.vocabulary import (
     TransferKind,
     TransferState,
 )
-from storage import audit
+from storage import audit, development
 from storage.dues import books_opened
 from storage.models import (
     DuesPayment,
@@ -224,6 +224,7 @@ async def accept(session: AsyncSession, transfer_id: int, *, org_id: int, by: in
     session.add(new)
     await session.flush()  # the unique index refuses a second current membership here
     row.to_membership_id = new.id
+    await development.follow_membership(session, new, now)
     audit.record(session, by, "membership.transfer_in", "membership", new.id,
                  transfer=transfer_id)
     return row

@@ -2,7 +2,8 @@
 the organization tree (orgs), people, memberships and invites (people), meetings, audit,
 conversation persistence, training, dues, the outbox and reminders, duties, notices, the
 dashboard's web sessions, processed updates (instances), holiday calendars and the file
-store (files), membership transfers (transfers), six-month cases (drift).
+store (files), membership transfers (transfers), six-month cases (drift), member development
+(development).
 
 Importing this package defines every table on Base.metadata (Alembic's target) and re-exports
 every model, so `from storage.models import X` names any of them.
@@ -12,6 +13,12 @@ from __future__ import annotations
 
 from storage.models.audit import AuditEvent
 from storage.models.base import NAMING, Base, UTCDateTime, utcnow
+from storage.models.development import (
+    DevelopmentContact,
+    DevelopmentRecord,
+    DevelopmentStep,
+    ThoughtReport,
+)
 from storage.models.drift import DriftCase
 from storage.models.dues import DuesPayment, DuesProfile
 from storage.models.duties import Duty, DutyCompletion, TermRenewal
@@ -51,6 +58,9 @@ __all__ = [
     "Base",
     "ConversationState",
     "CourierInstance",
+    "DevelopmentContact",
+    "DevelopmentRecord",
+    "DevelopmentStep",
     "DriftCase",
     "DuesPayment",
     "DuesProfile",
@@ -80,6 +90,7 @@ __all__ = [
     "StoredFile",
     "StoredFileContent",
     "TermRenewal",
+    "ThoughtReport",
     "TrainingEvidence",
     "TrainingRecord",
     "TrainingRequirement",
