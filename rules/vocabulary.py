@@ -254,6 +254,7 @@ class ReminderKind:
     COMPLIANCE = "compliance"  # to leaders: a required meeting not held yet this period
     TRAINING = "training"  # behind the yearly training requirement
     TRANSFER = "transfer"  # a transfer letter waits for an answer, or expired (not mutable)
+    DEVELOPMENT = "development"  # to leaders: a development step due by a rule's day (not mutable)
 
 
 MUTABLE_REMINDER_KINDS = (

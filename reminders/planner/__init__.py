@@ -14,6 +14,7 @@ recorded) are cancelled by storage when it is done (storage/meetings/, storage/d
 
 One module per kind of reminder: `meetings`, `renewals`, `duties`, `compliance`, `training`,
 `drift` (members without organizational life), `transfers` (letters unanswered or expired),
+`development` (member development's windows),
 `calendar_check` (no holiday schedule for next
 year yet); `kit` holds what they share (the settings, the slice, recipients, `_plan`), `run`
 the pass itself (`plan_all`, the watermark). Import the names from here.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 from reminders.planner.calendar_check import plan_calendar_warning
 from reminders.planner.compliance import BRANCH_KINDS, plan_compliance, rules_period_bounds
+from reminders.planner.development import plan_development
 from reminders.planner.drift import plan_drift
 from reminders.planner.duties import approximate_note, deadline_text, plan_duties
 from reminders.planner.kit import (
@@ -67,6 +69,7 @@ __all__ = [
     "plan_calendar_check",
     "plan_calendar_warning",
     "plan_compliance",
+    "plan_development",
     "plan_drift",
     "plan_duties",
     "plan_meetings",

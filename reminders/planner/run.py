@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reminders.planner.calendar_check import plan_calendar_warning
 from reminders.planner.compliance import plan_compliance
+from reminders.planner.development import plan_development
 from reminders.planner.drift import plan_drift, plan_dues_drift
 from reminders.planner.duties import plan_duties
 from reminders.planner.kit import PLAN_AHEAD, PLAN_EVERY, PlanSettings, _aware
@@ -34,7 +35,7 @@ async def plan_calendar_check(session: AsyncSession, now: datetime, settings: Pl
 
 
 PLANNERS = (plan_meetings, plan_compliance, plan_training, plan_drift, plan_dues_drift,
-            plan_renewals, plan_duties, plan_calendar_check, plan_transfers)
+            plan_renewals, plan_duties, plan_calendar_check, plan_transfers, plan_development)
 
 
 async def plan_all(session: AsyncSession, now: datetime, settings: PlanSettings) -> int:
