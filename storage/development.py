@@ -113,11 +113,14 @@ async def follow_membership(session: AsyncSession, membership: Membership, now: 
              MemberStatus.PROBATIONARY: DevelopmentStage.PROBATIONARY}.get(membership.status)
     if stage is None:
         return
-    day = (membership.joined_party_on if stage is DevelopmentStage.PROBATIONARY else None
-           ) or now.date()
+    # Registration asks an activist for the application's day, a member for the joining's.
+    said, today = membership.joined_party_on, now.date()
+    days = ({"applied_on": said or today, "activist_on": today}
+            if stage is DevelopmentStage.ACTIVIST
+            else {"applied_on": said or today, "admitted_on": said or today})
     session.add(DevelopmentRecord(
         person_id=membership.person_id, party_organization_id=membership.party_organization_id,
-        stage=stage, applied_on=day, created_at=now, **{STAGE_DAYS[stage]: day}))
+        stage=stage, created_at=now, **days))
 
 
 async def open_record_of(session: AsyncSession, person_id: int) -> DevelopmentRecord | None:

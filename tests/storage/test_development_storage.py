@@ -34,7 +34,8 @@ async def applicant(db: Database, b: Branch, telegram_id: int = 9_201) -> int:
             birth_on=date(2000, 5, 5), by=LEADER, today=date(2028, 3, 1), now=NOW)
         membership = await people.submit_registration(session, people.RegistrationForm(
             telegram_id=telegram_id, language="en", real_name="Newcomer", org_id=b.org,
-            status=MemberStatus.ACTIVIST, joined_party_on=None, phone=None, invite_id=None))
+            status=MemberStatus.ACTIVIST, joined_party_on=date(2028, 3, 1), phone=None,
+            invite_id=None))
         await people.decide_registration(session, membership.id, approve=True, decided_by=1)
         assert record.stage is Stage.APPLICANT
         return record.id
@@ -191,3 +192,39 @@ async def test_one_development_under_way_per_person_and_the_age_rule(db: Databas
                 session, person_id=activist.person_id, org_id=b.org,
                 applied_on=date(2028, 3, 2), birth_on=date(2010, 3, 3), by=LEADER,
                 today=date(2028, 3, 2), now=NOW)
+
+
+async def test_the_migration_gives_todays_activists_and_probationary_members_a_record(
+    db: Database,
+) -> None:
+    """A database from before development (0023) upgraded: each current activist enters at
+    the activist stage (applied on the day registration asked for), each probationary member
+    at probation from the day they joined; full members and former members do not."""
+    from typing import Any
+
+    from alembic import command
+
+    from storage.db import create_engine
+    from storage.migrate import alembic_config, upgrade
+
+    b = await build_branch(db)
+    await db.dispose()
+
+    def downgrade(connection: Any) -> None:
+        config = alembic_config(db.url)
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0023")
+
+    engine = create_engine(db.url, foreign_keys=False)
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(downgrade)
+            await connection.commit()
+    finally:
+        await engine.dispose()
+    await upgrade(db.url)
+    async with db.session() as session:
+        found = {(person.telegram_id, record.stage, record.applied_on)
+                 for record, person in await development.pipeline(session, b.org)}
+    assert found == {(9_105, Stage.ACTIVIST, date(2015, 7, 1)),  # b.activist
+                     (9_103, Stage.PROBATIONARY, date(2015, 7, 1))}  # b.m2

@@ -106,18 +106,19 @@ def upgrade() -> None:
 
 
 def _records_for_today() -> None:
-    """Current activists and probationary members enter the pipeline at their stage; the day
-    they registered (or joined the party) stands for the days the bot never knew."""
+    """Current activists and probationary members enter the pipeline at their stage, with the
+    day registration asked for (an activist's application, a member's joining the party); the
+    day they registered stands for the days the bot never knew."""
     bind = op.get_bind()
     sqlite = bind.dialect.name == "sqlite"
     registered = "substr(requested_at, 1, 10)" if sqlite else "CAST(requested_at AS DATE)"
     now = "CURRENT_TIMESTAMP"
+    joined = f"COALESCE(joined_party_on, {registered})"  # an activist's: the application's
     op.execute(
         "INSERT INTO development_records (person_id, party_organization_id, stage, applied_on,"
         " activist_on, extension_months, created_at) "
-        f"SELECT person_id, party_organization_id, 'activist', {registered}, {registered}, 0,"
+        f"SELECT person_id, party_organization_id, 'activist', {joined}, {registered}, 0,"
         f" {now} FROM memberships WHERE state = 'active' AND status = 'activist'")
-    joined = f"COALESCE(joined_party_on, {registered})"
     op.execute(
         "INSERT INTO development_records (person_id, party_organization_id, stage, applied_on,"
         " admitted_on, extension_months, created_at) "
