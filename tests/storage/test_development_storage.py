@@ -91,7 +91,7 @@ async def test_from_application_to_full_membership(db: Database) -> None:
         record = await session.get(development.DevelopmentRecord, record_id)
         assert record is not None and record.stage is Stage.CANDIDATE
         person_id = record.person_id
-    assert await status_of(db, person_id) == (MemberStatus.ACTIVIST, None)
+    assert await status_of(db, person_id) == (MemberStatus.ACTIVIST, date(2028, 3, 1))
     assert await step(Stage.PROBATIONARY, date(2029, 10, 20), PASSED) is None
     assert await status_of(db, person_id) == (MemberStatus.PROBATIONARY, date(2029, 10, 20))
 
