@@ -16,6 +16,7 @@ from rules.duties import Audience, Recurrence
 from rules.vocabulary import (
     AttendanceStatus,
     CheckinMethod,
+    DevelopmentStage,
     ExcuseReason,
     MeetingKind,
     MeetingState,
@@ -49,6 +50,12 @@ WEEKDAYS = (  # by date.weekday(): Monday first
 MEMBER_STATUS_LABELS = labelled(
     MemberStatus, FULL=N_("Full member"), PROBATIONARY=N_("Probationary member"),
     ACTIVIST=N_("Activist (applicant)"),
+)
+# Member development (发展党员), in order
+STAGE_LABELS = labelled(
+    DevelopmentStage, APPLICANT=N_("Applicant"), ACTIVIST=N_("Activist"),
+    CANDIDATE=N_("Candidate for admission"), PROBATIONARY=N_("Probationary member"),
+    FULL=N_("Full member"),
 )
 ROLE_LABELS = labelled(
     MemberRole, MEMBER=N_("Member"), SECRETARY=N_("Secretary"),

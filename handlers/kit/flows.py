@@ -97,6 +97,7 @@ from handlers.kit.steps import (  # noqa: F401  (re-exported: features declare f
     cancel_button,
     cleaned,
     invalid_text,
+    past_day,
     turn_page,
 )
 from handlers.kit.ui import button, keyboard

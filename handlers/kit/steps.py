@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -56,6 +56,14 @@ INVALID_MESSAGES = {
 
 def invalid_text(t: Translator, invalid: Invalid) -> Html:
     return t(INVALID_MESSAGES[invalid.reason], limit=invalid.limit or 0, low=invalid.low or 0)
+
+
+def past_day(t: Translator, day: Any, now: datetime) -> Html | None:
+    """A Day step's check for something that happened: not after today (`now` branch-local)."""
+    value = day.date() if isinstance(day, datetime) else day
+    if isinstance(value, date) and value > now.date():
+        return t(INVALID_MESSAGES["date_future"])
+    return None
 
 
 def cancel_button(t: Translator) -> InlineKeyboardButton:

@@ -19,13 +19,14 @@ REGISTERED = ["me", "settings", *EVERYONE]
 MENUS = {
     "guest": ["start", *EVERYONE],
     "member": ["meetings", "checkin", "dues", "record", "training", "notices", "transfer",
-               *REGISTERED],
+               "development", *REGISTERED],
     "secretary": ["pending", "members", "invite", "meetings", "checkin", "schedule", "compliance",
                   "ledger", "dues", "dashboard", "record", "training", "verify", "makeups",
-                  "behind", "notice", "notices", "duties", "transfer", *REGISTERED],
+                  "behind", "notice", "notices", "duties", "transfer", "development", *REGISTERED],
     "admin": ["orgs", "pending", "members", "invite", "meetings", "schedule", "compliance",
               "ledger", "dues", "overview", "dashboard", "training", "verify", "makeups",
-              "behind", "notice", "notices", "duties", "renewal", "transfer", *REGISTERED],
+              "behind", "notice", "notices", "duties", "renewal", "transfer", "development",
+              *REGISTERED],
 }
 KEYBOARDS = {
     "guest": [["📝 Register", "🌐 Language"], ["❓ Help"]],
