@@ -111,8 +111,8 @@ class Settings(BaseSettings):
     # Flood protection per person: a burst of this many updates, then this many a second.
     flood_burst: int = Field(default=30, ge=1, le=10_000)
     flood_rate_per_second: float = Field(default=3.0, gt=0, le=1000)
-    # Reach Telegram through a proxy (http://, https://, socks5://, socks5h://, socks4://);
-    # unset: the standard HTTPS_PROXY / ALL_PROXY / NO_PROXY variables apply.
+    # Reach Telegram through a proxy (http://, https://, socks5://, socks5h://, socks4://,
+    # socks4a://); unset: the standard HTTPS_PROXY / ALL_PROXY / NO_PROXY variables apply.
     proxy_url: SecretStr | None = None
     # The file store (issue 19): every file people hand in is downloaded and kept, in a folder
     # (default: `files` next to the SQLite database) or in the database (shared by instances).

@@ -9,6 +9,8 @@ BaseRequest (429 → RetryAfter, 403 → Forbidden, ...).
 
 from __future__ import annotations
 
+import asyncio
+import ssl
 import time
 import urllib.request
 from urllib.parse import urlsplit
@@ -21,14 +23,18 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-PROXY_SCHEMES = ("http", "https", "socks4", "socks5", "socks5h")
+PROXY_SCHEMES = ("http", "https", "socks4", "socks4a", "socks5", "socks5h")
+# The schemes whose proxy resolves Telegram's name (DNS may be poisoned locally), and the
+# scheme python_socks knows them by.
+REMOTE_DNS = {"socks5h": "socks5", "socks4a": "socks4"}
 
 
 def check_proxy_url(url: str) -> str:
     """A proxy URL the transport can use, else ValueError naming what is wrong."""
     parts = urlsplit(url)
     if parts.scheme not in PROXY_SCHEMES or not parts.hostname:
-        raise ValueError("use http://, https://, socks5://, socks5h:// or socks4://HOST:PORT")
+        raise ValueError("use http://, https://, socks5://, socks5h://, socks4:// or "
+                         "socks4a://HOST:PORT")
     try:
         parts.port  # noqa: B018 - raises on a port out of range
     except ValueError:
@@ -82,17 +88,24 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         """Open the session (again, after a shutdown)."""
-        if self._session is None or self._session.closed:
+        if self._session is not None and not self._session.closed:
+            return
+        # Made now, not at import as aiohttp's own: SSL_CERT_FILE / SSL_CERT_DIR set for the
+        # process (a private CA, e.g. an https:// proxy's) apply. It reads files: a thread.
+        context = await asyncio.to_thread(ssl.create_default_context)
+        if self._session is None or self._session.closed:  # not opened meanwhile
             connector: aiohttp.BaseConnector
-            if self._proxy and self._proxy.startswith("socks"):
-                # socks5h: the proxy resolves Telegram's name (DNS may be poisoned locally).
+            proxy = self._proxy or ""
+            scheme = urlsplit(proxy).scheme
+            if scheme.startswith("socks"):
                 connector = ProxyConnector.from_url(
-                    self._proxy.replace("socks5h://", "socks5://", 1),
-                    rdns=self._proxy.startswith("socks5h://"),
-                    limit=self._pool_size, limit_per_host=0,
+                    REMOTE_DNS.get(scheme, scheme) + proxy[len(scheme):],
+                    rdns=scheme in REMOTE_DNS,
+                    limit=self._pool_size, limit_per_host=0, ssl=context,
                 )
             else:
-                connector = aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=0)
+                connector = aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=0,
+                                                 ssl=context)
             self._session = aiohttp.ClientSession(
                 connector=connector, headers={"User-Agent": self.USER_AGENT}
             )

@@ -60,6 +60,30 @@ class DutyLine:
     approximate: bool = False  # no official holiday schedule for the year (rules/workdays.py)
 
 
+@dataclass(frozen=True)
+class DutyDocument:
+    """The document a branch handed in for one occurrence of a duty (None name: a photo)."""
+
+    duty_id: int
+    occurrence: str
+    file_id: str
+    file_name: str | None
+
+
+async def documents(session: AsyncSession, org_id: int, duty_id: int | None = None
+                    ) -> list[DutyDocument]:
+    """The documents a branch handed in (for one duty, or every one), oldest occurrence
+    first."""
+    query = select(DutyCompletion.duty_id, DutyCompletion.occurrence, DutyCompletion.file_id,
+                   DutyCompletion.file_name).where(
+        DutyCompletion.party_organization_id == org_id, DutyCompletion.file_id.is_not(None))
+    if duty_id is not None:
+        query = query.where(DutyCompletion.duty_id == duty_id)
+    rows = await session.execute(query.order_by(DutyCompletion.occurrence, DutyCompletion.id))
+    return [DutyDocument(duty, occurrence, file_id, name)
+            for duty, occurrence, file_id, name in rows.all() if file_id]
+
+
 def _applies(duty: Duty, chain: Collection[int], kind: PartyOrgKind) -> bool:
     """The planner's rule: a duty of the org or above it; committees only report themselves."""
     scoped = duty.party_organization_id is None or duty.party_organization_id in chain

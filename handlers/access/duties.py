@@ -33,6 +33,17 @@ async def access_occurrence(act: Act, duty_id: DutyId, org_id: OrgId,
     return org, duty, found(act, store.occurrence_of(duty, org, key, act.today(), calendar))
 
 
+async def access_duty_documents(act: Act, duty_id: DutyId, org_id: OrgId
+                                ) -> tuple[PartyOrganization, Duty, list[store.DutyDocument]]:
+    """The documents an organization the actor runs handed in for a duty (the deadlines view's
+    check); none is a stale press."""
+    org = await access_led_org(act, org_id)
+    duty = found(act, await act.session.get(Duty, duty_id))
+    handed_in = await store.documents(act.session, org.id, duty.id)
+    act.check(bool(handed_in), STALE_BUTTON)
+    return org, duty, handed_in
+
+
 async def dues_duty(session: AsyncSession, org: PartyOrganization) -> Duty | None:
     """The dues duty when it falls on this organization (not switched off)."""
     return next((d for d in await store.duties_for(session, org) if d.code == "dues"), None)

@@ -6,15 +6,20 @@ duty's card and switching it off or on, and the list of terms to renew (/renewal
 
 from __future__ import annotations
 
-from handlers.access.duties import access_calendar_duty, dues_duty
+from handlers.access.duties import access_calendar_duty, access_duty_documents, dues_duty
 from handlers.access.orgs import access_led_org
 from handlers.duties import views
 from handlers.kit.actions import ADMINS, LEADERS, Act, Action, Command, CommandArgs, Reply
-from handlers.kit.i18n import BLANK, N_, Html
+from handlers.kit.files import KeptFile, send_kept_files
+from handlers.kit.i18n import BLANK, N_, Html, in_every_language
 from handlers.pickers import Picker
 from storage import duties as store
 from storage import orgs as org_store
 from storage.models import Duty, PartyOrganization
+
+# Before documents were kept with no name for a photo, a photo's was "photo" in the sender's
+# language.
+PHOTO_NAMES = frozenset(in_every_language(N_("photo")))
 
 PICKER = Picker(N_("Deadlines of which organization?"), views.ShowOrg, views.PickOrg,
                 member_kinds_only=False)
@@ -25,7 +30,8 @@ async def org_reply(act: Act, org: PartyOrganization) -> Reply:
     today = act.today()
     lines = await store.upcoming(act.session, org, today)
     dues = await dues_duty(act.session, org)
-    return views.org_deadlines(act.t, org, lines, today, dues, admin=act.actor.is_admin)
+    return views.org_deadlines(act.t, org, lines, today, dues, admin=act.actor.is_admin,
+                               documents=await store.documents(act.session, org.id))
 
 
 async def show_calendar(act: Act, press: views.ShowCalendar) -> Reply:
@@ -56,6 +62,19 @@ async def show_org(act: Act, press: views.ShowOrg) -> Reply:
 
 async def show_duty(act: Act, press: views.ShowDuty) -> Reply:
     return await card_reply(act, await access_calendar_duty(act, press.duty))
+
+
+async def send_documents(act: Act, press: views.ShowDocuments) -> None:
+    """The documents the organization handed in for the duty, sent after the session (kept
+    copies where Telegram lost any); the deadlines stay as they are."""
+    org, duty, handed_in = await access_duty_documents(act, press.duty, press.org)
+    t = act.t
+    files = [KeptFile(d.file_id, None if photo else d.file_name, photo,
+                      views.document_caption(t, duty, d.occurrence, org.name))
+             for d in handed_in
+             for photo in [d.file_name is None or d.file_name in PHOTO_NAMES]]
+    update, context = act.update, act.context
+    act.after(lambda: send_kept_files(context, update, t, files))
 
 
 async def ask_switch(act: Act, press: views.AskSwitch) -> Reply:
@@ -95,6 +114,7 @@ ACTIONS = (
     SHOW_ORG,
     SHOW_CALENDAR,
     SHOW_DUTY,
+    Action(views.ShowDocuments, LEADERS, send_documents),
     Action(views.AskSwitch, ADMINS, ask_switch),
     Action(views.Switch, ADMINS, switch),
     RENEWALS_PAGE,

@@ -1,5 +1,5 @@
 """Marking a deadline done: the document handed in (a photo or a PDF, checked by what
-Telegram reports and never downloaded), or none; once confirmed its reminders stop."""
+Telegram reports; the file store keeps a copy), or none; once confirmed its reminders stop."""
 
 from __future__ import annotations
 
@@ -68,8 +68,7 @@ async def take_file(act: Act, form: MarkForm, message: Message) -> Next:
         message_id = EVIDENCE_TEXTS[problem or training_rules.EvidenceProblem.NOT_IMAGE_OR_PDF]
         act.say(act.t(message_id, size=_megabytes(size), limit=_megabytes(_limit(act))))
         return Next({}, stay=True)
-    return Next({"file_id": file.telegram_file_id,
-                 "file_name": file.file_name or act.t.as_plain("photo")})
+    return Next({"file_id": file.telegram_file_id, "file_name": file.file_name})  # None: a photo
 
 
 async def text_instead(act: Act, form: MarkForm, text: str) -> Next:
@@ -83,7 +82,8 @@ async def summary(act: Act, form: MarkForm) -> Html:
     return html_join("\n", [
         t("Mark {title} ({occurrence}) for {org} done?",
           title=duty_title(t, duty.code, duty.title), occurrence=occurrence.key, org=org.name),
-        t("Document: {name}", name=form.file_name) if form.file_id else t("Without a document."),
+        t("Document: {name}", name=form.file_name or t("photo")) if form.file_id
+        else t("Without a document."),
         t("Its reminders stop."),
     ])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from typing import Literal
@@ -63,6 +64,13 @@ class MarkDone(ButtonData, prefix="du:o"):
     duty: DutyId
     org: OrgId
     occurrence: str
+
+
+class ShowDocuments(ButtonData, prefix="du:docs"):
+    """The documents an organization handed in for a duty, sent into the chat."""
+
+    duty: DutyId
+    org: OrgId
 
 
 class NoDocument(ButtonData, prefix="du:nodoc"):
@@ -220,9 +228,10 @@ def line_text(t: Translator, line: store.DutyLine, today: date) -> Html:
 
 def org_deadlines(
     t: Translator, org: PartyOrganization, lines: Sequence[store.DutyLine], today: date,
-    dues: Duty | None, *, admin: bool,
+    dues: Duty | None, *, admin: bool, documents: Sequence[store.DutyDocument] = (),
 ) -> Reply:
-    """An organization's deadlines: overdue, done and the next of each duty, by date."""
+    """An organization's deadlines: overdue, done and the next of each duty, by date; a button
+    for each duty's documents handed in, where there are any."""
     text = [t("📋 <b>Deadlines · {org}</b> (today {today})", org=org.name,
               today=today.isoformat())]
     if not lines:
@@ -241,6 +250,12 @@ def org_deadlines(
             occurrence=line.occurrence))]
         for line in lines if not line.done
     ]
+    handed_in = Counter(document.duty_id for document in documents)
+    titles = {line.duty_id: duty_title(t, line.code, line.title) for line in lines}
+    rows += [[ShowDocuments(DutyId(duty_id), org_id).button(t.as_plain_plural(
+        "📎 {n} document: {title}", "📎 {n} documents: {title}", count,
+        title=plain_text(titles[duty_id])[:30]))]
+        for duty_id, count in handed_in.items() if duty_id in titles]
     if dues is not None:
         rows.append([SetDuesDay(org_id).button(t("💰 Dues collection day"))])
     rows.append([AddDuty(org_id).button(t("➕ Add a deadline"))])
@@ -250,6 +265,12 @@ def org_deadlines(
 
 
 # -- the calendar (admins) ------------------------------------------------------------------
+
+
+def document_caption(t: Translator, duty: Duty, occurrence: str, org: str) -> Html:
+    """What a document sent back is: the duty, its occurrence and the organization."""
+    return t("{title} ({occurrence}) · {org}", title=duty_title(t, duty.code, duty.title),
+             occurrence=occurrence, org=org)
 
 
 def duty_calendar(t: Translator, duties: Sequence[Duty], names: dict[int, str], page: int

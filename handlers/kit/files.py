@@ -12,7 +12,7 @@ from telegram.error import BadRequest, TelegramError
 
 from handlers.kit.chat import reply_chat, send
 from handlers.kit.context import BranchContext
-from handlers.kit.i18n import Html, Translator
+from handlers.kit.i18n import Html, Translator, escape
 from storage.files import kept_copy
 
 logger = logging.getLogger(__name__)
@@ -39,11 +39,13 @@ async def send_kept_file(context: BranchContext, chat: Chat, telegram_file_id: s
 
 @dataclass(frozen=True)
 class KeptFile:
-    """A file handed in, to send again: its Telegram id, and its name (None: a photo)."""
+    """A file handed in, to send again: its Telegram id, its name (None: a photo), and its own
+    caption where files sent together are about different things."""
 
     telegram_file_id: str
     name: str | None
     photo: bool
+    caption: Html | None = None
 
 
 async def send_kept_files(context: BranchContext, update: Update, t: Translator,
@@ -54,7 +56,8 @@ async def send_kept_files(context: BranchContext, update: Update, t: Translator,
     for file in files:
         try:
             await send_kept_file(context, chat, file.telegram_file_id, photo=file.photo,
-                                 caption=caption or file.name)
+                                 caption=file.caption or caption or (
+                                     escape(file.name) if file.name else None))
         except TelegramError as exc:
             logger.warning("could not send a kept file: %s", exc)
             await send(update, t("Sorry, a file could not be sent: {name}.",

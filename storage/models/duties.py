@@ -48,6 +48,7 @@ class DutyCompletion(Base):
     done_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_by: Mapped[int] = mapped_column(BigInteger)
     file_id: Mapped[str | None] = mapped_column(String(200))
+    # With a file_id, None is a photo (before, a photo's name was "photo", translated).
     file_name: Mapped[str | None] = mapped_column(String(200))
 
 

@@ -16,8 +16,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from handlers.kit.chat import NOT_ALLOWED
+from handlers.kit.chat import NOT_ALLOWED, STALE_BUTTON
 from handlers.kit.i18n import translator
+from handlers.privacy import PRIVATE_ONLY_BUTTON
 from reminders.planner import PlanSettings, plan_all
 from rules.vocabulary import MemberRole, MemberStatus
 from storage.models import (
@@ -227,6 +228,65 @@ async def test_forged_presses_are_refused_and_nothing_is_stored(bot: Bot) -> Non
         assert await s.scalar(select(func.count()).select_from(TermRenewal)) == 0
         fresh = await s.get(Duty, duty.id)
         assert fresh is not None and fresh.active and fresh.lead_days == [30, 14, 7, 1]
+
+
+async def test_documents_handed_in_come_back_to_those_who_see_the_duty(bot: Bot) -> None:
+    """The secretary hands in a PDF for one deadline and a photo for another; the deadlines
+    offer each duty's documents, and a press sends them back into her private chat (admins
+    too). Another branch's secretary, a member, or a press in a group gets no file."""
+    w = await world(bot)
+    sec, sec_b, alice, admin = w.who(SEC_A), w.who(SEC_B), w.who(ALICE), w.who(ADMIN_ID)
+    await w.plan(T0)
+    report = "Secretary's annual report and appraisal"
+    view = await say(sec, "/duties")
+    assert "📎" not in view and not [b for b in sec.buttons() if "📎" in b]
+    await press(sec, "✅ Mark done: Secretary's annual report")
+    await sec._after(lambda: bot.emulator.send_document(SEC_A, PDF, "report.pdf",
+                                                        "application/pdf"))
+    await press(sec, "✅ Confirm")
+    await press(sec, "✅ Mark done: Annual inspection: party-b")
+    confirm = joined(await sec._after(lambda: bot.emulator.send_photo(SEC_A, b"checklist")))
+    assert "Document: photo" in confirm
+    await press(sec, "✅ Confirm")
+    handed = [m for m in bot.emulator.messages(SEC_A) if not m.from_bot
+              and m.kind in ("document", "photo")]
+    assert [m.kind for m in handed] == ["document", "photo"]
+    pdf_id, photo_id = handed[0].file_id, handed[1].file_id
+    assert [r[3] for r in await completions(w)] == ["report.pdf", None]  # None: a photo
+
+    deadlines = sec.message_with_button("📎 1 document: Secretary's annual")
+    replies = await sec.tap("📎 1 document: Secretary's annual", deadlines)
+    [sent] = [r for r in replies if r.kind != "text"]
+    assert (sent.kind, sent.file_id) == ("document", pdf_id)
+    assert sent.text == f"{report} (2030) · Branch A"
+    assert "Deadlines · Branch A" in bot.emulator.message(SEC_A, deadlines).text  # unchanged
+    replies = await sec.tap("📎 1 document: Annual inspection", deadlines)
+    [sent] = [r for r in replies if r.kind != "text"]
+    assert (sent.kind, sent.file_id) == ("photo", photo_id)
+    assert sent.text.startswith("Annual inspection: party-building checklist to the")
+
+    report_duty = await duty_by_code(w, "secretary_report")
+    data = f"du:docs:{report_duty.id}:{w.branch_a}"
+    # An admin reaches a branch's deadlines from the calendar, with the same buttons.
+    await admin.say("/duties")
+    await press(admin, "🏢 A branch's deadlines")
+    assert "Deadlines · Branch A" in await press(admin, "Branch A")
+    replies = await admin.tap("📎 1 document: Secretary's annual")
+    assert [r.file_id for r in replies if r.kind != "text"] == [pdf_id]
+    # Branch A's documents are not Branch B's secretary's nor a member's; Branch B has none.
+    assert await forge(sec_b, data) == t(NOT_ALLOWED)
+    assert await forge(alice, data) == t(NOT_ALLOWED)
+    assert await forge(sec_b, f"du:docs:{report_duty.id}:{w.branch_b}") == t(STALE_BUTTON)
+    for other in (SEC_B, ALICE):
+        assert {m.kind for m in bot.emulator.bot_messages(other)} == {"text"}
+    # Pressed under a group message, it is refused there and nothing is posted.
+    group = bot.group("Harbour volunteers", [sec, sec_b])
+    await sec.say_in(group, "/duties")
+    target = group.bot_messages()[-1]
+    said = await sec.forge_in(group, target.message_id, data)
+    assert not said.group and not said.private
+    assert bot.emulator.callback_answers(SEC_A)[-1].text == t(PRIVATE_ONLY_BUTTON)
+    assert {m.kind for m in bot.emulator.messages(group.chat_id)} == {"text"}
 
 
 async def test_admin_edits_a_default_and_adds_a_monthly_deadline_reminded_on_working_days(

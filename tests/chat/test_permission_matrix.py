@@ -461,3 +461,46 @@ async def test_training_actions_are_for_the_branch_leaders(bot: Bot) -> None:
         assert stored is not None
         assert stored.state is TrainingState.VERIFIED and stored.decided_by == SECRETARY_A
     assert any(m.kind == "document" for m in bot.emulator.bot_messages(SECRETARY_A))
+
+
+async def test_duty_documents_are_for_the_branch_leaders(bot: Bot) -> None:
+    """du:docs sends a branch's handed-in documents: never to its member or another branch's
+    secretary (forged presses), only to its own secretary and admins."""
+    from storage import duties
+
+    world = await build_world(bot)
+    assert bot.app is not None
+    secretary = bot.person(SECRETARY_A, "甲书记")
+    member = bot.person(MEMBER_A, "甲党员")
+    other_secretary = bot.person(SECRETARY_B, "乙书记")
+    admin = bot.person(ADMIN_ID, "管理员")
+    for person in (secretary, member, other_secretary, admin):
+        await person.say("/start")
+    bot.emulator.send_document(SECRETARY_A, b"%PDF-1.4 report", "报告.pdf", "application/pdf")
+    await bot.settle()
+    [handed] = [m for m in bot.emulator.messages(SECRETARY_A) if m.kind == "document"]
+    today = bot.app.now().astimezone(bot.app.settings.tzinfo).date()
+    async with bot.app.database.session() as session:
+        org_a = await orgs.get_party_org(session, world.branch_a)
+        assert org_a is not None
+        duty = await duties.create_duty(
+            session, title="年度报告", org_id=world.branch_a, recurrence="yearly", day=10,
+            month=5, on=None, lead_days=[3], audience=["secretaries"], by=ADMIN_ID)
+        occurrence = next(line.occurrence for line in await duties.upcoming(session, org_a, today)
+                          if line.duty_id == duty.id)
+        await duties.complete(session, duty, world.branch_a, occurrence, by=SECRETARY_A,
+                              file_id=handed.file_id, file_name="报告.pdf")
+    presses = [f"du:docs:{duty.id}:{world.branch_a}"]
+    before = await snapshot(bot)
+    for person in (member, other_secretary):
+        answers = await press_all(person, presses)
+        assert all(v in REFUSALS for v in answers.values()), (person.name, answers)
+    kinds = {m.kind for user in (MEMBER_A, SECRETARY_B) for m in bot.emulator.bot_messages(user)}
+    assert kinds <= {"text"}, kinds
+    assert await snapshot(bot) == before
+    for person, user in ((secretary, SECRETARY_A), (admin, ADMIN_ID)):
+        answers = await press_all(person, presses)
+        assert not [v for v in answers.values() if v in REFUSALS], answers
+        sent = [m for m in bot.emulator.bot_messages(user) if m.kind == "document"]
+        assert [m.file_id for m in sent] == [handed.file_id], user
+        assert "年度报告" in sent[0].text and "甲支部" in sent[0].text
