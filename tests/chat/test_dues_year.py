@@ -1,19 +1,30 @@
 """/dues as a branch settles it (issue 16): paying ahead only with the branch's consent (a
 leader sets how far; recording it is the branch's consent), the secretary setting a member's
 standard (confirmed, the member told), and the province's standard from the settings. The bot
-runs on a fixed clock (10:00 in Shanghai on Sunday 2030-03-10)."""
+runs on a fixed clock (10:00 in Shanghai on Sunday 2030-03-10), but for the branch's year,
+whose clock moves through 2030 with the planner and courier on it (tests/chat/test_reminders.py)."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from rules.vocabulary import DuesCategory, DuesPaymentState
+from storage import dues
 from storage.models import AuditEvent, DuesProfile, PartyOrganization
+from tests.chat.test_drift import joined_at, membership_of
 from tests.chat.test_dues_chat import NOW, fixed, payments, person_of
 from tests.chat.test_members_chat import ALICE, BOB, SEC_A, SEC_B
+from tests.chat.test_reminders import ALICE as ALICE_Y
+from tests.chat.test_reminders import BOB as BOB_Y
+from tests.chat.test_reminders import SECRETARY as SECRETARY_Y
+from tests.chat.test_reminders import T0, World, world
 from tests.harness import Bot, running_bot
 
 
@@ -176,4 +187,118 @@ async def test_the_provinces_standard_sets_the_monthly_amount(provincial: Bot) -
     assert "• Alice Wang: Employed (share of the monthly base pay), 180.00 yuan a month" in (
         sec_a.last_text)
     assert NOW.year == 2030
+    bot.assert_all_accepted()
+
+
+# -- a branch's year of dues -----------------------------------------------------------------
+
+YEAR_REMINDER = "📋 Reminder: Party dues collection ({month})"
+
+
+def at(day: date) -> datetime:
+    return datetime.combine(day, time(2), UTC)  # 10:00 in Shanghai
+
+
+async def plan_month(w: World, month: int) -> None:
+    """The planner and the courier, day by day (10:00 local) through the month."""
+    day = date(2030, month, 1)
+    while day.month == month:
+        await w.plan(at(day))
+        day += timedelta(days=1)
+
+
+def reminded(w: World, telegram_id: int, month: str) -> int:
+    return sum(YEAR_REMINDER.format(month=month) in text for text in w.texts(telegram_id))
+
+
+async def test_a_branchs_year_of_dues(bot: Bot) -> None:
+    """January: Alice pays a quarter ahead (the branch agreed), Bob pays nothing; the collection
+    day reminds Bob only. February: Bob's January (补缴) and February are paid by his wife
+    (代缴). March: the reminder again skips Alice. December: the month for both at once. The
+    ledger holds every row of it."""
+    w = await world(bot)
+    await joined_at(w, T0)
+    alice_m, bob_m = await membership_of(w, ALICE_Y), await membership_of(w, BOB_Y)
+    assert bot.app is not None
+    async with bot.app.database.session() as session:
+        for person, base in ((alice_m.person_id, 6000), (bob_m.person_id, 3000)):
+            await dues.set_profile(session, person, 2030, DuesCategory.EMPLOYED,
+                                   base=Decimal(base), fixed=None, by=SECRETARY_Y,
+                                   confirmed=True, now=T0)
+    sec = bot.person(SECRETARY_Y, "Sec", language_code="en")
+    alice = bot.person(ALICE_Y, "Alice", language_code="en")
+    bob = bot.person(BOB_Y, "Bob", language_code="en")
+
+    w.clock[0] = at(date(2030, 1, 8))
+    await sec.say("/dues")
+    await sec.tap("⏩ Paying ahead: 0 months")
+    await sec.tap("2 months (a quarter at once)")
+    await alice.say("/dues")
+    await alice.tap("🧾 Report a payment")
+    for typed in ("2030-01", "3"):
+        await alice.say(typed)
+    await alice.tap("270.00 yuan")
+    await alice.tap("Bank transfer")
+    await alice.say("2030-01-08")
+    await alice.tap("🧾 Report it")
+    await sec.tap("✅ Confirm")
+    assert "Confirmed for Name 81002: 2030-01–2030-03." in sec.last_text
+
+    await plan_month(w, 2)
+    assert reminded(w, BOB_Y, "2030-02") >= 1
+    assert reminded(w, ALICE_Y, "2030-02") == 0  # paid ahead
+
+    w.clock[0] = at(date(2030, 2, 20))
+    await sec.say("/dues")
+    assert "• Name 81003: 2 months (2030-01–2030-02)" in sec.last_text
+    await sec.tap("✍️ Record a payment")
+    await sec.tap("Name 81003")
+    for typed in ("2030-01", "2"):
+        await sec.say(typed)
+    await sec.tap("30.00 yuan")
+    await sec.tap("Cash")
+    await sec.say("2030-02-20")
+    await sec.tap("Someone else for them")
+    await sec.say("Li Hua")
+    await sec.tap("✅ Record it")
+    assert "✅ Recorded for 2030-01–2030-02." in sec.last_text
+    assert "paid for you by Li Hua" in bob.last_text
+
+    await plan_month(w, 3)
+    assert reminded(w, BOB_Y, "2030-03") >= 1
+    assert reminded(w, ALICE_Y, "2030-03") == 0
+
+    w.clock[0] = at(date(2030, 12, 15))
+    await sec.say("/dues")
+    await sec.tap("👥 One month for many")
+    for name in ("Name 81002", "Name 81003"):
+        await sec.tap(name)
+    await sec.tap("Next (2 ticked) ›")
+    await sec.say("2030-12")
+    await sec.tap("Online payment")
+    await sec.say("2030-12-15")
+    await sec.tap("✅ Record them")
+    assert "2030-12 recorded for 2 members." in sec.last_text
+
+    await sec.tap("📊 Dues ledger (.xlsx)")
+    [document] = [m for m in bot.emulator.bot_messages(SECRETARY_Y) if m.kind == "document"]
+    book = load_workbook(io.BytesIO(bot.emulator.file_bytes(document.file_id)))
+    assert book.sheetnames == ["Year per member", *(f"2030-{n:02d}" for n in range(1, 13))]
+
+    def rows(sheet: str) -> dict[str, list[object]]:
+        return {str(row[0]): list(row[1:]) for row in book[sheet].iter_rows(
+            min_row=3, values_only=True) if row[0] and row[0] != "Total"}
+
+    january, february, march = rows("2030-01"), rows("2030-02"), rows("2030-03")
+    assert january["Name 81002"] == [90, 90, datetime(2030, 1, 8), "Bank transfer", "paid", None]
+    assert january["Name 81003"] == [15, 15, datetime(2030, 2, 20), "Cash", "paid", "Li Hua"]
+    assert february["Name 81003"] == [15, 15, datetime(2030, 2, 20), "Cash", "paid", "Li Hua"]
+    assert march["Name 81002"][:5] == [90, 90, datetime(2030, 1, 8), "Bank transfer", "paid"]
+    assert march["Name 81003"] == [15, None, None, None, "owed", None]
+    assert rows("2030-12")["Name 81003"][4:] == ["paid", None]
+    year = {str(row[0]): list(row[1:]) for row in book["Year per member"].iter_rows(
+        min_row=7, values_only=True) if row[0]}
+    assert year["Name 81002"] == [90, 90, 90, 90, *["owed"] * 8, 90, 360]
+    assert year["Name 81003"] == [15, 15, 15, *["owed"] * 9, 15, 45]
+    assert year["The year's total (confirmed)"][-1] == 405
     bot.assert_all_accepted()
