@@ -282,6 +282,7 @@ async def test_a_branchs_year_of_dues(bot: Bot) -> None:
 
     await sec.tap("📊 Dues ledger (.xlsx)")
     [document] = [m for m in bot.emulator.bot_messages(SECRETARY_Y) if m.kind == "document"]
+    assert document.file_id is not None
     book = load_workbook(io.BytesIO(bot.emulator.file_bytes(document.file_id)))
     assert book.sheetnames == ["Year per member", *(f"2030-{n:02d}" for n in range(1, 13))]
 
