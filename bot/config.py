@@ -18,6 +18,7 @@ from pydantic_settings import (
 )
 
 if TYPE_CHECKING:
+    from rules.dues import DuesStandard
     from rules.training import TrainingPolicy
 
 TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
@@ -47,6 +48,9 @@ class Settings(BaseSettings):
     # deployment: one province), and to an organization outside it (DOMAIN.md: 30 and 90).
     transfer_valid_days: int = Field(default=30, ge=1, le=365)
     transfer_valid_days_outside: int = Field(default=90, ge=1, le=365)
+    # The Party dues standard (JSON, rules.dues.standard_from_mapping; empty: the 2008 one). One
+    # deployment serves one province, so this is the province's standard where it has its own.
+    dues_standard: dict[str, Any] = Field(default_factory=dict)
     # Client-side cap on Bot API sends per second (Telegram's bulk limit is about 30);
     # 0 turns the cap off and leaves only the retries after a 429.
     send_rate_per_second: float = Field(default=30.0, ge=0, le=1000)
@@ -244,6 +248,21 @@ class Settings(BaseSettings):
         from rules.meetings import parse_requirements
 
         return parse_requirements(self.meeting_requirements)
+
+    @field_validator("dues_standard")
+    @classmethod
+    def _known_dues_standard(cls, value: dict[str, Any]) -> dict[str, Any]:
+        from rules.dues import standard_from_mapping
+
+        standard_from_mapping(value)  # raises a ValueError saying what is wrong
+        return value
+
+    @property
+    def dues_rules(self) -> DuesStandard:
+        """The dues standard in force: the 2008 one with this deployment's changes."""
+        from rules.dues import standard_from_mapping
+
+        return standard_from_mapping(self.dues_standard)
 
     @field_validator("training_required_hours")
     @classmethod

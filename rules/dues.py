@@ -25,6 +25,8 @@ MAX_BASE = 10_000_000  # yuan a month: a larger base is a typo
 MAX_PAYMENT = 1_000_000  # yuan in one payment: the same
 WARN_TIMES_STANDARD = 10  # a payment above this many times the months' standard asks to confirm
 DEFAULT_MONTHS_AHEAD = 2  # with the branch's consent, a quarter at once: this month and 2 ahead
+# What a branch may let its members pay ahead: none, a quarter, half a year, a year at once.
+MONTHS_AHEAD_CHOICES = (0, 2, 5, 11)
 MONTH_RE = re.compile(r"^\s*([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*月?\s*$")
 
 
@@ -236,6 +238,12 @@ def payment_months(
     if months[-1].minus(current) > months_ahead:
         return Invalid("months_too_far_ahead", months_ahead)
     return months
+
+
+def recording_limit(branch_months_ahead: int) -> int:
+    """How far ahead a leader may record: the branch's own limit, at least a quarter (a leader
+    recording it is the branch's consent)."""
+    return max(branch_months_ahead, DEFAULT_MONTHS_AHEAD)
 
 
 def parse_amount(text: str | None) -> Decimal | Invalid:

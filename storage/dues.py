@@ -25,7 +25,7 @@ from rules.vocabulary import (
     MemberStatus,
 )
 from storage import audit
-from storage.models import DuesPayment, DuesProfile, Membership, Person
+from storage.models import DuesPayment, DuesProfile, Membership, PartyOrganization, Person
 from storage.sql_functions import LocalDate
 
 OWING_STATUSES = (MemberStatus.FULL, MemberStatus.PROBATIONARY)  # activists owe no dues
@@ -45,6 +45,28 @@ class DuesError(Exception):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
+
+
+async def months_ahead(session: AsyncSession, org_id: int) -> int:
+    """How many months after this one the branch lets its members pay (0: not without it)."""
+    found = await session.scalar(
+        select(PartyOrganization.dues_months_ahead).where(PartyOrganization.id == org_id))
+    return found or 0
+
+
+async def set_months_ahead(session: AsyncSession, org: PartyOrganization, months: int, *,
+                           by: int) -> bool:
+    """The branch's consent to paying ahead (one of rules.MONTHS_AHEAD_CHOICES), audited;
+    False if unchanged."""
+    if months not in rules.MONTHS_AHEAD_CHOICES:
+        raise DuesError("number_format")
+    if org.dues_months_ahead == months:
+        return False
+    before, org.dues_months_ahead = org.dues_months_ahead, months
+    await session.flush()
+    audit.record(session, by, "org.dues_months_ahead", "party_organization", org.id,
+                 before={"months": before}, after={"months": months})
+    return True
 
 
 async def set_profile(
@@ -346,12 +368,14 @@ class PaymentRow:
     paid_on: date
     method: DuesMethod
     state: DuesPaymentState
+    paid_by_name: str | None = None  # someone else paid it for the member (代缴)
 
 
-async def member_dues(session: AsyncSession, org_id: int, person_id: int,
-                      through: Month) -> MemberDues | None:
+async def member_dues(session: AsyncSession, org_id: int, person_id: int, through: Month,
+                      standard: rules.DuesStandard = rules.DEFAULT_STANDARD
+                      ) -> MemberDues | None:
     """One member's dues in their branch (None: not a member who owes dues there)."""
-    found = await branch_dues(session, org_id, through, person_id=person_id)
+    found = await branch_dues(session, org_id, through, standard, person_id=person_id)
     return found[0] if found else None
 
 
@@ -361,11 +385,11 @@ async def payments_in(session: AsyncSession, org_id: int, year: int) -> list[Pay
     rows = await session.execute(
         select(DuesPayment.person_id, Person.real_name, DuesPayment.month,
                DuesPayment.amount_fen, DuesPayment.paid_on, DuesPayment.method,
-               DuesPayment.state)
+               DuesPayment.state, DuesPayment.paid_by_name)
         .join(Person, Person.id == DuesPayment.person_id)
         .where(DuesPayment.party_organization_id == org_id, DuesPayment.year == year)
         .order_by(DuesPayment.month, Person.real_name, DuesPayment.person_id)
     )
     return [PaymentRow(person, name or "", Month(year, month), to_yuan(fen), paid_on, method,
-                       state)
-            for person, name, month, fen, paid_on, method, state in rows]
+                       state, paid_by)
+            for person, name, month, fen, paid_on, method, state, paid_by in rows]

@@ -9,6 +9,7 @@ from handlers.dues import branch, member, views
 from handlers.dues.many import RECORD_MANY
 from handlers.dues.member import BASE, REPORT
 from handlers.dues.record import RECORD
+from handlers.dues.standing import AHEAD, SET_BASE
 from handlers.kit.actions import ADMINS, LEADERS, MEMBERS, Action, Audience, Command
 from handlers.kit.i18n import N_
 
@@ -28,4 +29,4 @@ ACTIONS = (
     Action(views.DuesLedger, LEADERS, branch.send_ledger),
     Action(views.AdminDues, ADMINS, branch.show_admin),
 )
-FLOWS = (REPORT, BASE, RECORD, RECORD_MANY)
+FLOWS = (REPORT, BASE, RECORD, RECORD_MANY, AHEAD, SET_BASE)

@@ -45,7 +45,7 @@ async def branch_reply(act: Act, org_id: OrgId, head: Html | None = None, *,
                        back: bool = True) -> Reply:
     org = await access_dues_branch(act, org_id)
     through = payment.current(act)
-    members = await dues.branch_dues(act.session, org.id, through)
+    members = await dues.branch_dues(act.session, org.id, through, act.settings.dues_rules)
     profiles = await dues.profiles_for(act.session, [m.person_id for m in members], through.year)
     stated = [views.StatedBase(m.person_id, m.name, p.category, m.monthly) for m in members
               if (p := profiles.get(m.person_id)) is not None and p.year == through.year
@@ -55,7 +55,8 @@ async def branch_reply(act: Act, org_id: OrgId, head: Html | None = None, *,
     return Reply(html_join("\n\n", [head, text]) if head else text,
                  views.branch_markup(act.t, org.id, through.year, members,
                                      own=act.actor.is_member, stated=stated,
-                                     back=views.DuesBranches(0) if back and several else None))
+                                     back=views.DuesBranches(0) if back and several else None,
+                                     months_ahead=org.dues_months_ahead))
 
 
 async def confirm_base(act: Act, press: views.ConfirmBase) -> Reply:
@@ -70,7 +71,7 @@ async def confirm_base(act: Act, press: views.ConfirmBase) -> Reply:
         return await branch_reply(act, org_id, act.t("Nothing from {name} waits any more.",
                                                      name=name), back=False)
     t = translator(membership.person.language or "zh")
-    monthly = dues.monthly_of(done)
+    monthly = dues.monthly_of(done, act.settings.dues_rules)
     told = (t("✅ Your secretary confirmed your Party dues standard for {year}: {amount} yuan "
               "a month.", year=year, amount=views.yuan(monthly)) if monthly is not None
             else t("✅ Your secretary confirmed your Party dues category for {year}.",
@@ -86,7 +87,8 @@ async def decide(act: Act, press: views.DecideReported) -> Reply:
     membership = await access_dues_member(act, press.person)
     org_id = OrgId(membership.party_organization_id)
     through = payment.current(act)
-    mine = await dues.member_dues(act.session, org_id, press.person, through)
+    mine = await dues.member_dues(act.session, org_id, press.person, through,
+                                  act.settings.dues_rules)
     months = sorted(mine.reported) if mine else []
     name = membership.person.real_name or ""
     if not months:
@@ -112,7 +114,7 @@ async def send_ledger(act: Act, press: views.DuesLedger) -> Reply:
     act.check(1921 <= press.year <= payment.current(act).year + 1)
     through = payment.current(act)
     last = through if press.year == through.year else Month(press.year, 12)
-    members = await dues.branch_dues(act.session, org.id, last)
+    members = await dues.branch_dues(act.session, org.id, last, act.settings.dues_rules)
     paid = await dues.payments_in(act.session, org.id, press.year)
     texts = {key: act.t.as_plain(message) for key, message in LEDGER_TEXTS.items()}
     content = await asyncio.to_thread(build_dues_workbook, org.name, press.year, last, members,

@@ -35,7 +35,8 @@ async def guard(act: Act, form: ManyForm) -> None:
 
 
 async def members(act: Act, form: ManyForm) -> list[MemberDues]:
-    return await dues.branch_dues(act.session, form.org, payment.current(act))
+    return await dues.branch_dues(act.session, form.org, payment.current(act),
+                                  act.settings.dues_rules)
 
 
 async def ask_members(act: Act, form: ManyForm) -> tuple[Html, Rows]:
@@ -75,7 +76,8 @@ async def read_month(act: Act, form: ManyForm, text: str) -> str | Invalid:
     month = rules.parse_month(text)
     if isinstance(month, Invalid):
         return month
-    months = rules.payment_months(month, 1, payment.current(act))
+    ahead = rules.recording_limit(await dues.months_ahead(act.session, form.org))
+    months = rules.payment_months(month, 1, payment.current(act), months_ahead=ahead)
     return months if isinstance(months, Invalid) else str(month)
 
 

@@ -8,11 +8,11 @@ from decimal import Decimal
 
 from handlers.access.dues import own_membership
 from handlers.dues import payment, views
-from handlers.dues.views import BaseForm, ReportForm
+from handlers.dues.views import BaseForm, ReportForm, SetBaseForm
 from handlers.kit.actions import MEMBERS, Act, Reply
 from handlers.kit.buttons import PersonId
 from handlers.kit.chat import ReplyMarkup, deliver_many
-from handlers.kit.flows import Choose, Confirm, Entry, Flow, Option, Text
+from handlers.kit.flows import Choose, Confirm, Entry, Flow, Option, Problem, Text
 from handlers.kit.i18n import N_, Html, html_join, translator
 from handlers.kit.ui import keyboard
 from rules import dues as rules
@@ -34,10 +34,11 @@ async def member_reply(act: Act, head: Html | None = None) -> Reply:
     org_id = own_membership(act)
     person_id = act.actor.person_id or 0
     through = payment.current(act)
-    mine = await dues.member_dues(act.session, org_id, person_id, through)
+    rules_in_force = act.settings.dues_rules
+    mine = await dues.member_dues(act.session, org_id, person_id, through, rules_in_force)
     profile = (await dues.profiles_for(act.session, [person_id], through.year)).get(person_id)
     standard = views.standard_text(
-        act.t, profile.category if profile else None, dues.monthly_of(profile),
+        act.t, profile.category if profile else None, dues.monthly_of(profile, rules_in_force),
         confirmed=profile is not None and profile.confirmed_by is not None)
     text = views.member_text(act.t, standard, mine, through.year)
     leader = act.actor.is_admin or act.actor.leads_a_branch
@@ -52,7 +53,7 @@ async def owes_dues(act: Act) -> bool:
     """Whether the actor is a (full or probationary) member who owes dues."""
     org_id = own_membership(act)
     return await dues.member_dues(act.session, org_id, act.actor.person_id or 0,
-                                  payment.current(act)) is not None
+                                  payment.current(act), act.settings.dues_rules) is not None
 
 
 async def show_mine(act: Act, _: views.MyDues) -> Reply:
@@ -65,7 +66,12 @@ async def show_mine(act: Act, _: views.MyDues) -> Reply:
 async def own_standard(act: Act, form: object) -> Decimal | None:
     person_id = act.actor.person_id or 0
     profiles = await dues.profiles_for(act.session, [person_id], payment.current(act).year)
-    return dues.monthly_of(profiles.get(person_id))
+    return dues.monthly_of(profiles.get(person_id), act.settings.dues_rules)
+
+
+async def own_limit(act: Act, form: object) -> int:
+    """A member pays ahead only as far as their branch agreed."""
+    return await dues.months_ahead(act.session, own_membership(act))
 
 
 async def start_report(act: Act, _: views.ReportPayment) -> ReportForm | Reply:
@@ -89,7 +95,8 @@ async def report(act: Act, form: ReportForm) -> Reply:
     try:
         done = await dues.record_payment(
             act.session, person_id=person_id, org_id=org_id,
-            months=payment.months_of(act, form), amount=Decimal(form.amount or "0"),
+            months=payment.months_of(act, form, await own_limit(act, form)),
+            amount=Decimal(form.amount or "0"),
             paid_on=form.paid_on or act.today(), method=DuesMethod(form.method or "cash"),
             by=act.actor.telegram_id, now=act.now(), reported=True)
     except DuesError as refused:
@@ -129,7 +136,7 @@ REPORT = Flow(
     entry=Entry(views.ReportPayment, MEMBERS, start_report),
     guard=guard,
     steps=(
-        *payment.payment_steps(own_standard),
+        *payment.payment_steps(own_standard, own_limit, recording=False),
         Confirm(key="confirm", summary=report_summary, label=N_("🧾 Report it"), finish=report),
     ),
 )
@@ -145,6 +152,8 @@ async def start_base(act: Act, _: views.StateBase) -> BaseForm | Reply:
 
 
 async def ask_category(act: Act, form: BaseForm) -> Html:
+    if isinstance(form, SetBaseForm):
+        return act.t("Which describes {name} this year?", name=form.name)
     return act.t("Which describes you this year?")
 
 
@@ -157,7 +166,14 @@ def based(form: BaseForm) -> bool:
 
 
 async def ask_base(act: Act, form: BaseForm) -> Html:
-    if form.category == DuesCategory.RETIRED.value:
+    retired = form.category == DuesCategory.RETIRED.value
+    if isinstance(form, SetBaseForm):
+        return (act.t("Type {name}'s monthly pension in yuan, like 4200. Only they, their "
+                      "secretary and the administrators see it.", name=form.name) if retired
+                else act.t("Type {name}'s monthly base pay in yuan (the fixed, regular part of "
+                           "their pay), like 6500. Only they, their secretary and the "
+                           "administrators see it.", name=form.name))
+    if retired:
         return act.t("Type your monthly pension in yuan, like 4200. Only you, your secretary "
                      "and the administrators see it.")
     return act.t("Type your monthly base pay in yuan (the fixed, regular part of your pay), "
@@ -170,32 +186,53 @@ async def read_base(act: Act, form: BaseForm, text: str) -> str | Invalid:
 
 
 async def ask_fixed(act: Act, form: BaseForm) -> Html:
-    low, high = rules.DEFAULT_STANDARD.farmer_range
+    low, high = act.settings.dues_rules.farmer_range
+    if isinstance(form, SetBaseForm):
+        return act.t("Type the monthly amount the branch set for {name}, from {low} to {high} "
+                     "yuan.", name=form.name, low=views.yuan(low), high=views.yuan(high))
     return act.t("Type the monthly amount your branch set for you, from {low} to {high} yuan.",
                  low=views.yuan(low), high=views.yuan(high))
 
 
-async def read_fixed(act: Act, form: BaseForm, text: str) -> str | Invalid:
+async def read_fixed(act: Act, form: BaseForm, text: str) -> str | Invalid | Problem:
     amount = rules.parse_amount(text)
     if isinstance(amount, Invalid):
         return amount
-    wrong = rules.farmer_amount_ok(rules.DEFAULT_STANDARD, amount)
-    return wrong if wrong is not None else str(amount)
+    low, high = act.settings.dues_rules.farmer_range
+    if rules.farmer_amount_ok(act.settings.dues_rules, amount) is not None:
+        return Problem(views.REFUSALS["farmer_amount_range"], low=views.yuan(low),
+                       high=views.yuan(high))
+    return str(amount)
 
 
-def monthly(form: BaseForm) -> Decimal | None:
-    return rules.monthly_dues(rules.DEFAULT_STANDARD, DuesCategory(form.category or "student"),
+def monthly(act: Act, form: BaseForm) -> Decimal | None:
+    return rules.monthly_dues(act.settings.dues_rules, DuesCategory(form.category or "student"),
                               Decimal(form.base) if form.base else None,
                               Decimal(form.fixed) if form.fixed else None)
 
 
-async def base_summary(act: Act, form: BaseForm) -> Html:
+def standard_lines(act: Act, form: BaseForm) -> list[Html]:
+    """The category and base a summary shows (the base only to whom may see it)."""
     t, category = act.t, DuesCategory(form.category or "student")
-    lines = [t("State this for {year}?", year=act.today().year),
-             t("Category: {category}", category=t(views.CATEGORY_LABELS[category]))]
+    lines = [t("Category: {category}", category=t(views.CATEGORY_LABELS[category]))]
     if form.base is not None and based(form):
         lines.append(t("Monthly base: {amount} yuan", amount=views.yuan(Decimal(form.base))))
-    amount = monthly(form)
+    return lines
+
+
+# The questions a standard is set with: by the member (stated) or their secretary (confirmed).
+STANDARD_STEPS = (
+    Choose(key="category", ask=ask_category, options=category_options),
+    Text(key="base", ask=ask_base, read=read_base, when=based),
+    Text(key="fixed", ask=ask_fixed, read=read_fixed,
+         when=lambda form: form.category == DuesCategory.FARMER.value),
+)
+
+
+async def base_summary(act: Act, form: BaseForm) -> Html:
+    t = act.t
+    lines = [t("State this for {year}?", year=act.today().year), *standard_lines(act, form)]
+    amount = monthly(act, form)
     if amount is not None:
         lines.append(t("Your dues: {amount} yuan a month.", amount=views.yuan(amount)))
     lines.append(t("Your secretary confirms it."))
@@ -210,10 +247,10 @@ async def save_base(act: Act, form: BaseForm) -> Reply:
             act.session, act.actor.person_id or 0, act.today().year, category,
             base=Decimal(form.base) if form.base and based(form) else None,
             fixed=Decimal(form.fixed) if form.fixed else None, by=act.actor.telegram_id,
-            confirmed=False, now=act.now())
+            confirmed=False, now=act.now(), standard=act.settings.dues_rules)
     except DuesError as refused:
         await act.session.rollback()
-        low, high = rules.DEFAULT_STANDARD.farmer_range
+        low, high = act.settings.dues_rules.farmer_range
         return await member_reply(act, act.t(views.REFUSALS[refused.code], low=views.yuan(low),
                                              high=views.yuan(high)))
     return await member_reply(act, act.t("📝 Your dues base for {year} was saved.",
@@ -227,10 +264,7 @@ BASE = Flow(
     entry=Entry(views.StateBase, MEMBERS, start_base),
     guard=guard,
     steps=(
-        Choose(key="category", ask=ask_category, options=category_options),
-        Text(key="base", ask=ask_base, read=read_base, when=based),
-        Text(key="fixed", ask=ask_fixed, read=read_fixed,
-             when=lambda form: form.category == DuesCategory.FARMER.value),
+        *STANDARD_STEPS,
         Confirm(key="confirm", summary=base_summary, label=N_("📝 Save"), finish=save_base),
     ),
 )

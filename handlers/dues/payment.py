@@ -12,8 +12,8 @@ from typing import Any
 from handlers.dues import views
 from handlers.dues.views import PaymentForm
 from handlers.kit.actions import Act
-from handlers.kit.flows import INVALID_MESSAGES, Choose, Day, Next, Option, Rows, Text
-from handlers.kit.i18n import Html, Translator, translator
+from handlers.kit.flows import INVALID_MESSAGES, Choose, Day, Next, Option, Problem, Rows, Text
+from handlers.kit.i18n import N_, Html, Translator, translator
 from rules import dues as rules
 from rules.dues import Month
 from rules.validation import Invalid, parse_whole
@@ -21,6 +21,14 @@ from rules.vocabulary import DuesMethod
 
 # The member's monthly standard for a form (None: not stated), and whose it is ("your").
 Standard = Callable[[Act, Any], Awaitable[Decimal | None]]
+# How many months after this one the payment may reach (the branch's consent).
+Limit = Callable[[Act, Any], Awaitable[int]]
+NOT_AHEAD = N_("That pays ahead, and your branch has not agreed to payments ahead: the last "
+               "month can be this month at most.")
+TOO_FAR = N_("That pays too far ahead: your branch lets members pay at most {limit} months "
+             "after this month.")
+TOO_FAR_RECORDED = N_("That pays too far ahead: at most {limit} months after this month can be "
+                      "recorded (the branch's limit, at least a quarter).")
 
 
 def current(act: Act) -> Month:
@@ -45,14 +53,25 @@ async def ask_count(act: Act, form: PaymentForm) -> Html:
                  "month only).", month=form.first or "")
 
 
-async def read_count(act: Act, form: PaymentForm, text: str) -> Next | Invalid:
-    count = parse_whole(text, minimum=1, maximum=120)
-    if isinstance(count, Invalid):
-        return Invalid("months_count", 120, 1)
-    months = rules.payment_months(views.first_month(form), count, current(act))
-    if isinstance(months, Invalid):
-        return months
-    return Next({"count": count, "amount": None, "big": False, "sure": None})
+def count_step(limit: Limit, *, recording: bool) -> Text[Any]:
+    """How many months, up to `limit` after this month; a leader recording (`recording`) is
+    told the limit as theirs, a member as the branch's."""
+
+    async def read_count(act: Act, form: PaymentForm, text: str) -> Next | Invalid | Problem:
+        count = parse_whole(text, minimum=1, maximum=120)
+        if isinstance(count, Invalid):
+            return Invalid("months_count", 120, 1)
+        ahead = await limit(act, form)
+        months = rules.payment_months(views.first_month(form), count, current(act),
+                                      months_ahead=ahead)
+        if isinstance(months, Invalid) and months.reason == "months_too_far_ahead":
+            return Problem(TOO_FAR_RECORDED if recording else TOO_FAR if ahead else NOT_AHEAD,
+                           limit=ahead)
+        if isinstance(months, Invalid):
+            return months
+        return Next({"count": count, "amount": None, "big": False, "sure": None})
+
+    return Text(key="count", ask=ask_count, read=read_count)
 
 
 def amount_steps(standard: Standard) -> tuple[Text[Any], Choose[Any]]:
@@ -127,25 +146,29 @@ def past_day(t: Translator, day: Any, now: datetime) -> Html | None:
     return None
 
 
-def payment_steps(standard: Standard) -> tuple[Any, ...]:
+def payment_steps(standard: Standard, limit: Limit, *, recording: bool) -> tuple[Any, ...]:
     amount, sure = amount_steps(standard)
     return (
         Text(key="first", ask=ask_first, read=read_first),
-        Text(key="count", ask=ask_count, read=read_count),
+        count_step(limit, recording=recording),
         amount, sure,
         Choose(key="method", ask=ask_method, options=method_options),
         Day(key="paid_on", ask=ask_day, prefer="past", check=past_day),
     )
 
 
-def months_of(act: Act, form: PaymentForm) -> list[Month]:
+def months_of(act: Act, form: PaymentForm, limit: int) -> list[Month]:
     """The months the form covers, checked again (the clock may have moved since)."""
-    months = rules.payment_months(views.first_month(form), form.count or 1, current(act))
+    months = rules.payment_months(views.first_month(form), form.count or 1, current(act),
+                                  months_ahead=limit)
     return views.covered(form) if isinstance(months, Invalid) else months
 
 
-def thanks(language: str | None, months: list[Month]) -> Html:
+def thanks(language: str | None, months: list[Month], paid_by: str | None = None) -> Html:
     """What a member whose payment the branch recorded reads, in their language."""
     t = translator(language or "zh")
+    if paid_by:
+        return t("✅ Your branch recorded your Party dues for {months}, paid for you by {name}.",
+                 months=views.months_text(months), name=paid_by)
     return t("✅ Your branch recorded your Party dues for {months}: thank you.",
              months=views.months_text(months))

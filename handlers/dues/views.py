@@ -125,6 +125,18 @@ class UseStandard(ButtonData, prefix="fee:std"):
     """The amount the standard sets for the months chosen."""
 
 
+class StartAhead(ButtonData, prefix="fee:ahd"):
+    """A leader sets how far ahead the branch's members may pay (a flow)."""
+
+    org: OrgId
+
+
+class StartSetBase(ButtonData, prefix="fee:setb"):
+    """A secretary sets a member's category and base for this year, confirmed (a flow)."""
+
+    org: OrgId
+
+
 @dataclass(frozen=True)
 class StatedBase:
     """A member's standard for the year as they stated it, not confirmed by the branch yet."""
@@ -155,6 +167,13 @@ class RecordForm(PaymentForm):
     org: OrgId
     page: int = 0
     person: PersonId | None = None
+    payer: str | None = None  # "member", or "other": someone paid for them (代缴)
+    paid_by: str | None = None  # who, when someone else paid
+
+
+class AheadForm(Form):
+    org: OrgId
+    months: str | None = None  # one of rules.MONTHS_AHEAD_CHOICES
 
 
 class ManyForm(Form):
@@ -170,6 +189,15 @@ class BaseForm(Form):
     category: str | None = None
     base: str | None = None  # Decimal yuan: monthly base pay or pension
     fixed: str | None = None  # Decimal yuan: a farmer's monthly amount
+
+
+class SetBaseForm(BaseForm):
+    """A secretary sets a member's standard: the same questions, about the member picked."""
+
+    org: OrgId
+    page: int = 0
+    person: PersonId | None = None
+    name: str = ""
 
 
 def named(t: Translator, name: str, person_id: int) -> str:
@@ -287,8 +315,8 @@ def owed_line(t: Translator, member: MemberDues) -> Html:
 
 
 def branch_markup(t: Translator, org_id: int, year: int, members: Sequence[MemberDues], *,
-                  own: bool, back: ButtonData | None,
-                  stated: Sequence[StatedBase] = ()) -> InlineKeyboardMarkup:
+                  own: bool, back: ButtonData | None, stated: Sequence[StatedBase] = (),
+                  months_ahead: int = 0) -> InlineKeyboardMarkup:
     rows: list[list[InlineKeyboardButton]] = [
         [DecideReported(PersonId(m.person_id), True).button(
             t("✅ {name}", name=named(t, m.name, m.person_id))),
@@ -299,6 +327,9 @@ def branch_markup(t: Translator, org_id: int, year: int, members: Sequence[Membe
         for base in stated[:SHOWN_MEMBERS]]
     rows += [[StartRecord(OrgId(org_id)).button(t("✍️ Record a payment")),
               StartMany(OrgId(org_id)).button(t("👥 One month for many"))],
+             [StartSetBase(OrgId(org_id)).button(t("✏️ Set a member's standard"))],
+             [StartAhead(OrgId(org_id)).button(t.plural(
+                 "⏩ Paying ahead: {n} month", "⏩ Paying ahead: {n} months", months_ahead))],
              [DuesLedger(OrgId(org_id), year).button(t("📊 Dues ledger (.xlsx)"))]]
     if own:
         rows.append([MyDues().button(t("💴 My own dues"))])
@@ -347,12 +378,15 @@ def admin_markup(t: Translator) -> InlineKeyboardMarkup:
 def payment_lines(t: Translator, form: PaymentForm) -> list[Html]:
     months = covered(form)
     method = DuesMethod(form.method) if form.method else None
-    return [
+    lines = [
         t("Months: {months} ({count})", months=months_text(months), count=len(months)),
         t("Amount: {amount} yuan", amount=yuan(Decimal(form.amount or "0"))),
         t("Paid by: {method}", method=t(METHOD_LABELS[method]) if method else ""),
         t("Paid on: {day}", day=form.paid_on.isoformat() if form.paid_on else ""),
     ]
+    if isinstance(form, RecordForm) and form.payer == "other" and form.paid_by:
+        lines.append(t("Paid for the member by: {name}", name=form.paid_by))
+    return lines
 
 
 def recorded_text(t: Translator, fresh: Sequence[Month], already: Sequence[Month], *,

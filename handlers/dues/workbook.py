@@ -1,7 +1,7 @@
 """The dues ledger (党费收缴登记表) as .xlsx: one sheet per month of the year (member, standard,
-amount, paid on, method, state), a sheet per member for the year with the year's total. Built
-with the ledger's cell helpers (handlers/ledger/workbook.py), off the event loop, from plain
-values and texts already translated."""
+amount, paid on, method, state, who paid it for the member: 代缴), a sheet per member for the
+year with the year's total. Built with the ledger's cell helpers (handlers/ledger/workbook.py),
+off the event loop, from plain values and texts already translated."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ LEDGER_TEXTS: Mapping[str, str] = {
     "reported": N_("reported, not confirmed"), "owed": N_("owed"), "total": N_("Total"),
     "year_sheet": N_("Year per member"), "year_total": N_("The year's total (confirmed)"),
     "cash": N_("Cash"), "bank": N_("Bank transfer"), "online": N_("Online payment"),
-    "not_stated": N_("not stated"),
+    "not_stated": N_("not stated"), "paid_by": N_("Paid by"),
 }
 YUAN = "0.00"
 
@@ -48,14 +48,14 @@ def build_dues_workbook(org_name: str, year: int, through: Month, members: Seque
     people = [m.person_id for m in members] + sorted(
         {p.person_id for p in paid} - {m.person_id for m in members})
     last = through.month if through.year == year else 12
-    widths = [22, 14, 12, 12, 14, 20]
+    widths = [22, 14, 12, 12, 14, 20, 20]
 
     for number in range(1, last + 1):
         month = Month(year, number)
         sheet = workbook.create_sheet(sheet_title(str(month), taken))
         put(sheet, 1, 1, f"{texts['title']} · {org_name} · {month}").font = Font(bold=True)
         header(sheet, 2, [texts[k] for k in ("member", "standard", "amount", "paid_on",
-                                            "method", "state")], widths)
+                                            "method", "state", "paid_by")], widths)
         sheet.freeze_panes = "A3"
         row = 2
         total = Decimal(0)
@@ -77,6 +77,8 @@ def build_dues_workbook(org_name: str, year: int, through: Month, members: Seque
             put(sheet, row, 4, payment.paid_on, number_format="yyyy-mm-dd")
             put(sheet, row, 5, texts[DuesMethod(payment.method).value])
             put(sheet, row, 6, texts["paid" if confirmed else "reported"])
+            if payment.paid_by_name:
+                put(sheet, row, 7, payment.paid_by_name)
         put(sheet, row + 1, 1, texts["total"]).font = Font(bold=True)
         put(sheet, row + 1, 3, float(total), number_format=YUAN).font = Font(bold=True)
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from telegram.ext import CallbackContext, ExtBot, JobQueue
 
+from rules.dues import DuesStandard
 from rules.training import TrainingPolicy
 from storage.checkin_queue import CheckinQueue
 from storage.db import Database
@@ -42,6 +43,8 @@ class BranchSettings(Protocol):
     def requirements(self) -> Mapping[Any, Any]: ...
     @property
     def training_policy(self) -> TrainingPolicy: ...
+    @property
+    def dues_rules(self) -> DuesStandard: ...
     @property
     def dashboard_url(self) -> str: ...
 

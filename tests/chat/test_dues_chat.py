@@ -88,7 +88,7 @@ async def test_a_member_reports_and_the_secretary_confirms(bot: Bot) -> None:
     assert "Please type a month like 2026-11." in alice.last_text
     await alice.say("2030年1月")
     await alice.say("12")
-    assert "That pays too far ahead: at most 2 months" in alice.last_text
+    assert "your branch has not agreed to payments ahead" in alice.last_text
     await alice.say("2")
     assert "The standard for 2 months is 180.00 yuan" in alice.last_text
     await alice.say("-5")
@@ -150,7 +150,10 @@ async def test_the_secretary_records_and_exports_the_ledger(bot: Bot) -> None:
     await sec_a.say("12.5")
     await sec_a.tap("Cash")
     await sec_a.say("2030-03-01")
+    assert "Who paid?" in sec_a.last_text
+    await sec_a.tap("The member")
     assert "Record this payment for Bob Li?" in sec_a.last_text
+    assert "Paid for the member by" not in sec_a.last_text
     await sec_a.tap("✅ Record it")
     assert "✅ Recorded for 2030-01." in sec_a.last_text
     # The books opened in January: Bob owes February and March, Alice all three.
@@ -158,7 +161,8 @@ async def test_the_secretary_records_and_exports_the_ledger(bot: Bot) -> None:
     assert "• Alice Wang: 3 months (2030-01–2030-03)" in sec_a.last_text
     assert "Your branch recorded your Party dues for 2030-01" in bob.last_text
 
-    # January again with February: January is said, not doubled.
+    # January again with February, paid for Bob by his mother (代缴): January is said, not
+    # doubled.
     await sec_a.tap("✍️ Record a payment")
     await sec_a.tap("Bob Li")
     await sec_a.say("2030-01")
@@ -166,20 +170,37 @@ async def test_the_secretary_records_and_exports_the_ledger(bot: Bot) -> None:
     await sec_a.say("20")
     await sec_a.tap("Online payment")
     await sec_a.say("2030-03-02")
+    await sec_a.tap("Someone else for them")
+    assert "Who paid it for them?" in sec_a.last_text
+    await sec_a.say("x" * 51)
+    assert "That is too long (at most 50 characters)." in sec_a.last_text
+    await sec_a.say("  Li   Hua  ")
+    assert "Paid for the member by: Li Hua" in sec_a.last_text
     await sec_a.tap("✅ Record it")
+    assert "Your branch recorded your Party dues for 2030-02, paid for you by Li Hua." in (
+        bob.last_text)
     assert "✅ Recorded for 2030-02." in sec_a.last_text
     assert "Already recorded or reported, so not counted again: 2030-01." in sec_a.last_text
     assert "• Bob Li: 1 month (2030-03)" in sec_a.last_text
     assert await payments(bot, bob_person) == [
         ("2030-01", 1250, DuesPaymentState.CONFIRMED),
         ("2030-02", 2000, DuesPaymentState.CONFIRMED)]
+    assert bot.app is not None
+    async with bot.app.database.session() as session:
+        assert list(await session.scalars(
+            select(DuesPayment.paid_by_name).where(DuesPayment.person_id == bob_person)
+            .order_by(DuesPayment.month))) == [None, "Li Hua"]
 
     await sec_a.tap("📊 Dues ledger (.xlsx)")
     [document] = [m for m in bot.emulator.bot_messages(SEC_A) if m.kind == "document"]
     book = load_workbook(io.BytesIO(bot.emulator.file_bytes(document.file_id)))
     assert book.sheetnames[:2] == ["Year per member", "2030-01"]
     january = [[cell for cell in row] for row in book["2030-01"].iter_rows(values_only=True)]
-    assert ["Bob Li", "not stated", 12.5, datetime(2030, 3, 1), "Cash", "paid"] in january
+    assert january[1][6] == "Paid by"
+    assert ["Bob Li", "not stated", 12.5, datetime(2030, 3, 1), "Cash", "paid", None] in january
+    february = [list(row) for row in book["2030-02"].iter_rows(values_only=True)]
+    assert ["Bob Li", "not stated", 20, datetime(2030, 3, 2), "Online payment", "paid",
+            "Li Hua"] in february
     assert any(row[0] == "Alice Wang" and row[5] == "owed" for row in january)
     year = [list(row) for row in book["Year per member"].iter_rows(values_only=True)]
     bob_row = next(row for row in year if row[0] == "Bob Li")
@@ -255,6 +276,7 @@ async def test_the_dues_chat_reads_chinese(bot: Bot) -> None:
     await sec_a.say("30")
     await sec_a.tap("网上缴纳")
     await sec_a.say("2030-03-09")
+    await sec_a.tap("党员本人")
     await sec_a.tap("✅ 登记")
     assert "已登记2030-02–2030-03的党费" in sec_a.last_text
     await admin.say("/dues")

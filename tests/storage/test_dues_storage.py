@@ -14,7 +14,7 @@ from rules.dues import Month
 from rules.vocabulary import DuesCategory, DuesMethod, DuesPaymentState
 from storage import dues
 from storage.db import Database
-from storage.models import AuditEvent, DuesPayment, Membership
+from storage.models import AuditEvent, DuesPayment, Membership, PartyOrganization
 from tests.storage.test_meetings_storage import LEADER, Branch, build_branch
 
 NOW = datetime(2030, 6, 20, 2, tzinfo=UTC)
@@ -139,3 +139,20 @@ async def test_arrears_and_monthly_totals_across_branches(db: Database) -> None:
     assert all(a.months == len(lines[a.person_id].owed) for a in found)
     assert totals[(b.org, 1)] == Decimal("120.20") and totals[(b.org, 6)] == Decimal("120.00")
     assert (b.org, 5) in totals and totals[(b.org, 5)] == Decimal("120.00")  # reported: not yet
+
+
+async def test_the_branchs_consent_to_paying_ahead(db: Database) -> None:
+    b = await build_branch(db)
+    async with db.session() as session:
+        assert await dues.months_ahead(session, b.org) == 0
+        org = await session.get(PartyOrganization, b.org)
+        assert org is not None
+        with pytest.raises(dues.DuesError):
+            await dues.set_months_ahead(session, org, 3, by=LEADER)  # not one of the choices
+        assert await dues.set_months_ahead(session, org, 2, by=LEADER) is True
+        assert await dues.set_months_ahead(session, org, 2, by=LEADER) is False  # unchanged
+    async with db.session() as session:
+        assert await dues.months_ahead(session, b.org) == 2
+        events = list(await session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "org.dues_months_ahead")))
+    assert [e.details for e in events] == [{"before": {"months": 0}, "after": {"months": 2}}]

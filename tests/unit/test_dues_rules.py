@@ -121,3 +121,38 @@ def test_owing_starts_when_both_the_member_and_the_branchs_books_exist() -> None
     assert dues.owing_since(date(1998, 7, 1), date(2025, 3, 9), Month(2026, 1)) == Month(2026, 1)
     assert dues.owing_since(date(2026, 5, 20), date(2026, 6, 2), Month(2026, 1)) == Month(2026, 5)
     assert dues.owing_since(None, date(2026, 6, 2), Month(2026, 1)) == Month(2026, 6)
+
+
+def test_a_leader_records_at_least_a_quarter_ahead() -> None:
+    assert [dues.recording_limit(n) for n in dues.MONTHS_AHEAD_CHOICES] == [2, 2, 5, 11]
+
+
+def test_the_settings_carry_the_provinces_standard(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.config import load_settings
+
+    monkeypatch.delenv("BRANCHBOT_CONFIG", raising=False)
+    assert load_settings().dues_rules == dues.standard_from_mapping({})
+    monkeypatch.setenv("BRANCHBOT_DUES_STANDARD",
+                       '{"employed": [[5000, 1], [null, 3]], "farmer": [0.5, 2]}')
+    standard = load_settings().dues_rules
+    assert dues.monthly_dues(standard, DuesCategory.EMPLOYED, Decimal(6000)) == Decimal("180.00")
+    assert standard.farmer_range == (Decimal("0.5"), Decimal(2))
+    assert standard.retired == STANDARD.retired  # left out: the 2008 values
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ('{"bogus": 1}', "BRANCHBOT_DUES_STANDARD: unknown keys: bogus"),
+    ('{"employed": [[1000, 1]]}', "BRANCHBOT_DUES_STANDARD: employed: rising bounds"),
+    ('{"farmer": [2, 1]}', "BRANCHBOT_DUES_STANDARD: farmer: [low, high] in yuan"),
+])
+def test_a_bad_dues_standard_stops_the_bot_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, value: str, message: str
+) -> None:
+    from bot.config import ConfigError, load_settings
+
+    monkeypatch.delenv("BRANCHBOT_CONFIG", raising=False)
+    monkeypatch.setenv("BRANCHBOT_DUES_STANDARD", value)
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    assert str(error.value).startswith(message)
+    assert "\n" not in str(error.value)

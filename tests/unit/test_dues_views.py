@@ -70,17 +70,19 @@ def test_the_ledger_workbook_keeps_text_as_text() -> None:
     paid = [PaymentRow(7, HOSTILE, Month(2030, 1), Decimal("15.00"), date(2030, 1, 5),
                        DuesMethod.BANK, DuesPaymentState.CONFIRMED),
             PaymentRow(7, HOSTILE, Month(2030, 2), Decimal("15.00"), date(2030, 2, 5),
-                       DuesMethod.CASH, DuesPaymentState.REPORTED)]
+                       DuesMethod.CASH, DuesPaymentState.REPORTED, HOSTILE)]
     content = build_dues_workbook("Branch", 2030, Month(2030, 2),
                                   [member(7, HOSTILE, owed=())], paid, texts,
                                   datetime(2030, 2, 10, 10, 0))
     book = load_workbook(io.BytesIO(content))
     assert book.sheetnames == ["Year per member", "2030-01", "2030-02"]
     january = list(book["2030-01"].iter_rows(values_only=True))
-    assert (HOSTILE, 15, 15, datetime(2030, 1, 5), "Bank transfer", "paid") in january
+    assert (HOSTILE, 15, 15, datetime(2030, 1, 5), "Bank transfer", "paid", None) in january
     assert book["2030-01"]["A3"].data_type == "s"
     february = list(book["2030-02"].iter_rows(values_only=True))
-    assert (HOSTILE, 15, 15, datetime(2030, 2, 5), "Cash", "reported, not confirmed") in february
+    assert (HOSTILE, 15, 15, datetime(2030, 2, 5), "Cash", "reported, not confirmed",
+            HOSTILE) in february  # the payer (代缴) is text too
+    assert book["2030-02"]["G3"].data_type == "s"
     year = list(book["Year per member"].iter_rows(values_only=True))
     row = next(r for r in year if r[0] == HOSTILE)
     assert row[2] == 15 and row[3] is None and row[14] == 15  # reported is not counted
