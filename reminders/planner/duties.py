@@ -160,9 +160,12 @@ async def _plan_duty_group(
             ])
             for person, _person_id in members:
                 t = translator(person.language)
+                # Dues: at most once a month per member (issue 16), whatever the lead or day.
+                key = (f"duty:{duty.id}:member:{occurrence}" if duty.code == "dues"
+                       else f"duty:{duty.id}:member:{due.occurrence}{suffix}")
                 _plan(
                     settings, person, kind=ReminderKind.DUTY, subject=f"duty:{duty.id}",
-                    key=f"duty:{duty.id}:member:{due.occurrence}{suffix}", due=due.at,
+                    key=key, due=due.at,
                     text=t("📋 Reminder: {title} ({occurrence}), due {deadline}.",
                            title=duty_title(t, duty.code, duty.title), occurrence=occurrence,
                            deadline=deadline_text(occ)) + approximate_note(t, occ),
