@@ -162,18 +162,20 @@ class Act:
         self.after(lambda: render(update, replace(reply, new=True)))
 
     def deliver(self, messages: Sequence[Outgoing],
-                report: Callable[[int], tuple[Html, ReplyMarkup | None]] | None = None, *,
-                drop: bool = False) -> None:
+                report: Callable[[int], tuple[Html, ReplyMarkup | None] | None] | None = None,
+                *, drop: bool = False) -> None:
         """After the reply: message others through the outbox, then tell the actor
-        `report(how many arrived)` (with `drop`, the pressed message loses its buttons first)."""
+        `report(how many arrived)`, unless it is None (with `drop`, the pressed message loses
+        its buttons first)."""
         update, context = self.update, self.context
 
         async def tell() -> None:
             told = await deliver_many(context, messages)
             if drop:
                 await drop_buttons(update)
-            if report is not None:
-                text, markup = report(told)
+            said = report(told) if report is not None else None
+            if said is not None:
+                text, markup = said
                 await send(update, text, reply_markup=markup)
 
         self.after(tell)

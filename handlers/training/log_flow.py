@@ -14,7 +14,7 @@ from telegram.ext import filters
 from handlers.access.training import RecordInfo, record_info
 from handlers.kit.actions import ANYONE, LEADERS, Act, Reply
 from handlers.kit.buttons import BadCallback, PersonId
-from handlers.kit.chat import STALE_BUTTON, ReplyMarkup, deliver_many, send
+from handlers.kit.chat import STALE_BUTTON, Outgoing
 from handlers.kit.flows import Choose, Custom, Day, Entry, Flow, GoBack, Next, Option, Problem, Text
 from handlers.kit.i18n import N_, Html, html_join, translator
 from handlers.kit.pseudonyms import pseudonym
@@ -372,18 +372,14 @@ async def log_mine(act: Act, form: LogForm, training: TrainingDraft) -> Reply:
                          "counts from the attendance record, so this entry will not be counted "
                          "a second time.", topic=repeats.topic,
                          date=repeats.starts_at.astimezone(tz).date().isoformat())
-    context, update = act.context, act.update
-    messages: list[tuple[int, Html, ReplyMarkup | None]] = []
+    messages: list[Outgoing] = []
     for telegram_id, language in asked:  # each in their language
         t = translator(language)
         text = views.card_text(t, info, hpd, t("📚 <b>Training to verify</b>"))
         messages.append((telegram_id, text, views.card_keyboard(t, info, decide=True)))
-
-    async def ask_to_verify() -> None:
-        if asked and not await deliver_many(context, messages):  # nobody could be reached
-            await send(update, act.t(NOBODY_TOLD))
-
-    act.after(ask_to_verify)
+    if asked:  # if nobody could be reached, the member is told to tell their secretary
+        nobody = act.t(NOBODY_TOLD)
+        act.deliver(messages, lambda told: None if told else (nobody, None))
     return await year_reply(act, form.year, note)
 
 
@@ -413,8 +409,7 @@ async def log_many(act: Act, form: LogForm, training: TrainingDraft, *, verify: 
               for r in result.records]
     messages = told_many(act, info, logged, leader.real_name if leader and leader.real_name
                          else "")
-    context = act.context
-    act.after(lambda: deliver_many(context, messages))
+    act.deliver(messages)
     verified = sum(1 for _tid, _lang, state in logged if state is TrainingState.VERIFIED)
     text = [
         t.plural("✅ Logged for {n} member of {org}.", "✅ Logged for {n} members of {org}.",
@@ -434,12 +429,12 @@ async def log_many(act: Act, form: LogForm, training: TrainingDraft, *, verify: 
 
 def told_many(
     act: Act, info: RecordInfo, logged: list[tuple[int, str, TrainingState]], leader: str
-) -> list[tuple[int, Html, ReplyMarkup | None]]:
+) -> list[Outgoing]:
     """What each member logged for (but the leader) is told, in their language."""
     hpd = act.settings.training_policy.hours_per_day
     year = info.ends_on.year
     counted = year in rules.counting_years(act.today())
-    messages: list[tuple[int, Html, ReplyMarkup | None]] = []
+    messages: list[Outgoing] = []
     for telegram_id, language, state in logged:
         if telegram_id == act.actor.telegram_id:
             continue
