@@ -37,22 +37,18 @@ def keyboard(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMa
     return InlineKeyboardMarkup([list(r) for r in rows if r])
 
 
-# Where a page button goes: callback data parts before the page number, or a button family.
-PageNav = tuple[object, ...] | Callable[[int], ButtonData]
+# Where a page button goes: the button to page n (a family with a page, or a lambda).
+PageNav = Callable[[int], ButtonData]
 
 
 def page_row(t: Translator, page: int, pages: int, nav: PageNav) -> list[InlineKeyboardButton]:
     """‹ n/m › between pages (nothing for a single page)."""
     if pages <= 1:
         return []
-
-    def to(number: int, text: str) -> InlineKeyboardButton:
-        return nav(number).button(text) if callable(nav) else button(text, *nav, number)
-
-    row = [to(page - 1, t("‹ Previous"))] if page > 0 else []
-    row.append(to(page, f"{page + 1}/{pages}"))
+    row = [nav(page - 1).button(t("‹ Previous"))] if page > 0 else []
+    row.append(nav(page).button(f"{page + 1}/{pages}"))
     if page < pages - 1:
-        row.append(to(page + 1, t("Next ›")))
+        row.append(nav(page + 1).button(t("Next ›")))
     return row
 
 

@@ -24,6 +24,7 @@ from handlers.kit.flows import (
     Problem,
     Text,
     invalid_text,
+    turn_page,
 )
 from handlers.kit.i18n import (
     N_,
@@ -133,11 +134,7 @@ async def ask_branch(act: Act, form: JoinForm) -> tuple[Html, Rows]:
         return t("No branch has been set up yet. Ask your secretary for an invite link, then "
                  "open it to continue."), []
     return t("Which branch do you belong to?"), paged_rows(
-        t, [PickBranch(OrgId(o.id)).button(o.name) for o in orgs], form.page, (BranchPage.prefix,))
-
-
-async def turn_page(act: Act, form: JoinForm, press: BranchPage) -> Next:
-    return Next({"page": press.page}, stay=True)
+        t, [PickBranch(OrgId(o.id)).button(o.name) for o in orgs], form.page, BranchPage)
 
 
 async def pick_branch(act: Act, form: JoinForm, press: PickBranch) -> Next:
