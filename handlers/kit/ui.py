@@ -6,7 +6,7 @@ The labels of domain values are in handlers/labels.py.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -14,6 +14,7 @@ from handlers.kit.buttons import BadCallback, ButtonData, callback_int, cb
 from handlers.kit.i18n import Translator, plain_text
 
 PAGE_SIZE = 8
+T = TypeVar("T")
 
 
 def cb_args(data: str | None, prefix: str, *kinds: type) -> list[Any]:
@@ -52,15 +53,20 @@ def page_row(t: Translator, page: int, pages: int, nav: PageNav) -> list[InlineK
     return row
 
 
+def page_of(items: Sequence[T], page: int, size: int = PAGE_SIZE
+            ) -> tuple[int, int, Sequence[T]]:
+    """(page, pages, the items on it), the page clamped to those there are."""
+    pages = max(1, -(-len(items) // size))
+    page = min(max(page, 0), pages - 1)
+    return page, pages, items[page * size : (page + 1) * size]
+
+
 def paged_rows(t: Translator, items: Sequence[InlineKeyboardButton], page: int, nav: PageNav,
                extra_rows: Sequence[Sequence[InlineKeyboardButton]] = (),
                ) -> list[list[InlineKeyboardButton]]:
     """One button per row, PAGE_SIZE a page, with ‹ › buttons carrying the page number."""
-    pages = max(1, -(-len(items) // PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
-    rows: list[list[InlineKeyboardButton]] = [
-        [b] for b in items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    ]
+    page, pages, shown = page_of(items, page)
+    rows = [[b] for b in shown]
     rows.append(page_row(t, page, pages, nav))
     rows.extend(list(r) for r in extra_rows)
     return [row for row in rows if row]

@@ -30,7 +30,7 @@ from handlers.kit.chat import STALE_BUTTON, reply_chat
 from handlers.kit.flows import Entry, Flow, Form, Problem, Text, cleaned
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_join, translator
 from handlers.kit.pseudonyms import pseudonym
-from handlers.kit.ui import keyboard, page_row, paged_rows
+from handlers.kit.ui import keyboard, page_of, page_row, paged_rows
 from handlers.labels import ROLE_LABELS, training_group_labels, training_kind_labels
 from handlers.ledger import fit
 from handlers.ledger.exports import busy
@@ -126,10 +126,9 @@ async def show_behind(act: Act, press: views.ShowBehind | CommandArgs) -> Reply:
     ]
     if not rows:
         text.append(t("Everyone is on track."))
-    pages = max(1, -(-len(rows) // BEHIND_PER_PAGE))
-    page = min(max(press.page, 0), pages - 1)
-    start, with_org = page * BEHIND_PER_PAGE, len({row.org_id for row in rows}) > 1
-    for number, row in enumerate(rows[start : start + BEHIND_PER_PAGE], start=start + 1):
+    page, pages, shown = page_of(rows, press.page, BEHIND_PER_PAGE)
+    with_org = len({row.org_id for row in rows}) > 1
+    for number, row in enumerate(shown, start=page * BEHIND_PER_PAGE + 1):
         name = row.name + (f" ({row.org_name})" if with_org else "")
         line = t("{number}. {name} · {role}: {done} of {due} due, {gap} short",
                  number=number, name=name, role=t(ROLE_LABELS[row.role]),
