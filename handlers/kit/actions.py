@@ -42,6 +42,7 @@ from handlers.kit.context import BranchContext, BranchSettings
 from handlers.kit.i18n import Html, Translator, in_every_language, translator
 from handlers.kit.pseudonyms import pseudonym
 from rules.permissions import Actor
+from storage import people
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +144,14 @@ class Act:
     def local(self, moment: datetime) -> datetime:
         """A stored (UTC) moment in the branch's time zone."""
         return moment.astimezone(self.settings.tzinfo)
+
+    async def switch_language(self, language: str) -> None:
+        """Replies are in `language` from now on (a stored person's too)."""
+        assert self.context.user_data is not None
+        self.context.user_data["lang"] = language
+        if await people.person_by_telegram_id(self.session, self.actor.telegram_id) is not None:
+            await people.set_language(self.session, self.actor.telegram_id, language)
+        self.t = translator(language)
 
     def say(self, text: Html) -> None:
         """A message sent before the reply (after the session is closed)."""

@@ -6,14 +6,15 @@ The labels of domain values are in handlers/labels.py.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.kit.buttons import BadCallback, ButtonData, callback_int, cb
-from handlers.kit.i18n import Translator, plain_text
+from handlers.kit.i18n import Html, Translator, escape, plain_text
 
 PAGE_SIZE = 8
+LANGUAGE_QUESTION = "请选择语言 / Choose your language"  # in both: none is chosen yet
 T = TypeVar("T")
 
 
@@ -75,6 +76,18 @@ def paged_rows(t: Translator, items: Sequence[InlineKeyboardButton], page: int, 
 def paged(t: Translator, items: Sequence[InlineKeyboardButton], page: int, nav: PageNav,
           extra_rows: Sequence[Sequence[InlineKeyboardButton]] = ()) -> InlineKeyboardMarkup:
     return keyboard(paged_rows(t, items, page, nav, extra_rows))
+
+
+def language_question(choose: Callable[[Literal["zh", "en"]], ButtonData]
+                      ) -> tuple[Html, list[list[InlineKeyboardButton]]]:
+    """Which language, asked in both, with a button for each."""
+    return escape(LANGUAGE_QUESTION), [[choose("zh").button("中文"),
+                                        choose("en").button("English")]]
+
+
+def language_chosen(t: Translator, language: str) -> Html:
+    """The language chosen, said in it."""
+    return t("Language: English") if language == "en" else t("Language: Chinese")
 
 
 def person_name(t: Translator, person: Any) -> str:
