@@ -23,6 +23,7 @@ from handlers.kit.flows import (
     Option,
     Problem,
     Text,
+    asking,
     invalid_text,
     turn_page,
 )
@@ -102,10 +103,6 @@ async def choose_language(act: Act, form: JoinForm, press: ChooseLanguage) -> Ne
     return Next({"lang": press.language}, new=True)
 
 
-async def ask_name(act: Act, form: JoinForm) -> Html:
-    return act.t("Please type your real name, as in the party records.")
-
-
 async def read_name(act: Act, form: JoinForm, text: str) -> Any:
     name = clean_real_name(text)
     if not isinstance(name, Invalid) and form.invite is not None:
@@ -136,10 +133,6 @@ async def pick_branch(act: Act, form: JoinForm, press: PickBranch) -> Next:
     chosen, update = act.t("Branch: {branch}", branch=org.name), act.update
     act.before(lambda: show(update, chosen))
     return Next({"org": org.id, "org_name": org.name}, new=True)
-
-
-async def ask_status(act: Act, form: JoinForm) -> Html:
-    return act.t("What is your party status?")
 
 
 async def status_options(act: Act, form: JoinForm) -> list[Option]:
@@ -232,10 +225,12 @@ REGISTRATION = Flow(
     steps=(
         Custom(key="lang", render=ask_language, presses=((ChooseLanguage, choose_language),),
                bare=True),
-        Text(key="name", ask=ask_name, read=read_name, bare=True),
+        Text(key="name", ask=asking(N_("Please type your real name, as in the party records.")),
+             read=read_name, bare=True),
         Custom(key="org", render=ask_branch, when=picks_branch, bare=True,
                presses=((PickBranch, pick_branch), (BranchPage, turn_page))),
-        Choose(key="status", ask=ask_status, options=status_options, bare=True),
+        Choose(key="status", ask=asking(N_("What is your party status?")),
+               options=status_options, bare=True),
         Day(key="joined", ask=ask_joined, prefer="past", check=join_problem, quick=False,
             bare=True),
         Custom(key="phone", render=ask_phone,
