@@ -27,10 +27,10 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.kit.actions import ANYONE, Audience, Command
+from handlers.kit.actions import ANYONE, Act, Audience, Command
 from handlers.kit.chat import answer, current_actor, send, tr
 from handlers.kit.context import BranchContext
-from handlers.kit.i18n import LANGUAGES, N_, in_every_language, translator
+from handlers.kit.i18n import LANGUAGES, N_, Html, in_every_language, translator
 from handlers.kit.pseudonyms import pseudonym
 from rules.permissions import Actor
 from rules.vocabulary import MemberRole, MembershipState
@@ -151,6 +151,15 @@ async def publish_commands_for(application: Application, actor: Actor) -> None:
                                                scope=BotCommandScopeChat(actor.telegram_id))
     except TelegramError as exc:  # e.g. an admin who never opened the bot: "chat not found"
         logger.info("no command menu for chat %s: %s", pseudonym(actor.telegram_id), exc)
+
+
+async def menu_follows(act: Act, text: Html) -> None:
+    """After the reply: the actor's command menu and keyboard follow a new role or language;
+    `text` comes with the keyboard."""
+    update, application = act.update, act.context.application
+    actor = await current_actor(act.session, update, act.context)
+    act.after(lambda: publish_commands_for(application, actor))
+    act.after(lambda: send(update, text, reply_markup=main_keyboard(actor)))
 
 
 @cache

@@ -12,13 +12,12 @@ from telegram.ext import filters
 from handlers.checkin import record_views, views
 from handlers.checkin.leading import live_meeting, refuse_if_not_started, tell_after
 from handlers.checkin.roster import record_reply
-from handlers.kit.actions import LEADERS, Act, render
+from handlers.kit.actions import LEADERS, Act
 from handlers.kit.buttons import AttendanceId, MeetingId
 from handlers.kit.chat import STALE_BUTTON, Refused
 from handlers.kit.flows import Confirm, Custom, Done, Entry, Flow, Form, Next, Problem, Rows
 from handlers.kit.i18n import N_, Html
 from handlers.kit.pseudonyms import pseudonym
-from handlers.menu import TEXT_INPUT
 from rules.validation import Invalid
 from rules.vocabulary import AttendanceStatus
 from storage import meetings as store
@@ -62,8 +61,9 @@ async def render_minutes(act: Act, form: CloseForm) -> tuple[Html, Rows]:
                  "characters).", limit=views.MAX_MINUTES), []
 
 
-async def read_minutes(act: Act, form: CloseForm, message: Message) -> str | Invalid:
-    return views.clean_minutes(message.text)
+async def read_minutes(act: Act, form: Form, text: str) -> str | Invalid:
+    """The typed minutes (here and when corrected after closing)."""
+    return views.clean_minutes(text)
 
 
 async def minutes_first(act: Act, form: CloseForm, message: Message) -> Problem:
@@ -90,7 +90,7 @@ async def attach(act: Act, form: CloseForm, message: Message) -> Next:
     return Next({"files": form.files + 1, "prompt": "attached"}, stay=True)
 
 
-async def files_or_done(act: Act, form: CloseForm, message: Message) -> Next:
+async def files_or_done(act: Act, form: CloseForm, text: str) -> Next:
     return Next({"prompt": "waiting"}, stay=True)
 
 
@@ -124,8 +124,7 @@ async def freeze(act: Act, form: CloseForm) -> Html:
               if attendance.status is AttendanceStatus.ABSENT]
     logger.info("user %s closed meeting %s: %s", pseudonym(act.actor.telegram_id), meeting.id,
                 counts)
-    update, record = act.update, await record_reply(act, meeting)
-    act.after(lambda: render(update, record))
+    act.follow(await record_reply(act, meeting))
     tell_after(act, meeting, absent, "absent members asked to catch up",
                lambda t, line: record_views.catch_up(t, tz, meeting, AttendanceId(line.id)))
     return act.t("🔒 Closed. The record is frozen.")
@@ -139,10 +138,10 @@ CLOSE_MEETING = Flow(
     guard=lambda act, form: live_meeting(act, form.meeting),
     back=False,
     steps=(
-        Custom(key="minutes", render=render_minutes,
-               messages=((TEXT_INPUT, read_minutes), (ATTACHMENTS, minutes_first))),
+        Custom(key="minutes", render=render_minutes, read=read_minutes,
+               messages=((ATTACHMENTS, minutes_first),)),
         Custom(key="files", render=render_files, presses=((views.CloseDone, done),),
-               messages=((ATTACHMENTS, attach), (TEXT_INPUT, files_or_done))),
+               messages=((ATTACHMENTS, attach),), read=files_or_done),
         Confirm(key="freeze", summary=summary, label=record_views.CLOSE_AND_FREEZE,
                 finish=freeze),
     ),

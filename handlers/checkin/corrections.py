@@ -4,21 +4,21 @@ in the log with who made it."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from handlers.access.meetings import access_led_meeting, access_led_meeting_line
 from handlers.checkin import record_views, views
+from handlers.checkin.closing import read_minutes
 from handlers.checkin.leading import refuse_if_not_closed
 from handlers.checkin.roster import record_reply, roster_reply
 from handlers.kit.actions import LEADERS, Act, Reply
 from handlers.kit.buttons import AttendanceId, MeetingId
 from handlers.kit.chat import STALE_BUTTON, Refused
-from handlers.kit.flows import Entry, Flow, Form, Text
+from handlers.kit.flows import Entry, Flow, Form, Text, cleaned
 from handlers.kit.i18n import Html
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import person_name
 from handlers.labels import ATTENDANCE_STATUS_LABELS
-from rules.validation import MAX_REASON, Invalid, clean_text
+from rules.validation import MAX_REASON
 from rules.vocabulary import AttendanceStatus
 from storage import meetings as store
 
@@ -66,10 +66,6 @@ async def ask_minutes(act: Act, form: EditForm) -> Html:
                 limit=views.MAX_MINUTES))
 
 
-async def read_minutes(act: Act, form: EditForm, text: str) -> Any:
-    return views.clean_minutes(text)
-
-
 async def ask_reason(act: Act, form: EditForm) -> Html:
     if form.attendance is None:
         return act.t("Why are the minutes changed? Type the reason; it is kept in the log with "
@@ -82,11 +78,8 @@ async def ask_reason(act: Act, form: EditForm) -> Html:
                  after=act.t(ATTENDANCE_STATUS_LABELS[form.status]))
 
 
-async def read_reason(act: Act, form: EditForm, text: str) -> Any:
-    """The reason: the change is made and logged."""
-    reason = clean_text(text, max_length=MAX_REASON)
-    if isinstance(reason, Invalid):
-        return reason
+async def correct(act: Act, form: EditForm, reason: str) -> Reply:
+    """The reason typed: the change is made and logged."""
     if form.attendance is not None:
         return await correct_line(act, form, reason)
     return await replace_minutes(act, form, reason)
@@ -136,6 +129,6 @@ EDIT_RECORD = Flow(
     steps=(
         Text(key="minutes", ask=ask_minutes, read=read_minutes,
              when=lambda form: form.meeting is not None),
-        Text(key="reason", ask=ask_reason, read=read_reason),
+        Text(key="reason", ask=ask_reason, read=cleaned(MAX_REASON, correct)),
     ),
 )

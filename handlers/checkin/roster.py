@@ -51,7 +51,7 @@ async def roster_reply(act: Act, meeting: Meeting, page: int = 0, note: Html | N
     names = await names_by_telegram_id(act, {a.marked_by for a, _p in rows
                                              if a.marked_by is not None})
     if showing is not None:
-        page = views.page_of(rows, showing)
+        page = views.page_showing(rows, showing)
     return views.roster(act.t, act.settings.tzinfo, meeting, rows, names, page, act.now(), note,
                         new=new)
 

@@ -13,7 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.kit.actions import Reply
 from handlers.kit.buttons import AttendanceId, ButtonData, MeetingId
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_format, html_join
-from handlers.kit.ui import keyboard, page_row, person_name
+from handlers.kit.ui import keyboard, page_of, page_row, person_name
 from handlers.labels import ATTENDANCE_STATUS_LABELS, CHECKIN_METHOD_LABELS, MEETING_KIND_LABELS
 from handlers.meetings.views import CloseMeeting, EditList, OpenCheckin, ShowRoster
 from rules import meetings as rules
@@ -334,7 +334,7 @@ def status_text(t: Translator, tz: ZoneInfo, attendance: Attendance, names: dict
     return label
 
 
-def page_of(rows: Rows, attendance_id: int) -> int:
+def page_showing(rows: Rows, attendance_id: int) -> int:
     index = next((i for i, (a, _p) in enumerate(rows) if a.id == attendance_id), 0)
     return index // ROSTER_PAGE
 
@@ -343,8 +343,7 @@ def roster(t: Translator, tz: ZoneInfo, meeting: Meeting, rows: Rows, names: dic
            page: int, now: datetime, note: Html | None = None, *, new: bool = False) -> Reply:
     """One page of everyone on the list; buttons to mark (live) or correct (closed)."""
     mid = MeetingId(meeting.id)
-    pages = max(1, -(-len(rows) // ROSTER_PAGE))
-    page = min(max(page, 0), pages - 1)
+    page, pages, shown = page_of(rows, page, ROSTER_PAGE)
     closed = meeting.state is MeetingState.CLOSED
     lines = [t("<b>Roster</b> of {meeting}", meeting=title(t, tz, meeting))]
     if note:
@@ -358,7 +357,6 @@ def roster(t: Translator, tz: ZoneInfo, meeting: Meeting, rows: Rows, names: dic
     if not rows:
         lines.append(t("Nobody is on the list of this meeting."))
     buttons: list[list[InlineKeyboardButton]] = []
-    shown = rows[page * ROSTER_PAGE : (page + 1) * ROSTER_PAGE]
     for number, (attendance, person) in enumerate(shown, start=page * ROSTER_PAGE + 1):
         name = person_name(t, person)
         lines.append(t("{n}. {name}: {status}", n=number, name=name,

@@ -72,10 +72,6 @@ async def invite_menu(act: Act, _: CommandArgs) -> Reply | None:
                              on_one=lambda org: show_invite(act, ShowInvite(org)))
 
 
-async def turn_page(act: Act, press: views.InvitePage) -> Reply:
-    return await PICKER.turn(act, press.page)
-
-
 async def ask_new_invite(act: Act, press: views.AskNewInvite) -> Reply:
     """Confirm first: people holding the old link can no longer use it."""
     org = await invite_org(act, press.org)
@@ -103,7 +99,7 @@ async def single_use_invite(act: Act, press: views.SingleUseInvite) -> None:
 ACTIONS = (
     Action(Command("invite", label=N_("🔗 Invite link"),
                    description=N_("Invite link and QR code for a branch")), LEADERS, invite_menu),
-    Action(views.InvitePage, LEADERS, turn_page),
+    Action(views.InvitePage, LEADERS, PICKER.turn_page),
     Action(ShowInvite, LEADERS, show_invite),
     Action(views.AskNewInvite, LEADERS, ask_new_invite),
     Action(views.RenewInvite, LEADERS, renew_invite),

@@ -42,6 +42,7 @@ from handlers.kit.context import BranchContext, BranchSettings
 from handlers.kit.i18n import Html, Translator, in_every_language, translator
 from handlers.kit.pseudonyms import pseudonym
 from rules.permissions import Actor
+from storage import people
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +145,14 @@ class Act:
         """A stored (UTC) moment in the branch's time zone."""
         return moment.astimezone(self.settings.tzinfo)
 
+    async def switch_language(self, language: str) -> None:
+        """Replies are in `language` from now on (a stored person's too)."""
+        assert self.context.user_data is not None
+        self.context.user_data["lang"] = language
+        if await people.person_by_telegram_id(self.session, self.actor.telegram_id) is not None:
+            await people.set_language(self.session, self.actor.telegram_id, language)
+        self.t = translator(language)
+
     def say(self, text: Html) -> None:
         """A message sent before the reply (after the session is closed)."""
         self.notes.append(text)
@@ -162,18 +171,20 @@ class Act:
         self.after(lambda: render(update, replace(reply, new=True)))
 
     def deliver(self, messages: Sequence[Outgoing],
-                report: Callable[[int], tuple[Html, ReplyMarkup | None]] | None = None, *,
-                drop: bool = False) -> None:
+                report: Callable[[int], tuple[Html, ReplyMarkup | None] | None] | None = None,
+                *, drop: bool = False) -> None:
         """After the reply: message others through the outbox, then tell the actor
-        `report(how many arrived)` (with `drop`, the pressed message loses its buttons first)."""
+        `report(how many arrived)`, unless it is None (with `drop`, the pressed message loses
+        its buttons first)."""
         update, context = self.update, self.context
 
         async def tell() -> None:
             told = await deliver_many(context, messages)
             if drop:
                 await drop_buttons(update)
-            if report is not None:
-                text, markup = report(told)
+            said = report(told) if report is not None else None
+            if said is not None:
+                text, markup = said
                 await send(update, text, reply_markup=markup)
 
         self.after(tell)

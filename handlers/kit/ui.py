@@ -6,14 +6,16 @@ The labels of domain values are in handlers/labels.py.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.kit.buttons import BadCallback, ButtonData, callback_int, cb
-from handlers.kit.i18n import Translator, plain_text
+from handlers.kit.i18n import Html, Translator, escape, plain_text
 
 PAGE_SIZE = 8
+LANGUAGE_QUESTION = "请选择语言 / Choose your language"  # in both: none is chosen yet
+T = TypeVar("T")
 
 
 def cb_args(data: str | None, prefix: str, *kinds: type) -> list[Any]:
@@ -37,34 +39,35 @@ def keyboard(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMa
     return InlineKeyboardMarkup([list(r) for r in rows if r])
 
 
-# Where a page button goes: callback data parts before the page number, or a button family.
-PageNav = tuple[object, ...] | Callable[[int], ButtonData]
+# Where a page button goes: the button to page n (a family with a page, or a lambda).
+PageNav = Callable[[int], ButtonData]
 
 
 def page_row(t: Translator, page: int, pages: int, nav: PageNav) -> list[InlineKeyboardButton]:
     """‹ n/m › between pages (nothing for a single page)."""
     if pages <= 1:
         return []
-
-    def to(number: int, text: str) -> InlineKeyboardButton:
-        return nav(number).button(text) if callable(nav) else button(text, *nav, number)
-
-    row = [to(page - 1, t("‹ Previous"))] if page > 0 else []
-    row.append(to(page, f"{page + 1}/{pages}"))
+    row = [nav(page - 1).button(t("‹ Previous"))] if page > 0 else []
+    row.append(nav(page).button(f"{page + 1}/{pages}"))
     if page < pages - 1:
-        row.append(to(page + 1, t("Next ›")))
+        row.append(nav(page + 1).button(t("Next ›")))
     return row
+
+
+def page_of(items: Sequence[T], page: int, size: int = PAGE_SIZE
+            ) -> tuple[int, int, Sequence[T]]:
+    """(page, pages, the items on it), the page clamped to those there are."""
+    pages = max(1, -(-len(items) // size))
+    page = min(max(page, 0), pages - 1)
+    return page, pages, items[page * size : (page + 1) * size]
 
 
 def paged_rows(t: Translator, items: Sequence[InlineKeyboardButton], page: int, nav: PageNav,
                extra_rows: Sequence[Sequence[InlineKeyboardButton]] = (),
                ) -> list[list[InlineKeyboardButton]]:
     """One button per row, PAGE_SIZE a page, with ‹ › buttons carrying the page number."""
-    pages = max(1, -(-len(items) // PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
-    rows: list[list[InlineKeyboardButton]] = [
-        [b] for b in items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    ]
+    page, pages, shown = page_of(items, page)
+    rows = [[b] for b in shown]
     rows.append(page_row(t, page, pages, nav))
     rows.extend(list(r) for r in extra_rows)
     return [row for row in rows if row]
@@ -73,6 +76,18 @@ def paged_rows(t: Translator, items: Sequence[InlineKeyboardButton], page: int, 
 def paged(t: Translator, items: Sequence[InlineKeyboardButton], page: int, nav: PageNav,
           extra_rows: Sequence[Sequence[InlineKeyboardButton]] = ()) -> InlineKeyboardMarkup:
     return keyboard(paged_rows(t, items, page, nav, extra_rows))
+
+
+def language_question(choose: Callable[[Literal["zh", "en"]], ButtonData]
+                      ) -> tuple[Html, list[list[InlineKeyboardButton]]]:
+    """Which language, asked in both, with a button for each."""
+    return escape(LANGUAGE_QUESTION), [[choose("zh").button("中文"),
+                                        choose("en").button("English")]]
+
+
+def language_chosen(t: Translator, language: str) -> Html:
+    """The language chosen, said in it."""
+    return t("Language: English") if language == "en" else t("Language: Chinese")
 
 
 def person_name(t: Translator, person: Any) -> str:

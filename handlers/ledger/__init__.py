@@ -32,12 +32,6 @@ def several(act: Act) -> bool:
     return act.actor.is_admin or len(act.actor.managed_org_ids) > 1
 
 
-async def turn_picker(act: Act, press: views.CompliancePickerPage | views.LedgerPickerPage
-                      ) -> Reply:
-    compliance = isinstance(press, views.CompliancePickerPage)
-    return await (COMPLIANCE_PICKER if compliance else LEDGER_PICKER).turn(act, press.page)
-
-
 async def compliance_menu(act: Act, _: CommandArgs) -> Reply | None:
     """/compliance: this quarter of the leader's branch, or a choice of organizations."""
     return await COMPLIANCE_PICKER.open(
@@ -118,10 +112,10 @@ ACTIONS = (
     Action(Command("record", label=N_("📈 My attendance"),
                    description=N_("My attendance record and rate"), shown_to=MEMBERS),
            ANYONE, my_record),
-    Action(views.CompliancePickerPage, LEADERS, turn_picker),
+    Action(views.CompliancePickerPage, LEADERS, COMPLIANCE_PICKER.turn_page),
     Action(views.ShowCompliance, LEADERS, show_compliance),
     Action(views.MemberPage, LEADERS, show_compliance),
-    Action(views.LedgerPickerPage, LEADERS, turn_picker),
+    Action(views.LedgerPickerPage, LEADERS, LEDGER_PICKER.turn_page),
     Action(views.LedgerPeriods, LEADERS, ledger_periods),
     Action(views.ExportLedger, LEADERS, export_ledger),
     Action(views.RecordYear, ANYONE, record),

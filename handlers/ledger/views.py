@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.kit.buttons import ButtonData, OrgId
 from handlers.kit.i18n import BLANK, N_, Html, Translator, escape, html_join, translator
-from handlers.kit.ui import keyboard, page_row
+from handlers.kit.ui import keyboard, page_of, page_row
 from handlers.labels import meeting_kind_labels
 from rules.meetings import Period
 from rules.vocabulary import AttendanceStatus
@@ -150,12 +150,11 @@ def compliance_text(t: Translator, org_name: str, report: store.ComplianceReport
               "do not count toward the requirement.")
         )
     members = report.members
-    pages = max(1, -(-len(members) // MEMBERS_PER_PAGE))
-    page = min(max(page, 0), pages - 1)
+    page, pages, shown = page_of(members, page, MEMBERS_PER_PAGE)
     lines += [BLANK, t("<b>Attendance per member</b> (closed meetings, by name)")]
     if not members:
         lines.append(t("No closed meetings in this period."))
-    for member in members[page * MEMBERS_PER_PAGE : (page + 1) * MEMBERS_PER_PAGE]:
+    for member in shown:
         lines.append(t(
             "{name}: {present} of {expected} ({rate}); on leave {leave}, absent {absent}",
             name=member.name, present=member.present, expected=member.expected,

@@ -17,7 +17,7 @@ ACTIONS = (
                    description=N_("Registrations waiting for approval")), LEADERS, list_pending),
     Action(Command("members", label=N_("👥 Members"), description=N_("Branch members")), LEADERS,
            records.members_menu),
-    Action(views.MembersPage, LEADERS, records.turn_page),
+    Action(views.MembersPage, LEADERS, records.PICKER.turn_page),
     Action(views.MemberList, LEADERS, records.show_list),
     Action(views.Transferred, LEADERS, records.show_list),
     Action(views.MemberCard, LEADERS, records.show_card),

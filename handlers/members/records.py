@@ -10,7 +10,7 @@ from handlers.access.orgs import access_led_org
 from handlers.access.people import access_editable_member, access_member, may_edit, shown_phone
 from handlers.kit.actions import Act, CommandArgs, Reply
 from handlers.kit.buttons import MembershipId, OrgId
-from handlers.kit.chat import STALE_BUTTON, Refused, deliver
+from handlers.kit.chat import STALE_BUTTON, Refused
 from handlers.kit.i18n import Html, translator
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import person_name
@@ -36,10 +36,6 @@ async def members_menu(act: Act, _: CommandArgs) -> Reply | None:
     """/members: the list of the leader's branch, or a choice of organizations first."""
     return await PICKER.open(act, nothing=views.NOTHING,
                              on_one=lambda org: member_list(act, org, 0, gone=False))
-
-
-async def turn_page(act: Act, press: views.MembersPage) -> Reply:
-    return await PICKER.turn(act, press.page)
 
 
 async def member_list(act: Act, org_id: OrgId, page: int, *, gone: bool) -> Reply:
@@ -180,11 +176,10 @@ async def set_role(act: Act, press: views.SetRole) -> Reply:
 def new_menu(act: Act, member: Actor, text: Html | None = None) -> None:
     """After the reply: the member's command menu follows their role; `text` tells them why,
     with their new keyboard."""
-    context = act.context
-    act.after(lambda: publish_commands_for(context.application, member))
+    application = act.context.application
+    act.after(lambda: publish_commands_for(application, member))
     if text is not None:
-        act.after(lambda: deliver(context, member.telegram_id, text,
-                                  reply_markup=main_keyboard(member)))
+        act.deliver([(member.telegram_id, text, main_keyboard(member))])
 
 
 async def group_menu(act: Act, press: views.GroupMenu) -> Reply:

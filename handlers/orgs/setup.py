@@ -28,6 +28,7 @@ from handlers.kit.flows import (
     Problem,
     Text,
     invalid_text,
+    turn_page,
 )
 from handlers.kit.i18n import N_, Html, Translator
 from handlers.kit.pseudonyms import pseudonym
@@ -165,11 +166,6 @@ async def pick_place(act: Act, form: SetupForm, press: views.PickParent | views.
     if isinstance(press, views.PickParent):
         return Next({"parent": press.parent})
     return Next({"cover": press.party})
-
-
-async def turn_page(act: Act, form: SetupForm, press: views.ParentPage | views.CoverPage
-                    ) -> Next:
-    return Next({"page": press.page}, stay=True)
 
 
 def term_problem(t: Translator, value: date, now: datetime) -> Html | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TypeVar
 
 from telegram import InlineKeyboardButton
 
@@ -13,7 +12,7 @@ from handlers.kit.actions import Reply
 from handlers.kit.buttons import ButtonData, MembershipId, OrgId
 from handlers.kit.i18n import BLANK, N_, Html, Translator, escape, html_format, html_join
 from handlers.kit.steps import Rows
-from handlers.kit.ui import PAGE_SIZE, fmt_date, keyboard, page_row, paged, paged_rows, person_name
+from handlers.kit.ui import fmt_date, keyboard, page_of, page_row, paged, paged_rows, person_name
 from handlers.labels import PARTY_KIND_LABELS, ROLE_LABELS, SOCIAL_TYPE_LABELS
 from handlers.members import MemberList
 from rules.terms import MAX_TERM_YEARS, MIN_TERM_YEARS, term_ends_on, term_years
@@ -36,8 +35,6 @@ TREE_ERRORS = {
     "groups_only_in_branches": N_("Party groups are formed only inside a branch or joint branch."),
 }
 
-
-T = TypeVar("T")
 
 
 class ShowTree(ButtonData, prefix="org:tree"):
@@ -185,13 +182,6 @@ def org_button(family: type[PickParent | PickCover | ShowCard], row: TreeRow
 def branch_mark(depth: int) -> str:
     """Button text prefix showing the depth in the tree."""
     return "" if depth == 0 else "└" + "─" * (depth - 1) + " "
-
-
-def page_of(items: Sequence[T], page: int) -> tuple[int, int, Sequence[T]]:
-    """(page, pages, items on it), the page clamped as paged() does."""
-    pages = max(1, -(-len(items) // PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
-    return page, pages, items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
 
 
 def tree(t: Translator, rows: Sequence[TreeRow], covered: int, socials: int, page: int,

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from handlers.kit.actions import ANYONE, REGISTERED, Act, Action, Command, CommandArgs, Reply
-from handlers.kit.chat import current_actor, send
-from handlers.kit.i18n import N_, escape, translator
-from handlers.kit.ui import keyboard
-from handlers.menu import commands_for, main_keyboard, publish_commands_for
+from handlers.kit.i18n import N_
+from handlers.kit.ui import keyboard, language_chosen, language_question
+from handlers.menu import commands_for, main_keyboard, menu_follows
 from handlers.profile import views
 from handlers.profile.views import SetLanguage
 from storage import people
@@ -26,22 +25,15 @@ async def show_profile(act: Act, _: CommandArgs) -> Reply:
 
 
 async def ask_language(act: Act, _: CommandArgs) -> Reply:
-    return Reply(escape(views.LANGUAGE_QUESTION), keyboard([[SetLanguage("zh").button("中文"),
-                                                             SetLanguage("en").button("English")]]))
+    text, rows = language_question(SetLanguage)
+    return Reply(text, keyboard(rows))
 
 
 async def set_language(act: Act, press: SetLanguage) -> Reply:
     """Replies, keyboard and command menu switch to the chosen language."""
-    assert act.context.user_data is not None
-    act.context.user_data["lang"] = press.language
-    if await people.person_by_telegram_id(act.session, act.actor.telegram_id) is not None:
-        await people.set_language(act.session, act.actor.telegram_id, press.language)
-    actor = await current_actor(act.session, act.update, act.context)
-    t, update, application = translator(press.language), act.update, act.context.application
-    act.after(lambda: publish_commands_for(application, actor))
-    act.after(lambda: send(update, t("Done. The menu is below."),
-                           reply_markup=main_keyboard(actor)))
-    return Reply(t("Language: English") if press.language == "en" else t("Language: Chinese"))
+    await act.switch_language(press.language)
+    await menu_follows(act, act.t("Done. The menu is below."))
+    return Reply(language_chosen(act.t, press.language))
 
 
 ACTIONS = (

@@ -12,7 +12,6 @@ from handlers.menu import MenuCommand
 from rules.vocabulary import MembershipState
 from storage.models import Membership, Person
 
-LANGUAGE_QUESTION = "请选择语言 / Choose your language"  # in both: either may be unreadable
 ROLE_INTROS = {
     "guest": N_("You have not registered yet. Press Register or send /start to begin."),
     "member": N_("You are a member. You can see your profile and change the language."),

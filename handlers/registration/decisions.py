@@ -4,22 +4,21 @@ approve / reject buttons; rejecting asks for a reason the applicant will see."""
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
-from telegram import Message, ReplyKeyboardRemove
+from telegram import ReplyKeyboardRemove
 
 from handlers.access.registrations import access_registration
 from handlers.kit.actions import LEADERS, Act, Reply
 from handlers.kit.buttons import MembershipId
-from handlers.kit.chat import deliver, show
-from handlers.kit.flows import Custom, Entry, Flow, Next
+from handlers.kit.chat import Outgoing, show
+from handlers.kit.flows import Custom, Entry, Flow, Next, cleaned
 from handlers.kit.i18n import Html, translator
 from handlers.kit.steps import Rows
-from handlers.menu import TEXT_INPUT, main_keyboard, publish_commands_for
+from handlers.menu import main_keyboard, publish_commands_for
 from handlers.registration import views
 from handlers.registration.views import Approve, BackToDecision, RejectionForm, RejectWithoutReason
 from rules.permissions import can_see_phone
-from rules.validation import MAX_REASON, Invalid, clean_text
+from rules.validation import MAX_REASON
 from rules.vocabulary import MembershipState
 from storage import people
 
@@ -36,12 +35,12 @@ async def notify_leaders(act: Act, membership_id: int) -> None:
         languages = await people.languages_of(act.session, admins)
         recipients = {admin: (languages.get(admin, act.settings.default_language), True)
                       for admin in admins}
-    context = act.context
+    messages: list[Outgoing] = []
     for telegram_id, (language, own_branch) in recipients.items():
         t = translator(language)
         text = views.approval_text(t, membership, show_phone=own_branch or telegram_id in admins)
-        markup = views.approval_keyboard(t, membership.id)
-        act.after(partial(deliver, context, telegram_id, text, reply_markup=markup))
+        messages.append((telegram_id, text, views.approval_keyboard(t, membership.id)))
+    act.deliver(messages)
 
 
 async def decide(act: Act, membership_id: MembershipId, *, approve: bool,
@@ -65,7 +64,7 @@ async def decide(act: Act, membership_id: MembershipId, *, approve: bool,
     t = translator(person.language)
     told = views.decision_for_member(t, membership, approved=member is not None)
     markup = main_keyboard(member) if member is not None else ReplyKeyboardRemove()
-    act.after(partial(deliver, context, person.telegram_id, told, reply_markup=markup))
+    act.deliver([(person.telegram_id, told, markup)])
     if member is not None:
         act.after(partial(publish_commands_for, context.application, member))
     return Reply(views.decided_text(act.t, membership), new=not approve)
@@ -98,11 +97,6 @@ async def ask_reason(act: Act, form: RejectionForm) -> tuple[Html, Rows]:
     return views.reason_question(act.t, form), views.reason_buttons(act.t, form)
 
 
-async def typed_reason(act: Act, form: RejectionForm, message: Message) -> Any:
-    reason = clean_text(message.text, max_length=MAX_REASON)
-    return reason if isinstance(reason, Invalid) else Next({"reason": reason})
-
-
 async def pressed(act: Act, form: RejectionForm, press: RejectWithoutReason | BackToDecision
                   ) -> Next:
     """Rejected without a reason, or back to the approve / reject buttons."""
@@ -124,7 +118,7 @@ REJECTION = Flow(
     guard=lambda act, form: access_registration(act, form.membership),
     steps=(Custom(key="reason", render=ask_reason, bare=True,
                   presses=((RejectWithoutReason, pressed), (BackToDecision, pressed)),
-                  messages=((TEXT_INPUT, typed_reason),)),),
+                  read=cleaned(MAX_REASON)),),
     finish=finish_rejection,
     back=False,
 )

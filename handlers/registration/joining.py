@@ -11,7 +11,7 @@ from telegram.ext import filters
 
 from handlers.kit.actions import ANYONE, GUESTS, Act, Command, CommandArgs, Reply
 from handlers.kit.buttons import InviteId, OrgId
-from handlers.kit.chat import STALE_BUTTON, current_actor, send, show
+from handlers.kit.chat import STALE_BUTTON, send, show
 from handlers.kit.flows import (
     Choose,
     Confirm,
@@ -23,21 +23,21 @@ from handlers.kit.flows import (
     Option,
     Problem,
     Text,
+    asking,
     invalid_text,
+    turn_page,
 )
 from handlers.kit.i18n import (
     N_,
     Html,
     Translator,
-    escape,
     html_join,
     in_every_language,
-    translator,
 )
 from handlers.kit.steps import Rows
-from handlers.kit.ui import paged_rows
+from handlers.kit.ui import language_chosen, language_question, paged_rows
 from handlers.labels import MEMBER_STATUS_LABELS
-from handlers.menu import TEXT_INPUT, main_keyboard, publish_commands_for
+from handlers.menu import TEXT_INPUT, main_keyboard, menu_follows
 from handlers.registration import views
 from handlers.registration.decisions import notify_leaders
 from handlers.registration.views import (
@@ -92,25 +92,15 @@ async def start(act: Act, args: CommandArgs) -> JoinForm | Reply:
 
 async def ask_language(act: Act, form: JoinForm) -> tuple[Html, Rows]:
     """The first question, asked in both languages."""
-    return escape(views.LANGUAGE_QUESTION), [
-        [ChooseLanguage("zh").button("中文"), ChooseLanguage("en").button("English")]]
+    return language_question(ChooseLanguage)
 
 
 async def choose_language(act: Act, form: JoinForm, press: ChooseLanguage) -> Next:
-    """Replies are in the chosen language from now on (a stored person's too)."""
-    assert act.context.user_data is not None
-    act.context.user_data["lang"] = press.language
-    if await people.person_by_telegram_id(act.session, act.actor.telegram_id) is not None:
-        await people.set_language(act.session, act.actor.telegram_id, press.language)
-    act.t = t = translator(press.language)
-    chosen = t("Language: English") if press.language == "en" else t("Language: Chinese")
-    update = act.update
+    """Replies are in the chosen language from now on."""
+    await act.switch_language(press.language)
+    chosen, update = language_chosen(act.t, press.language), act.update
     act.before(lambda: show(update, chosen))
     return Next({"lang": press.language}, new=True)
-
-
-async def ask_name(act: Act, form: JoinForm) -> Html:
-    return act.t("Please type your real name, as in the party records.")
 
 
 async def read_name(act: Act, form: JoinForm, text: str) -> Any:
@@ -133,11 +123,7 @@ async def ask_branch(act: Act, form: JoinForm) -> tuple[Html, Rows]:
         return t("No branch has been set up yet. Ask your secretary for an invite link, then "
                  "open it to continue."), []
     return t("Which branch do you belong to?"), paged_rows(
-        t, [PickBranch(OrgId(o.id)).button(o.name) for o in orgs], form.page, (BranchPage.prefix,))
-
-
-async def turn_page(act: Act, form: JoinForm, press: BranchPage) -> Next:
-    return Next({"page": press.page}, stay=True)
+        t, [PickBranch(OrgId(o.id)).button(o.name) for o in orgs], form.page, BranchPage)
 
 
 async def pick_branch(act: Act, form: JoinForm, press: PickBranch) -> Next:
@@ -147,10 +133,6 @@ async def pick_branch(act: Act, form: JoinForm, press: PickBranch) -> Next:
     chosen, update = act.t("Branch: {branch}", branch=org.name), act.update
     act.before(lambda: show(update, chosen))
     return Next({"org": org.id, "org_name": org.name}, new=True)
-
-
-async def ask_status(act: Act, form: JoinForm) -> Html:
-    return act.t("What is your party status?")
 
 
 async def status_options(act: Act, form: JoinForm) -> list[Option]:
@@ -200,14 +182,6 @@ async def ask_summary(act: Act, form: JoinForm) -> Html:
     return views.summary(act.t, form)
 
 
-async def menu_after(act: Act, text: Html) -> None:
-    """After the reply: the menus follow the registration, `text` comes with the new one."""
-    update, context = act.update, act.context
-    actor = await current_actor(act.session, update, context)
-    act.after(lambda: publish_commands_for(context.application, actor))
-    act.after(lambda: send(update, text, reply_markup=main_keyboard(actor)))
-
-
 async def submit(act: Act, form: JoinForm) -> Html:
     """Store the registration and ask the branch's leaders to decide (or, completing an
     appointment, store the details at once)."""
@@ -221,7 +195,7 @@ async def submit(act: Act, form: JoinForm) -> Html:
             status=form.status, joined_party_on=form.joined, phone=form.phone)
         if not saved:
             return t(views.MISSING)
-        await menu_after(act, t("Done. The menu is below."))
+        await menu_follows(act, t("Done. The menu is below."))
         return t("Your details are saved.")
     registration = people.RegistrationForm(
         telegram_id=act.actor.telegram_id, language=language, real_name=form.name,
@@ -232,7 +206,7 @@ async def submit(act: Act, form: JoinForm) -> Html:
         membership = await people.submit_registration(act.session, registration)
     except people.MembershipError as exc:
         return t(INVITE_PROBLEMS.get(exc.code) or views.ALREADY_REGISTERED)
-    await menu_after(act, t("You can look at your profile with /me."))
+    await menu_follows(act, t("You can look at your profile with /me."))
     await notify_leaders(act, membership.id)
     return html_join("\n\n", [views.summary(t, form, heading=False), html_join("\n", [
         t("Submitted. Your secretary will review it; I will tell you the result."),
@@ -251,10 +225,12 @@ REGISTRATION = Flow(
     steps=(
         Custom(key="lang", render=ask_language, presses=((ChooseLanguage, choose_language),),
                bare=True),
-        Text(key="name", ask=ask_name, read=read_name, bare=True),
+        Text(key="name", ask=asking(N_("Please type your real name, as in the party records.")),
+             read=read_name, bare=True),
         Custom(key="org", render=ask_branch, when=picks_branch, bare=True,
                presses=((PickBranch, pick_branch), (BranchPage, turn_page))),
-        Choose(key="status", ask=ask_status, options=status_options, bare=True),
+        Choose(key="status", ask=asking(N_("What is your party status?")),
+               options=status_options, bare=True),
         Day(key="joined", ask=ask_joined, prefer="past", check=join_problem, quick=False,
             bare=True),
         Custom(key="phone", render=ask_phone,

@@ -18,7 +18,6 @@ from rules.vocabulary import MembershipState, MemberStatus
 from storage.models import Membership
 from storage.transfers import Letter
 
-LANGUAGE_QUESTION = "请选择语言 / Choose your language"  # both languages: none is chosen yet
 SUBMIT = N_("✅ Submit")
 SKIP = N_("Skip")
 MISSING = N_("Something is missing. Let us start again with /start.")

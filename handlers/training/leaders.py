@@ -26,11 +26,11 @@ from handlers.access.training import (
 )
 from handlers.kit.actions import LEADERS, Act, CommandArgs, Reply
 from handlers.kit.buttons import OrgId, TrainingId
-from handlers.kit.chat import STALE_BUTTON, deliver, reply_chat
-from handlers.kit.flows import Entry, Flow, Form, Problem, Text
+from handlers.kit.chat import STALE_BUTTON, reply_chat
+from handlers.kit.flows import Entry, Flow, Form, Problem, Text, cleaned
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_join, translator
 from handlers.kit.pseudonyms import pseudonym
-from handlers.kit.ui import keyboard, page_row, paged_rows
+from handlers.kit.ui import keyboard, page_of, page_row, paged_rows
 from handlers.labels import ROLE_LABELS, training_group_labels, training_kind_labels
 from handlers.ledger import fit
 from handlers.ledger.exports import busy
@@ -42,7 +42,7 @@ from handlers.training.workbook import WORKBOOK_TEXTS, build_workbook
 from rules import training as rules
 from rules.training import DurationUnit, TrainingDraft, TrainingProblem
 from rules.tree import MEMBER_KINDS
-from rules.validation import MAX_REASON, Invalid, clean_text
+from rules.validation import MAX_REASON
 from rules.vocabulary import TrainingGroup, TrainingState
 from storage import orgs as org_store
 from storage import training as store
@@ -126,10 +126,9 @@ async def show_behind(act: Act, press: views.ShowBehind | CommandArgs) -> Reply:
     ]
     if not rows:
         text.append(t("Everyone is on track."))
-    pages = max(1, -(-len(rows) // BEHIND_PER_PAGE))
-    page = min(max(press.page, 0), pages - 1)
-    start, with_org = page * BEHIND_PER_PAGE, len({row.org_id for row in rows}) > 1
-    for number, row in enumerate(rows[start : start + BEHIND_PER_PAGE], start=start + 1):
+    page, pages, shown = page_of(rows, press.page, BEHIND_PER_PAGE)
+    with_org = len({row.org_id for row in rows}) > 1
+    for number, row in enumerate(shown, start=page * BEHIND_PER_PAGE + 1):
         name = row.name + (f" ({row.org_name})" if with_org else "")
         line = t("{number}. {name} · {role}: {done} of {due} due, {gap} short",
                  number=number, name=name, role=t(ROLE_LABELS[row.role]),
@@ -291,8 +290,7 @@ async def tell_member(act: Act, info: RecordInfo, *, reason: str | None = None,
         heading = t("❌ <b>Your training was not accepted</b>")
         more = [t("Reason: {reason}", reason=reason),
                 t("You can log it again, corrected, in 📚 Training.")]
-    context, text = act.context, views.member_note(t, fresh, hpd, heading, *more)
-    act.after(lambda: deliver(context, info.telegram_id, text))
+    act.deliver([(info.telegram_id, views.member_note(t, fresh, hpd, heading, *more), None)])
 
 
 class DecisionForm(Form):
@@ -323,11 +321,8 @@ async def back_button(act: Act, form: DecisionForm) -> Rows:
     return [[views.ShowRecord(form.record).button(act.t("‹ Back"))]]
 
 
-async def read_reason(act: Act, form: DecisionForm, text: str) -> Invalid | Reply:
-    """The reason: rejected once, and the member told."""
-    reason = clean_text(text, max_length=MAX_REASON)
-    if isinstance(reason, Invalid):
-        return reason
+async def reject(act: Act, form: DecisionForm, reason: str) -> Reply:
+    """The reason typed: rejected once, and the member told."""
     return await decide(act, await access_decided_record(act, form.record), reason)
 
 
@@ -373,7 +368,7 @@ DECIDE = Flow(
     guard=lambda act, form: access_decided_record(act, form.record),
     entry=(Entry(views.RejectRecord, LEADERS, start_decision),
            Entry(views.CorrectLength, LEADERS, start_decision)),
-    steps=(Text(key="reason", ask=ask_reason, read=read_reason, buttons=back_button,
+    steps=(Text(key="reason", ask=ask_reason, read=cleaned(MAX_REASON, reject), buttons=back_button,
                 presses=((views.ShowRecord, back_to_card),), when=lambda form: form.reject),
            Text(key="hours", ask=ask_length, read=read_length, buttons=back_button,
                 presses=((views.ShowRecord, back_to_card),), when=lambda form: not form.reject)),

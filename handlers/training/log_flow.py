@@ -14,10 +14,11 @@ from telegram.ext import filters
 from handlers.access.training import RecordInfo, record_info
 from handlers.kit.actions import ANYONE, LEADERS, Act, Reply
 from handlers.kit.buttons import BadCallback, PersonId
-from handlers.kit.chat import STALE_BUTTON, ReplyMarkup, deliver_many, send
+from handlers.kit.chat import STALE_BUTTON, Outgoing
 from handlers.kit.flows import Choose, Custom, Day, Entry, Flow, GoBack, Next, Option, Problem, Text
 from handlers.kit.i18n import N_, Html, html_join, translator
 from handlers.kit.pseudonyms import pseudonym
+from handlers.kit.steps import asking
 from handlers.kit.ui import keyboard, person_name
 from handlers.labels import training_kind_label
 from handlers.menu import TEXT_INPUT
@@ -140,19 +141,9 @@ async def kinds(act: Act, form: LogForm) -> list[Option]:
     return [Option(kind.value, training_kind_label(act.t, kind)) for kind in TrainingKind]
 
 
-async def ask_title(act: Act, form: LogForm) -> Html:
-    return act.t("What is the title of the training or course? For example: Special training "
-                 "on the spirit of the Party Congress")
-
-
 async def read_title(act: Act, form: LogForm, text: str) -> Any:
     title = strip_format_chars(text).strip()
     return problem_at(act, form, "title", title=title) or title
-
-
-async def ask_organizer(act: Act, form: LogForm) -> Html:
-    return act.t("Who organized it? Type the organizer (for example: the district Party "
-                 "school), or press Skip.")
 
 
 async def read_organizer(act: Act, form: LogForm, text: str) -> Any:
@@ -210,11 +201,6 @@ async def start_day(act: Act, form: LogForm, press: views.StartDay) -> Next | Pr
 async def retype_title(act: Act, form: LogForm, press: views.RetypeTitle) -> Next:
     """Logged already under this title: another title, then the first day again."""
     return Next({"retitle": True, "clash": None}, to="title")
-
-
-async def ask_end(act: Act, form: LogForm) -> Html:
-    return act.t("On which day did it end? Type the date as you would say it, or press Same "
-                 "day.")
 
 
 async def same_day_button(act: Act, form: LogForm) -> Rows:
@@ -372,18 +358,14 @@ async def log_mine(act: Act, form: LogForm, training: TrainingDraft) -> Reply:
                          "counts from the attendance record, so this entry will not be counted "
                          "a second time.", topic=repeats.topic,
                          date=repeats.starts_at.astimezone(tz).date().isoformat())
-    context, update = act.context, act.update
-    messages: list[tuple[int, Html, ReplyMarkup | None]] = []
+    messages: list[Outgoing] = []
     for telegram_id, language in asked:  # each in their language
         t = translator(language)
         text = views.card_text(t, info, hpd, t("📚 <b>Training to verify</b>"))
         messages.append((telegram_id, text, views.card_keyboard(t, info, decide=True)))
-
-    async def ask_to_verify() -> None:
-        if asked and not await deliver_many(context, messages):  # nobody could be reached
-            await send(update, act.t(NOBODY_TOLD))
-
-    act.after(ask_to_verify)
+    if asked:  # if nobody could be reached, the member is told to tell their secretary
+        nobody = act.t(NOBODY_TOLD)
+        act.deliver(messages, lambda told: None if told else (nobody, None))
     return await year_reply(act, form.year, note)
 
 
@@ -413,8 +395,7 @@ async def log_many(act: Act, form: LogForm, training: TrainingDraft, *, verify: 
               for r in result.records]
     messages = told_many(act, info, logged, leader.real_name if leader and leader.real_name
                          else "")
-    context = act.context
-    act.after(lambda: deliver_many(context, messages))
+    act.deliver(messages)
     verified = sum(1 for _tid, _lang, state in logged if state is TrainingState.VERIFIED)
     text = [
         t.plural("✅ Logged for {n} member of {org}.", "✅ Logged for {n} members of {org}.",
@@ -434,12 +415,12 @@ async def log_many(act: Act, form: LogForm, training: TrainingDraft, *, verify: 
 
 def told_many(
     act: Act, info: RecordInfo, logged: list[tuple[int, str, TrainingState]], leader: str
-) -> list[tuple[int, Html, ReplyMarkup | None]]:
+) -> list[Outgoing]:
     """What each member logged for (but the leader) is told, in their language."""
     hpd = act.settings.training_policy.hours_per_day
     year = info.ends_on.year
     counted = year in rules.counting_years(act.today())
-    messages: list[tuple[int, Html, ReplyMarkup | None]] = []
+    messages: list[Outgoing] = []
     for telegram_id, language, state in logged:
         if telegram_id == act.actor.telegram_id:
             continue
@@ -472,13 +453,19 @@ LOG = Flow(
             (views.PickMember, pick), (views.PickPage, pick), (views.PickAll, pick),
             (views.PickDone, picked))),
         Choose(key="k", ask=ask_kind, options=kinds),
-        Text(key="title", ask=ask_title, read=read_title),
-        Text(key="organizer", ask=ask_organizer, read=read_organizer, buttons=skip_button,
+        Text(key="title", ask=asking(N_(
+            "What is the title of the training or course? For example: Special training on the "
+            "spirit of the Party Congress")), read=read_title),
+        Text(key="organizer", ask=asking(N_(
+            "Who organized it? Type the organizer (for example: the district Party school), or "
+            "press Skip.")), read=read_organizer, buttons=skip_button,
              presses=((views.SkipOrganizer, skip_organizer),), when=lambda form: not form.retitle),
         Day(key="start", ask=ask_start, prefer="past", quick=False, accept=accept_start,
             buttons=quick_days,
             presses=((views.StartDay, start_day), (views.RetypeTitle, retype_title))),
-        Day(key="end", ask=ask_end, prefer="past", quick=False, accept=accept_end,
+        Day(key="end", ask=asking(N_(
+            "On which day did it end? Type the date as you would say it, or press Same day.")),
+            prefer="past", quick=False, accept=accept_end,
             buttons=same_day_button, presses=((views.SameDay, same_day),)),
         Text(key="amount", ask=ask_amount, read=read_amount, buttons=amount_buttons,
              presses=((views.WholeSpan, whole_span), (views.SwitchUnit, switch_unit))),

@@ -66,7 +66,7 @@ def test_the_roster_pages_and_offers_marks_for_those_not_arrived() -> None:
     marks = [d for d in data(first.markup) if d.startswith("ck:mark:")]
     assert marks == [f"ck:mark:{100 + i}" for i in range(1, 10)]
     assert ["ck:rp:5:0", "ck:rp:5:1"] == [d for d in data(first.markup) if d.startswith("ck:rp")]
-    assert views.page_of(lines, 111) == 1
+    assert views.page_showing(lines, 111) == 1
     closed = views.roster(t, TZ, meeting(MeetingState.CLOSED), lines, {}, 1, NOW)
     assert [d for d in data(closed.markup) if d.startswith("ck:fix:")] == ["ck:fix:110",
                                                                           "ck:fix:111"]
