@@ -243,9 +243,10 @@ class ReminderKind:
     COMPLIANCE = "compliance"  # to leaders: a required meeting not held yet this period
     TRAINING = "training"  # behind the yearly training requirement
     TRANSFER = "transfer"  # a transfer letter waits for an answer, or expired (not mutable)
+    TALKS = "talks"  # to secretaries, quarterly: members not talked with yet this year
 
 
 MUTABLE_REMINDER_KINDS = (
     ReminderKind.MEETING, ReminderKind.TRAINING, ReminderKind.COMPLIANCE, ReminderKind.DRIFT,
-    ReminderKind.RENEWAL, ReminderKind.DUTY,
+    ReminderKind.RENEWAL, ReminderKind.DUTY, ReminderKind.TALKS,
 )

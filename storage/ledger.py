@@ -33,6 +33,7 @@ from storage.models import (
     PartyOrganization,
     Person,
 )
+from storage.talks import TalkLine, talks_in
 
 # ---------------------------------------------------------------------------------------------
 # Report periods
@@ -230,6 +231,7 @@ class LedgerData:
     cancelled: list[CancelledMeeting]
     compliance: ComplianceReport
     moves: list[LedgerMove] = field(default_factory=list)
+    talks: list[TalkLine] = field(default_factory=list)  # one-to-one talks, by date
 
 
 def _in_period(org_id: int, start: datetime, end: datetime) -> list[Any]:
@@ -375,6 +377,7 @@ async def ledger_data(
         cancelled=cancelled,
         compliance=report,
         moves=moves,
+        talks=list(reversed(await talks_in(session, org_id, period.first, period.last))),
     )
 
 

@@ -21,10 +21,10 @@ MENUS = {
     "member": ["meetings", "checkin", "dues", "record", "training", "notices", "transfer",
                *REGISTERED],
     "secretary": ["pending", "members", "invite", "meetings", "checkin", "schedule", "compliance",
-                  "ledger", "dues", "dashboard", "record", "training", "verify", "makeups",
+                  "ledger", "dues", "talks", "dashboard", "record", "training", "verify", "makeups",
                   "behind", "notice", "notices", "duties", "transfer", *REGISTERED],
     "admin": ["orgs", "pending", "members", "invite", "meetings", "schedule", "compliance",
-              "ledger", "dues", "overview", "dashboard", "training", "verify", "makeups",
+              "ledger", "dues", "talks", "overview", "dashboard", "training", "verify", "makeups",
               "behind", "notice", "notices", "duties", "renewal", "transfer", *REGISTERED],
 }
 KEYBOARDS = {
