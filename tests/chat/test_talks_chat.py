@@ -39,7 +39,7 @@ async def stored(bot: Bot) -> list[tuple[date, str, str, str, int]]:
             .join(Person, Person.id == Talk.person_id)
             .join(by, by.c.id == Talk.by_person_id)
             .order_by(Talk.id))
-        return [tuple(row) for row in rows.all()]  # type: ignore[misc]
+        return [(day, name, by_name, topic, by) for day, name, by_name, topic, by in rows.all()]
 
 
 async def test_the_secretary_records_two_talks_and_the_list_shrinks(bot: Bot) -> None:

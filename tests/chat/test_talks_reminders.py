@@ -59,3 +59,16 @@ async def test_the_secretary_is_reminded_once_a_quarter(bot: Bot) -> None:
     await days(w, date(2030, 8, 14), date(2030, 8, 16))  # everyone talked with: nothing
     assert len(reminders(w, SECRETARY)) == 2
     assert len(await outbox_rows(w, ReminderKind.TALKS)) == 2
+
+
+async def test_a_secretary_may_switch_the_reminder_off(bot: Bot) -> None:
+    w = await world(bot)
+    secretary = bot.person(SECRETARY, "Sec", language_code="en")
+    await secretary.say("/settings")
+    await secretary.tap("🔔 Members not talked with yet this year (secretaries)")
+    assert "🔕 Members not talked with yet this year (secretaries)" in secretary.last_text
+    alice = bot.person(ALICE, "Alice", language_code="en")
+    await alice.say("/settings")
+    assert "not talked with" not in alice.last_text  # a secretary's kind
+    await days(w, date(2030, 2, 14), date(2030, 2, 16))
+    assert reminders(w, SECRETARY) == []
