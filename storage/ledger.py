@@ -258,7 +258,7 @@ async def ledger_data(
     now: datetime,
     inquorate_counts: bool = False,
 ) -> LedgerData:
-    """Everything the workbook and the chart show; 8 queries whatever the number of meetings.
+    """Everything the workbook and the chart show; 9 queries whatever the number of meetings.
     `now` (the bot's clock) stamps it as generated."""
     start, end = day_bounds(period.first, period.last, tz)
     where = _in_period(org_id, start, end)

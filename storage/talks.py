@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from rules import talks as rules
+from rules.tree import MEMBER_KINDS
 from rules.vocabulary import MemberRole, MembershipState
 from storage import audit
 from storage.models import Membership, PartyOrganization, Person, Talk
@@ -167,8 +168,8 @@ class BranchBehind:
 
 async def behind_by_branch(session: AsyncSession, year: int,
                            org_ids: Collection[int] | None = None) -> list[BranchBehind]:
-    """Every branch (or these) with a secretary and members not talked with yet this year:
-    one grouped query, whatever the number of branches."""
+    """Every branch (or these; organizations with members) with a secretary and members not
+    talked with yet this year: one grouped query, whatever the number of branches."""
     owed = (
         select(Membership.party_organization_id.label("org_id"), func.count().label("count"))
         .where(Membership.state == MembershipState.ACTIVE,
@@ -181,6 +182,7 @@ async def behind_by_branch(session: AsyncSession, year: int,
     query = (
         select(PartyOrganization.id, PartyOrganization.name, owed.c.count, secretary.person_id)
         .join(owed, owed.c.org_id == PartyOrganization.id)
+        .where(PartyOrganization.kind.in_(MEMBER_KINDS))
         .join(secretary, and_(secretary.party_organization_id == PartyOrganization.id,
                               secretary.state == MembershipState.ACTIVE,
                               secretary.role == rules.OWED_BY))
