@@ -45,9 +45,9 @@ async def reply_unknown(update: Update, context: BranchContext) -> None:
 # must see that text; notices come before check-in, so a location sent while composing a notice
 # is refused there; dues before check-in too (a typed base of 4 to 9 digits is no check-in code).
 FEATURES = (
-    "registration", "orgs", "members", "transfers", "dues", "development", "invites",
-    "meetings", "notices", "checkin", "meeting_lists", "past_meetings", "ledger", "makeups",
-    "training", "duties", "overview", "dashboard", "reminder_settings", "profile",
+    "registration", "orgs", "members", "transfers", "dues", "development", "talks",
+    "invites", "meetings", "notices", "checkin", "meeting_lists", "past_meetings", "ledger",
+    "makeups", "training", "duties", "overview", "dashboard", "reminder_settings", "profile",
 )
 
 

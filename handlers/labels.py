@@ -185,4 +185,5 @@ REMINDER_KIND_LABELS = {
     ReminderKind.DRIFT: N_("Members without organizational life (leaders)"),
     ReminderKind.RENEWAL: N_("Committee term renewal (leaders)"),
     ReminderKind.DUTY: N_("Reporting deadlines"),
+    ReminderKind.TALKS: N_("Members not talked with yet this year (secretaries)"),
 }

@@ -255,9 +255,10 @@ class ReminderKind:
     TRAINING = "training"  # behind the yearly training requirement
     TRANSFER = "transfer"  # a transfer letter waits for an answer, or expired (not mutable)
     DEVELOPMENT = "development"  # to leaders: a development step due by a rule's day (not mutable)
+    TALKS = "talks"  # to secretaries, quarterly: members not talked with yet this year
 
 
 MUTABLE_REMINDER_KINDS = (
     ReminderKind.MEETING, ReminderKind.TRAINING, ReminderKind.COMPLIANCE, ReminderKind.DRIFT,
-    ReminderKind.RENEWAL, ReminderKind.DUTY,
+    ReminderKind.RENEWAL, ReminderKind.DUTY, ReminderKind.TALKS,
 )

@@ -33,6 +33,7 @@ from storage.models import (
     PartyOrganization,
     Person,
 )
+from storage.talks import TalkLine, talks_in
 
 # ---------------------------------------------------------------------------------------------
 # Report periods
@@ -230,6 +231,7 @@ class LedgerData:
     cancelled: list[CancelledMeeting]
     compliance: ComplianceReport
     moves: list[LedgerMove] = field(default_factory=list)
+    talks: list[TalkLine] = field(default_factory=list)  # one-to-one talks, by date
 
 
 def _in_period(org_id: int, start: datetime, end: datetime) -> list[Any]:
@@ -256,7 +258,7 @@ async def ledger_data(
     now: datetime,
     inquorate_counts: bool = False,
 ) -> LedgerData:
-    """Everything the workbook and the chart show; 8 queries whatever the number of meetings.
+    """Everything the workbook and the chart show; 9 queries whatever the number of meetings.
     `now` (the bot's clock) stamps it as generated."""
     start, end = day_bounds(period.first, period.last, tz)
     where = _in_period(org_id, start, end)
@@ -375,6 +377,7 @@ async def ledger_data(
         cancelled=cancelled,
         compliance=report,
         moves=moves,
+        talks=list(reversed(await talks_in(session, org_id, period.first, period.last))),
     )
 
 

@@ -48,6 +48,8 @@ WORKBOOK_TEXTS: Mapping[str, str] = {
     "direction": N_("Direction"), "in": N_("In"), "out": N_("Out"), "from": N_("Transferred from"),
     "to": N_("Transferred to"), "where": N_("Where it stands"),
     **{f"move_{state.value}": label for state, label in MOVE_STATES.items()},
+    "talks_title": N_("One-to-one talks"), "talk_with": N_("With whom"),
+    "talk_by": N_("By whom"),
 }
 MAX_CELL = 32_000  # Excel's limit is 32,767 characters
 SHEET_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
@@ -191,11 +193,15 @@ def build_workbook(data: LedgerData, texts: Mapping[str, str],
                    kind_labels.get(gone.kind, gone.kind.value), gone.topic, gone.reason or ""]
                   for gone in data.cancelled],
                  none=texts["none"], formats={1: "yyyy-mm-dd"})
-    _table(summary, row + 2, texts["moves_title"],
+    row = _table(summary, row + 2, texts["moves_title"],
            [texts[key] for key in ("date", "letter", "name", "direction", "from", "to", "where")],
            [[move.issued_on, move.number, move.name, texts["in" if move.arrived else "out"],
              move.from_org, move.to_org, texts[f"move_{move.state.value}"]]
             for move in data.moves],
+           none=texts["none"], formats={1: "yyyy-mm-dd"})
+    _table(summary, row + 2, texts["talks_title"],
+           [texts[key] for key in ("date", "talk_with", "talk_by", "topic")],
+           [[talk.held_on, talk.name, talk.by_name, talk.topic] for talk in data.talks],
            none=texts["none"], formats={1: "yyyy-mm-dd"})
 
     # One sheet per kind that has closed meetings, in MeetingKind order.

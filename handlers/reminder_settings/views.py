@@ -12,7 +12,8 @@ from handlers.labels import REMINDER_KIND_LABELS
 from rules.permissions import Actor
 from rules.vocabulary import MUTABLE_REMINDER_KINDS, ReminderKind
 
-LEADER_KINDS = frozenset({ReminderKind.COMPLIANCE, ReminderKind.DRIFT, ReminderKind.RENEWAL})
+LEADER_KINDS = frozenset({ReminderKind.COMPLIANCE, ReminderKind.DRIFT, ReminderKind.RENEWAL,
+                          ReminderKind.TALKS})
 NOT_REGISTERED = N_("Register first (/start): reminders follow your branch.")
 
 

@@ -14,9 +14,9 @@ recorded) are cancelled by storage when it is done (storage/meetings/, storage/d
 
 One module per kind of reminder: `meetings`, `renewals`, `duties`, `compliance`, `training`,
 `drift` (members without organizational life), `transfers` (letters unanswered or expired),
-`development` (member development's windows),
-`calendar_check` (no holiday schedule for next
-year yet); `kit` holds what they share (the settings, the slice, recipients, `_plan`), `run`
+`development` (member development's windows), `talks` (members not talked with yet,
+quarterly), `calendar_check` (no holiday schedule for
+next year yet); `kit` holds what they share (the settings, the slice, recipients, `_plan`), `run`
 the pass itself (`plan_all`, the watermark). Import the names from here.
 """
 
@@ -45,6 +45,7 @@ from reminders.planner.meetings import (
 )
 from reminders.planner.renewals import plan_renewals
 from reminders.planner.run import PLANNERS, WATERMARK, plan_all, plan_calendar_check
+from reminders.planner.talks import plan_talks
 from reminders.planner.training import plan_training
 from reminders.planner.transfers import plan_transfers
 
@@ -74,6 +75,7 @@ __all__ = [
     "plan_duties",
     "plan_meetings",
     "plan_renewals",
+    "plan_talks",
     "plan_training",
     "plan_transfers",
     "rules_period_bounds",

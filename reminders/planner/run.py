@@ -18,6 +18,7 @@ from reminders.planner.duties import plan_duties
 from reminders.planner.kit import PLAN_AHEAD, PLAN_EVERY, PlanSettings, _aware
 from reminders.planner.meetings import plan_meetings
 from reminders.planner.renewals import plan_renewals
+from reminders.planner.talks import plan_talks
 from reminders.planner.training import plan_training
 from reminders.planner.transfers import plan_transfers
 from storage import outbox
@@ -35,7 +36,8 @@ async def plan_calendar_check(session: AsyncSession, now: datetime, settings: Pl
 
 
 PLANNERS = (plan_meetings, plan_compliance, plan_training, plan_drift, plan_dues_drift,
-            plan_renewals, plan_duties, plan_calendar_check, plan_transfers, plan_development)
+            plan_renewals, plan_duties, plan_calendar_check, plan_transfers, plan_talks,
+            plan_development)
 
 
 async def plan_all(session: AsyncSession, now: datetime, settings: PlanSettings) -> int:

@@ -3,7 +3,7 @@ the organization tree (orgs), people, memberships and invites (people), meetings
 conversation persistence, training, dues, the outbox and reminders, duties, notices, the
 dashboard's web sessions, processed updates (instances), holiday calendars and the file
 store (files), membership transfers (transfers), six-month cases (drift), member development
-(development).
+(development), one-to-one talks (talks).
 
 Importing this package defines every table on Base.metadata (Alembic's target) and re-exports
 every model, so `from storage.models import X` names any of them.
@@ -37,6 +37,7 @@ from storage.models.outbox import (
 )
 from storage.models.people import CURRENT_STATES, CURRENT_STATES_SQL, Invite, Membership, Person
 from storage.models.persistence import ConversationState, UserData
+from storage.models.talks import Talk
 from storage.models.training import (
     TRAINING_OPEN_STATES_SQL,
     LessonAttendance,
@@ -89,6 +90,7 @@ __all__ = [
     "SocialOrganization",
     "StoredFile",
     "StoredFileContent",
+    "Talk",
     "TermRenewal",
     "ThoughtReport",
     "TrainingEvidence",

@@ -504,3 +504,52 @@ async def test_duty_documents_are_for_the_branch_leaders(bot: Bot) -> None:
         sent = [m for m in bot.emulator.bot_messages(user) if m.kind == "document"]
         assert [m.file_id for m in sent] == [handed.file_id], user
         assert "年度报告" in sent[0].text and "甲支部" in sent[0].text
+
+
+def talk_buttons(world: World) -> list[str]:
+    """The talks (谈心谈话) of branch A: its page, and recording one."""
+    return [f"tk:br:{world.branch_a}:0", f"tk:new:{world.branch_a}"]
+
+
+async def talks_snapshot(bot: Bot) -> dict[str, Any]:
+    from storage.models import Talk
+
+    assert bot.app is not None
+    async with bot.app.database.session() as session:
+        return {
+            "talks": await session.scalar(select(func.count()).select_from(Talk)),
+            "audit": await session.scalar(select(func.count()).select_from(AuditEvent)),
+        }
+
+
+async def test_talks_are_for_the_branch_leaders(bot: Bot) -> None:
+    world = await build_world(bot)
+    member = bot.person(MEMBER_A, "甲党员")
+    other_secretary = bot.person(SECRETARY_B, "乙书记")
+    for person in (member, other_secretary):
+        await person.say("/start")
+    before = await talks_snapshot(bot)
+
+    # A member cannot open /talks at all; the other secretary sees only branch B.
+    await member.say("/talks")
+    assert member.last_text == t(NOT_ALLOWED)
+    replies = await other_secretary.say("/talks")
+    seen = " ".join(r.text for r in replies)
+    assert "乙支部" in seen and "甲" not in seen, seen
+    answers = await press_all(member, [*talk_buttons(world), "tk:brs:0"])
+    assert all(v in REFUSALS for v in answers.values()), answers
+    answers = await press_all(other_secretary, talk_buttons(world))
+    assert all(v == t(NOT_ALLOWED) for v in answers.values()), answers
+    assert await talks_snapshot(bot) == before
+
+    # The branch's secretary and the admin may open it; the secretary may record.
+    secretary = bot.person(SECRETARY_A, "甲书记")
+    admin = bot.person(ADMIN_ID, "管理员")
+    for person in (secretary, admin):
+        await person.say("/start")
+        answers = await press_all(person, talk_buttons(world)[:1])
+        assert not [k for k, v in answers.items() if v == t(NOT_ALLOWED)], answers
+        assert "甲支部" in person.last_text
+    answers = await press_all(secretary, talk_buttons(world)[1:])
+    assert not [k for k, v in answers.items() if v == t(NOT_ALLOWED)], answers
+    assert "甲党员" in " ".join(secretary.buttons())
