@@ -301,7 +301,7 @@ async def test_status_group_and_role_changes(bot: Bot) -> None:
     assert "Your role in Branch A is now: Committee member." in alice.last_text
     assert command_names(bot, ALICE) == {
         "me", "meetings", "checkin", "dues", "record", "training", "notices", "transfer",
-        "settings", "language", "help", "cancel",
+        "development", "settings", "language", "help", "cancel",
     }
 
     stored = await membership(bot, s.alice)
