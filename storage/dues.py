@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import case, delete, extract, func, select, tuple_
+from sqlalchemy import Integer, case, cast, delete, extract, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rules import dues as rules
@@ -305,37 +305,41 @@ async def arrears(
     `through`, most owed first; one query (the admin's view of a province)."""
     if not org_ids:
         return []
+    # A branch's first recorded month: one probe of (org, year, month) per branch, not a scan.
+    first = (
+        select(DuesPayment.year * 12 + DuesPayment.month - 1)
+        .where(DuesPayment.party_organization_id == PartyOrganization.id)
+        .order_by(DuesPayment.year, DuesPayment.month).limit(1)
+        .correlate(PartyOrganization).scalar_subquery()
+    )
     opened = (
-        select(DuesPayment.party_organization_id.label("org_id"),
-               func.min(DuesPayment.year * 12 + DuesPayment.month - 1).label("first"))
-        .where(DuesPayment.party_organization_id.in_(org_ids))
-        .group_by(DuesPayment.party_organization_id).subquery()
+        select(PartyOrganization.id.label("org_id"), first.label("first"))
+        .where(PartyOrganization.id.in_(org_ids)).subquery()
     )
     became = func.coalesce(Membership.joined_party_on,
                            LocalDate(Membership.decided_at, offset_minutes))
     member_since = extract("year", became) * 12 + extract("month", became) - 1
-    since = case((member_since > opened.c.first, member_since), else_=opened.c.first)
+    since = cast(case((member_since > opened.c.first, member_since), else_=opened.c.first),
+                 Integer)
+    # Computed once: PostgreSQL would otherwise inline `since` into every payment row it checks.
     members = (
         select(Membership.party_organization_id.label("org_id"), Person.id.label("person_id"),
                Person.real_name.label("name"), since.label("since"))
         .join(Person, Person.id == Membership.person_id)
         .join(opened, opened.c.org_id == Membership.party_organization_id)
         .where(Membership.state == MembershipState.ACTIVE,
-               Membership.status.in_(OWING_STATUSES))
-        .subquery()
+               Membership.status.in_(OWING_STATUSES), opened.c.first.is_not(None))
+        .cte("owing_members").prefix_with("MATERIALIZED", dialect="postgresql")
     )
     index = DuesPayment.year * 12 + DuesPayment.month - 1
     last = through.year * 12 + through.month - 1
-    paid = (
-        select(func.count()).where(
-            DuesPayment.person_id == members.c.person_id,
-            index >= members.c.since, index <= last,
-        ).correlate(members).scalar_subquery()
-    )
-    owed = (last - members.c.since + 1 - paid).label("owed")
+    owed = (last - members.c.since + 1 - func.count(DuesPayment.id)).label("owed")
     rows = await session.execute(
         select(members.c.org_id, members.c.person_id, members.c.name, owed)
-        .where(owed >= at_least)
+        .outerjoin(DuesPayment, (DuesPayment.person_id == members.c.person_id)
+                   & (index >= members.c.since) & (index <= last))
+        .group_by(members.c.org_id, members.c.person_id, members.c.name, members.c.since)
+        .having(owed >= at_least)
         .order_by(owed.desc(), members.c.name, members.c.person_id)
     )
     return [Arrears(org, person, name or "", int(months)) for org, person, name, months in rows]
