@@ -49,7 +49,7 @@ WEEKDAYS = (  # by date.weekday(): Monday first
 # Organizations and people
 MEMBER_STATUS_LABELS = labelled(
     MemberStatus, FULL=N_("Full member"), PROBATIONARY=N_("Probationary member"),
-    ACTIVIST=N_("Activist (applicant)"),
+    ACTIVIST=N_("Activist"), APPLICANT=N_("Applicant (application handed in)"),
 )
 # Member development (发展党员), in order
 STAGE_LABELS = labelled(

@@ -60,6 +60,7 @@ class MemberStatus(enum.StrEnum):
     FULL = "full"  # 正式党员
     PROBATIONARY = "probationary"  # 预备党员
     ACTIVIST = "activist"  # 入党积极分子
+    APPLICANT = "applicant"  # 入党申请人: application handed in, not yet chosen as an activist
 
 
 class DevelopmentStage(enum.StrEnum):

@@ -43,8 +43,10 @@ STAGE_DAYS = {
     DevelopmentStage.PROBATIONARY: "admitted_on", DevelopmentStage.FULL: "confirmed_on",
 }
 # The membership status a stage gives (those before probation are not party members yet).
-STATUS_OF = {DevelopmentStage.PROBATIONARY: MemberStatus.PROBATIONARY,
+STATUS_OF = {DevelopmentStage.ACTIVIST: MemberStatus.ACTIVIST,
+             DevelopmentStage.PROBATIONARY: MemberStatus.PROBATIONARY,
              DevelopmentStage.FULL: MemberStatus.FULL}
+VOTED = frozenset({DevelopmentStage.PROBATIONARY, DevelopmentStage.FULL})  # by the assembly
 MAX_THOUGHT_REPORT = 4000  # characters of a typed 思想汇报
 
 
@@ -109,13 +111,16 @@ async def follow_membership(session: AsyncSession, membership: Membership, now: 
     if record is not None:
         record.party_organization_id = membership.party_organization_id
         return
-    stage = {MemberStatus.ACTIVIST: DevelopmentStage.ACTIVIST,
+    stage = {MemberStatus.APPLICANT: DevelopmentStage.APPLICANT,
+             MemberStatus.ACTIVIST: DevelopmentStage.ACTIVIST,
              MemberStatus.PROBATIONARY: DevelopmentStage.PROBATIONARY}.get(membership.status)
     if stage is None:
         return
-    # Registration asks an activist for the application's day, a member for the joining's.
+    # Registration asks an applicant or activist for the application's day, a member for the
+    # joining's.
     said, today = membership.joined_party_on, now.date()
-    days = ({"applied_on": said or today, "activist_on": today}
+    days = ({"applied_on": said or today} if stage is DevelopmentStage.APPLICANT
+            else {"applied_on": said or today, "activist_on": today}
             if stage is DevelopmentStage.ACTIVIST
             else {"applied_on": said or today, "admitted_on": said or today})
     session.add(DevelopmentRecord(
@@ -153,7 +158,7 @@ async def take_step(
         refused = None
     if refused is not None:
         return refused
-    if stage in STATUS_OF:
+    if stage in VOTED:
         if votes is None:
             return Invalid("vote_figures")
         wrong = rules.check_vote(votes.entitled, votes.present, votes.in_favour,

@@ -17,7 +17,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rules import meetings as rules
-from rules.vocabulary import AttendanceStatus, MeetingState, MembershipState, MemberStatus
+from rules.vocabulary import AttendanceStatus, MeetingState, MembershipState
 from storage import audit, lesson_attendances, meeting_counts
 from storage.meetings import ARRIVED, MeetingError, member_facts
 from storage.models import Attendance, Meeting, Membership, OutboxMessage, OutboxState, Person
@@ -148,7 +148,7 @@ async def add_line(
     if exists is not None:
         raise MeetingError("already_on_list")
     was_short = await _quorum_before(session, meeting)
-    guest = membership.status is MemberStatus.ACTIVIST
+    guest = membership.status not in rules.MEMBER_STATUSES  # an activist or applicant
     closed = meeting.state is MeetingState.CLOSED
     status = (AttendanceStatus.GUEST if guest
               else AttendanceStatus.ABSENT if closed else AttendanceStatus.EXPECTED)

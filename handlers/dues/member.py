@@ -25,8 +25,8 @@ from storage.models import Person
 
 # -- the member's page -----------------------------------------------------------------------
 
-NO_DUES = N_("💴 Activists pay no Party dues: they begin in the month they become "
-             "probationary members.")
+NO_DUES = N_("💴 Applicants and activists pay no Party dues: they begin in the month they "
+             "become probationary members.")
 
 
 async def member_reply(act: Act, head: Html | None = None) -> Reply:

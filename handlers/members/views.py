@@ -178,7 +178,7 @@ def card_text(t: Translator, tz: ZoneInfo, m: Membership, phone: str | None) -> 
     """A member's record; `phone` as the reader may see it."""
     joined = (
         t("Applied to join: {date}", date=fmt_date(t, m.joined_party_on))
-        if m.status is MemberStatus.ACTIVIST
+        if m.status in (MemberStatus.ACTIVIST, MemberStatus.APPLICANT)
         else t("Joined the party: {date}", date=fmt_date(t, m.joined_party_on))
     )
     lines = [

@@ -96,7 +96,7 @@ def phone_keyboard(t: Translator) -> ReplyKeyboardMarkup:
 
 
 def joined_question(t: Translator, status: MemberStatus | None) -> Html:
-    if status is MemberStatus.ACTIVIST:
+    if status in (MemberStatus.ACTIVIST, MemberStatus.APPLICANT):
         return t("When did you apply to join the party? Type the date as you would say it, "
                  "for example 15 Mar 2023 or 2023-03-15.")
     return t("When did you join the party? Type the date as you would say it, for example "

@@ -224,9 +224,9 @@ async def test_an_admin_sees_arrears_and_totals(bot: Bot) -> None:
         await people.decide_registration(session, activist.id, approve=True, decided_by=SEC_A)
     ma = bot.person(ACTIVIST, "Ma", language_code="en")
     await ma.say("/dues")  # activists owe none, and cannot report any
-    assert "Activists pay no Party dues" in ma.last_text and ma.buttons() == []
+    assert "Applicants and activists pay no Party dues" in ma.last_text and ma.buttons() == []
     await ma.forge("fee:rep")
-    assert "Activists pay no Party dues" in ma.last_text
+    assert "Applicants and activists pay no Party dues" in ma.last_text
     admin = bot.person(ADMIN_ID, "Admin", language_code="en")
     await admin.say("/dues")
     text = admin.last_text

@@ -97,7 +97,7 @@ async def test_secretary_rejects_with_reason_and_member_may_try_again(bot: Bot) 
     await bob.say(f"/start {code}")
     await bob.tap("English")
     await bob.say("Bob Li")
-    await bob.tap("Activist (applicant)")
+    await bob.tap("Activist")
     await bob.say("2023-03-15")
     await bob.say("Skip")
     await bob.tap("✅ Submit")
@@ -195,3 +195,42 @@ async def test_the_invite_and_the_approval_go_by_the_bots_clock(bot: Bot) -> Non
     bob = bot.person(1002, "Bob", language_code="en")
     await bob.say(f"/start {code}")
     assert bob.saw("This invite link has expired.")
+
+
+async def test_an_applicant_registers_and_enters_member_development(bot: Bot) -> None:
+    """入党申请人 is a status a newcomer may choose: on approval the branch's development
+    pipeline holds them at the first stage, from the application's day, and the talk the
+    branch owes within a month is due from that day."""
+    assert bot.app is not None
+    now = datetime(2030, 3, 10, 2, 0, tzinfo=UTC)
+    bot.app.courier.clock = lambda: now
+    _, code = await seed_branch(bot)
+    secretary = bot.person(SECRETARY_ID, "书记")
+    await secretary.say("/start")
+    dan = bot.person(1004, "Dan", language_code="en")
+    await dan.say(f"/start {code}")
+    await dan.tap("English")
+    await dan.say("Dan Wu")
+    assert "Applicant (application handed in)" in dan.buttons()
+    await dan.tap("Applicant (application handed in)")
+    assert "When did you apply to join the party?" in dan.last_text
+    await dan.say("2030-03-02")
+    await dan.say("Skip")
+    assert "Status: Applicant (application handed in)" in dan.last_text
+    await dan.tap("✅ Submit")
+    assert "政治面貌：入党申请人" in secretary.last_text
+    await secretary.tap("✅ 批准")
+
+    async with bot.app.database.session() as session:
+        status = await session.scalar(
+            select(Membership.status).join(Person).where(Person.telegram_id == 1004))
+    assert status is MemberStatus.APPLICANT
+    await dan.say("/development")
+    assert "Your way to membership: Applicant" in dan.last_text
+    assert "Application: 2030-03-02" in dan.last_text
+    await secretary.say("/development")
+    assert "Dan Wu" in secretary.last_text
+    assert "Dan Wu — 2030-04-02前与入党申请人谈话" in secretary.last_text
+    # Not a party member yet: no dues.
+    await dan.say("/dues")
+    assert "Applicants and activists pay no Party dues" in dan.last_text
