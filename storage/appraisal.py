@@ -88,6 +88,17 @@ async def of_year(session: AsyncSession, org_id: int, year: int) -> Appraisal | 
         Appraisal.party_organization_id == org_id, Appraisal.year == year))
 
 
+async def current(session: AsyncSession, org_id: int, year: int) -> Appraisal | None:
+    """The branch's appraisal of `year`, else last year's while still open (opened in
+    December, closed in January)."""
+    found = await of_year(session, org_id, year)
+    if found is None:
+        found = await of_year(session, org_id, year - 1)
+        if found is not None and found.closed_at is not None:
+            return None
+    return found
+
+
 async def appraisees(session: AsyncSession, org_id: int, *,
                      only: int | None = None) -> list[Appraisee]:
     """The branch's active full and probationary members, by name (only `only` if given)."""

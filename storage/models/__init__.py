@@ -56,14 +56,14 @@ from storage.models.transfers import MembershipTransfer
 from storage.models.web_sessions import WebSession, WebSignInToken
 
 __all__ = [
-    "Appraisal",
-    "AppraisalPeerGrade",
-    "AppraisalResult",
-    "AppraisalSelf",
     "CURRENT_STATES",
     "CURRENT_STATES_SQL",
     "NAMING",
     "TRAINING_OPEN_STATES_SQL",
+    "Appraisal",
+    "AppraisalPeerGrade",
+    "AppraisalResult",
+    "AppraisalSelf",
     "Attendance",
     "AuditEvent",
     "Base",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rules import appraisal as rules
 from rules.permissions import Actor
 from rules.validation import Invalid
-from rules.vocabulary import AppraisalGrade, MembershipState, MemberRole, MemberStatus
+from rules.vocabulary import AppraisalGrade, MemberRole, MembershipState, MemberStatus
 
 G = AppraisalGrade
 
