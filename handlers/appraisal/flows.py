@@ -187,7 +187,9 @@ ASSEMBLY = Flow(
 
 async def start_self(act: Act, press: views.WriteSelf) -> SelfForm:
     _, current = await access_own_part(act)
-    if current is None or current.closed_at is not None:
+    if current is None:
+        raise Refused(views.NOT_OPEN)
+    if current.closed_at is not None:
         raise Refused(views.REFUSALS["closed"])
     return SelfForm()
 
