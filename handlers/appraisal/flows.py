@@ -25,7 +25,7 @@ from handlers.kit.flows import (
     Text,
     past_day,
 )
-from handlers.kit.i18n import N_, Html, html_join
+from handlers.kit.i18n import N_, Html, escape, html_join
 from rules import appraisal as rules
 from rules.validation import Invalid
 from rules.vocabulary import AppraisalGrade
@@ -209,8 +209,7 @@ async def read_text(act: Act, form: SelfForm, text: str) -> str | Invalid:
 
 
 async def self_summary(act: Act, form: SelfForm) -> Html:
-    return html_join("\n", [act.t("Submit this self-assessment?"), act.t(
-        "{text}", text=form.text or "")])
+    return html_join("\n", [act.t("Submit this self-assessment?"), escape(form.text or "")])
 
 
 async def save_self(act: Act, form: SelfForm) -> Reply:
