@@ -46,8 +46,9 @@ async def reply_unknown(update: Update, context: BranchContext) -> None:
 # is refused there; dues before check-in too (a typed base of 4 to 9 digits is no check-in code).
 FEATURES = (
     "registration", "orgs", "members", "transfers", "dues", "development", "talks",
-    "invites", "meetings", "notices", "checkin", "meeting_lists", "past_meetings", "ledger",
-    "makeups", "training", "duties", "overview", "dashboard", "reminder_settings", "profile",
+    "appraisal", "invites", "meetings", "notices", "checkin", "meeting_lists", "past_meetings",
+    "ledger", "makeups", "training", "duties", "overview", "dashboard", "reminder_settings",
+    "profile",
 )
 
 

@@ -63,6 +63,15 @@ class MemberStatus(enum.StrEnum):
     APPLICANT = "applicant"  # 入党申请人: application handed in, not yet chosen as an activist
 
 
+class AppraisalGrade(enum.StrEnum):
+    """民主评议党员: a peer's grade and the branch's result for a member, best first."""
+
+    EXCELLENT = "excellent"  # 优秀
+    QUALIFIED = "qualified"  # 合格
+    BASICALLY_QUALIFIED = "basically_qualified"  # 基本合格
+    UNQUALIFIED = "unqualified"  # 不合格
+
+
 class DevelopmentStage(enum.StrEnum):
     """Member development (发展党员), in order: the last two are MemberStatus's members."""
 

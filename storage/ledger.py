@@ -21,6 +21,8 @@ from rules.meetings import Period, Requirement
 from rules.verdicts import BranchFacts, KindVerdict, Spans, judge_branch, report_periods
 from rules.vocabulary import AttendanceStatus, MeetingKind, MeetingState, TransferState
 from storage import transfers
+from storage.appraisal import LedgerLine as AppraisalLine
+from storage.appraisal import ledger_lines as appraisal_lines
 from storage.meeting_counts import counts_of, facts_of, inquorate
 from storage.meetings import MemberAttendance, day_bounds, member_attendance
 from storage.models import (
@@ -232,6 +234,8 @@ class LedgerData:
     compliance: ComplianceReport
     moves: list[LedgerMove] = field(default_factory=list)
     talks: list[TalkLine] = field(default_factory=list)  # one-to-one talks, by date
+    # The democratic appraisal's results of the period's years, by year and name.
+    appraisals: list[AppraisalLine] = field(default_factory=list)
 
 
 def _in_period(org_id: int, start: datetime, end: datetime) -> list[Any]:
@@ -378,6 +382,7 @@ async def ledger_data(
         compliance=report,
         moves=moves,
         talks=list(reversed(await talks_in(session, org_id, period.first, period.last))),
+        appraisals=await appraisal_lines(session, org_id, period.first.year, period.last.year),
     )
 
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from handlers.appraisal.views import GRADE_LABELS
 from handlers.kit.i18n import N_
 from handlers.labels import COMPLIANCE_STATUS_LABELS
 from rules.meetings import MeetingKind
@@ -50,6 +51,10 @@ WORKBOOK_TEXTS: Mapping[str, str] = {
     **{f"move_{state.value}": label for state, label in MOVE_STATES.items()},
     "talks_title": N_("One-to-one talks"), "talk_with": N_("With whom"),
     "talk_by": N_("By whom"),
+    "appraisal_title": N_("Democratic appraisal of members (民主评议党员)"), "year": N_("Year"),
+    "appraisal_result": N_("Result"), "note": N_("Note"),
+    "assembly_confirmed": N_("Confirmed by the assembly"),
+    **{f"grade_{grade.value}": label for grade, label in GRADE_LABELS.items()},
 }
 MAX_CELL = 32_000  # Excel's limit is 32,767 characters
 SHEET_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
@@ -199,10 +204,16 @@ def build_workbook(data: LedgerData, texts: Mapping[str, str],
              move.from_org, move.to_org, texts[f"move_{move.state.value}"]]
             for move in data.moves],
            none=texts["none"], formats={1: "yyyy-mm-dd"})
-    _table(summary, row + 2, texts["talks_title"],
+    row = _table(summary, row + 2, texts["talks_title"],
            [texts[key] for key in ("date", "talk_with", "talk_by", "topic")],
            [[talk.held_on, talk.name, talk.by_name, talk.topic] for talk in data.talks],
            none=texts["none"], formats={1: "yyyy-mm-dd"})
+    _table(summary, row + 2, texts["appraisal_title"],
+           [texts[key] for key in ("year", "name", "appraisal_result", "note",
+                                   "assembly_confirmed")],
+           [[line.year, line.name, texts[f"grade_{line.grade.value}"], line.note or "",
+             line.confirmed_on or ""] for line in data.appraisals],
+           none=texts["none"], formats={5: "yyyy-mm-dd"})
 
     # One sheet per kind that has closed meetings, in MeetingKind order.
     for kind in MeetingKind:

@@ -3,7 +3,7 @@ the organization tree (orgs), people, memberships and invites (people), meetings
 conversation persistence, training, dues, the outbox and reminders, duties, notices, the
 dashboard's web sessions, processed updates (instances), holiday calendars and the file
 store (files), membership transfers (transfers), six-month cases (drift), member development
-(development), one-to-one talks (talks).
+(development), one-to-one talks (talks), the democratic appraisal of members (appraisal).
 
 Importing this package defines every table on Base.metadata (Alembic's target) and re-exports
 every model, so `from storage.models import X` names any of them.
@@ -11,6 +11,12 @@ every model, so `from storage.models import X` names any of them.
 
 from __future__ import annotations
 
+from storage.models.appraisal import (
+    Appraisal,
+    AppraisalPeerGrade,
+    AppraisalResult,
+    AppraisalSelf,
+)
 from storage.models.audit import AuditEvent
 from storage.models.base import NAMING, Base, UTCDateTime, utcnow
 from storage.models.development import (
@@ -54,6 +60,10 @@ __all__ = [
     "CURRENT_STATES_SQL",
     "NAMING",
     "TRAINING_OPEN_STATES_SQL",
+    "Appraisal",
+    "AppraisalPeerGrade",
+    "AppraisalResult",
+    "AppraisalSelf",
     "Attendance",
     "AuditEvent",
     "Base",

@@ -300,8 +300,8 @@ async def test_status_group_and_role_changes(bot: Bot) -> None:
     assert "Role changed: Committee member." in secretary.last_text
     assert "Your role in Branch A is now: Committee member." in alice.last_text
     assert command_names(bot, ALICE) == {
-        "me", "meetings", "checkin", "dues", "record", "training", "notices", "transfer",
-        "development", "settings", "language", "help", "cancel",
+        "me", "meetings", "checkin", "dues", "appraisal", "record", "training", "notices",
+        "transfer", "development", "settings", "language", "help", "cancel",
     }
 
     stored = await membership(bot, s.alice)

@@ -18,16 +18,16 @@ EVERYONE = ["language", "help", "cancel"]
 REGISTERED = ["me", "settings", *EVERYONE]
 MENUS = {
     "guest": ["start", *EVERYONE],
-    "member": ["meetings", "checkin", "dues", "record", "training", "notices", "transfer",
-               "development", *REGISTERED],
+    "member": ["meetings", "checkin", "dues", "appraisal", "record", "training", "notices",
+               "transfer", "development", *REGISTERED],
     "secretary": ["pending", "members", "invite", "meetings", "checkin", "schedule", "compliance",
-                  "ledger", "dues", "talks", "dashboard", "record", "training", "verify",
-                  "makeups", "behind", "notice", "notices", "duties", "transfer", "development",
-                  *REGISTERED],
+                  "ledger", "dues", "talks", "appraisal", "dashboard", "record", "training",
+                  "verify", "makeups", "behind", "notice", "notices", "duties", "transfer",
+                  "development", *REGISTERED],
     "admin": ["orgs", "pending", "members", "invite", "meetings", "schedule", "compliance",
-              "ledger", "dues", "talks", "overview", "dashboard", "training", "verify", "makeups",
-              "behind", "notice", "notices", "duties", "renewal", "transfer", "development",
-              *REGISTERED],
+              "ledger", "dues", "talks", "appraisal", "overview", "dashboard", "training",
+              "verify", "makeups", "behind", "notice", "notices", "duties", "renewal", "transfer",
+              "development", *REGISTERED],
 }
 KEYBOARDS = {
     "guest": [["📝 Register", "🌐 Language"], ["❓ Help"]],
