@@ -53,7 +53,7 @@ ROLES: dict[str, Actor] = {
 # The order of the command menu and the keyboard; each command is declared in its feature.
 ORDER = (
     "start", "orgs", "pending", "members", "invite", "meetings", "checkin", "schedule",
-    "compliance", "ledger", "dues", "talks", "overview", "dashboard", "record", "training",
+    "compliance", "ledger", "dues", "talks", "group", "overview", "dashboard", "record", "training",
     "verify", "makeups", "behind", "notice", "notices", "duties", "renewal", "transfer",
     "development", "me", "settings", "language", "help", "cancel",
 )

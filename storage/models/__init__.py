@@ -3,7 +3,7 @@ the organization tree (orgs), people, memberships and invites (people), meetings
 conversation persistence, training, dues, the outbox and reminders, duties, notices, the
 dashboard's web sessions, processed updates (instances), holiday calendars and the file
 store (files), membership transfers (transfers), six-month cases (drift), member development
-(development), one-to-one talks (talks).
+(development), one-to-one talks (talks), branches' group chats (branch_chats).
 
 Importing this package defines every table on Base.metadata (Alembic's target) and re-exports
 every model, so `from storage.models import X` names any of them.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from storage.models.audit import AuditEvent
 from storage.models.base import NAMING, Base, UTCDateTime, utcnow
+from storage.models.branch_chats import BranchChat, ChatLinkCode
 from storage.models.development import (
     DevelopmentContact,
     DevelopmentRecord,
@@ -57,6 +58,8 @@ __all__ = [
     "Attendance",
     "AuditEvent",
     "Base",
+    "BranchChat",
+    "ChatLinkCode",
     "ConversationState",
     "CourierInstance",
     "DevelopmentContact",

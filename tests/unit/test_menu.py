@@ -21,13 +21,13 @@ MENUS = {
     "member": ["meetings", "checkin", "dues", "record", "training", "notices", "transfer",
                "development", *REGISTERED],
     "secretary": ["pending", "members", "invite", "meetings", "checkin", "schedule", "compliance",
-                  "ledger", "dues", "talks", "dashboard", "record", "training", "verify",
+                  "ledger", "dues", "talks", "group", "dashboard", "record", "training", "verify",
                   "makeups", "behind", "notice", "notices", "duties", "transfer", "development",
                   *REGISTERED],
     "admin": ["orgs", "pending", "members", "invite", "meetings", "schedule", "compliance",
-              "ledger", "dues", "talks", "overview", "dashboard", "training", "verify", "makeups",
-              "behind", "notice", "notices", "duties", "renewal", "transfer", "development",
-              *REGISTERED],
+              "ledger", "dues", "talks", "group", "overview", "dashboard", "training", "verify",
+              "makeups", "behind", "notice", "notices", "duties", "renewal", "transfer",
+              "development", *REGISTERED],
 }
 KEYBOARDS = {
     "guest": [["📝 Register", "🌐 Language"], ["❓ Help"]],
