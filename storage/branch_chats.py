@@ -4,18 +4,23 @@ unlinked by a leader, or when the bot is removed from the group.
 
 Who may link is the handlers' check (the code's branch must be one the sender leads); here a
 code is only found while it is unused and unexpired. Every link and unlink is audited.
+
+A linked group gets a post of each meeting of the whole branch (from two weeks before it) whose
+counts are kept current: `meeting_posts` says what to post or edit, with the counts from SQL.
 """
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, Subquery, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rules.vocabulary import AttendanceStatus, MeetingKind, MeetingState
 from storage import audit
-from storage.models import BranchChat, ChatLinkCode
+from storage.models import Attendance, BranchChat, ChatLinkCode, GroupPost, Meeting
 
 CODE_BYTES = 6  # 8 url-safe characters: unguessable within its hour, quick to type
 CODE_VALID = timedelta(hours=1)
@@ -86,3 +91,80 @@ def _end(session: AsyncSession, linked: BranchChat, *, by: int | None, now: date
     linked.unlinked_at = now
     audit.record(session, by, "group.unlinked", "party_organization",
                  linked.party_organization_id, chat_id=linked.chat_id, why=why)
+
+
+# -- meeting posts ---------------------------------------------------------------------------
+
+POST_AHEAD = timedelta(days=14)  # a meeting is posted two weeks ahead, not a year of a series
+# Meetings of the whole branch: a committee's or a 党小组's are not the branch group's business.
+POSTED_KINDS = frozenset(MeetingKind) - {MeetingKind.COMMITTEE, MeetingKind.GROUP}
+LIVE_STATES = (MeetingState.SCHEDULED, MeetingState.CHECKIN_OPEN)
+GUESTS = (AttendanceStatus.GUEST, AttendanceStatus.GUEST_PRESENT)
+RESEND_AFTER = timedelta(minutes=1)  # a post whose send never came back (a crash) is sent again
+
+
+@dataclass(frozen=True)
+class MeetingPost:
+    """A meeting to post in a group, or its post to bring up to date, with its counts."""
+
+    meeting: Meeting
+    chat_id: int
+    language: str
+    post: GroupPost | None
+    expected: int  # 应到 (guests are not counted)
+    attending: int
+    on_leave: int
+    present: int
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _counts() -> Subquery:
+    count = _count
+    return (
+        select(Attendance.meeting_id.label("meeting_id"),
+               count(Attendance.status.not_in(GUESTS)).label("expected"),
+               count(Attendance.status == AttendanceStatus.ATTENDING).label("attending"),
+               count(Attendance.status == AttendanceStatus.ON_LEAVE).label("on_leave"),
+               count(Attendance.status == AttendanceStatus.PRESENT).label("present"))
+        .group_by(Attendance.meeting_id).subquery()
+    )
+
+
+async def meeting_posts(session: AsyncSession, now: datetime) -> list[MeetingPost]:
+    """Posts to make (meetings of linked branches, soon and not over) and posts not yet final
+    in groups still linked, each with its meeting's counts."""
+    counts = _counts()
+    columns = (Meeting, BranchChat.chat_id, BranchChat.language, GroupPost,
+               func.coalesce(counts.c.expected, 0), func.coalesce(counts.c.attending, 0),
+               func.coalesce(counts.c.on_leave, 0), func.coalesce(counts.c.present, 0))
+    linked = (BranchChat.party_organization_id == Meeting.party_organization_id) & (
+        BranchChat.unlinked_at.is_(None))
+    posted = (GroupPost.meeting_id == Meeting.id) & (GroupPost.chat_id == BranchChat.chat_id)
+    rows = await session.execute(
+        select(*columns).join(BranchChat, linked).outerjoin(GroupPost, posted)
+        .outerjoin(counts, counts.c.meeting_id == Meeting.id)
+        .where((GroupPost.id.is_(None) & Meeting.kind.in_(POSTED_KINDS)
+                 & Meeting.state.in_(LIVE_STATES) & (Meeting.starts_at <= now + POST_AHEAD)
+                 & (Meeting.ends_at > now))
+                | (GroupPost.id.is_not(None) & GroupPost.final.is_(False)))
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    return [MeetingPost(meeting, chat_id, language, post, int(e), int(a), int(leave), int(p))
+            for meeting, chat_id, language, post, e, a, leave, p in rows]
+
+
+async def claim_post(session: AsyncSession, meeting_id: int, chat_id: int, now: datetime
+                     ) -> GroupPost:
+    """Record the post before it is sent (IntegrityError: another instance recorded it)."""
+    post = GroupPost(meeting_id=meeting_id, chat_id=chat_id, posted_at=now)
+    session.add(post)
+    await session.flush()
+    return post
+
+
+async def drop_post(session: AsyncSession, post_id: int) -> None:
+    """A send Telegram refused: the next run posts it afresh."""
+    await session.execute(delete(GroupPost).where(GroupPost.id == post_id))

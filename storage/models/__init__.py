@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from storage.models.audit import AuditEvent
 from storage.models.base import NAMING, Base, UTCDateTime, utcnow
-from storage.models.branch_chats import BranchChat, ChatLinkCode
+from storage.models.branch_chats import BranchChat, ChatLinkCode, GroupPost
 from storage.models.development import (
     DevelopmentContact,
     DevelopmentRecord,
@@ -71,6 +71,7 @@ __all__ = [
     "Duty",
     "DutyCompletion",
     "FileState",
+    "GroupPost",
     "HolidayCalendarDay",
     "HolidayCalendarYear",
     "Invite",

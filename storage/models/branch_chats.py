@@ -1,11 +1,11 @@
-"""A branch's group chat (issue 18): which Telegram group is linked to which branch, and the
-one-time codes a leader makes to link one."""
+"""A branch's group chat (issue 18): which Telegram group is linked to which branch, the
+one-time codes a leader makes to link one, and the meeting posts the bot keeps there."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
@@ -48,3 +48,19 @@ class ChatLinkCode(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+class GroupPost(Base):
+    """A meeting posted in a linked group, with its counts as last shown (edited in place)."""
+
+    __tablename__ = "group_posts"
+    __table_args__ = (UniqueConstraint("meeting_id", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)  # None until Telegram took it
+    shown: Mapped[str | None] = mapped_column(String(64))  # a digest of the text it shows
+    posted_at: Mapped[datetime]
+    edited_at: Mapped[datetime | None]
+    final: Mapped[bool] = mapped_column(default=False)  # closed or cancelled: no more edits

@@ -1,5 +1,5 @@
-"""branches' group chats (issue 18): the group linked to a branch and the one-time codes that
-link one
+"""branches' group chats (issue 18): the group linked to a branch, the one-time codes that
+link one, and the meeting posts kept there
 
 Revision ID: 0026
 Revises: 0025
@@ -54,8 +54,25 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_chat_link_codes_party_organization_id"), "chat_link_codes",
                     ["party_organization_id"])
+    op.create_table(
+        "group_posts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("chat_id", sa.BigInteger(), nullable=False),
+        sa.Column("message_id", sa.BigInteger(), nullable=True),
+        sa.Column("shown", sa.String(length=64), nullable=True),
+        sa.Column("posted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("edited_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("final", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(["meeting_id"], ["meetings.id"], ondelete="CASCADE",
+                                name=op.f("fk_group_posts_meeting_id_meetings")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_group_posts")),
+        sa.UniqueConstraint("meeting_id", "chat_id",
+                            name=op.f("uq_group_posts_meeting_id_chat_id")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("group_posts")
     op.drop_table("chat_link_codes")
     op.drop_table("branch_chats")
