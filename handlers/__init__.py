@@ -48,7 +48,7 @@ FEATURES = (
     "registration", "orgs", "members", "transfers", "dues", "development", "talks",
     "appraisal", "invites", "meetings", "notices", "checkin", "meeting_lists", "past_meetings",
     "ledger", "makeups", "training", "duties", "overview", "dashboard", "reminder_settings",
-    "profile",
+    "profile", "groups",
 )
 
 

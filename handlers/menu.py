@@ -53,8 +53,8 @@ ROLES: dict[str, Actor] = {
 # The order of the command menu and the keyboard; each command is declared in its feature.
 ORDER = (
     "start", "orgs", "pending", "members", "invite", "meetings", "checkin", "schedule",
-    "compliance", "ledger", "dues", "talks", "appraisal", "overview", "dashboard", "record",
-    "training", "verify", "makeups", "behind", "notice", "notices", "duties", "renewal", "transfer",
+    "compliance", "ledger", "dues", "talks", "appraisal", "group", "overview", "dashboard",
+    "record", "training", "verify", "makeups", "behind", "notice", "notices", "duties", "renewal", "transfer",
     "development", "me", "settings", "language", "help", "cancel",
 )
 

@@ -10,6 +10,9 @@ that is not private (groups, supergroups, channels):
   short "answered you privately". If the bot cannot write to them (they never pressed Start,
   or blocked it), the group gets a request to open a private chat, with a link, and nothing
   else happens.
+- A leader's `/link CODE` (or `/start link-CODE`, which Telegram sends when its add-to-group
+  button is used) links the group to their branch where it is typed (handlers/groups), and the
+  bot being added to or removed from a group reaches that feature too.
 - A button under a message in a group is refused with a toast, unless its action is listed in
   GROUP_ACTIONS (none yet; group meeting posts will add theirs there).
 - Everything else (text, room codes, locations, service messages, commands of other bots or
@@ -93,6 +96,22 @@ def registered_commands(app: Application[Any, Any, Any, Any, Any, Any]) -> froze
     return frozenset(_commands_of(handler for group in app.handlers.values() for handler in group))
 
 
+LINK_PREFIX = "link-"  # the add-to-group button's /start payload: link-CODE
+
+
+def group_link_code(message: Message | None, bot_username: str) -> str | None:
+    """The code of `/link CODE` or `/start link-CODE` (either `@ourbot`), else None."""
+    if not our_command(message, bot_username, frozenset({"link", "start"})):
+        return None
+    assert message is not None and message.text is not None
+    command, *args = message.text.split()
+    if len(args) != 1:
+        return None
+    if command.split("@", 1)[0].lower() == "/link":
+        return args[0]
+    return args[0][len(LINK_PREFIX):] if args[0].startswith(LINK_PREFIX) else None
+
+
 def our_command(message: Message | None, bot_username: str, known: frozenset[str]) -> bool:
     """The message is a command of ours: `/cmd` or `/cmd@ourbot` with cmd one we answer."""
     if message is None or not message.text or message.sender_chat is not None:
@@ -147,6 +166,10 @@ async def keep_private(update: Update, context: BranchContext) -> None:
         except TelegramError as exc:
             logger.info("could not refuse a button in a group: %s", exc)
         raise ApplicationHandlerStop
+    if update.my_chat_member is not None:
+        return  # the bot added to or removed from a group (handlers/groups)
+    if group_link_code(update.message, context.bot.username) is not None:
+        return  # linked where it is typed (handlers/groups)
     user = update.effective_user
     if user is not None and not user.is_bot and our_command(
             update.message, context.bot.username, registered_commands(context.application)):

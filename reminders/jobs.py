@@ -9,6 +9,7 @@ from telegram.ext import CallbackContext, JobQueue
 
 from handlers.kit.context import BranchSettings
 from reminders.delivery import CourierHost, schedule_next_wake, start_courier
+from reminders.group_posts import start_group_posts
 from reminders.planner import PLAN_EVERY, PlanSettings, plan_all
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ def start_reminders(job_queue: JobQueue, *, plan: bool = True) -> None:
     start_courier(job_queue)
     if not plan:
         return
+    start_group_posts(job_queue)
     job_queue.run_once(
         run_planner, when=timedelta(0), name=PLAN_JOB, job_kwargs={"misfire_grace_time": None}
     )

@@ -91,6 +91,22 @@ class GroupChats(BotProfile):
         msg = self._new_message(chat, by, "service", media={"new_chat_members": [bot]})
         self._enqueue({"message": self._message_json(msg)}, chat)
 
+    def remove_bot(self, chat_id: int, by: int) -> None:
+        """A member of the group removes the bot: it gets my_chat_member (kicked, as Telegram
+        reports a removal from a group) and may no longer post there."""
+        group = self._member(chat_id, by)
+        if not group.bot_member:
+            raise LookupError(f"the bot is not in group {chat_id}")
+        group.bot_member, group.bot_is_admin = False, False
+        body: JSON = {
+            "chat": group.chat_api(),
+            "from": self._users[by].to_api(),
+            "date": int(time.time()),
+            "old_chat_member": {"user": self._bot_user(), "status": "member"},
+            "new_chat_member": {"user": self._bot_user(), "status": "kicked", "until_date": 0},
+        }
+        self._enqueue({"my_chat_member": body}, self._chats[chat_id])
+
     def group(self, chat_id: int) -> EmuGroup:
         """The group with this id (LookupError if unknown)."""
         group = self._groups.get(chat_id)

@@ -3,7 +3,8 @@ the organization tree (orgs), people, memberships and invites (people), meetings
 conversation persistence, training, dues, the outbox and reminders, duties, notices, the
 dashboard's web sessions, processed updates (instances), holiday calendars and the file
 store (files), membership transfers (transfers), six-month cases (drift), member development
-(development), one-to-one talks (talks), the democratic appraisal of members (appraisal).
+(development), one-to-one talks (talks), the democratic appraisal of members (appraisal),
+branches' group chats (branch_chats).
 
 Importing this package defines every table on Base.metadata (Alembic's target) and re-exports
 every model, so `from storage.models import X` names any of them.
@@ -19,6 +20,7 @@ from storage.models.appraisal import (
 )
 from storage.models.audit import AuditEvent
 from storage.models.base import NAMING, Base, UTCDateTime, utcnow
+from storage.models.branch_chats import BranchChat, ChatLinkCode, GroupPost
 from storage.models.development import (
     DevelopmentContact,
     DevelopmentRecord,
@@ -67,6 +69,8 @@ __all__ = [
     "Attendance",
     "AuditEvent",
     "Base",
+    "BranchChat",
+    "ChatLinkCode",
     "ConversationState",
     "CourierInstance",
     "DevelopmentContact",
@@ -78,6 +82,7 @@ __all__ = [
     "Duty",
     "DutyCompletion",
     "FileState",
+    "GroupPost",
     "HolidayCalendarDay",
     "HolidayCalendarYear",
     "Invite",

@@ -1,0 +1,99 @@
+"""Texts and keyboards of a branch's group chat (pure: no Telegram calls, no database)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram import InlineKeyboardButton
+
+from handlers.kit.actions import Reply
+from handlers.kit.buttons import ButtonData, OrgId
+from handlers.kit.i18n import N_, Html, Translator, html_join
+from handlers.kit.ui import keyboard
+
+PICK = N_("Group chat of which branch?")
+NOTHING = N_("You lead no branch whose group chat could be linked.")
+NO_BRANCH = N_("A group chat is linked to a branch. Pick a branch below this organization.")
+LINKED = N_("✅ This group is now linked to {branch}.\n\nHere I post what the whole group may "
+            "see, and never anything personal: commands typed here are answered in each "
+            "person's private chat. To let me approve people who ask to join, make me an "
+            "administrator with the right to invite users.")
+CODE_UNUSABLE = N_("This code does not work: it was used already, it expired, or it was "
+                   "mistyped. A leader of the branch can make a new one with /group.")
+NOT_LEADER = N_("Only a leader of the branch the code was made for can link a group with it.")
+NOT_A_GROUP = N_("Send this in the group chat you want to link to the branch, not here.")
+
+
+class GroupPage(ButtonData, prefix="grp:pick"):
+    """Another page of the branches to link a group to."""
+
+    page: int
+
+
+class ShowGroup(ButtonData, prefix="grp:show"):
+    """The branch's linked group, or how to link one."""
+
+    org: OrgId
+
+
+class NewLinkCode(ButtonData, prefix="grp:code"):
+    """A one-time code to link a group (earlier unused codes stop working)."""
+
+    org: OrgId
+
+
+class AskUnlink(ButtonData, prefix="grp:ask"):
+    """Ask before unlinking the group."""
+
+    org: OrgId
+
+
+class Unlink(ButtonData, prefix="grp:unlink"):
+    org: OrgId
+
+
+def group_view(t: Translator, org_id: OrgId, branch: str, title: str | None,
+               since: datetime | None) -> Reply:
+    """The branch's group (or none) and what can be done."""
+    if title is None or since is None:
+        return Reply(html_join("\n\n", [
+            t("👥 <b>{branch}</b> has no linked group chat yet.", branch=branch),
+            t("Linking the branch's group lets me post there what the whole group may see. "
+              "Nothing personal is ever posted in a group."),
+        ]), keyboard([[NewLinkCode(org_id).button(t("🔗 Link a group chat"))]]))
+    return Reply(
+        t("👥 <b>{branch}</b>: linked to the group “{title}” since {date}.", branch=branch,
+          title=title, date=since.strftime("%Y-%m-%d")),
+        keyboard([[NewLinkCode(org_id).button(t("🔗 Link another group instead"))],
+                  [AskUnlink(org_id).button(t("✂️ Unlink this group"))]]),
+    )
+
+
+def code_view(t: Translator, org_id: OrgId, branch: str, bot_username: str, code: str,
+              until: datetime) -> Reply:
+    """How to link a group with this code: the button adds the bot and sends the code."""
+    add_link = f"https://t.me/{bot_username}?startgroup=link-{code}"
+    return Reply(html_join("\n\n", [
+        t("🔗 <b>Link a group chat to {branch}</b>", branch=branch),
+        t("Press “Add me to the group” and choose the branch's group: I join and link it at "
+          "once. If I am already in the group, send this there instead:\n"
+          "<code>/link {code}</code>", code=code),
+        t("The code works once, until {time}, and only for a leader of {branch}.",
+          time=until.strftime("%Y-%m-%d %H:%M"), branch=branch),
+    ]), keyboard([
+        [InlineKeyboardButton(t.as_plain("➕ Add me to the group"), url=add_link)],
+        [ShowGroup(org_id).button(t("‹ Back"))],
+    ]))
+
+
+def ask_unlink(t: Translator, org_id: OrgId, branch: str, title: str) -> Reply:
+    return Reply(
+        t("Unlink the group “{title}” from {branch}? I stop posting there; the group and its "
+          "messages stay as they are.", title=title, branch=branch),
+        keyboard([[Unlink(org_id).button(t("✂️ Yes, unlink it"))],
+                  [ShowGroup(org_id).button(t("No, keep it"))]]),
+    )
+
+
+def unlinked(t: Translator, branch: str, title: str) -> Html:
+    return t("The group “{title}” is no longer linked to {branch}.", title=title, branch=branch)

@@ -1,0 +1,167 @@
+"""Meeting posts in branches' group chats (issue 18): each meeting of the whole branch is
+posted once in the branch's linked group (two weeks ahead at most) and its counts — 应到, will
+attend, on leave, checked in — are edited in place as answers come, at most once every
+EDIT_EVERY; a closed meeting's post shows its final counts, a cancelled one says so.
+
+The database is the source of truth: every run compares what each post shows with the counts
+and sends or edits what differs. A post is recorded before it is sent, so a restart resends only
+a send in flight at a crash. Nothing personal is posted: counts, never names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from datetime import datetime, timedelta, tzinfo
+from typing import Any, Protocol
+
+from sqlalchemy.exc import IntegrityError
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import CallbackContext, JobQueue
+
+from handlers.kit.i18n import N_, Html, Translator, html_join, translator
+from handlers.labels import MEETING_KIND_LABELS
+from rules.vocabulary import MeetingState
+from storage import branch_chats
+from storage.branch_chats import RESEND_AFTER, MeetingPost
+from storage.db import Database
+from storage.models import GroupPost
+
+logger = logging.getLogger(__name__)
+
+EDIT_EVERY = timedelta(seconds=3)  # issue 18: a group post is edited at most every 3 s
+JOB = "group-posts"
+FINAL = (MeetingState.CLOSED, MeetingState.CANCELLED)
+
+
+class PostHost(Protocol):
+    """What the poster needs of the running bot (bot/application.py)."""
+
+    database: Database
+
+    @property
+    def bot(self) -> Any: ...
+
+    @property
+    def settings(self) -> Any: ...
+
+    def now(self) -> datetime: ...
+
+
+def post_text(t: Translator, tz: tzinfo, item: MeetingPost) -> Html:
+    """The post: the meeting, its counts (no names) and where to answer."""
+    meeting = item.meeting
+    starts = meeting.starts_at.astimezone(tz)
+    lines: list[Html] = [
+        t("📅 <b>{kind}</b>: {topic}", kind=t(MEETING_KIND_LABELS[meeting.kind]),
+          topic=meeting.topic),
+        t("🕘 {start}–{end}", start=starts.strftime("%Y-%m-%d %H:%M"),
+          end=meeting.ends_at.astimezone(tz).strftime("%H:%M")),
+    ]
+    if meeting.place:
+        lines.append(t("📍 {place}", place=meeting.place))
+    lines.append(t("Expected {expected} · will attend {attending} · on leave {on_leave} · "
+                   "checked in {present}", expected=item.expected, attending=item.attending,
+                   on_leave=item.on_leave, present=item.present))
+    if meeting.state is MeetingState.CLOSED:
+        lines.append(t("✅ The meeting is closed: these are its final counts."))
+    elif meeting.state is MeetingState.CANCELLED:
+        lines.append(t("❌ This meeting was cancelled."))
+    else:
+        lines.append(t(ANSWER_PRIVATELY))
+    return html_join("\n", lines)
+
+
+ANSWER_PRIVATELY = N_("Answer, ask for leave or check in in your private chat with me: "
+                      "/meetings")
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+_running: dict[int, asyncio.Lock] = {}
+
+
+async def refresh_group_posts(host: PostHost) -> int:
+    """One pass: post what is due, edit what changed (one pass at a time per bot). Returns
+    how many messages were sent or edited."""
+    lock = _running.setdefault(id(host), asyncio.Lock())
+    async with lock:
+        now = host.now()
+        async with host.database.session() as session:
+            work = await branch_chats.meeting_posts(session, now)
+        done = 0
+        for item in work:
+            done += await _bring_up_to_date(host, item, now)
+        return done
+
+
+async def _bring_up_to_date(host: PostHost, item: MeetingPost, now: datetime) -> int:
+    text = post_text(translator(item.language), host.settings.tzinfo, item)
+    shown, final = digest(text), item.meeting.state in FINAL
+    post = item.post
+    if post is None or (post.message_id is None and now - post.posted_at >= RESEND_AFTER):
+        return await _send(host, item, post, text, shown, final, now)
+    if post.message_id is None:
+        return 0  # a send in flight, or one that never came back: resent after RESEND_AFTER
+    if post.shown == shown:
+        return 0
+    if post.edited_at is not None and now - post.edited_at < EDIT_EVERY:
+        return 0
+    try:
+        await host.bot.edit_message_text(text, chat_id=item.chat_id,
+                                         message_id=post.message_id)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            logger.info("could not edit a meeting post: %s", exc)
+            return 0
+    except TelegramError as exc:
+        logger.info("could not edit a meeting post: %s", exc)
+        return 0
+    await _saved(host, post.id, shown=shown, final=final, edited_at=now)
+    return 1
+
+
+async def _send(host: PostHost, item: MeetingPost, post: GroupPost | None, text: Html,
+                shown: str, final: bool, now: datetime) -> int:
+    try:
+        async with host.database.session() as session:
+            if post is None:
+                post_id = (await branch_chats.claim_post(session, item.meeting.id, item.chat_id,
+                                                         now)).id
+            else:
+                post_id = post.id
+                row = await session.get(GroupPost, post_id)
+                if row is not None:
+                    row.posted_at = now
+    except IntegrityError:
+        return 0  # another instance recorded it first: it sends it
+    try:
+        sent = await host.bot.send_message(item.chat_id, text)
+    except (Forbidden, TelegramError) as exc:
+        logger.info("could not post a meeting in a group: %s", exc)
+        async with host.database.session() as session:
+            await branch_chats.drop_post(session, post_id)
+        return 0
+    await _saved(host, post_id, shown=shown, final=final, message_id=sent.message_id)
+    return 1
+
+
+async def _saved(host: PostHost, post_id: int, **values: Any) -> None:
+    async with host.database.session() as session:
+        row = await session.get(GroupPost, post_id)
+        if row is not None:
+            for name, value in values.items():
+                setattr(row, name, value)
+
+
+async def _run(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    await refresh_group_posts(context.application)  # type: ignore[arg-type]
+
+
+def start_group_posts(job_queue: JobQueue[Any]) -> None:
+    """Every EDIT_EVERY: post and edit what the counts say (one pass at a time)."""
+    job_queue.run_repeating(_run, interval=EDIT_EVERY, first=EDIT_EVERY, name=JOB,
+                            job_kwargs={"max_instances": 1, "coalesce": True})
