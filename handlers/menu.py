@@ -54,8 +54,8 @@ ROLES: dict[str, Actor] = {
 ORDER = (
     "start", "orgs", "pending", "members", "invite", "meetings", "checkin", "schedule",
     "compliance", "ledger", "dues", "talks", "appraisal", "group", "overview", "dashboard",
-    "record", "training", "verify", "makeups", "behind", "notice", "notices", "duties", "renewal", "transfer",
-    "development", "me", "settings", "language", "help", "cancel",
+    "record", "training", "verify", "makeups", "behind", "notice", "notices", "duties", "renewal",
+    "transfer", "development", "me", "settings", "language", "help", "cancel",
 )
 
 CANCEL = Command("cancel", description=N_("Leave the current step"))
