@@ -317,10 +317,10 @@ async def guided_by(session: AsyncSession, person_id: int
 CORRECTABLE = ("applied_on", "activist_on", "candidate_on", "admitted_on", "confirmed_on")
 
 
-async def correct_day(session: AsyncSession, record: DevelopmentRecord, field: str, on: date,
-                      *, by: int, today: date, now: datetime) -> Invalid | None:
-    """A stage's day corrected: not in the future, not before the stage reached before it nor
-    after the one reached after it (the step is logged, audited)."""
+def correction_refused(record: DevelopmentRecord, field: str, on: date, today: date
+                       ) -> Invalid | None:
+    """Why a stage's day may not be corrected to `on`: in the future, before the stage reached
+    before it or after the one reached after it."""
     if field not in CORRECTABLE or getattr(record, field) is None:
         raise DevelopmentError("unknown_day")
     if on > today:
@@ -332,6 +332,16 @@ async def correct_day(session: AsyncSession, record: DevelopmentRecord, field: s
         return Invalid("date_before_stage")
     if after and on > min(after):
         return Invalid("date_after_stage")
+    return None
+
+
+async def correct_day(session: AsyncSession, record: DevelopmentRecord, field: str, on: date,
+                      *, by: int, today: date, now: datetime) -> Invalid | None:
+    """A stage's day corrected where `correction_refused` allows it (the step is logged with
+    the day it had, audited); the admission's day is the day the person joined the party."""
+    refused = correction_refused(record, field, on, today)
+    if refused is not None:
+        return refused
     old = getattr(record, field)
     setattr(record, field, on)
     if field == "admitted_on":  # the day the person joined the party

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from handlers.development import pages, views
 from handlers.development.contacts import CONTACTS
+from handlers.development.days import CORRECT
 from handlers.development.flows import EVENT, STEP
 from handlers.development.pages import KNOWN
+from handlers.development.probation import EXTEND, WITHDRAW
 from handlers.development.reports import REPORT, open_report, show_reports
 from handlers.kit.actions import LEADERS, Action, Command
 from handlers.kit.i18n import N_
@@ -26,4 +28,4 @@ ACTIONS = (
     Action(views.ThoughtReports, KNOWN, show_reports),
     Action(views.OpenReport, KNOWN, open_report),
 )
-FLOWS = (STEP, EVENT, CONTACTS, REPORT)
+FLOWS = (STEP, EVENT, CONTACTS, REPORT, EXTEND, WITHDRAW, CORRECT)

@@ -360,4 +360,9 @@ REFUSALS = {
                           "voting rights: the vote did not pass, so nothing changes."),
     "date_future": INVALID_MESSAGES["date_future"],
     "date_before_application": N_("That day is before the application."),
+    "already_extended": N_("The probation was extended already: it can be extended only "
+                           "once."),
+    "number_range": N_("The probation is extended by 6 to 12 months."),
+    "date_before_stage": N_("That day is before the stage reached before it."),
+    "date_after_stage": N_("That day is after the stage reached after it."),
 }

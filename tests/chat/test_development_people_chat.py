@@ -10,11 +10,18 @@ from datetime import date
 
 from sqlalchemy import select
 
-from handlers.development.views import ContactReview, Guided, OpenReport, ThoughtReports
+from handlers.development.views import (
+    ContactReview,
+    Guided,
+    OpenReport,
+    ThoughtReports,
+    WithdrawStatus,
+)
 from handlers.kit.buttons import PersonId
+from rules.vocabulary import MemberStatus
 from storage import development, people
-from storage.models import DevelopmentStep, ThoughtReport
-from tests.chat.test_development_chat import ACTIVIST, branch
+from storage.models import AuditEvent, DevelopmentStep, ThoughtReport
+from tests.chat.test_development_chat import ACTIVIST, branch, status_of
 from tests.chat.test_members_chat import ALICE, BOB, SEC_A, SEC_B
 from tests.harness import Bot
 
@@ -159,3 +166,99 @@ async def test_a_contact_records_the_half_yearly_review(bot: Bot) -> None:
     async with bot.app.database.session() as session:
         assert len((await session.scalars(select(DevelopmentStep).where(
             DevelopmentStep.step == "review"))).all()) == 1
+
+
+async def test_the_secretary_extends_the_probation_once(bot: Bot) -> None:
+    _, _, probationary_id = await branch(bot)
+    sec = bot.person(SEC_A, "Sec A", language_code="en")
+    await sec.say("/development")
+    await sec.tap("Pat Probation · Probationary member")
+    await sec.tap("⏳ Extend the probation")
+    await sec.say("3")
+    assert "Please type a whole number from 6 to 12" in sec.last_text
+    await sec.say("6")
+    await sec.say("2029-02-01")  # before the admission
+    assert "That day is before the admission (2029-03-01)." in sec.last_text
+    await sec.say("2030-03-02")
+    await sec.say("Did not take part in branch life; 支发〔2030〕4号")
+    assert ("Extend the probation of Pat Probation by 6 months? It then ends on 2030-09-01"
+            in sec.last_text)
+    assert bot.app is not None
+    async with bot.app.database.session() as session:  # nothing kept before the confirmation
+        record = await development.open_record_of(session, probationary_id)
+        assert record is not None and record.extension_months == 0
+    await sec.tap("⏳ Extend the probation")
+    assert "✅ Probation extended by 6 months: it ends on 2030-09-01." in sec.last_text
+    assert "Probation extended by 6 months" in sec.last_text
+    assert "Next: the assembly's vote on full membership, from 2030-09-01" in sec.last_text
+    assert "⏳ Extend the probation" not in sec.buttons()  # once only
+    async with bot.app.database.session() as session:
+        record = await development.open_record_of(session, probationary_id)
+        assert record is not None and record.extension_months == 6
+        step = (await session.scalars(select(DevelopmentStep).where(
+            DevelopmentStep.step == "extended"))).one()
+        assert (step.taken_on, step.note) == (
+            date(2030, 3, 2), "Did not take part in branch life; 支发〔2030〕4号")
+        assert await session.scalar(select(AuditEvent.id).where(
+            AuditEvent.action == "development.extended")) is not None
+
+
+async def test_the_secretary_withdraws_a_probationary_status(bot: Bot) -> None:
+    _, _, probationary_id = await branch(bot)
+    # The other branch's secretary cannot start it.
+    sec_b = bot.person(SEC_B, "Sec B", language_code="en")
+    await sec_b.say("/development")
+    await sec_b.forge(WithdrawStatus(PersonId(probationary_id)).pack())
+    assert "not allowed" in sec_b.alerts()[-1]
+    sec = bot.person(SEC_A, "Sec A", language_code="en")
+    await sec.say("/development")
+    await sec.tap("Pat Probation · Probationary member")
+    await sec.tap("✖️ Withdraw the probationary status")
+    await sec.say("2030-03-09")
+    await sec.say("Fails the conditions of membership; 支发〔2030〕5号")
+    assert "Withdraw the probationary status of Pat Probation" in sec.last_text
+    assert "This cannot be undone here." in sec.last_text
+    assert await status_of(bot, probationary_id) is MemberStatus.PROBATIONARY
+    await sec.tap("✖️ Withdraw the probationary status")
+    assert "✅ The probationary status of Pat Probation was withdrawn." in sec.last_text
+    assert "Pat Probation" not in sec.buttons()
+    assert await status_of(bot, probationary_id) is MemberStatus.ACTIVIST
+    assert bot.app is not None
+    async with bot.app.database.session() as session:
+        assert await development.open_record_of(session, probationary_id) is None
+        step = (await session.scalars(select(DevelopmentStep).where(
+            DevelopmentStep.step == "status_withdrawn"))).one()
+        assert step.taken_on == date(2030, 3, 9)
+        assert await session.scalar(select(AuditEvent.id).where(
+            AuditEvent.action == "development.closed")) is not None
+
+
+async def test_the_secretary_corrects_a_migrated_day(bot: Bot) -> None:
+    _, activist_id, _ = await branch(bot)
+    sec = bot.person(SEC_A, "Sec A", language_code="en")
+    await sec.say("/development")
+    await sec.tap("Ann Activist · Activist")
+    await sec.tap("✏️ Correct a day")
+    await sec.tap("Activist from 2029-06-01")
+    await sec.say("2031-01-01")
+    assert "That date is in the future." in sec.last_text
+    await sec.say("2028-12-01")  # before the application
+    assert "That day is before the stage reached before it." in sec.last_text
+    await sec.say("2029-02-15")
+    assert "Before: Activist from 2029-06-01" in sec.last_text
+    assert "After: Activist from 2029-02-15" in sec.last_text
+    await sec.tap("✅ Correct it")
+    assert "✅ Day corrected." in sec.last_text
+    assert "Activist from 2029-02-15" in sec.last_text
+    assert "Next: candidate for admission, from 2030-02-15" in sec.last_text
+    assert bot.app is not None
+    async with bot.app.database.session() as session:
+        record = await development.open_record_of(session, activist_id)
+        assert record is not None and record.activist_on == date(2029, 2, 15)
+        assert await session.scalar(select(AuditEvent.id).where(
+            AuditEvent.action == "development.corrected")) is not None
+    # The application's day may not pass the activist's.
+    await sec.tap("✏️ Correct a day")
+    await sec.tap("Application: 2029-01-05")
+    await sec.say("2029-03-01")
+    assert "That day is after the stage reached after it." in sec.last_text
