@@ -22,6 +22,7 @@ from rules.validation import Invalid
 from rules.vocabulary import DevelopmentStage, MembershipState, MemberStatus
 from rules.workdays import WorkCalendar
 from storage import audit
+from storage.files import remember_file
 from storage.models import (
     CURRENT_STATES,
     DevelopmentContact,
@@ -284,7 +285,80 @@ async def add_thought_report(session: AsyncSession, record: DevelopmentRecord, *
     report = ThoughtReport(record_id=record.id, text=text, file_id=file_id,
                            file_name=file_name, submitted_at=now)
     session.add(report)
+    if file_id is not None:  # the file store keeps a copy (storage/files)
+        await remember_file(session, file_id, file_name=file_name)
+    await session.flush()
     return report
+
+
+async def thought_report(session: AsyncSession, report_id: int) -> ThoughtReport | None:
+    return await session.get(ThoughtReport, report_id)
+
+
+async def is_contact(session: AsyncSession, record_id: int, person_id: int | None) -> bool:
+    """Whether `person_id` is one of the record's assigned contacts."""
+    if person_id is None:
+        return False
+    return await session.scalar(select(DevelopmentContact.id).where(
+        DevelopmentContact.record_id == record_id,
+        DevelopmentContact.person_id == person_id)) is not None
+
+
+async def guided_by(session: AsyncSession, person_id: int
+                    ) -> list[tuple[DevelopmentRecord, Person]]:
+    """The developments under way that `person_id` is a contact for, by name."""
+    rows = await session.execute(
+        select(DevelopmentRecord, Person)
+        .join(DevelopmentContact, DevelopmentContact.record_id == DevelopmentRecord.id)
+        .join(Person, Person.id == DevelopmentRecord.person_id)
+        .where(DevelopmentContact.person_id == person_id,
+               DevelopmentRecord.closed_on.is_(None))
+        .order_by(Person.real_name, DevelopmentRecord.id))
+    return [(record, person) for record, person in rows]
+
+
+# The days a leader may correct (migrated records began on the day the bot learned of them),
+# in the order the stages reach them.
+CORRECTABLE = ("applied_on", "activist_on", "candidate_on", "admitted_on", "confirmed_on")
+
+
+def correction_refused(record: DevelopmentRecord, field: str, on: date, today: date
+                       ) -> Invalid | None:
+    """Why a stage's day may not be corrected to `on`: in the future, before the stage reached
+    before it or after the one reached after it."""
+    if field not in CORRECTABLE or getattr(record, field) is None:
+        raise DevelopmentError("unknown_day")
+    if on > today:
+        return Invalid("date_future")
+    at = CORRECTABLE.index(field)
+    before = [d for f in CORRECTABLE[:at] if (d := getattr(record, f)) is not None]
+    after = [d for f in CORRECTABLE[at + 1:] if (d := getattr(record, f)) is not None]
+    if before and on < max(before):
+        return Invalid("date_before_stage")
+    if after and on > min(after):
+        return Invalid("date_after_stage")
+    return None
+
+
+async def correct_day(session: AsyncSession, record: DevelopmentRecord, field: str, on: date,
+                      *, by: int, today: date, now: datetime) -> Invalid | None:
+    """A stage's day corrected where `correction_refused` allows it (the step is logged with
+    the day it had, audited); the admission's day is the day the person joined the party."""
+    refused = correction_refused(record, field, on, today)
+    if refused is not None:
+        return refused
+    old = getattr(record, field)
+    setattr(record, field, on)
+    if field == "admitted_on":  # the day the person joined the party
+        await session.execute(
+            update(Membership)
+            .where(Membership.person_id == record.person_id,
+                   Membership.party_organization_id == record.party_organization_id,
+                   Membership.state.in_(CURRENT_STATES))
+            .values(joined_party_on=on).execution_options(synchronize_session=False))
+    _log(session, record, "corrected", on, by, now, note=f"{field}: {old.isoformat()}")
+    audit.record(session, by, "development.corrected", "development", record.id, day=field)
+    return None
 
 
 async def thought_reports(session: AsyncSession, record_id: int) -> list[ThoughtReport]:

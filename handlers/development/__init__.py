@@ -6,15 +6,17 @@ sees their own stage and what comes next (rules/development.py has the time rule
 from __future__ import annotations
 
 from handlers.development import pages, views
+from handlers.development.contacts import CONTACTS
+from handlers.development.days import CORRECT
 from handlers.development.flows import EVENT, STEP
-from handlers.kit.actions import LEADERS, Action, Audience, Command
+from handlers.development.pages import KNOWN
+from handlers.development.probation import EXTEND, WITHDRAW
+from handlers.development.reports import REPORT, open_report, show_reports
+from handlers.kit.actions import LEADERS, Action, Command
 from handlers.kit.i18n import N_
 
 __all__ = ["ACTIONS", "FLOWS"]
 
-# Leaders see their branches', anyone else their own (an applicant may hold no membership yet).
-KNOWN = Audience("people the bot knows", lambda actor: (
-    actor.is_member or actor.is_admin or actor.person_id is not None))
 
 ACTIONS = (
     Action(Command("development", description=N_("Member development")), KNOWN,
@@ -22,5 +24,8 @@ ACTIONS = (
     Action(views.DevBranches, LEADERS, pages.turn),
     Action(views.DevBranch, LEADERS, pages.show_branch),
     Action(views.DevPerson, LEADERS, pages.show_person),
+    Action(views.Guided, KNOWN, pages.show_person),
+    Action(views.ThoughtReports, KNOWN, show_reports),
+    Action(views.OpenReport, KNOWN, open_report),
 )
-FLOWS = (STEP, EVENT)
+FLOWS = (STEP, EVENT, CONTACTS, REPORT, EXTEND, WITHDRAW, CORRECT)

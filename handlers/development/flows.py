@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from handlers.access.development import access_development
+from handlers.access.development import access_development, access_guided
 from handlers.development import views
 from handlers.development.pages import card_reply
 from handlers.development.views import EventForm, StepForm
-from handlers.kit.actions import LEADERS, Act, Reply
+from handlers.kit.actions import LEADERS, MEMBERS, Act, Reply
 from handlers.kit.chat import Refused
 from handlers.kit.flows import Confirm, Day, Entry, Flow, Next, Problem, Text, cleaned
 from handlers.kit.flows import past_day as not_future
@@ -236,6 +236,22 @@ async def start_event(act: Act, press: views.RecordEvent) -> EventForm | Reply:
     return EventForm(person=press.person, event=press.event)
 
 
+async def start_review(act: Act, press: views.ContactReview) -> EventForm | Reply:
+    """A contact (or a leader) records the activist's half-yearly review."""
+    record, _ = await access_guided(act, press.person)
+    if record.stage is not DevelopmentStage.ACTIVIST:
+        return await card_reply(act, press.person)
+    return EventForm(person=press.person, event=views.Event.REVIEW)
+
+
+async def event_guard(act: Act, form: EventForm) -> DevelopmentRecord:
+    """A review is the contacts' too; the other events are the leaders'."""
+    if form.event is views.Event.REVIEW:
+        record, _ = await access_guided(act, form.person)
+        return record
+    return await access_development(act, form.person)
+
+
 async def ask_event_day(act: Act, form: EventForm) -> Html:
     return act.t("{what}: on which day? Type it like {day}, or press a day.",
                  what=act.t(views.EVENT_BUTTONS[form.event]), day=act.today().isoformat())
@@ -256,7 +272,7 @@ async def no_note(act: Act, form: Any, press: views.NoDocument) -> Next:
 
 
 async def save_event(act: Act, form: EventForm) -> Reply:
-    record = await access_development(act, form.person)
+    record = await event_guard(act, form)
     note = None if form.note in (None, NO_DOCUMENT) else form.note
     refused = await development.record_event(
         act.session, record, form.event.value, form.on or act.today(),
@@ -281,8 +297,9 @@ EVENT = Flow(
     name="development_event",
     prefix="fdve",
     form=EventForm,
-    entry=Entry(views.RecordEvent, LEADERS, start_event),
-    guard=guard,
+    entry=(Entry(views.RecordEvent, LEADERS, start_event),
+           Entry(views.ContactReview, MEMBERS, start_review)),
+    guard=event_guard,
     steps=(
         Day(key="on", ask=ask_event_day, prefer="past", check=not_future),
         Text(key="note", ask=ask_note, read=cleaned(MAX_REASON), buttons=no_note_button,

@@ -105,6 +105,73 @@ class UseCount(ButtonData, prefix="dv:count"):
     count: int
 
 
+class DevContacts(ButtonData, prefix="dv:ct"):
+    """A leader picks the person's contacts (a flow)."""
+
+    person: PersonId
+
+
+class PickContact(ButtonData, prefix="dv:ctp"):
+    """A full member of the branch picked (or unpicked) as a contact."""
+
+    member: PersonId
+
+
+class ContactsPage(ButtonData, prefix="dv:ctg"):
+    page: int
+
+
+class SaveContacts(ButtonData, prefix="dv:cts"):
+    """The contacts picked are kept."""
+
+
+class Guided(ButtonData, prefix="dv:g"):
+    """A contact (or a leader) opens the card of a person they guide."""
+
+    person: PersonId
+
+
+class SendReport(ButtonData, prefix="dv:tr"):
+    """The person hands in a thought report (a flow)."""
+
+
+class ThoughtReports(ButtonData, prefix="dv:trs"):
+    """The person's thought reports, for their contacts and the branch's leaders."""
+
+    person: PersonId
+    page: int = 0
+
+
+class OpenReport(ButtonData, prefix="dv:tro"):
+    """One thought report: its text, or its file sent."""
+
+    report: int
+
+
+class ContactReview(ButtonData, prefix="dv:rv"):
+    """A contact records the half-yearly review (the event flow)."""
+
+    person: PersonId
+
+
+class ExtendProbation(ButtonData, prefix="dv:ext"):
+    """A leader extends the probation (a flow)."""
+
+    person: PersonId
+
+
+class WithdrawStatus(ButtonData, prefix="dv:wd"):
+    """A leader withdraws the probationary status (a flow)."""
+
+    person: PersonId
+
+
+class CorrectDay(ButtonData, prefix="dv:fix"):
+    """A leader corrects the day a stage was reached (a flow)."""
+
+    person: PersonId
+
+
 class StepForm(Form):
     person: PersonId
     stage: DevelopmentStage | None = None  # the stage the flow moves into (fixed at its start)
@@ -223,17 +290,58 @@ def card_text(t: Translator, record: DevelopmentRecord, person: Person,
     return html_join("\n\n", [p for p in parts if p])
 
 
+# The stages a person has contacts and hands in thought reports at.
+GUIDED_STAGES = (DevelopmentStage.ACTIVIST, DevelopmentStage.CANDIDATE,
+                 DevelopmentStage.PROBATIONARY)
+REPORTS_BUTTON = N_("📝 {count} thought reports")
+
+
 def card_markup(t: Translator, record: DevelopmentRecord, person: PersonId,
-                back: OrgId | None) -> InlineKeyboardMarkup:
+                back: OrgId | None, *, leader: bool = True, reports: int = 0
+                ) -> InlineKeyboardMarkup:
+    """A leader's buttons: the next stage, the stage's event, the contacts, probation extended
+    or withdrawn, a day corrected; a contact's: the review (an activist's) and the reports."""
     rows: list[list[InlineKeyboardButton]] = []
     following = rules.next_stage(record.stage)
-    if following is not None:
+    if leader and following is not None:
         rows.append([TakeStep(person).button(t(STAGE_BUTTONS[following]))])
     event = EVENT_OF[record.stage]
-    rows.append([RecordEvent(person, event).button(t(EVENT_BUTTONS[event]))])
+    if leader:
+        rows.append([RecordEvent(person, event).button(t(EVENT_BUTTONS[event]))])
+    elif event is Event.REVIEW:
+        rows.append([ContactReview(person).button(t(EVENT_BUTTONS[event]))])
+    if leader and record.stage in GUIDED_STAGES:
+        rows.append([DevContacts(person).button(t("👥 Contacts"))])
+    if reports:
+        rows.append([ThoughtReports(person).button(t(REPORTS_BUTTON, count=reports))])
+    if leader and record.stage is DevelopmentStage.PROBATIONARY:
+        if not record.extension_months:
+            rows.append([ExtendProbation(person).button(t("⏳ Extend the probation"))])
+        rows.append([WithdrawStatus(person).button(t("✖️ Withdraw the probationary status"))])
+    if leader:
+        rows.append([CorrectDay(person).button(t("✏️ Correct a day"))])
     if back is not None:
         rows.append([DevBranch(back).button(t("‹ The branch's development"))])
     return keyboard(rows)
+
+
+def own_markup(t: Translator, record: DevelopmentRecord | None,
+               guided: Sequence[tuple[DevelopmentRecord, Person]]) -> InlineKeyboardMarkup | None:
+    """The person's own: a thought report to hand in; the people they are a contact for."""
+    rows: list[list[InlineKeyboardButton]] = []
+    if record is not None and record.stage in GUIDED_STAGES:
+        rows.append([SendReport().button(t("📝 Send a thought report"))])
+    rows += [[Guided(PersonId(p.id)).button(f"{p.real_name or ''} · {stage_name(t, r.stage)}")]
+             for r, p in guided]
+    return keyboard(rows) if rows else None
+
+
+def guided_text(t: Translator, guided: Sequence[tuple[DevelopmentRecord, Person]]) -> Html:
+    return html_join("\n", [
+        t("👥 <b>You are a contact (培养联系人) for:</b>"),
+        *("· " + html_join(" — ", [escape(p.real_name or ""), escape(stage_name(t, r.stage))])
+          for r, p in guided),
+        t("Pick a person to see their thought reports or record a review.")])
 
 
 def votes_needed(stage: DevelopmentStage | None) -> bool:
@@ -252,4 +360,9 @@ REFUSALS = {
                           "voting rights: the vote did not pass, so nothing changes."),
     "date_future": INVALID_MESSAGES["date_future"],
     "date_before_application": N_("That day is before the application."),
+    "already_extended": N_("The probation was extended already: it can be extended only "
+                           "once."),
+    "number_range": N_("The probation is extended by 6 to 12 months."),
+    "date_before_stage": N_("That day is before the stage reached before it."),
+    "date_after_stage": N_("That day is after the stage reached after it."),
 }
