@@ -311,12 +311,14 @@ class Owed:
     due: Due
 
 
-async def owed_by(session: AsyncSession, org_ids: Collection[int] | None = None
-                  ) -> list[Owed]:
-    """What every development under way (in `org_ids`, or all) owes, earliest first."""
+async def owed_by(session: AsyncSession, org_ids: Collection[int] | None = None, *,
+                  cal: WorkCalendar | None = None) -> list[Owed]:
+    """What every development under way (in `org_ids`, or all) is reminded of, earliest
+    first; days counted in working days follow `cal` (the loaded holiday schedules)."""
     query = select(DevelopmentRecord).where(DevelopmentRecord.closed_on.is_(None))
     if org_ids is not None:
         query = query.where(DevelopmentRecord.party_organization_id.in_(org_ids))
     owed = [Owed(r.id, r.person_id, r.party_organization_id, due)
-            for r in await session.scalars(query) for due in rules.dues_of(milestones(r))]
+            for r in await session.scalars(query)
+            for due in rules.reminded_of(milestones(r), cal)]
     return sorted(owed, key=lambda o: (o.due.by, o.record_id, o.due.what))
