@@ -167,19 +167,29 @@ async def take_step(
     _log(session, record, stage.value, on, by, now, document=document, votes=votes,
          override=override)
     if stage in STATUS_OF:
-        await _set_status(session, record, STATUS_OF[stage], on)
+        await _set_status(session, record, STATUS_OF[stage], on, by=by, now=now)
     audit.record(session, by, "development.step", "development", record.id, stage=stage.value,
                  overridden=bool(override))
     return None
 
 
 async def _set_status(session: AsyncSession, record: DevelopmentRecord, status: MemberStatus,
-                      on: date) -> None:
+                      on: date, *, by: int, now: datetime) -> None:
     """The person's current membership in the branch takes the status (and, on admission,
-    the day they joined the party)."""
+    the day they joined the party). An applicant the branch recorded without a membership
+    (applicants do not register) becomes a member of the branch on admission."""
     values: dict[str, object] = {"status": status}
     if status is MemberStatus.PROBATIONARY:
         values["joined_party_on"] = on
+        current = await session.scalar(select(Membership.id).where(
+            Membership.person_id == record.person_id, Membership.state.in_(CURRENT_STATES)))
+        if current is None:
+            session.add(Membership(
+                person_id=record.person_id, party_organization_id=record.party_organization_id,
+                state=MembershipState.ACTIVE, status=status, joined_party_on=on,
+                requested_at=now, decided_at=now, decided_by=by))
+            await session.flush()
+            return
     await session.execute(
         update(Membership)
         .where(Membership.person_id == record.person_id,
@@ -236,7 +246,7 @@ async def close(session: AsyncSession, record: DevelopmentRecord, reason: str, *
     if record.closed_on is not None:
         raise DevelopmentError("development_closed")
     if record.stage is DevelopmentStage.PROBATIONARY:
-        await _set_status(session, record, MemberStatus.ACTIVIST, on)
+        await _set_status(session, record, MemberStatus.ACTIVIST, on, by=by, now=now)
     record.closed_on, record.closed_reason = on, reason
     _log(session, record, reason, on, by, now, note=note)
     audit.record(session, by, "development.closed", "development", record.id, reason=reason)
