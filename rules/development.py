@@ -193,6 +193,16 @@ def dues_of(m: Milestones) -> list[Due]:
     return owed
 
 
+def reminded_of(m: Milestones, cal: WorkCalendar | None = None) -> list[Due]:
+    """What the planner reminds the branch of: what it owes (`dues_of`) and, while a
+    candidate's public notice runs, its last day ("notice", counted in the working days of
+    `cal`): the assembly's vote on the admission may follow it."""
+    owed = dues_of(m)
+    if current_stage(m) is DevelopmentStage.CANDIDATE and m.notice_from is not None:
+        owed.append(Due("notice", notice_ends(m.notice_from, cal)))
+    return owed
+
+
 def assembly_quorate(present: int, entitled: int) -> bool:
     """More than half of the full members with voting rights are present (细则)."""
     return entitled > 0 and present * 2 > entitled

@@ -173,19 +173,29 @@ async def take_step(
     _log(session, record, stage.value, on, by, now, document=document, votes=votes,
          override=override)
     if stage in STATUS_OF:
-        await _set_status(session, record, STATUS_OF[stage], on)
+        await _set_status(session, record, STATUS_OF[stage], on, by=by, now=now)
     audit.record(session, by, "development.step", "development", record.id, stage=stage.value,
                  overridden=bool(override))
     return None
 
 
 async def _set_status(session: AsyncSession, record: DevelopmentRecord, status: MemberStatus,
-                      on: date) -> None:
+                      on: date, *, by: int, now: datetime) -> None:
     """The person's current membership in the branch takes the status (and, on admission,
-    the day they joined the party)."""
+    the day they joined the party). An applicant the branch recorded without a membership
+    (applicants do not register) becomes a member of the branch on admission."""
     values: dict[str, object] = {"status": status}
     if status is MemberStatus.PROBATIONARY:
         values["joined_party_on"] = on
+        current = await session.scalar(select(Membership.id).where(
+            Membership.person_id == record.person_id, Membership.state.in_(CURRENT_STATES)))
+        if current is None:
+            session.add(Membership(
+                person_id=record.person_id, party_organization_id=record.party_organization_id,
+                state=MembershipState.ACTIVE, status=status, joined_party_on=on,
+                requested_at=now, decided_at=now, decided_by=by))
+            await session.flush()
+            return
     await session.execute(
         update(Membership)
         .where(Membership.person_id == record.person_id,
@@ -242,7 +252,7 @@ async def close(session: AsyncSession, record: DevelopmentRecord, reason: str, *
     if record.closed_on is not None:
         raise DevelopmentError("development_closed")
     if record.stage is DevelopmentStage.PROBATIONARY:
-        await _set_status(session, record, MemberStatus.ACTIVIST, on)
+        await _set_status(session, record, MemberStatus.ACTIVIST, on, by=by, now=now)
     record.closed_on, record.closed_reason = on, reason
     _log(session, record, reason, on, by, now, note=note)
     audit.record(session, by, "development.closed", "development", record.id, reason=reason)
@@ -390,12 +400,14 @@ class Owed:
     due: Due
 
 
-async def owed_by(session: AsyncSession, org_ids: Collection[int] | None = None
-                  ) -> list[Owed]:
-    """What every development under way (in `org_ids`, or all) owes, earliest first."""
+async def owed_by(session: AsyncSession, org_ids: Collection[int] | None = None, *,
+                  cal: WorkCalendar | None = None) -> list[Owed]:
+    """What every development under way (in `org_ids`, or all) is reminded of, earliest
+    first; days counted in working days follow `cal` (the loaded holiday schedules)."""
     query = select(DevelopmentRecord).where(DevelopmentRecord.closed_on.is_(None))
     if org_ids is not None:
         query = query.where(DevelopmentRecord.party_organization_id.in_(org_ids))
     owed = [Owed(r.id, r.person_id, r.party_organization_id, due)
-            for r in await session.scalars(query) for due in rules.dues_of(milestones(r))]
+            for r in await session.scalars(query)
+            for due in rules.reminded_of(milestones(r), cal)]
     return sorted(owed, key=lambda o: (o.due.by, o.record_id, o.due.what))

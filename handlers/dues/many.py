@@ -14,7 +14,19 @@ from handlers.dues.views import ManyForm
 from handlers.kit.actions import LEADERS, Act, Reply
 from handlers.kit.buttons import PersonId
 from handlers.kit.chat import Outgoing
-from handlers.kit.flows import Choose, Confirm, Custom, Day, Entry, Flow, Next, Problem, Rows, Text
+from handlers.kit.flows import (
+    Choose,
+    Confirm,
+    Custom,
+    Day,
+    Entry,
+    Flow,
+    Next,
+    Problem,
+    Rows,
+    Text,
+    past_day,
+)
 from handlers.kit.i18n import N_, Html, html_join
 from handlers.kit.ui import paged_rows
 from rules import dues as rules
@@ -147,7 +159,7 @@ RECORD_MANY = Flow(
                         (views.ManyDone, done))),
         Text(key="month", ask=ask_month, read=read_month),
         Choose(key="method", ask=payment.ask_method, options=payment.method_options),
-        Day(key="paid_on", ask=payment.ask_day, prefer="past", check=payment.past_day),
+        Day(key="paid_on", ask=payment.ask_day, prefer="past", check=past_day),
         Confirm(key="confirm", summary=summary, label=N_("✅ Record them"), finish=save),
     ),
 )

@@ -5,15 +5,23 @@ offered as a button from the standard), how it was paid and the day (past)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from handlers.dues import views
 from handlers.dues.views import PaymentForm
 from handlers.kit.actions import Act
-from handlers.kit.flows import INVALID_MESSAGES, Choose, Day, Next, Option, Problem, Rows, Text
-from handlers.kit.i18n import N_, Html, Translator, translator
+from handlers.kit.flows import (
+    Choose,
+    Day,
+    Next,
+    Option,
+    Problem,
+    Rows,
+    Text,
+    past_day,
+)
+from handlers.kit.i18n import N_, Html, translator
 from rules import dues as rules
 from rules.dues import Month
 from rules.validation import Invalid, parse_whole
@@ -136,14 +144,6 @@ async def method_options(act: Act, form: PaymentForm) -> list[Option]:
 async def ask_day(act: Act, form: PaymentForm) -> Html:
     return act.t("On which day was it paid? Type it like {day}, or press a day.",
                  day=act.today().isoformat())
-
-
-def past_day(t: Translator, day: Any, now: datetime) -> Html | None:
-    """A payment's day: not in the future (`now` is branch-local)."""
-    value = day.date() if isinstance(day, datetime) else day
-    if isinstance(value, date) and value > now.date():
-        return t(INVALID_MESSAGES["date_future"])
-    return None
 
 
 def payment_steps(standard: Standard, limit: Limit, *, recording: bool) -> tuple[Any, ...]:

@@ -5,7 +5,7 @@ on the election day and the renewal reminders stop."""
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date
 
 from telegram import InlineKeyboardButton
 
@@ -13,8 +13,18 @@ from handlers.access.duties import access_term
 from handlers.duties import browse, views
 from handlers.kit.actions import ADMINS, Act
 from handlers.kit.buttons import OrgId, PersonId
-from handlers.kit.flows import Confirm, Custom, Day, Entry, Flow, Form, GoBack, Next
-from handlers.kit.i18n import N_, Html, Translator
+from handlers.kit.flows import (
+    Confirm,
+    Custom,
+    Day,
+    Entry,
+    Flow,
+    Form,
+    GoBack,
+    Next,
+    past_day,
+)
+from handlers.kit.i18n import N_, Html
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.steps import asking, turn_page
 from handlers.kit.ui import person_name
@@ -44,10 +54,6 @@ async def guard(act: Act, form: RenewalForm) -> tuple[PartyOrganization, store.T
 
 async def members(act: Act, form: RenewalForm) -> list[Membership]:
     return await people.members_of(act.session, form.org, (MembershipState.ACTIVE,))
-
-
-def not_future(t: Translator, day: date, now: datetime) -> Html | None:
-    return t(views.ERROR_TEXTS["date_future"]) if day > now.date() else None
 
 
 async def ask_elected(act: Act, form: RenewalForm) -> Html:
@@ -140,7 +146,7 @@ RENEWAL = Flow(
     entry=Entry(views.StartRenewal, ADMINS),
     guard=guard,
     steps=(
-        Day(key="elected", ask=ask_elected, prefer="past", check=not_future,
+        Day(key="elected", ask=ask_elected, prefer="past", check=past_day,
             verify=verify_elected),
         Custom(key="secretary", render=ask_secretary,
                presses=((views.PickSecretary, pick_secretary), (views.SecretaryPage, turn_page))),
@@ -149,7 +155,7 @@ RENEWAL = Flow(
         Day(key="approved", ask=asking(N_(
             "On which day did the upper level approve the election? Type the date as you "
             "would say it (for example 20 Mar or 2026-03-20) or press a day.")),
-            prefer="past", check=not_future, verify=verify_approved),
+            prefer="past", check=past_day, verify=verify_approved),
         Confirm(key="ok", summary=summary, label=views.CONFIRM, finish=save),
     ),
     exits=browse.EXITS,

@@ -1,7 +1,9 @@
 """Member development (发展党员): the branch's leaders are reminded of what a person's
 development owes by when (the talk with an applicant, an activist's half-yearly review, the
 assembly's vote at the end of probation, the upper level's approvals): a week before the last
-day and on it, at 09:00 in the branch's time zone (rules/development.py has the windows)."""
+day and on it, at 09:00 in the branch's time zone (rules/development.py has the windows); and
+on the last day of a candidate's public notice, counted in working days by the loaded holiday
+schedules (the pass's calendar), that the assembly's vote may follow."""
 
 from __future__ import annotations
 
@@ -17,8 +19,12 @@ from storage import development
 from storage.models import Person
 
 LEADS = (timedelta(days=7), timedelta(0))  # before the last day, and on it
+# The notice lasts a few days: its last day only (a week before it, it was not yet put up).
+LEADS_OF = {"notice": (timedelta(0),)}
 AT = time(9)
 TEXTS = {
+    "notice": N_("📢 The public notice for {name} ends on {date} (5 working days): the "
+                 "assembly's vote on the admission may follow."),
     "talk": N_("🗣 Talk with the applicant {name} by {date}: within a month of the "
                "application."),
     "review": N_("📋 The half-yearly review of the activist {name} is due by {date}."),
@@ -35,8 +41,10 @@ async def plan_development(session: AsyncSession, now: datetime, settings: PlanS
                            ) -> None:
     after, until = _slice(now, settings)
     due = []
-    for owed in await development.owed_by(session):
-        moments = [datetime.combine(owed.due.by - lead, AT, settings.tz) for lead in LEADS]
+    # The pass's calendar (plan_all loads the holiday schedules once per pass).
+    for owed in await development.owed_by(session, cal=settings.calendar):
+        moments = [datetime.combine(owed.due.by - lead, AT, settings.tz)
+                   for lead in LEADS_OF.get(owed.due.what, LEADS)]
         in_slice = [(i, at) for i, at in enumerate(moments) if after < at <= until]
         if in_slice:
             due.append((owed, *in_slice[-1]))  # after an outage: the latest one only

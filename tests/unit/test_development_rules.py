@@ -11,6 +11,7 @@ from rules import development as dev
 from rules.development import Due, Milestones, TooEarly
 from rules.validation import Invalid
 from rules.vocabulary import DevelopmentStage as Stage
+from rules.workdays import WorkCalendar
 
 TODAY = date(2028, 12, 31)
 APPLIED = Milestones(applied_on=date(2026, 3, 2))
@@ -106,3 +107,13 @@ def test_the_assembly_needs_more_than_half_present_and_in_favour() -> None:
     assert dev.check_vote(10, 6, 4, 2, 1) == Invalid("vote_figures")  # 7 votes, 6 present
     assert dev.check_vote(10, 11, 6, 0, 0) == Invalid("vote_figures")
     assert dev.check_vote(0, 0, 0, 0, 0) == Invalid("vote_not_quorate")
+
+
+def test_the_planner_is_also_reminded_of_a_notice_end_in_the_loaded_working_days() -> None:
+    notice = replace(CANDIDATE, notice_from=date(2030, 1, 30))
+    assert dev.dues_of(notice) == []  # the card's "owes" list is unchanged
+    assert dev.reminded_of(notice) == [Due("notice", date(2030, 2, 7))]  # 2030: approximate
+    holiday = WorkCalendar.of([(date(2030, 2, d), False) for d in range(2, 11)], [2030])
+    assert dev.reminded_of(notice, holiday) == [Due("notice", date(2030, 2, 12))]
+    assert dev.reminded_of(replace(notice, admitted_on=date(2030, 2, 13)),
+                           holiday)[-1].what == "probation_vote"
