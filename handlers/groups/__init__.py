@@ -28,7 +28,7 @@ from handlers.kit.actions import ANYONE, LEADERS, Act, Action, Command, CommandA
 from handlers.kit.buttons import OrgId
 from handlers.kit.chat import Refused
 from handlers.kit.context import BranchContext
-from handlers.kit.i18n import N_, Html
+from handlers.kit.i18n import N_, Html, html_join
 from handlers.kit.pseudonyms import pseudonym
 from handlers.pickers import Picker
 from handlers.privacy import group_link_code
@@ -95,7 +95,7 @@ async def unlink(act: Act, press: views.Unlink) -> Reply:
     branch_chats.unlink(act.session, linked, by=act.actor.telegram_id, now=act.now(),
                         why="leader")
     reply = await show_group(act, views.ShowGroup(press.org))
-    return Reply(views.unlinked(act.t, org.name, linked.title) + Html("\n\n") + reply.text,
+    return Reply(html_join("\n\n", [views.unlinked(act.t, org.name, linked.title), reply.text]),
                  reply.markup)
 
 
