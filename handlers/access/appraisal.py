@@ -5,20 +5,17 @@ recorded; a member's own part (their branch's appraisal) and a fellow member the
 from __future__ import annotations
 
 from handlers.access import found
+from handlers.access.orgs import access_member_branch
 from handlers.kit.actions import Act
 from rules.appraisal import can_run, can_see_board
-from rules.tree import MEMBER_KINDS
-from storage import appraisal, orgs
+from storage import appraisal
 from storage.appraisal import Appraisee
 from storage.models import Appraisal, PartyOrganization
 
 
 async def access_appraisal_board(act: Act, org_id: int) -> PartyOrganization:
     """A branch (an organization with members) whose board the actor sees (admins: any)."""
-    act.check(can_see_board(act.actor, org_id))
-    org = found(act, await orgs.get_party_org(act.session, org_id))
-    act.check(org.kind in MEMBER_KINDS)
-    return org
+    return await access_member_branch(act, org_id, can_see_board(act.actor, org_id))
 
 
 async def access_appraisal_running(act: Act, org_id: int) -> PartyOrganization:

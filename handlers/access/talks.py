@@ -5,20 +5,17 @@ are for the branch's leaders."""
 from __future__ import annotations
 
 from handlers.access import found
+from handlers.access.orgs import access_member_branch
 from handlers.kit.actions import Act
 from rules.talks import can_keep_talks, can_record_talk
-from rules.tree import MEMBER_KINDS
-from storage import orgs, talks
+from storage import talks
 from storage.models import PartyOrganization
 from storage.talks import Candidate
 
 
 async def access_talks_branch(act: Act, org_id: int) -> PartyOrganization:
     """A branch (an organization with members) whose talks the actor keeps (admins: any)."""
-    act.check(can_keep_talks(act.actor, org_id))
-    org = found(act, await orgs.get_party_org(act.session, org_id))
-    act.check(org.kind in MEMBER_KINDS)
-    return org
+    return await access_member_branch(act, org_id, can_keep_talks(act.actor, org_id))
 
 
 async def access_talks_recording(act: Act, org_id: int) -> PartyOrganization:
