@@ -130,12 +130,26 @@ def _bot_commands(kind: str, language: str) -> list[BotCommand]:
     return [BotCommand(c.name, t.as_plain(c.description)) for c in commands_for(kind)]
 
 
+# What Telegram shows on the bot's profile and before the first Start (issue 18).
+DESCRIPTION = N_("I help a party branch with its everyday work. Members register, answer and "
+                 "check in at 三会一课 meetings, ask for leave, log training, read notices and "
+                 "see their own record. Secretaries approve members, schedule meetings, take "
+                 "attendance and export the branch's ledger. Press Start to begin.")
+SHORT_DESCRIPTION = N_("A party branch's everyday work: meetings, training, notices, dues.")
+
+
 async def publish_default_commands(application: Application) -> None:
-    """The command menu everyone sees before registering, in each language."""
+    """The command menu everyone sees before registering, and the bot's description, in each
+    language (Chinese is the default for every other language)."""
     for language, locale in LANGUAGES.items():
+        code = None if language == "zh" else locale[:2]
+        t = translator(language)
         await application.bot.set_my_commands(
             _bot_commands("guest", language), scope=BotCommandScopeAllPrivateChats(),
-            language_code=None if language == "zh" else locale[:2])
+            language_code=code)
+        await application.bot.set_my_description(t.as_plain(DESCRIPTION), language_code=code)
+        await application.bot.set_my_short_description(t.as_plain(SHORT_DESCRIPTION),
+                                                       language_code=code)
     # Admins get their menu even before they have talked to the bot, where Telegram allows.
     settings = application.settings  # type: ignore[attr-defined]
     for admin_id in settings.admins:

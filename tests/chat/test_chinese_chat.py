@@ -148,3 +148,17 @@ async def test_check_in_and_catch_up_read_chinese(bot: Bot) -> None:
     await sec.tap("Done")
     await sec.tap("🔒 Close and freeze")
     assert dave.buttons() == [zh.as_plain("✅ I have caught up")] == ["✅ 我已补学"]
+
+
+async def test_the_bots_profile_describes_it_in_chinese_and_english(bot: Bot) -> None:
+    """Before anyone presses Start, Telegram shows the bot's description: Chinese by default,
+    English to English readers."""
+    assert bot.app is not None
+    chinese = await bot.app.bot.get_my_description()
+    english = await bot.app.bot.get_my_description(language_code="en")
+    assert "三会一课" in chinese.description and "Press Start" not in chinese.description
+    assert "Press Start to begin." in english.description
+    short = await bot.app.bot.get_my_short_description(language_code="en")
+    assert short.short_description == ("A party branch's everyday work: meetings, training, "
+                                       "notices, dues.")
+    assert "党" in (await bot.app.bot.get_my_short_description()).short_description
