@@ -5,29 +5,24 @@ tests/conftest.py fails on any catalog English they were shown."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import update
 
 from handlers.kit.i18n import translator
-from rules.vocabulary import MeetingKind, MemberRole
-from storage import meetings as meeting_store
+from rules.vocabulary import MemberRole
 from storage import people
-from storage.meetings import MeetingPlan
-from storage.models import Membership, Person, utcnow
+from storage.models import Membership, Person
 from tests.chat.test_meetings_chat import (
     ALICE,
     BOB,
     COM,
     DAN,
     SEC,
-    at,
     invitation,
     local,
-    meetings_in_db,
     people_of,
     schedule_by_chat,
     seed,
+    two_assemblies,
 )
 from tests.harness import Bot
 
@@ -72,18 +67,7 @@ async def test_postponed_and_cancelled_meetings_read_chinese(bot: Bot) -> None:
     await chinese_members(bot)
     crowd = people_of(bot)
     sec = crowd[SEC]
-    first, second = local(6, "10:00"), local(8, "10:00")
-    assert bot.app is not None
-    async with bot.app.database.session() as session:
-        for start, topic in ((first, "Assembly one"), (second, "Assembly two")):
-            await meeting_store.schedule(
-                session,
-                MeetingPlan(org_id=world.branch_a, kind=MeetingKind.ASSEMBLY,
-                            starts_at=at(start), ends_at=at(start) + timedelta(hours=2),
-                            topic=topic),
-                created_by=SEC, now=utcnow(),
-            )
-    one, two = await meetings_in_db(bot)
+    one, two = await two_assemblies(bot, world.branch_a)
     await sec.say("/meetings")
     await sec.tap(f"mt:card:{one.id}")
     await sec.tap("⏰ Postpone")

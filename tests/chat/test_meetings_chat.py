@@ -468,22 +468,27 @@ async def test_members_answer_ask_leave_and_the_secretary_decides(bot: Bot) -> N
             "✖ Cancel meeting"} <= set(sec.buttons())
 
 
-async def test_postpone_and_cancel_tell_everyone_expected(bot: Bot) -> None:
-    world = await seed(bot)
-    crowd = people_of(bot)
-    sec = crowd[SEC]
-    first, second = local(6, "10:00"), local(8, "10:00")
+async def two_assemblies(bot: Bot, branch: int) -> list[Meeting]:
+    """Branch A's assemblies in 6 and 8 days at 10:00, "Assembly one" and "Assembly two"."""
     assert bot.app is not None
     async with bot.app.database.session() as session:
-        for start, topic in ((first, "Assembly one"), (second, "Assembly two")):
+        for start, topic in ((local(6, "10:00"), "Assembly one"),
+                             (local(8, "10:00"), "Assembly two")):
             await meeting_store.schedule(
                 session,
-                MeetingPlan(org_id=world.branch_a, kind=MeetingKind.ASSEMBLY,
+                MeetingPlan(org_id=branch, kind=MeetingKind.ASSEMBLY,
                             starts_at=at(start), ends_at=at(start) + timedelta(hours=2),
                             topic=topic),
                 created_by=SEC, now=utcnow(),
             )
-    one, two = await meetings_in_db(bot)
+    return await meetings_in_db(bot)
+
+
+async def test_postpone_and_cancel_tell_everyone_expected(bot: Bot) -> None:
+    world = await seed(bot)
+    crowd = people_of(bot)
+    sec = crowd[SEC]
+    one, two = await two_assemblies(bot, world.branch_a)
     await sec.say("/meetings")
     await sec.tap(f"mt:card:{one.id}")
     await sec.tap("⏰ Postpone")
@@ -499,7 +504,7 @@ async def test_postpone_and_cancel_tell_everyone_expected(bot: Bot) -> None:
     for telegram_id in (COM, ALICE, BOB, DAN, AMY):
         text = crowd[telegram_id].last_text
         assert "Meeting moved" in text and "15:00–17:00" in text, (telegram_id, text)
-        assert first in text  # "it was on ..."
+        assert local(6, "10:00") in text  # "it was on ..."
     assert "🙋 Ask for leave" not in crowd[AMY].buttons()
     assert not crowd[CAROL].texts()
 
