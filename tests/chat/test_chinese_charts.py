@@ -63,6 +63,7 @@ async def test_a_chinese_secretarys_ledger_chart_has_chinese_labels_and_branch_n
     replies = await secretary.forge(f"lg:xlsx:{world.branch_a}:lq")
     (photo,) = [r for r in replies if r.kind == "photo"]
     assert bot.emulator.file_bytes(photo.file_id).startswith(PNG_SIGNATURE)
+    assert "出勤率" in photo.text, photo.text  # the caption is Chinese too
 
     (texts,) = drawn
     shown = [text for text, _ in texts]
@@ -74,6 +75,19 @@ async def test_a_chinese_secretarys_ledger_chart_has_chinese_labels_and_branch_n
                                                 zh.as_plain(CHART_YLABEL),
                                                 zh.as_plain(CHART_OVERALL)))
     drawn_in_chinese(texts, font)
+    has_every_glyph(font, "".join(shown))
+
+
+def has_every_glyph(font: str, text: str) -> None:
+    """The shipped font (scripts/lib.sh installs it) draws every character: no empty boxes."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    path = font_manager.findfont(font_manager.FontProperties(family=font),
+                                 fallback_to_default=False)
+    face = FT2Font(path)
+    missing = {c for c in text if not c.isascii() and not face.get_char_index(ord(c))}
+    assert not missing, (path, missing)
 
 
 async def test_a_chinese_admins_overview_chart_has_chinese_labels(

@@ -468,38 +468,3 @@ async def test_chart_without_a_chinese_font_falls_back_to_english(bot: Bot, monk
     photo = next(r for r in replies if r.kind == "photo")
     assert bot.emulator.file_bytes(photo.file_id).startswith(PNG_SIGNATURE)
 
-
-async def test_chart_is_drawn_in_chinese_with_the_shipped_font(bot: Bot) -> None:
-    """The install step brings a CJK font (scripts/lib.sh): a Chinese secretary's chart carries
-    Chinese labels and the branch's Chinese name, each glyph present in the font used."""
-    from matplotlib import font_manager
-    from matplotlib.ft2font import FT2Font
-
-    from handlers.ledger import CHART_OVERALL, CHART_TITLE, CHART_YLABEL
-
-    font = chart.cjk_font()
-    assert font is not None, "no Chinese font: run scripts/test, which installs fonts-noto-cjk"
-    world = await build_world(bot)
-    assert bot.app is not None
-    async with bot.app.database.session() as s:
-        org = await orgs.get_party_org(s, world.branch_a)
-        assert org is not None
-        org.name = "甲支部"
-        await people.set_language(s, SEC_A, "zh")
-    secretary = bot.person(SEC_A, "Sam", language_code="zh-hans")
-    await secretary.say("/ledger")
-    replies = await secretary.forge(f"lg:xlsx:{world.branch_a}:lq")
-    photos = [r for r in replies if r.kind == "photo"]
-    assert len(photos) == 1, [r.kind for r in replies]  # a missing glyph warns: no photo
-    assert bot.emulator.file_bytes(photos[0].file_id).startswith(PNG_SIGNATURE)
-    assert "出勤率" in photos[0].text, photos[0].text
-
-    zh = translator("zh")
-    labels = [zh(CHART_TITLE), zh(CHART_YLABEL), zh(CHART_OVERALL), "甲支部"]
-    assert all(any("\u4e00" <= c <= "\u9fff" for c in label) for label in labels), labels
-    properties = font_manager.FontProperties(family=font)
-    path = font_manager.findfont(properties, fallback_to_default=False)
-    face = FT2Font(path)
-    text = "".join(labels)
-    missing = {c for c in text if not c.isascii() and not face.get_char_index(ord(c))}
-    assert not missing, (path, missing)
