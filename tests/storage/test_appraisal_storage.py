@@ -149,33 +149,10 @@ async def test_results_the_confirmation_and_closing(db: Database) -> None:
 
 async def test_the_migration_adds_and_removes_the_appraisal_tables(db: Database) -> None:
     """Down to talks (0025) and up again: the tables go and come back, usable."""
-    from typing import Any
-
-    from alembic import command
-    from sqlalchemy import inspect
-
-    from storage.db import create_engine
-    from storage.migrate import alembic_config, upgrade
+    from storage.migrate import upgrade
+    from tests.storage.schema_history import downgrade_to
 
     b = await build_branch(db)
-    await db.dispose()
-
-    def downgrade(connection: Any) -> None:
-        config = alembic_config(db.url)
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0025")
-
-    def tables(connection: Any) -> set[str]:
-        return set(inspect(connection).get_table_names())
-
-    engine = create_engine(db.url, foreign_keys=False)
-    try:
-        async with engine.connect() as connection:
-            await connection.run_sync(downgrade)
-            await connection.commit()
-            assert not {name for name in await connection.run_sync(tables)
-                        if name.startswith("appraisal")}
-    finally:
-        await engine.dispose()
+    assert not {name for name in await downgrade_to(db, "0025") if name.startswith("appraisal")}
     await upgrade(db.url)
     assert await opened(db, b)

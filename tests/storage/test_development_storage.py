@@ -200,28 +200,11 @@ async def test_the_migration_gives_todays_activists_and_probationary_members_a_r
     """A database from before development (0023) upgraded: each current activist enters at
     the activist stage (applied on the day registration asked for), each probationary member
     at probation from the day they joined; full members and former members do not."""
-    from typing import Any
-
-    from alembic import command
-
-    from storage.db import create_engine
-    from storage.migrate import alembic_config, upgrade
+    from storage.migrate import upgrade
+    from tests.storage.schema_history import downgrade_to
 
     b = await build_branch(db)
-    await db.dispose()
-
-    def downgrade(connection: Any) -> None:
-        config = alembic_config(db.url)
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0023")
-
-    engine = create_engine(db.url, foreign_keys=False)
-    try:
-        async with engine.connect() as connection:
-            await connection.run_sync(downgrade)
-            await connection.commit()
-    finally:
-        await engine.dispose()
+    await downgrade_to(db, "0023")
     await upgrade(db.url)
     async with db.session() as session:
         found = {(person.telegram_id, record.stage, record.applied_on)

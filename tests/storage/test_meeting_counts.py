@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -223,10 +222,8 @@ async def test_the_migration_backfills_the_counts_from_the_meetings(db: Database
     """A database from before the counts (migration 0013) upgraded: 0015 fills the table with
     what a recount of its meetings gives, and the later migrations keep every line (on SQLite
     0016 copies the meetings table: with foreign keys on, that deleted all attendances)."""
-    from alembic import command
-
-    from storage.db import create_engine
-    from storage.migrate import alembic_config, upgrade
+    from storage.migrate import upgrade
+    from tests.storage.schema_history import downgrade_to
 
     b: Branch = await build_branch(db)
     jan, feb = date(2030, 1, 7), date(2030, 2, 4)
@@ -237,21 +234,7 @@ async def test_the_migration_backfills_the_counts_from_the_meetings(db: Database
     await hold(db, b.other_org, MeetingKind.THEME_DAY, local(jan, 9), [b.stranger])
     await correct(db, short, b.secretary, L)  # 0 of 2 present: still no quorum
     counted = await agree(db)
-    await db.dispose()
-
-    def downgrade(connection: Any) -> None:
-        config = alembic_config(db.url)
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0013")
-
-    # As storage/migrate.py upgrades: SQLite copies altered tables, no cascades on the drop.
-    engine = create_engine(db.url, foreign_keys=False)
-    try:
-        async with engine.connect() as connection:
-            await connection.run_sync(downgrade)
-            await connection.commit()
-    finally:
-        await engine.dispose()
+    await downgrade_to(db, "0013")
     await upgrade(db.url)
     assert await kept(db) == counted == await recount(db)
     assert counted[(b.org, MeetingKind.COMMITTEE, 0, date(2030, 1, 1))] == (1, 1)
