@@ -186,4 +186,5 @@ REMINDER_KIND_LABELS = {
     ReminderKind.RENEWAL: N_("Committee term renewal (leaders)"),
     ReminderKind.DUTY: N_("Reporting deadlines"),
     ReminderKind.TALKS: N_("Members not talked with yet this year (secretaries)"),
+    ReminderKind.APPRAISAL: N_("The yearly democratic appraisal"),
 }

@@ -10,6 +10,7 @@ gave and their own result. Nothing is ranked (DOMAIN.md: against formalism).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, timedelta
 
 from rules.permissions import COMMITTEE_ROLES, Actor, can_manage_org
 from rules.validation import Invalid, clean_text
@@ -21,6 +22,21 @@ GRADES = tuple(AppraisalGrade)
 APPRAISED_STATUSES = frozenset({MemberStatus.FULL, MemberStatus.PROBATIONARY})  # party members
 MAX_SELF = 500  # a short self-assessment, a paragraph
 MAX_NOTE = 100  # the committee's note on a result, one line
+# Held yearly, usually at the year's end (DOMAIN.md): hints, not gates. A branch that has not
+# opened the year's appraisal by 1 December hears it once; each member is nudged once about
+# their self-assessment a week after it opens.
+NOT_OPENED_CHECK = (12, 1)
+SELF_NUDGE_AFTER_DAYS = 7
+
+
+def is_not_opened_check_day(day: date) -> bool:
+    """The day leaders hear that the year's appraisal is not opened yet."""
+    return (day.month, day.day) == NOT_OPENED_CHECK
+
+
+def self_nudge_day(opened_on: date) -> date:
+    """The day members who have not written their self-assessment are nudged, once."""
+    return opened_on + timedelta(days=SELF_NUDGE_AFTER_DAYS)
 
 
 def opens_appraisal(actor: Actor) -> bool:

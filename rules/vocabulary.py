@@ -266,9 +266,10 @@ class ReminderKind:
     TRANSFER = "transfer"  # a transfer letter waits for an answer, or expired (not mutable)
     DEVELOPMENT = "development"  # to leaders: a development step due by a rule's day (not mutable)
     TALKS = "talks"  # to secretaries, quarterly: members not talked with yet this year
+    APPRAISAL = "appraisal"  # the year's 民主评议 not opened; a self-assessment not written
 
 
 MUTABLE_REMINDER_KINDS = (
     ReminderKind.MEETING, ReminderKind.TRAINING, ReminderKind.COMPLIANCE, ReminderKind.DRIFT,
-    ReminderKind.RENEWAL, ReminderKind.DUTY, ReminderKind.TALKS,
+    ReminderKind.RENEWAL, ReminderKind.DUTY, ReminderKind.TALKS, ReminderKind.APPRAISAL,
 )

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rules import appraisal as rules
+from rules.tree import MEMBER_KINDS
 from rules.vocabulary import (
     AppraisalGrade,
     MeetingKind,
@@ -31,6 +32,7 @@ from storage.models import (
     AppraisalSelf,
     Meeting,
     Membership,
+    PartyOrganization,
     Person,
 )
 
@@ -313,3 +315,45 @@ async def ledger_lines(session: AsyncSession, org_id: int, first_year: int,
     return [LedgerLine(year, name or "", grade, note, confirmed)
             for year, name, grade, note, confirmed in rows.all()]
 
+
+
+@dataclass(frozen=True)
+class Unwritten:
+    """An open appraisal's member who has not written a self-assessment."""
+
+    appraisal_id: int
+    org_name: str
+    year: int
+    opened_at: datetime
+    person_id: int
+
+
+async def not_opened(session: AsyncSession, year: int) -> list[tuple[int, str]]:
+    """Branches with party members and no appraisal of `year`: (id, name), by id."""
+    appraised = (select(Membership.id).where(
+        Membership.party_organization_id == PartyOrganization.id,
+        Membership.state == MembershipState.ACTIVE,
+        Membership.status.in_(rules.APPRAISED_STATUSES)).exists())
+    opened = (select(Appraisal.id).where(Appraisal.party_organization_id == PartyOrganization.id,
+                                         Appraisal.year == year).exists())
+    rows = await session.execute(
+        select(PartyOrganization.id, PartyOrganization.name)
+        .where(PartyOrganization.kind.in_(MEMBER_KINDS), appraised, ~opened)
+        .order_by(PartyOrganization.id))
+    return [(org_id, name) for org_id, name in rows]
+
+
+async def without_self_assessment(session: AsyncSession) -> list[Unwritten]:
+    """Members of every open appraisal who have not written their self-assessment."""
+    written = (select(AppraisalSelf.id).where(AppraisalSelf.appraisal_id == Appraisal.id,
+                                              AppraisalSelf.person_id == Membership.person_id)
+               .exists())
+    rows = await session.execute(
+        select(Appraisal.id, PartyOrganization.name, Appraisal.year, Appraisal.opened_at,
+               Membership.person_id)
+        .join(PartyOrganization, PartyOrganization.id == Appraisal.party_organization_id)
+        .join(Membership, Membership.party_organization_id == Appraisal.party_organization_id)
+        .where(Appraisal.closed_at.is_(None), Membership.state == MembershipState.ACTIVE,
+               Membership.status.in_(rules.APPRAISED_STATUSES), ~written)
+        .order_by(Appraisal.id, Membership.person_id))
+    return [Unwritten(*row) for row in rows]

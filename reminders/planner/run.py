@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reminders.planner.appraisal import plan_appraisal
 from reminders.planner.calendar_check import plan_calendar_warning
 from reminders.planner.compliance import plan_compliance
 from reminders.planner.development import plan_development
@@ -37,7 +38,7 @@ async def plan_calendar_check(session: AsyncSession, now: datetime, settings: Pl
 
 PLANNERS = (plan_meetings, plan_compliance, plan_training, plan_drift, plan_dues_drift,
             plan_renewals, plan_duties, plan_calendar_check, plan_transfers, plan_talks,
-            plan_development)
+            plan_development, plan_appraisal)
 
 
 async def plan_all(session: AsyncSession, now: datetime, settings: PlanSettings) -> int:
