@@ -98,6 +98,7 @@ class GroupChats(BotProfile):
         if not group.bot_member:
             raise LookupError(f"the bot is not in group {chat_id}")
         group.bot_member, group.bot_is_admin = False, False
+        group.bot_rights.clear()
         body: JSON = {
             "chat": group.chat_api(),
             "from": self._users[by].to_api(),
