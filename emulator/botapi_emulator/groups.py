@@ -122,6 +122,7 @@ class GroupChats(BotProfile):
         if user_id in group.members:
             return None
         group.members.append(user_id)
+        group.join_requests.pop(user_id, None)  # let in otherwise: their request is moot
         chat = self._chats[chat_id]
         msg = self._new_message(chat, user_id, "service",
                                 media={"new_chat_members": [user.to_api()]})
