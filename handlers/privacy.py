@@ -12,7 +12,8 @@ that is not private (groups, supergroups, channels):
   else happens.
 - A leader's `/link CODE` (or `/start link-CODE`, which Telegram sends when its add-to-group
   button is used) links the group to their branch where it is typed (handlers/groups), and the
-  bot being added to or removed from a group reaches that feature too.
+  bot being added to or removed from a group, and requests to join a group, reach that feature
+  too.
 - A button under a message in a group is refused with a toast, unless its action is listed in
   GROUP_ACTIONS (none yet; group meeting posts will add theirs there).
 - Everything else (text, room codes, locations, service messages, commands of other bots or
@@ -168,6 +169,8 @@ async def keep_private(update: Update, context: BranchContext) -> None:
         raise ApplicationHandlerStop
     if update.my_chat_member is not None:
         return  # the bot added to or removed from a group (handlers/groups)
+    if update.chat_join_request is not None:
+        return  # someone asks to join a group: decided and answered privately (handlers/groups)
     if group_link_code(update.message, context.bot.username) is not None:
         return  # linked where it is typed (handlers/groups)
     user = update.effective_user

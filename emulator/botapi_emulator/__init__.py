@@ -24,6 +24,7 @@ from .public_types import (
     EmuGroup,
     EmuUser,
     InlineButton,
+    JoinRequest,
     KeyboardButtonSpec,
     Refusal,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "EmuGroup",
     "EmuUser",
     "InlineButton",
+    "JoinRequest",
     "KeyboardButtonSpec",
     "Refusal",
     "serve",

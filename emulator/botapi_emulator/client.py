@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from .groups import GroupChats
 from .html_entities import command_entities, parse_formatted
+from .joins import GroupJoins
 from .markup import inline_rows
 from .media import image_size
 from .public_types import EmuUser, InlineButton
 from .state import JSON, Chat, Message, unix_now
 
 
-class Client(GroupChats):
-    """People acting in their private chats with the bot (groups: see GroupChats)."""
+class Client(GroupJoins):
+    """People acting in their private chats with the bot (groups: see GroupChats and
+    GroupJoins)."""
 
     def add_user(
         self,

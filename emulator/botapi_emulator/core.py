@@ -3,9 +3,9 @@
 BotApiEmulator is assembled from layers, one per area, each a subclass of the one below so
 it can use everything underneath: core (state, change notification, messages as the Bot API
 shows them) → faults (flood limits, injected failures) → keyboards → messages → media →
-updates → webhook_delivery → bot_profile → groups → client (people acting) → reading (what
-tests look at) → control_http (the chat page's API) → server (HTTP wiring). Each layer adds
-the Bot API methods it implements to ``_method_table``.
+updates → webhook_delivery → bot_profile → groups → joins (invite links, join requests) →
+client (people acting) → reading (what tests look at) → control_http (the chat page's API) →
+server (HTTP wiring). Each layer adds the Bot API methods it implements to ``_method_table``.
 """
 
 from __future__ import annotations

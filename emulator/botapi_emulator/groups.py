@@ -98,6 +98,7 @@ class GroupChats(BotProfile):
         if not group.bot_member:
             raise LookupError(f"the bot is not in group {chat_id}")
         group.bot_member, group.bot_is_admin = False, False
+        group.bot_rights.clear()
         body: JSON = {
             "chat": group.chat_api(),
             "from": self._users[by].to_api(),
@@ -121,6 +122,7 @@ class GroupChats(BotProfile):
         if user_id in group.members:
             return None
         group.members.append(user_id)
+        group.join_requests.pop(user_id, None)  # let in otherwise: their request is moot
         chat = self._chats[chat_id]
         msg = self._new_message(chat, user_id, "service",
                                 media={"new_chat_members": [user.to_api()]})

@@ -122,6 +122,13 @@ class Keep(Enum):
 KEEP = Keep.KEEP
 
 
+class JoinRequest(NamedTuple):
+    """A person's pending request to join a group through an invite link."""
+
+    invite_link: str
+    asked_at: float  # time.monotonic() when they asked (the bot may write to them for a while)
+
+
 @dataclass
 class EmuGroup:
     """A group or supergroup chat; ``members`` are user ids, ``bots`` other bots in it."""
@@ -133,6 +140,10 @@ class EmuGroup:
     bots: dict[int, str] = field(default_factory=dict)  # other bots: id -> username
     bot_member: bool = True
     bot_is_admin: bool = False
+    # The bot's administrator rights (e.g. "can_invite_users"), given by ``promote_bot``.
+    bot_rights: set[str] = field(default_factory=set)
+    invite_links: dict[str, JSON] = field(default_factory=dict)  # link -> ChatInviteLink
+    join_requests: dict[int, JoinRequest] = field(default_factory=dict)  # pending, by user
 
     def chat_api(self) -> JSON:
         """The Telegram ``Chat`` object of this group."""

@@ -1,7 +1,9 @@
 """/group: a leader links the branch's group chat (issue 18). In private they get a one-time
 code (and a button that adds the bot to a group with it); sent in the group, as
 `/link CODE` or by that button's `/start link-CODE`, it links the group to the branch if the
-sender leads it. A group is unlinked by a leader, or when the bot is removed from it.
+sender leads it. A group is unlinked by a leader, or when the bot is removed from it. A leader
+gets an invite link to the linked group that asks to join; the bot decides the requests
+(joins.py).
 
 The group only ever hears that it was linked, or why a code did not work: nothing personal.
 """
@@ -13,18 +15,19 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
+    ChatJoinRequestHandler,
     ChatMemberHandler,
     CommandHandler,
     filters,
 )
 
 from handlers.access.orgs import access_led_org
-from handlers.groups import views
-from handlers.kit.actions import ANYONE, LEADERS, Act, Action, Command, CommandArgs, Reply
+from handlers.groups import joins, views
+from handlers.kit.actions import ANYONE, LEADERS, Act, Action, Command, CommandArgs, Reply, render
 from handlers.kit.buttons import OrgId
 from handlers.kit.chat import Refused
 from handlers.kit.context import BranchContext
@@ -43,6 +46,8 @@ logger = logging.getLogger(__name__)
 
 # After privacy (-90), which lets a group's link commands through, before every feature.
 GROUP = -80
+
+NO_RIGHTS = "not enough rights"  # Telegram's refusal when the bot may not invite users
 
 PICKER = Picker(views.PICK, pick=views.ShowGroup, page=views.GroupPage)
 
@@ -77,6 +82,36 @@ async def new_code(act: Act, press: views.NewLinkCode) -> Reply:
                 org.id)
     return views.code_view(act.t, OrgId(org.id), org.name, act.context.bot.username, code.code,
                            act.local(code.expires_at))
+
+
+async def join_link(act: Act, press: views.JoinLink) -> Reply | None:
+    """A new link to the branch's group that asks to join (handlers/groups/joins decides the
+    requests). Links are not stored: each press makes a fresh one, after the session closes."""
+    org = await group_org(act, press.org)
+    linked = await branch_chats.current_chat(act.session, org.id)
+    if linked is None:
+        return await show_group(act, views.ShowGroup(press.org))
+    chat_id, title, branch, org_id = linked.chat_id, linked.title, org.name, OrgId(org.id)
+    update, bot, t = act.update, act.context.bot, act.t
+
+    async def make() -> None:
+        try:
+            made = await bot.create_chat_invite_link(chat_id, name=branch[:32],
+                                                     creates_join_request=True)
+            reply = views.join_link_view(t, org_id, branch, title, made.invite_link)
+        except BadRequest as exc:
+            logger.info("no invite link for the group of org %s: %s", org_id, exc)
+            reply = (views.no_invite_right(t, org_id, title) if NO_RIGHTS in str(exc).lower()
+                     else views.link_failed(t, org_id))
+        except TelegramError as exc:
+            logger.warning("no invite link for the group of org %s: %s", org_id, exc)
+            reply = views.link_failed(t, org_id)
+        await render(update, reply)
+
+    act.after(make)
+    logger.info("user %s asked for a join link to the group of org %s",
+                pseudonym(act.actor.telegram_id), org.id)
+    return None
 
 
 async def ask_unlink(act: Act, press: views.AskUnlink) -> Reply:
@@ -166,6 +201,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler(["link", "start"], link_in_group,
                                    filters=filters.ChatType.GROUPS), group=GROUP)
     app.add_handler(ChatMemberHandler(bot_left, ChatMemberHandler.MY_CHAT_MEMBER), group=GROUP)
+    app.add_handler(ChatJoinRequestHandler(joins.join_request), group=GROUP)
 
 
 ACTIONS = (
@@ -174,6 +210,7 @@ ACTIONS = (
     Action(views.GroupPage, LEADERS, PICKER.turn_page),
     Action(views.ShowGroup, LEADERS, show_group),
     Action(views.NewLinkCode, LEADERS, new_code),
+    Action(views.JoinLink, LEADERS, join_link),
     Action(views.AskUnlink, LEADERS, ask_unlink),
     Action(views.Unlink, LEADERS, unlink),
     LINK,

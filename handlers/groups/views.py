@@ -10,6 +10,7 @@ from handlers.kit.actions import Reply
 from handlers.kit.buttons import ButtonData, OrgId
 from handlers.kit.i18n import N_, Html, Translator, html_join
 from handlers.kit.ui import keyboard
+from rules.group_joins import Placement
 
 PICK = N_("Group chat of which branch?")
 NOTHING = N_("You lead no branch whose group chat could be linked.")
@@ -42,6 +43,12 @@ class NewLinkCode(ButtonData, prefix="grp:code"):
     org: OrgId
 
 
+class JoinLink(ButtonData, prefix="grp:join"):
+    """A new invite link to the branch's group that asks to join (the bot lets members in)."""
+
+    org: OrgId
+
+
 class AskUnlink(ButtonData, prefix="grp:ask"):
     """Ask before unlinking the group."""
 
@@ -64,7 +71,8 @@ def group_view(t: Translator, org_id: OrgId, branch: str, title: str | None,
     return Reply(
         t("👥 <b>{branch}</b>: linked to the group “{title}” since {date}.", branch=branch,
           title=title, date=since.strftime("%Y-%m-%d")),
-        keyboard([[NewLinkCode(org_id).button(t("🔗 Link another group instead"))],
+        keyboard([[JoinLink(org_id).button(t("🔗 Invite link for members"))],
+                  [NewLinkCode(org_id).button(t("🔗 Link another group instead"))],
                   [AskUnlink(org_id).button(t("✂️ Unlink this group"))]]),
     )
 
@@ -97,3 +105,84 @@ def ask_unlink(t: Translator, org_id: OrgId, branch: str, title: str) -> Reply:
 
 def unlinked(t: Translator, branch: str, title: str) -> Html:
     return t("The group “{title}” is no longer linked to {branch}.", title=title, branch=branch)
+
+
+def join_link_view(t: Translator, org_id: OrgId, branch: str, title: str, link: str) -> Reply:
+    """The group's new invite link and what happens to those who open it."""
+    return Reply(html_join("\n\n", [
+        t("🔗 <b>Invite link for “{title}”</b>\n{link}", title=title, link=link),
+        t("Whoever opens it asks to join. I let in the members and activists of {branch} (and "
+          "its leaders); others are declined and told how to register, and you hear who they "
+          "were. Share it with the branch's people, not in public.", branch=branch),
+    ]), keyboard([[ShowGroup(org_id).button(t("‹ Back"))]]))
+
+
+def no_invite_right(t: Translator, org_id: OrgId, title: str) -> Reply:
+    """The bot may not make invite links in the group: which admin right it needs."""
+    return Reply(
+        t("I cannot make an invite link for “{title}”: I need to be an administrator of the "
+          "group with the right to invite users. In the group's settings, make me an "
+          "administrator, turn on “Invite users via link”, then press the button again.",
+          title=title),
+        keyboard([[JoinLink(org_id).button(t("🔗 Try again"))],
+                  [ShowGroup(org_id).button(t("‹ Back"))]]),
+    )
+
+
+def link_failed(t: Translator, org_id: OrgId) -> Reply:
+    return Reply(t("Telegram did not make the link just now. Please try again in a moment."),
+                 keyboard([[JoinLink(org_id).button(t("🔗 Try again"))],
+                           [ShowGroup(org_id).button(t("‹ Back"))]]))
+
+
+# -- join requests ---------------------------------------------------------------------------
+
+
+def welcome(t: Translator, branch: str, title: str) -> Html:
+    """To someone let into the branch's group (in private)."""
+    return t("✅ Welcome to “{title}”, the group chat of {branch}: I have let you in.",
+             title=title, branch=branch)
+
+
+def declined(t: Translator, placement: Placement, branch: str, title: str,
+             invite_link: str | None) -> Html:
+    """To someone not let in (in private): why, and how to get in."""
+    if placement is Placement.PENDING:
+        why = t("Your registration with {branch} still waits for the secretary's approval. "
+                "Once you are approved, ask to join the group again.", branch=branch)
+    elif placement is Placement.APPLICANT:
+        why = t("The group is for the members and activists of {branch}; as an applicant you "
+                "are not on its list yet.", branch=branch)
+    elif invite_link is not None:
+        why = t("I did not find you among the members of {branch}. To register with the "
+                "branch, open this link and follow the steps:\n{link}\nOnce the secretary "
+                "has approved you, ask to join the group again.", branch=branch,
+                link=invite_link)
+    else:
+        why = t("I did not find you among the members of {branch}. To register, send /start "
+                "here and follow the steps (or ask the branch's secretary for its invite "
+                "link). Once the secretary has approved you, ask to join the group again.",
+                branch=branch)
+    return html_join("\n\n", [
+        t("🙏 I could not let you into “{title}”, the group chat of {branch}.", title=title,
+          branch=branch),
+        why,
+        t("The branch's secretary has been told of your request."),
+    ])
+
+
+def not_placed(t: Translator, placement: Placement, who: str, branch: str, title: str) -> Html:
+    """To the branch's leaders: someone asked to join and was declined."""
+    if placement is Placement.PENDING:
+        why = t("Their registration waits for your approval: /pending.")
+    elif placement is Placement.APPLICANT:
+        why = t("They are an applicant of the branch, not yet a member or an activist.")
+    else:
+        why = t("They have no registration with the branch. If they belong to it, send them "
+                "the branch's invite link (/invite).")
+    return html_join("\n", [
+        t("🙋 {who} asked to join “{title}”, the group chat of {branch}. I could not place "
+          "them among the branch's members, so I declined and told them how to register.",
+          who=who, title=title, branch=branch),
+        why,
+    ])

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from botapi_emulator import BotApiEmulator
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import Forbidden
+from telegram.error import BadRequest, Forbidden
 
 from bot.transport import AiohttpRequest
 from tests.chat.test_emulator import ALICE, BOB, fetch_one, started
@@ -109,3 +109,111 @@ async def test_a_group_without_the_bot_refuses_its_sends(emu: BotApiEmulator, bo
     assert emu.send_group_text(group.id, ALICE, "/help@branchbot_sandbox_bot") is None
     with pytest.raises(Forbidden, match="bot is not a member of the group chat"):
         await bot.send_message(group.id, "hello")
+
+
+# ------------------------------------------------------------------------------------------
+# Invite links and join requests
+# ------------------------------------------------------------------------------------------
+
+
+async def test_invite_links_need_the_right_to_invite(emu: BotApiEmulator, bot: Bot) -> None:
+    group = emu.add_group("Club", [ALICE, BOB], supergroup=True)
+    with pytest.raises(BadRequest, match=r"(?i)not enough rights to manage chat invite links"):
+        await bot.create_chat_invite_link(group.id, creates_join_request=True)
+    # An administrator without the right to invite users cannot either.
+    emu.promote_bot(group.id, ALICE, rights=frozenset({"can_delete_messages"}))
+    promoted = (await fetch_one(bot)).my_chat_member
+    assert promoted is not None and promoted.new_chat_member.status == "administrator"
+    assert not promoted.new_chat_member.can_invite_users  # type: ignore[attr-defined]
+    with pytest.raises(BadRequest, match=r"(?i)not enough rights to manage chat invite links"):
+        await bot.create_chat_invite_link(group.id, creates_join_request=True)
+    emu.promote_bot(group.id, ALICE)
+    assert (await fetch_one(bot)).my_chat_member.new_chat_member.can_invite_users  # type: ignore
+    link = await bot.create_chat_invite_link(group.id, name="Members", creates_join_request=True)
+    assert link.invite_link.startswith("https://t.me/+") and link.creates_join_request
+    assert link.name == "Members" and link.creator.id == emu.bot_id and not link.is_revoked
+    assert link.pending_join_request_count == 0
+    assert [ln["invite_link"] for ln in emu.invite_links(group.id)] == [link.invite_link]
+    with pytest.raises(BadRequest, match=r"(?i)member_limit"):
+        await bot.create_chat_invite_link(group.id, creates_join_request=True, member_limit=5)
+    with pytest.raises(BadRequest, match="name is too long"):
+        await bot.create_chat_invite_link(group.id, name="x" * 33)
+    with pytest.raises(BadRequest, match=r"(?i)not enough rights"):  # not in a private chat
+        await bot.create_chat_invite_link(ALICE)
+    # A bot removed from the group loses its rights with it.
+    emu.remove_bot(group.id, ALICE)
+    with pytest.raises(Forbidden, match="bot is not a member of the group chat"):
+        await bot.create_chat_invite_link(group.id)
+
+
+async def test_a_join_request_is_approved_or_declined(emu: BotApiEmulator, bot: Bot) -> None:
+    group = emu.add_group("Club", [ALICE], supergroup=True)
+    emu.promote_bot(group.id, ALICE)
+    await fetch_one(bot)
+    link = (await bot.create_chat_invite_link(group.id, creates_join_request=True)).invite_link
+    emu.add_user(CAROL, "Carol", language_code="en")
+
+    # Bob asks; the bot may write to him although he never pressed Start.
+    assert emu.request_join(group.id, BOB, link) is not None
+    asked = (await fetch_one(bot)).chat_join_request
+    assert asked is not None and asked.chat.id == group.id and asked.from_user.id == BOB
+    assert asked.user_chat_id == BOB and asked.invite_link is not None
+    assert asked.invite_link.invite_link == link
+    assert asked.invite_link.pending_join_request_count == 1
+    assert emu.request_join(group.id, BOB, link) is None  # asking again changes nothing
+    assert emu.join_requests(group.id) == [BOB]
+    assert (await bot.send_message(asked.user_chat_id, "welcome")).chat.id == BOB
+    with pytest.raises(BadRequest, match=r"(?i)HIDE_REQUESTER_MISSING"):
+        await bot.approve_chat_join_request(group.id, CAROL)
+    with pytest.raises(BadRequest, match=r"(?i)USER_ALREADY_PARTICIPANT"):
+        await bot.approve_chat_join_request(group.id, ALICE)
+    assert await bot.approve_chat_join_request(group.id, BOB)
+    assert BOB in emu.group(group.id).members and emu.join_requests(group.id) == []
+    joined = (await fetch_one(bot)).message  # an administrator reads the service message
+    assert joined is not None and [u.id for u in joined.new_chat_members] == [BOB]
+    # Once it is decided, the private chat is closed again (Bob never pressed Start).
+    with pytest.raises(Forbidden, match="bot can't initiate conversation with a user"):
+        await bot.send_message(BOB, "psst")
+    with pytest.raises(BadRequest, match=r"(?i)USER_ALREADY_PARTICIPANT"):
+        await bot.approve_chat_join_request(group.id, BOB)
+
+    # Carol is declined; asked again, she can be declined again.
+    emu.request_join(group.id, CAROL, link)
+    await fetch_one(bot)
+    assert await bot.decline_chat_join_request(group.id, CAROL)
+    assert CAROL not in emu.group(group.id).members
+    with pytest.raises(BadRequest, match=r"(?i)HIDE_REQUESTER_MISSING"):
+        await bot.decline_chat_join_request(group.id, CAROL)
+    assert emu.request_join(group.id, CAROL, link) is not None
+    await fetch_one(bot)
+    # Five minutes after asking, the bot may no longer write to her first.
+    emu.join_reply_seconds = 0.0
+    with pytest.raises(Forbidden, match="bot can't initiate conversation with a user"):
+        await bot.send_message(CAROL, "late")
+    assert await bot.decline_chat_join_request(group.id, CAROL)
+    with pytest.raises(LookupError):
+        emu.request_join(group.id, CAROL, "https://t.me/+unknown")
+    with pytest.raises(ValueError, match="already a member"):
+        emu.request_join(group.id, BOB, link)
+
+
+async def test_without_the_right_the_bot_hears_of_no_join_request(emu: BotApiEmulator,
+                                                                  bot: Bot) -> None:
+    group = emu.add_group("Club", [ALICE], supergroup=True)
+    emu.promote_bot(group.id, ALICE)
+    await fetch_one(bot)
+    link = (await bot.create_chat_invite_link(group.id, creates_join_request=True)).invite_link
+    emu.promote_bot(group.id, ALICE, rights=frozenset({"can_manage_chat"}))
+    await fetch_one(bot)
+    assert emu.request_join(group.id, BOB, link) is None
+    assert emu.join_requests(group.id) == [BOB]  # it waits for a person to decide
+    with pytest.raises(BadRequest, match=r"(?i)CHAT_ADMIN_REQUIRED"):
+        await bot.approve_chat_join_request(group.id, BOB)
+    with pytest.raises(BadRequest, match=r"(?i)CHAT_ADMIN_REQUIRED"):
+        await bot.decline_chat_join_request(group.id, BOB)
+    emu.add_user(CAROL, "Carol")
+    open_link = "https://t.me/+open"
+    emu.group(group.id).invite_links[open_link] = {
+        "invite_link": open_link, "creates_join_request": False, "is_revoked": False}
+    with pytest.raises(ValueError, match="without asking"):
+        emu.request_join(group.id, CAROL, open_link)
