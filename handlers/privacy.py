@@ -66,7 +66,7 @@ GROUP = -90
 
 # Callback data prefixes (e.g. "ck:tap") whose buttons may be pressed under a group message.
 # Their handler then gets the group update; `send`/`show` answer in the private chat.
-GROUP_ACTIONS: frozenset[str] = frozenset()
+GROUP_ACTIONS: frozenset[str] = frozenset({"ntg:rd"})
 
 
 def allowed_in_group(data: str | None) -> bool:

@@ -85,7 +85,7 @@ _LATE_IS_FINE = {"misfire_grace_time": None}  # a busy loop delays a wake; never
 SWEEP_JOB = "outbox-sweep"
 MISSED_AFTER = SWEEP_EVERY  # due longer ago than this: missed while the bot was down
 # A broadcast is sent as composed, with its read receipt; a handler's message to a person too.
-NEVER_MERGED = frozenset({"notice", outbox.DIRECT_KIND})
+NEVER_MERGED = frozenset({notices.KIND, notices.GROUP_KIND, outbox.DIRECT_KIND})
 # What deliver_now reports for a row it did not send itself (settled before, or held by a pass).
 _OUTCOME_OF = {OutboxState.SENT: Outcome.SENT, OutboxState.FAILED: Outcome.FAILED,
                OutboxState.CANCELLED: Outcome.FAILED}

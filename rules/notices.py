@@ -230,3 +230,17 @@ def delivery_steps(text_html: str, media: list[dict[str, Any]] | None) -> list[S
 def paid_cost(recipients: int, messages_each: int) -> Decimal:
     """Stars a paid broadcast costs: every message is paid for."""
     return STARS_PER_PAID_MESSAGE * recipients * messages_each
+
+
+def group_post(text_html: str, media: list[dict[str, Any]] | None, note: str
+               ) -> tuple[str, list[dict[str, Any]] | None]:
+    """What a linked group is posted, as one message (one post to delete on withdrawal): the
+    notice itself when it is one message; else the start of its text and `note` (HTML: where
+    the whole notice is), without attachments."""
+    files = [m for m in media or [] if m.get("type") in ATTACHMENT_TYPES]
+    text = text_html.strip()
+    if len(delivery_steps(text, files)) <= 1:
+        return text, files or None
+    room = MAX_TEXT - visible_length(note) - 2
+    first = split_html(text, room)[0] if visible_text(text).strip() else ""
+    return (f"{first}\n\n{note}" if first else note), None

@@ -25,6 +25,7 @@ ACTIONS = (
     Action(views.SendNow, ANYONE, follow.confirm),  # a second press after the flow ended
     Action(views.Discard, ANYONE, follow.discard),
     Action(views.MarkRead, ANYONE, follow.mark_read),
+    Action(views.ReadInGroup, ANYONE, follow.mark_read_in_group),
     Action(views.OpenReceived, ANYONE, follow.open_received),
     Action(views.ShowProgress, ANYONE, follow.show_progress),
     Action(views.ShowNonReaders, ANYONE, follow.list_non_readers),

@@ -137,9 +137,11 @@ async def render_preview(act: Act, form: NoticeForm, summary: Html) -> tuple[Htm
     count = await store.count_recipients(act.session, form.audience(), scope,
                                          act.actor.person_id)
     parts = len(await store.plan_messages(notice.text_html, notice.attachments))
+    groups = await store.linked_groups(act.session, form.audience(), scope, act.actor.person_id)
     text = views.preview_text(act.t, summary, notice, count, parts,
                               paid=act.settings.paid_broadcast)
-    return text, views.preview_buttons(act.t, NoticeId(notice.id), count)
+    return text, views.preview_buttons(act.t, NoticeId(notice.id), count, groups=len(groups),
+                                       in_groups=form.groups)
 
 
 def _toggled(values: list[Any], value: Any) -> list[Any]:
@@ -189,6 +191,18 @@ async def preview(act: Act, form: NoticeForm, press: views.Preview) -> Next:
     act.before(partial(drop_buttons, act.update))
     act.before(partial(follow.send_notice_copy, act.update, steps, markup))
     return Next({"notice": notice.id, "view": "preview"}, stay=True, new=True)
+
+
+async def toggle_groups(act: Act, form: NoticeForm, press: views.ToggleGroups) -> Next:
+    """Also post in the linked groups, or not: kept on the draft (a press under an older
+    preview is stale)."""
+    if form.view != "preview" or form.notice != press.notice:
+        act.refuse(STALE_BUTTON)
+    await store.save_draft(
+        act.session, notice_id=form.notice, author_telegram_id=act.actor.telegram_id,
+        scope_org_id=form.scope, draft=form.model_copy(update={"groups": not form.groups})
+        .draft(act.settings.paid_broadcast))
+    return Next({"groups": not form.groups}, stay=True)
 
 
 async def send(act: Act, form: NoticeForm, press: views.SendNow | views.Schedule) -> Next:
@@ -251,7 +265,8 @@ COMPOSE = Flow(
                 views.ToggleRole, views.ToggleStatus, views.ToggleRead, views.Everyone,
                 views.OpenAudience, views.PartyPage, views.SocialPage)),
             (views.PickParty, pick), (views.PickSocial, pick), (views.Preview, preview),
-            (views.SendNow, send), (views.Schedule, send), (views.Discard, discard))),
+            (views.ToggleGroups, toggle_groups), (views.SendNow, send), (views.Schedule, send),
+            (views.Discard, discard))),
         Day(key="when", ask=ask_when, moment=True, check=too_soon,
             when=lambda form: form.send == "later"),
     ),

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from functools import cache, partial
 
 from sqlalchemy import select
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackContext
 
@@ -64,7 +64,8 @@ async def confirm(act: Act, press: views.SendNow, scheduled_at: datetime | None 
     result = await store.confirm(
         act.session, notice, actor_telegram_id=act.actor.telegram_id, now=now,
         scheduled_at=scheduled_at, markup_for=lambda r: markup_in(r.language),
-        exclude_person=act.actor.person_id)
+        exclude_person=act.actor.person_id,
+        group_copy=lambda language: views.group_copy(translator(language), notice))
     if result.outcome is store.ConfirmOutcome.ALREADY:
         return Reply(t("This notice was already confirmed; it is not sent again."), new=True)
     if result.outcome is store.ConfirmOutcome.NOBODY:
@@ -117,6 +118,14 @@ async def mark_read(act: Act, press: views.MarkRead) -> None:
                 logger.info("could not mark the notice read: %s", exc)
 
         act.after(looks_pressed)
+
+
+async def mark_read_in_group(act: Act, press: views.ReadInGroup) -> None:
+    """已阅 under a group post: the recipient's read receipt (once, wherever pressed), answered
+    with a toast only; anyone else is told it is not addressed to them."""
+    outcome = await store.record_read(act.session, press.notice, act.actor.person_id, act.now())
+    act.toast = act.t(views.NOT_ADDRESSED if outcome is store.ReadOutcome.NOT_RECIPIENT
+                      else views.READ_TEXTS[outcome])
 
 
 async def list_notices(act: Act, _: CommandArgs) -> Reply:
@@ -223,9 +232,31 @@ async def withdraw(act: Act, press: views.Withdraw) -> Reply:
     act.before(partial(drop_buttons, act.update))
     if not applied:
         return Reply(t(views.WITHDRAWN), new=True)
+    posts = await store.sent_group_posts(act.session, notice.id)
     act.after(partial(_wake, act.context.branch_app, now))
+    act.after(partial(_take_down, act.context.bot, posts))
     return Reply(t("↩️ Notice #{id} withdrawn: {cancelled} unsent copies cancelled, {told} "
                    "recipients told.", id=notice.id, cancelled=cancelled, told=told), new=True)
+
+
+async def _take_down(bot: Bot, posts: list[tuple[int, int, str | None]]) -> None:
+    """A withdrawn notice's group posts are deleted; one too old to delete loses its text."""
+    for chat_id, message_id, language in posts:
+        try:
+            await bot.delete_message(chat_id, message_id)
+            continue
+        except TelegramError as exc:
+            logger.info("could not delete a withdrawn notice's group post: %s", exc)
+        t = translator(language)
+        try:
+            await bot.edit_message_text(t(views.WITHDRAWN), chat_id=chat_id,
+                                        message_id=message_id, reply_markup=None)
+        except TelegramError:  # a photo or document: its caption says so instead
+            try:
+                await bot.edit_message_caption(chat_id=chat_id, message_id=message_id,
+                                               caption=t(views.WITHDRAWN), reply_markup=None)
+            except TelegramError as exc:
+                logger.info("could not mark a group post withdrawn: %s", exc)
 
 
 async def _wake(services: BranchServices, at: datetime) -> None:

@@ -31,6 +31,8 @@ CAPTION_TOO_LONG = N_("The text is longer than a caption may be ({limit} charact
                       "will follow the attachment as a separate message.")
 WITHDRAWN = N_("This notice was withdrawn.")
 NOBODY = N_("Nobody matches this audience. Please change it.")
+NOT_ADDRESSED = N_("This notice is not addressed to you, so there is nothing to confirm.")
+IN_PRIVATE = N_("📎 The whole notice is in each recipient's private chat with me (/notices).")
 READ_TEXTS = {
     store.ReadOutcome.RECORDED: N_("Thank you: marked as read."),
     store.ReadOutcome.ALREADY: N_("You have already confirmed reading it."),
@@ -112,6 +114,18 @@ class MarkRead(ButtonData, prefix="nt:rd"):
     notice: NoticeId
 
 
+class ReadInGroup(ButtonData, prefix="ntg:rd"):
+    """已阅 under a notice's post in a linked group: counted for a recipient, privately."""
+
+    notice: NoticeId
+
+
+class ToggleGroups(ButtonData, prefix="nt:grp"):
+    """Also post the previewed notice in the linked group chats, or not."""
+
+    notice: NoticeId
+
+
 class OpenReceived(ButtonData, prefix="nt:v"):
     notice: NoticeId
 
@@ -148,6 +162,7 @@ class NoticeForm(Form):
     roles: list[MemberRole] = Field(default_factory=list)
     statuses: list[MemberStatus] = Field(default_factory=list)
     read: bool = True
+    groups: bool = False  # also posted in the linked group chats
     said: Said = "start"  # what the composing message answers last
     view: View = "audience"
     page: int = 0
@@ -162,7 +177,7 @@ class NoticeForm(Form):
     def draft(self, paid: bool) -> store.Draft:
         return store.Draft(text_html=self.text.strip(), attachments=list(self.files),
                            audience=self.audience(), requires_read=self.read,
-                           paid_broadcast=paid)
+                           paid_broadcast=paid, post_in_groups=self.groups)
 
 
 def joined(old: str, new: str) -> str:
@@ -254,13 +269,31 @@ def preview_text(t: Translator, summary: Html, notice: Notice, count: int, parts
     return html_join("\n", lines)
 
 
-def preview_buttons(t: Translator, notice: NoticeId, count: int
-                    ) -> list[list[InlineKeyboardButton]]:
+def preview_buttons(t: Translator, notice: NoticeId, count: int, *, groups: int = 0,
+                    in_groups: bool = False) -> list[list[InlineKeyboardButton]]:
+    """Send or schedule, change the audience; where the audience's branches have linked
+    group chats, the choice to post it there too (off until pressed)."""
     change = [OpenAudience().button(t("✏️ Change audience"))]
     if count == 0:
         return [change]
-    return [[SendNow(notice).button(t("📤 Send now")), Schedule(notice).button(t("🕒 Schedule"))],
-            change]
+    rows = [[SendNow(notice).button(t("📤 Send now")), Schedule(notice).button(t("🕒 Schedule"))]]
+    if groups:
+        rows.append([ToggleGroups(notice).button(
+            _mark(in_groups) + t("Also post in the linked group chats ({n})", n=groups))])
+    return [*rows, change]
+
+
+def group_read_markup(t: Translator, notice_id: int) -> dict[str, Any]:
+    """The 已阅 button under a notice's post in a group."""
+    return keyboard([[ReadInGroup(NoticeId(notice_id)).button(t("✅ 已阅 / Read"))]]).to_dict()
+
+
+def group_copy(t: Translator, notice: Notice) -> store.GroupCopy:
+    """A notice's post in a linked group (in the group's language): one message, the notice
+    itself when it is one, else its start and where the whole is."""
+    text, media = rules.group_post(notice.text_html, notice.attachments, t(IN_PRIVATE))
+    markup = group_read_markup(t, notice.id) if notice.requires_read else None
+    return store.GroupCopy(text, media, markup)
 
 
 def read_markup(t: Translator, notice_id: int) -> dict[str, Any]:
@@ -293,6 +326,8 @@ def progress_text(t: Translator, tz: ZoneInfo, notice: Notice, counts: store.Cou
         lines.append(t("Read: {read} of {sent}", read=counts.read, sent=counts.sent))
     if counts.cancelled:
         lines.append(t("Cancelled: {n}", n=counts.cancelled))
+    if notice.post_in_groups:
+        lines.append(t("Posted in group chats: {n}", n=counts.groups))
     return html_join("\n", lines)
 
 

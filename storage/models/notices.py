@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rules.vocabulary import NoticeState
@@ -32,6 +32,8 @@ class Notice(Base):
     audience: Mapped[dict[str, Any]] = mapped_column(default=dict)
     requires_read: Mapped[bool] = mapped_column(default=False)
     paid_broadcast: Mapped[bool] = mapped_column(default=False)
+    # Also posted in the linked groups of the audience's branches (issue 18).
+    post_in_groups: Mapped[bool] = mapped_column(default=False, server_default=false())
     state: Mapped[NoticeState] = mapped_column(string_enum(NoticeState), default=NoticeState.DRAFT)
     scheduled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -10,7 +10,8 @@ carry no text of their own (copies planned before parts were stored carry the no
 
 One module each: `copies` (the copies' kinds and keys, the messages a notice is sent as),
 `audience`, `drafts` (and confirmation), `receipts` (what recipients received and read,
-non-readers and the reminder to them), `withdrawal`, `progress` (counts, lists, the author's
+non-readers and the reminder to them), `withdrawal`, `groups` (posts in linked group chats),
+`progress` (counts, lists, the author's
 progress message, a notice's state as its copies go out). Import the names from here
 (`from storage import notices`).
 """
@@ -19,10 +20,12 @@ from __future__ import annotations
 
 from storage.notices.audience import Audience, Recipient, count_recipients, recipients, scope_orgs
 from storage.notices.copies import (
+    GROUP_KIND,
     KIND,
     REMIND_KIND,
     SPLIT_INLINE,
     WITHDRAWN_KIND,
+    group_key,
     key_of,
     notice_of_key,
     plan_messages,
@@ -37,6 +40,7 @@ from storage.notices.drafts import (
     discard_draft,
     save_draft,
 )
+from storage.notices.groups import GroupCopy, linked_groups, sent_group_posts
 from storage.notices.progress import (
     OPEN_STATES,
     Counts,
@@ -64,6 +68,7 @@ from storage.notices.receipts import (
 from storage.notices.withdrawal import languages_of_recipients, withdraw
 
 __all__ = [
+    "GROUP_KIND",
     "KIND",
     "OPEN_STATES",
     "REMIND_KIND",
@@ -74,6 +79,7 @@ __all__ = [
     "Confirmed",
     "Counts",
     "Draft",
+    "GroupCopy",
     "NonReader",
     "NoticeRow",
     "ReadOutcome",
@@ -85,8 +91,10 @@ __all__ = [
     "count_recipients",
     "counts",
     "discard_draft",
+    "group_key",
     "key_of",
     "languages_of_recipients",
+    "linked_groups",
     "list_by_author",
     "list_in_subtree",
     "mark_shown",
@@ -102,6 +110,7 @@ __all__ = [
     "remind_non_readers",
     "save_draft",
     "scope_orgs",
+    "sent_group_posts",
     "set_progress_message",
     "subject_of",
     "was_delivered",

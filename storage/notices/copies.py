@@ -16,6 +16,7 @@ from storage.models import Notice, NoticeRecipient
 KIND = "notice"
 REMIND_KIND = "notice_remind"
 WITHDRAWN_KIND = "notice_withdrawn"
+GROUP_KIND = "notice_group"  # the notice posted in a linked group chat (issue 18)
 
 
 def subject_of(notice_id: int) -> str:
@@ -24,6 +25,10 @@ def subject_of(notice_id: int) -> str:
 
 def key_of(notice_id: int, person_id: int) -> str:
     return f"notice:{notice_id}:{person_id}"
+
+
+def group_key(notice_id: int, chat_id: int) -> str:
+    return f"notice:{notice_id}:group:{chat_id}"
 
 
 def notice_of_key(key: str) -> int | None:

@@ -17,6 +17,7 @@ from storage import audit, outbox
 from storage.models import Notice, NoticeRecipient
 from storage.notices.audience import Audience, Recipient, recipients, scope_orgs
 from storage.notices.copies import KIND, key_of, plan_messages, subject_of
+from storage.notices.groups import GroupCopy, linked_groups, plan_group_posts
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Draft:
     audience: Audience
     requires_read: bool
     paid_broadcast: bool = False
+    post_in_groups: bool = False
 
 
 async def save_draft(
@@ -50,6 +52,7 @@ async def save_draft(
     notice.audience = draft.audience.to_json()
     notice.requires_read = draft.requires_read
     notice.paid_broadcast = draft.paid_broadcast
+    notice.post_in_groups = draft.post_in_groups
     await session.flush()
     return notice
 
@@ -70,9 +73,10 @@ class Confirmed:
 async def confirm(
     session: AsyncSession, notice: Notice, *, actor_telegram_id: int, now: datetime,
     scheduled_at: datetime | None, markup_for: Callable[[Recipient], dict[str, Any] | None],
-    exclude_person: int | None = None,
+    exclude_person: int | None = None, group_copy: Callable[[str], GroupCopy] | None = None,
 ) -> Confirmed:
-    """Draft -> scheduled/sending in one UPDATE, then one outbox row per distinct person."""
+    """Draft -> scheduled/sending in one UPDATE, then one outbox row per distinct person (and,
+    if the author chose so, one per linked group: `group_copy(language)`)."""
     audience = Audience.from_json(notice.audience)
     scope = await scope_orgs(session, notice.party_organization_id)
     people = await recipients(session, audience, scope, exclude_person)
@@ -110,13 +114,17 @@ async def confirm(
         )
         for p in people
     ])
+    groups = 0
+    if notice.post_in_groups and group_copy is not None:
+        linked = await linked_groups(session, audience, scope, exclude_person)
+        groups = await plan_group_posts(session, notice, linked, due=due, copy_for=group_copy)
     audit.record(
         session, actor_telegram_id, "notice.schedule" if scheduled_at else "notice.send",
         "notice", notice.id,
         before={"state": NoticeState.DRAFT.value},
         after={"state": state.value, "recipients": len(people), "audience": notice.audience,
                "scheduled_at": due.isoformat(), "requires_read": notice.requires_read,
-               "paid_broadcast": notice.paid_broadcast},
+               "paid_broadcast": notice.paid_broadcast, "groups": groups},
     )
     return Confirmed(ConfirmOutcome.CONFIRMED, len(people), state)
 

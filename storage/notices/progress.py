@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rules.vocabulary import NoticeState
 from storage.models import Notice, NoticeRecipient, OutboxMessage, OutboxState, PartyOrganization
-from storage.notices.copies import KIND, subject_of
+from storage.notices.copies import GROUP_KIND, KIND, subject_of
 
 OPEN_STATES = (NoticeState.SCHEDULED, NoticeState.SENDING)
 
@@ -25,10 +25,12 @@ class Counts:
     failed: int = 0
     cancelled: int = 0
     read: int = 0
+    groups: int = 0  # posts that reached a linked group chat
 
     def shown(self) -> str:
         """A short fingerprint: the progress message is edited only when it changes."""
-        return f"{self.recipients}/{self.queued}/{self.sent}/{self.failed}/{self.read}"
+        return (f"{self.recipients}/{self.queued}/{self.sent}/{self.failed}/{self.read}"
+                f"/{self.groups}")
 
 
 async def counts(session: AsyncSession, notice_ids: Collection[int]) -> dict[int, Counts]:
@@ -38,12 +40,17 @@ async def counts(session: AsyncSession, notice_ids: Collection[int]) -> dict[int
         return {}
     subjects = {subject_of(i): i for i in ids}
     by_state = await session.execute(
-        select(OutboxMessage.subject, OutboxMessage.state, func.count())
-        .where(OutboxMessage.subject.in_(subjects), OutboxMessage.kind == KIND)
-        .group_by(OutboxMessage.subject, OutboxMessage.state)
+        select(OutboxMessage.subject, OutboxMessage.kind, OutboxMessage.state, func.count())
+        .where(OutboxMessage.subject.in_(subjects), OutboxMessage.kind.in_((KIND, GROUP_KIND)))
+        .group_by(OutboxMessage.subject, OutboxMessage.kind, OutboxMessage.state)
     )
     states: dict[int, dict[OutboxState, int]] = {i: {} for i in ids}
-    for subject, state, n in by_state.all():
+    posted: dict[int, int] = {}
+    for subject, kind, state, n in by_state.all():
+        if kind == GROUP_KIND:
+            if state is OutboxState.SENT:
+                posted[subjects[str(subject)]] = int(n)
+            continue
         states[subjects[str(subject)]][state] = int(n)
     reads = await session.execute(
         select(NoticeRecipient.notice_id, func.count(), func.count(NoticeRecipient.read_at))
@@ -59,7 +66,7 @@ async def counts(session: AsyncSession, notice_ids: Collection[int]) -> dict[int
             recipients=total,
             queued=s.get(OutboxState.PENDING, 0) + s.get(OutboxState.SENDING, 0),
             sent=s.get(OutboxState.SENT, 0), failed=s.get(OutboxState.FAILED, 0),
-            cancelled=s.get(OutboxState.CANCELLED, 0), read=read,
+            cancelled=s.get(OutboxState.CANCELLED, 0), read=read, groups=posted.get(i, 0),
         )
     return result
 

@@ -11,7 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rules.vocabulary import NoticeState
 from storage import audit, outbox
 from storage.models import Notice, NoticeRecipient, OutboxMessage, OutboxState, Person
-from storage.notices.copies import KIND, REMIND_KIND, WITHDRAWN_KIND, _row_key, key_of, subject_of
+from storage.notices.copies import (
+    GROUP_KIND,
+    KIND,
+    REMIND_KIND,
+    WITHDRAWN_KIND,
+    _row_key,
+    key_of,
+    subject_of,
+)
 
 
 async def withdraw(
@@ -32,6 +40,9 @@ async def withdraw(
         return False, 0, 0
     cancelled = await outbox.cancel(session, subject=subject_of(notice.id), reason="withdrawn",
                                     kinds=(KIND, REMIND_KIND))
+    # Group posts not sent yet are not sent; those sent are the handler's to delete.
+    await outbox.cancel(session, subject=subject_of(notice.id), reason="withdrawn",
+                        kinds=(GROUP_KIND,))
     got_it = await session.execute(
         select(NoticeRecipient.person_id, NoticeRecipient.chat_id, Person.language)
         .join(Person, Person.id == NoticeRecipient.person_id)

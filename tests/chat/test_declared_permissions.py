@@ -41,6 +41,7 @@ from handlers.kit.buttons import (
 from handlers.kit.chat import NOT_ALLOWED, STALE_BUTTON
 from handlers.kit.i18n import translator
 from handlers.meetings.views import NOT_REGISTERED as MEETINGS_NOT_REGISTERED
+from handlers.notices.views import NOT_ADDRESSED as NOTICE_NOT_ADDRESSED
 from handlers.profile.views import ROLE_INTROS
 from handlers.reminder_settings.views import NOT_REGISTERED as REMINDERS_NOT_REGISTERED
 from handlers.training.views import NOT_REGISTERED as TRAINING_NOT_REGISTERED
@@ -98,6 +99,7 @@ OPEN_BY_DESIGN: dict[tuple[str, str], str] = {
     ("ck:me", "member of A"): "checks herself in at a meeting she is on the list of",
     ("ck:makeup", "member of A"): "confirms catching up on a meeting: her own line",
     ("nt:rd", "member of A"): "confirms reading a notice sent to her",
+    ("ntg:rd", "member of A"): "confirms reading a notice sent to her, under its group post",
     ("nt:v", "member of A"): "opens a notice sent to her",
     ("tr:wd", "member of A"): "withdraws her own training record",
     ("tr:ev", "member of A"): "sees the files of her own training record",
@@ -108,6 +110,8 @@ REFUSED_IN_OTHER_WORDS: dict[str, str] = {
     # Whoever is not on a meeting's list is told so (also a member taken off it later).
     "ck:tap": CHECKIN_REFUSALS["not_expected"],
     "ck:me": CHECKIN_REFUSALS["not_expected"],
+    # A group post's 已阅 pressed by someone it was not sent to.
+    "ntg:rd": NOTICE_NOT_ADDRESSED,
 }
 
 
