@@ -10,7 +10,7 @@ from typing import Any
 
 from handlers.access.development import access_development, access_guided
 from handlers.development import views
-from handlers.development.pages import card_reply
+from handlers.development.pages import card_reply, closed_reply
 from handlers.development.views import EventForm, StepForm
 from handlers.kit.actions import LEADERS, MEMBERS, Act, Reply
 from handlers.kit.chat import Refused
@@ -244,12 +244,12 @@ async def start_review(act: Act, press: views.ContactReview) -> EventForm | Repl
     return EventForm(person=press.person, event=views.Event.REVIEW)
 
 
-async def event_guard(act: Act, form: EventForm) -> DevelopmentRecord:
-    """A review is the contacts' too; the other events are the leaders'."""
+async def event_guard(act: Act, form: EventForm) -> tuple[DevelopmentRecord, bool]:
+    """A review is the contacts' too; the other events are the leaders'. The flag says
+    whether the actor leads the branch."""
     if form.event is views.Event.REVIEW:
-        record, _ = await access_guided(act, form.person)
-        return record
-    return await access_development(act, form.person)
+        return await access_guided(act, form.person)
+    return await access_development(act, form.person), True
 
 
 async def ask_event_day(act: Act, form: EventForm) -> Html:
@@ -272,7 +272,7 @@ async def no_note(act: Act, form: Any, press: views.NoDocument) -> Next:
 
 
 async def save_event(act: Act, form: EventForm) -> Reply:
-    record = await event_guard(act, form)
+    record, leader = await event_guard(act, form)
     note = None if form.note in (None, NO_DOCUMENT) else form.note
     refused = await development.record_event(
         act.session, record, form.event.value, form.on or act.today(),
@@ -281,8 +281,10 @@ async def save_event(act: Act, form: EventForm) -> Reply:
         await act.session.rollback()
         return await card_reply(act, form.person, act.t(views.REFUSALS.get(
             refused.reason, views.REFUSALS["stage_out_of_order"])))
-    return await card_reply(act, form.person, act.t("✅ Recorded: {what}.", what=act.t(
-        views.EVENT_BUTTONS[form.event])))
+    done = act.t("✅ Recorded: {what}.", what=act.t(views.EVENT_BUTTONS[form.event]))
+    if record.closed_on is not None:  # the approval closed it: no access function sees it now
+        return await closed_reply(act, record, done, leader=leader)
+    return await card_reply(act, form.person, done)
 
 
 async def event_summary(act: Act, form: EventForm) -> Html:

@@ -14,6 +14,7 @@ from handlers.kit.buttons import OrgId, PersonId
 from handlers.kit.i18n import N_, Html, html_join
 from handlers.pickers import Picker
 from storage import development
+from storage.holiday_calendar import work_calendar
 from storage.models import DevelopmentRecord, Person
 
 # Leaders see their branches', anyone else their own (an applicant may hold no membership yet)
@@ -63,6 +64,13 @@ async def card_reply(act: Act, person_id: PersonId, head: Html | None = None) ->
     return await _card(act, record, person_id, head, leader)
 
 
+async def closed_reply(act: Act, record: DevelopmentRecord, head: Html, *, leader: bool
+                       ) -> Reply:
+    """The last card of a record the actor's step has just closed, loaded through an access
+    function before it (which sees records under way only): what it reached, nothing to press."""
+    return await _card(act, record, record.person_id, head, leader)
+
+
 async def contact_names(act: Act, record: DevelopmentRecord) -> list[str]:
     ids = [c.person_id for c in await development.contacts_of(act.session, record.id)]
     names = {p.id: p.real_name or "" for p in (await act.session.scalars(
@@ -75,7 +83,8 @@ async def _card(act: Act, record: DevelopmentRecord, person_id: int, head: Html 
     person = await act.session.get(Person, record.person_id)
     assert person is not None
     reports = len(await development.thought_reports(act.session, record.id))
-    text = views.card_text(act.t, record, person, await contact_names(act, record), act.today())
+    text = views.card_text(act.t, record, person, await contact_names(act, record), act.today(),
+                           await work_calendar(act.session))
     return Reply(html_join("\n\n", [head, text]) if head else text,
                  views.card_markup(act.t, record, PersonId(person_id),
                                    OrgId(record.party_organization_id) if leader else None,
@@ -93,7 +102,7 @@ async def own_reply(act: Act, head: Html | None = None) -> Reply:
         person = await act.session.get(Person, record.person_id)
         assert person is not None
         parts.append(views.card_text(act.t, record, person, await contact_names(act, record),
-                                     act.today(), own=True))
+                                     act.today(), await work_calendar(act.session), own=True))
     if guided:
         parts.append(views.guided_text(act.t, guided))
     if record is None and not guided:

@@ -17,6 +17,7 @@ from handlers.labels import STAGE_LABELS
 from rules import development as rules
 from rules.development import Due, Milestones
 from rules.vocabulary import DevelopmentStage
+from rules.workdays import WorkCalendar
 from storage.development import milestones
 from storage.models import DevelopmentRecord, Person
 
@@ -204,12 +205,13 @@ def due_text(t: Translator, due: Due, today: date) -> Html:
     return text
 
 
-def next_text(t: Translator, m: Milestones) -> Html | None:
-    """What comes next for the person, and from when the rules allow it."""
+def next_text(t: Translator, m: Milestones, cal: WorkCalendar) -> Html | None:
+    """What comes next for the person, and from when the rules allow it (the notice's working
+    days counted in `cal`, as the planner's reminder and the step's check count them)."""
     following = rules.next_stage(rules.current_stage(m))
     if following is None:
         return None
-    first = rules.earliest(following, m)
+    first = rules.earliest(following, m, cal)
     if following is DevelopmentStage.ACTIVIST:
         return t("Next: chosen as an activist by the branch committee.")
     if following is DevelopmentStage.CANDIDATE and first is not None:
@@ -259,9 +261,10 @@ def branch_markup(t: Translator, org: OrgId, rows: Sequence[tuple[DevelopmentRec
 
 
 def card_text(t: Translator, record: DevelopmentRecord, person: Person,
-              contacts: Sequence[str], today: date, *, own: bool = False) -> Html:
+              contacts: Sequence[str], today: date, cal: WorkCalendar, *, own: bool = False
+              ) -> Html:
     """A person's development: the stage, each day reached, who guides them, what is next and
-    what the branch owes by when."""
+    what the branch owes by when; a closed record (full membership approved) says so."""
     m = milestones(record)
     head = (t("🌱 <b>Your way to membership</b>: {stage}", stage=stage_name(t, record.stage))
             if own else t("🌱 <b>{name}</b>: {stage}", name=person.real_name or "",
@@ -276,13 +279,18 @@ def card_text(t: Translator, record: DevelopmentRecord, person: Person,
         (record.admitted_on, N_("Admitted (probation) on {date}")),
         (record.admission_approved_on, EVENT_DONE[Event.ADMISSION_APPROVAL]),
         (record.confirmed_on, N_("Full member on {date}")),
+        (record.confirmation_approved_on, EVENT_DONE[Event.CONFIRMATION_APPROVAL]),
     )
     days += [t(text, date=day.isoformat()) for day, text in reached if day is not None]
     if record.extension_months:
         days.append(t("Probation extended by {months} months", months=record.extension_months))
     if contacts:
         days.append(t("Contacts (培养联系人): {names}", names=", ".join(contacts)))
-    parts: list[Html | None] = [head, html_join("\n", days), next_text(t, m)]
+    if record.closed_on is not None:
+        return html_join("\n\n", [head, html_join("\n", days), t(
+            "🎓 Member development complete: the record is closed and kept; nothing more is "
+            "owed.")])
+    parts: list[Html | None] = [head, html_join("\n", days), next_text(t, m, cal)]
     owed = rules.dues_of(m)
     if owed and not own:
         parts.append(html_join("\n", [t("The branch owes:"),
@@ -300,8 +308,12 @@ def card_markup(t: Translator, record: DevelopmentRecord, person: PersonId,
                 back: OrgId | None, *, leader: bool = True, reports: int = 0
                 ) -> InlineKeyboardMarkup:
     """A leader's buttons: the next stage, the stage's event, the contacts, probation extended
-    or withdrawn, a day corrected; a contact's: the review (an activist's) and the reports."""
+    or withdrawn, a day corrected; a contact's: the review (an activist's) and the reports.
+    A closed record has nothing left to record: back to the branch only."""
     rows: list[list[InlineKeyboardButton]] = []
+    if record.closed_on is not None:
+        return keyboard([[DevBranch(back).button(t("‹ The branch's development"))]]
+                        if back is not None else [])
     following = rules.next_stage(record.stage)
     if leader and following is not None:
         rows.append([TakeStep(person).button(t(STAGE_BUTTONS[following]))])

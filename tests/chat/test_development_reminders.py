@@ -16,7 +16,7 @@ from storage.development import Votes
 from storage.holiday_calendar import import_calendar_file
 from tests.chat.test_holiday_calendar import csv_file
 from tests.chat.test_reminders import SECRETARY, T0, World, outbox_rows, world
-from tests.harness import Bot
+from tests.harness import Bot, Person
 
 APPLICANT = 81_050
 TALK = "Talk with the applicant Newcomer by 2030-02-07"
@@ -65,8 +65,8 @@ async def test_no_reminder_once_the_talk_is_held_and_the_probation_vote_is_due(
             session, record, DevelopmentStage.PROBATIONARY, date(2030, 1, 7),
             by=SECRETARY, today=T0.date(), now=T0,
             votes=Votes(entitled=3, present=3, in_favour=3, against=0, abstaining=0)) is None
-    for day in (0, 24, 31, 40, 80, 85, 89, 90, 91):
-        await w.plan(T0 + timedelta(days=day))
+    for offset in (0, 24, 31, 40, 80, 85, 89, 90, 91):
+        await w.plan(T0 + timedelta(days=offset))
     assert not [text for text in w.texts(SECRETARY) if "Talk with the applicant" in text]
     approval = [text for text in w.texts(SECRETARY) if "approval of Newcomer's admission" in text]
     assert approval == ["📮 The upper level's approval of Newcomer's admission is due by "
@@ -82,13 +82,15 @@ SPRING_2030 = [
 ]
 
 
-@pytest.mark.parametrize(("loaded", "ends"), [(False, "2030-02-07"), (True, "2030-02-12")])
+@pytest.mark.parametrize(("loaded", "ends", "vote_from"), [
+    (False, "2030-02-07", "2030-02-08"), (True, "2030-02-12", "2030-02-13")])
 async def test_a_notice_over_the_spring_festival_ends_after_the_loaded_holiday(
-    bot: Bot, tmp_path: Path, loaded: bool, ends: str,
+    bot: Bot, tmp_path: Path, loaded: bool, ends: str, vote_from: str,
 ) -> None:
     """Put up on Wednesday 30 January: three working days before the festival, two after it.
     Without a schedule 2030 is approximate (the statutory 2–5 February), so the notice ends
-    on Thursday 7 February; with the official one loaded, on Tuesday 12 February."""
+    on Thursday 7 February; with the official one loaded, on Tuesday 12 February. The card's
+    "Next" counts the same days as the reminder: the vote from the day after."""
     w = await world(bot)
     assert bot.app is not None
     if loaded:
@@ -115,3 +117,8 @@ async def test_a_notice_over_the_spring_festival_ends_after_the_loaded_holiday(
     local = row.due_at.replace(tzinfo=row.due_at.tzinfo or UTC).astimezone(
         bot.app.settings.tzinfo)
     assert (local.date().isoformat(), local.hour) == (ends, 9)  # sent on its last day, 09:00
+    sec = Person(bot, SECRETARY, "Sec")
+    await sec.say("/development")
+    await sec.tap("Newcomer · Candidate for admission")
+    assert (f"Next: the assembly's vote on admission, from {vote_from} (after the public "
+            "notice)." in sec.last_text)
