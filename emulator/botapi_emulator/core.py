@@ -4,8 +4,8 @@ BotApiEmulator is assembled from layers, one per area, each a subclass of the on
 it can use everything underneath: core (state, change notification, messages as the Bot API
 shows them) → faults (flood limits, injected failures) → keyboards → messages → media →
 updates → webhook_delivery → bot_profile → groups → client (people acting) → reading (what
-tests look at) → control_http (the chat page's API) → server (HTTP wiring). Each layer adds
-the Bot API methods it implements to ``_method_table``.
+tests look at) → control_http (the chat page's API) → webapps (signed Mini App URLs) →
+server (HTTP wiring). Each layer adds the Bot API methods it implements to ``_method_table``.
 """
 
 from __future__ import annotations

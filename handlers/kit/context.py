@@ -36,6 +36,7 @@ class BranchSettings(Protocol):
     flood_burst: int
     flood_rate_per_second: float
     plan_reminders: bool
+    web_base_url: str | None  # the public address of the bot's web server (Mini App forms)
 
     @property
     def tzinfo(self) -> ZoneInfo: ...
