@@ -70,7 +70,7 @@ background:#f6f6f6;font-size:16px;line-height:1.45}
 header{background:#a93226;color:#fff;padding:.7em 1em;font-weight:bold}
 main{padding:1em;max-width:640px;margin:0 auto}
 h1{font-size:1.25em;margin:.2em 0 .8em}
-fieldset{border:0;padding:0;margin:0 0 1em}legend{font-weight:bold;margin-bottom:.4em}
+fieldset{border:0;padding:0;margin:0 0 1em}legend{font-weight:bold;margin-bottom:.4em;padding:0}
 label.choice{display:flex;gap:.6em;align-items:flex-start;background:#fff;border:1px solid #ccc;
 border-radius:8px;padding:.7em;margin:.4em 0;cursor:pointer}
 label.choice input{margin-top:.3em;width:1.2em;height:1.2em;flex:none}
