@@ -1,12 +1,13 @@
 """Mini App forms (issue 18): one screen instead of a question chain, opened from a web_app
 button in the chat or from the menu button.
 
-Telegram opens <web_base_url>/app/leave with the person's signed initData in the URL's hash
-(`#tgWebAppData=`); the page's small script (no telegram-web-app.js: nothing is loaded from
-the internet) reads it and sends it with every request, in the X-Telegram-Init-Data header or
-the form's `initData` field. Every request is checked again: the signature and age of initData
-(bot/web/webapp_auth.py), then the actor loaded from the database and the same service
-function and access checks the chat flow calls, as if the request were a forged press.
+Telegram opens <forms_url>/app/leave (mini_app_url, else web_base_url) with the person's
+signed initData in the URL's hash (`#tgWebAppData=`); the page's small script (no
+telegram-web-app.js: nothing is loaded from the internet) reads it and sends it with every
+request, in the X-Telegram-Init-Data header or the form's `initData` field. Every request is
+checked again: the signature and age of initData (bot/web/webapp_auth.py), then the actor
+loaded from the database and the same service function and access checks the chat flow
+calls, as if the request were a forged press.
 The page shell comes in the browser's language; the form, once initData is known, in the
 person's.
 """
@@ -84,7 +85,7 @@ border-radius:8px;background:#a93226;color:#fff}button:disabled{opacity:.6}
 .done{background:#d5f5e3;border-radius:8px;padding:.7em;margin:0 0 1em}
 .hint{color:#666;font-size:.9em}
 </style></head><body>
-<header>branchbot · $title</header>
+<header>branchbot · <span id="title">$title</span></header>
 <main id="app" data-form="$form"><p>$loading</p>
 <noscript><p class="error">$noscript</p></noscript></main>
 <script src="$script"></script>
@@ -102,6 +103,12 @@ SCRIPT = """(function () {
     return response.text().then(function (html) {
       main.innerHTML = html;
       main.setAttribute("data-status", String(response.status));
+      var view = document.getElementById("view");
+      if (view) {
+        document.documentElement.lang = view.getAttribute("data-lang");
+        document.title = view.getAttribute("data-title") + " · branchbot";
+        document.getElementById("title").textContent = view.getAttribute("data-title");
+      }
       bind();
     });
   }
@@ -133,13 +140,21 @@ def _secure(response: web.Response) -> web.Response:
     return response
 
 
-def fragment(html_text: str, status: int = 200) -> web.Response:
+def page(html_text: str, status: int = 200) -> web.Response:
     return _secure(web.Response(text=html_text, content_type="text/html", status=status))
+
+
+def fragment(t: Translator, html_text: str, status: int = 200) -> web.Response:
+    """A piece of the form's page, in the person's language: the script puts it in the page
+    and the page's title and language follow it (the shell came in the browser's)."""
+    title = esc(t.as_plain("Ask for leave"))
+    return page(f'<div id="view" data-lang="{html_lang(t)}" data-title="{title}">'
+                f"{html_text}</div>", status)
 
 
 def message(t: Translator, text: Html, status: int) -> web.Response:
     css = "done" if status == 200 else "error"
-    return fragment(f'<p class="{css}" id="outcome">{text}</p>', status)
+    return fragment(t, f'<p class="{css}" id="outcome">{text}</p>', status)
 
 
 def html_lang(t: Translator) -> str:
@@ -186,7 +201,7 @@ class MiniApps:
             loading=esc(t.as_plain("Loading…")),
             noscript=esc(t.as_plain("This form needs JavaScript.")),
         )
-        return fragment(body)
+        return page(body)
 
     async def script(self, request: web.Request) -> web.StreamResponse:
         response = web.Response(text=SCRIPT, content_type="text/javascript")
@@ -240,7 +255,7 @@ class MiniApps:
             f'<p class="hint">{hint}</p>'
             f'<button type="submit" id="submit">{title}</button></form>'
         )
-        return fragment(html_text, status)
+        return fragment(t, html_text, status)
 
     async def submit_leave(self, request: web.Request) -> web.StreamResponse:
         """POST /app/leave (initData, meeting, reason): checked as a forged press would be."""
@@ -281,7 +296,7 @@ class MiniApps:
                                               asked.info.ends_at))
         if not told:
             nobody = t("Nobody could be told yet; please tell your secretary yourself.")
-            return fragment(f'<p class="done" id="outcome">{done}</p>'
+            return fragment(t, f'<p class="done" id="outcome">{done}</p>'
                             f'<p class="error">{nobody}</p>')
         return message(t, done, 200)
 
@@ -299,7 +314,7 @@ def setup_miniapps(web_app: web.Application, application: BranchApplication) -> 
 async def publish_menu_button(application: BranchApplication) -> None:
     """The chat's menu button opens the leave form, when the bot has a public https URL (the
     button's one label, in the default language: Telegram keeps one default button)."""
-    url = meeting_views.leave_form_url(application.settings.web_base_url)
+    url = meeting_views.leave_form_url(application.settings.forms_url)
     if url is None:
         return
     t = translator(application.settings.default_language)

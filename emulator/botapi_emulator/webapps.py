@@ -13,6 +13,7 @@ import hmac
 import itertools
 import json
 import time
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from aiohttp import web
@@ -49,6 +50,18 @@ def web_app_urls(markup: JSON | None) -> list[tuple[str, str]]:
 class WebApps(ControlHttp):
     """Signed Mini App URLs for tests and the chat page."""
 
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        # A Mini App's public (https) origin -> where this machine serves it: the sandbox's
+        # bot has no https address, so it names a made-up one and maps it to its web port.
+        self.web_app_origins: dict[str, str] = {}
+
+    def _served_at(self, url: str) -> str:
+        for public, local in self.web_app_origins.items():
+            if url == public or url.startswith(public.rstrip("/") + "/"):
+                return local.rstrip("/") + url[len(public.rstrip("/")):]
+        return url
+
     def web_app_init_data(self, user_id: int, *, auth_date: int | None = None) -> str:
         """What Telegram hands the app of `user_id` now (or signed at `auth_date`)."""
         user = self._require_user(user_id)
@@ -65,7 +78,7 @@ class WebApps(ControlHttp):
     def web_app_url(self, user_id: int, url: str, *, auth_date: int | None = None) -> str:
         """The URL the person's client opens for a web_app button (or menu button) to `url`."""
         init_data = self.web_app_init_data(user_id, auth_date=auth_date)
-        base = url.split("#", 1)[0]
+        base = self._served_at(url.split("#", 1)[0])
         return (f"{base}#tgWebAppData={quote(init_data, safe='')}"
                 f"&tgWebAppVersion={WEB_APP_VERSION}&tgWebAppPlatform=web")
 

@@ -36,7 +36,6 @@ class BranchSettings(Protocol):
     flood_burst: int
     flood_rate_per_second: float
     plan_reminders: bool
-    web_base_url: str | None  # the public address of the bot's web server (Mini App forms)
 
     @property
     def tzinfo(self) -> ZoneInfo: ...
@@ -48,6 +47,8 @@ class BranchSettings(Protocol):
     def dues_rules(self) -> DuesStandard: ...
     @property
     def dashboard_url(self) -> str: ...
+    @property
+    def forms_url(self) -> str | None: ...
 
 
 class BranchServices(Protocol):

@@ -112,7 +112,7 @@ async def list_meetings(act: Act, _: CommandArgs) -> None:
                                                       act.now()):
             info = await meeting_info(act.session, meeting)
             mine.append(Reply(*views.member_message(t, tz, info, line.status)))
-    form = views.leave_form_keyboard(t, act.settings.web_base_url) if mine else None
+    form = views.leave_form_keyboard(t, act.settings.forms_url) if mine else None
     replies: list[Reply | None] = [Reply(t("<b>Your upcoming meetings</b>"), form), *mine
                                    ] if mine else []
     if not mine and not leads:
