@@ -130,12 +130,29 @@ def _bot_commands(kind: str, language: str) -> list[BotCommand]:
     return [BotCommand(c.name, t.as_plain(c.description)) for c in commands_for(kind)]
 
 
+# What Telegram shows about the bot before anyone writes to it (the empty chat; its profile).
+DESCRIPTION = N_("The party branch's assistant: meetings (三会一课) and check-in, leave, "
+                 "training, dues, notices and reports. Register with the invite link your "
+                 "secretary sends you.")
+SHORT_DESCRIPTION = N_("Meetings, leave, training and notices for party branches.")
+
+
 async def publish_default_commands(application: Application) -> None:
-    """The command menu everyone sees before registering, in each language."""
+    """The command menu everyone sees before registering, and the bot's description and
+    short description, in each language."""
     for language, locale in LANGUAGES.items():
+        code = None if language == "zh" else locale[:2]
         await application.bot.set_my_commands(
             _bot_commands("guest", language), scope=BotCommandScopeAllPrivateChats(),
-            language_code=None if language == "zh" else locale[:2])
+            language_code=code)
+        t = translator(language)
+        try:
+            await application.bot.set_my_description(t.as_plain(DESCRIPTION),
+                                                     language_code=code)
+            await application.bot.set_my_short_description(t.as_plain(SHORT_DESCRIPTION),
+                                                           language_code=code)
+        except TelegramError as error:  # the bot works without them
+            logger.warning("could not set the bot's description: %s", error)
     # Admins get their menu even before they have talked to the bot, where Telegram allows.
     settings = application.settings  # type: ignore[attr-defined]
     for admin_id in settings.admins:

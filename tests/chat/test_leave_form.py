@@ -16,6 +16,7 @@ from botapi_emulator.webapps import web_app_urls
 from handlers.kit.chat import NOT_ALLOWED
 from handlers.kit.i18n import translator
 from handlers.meetings.manage import LEAVE_REFUSALS
+from handlers.menu import SHORT_DESCRIPTION
 from rules.vocabulary import AttendanceStatus
 from storage import people
 from tests.chat.test_meetings_chat import (
@@ -91,8 +92,14 @@ async def test_the_form_asks_leave_as_the_chat_does(bot: Bot) -> None:
     assert [(b.text, b.kind) for b in header.buttons] == [("📝 Ask for leave (form)", "web_app")]
     assert web_app_urls(header.raw.get("reply_markup")) == [
         ("📝 Ask for leave (form)", f"{BASE}/app/leave")]
-    # ...and the chat's menu button opens it too (set at startup).
+    # ...and the chat's menu button opens it too (set at startup), with the bot's
+    # description and short description in each language.
     assert bot.emulator.menu_button_of(DAN)["web_app"] == {"url": f"{BASE}/app/leave"}
+    assert bot.app is not None
+    for language, code in (("zh", None), ("en", "en")):
+        said = await bot.app.bot.get_my_short_description(language_code=code)
+        assert said.short_description == translator(language).as_plain(SHORT_DESCRIPTION)
+        assert (await bot.app.bot.get_my_description(language_code=code)).description
 
     # Bob asks in the chat.
     await bob.tap("🙋 Ask for leave")
