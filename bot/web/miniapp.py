@@ -29,7 +29,7 @@ from bot.web.webapp_auth import InitDataError, WebAppUser, validate_init_data
 from handlers.kit.actions import FormAct
 from handlers.kit.buttons import MeetingId
 from handlers.kit.chat import STALE_BUTTON, Refused, deliver_through
-from handlers.kit.i18n import Html, Translator, language_from_telegram, translator
+from handlers.kit.i18n import N_, Html, Translator, language_from_telegram, translator
 from handlers.kit.steps import invalid_text
 from handlers.labels import MEETING_KIND_LABELS
 from handlers.meetings import manage
@@ -48,6 +48,7 @@ APP_PREFIX = "/app"
 LEAVE_PATH = meeting_views.LEAVE_FORM_PATH
 INIT_HEADER = "X-Telegram-Init-Data"
 MAX_MEETING_ID = 2**31 - 1
+GONE = N_("This meeting can no longer be chosen. Close the form and open it again.")
 APP_KEY: web.AppKey[MiniApps] = web.AppKey("branchbot_miniapps")
 
 SECURITY_HEADERS = {
@@ -275,7 +276,7 @@ class MiniApps:
         reason = clean_text(" ".join(raw_reason.splitlines()) if isinstance(raw_reason, str)
                             else "", max_length=MAX_REASON)
         if meeting_id is None:
-            return await self.render_leave(actor, error=t(STALE_BUTTON), status=400)
+            return await self.render_leave(actor, error=t(GONE), status=400)
         if isinstance(reason, Invalid):
             kept = raw_reason[:MAX_REASON] if isinstance(raw_reason, str) else ""
             return await self.render_leave(actor, error=invalid_text(t, reason),
@@ -285,6 +286,8 @@ class MiniApps:
                 asked = await manage.ask_leave(FormAct(session, actor, "leave_form"),
                                                MeetingId(meeting_id), reason, tz)
         except Refused as refused:
+            if refused.message == STALE_BUTTON:  # the chat's wording speaks of a button
+                return message(t, t(GONE), 403)
             return message(t, t(refused.message, **refused.values), 403)
         told = await deliver_through(self.application, asked.messages)
         # The member's own chat shows the answer, as after the chat flow.

@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 from botapi_emulator.webapps import web_app_urls
 
+from bot.web.miniapp import GONE
 from handlers.kit.chat import NOT_ALLOWED
 from handlers.kit.i18n import translator
 from handlers.meetings.manage import LEAVE_REFUSALS
@@ -177,9 +178,9 @@ async def test_forged_old_or_foreign_requests_are_refused(bot: Bot) -> None:
     assert status == 403 and zh(NOT_ALLOWED) in page
     # A meeting that does not exist, and one that is not a number.
     status, page = await submit(bot, init_data(bot, ALICE), 999_999, "Busy")
-    assert status == 403
+    assert status == 403 and t(GONE) in page
     status, page = await submit(bot, init_data(bot, ALICE), "1 OR 1=1", "Busy")
-    assert status == 400
+    assert status == 400 and t(GONE) in page
     # An empty reason: the form again, with why, and nothing stored.
     status, page = await submit(bot, init_data(bot, ALICE), assembly.id, "   ")
     assert status == 400 and 'class="error"' in page and 'id="leave"' in page
