@@ -87,7 +87,7 @@ border-radius:8px;background:#a93226;color:#fff}button:disabled{opacity:.6}
 .hint{color:#666;font-size:.9em}
 </style></head><body>
 <header>branchbot · <span id="title">$title</span></header>
-<main id="app" data-form="$form"><p>$loading</p>
+<main id="app" data-form="$form" data-offline="$offline"><p>$loading</p>
 <noscript><p class="error">$noscript</p></noscript></main>
 <script src="$script"></script>
 </body></html>
@@ -100,6 +100,11 @@ SCRIPT = """(function () {
   var main = document.getElementById("app");
   var hash = new URLSearchParams(location.hash.slice(1));
   var initData = hash.get("tgWebAppData") || "";
+  // Kept for this tab, as telegram-web-app.js keeps it: a reload may come without the hash.
+  try {
+    if (initData) { sessionStorage.setItem("tgWebAppData", initData); }
+    else { initData = sessionStorage.getItem("tgWebAppData") || ""; }
+  } catch (error) { /* storage refused: the hash alone */ }
   function show(response) {
     return response.text().then(function (html) {
       main.innerHTML = html;
@@ -114,7 +119,11 @@ SCRIPT = """(function () {
     });
   }
   function failed() {
-    main.innerHTML = "<p class=\\"error\\">" + main.getAttribute("data-offline") + "</p>";
+    var note = document.createElement("p");
+    note.className = "error";
+    note.id = "outcome";
+    note.textContent = main.getAttribute("data-offline");
+    main.replaceChildren(note);
   }
   function bind() {
     var form = main.querySelector("form");
@@ -128,7 +137,6 @@ SCRIPT = """(function () {
         .then(show, failed);
     });
   }
-  main.setAttribute("data-offline", main.textContent);
   fetch(main.getAttribute("data-form"), {headers: {"X-Telegram-Init-Data": initData}})
     .then(show, failed);
 })();
@@ -200,6 +208,8 @@ class MiniApps:
             lang=html_lang(t), title=esc(t.as_plain("Ask for leave")),
             form=esc(LEAVE_PATH + "/form"), script=esc(APP_PREFIX + "/miniapp.js"),
             loading=esc(t.as_plain("Loading…")),
+            offline=esc(t.as_plain("Could not reach the bot. Check your connection and try "
+                                   "again.")),
             noscript=esc(t.as_plain("This form needs JavaScript.")),
         )
         return page(body)

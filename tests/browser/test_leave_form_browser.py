@@ -79,9 +79,14 @@ async def test_a_member_asks_leave_in_the_form_on_a_phone(tmp_path: Path) -> Non
                 await wide.goto(bot.emulator.web_app_url(BOB, local_url))
                 await expect(wide.locator("#leave h1")).to_have_text("Ask for leave")
                 await wide.screenshot(path=str(SHOTS / "miniapp-1280-form.png"), full_page=True)
-                # Opened without Telegram's initData: it says so, and shows no form.
+                # Reloaded without the hash, the tab keeps its initData (as Telegram's own
+                # script does); a new tab without Telegram's initData is told so, with no form.
                 await wide.goto(local_url)
-                await expect(wide.locator("#outcome")).to_contain_text("could not tell who")
+                await expect(wide.locator("#leave h1")).to_have_text("Ask for leave")
+                bare = await browser.new_page(locale="en-US")
+                await bare.goto(local_url)
+                await expect(bare.locator("#outcome")).to_contain_text("could not tell who")
+                await expect(bare.locator("form")).to_have_count(0)
             finally:
                 await browser.close()
 
