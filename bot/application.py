@@ -254,6 +254,7 @@ def build_application(settings: Settings, *, token: str | None = None) -> Branch
 
 async def startup(application: Application) -> None:
     """After initialize(): command menus, reminders, the web server, the webhook if set."""
+    from bot.web.miniapp import publish_menu_button
     from handlers.menu import publish_default_commands
 
     assert isinstance(application, BranchApplication)
@@ -264,6 +265,7 @@ async def startup(application: Application) -> None:
             application._stop_file_wakes = start_fetcher(application.job_queue)
     application.web = WebServer(application)
     await application.web.start()
+    await publish_menu_button(application)
     settings = application.settings
     if settings.webhook_url and settings.webhook_secret is not None:
         await application.bot.set_webhook(

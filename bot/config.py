@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     web_port: int = Field(default=8081, ge=0, le=65535)
     # The address people open the dashboard at (sign-in links); default: http://web_host:web_port.
     web_base_url: str | None = None
+    # Where Telegram opens the Mini App forms (https only); default web_base_url. Without an
+    # https address the chat offers no forms (the sandbox maps a made-up one to web_port).
+    mini_app_url: str | None = None
     # /healthz and /metrics on a listener of their own, loopback by default: health and load
     # figures are the operator's, not the internet's (0: any free port).
     metrics_host: str = "127.0.0.1"
@@ -339,6 +342,12 @@ class Settings(BaseSettings):
             return self.web_base_url.rstrip("/")
         scheme = "https" if self.webhook_cert is not None else "http"
         return f"{scheme}://{self.web_host}:{self.web_port}"
+
+    @property
+    def forms_url(self) -> str | None:
+        """The public base address of the Mini App forms, if there is one."""
+        base = self.mini_app_url or self.web_base_url
+        return base.rstrip("/") if base else None
 
     @property
     def tzinfo(self) -> ZoneInfo:

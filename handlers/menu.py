@@ -147,9 +147,13 @@ async def publish_default_commands(application: Application) -> None:
         await application.bot.set_my_commands(
             _bot_commands("guest", language), scope=BotCommandScopeAllPrivateChats(),
             language_code=code)
-        await application.bot.set_my_description(t.as_plain(DESCRIPTION), language_code=code)
-        await application.bot.set_my_short_description(t.as_plain(SHORT_DESCRIPTION),
-                                                       language_code=code)
+        try:
+            await application.bot.set_my_description(t.as_plain(DESCRIPTION),
+                                                     language_code=code)
+            await application.bot.set_my_short_description(t.as_plain(SHORT_DESCRIPTION),
+                                                           language_code=code)
+        except TelegramError as error:  # the bot works without them
+            logger.warning("could not set the bot's description: %s", error)
     # Admins get their menu even before they have talked to the bot, where Telegram allows.
     settings = application.settings  # type: ignore[attr-defined]
     for admin_id in settings.admins:

@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 SANDBOX_ADMIN = 10_001
 SANDBOX_SECRETARY = 20_001
+SANDBOX_FORMS = "https://forms.sandbox.invalid"  # the forms' made-up https address
 SANDBOX_MEMBERS = ((30_001, "王丽"), (30_002, "李强"), (30_003, "Emma Chen"))
 DEMO_COMMITTEE = "示范区社会组织综合党委"
 DEMO_BRANCH = "阳光社工服务中心党支部"
@@ -75,8 +76,12 @@ async def sandbox(settings: Settings, *, demo: bool = True) -> AsyncIterator[San
                 "token": SecretStr(emulator.token),
                 "api_base_url": emulator.base_url,
                 "admins": settings.admins | {admin_id},
+                # Telegram opens Mini Apps over https only: a made-up address the chat page
+                # maps to the bot's own web server.
+                "mini_app_url": settings.mini_app_url or SANDBOX_FORMS,
             }
         )
+
         await prepare_database(sandbox_settings)
         emulator.add_user(admin_id, "管理员 Admin", language_code="zh-hans")
         emulator.add_user(SANDBOX_SECRETARY, "赵书记 Secretary", language_code="zh-hans")
@@ -91,6 +96,8 @@ async def sandbox(settings: Settings, *, demo: bool = True) -> AsyncIterator[San
                 await database.dispose()
         application = build_application(sandbox_settings)
         async with polling(application):
+            if application.web is not None:  # the port is known once it listens
+                emulator.web_app_origins[SANDBOX_FORMS] = application.web.url
             yield Sandbox(emulator, application, sandbox_settings, code)
     finally:
         await emulator.stop()

@@ -71,12 +71,14 @@ class WebServer:
     def make_app(self) -> web.Application:
         from bot.web.dashboard import setup_dashboard
         from bot.web.files import setup_files
+        from bot.web.miniapp import setup_miniapps
 
         app = web.Application(client_max_size=MAX_UPDATE_BYTES)
         if self.webhook_path is not None:
             app.router.add_post(self.webhook_path, self.webhook)
         setup_dashboard(app, self.application)
         setup_files(app, self.application)
+        setup_miniapps(app, self.application)
         return app
 
     async def start(self) -> None:

@@ -5,7 +5,8 @@ it can use everything underneath: core (state, change notification, messages as 
 shows them) → faults (flood limits, injected failures) → keyboards → messages → media →
 updates → webhook_delivery → bot_profile → groups → joins (invite links, join requests) →
 client (people acting) → reading (what tests look at) → control_http (the chat page's API) →
-server (HTTP wiring). Each layer adds the Bot API methods it implements to ``_method_table``.
+webapps (signed Mini App URLs) → server (HTTP wiring). Each layer adds the Bot API methods it
+implements to ``_method_table``.
 """
 
 from __future__ import annotations

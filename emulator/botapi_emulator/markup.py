@@ -47,7 +47,8 @@ def inline_rows(markup: JSON | None) -> list[list[InlineButton]]:
                 InlineButton(
                     text=raw.get("text", ""),
                     callback_data=raw.get("callback_data"),
-                    url=raw.get("url"),
+                    # A url button's link, or the page a web_app button opens.
+                    url=raw.get("url") or (raw.get("web_app") or {}).get("url"),
                     kind=kind,
                 )
             )

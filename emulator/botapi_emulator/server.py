@@ -9,14 +9,14 @@ from types import TracebackType
 from aiohttp import web
 
 from . import webhooks
-from .control_http import ControlHttp
 from .limits import MAX_UPLOAD_BYTES, SENDING_METHODS
 from .params import Params, read_params
 from .public_types import ApiCall, Refusal
 from .state import JSON, ApiError, parse_chat_id
+from .webapps import WebApps
 
 
-class BotApiEmulator(ControlHttp):
+class BotApiEmulator(WebApps):
     """In-memory Telegram Bot API server plus a control API that plays the users.
 
     Its options (token, rates, webhook rules) are EmulatorCore's, in core.py; each area it is
@@ -100,6 +100,7 @@ class BotApiEmulator(ControlHttp):
         app.router.add_route("*", "/bot{token}/{method}", self._handle_bot_api)
         app.router.add_get("/file/bot{token}/{file_path:.+}", self._handle_file_download)
         self._add_control_routes(app)
+        self._add_webapp_routes(app)
         return app
 
     # ----------------------------------------------------------------------------------

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from handlers.kit.actions import Act
+from handlers.kit.actions import Checker
 from handlers.kit.chat import STALE_BUTTON
 
 T = TypeVar("T")
 
 
-def found(act: Act, value: T | None, message: str = STALE_BUTTON, *, leaders: bool = False) -> T:
+def found(act: Checker, value: T | None, message: str = STALE_BUTTON, *,
+          leaders: bool = False) -> T:
     """The loaded object, else `message` ("no longer valid"). With `leaders`, someone who leads
     nothing is told "not allowed" instead: whether the object is gone is none of theirs."""
     if value is None:

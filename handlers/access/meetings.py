@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.access import found
-from handlers.kit.actions import Act
+from handlers.kit.actions import Act, Checker
 from handlers.kit.buttons import AttendanceId, MeetingId
 from rules.permissions import can_manage_org
 from storage import meetings as store
@@ -24,14 +24,14 @@ async def access_led_meeting_line(act: Act, attendance_id: AttendanceId) -> Atte
     return line
 
 
-async def _own_line(act: Act, meeting: Meeting) -> Attendance | None:
+async def _own_line(act: Checker, meeting: Meeting) -> Attendance | None:
     """The actor's line on the meeting's list, if they are a member on it."""
     membership = act.actor.membership_id
     return (await store.attendance_of(act.session, meeting.id, membership)
             if membership is not None and act.actor.is_member else None)
 
 
-async def access_own_line(act: Act, meeting_id: MeetingId) -> tuple[Meeting, Attendance]:
+async def access_own_line(act: Checker, meeting_id: MeetingId) -> tuple[Meeting, Attendance]:
     """A meeting the actor is on the list of (a member or a guest), and their own line."""
     meeting = found(act, await store.get_meeting(act.session, meeting_id))
     line = await _own_line(act, meeting)

@@ -18,7 +18,7 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any, Generic, NoReturn, TypeVar
+from typing import Any, Generic, NoReturn, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InputFile, LinkPreviewOptions, Update
@@ -210,6 +210,36 @@ class Act:
             await put(self.update, reply)
         for then in self.then:
             await then()
+
+
+class Checker(Protocol):
+    """What an access_* function needs: the session, the actor, and a way to refuse (an Act in
+    the chat; a FormAct where a Mini App form is submitted)."""
+
+    session: AsyncSession
+    actor: Actor
+
+    def refuse(self, message: str = NOT_ALLOWED, **values: Any) -> NoReturn: ...
+    def check(self, allowed: bool, message: str = NOT_ALLOWED, **values: Any) -> None: ...
+
+
+@dataclass
+class FormAct:
+    """An actor reached through a form (a Mini App), not a chat update: the same checks, and a
+    refusal is Refused for the form's server to show."""
+
+    session: AsyncSession
+    actor: Actor
+    name: str
+
+    def refuse(self, message: str = NOT_ALLOWED, **values: Any) -> NoReturn:
+        logger.warning("refused %s (form) for user %s", self.name,
+                       pseudonym(self.actor.telegram_id))
+        raise Refused(message, **values)
+
+    def check(self, allowed: bool, message: str = NOT_ALLOWED, **values: Any) -> None:
+        if not allowed:
+            self.refuse(message, **values)
 
 
 def refuse(update: Update, what: str, message: str = NOT_ALLOWED, **values: Any) -> NoReturn:

@@ -22,7 +22,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from handlers.kit.buttons import BadCallback
-from handlers.kit.context import BranchContext
+from handlers.kit.context import BranchContext, BranchServices
 from handlers.kit.i18n import (
     N_,
     Html,
@@ -152,16 +152,21 @@ async def deliver(context: BranchContext, telegram_id: int, text: Html, **kwargs
 
 async def deliver_many(context: BranchContext, messages: Sequence[Outgoing]) -> int:
     """Send each (chat, text, markup) like `deliver`; returns how many arrived now."""
+    return await deliver_through(context.branch_app, messages)
+
+
+async def deliver_through(services: BranchServices, messages: Sequence[Outgoing]) -> int:
+    """`deliver_many` for a front without a chat update (a Mini App form's server)."""
     if not messages:
         return 0
-    due = context.now() + DIRECT_HOLD
+    due = services.now() + DIRECT_HOLD
     rows = [Planned(key=f"{DIRECT_KIND}:{uuid.uuid4().hex}", kind=DIRECT_KIND, chat_id=chat,
                     text=str(text), due_at=due, urgent=True,
                     reply_markup=markup.to_dict() if markup is not None else None)
             for chat, text, markup in messages]
-    async with context.db.session() as session:  # committed before anything is sent
+    async with services.database.session() as session:  # committed before anything is sent
         await enqueue(session, rows)
-    outcomes = await context.branch_app.deliver_now([row.key for row in rows])
+    outcomes = await services.deliver_now([row.key for row in rows])
     for row in rows:
         outcome = outcomes.get(row.key)
         if outcome is Outcome.RETRY:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +21,7 @@ from handlers.access.meetings import (
     access_seen_meeting,
 )
 from handlers.access.orgs import access_led_org
-from handlers.kit.actions import LEADERS, MEMBERS, Act, CommandArgs, Reply
+from handlers.kit.actions import LEADERS, MEMBERS, Act, Checker, CommandArgs, Reply
 from handlers.kit.buttons import AttendanceId, MeetingId, OrgId
 from handlers.kit.chat import STALE_BUTTON, Outgoing, Refused, ReplyMarkup, drop_buttons
 from handlers.kit.flows import AnyStep, Custom, Day, Done, Entry, Flow, Form, Option, cleaned
@@ -31,13 +32,14 @@ from handlers.labels import MEETING_KIND_LABELS
 from handlers.ledger import send_ics
 from handlers.meetings import views
 from handlers.pickers import Picker, managed_orgs
+from rules.permissions import Actor
 from rules.validation import DEFAULT_MAX_AHEAD, MAX_REASON
 from rules.vocabulary import AttendanceStatus, MeetingState
 from storage import meetings as store
 from storage import orgs as org_store
 from storage import people
 from storage.meetings import LIVE_STATES, MeetingError, MeetingPlan
-from storage.models import Meeting, PartyGroup, PartyOrganization
+from storage.models import Attendance, Meeting, PartyGroup, PartyOrganization
 
 logger = logging.getLogger(__name__)
 # The message of one person on a meeting's list, in their language, for their status.
@@ -110,7 +112,9 @@ async def list_meetings(act: Act, _: CommandArgs) -> None:
                                                       act.now()):
             info = await meeting_info(act.session, meeting)
             mine.append(Reply(*views.member_message(t, tz, info, line.status)))
-    replies: list[Reply | None] = [Reply(t("<b>Your upcoming meetings</b>")), *mine] if mine else []
+    form = views.leave_form_keyboard(t, act.settings.forms_url) if mine else None
+    replies: list[Reply | None] = [Reply(t("<b>Your upcoming meetings</b>"), form), *mine
+                                   ] if mine else []
     if not mine and not leads:
         replies.append(Reply(t("You have no upcoming meetings.")))
     if leads:  # the branch's list, or a choice of organizations first
@@ -304,19 +308,70 @@ async def attend(act: Act, press: views.Attend) -> Reply:
     return Reply(*views.member_message(act.t, act.settings.tzinfo, info, line.status))
 
 
+LEAVE_REFUSALS: dict[AttendanceStatus, str] = {
+    **dict.fromkeys(views.GUESTS, N_("Guests are not counted, so they need no leave.")),
+    **dict.fromkeys(views.ARRIVED, views.MEETING_ERRORS["already_present"]),
+    AttendanceStatus.LEAVE_REQUESTED:
+        N_("You have already asked for leave; your secretary will decide."),
+    AttendanceStatus.ON_LEAVE: N_("Your leave for this meeting is already approved."),
+}
+
+
+async def leave_line(who: Checker, meeting_id: MeetingId) -> tuple[Meeting, Attendance]:
+    """A live meeting the actor is expected at (or attending), not yet asked leave from, and
+    their line; else Refused. The chat's leave flow and the leave form check with this."""
+    meeting, line = await access_own_line(who, meeting_id)
+    live(meeting)
+    if line.status in LEAVE_REFUSALS:
+        raise Refused(LEAVE_REFUSALS[line.status])
+    return meeting, line
+
+
+async def leave_choices(session: AsyncSession, actor: Actor, now: datetime
+                        ) -> list[tuple[Meeting, Attendance]]:
+    """The actor's upcoming meetings they may still ask leave from, soonest first."""
+    if not actor.is_member or actor.membership_id is None:
+        return []
+    return [(meeting, line)
+            for meeting, line in await store.upcoming_for(session, actor.membership_id, now)
+            if line.status not in LEAVE_REFUSALS]
+
+
+@dataclass(frozen=True)
+class LeaveAsked:
+    """Leave recorded: the meeting, and the requests for the branch's leaders to decide."""
+
+    info: views.MeetingInfo
+    messages: list[Outgoing]
+
+
+async def ask_leave(who: Checker, meeting_id: MeetingId, reason: str, tz: tzinfo) -> LeaveAsked:
+    """Leave asked with a (cleaned) reason, from the chat or the form: checked as a forged
+    press would be, recorded, and a request written for each of the branch's leaders."""
+    session = who.session
+    meeting, line = await leave_line(who, meeting_id)
+    try:
+        await store.answer(session, meeting, line.membership_id, attending=False, reason=reason)
+    except MeetingError as error:
+        raise Refused(views.MEETING_ERRORS.get(error.code, STALE_BUTTON)) from None
+    info = await meeting_info(session, meeting)
+    person = await people.person_by_telegram_id(session, who.actor.telegram_id)
+    leaders = [(p.telegram_id, p.language)
+               for p, _org in await people.leaders_of(session, meeting.party_organization_id)]
+    others = [leader for leader in leaders if leader[0] != who.actor.telegram_id]
+    messages: list[Outgoing] = []
+    for telegram_id, language in others or leaders:
+        t = translator(language)
+        name = person_name(t, person) if person is not None else "?"
+        messages.append((telegram_id, *views.leave_request(t, tz, info, name, reason,
+                                                           AttendanceId(line.id))))
+    logger.info("membership %s asked leave from meeting %s", line.membership_id, meeting.id)
+    return LeaveAsked(info, messages)
+
+
 async def start_leave(act: Act, press: views.AskLeave) -> MeetingForm:
     """Only a member expected (or attending) may ask, once."""
-    meeting, line = await access_own_line(act, press.meeting)
-    live(meeting)
-    refusals = {
-        **dict.fromkeys(views.GUESTS, N_("Guests are not counted, so they need no leave.")),
-        **dict.fromkeys(views.ARRIVED, views.MEETING_ERRORS["already_present"]),
-        AttendanceStatus.LEAVE_REQUESTED:
-            N_("You have already asked for leave; your secretary will decide."),
-        AttendanceStatus.ON_LEAVE: N_("Your leave for this meeting is already approved."),
-    }
-    if line.status in refusals:
-        raise Refused(refusals[line.status])
+    meeting, _line = await leave_line(act, press.meeting)
     return MeetingForm(meeting=MeetingId(meeting.id))
 
 
@@ -335,28 +390,14 @@ async def attend_instead(act: Act, form: MeetingForm, press: views.Attend) -> Re
 
 async def enter_reason(act: Act, form: MeetingForm, reason: str) -> Done:
     """The typed reason: recorded, and the branch's leaders asked to decide."""
-    tz, session = act.settings.tzinfo, act.session
-    meeting, line = await access_own_line(act, form.meeting)
     try:
-        await store.answer(session, meeting, line.membership_id, attending=False, reason=reason)
-    except MeetingError as error:
-        return Done(act.t(views.MEETING_ERRORS.get(error.code, STALE_BUTTON)))
-    info = await meeting_info(session, meeting)
-    person = await people.person_by_telegram_id(session, act.actor.telegram_id)
-    leaders = [(p.telegram_id, p.language)
-               for p, _org in await people.leaders_of(session, meeting.party_organization_id)]
-    others = [leader for leader in leaders if leader[0] != act.actor.telegram_id]
-    messages = []
-    for telegram_id, language in others or leaders:
-        t = translator(language)
-        name = person_name(t, person) if person is not None else "?"
-        messages.append((telegram_id, *views.leave_request(t, tz, info, name, reason,
-                                                           AttendanceId(line.id))))
-    logger.info("membership %s asked leave from meeting %s", line.membership_id, meeting.id)
-    t, asked = act.t, AttendanceStatus.LEAVE_REQUESTED
+        asked = await ask_leave(act, form.meeting, reason, act.settings.tzinfo)
+    except Refused as refused:
+        return Done(act.t(refused.message, **refused.values))
+    t, tz, info = act.t, act.settings.tzinfo, asked.info
     nobody = t("Nobody could be told yet; please tell your secretary yourself.")
-    act.deliver(messages, lambda told: views.member_message(
-        t, tz, info, asked, footer=BLANK if told else nobody))
+    act.deliver(asked.messages, lambda told: views.member_message(
+        t, tz, info, AttendanceStatus.LEAVE_REQUESTED, footer=BLANK if told else nobody))
     return Done()
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from handlers.kit.buttons import AttendanceId, ButtonData, MeetingId, OrgId
 from handlers.kit.flows import Problem, cancel_button
@@ -418,3 +418,22 @@ def cancel_question(
         keyboard([[ConfirmCancel(meeting).button(t("Yes, cancel the meeting"))],
                   [ShowMeeting(meeting).button(t("No, keep it"))]]),
     )
+
+
+LEAVE_FORM_PATH = "/app/leave"  # served by bot/web/miniapp.py
+
+
+def leave_form_url(base_url: str | None) -> str | None:
+    """The leave form's address, when the bot's web server has a public (https) one."""
+    if not base_url or not base_url.lower().startswith("https://"):
+        return None  # Telegram opens Mini Apps over https only
+    return base_url.rstrip("/") + LEAVE_FORM_PATH
+
+
+def leave_form_keyboard(t: Translator, base_url: str | None) -> InlineKeyboardMarkup | None:
+    """"📝 Ask for leave (form)": the leave form as a Mini App, if the bot has a public URL."""
+    url = leave_form_url(base_url)
+    if url is None:
+        return None
+    return keyboard([[InlineKeyboardButton(t.as_plain("📝 Ask for leave (form)"),
+                                           web_app=WebAppInfo(url))]])

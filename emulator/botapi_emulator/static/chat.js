@@ -162,6 +162,7 @@
     renderPersonas();
     renderHeader();
     await guarded(loadChat);
+    showMenuButton();
     $("composer-input").focus();
   }
 
@@ -534,6 +535,10 @@
               if (href) window.open(href, "_blank", "noopener");
             }
           });
+        } else if (button.kind === "web_app" && button.url) {
+          node.classList.add("web-app");
+          node.title = button.url;
+          node.addEventListener("click", () => openWebApp(button.text, button.url));
         } else {
           node.disabled = true;
           node.title = `${button.kind} (not emulated)`;
@@ -606,6 +611,40 @@
     await guarded(() => postJSON(`/_emu/api/users/${user.id}/text`, { text }));
   }
 
+  // A Mini App opens as Telegram opens it: its URL with the person's signed initData.
+  async function openWebApp(title, url) {
+    const user = selectedUser();
+    if (!user) return;
+    await guarded(async () => {
+      const signed = await postJSON(`/_emu/api/users/${user.id}/webapp`, { url });
+      $("webapp-title").textContent = title;
+      $("webapp-frame").src = signed.url;
+      $("webapp").hidden = false;
+    });
+  }
+
+  function closeWebApp() {
+    $("webapp").hidden = true;
+    $("webapp-frame").src = "about:blank";
+  }
+
+  async function showMenuButton() {
+    const user = selectedUser();
+    const node = $("menu-app-btn");
+    node.hidden = true;
+    if (!user) return;
+    try {
+      const button = await request("GET", `/_emu/api/users/${user.id}/menu_button`);
+      if (button && button.type === "web_app" && button.web_app && user.id === state.selected) {
+        node.textContent = button.text;
+        node.dataset.url = button.web_app.url;
+        node.hidden = false;
+      }
+    } catch (_) {
+      // no menu button: the chat works without it
+    }
+  }
+
   async function pressButton(messageId, data) {
     const user = selectedUser();
     if (!user) return;
@@ -652,6 +691,9 @@
   });
 
   $("start-btn").addEventListener("click", () => sendText("/start"));
+  $("menu-app-btn").addEventListener("click", (event) =>
+    openWebApp(event.currentTarget.textContent, event.currentTarget.dataset.url));
+  $("webapp-close").addEventListener("click", closeWebApp);
 
   $("block-toggle").addEventListener("click", () => {
     const user = selectedUser();
