@@ -14,7 +14,7 @@ that is not private (groups, supergroups, channels):
   button is used) links the group to their branch where it is typed (handlers/groups), and the
   bot being added to or removed from a group reaches that feature too.
 - A button under a message in a group is refused with a toast, unless its action is listed in
-  GROUP_ACTIONS (none yet; group meeting posts will add theirs there).
+  GROUP_ACTIONS (the meeting posts' buttons: handlers/meetings/post_views.py).
 - Everything else (text, room codes, locations, service messages, commands of other bots or
   that we do not know) is ignored.
 
@@ -65,7 +65,7 @@ GROUP = -90
 
 # Callback data prefixes (e.g. "ck:tap") whose buttons may be pressed under a group message.
 # Their handler then gets the group update; `send`/`show` answer in the private chat.
-GROUP_ACTIONS: frozenset[str] = frozenset()
+GROUP_ACTIONS: frozenset[str] = frozenset({"gp:yes", "gp:leave", "gp:in"})  # meeting posts
 
 
 def allowed_in_group(data: str | None) -> bool:

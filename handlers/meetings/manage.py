@@ -37,7 +37,7 @@ from storage import meetings as store
 from storage import orgs as org_store
 from storage import people
 from storage.meetings import LIVE_STATES, MeetingError, MeetingPlan
-from storage.models import Meeting, PartyGroup, PartyOrganization
+from storage.models import Attendance, Meeting, PartyGroup, PartyOrganization
 
 logger = logging.getLogger(__name__)
 # The message of one person on a meeting's list, in their language, for their status.
@@ -293,20 +293,30 @@ async def press_old_cancel_button(act: Act, press: views.CancelWithoutReason) ->
 # -- members answer --------------------------------------------------------------------------
 
 
-async def attend(act: Act, press: views.Attend) -> Reply:
-    """The member (or guest) will attend: their message shows the answer."""
-    meeting, line = await access_own_line(act, press.meeting)
+async def record_attending(act: Act, meeting: Meeting, line: Attendance) -> None:
+    """The actor's own line says they will attend (here, or pressed under the group post)."""
     try:
         await store.answer(act.session, meeting, line.membership_id, attending=True)
     except MeetingError as error:
         raise Refused(views.MEETING_ERRORS.get(error.code, STALE_BUTTON)) from None
+
+
+async def attend(act: Act, press: views.Attend) -> Reply:
+    """The member (or guest) will attend: their message shows the answer."""
+    meeting, line = await access_own_line(act, press.meeting)
+    await record_attending(act, meeting, line)
     info = await meeting_info(act.session, meeting)
     return Reply(*views.member_message(act.t, act.settings.tzinfo, info, line.status))
 
 
 async def start_leave(act: Act, press: views.AskLeave) -> MeetingForm:
-    """Only a member expected (or attending) may ask, once."""
     meeting, line = await access_own_line(act, press.meeting)
+    may_ask_leave(meeting, line)
+    return MeetingForm(meeting=MeetingId(meeting.id))
+
+
+def may_ask_leave(meeting: Meeting, line: Attendance) -> None:
+    """Only a member expected (or attending) may ask, once (else Refused, saying why)."""
     live(meeting)
     refusals = {
         **dict.fromkeys(views.GUESTS, N_("Guests are not counted, so they need no leave.")),
@@ -317,7 +327,6 @@ async def start_leave(act: Act, press: views.AskLeave) -> MeetingForm:
     }
     if line.status in refusals:
         raise Refused(refusals[line.status])
-    return MeetingForm(meeting=MeetingId(meeting.id))
 
 
 async def ask_reason(act: Act, form: MeetingForm) -> tuple[Html, list[list[Any]]]:
