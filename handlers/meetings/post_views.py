@@ -55,8 +55,6 @@ NOT_ON_LIST = N_("You are not on the list of this meeting, so you cannot answer 
 NOT_REGISTERED = N_("You are not on the list of this meeting: only the branch's registered "
                     "members it expects can answer or check in. If you belong to this branch, "
                     "register with me in a private chat: /start")
-TOLD_PRIVATELY = N_("You are not on the list of this meeting: I've sent you why in our private "
-                    "chat.")
 
 
 def post_phase(meeting: Meeting, now: datetime) -> str | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -21,7 +21,7 @@ from tests.harness import Bot, Group, Person
 ADD_LINK = re.compile(r"startgroup=link-([A-Za-z0-9_-]+)$")
 
 
-async def linked_group(bot: Bot, clock: list,  # type: ignore[type-arg]
+async def linked_group(bot: Bot, clock: list[datetime],
                        others: Iterable[Person] = ()) -> Group:
     """Branch A's group (the secretary, Alice, Bob and `others`), linked by its secretary
     through the chat."""

@@ -8,6 +8,7 @@ under a burst of 200 presses (Telegram allows about 20 messages a minute in a gr
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from datetime import date, timedelta
 from typing import Any
@@ -154,8 +155,8 @@ async def test_answering_and_asking_leave_from_the_group_post(bot: Bot) -> None:
 
     bot.app.courier.clock = lambda: NOON + EDIT_EVERY  # the next edit is due
     assert await refresh(bot) == 1
-    shown = bot.emulator.message(group.chat_id, post.message_id).text
-    assert "Expected 6 · will attend 2 · on leave 1" in shown  # Bob's request is not leave yet
+    final = bot.emulator.message(group.chat_id, post.message_id).text
+    assert "Expected 6 · will attend 2 · on leave 1" in final  # Bob's request is not leave yet
     assert len(group.bot_messages()) == in_group  # only edits: the post, nothing per person
     assert_nothing_personal(group)
     # Only what Telegram refuses to someone who never opened a private chat (as it should).
@@ -281,7 +282,7 @@ async def test_a_burst_of_presses_stays_within_the_group_limit(bot: Bot) -> None
     print(f"{BURST} presses: {len(to_group)} messages sent or edited in the group, "
           f"{len(edits)} edits during the burst")
     assert 1 <= len(edits) and len(to_group) == 1 + len(edits) <= 20  # Telegram: 20 a minute
-    gaps = [b - a for a, b in zip(edits, edits[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(edits)]
     assert all(gap >= EDIT_EVERY.total_seconds() - 0.1 for gap in gaps), gaps
     assert len(group.bot_messages()) == 1
     bot.assert_all_accepted()
