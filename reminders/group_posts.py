@@ -38,6 +38,7 @@ from storage.models import GroupPost
 logger = logging.getLogger(__name__)
 
 EDIT_EVERY = timedelta(seconds=3)  # issue 18: a group post is edited at most every 3 s
+LOOK_EVERY = timedelta(seconds=1)  # a pass: a change is shown within EDIT_EVERY + this
 JOB = "group-posts"
 FINAL = (MeetingState.CLOSED, MeetingState.CANCELLED)
 
@@ -115,7 +116,8 @@ async def _bring_up_to_date(host: PostHost, item: MeetingPost, now: datetime) ->
         return 0  # a send in flight, or one that never came back: resent after RESEND_AFTER
     if post.shown == shown:
         return 0
-    if post.edited_at is not None and now - post.edited_at < EDIT_EVERY:
+    # Counted from when the last edit came back, so edits arrive EDIT_EVERY apart at least.
+    if post.edited_at is not None and host.now() - post.edited_at < EDIT_EVERY:
         return 0
     try:
         # Without buttons (a meeting over) the edit removes them.
@@ -128,7 +130,7 @@ async def _bring_up_to_date(host: PostHost, item: MeetingPost, now: datetime) ->
     except TelegramError as exc:
         logger.info("could not edit a meeting post: %s", exc)
         return 0
-    await _saved(host, post.id, shown=shown, final=final, edited_at=now)
+    await _saved(host, post.id, shown=shown, final=final, edited_at=host.now())
     return 1
 
 
@@ -171,6 +173,6 @@ async def _run(context: CallbackContext[Any, Any, Any, Any]) -> None:
 
 
 def start_group_posts(job_queue: JobQueue[Any]) -> None:
-    """Every EDIT_EVERY: post and edit what the counts say (one pass at a time)."""
-    job_queue.run_repeating(_run, interval=EDIT_EVERY, first=EDIT_EVERY, name=JOB,
+    """Every LOOK_EVERY: post and edit what the counts say (one pass at a time)."""
+    job_queue.run_repeating(_run, interval=LOOK_EVERY, first=LOOK_EVERY, name=JOB,
                             job_kwargs={"max_instances": 1, "coalesce": True})

@@ -8,7 +8,7 @@ are asked to catch up. Corrections after closing are logged with who and why.
 
 from __future__ import annotations
 
-from telegram.ext import Application, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from handlers.checkin import post, room, roster, views
 from handlers.checkin.closing import CLOSE_MEETING
@@ -50,6 +50,9 @@ def register(app: Application) -> None:
         MessageHandler(private_new & filters.TEXT & ~filters.COMMAND & CODE_TEXT, room.type_code)
     )
     app.add_handler(MessageHandler(private_new & filters.LOCATION, room.share_location))
+    # Taps under the group post: batched before the declared action sees them (post.py).
+    app.add_handler(CallbackQueryHandler(post.press_checkin, pattern=PostCheckin.pattern()),
+                    group=post.GROUP)
 
 
 __all__ = ["ACTIONS", "FLOWS", "clean_minutes", "register", "render_roster", "send_record"]

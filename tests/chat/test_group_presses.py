@@ -276,6 +276,7 @@ async def test_a_burst_of_presses_stays_within_the_group_limit(bot: Bot) -> None
         assert (await session.get(Meeting, meeting_id)) is not None
     shown = bot.emulator.message(group.chat_id, post.message_id).text
     assert f"checked in {BURST}" in shown
+    assert bot.app.checkin_queue.written == BURST  # the taps were written in batches
     to_group = [call for call in bot.emulator.api_calls
                 if str(call.params.get("chat_id")) == str(group.chat_id)
                 and call.method in ("sendMessage", "editMessageText", "editMessageReplyMarkup")]
