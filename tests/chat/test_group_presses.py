@@ -156,6 +156,11 @@ async def test_answering_and_asking_leave_from_the_group_post(bot: Bot) -> None:
     assert await refresh(bot) == 1
     final = bot.emulator.message(group.chat_id, post.message_id).text
     assert "Expected 6 · will attend 2 · on leave 1" in final  # Bob's request is not leave yet
+    # At the start check-in is open: the same pass swaps the buttons.
+    bot.app.courier.clock = lambda: NOON + timedelta(days=1)
+    assert await refresh(bot) == 1
+    shown = bot.emulator.message(group.chat_id, post.message_id)
+    assert [b.text for row in shown.inline_keyboard for b in row] == ["📍 Check in"]
     assert len(group.bot_messages()) == in_group  # only edits: the post, nothing per person
     assert_nothing_personal(group)
     # Only what Telegram refuses to someone who never opened a private chat (as it should).
