@@ -97,6 +97,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
 def _chat_key(update: object) -> object:
     if isinstance(update, Update):
+        presser = instances.group_press_of(update)
+        if presser is not None:  # answered in the presser's private chat: in its turn
+            return presser
         if update.effective_chat is not None:
             return update.effective_chat.id
         if update.effective_user is not None:

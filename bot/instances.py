@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import CallbackContext, JobQueue
 
 from storage.instances import Runner, SharedUpdates, prune
@@ -28,13 +29,26 @@ logger = logging.getLogger(__name__)
 
 
 def update_chat_id(update: object) -> int | None:
-    """The chat an update belongs to (a user's private chat has the user's id)."""
+    """The chat an update belongs to (a user's private chat has the user's id). A button
+    pressed in a group is answered to the presser alone (handlers/privacy.py): it takes its
+    turn in their private chat, not behind everyone pressing the same post."""
     if isinstance(update, Update):
+        presser = group_press_of(update)
+        if presser is not None:
+            return presser
         if update.effective_chat is not None:
             return update.effective_chat.id
         if update.effective_user is not None:
             return update.effective_user.id
     return None
+
+
+def group_press_of(update: Update) -> int | None:
+    """The presser's id when the update is a button pressed under a group's message."""
+    chat, user = update.effective_chat, update.effective_user
+    if update.callback_query is None or chat is None or user is None:
+        return None
+    return user.id if chat.type != ChatType.PRIVATE else None
 
 
 @asynccontextmanager
@@ -77,4 +91,4 @@ def start_pruning(job_queue: JobQueue[Any]) -> None:
     )
 
 
-__all__ = ["PRUNE_JOB", "start_pruning", "turn", "update_chat_id"]
+__all__ = ["PRUNE_JOB", "group_press_of", "start_pruning", "turn", "update_chat_id"]

@@ -15,7 +15,7 @@ that is not private (groups, supergroups, channels):
   bot being added to or removed from a group, and requests to join a group, reach that feature
   too.
 - A button under a message in a group is refused with a toast, unless its action is listed in
-  GROUP_ACTIONS (none yet; group meeting posts will add theirs there).
+  GROUP_ACTIONS (the meeting posts' buttons, a notice's 已阅).
 - Everything else (text, room codes, locations, service messages, commands of other bots or
   that we do not know) is ignored.
 
@@ -66,7 +66,10 @@ GROUP = -90
 
 # Callback data prefixes (e.g. "ck:tap") whose buttons may be pressed under a group message.
 # Their handler then gets the group update; `send`/`show` answer in the private chat.
-GROUP_ACTIONS: frozenset[str] = frozenset({"ntg:rd"})
+GROUP_ACTIONS: frozenset[str] = frozenset({
+    "gp:yes", "gp:leave", "gp:in",  # meeting posts (handlers/meetings/post_views.py)
+    "ntg:rd",  # a notice's 已阅 (handlers/notices/views.py)
+})
 
 
 def allowed_in_group(data: str | None) -> bool:

@@ -6,22 +6,29 @@ EDIT_EVERY; a closed meeting's post shows its final counts, a cancelled one says
 The database is the source of truth: every run compares what each post shows with the counts
 and sends or edits what differs. A post is recorded before it is sent, so a restart resends only
 a send in flight at a crash. Nothing personal is posted: counts, never names.
+
+The post's buttons follow the meeting (handlers/meetings/post_views.py): answer or ask for leave
+while it is upcoming, check in while its check-in window is open, none once it is over; the
+same pass edits them when that changes. A press is answered to the presser alone.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
+from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import CallbackContext, JobQueue
 
-from handlers.kit.i18n import N_, Html, Translator, html_join, translator
+from handlers.kit.i18n import Html, Translator, html_join, translator
 from handlers.labels import MEETING_KIND_LABELS
+from handlers.meetings.post_views import BUTTONS_ANSWER_PRIVATELY, post_keyboard, post_phase
 from rules.vocabulary import MeetingState
 from storage import branch_chats
 from storage.branch_chats import RESEND_AFTER, MeetingPost
@@ -31,6 +38,7 @@ from storage.models import GroupPost
 logger = logging.getLogger(__name__)
 
 EDIT_EVERY = timedelta(seconds=3)  # issue 18: a group post is edited at most every 3 s
+LOOK_EVERY = timedelta(seconds=1)  # a pass: a change is shown within EDIT_EVERY + this
 JOB = "group-posts"
 FINAL = (MeetingState.CLOSED, MeetingState.CANCELLED)
 
@@ -49,8 +57,8 @@ class PostHost(Protocol):
     def now(self) -> datetime: ...
 
 
-def post_text(t: Translator, tz: tzinfo, item: MeetingPost) -> Html:
-    """The post: the meeting, its counts (no names) and where to answer."""
+def post_text(t: Translator, tz: tzinfo, item: MeetingPost, now: datetime) -> Html:
+    """The post: the meeting, its counts (no names) and how its buttons answer."""
     meeting = item.meeting
     starts = meeting.starts_at.astimezone(tz)
     lines: list[Html] = [
@@ -68,17 +76,15 @@ def post_text(t: Translator, tz: tzinfo, item: MeetingPost) -> Html:
         lines.append(t("✅ The meeting is closed: these are its final counts."))
     elif meeting.state is MeetingState.CANCELLED:
         lines.append(t("❌ This meeting was cancelled."))
-    else:
-        lines.append(t(ANSWER_PRIVATELY))
+    elif post_phase(meeting, now) is not None:
+        lines.append(t(BUTTONS_ANSWER_PRIVATELY))
     return html_join("\n", lines)
 
 
-ANSWER_PRIVATELY = N_("Answer, ask for leave or check in in your private chat with me: "
-                      "/meetings")
-
-
-def digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
+def digest(text: str, markup: InlineKeyboardMarkup | None = None) -> str:
+    """What a post shows: its text and its buttons."""
+    buttons = json.dumps(markup.to_dict(), sort_keys=True) if markup is not None else ""
+    return hashlib.sha256((text + "\0" + buttons).encode()).hexdigest()
 
 
 _running: dict[int, asyncio.Lock] = {}
@@ -99,20 +105,24 @@ async def refresh_group_posts(host: PostHost) -> int:
 
 
 async def _bring_up_to_date(host: PostHost, item: MeetingPost, now: datetime) -> int:
-    text = post_text(translator(item.language), host.settings.tzinfo, item)
-    shown, final = digest(text), item.meeting.state in FINAL
+    t = translator(item.language)
+    text = post_text(t, host.settings.tzinfo, item, now)
+    markup = post_keyboard(t, item.meeting, now)
+    shown, final = digest(text, markup), item.meeting.state in FINAL
     post = item.post
     if post is None or (post.message_id is None and now - post.posted_at >= RESEND_AFTER):
-        return await _send(host, item, post, text, shown, final, now)
+        return await _send(host, item, post, text, markup, shown, final, now)
     if post.message_id is None:
         return 0  # a send in flight, or one that never came back: resent after RESEND_AFTER
     if post.shown == shown:
         return 0
-    if post.edited_at is not None and now - post.edited_at < EDIT_EVERY:
+    # Counted from when the last edit came back, so edits arrive EDIT_EVERY apart at least.
+    if post.edited_at is not None and host.now() - post.edited_at < EDIT_EVERY:
         return 0
     try:
+        # Without buttons (a meeting over) the edit removes them.
         await host.bot.edit_message_text(text, chat_id=item.chat_id,
-                                         message_id=post.message_id)
+                                         message_id=post.message_id, reply_markup=markup)
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             logger.info("could not edit a meeting post: %s", exc)
@@ -120,12 +130,13 @@ async def _bring_up_to_date(host: PostHost, item: MeetingPost, now: datetime) ->
     except TelegramError as exc:
         logger.info("could not edit a meeting post: %s", exc)
         return 0
-    await _saved(host, post.id, shown=shown, final=final, edited_at=now)
+    await _saved(host, post.id, shown=shown, final=final, edited_at=host.now())
     return 1
 
 
 async def _send(host: PostHost, item: MeetingPost, post: GroupPost | None, text: Html,
-                shown: str, final: bool, now: datetime) -> int:
+                markup: InlineKeyboardMarkup | None, shown: str, final: bool,
+                now: datetime) -> int:
     try:
         async with host.database.session() as session:
             if post is None:
@@ -139,7 +150,7 @@ async def _send(host: PostHost, item: MeetingPost, post: GroupPost | None, text:
     except IntegrityError:
         return 0  # another instance recorded it first: it sends it
     try:
-        sent = await host.bot.send_message(item.chat_id, text)
+        sent = await host.bot.send_message(item.chat_id, text, reply_markup=markup)
     except (Forbidden, TelegramError) as exc:
         logger.info("could not post a meeting in a group: %s", exc)
         async with host.database.session() as session:
@@ -162,6 +173,6 @@ async def _run(context: CallbackContext[Any, Any, Any, Any]) -> None:
 
 
 def start_group_posts(job_queue: JobQueue[Any]) -> None:
-    """Every EDIT_EVERY: post and edit what the counts say (one pass at a time)."""
-    job_queue.run_repeating(_run, interval=EDIT_EVERY, first=EDIT_EVERY, name=JOB,
+    """Every LOOK_EVERY: post and edit what the counts say (one pass at a time)."""
+    job_queue.run_repeating(_run, interval=LOOK_EVERY, first=LOOK_EVERY, name=JOB,
                             job_kwargs={"max_instances": 1, "coalesce": True})

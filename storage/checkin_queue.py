@@ -1,4 +1,5 @@
-"""Group commit for a room checking in at once: many typed codes, one transaction.
+"""Group commit for a room checking in at once: many typed codes (or taps under the meeting's
+post in the branch's group), one transaction.
 
 When 500 people type the room code in the same minute, a transaction each spends most of
 its time opening and committing (and SQLite has one writer at a time). The queue gathers the
@@ -16,12 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from rules import meetings as rules
 from rules.vocabulary import AttendanceStatus, CheckinMethod, MeetingState, MembershipState
+from storage.branch_chats import POSTED_KINDS
 from storage.db import Database
 from storage.meetings import ARRIVED, LIVE_STATES, CheckinResult, assess_checkin, window_of
-from storage.models import Attendance, Meeting, Membership, Person
+from storage.models import Attendance, BranchChat, Meeting, Membership, Person
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +47,8 @@ class _Request:
     code: str
     now: datetime
     future: asyncio.Future[CodeOutcome]
+    meeting_id: int | None = None  # a tap under this meeting's post in a group...
+    chat_id: int | None = None  # ... this group
 
 
 def open_now(
@@ -94,6 +99,18 @@ class CheckinQueue:
             self._worker = asyncio.create_task(self._drain(), name="checkin-queue")
         return await future
 
+    async def check_in_by_tap(self, telegram_id: int, meeting_id: int, chat_id: int,
+                              now: datetime) -> CodeOutcome:
+        """A tap under the meeting's post in the group linked to its branch (issue 18): the
+        person checked in, if on its list; the outcome's meeting is None when the press is not
+        one to record here (not on the list, not that group's meeting, not near): the caller
+        finds out why. Returns once it is stored."""
+        future: asyncio.Future[CodeOutcome] = asyncio.get_running_loop().create_future()
+        self._pending.append(_Request(telegram_id, "", now, future, meeting_id, chat_id))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._drain(), name="checkin-queue")
+        return await future
+
     async def _drain(self) -> None:
         while self._pending:
             batch = self._pending[: self.max_batch]
@@ -138,6 +155,7 @@ class CheckinQueue:
             for telegram_id, person_language, found, attendance in rows.all():
                 candidates.setdefault(telegram_id, []).append((found, attendance))
                 languages[telegram_id] = person_language
+            linked = await _linked_orgs(session, batch)
             marks: list[dict[str, object]] = []
             marked: set[int] = set()  # attendance ids recorded in this batch
             for request in batch:
@@ -146,15 +164,23 @@ class CheckinQueue:
                     if abs(m.starts_at - request.now) <= CANDIDATE_SPAN
                 ]
                 language = languages.get(request.telegram_id)
-                meeting = pick_for_code(mine, request.code, request.now)
+                if request.meeting_id is None:
+                    meeting = pick_for_code(mine, request.code, request.now)
+                    method = CheckinMethod.CODE
+                else:
+                    meeting = next((m for m, _a in mine if m.id == request.meeting_id
+                                    and m.kind in POSTED_KINDS
+                                    and request.chat_id is not None
+                                    and linked.get(request.chat_id) == m.party_organization_id),
+                                   None)
+                    method = CheckinMethod.TAP
                 if meeting is None:
                     outcomes.append(CodeOutcome(language))
                     continue
                 line = next(a for m, a in mine if m.id == meeting.id)
                 result = (
                     CheckinResult("already") if line.id in marked else assess_checkin(
-                        meeting, line, method=CheckinMethod.CODE, now=request.now,
-                        code=request.code,
+                        meeting, line, method=method, now=request.now, code=request.code,
                     )
                 )
                 if result is None:
@@ -164,7 +190,7 @@ class CheckinQueue:
                         "status": AttendanceStatus.GUEST_PRESENT if guest
                         else AttendanceStatus.PRESENT,
                         "checked_in_at": request.now,
-                        "method": CheckinMethod.CODE,
+                        "method": method,
                         "marked_by": request.telegram_id,
                     })
                     marked.add(line.id)
@@ -180,3 +206,14 @@ class CheckinQueue:
                     execution_options={"synchronize_session": False},
                 )
         return outcomes
+
+
+async def _linked_orgs(session: AsyncSession, batch: Sequence[_Request]) -> dict[int, int]:
+    """The branch each group of the batch's taps is linked to, by chat id."""
+    chats = {request.chat_id for request in batch if request.chat_id is not None}
+    if not chats:
+        return {}
+    rows = await session.execute(
+        select(BranchChat.chat_id, BranchChat.party_organization_id)
+        .where(BranchChat.chat_id.in_(chats), BranchChat.unlinked_at.is_(None)))
+    return {chat_id: org_id for chat_id, org_id in rows.all()}

@@ -169,6 +169,13 @@ class Person:
                                                         message_id, data)
         )
 
+    async def tap_in(self, group: Group, button: str, message_id: int) -> InGroup:
+        """Press a button (by its text or data) under the bot's message in the group."""
+        return await self._after_in(
+            group, lambda: self.emu.press_group_button(group.chat_id, self.user_id,
+                                                       message_id, button)
+        )
+
     async def say(self, text: str) -> list[Any]:
         """Send text (or a /command); returns the bot's new messages."""
         return await self._after(lambda: self.emu.send_text(self.user_id, text))

@@ -126,6 +126,8 @@ class EmulatorCore:
         self._reset_buckets()
         # Sends answered with a message: (monotonic time, chat id, message id), in order.
         self.answered_sends: list[tuple[float, int, int]] = []
+        # Edits of a message by chat id (text, caption or buttons), likewise.
+        self.answered_edits: list[tuple[float, int, int]] = []
         self.flood_refusals = 0  # 429s the limits gave (injected ones not counted)
 
         self._failures: dict[str, deque[Failure]] = {}

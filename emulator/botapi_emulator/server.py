@@ -132,12 +132,11 @@ class BotApiEmulator(WebApps):
         except ApiError as error:
             self._refusals.append(Refusal(name, error.description, shown))
             return self._error_response(error)
-        if name in SENDING_METHODS and name.startswith("send") and isinstance(result, dict):
+        if name in SENDING_METHODS and isinstance(result, dict):
             chat_id = parse_chat_id(values.get("chat_id"))
             if chat_id is not None:
-                self.answered_sends.append(
-                    (time.monotonic(), chat_id, int(result.get("message_id", 0)))
-                )
+                done = self.answered_sends if name.startswith("send") else self.answered_edits
+                done.append((time.monotonic(), chat_id, int(result.get("message_id", 0))))
         return web.json_response({"ok": True, "result": result})
 
 

@@ -8,15 +8,16 @@ are asked to catch up. Corrections after closing are logged with who and why.
 
 from __future__ import annotations
 
-from telegram.ext import Application, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from handlers.checkin import room, roster, views
+from handlers.checkin import post, room, roster, views
 from handlers.checkin.closing import CLOSE_MEETING
 from handlers.checkin.corrections import EDIT_RECORD
 from handlers.checkin.roster import render_roster, send_record
 from handlers.checkin.views import clean_minutes
 from handlers.kit.actions import ANYONE, LEADERS, MEMBERS, Action, Command
 from handlers.kit.i18n import N_
+from handlers.meetings.post_views import PostCheckin
 
 ACTIONS = (
     # Anyone may ask (others are told why not); the menu lists it for those who attend meetings.
@@ -27,6 +28,7 @@ ACTIONS = (
     Action(views.RoomCode, LEADERS, room.refresh_code),
     Action(views.TapCheckin, ANYONE, room.tap_checkin),
     Action(views.CheckMeIn, ANYONE, room.tap_checkin),
+    Action(PostCheckin, ANYONE, post.checkin_from_post),  # under the group post
     Action(views.ShowRoster, LEADERS, roster.show_roster),
     Action(views.RosterPage, LEADERS, roster.show_roster),
     Action(views.MarkPresent, LEADERS, roster.mark_present),
@@ -48,6 +50,9 @@ def register(app: Application) -> None:
         MessageHandler(private_new & filters.TEXT & ~filters.COMMAND & CODE_TEXT, room.type_code)
     )
     app.add_handler(MessageHandler(private_new & filters.LOCATION, room.share_location))
+    # Taps under the group post: batched before the declared action sees them (post.py).
+    app.add_handler(CallbackQueryHandler(post.press_checkin, pattern=PostCheckin.pattern()),
+                    group=post.GROUP)
 
 
 __all__ = ["ACTIONS", "FLOWS", "clean_minutes", "register", "render_roster", "send_record"]

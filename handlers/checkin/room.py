@@ -71,19 +71,24 @@ async def refresh_code(act: Act, press: views.RoomCode) -> Reply:
     return await code_reply(act, await live_meeting(act, press.meeting))
 
 
+async def tap_in(act: Act, meeting: Meeting) -> tuple[store.CheckinResult, Attendance | None]:
+    """The actor checks themselves in with one tap (here, or under the group post): the
+    result (refused: not recorded) and their line, if they are on the list."""
+    if act.actor.membership_id is None:
+        return store.CheckinResult("refused", "not_expected"), None
+    line = await store.attendance_of(act.session, meeting.id, act.actor.membership_id)
+    result = await store.check_in(
+        act.session, meeting, act.actor.membership_id, method=CheckinMethod.TAP,
+        now=act.now(), by=act.actor.telegram_id, line=line,
+    )
+    return result, line
+
+
 async def tap_checkin(act: Act, press: views.TapCheckin | views.CheckMeIn) -> Reply:
     """The member checks themselves in with one tap; a refusal is raised as an alert. The
     leader showing the code (views.CheckMeIn) keeps the code message, with the answer above it."""
     meeting = await access_meeting_to_check_in(act, press.meeting)
-    line = None
-    if act.actor.membership_id is None:
-        result = store.CheckinResult("refused", "not_expected")
-    else:
-        line = await store.attendance_of(act.session, meeting.id, act.actor.membership_id)
-        result = await store.check_in(
-            act.session, meeting, act.actor.membership_id, method=CheckinMethod.TAP,
-            now=act.now(), by=act.actor.telegram_id, line=line,
-        )
+    result, line = await tap_in(act, meeting)
     if result.outcome == "refused":
         raise refused_checkin(act, meeting, result)
     tz, radius, now = act.settings.tzinfo, act.settings.checkin_radius_m, act.now()

@@ -12,7 +12,8 @@ from __future__ import annotations
 from handlers.kit.actions import ANYONE, LEADERS, MEMBERS, REGISTERED, Action, Command
 from handlers.kit.chat import drop_buttons
 from handlers.kit.i18n import N_
-from handlers.meetings import manage, schedule
+from handlers.meetings import manage, post, schedule
+from handlers.meetings import post_views as pv
 from handlers.meetings import views as v
 from handlers.meetings.views import EditList, ShowRoster
 
@@ -37,6 +38,9 @@ ACTIONS = (
     Action(v.ShowMeeting, LEADERS, manage.show_card),
     Action(v.AskCancel, LEADERS, manage.ask_cancel),
     Action(v.CancelWithoutReason, LEADERS, manage.press_old_cancel_button),
+    # Under the group post: anyone may press; who is not on the list is told why.
+    Action(pv.PostAttend, ANYONE, post.attend_from_post),
+    Action(pv.PostLeave, ANYONE, post.leave_from_post),
 )
 # Leave, postpone and cancel first: each waits for typed text, as the setup does.
 FLOWS = (manage.LEAVE, manage.POSTPONE, manage.CANCEL, schedule.SCHEDULE)

@@ -297,13 +297,18 @@ async def press_old_cancel_button(act: Act, press: views.CancelWithoutReason) ->
 # -- members answer --------------------------------------------------------------------------
 
 
-async def attend(act: Act, press: views.Attend) -> Reply:
-    """The member (or guest) will attend: their message shows the answer."""
-    meeting, line = await access_own_line(act, press.meeting)
+async def record_attending(act: Act, meeting: Meeting, line: Attendance) -> None:
+    """The actor's own line says they will attend (here, or pressed under the group post)."""
     try:
         await store.answer(act.session, meeting, line.membership_id, attending=True)
     except MeetingError as error:
         raise Refused(views.MEETING_ERRORS.get(error.code, STALE_BUTTON)) from None
+
+
+async def attend(act: Act, press: views.Attend) -> Reply:
+    """The member (or guest) will attend: their message shows the answer."""
+    meeting, line = await access_own_line(act, press.meeting)
+    await record_attending(act, meeting, line)
     info = await meeting_info(act.session, meeting)
     return Reply(*views.member_message(act.t, act.settings.tzinfo, info, line.status))
 
@@ -321,10 +326,15 @@ async def leave_line(who: Checker, meeting_id: MeetingId) -> tuple[Meeting, Atte
     """A live meeting the actor is expected at (or attending), not yet asked leave from, and
     their line; else Refused. The chat's leave flow and the leave form check with this."""
     meeting, line = await access_own_line(who, meeting_id)
+    may_ask_leave(meeting, line)
+    return meeting, line
+
+
+def may_ask_leave(meeting: Meeting, line: Attendance) -> None:
+    """Only a member expected (or attending) may ask, once (else Refused, saying why)."""
     live(meeting)
     if line.status in LEAVE_REFUSALS:
         raise Refused(LEAVE_REFUSALS[line.status])
-    return meeting, line
 
 
 async def leave_choices(session: AsyncSession, actor: Actor, now: datetime

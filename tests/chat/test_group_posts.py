@@ -6,7 +6,8 @@ unlinked group gets nothing more. Fixed clock: noon in Shanghai (tests/chat/test
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -15,20 +16,22 @@ from rules.vocabulary import MeetingKind
 from storage import meetings as store
 from storage.models import GroupPost, Meeting
 from tests.chat.test_checkin_chat import ALICE, BOB, NAMES, NOON, SEC, person, seed
-from tests.harness import Bot, Group
+from tests.harness import Bot, Group, Person
 
 ADD_LINK = re.compile(r"startgroup=link-([A-Za-z0-9_-]+)$")
 
 
-async def linked_group(bot: Bot, clock: list) -> Group:  # type: ignore[type-arg]
-    """Branch A's group, linked by its secretary through the chat."""
+async def linked_group(bot: Bot, clock: list[datetime],
+                       others: Iterable[Person] = ()) -> Group:
+    """Branch A's group (the secretary, Alice, Bob and `others`), linked by its secretary
+    through the chat."""
     sec = person(bot, SEC)
     await sec.say("/group")
     await sec.tap("🔗 Link a group chat")
     found = ADD_LINK.search(next(b.url for row in sec.last.inline_keyboard for b in row
                                  if b.url))
     assert found is not None
-    group = bot.group("Branch A", [person(bot, i) for i in (SEC, ALICE, BOB)])
+    group = bot.group("Branch A", [*(person(bot, i) for i in (SEC, ALICE, BOB)), *others])
     await sec.say_in(group, f"/link {found.group(1)}")
     return group
 
@@ -53,7 +56,9 @@ async def test_a_meeting_post_keeps_its_counts_current_without_names(bot: Bot) -
     assert "Study the constitution" in post.text and "📍 Room 101" in post.text
     # Six expected (the activist is a guest), Erin on leave.
     assert "Expected 6 · will attend 0 · on leave 1 · checked in 0" in post.text
-    assert "/meetings" in post.text
+    # Check-in is open (the meeting began 5 minutes ago): its one button, answered privately.
+    assert "Press a button below: I answer only you" in post.text
+    assert [b.text for row in post.inline_keyboard for b in row] == ["📍 Check in"]
     assert await refresh(bot) == 0  # nothing changed: nothing sent
 
     alice, bob, sec = person(bot, ALICE), person(bot, BOB), person(bot, SEC)
@@ -81,6 +86,7 @@ async def test_a_meeting_post_keeps_its_counts_current_without_names(bot: Bot) -
     assert await refresh(bot) == 1
     shown = bot.emulator.message(group.chat_id, post.message_id).text
     assert "The meeting is closed: these are its final counts." in shown
+    assert not bot.emulator.message(group.chat_id, post.message_id).inline_keyboard
     assert "checked in 2" in shown
     clock[0] += timedelta(seconds=30)
     assert await refresh(bot) == 0
