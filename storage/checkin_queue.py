@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rules import meetings as rules
 from rules.vocabulary import AttendanceStatus, CheckinMethod, MeetingState, MembershipState
-from storage.branch_chats import POSTED_KINDS
+from storage.branch_chats import shows
 from storage.db import Database
 from storage.meetings import ARRIVED, LIVE_STATES, CheckinResult, assess_checkin, window_of
 from storage.models import Attendance, BranchChat, Meeting, Membership, Person
@@ -168,11 +168,9 @@ class CheckinQueue:
                     meeting = pick_for_code(mine, request.code, request.now)
                     method = CheckinMethod.CODE
                 else:
+                    link = linked.get(request.chat_id) if request.chat_id is not None else None
                     meeting = next((m for m, _a in mine if m.id == request.meeting_id
-                                    and m.kind in POSTED_KINDS
-                                    and request.chat_id is not None
-                                    and linked.get(request.chat_id) == m.party_organization_id),
-                                   None)
+                                    and link is not None and shows(*link, m)), None)
                     method = CheckinMethod.TAP
                 if meeting is None:
                     outcomes.append(CodeOutcome(language))
@@ -208,12 +206,13 @@ class CheckinQueue:
         return outcomes
 
 
-async def _linked_orgs(session: AsyncSession, batch: Sequence[_Request]) -> dict[int, int]:
-    """The branch each group of the batch's taps is linked to, by chat id."""
+async def _linked_orgs(session: AsyncSession, batch: Sequence[_Request]
+                       ) -> dict[int, tuple[int, int | None]]:
+    """The branch (and 党小组, if any) each group of the batch's taps is linked to, by chat."""
     chats = {request.chat_id for request in batch if request.chat_id is not None}
     if not chats:
         return {}
     rows = await session.execute(
-        select(BranchChat.chat_id, BranchChat.party_organization_id)
+        select(BranchChat.chat_id, BranchChat.party_organization_id, BranchChat.party_group_id)
         .where(BranchChat.chat_id.in_(chats), BranchChat.unlinked_at.is_(None)))
-    return {chat_id: org_id for chat_id, org_id in rows.all()}
+    return {chat_id: (org_id, group_id) for chat_id, org_id, group_id in rows.all()}

@@ -3,7 +3,8 @@ code (and a button that adds the bot to a group with it); sent in the group, as
 `/link CODE` or by that button's `/start link-CODE`, it links the group to the branch if the
 sender leads it. A group is unlinked by a leader, or when the bot is removed from it. A leader
 gets an invite link to the linked group that asks to join; the bot decides the requests
-(joins.py).
+(joins.py). Each 党小组 of the branch may get its own chat the same way, with a code made for it
+(only a leader of the branch links or unlinks one); its meetings are posted there.
 
 The group only ever hears that it was linked, or why a code did not work: nothing personal.
 """
@@ -37,8 +38,8 @@ from handlers.pickers import Picker
 from handlers.privacy import group_link_code
 from rules.permissions import can_manage_org
 from rules.tree import MEMBER_KINDS
-from storage import branch_chats
-from storage.models import PartyOrganization
+from storage import branch_chats, orgs
+from storage.models import PartyGroup, PartyOrganization
 
 __all__ = ["ACTIONS", "register"]
 
@@ -65,23 +66,38 @@ async def open_groups(act: Act, _: CommandArgs) -> Reply | None:
                              on_one=lambda org: show_group(act, views.ShowGroup(org)))
 
 
+async def group_of(act: Act, org: PartyOrganization, group_id: int | None
+                   ) -> PartyGroup | None:
+    """The branch's 党小组 a press names (None: the branch itself); another's is refused."""
+    if group_id is None:
+        return None
+    group = await branch_chats.party_group(act.session, org.id, group_id)
+    if group is None:
+        raise Refused(views.NO_PARTY_GROUP)
+    return group
+
+
 async def show_group(act: Act, press: views.ShowGroup) -> Reply:
     org = await group_org(act, press.org)
     linked = await branch_chats.current_chat(act.session, org.id)
+    chats = await branch_chats.party_group_chats(act.session, org.id)
+    groups = [views.PartyGroupChat(g.id, g.name, chats[g.id].title if g.id in chats else None)
+              for g in await orgs.groups_of(act.session, org.id)]
     if linked is None:
-        return views.group_view(act.t, OrgId(org.id), org.name, None, None)
+        return views.group_view(act.t, OrgId(org.id), org.name, None, None, groups)
     return views.group_view(act.t, OrgId(org.id), org.name, linked.title,
-                            act.local(linked.linked_at))
+                            act.local(linked.linked_at), groups)
 
 
 async def new_code(act: Act, press: views.NewLinkCode) -> Reply:
     org = await group_org(act, press.org)
+    group = await group_of(act, org, press.group)
     code = await branch_chats.new_code(act.session, org.id, by=act.actor.telegram_id,
-                                       now=act.now())
-    logger.info("user %s made a group link code for org %s", pseudonym(act.actor.telegram_id),
-                org.id)
+                                       now=act.now(), group_id=group.id if group else None)
+    logger.info("user %s made a group link code for org %s (party group %s)",
+                pseudonym(act.actor.telegram_id), org.id, press.group)
     return views.code_view(act.t, OrgId(org.id), org.name, act.context.bot.username, code.code,
-                           act.local(code.expires_at))
+                           act.local(code.expires_at), group.name if group else None)
 
 
 async def join_link(act: Act, press: views.JoinLink) -> Reply | None:
@@ -116,15 +132,17 @@ async def join_link(act: Act, press: views.JoinLink) -> Reply | None:
 
 async def ask_unlink(act: Act, press: views.AskUnlink) -> Reply:
     org = await group_org(act, press.org)
-    linked = await branch_chats.current_chat(act.session, org.id)
+    group = await group_of(act, org, press.group)
+    linked = await branch_chats.current_chat(act.session, org.id, group.id if group else None)
     if linked is None:
         return await show_group(act, views.ShowGroup(press.org))
-    return views.ask_unlink(act.t, OrgId(org.id), org.name, linked.title)
+    return views.ask_unlink(act.t, OrgId(org.id), org.name, linked.title, press.group)
 
 
 async def unlink(act: Act, press: views.Unlink) -> Reply:
     org = await group_org(act, press.org)
-    linked = await branch_chats.current_chat(act.session, org.id)
+    group = await group_of(act, org, press.group)
+    linked = await branch_chats.current_chat(act.session, org.id, group.id if group else None)
     if linked is None:
         return await show_group(act, views.ShowGroup(press.org))
     branch_chats.unlink(act.session, linked, by=act.actor.telegram_id, now=act.now(),
@@ -150,10 +168,13 @@ async def link_here(act: Act, _: CommandArgs) -> Reply | None:
         return None
     org = await act.session.get(PartyOrganization, code.party_organization_id)
     assert org is not None
+    group = (await branch_chats.party_group(act.session, org.id, code.party_group_id)
+             if code.party_group_id is not None else None)
     await branch_chats.link(act.session, code, chat_id=chat.id, title=chat.title or "",
                             language=act.actor.language, by=act.actor.telegram_id,
                             now=act.now())
-    _in_group(act, act.t(views.LINKED, branch=org.name))
+    _in_group(act, act.t(views.LINKED, branch=org.name) if group is None
+              else act.t(views.LINKED_PARTY_GROUP, group=group.name, branch=org.name))
     return None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from telegram import InlineKeyboardButton
@@ -22,6 +24,10 @@ LINKED = N_("✅ This group is now linked to {branch}.\n\nHere I post what the w
 CODE_UNUSABLE = N_("This code does not work: it was used already, it expired, or it was "
                    "mistyped. A leader of the branch can make a new one with /group.")
 NOT_LEADER = N_("Only a leader of the branch the code was made for can link a group with it.")
+LINKED_PARTY_GROUP = N_("✅ This group is now linked to the 党小组 {group} of {branch}.\n\nHere "
+                        "I post the 党小组's meetings, and never anything personal: commands "
+                        "typed here are answered in each person's private chat.")
+NO_PARTY_GROUP = N_("This 党小组 is no longer part of the branch.")
 NOT_A_GROUP = N_("Send this in the group chat you want to link to the branch, not here.")
 
 
@@ -38,9 +44,11 @@ class ShowGroup(ButtonData, prefix="grp:show"):
 
 
 class NewLinkCode(ButtonData, prefix="grp:code"):
-    """A one-time code to link a group (earlier unused codes stop working)."""
+    """A one-time code to link a group (earlier unused codes stop working), to the branch or
+    to one of its 党小组."""
 
     org: OrgId
+    group: int | None = None
 
 
 class JoinLink(ButtonData, prefix="grp:join"):
@@ -50,39 +58,76 @@ class JoinLink(ButtonData, prefix="grp:join"):
 
 
 class AskUnlink(ButtonData, prefix="grp:ask"):
-    """Ask before unlinking the group."""
+    """Ask before unlinking the group (the branch's, or a 党小组's)."""
 
     org: OrgId
+    group: int | None = None
 
 
 class Unlink(ButtonData, prefix="grp:unlink"):
     org: OrgId
+    group: int | None = None
+
+
+@dataclass(frozen=True)
+class PartyGroupChat:
+    """A 党小组 of the branch and its linked chat's title (None: not linked)."""
+
+    group_id: int
+    name: str
+    title: str | None
+
+
+def _party_groups(t: Translator, org_id: OrgId, groups: Sequence[PartyGroupChat]
+                  ) -> tuple[list[Html], list[list[InlineKeyboardButton]]]:
+    """Each 党小组's chat (or how to link one)."""
+    lines: list[Html] = []
+    rows: list[list[InlineKeyboardButton]] = []
+    for group in groups:
+        if group.title is None:
+            rows.append([NewLinkCode(org_id, group.group_id).button(
+                t("🔗 Link a group chat for {group}", group=group.name))])
+            continue
+        lines.append(t("• 党小组 {group}: “{title}”", group=group.name, title=group.title))
+        rows.append([AskUnlink(org_id, group.group_id).button(
+            t("✂️ Unlink the chat of {group}", group=group.name))])
+    return lines, rows
 
 
 def group_view(t: Translator, org_id: OrgId, branch: str, title: str | None,
-               since: datetime | None) -> Reply:
-    """The branch's group (or none) and what can be done."""
+               since: datetime | None, groups: Sequence[PartyGroupChat] = ()) -> Reply:
+    """The branch's group (or none), its 党小组's chats, and what can be done."""
+    lines, group_rows = _party_groups(t, org_id, groups)
+    if groups:
+        lines.insert(0, t("A 党小组 may have its own group chat: I post its meetings there."))
     if title is None or since is None:
         return Reply(html_join("\n\n", [
             t("👥 <b>{branch}</b> has no linked group chat yet.", branch=branch),
             t("Linking the branch's group lets me post there what the whole group may see. "
               "Nothing personal is ever posted in a group."),
-        ]), keyboard([[NewLinkCode(org_id).button(t("🔗 Link a group chat"))]]))
+            *([html_join("\n", lines)] if lines else []),
+        ]), keyboard([[NewLinkCode(org_id).button(t("🔗 Link a group chat"))], *group_rows]))
     return Reply(
-        t("👥 <b>{branch}</b>: linked to the group “{title}” since {date}.", branch=branch,
-          title=title, date=since.strftime("%Y-%m-%d")),
+        html_join("\n\n", [
+            t("👥 <b>{branch}</b>: linked to the group “{title}” since {date}.", branch=branch,
+              title=title, date=since.strftime("%Y-%m-%d")),
+            *([html_join("\n", lines)] if lines else []),
+        ]),
         keyboard([[JoinLink(org_id).button(t("🔗 Invite link for members"))],
                   [NewLinkCode(org_id).button(t("🔗 Link another group instead"))],
-                  [AskUnlink(org_id).button(t("✂️ Unlink this group"))]]),
+                  [AskUnlink(org_id).button(t("✂️ Unlink this group"))], *group_rows]),
     )
 
 
 def code_view(t: Translator, org_id: OrgId, branch: str, bot_username: str, code: str,
-              until: datetime) -> Reply:
+              until: datetime, party_group: str | None = None) -> Reply:
     """How to link a group with this code: the button adds the bot and sends the code."""
     add_link = f"https://t.me/{bot_username}?startgroup=link-{code}"
+    heading = (t("🔗 <b>Link a group chat to {branch}</b>", branch=branch) if party_group is None
+               else t("🔗 <b>Link a group chat to the 党小组 {group} of {branch}</b>",
+                      group=party_group, branch=branch))
     return Reply(html_join("\n\n", [
-        t("🔗 <b>Link a group chat to {branch}</b>", branch=branch),
+        heading,
         t("Press “Add me to the group” and choose the branch's group: I join and link it at "
           "once. If I am already in the group, send this there instead:\n"
           "<code>/link {code}</code>", code=code),
@@ -94,11 +139,12 @@ def code_view(t: Translator, org_id: OrgId, branch: str, bot_username: str, code
     ]))
 
 
-def ask_unlink(t: Translator, org_id: OrgId, branch: str, title: str) -> Reply:
+def ask_unlink(t: Translator, org_id: OrgId, branch: str, title: str,
+               group_id: int | None = None) -> Reply:
     return Reply(
         t("Unlink the group “{title}” from {branch}? I stop posting there; the group and its "
           "messages stay as they are.", title=title, branch=branch),
-        keyboard([[Unlink(org_id).button(t("✂️ Yes, unlink it"))],
+        keyboard([[Unlink(org_id, group_id).button(t("✂️ Yes, unlink it"))],
                   [ShowGroup(org_id).button(t("No, keep it"))]]),
     )
 

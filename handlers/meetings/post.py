@@ -31,12 +31,13 @@ logger = logging.getLogger(__name__)
 
 async def posted_meeting(act: Act, meeting_id: MeetingId) -> Meeting:
     """The meeting of the pressed group post: a meeting of the whole branch the group is
-    linked to (a press from elsewhere, or naming another meeting, is forged or stale)."""
+    linked to, or of the 党小组 it is linked to (a press from elsewhere, or naming another
+    meeting, is forged or stale)."""
     meeting = await access_meeting_to_check_in(act, meeting_id)
     chat = act.update.effective_chat
     linked = await branch_chats.chat_link(act.session, chat.id) if chat is not None else None
-    if (linked is None or linked.party_organization_id != meeting.party_organization_id
-            or meeting.kind not in branch_chats.POSTED_KINDS):
+    if linked is None or not branch_chats.shows(linked.party_organization_id,
+                                                linked.party_group_id, meeting):
         act.refuse(STALE_BUTTON)
     return meeting
 

@@ -11,16 +11,21 @@ from sqlalchemy.orm import Mapped, mapped_column
 from storage.models.base import Base
 
 CURRENT_SQL = "unlinked_at IS NULL"
+BRANCH_SQL = "unlinked_at IS NULL AND party_group_id IS NULL"  # the branch's own chat
+GROUP_SQL = "unlinked_at IS NULL AND party_group_id IS NOT NULL"  # a 党小组's chat
 
 
 class BranchChat(Base):
-    """A group chat linked to a branch, from the link until it is unlinked or the bot leaves."""
+    """A group chat linked to a branch (or to one of its 党小组), from the link until it is
+    unlinked or the bot leaves."""
 
     __tablename__ = "branch_chats"
     __table_args__ = (
-        # One current group per branch, and a group belongs to one branch at a time.
+        # One current chat per branch and per 党小组; a chat belongs to one of them at a time.
         Index("uq_branch_chats_current_org", "party_organization_id", unique=True,
-              sqlite_where=text(CURRENT_SQL), postgresql_where=text(CURRENT_SQL)),
+              sqlite_where=text(BRANCH_SQL), postgresql_where=text(BRANCH_SQL)),
+        Index("uq_branch_chats_current_group", "party_group_id", unique=True,
+              sqlite_where=text(GROUP_SQL), postgresql_where=text(GROUP_SQL)),
         Index("uq_branch_chats_current_chat", "chat_id", unique=True,
               sqlite_where=text(CURRENT_SQL), postgresql_where=text(CURRENT_SQL)),
     )
@@ -28,6 +33,8 @@ class BranchChat(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     party_organization_id: Mapped[int] = mapped_column(
         ForeignKey("party_organizations.id", ondelete="CASCADE"))
+    party_group_id: Mapped[int | None] = mapped_column(  # None: the whole branch's chat
+        ForeignKey("party_groups.id", ondelete="CASCADE"))
     chat_id: Mapped[int] = mapped_column(BigInteger)  # Telegram's (negative) group id
     title: Mapped[str] = mapped_column(String(255))
     language: Mapped[str] = mapped_column(String(8))  # what the bot posts there is in it
@@ -44,6 +51,8 @@ class ChatLinkCode(Base):
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     party_organization_id: Mapped[int] = mapped_column(
         ForeignKey("party_organizations.id", ondelete="CASCADE"), index=True)
+    party_group_id: Mapped[int | None] = mapped_column(  # the code links a 党小组's chat
+        ForeignKey("party_groups.id", ondelete="CASCADE"))
     created_by: Mapped[int] = mapped_column(BigInteger)  # Telegram id
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]

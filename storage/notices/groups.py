@@ -33,14 +33,15 @@ async def linked_groups(
     session: AsyncSession, audience: Audience, scope: set[int] | None,
     exclude_person: int | None = None,
 ) -> list[BranchChat]:
-    """The current linked groups of the branches the audience's recipients belong to."""
+    """The current linked groups of the branches the audience's recipients belong to (the
+    branches' own chats, not their 党小组's)."""
     targets = await _target_orgs(session, audience, scope)
     if targets is not None and not targets:
         return []
     reached = _recipients_query(targets, audience, exclude_person).subquery()
     rows = await session.scalars(
         select(BranchChat)
-        .where(BranchChat.unlinked_at.is_(None),
+        .where(BranchChat.unlinked_at.is_(None), BranchChat.party_group_id.is_(None),
                BranchChat.party_organization_id.in_(select(reached.c.party_organization_id)))
         .order_by(BranchChat.id)
     )
