@@ -110,6 +110,8 @@ class ScheduleForms:
         zone = self.application.settings.timezone
         once = t("One meeting only: set up a monthly series, an online meeting or a location "
                  "for check-in in the chat with /schedule. Everyone expected is told.")
+        only_group = t("Only for a party group meeting.")
+        zone_hint = t("Times in {zone}.", zone=zone)
         orgs = [(str(row.org.id), org_label(row)) for row in rows]
         kinds = [(kind.value, t.as_plain(label)) for kind, label in MEETING_KIND_LABELS.items()]
         parts = [f'<form method="post" action="{esc(SCHEDULE_PATH)}" id="schedule">',
@@ -123,14 +125,14 @@ class ScheduleForms:
         if groups:
             parts += [select("grp", [("", "—"), *groups], value("grp"), t("Party group"),
                              required=False),
-                      f'<p class="hint">{t("Only for a party group meeting.")}</p>']
+                      f'<p class="hint">{only_group}</p>']
         parts += [
             field("topic", t("Topic"), "text", value("topic"), max_length=MAX_TOPIC,
                   required=True),
             field("date", t("Date"), "date", value("date"), required=True),
             field("start", t("Starts at"), "time", value("start"), required=True),
             field("end", t("Ends at"), "time", value("end"), required=True),
-            f'<p class="hint">{t("Times in {zone}.", zone=zone)}</p>',
+            f'<p class="hint">{zone_hint}</p>',
             field("place", t("Place (optional)"), "text", value("place"), max_length=MAX_PLACE),
             field("host", t("Host (optional)"), "text", value("host"), max_length=MAX_PERSON),
             field("rec", t("Recorder (optional)"), "text", value("rec"), max_length=MAX_PERSON),
