@@ -81,6 +81,8 @@ label.choice span{display:block;color:#555;font-size:.92em}
 label.field{display:block;font-weight:bold;margin:.6em 0 .3em}
 textarea{width:100%;font:inherit;padding:.6em;border:1px solid #ccc;border-radius:8px;
 min-height:6em}
+input[type=text],input[type=date],input[type=time],select{display:block;width:100%;
+font:inherit;padding:.55em;border:1px solid #ccc;border-radius:8px;background:#fff;color:#222}
 button{width:100%;font:inherit;font-weight:bold;padding:.8em;margin-top:1em;border:0;
 border-radius:8px;background:#a93226;color:#fff}button:disabled{opacity:.6}
 .error{background:#f9d6d2;border-radius:8px;padding:.7em;margin:0 0 1em}
