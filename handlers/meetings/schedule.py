@@ -15,9 +15,9 @@ from telegram.ext import filters
 from handlers.access.orgs import access_led_org
 from handlers.kit.actions import LEADERS, Act, Checker, CommandArgs, Reply
 from handlers.kit.buttons import MeetingId, OrgId
-from handlers.kit.chat import STALE_BUTTON, Outgoing, Refused, send, show
+from handlers.kit.chat import STALE_BUTTON, Outgoing, Refused, ReplyMarkup, send, show
 from handlers.kit.flows import Flow, asking, cancel_button, cleaned
-from handlers.kit.i18n import BLANK, N_, Html, html_join, in_every_language
+from handlers.kit.i18n import BLANK, N_, Html, Translator, html_join, in_every_language
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.steps import Choose, Custom, Day, Done, Entry, Form, Next, Option, Problem, Text
 from handlers.kit.ui import keyboard
@@ -320,13 +320,18 @@ async def schedule_it(act: Act, form: ScheduleForm, press: views.ScheduleIt) -> 
                            [cancel_button(t)]])
         act.after(lambda: send(update, text, reply_markup=markup))
         return Next({}, stay=True)  # the summary again: who is expected may have changed
-    t, opened = act.t, views.ShowMeeting(MeetingId(done.info.id))
+    t = act.t
     # The summary loses its buttons and stays as the record of what was scheduled.
-    act.deliver(done.messages, lambda told: (
-        t.plural("{n} meeting scheduled.", "{n} meetings scheduled.", len(done.created))
-        + "\n" + manage.told_text(t, told),
-        keyboard([[opened.button(t("Open the meeting"))]])), drop=True)
+    act.deliver(done.messages, lambda told: scheduled_note(t, done, told), drop=True)
     return Done()
+
+
+def scheduled_note(t: Translator, done: Scheduled, told: int) -> tuple[Html, ReplyMarkup]:
+    """What the scheduler's chat says afterwards (after the chat flow or the form)."""
+    opened = views.ShowMeeting(MeetingId(done.info.id))
+    return (t.plural("{n} meeting scheduled.", "{n} meetings scheduled.", len(done.created))
+            + "\n" + manage.told_text(t, told),
+            keyboard([[opened.button(t("Open the meeting"))]]))
 
 
 SCHEDULE = Flow(

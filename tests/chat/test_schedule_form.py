@@ -107,6 +107,9 @@ async def test_the_form_schedules_as_the_chat_does(bot: Bot) -> None:
     assert status == 200, page
     assert "Scheduled: Branch general assembly" in page and "6 people were told" in page
     await bot.settle()
+    # The secretary's chat says so, with the meeting's button, as after the chat flow.
+    assert "1 meeting scheduled." in sec.last_text
+    assert [b.text for b in sec.last.buttons] == ["Open the meeting"]
 
     by_chat, by_form = await meetings_in_db(bot)
     assert [getattr(by_form, k) for k in SAME] == [getattr(by_chat, k) for k in SAME]

@@ -21,7 +21,7 @@ from handlers.kit.steps import invalid_text
 from handlers.labels import MEETING_KIND_LABELS
 from handlers.meetings import manage
 from handlers.meetings import views as meeting_views
-from handlers.meetings.schedule import schedule_meeting
+from handlers.meetings.schedule import schedule_meeting, scheduled_note
 from handlers.pickers import managed_orgs, org_label
 from rules.permissions import Actor
 from rules.validation import MAX_PERSON, MAX_PLACE, MAX_TOPIC, Invalid, clean_text
@@ -209,7 +209,11 @@ class ScheduleForms:
                       kind=t(MEETING_KIND_LABELS[done.info.kind]),
                       when=meeting_views.span_text(t, tz, done.info.starts_at,
                                                    done.info.ends_at))
-        return message(t, scheduled + " " + manage.told_text(t, told), 200, TITLE)
+        # The chat says so too, as after the chat flow, with the meeting's button.
+        await deliver_through(self.application,
+                              [(actor.telegram_id, *scheduled_note(t, done, told))])
+        return fragment(t, f'<p class="done" id="outcome">{scheduled}</p>'
+                        f'<p class="hint">{manage.told_text(t, told)}</p>', 200, TITLE)
 
 
 def setup_schedule_form(web_app: web.Application, apps: MiniApps) -> None:
