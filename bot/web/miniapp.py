@@ -49,6 +49,7 @@ LEAVE_PATH = meeting_views.LEAVE_FORM_PATH
 INIT_HEADER = "X-Telegram-Init-Data"
 MAX_MEETING_ID = 2**31 - 1
 GONE = N_("This meeting can no longer be chosen. Close the form and open it again.")
+LEAVE_TITLE = N_("Ask for leave")
 APP_KEY: web.AppKey[MiniApps] = web.AppKey("branchbot_miniapps")
 
 SECURITY_HEADERS = {
@@ -80,6 +81,8 @@ label.choice span{display:block;color:#555;font-size:.92em}
 label.field{display:block;font-weight:bold;margin:.6em 0 .3em}
 textarea{width:100%;font:inherit;padding:.6em;border:1px solid #ccc;border-radius:8px;
 min-height:6em}
+input[type=text],input[type=date],input[type=time],select{display:block;width:100%;
+font:inherit;padding:.55em;border:1px solid #ccc;border-radius:8px;background:#fff;color:#222}
 button{width:100%;font:inherit;font-weight:bold;padding:.8em;margin-top:1em;border:0;
 border-radius:8px;background:#a93226;color:#fff}button:disabled{opacity:.6}
 .error{background:#f9d6d2;border-radius:8px;padding:.7em;margin:0 0 1em}
@@ -153,17 +156,20 @@ def page(html_text: str, status: int = 200) -> web.Response:
     return _secure(web.Response(text=html_text, content_type="text/html", status=status))
 
 
-def fragment(t: Translator, html_text: str, status: int = 200) -> web.Response:
+def fragment(t: Translator, html_text: str, status: int = 200,
+             title_id: str = LEAVE_TITLE) -> web.Response:
     """A piece of the form's page, in the person's language: the script puts it in the page
-    and the page's title and language follow it (the shell came in the browser's)."""
-    title = esc(t.as_plain("Ask for leave"))
+    and the page's title (the form's, `title_id`) and language follow it (the shell came in
+    the browser's)."""
+    title = esc(t.as_plain(title_id))
     return page(f'<div id="view" data-lang="{html_lang(t)}" data-title="{title}">'
                 f"{html_text}</div>", status)
 
 
-def message(t: Translator, text: Html, status: int) -> web.Response:
+def message(t: Translator, text: Html, status: int,
+            title_id: str = LEAVE_TITLE) -> web.Response:
     css = "done" if status == 200 else "error"
-    return fragment(t, f'<p class="{css}" id="outcome">{text}</p>', status)
+    return fragment(t, f'<p class="{css}" id="outcome">{text}</p>', status, title_id)
 
 
 def html_lang(t: Translator) -> str:
@@ -189,10 +195,10 @@ class MiniApps:
             logger.warning("mini app: initData refused (%s)", error.reason)
             return None
 
-    def unsigned(self, request: web.Request) -> web.Response:
+    def unsigned(self, request: web.Request, title_id: str = LEAVE_TITLE) -> web.Response:
         t = translator(language_of_request(request))
         return message(t, t("This form could not tell who you are. Close it and open it "
-                            "again from the chat with the bot."), 401)
+                            "again from the chat with the bot."), 401, title_id)
 
     async def actor_of(self, user: WebAppUser) -> Actor:
         async with self.application.database.session() as session:
@@ -203,10 +209,14 @@ class MiniApps:
 
     async def shell(self, request: web.Request) -> web.StreamResponse:
         """GET /app/leave: the page; its script fetches the form with the initData."""
+        return self.shell_of(request, LEAVE_TITLE, LEAVE_PATH + "/form")
+
+    def shell_of(self, request: web.Request, title_id: str, form_path: str) -> web.Response:
+        """A form's page in the browser's language; its script fetches `form_path`."""
         t = translator(language_of_request(request))
         body = SHELL.substitute(
-            lang=html_lang(t), title=esc(t.as_plain("Ask for leave")),
-            form=esc(LEAVE_PATH + "/form"), script=esc(APP_PREFIX + "/miniapp.js"),
+            lang=html_lang(t), title=esc(t.as_plain(title_id)),
+            form=esc(form_path), script=esc(APP_PREFIX + "/miniapp.js"),
             loading=esc(t.as_plain("Loading…")),
             offline=esc(t.as_plain("Could not reach the bot. Check your connection and try "
                                    "again.")),

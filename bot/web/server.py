@@ -71,7 +71,8 @@ class WebServer:
     def make_app(self) -> web.Application:
         from bot.web.dashboard import setup_dashboard
         from bot.web.files import setup_files
-        from bot.web.miniapp import setup_miniapps
+        from bot.web.forms.schedule import setup_schedule_form
+        from bot.web.miniapp import APP_KEY, setup_miniapps
 
         app = web.Application(client_max_size=MAX_UPDATE_BYTES)
         if self.webhook_path is not None:
@@ -79,6 +80,7 @@ class WebServer:
         setup_dashboard(app, self.application)
         setup_files(app, self.application)
         setup_miniapps(app, self.application)
+        setup_schedule_form(app, app[APP_KEY])
         return app
 
     async def start(self) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.access import found
-from handlers.kit.actions import Act
+from handlers.kit.actions import Act, Checker
 from handlers.kit.buttons import OrgId
 from rules.permissions import can_edit_tree, can_manage_org
 from rules.tree import MEMBER_KINDS
@@ -11,7 +11,7 @@ from storage import orgs as org_store
 from storage.models import PartyOrganization, SocialOrganization
 
 
-async def access_led_org(act: Act, org_id: OrgId) -> PartyOrganization:
+async def access_led_org(act: Checker, org_id: OrgId) -> PartyOrganization:
     """An organization the actor runs (admins: any)."""
     act.check(can_manage_org(act.actor, org_id))
     return found(act, await org_store.get_party_org(act.session, org_id))

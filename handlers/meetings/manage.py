@@ -73,7 +73,7 @@ async def meeting_info(session: AsyncSession, meeting: Meeting | MeetingPlan
 
 
 async def list_messages(
-    act: Act, meeting_id: int, write: Writer, *, skip: int | None = None
+    act: Checker, meeting_id: int, write: Writer, *, skip: int | None = None
 ) -> list[Outgoing]:
     """A message to everyone on a meeting's list (guests too) in their language, but `skip`."""
     return [

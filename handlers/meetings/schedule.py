@@ -5,18 +5,19 @@ series; everyone on the list is told. Steps are asked only while their answer is
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Literal
 
 from telegram import KeyboardButton, Message, ReplyKeyboardMarkup
 from telegram.ext import filters
 
 from handlers.access.orgs import access_led_org
-from handlers.kit.actions import LEADERS, Act, CommandArgs, Reply
+from handlers.kit.actions import LEADERS, Act, Checker, CommandArgs, Reply
 from handlers.kit.buttons import MeetingId, OrgId
-from handlers.kit.chat import STALE_BUTTON, Refused, send, show
+from handlers.kit.chat import STALE_BUTTON, Outgoing, Refused, ReplyMarkup, send, show
 from handlers.kit.flows import Flow, asking, cancel_button, cleaned
-from handlers.kit.i18n import BLANK, N_, Html, html_join, in_every_language
+from handlers.kit.i18n import BLANK, N_, Html, Translator, html_join, in_every_language
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.steps import Choose, Custom, Day, Done, Entry, Form, Next, Option, Problem, Text
 from handlers.kit.ui import keyboard
@@ -33,7 +34,7 @@ from storage import meetings as store
 from storage import orgs as org_store
 from storage import people
 from storage.meetings import MeetingError, MeetingPlan
-from storage.models import PartyOrganization
+from storage.models import Meeting, PartyOrganization
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ async def start_schedule(act: Act, _: CommandArgs) -> Reply | None:
                              on_one=lambda org: choose_org(act, views.ScheduleFor(org)))
 
 
-async def schedulable_org(act: Act, org_id: OrgId) -> PartyOrganization:
+async def schedulable_org(act: Checker, org_id: OrgId) -> PartyOrganization:
     org = await access_led_org(act, org_id)
     if org.kind not in MEMBER_KINDS:
         act.refuse(STALE_BUTTON)
@@ -82,7 +83,7 @@ async def schedulable_org(act: Act, org_id: OrgId) -> PartyOrganization:
 
 async def choose_org(act: Act, press: views.ScheduleFor) -> Reply:
     org = await schedulable_org(act, press.org)
-    return Reply(*views.kind_question(act.t, press.org, org.name))
+    return Reply(*views.kind_question(act.t, press.org, org.name, act.settings.forms_url))
 
 
 async def start(act: Act, press: views.ChooseKind) -> ScheduleForm:
@@ -272,14 +273,44 @@ async def change_when(act: Act, form: ScheduleForm, press: views.ChangeWhen) -> 
     return Next({"when": None}, to="when")
 
 
+@dataclass(frozen=True)
+class Scheduled:
+    """Meetings just scheduled, the first one's details, and the invitations to send."""
+
+    created: list[Meeting]
+    info: views.MeetingInfo
+    messages: list[Outgoing]
+
+
+async def schedule_meeting(who: Checker, plan: MeetingPlan, starts: list[datetime], tz: tzinfo,
+                           now: datetime) -> Scheduled:
+    """One meeting (or a monthly series: all or none) from the chat or the form: checked as a
+    forged press would be (a branch the actor leads), validated and stored by storage (past,
+    end before start, group, clash: MeetingError, before anything is written), and an
+    invitation written for everyone on the list."""
+    await schedulable_org(who, OrgId(plan.org_id))
+    by = who.actor.telegram_id
+    if len(starts) > 1:
+        created = await store.schedule_series(who.session, plan, starts, created_by=by, now=now)
+    else:
+        created = [await store.schedule(who.session, plan, created_by=by, now=now)]
+    info = await manage.meeting_info(who.session, created[0])
+    heading = N_("📅 <b>New meetings</b> (monthly)") if len(created) > 1 else N_(
+        "📅 <b>New meeting</b>")
+    also = ", ".join(views.start_text(tz, m.starts_at) for m in created[1:])
+    messages = await manage.list_messages(who, info.id, lambda t, status: views.member_message(
+        t, tz, info, status, t(heading),
+        t("Also on: {dates}. Answer for each in 📅 Meetings.", dates=also) if also else BLANK))
+    logger.info("user %s scheduled %d %s meeting(s) for org %s", pseudonym(by), len(created),
+                plan.kind.value, plan.org_id)
+    return Scheduled(created, info, messages)
+
+
 async def schedule_it(act: Act, form: ScheduleForm, press: views.ScheduleIt) -> Any:
     """Schedule (all of a series or none) and tell everyone on the list."""
-    tz, by, now = act.settings.tzinfo, act.actor.telegram_id, act.now()
-    plan, starts = plan_of(form), starts_of(form, tz)
+    tz = act.settings.tzinfo
     try:
-        created = (await store.schedule_series(act.session, plan, starts, created_by=by, now=now)
-                   if len(starts) > 1
-                   else [await store.schedule(act.session, plan, created_by=by, now=now)])
+        done = await schedule_meeting(act, plan_of(form), starts_of(form, tz), tz, act.now())
     except MeetingError as error:  # raised before anything is written
         await act.session.rollback()
         problem = views.meeting_problem(error, tz)
@@ -289,23 +320,18 @@ async def schedule_it(act: Act, form: ScheduleForm, press: views.ScheduleIt) -> 
                            [cancel_button(t)]])
         act.after(lambda: send(update, text, reply_markup=markup))
         return Next({}, stay=True)  # the summary again: who is expected may have changed
-    info = await manage.meeting_info(act.session, created[0])
-    heading = N_("📅 <b>New meetings</b> (monthly)") if len(created) > 1 else N_(
-        "📅 <b>New meeting</b>")
-    also = ", ".join(views.start_text(tz, m.starts_at) for m in created[1:])
-
-    messages = await manage.list_messages(act, info.id, lambda t, status: views.member_message(
-        t, tz, info, status, t(heading),
-        t("Also on: {dates}. Answer for each in 📅 Meetings.", dates=also) if also else BLANK))
-    logger.info("user %s scheduled %d %s meeting(s) for org %s", pseudonym(by), len(created),
-                plan.kind.value, plan.org_id)
-    t, opened = act.t, views.ShowMeeting(MeetingId(info.id))
+    t = act.t
     # The summary loses its buttons and stays as the record of what was scheduled.
-    act.deliver(messages, lambda told: (
-        t.plural("{n} meeting scheduled.", "{n} meetings scheduled.", len(created))
-        + "\n" + manage.told_text(t, told),
-        keyboard([[opened.button(t("Open the meeting"))]])), drop=True)
+    act.deliver(done.messages, lambda told: scheduled_note(t, done, told), drop=True)
     return Done()
+
+
+def scheduled_note(t: Translator, done: Scheduled, told: int) -> tuple[Html, ReplyMarkup]:
+    """What the scheduler's chat says afterwards (after the chat flow or the form)."""
+    opened = views.ShowMeeting(MeetingId(done.info.id))
+    return (t.plural("{n} meeting scheduled.", "{n} meetings scheduled.", len(done.created))
+            + "\n" + manage.told_text(t, told),
+            keyboard([[opened.button(t("Open the meeting"))]]))
 
 
 SCHEDULE = Flow(

@@ -165,9 +165,15 @@ class EditList(ButtonData, prefix="ml:edit"):
     page: int
 
 
-def kind_question(t: Translator, org: OrgId, branch: str) -> tuple[Html, InlineKeyboardMarkup]:
-    rows = [[ChooseKind(org, kind).button(t(label))]
-            for kind, label in MEETING_KIND_LABELS.items()]
+def kind_question(t: Translator, org: OrgId, branch: str,
+                  base_url: str | None = None) -> tuple[Html, InlineKeyboardMarkup]:
+    """The kinds; with a public address, also the schedule form (a Mini App) for this branch."""
+    rows: list[list[InlineKeyboardButton]] = [[ChooseKind(org, kind).button(t(label))]
+                                              for kind, label in MEETING_KIND_LABELS.items()]
+    url = form_url(base_url, SCHEDULE_FORM_PATH)
+    if url is not None:
+        rows.append([InlineKeyboardButton(t.as_plain("📝 Schedule with a form"),
+                                          web_app=WebAppInfo(f"{url}?org={org}"))])
     rows.append([cancel_button(t)])
     return t("<b>{branch}</b>: which kind of meeting?", branch=branch), keyboard(rows)
 
@@ -421,13 +427,19 @@ def cancel_question(
 
 
 LEAVE_FORM_PATH = "/app/leave"  # served by bot/web/miniapp.py
+SCHEDULE_FORM_PATH = "/app/schedule"  # served by bot/web/forms/schedule.py
+
+
+def form_url(base_url: str | None, path: str) -> str | None:
+    """A form's address, when the bot's web server has a public (https) one."""
+    if not base_url or not base_url.lower().startswith("https://"):
+        return None  # Telegram opens Mini Apps over https only
+    return base_url.rstrip("/") + path
 
 
 def leave_form_url(base_url: str | None) -> str | None:
     """The leave form's address, when the bot's web server has a public (https) one."""
-    if not base_url or not base_url.lower().startswith("https://"):
-        return None  # Telegram opens Mini Apps over https only
-    return base_url.rstrip("/") + LEAVE_FORM_PATH
+    return form_url(base_url, LEAVE_FORM_PATH)
 
 
 def leave_form_keyboard(t: Translator, base_url: str | None) -> InlineKeyboardMarkup | None:
