@@ -14,10 +14,10 @@ from botapi_emulator.webapps import web_app_urls
 
 from bot.web.forms.schedule import BAD_TIME
 from handlers.kit.chat import NOT_ALLOWED
-from handlers.kit.i18n import translator
 from handlers.meetings.views import MEETING_ERRORS
 from rules.vocabulary import MeetingKind
 from storage import people
+from tests.chat.test_leave_form import BASE, init_data, server, t, zh
 from tests.chat.test_meetings_chat import (
     A_PEOPLE,
     DAN,
@@ -33,9 +33,6 @@ from tests.chat.test_meetings_chat import (
 )
 from tests.harness import Bot, running_bot
 
-BASE = "https://branchbot.example"
-t = translator("en")
-zh = translator("zh")
 SAME = ("party_organization_id", "party_group_id", "series_id", "kind", "state", "place",
         "online_url", "latitude", "longitude", "topic", "host", "recorder", "lecturer",
         "checkin_minutes_before", "checkin_minutes_after", "created_by")
@@ -43,17 +40,9 @@ SAME = ("party_organization_id", "party_group_id", "series_id", "kind", "state",
 
 @pytest.fixture
 async def bot(database_url: str) -> AsyncIterator[Bot]:
+    """The bot with a public https address, so the chat offers the form."""
     async for running in running_bot(database_url, web_base_url=BASE):
         yield running
-
-
-def server(bot: Bot) -> str:
-    assert bot.app is not None and bot.app.web is not None
-    return bot.app.web.url
-
-
-def init_data(bot: Bot, telegram_id: int, *, auth_date: int | None = None) -> str:
-    return bot.emulator.web_app_init_data(telegram_id, auth_date=auth_date)
 
 
 async def form_of(bot: Bot, init: str, query: str = "") -> tuple[int, str]:
