@@ -5,7 +5,8 @@ its members (正式 and 预备党员, counted in 应到) and its activists (入�
 guests, 列席), and whoever leads the branch (its secretaries, or leaders above it). Everyone
 else is declined: an applicant (入党申请人, not invited to meetings yet), someone whose
 registration still waits for approval, and whoever has no current membership of the branch
-(a stranger, or a member of another branch).
+(a stranger, or a member of another branch). A 党小组's own chat admits that group's members
+and activists and the branch's leaders; the branch's other members are told theirs is another.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class Placement(enum.StrEnum):
     LEADER = "leader"  # leads the branch (from above it, or an admin)
     PENDING = "pending"  # registered with the branch, not yet approved
     APPLICANT = "applicant"
+    OTHER_GROUP = "other_group"  # of the branch, in another 党小组 (a 党小组's chat)
     UNKNOWN = "unknown"  # no current membership of the branch
 
 
@@ -31,16 +33,18 @@ ADMITTED = frozenset({Placement.MEMBER, Placement.GUEST, Placement.LEADER})
 
 
 def place(state: MembershipState | None, status: MemberStatus | None, *,
-          leads: bool) -> Placement:
+          leads: bool, in_group: bool = True) -> Placement:
     """The placement of someone whose membership of the branch (if any) is `state`/`status`;
-    `leads`: they may run the branch."""
+    `leads`: they may run the branch; `in_group`: the chat is the branch's, or they belong to
+    the 党小组 whose chat it is."""
     active = state is MembershipState.ACTIVE
-    if active and status in MEMBER_STATUSES:
-        return Placement.MEMBER
+    belongs = active and (status in MEMBER_STATUSES or status is MemberStatus.ACTIVIST)
+    if belongs and in_group:
+        return Placement.MEMBER if status in MEMBER_STATUSES else Placement.GUEST
     if leads:
         return Placement.LEADER
-    if active and status is MemberStatus.ACTIVIST:
-        return Placement.GUEST
+    if belongs:
+        return Placement.OTHER_GROUP
     if active:
         return Placement.APPLICANT
     if state is MembershipState.PENDING:

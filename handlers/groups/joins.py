@@ -52,9 +52,11 @@ async def join_request(update: Update, context: BranchContext) -> None:
                       if actor.person_id is not None else None)
         if membership is not None and membership.party_organization_id != org.id:
             membership = None  # another branch's member is a stranger here
+        in_group = linked.party_group_id is None or (
+            membership is not None and membership.party_group_id == linked.party_group_id)
         placement = place(membership.state if membership else None,
                           membership.status if membership else None,
-                          leads=can_manage_org(actor, org.id))
+                          leads=can_manage_org(actor, org.id), in_group=in_group)
         t = translator(actor.language)
         told: Sequence[str] = ()
         if placement in ADMITTED:

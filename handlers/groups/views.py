@@ -199,6 +199,9 @@ def declined(t: Translator, placement: Placement, branch: str, title: str,
     elif placement is Placement.APPLICANT:
         why = t("The group is for the members and activists of {branch}; as an applicant you "
                 "are not on its list yet.", branch=branch)
+    elif placement is Placement.OTHER_GROUP:
+        why = t("This chat is for one 党小组 of {branch}, and you belong to another (or to "
+                "none). The secretary can tell you which chat is yours.", branch=branch)
     elif invite_link is not None:
         why = t("I did not find you among the members of {branch}. To register with the "
                 "branch, open this link and follow the steps:\n{link}\nOnce the secretary "
@@ -223,6 +226,8 @@ def not_placed(t: Translator, placement: Placement, who: str, branch: str, title
         why = t("Their registration waits for your approval: /pending.")
     elif placement is Placement.APPLICANT:
         why = t("They are an applicant of the branch, not yet a member or an activist.")
+    elif placement is Placement.OTHER_GROUP:
+        why = t("They are of the branch, but not of this chat's 党小组.")
     else:
         why = t("They have no registration with the branch. If they belong to it, send them "
                 "the branch's invite link (/invite).")

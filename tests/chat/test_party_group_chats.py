@@ -158,3 +158,35 @@ async def test_a_party_group_gets_its_own_chat_and_its_meetings_are_posted_only_
     for text in [*chat.texts(), *branch_chat.texts()]:
         assert not any(name in text for name in NAMES.values()), text
     assert two
+
+
+async def test_a_party_groups_chat_lets_in_its_own_members_only(bot: Bot) -> None:
+    """Bob (Group 1) is let into Group 1's chat; Carol (Group 2) is declined, told hers is
+    another, and the secretary hears of it."""
+    assert bot.app is not None
+    w = await seed(bot, now=NOON, starts_in=timedelta(days=2))
+    one, *_ = await party_groups(bot, w)
+    sec, bob, carol = person(bot, SEC), person(bot, BOB), person(bot, CAROL)
+    await sec.say("/group")
+    await sec.tap("🔗 Link a group chat for Group 1")
+    found = ADD_LINK.search(next(b.url for row in sec.last.inline_keyboard for b in row
+                                 if b.url))
+    assert found is not None
+    chat = bot.group("Group 1 chat", [sec])
+    await sec.say_in(chat, f"/link {found.group(1)}")
+    assert await links(bot) == [(one, "Group 1 chat", True)]
+    bot.emulator.promote_bot(chat.chat_id, SEC)
+    link = (await bot.app.bot.create_chat_invite_link(chat.chat_id,
+                                                      creates_join_request=True)).invite_link
+
+    for who in (bob, carol):
+        assert bot.emulator.request_join(chat.chat_id, who.user_id, link) is not None
+        await bot.settle()
+    assert bob.texts()[-1].startswith("✅ Welcome to “Group 1 chat”")
+    assert "This chat is for one 党小组 of Branch A, and you belong to another" in (
+        carol.texts()[-1])
+    assert bot.emulator.join_requests(chat.chat_id) == []
+    assert bob.user_id in bot.emulator.group(chat.chat_id).members
+    assert carol.user_id not in bot.emulator.group(chat.chat_id).members
+    await bot.app.courier.deliver_due()
+    assert any("not of this chat's 党小组" in text for text in sec.texts())
