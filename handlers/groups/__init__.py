@@ -104,10 +104,11 @@ async def join_link(act: Act, press: views.JoinLink) -> Reply | None:
     """A new link to the branch's group that asks to join (handlers/groups/joins decides the
     requests). Links are not stored: each press makes a fresh one, after the session closes."""
     org = await group_org(act, press.org)
-    linked = await branch_chats.current_chat(act.session, org.id)
-    if linked is None:
+    linked = await branch_chats.current_chat(act.session, org.id, press.group)
+    if linked is None:  # unlinked since, or a forged 党小组 of another branch
         return await show_group(act, views.ShowGroup(press.org))
     chat_id, title, branch, org_id = linked.chat_id, linked.title, org.name, OrgId(org.id)
+    group = press.group
     update, bot, t = act.update, act.context.bot, act.t
 
     async def make() -> None:
@@ -117,11 +118,11 @@ async def join_link(act: Act, press: views.JoinLink) -> Reply | None:
             reply = views.join_link_view(t, org_id, branch, title, made.invite_link)
         except BadRequest as exc:
             logger.info("no invite link for the group of org %s: %s", org_id, exc)
-            reply = (views.no_invite_right(t, org_id, title) if NO_RIGHTS in str(exc).lower()
-                     else views.link_failed(t, org_id))
+            reply = (views.no_invite_right(t, org_id, title, group)
+                     if NO_RIGHTS in str(exc).lower() else views.link_failed(t, org_id, group))
         except TelegramError as exc:
             logger.warning("no invite link for the group of org %s: %s", org_id, exc)
-            reply = views.link_failed(t, org_id)
+            reply = views.link_failed(t, org_id, group)
         await render(update, reply)
 
     act.after(make)

@@ -52,9 +52,11 @@ class NewLinkCode(ButtonData, prefix="grp:code"):
 
 
 class JoinLink(ButtonData, prefix="grp:join"):
-    """A new invite link to the branch's group that asks to join (the bot lets members in)."""
+    """A new invite link that asks to join the branch's group, or a 党小组's (the bot lets
+    members in)."""
 
     org: OrgId
+    group: int | None = None
 
 
 class AskUnlink(ButtonData, prefix="grp:ask"):
@@ -89,6 +91,8 @@ def _party_groups(t: Translator, org_id: OrgId, groups: Sequence[PartyGroupChat]
                 t("🔗 Link a group chat for {group}", group=group.name))])
             continue
         lines.append(t("• 党小组 {group}: “{title}”", group=group.name, title=group.title))
+        rows.append([JoinLink(org_id, group.group_id).button(
+            t("🔗 Invite link for {group}", group=group.name))])
         rows.append([AskUnlink(org_id, group.group_id).button(
             t("✂️ Unlink the chat of {group}", group=group.name))])
     return lines, rows
@@ -163,21 +167,22 @@ def join_link_view(t: Translator, org_id: OrgId, branch: str, title: str, link: 
     ]), keyboard([[ShowGroup(org_id).button(t("‹ Back"))]]))
 
 
-def no_invite_right(t: Translator, org_id: OrgId, title: str) -> Reply:
+def no_invite_right(t: Translator, org_id: OrgId, title: str, group: int | None = None
+                    ) -> Reply:
     """The bot may not make invite links in the group: which admin right it needs."""
     return Reply(
         t("I cannot make an invite link for “{title}”: I need to be an administrator of the "
           "group with the right to invite users. In the group's settings, make me an "
           "administrator, turn on “Invite users via link”, then press the button again.",
           title=title),
-        keyboard([[JoinLink(org_id).button(t("🔗 Try again"))],
+        keyboard([[JoinLink(org_id, group).button(t("🔗 Try again"))],
                   [ShowGroup(org_id).button(t("‹ Back"))]]),
     )
 
 
-def link_failed(t: Translator, org_id: OrgId) -> Reply:
+def link_failed(t: Translator, org_id: OrgId, group: int | None = None) -> Reply:
     return Reply(t("Telegram did not make the link just now. Please try again in a moment."),
-                 keyboard([[JoinLink(org_id).button(t("🔗 Try again"))],
+                 keyboard([[JoinLink(org_id, group).button(t("🔗 Try again"))],
                            [ShowGroup(org_id).button(t("‹ Back"))]]))
 
 

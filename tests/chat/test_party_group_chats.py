@@ -12,7 +12,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from handlers.groups.views import LINKED_PARTY_GROUP, NO_PARTY_GROUP, NOT_LEADER, NewLinkCode
+from handlers.groups.views import (
+    LINKED_PARTY_GROUP,
+    NO_PARTY_GROUP,
+    NOT_LEADER,
+    JoinLink,
+    NewLinkCode,
+)
 from handlers.kit.buttons import MeetingId, OrgId
 from handlers.kit.i18n import translator
 from handlers.meetings.post_views import PostAttend, PostCheckin
@@ -21,6 +27,7 @@ from storage import meetings as store
 from storage import orgs
 from storage.models import BranchChat, Membership, PartyOrganization
 from tests.chat.test_checkin_chat import ALICE, BOB, CAROL, NAMES, NOON, SEC, World, person, seed
+from tests.chat.test_group_joins import JOIN_LINK
 from tests.chat.test_group_posts import linked_group, refresh
 from tests.chat.test_group_presses import STALE, answers, status_of
 from tests.harness import Bot
@@ -161,11 +168,11 @@ async def test_a_party_group_gets_its_own_chat_and_its_meetings_are_posted_only_
 
 
 async def test_a_party_groups_chat_lets_in_its_own_members_only(bot: Bot) -> None:
-    """Bob (Group 1) is let into Group 1's chat; Carol (Group 2) is declined, told hers is
-    another, and the secretary hears of it."""
+    """The secretary makes an invite link for Group 1's chat; Bob (Group 1) is let in; Carol
+    (Group 2) is declined, told hers is another, and the secretary hears of it."""
     assert bot.app is not None
     w = await seed(bot, now=NOON, starts_in=timedelta(days=2))
-    one, *_ = await party_groups(bot, w)
+    one, _, _, _, theirs = await party_groups(bot, w)
     sec, bob, carol = person(bot, SEC), person(bot, BOB), person(bot, CAROL)
     await sec.say("/group")
     await sec.tap("🔗 Link a group chat for Group 1")
@@ -176,8 +183,14 @@ async def test_a_party_groups_chat_lets_in_its_own_members_only(bot: Bot) -> Non
     await sec.say_in(chat, f"/link {found.group(1)}")
     assert await links(bot) == [(one, "Group 1 chat", True)]
     bot.emulator.promote_bot(chat.chat_id, SEC)
-    link = (await bot.app.bot.create_chat_invite_link(chat.chat_id,
-                                                      creates_join_request=True)).invite_link
+    await sec.say("/group")
+    await sec.tap("🔗 Invite link for Group 1")
+    made = JOIN_LINK.search(sec.last_text)
+    assert made is not None, sec.last_text
+    link = made.group(0)
+    assert [item["invite_link"] for item in bot.emulator.invite_links(chat.chat_id)] == [link]
+    await sec.forge(JoinLink(OrgId(w.branch), theirs).pack())  # Branch B's 党小组: no link
+    assert len(bot.emulator.invite_links(chat.chat_id)) == 1
 
     for who in (bob, carol):
         assert bot.emulator.request_join(chat.chat_id, who.user_id, link) is not None
