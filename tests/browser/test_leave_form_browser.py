@@ -17,7 +17,7 @@ from storage import meetings as meeting_store
 from storage import orgs, people
 from storage.meetings import MeetingPlan
 from storage.models import Attendance, utcnow
-from tests.browser.test_sandbox_browser import CHROMIUM, CHROMIUM_FLAGS, CHROMIUM_PRESENT
+from tests.browser.chromium import SHOTS, chromium
 from tests.chat.test_meetings_chat import (
     BOB,
     DAN,
@@ -32,13 +32,11 @@ from tests.chat.test_meetings_chat import (
 from tests.harness import running_bot
 
 pytestmark = pytest.mark.browser
-SHOTS = Path("/tmp")
 
 
 async def test_a_member_asks_leave_in_the_form_on_a_phone(tmp_path: Path) -> None:
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
-    assert CHROMIUM_PRESENT, "Debian's chromium is needed (scripts/test installs it)"
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'leave.db'}"
     async for bot in running_bot(database_url, web_base_url="https://branchbot.example"):
         assert bot.app is not None and bot.app.web is not None
@@ -55,40 +53,35 @@ async def test_a_member_asks_leave_in_the_form_on_a_phone(tmp_path: Path) -> Non
         ((_label, public),) = [found for r in replies
                                for found in web_app_urls(r.raw.get("reply_markup"))]
         local_url = bot.app.web.url + urlsplit(public).path
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path=CHROMIUM,
-                                                       args=CHROMIUM_FLAGS)
-            try:
-                phone = await browser.new_page(viewport={"width": 360, "height": 740},
-                                               locale="zh-CN")
-                await phone.goto(bot.emulator.web_app_url(DAN, local_url))
-                await expect(phone.locator("#leave h1")).to_have_text("请假")
-                radio = phone.locator(f'input[name="meeting"][value="{meeting.id}"]')
-                await expect(radio).to_be_checked()  # the only choice is chosen already
-                await phone.fill("#reason", "当天出差")
-                # Nothing is wider than the phone.
-                width = await phone.evaluate("document.documentElement.scrollWidth")
-                assert width <= 360, width
-                await phone.screenshot(path=str(SHOTS / "miniapp-360-form.png"), full_page=True)
-                await phone.click("#submit")
-                await expect(phone.locator("#outcome")).to_contain_text("已为")
-                await phone.screenshot(path=str(SHOTS / "miniapp-360-done.png"), full_page=True)
+        async with chromium() as browser:
+            phone = await browser.new_page(viewport={"width": 360, "height": 740},
+                                           locale="zh-CN")
+            await phone.goto(bot.emulator.web_app_url(DAN, local_url))
+            await expect(phone.locator("#leave h1")).to_have_text("请假")
+            radio = phone.locator(f'input[name="meeting"][value="{meeting.id}"]')
+            await expect(radio).to_be_checked()  # the only choice is chosen already
+            await phone.fill("#reason", "当天出差")
+            # Nothing is wider than the phone.
+            width = await phone.evaluate("document.documentElement.scrollWidth")
+            assert width <= 360, width
+            await phone.screenshot(path=str(SHOTS / "miniapp-360-form.png"), full_page=True)
+            await phone.click("#submit")
+            await expect(phone.locator("#outcome")).to_contain_text("已为")
+            await phone.screenshot(path=str(SHOTS / "miniapp-360-done.png"), full_page=True)
 
-                wide = await browser.new_page(viewport={"width": 1280, "height": 800},
-                                              locale="en-US")
-                await wide.goto(bot.emulator.web_app_url(BOB, local_url))
-                await expect(wide.locator("#leave h1")).to_have_text("Ask for leave")
-                await wide.screenshot(path=str(SHOTS / "miniapp-1280-form.png"), full_page=True)
-                # Reloaded without the hash, the tab keeps its initData (as Telegram's own
-                # script does); a new tab without Telegram's initData is told so, with no form.
-                await wide.goto(local_url)
-                await expect(wide.locator("#leave h1")).to_have_text("Ask for leave")
-                bare = await browser.new_page(locale="en-US")
-                await bare.goto(local_url)
-                await expect(bare.locator("#outcome")).to_contain_text("could not tell who")
-                await expect(bare.locator("form")).to_have_count(0)
-            finally:
-                await browser.close()
+            wide = await browser.new_page(viewport={"width": 1280, "height": 800},
+                                          locale="en-US")
+            await wide.goto(bot.emulator.web_app_url(BOB, local_url))
+            await expect(wide.locator("#leave h1")).to_have_text("Ask for leave")
+            await wide.screenshot(path=str(SHOTS / "miniapp-1280-form.png"), full_page=True)
+            # Reloaded without the hash, the tab keeps its initData (as Telegram's own
+            # script does); a new tab without Telegram's initData is told so, with no form.
+            await wide.goto(local_url)
+            await expect(wide.locator("#leave h1")).to_have_text("Ask for leave")
+            bare = await browser.new_page(locale="en-US")
+            await bare.goto(local_url)
+            await expect(bare.locator("#outcome")).to_contain_text("could not tell who")
+            await expect(bare.locator("form")).to_have_count(0)
 
         await bot.settle()
         line = (await lines_of(bot, meeting.id))[DAN]
@@ -101,15 +94,14 @@ async def test_a_member_asks_leave_in_the_form_on_a_phone(tmp_path: Path) -> Non
 async def test_the_sandbox_chat_page_opens_the_form(tmp_path: Path) -> None:
     """The sandbox's chat page opens web_app buttons and the menu button in a panel, signed by
     its emulator, with no https address of the bot's own."""
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
     from bot.config import Settings
     from bot.sandbox.runner import SANDBOX_FORMS, SANDBOX_SECRETARY, sandbox
 
-    assert CHROMIUM_PRESENT, "Debian's chromium is needed (scripts/test installs it)"
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'sandbox.db'}"
     settings = Settings(database_url=database_url, sandbox_port=0, web_port=0, metrics_port=0)
-    async with sandbox(settings) as running, async_playwright() as playwright:
+    async with sandbox(settings) as running, chromium() as browser:
         database = running.application.database
         async with database.session() as session:
             org_id = (await orgs.member_orgs(session))[0].id
@@ -118,31 +110,27 @@ async def test_the_sandbox_chat_page_opens_the_form(tmp_path: Path) -> None:
                 org_id=org_id, kind=MeetingKind.ASSEMBLY, starts_at=starts,
                 ends_at=starts + timedelta(hours=2), topic="Demo"), created_by=SANDBOX_SECRETARY,
                 now=utcnow())
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        try:
-            page = await browser.new_page(viewport={"width": 1200, "height": 800})
-            await page.goto(running.emulator.page_url)
-            await page.click(f'[data-persona-id="{SANDBOX_SECRETARY}"]')
-            await page.fill("#composer-input", "/meetings")
-            await page.click("#composer-send")
-            button = page.locator(".inline-btn.web-app", has_text="请假（表单）")
-            await expect(button).to_have_attribute("title", SANDBOX_FORMS + "/app/leave")
-            await button.click()
-            frame = page.frame_locator("#webapp-frame")
-            await expect(frame.locator("#leave h1")).to_have_text("请假")
-            # The browser asked in English; the page follows the person's language.
-            await expect(frame.locator("#title")).to_have_text("请假")
-            await frame.locator("#reason").fill("外出培训")
-            await frame.locator("#submit").click()
-            await expect(frame.locator("#outcome")).to_contain_text("已为")
-            await page.screenshot(path=str(SHOTS / "miniapp-sandbox.png"))
-            await page.click("#webapp-close")
-            # The menu button opens the same form (nothing left to ask leave from now).
-            await expect(page.locator("#menu-app-btn")).to_have_text("📝 请假")
-            await page.click("#menu-app-btn")
-            await expect(frame.locator("#outcome")).to_contain_text("没有可以请假的会议")
-        finally:
-            await browser.close()
+        page = await browser.new_page(viewport={"width": 1200, "height": 800})
+        await page.goto(running.emulator.page_url)
+        await page.click(f'[data-persona-id="{SANDBOX_SECRETARY}"]')
+        await page.fill("#composer-input", "/meetings")
+        await page.click("#composer-send")
+        button = page.locator(".inline-btn.web-app", has_text="请假（表单）")
+        await expect(button).to_have_attribute("title", SANDBOX_FORMS + "/app/leave")
+        await button.click()
+        frame = page.frame_locator("#webapp-frame")
+        await expect(frame.locator("#leave h1")).to_have_text("请假")
+        # The browser asked in English; the page follows the person's language.
+        await expect(frame.locator("#title")).to_have_text("请假")
+        await frame.locator("#reason").fill("外出培训")
+        await frame.locator("#submit").click()
+        await expect(frame.locator("#outcome")).to_contain_text("已为")
+        await page.screenshot(path=str(SHOTS / "miniapp-sandbox.png"))
+        await page.click("#webapp-close")
+        # The menu button opens the same form (nothing left to ask leave from now).
+        await expect(page.locator("#menu-app-btn")).to_have_text("📝 请假")
+        await page.click("#menu-app-btn")
+        await expect(frame.locator("#outcome")).to_contain_text("没有可以请假的会议")
         async with database.session() as session:
             reasons = list(await session.scalars(select(Attendance.leave_reason).where(
                 Attendance.status == AttendanceStatus.LEAVE_REQUESTED)))

@@ -12,18 +12,16 @@ import pytest
 from botapi_emulator.webapps import web_app_urls
 
 from storage import people
-from tests.browser.test_sandbox_browser import CHROMIUM, CHROMIUM_FLAGS, CHROMIUM_PRESENT
+from tests.browser.chromium import SHOTS, chromium
 from tests.chat.test_meetings_chat import DAN, SEC, TZ, meetings_in_db, people_of, seed
 from tests.harness import running_bot
 
 pytestmark = pytest.mark.browser
-SHOTS = Path("/tmp")
 
 
 async def test_a_secretary_schedules_in_the_form_on_a_phone(tmp_path: Path) -> None:
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
-    assert CHROMIUM_PRESENT, "Debian's chromium is needed (scripts/test installs it)"
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'schedule.db'}"
     async for bot in running_bot(database_url, web_base_url="https://branchbot.example"):
         assert bot.app is not None and bot.app.web is not None
@@ -36,31 +34,26 @@ async def test_a_secretary_schedules_in_the_form_on_a_phone(tmp_path: Path) -> N
         parts = urlsplit(public)
         local_url = f"{bot.app.web.url}{parts.path}?{parts.query}"
         day = (datetime.now(TZ) + timedelta(days=4)).strftime("%Y-%m-%d")
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path=CHROMIUM,
-                                                       args=CHROMIUM_FLAGS)
-            try:
-                phone = await browser.new_page(viewport={"width": 360, "height": 740},
-                                               locale="zh-CN")
-                await phone.goto(bot.emulator.web_app_url(SEC, local_url))
-                await expect(phone.locator("#schedule h1")).to_have_text("安排会议")
-                await expect(phone.locator("#org")).to_have_value(str(seeded.branch_a))
-                await phone.select_option("#kind", "lesson")
-                await phone.fill("#topic", "学习党章")
-                await phone.fill("#date", day)
-                await phone.fill("#start", "09:00")
-                await phone.fill("#end", "10:30")
-                await phone.fill("#place", "302 会议室")
-                await phone.fill("#lect", "王老师")
-                width = await phone.evaluate("document.documentElement.scrollWidth")
-                assert width <= 360, width
-                await phone.screenshot(path=str(SHOTS / "schedform-360.png"), full_page=True)
-                await phone.click("#submit")
-                await expect(phone.locator("#outcome")).to_contain_text("已安排")
-                await phone.screenshot(path=str(SHOTS / "schedform-360-done.png"),
-                                       full_page=True)
-            finally:
-                await browser.close()
+        async with chromium() as browser:
+            phone = await browser.new_page(viewport={"width": 360, "height": 740},
+                                           locale="zh-CN")
+            await phone.goto(bot.emulator.web_app_url(SEC, local_url))
+            await expect(phone.locator("#schedule h1")).to_have_text("安排会议")
+            await expect(phone.locator("#org")).to_have_value(str(seeded.branch_a))
+            await phone.select_option("#kind", "lesson")
+            await phone.fill("#topic", "学习党章")
+            await phone.fill("#date", day)
+            await phone.fill("#start", "09:00")
+            await phone.fill("#end", "10:30")
+            await phone.fill("#place", "302 会议室")
+            await phone.fill("#lect", "王老师")
+            width = await phone.evaluate("document.documentElement.scrollWidth")
+            assert width <= 360, width
+            await phone.screenshot(path=str(SHOTS / "schedform-360.png"), full_page=True)
+            await phone.click("#submit")
+            await expect(phone.locator("#outcome")).to_contain_text("已安排")
+            await phone.screenshot(path=str(SHOTS / "schedform-360-done.png"),
+                                   full_page=True)
         await bot.settle()
         (meeting,) = await meetings_in_db(bot)
         assert meeting.topic == "学习党章" and meeting.lecturer == "王老师"
