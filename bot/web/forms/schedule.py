@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot.web.forms.fields import field, number, optional, select
 from bot.web.miniapp import INIT_HEADER, MiniApps, fragment, message
 from bot.web.tables import esc
 from handlers.kit.actions import FormAct
@@ -38,35 +39,7 @@ TITLE = N_("Schedule a meeting")
 BAD_TIME = N_("Please enter a valid date, start time and end time.")
 BAD_CHOICE = N_("Please choose the branch and the kind of meeting again.")
 FIELDS = ("org", "kind", "grp", "topic", "date", "start", "end", "place", "host", "rec", "lect")
-MAX_ID = 2**31 - 1
 Kept = Mapping[str, str]
-
-
-def number(raw: str | None) -> int | None:
-    return (int(raw) if raw and raw.isascii() and raw.isdigit() and int(raw) <= MAX_ID
-            else None)
-
-
-def optional(raw: str, max_length: int) -> str | Invalid | None:
-    """An optional one-line field: empty is None."""
-    return clean_text(raw, max_length=max_length) if raw.strip() else None
-
-
-def select(name: str, options: list[tuple[str, str]], chosen: str, label: Html,
-           required: bool = True) -> str:
-    items = "".join(f'<option value="{esc(value)}"{" selected" if value == chosen else ""}>'
-                    f"{esc(text)}</option>" for value, text in options)
-    need = " required" if required else ""
-    return (f'<label class="field" for="{name}">{label}</label>'
-            f'<select id="{name}" name="{name}"{need}>{items}</select>')
-
-
-def field(name: str, label: Html, kind: str, value: str, *, max_length: int | None = None,
-          required: bool = False) -> str:
-    extra = (f' maxlength="{max_length}"' if max_length else "") + (
-        " required" if required else "")
-    return (f'<label class="field" for="{name}">{label}</label>'
-            f'<input id="{name}" name="{name}" type="{kind}" value="{esc(value)}"{extra}>')
 
 
 class ScheduleForms:

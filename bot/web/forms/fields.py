@@ -1,0 +1,37 @@
+"""The pieces every Mini App form is built of: a select, an input, and the checks of a posted
+id or optional text. Every value goes through the dashboard's one escaping function."""
+
+from __future__ import annotations
+
+from bot.web.tables import esc
+from handlers.kit.i18n import Html
+from rules.validation import Invalid, clean_text
+
+MAX_ID = 2**31 - 1
+
+
+def number(raw: str | None) -> int | None:
+    return (int(raw) if raw and raw.isascii() and raw.isdigit() and int(raw) <= MAX_ID
+            else None)
+
+
+def optional(raw: str, max_length: int) -> str | Invalid | None:
+    """An optional one-line field: empty is None."""
+    return clean_text(raw, max_length=max_length) if raw.strip() else None
+
+
+def select(name: str, options: list[tuple[str, str]], chosen: str, label: Html,
+           required: bool = True) -> str:
+    items = "".join(f'<option value="{esc(value)}"{" selected" if value == chosen else ""}>'
+                    f"{esc(text)}</option>" for value, text in options)
+    need = " required" if required else ""
+    return (f'<label class="field" for="{name}">{label}</label>'
+            f'<select id="{name}" name="{name}"{need}>{items}</select>')
+
+
+def field(name: str, label: Html, kind: str, value: str, *, max_length: int | None = None,
+          required: bool = False) -> str:
+    extra = (f' maxlength="{max_length}"' if max_length else "") + (
+        " required" if required else "")
+    return (f'<label class="field" for="{name}">{label}</label>'
+            f'<input id="{name}" name="{name}" type="{kind}" value="{esc(value)}"{extra}>')
