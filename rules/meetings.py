@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Literal, NamedTuple
+from typing import Literal
 
 from rules.permissions import COMMITTEE_ROLES
 from rules.vocabulary import AttendanceStatus, MeetingKind, MemberRole, MemberStatus
@@ -33,11 +33,9 @@ __all__ = [
     "MEMBER_STATUSES",
     "CheckinState",
     "CheckinWindow",
-    "ComplianceRow",
     "ComplianceStatus",
     "Expectation",
     "LedgerCounts",
-    "MeetingFact",
     "MemberFacts",
     "Period",
     "Requirement",
@@ -46,7 +44,6 @@ __all__ = [
     "code_is_valid",
     "code_valid_until",
     "committee_quorum_met",
-    "compliance",
     "distance_m",
     "expected_attendees",
     "freeze_statuses",
@@ -474,55 +471,6 @@ def attendance_rate(present: int, expected: int) -> float | None:
 # ---------------------------------------------------------------------------------------------
 
 ComplianceStatus = Literal["met", "missing", "due", "not_required"]
-
-
-@dataclass(frozen=True)
-class MeetingFact:
-    """A meeting that was held: closed and not cancelled (the caller filters)."""
-
-    kind: MeetingKind
-    held_on: date
-
-
-class ComplianceRow(NamedTuple):
-    kind: MeetingKind
-    period_first_day: date
-    period_label: str
-    required: int
-    held: int
-    status: ComplianceStatus
-
-
-def compliance(
-    facts: Iterable[MeetingFact],
-    requirements: Mapping[MeetingKind, Requirement],
-    *,
-    start: date,
-    end: date,
-    today: date,
-) -> list[ComplianceRow]:
-    """One row per required kind per period overlapping [start, end], future periods left out.
-
-    Meetings are counted over whole periods, so pass facts covering the first and last period
-    entirely. For 党小组会 pass one group's facts to judge that group.
-    "missing": the period is over with too few; "due": it is still running with too few.
-    The verdict itself is rules.verdicts.judge_branch, the one every view uses.
-    """
-    from rules.verdicts import BranchFacts, HeldCount, judge_branch, report_periods
-
-    counts: dict[tuple[MeetingKind, int | None, date], HeldCount] = {}
-    for fact in facts:
-        # Facts of 党小组会 are one group's: judge them as the branch's only group (id 0).
-        key = (fact.kind, 0 if fact.kind is MeetingKind.GROUP else None, fact.held_on)
-        counts[key] = HeldCount(counts.get(key, HeldCount()).held + 1)
-    branch = BranchFacts(committee_members=1, groups=((0, ""),))
-    return [
-        ComplianceRow(row.kind, row.period_first_day, row.period_label, row.required, row.held,
-                      row.status)
-        for item in judge_branch(counts, requirements, branch, report_periods(start, end),
-                                 today=today, inquorate_counts=True)
-        for row in item.rows
-    ]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ Rules encoded:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -232,3 +232,51 @@ def _verdict(
         status = "due"
     return PeriodVerdict(kind, first, _label(first, requirement.period), requirement.minimum,
                          held, status, last, inquorate, counted)
+
+
+# The compliance rows of one set of held meetings (the unit tests' and a simple caller's view).
+@dataclass(frozen=True)
+class MeetingFact:
+    """A meeting that was held: closed and not cancelled (the caller filters)."""
+
+    kind: MeetingKind
+    held_on: date
+
+
+class ComplianceRow(NamedTuple):
+    kind: MeetingKind
+    period_first_day: date
+    period_label: str
+    required: int
+    held: int
+    status: ComplianceStatus
+
+
+def compliance(
+    facts: Iterable[MeetingFact],
+    requirements: Mapping[MeetingKind, Requirement],
+    *,
+    start: date,
+    end: date,
+    today: date,
+) -> list[ComplianceRow]:
+    """One row per required kind per period overlapping [start, end], future periods left out.
+
+    Meetings are counted over whole periods, so pass facts covering the first and last period
+    entirely. For 党小组会 pass one group's facts to judge that group.
+    "missing": the period is over with too few; "due": it is still running with too few.
+    The verdict itself is judge_branch, the one every view uses.
+    """
+    counts: dict[tuple[MeetingKind, int | None, date], HeldCount] = {}
+    for fact in facts:
+        # Facts of 党小组会 are one group's: judge them as the branch's only group (id 0).
+        key = (fact.kind, 0 if fact.kind is MeetingKind.GROUP else None, fact.held_on)
+        counts[key] = HeldCount(counts.get(key, HeldCount()).held + 1)
+    branch = BranchFacts(committee_members=1, groups=((0, ""),))
+    return [
+        ComplianceRow(row.kind, row.period_first_day, row.period_label, row.required, row.held,
+                      row.status)
+        for item in judge_branch(counts, requirements, branch, report_periods(start, end),
+                                 today=today, inquorate_counts=True)
+        for row in item.rows
+    ]

@@ -11,10 +11,8 @@ import pytest
 from rules.meetings import (
     DEFAULT_REQUIREMENTS,
     CheckinWindow,
-    ComplianceRow,
     Expectation,
     LedgerCounts,
-    MeetingFact,
     MemberFacts,
     Period,
     Requirement,
@@ -23,7 +21,6 @@ from rules.meetings import (
     code_is_valid,
     code_valid_until,
     committee_quorum_met,
-    compliance,
     distance_m,
     expected_attendees,
     freeze_statuses,
@@ -38,6 +35,7 @@ from rules.meetings import (
     room_code,
     within_radius,
 )
+from rules.verdicts import ComplianceRow, MeetingFact, compliance
 from rules.vocabulary import AttendanceStatus, MeetingKind, MemberRole, MemberStatus
 
 BEIJING_TZ = timezone(timedelta(hours=8))
