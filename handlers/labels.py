@@ -14,6 +14,7 @@ from typing import TypeVar
 from handlers.kit.i18n import N_, Html, Translator, escape
 from rules.duties import Audience, Recurrence
 from rules.vocabulary import (
+    AppraisalGrade,
     AttendanceStatus,
     CheckinMethod,
     DevelopmentStage,
@@ -187,4 +188,11 @@ REMINDER_KIND_LABELS = {
     ReminderKind.DUTY: N_("Reporting deadlines"),
     ReminderKind.TALKS: N_("Members not talked with yet this year (secretaries)"),
     ReminderKind.APPRAISAL: N_("The yearly democratic appraisal"),
+}
+
+GRADE_LABELS = {
+    AppraisalGrade.EXCELLENT: N_("Excellent (优秀)"),
+    AppraisalGrade.QUALIFIED: N_("Qualified (合格)"),
+    AppraisalGrade.BASICALLY_QUALIFIED: N_("Basically qualified (基本合格)"),
+    AppraisalGrade.UNQUALIFIED: N_("Unqualified (不合格)"),
 }

@@ -115,7 +115,7 @@ def workbook(tables: Sequence[Table], *, title: str, generated: str) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from handlers.ledger.workbook import header, put, sheet_title
+    from handlers.kit.sheets import header, put, sheet_title
 
     book = Workbook()
     taken: set[str] = set()

@@ -16,16 +16,10 @@ from handlers.kit.buttons import ButtonData, OrgId, PersonId
 from handlers.kit.flows import Form
 from handlers.kit.i18n import BLANK, N_, Html, Translator, escape, html_join
 from handlers.kit.ui import keyboard, page_of, page_row
-from handlers.labels import LIST_SEPARATOR
+from handlers.labels import GRADE_LABELS, LIST_SEPARATOR
 from rules.vocabulary import AppraisalGrade
 from storage.appraisal import Appraisee, BoardLine
 
-GRADE_LABELS = {
-    AppraisalGrade.EXCELLENT: N_("Excellent (优秀)"),
-    AppraisalGrade.QUALIFIED: N_("Qualified (合格)"),
-    AppraisalGrade.BASICALLY_QUALIFIED: N_("Basically qualified (基本合格)"),
-    AppraisalGrade.UNQUALIFIED: N_("Unqualified (不合格)"),
-}
 PER_PAGE = 20  # members on a page of the board (its text and its buttons)
 REFUSALS = {
     "already_open": N_("This year's appraisal is already open."),

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from handlers.kit.i18n import N_
-from handlers.ledger.workbook import header, put, require_texts, sheet_title
+from handlers.kit.sheets import header, put, require_texts, sheet_title
 from rules.dues import Month
 from rules.vocabulary import DuesMethod, DuesPaymentState
 from storage.dues import MemberDues, PaymentRow

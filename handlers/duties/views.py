@@ -12,9 +12,8 @@ from telegram import InlineKeyboardButton
 from handlers.kit.actions import Reply
 from handlers.kit.buttons import ButtonData, DutyId, OrgId, PersonId
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_format, html_join, plain_text
-from handlers.kit.ui import keyboard, paged, paged_rows, person_name
+from handlers.kit.ui import fit, keyboard, paged, paged_rows, person_name
 from handlers.labels import APPROXIMATE_NOTE, DUTY_AUDIENCE_LABELS, duty_title
-from handlers.ledger import fit
 from rules.duties import Audience
 from storage import duties as store
 from storage.models import Duty, Membership, PartyOrganization

@@ -3,11 +3,13 @@ copy in the project's file store when Telegram no longer serves the id."""
 
 from __future__ import annotations
 
+import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from telegram import Chat, InputFile, Update
+from telegram.constants import ChatAction
 from telegram.error import BadRequest, TelegramError
 
 from handlers.kit.chat import reply_chat, send
@@ -62,3 +64,24 @@ async def send_kept_files(context: BranchContext, update: Update, t: Translator,
             logger.warning("could not send a kept file: %s", exc)
             await send(update, t("Sorry, a file could not be sent: {name}.",
                                  name=file.name or t("photo")))
+
+
+async def busy(update: Update, action: ChatAction) -> None:
+    """"Sending a file…" while one is built (a failure only loses the hint)."""
+    try:
+        await reply_chat(update).send_action(action)
+    except TelegramError as exc:
+        logger.info("chat action failed: %s", exc)
+
+
+async def send_png(update: Update, t: Translator, draw: Callable[[], Awaitable[bytes]],
+                   filename: str, caption: Html) -> None:
+    """A chart drawn after a message or file, which its failure must not hide."""
+    try:
+        png = await draw()
+    except Exception:
+        logger.exception("could not draw the chart %s", filename)
+        await send(update, t("Sorry, the chart could not be drawn this time."))
+        return
+    await reply_chat(update).send_photo(InputFile(io.BytesIO(png), filename=filename),
+                                        caption=caption)

@@ -11,9 +11,10 @@ from typing import Any, Literal, TypeVar
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.kit.buttons import BadCallback, ButtonData, callback_int, cb
-from handlers.kit.i18n import Html, Translator, escape, plain_text
+from handlers.kit.i18n import Html, Translator, escape, html_join, plain_text
 
 PAGE_SIZE = 8
+MAX_MESSAGE = 4096  # Telegram's limit of a message's text
 LANGUAGE_QUESTION = "请选择语言 / Choose your language"  # in both: none is chosen yet
 T = TypeVar("T")
 
@@ -97,3 +98,20 @@ def person_name(t: Translator, person: Any) -> str:
 
 def fmt_date(t: Translator, value: object) -> str:
     return value.isoformat() if value is not None and hasattr(value, "isoformat") else t("not set")
+
+
+def percent(rate: float | None) -> str:
+    return "–" if rate is None else f"{rate * 100:.0f}%"
+
+
+def fit(lines: list[Html]) -> Html:
+    """Join whole lines (each valid HTML on its own) up to Telegram's message length."""
+    kept: list[Html] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 1 > MAX_MESSAGE - 2:
+            kept.append(escape("…"))
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return html_join("\n", kept)

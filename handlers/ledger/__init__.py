@@ -12,9 +12,9 @@ from handlers.kit.actions import ANYONE, LEADERS, MEMBERS, Act, Action, Command,
 from handlers.kit.buttons import BadCallback
 from handlers.kit.chat import Refused
 from handlers.kit.i18n import N_
-from handlers.ledger import chart, views
+from handlers.ledger import views
 from handlers.ledger.exports import send_ics, send_ledger
-from handlers.ledger.views import CHART_OVERALL, CHART_TITLE, CHART_YLABEL, fit, percent
+from handlers.ledger.views import CHART_OVERALL, CHART_TITLE, CHART_YLABEL
 from handlers.ledger.workbook import WORKBOOK_TEXTS
 from handlers.pickers import Picker
 from storage import ledger as store
@@ -122,6 +122,5 @@ ACTIONS = (
 )
 
 __all__ = [
-    "ACTIONS", "CHART_OVERALL", "CHART_TITLE", "CHART_YLABEL", "WORKBOOK_TEXTS", "chart", "fit",
-    "percent", "send_ics",
+    "ACTIONS", "CHART_OVERALL", "CHART_TITLE", "CHART_YLABEL", "WORKBOOK_TEXTS", "send_ics",
 ]

@@ -8,48 +8,28 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import UTC, date
 
 from telegram import InputFile, Update
 from telegram.constants import ChatAction
-from telegram.error import TelegramError
 
 from handlers.access.meetings import access_seen_meeting
+from handlers.kit import charts as chart
 from handlers.kit.actions import Act
 from handlers.kit.buttons import MeetingId
+from handlers.kit.charts import chart_label
 from handlers.kit.chat import Refused, answer, current_actor, reply_chat, send
 from handlers.kit.context import BranchContext
-from handlers.kit.i18n import N_, Html, Translator, plain_text, translator
+from handlers.kit.files import busy, send_png
+from handlers.kit.i18n import N_, Translator, plain_text, translator
+from handlers.kit.ui import percent
 from handlers.labels import meeting_kind_labels
-from handlers.ledger import chart
-from handlers.ledger.views import CHART_OVERALL, CHART_TITLE, CHART_YLABEL, chart_label, percent
+from handlers.ledger.views import CHART_OVERALL, CHART_TITLE, CHART_YLABEL
 from handlers.ledger.workbook import WORKBOOK_TEXTS, build_workbook
 from rules.vocabulary import MeetingState
 from storage import ledger as store
 
 logger = logging.getLogger(__name__)
-
-
-async def busy(update: Update, action: ChatAction) -> None:
-    """"Sending a file…" while one is built (a failure only loses the hint)."""
-    try:
-        await reply_chat(update).send_action(action)
-    except TelegramError as exc:
-        logger.info("chat action failed: %s", exc)
-
-
-async def send_png(update: Update, t: Translator, draw: Callable[[], Awaitable[bytes]],
-                   filename: str, caption: Html) -> None:
-    """A chart drawn after a message or file, which its failure must not hide."""
-    try:
-        png = await draw()
-    except Exception:
-        logger.exception("could not draw the chart %s", filename)
-        await send(update, t("Sorry, the chart could not be drawn this time."))
-        return
-    await reply_chat(update).send_photo(InputFile(io.BytesIO(png), filename=filename),
-                                        caption=caption)
 
 
 async def send_ledger(update: Update, t: Translator, org_id: int, ledger: store.LedgerData,

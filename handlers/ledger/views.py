@@ -9,8 +9,8 @@ from typing import Literal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.kit.buttons import ButtonData, OrgId
-from handlers.kit.i18n import BLANK, N_, Html, Translator, escape, html_join, translator
-from handlers.kit.ui import keyboard, page_of, page_row
+from handlers.kit.i18n import BLANK, N_, Html, Translator, escape
+from handlers.kit.ui import fit, keyboard, page_of, page_row, percent
 from handlers.labels import meeting_kind_labels
 from rules.meetings import Period
 from rules.vocabulary import AttendanceStatus
@@ -23,7 +23,6 @@ LedgerPeriod = Literal["tq", "lq", "ty", "ly"]
 NO_BRANCHES = N_("There are no branches yet.")
 MEMBERS_PER_PAGE = 30
 MAX_RECORD_LINES = 80
-MAX_MESSAGE = 4096
 
 PERIOD_BUTTONS = {
     "m": N_("This month"), "q": N_("This quarter"), "y": N_("This year"), "lq": N_("Last quarter"),
@@ -93,21 +92,10 @@ class RecordYear(ButtonData, prefix="lg:rec"):
     year: int
 
 
-def percent(rate: float | None) -> str:
-    return "–" if rate is None else f"{rate * 100:.0f}%"
 
 
-def fit(lines: list[Html]) -> Html:
-    """Join whole lines (each valid HTML on its own) up to Telegram's message length."""
-    kept: list[Html] = []
-    size = 0
-    for line in lines:
-        if size + len(line) + 1 > MAX_MESSAGE - 2:
-            kept.append(escape("…"))
-            break
-        kept.append(line)
-        size += len(line) + 1
-    return html_join("\n", kept)
+
+
 
 
 def compliance_text(t: Translator, org_name: str, report: store.ComplianceReport,
@@ -188,12 +176,6 @@ def ledger_periods(t: Translator, org: OrgId, org_name: str, *,
         rows.append([LedgerPickerPage(0).button(t("‹ Organizations"))])
     return t("📒 Ledger (台账) of <b>{org}</b>: closed meetings as an .xlsx workbook and a chart "
              "of the attendance rate per month. Which period?", org=org_name), keyboard(rows)
-
-
-def chart_label(t: Translator, font: object, message: str) -> str:
-    """A chart's label: in English when no Chinese font can draw it."""
-    t = t if font is not None else translator("en")
-    return t.as_plain(message)
 
 
 def record(t: Translator, year: int, this_year: int, totals: Sequence[MemberAttendance],

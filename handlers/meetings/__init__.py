@@ -10,14 +10,13 @@ EditList) since check-in and the lists build on this feature.
 from __future__ import annotations
 
 from handlers.kit.actions import ANYONE, LEADERS, MEMBERS, REGISTERED, Action, Command
-from handlers.kit.chat import drop_buttons
 from handlers.kit.i18n import N_
 from handlers.meetings import manage, post, schedule
 from handlers.meetings import post_views as pv
 from handlers.meetings import views as v
 from handlers.meetings.views import EditList, ShowRoster
 
-__all__ = ["ACTIONS", "FLOWS", "EditList", "ShowRoster", "drop_buttons"]
+__all__ = ["ACTIONS", "FLOWS", "EditList", "ShowRoster"]
 
 ACTIONS = (
     Action(Command("schedule", label=N_("🗓 Schedule meeting"),

@@ -14,11 +14,10 @@ from telegram.ext import filters
 from handlers.access.notices import author_scope
 from handlers.kit.actions import ANYONE, LEADERS, Act, Command, Reply
 from handlers.kit.buttons import ButtonData, NoticeId
-from handlers.kit.chat import STALE_BUTTON
+from handlers.kit.chat import STALE_BUTTON, drop_buttons
 from handlers.kit.flows import Custom, Day, Entry, Flow, Next, Rows
 from handlers.kit.i18n import N_, Html, Translator
 from handlers.kit.ui import PAGE_SIZE
-from handlers.meetings import drop_buttons
 from handlers.menu import TEXT_INPUT
 from handlers.notices import follow, views
 from handlers.notices.views import NoticeForm

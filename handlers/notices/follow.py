@@ -18,11 +18,10 @@ from telegram.ext import CallbackContext
 
 from handlers.access import notices as access
 from handlers.kit.actions import Act, CommandArgs, Reply
-from handlers.kit.chat import reply_chat
+from handlers.kit.chat import drop_buttons, reply_chat
 from handlers.kit.context import BranchServices
 from handlers.kit.i18n import translator
 from handlers.kit.ui import keyboard
-from handlers.meetings import drop_buttons
 from handlers.notices import views
 from rules import notices as rules
 from rules.vocabulary import NoticeState

@@ -11,11 +11,12 @@ from typing import TypeVar
 from telegram import Update
 from telegram.constants import ChatAction
 
+from handlers.kit import charts as chart
 from handlers.kit.actions import ADMINS, Act, Action, Command, CommandArgs, Reply
+from handlers.kit.files import busy, send_png
 from handlers.kit.i18n import BLANK, N_, Html, Translator, translator
+from handlers.kit.ui import fit, percent
 from handlers.labels import APPROXIMATE_NOTE, duty_title, meeting_kind_labels
-from handlers.ledger import chart, fit, percent
-from handlers.ledger.exports import busy, send_png
 from rules.meetings import Period, period_label
 from storage import overview as store
 

@@ -27,13 +27,12 @@ from handlers.access.training import (
 from handlers.kit.actions import LEADERS, Act, CommandArgs, Reply
 from handlers.kit.buttons import OrgId, TrainingId
 from handlers.kit.chat import STALE_BUTTON, reply_chat
+from handlers.kit.files import busy
 from handlers.kit.flows import Entry, Flow, Form, Problem, Text, cleaned
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_join, translator
 from handlers.kit.pseudonyms import pseudonym
-from handlers.kit.ui import keyboard, page_of, page_row, paged_rows
+from handlers.kit.ui import fit, keyboard, page_of, page_row, paged_rows
 from handlers.labels import ROLE_LABELS, training_group_labels, training_kind_labels
-from handlers.ledger import fit
-from handlers.ledger.exports import busy
 from handlers.pickers import Picker
 from handlers.training import views
 from handlers.training.log_views import problem_of

@@ -21,9 +21,8 @@ from handlers.kit.files import KeptFile, send_kept_files
 from handlers.kit.flows import Custom, Entry, Flow, Form, Next
 from handlers.kit.i18n import BLANK, N_, Html, Translator, escape
 from handlers.kit.pseudonyms import pseudonym
-from handlers.kit.ui import keyboard
+from handlers.kit.ui import fit, keyboard
 from handlers.labels import TRAINING_GROUP_LABELS, training_kind_label
-from handlers.ledger import fit
 from handlers.menu import TEXT_INPUT
 from handlers.training import views
 from handlers.training.leaders import choose_panels

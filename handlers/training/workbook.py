@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from handlers.kit.i18n import N_
-from handlers.ledger.workbook import header, put, require_texts, sheet_title
+from handlers.kit.sheets import header, put, require_texts, sheet_title
 from rules.training import TrainingGroup, TrainingKind
 from storage.training import TrainingExport
 

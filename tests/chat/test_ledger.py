@@ -20,13 +20,14 @@ from sqlalchemy import case, func, select, update
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
 
+from handlers.kit import charts as chart
 from handlers.kit.buttons import BadCallback
 from handlers.kit.chat import NOT_ALLOWED, STALE_BUTTON, Refused, handle_error
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import translator
 from handlers.kit.ui import cb_args
 from handlers.labels import meeting_kind_labels
-from handlers.ledger import chart, send_ics
+from handlers.ledger import send_ics
 from rules.meetings import Period, period_of
 from rules.vocabulary import (
     AttendanceStatus,

@@ -14,6 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from handlers.kit.i18n import Translator, translator
+
 logger = logging.getLogger(__name__)
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
@@ -129,3 +131,9 @@ def overview_chart_png(bars: Sequence[tuple[str, float | None, str]], *, title: 
 
 
 __all__ = ["CJK_FONTS", "chart_png", "cjk_font", "overview_chart_png"]
+
+
+def chart_label(t: Translator, font: object, message: str) -> str:
+    """A chart's label: in English when no Chinese font can draw it."""
+    t = t if font is not None else translator("en")
+    return t.as_plain(message)
