@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.kit.actions import Act, Reply
 from handlers.kit.buttons import ButtonData, OrgId
+from handlers.kit.flows import Option
 from handlers.kit.i18n import Translator
 from handlers.kit.ui import paged
 from rules.permissions import Actor
@@ -69,3 +70,8 @@ class Picker:
     async def turn_page(self, act: Act, press: Any) -> Reply:
         """An action's run: the page a page button (a family with a `page`) points at."""
         return await self.turn(act, press.page)
+
+
+async def group_options(act: Act, form: Any) -> list[Option]:
+    """The party groups of the form's organization (`form.org`)."""
+    return [Option(str(g.id), g.name) for g in await org_store.groups_of(act.session, form.org)]

@@ -16,11 +16,11 @@ from handlers.development.pages import KNOWN, own_reply
 from handlers.kit.actions import Act, Reply
 from handlers.kit.buttons import PersonId
 from handlers.kit.chat import Outgoing
-from handlers.kit.files import KeptFile, send_kept_files
+from handlers.kit.files import KeptFile, megabytes, send_kept_files
 from handlers.kit.flows import Confirm, Custom, Entry, Flow, Form, Next
 from handlers.kit.i18n import N_, Html, escape, html_join, translator
 from handlers.kit.ui import keyboard, paged_rows
-from handlers.training import _megabytes, evidence_of
+from handlers.training import evidence_of
 from rules import training as training_rules
 from rules.validation import Invalid, clean_text
 from storage import development, people
@@ -64,7 +64,7 @@ async def render(act: Act, form: ReportForm) -> tuple[Html, list[list[Any]]]:
     return act.t("📝 Type your thought report (at most {count} characters), or send it as a "
                  "file: a photo or a PDF of at most {mb} MB. Your contacts and the branch "
                  "secretary read it; nobody else.", count=MAX_THOUGHT_REPORT,
-                 mb=_megabytes(_limit(act))), []
+                 mb=megabytes(_limit(act))), []
 
 
 async def typed(act: Act, form: ReportForm, text: str) -> Next | Invalid:
@@ -78,7 +78,7 @@ async def sent_file(act: Act, form: ReportForm, message: Message) -> Next:
     file = evidence_of(message)
     if file is None or training_rules.validate_evidence(
             file.mime_type, file.size_bytes, max_bytes=_limit(act)) is not None:
-        act.say(act.t(NOT_A_FILE, limit=_megabytes(_limit(act))))
+        act.say(act.t(NOT_A_FILE, limit=megabytes(_limit(act))))
         return Next({}, stay=True)
     return Next({"file_id": file.telegram_file_id, "file_name": file.file_name, "text": None})
 

@@ -12,11 +12,12 @@ from handlers.access.duties import access_occurrence
 from handlers.duties import browse, views
 from handlers.kit.actions import LEADERS, Act
 from handlers.kit.buttons import DutyId, OrgId
+from handlers.kit.files import megabytes
 from handlers.kit.flows import Confirm, Custom, Entry, Flow, Form, Next
 from handlers.kit.i18n import Html, html_join
 from handlers.kit.pseudonyms import pseudonym
 from handlers.labels import duty_title
-from handlers.training import EVIDENCE_TEXTS, _megabytes, evidence_of
+from handlers.training import EVIDENCE_TEXTS, evidence_of
 from rules import training as training_rules
 from rules.duties import DutyOccurrence
 from storage import duties as store
@@ -49,7 +50,7 @@ async def ask_file(act: Act, form: MarkForm
     text = t("{title} ({occurrence}) for {org}: send the document handed in (a photo or a PDF, "
              "at most {mb} MB), or press Done without a document.",
              title=duty_title(t, duty.code, duty.title), occurrence=occurrence.key,
-             org=org.name, mb=_megabytes(_limit(act)))
+             org=org.name, mb=megabytes(_limit(act)))
     return text, [[views.NoDocument().button(t("Done without a document"))]]
 
 
@@ -66,7 +67,7 @@ async def take_file(act: Act, form: MarkForm, message: Message) -> Next:
     if problem is not None or file is None:
         size = file.size_bytes if file is not None and file.size_bytes else 0
         message_id = EVIDENCE_TEXTS[problem or training_rules.EvidenceProblem.NOT_IMAGE_OR_PDF]
-        act.say(act.t(message_id, size=_megabytes(size), limit=_megabytes(_limit(act))))
+        act.say(act.t(message_id, size=megabytes(size), limit=megabytes(_limit(act))))
         return Next({}, stay=True)
     return Next({"file_id": file.telegram_file_id, "file_name": file.file_name})  # None: a photo
 

@@ -7,6 +7,7 @@ import io
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from telegram import Chat, InputFile, Update
 from telegram.constants import ChatAction
@@ -15,6 +16,7 @@ from telegram.error import BadRequest, TelegramError
 from handlers.kit.chat import reply_chat, send
 from handlers.kit.context import BranchContext
 from handlers.kit.i18n import Html, Translator, escape
+from handlers.kit.ui import figure
 from storage.files import kept_copy
 
 logger = logging.getLogger(__name__)
@@ -85,3 +87,8 @@ async def send_png(update: Update, t: Translator, draw: Callable[[], Awaitable[b
         return
     await reply_chat(update).send_photo(InputFile(io.BytesIO(png), filename=filename),
                                         caption=caption)
+
+
+def megabytes(size: int) -> str:
+    """A file's size in MB to one decimal: what the size limits are told in."""
+    return figure(Decimal(size) / (1024 * 1024), "0.1")

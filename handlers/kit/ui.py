@@ -6,6 +6,7 @@ The labels of domain values are in handlers/labels.py.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -115,3 +116,9 @@ def fit(lines: list[Html]) -> Html:
         kept.append(line)
         size += len(line) + 1
     return html_join("\n", kept)
+
+
+def figure(value: Decimal, step: str) -> str:
+    """A number rounded to `step` ("0.01"), without trailing zeros: 1.50 -> 1.5, 24.00 -> 24."""
+    rounded = value.quantize(Decimal(step), rounding=ROUND_HALF_UP)
+    return format(rounded, "f").rstrip("0").rstrip(".") or "0"

@@ -24,7 +24,7 @@ from handlers.access.orgs import access_led_org
 from handlers.kit.actions import LEADERS, MEMBERS, Act, Checker, CommandArgs, Reply
 from handlers.kit.buttons import AttendanceId, MeetingId, OrgId
 from handlers.kit.chat import STALE_BUTTON, Outgoing, Refused, ReplyMarkup, drop_buttons
-from handlers.kit.flows import AnyStep, Custom, Day, Done, Entry, Flow, Form, Option, cleaned
+from handlers.kit.flows import AnyStep, Custom, Day, Done, Entry, Flow, Form, cleaned
 from handlers.kit.i18n import BLANK, N_, Html, Translator, translator
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import keyboard, person_name
@@ -36,7 +36,6 @@ from rules.permissions import Actor
 from rules.validation import DEFAULT_MAX_AHEAD, MAX_REASON
 from rules.vocabulary import AttendanceStatus, MeetingState
 from storage import meetings as store
-from storage import orgs as org_store
 from storage import people
 from storage.meetings import LIVE_STATES, MeetingError, MeetingPlan
 from storage.models import Attendance, Meeting, PartyGroup, PartyOrganization
@@ -83,11 +82,6 @@ async def list_messages(
     ]
 
 
-async def group_options(act: Act, form: Any) -> list[Option]:
-    """The party groups of the form's organization (`form.org`)."""
-    return [Option(str(g.id), g.name) for g in await org_store.groups_of(act.session, form.org)]
-
-
 def told_text(t: Translator, told: int) -> Html:
     return t.plural("{n} person was told.", "{n} people were told.", told)
 
@@ -128,9 +122,6 @@ async def list_meetings(act: Act, _: CommandArgs) -> None:
 
 async def show_list(act: Act, press: views.ListMeetings) -> Reply:
     """A branch's live meetings (soonest first), then those closed recently (latest first)."""
-    # Lazily: past meetings (and check-in, which it imports) build on this feature.
-    from handlers.past_meetings import RecordPastMeeting
-
     org_id = press.org
     org = await access_led_org(act, org_id)
     now = act.now()
@@ -145,7 +136,7 @@ async def show_list(act: Act, press: views.ListMeetings) -> Reply:
                     key=lambda m: m.starts_at, reverse=True)
     return Reply(*views.branch_meetings(
         act.t, act.settings.tzinfo, org_id, org.name, live, closed, press.page, several=several,
-        record_past=RecordPastMeeting(org_id)))
+        record_past=views.RecordPastMeeting(org_id)))
 
 
 async def show_card(act: Act, press: views.ShowMeeting) -> Reply:

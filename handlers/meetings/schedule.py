@@ -23,9 +23,8 @@ from handlers.kit.steps import Choose, Custom, Day, Done, Entry, Form, Next, Opt
 from handlers.kit.ui import keyboard
 from handlers.labels import MEETING_KIND_LABELS
 from handlers.meetings import manage, views
-from handlers.meetings.manage import group_options
 from handlers.menu import main_keyboard
-from handlers.pickers import Picker
+from handlers.pickers import Picker, group_options
 from rules import meetings as rules
 from rules.tree import MEMBER_KINDS
 from rules.validation import MAX_PERSON, MAX_PLACE, MAX_TOPIC, Invalid, clean_link, clean_text

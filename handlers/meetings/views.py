@@ -62,6 +62,13 @@ MARKERS = {MeetingState.SCHEDULED: "🗓", MeetingState.CHECKIN_OPEN: "✅",
 # -- buttons --------------------------------------------------------------------------------
 
 
+class RecordPastMeeting(ButtonData, prefix="pm:new"):
+    """A leader starts recording a past meeting of this branch (on the meetings list; handled
+    by handlers/past_meetings)."""
+
+    org: OrgId
+
+
 class SchedulePick(ButtonData, prefix="ms:pick"):
     page: int
 

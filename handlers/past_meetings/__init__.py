@@ -37,15 +37,15 @@ from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.steps import asking, cleaned, turn_page
 from handlers.kit.ui import person_name
 from handlers.labels import MEETING_KIND_LABELS
-from handlers.meetings.manage import group_options
+from handlers.meetings.views import RecordPastMeeting
 from handlers.past_meetings import views
 from handlers.past_meetings.views import (
     PastMeetingForm,
     PeopleDone,
     PeoplePage,
-    RecordPastMeeting,
     ToggleAttendance,
 )
+from handlers.pickers import group_options
 from rules.dates import read_day, read_moment
 from rules.validation import MAX_TOPIC, Invalid
 from rules.vocabulary import AttendanceStatus, MeetingKind

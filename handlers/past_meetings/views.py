@@ -35,12 +35,6 @@ DATE_HELP = N_(
 )
 
 
-class RecordPastMeeting(ButtonData, prefix="pm:new"):
-    """A leader starts recording a past meeting of this branch (on the meetings list)."""
-
-    org: OrgId
-
-
 class ToggleAttendance(ButtonData, prefix="pm:t"):
     """present → on leave → absent → present, for one member on the list."""
 

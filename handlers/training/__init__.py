@@ -16,7 +16,6 @@ from handlers.training import leaders, member, requirement, views
 from handlers.training.log_flow import LOG
 from handlers.training.member import FILES, evidence_of
 from handlers.training.views import EVIDENCE_TEXTS, due_duration, duration
-from handlers.training.views import megabytes as _megabytes  # the name /duties imports
 from handlers.training.workbook import WORKBOOK_TEXTS, build_workbook
 
 ACTIONS = (
@@ -45,5 +44,5 @@ ACTIONS = (
 )
 FLOWS = (LOG, leaders.DECIDE, FILES, requirement.REQUIREMENT)
 
-__all__ = ["ACTIONS", "EVIDENCE_TEXTS", "FLOWS", "WORKBOOK_TEXTS", "_megabytes",
+__all__ = ["ACTIONS", "EVIDENCE_TEXTS", "FLOWS", "WORKBOOK_TEXTS",
            "build_workbook", "due_duration", "duration", "evidence_of"]

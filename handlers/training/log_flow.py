@@ -15,6 +15,7 @@ from handlers.access.training import RecordInfo, record_info
 from handlers.kit.actions import ANYONE, LEADERS, Act, Reply
 from handlers.kit.buttons import BadCallback, PersonId
 from handlers.kit.chat import STALE_BUTTON, Outgoing
+from handlers.kit.files import megabytes
 from handlers.kit.flows import Choose, Custom, Day, Entry, Flow, GoBack, Next, Option, Problem, Text
 from handlers.kit.i18n import N_, Html, html_join, translator
 from handlers.kit.pseudonyms import pseudonym
@@ -286,7 +287,7 @@ async def render_evidence(act: Act, form: LogForm) -> tuple[Html, Rows]:
     text = (views.heard_text(t, form.heard, limit) if form.heard is not None
             else t("Attach evidence: send a photo of the certificate or a PDF (at most {mb} MB "
                    "each, up to {n} files). Press Skip if there is none.",
-                   mb=views.megabytes(limit), n=views.MAX_FILES))
+                   mb=megabytes(limit), n=views.MAX_FILES))
     count = len(form.files)
     label = t("Skip") if not count else t.plural("Done ({n} file)", "Done ({n} files)", count)
     return text, [[views.EvidenceDone().button(label)]]

@@ -17,7 +17,7 @@ from telegram.ext import filters
 from handlers.access.training import access_evidence, access_open_record, access_own_record
 from handlers.kit.actions import ANYONE, Act, CommandArgs, Reply
 from handlers.kit.buttons import TrainingId
-from handlers.kit.files import KeptFile, send_kept_files
+from handlers.kit.files import KeptFile, megabytes, send_kept_files
 from handlers.kit.flows import Custom, Entry, Flow, Form, Next
 from handlers.kit.i18n import BLANK, N_, Html, Translator, escape
 from handlers.kit.pseudonyms import pseudonym
@@ -250,7 +250,7 @@ async def render_files(act: Act, form: FilesForm) -> tuple[Html, Rows]:
     text = (views.heard_text(t, form.heard, limit, info.title) if form.heard is not None
             else t("Send a photo of the certificate or a PDF for {title} (at most {mb} MB each; "
                    "it has {n} file(s) now, up to {max}).", title=info.title,
-                   mb=views.megabytes(limit), n=len(info.evidence), max=views.MAX_FILES))
+                   mb=megabytes(limit), n=len(info.evidence), max=views.MAX_FILES))
     return text, [[views.FilesDone().button(t("Done"))]]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel
@@ -14,9 +14,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.access.training import OWN_RECORD, RecordInfo
 from handlers.kit.buttons import BadCallback, ButtonData, OrgId, PersonId, TrainingId
 from handlers.kit.chat import NOT_ALLOWED
+from handlers.kit.files import megabytes
 from handlers.kit.flows import Rows
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_format, html_join
-from handlers.kit.ui import keyboard
+from handlers.kit.ui import figure, keyboard
 from handlers.labels import LIST_SEPARATOR, TRAINING_STATE_LABELS, training_kind_label
 from rules import training as rules
 from rules.training import EvidenceProblem, Progress, TrainingDraft, TrainingPolicy
@@ -242,12 +243,6 @@ TYPE_A_NUMBER = N_("Please type a number, for example 6 or 1.5.")
 BUTTON_TITLE = 28  # characters of a title shown on a button
 
 
-def figure(value: Decimal, step: str) -> str:
-    """A number rounded to `step` ("0.01"), without trailing zeros: 1.50 -> 1.5, 24.00 -> 24."""
-    rounded = value.quantize(Decimal(step), rounding=ROUND_HALF_UP)
-    return format(rounded, "f").rstrip("0").rstrip(".") or "0"
-
-
 def hours_figure(minutes: int) -> str:
     """Minutes as a number of hours: 90 -> 1.5, 1440 -> 24, 100 -> 1.67."""
     return figure(Decimal(minutes) / 60, "0.01")
@@ -274,10 +269,6 @@ def duration(t: Translator, minutes: int, hours_per_day: int) -> Html:
 def due_duration(t: Translator, minutes: int, hours_per_day: int) -> str:
     """A pro-rata target or gap, rounded up to whole hours (it is a share of the year)."""
     return duration(t, -(-max(0, minutes) // 60) * 60, hours_per_day)
-
-
-def megabytes(size: int) -> str:
-    return figure(Decimal(size) / (1024 * 1024), "0.1")
 
 
 def counting_year(today: date, year: int) -> int:

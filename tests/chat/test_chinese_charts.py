@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from handlers.kit.i18n import translator
 from handlers.kit import charts as chart
+from handlers.kit.i18n import translator
 from handlers.ledger import CHART_OVERALL, CHART_TITLE, CHART_YLABEL
 from storage import orgs, people
 from tests.chat.test_ledger import PNG_SIGNATURE, SEC_A, build_world

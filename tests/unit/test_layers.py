@@ -56,3 +56,55 @@ def test_the_contract_keeps_the_layers_and_the_rules_around_them() -> None:
     sandbox = found["sandbox-apart"]
     assert sandbox["type"] == "protected" and sandbox["protected_modules"] == ["bot.sandbox"]
     assert sandbox["allowed_importers"] == ["bot.cli"] and "ignore_imports" not in sandbox
+
+
+SHARED = {"kit", "access", "locale"}  # handlers' packages that are no feature
+
+
+def feature_imports() -> dict[str, dict[str, set[str]]]:
+    """feature -> another feature it imports -> the names it takes (lazy imports included)."""
+    import ast
+
+    features = {p.name for p in (ROOT / "handlers").iterdir()
+                if p.is_dir() and (p / "__init__.py").exists() and p.name not in SHARED}
+    found: dict[str, dict[str, set[str]]] = {f: {} for f in features}
+    for feature in features:
+        for path in (ROOT / "handlers" / feature).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module:
+                    parts = node.module.split(".")
+                    names = {alias.name for alias in node.names}
+                elif isinstance(node, ast.Import):
+                    for alias in node.names:
+                        parts = alias.name.split(".")
+                        if parts[0] == "handlers" and len(parts) > 1 and parts[1] in features:
+                            found[feature].setdefault(parts[1], set())
+                    continue
+                else:
+                    continue
+                if parts[0] == "handlers" and len(parts) > 1 and parts[1] in features \
+                        and parts[1] != feature:
+                    found[feature].setdefault(parts[1], set()).update(names)
+    return found
+
+
+def test_features_import_each_other_without_a_circle_or_a_private_name() -> None:
+    """A feature may use another's buttons and services, never its private names, and no two
+    features lean on each other (issue 15: no import circle)."""
+    graph = feature_imports()
+    private = {(a, b, name) for a, edges in graph.items() for b, names in edges.items()
+               for name in names if name.startswith("_")}
+    assert not private
+    seen: dict[str, int] = {}  # 1: on the path, 2: done
+
+    def visit(feature: str, path: list[str]) -> None:
+        seen[feature] = 1
+        for other in graph[feature]:
+            assert seen.get(other) != 1, " -> ".join([*path, feature, other])
+            if other not in seen:
+                visit(other, [*path, feature])
+        seen[feature] = 2
+
+    for feature in sorted(graph):
+        if feature not in seen:
+            visit(feature, [])
