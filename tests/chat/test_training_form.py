@@ -65,7 +65,7 @@ async def form_of(bot: Bot, init: str, query: str = "") -> tuple[int, str]:
 async def submit(bot: Bot, init: str, **fields: str) -> tuple[int, str]:
     day = today(bot).isoformat()
     data = {"initData": init, "year": str(today(bot).year), "kind": "concentrated",
-            "title": "Party history course", "organizer": "District Party School",
+            "course": "Party history course", "organizer": "District Party School",
             "start": day, "end": day, "amount": "6", "unit": "hours", **fields}
     async with aiohttp.ClientSession() as http, http.post(
         server(bot) + "/app/training", data=data,
@@ -118,7 +118,7 @@ async def test_the_form_logs_as_the_chat_does(bot: Bot) -> None:
     assert 'value="District Party School"' in page
 
     # Another title; a forged person id is no field of the form and changes nothing.
-    status, page = await submit(bot, init_data(bot, ALICE), title=" Party history course II ",
+    status, page = await submit(bot, init_data(bot, ALICE), course=" Party history course II ",
                                 person=str(w.person[BOB]))
     assert status == 200, page
     assert "Logged: Party history course II, 6 hours" in page and "Add a file" in page
@@ -195,7 +195,7 @@ async def test_forged_old_or_bad_submissions_are_refused(bot: Bot) -> None:
     status, page = await submit(bot, alice, start="2026-13-45")
     assert status == 400 and t(BAD_DATES) in page
     # Markup in the title is shown as text.
-    status, page = await submit(bot, alice, title="<b>x</b>", amount="0")
+    status, page = await submit(bot, alice, course="<b>x</b>", amount="0")
     assert status == 400 and "&lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page
     assert await records(bot) == []
     assert w.person[ALICE]
@@ -213,7 +213,7 @@ async def test_chinese_readers_get_the_form_and_its_refusals_in_chinese(bot: Bot
     status, page = await submit(bot, init_data(bot, BOB), end=tomorrow)
     assert status == 400 and zh(PROBLEM_TEXTS[TrainingProblem.IN_FUTURE], date=tomorrow,
                                 today=today(bot).isoformat()) in page
-    status, page = await submit(bot, init_data(bot, BOB), title="党史学习")
+    status, page = await submit(bot, init_data(bot, BOB), course="党史学习")
     assert status == 200 and zh(LATER) in page
     (record,) = await records(bot)
     assert record.title == "党史学习"

@@ -42,8 +42,8 @@ LATER = N_("Send the certificate in the chat afterwards: press 📎 Add a file u
            "training there (a photo or a PDF).")
 YOURS_ONLY = N_("This form logs your own training. To log one training for members of your "
                 "branch, use 🏢 Branch training in the chat.")
-FIELDS = ("year", "kind", "title", "organizer", "start", "end", "amount", "unit")
-Kept = Mapping[str, str]
+FIELDS = ("year", "kind", "course", "organizer", "start", "end", "amount", "unit")
+Kept = Mapping[str, str]  # the title is "course": the page's header holds id="title"
 
 
 class TrainingForms:
@@ -113,7 +113,7 @@ class TrainingForms:
         parts += [
             hidden("year", value("year")),
             select("kind", kinds, value("kind"), t("Kind of training")),
-            field("title", t("Title"), "text", value("title"), max_length=rules.MAX_TITLE,
+            field("course", t("Title"), "text", value("course"), max_length=rules.MAX_TITLE,
                   required=True),
             field("organizer", t("Organizer (optional)"), "text", value("organizer"),
                   max_length=rules.MAX_ORGANIZER),
@@ -149,7 +149,7 @@ class TrainingForms:
             problem = problem_of(minutes, self.today(), start=start, end=end)
             return t(problem.message, **problem.values)
         organizer = strip_format_chars(kept["organizer"]).strip()
-        return TrainingDraft(title=strip_format_chars(kept["title"]).strip(), kind=kind,
+        return TrainingDraft(title=strip_format_chars(kept["course"]).strip(), kind=kind,
                              starts_on=start, ends_on=end, minutes=minutes,
                              organizer=organizer or None)
 
