@@ -72,6 +72,7 @@ class WebServer:
         from bot.web.dashboard import setup_dashboard
         from bot.web.files import setup_files
         from bot.web.forms.schedule import setup_schedule_form
+        from bot.web.forms.training import setup_training_form
         from bot.web.miniapp import APP_KEY, setup_miniapps
 
         app = web.Application(client_max_size=MAX_UPDATE_BYTES)
@@ -81,6 +82,7 @@ class WebServer:
         setup_files(app, self.application)
         setup_miniapps(app, self.application)
         setup_schedule_form(app, app[APP_KEY])
+        setup_training_form(app, app[APP_KEY])
         return app
 
     async def start(self) -> None:

@@ -34,6 +34,7 @@ from handlers.training.log_views import (
     summary,
 )
 from handlers.training.member import checked_file, not_a_file, require_member, year_reply
+from handlers.training.own_record import NOBODY_TOLD, log_own_training
 from handlers.training.views import Rows
 from rules import training as rules
 from rules.training import DurationUnit, TrainingDraft, TrainingProblem
@@ -41,12 +42,11 @@ from rules.tree import MEMBER_KINDS
 from rules.validation import strip_format_chars
 from rules.vocabulary import MembershipState, TrainingKind, TrainingState
 from storage import orgs as org_store
-from storage import people, training_overlap
+from storage import people
 from storage import training as store
 from storage.models import Membership
 
 logger = logging.getLogger(__name__)
-NOBODY_TOLD = N_("Nobody could be told yet; please tell your secretary yourself.")
 
 
 async def start_mine(act: Act, press: views.LogTraining) -> LogForm:
@@ -337,37 +337,13 @@ async def submit(act: Act, form: LogForm, press: views.Submit | views.SubmitVeri
 async def log_mine(act: Act, form: LogForm, training: TrainingDraft) -> Reply:
     """A member's own record: pending until a leader of theirs verifies it."""
     assert form.person is not None and form.year is not None
-    policy, tz, t = act.settings.training_policy, act.settings.tzinfo, act.t
-    record = await store.log_training(
-        act.session, form.person, training, by=act.actor.telegram_id, today=act.today(),
-        now=act.now(), evidence=form.files, policy=policy,
-    )
-    info = await record_info(act.session, record.id)
-    assert info is not None
-    asked = await store.verifiers(act.session, info.org_id, act.actor.telegram_id,
-                                  act.settings.admins)
-    logger.info("user %s logged training record %s", pseudonym(act.actor.telegram_id), record.id)
-    repeats = await training_overlap.attended_lesson(
-        act.session, form.person, training.kind, training.starts_on, training.ends_on, tz=tz)
-    hpd = policy.hours_per_day
-    note = t("✅ Logged: {title}, {length}. It counts once a leader of your branch verifies it.",
-             title=info.title, length=views.duration(t, info.minutes, hpd))
-    if not asked:
-        note += "\n" + t(NOBODY_TOLD)
-    if repeats is not None:  # a 党课 attended in the bot counts already
-        note += "\n" + t("ℹ️ You attended the party lesson «{topic}» on {date}; it already "
-                         "counts from the attendance record, so this entry will not be counted "
-                         "a second time.", topic=repeats.topic,
-                         date=repeats.starts_at.astimezone(tz).date().isoformat())
-    messages: list[Outgoing] = []
-    for telegram_id, language in asked:  # each in their language
-        t = translator(language)
-        text = views.card_text(t, info, hpd, t("📚 <b>Training to verify</b>"))
-        messages.append((telegram_id, text, views.card_keyboard(t, info, decide=True)))
-    if asked:  # if nobody could be reached, the member is told to tell their secretary
+    done = await log_own_training(act, form.person, form.year, training, t=act.t,
+                                  settings=act.settings, today=act.today(), now=act.now(),
+                                  evidence=form.files)
+    if done.messages:  # if nobody could be reached, the member is told to tell their secretary
         nobody = act.t(NOBODY_TOLD)
-        act.deliver(messages, lambda told: None if told else (nobody, None))
-    return await year_reply(act, form.year, note)
+        act.deliver(done.messages, lambda told: None if told else (nobody, None))
+    return await year_reply(act, form.year, done.note)
 
 
 async def log_many(act: Act, form: LogForm, training: TrainingDraft, *, verify: bool) -> Reply:

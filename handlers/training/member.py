@@ -130,9 +130,11 @@ def record_line(t: Translator, line: store.TrainingLine, hours_per_day: int) -> 
 
 
 def year_keyboard(
-    t: Translator, year: int, today: date, lines: Sequence[store.TrainingLine], *, leads: bool
+    t: Translator, year: int, today: date, lines: Sequence[store.TrainingLine], *, leads: bool,
+    forms: str | None = None,
 ) -> Rows:
-    rows = [[views.LogTraining(year).button(t("➕ Log a training"))],
+    form = views.form_button(t, forms, year)
+    rows = [[views.LogTraining(year).button(t("➕ Log a training")), *([form] if form else [])],
             views.year_row(t, today, year, views.ShowYear)]
     pending = [line for line in lines
                if line.source == "record" and line.state is TrainingState.PENDING]
@@ -161,7 +163,8 @@ async def year_reply(act: Act, year: int, note: Html = BLANK, *, new: bool = Fal
     lines = await store.person_lines(act.session, person, year, tz=tz)
     leads = act.actor.is_admin or act.actor.leads_a_branch
     return Reply(year_text(act.t, mine, lines, policy, today, note),
-                 keyboard(year_keyboard(act.t, year, today, lines, leads=leads)), new=new)
+                 keyboard(year_keyboard(act.t, year, today, lines, leads=leads,
+                                       forms=act.settings.forms_url)), new=new)
 
 
 async def show_training(act: Act, _args: CommandArgs) -> Reply | None:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from handlers.access.training import OWN_RECORD, RecordInfo
 from handlers.kit.buttons import BadCallback, ButtonData, OrgId, PersonId, TrainingId
@@ -221,6 +221,18 @@ class ClearedRequirement(ButtonData, prefix="tr:rxy"):
 
 
 MY_TRAINING = N_("📚 My training")
+TRAINING_FORM_PATH = "/app/training"  # served by bot/web/forms/training.py
+
+
+def form_button(t: Translator, base_url: str | None, year: int) -> InlineKeyboardButton | None:
+    """The log form (a Mini App) for this year, when the bot has a public (https) address."""
+    if not base_url or not base_url.lower().startswith("https://"):
+        return None  # Telegram opens Mini Apps over https only
+    url = f"{base_url.rstrip('/')}{TRAINING_FORM_PATH}?year={year}"
+    return InlineKeyboardButton(t.as_plain("📝 Log with a form"), web_app=WebAppInfo(url))
+
+
+
 NOT_REGISTERED = N_("Training is for registered members. Register with /start.")
 NOT_APPROVED = N_(
     "Your registration is waiting for approval; you can log training once you are approved."

@@ -3,6 +3,8 @@ id or optional text. Every value goes through the dashboard's one escaping funct
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.web.tables import esc
 from handlers.kit.i18n import Html
 from rules.validation import Invalid, clean_text
@@ -30,8 +32,14 @@ def select(name: str, options: list[tuple[str, str]], chosen: str, label: Html,
 
 
 def field(name: str, label: Html, kind: str, value: str, *, max_length: int | None = None,
-          required: bool = False) -> str:
+          required: bool = False, attrs: Mapping[str, str] | None = None) -> str:
+    """An input; `attrs` adds more (min, max, inputmode...), escaped like the value."""
     extra = (f' maxlength="{max_length}"' if max_length else "") + (
-        " required" if required else "")
+        " required" if required else "") + "".join(
+        f' {key}="{esc(item)}"' for key, item in (attrs or {}).items())
     return (f'<label class="field" for="{name}">{label}</label>'
             f'<input id="{name}" name="{name}" type="{kind}" value="{esc(value)}"{extra}>')
+
+
+def hidden(name: str, value: str) -> str:
+    return f'<input type="hidden" name="{name}" value="{esc(value)}">'

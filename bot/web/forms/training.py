@@ -1,0 +1,215 @@
+"""The "Log a training" form (issue 18): one screen for a member's own training, the steps of
+the chat's flow at once. The submission is checked and stored by the chat's own service
+(handlers/training/own_record.log_own_training): only the actor's own record, the same rules
+(a bad date or length re-shows the form with the values kept, 400), the same record and the
+same cards to the leaders. Certificates are added in the chat afterwards (📎 Add a file); one
+training for many members stays in the chat (🏢 Branch training)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from bot.web.forms.fields import field, hidden, number, select
+from bot.web.miniapp import INIT_HEADER, MiniApps, fragment, message
+from bot.web.tables import esc
+from handlers.kit.actions import FormAct
+from handlers.kit.chat import STALE_BUTTON, Refused, deliver_through
+from handlers.kit.i18n import N_, Html, Translator, translator
+from handlers.kit.ui import keyboard
+from handlers.labels import training_kind_labels
+from handlers.training import views
+from handlers.training.log_views import problem_of
+from handlers.training.own_record import NOBODY_TOLD, InvalidTraining, log_own_training
+from rules import training as rules
+from rules.permissions import Actor
+from rules.training import DurationUnit, TrainingDraft
+from rules.validation import strip_format_chars
+from rules.vocabulary import TrainingKind
+from storage import training as store
+
+if TYPE_CHECKING:
+    from bot.application import BranchApplication
+
+TRAINING_PATH = views.TRAINING_FORM_PATH
+TITLE = N_("Log a training")
+BAD_DATES = N_("Please enter the first and the last day of the training as dates.")
+BAD_CHOICE = N_("Please choose the kind of training and the unit of its length again.")
+LATER = N_("Send the certificate in the chat afterwards: press 📎 Add a file under the "
+           "training there (a photo or a PDF).")
+YOURS_ONLY = N_("This form logs your own training. To log one training for members of your "
+                "branch, use 🏢 Branch training in the chat.")
+FIELDS = ("year", "kind", "course", "organizer", "start", "end", "amount", "unit")
+Kept = Mapping[str, str]  # the title is "course": the page's header holds id="title"
+
+
+class TrainingForms:
+    """GET the form, POST it: bound to the Mini Apps' shared checks."""
+
+    def __init__(self, apps: MiniApps) -> None:
+        self.apps = apps
+        self.application: BranchApplication = apps.application
+
+    def today(self) -> date:
+        return self.application.now().astimezone(self.application.settings.tzinfo).date()
+
+    async def shell(self, request: web.Request) -> web.StreamResponse:
+        """GET /app/training[?year=Y]: the page, for the year shown in the chat."""
+        year = number(request.query.get("year"))
+        form = TRAINING_PATH + "/form" + (f"?year={year}" if year is not None else "")
+        return self.apps.shell_of(request, TITLE, form)
+
+    async def form(self, request: web.Request) -> web.StreamResponse:
+        """GET /app/training/form (initData in the header)."""
+        user = self.apps.user_of(request.headers.get(INIT_HEADER))
+        if user is None:
+            return self.apps.unsigned(request, TITLE)
+        actor = await self.apps.actor_of(user)
+        year = number(request.query.get("year"))
+        if year not in rules.counting_years(self.today()):
+            year = self.today().year
+        return self.render(actor, {"year": str(year), "unit": DurationUnit.HOURS.value})
+
+    def refused(self, actor: Actor) -> web.Response | None:
+        """Training is for approved members, as in the chat."""
+        if actor.is_member and actor.person_id is not None:
+            return None
+        t = translator(actor.language)
+        return message(t, t(views.NOT_APPROVED if actor.is_pending else views.NOT_REGISTERED),
+                       403, TITLE)
+
+    def render(self, actor: Actor, kept: Kept, *, error: Html | None = None,
+               status: int = 200) -> web.Response:
+        refused = self.refused(actor)
+        if refused is not None:
+            return refused
+        t = translator(actor.language)
+        leads = actor.is_admin or actor.leads_a_branch
+        return fragment(t, self.html(t, kept, error, leads=leads), status, TITLE)
+
+    def html(self, t: Translator, kept: Kept, error: Html | None, *, leads: bool) -> str:
+        def value(name: str) -> str:
+            return kept.get(name, "")
+
+        settings, today = self.application.settings, self.today()
+        first, _last = rules.counting_years(today)
+        year = number(value("year")) or today.year
+        days = {"min": date(first, 1, 1).isoformat(), "max": today.isoformat()}
+        kinds = [(kind.value, t.as_plain(label))
+                 for kind, label in training_kind_labels(t).items()]
+        units = [(DurationUnit.HOURS.value, t.as_plain("Hours")),
+                 (DurationUnit.DAYS.value, t.as_plain("Days"))]
+        counts = t("Log a training that counts in {year}.", year=year)
+        zone = t("Dates in {zone}.", zone=settings.timezone)
+        per_day = t("A day counts {hours} hours.", hours=settings.training_policy.hours_per_day)
+        parts = [f'<form method="post" action="{esc(TRAINING_PATH)}" id="training">',
+                 f"<h1>{t(TITLE)}</h1>",
+                 f'<p class="hint">{counts} {t(views.LESSONS_COUNT)}</p>']
+        if error:
+            parts.append(f'<p class="error" id="outcome">{error}</p>')
+        parts += [
+            hidden("year", value("year")),
+            select("kind", kinds, value("kind"), t("Kind of training")),
+            field("course", t("Title"), "text", value("course"), max_length=rules.MAX_TITLE,
+                  required=True),
+            field("organizer", t("Organizer (optional)"), "text", value("organizer"),
+                  max_length=rules.MAX_ORGANIZER),
+            field("start", t("First day"), "date", value("start"), required=True, attrs=days),
+            field("end", t("Last day"), "date", value("end"), required=True, attrs=days),
+            f'<p class="hint">{zone}</p>',
+            field("amount", t("Length"), "text", value("amount"), max_length=20,
+                  required=True, attrs={"inputmode": "decimal"}),
+            select("unit", units, value("unit"), t("Counted in")),
+            f'<p class="hint">{per_day}</p>',
+            f'<p class="hint">{t(LATER)}</p>',
+        ]
+        if leads:
+            parts.append(f'<p class="hint">{t(YOURS_ONLY)}</p>')
+        parts.append(f'<button type="submit" id="submit">{t(TITLE)}</button></form>')
+        return "".join(parts)
+
+    def draft_of(self, t: Translator, kept: Kept) -> TrainingDraft | Html:
+        """The training as the chat's steps read it, or why the form is not filled right."""
+        try:
+            kind, unit = TrainingKind(kept["kind"]), DurationUnit(kept["unit"])
+        except ValueError:
+            return t(BAD_CHOICE)
+        try:
+            start, end = date.fromisoformat(kept["start"]), date.fromisoformat(kept["end"])
+        except ValueError:
+            return t(BAD_DATES)
+        hpd = self.application.settings.training_policy.hours_per_day
+        minutes = rules.parse_length(kept["amount"], unit, hpd)
+        if minutes is None:
+            return t(views.TYPE_A_NUMBER)
+        if isinstance(minutes, rules.TrainingProblem):
+            problem = problem_of(minutes, self.today(), start=start, end=end)
+            return t(problem.message, **problem.values)
+        organizer = strip_format_chars(kept["organizer"]).strip()
+        return TrainingDraft(title=strip_format_chars(kept["course"]).strip(), kind=kind,
+                             starts_on=start, ends_on=end, minutes=minutes,
+                             organizer=organizer or None)
+
+    async def submit(self, request: web.Request) -> web.StreamResponse:
+        """POST /app/training: the chat's own service, for the actor's own record only."""
+        try:
+            posted: Mapping[str, object] = await request.post()
+        except (UnicodeDecodeError, ValueError):
+            posted = {}
+        user = self.apps.user_of(posted.get("initData"))
+        if user is None:
+            return self.apps.unsigned(request, TITLE)
+        actor = await self.apps.actor_of(user)
+        refused = self.refused(actor)
+        if refused is not None:
+            return refused
+        assert actor.person_id is not None  # a member, as refused() checked
+        t, today = translator(actor.language), self.today()
+        kept = {name: (raw if isinstance(raw := posted.get(name), str) else "")[:400]
+                for name in FIELDS}
+        year = number(kept["year"])
+        if year is None:
+            return self.render(actor, kept, error=t(BAD_CHOICE), status=400)
+        draft = self.draft_of(t, kept)
+        if not isinstance(draft, TrainingDraft):
+            return self.render(actor, kept, error=draft, status=400)
+        settings = self.application.settings
+        try:
+            async with self.application.database.session() as session:
+                done = await log_own_training(
+                    FormAct(session, actor, "training_form"), actor.person_id, year, draft,
+                    t=t, settings=settings, today=today, now=self.application.now())
+        except Refused as refusal:
+            return message(t, t(refusal.message, **refusal.values), 403, TITLE)
+        except InvalidTraining as invalid:
+            problem = problem_of(invalid.problem, today, start=draft.starts_on,
+                                 end=draft.ends_on, year=year)
+            return self.render(actor, kept, error=t(problem.message, **problem.values),
+                               status=400)
+        except store.DuplicateTraining:
+            return self.render(actor, kept, status=400, error=t(
+                "You have already logged {title} starting on {date}.", title=draft.title,
+                date=draft.starts_on.isoformat()))
+        except store.TrainingError as error:
+            return message(t, t(views.ERROR_TEXTS.get(error.code, STALE_BUTTON)), 403, TITLE)
+        note = done.note
+        if done.messages and not await deliver_through(self.application, done.messages):
+            note += "\n" + t(NOBODY_TOLD)  # as the chat says when nobody could be reached
+        # The chat says so too, with the buttons to add the certificate and see the year.
+        markup = keyboard([[views.AddFiles(done.info.id).button(t("📎 Add a file"))],
+                           [views.ShowYear(year).button(t(views.MY_TRAINING))]])
+        await deliver_through(self.application, [(actor.telegram_id, note, markup)])
+        shown = note.replace("\n", "<br>")
+        return fragment(t, f'<p class="done" id="outcome">{shown}</p>'
+                        f'<p class="hint">{t(LATER)}</p>', 200, TITLE)
+
+
+def setup_training_form(web_app: web.Application, apps: MiniApps) -> None:
+    """Add the training form's routes to the bot's web server."""
+    forms = TrainingForms(apps)
+    web_app.router.add_get(TRAINING_PATH, forms.shell)
+    web_app.router.add_get(TRAINING_PATH + "/form", forms.form)
+    web_app.router.add_post(TRAINING_PATH, forms.submit)
