@@ -30,18 +30,27 @@ class Keyboards(LimitsAndFaults):
             "answerCallbackQuery": self._m_answer_callback_query,
         }
 
-    def _parse_markup(self, p: Params, *, inline_only: bool) -> MarkupSpec:
+    def _parse_markup(self, p: Params, chat: Chat, *, inline_only: bool) -> MarkupSpec:
         value = p.json_opt("reply_markup", CANT_PARSE_MARKUP)
         if value is None:
             return MarkupSpec()
         if not isinstance(value, dict):
             raise bad(CANT_PARSE_MARKUP)
         if "inline_keyboard" in value:
-            return MarkupSpec(inline=validate_inline_keyboard(value))
+            inline = validate_inline_keyboard(value)
+            # Mini Apps open from buttons in private chats only (Telegram: BUTTON_TYPE_INVALID).
+            if chat.user_id < 0 and any("web_app" in b for row in inline["inline_keyboard"]
+                                        for b in row):
+                raise bad("Bad Request: BUTTON_TYPE_INVALID")
+            return MarkupSpec(inline=inline)
         if inline_only:
             raise bad("Bad Request: inline keyboard expected")
         if "keyboard" in value:
-            return MarkupSpec(keyboard=validate_reply_keyboard(value))
+            keyboard = validate_reply_keyboard(value)
+            if chat.user_id < 0 and any(isinstance(b, dict) and "web_app" in b
+                                        for row in value["keyboard"] for b in row):
+                raise bad("Bad Request: BUTTON_TYPE_INVALID")
+            return MarkupSpec(keyboard=keyboard)
         if value.get("remove_keyboard") is True:
             return MarkupSpec(remove_keyboard=True)
         if value.get("force_reply") is True:

@@ -105,7 +105,7 @@ class Media(Messages):
             entities_field="caption_entities",
             caption=True,
         )
-        markup = self._parse_markup(p, inline_only=False)
+        markup = self._parse_markup(p, chat, inline_only=False)
         reply_to = self._reply_to(chat, p)
         if isinstance(photo, Upload):
             size = image_size(photo.data)
@@ -144,7 +144,7 @@ class Media(Messages):
             entities_field="caption_entities",
             caption=True,
         )
-        markup = self._parse_markup(p, inline_only=False)
+        markup = self._parse_markup(p, chat, inline_only=False)
         reply_to = self._reply_to(chat, p)
         self._check_flood(chat.user_id, paid=p.bool_("allow_paid_broadcast"))
         if isinstance(document, Upload):

@@ -164,7 +164,7 @@ class Messages(Keyboards):
         text, entities, source, parse_mode = self._format(
             p, text_field="text", mode_field="parse_mode", entities_field="entities", caption=False
         )
-        markup = self._parse_markup(p, inline_only=False)
+        markup = self._parse_markup(p, chat, inline_only=False)
         reply_to = self._reply_to(chat, p)
         self._check_flood(chat.user_id, paid=p.bool_("allow_paid_broadcast"))
         msg = self._new_bot_message(
@@ -189,7 +189,7 @@ class Messages(Keyboards):
             raise bad("Bad Request: wrong latitude specified")
         if longitude is None or not -180 <= longitude <= 180:
             raise bad("Bad Request: wrong longitude specified")
-        markup = self._parse_markup(p, inline_only=False)
+        markup = self._parse_markup(p, chat, inline_only=False)
         reply_to = self._reply_to(chat, p)
         self._check_flood(chat.user_id, paid=p.bool_("allow_paid_broadcast"))
         msg = self._new_bot_message(
@@ -236,7 +236,7 @@ class Messages(Keyboards):
         text, entities, source, parse_mode = self._format(
             p, text_field="text", mode_field="parse_mode", entities_field="entities", caption=False
         )
-        markup = self._parse_markup(p, inline_only=True)
+        markup = self._parse_markup(p, chat, inline_only=True)
         # Telegram drops the inline keyboard when an edit doesn't repeat it.
         if text == msg.text and entities == msg.entities and markup.inline == msg.markup:
             raise bad(NOT_MODIFIED)
@@ -258,7 +258,7 @@ class Messages(Keyboards):
             entities_field="caption_entities",
             caption=True,
         )
-        markup = self._parse_markup(p, inline_only=True)
+        markup = self._parse_markup(p, chat, inline_only=True)
         if text == msg.text and entities == msg.entities and markup.inline == msg.markup:
             raise bad(NOT_MODIFIED)
         self._check_flood(chat.user_id)
@@ -270,7 +270,7 @@ class Messages(Keyboards):
 
     async def _m_edit_message_reply_markup(self, p: Params) -> JSON:
         chat, msg = self._editable_message(p)
-        markup = self._parse_markup(p, inline_only=True)
+        markup = self._parse_markup(p, chat, inline_only=True)
         if markup.inline == msg.markup:
             raise bad(NOT_MODIFIED)
         self._check_flood(chat.user_id)

@@ -217,3 +217,26 @@ async def test_without_the_right_the_bot_hears_of_no_join_request(emu: BotApiEmu
         "invite_link": open_link, "creates_join_request": False, "is_revoked": False}
     with pytest.raises(ValueError, match="without asking"):
         emu.request_join(group.id, CAROL, open_link)
+
+
+async def test_a_mini_app_button_opens_only_in_a_private_chat(emu: BotApiEmulator,
+                                                              bot: Bot) -> None:
+    """Telegram refuses web_app buttons in groups (BUTTON_TYPE_INVALID); a url button is fine."""
+    from telegram import KeyboardButton, ReplyKeyboardMarkup, WebAppInfo
+
+    await started(emu, bot)
+    group = emu.add_group("Club", [ALICE, BOB], added_by=ALICE)
+    form = WebAppInfo("https://branchbot.example/app/leave")
+    inline = InlineKeyboardMarkup([[InlineKeyboardButton("Form", web_app=form)]])
+    reply = ReplyKeyboardMarkup([[KeyboardButton("Form", web_app=form)]])
+    for markup in (inline, reply):
+        with pytest.raises(BadRequest, match="Button_type_invalid"):
+            await bot.send_message(group.id, "open it", reply_markup=markup)
+    sent = await bot.send_message(group.id, "plain")
+    with pytest.raises(BadRequest, match="Button_type_invalid"):
+        await bot.edit_message_reply_markup(group.id, sent.message_id, reply_markup=inline)
+    assert [m.text for m in emu.bot_messages(group.id)] == ["plain"]
+    link = InlineKeyboardMarkup(
+        [[InlineKeyboardButton("Open", url="https://t.me/branchbot_sandbox_bot")]])
+    await bot.send_message(group.id, "linked", reply_markup=link)
+    assert (await bot.send_message(ALICE, "open it", reply_markup=inline)).chat.type == "private"
