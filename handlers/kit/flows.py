@@ -20,6 +20,10 @@ survives a restart), stale presses (a step's button pressed when another step is
 that step again. A step's buttons carry `<prefix>:<step>:<value>`; the value is checked
 against what the step offers now, never trusted. What a step's handler answers: see
 handlers/kit/steps.py.
+
+A flow lives in the person's private chat: an entry pressed under a group's message (one that
+handlers/privacy.py lets through) starts it there, so what they type next in that chat answers
+it (see PrivateConversation).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from telegram import (
     ReplyKeyboardMarkup,
     Update,
 )
+from telegram.constants import ChatType
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -45,6 +50,7 @@ from telegram.ext import (
     ConversationHandler,
     MessageHandler,
 )
+from telegram.ext._utils.types import ConversationKey
 
 from handlers.kit.actions import (
     Act,
@@ -105,6 +111,20 @@ from rules.validation import Invalid
 
 StepHandler = Callable[[Update, BranchContext], Coroutine[Any, Any, object]]
 _FLOWS: dict[str, Flow[Any]] = {}  # the registered flows, by name: a person is in one at a time
+
+
+class PrivateConversation(ConversationHandler[Any]):
+    """A conversation keyed by (chat, user), where a press under a group's message counts as
+    made in the presser's private chat: it is answered there (kit/chat.reply_chat) and takes its
+    turn in that chat's lane (bot/instances.update_chat_id), so a flow it starts waits there."""
+
+    def _get_key(self, update: Update) -> ConversationKey:
+        key = super()._get_key(update)
+        chat, user = update.effective_chat, update.effective_user
+        if (self.per_chat and update.callback_query is not None and chat is not None
+                and user is not None and chat.type != ChatType.PRIVATE):
+            return (user.id, *key[1:])  # a private chat's id is its user's
+        return key
 
 
 @dataclass(frozen=True)
@@ -426,7 +446,7 @@ class Flow(Generic[F]):
         entry_points: list[BaseHandler[Any, Any, Any]] = [
             handler for entry in self.entries
             for handler in trigger_handlers(entry.trigger, partial(self._start, entry))]
-        conversation: ConversationHandler[Any] = ConversationHandler(
+        conversation: ConversationHandler[Any] = PrivateConversation(
             entry_points=entry_points, states=states,
             fallbacks=[CommandHandler("cancel", cancel),
                        CallbackQueryHandler(cancel, pattern=rf"^{CANCEL_DATA}$"), *shared.fallbacks,

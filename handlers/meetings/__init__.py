@@ -37,9 +37,9 @@ ACTIONS = (
     Action(v.ShowMeeting, LEADERS, manage.show_card),
     Action(v.AskCancel, LEADERS, manage.ask_cancel),
     Action(v.CancelWithoutReason, LEADERS, manage.press_old_cancel_button),
-    # Under the group post: anyone may press; who is not on the list is told why.
+    # Under the group post: anyone may press; who is not on the list is told why. Its "Ask
+    # for leave" starts the leave flow (manage.LEAVE) in the presser's private chat.
     Action(pv.PostAttend, ANYONE, post.attend_from_post),
-    Action(pv.PostLeave, ANYONE, post.leave_from_post),
 )
 # Leave, postpone and cancel first: each waits for typed text, as the setup does.
 FLOWS = (manage.LEAVE, manage.POSTPONE, manage.CANCEL, schedule.SCHEDULE)

@@ -7,7 +7,7 @@ shares: a meeting as plain values and telling everyone on its list."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -21,7 +21,7 @@ from handlers.access.meetings import (
     access_seen_meeting,
 )
 from handlers.access.orgs import access_led_org
-from handlers.kit.actions import LEADERS, MEMBERS, Act, Checker, CommandArgs, Reply
+from handlers.kit.actions import ANYONE, LEADERS, MEMBERS, Act, Checker, CommandArgs, Reply
 from handlers.kit.buttons import AttendanceId, MeetingId, OrgId
 from handlers.kit.chat import STALE_BUTTON, Outgoing, Refused, ReplyMarkup, drop_buttons
 from handlers.kit.flows import AnyStep, Custom, Day, Done, Entry, Flow, Form, cleaned
@@ -30,7 +30,7 @@ from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import keyboard, person_name
 from handlers.labels import MEETING_KIND_LABELS
 from handlers.ledger import send_ics
-from handlers.meetings import views
+from handlers.meetings import post_views, views
 from handlers.pickers import Picker, managed_orgs
 from rules.permissions import Actor
 from rules.validation import DEFAULT_MAX_AHEAD, MAX_REASON
@@ -165,7 +165,8 @@ class MeetingForm(Form):
 
 
 def one_step_flow(
-    name: str, prefix: str, entry: Entry[Any, MeetingForm], step: AnyStep, *,
+    name: str, prefix: str, entry: Entry[Any, MeetingForm] | Sequence[Entry[Any, MeetingForm]],
+    step: AnyStep, *,
     guard: Callable[[Act, MeetingForm], Awaitable[object]] | None = None, cancel: bool = True,
 ) -> Flow[MeetingForm]:
     """A flow of one step about one meeting (by default one the actor runs), without ‹ Back."""
@@ -376,6 +377,14 @@ async def start_leave(act: Act, press: views.AskLeave) -> MeetingForm:
     return MeetingForm(meeting=MeetingId(meeting.id))
 
 
+async def start_leave_from_post(act: Act, press: post_views.PostLeave) -> MeetingForm:
+    """"Ask for leave" under the group post: the same question, in the presser's private chat."""
+    from handlers.meetings import post  # lazily: the group post's checks build on this module
+
+    meeting = await post.leave_from_post(act, press)
+    return MeetingForm(meeting=MeetingId(meeting.id))
+
+
 async def ask_reason(act: Act, form: MeetingForm) -> tuple[Html, list[list[Any]]]:
     meeting, _line = await access_own_line(act, form.meeting)
     t = act.t
@@ -403,7 +412,9 @@ async def enter_reason(act: Act, form: MeetingForm, reason: str) -> Done:
 
 
 LEAVE = one_step_flow(
-    "ask_leave", "lv", Entry(views.AskLeave, MEMBERS, start_leave),
+    "ask_leave", "lv", (Entry(views.AskLeave, MEMBERS, start_leave),
+                        # Anyone may press under the post; who is not on the list is told why.
+                        Entry(post_views.PostLeave, ANYONE, start_leave_from_post)),
     Custom(key="reason", render=ask_reason, presses=((views.Attend, attend_instead),),
            read=cleaned(MAX_REASON, enter_reason)),
     guard=lambda act, form: access_own_line(act, form.meeting))

@@ -1,7 +1,8 @@
 """Presses under a meeting's post in the branch's group (issue 18): "I'll attend" and "Ask for
 leave" (check-in's is handlers/checkin/post.py). The same services as the private buttons;
-the answer goes to the presser alone: a toast, and the meeting in the private chat where a
-reason must be typed. handlers/privacy.py lets these presses through in groups.
+the answer goes to the presser alone: a toast, and for leave the question for the reason in
+the private chat (the private leave flow, which this press starts there). handlers/privacy.py
+lets these presses through in groups.
 
 A press is checked on the server: the group it comes from must be the one linked to the
 meeting's branch (a forged meeting id is refused), and the presser must be on the list
@@ -21,7 +22,7 @@ from handlers.kit.actions import Act
 from handlers.kit.buttons import MeetingId
 from handlers.kit.chat import STALE_BUTTON, Refused, send
 from handlers.kit.pseudonyms import pseudonym
-from handlers.meetings import manage, post_views, views
+from handlers.meetings import manage, post_views
 from storage import branch_chats
 from storage import meetings as store
 from storage.models import Attendance, Meeting
@@ -82,16 +83,12 @@ async def attend_from_post(act: Act, press: post_views.PostAttend) -> None:
     act.toast = act.t(post_views.ATTENDING)
 
 
-async def leave_from_post(act: Act, press: post_views.PostLeave) -> None:
-    """The reason is typed in the private chat: the person gets the meeting there, with its
-    leave button (the private leave flow)."""
+async def leave_from_post(act: Act, press: post_views.PostLeave) -> Meeting:
+    """The meeting whose reason the presser is asked for in the private chat (the private leave
+    flow, manage.LEAVE, asks it); else refused, saying why (already asked: so)."""
     meeting = await posted_meeting(act, press.meeting)
     line = await own_line(act, meeting)
     manage.may_ask_leave(meeting, line)
     await reachable(act)
-    t, update = act.t, act.update
-    info = await manage.meeting_info(act.session, meeting)
-    text, markup = views.member_message(t, act.settings.tzinfo, info, line.status,
-                                        heading=t(post_views.LEAVE_HEADING))
-    act.toast = t(post_views.LEAVE_SENT)
-    act.after(lambda: send(update, text, reply_markup=markup))
+    act.toast = act.t(post_views.LEAVE_ASKED)
+    return meeting

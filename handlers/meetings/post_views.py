@@ -44,10 +44,7 @@ BUTTONS_ANSWER_PRIVATELY = N_("Press a button below: I answer only you, with a s
                               "our private chat.")
 ATTENDING = N_("Recorded: you will attend.")
 CHECKED_IN = N_("✅ You're checked in.")
-LEAVE_SENT = N_("I've sent you the meeting in our private chat: press «🙋 Ask for leave» there "
-                "and type your reason.")
-LEAVE_HEADING = N_("To ask for leave, press «🙋 Ask for leave» below and type your reason; "
-                   "your secretary will see it.")
+LEAVE_ASKED = N_("I've asked you for the reason in our private chat: type it there.")
 OPEN_PRIVATE_FIRST = N_("I can't write to you yet. Please open a private chat with me and press "
                         "Start, then press the button again.")
 NOT_ON_LIST = N_("You are not on the list of this meeting, so you cannot answer or check in "

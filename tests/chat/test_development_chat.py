@@ -14,12 +14,20 @@ from handlers.development.views import DevPerson, TakeStep
 from handlers.kit.buttons import PersonId
 from rules.vocabulary import DevelopmentStage, MemberStatus
 from storage import development, people
-from storage.models import DevelopmentStep, Membership
-from tests.chat.test_members_chat import SEC_A, SEC_B, Seed, seed
-from tests.harness import ADMIN_ID, Bot
+from storage.models import AuditEvent, DevelopmentRecord, DevelopmentStep, Membership
+from tests.chat.test_members_chat import ALICE, BOB, SEC_A, SEC_B, Seed, seed
+from tests.harness import ADMIN_ID, Bot, Person
 
 NOW = datetime(2030, 3, 10, 2, 0, tzinfo=UTC)
 ACTIVIST, PROBATIONARY = 725_001, 725_002
+# Who plays in the /development tests (tests/chat/test_development_people_chat.py too).
+PLAYERS = {SEC_A: "Sec A", SEC_B: "Sec B", ADMIN_ID: "Admin", ACTIVIST: "Ann", ALICE: "Alice",
+           BOB: "Bob"}
+
+
+def player(bot: Bot, telegram_id: int) -> Person:
+    """One of PLAYERS, writing in English."""
+    return bot.person(telegram_id, PLAYERS[telegram_id], language_code="en")
 
 
 async def branch(bot: Bot) -> tuple[Seed, int, int]:
@@ -50,9 +58,38 @@ async def status_of(bot: Bot, person_id: int) -> MemberStatus:
             Membership.person_id == person_id))).one()
 
 
+async def record_of(bot: Bot, person_id: int) -> DevelopmentRecord | None:
+    """The person's open development record, as stored now."""
+    assert bot.app is not None
+    async with bot.app.database.session() as session:
+        return await development.open_record_of(session, person_id)
+
+
+async def steps_named(bot: Bot, step: str) -> list[DevelopmentStep]:
+    """The recorded development steps of one kind (e.g. "review")."""
+    assert bot.app is not None
+    async with bot.app.database.session() as session:
+        return list((await session.scalars(select(DevelopmentStep).where(
+            DevelopmentStep.step == step))).all())
+
+
+async def step_named(bot: Bot, step: str) -> DevelopmentStep:
+    """The one recorded development step of that kind."""
+    [found] = await steps_named(bot, step)
+    return found
+
+
+async def audited(bot: Bot, action: str) -> bool:
+    """An audit event of `action` (e.g. "development.closed") was written."""
+    assert bot.app is not None
+    async with bot.app.database.session() as session:
+        return await session.scalar(select(AuditEvent.id).where(
+            AuditEvent.action == action)) is not None
+
+
 async def test_the_secretary_follows_and_records_the_pipeline(bot: Bot) -> None:
     _, activist_id, probationary_id = await branch(bot)
-    sec = bot.person(SEC_A, "Sec A", language_code="en")
+    sec = player(bot, SEC_A)
     await sec.say("/development")
     text = sec.last_text
     assert "Member development — Branch A" in text
@@ -78,10 +115,8 @@ async def test_the_secretary_follows_and_records_the_pipeline(bot: Bot) -> None:
     await sec.say("2030-03-09")
     assert ("Too early: the rules allow it from 2030-06-01 (at least a year as an activist)"
             in sec.last_text)
-    assert bot.app is not None
-    async with bot.app.database.session() as session:
-        record = await development.open_record_of(session, activist_id)
-        assert record is not None and record.stage is DevelopmentStage.ACTIVIST
+    record = await record_of(bot, activist_id)
+    assert record is not None and record.stage is DevelopmentStage.ACTIVIST
     await sec.say("/cancel")
 
     # Pat's probation ended on 2030-03-01: the assembly voted on 2030-03-05.
@@ -111,16 +146,14 @@ async def test_the_secretary_follows_and_records_the_pipeline(bot: Bot) -> None:
     assert "✅ Recorded: Full member." in sec.last_text
     assert "Full member on 2030-03-05" in sec.last_text
     assert await status_of(bot, probationary_id) is MemberStatus.FULL
-    async with bot.app.database.session() as session:
-        step = (await session.scalars(select(DevelopmentStep).where(
-            DevelopmentStep.step == "full"))).one()
-        assert (step.votes_entitled, step.votes_present, step.votes_for, step.votes_against,
-                step.votes_abstaining, step.document) == (3, 3, 2, 0, 1, None)
+    step = await step_named(bot, "full")
+    assert (step.votes_entitled, step.votes_present, step.votes_for, step.votes_against,
+            step.votes_abstaining, step.document) == (3, 3, 2, 0, 1, None)
 
 
 async def test_an_admin_records_an_early_step_with_a_reason(bot: Bot) -> None:
     _, activist_id, _ = await branch(bot)
-    admin = bot.person(ADMIN_ID, "Admin", language_code="en")
+    admin = player(bot, ADMIN_ID)
     await admin.say("/development")
     await admin.tap("Branch A")
     await admin.tap("Ann Activist · Activist")
@@ -132,31 +165,26 @@ async def test_an_admin_records_an_early_step_with_a_reason(bot: Bot) -> None:
     assert "Recorded before the rule's day, because: The upper level's" in admin.last_text
     await admin.tap("✅ Record it")
     assert "✅ Recorded: Candidate for admission." in admin.last_text
-    assert bot.app is not None
-    async with bot.app.database.session() as session:
-        record = await development.open_record_of(session, activist_id)
-        assert record is not None and record.candidate_on == date(2030, 3, 9)
-        step = (await session.scalars(select(DevelopmentStep).where(
-            DevelopmentStep.step == "candidate"))).one()
-        assert step.override_reason == "The upper level's written approval of 2030-03-01"
+    record = await record_of(bot, activist_id)
+    assert record is not None and record.candidate_on == date(2030, 3, 9)
+    step = await step_named(bot, "candidate")
+    assert step.override_reason == "The upper level's written approval of 2030-03-01"
 
 
 async def test_people_see_their_own_way_and_other_branches_are_refused(bot: Bot) -> None:
     _, activist_id, _ = await branch(bot)
-    ann = bot.person(ACTIVIST, "Ann", language_code="en")
+    ann = player(bot, ACTIVIST)
     await ann.say("/development")
     assert "Your way to membership: Activist" in ann.last_text
     assert "Next: candidate for admission, from 2030-06-01" in ann.last_text
     assert "The branch owes" not in ann.last_text  # the branch's to-do is the leaders'
 
-    sec_b = bot.person(SEC_B, "Sec B", language_code="en")
+    sec_b = player(bot, SEC_B)
     await sec_b.say("/development")
     for data in (DevPerson(PersonId(activist_id)).pack(), TakeStep(PersonId(activist_id)).pack()):
         await sec_b.forge(data)
         assert "not allowed" in sec_b.alerts()[-1]
     await ann.forge(TakeStep(PersonId(activist_id)).pack())
     assert "not allowed" in ann.alerts()[-1]
-    assert bot.app is not None
-    async with bot.app.database.session() as session:
-        record = await development.open_record_of(session, activist_id)
-        assert record is not None and record.stage is DevelopmentStage.ACTIVIST
+    record = await record_of(bot, activist_id)
+    assert record is not None and record.stage is DevelopmentStage.ACTIVIST

@@ -20,23 +20,31 @@ from handlers.development.views import (
 from handlers.kit.buttons import PersonId
 from rules.vocabulary import MemberStatus
 from storage import development, people
-from storage.models import AuditEvent, DevelopmentStep, ThoughtReport
-from tests.chat.test_development_chat import ACTIVIST, branch, status_of
+from storage.models import ThoughtReport
+from tests.chat.test_development_chat import (
+    ACTIVIST,
+    audited,
+    branch,
+    player,
+    record_of,
+    status_of,
+    step_named,
+    steps_named,
+)
 from tests.chat.test_members_chat import ALICE, BOB, SEC_A, SEC_B
 from tests.harness import Bot
 
 
 async def contacts_of(bot: Bot, person_id: int) -> list[int]:
-    assert bot.app is not None
+    record = await record_of(bot, person_id)
+    assert bot.app is not None and record is not None
     async with bot.app.database.session() as session:
-        record = await development.open_record_of(session, person_id)
-        assert record is not None
         return [c.person_id for c in await development.contacts_of(session, record.id)]
 
 
 async def test_the_secretary_picks_and_changes_the_contacts(bot: Bot) -> None:
     _, activist_id, _ = await branch(bot)
-    sec = bot.person(SEC_A, "Sec A", language_code="en")
+    sec = player(bot, SEC_A)
     await sec.say("/development")
     await sec.tap("Ann Activist · Activist")
     await sec.tap("👥 Contacts")
@@ -76,11 +84,11 @@ async def with_contact(bot: Bot, person_id: int, contact: int) -> None:
 async def test_thought_reports_reach_the_contacts_and_the_secretary_only(bot: Bot) -> None:
     _, activist_id, _ = await branch(bot)
     await with_contact(bot, activist_id, ALICE)
-    ann = bot.person(ACTIVIST, "Ann", language_code="en")
-    alice = bot.person(ALICE, "Alice", language_code="en")
-    bob = bot.person(BOB, "Bob", language_code="en")
-    sec = bot.person(SEC_A, "Sec A", language_code="en")
-    sec_b = bot.person(SEC_B, "Sec B", language_code="en")
+    ann = player(bot, ACTIVIST)
+    alice = player(bot, ALICE)
+    bob = player(bot, BOB)
+    sec = player(bot, SEC_A)
+    sec_b = player(bot, SEC_B)
     for reader in (alice, bob, sec, sec_b):
         await reader.say("/start")
     await ann.say("/development")
@@ -136,7 +144,7 @@ async def test_thought_reports_reach_the_contacts_and_the_secretary_only(bot: Bo
 async def test_a_contact_records_the_half_yearly_review(bot: Bot) -> None:
     _, activist_id, _ = await branch(bot)
     await with_contact(bot, activist_id, ALICE)
-    alice = bot.person(ALICE, "Alice", language_code="en")
+    alice = player(bot, ALICE)
     await alice.say("/development")
     assert "You are a contact (培养联系人) for:" in alice.last_text
     assert "Ann Activist — Activist" in alice.last_text
@@ -149,28 +157,23 @@ async def test_a_contact_records_the_half_yearly_review(bot: Bot) -> None:
     await alice.tap("✅ Record it")
     assert "✅ Recorded: 📋 Half-yearly review held." in alice.last_text
     assert "Latest half-yearly review: 2030-03-08" in alice.last_text
-    assert bot.app is not None
-    async with bot.app.database.session() as session:
-        step = (await session.scalars(select(DevelopmentStep).where(
-            DevelopmentStep.step == "review"))).one()
-        assert (step.taken_on, step.recorded_by, step.note) == (
-            date(2030, 3, 8), ALICE, "Studies well; should speak up more in meetings")
+    step = await step_named(bot, "review")
+    assert (step.taken_on, step.recorded_by, step.note) == (
+        date(2030, 3, 8), ALICE, "Studies well; should speak up more in meetings")
 
     # Bob is no contact of hers: refused, nothing recorded.
-    bob = bot.person(BOB, "Bob", language_code="en")
+    bob = player(bot, BOB)
     await bob.say("/development")
     assert "contact" not in bob.last_text
     for data in (ContactReview(PersonId(activist_id)).pack(), Guided(PersonId(activist_id)).pack()):
         await bob.forge(data)
         assert "not allowed" in bob.alerts()[-1]
-    async with bot.app.database.session() as session:
-        assert len((await session.scalars(select(DevelopmentStep).where(
-            DevelopmentStep.step == "review"))).all()) == 1
+    assert len(await steps_named(bot, "review")) == 1
 
 
 async def test_the_secretary_extends_the_probation_once(bot: Bot) -> None:
     _, _, probationary_id = await branch(bot)
-    sec = bot.person(SEC_A, "Sec A", language_code="en")
+    sec = player(bot, SEC_A)
     await sec.say("/development")
     await sec.tap("Pat Probation · Probationary member")
     await sec.tap("⏳ Extend the probation")
@@ -183,34 +186,29 @@ async def test_the_secretary_extends_the_probation_once(bot: Bot) -> None:
     await sec.say("Did not take part in branch life; 支发〔2030〕4号")
     assert ("Extend the probation of Pat Probation by 6 months? It then ends on 2030-09-01"
             in sec.last_text)
-    assert bot.app is not None
-    async with bot.app.database.session() as session:  # nothing kept before the confirmation
-        record = await development.open_record_of(session, probationary_id)
-        assert record is not None and record.extension_months == 0
+    record = await record_of(bot, probationary_id)  # nothing kept before the confirmation
+    assert record is not None and record.extension_months == 0
     await sec.tap("⏳ Extend the probation")
     assert "✅ Probation extended by 6 months: it ends on 2030-09-01." in sec.last_text
     assert "Probation extended by 6 months" in sec.last_text
     assert "Next: the assembly's vote on full membership, from 2030-09-01" in sec.last_text
     assert "⏳ Extend the probation" not in sec.buttons()  # once only
-    async with bot.app.database.session() as session:
-        record = await development.open_record_of(session, probationary_id)
-        assert record is not None and record.extension_months == 6
-        step = (await session.scalars(select(DevelopmentStep).where(
-            DevelopmentStep.step == "extended"))).one()
-        assert (step.taken_on, step.note) == (
-            date(2030, 3, 2), "Did not take part in branch life; 支发〔2030〕4号")
-        assert await session.scalar(select(AuditEvent.id).where(
-            AuditEvent.action == "development.extended")) is not None
+    record = await record_of(bot, probationary_id)
+    assert record is not None and record.extension_months == 6
+    step = await step_named(bot, "extended")
+    assert (step.taken_on, step.note) == (
+        date(2030, 3, 2), "Did not take part in branch life; 支发〔2030〕4号")
+    assert await audited(bot, "development.extended")
 
 
 async def test_the_secretary_withdraws_a_probationary_status(bot: Bot) -> None:
     _, _, probationary_id = await branch(bot)
     # The other branch's secretary cannot start it.
-    sec_b = bot.person(SEC_B, "Sec B", language_code="en")
+    sec_b = player(bot, SEC_B)
     await sec_b.say("/development")
     await sec_b.forge(WithdrawStatus(PersonId(probationary_id)).pack())
     assert "not allowed" in sec_b.alerts()[-1]
-    sec = bot.person(SEC_A, "Sec A", language_code="en")
+    sec = player(bot, SEC_A)
     await sec.say("/development")
     await sec.tap("Pat Probation · Probationary member")
     await sec.tap("✖️ Withdraw the probationary status")
@@ -223,19 +221,14 @@ async def test_the_secretary_withdraws_a_probationary_status(bot: Bot) -> None:
     assert "✅ The probationary status of Pat Probation was withdrawn." in sec.last_text
     assert "Pat Probation" not in sec.buttons()
     assert await status_of(bot, probationary_id) is MemberStatus.ACTIVIST
-    assert bot.app is not None
-    async with bot.app.database.session() as session:
-        assert await development.open_record_of(session, probationary_id) is None
-        step = (await session.scalars(select(DevelopmentStep).where(
-            DevelopmentStep.step == "status_withdrawn"))).one()
-        assert step.taken_on == date(2030, 3, 9)
-        assert await session.scalar(select(AuditEvent.id).where(
-            AuditEvent.action == "development.closed")) is not None
+    assert await record_of(bot, probationary_id) is None
+    assert (await step_named(bot, "status_withdrawn")).taken_on == date(2030, 3, 9)
+    assert await audited(bot, "development.closed")
 
 
 async def test_the_secretary_corrects_a_migrated_day(bot: Bot) -> None:
     _, activist_id, _ = await branch(bot)
-    sec = bot.person(SEC_A, "Sec A", language_code="en")
+    sec = player(bot, SEC_A)
     await sec.say("/development")
     await sec.tap("Ann Activist · Activist")
     await sec.tap("✏️ Correct a day")
@@ -251,12 +244,9 @@ async def test_the_secretary_corrects_a_migrated_day(bot: Bot) -> None:
     assert "✅ Day corrected." in sec.last_text
     assert "Activist from 2029-02-15" in sec.last_text
     assert "Next: candidate for admission, from 2030-02-15" in sec.last_text
-    assert bot.app is not None
-    async with bot.app.database.session() as session:
-        record = await development.open_record_of(session, activist_id)
-        assert record is not None and record.activist_on == date(2029, 2, 15)
-        assert await session.scalar(select(AuditEvent.id).where(
-            AuditEvent.action == "development.corrected")) is not None
+    record = await record_of(bot, activist_id)
+    assert record is not None and record.activist_on == date(2029, 2, 15)
+    assert await audited(bot, "development.corrected")
     # The application's day may not pass the activist's.
     await sec.tap("✏️ Correct a day")
     await sec.tap("Application: 2029-01-05")

@@ -1,6 +1,6 @@
 """Presses under a meeting's post in the branch's group (issue 18): "I'll attend", "Ask for
 leave" while the meeting is upcoming, "Check in" once check-in is open. Each is answered to the
-presser alone (a toast; the meeting in the private chat where a reason must be typed); people
+presser alone (a toast; for leave the private leave flow's question for the reason); people
 not on the list are told why; a forged press naming another branch's meeting is refused; the
 post's counts follow through the usual refresh, and nothing personal reaches the group, even
 under a burst of 200 presses (Telegram allows about 20 messages a minute in a group)."""
@@ -43,6 +43,9 @@ STALE = "This button is no longer valid. Please open the menu again."
 NOT_ON_LIST = "You are not on the list of this meeting, so you cannot answer or check in here."
 NOT_REGISTERED = "only the branch's registered members it expects can answer or check in"
 OPEN_PRIVATE = "I can't write to you yet. Please open a private chat with me"
+LEAVE_ASKED = "I've asked you for the reason in our private chat: type it there."
+ALREADY_ASKED = "You have already asked for leave; your secretary will decide."
+ALREADY_ON_LEAVE = "Your leave for this meeting is already approved."
 
 
 def test_the_post_buttons_are_let_through_in_groups() -> None:
@@ -108,14 +111,10 @@ async def test_answering_and_asking_leave_from_the_group_post(bot: Bot) -> None:
     assert [b.text for row in shown.inline_keyboard for b in row] == [
         "✅ I'll attend", "🙋 Ask for leave"]  # the edit keeps the buttons
 
-    # Leave needs a reason: the meeting in Bob's private chat, its leave button the usual flow.
+    # Leave needs a reason: Bob is asked for it in his private chat (tested in full below).
     said = await bob.tap_in(group, "🙋 Ask for leave", post.message_id)
-    assert said.group == []
-    assert answers(bot, BOB)[-1][0] is not None and "press «🙋 Ask for leave» there" in str(
-        answers(bot, BOB)[-1][0])
-    assert len(said.private) == 1 and "To ask for leave" in said.private[0].text
-    assert "Study the constitution" in said.private[0].text
-    await bob.tap("🙋 Ask for leave")
+    assert said.group == [] and answers(bot, BOB)[-1] == (LEAVE_ASKED, False)
+    assert len(said.private) == 1 and "why can you not attend?" in said.private[0].text
     await bob.say("Travelling for work")
     assert await status_of(bot, w, BOB) is AttendanceStatus.LEAVE_REQUESTED
     assert person(bot, SEC).saw("Travelling for work")  # the secretary decides, privately
@@ -165,6 +164,78 @@ async def test_answering_and_asking_leave_from_the_group_post(bot: Bot) -> None:
     assert_nothing_personal(group)
     # Only what Telegram refuses to someone who never opened a private chat (as it should).
     assert all("Forbidden" in refused for refused in bot.refused_messages())
+
+
+async def leave_reason_of(bot: Bot, w: World, telegram_id: int) -> str | None:
+    assert bot.app is not None
+    async with bot.app.database.session() as session:
+        line = await store.attendance_of(session, w.meeting, w.memberships[telegram_id])
+        assert line is not None
+        return line.leave_reason
+
+
+async def test_asking_leave_from_the_group_post_asks_the_reason_privately(bot: Bot) -> None:
+    """The group's 🙋 starts the private leave flow in the presser's chat: the reason typed
+    next is stored as through the private button, the secretary asked to decide; Cancel leaves
+    nothing; a second press (or one after approval) says so instead of asking again."""
+    w = await seed(bot, now=NOON, starts_in=timedelta(days=1))
+    group = await linked_group(bot, [NOON], [person(bot, CAROL)])
+    post = await posted(bot, group)
+    in_group = len(group.bot_messages())
+    alice, bob, sec = person(bot, ALICE), person(bot, BOB), person(bot, SEC)
+    await alice.tap_in(group, "✅ I'll attend", post.message_id)
+
+    said = await alice.tap_in(group, "🙋 Ask for leave", post.message_id)
+    assert said.group == [] and answers(bot, ALICE)[-1] == (LEAVE_ASKED, False)
+    [question] = said.private
+    assert "Ask for leave from Branch general assembly" in question.text
+    assert "why can you not attend? Type the reason" in question.text
+    assert [b.text for row in question.inline_keyboard for b in row] == ["Cancel"]
+    assert await status_of(bot, w, ALICE) is AttendanceStatus.ATTENDING  # nothing stored yet
+    requests = len(sec.texts())
+    await alice.say("  Visiting my mother in hospital ")
+    assert await status_of(bot, w, ALICE) is AttendanceStatus.LEAVE_REQUESTED
+    assert await leave_reason_of(bot, w, ALICE) == "Visiting my mother in hospital"
+    assert "leave requested, waiting for approval" in alice.last_text
+    [request] = sec.texts()[requests:]
+    assert "Leave request" in request and "Alice Adams" in request
+    assert "Reason: Visiting my mother in hospital" in request
+    # The next text is no reason any more: the flow has ended.
+    await alice.say("And another thing")
+    assert await leave_reason_of(bot, w, ALICE) == "Visiting my mother in hospital"
+
+    # The request is no leave yet; once approved the post counts it (no names).
+    assert await refresh(bot) == 0
+    await sec.tap("✅ Approve leave", sec.message_with_button("✅ Approve leave"))
+    assert await status_of(bot, w, ALICE) is AttendanceStatus.ON_LEAVE
+    assert await refresh(bot) == 1
+    shown = bot.emulator.message(group.chat_id, post.message_id).text
+    assert "Expected 6 · will attend 0 · on leave 2" in shown
+
+    # Asked already, or approved already: told so, in an alert, and asked nothing.
+    said = await alice.tap_in(group, "🙋 Ask for leave", post.message_id)
+    assert said.private == [] and answers(bot, ALICE)[-1] == (ALREADY_ON_LEAVE, True)
+    await bob.tap_in(group, "🙋 Ask for leave", post.message_id)
+    await bob.say("Flight delayed")
+    said = await bob.tap_in(group, "🙋 Ask for leave", post.message_id)
+    assert said.private == [] and answers(bot, BOB)[-1] == (ALREADY_ASKED, True)
+    assert await leave_reason_of(bot, w, BOB) == "Flight delayed"
+
+    # Cancel under the question: nothing stored, and what is typed next is no reason.
+    carol = person(bot, CAROL)
+    said = await carol.tap_in(group, "🙋 Ask for leave", post.message_id)
+    assert "why can you not attend?" in said.private[0].text
+    await carol.tap("Cancel", said.private[0].message_id)
+    assert carol.last_text == "Cancelled."
+    await carol.say("Too tired")
+    assert await status_of(bot, w, CAROL) is AttendanceStatus.EXPECTED
+    assert await leave_reason_of(bot, w, CAROL) is None
+    assert not sec.saw("Too tired")
+
+    assert len(group.bot_messages()) == in_group  # only edits of the post
+    assert_nothing_personal(group)
+    assert not any(reason in text for text in group.texts()
+                   for reason in ("Visiting my mother", "Flight delayed", "Too tired"))
 
 
 async def test_checking_in_from_the_group_post(bot: Bot) -> None:
