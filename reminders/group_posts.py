@@ -18,7 +18,7 @@ import asyncio
 import hashlib
 import json
 import logging
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
@@ -26,9 +26,8 @@ from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import CallbackContext, JobQueue
 
-from handlers.kit.i18n import Html, Translator, html_join, translator
-from handlers.labels import MEETING_KIND_LABELS
-from handlers.meetings.post_views import BUTTONS_ANSWER_PRIVATELY, post_keyboard, post_phase
+from handlers.kit.i18n import Html, translator
+from handlers.meetings import post_views
 from rules.vocabulary import MeetingState
 from storage import branch_chats
 from storage.branch_chats import RESEND_AFTER, MeetingPost
@@ -57,30 +56,6 @@ class PostHost(Protocol):
     def now(self) -> datetime: ...
 
 
-def post_text(t: Translator, tz: tzinfo, item: MeetingPost, now: datetime) -> Html:
-    """The post: the meeting, its counts (no names) and how its buttons answer."""
-    meeting = item.meeting
-    starts = meeting.starts_at.astimezone(tz)
-    lines: list[Html] = [
-        t("📅 <b>{kind}</b>: {topic}", kind=t(MEETING_KIND_LABELS[meeting.kind]),
-          topic=meeting.topic),
-        t("🕘 {start}–{end}", start=starts.strftime("%Y-%m-%d %H:%M"),
-          end=meeting.ends_at.astimezone(tz).strftime("%H:%M")),
-    ]
-    if meeting.place:
-        lines.append(t("📍 {place}", place=meeting.place))
-    lines.append(t("Expected {expected} · will attend {attending} · on leave {on_leave} · "
-                   "checked in {present}", expected=item.expected, attending=item.attending,
-                   on_leave=item.on_leave, present=item.present))
-    if meeting.state is MeetingState.CLOSED:
-        lines.append(t("✅ The meeting is closed: these are its final counts."))
-    elif meeting.state is MeetingState.CANCELLED:
-        lines.append(t("❌ This meeting was cancelled."))
-    elif post_phase(meeting, now) is not None:
-        lines.append(t(BUTTONS_ANSWER_PRIVATELY))
-    return html_join("\n", lines)
-
-
 def digest(text: str, markup: InlineKeyboardMarkup | None = None) -> str:
     """What a post shows: its text and its buttons."""
     buttons = json.dumps(markup.to_dict(), sort_keys=True) if markup is not None else ""
@@ -106,8 +81,7 @@ async def refresh_group_posts(host: PostHost) -> int:
 
 async def _bring_up_to_date(host: PostHost, item: MeetingPost, now: datetime) -> int:
     t = translator(item.language)
-    text = post_text(t, host.settings.tzinfo, item, now)
-    markup = post_keyboard(t, item.meeting, now)
+    text, markup = post_views.post(t, host.settings.tzinfo, item, now)
     shown, final = digest(text, markup), item.meeting.state in FINAL
     post = item.post
     if post is None or (post.message_id is None and now - post.posted_at >= RESEND_AFTER):

@@ -1,5 +1,5 @@
-"""Buttons under a meeting's post in the branch's group (reminders/group_posts.py posts it), and
-what a press there answers (pure: no Telegram calls, no database).
+"""A meeting's post in the branch's group (reminders/group_posts.py posts it): its text and
+buttons, and what a press there answers (pure: no Telegram calls, no database).
 
 A press is answered to the presser alone: a toast, and a private message where more is needed.
 Nothing per person goes into the group.
@@ -7,14 +7,17 @@ Nothing per person goes into the group.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from telegram import InlineKeyboardMarkup
 
 from handlers.kit.buttons import ButtonData, MeetingId
-from handlers.kit.i18n import N_, Translator
+from handlers.kit.i18n import N_, Html, Translator, html_join
 from handlers.kit.ui import keyboard
+from handlers.labels import MEETING_KIND_LABELS
 from rules import meetings as rules
+from rules.vocabulary import MeetingState
+from storage.branch_chats import MeetingPost
 from storage.meetings import LIVE_STATES, window_of
 from storage.models import Meeting
 
@@ -73,3 +76,33 @@ def post_keyboard(t: Translator, meeting: Meeting, now: datetime) -> InlineKeybo
     if phase == "checkin":
         return keyboard([[PostCheckin(meeting_id).button(t("📍 Check in"))]])
     return None
+
+
+def post_text(t: Translator, tz: tzinfo, item: MeetingPost, now: datetime) -> Html:
+    """The post: the meeting, its counts (no names) and how its buttons answer."""
+    meeting = item.meeting
+    starts = meeting.starts_at.astimezone(tz)
+    lines: list[Html] = [
+        t("📅 <b>{kind}</b>: {topic}", kind=t(MEETING_KIND_LABELS[meeting.kind]),
+          topic=meeting.topic),
+        t("🕘 {start}–{end}", start=starts.strftime("%Y-%m-%d %H:%M"),
+          end=meeting.ends_at.astimezone(tz).strftime("%H:%M")),
+    ]
+    if meeting.place:
+        lines.append(t("📍 {place}", place=meeting.place))
+    lines.append(t("Expected {expected} · will attend {attending} · on leave {on_leave} · "
+                   "checked in {present}", expected=item.expected, attending=item.attending,
+                   on_leave=item.on_leave, present=item.present))
+    if meeting.state is MeetingState.CLOSED:
+        lines.append(t("✅ The meeting is closed: these are its final counts."))
+    elif meeting.state is MeetingState.CANCELLED:
+        lines.append(t("❌ This meeting was cancelled."))
+    elif post_phase(meeting, now) is not None:
+        lines.append(t(BUTTONS_ANSWER_PRIVATELY))
+    return html_join("\n", lines)
+
+
+def post(t: Translator, tz: tzinfo, item: MeetingPost,
+         now: datetime) -> tuple[Html, InlineKeyboardMarkup | None]:
+    """What the group's post shows now: its text and its buttons."""
+    return post_text(t, tz, item, now), post_keyboard(t, item.meeting, now)
