@@ -71,6 +71,7 @@ class WebServer:
     def make_app(self) -> web.Application:
         from bot.web.dashboard import setup_dashboard
         from bot.web.files import setup_files
+        from bot.web.forms.minutes import setup_minutes_form
         from bot.web.forms.schedule import setup_schedule_form
         from bot.web.forms.training import setup_training_form
         from bot.web.miniapp import APP_KEY, setup_miniapps
@@ -83,6 +84,7 @@ class WebServer:
         setup_miniapps(app, self.application)
         setup_schedule_form(app, app[APP_KEY])
         setup_training_form(app, app[APP_KEY])
+        setup_minutes_form(app, app[APP_KEY])
         return app
 
     async def start(self) -> None:

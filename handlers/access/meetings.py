@@ -10,7 +10,7 @@ from storage import meetings as store
 from storage.models import Attendance, Meeting
 
 
-async def access_led_meeting(act: Act, meeting_id: MeetingId) -> Meeting:
+async def access_led_meeting(act: Checker, meeting_id: MeetingId) -> Meeting:
     """A meeting of an organization the actor runs (admins: any)."""
     meeting = found(act, await store.get_meeting(act.session, meeting_id), leaders=True)
     act.check(can_manage_org(act.actor, meeting.party_organization_id))

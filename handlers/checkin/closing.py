@@ -1,23 +1,31 @@
 """Closing a meeting: the minutes, photos and documents, then the counts to confirm; the
-record is frozen and the absent are asked to catch up (补学)."""
+record is frozen and the absent are asked to catch up (补学). The close itself
+(`close_with_minutes`) serves this flow and the minutes form (bot/web/forms/minutes.py)."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
-from telegram import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardButton, Message, WebAppInfo
 from telegram.ext import filters
 
 from handlers.checkin import record_views, views
-from handlers.checkin.leading import live_meeting, refuse_if_not_started, tell_after
+from handlers.checkin.leading import live_meeting, notices_to, refuse_if_not_started, send_after
 from handlers.checkin.roster import record_reply
-from handlers.kit.actions import LEADERS, Act
+from handlers.kit.actions import LEADERS, Act, Checker
 from handlers.kit.buttons import AttendanceId, MeetingId
-from handlers.kit.chat import STALE_BUTTON, Refused
+from handlers.kit.chat import STALE_BUTTON, Outgoing, Refused
 from handlers.kit.flows import Confirm, Custom, Done, Entry, Flow, Form, Next, Problem, Rows
-from handlers.kit.i18n import N_, Html
+from handlers.kit.i18n import N_, Html, Translator
 from handlers.kit.pseudonyms import pseudonym
+from handlers.meetings.views import MINUTES_FORM_PATH, form_url
+from rules import meetings as rules
+from rules.permissions import Actor
 from rules.validation import Invalid
 from rules.vocabulary import AttendanceStatus
 from storage import meetings as store
@@ -26,6 +34,9 @@ from storage.models import Meeting
 logger = logging.getLogger(__name__)
 
 ATTACHMENTS = filters.PHOTO | filters.Document.ALL
+CAUGHT_UP_TOLD = "absent members asked to catch up"
+CLOSED = N_("🔒 Closed. The record is frozen.")
+AWAITING_SPAN = timedelta(days=366)  # how far back a meeting without minutes is offered
 
 
 class CloseForm(Form):
@@ -58,7 +69,17 @@ async def intro(act: Act, form: CloseForm) -> Html:
 
 async def render_minutes(act: Act, form: CloseForm) -> tuple[Html, Rows]:
     return act.t("Type the minutes: what was discussed and decided (at most {limit} "
-                 "characters).", limit=views.MAX_MINUTES), []
+                 "characters).", limit=views.MAX_MINUTES), minutes_form_rows(
+                     act.t, act.settings.forms_url, form.meeting)
+
+
+def minutes_form_rows(t: Translator, base_url: str | None, meeting: MeetingId) -> Rows:
+    """"📝 Record minutes in a form" (a Mini App), if the bot has a public URL."""
+    url = form_url(base_url, MINUTES_FORM_PATH)
+    if url is None:
+        return []
+    return [[InlineKeyboardButton(t.as_plain("📝 Record minutes in a form"),
+                                  web_app=WebAppInfo(f"{url}?meeting={meeting}"))]]
 
 
 async def read_minutes(act: Act, form: Form, text: str) -> str | Invalid:
@@ -107,27 +128,56 @@ async def summary(act: Act, form: CloseForm) -> Html:
     return record_views.confirm_close(act.t, act.settings.tzinfo, meeting, rows, form.files)
 
 
-async def freeze(act: Act, form: CloseForm) -> Html:
-    """Close, freeze the record, ask the absent to catch up."""
-    if not form.minutes:
-        raise Refused(STALE_BUTTON)  # the minutes are required; this flow lost them
-    meeting, now, tz = await meeting_of(act, form), act.now(), act.settings.tzinfo
+@dataclass(frozen=True)
+class Closed:
+    """A meeting closed with its minutes: the frozen counts and the absent's catch-up notices."""
+
+    meeting: Meeting
+    counts: rules.LedgerCounts
+    notices: list[Outgoing]
+
+
+async def close_with_minutes(who: Checker, meeting_id: MeetingId, minutes: str, tz: ZoneInfo,
+                             now: datetime) -> Closed:
+    """Close a meeting the actor runs with its minutes, from the chat or the form: checked as a
+    forged press would be, the record frozen and counted, the absent's 补学 notices written."""
+    meeting = await live_meeting(who, meeting_id)
+    if isinstance(views.clean_minutes(minutes), Invalid):
+        who.refuse(STALE_BUTTON)  # the caller cleans them; these were not
     try:
-        counts = await store.close(act.session, meeting, minutes=form.minutes,
-                                   by=act.actor.telegram_id, now=now, tz=tz)
+        counts = await store.close(who.session, meeting, minutes=minutes,
+                                   by=who.actor.telegram_id, now=now, tz=tz)
     except store.MeetingError as error:
         refuse_if_not_started(meeting, now)
         raise Refused(views.REFUSALS["closed"]) from error
     # close() updates the loaded lines; the roster reads them back from the session.
     absent = [(attendance, person) for attendance, person
-              in await store.roster(act.session, meeting.id)
+              in await store.roster(who.session, meeting.id)
               if attendance.status is AttendanceStatus.ABSENT]
-    logger.info("user %s closed meeting %s: %s", pseudonym(act.actor.telegram_id), meeting.id,
+    logger.info("user %s closed meeting %s: %s", pseudonym(who.actor.telegram_id), meeting.id,
                 counts)
-    act.follow(await record_reply(act, meeting))
-    tell_after(act, meeting, absent, "absent members asked to catch up",
-               lambda t, line: record_views.catch_up(t, tz, meeting, AttendanceId(line.id)))
-    return act.t("🔒 Closed. The record is frozen.")
+    notices = notices_to(absent, lambda t, line: record_views.catch_up(
+        t, tz, meeting, AttendanceId(line.id)))
+    return Closed(meeting, counts, notices)
+
+
+async def awaiting_minutes(session: AsyncSession, actor: Actor, now: datetime) -> list[Meeting]:
+    """The meetings the actor runs that have begun and are not closed yet (oldest first)."""
+    orgs = None if actor.is_admin else actor.managed_org_ids
+    if orgs is not None and not orgs:
+        return []
+    return await store.live_meetings(session, orgs, now - AWAITING_SPAN, now)
+
+
+async def freeze(act: Act, form: CloseForm) -> Html:
+    """Close, freeze the record, ask the absent to catch up."""
+    if not form.minutes:
+        raise Refused(STALE_BUTTON)  # the minutes are required; this flow lost them
+    closed = await close_with_minutes(act, form.meeting, form.minutes, act.settings.tzinfo,
+                                      act.now())
+    act.follow(await record_reply(act, closed.meeting))
+    send_after(act, closed.meeting.id, closed.notices, CAUGHT_UP_TOLD)
+    return act.t(CLOSED)
 
 
 CLOSE_MEETING = Flow(

@@ -11,9 +11,9 @@ from telegram import InlineKeyboardMarkup
 
 from handlers.access.meetings import access_led_meeting
 from handlers.checkin import views
-from handlers.kit.actions import Act
+from handlers.kit.actions import Act, Checker
 from handlers.kit.buttons import MeetingId
-from handlers.kit.chat import Refused, deliver_many
+from handlers.kit.chat import Outgoing, Refused, deliver_many
 from handlers.kit.i18n import Html, Translator, translator
 from handlers.kit.pseudonyms import pseudonym
 from rules.vocabulary import MeetingState
@@ -36,7 +36,7 @@ def refuse_if_not_started(meeting: Meeting, now: datetime) -> None:
         raise Refused(views.NOT_STARTED)
 
 
-async def live_meeting(act: Act, meeting_id: MeetingId) -> Meeting:
+async def live_meeting(act: Checker, meeting_id: MeetingId) -> Meeting:
     """A meeting the actor runs that is neither closed nor cancelled."""
     meeting = await access_led_meeting(act, meeting_id)
     if meeting.state in (MeetingState.CLOSED, MeetingState.CANCELLED):
@@ -53,12 +53,21 @@ def refused_checkin(act: Act, meeting: Meeting, result: store.CheckinResult) -> 
         act.settings.tzinfo, act.settings.checkin_radius_m, meeting, act.now()))
 
 
+def notices_to(rows: views.Rows, notice: Notice) -> list[Outgoing]:
+    """Each line's notice, in its person's language."""
+    return [(person.telegram_id, *notice(translator(person.language), attendance))
+            for attendance, person in rows]
+
+
 def tell_after(act: Act, meeting: Meeting, rows: views.Rows, told: str, notice: Notice) -> None:
     """After the reply, each line of `rows` gets its notice in the person's language; the log
     says how many were delivered."""
-    notices = [(person.telegram_id, *notice(translator(person.language), attendance))
-               for attendance, person in rows]
-    context, meeting_id = act.context, meeting.id
+    send_after(act, meeting.id, notices_to(rows, notice), told)
+
+
+def send_after(act: Act, meeting_id: int, notices: list[Outgoing], told: str) -> None:
+    """After the reply, the notices are sent; the log says how many were delivered."""
+    context = act.context
 
     async def tell() -> None:
         delivered = await deliver_many(context, notices)

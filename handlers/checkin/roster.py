@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from handlers.access.checkin import access_own_line
@@ -17,7 +19,7 @@ from handlers.kit.buttons import MeetingId
 from handlers.kit.chat import current_actor
 from handlers.kit.context import BranchContext
 from handlers.kit.files import KeptFile, send_kept_files
-from handlers.kit.i18n import Html, translator
+from handlers.kit.i18n import Html, Translator, translator
 from handlers.kit.pseudonyms import pseudonym
 from handlers.kit.ui import person_name
 from rules.vocabulary import CheckinMethod
@@ -58,14 +60,20 @@ async def roster_reply(act: Act, meeting: Meeting, page: int = 0, note: Html | N
 
 async def record_reply(act: Act, meeting: Meeting, note: Html | None = None, *,
                        new: bool = True) -> Reply:
+    return await record_message(act.session, act.t, act.settings.tzinfo, meeting, note, new=new)
+
+
+async def record_message(session: AsyncSession, t: Translator, tz: ZoneInfo, meeting: Meeting,
+                         note: Html | None = None, *, new: bool = True) -> Reply:
+    """The frozen record with its buttons (for the chat, or sent after a form closed it)."""
     refuse_if_not_closed(meeting)
-    rows = await store.roster(act.session, meeting.id)
-    files = await store.files_of(act.session, meeting.id)
+    rows = await store.roster(session, meeting.id)
+    files = await store.files_of(session, meeting.id)
     closer = "?"
     if meeting.closed_by is not None:
-        closer = (await names_by_telegram_id(act, {meeting.closed_by}))[meeting.closed_by]
-    return record_views.record(act.t, act.settings.tzinfo, meeting, rows, len(files), closer, note,
-                        new=new)
+        person = await people.person_by_telegram_id(session, meeting.closed_by)
+        closer = person_name(t, person) if person else str(meeting.closed_by)
+    return record_views.record(t, tz, meeting, rows, len(files), closer, note, new=new)
 
 
 async def show_roster(act: Act, press: views.ShowRoster | views.RosterPage) -> Reply:

@@ -435,6 +435,7 @@ def cancel_question(
 
 LEAVE_FORM_PATH = "/app/leave"  # served by bot/web/miniapp.py
 SCHEDULE_FORM_PATH = "/app/schedule"  # served by bot/web/forms/schedule.py
+MINUTES_FORM_PATH = "/app/minutes"  # served by bot/web/forms/minutes.py
 
 
 def form_url(base_url: str | None, path: str) -> str | None:

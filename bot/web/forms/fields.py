@@ -1,5 +1,5 @@
-"""The pieces every Mini App form is built of: a select, an input, and the checks of a posted
-id or optional text. Every value goes through the dashboard's one escaping function."""
+"""The pieces every Mini App form is built of: a select, an input, a text box, and the checks of
+a posted id or optional text. Every value goes through the dashboard's one escaping function."""
 
 from __future__ import annotations
 
@@ -43,3 +43,13 @@ def field(name: str, label: Html, kind: str, value: str, *, max_length: int | No
 
 def hidden(name: str, value: str) -> str:
     return f'<input type="hidden" name="{name}" value="{esc(value)}">'
+
+
+def textarea(name: str, label: Html, value: str, *, max_length: int, required: bool = False,
+             placeholder: str = "") -> str:
+    """A text box of several lines (its text and placeholder escaped)."""
+    need = " required" if required else ""
+    hint = f' placeholder="{esc(placeholder)}"' if placeholder else ""
+    return (f'<label class="field" for="{name}">{label}</label>'
+            f'<textarea id="{name}" name="{name}" maxlength="{max_length}" rows="8"{need}{hint}>'
+            f"{esc(value)}</textarea>")
