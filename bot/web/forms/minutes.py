@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from bot.web.forms.fields import number, textarea
-from bot.web.miniapp import GONE, INIT_HEADER, MiniApps, fragment, message
+from bot.web.forms.page import FormPage
+from bot.web.miniapp import GONE, MiniApps, fragment, message
 from bot.web.tables import esc
 from handlers.checkin import views as checkin_views
 from handlers.checkin.closing import (
@@ -40,9 +40,6 @@ from rules.validation import Invalid
 from storage import meetings as store
 from storage.models import Meeting
 
-if TYPE_CHECKING:
-    from bot.application import BranchApplication
-
 logger = logging.getLogger(__name__)
 
 MINUTES_PATH = meeting_views.MINUTES_FORM_PATH
@@ -53,25 +50,18 @@ Kept = Mapping[str, str]
 Choice = tuple[Meeting, Html]  # a meeting and its counts so far
 
 
-class MinutesForms:
+class MinutesForms(FormPage):
     """GET the form, POST it: bound to the Mini Apps' shared checks."""
 
-    def __init__(self, apps: MiniApps) -> None:
-        self.apps = apps
-        self.application: BranchApplication = apps.application
-
-    async def shell(self, request: web.Request) -> web.StreamResponse:
-        """GET /app/minutes[?meeting=N]: the page; the meeting chosen in the chat is shown."""
-        meeting = number(request.query.get("meeting"))
-        form = MINUTES_PATH + "/form" + (f"?meeting={meeting}" if meeting is not None else "")
-        return self.apps.shell_of(request, TITLE, form)
+    path = MINUTES_PATH
+    title = TITLE
+    passed_on = "meeting"
 
     async def form(self, request: web.Request) -> web.StreamResponse:
         """GET /app/minutes/form (initData in the header)."""
-        user = self.apps.user_of(request.headers.get(INIT_HEADER))
-        if user is None:
-            return self.apps.unsigned(request, TITLE)
-        actor = await self.apps.actor_of(user)
+        actor = await self.signed(request)
+        if isinstance(actor, web.Response):
+            return actor
         return await self.render(actor, {"meeting": request.query.get("meeting", ""),
                                          "minutes": ""})
 
@@ -147,14 +137,10 @@ class MinutesForms:
 
     async def submit(self, request: web.Request) -> web.StreamResponse:
         """POST /app/minutes: the chat's own service, as a forged press would be checked."""
-        try:
-            posted: Mapping[str, object] = await request.post()
-        except (UnicodeDecodeError, ValueError):
-            posted = {}
-        user = self.apps.user_of(posted.get("initData"))
-        if user is None:
-            return self.apps.unsigned(request, TITLE)
-        actor = await self.apps.actor_of(user)
+        signed = await self.posted(request)
+        if isinstance(signed, web.Response):
+            return signed
+        actor, posted = signed
         t, tz = translator(actor.language), self.application.settings.tzinfo
         raw_id, raw_text = posted.get("meeting"), posted.get("text")
         text = raw_text if isinstance(raw_text, str) else ""
@@ -189,8 +175,5 @@ class MinutesForms:
 
 
 def setup_minutes_form(web_app: web.Application, apps: MiniApps) -> None:
-    """Add the minutes form's routes to the bot's web server."""
-    forms = MinutesForms(apps)
-    web_app.router.add_get(MINUTES_PATH, forms.shell)
-    web_app.router.add_get(MINUTES_PATH + "/form", forms.form)
-    web_app.router.add_post(MINUTES_PATH, forms.submit)
+    """Add the form's routes to the bot's web server."""
+    MinutesForms(apps).add_routes(web_app)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from bot.web.forms.fields import field, number, optional, select
-from bot.web.miniapp import INIT_HEADER, MiniApps, fragment, message
+from bot.web.forms.page import FormPage, texts
+from bot.web.miniapp import MiniApps, fragment, message
 from bot.web.tables import esc
 from handlers.kit.actions import FormAct
 from handlers.kit.chat import NOT_ALLOWED, STALE_BUTTON, Refused, deliver_through
@@ -31,9 +31,6 @@ from storage import orgs as org_store
 from storage.meetings import MeetingError, MeetingPlan
 from storage.orgs import TreeRow
 
-if TYPE_CHECKING:
-    from bot.application import BranchApplication
-
 SCHEDULE_PATH = meeting_views.SCHEDULE_FORM_PATH
 TITLE = N_("Schedule a meeting")
 BAD_TIME = N_("Please enter a valid date, start time and end time.")
@@ -42,25 +39,18 @@ FIELDS = ("org", "kind", "grp", "topic", "date", "start", "end", "place", "host"
 Kept = Mapping[str, str]
 
 
-class ScheduleForms:
+class ScheduleForms(FormPage):
     """GET the form, POST it: bound to the Mini Apps' shared checks."""
 
-    def __init__(self, apps: MiniApps) -> None:
-        self.apps = apps
-        self.application: BranchApplication = apps.application
-
-    async def shell(self, request: web.Request) -> web.StreamResponse:
-        """GET /app/schedule[?org=N]: the page; the branch chosen in the chat is preselected."""
-        org = number(request.query.get("org"))
-        form = SCHEDULE_PATH + "/form" + (f"?org={org}" if org is not None else "")
-        return self.apps.shell_of(request, TITLE, form)
+    path = SCHEDULE_PATH
+    title = TITLE
+    passed_on = "org"
 
     async def form(self, request: web.Request) -> web.StreamResponse:
         """GET /app/schedule/form (initData in the header)."""
-        user = self.apps.user_of(request.headers.get(INIT_HEADER))
-        if user is None:
-            return self.apps.unsigned(request, TITLE)
-        actor = await self.apps.actor_of(user)
+        actor = await self.signed(request)
+        if isinstance(actor, web.Response):
+            return actor
         return await self.render(actor, {"org": request.query.get("org", "")})
 
     async def render(self, actor: Actor, kept: Kept, *, error: Html | None = None,
@@ -151,17 +141,12 @@ class ScheduleForms:
 
     async def submit(self, request: web.Request) -> web.StreamResponse:
         """POST /app/schedule: the chat's own service, as a forged press would be checked."""
-        try:
-            posted: Mapping[str, object] = await request.post()
-        except (UnicodeDecodeError, ValueError):
-            posted = {}
-        user = self.apps.user_of(posted.get("initData"))
-        if user is None:
-            return self.apps.unsigned(request, TITLE)
-        actor = await self.apps.actor_of(user)
+        signed = await self.posted(request)
+        if isinstance(signed, web.Response):
+            return signed
+        actor, posted = signed
         t, tz = translator(actor.language), self.application.settings.tzinfo
-        kept = {name: (raw if isinstance(raw := posted.get(name), str) else "")[:200]
-                for name in FIELDS}
+        kept = texts(posted, FIELDS, 200)
         plan = self.plan_of(t, kept)
         if not isinstance(plan, MeetingPlan):
             return await self.render(actor, kept, error=plan, status=400)
@@ -190,8 +175,5 @@ class ScheduleForms:
 
 
 def setup_schedule_form(web_app: web.Application, apps: MiniApps) -> None:
-    """Add the schedule form's routes to the bot's web server."""
-    forms = ScheduleForms(apps)
-    web_app.router.add_get(SCHEDULE_PATH, forms.shell)
-    web_app.router.add_get(SCHEDULE_PATH + "/form", forms.form)
-    web_app.router.add_post(SCHEDULE_PATH, forms.submit)
+    """Add the form's routes to the bot's web server."""
+    ScheduleForms(apps).add_routes(web_app)

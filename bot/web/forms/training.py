@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from bot.web.forms.fields import field, hidden, number, select
-from bot.web.miniapp import INIT_HEADER, MiniApps, fragment, message
+from bot.web.forms.page import FormPage, texts
+from bot.web.miniapp import MiniApps, fragment, message
 from bot.web.tables import esc
 from handlers.kit.actions import FormAct
 from handlers.kit.chat import STALE_BUTTON, Refused, deliver_through
@@ -31,9 +31,6 @@ from rules.validation import strip_format_chars
 from rules.vocabulary import TrainingKind
 from storage import training as store
 
-if TYPE_CHECKING:
-    from bot.application import BranchApplication
-
 TRAINING_PATH = views.TRAINING_FORM_PATH
 TITLE = N_("Log a training")
 BAD_DATES = N_("Please enter the first and the last day of the training as dates.")
@@ -46,28 +43,21 @@ FIELDS = ("year", "kind", "course", "organizer", "start", "end", "amount", "unit
 Kept = Mapping[str, str]  # the title is "course": the page's header holds id="title"
 
 
-class TrainingForms:
+class TrainingForms(FormPage):
     """GET the form, POST it: bound to the Mini Apps' shared checks."""
 
-    def __init__(self, apps: MiniApps) -> None:
-        self.apps = apps
-        self.application: BranchApplication = apps.application
+    path = TRAINING_PATH
+    title = TITLE
+    passed_on = "year"
 
     def today(self) -> date:
         return self.application.now().astimezone(self.application.settings.tzinfo).date()
 
-    async def shell(self, request: web.Request) -> web.StreamResponse:
-        """GET /app/training[?year=Y]: the page, for the year shown in the chat."""
-        year = number(request.query.get("year"))
-        form = TRAINING_PATH + "/form" + (f"?year={year}" if year is not None else "")
-        return self.apps.shell_of(request, TITLE, form)
-
     async def form(self, request: web.Request) -> web.StreamResponse:
         """GET /app/training/form (initData in the header)."""
-        user = self.apps.user_of(request.headers.get(INIT_HEADER))
-        if user is None:
-            return self.apps.unsigned(request, TITLE)
-        actor = await self.apps.actor_of(user)
+        actor = await self.signed(request)
+        if isinstance(actor, web.Response):
+            return actor
         year = number(request.query.get("year"))
         if year not in rules.counting_years(self.today()):
             year = self.today().year
@@ -155,21 +145,16 @@ class TrainingForms:
 
     async def submit(self, request: web.Request) -> web.StreamResponse:
         """POST /app/training: the chat's own service, for the actor's own record only."""
-        try:
-            posted: Mapping[str, object] = await request.post()
-        except (UnicodeDecodeError, ValueError):
-            posted = {}
-        user = self.apps.user_of(posted.get("initData"))
-        if user is None:
-            return self.apps.unsigned(request, TITLE)
-        actor = await self.apps.actor_of(user)
+        signed = await self.posted(request)
+        if isinstance(signed, web.Response):
+            return signed
+        actor, posted = signed
         refused = self.refused(actor)
         if refused is not None:
             return refused
         assert actor.person_id is not None  # a member, as refused() checked
         t, today = translator(actor.language), self.today()
-        kept = {name: (raw if isinstance(raw := posted.get(name), str) else "")[:400]
-                for name in FIELDS}
+        kept = texts(posted, FIELDS, 400)
         year = number(kept["year"])
         if year is None:
             return self.render(actor, kept, error=t(BAD_CHOICE), status=400)
@@ -208,8 +193,5 @@ class TrainingForms:
 
 
 def setup_training_form(web_app: web.Application, apps: MiniApps) -> None:
-    """Add the training form's routes to the bot's web server."""
-    forms = TrainingForms(apps)
-    web_app.router.add_get(TRAINING_PATH, forms.shell)
-    web_app.router.add_get(TRAINING_PATH + "/form", forms.form)
-    web_app.router.add_post(TRAINING_PATH, forms.submit)
+    """Add the form's routes to the bot's web server."""
+    TrainingForms(apps).add_routes(web_app)
