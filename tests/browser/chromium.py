@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser
+    from playwright.async_api import Browser, Page
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -38,3 +38,10 @@ async def chromium() -> AsyncIterator[Browser]:
             yield browser
         finally:
             await browser.close()
+
+
+async def fits_phone(page: Page, shot: str, width: int = 360) -> None:
+    """Nothing on the page is wider than the phone; a full-page screenshot to look at."""
+    wide = await page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= width, wide
+    await page.screenshot(path=str(SHOTS / shot), full_page=True)

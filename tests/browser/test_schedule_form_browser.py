@@ -12,7 +12,7 @@ import pytest
 from botapi_emulator.webapps import web_app_urls
 
 from storage import people
-from tests.browser.chromium import SHOTS, chromium
+from tests.browser.chromium import SHOTS, chromium, fits_phone
 from tests.chat.test_meetings_chat import DAN, SEC, TZ, meetings_in_db, people_of, seed
 from tests.harness import running_bot
 
@@ -47,9 +47,7 @@ async def test_a_secretary_schedules_in_the_form_on_a_phone(tmp_path: Path) -> N
             await phone.fill("#end", "10:30")
             await phone.fill("#place", "302 会议室")
             await phone.fill("#lect", "王老师")
-            width = await phone.evaluate("document.documentElement.scrollWidth")
-            assert width <= 360, width
-            await phone.screenshot(path=str(SHOTS / "schedform-360.png"), full_page=True)
+            await fits_phone(phone, "schedform-360.png")
             await phone.click("#submit")
             await expect(phone.locator("#outcome")).to_contain_text("已安排")
             await phone.screenshot(path=str(SHOTS / "schedform-360-done.png"),
