@@ -11,7 +11,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, Message, WebAppInfo
+from telegram import Message
 from telegram.ext import filters
 
 from handlers.checkin import record_views, views
@@ -23,7 +23,8 @@ from handlers.kit.chat import STALE_BUTTON, Outgoing, Refused
 from handlers.kit.flows import Confirm, Custom, Done, Entry, Flow, Form, Next, Problem, Rows
 from handlers.kit.i18n import N_, Html, Translator
 from handlers.kit.pseudonyms import pseudonym
-from handlers.meetings.views import MINUTES_FORM_PATH, form_url
+from handlers.kit.ui import form_button
+from handlers.meetings.views import MINUTES_FORM_PATH
 from rules import meetings as rules
 from rules.permissions import Actor
 from rules.validation import Invalid
@@ -75,11 +76,9 @@ async def render_minutes(act: Act, form: CloseForm) -> tuple[Html, Rows]:
 
 def minutes_form_rows(t: Translator, base_url: str | None, meeting: MeetingId) -> Rows:
     """"📝 Record minutes in a form" (a Mini App), if the bot has a public URL."""
-    url = form_url(base_url, MINUTES_FORM_PATH)
-    if url is None:
-        return []
-    return [[InlineKeyboardButton(t.as_plain("📝 Record minutes in a form"),
-                                  web_app=WebAppInfo(f"{url}?meeting={meeting}"))]]
+    form = form_button(t, base_url, MINUTES_FORM_PATH, N_("📝 Record minutes in a form"),
+                       meeting=meeting)
+    return [] if form is None else [[form]]
 
 
 async def read_minutes(act: Act, form: Form, text: str) -> str | Invalid:

@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal, TypeVar
+from urllib.parse import urlencode
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from handlers.kit.buttons import BadCallback, ButtonData, callback_int, cb
 from handlers.kit.i18n import Html, Translator, escape, html_join, plain_text
@@ -122,3 +123,18 @@ def figure(value: Decimal, step: str) -> str:
     """A number rounded to `step` ("0.01"), without trailing zeros: 1.50 -> 1.5, 24.00 -> 24."""
     rounded = value.quantize(Decimal(step), rounding=ROUND_HALF_UP)
     return format(rounded, "f").rstrip("0").rstrip(".") or "0"
+
+
+def form_url(base_url: str | None, path: str, **query: int | str) -> str | None:
+    """A Mini App form's address, when the bot's web server has a public (https) one."""
+    if not base_url or not base_url.lower().startswith("https://"):
+        return None  # Telegram opens Mini Apps over https only
+    return base_url.rstrip("/") + path + ("?" + urlencode(query) if query else "")
+
+
+def form_button(t: Translator, base_url: str | None, path: str, label: str,
+                **query: int | str) -> InlineKeyboardButton | None:
+    """A button opening a Mini App form (`label` a message id), or None without an address."""
+    url = form_url(base_url, path, **query)
+    return None if url is None else InlineKeyboardButton(t.as_plain(label),
+                                                         web_app=WebAppInfo(url))

@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.kit.buttons import AttendanceId, ButtonData, MeetingId, OrgId
 from handlers.kit.flows import Problem, cancel_button
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_format, html_join
-from handlers.kit.ui import keyboard, paged, person_name
+from handlers.kit.ui import form_button, form_url, keyboard, paged, person_name
 from handlers.labels import MEETING_KIND_LABELS, MEETING_STATE_LABELS, WEEKDAYS
 from rules import meetings as rules
 from rules.vocabulary import AttendanceStatus, MeetingKind, MeetingState
@@ -177,10 +177,9 @@ def kind_question(t: Translator, org: OrgId, branch: str,
     """The kinds; with a public address, also the schedule form (a Mini App) for this branch."""
     rows: list[list[InlineKeyboardButton]] = [[ChooseKind(org, kind).button(t(label))]
                                               for kind, label in MEETING_KIND_LABELS.items()]
-    url = form_url(base_url, SCHEDULE_FORM_PATH)
-    if url is not None:
-        rows.append([InlineKeyboardButton(t.as_plain("📝 Schedule with a form"),
-                                          web_app=WebAppInfo(f"{url}?org={org}"))])
+    form = form_button(t, base_url, SCHEDULE_FORM_PATH, N_("📝 Schedule with a form"), org=org)
+    if form is not None:
+        rows.append([form])
     rows.append([cancel_button(t)])
     return t("<b>{branch}</b>: which kind of meeting?", branch=branch), keyboard(rows)
 
@@ -438,13 +437,6 @@ SCHEDULE_FORM_PATH = "/app/schedule"  # served by bot/web/forms/schedule.py
 MINUTES_FORM_PATH = "/app/minutes"  # served by bot/web/forms/minutes.py
 
 
-def form_url(base_url: str | None, path: str) -> str | None:
-    """A form's address, when the bot's web server has a public (https) one."""
-    if not base_url or not base_url.lower().startswith("https://"):
-        return None  # Telegram opens Mini Apps over https only
-    return base_url.rstrip("/") + path
-
-
 def leave_form_url(base_url: str | None) -> str | None:
     """The leave form's address, when the bot's web server has a public (https) one."""
     return form_url(base_url, LEAVE_FORM_PATH)
@@ -452,8 +444,5 @@ def leave_form_url(base_url: str | None) -> str | None:
 
 def leave_form_keyboard(t: Translator, base_url: str | None) -> InlineKeyboardMarkup | None:
     """"📝 Ask for leave (form)": the leave form as a Mini App, if the bot has a public URL."""
-    url = leave_form_url(base_url)
-    if url is None:
-        return None
-    return keyboard([[InlineKeyboardButton(t.as_plain("📝 Ask for leave (form)"),
-                                           web_app=WebAppInfo(url))]])
+    form = form_button(t, base_url, LEAVE_FORM_PATH, N_("📝 Ask for leave (form)"))
+    return None if form is None else keyboard([[form]])

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.access.training import OWN_RECORD, RecordInfo
 from handlers.kit.buttons import BadCallback, ButtonData, OrgId, PersonId, TrainingId
@@ -18,6 +18,7 @@ from handlers.kit.files import megabytes
 from handlers.kit.flows import Rows
 from handlers.kit.i18n import BLANK, N_, Html, Translator, html_format, html_join
 from handlers.kit.ui import figure, keyboard
+from handlers.kit.ui import form_button as kit_form_button
 from handlers.labels import LIST_SEPARATOR, TRAINING_STATE_LABELS, training_kind_label
 from rules import training as rules
 from rules.training import EvidenceProblem, Progress, TrainingDraft, TrainingPolicy
@@ -226,10 +227,7 @@ TRAINING_FORM_PATH = "/app/training"  # served by bot/web/forms/training.py
 
 def form_button(t: Translator, base_url: str | None, year: int) -> InlineKeyboardButton | None:
     """The log form (a Mini App) for this year, when the bot has a public (https) address."""
-    if not base_url or not base_url.lower().startswith("https://"):
-        return None  # Telegram opens Mini Apps over https only
-    url = f"{base_url.rstrip('/')}{TRAINING_FORM_PATH}?year={year}"
-    return InlineKeyboardButton(t.as_plain("📝 Log with a form"), web_app=WebAppInfo(url))
+    return kit_form_button(t, base_url, TRAINING_FORM_PATH, N_("📝 Log with a form"), year=year)
 
 
 
