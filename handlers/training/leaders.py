@@ -96,6 +96,9 @@ async def show_panel(act: Act, press: views.ShowPanel) -> Reply:
     ]
     if org.kind in MEMBER_KINDS:
         rows.insert(1, [views.LogForMembers(org_id).button(t("👥 Log for members"))])
+        form = views.many_form_button(t, act.settings.forms_url, org_id)
+        if form is not None:
+            rows.insert(2, [form])
     if act.actor.is_admin:
         rows.append([views.ShowRequirement(org_id).button(t("🎯 Yearly requirement"))])
     if several:

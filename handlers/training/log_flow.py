@@ -4,23 +4,20 @@ rules as it is given, and asked again with the reason."""
 
 from __future__ import annotations
 
-import logging
 from datetime import date, timedelta
 from typing import Any
 
 from telegram import Message
 from telegram.ext import filters
 
-from handlers.access.training import RecordInfo, record_info
 from handlers.kit.actions import ANYONE, LEADERS, Act, Reply
 from handlers.kit.buttons import BadCallback, PersonId
-from handlers.kit.chat import STALE_BUTTON, Outgoing
+from handlers.kit.chat import STALE_BUTTON
 from handlers.kit.files import megabytes
 from handlers.kit.flows import Choose, Custom, Day, Entry, Flow, GoBack, Next, Option, Problem, Text
-from handlers.kit.i18n import N_, Html, html_join, translator
-from handlers.kit.pseudonyms import pseudonym
+from handlers.kit.i18n import N_, Html
 from handlers.kit.steps import asking
-from handlers.kit.ui import keyboard, person_name
+from handlers.kit.ui import person_name
 from handlers.labels import training_kind_label
 from handlers.menu import TEXT_INPUT
 from handlers.training import views
@@ -33,20 +30,16 @@ from handlers.training.log_views import (
     step_problem,
     summary,
 )
+from handlers.training.many_records import branch_members, branch_to_log, log_for_members
 from handlers.training.member import checked_file, not_a_file, require_member, year_reply
 from handlers.training.own_record import NOBODY_TOLD, log_own_training
 from handlers.training.views import Rows
 from rules import training as rules
 from rules.training import DurationUnit, TrainingDraft, TrainingProblem
-from rules.tree import MEMBER_KINDS
 from rules.validation import strip_format_chars
-from rules.vocabulary import MembershipState, TrainingKind, TrainingState
-from storage import orgs as org_store
-from storage import people
+from rules.vocabulary import TrainingKind
 from storage import training as store
 from storage.models import Membership
-
-logger = logging.getLogger(__name__)
 
 
 async def start_mine(act: Act, press: views.LogTraining) -> LogForm:
@@ -57,11 +50,8 @@ async def start_mine(act: Act, press: views.LogTraining) -> LogForm:
 
 async def start_many(act: Act, press: views.LogForMembers) -> LogForm:
     """A leader logs one training for members of a branch; they are picked first."""
-    act.check(rules.can_log_for_others(act.actor, press.org))
-    org = await org_store.get_party_org(act.session, press.org)
-    if org is None or org.kind not in MEMBER_KINDS:
-        act.refuse(STALE_BUTTON)
-    if not await people.members_of(act.session, org.id, (MembershipState.ACTIVE,)):
+    org = await branch_to_log(act, press.org)
+    if not await branch_members(act, org.id):
         act.refuse(N_("{org} has no active members yet."), org=org.name)
     return LogForm(org=press.org, org_name=org.name)
 
@@ -92,7 +82,7 @@ def problem_at(act: Act, form: LogForm, step: str, **changes: Any) -> Problem | 
 
 async def members(act: Act, form: LogForm) -> list[Membership]:
     assert form.org is not None
-    return await people.members_of(act.session, form.org, (MembershipState.ACTIVE,))
+    return await branch_members(act, form.org)
 
 
 async def render_pick(act: Act, form: LogForm) -> tuple[Html, Rows]:
@@ -347,69 +337,13 @@ async def log_mine(act: Act, form: LogForm, training: TrainingDraft) -> Reply:
 
 
 async def log_many(act: Act, form: LogForm, training: TrainingDraft, *, verify: bool) -> Reply:
-    """One training for the chosen members (those who have it already are skipped)."""
+    """One training for the chosen members, through the service the form calls too."""
     assert form.org is not None
-    t, policy = act.t, act.settings.training_policy
-    persons = {m.person_id: m.person for m in await members(act, form)}
-    targets = [pid for pid in form.targets() if pid in persons]
-    if not targets:
-        act.refuse(views.ERROR_TEXTS["no_members"])
-    holders = await store.already_logged(act.session, targets, training.title,
-                                         training.starts_on)
-    if set(holders) >= set(targets):
-        raise store.DuplicateTraining(holders)
-    result = await store.log_for_many(
-        act.session, targets, training, by=act.actor.telegram_id, today=act.today(),
-        now=act.now(), verify=verify, skip_duplicates=True, evidence=form.files,
-        policy=policy,
-    )
-    info = await record_info(act.session, result.records[0].id)
-    assert info is not None
-    leader = await people.person_by_telegram_id(act.session, act.actor.telegram_id)
-    logger.info("user %s logged training batch %s for %d people",
-                pseudonym(act.actor.telegram_id), result.batch_id, len(result.records))
-    logged = [(persons[r.person_id].telegram_id, persons[r.person_id].language, r.state)
-              for r in result.records]
-    messages = told_many(act, info, logged, leader.real_name if leader and leader.real_name
-                         else "")
-    act.deliver(messages)
-    verified = sum(1 for _tid, _lang, state in logged if state is TrainingState.VERIFIED)
-    text = [
-        t.plural("✅ Logged for {n} member of {org}.", "✅ Logged for {n} members of {org}.",
-                 len(logged), org=form.org_name),
-        t.plural("{n} record is verified.", "{n} records are verified.", verified),
-    ]
-    own = [state for tid, _lang, state in logged if tid == act.actor.telegram_id]
-    if own and own[0] is TrainingState.PENDING and verified:
-        text.append(t("Your own record waits for another leader or the level above."))
-    if result.skipped:
-        text.append(t.plural("{n} member already had it and was skipped.",
-                             "{n} members already had it and were skipped.",
-                             len(result.skipped)))
-    text.append(t.plural("{n} person was told.", "{n} people were told.", len(messages)))
-    return Reply(html_join("\n", text))
-
-
-def told_many(
-    act: Act, info: RecordInfo, logged: list[tuple[int, str, TrainingState]], leader: str
-) -> list[Outgoing]:
-    """What each member logged for (but the leader) is told, in their language."""
-    hpd = act.settings.training_policy.hours_per_day
-    year = info.ends_on.year
-    counted = year in rules.counting_years(act.today())
-    messages: list[Outgoing] = []
-    for telegram_id, language, state in logged:
-        if telegram_id == act.actor.telegram_id:
-            continue
-        t = translator(language)
-        markup = (keyboard([[views.ShowYear(year).button(t(views.MY_TRAINING))]]) if counted
-                  else None)
-        heading = t("📚 <b>{leader} logged a training for you</b>",
-                    leader=leader or t("Your branch"))
-        messages.append((telegram_id, views.member_note(
-            t, info, hpd, heading, t("✅ Verified: it counts in your year.")
-            if state is TrainingState.VERIFIED else t("⏳ Waiting for verification.")), markup))
-    return messages
+    done = await log_for_members(act, form.org, form.targets(), training, verify=verify,
+                                 t=act.t, settings=act.settings, today=act.today(),
+                                 now=act.now(), evidence=form.files, strict=False)
+    act.deliver(done.messages)
+    return Reply(done.text)
 
 
 async def render_summary(act: Act, form: LogForm) -> tuple[Html, Rows]:

@@ -230,6 +230,13 @@ def form_button(t: Translator, base_url: str | None, year: int) -> InlineKeyboar
     return kit_form_button(t, base_url, TRAINING_FORM_PATH, N_("📝 Log with a form"), year=year)
 
 
+def many_form_button(t: Translator, base_url: str | None, org: int
+                     ) -> InlineKeyboardButton | None:
+    """The form logging one training for many members of `org` (its leaders), as the chat's."""
+    return kit_form_button(t, base_url, TRAINING_FORM_PATH, N_("📝 Log for members with a form"),
+                           org=org)
+
+
 
 NOT_REGISTERED = N_("Training is for registered members. Register with /start.")
 NOT_APPROVED = N_(

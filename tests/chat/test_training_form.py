@@ -14,9 +14,11 @@ import pytest
 from botapi_emulator.webapps import web_app_urls
 from sqlalchemy import select
 
-from bot.web.forms.training import BAD_DATES, LATER
+from bot.web.forms.training import BAD_DATES, FOR_MANY, LATER
+from handlers.kit.chat import NOT_ALLOWED
 from handlers.training import views
 from handlers.training.log_views import PROBLEM_TEXTS
+from handlers.training.many_records import NOT_IN_BRANCH
 from rules.training import TrainingProblem
 from rules.vocabulary import TrainingState
 from storage import people
@@ -24,12 +26,16 @@ from storage.models import TrainingYear
 from tests.chat.test_leave_form import BASE, init_data, server, t, zh
 from tests.chat.test_training_chat import (
     ALICE,
+    AMY,
     BOB,
+    CAROL,
     COM_A,
     SEC_A,
+    SEC_B,
     TZ,
     build_world,
     count,
+    newest,
     press,
     records,
     say,
@@ -217,3 +223,131 @@ async def test_chinese_readers_get_the_form_and_its_refusals_in_chinese(bot: Bot
     assert status == 200 and zh(LATER) in page
     (record,) = await records(bot)
     assert record.title == "党史学习"
+
+
+# ---------------------------------------------------------------------------------------
+# A leader logs one training for many members of their branch (?org=N)
+# ---------------------------------------------------------------------------------------
+
+MANY = "Sam Secretary logged a training for you"
+
+
+async def submit_many(bot: Bot, init: str, org: int | str, chosen: list[int | str],
+                      **fields: str) -> tuple[int, str]:
+    day = today(bot).isoformat()
+    values = {"initData": init, "org": str(org), "kind": "concentrated",
+              "course": "Party history course", "organizer": "District Party School",
+              "start": day, "end": day, "amount": "6", "unit": "hours", **fields}
+    data = [*values.items(), *(("person", str(pid)) for pid in chosen)]
+    async with aiohttp.ClientSession() as http, http.post(
+        server(bot) + "/app/training", data=data,
+    ) as response:
+        return response.status, await response.text()
+
+
+async def test_a_leader_logs_for_members_as_the_chat_does(bot: Bot) -> None:
+    w = await build_world(bot)
+    sec, alice = who(bot, SEC_A), who(bot, ALICE)
+    day, org = today(bot), w.branch_a
+    pair = [w.person[ALICE], w.person[BOB]]
+
+    # The branch's panel offers the form next to the chat's flow, for that branch.
+    await say(sec, "/training")
+    await press(sec, "🏢 Branch training")
+    panel = newest(sec, "Training · Branch A")
+    assert web_app_urls(panel.raw.get("reply_markup")) == [
+        ("📝 Log for members with a form", f"{BASE}/app/training?org={org}")]
+    async with aiohttp.ClientSession() as http, http.get(
+        server(bot) + f"/app/training?org={org}&year=x",
+    ) as response:
+        assert f'data-form="/app/training/form?org={org}"' in await response.text()
+
+    # Through the chat first: two members, verified at once.
+    await press(sec, "👥 Log for members")
+    await press(sec, "☐ Alice Wang · Member")
+    await press(sec, "☐ Bob Li · Member")
+    await press(sec, "Next › (2 chosen)")
+    await press(sec, "Concentrated training")
+    await say(sec, "Party history course")
+    await say(sec, "District Party School")
+    await press(sec, "Today")
+    await press(sec, f"Same day ({day.isoformat()})")
+    await say(sec, "6")
+    await press(sec, "Skip")
+    chat_done = await press(sec, "✅ Log and verify")
+    assert "Logged for 2 members of Branch A." in chat_done
+    await bot.settle()
+    told = count(alice, MANY)
+
+    # The form: every member of the branch, none ticked, the same fields, verifying offered.
+    status, page = await form_of(bot, init_data(bot, SEC_A), f"?org={org}")
+    assert status == 200, page
+    assert page.count('type="checkbox" name="person"') == 5 and " checked" not in page
+    assert "Alice Wang" in page and "Amy Activist" in page and "Carol Sun" not in page
+    assert 'type="date"' in page and "Concentrated training" in page
+    assert t(FOR_MANY) in page and f'name="org" value="{org}"' in page
+
+    # The same two, another title, verified now: the same records as the chat's.
+    status, page = await submit_many(bot, init_data(bot, SEC_A), org, pair,
+                                     course="Party history course II", verify="1")
+    assert status == 200, page
+    assert "Logged for 2 members of Branch A." in page and "2 records are verified." in page
+    assert "2 people were told." in page
+    await bot.settle()
+    logged = await records(bot)
+    by_chat, by_form = logged[:2], logged[2:]
+    assert [r.title for r in by_form] == ["Party history course II"] * 2
+    keys = [k for k in SAME if k != "batch_id"] + ["decided_by"]
+    assert ([[getattr(r, k) for k in keys] for r in by_form]
+            == [[getattr(r, k) for k in keys] for r in by_chat])
+    assert {r.state for r in by_form} == {TrainingState.VERIFIED}
+    assert len({r.batch_id for r in by_form}) == 1 and by_form[0].batch_id != by_chat[0].batch_id
+    assert count(alice, MANY) == told + 1 and "Verified: it counts in your year." in (
+        newest(alice, MANY).text)
+    assert "Logged for 2 members of Branch A." in sec.last_text
+
+    # Again with Amy, left pending: Alice has it already and is skipped, as in the chat.
+    status, page = await submit_many(bot, init_data(bot, SEC_A), org,
+                                     [w.person[ALICE], w.person[AMY]],
+                                     course="Party history course II")
+    assert status == 200, page
+    assert "Logged for 1 member of Branch A." in page and "0 records are verified." in page
+    assert "1 member already had it and was skipped." in page
+    amy = (await records(bot))[-1]
+    assert amy.person_id == w.person[AMY] and amy.state is TrainingState.PENDING
+    # Everyone chosen has it: refused as the chat refuses it, the form again with the ticks.
+    status, page = await submit_many(bot, init_data(bot, SEC_A), org, pair,
+                                     course="Party history course II")
+    assert status == 400 and t(views.ERROR_TEXTS["duplicate"]) in page
+    assert page.count(" checked") == 2
+    assert len(await records(bot)) == 5
+
+
+async def test_logging_for_members_is_refused_outside_ones_branch(bot: Bot) -> None:
+    w = await build_world(bot)
+    org = w.branch_a
+    sec, alice = init_data(bot, SEC_A), init_data(bot, ALICE)
+    for person in (ALICE, SEC_B):
+        who(bot, person)
+
+    # A member who leads nothing, a leader of another branch, a committee above one's branch,
+    # no id: no form, and a post is refused.
+    for init, query in ((alice, org), (init_data(bot, SEC_B), org), (sec, w.committee),
+                        (sec, "abc")):
+        status, page = await form_of(bot, init, f"?org={query}")
+        assert status == 403 and t(NOT_ALLOWED) in page, (query, page)
+        status, page = await submit_many(bot, init, query, [w.person[ALICE]])
+        assert status == 403, (query, page)
+    # A person of another branch among the chosen refuses it all, and so does no id.
+    status, page = await submit_many(bot, sec, org, [w.person[ALICE], w.person[CAROL]])
+    assert status == 403 and t(NOT_IN_BRANCH, org="Branch A") in page
+    status, page = await submit_many(bot, sec, org, [w.person[ALICE], "1 OR 1=1"])
+    assert status == 403
+    # None chosen, or a bad day: the form again, the values and the ticks kept.
+    status, page = await submit_many(bot, sec, org, [])
+    assert status == 400 and t(views.ERROR_TEXTS["no_members"]) in page
+    assert 'value="District Party School"' in page
+    tomorrow = (today(bot) + timedelta(days=1)).isoformat()
+    status, page = await submit_many(bot, sec, org, [w.person[BOB]], end=tomorrow)
+    assert status == 400 and "is in the future" in page and page.count(" checked") == 1
+    assert await records(bot) == []

@@ -1,6 +1,6 @@
 """What every Mini App form shares: its page shell, who is asking (the signed initData, checked
-again on every request) and its routes. A form declares its path, its title and the one value
-the chat's button passes on, and writes `form` (GET) and `submit` (POST)."""
+again on every request) and its routes. A form declares its path, its title and the values
+the chat's button passes on (ids), and writes `form` (GET) and `submit` (POST)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from aiohttp import web
+from multidict import MultiMapping
 
 from bot.web.forms.fields import number
 from bot.web.miniapp import INIT_HEADER, MiniApps
@@ -24,7 +25,7 @@ class FormPage:
 
     path: ClassVar[str]
     title: ClassVar[str]
-    passed_on: ClassVar[str | None] = None  # the query value the chat's button gives (an id)
+    passed_on: ClassVar[str | tuple[str, ...] | None] = None  # the chat's button's ids
 
     def __init__(self, apps: MiniApps) -> None:
         self.apps = apps
@@ -32,9 +33,11 @@ class FormPage:
 
     async def shell(self, request: web.Request) -> web.StreamResponse:
         """GET <path>[?<passed_on>=N]: the page; its script fetches the form with initData."""
-        value = number(request.query.get(self.passed_on)) if self.passed_on else None
-        query = f"?{self.passed_on}={value}" if value is not None else ""
-        return self.apps.shell_of(request, self.title, self.path + "/form" + query)
+        names = (self.passed_on,) if isinstance(self.passed_on, str) else self.passed_on or ()
+        values = [(name, number(request.query.get(name))) for name in names]
+        query = "&".join(f"{name}={value}" for name, value in values if value is not None)
+        return self.apps.shell_of(request, self.title,
+                                  self.path + "/form" + (f"?{query}" if query else ""))
 
     async def signed(self, request: web.Request) -> Actor | web.Response:
         """The actor of a GET (initData in the header), or the page saying who is unknown."""
@@ -70,3 +73,9 @@ def texts(posted: Posted, names: tuple[str, ...], limit: int) -> dict[str, str]:
     """The posted text fields, each cut to `limit` characters ("" when missing)."""
     return {name: (raw if isinstance(raw := posted.get(name), str) else "")[:limit]
             for name in names}
+
+
+def every(posted: Posted, name: str) -> list[str]:
+    """Every text posted under `name` (the ticked boxes of one name), in order."""
+    found = posted.getall(name, []) if isinstance(posted, MultiMapping) else [posted.get(name)]
+    return [value for value in found if isinstance(value, str)]
