@@ -84,6 +84,9 @@ async def test_a_secretary_logs_for_members_in_the_form_on_a_phone(tmp_path: Pat
                                            locale="zh-CN")
             await phone.goto(bot.emulator.web_app_url(SEC_A, local_url))
             await expect(phone.locator("#people input")).to_have_count(5)
+            # Each is shown with a leader's role or where they stand: an activist as such.
+            await expect(phone.locator("#people")).to_contain_text("入党积极分子")
+            await expect(phone.locator("#people")).to_contain_text("书记")
             for person in (ALICE, BOB):
                 await phone.check(f'#people input[value="{w.person[person]}"]')
             await phone.fill("#course", "党史学习教育专题培训")

@@ -22,7 +22,7 @@ from handlers.kit.actions import FormAct
 from handlers.kit.chat import NOT_ALLOWED, STALE_BUTTON, Refused, deliver_through
 from handlers.kit.i18n import N_, Html, Translator, translator
 from handlers.kit.ui import keyboard, person_name
-from handlers.labels import ROLE_LABELS, training_kind_labels
+from handlers.labels import MEMBER_STATUS_LABELS, ROLE_LABELS, training_kind_labels
 from handlers.training import views
 from handlers.training.log_views import problem_of
 from handlers.training.many_records import branch_members, branch_to_log, log_for_members
@@ -31,7 +31,7 @@ from rules import training as rules
 from rules.permissions import Actor
 from rules.training import DurationUnit, TrainingDraft
 from rules.validation import strip_format_chars
-from rules.vocabulary import TrainingKind
+from rules.vocabulary import MemberRole, TrainingKind
 from storage import training as store
 from storage.models import Membership, PartyOrganization
 
@@ -50,6 +50,13 @@ NO_MEMBERS = N_("{org} has no active members yet.")
 FIELDS = ("year", "kind", "course", "organizer", "start", "end", "amount", "unit")
 MANY_FIELDS = ("org", "kind", "course", "organizer", "start", "end", "amount", "unit", "verify")
 Kept = Mapping[str, str]  # the title is "course": the page's header holds id="title"
+
+
+def standing(member: Membership) -> str:
+    """A leader's role, else whether a full or probationary member or an activist."""
+    if member.role is MemberRole.MEMBER:
+        return MEMBER_STATUS_LABELS[member.status]
+    return ROLE_LABELS[member.role]
 
 
 class TrainingForms(FormPage):
@@ -158,7 +165,7 @@ class TrainingForms(FormPage):
         boxes = "".join(
             f'<label class="choice"><input type="checkbox" name="person" value="{m.person_id}"'
             f'{" checked" if m.person_id in chosen else ""}><div>'
-            f"<b>{esc(person_name(t, m.person))}</b><span>{t(ROLE_LABELS[m.role])}</span>"
+            f"<b>{esc(person_name(t, m.person))}</b><span>{t(standing(m))}</span>"
             f"</div></label>" for m in members)
         which = t("Who attended? Tick the members of {org} to log one training for.",
                   org=org.name)
