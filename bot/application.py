@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import time
@@ -281,6 +282,9 @@ async def startup(application: Application) -> None:
             instances.start_pruning(application.job_queue)
     logger.info("branchbot started as @%s, instance %s", application.bot.username,
                 application.instance_id)
+    # What lives from startup on is never garbage: full collections skip it (a paid 1000/s
+    # broadcast stalled up to 0.2 s in them, 50 ms after).
+    gc.freeze()
 
 
 async def shutdown(application: Application) -> None:
