@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -73,6 +74,16 @@ async def seed(database: Database, recipients: int, members: int) -> tuple[int, 
     return big_id, meeting_ids
 
 
+def child_cpu(pid: int) -> float:
+    """CPU seconds (user and system) a process has used so far (Linux; 0 elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def sent_so_far(database: Database, subject: str) -> tuple[int, int, int]:
     async with database.session() as session:
         rows = dict((await session.execute(
@@ -106,14 +117,17 @@ async def main(recipients: int, rate: float, members: int, paid: bool) -> None:
             application = build_application(settings)
             async with polling(application):
                 await asyncio.sleep(1.0)
+                burst_cpu = time.process_time()
                 idle = await burst_checkins(database, emulator, meeting_ids[0], group_a,
                                            "check-in, idle")
+                burst_cpu = time.process_time() - burst_cpu
                 async with database.session() as session:
                     notice = await store.save_draft(
                         session, notice_id=None, author_telegram_id=ADMIN, scope_org_id=None,
                         draft=store.Draft("<b>通知</b>：基准测试群发。", [],
                                           store.Audience(orgs=(big_id,)), True, paid))
                     confirmed_at = time.perf_counter()
+                    cpu_before = time.process_time(), child_cpu(emulator.process.pid)
                     result = await store.confirm(
                         session, notice, actor_telegram_id=ADMIN, now=datetime.now(UTC),
                         scheduled_at=None, markup_for=lambda r: None)
@@ -128,6 +142,8 @@ async def main(recipients: int, rate: float, members: int, paid: bool) -> None:
                     await asyncio.sleep(0.25)
                     sent, failed, queued = await sent_so_far(database, subject)
                 finished = time.perf_counter()
+                bot_cpu = time.process_time() - cpu_before[0]
+                emulator_cpu = child_cpu(emulator.process.pid) - cpu_before[1]
                 async with database.session() as session:
                     first, last = (await session.execute(
                         select(func.min(OutboxMessage.sent_at), func.max(OutboxMessage.sent_at))
@@ -152,6 +168,9 @@ async def main(recipients: int, rate: float, members: int, paid: bool) -> None:
           f"(goal >= 95%)")
     print(f"first to last send: {steady:.1f} s: {sent / max(steady, 1e-9):.1f} msg/s = "
           f"{sent / max(steady, 1e-9) / rate:.1%} of the limit")
+    print(f"CPU per message sent: bot {(bot_cpu - burst_cpu) / max(sent, 1) * 1e6:.0f} µs "
+          f"(less the {burst_cpu:.1f} s an idle check-in burst takes), emulator "
+          f"{emulator_cpu / max(sent, 1) * 1e6:.0f} µs; load average {os.getloadavg()[0]:.2f}")
     print(f"courier: sent {courier.sent}, retried {courier.retried} (429s), failed "
           f"{courier.failed}")
     print(idle.line())

@@ -44,6 +44,8 @@ HEADROOM = 0.99  # bulk spacing a hair under its share (the window cap is the ha
 WINDOW = 1.0  # seconds: Telegram's limit is per second
 Waiter = asyncio.Future[int | None]  # resolved with the send's id in the window
 FLIGHT = 1.0  # seconds: a send unanswered this long is taken to have arrived (a hang)
+FAST_SLOT = 0.004  # seconds: bulk slots shorter than this catch up a late wake-up ...
+CATCH_UP = 0.02  # ... of up to this long (sends back to back; the window cap still holds)
 
 
 def retry_seconds(exc: RetryAfter) -> float:
@@ -69,6 +71,9 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         # Bulk sends leave `reserve` of those to replies, which then never wait for a slot.
         self.bulk_cap = max(1, self.cap - reserve)
         self.interval = WINDOW / (self.bulk_cap * HEADROOM) if overall_max_rate else 0.0
+        # The next bulk send leaves at least this long after a late one (see _release); a lane
+        # whose slot is shorter than a timer wakes up late (paid, 1 ms) catches up instead.
+        self._bulk_lead = self.interval / 2 if self.interval >= FAST_SLOT else -CATCH_UP
         self.reply_interval = WINDOW / self.cap if overall_max_rate else 0.0
         self.max_retries = max_retries
         # Sends still counted: id -> the moment they stop counting, and a heap of those
@@ -83,7 +88,8 @@ class PacedRateLimiter(BaseRateLimiter[int]):
             deque(), deque(),  # interactive, bulk
         )
         self._dispatcher: asyncio.Task[None] | None = None
-        self._arrived = asyncio.Event()  # an interactive send came: look again at once
+        self._wake: asyncio.Future[None] | None = None  # the dispatcher's wait, cut short by
+        # an interactive send or an answer that may free the window
         self._groups: dict[int | str, AsyncLimiter] = {}
         self.holds = 0  # 429s seen
         self.released = 0  # sends let through
@@ -135,7 +141,7 @@ class PacedRateLimiter(BaseRateLimiter[int]):
             self._counted[send] = end
             heapq.heappush(self._ends, (end, send))
             if len(self._counted) >= self.bulk_cap:
-                self._arrived.set()  # the full window may have room sooner
+                self._poke()  # the full window may have room sooner
 
     def _release(self, now: float, bulk: bool) -> int | None:
         self.released += 1
@@ -145,15 +151,32 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         end = now + FLIGHT + WINDOW  # until answered
         self._counted[send] = end
         heapq.heappush(self._ends, (end, send))
-        # A late wake-up may catch up half a slot, never more; after a hold or a pause the
-        # pace starts anew (nothing accumulates: no burst). A lone reply still goes at once.
+        # A late wake-up may catch up half a slot, never more (a fast lane: CATCH_UP); after a
+        # hold or a pause the pace starts anew (no burst). A lone reply still goes at once.
         if bulk:
-            self._next_bulk = max(self._next_bulk + self.interval, now + self.interval / 2)
+            self._next_bulk = max(self._next_bulk + self.interval, now + self._bulk_lead)
         else:
             self._next_reply = max(
                 self._next_reply + self.reply_interval, now + self.reply_interval / 2
             )
         return send
+
+    def _poke(self) -> None:
+        """Wake the dispatcher if it waits: look again at once."""
+        if self._wake is not None and not self._wake.done():
+            self._wake.set_result(None)
+
+    async def _sleep(self, seconds: float) -> None:
+        """Wait `seconds` or until poked (a timer and a future: at a paid 1000/s this runs for
+        nearly every send, and wait_for(Event.wait()) costs a task each time)."""
+        loop = asyncio.get_running_loop()
+        self._wake = loop.create_future()
+        timer = loop.call_later(seconds, self._poke)
+        try:
+            await self._wake
+        finally:
+            timer.cancel()
+            self._wake = None
 
     async def _dispatch(self) -> None:
         """Hand out sends one by one, interactive first, until nobody waits."""
@@ -167,9 +190,7 @@ class PacedRateLimiter(BaseRateLimiter[int]):
                 return
             wait = self._wait(time.monotonic(), bulk=lane == 1)
             if wait > 0:
-                self._arrived.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._arrived.wait(), wait)
+                await self._sleep(wait)
                 continue
             send = self._release(time.monotonic(), bulk=lane == 1)
             self._waiting[lane].popleft().set_result(send)
@@ -187,7 +208,7 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         waiter: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
         self._waiting[1 if bulk else 0].append(waiter)
         if not bulk:
-            self._arrived.set()
+            self._poke()
         if self._dispatcher is None or self._dispatcher.done():
             self._dispatcher = asyncio.create_task(self._dispatch(), name="send-pacing")
         return await waiter
